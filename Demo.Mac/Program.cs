@@ -1,0 +1,8 @@
+using AppKit;
+using Demo.Mac;
+
+NSApplication.Init();
+var application = NSApplication.SharedApplication;
+application.ActivationPolicy = NSApplicationActivationPolicy.Regular;
+application.Delegate = new AppDelegate();
+application.Run();

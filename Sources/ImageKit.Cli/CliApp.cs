@@ -1,0 +1,64 @@
+using System.CommandLine;
+using ImageKit.Cli.Commands;
+
+namespace ImageKit.Cli;
+
+/// <summary>
+/// The <c>imagekit</c> command line. Exit codes: 0 success, 1 the job ran but some item failed (fetch), 2 bad input or
+/// usage, with exactly one line <c>imagekit: &lt;source&gt;: &lt;reason&gt;</c> on stderr and nothing on stdout.
+/// </summary>
+internal static class CliApp
+{
+    public const int Success = 0;
+    public const int PartialFailure = 1;
+    public const int BadInput = 2;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
+    {
+        var root = new RootCommand("ImageKit: load, decode, cache and play animated GIF, WebP and APNG images.")
+        {
+            InspectCommand.Create(stdout, stderr),
+        };
+
+        var parseResult = root.Parse(args);
+        if (parseResult.Errors.Count > 0)
+        {
+            await stderr.WriteLineAsync($"imagekit: usage: {parseResult.Errors[0].Message} (see 'imagekit --help')").ConfigureAwait(false);
+            return BadInput;
+        }
+
+        var configuration = new InvocationConfiguration
+        {
+            Output = stdout,
+            Error = stderr,
+            EnableDefaultExceptionHandler = false,
+        };
+
+        try
+        {
+            return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CliException e)
+        {
+            await stderr.WriteLineAsync(FormatError(e.SourceName, e.Message)).ConfigureAwait(false);
+            return BadInput;
+        }
+        catch (ImageKitException e)
+        {
+            await stderr.WriteLineAsync(FormatError(e.SourceName, e.Message)).ConfigureAwait(false);
+            return BadInput;
+        }
+        catch (OperationCanceledException)
+        {
+            await stderr.WriteLineAsync("imagekit: cancelled").ConfigureAwait(false);
+            return 130;
+        }
+    }
+
+    /// <summary>Formats the one stderr line of a failure.</summary>
+    public static string FormatError(string? source, string reason)
+    {
+        var oneLine = reason.ReplaceLineEndings(" ");
+        return string.IsNullOrEmpty(source) ? $"imagekit: {oneLine}" : $"imagekit: {source}: {oneLine}";
+    }
+}

@@ -1,0 +1,183 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ImageKit.Cli.Input;
+using ImageKit.Decoding;
+
+namespace ImageKit.Cli.Commands;
+
+/// <summary><c>imagekit inspect &lt;file-or-url&gt; [--json] [--frames-dir DIR]</c>: what an image is, frame by frame.</summary>
+internal static class InspectCommand
+{
+    private const int FramesShownInFull = 12;
+
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var input = new Argument<string>("file-or-url") { Description = "An image file, or an http(s) URL." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
+        var framesDir = new Option<DirectoryInfo?>("--frames-dir")
+        {
+            Description = "Write every composited frame as frame-0000.png, frame-0001.png, … (canvas size, RGBA, straight alpha).",
+        };
+
+        var command = new Command("inspect", "Show an image's format, size, frames, loop count and durations.")
+        {
+            input,
+            json,
+            framesDir,
+        };
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var source = parse.GetRequiredValue(input);
+            var bytes = await InputReader.ReadAsync(source, cancellationToken).ConfigureAwait(false);
+            using var image = AnimatedImage.Decode(bytes, new ImageDecodeOptions { SourceName = source });
+
+            // Every frame is decoded before anything is printed, so damaged data is reported as an error, not as a
+            // half-printed summary.
+            var directory = parse.GetValue(framesDir);
+            if (directory is not null)
+            {
+                WriteFrames(image, directory, source, cancellationToken);
+            }
+            else
+            {
+                VerifyFrames(image, cancellationToken);
+            }
+
+            var text = parse.GetValue(json) ? FormatJson(image) : FormatText(image, source);
+            await stdout.WriteAsync(text).ConfigureAwait(false);
+            await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
+            return CliApp.Success;
+        });
+
+        return command;
+    }
+
+    internal static string FormatName(ImageFormat format) => format switch
+    {
+        ImageFormat.Gif => "gif",
+        ImageFormat.WebP => "webp",
+        ImageFormat.Apng => "apng",
+        ImageFormat.Png => "png",
+        ImageFormat.Jpeg => "jpeg",
+        ImageFormat.Bmp => "bmp",
+        ImageFormat.Ico => "ico",
+        _ => "unknown",
+    };
+
+    private static void VerifyFrames(AnimatedImage image, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < image.FrameCount; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            image.GetFrame(i).Dispose();
+        }
+    }
+
+    private static void WriteFrames(AnimatedImage image, DirectoryInfo directory, string source, CancellationToken cancellationToken)
+    {
+        try
+        {
+            directory.Create();
+            for (var i = 0; i < image.FrameCount; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var frame = image.GetFrame(i);
+                var path = Path.Combine(directory.FullName, string.Create(CultureInfo.InvariantCulture, $"frame-{i:D4}.png"));
+                using var file = File.Create(path);
+                frame.SaveAsPng(file);
+            }
+        }
+        catch (IOException e)
+        {
+            throw new CliException(directory.FullName, $"cannot write frames: {e.Message}", e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new CliException(directory.FullName, "cannot write frames: permission denied", e);
+        }
+        catch (ImageDecodingException e)
+        {
+            e.SourceName ??= source;
+            throw;
+        }
+    }
+
+    private static string FormatJson(AnimatedImage image)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("format", FormatName(image.Format));
+            writer.WriteNumber("width", image.PixelWidth);
+            writer.WriteNumber("height", image.PixelHeight);
+            writer.WriteNumber("frameCount", image.FrameCount);
+            writer.WriteNumber("loopCount", image.LoopCount);
+            writer.WriteStartArray("durationsMs");
+            foreach (var duration in image.FrameDurations)
+            {
+                writer.WriteNumberValue(duration.TotalMilliseconds);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteBoolean("hasAlpha", image.HasAlpha);
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray()) + Environment.NewLine;
+    }
+
+    private static string FormatText(AnimatedImage image, string source)
+    {
+        var culture = CultureInfo.InvariantCulture;
+        var text = new StringBuilder();
+        text.AppendLine(source);
+        text.AppendLine(culture, $"  format      {FormatName(image.Format).ToUpperInvariant()}");
+        text.AppendLine(culture, $"  size        {image.PixelWidth} x {image.PixelHeight}");
+        text.AppendLine(culture, $"  frames      {image.FrameCount}");
+        text.AppendLine(culture, $"  alpha       {(image.HasAlpha ? "yes" : "no")}");
+        if (!image.IsAnimated)
+        {
+            return text.ToString();
+        }
+
+        var loops = image.LoopCount == 0 ? "forever" : image.LoopCount == 1 ? "plays once" : $"{image.LoopCount} plays";
+        text.AppendLine(culture, $"  loop count  {image.LoopCount} ({loops})");
+        text.AppendLine(culture, $"  duration    {image.TotalDuration.TotalSeconds:0.###} s per play");
+        text.AppendLine(culture, $"  durations   {FormatDurations(image)}");
+        return text.ToString();
+    }
+
+    private static string FormatDurations(AnimatedImage image)
+    {
+        var encoded = image.FrameDurations;
+        var effective = image.EffectiveFrameDurations;
+        if (encoded.Distinct().Count() == 1)
+        {
+            return $"{Describe(encoded[0], effective[0])} x {encoded.Count} frames";
+        }
+
+        var parts = new List<string>();
+        for (var i = 0; i < encoded.Count; i++)
+        {
+            if (encoded.Count > FramesShownInFull && i == FramesShownInFull - 2)
+            {
+                parts.Add($"… {encoded.Count - FramesShownInFull + 1} more …");
+                i = encoded.Count - 2;
+                continue;
+            }
+
+            parts.Add(Describe(encoded[i], effective[i]));
+        }
+
+        return string.Join(", ", parts);
+    }
+
+    private static string Describe(TimeSpan encoded, TimeSpan effective) =>
+        encoded == effective
+            ? string.Create(CultureInfo.InvariantCulture, $"{encoded.TotalMilliseconds:0.#} ms")
+            : string.Create(CultureInfo.InvariantCulture, $"{encoded.TotalMilliseconds:0.#} ms (plays {effective.TotalMilliseconds:0.#} ms)");
+}

@@ -1,0 +1,195 @@
+using ImageKit.Decoding.Internal;
+
+namespace ImageKit.Decoding;
+
+/// <summary>
+/// A decoded image, animated or still (a still is one frame): the counterpart of SDWebImage's <c>SDAnimatedImage</c>.
+/// Frames are decoded lazily from the encoded bytes, composited to full canvas size, on whichever thread asks.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Threading.</b> Every member is safe to call from several threads. Frame decoding is serialised per image (the
+/// underlying codecs are single-threaded); different images decode in parallel.
+/// </para>
+/// <para>
+/// <b>Ownership.</b> The image owns its decoder and its native objects and releases them in <see cref="Dispose"/>. Each
+/// <see cref="ImageFrame"/> returned by <see cref="GetFrame"/> is owned by the caller (see <see cref="ImageFrame"/>); frames
+/// stay valid after the image is disposed.
+/// </para>
+/// <para>
+/// <b>Cost.</b> Playing in order costs one frame decode and one canvas copy per frame: the image keeps the last few
+/// composited frames and draws each new frame onto the one it depends on. Random access decodes forward from the nearest
+/// independent frame.
+/// </para>
+/// </remarks>
+public sealed partial class AnimatedImage : IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly AnimatedImageSource _source;
+    private readonly TimeSpan[] _durations;
+    private readonly TimeSpan[] _effectiveDurations;
+    private readonly CompositedFrameCache _composited;
+    private readonly PixelBufferPool _pool;
+    private readonly int _frameCount;
+    private bool _disposed;
+
+    /// <summary>
+    /// Wraps a decoder's <paramref name="source"/>. The image takes ownership of the source: it is disposed with the image,
+    /// and also when this constructor throws.
+    /// </summary>
+    /// <param name="source">The decoded container.</param>
+    /// <param name="encodedData">The encoded bytes the source reads; kept for <see cref="EncodedData"/>.</param>
+    /// <param name="options">Decode options; <see langword="null"/> for the defaults.</param>
+    /// <exception cref="ImageLimitExceededException">The image breaks <see cref="ImageDecodeOptions.Limits"/>.</exception>
+    public AnimatedImage(AnimatedImageSource source, ReadOnlyMemory<byte> encodedData, ImageDecodeOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        options ??= ImageDecodeOptions.Default;
+        try
+        {
+            _frameCount = options.FirstFrameOnly ? 1 : source.FrameCount;
+            if (_frameCount < 1)
+            {
+                throw new ImageDecodingException("the image has no frames");
+            }
+
+            options.Limits.Check(source.PixelWidth, source.PixelHeight, source.FrameCount);
+            _durations = new TimeSpan[_frameCount];
+            _effectiveDurations = new TimeSpan[_frameCount];
+            for (var i = 0; i < _frameCount; i++)
+            {
+                _durations[i] = source.GetFrameDuration(i);
+                _effectiveDurations[i] = options.FrameDurations.Apply(_durations[i]);
+            }
+
+            _source = source;
+            Format = source.Format;
+            PixelWidth = source.PixelWidth;
+            PixelHeight = source.PixelHeight;
+            HasAlpha = source.HasAlpha;
+            LoopCount = options.FirstFrameOnly ? 1 : source.LoopCount;
+            EncodedData = encodedData;
+            SourceName = options.SourceName;
+            _pool = PixelBufferPool.Shared;
+            _composited = new CompositedFrameCache(capacity: 3);
+        }
+        catch (ImageKitException e)
+        {
+            source.Dispose();
+            e.SourceName ??= options.SourceName;
+            throw;
+        }
+        catch
+        {
+            source.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The encoded format.</summary>
+    public ImageFormat Format { get; }
+
+    /// <summary>The canvas width in pixels.</summary>
+    public int PixelWidth { get; }
+
+    /// <summary>The canvas height in pixels.</summary>
+    public int PixelHeight { get; }
+
+    /// <summary>The number of frames; 1 for a still.</summary>
+    public int FrameCount => _frameCount;
+
+    /// <summary>Whether the image has more than one frame.</summary>
+    public bool IsAnimated => _frameCount > 1;
+
+    /// <summary>
+    /// How many times the animation plays in total: 0 = forever, N = N plays. A GIF without a loop extension plays once;
+    /// see <see cref="GifLoopCountSemantics"/> for how GIF loop fields are read. Stills report 1.
+    /// </summary>
+    public int LoopCount { get; }
+
+    /// <summary>Whether the encoding carries transparency (a transparent index, an alpha channel, a tRNS chunk).</summary>
+    public bool HasAlpha { get; }
+
+    /// <summary>The bytes one decoded frame takes: <see cref="PixelWidth"/> × <see cref="PixelHeight"/> × 4.</summary>
+    public long FrameByteCount => (long)PixelWidth * PixelHeight * 4;
+
+    /// <summary>The encoded bytes the image was decoded from.</summary>
+    public ReadOnlyMemory<byte> EncodedData { get; }
+
+    /// <summary>What the image was decoded from (file path or URL), when known.</summary>
+    public string? SourceName { get; }
+
+    /// <summary>The encoded duration of each frame, as stored in the file (zero for stills).</summary>
+    public IReadOnlyList<TimeSpan> FrameDurations => _durations;
+
+    /// <summary>The duration each frame is shown for during playback, after the <see cref="FrameDurationPolicy"/>.</summary>
+    public IReadOnlyList<TimeSpan> EffectiveFrameDurations => _effectiveDurations;
+
+    /// <summary>The length of one play: the sum of <see cref="EffectiveFrameDurations"/>.</summary>
+    public TimeSpan TotalDuration => _effectiveDurations.Aggregate(TimeSpan.Zero, static (sum, d) => sum + d);
+
+    /// <summary>Decodes <paramref name="data"/> with <see cref="ImageDecoderRegistry.Default"/>.</summary>
+    /// <exception cref="ImageDecodingException">The data is not a supported image, is corrupt, or breaks a limit.</exception>
+    public static AnimatedImage Decode(ReadOnlySpan<byte> data, ImageDecodeOptions? options = null) =>
+        ImageDecoderRegistry.Default.Decode(data, options);
+
+    /// <summary>Reads and decodes the file at <paramref name="path"/> with <see cref="ImageDecoderRegistry.Default"/>.</summary>
+    /// <exception cref="ImageDecodingException">The file is not a supported image, is corrupt, or breaks a limit.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static AnimatedImage Load(string path, ImageDecodeOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        options ??= ImageDecodeOptions.Default;
+        if (options.SourceName is null)
+        {
+            options = options with { SourceName = path };
+        }
+
+        return ImageDecoderRegistry.Default.Decode(File.ReadAllBytes(path), options);
+    }
+
+    /// <summary>
+    /// Returns frame <paramref name="index"/>, fully composited at canvas size. Any index in any order; in-order calls are
+    /// cheapest. The caller owns the returned frame and disposes it.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not a frame index.</exception>
+    /// <exception cref="ImageDecodingException">The frame's data (or that of a frame it depends on) is corrupt or truncated.</exception>
+    /// <exception cref="ObjectDisposedException">The image has been disposed.</exception>
+    public ImageFrame GetFrame(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, _frameCount);
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var buffer = _composited.Get(index) ?? Composite(index);
+            buffer.AddReference();
+            return new ImageFrame(buffer, index, PixelWidth, PixelHeight, _durations[index], _effectiveDurations[index]);
+        }
+    }
+
+    /// <summary>Drops the composited frames the image keeps for fast in-order access (memory pressure). Leased frames stay valid.</summary>
+    public void TrimCache()
+    {
+        lock (_lock)
+        {
+            _composited.Clear();
+        }
+    }
+
+    /// <summary>Releases the decoder and its native objects. Idempotent and thread-safe; frames already handed out stay valid.</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _composited.Clear();
+            _source.Dispose();
+        }
+    }
+}

@@ -1,0 +1,65 @@
+namespace ImageKit.Decoding;
+
+/// <summary>
+/// What a decoder makes of encoded data: the container's metadata and a way to draw one frame onto the canvas. An
+/// <see cref="AnimatedImage"/> owns its source and adds everything else (limits, lazy decoding, reuse of composited frames,
+/// thread safety), so a custom decoder implements only this.
+/// </summary>
+/// <remarks>
+/// <see cref="AnimatedImage"/> calls every member under its own lock, one call at a time, so implementations need not be
+/// thread-safe. Disposing releases every native object the source created; it is called exactly once by the owning image.
+/// </remarks>
+public abstract class AnimatedImageSource : IDisposable
+{
+    /// <summary>The encoded format.</summary>
+    public abstract ImageFormat Format { get; }
+
+    /// <summary>The canvas width in pixels.</summary>
+    public abstract int PixelWidth { get; }
+
+    /// <summary>The canvas height in pixels.</summary>
+    public abstract int PixelHeight { get; }
+
+    /// <summary>The number of frames (1 for stills).</summary>
+    public abstract int FrameCount { get; }
+
+    /// <summary>Plays in total: 0 = forever, N = N plays. Stills report 1.</summary>
+    public abstract int LoopCount { get; }
+
+    /// <summary>Whether the encoding carries transparency (not whether any pixel is actually transparent).</summary>
+    public abstract bool HasAlpha { get; }
+
+    /// <summary>The encoded duration of frame <paramref name="index"/> (zero for stills).</summary>
+    public abstract TimeSpan GetFrameDuration(int index);
+
+    /// <summary>
+    /// The frame whose composited canvas frame <paramref name="index"/> is drawn onto, or -1 when it is drawn onto a
+    /// transparent canvas. It is always less than <paramref name="index"/>.
+    /// </summary>
+    public abstract int GetRequiredFrame(int index);
+
+    /// <summary>
+    /// Draws frame <paramref name="index"/>: first applies the disposal of <paramref name="requiredFrame"/> to
+    /// <paramref name="canvas"/>, which holds that frame fully composited (or is transparent when it is -1), then blends
+    /// frame <paramref name="index"/> on top.
+    /// </summary>
+    /// <param name="index">The frame to draw.</param>
+    /// <param name="requiredFrame">What <see cref="GetRequiredFrame"/> returned for <paramref name="index"/>.</param>
+    /// <param name="canvas">BGRA premultiplied pixels, <see cref="PixelWidth"/> × <see cref="PixelHeight"/>, pinned for the call.</param>
+    /// <param name="rowBytes">The bytes from one row of <paramref name="canvas"/> to the next.</param>
+    /// <exception cref="ImageDecodingException">The frame's data is corrupt or truncated.</exception>
+    public abstract void RenderFrame(int index, int requiredFrame, Span<byte> canvas, int rowBytes);
+
+    /// <summary>Releases the native objects this source owns.</summary>
+    public void Dispose()
+    {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases the native objects this source owns.</summary>
+    /// <param name="disposing"><see langword="true"/> from <see cref="Dispose()"/>.</param>
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+}

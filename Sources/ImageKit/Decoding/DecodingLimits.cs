@@ -1,0 +1,54 @@
+namespace ImageKit.Decoding;
+
+/// <summary>
+/// Limits that protect the process from hostile or broken images. They are checked from the headers, before any large
+/// allocation, and a breach throws <see cref="ImageLimitExceededException"/>.
+/// </summary>
+public sealed record DecodingLimits
+{
+    /// <summary>The defaults: 100 megapixels a frame, 10,000 frames, 4 GiB of decoded pixels in all.</summary>
+    public static DecodingLimits Default { get; } = new();
+
+    /// <summary>The largest canvas in pixels (width × height). <value>Default: 100,000,000 (for example 10,000 × 10,000).</value></summary>
+    public long MaxPixelsPerFrame { get; init; } = 100_000_000;
+
+    /// <summary>The most frames an image may declare. <value>Default: 10,000.</value></summary>
+    public int MaxFrameCount { get; init; } = 10_000;
+
+    /// <summary>
+    /// The most bytes that decoding every frame of the image would produce (width × height × 4 × frames). Frames are
+    /// decoded lazily, so this bounds what a tiny file can make the process decode over its life, not what it holds at once.
+    /// <value>Default: 4 GiB.</value>
+    /// </summary>
+    public long MaxTotalDecodedBytes { get; init; } = 4L * 1024 * 1024 * 1024;
+
+    /// <summary>Checks the declared geometry of an image against the limits.</summary>
+    /// <exception cref="ImageLimitExceededException">A limit is exceeded.</exception>
+    internal void Check(int width, int height, int frameCount)
+    {
+        if (width <= 0 || height <= 0)
+        {
+            throw new ImageDecodingException($"the image declares an empty canvas ({width}x{height})");
+        }
+
+        var pixels = (long)width * height;
+        if (pixels > MaxPixelsPerFrame)
+        {
+            throw new ImageLimitExceededException(
+                $"the canvas {width}x{height} has {pixels:N0} pixels, more than the limit of {MaxPixelsPerFrame:N0} (DecodingLimits.MaxPixelsPerFrame)");
+        }
+
+        if (frameCount > MaxFrameCount)
+        {
+            throw new ImageLimitExceededException(
+                $"the image declares {frameCount:N0} frames, more than the limit of {MaxFrameCount:N0} (DecodingLimits.MaxFrameCount)");
+        }
+
+        var total = pixels * 4 * Math.Max(frameCount, 1);
+        if (total > MaxTotalDecodedBytes)
+        {
+            throw new ImageLimitExceededException(
+                $"decoding all {frameCount:N0} frames of {width}x{height} would take {total:N0} bytes, more than the limit of {MaxTotalDecodedBytes:N0} (DecodingLimits.MaxTotalDecodedBytes)");
+        }
+    }
+}

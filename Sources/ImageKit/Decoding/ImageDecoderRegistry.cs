@@ -1,0 +1,87 @@
+using System.Collections.Immutable;
+using ImageKit.Decoding.Skia;
+
+namespace ImageKit.Decoding;
+
+/// <summary>
+/// An ordered list of decoders (the counterpart of SDWebImage's coders manager): the first decoder that accepts the data
+/// decodes it. Applications add their own in front with <see cref="Insert"/> to override a built-in one.
+/// </summary>
+/// <remarks>Thread-safe: the list is replaced atomically, and a decode in progress keeps the list it started with.</remarks>
+public sealed class ImageDecoderRegistry
+{
+    private ImmutableArray<IImageDecoder> _decoders;
+
+    /// <summary>Creates a registry with the given decoders, in order.</summary>
+    public ImageDecoderRegistry(IEnumerable<IImageDecoder> decoders)
+    {
+        ArgumentNullException.ThrowIfNull(decoders);
+        _decoders = [.. decoders];
+    }
+
+    /// <summary>The registry <see cref="AnimatedImage.Decode"/> uses: APNG first, then SkiaSharp (GIF, WebP, PNG, JPEG, BMP, ICO).</summary>
+    public static ImageDecoderRegistry Default { get; } = CreateDefault();
+
+    /// <summary>The decoders, in the order they are tried.</summary>
+    public ImmutableArray<IImageDecoder> Decoders => _decoders;
+
+    /// <summary>Creates a registry with the built-in decoders: the APNG decoder, then <see cref="SkiaImageDecoder"/>.</summary>
+    public static ImageDecoderRegistry CreateDefault() => new([new SkiaImageDecoder()]);
+
+    /// <summary>Inserts <paramref name="decoder"/> at <paramref name="index"/> (0 = tried first).</summary>
+    public void Insert(int index, IImageDecoder decoder)
+    {
+        ArgumentNullException.ThrowIfNull(decoder);
+        ImmutableInterlocked.Update(ref _decoders, static (list, arg) => list.Insert(arg.index, arg.decoder), (index, decoder));
+    }
+
+    /// <summary>Removes <paramref name="decoder"/>; returns whether it was registered.</summary>
+    public bool Remove(IImageDecoder decoder)
+    {
+        var removed = false;
+        ImmutableInterlocked.Update(ref _decoders, list =>
+        {
+            var next = list.Remove(decoder);
+            removed = next.Length != list.Length;
+            return next;
+        });
+        return removed;
+    }
+
+    /// <summary>Decodes <paramref name="data"/> with the first decoder that accepts it. The data is copied; the caller keeps its buffer.</summary>
+    /// <exception cref="UnsupportedImageFormatException">No decoder accepts the data; the message says what it looks like.</exception>
+    /// <exception cref="ImageDecodingException">The data is corrupt or breaks a limit.</exception>
+    public AnimatedImage Decode(ReadOnlySpan<byte> data, ImageDecodeOptions? options = null)
+    {
+        options ??= ImageDecodeOptions.Default;
+        var format = ImageFormatDetector.Detect(data);
+        foreach (var decoder in _decoders)
+        {
+            if (!decoder.CanDecode(format, data))
+            {
+                continue;
+            }
+
+            // The pinned copy is the one the image and its native decoder share for their whole life.
+            var copy = GC.AllocateUninitializedArray<byte>(data.Length, pinned: true);
+            data.CopyTo(copy);
+            AnimatedImageSource source;
+            try
+            {
+                source = decoder.CreateSource(copy, options);
+            }
+            catch (ImageKitException e)
+            {
+                e.SourceName ??= options.SourceName;
+                throw;
+            }
+
+            return new AnimatedImage(source, copy, options);
+        }
+
+        var reason = format == ImageFormat.Unknown
+            ? ImageFormatDetector.DescribeUnrecognized(data)
+            : $"no registered decoder accepts {format} data";
+        throw new UnsupportedImageFormatException(reason) { DetectedFormat = format, SourceName = options.SourceName };
+    }
+}

@@ -1,0 +1,122 @@
+using ImageKit.Decoding.Internal;
+using SkiaSharp;
+
+namespace ImageKit.Decoding;
+
+/// <summary>
+/// One fully composited, canvas-size frame of an <see cref="AnimatedImage"/>: 32-bit BGRA, premultiplied alpha, rows of
+/// <see cref="RowBytes"/> bytes, top row first.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Ownership.</b> An <see cref="ImageFrame"/> is a lease on shared, reference-counted pixel memory. Whoever receives one
+/// from <see cref="AnimatedImage.GetFrame"/> or <see cref="Share"/> owns that lease and disposes it exactly once when done
+/// drawing; the pixels stay valid until then, even if the image itself is disposed or its caches drop the frame. Disposing
+/// a lease never affects other leases on the same pixels. A lease that is never disposed is reclaimed by the garbage
+/// collector (the memory is managed); disposing only lets the memory be reused sooner.
+/// </para>
+/// <para><b>Threading.</b> Reading a frame from several threads is safe; <see cref="Dispose"/> is idempotent and thread-safe.</para>
+/// </remarks>
+public sealed class ImageFrame : IDisposable
+{
+    private PixelBuffer? _buffer;
+
+    internal ImageFrame(PixelBuffer buffer, int index, int width, int height, TimeSpan duration, TimeSpan effectiveDuration)
+    {
+        _buffer = buffer;
+        Index = index;
+        Width = width;
+        Height = height;
+        Duration = duration;
+        EffectiveDuration = effectiveDuration;
+    }
+
+    /// <summary>The frame's index in its image.</summary>
+    public int Index { get; }
+
+    /// <summary>The width in pixels (the image's canvas width).</summary>
+    public int Width { get; }
+
+    /// <summary>The height in pixels (the image's canvas height).</summary>
+    public int Height { get; }
+
+    /// <summary>The bytes from one row to the next: <see cref="Width"/> × 4.</summary>
+    public int RowBytes => Width * 4;
+
+    /// <summary>The bytes of pixel memory this frame holds: <see cref="RowBytes"/> × <see cref="Height"/>.</summary>
+    public long ByteCount => (long)RowBytes * Height;
+
+    /// <summary>The duration stored in the file (zero for stills).</summary>
+    public TimeSpan Duration { get; }
+
+    /// <summary>The duration the frame is shown for, after the image's <see cref="FrameDurationPolicy"/>.</summary>
+    public TimeSpan EffectiveDuration { get; }
+
+    /// <summary>Whether this lease has been disposed.</summary>
+    public bool IsDisposed => Volatile.Read(ref _buffer) is null;
+
+    /// <summary>The pixels: BGRA, premultiplied alpha, <see cref="RowBytes"/> per row.</summary>
+    /// <exception cref="ObjectDisposedException">The lease has been disposed.</exception>
+    public ReadOnlySpan<byte> Pixels => Buffer.Span;
+
+    internal PixelBuffer Buffer
+    {
+        get
+        {
+            var buffer = Volatile.Read(ref _buffer);
+            ObjectDisposedException.ThrowIf(buffer is null, this);
+            return buffer;
+        }
+    }
+
+    /// <summary>Returns a second lease on the same pixels, owned by the caller and disposed independently of this one.</summary>
+    /// <exception cref="ObjectDisposedException">The lease has been disposed.</exception>
+    public ImageFrame Share()
+    {
+        var buffer = Buffer;
+        buffer.AddReference();
+        return new ImageFrame(buffer, Index, Width, Height, Duration, EffectiveDuration);
+    }
+
+    /// <summary>Copies the pixels out as RGBA with straight (unpremultiplied) alpha, <see cref="Width"/> × 4 bytes per row.</summary>
+    public byte[] ToRgba()
+    {
+        var rgba = new byte[ByteCount];
+        CopyTo(rgba, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        return rgba;
+    }
+
+    /// <summary>Writes the frame as a PNG (RGBA, straight alpha) to <paramref name="stream"/>.</summary>
+    public void SaveAsPng(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var bitmap = new SKBitmap(new SKImageInfo(Width, Height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        unsafe
+        {
+            var span = new Span<byte>((void*)bitmap.GetPixels(), checked((int)ByteCount));
+            CopyTo(span, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        }
+
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100)
+            ?? throw new ImageKitException("Skia could not encode the frame as PNG.");
+        data.SaveTo(stream);
+    }
+
+    /// <summary>Releases this lease. The pixels go back to the pool when no other lease or cache holds them.</summary>
+    public void Dispose() => Interlocked.Exchange(ref _buffer, null)?.Release();
+
+    private unsafe void CopyTo(Span<byte> destination, SKColorType colorType, SKAlphaType alphaType)
+    {
+        var source = Buffer.Span;
+        fixed (byte* src = source)
+        fixed (byte* dst = destination)
+        {
+            using var pixmap = new SKPixmap(new SKImageInfo(Width, Height, SKColorType.Bgra8888, SKAlphaType.Premul), (IntPtr)src, RowBytes);
+            var dstInfo = new SKImageInfo(Width, Height, colorType, alphaType);
+            if (!pixmap.ReadPixels(dstInfo, (IntPtr)dst, Width * 4))
+            {
+                throw new ImageKitException("Skia could not convert the frame's pixels.");
+            }
+        }
+    }
+}

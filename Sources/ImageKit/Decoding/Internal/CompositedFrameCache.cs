@@ -1,0 +1,52 @@
+namespace ImageKit.Decoding.Internal;
+
+/// <summary>
+/// The few most recently composited frames of one image, each holding one reference on its pixels. Not thread-safe: the
+/// owning <see cref="AnimatedImage"/> calls it under its lock.
+/// </summary>
+internal sealed class CompositedFrameCache(int capacity)
+{
+    private readonly List<(int Index, PixelBuffer Buffer)> _entries = new(capacity);
+
+    public PixelBuffer? Get(int index)
+    {
+        for (var i = 0; i < _entries.Count; i++)
+        {
+            if (_entries[i].Index == index)
+            {
+                var entry = _entries[i];
+                if (i != _entries.Count - 1)
+                {
+                    _entries.RemoveAt(i);
+                    _entries.Add(entry);
+                }
+
+                return entry.Buffer;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Adds a frame, taking over the caller's reference, and evicts the least recently used one past capacity.</summary>
+    public void Add(int index, PixelBuffer buffer)
+    {
+        if (_entries.Count == capacity)
+        {
+            _entries[0].Buffer.Release();
+            _entries.RemoveAt(0);
+        }
+
+        _entries.Add((index, buffer));
+    }
+
+    public void Clear()
+    {
+        foreach (var (_, buffer) in _entries)
+        {
+            buffer.Release();
+        }
+
+        _entries.Clear();
+    }
+}

@@ -1,0 +1,181 @@
+using System.Runtime.InteropServices;
+using SkiaSharp;
+
+namespace ImageKit.Decoding.Skia;
+
+/// <summary>
+/// An image decoded by one <see cref="SKCodec"/>. Skia composites GIF and WebP frames itself when told which prior frame
+/// the canvas already holds, so this source passes the required frame straight through.
+/// </summary>
+/// <remarks>
+/// Native ownership: the codec is the only owner of the Skia stream and data behind it; the data wraps the encoded bytes without
+/// copying, and owns the pin on them until Skia releases it. Disposing
+/// the codec therefore releases everything exactly once, and a codec that fails to open has released it already.
+/// </remarks>
+internal sealed class SkiaCodecSource : AnimatedImageSource
+{
+    private static readonly SKDataReleaseDelegate s_unpin = static (_, context) => ((IDisposable)context!).Dispose();
+
+    private readonly SKCodec _codec;
+    private readonly SKCodecFrameInfo[] _frames;
+    private readonly SKImageInfo _canvasInfo;
+
+    private SkiaCodecSource(SKCodec codec, ImageFormat format, ImageDecodeOptions options)
+    {
+        _codec = codec;
+        Format = format;
+        var info = codec.Info;
+        PixelWidth = info.Width;
+        PixelHeight = info.Height;
+        _frames = codec.FrameCount > 1 ? codec.FrameInfo : [];
+        FrameCount = Math.Max(1, _frames.Length);
+        options.Limits.Check(PixelWidth, PixelHeight, FrameCount);
+        _canvasInfo = new SKImageInfo(PixelWidth, PixelHeight, SKColorType.Bgra8888, SKAlphaType.Premul);
+        HasAlpha = info.AlphaType != SKAlphaType.Opaque || _frames.Any(static f => f.AlphaType != SKAlphaType.Opaque);
+        LoopCount = ReadLoopCount(codec, format, options.GifLoopCount);
+    }
+
+    public override ImageFormat Format { get; }
+
+    public override int PixelWidth { get; }
+
+    public override int PixelHeight { get; }
+
+    public override int FrameCount { get; }
+
+    public override int LoopCount { get; }
+
+    public override bool HasAlpha { get; }
+
+    public static SkiaCodecSource Create(ReadOnlyMemory<byte> data, ImageFormat format, ImageDecodeOptions options)
+    {
+        var skData = WrapWithoutCopy(data);
+        SKCodec? codec;
+        SKCodecResult result;
+        using (skData)
+        {
+            // The stream takes its own reference on the data and the codec takes the stream (Skia deletes the stream
+            // itself when opening fails), so our reference can go as soon as the codec has been attempted.
+            var stream = new SKMemoryStream(skData);
+            // SkiaSharp revokes the wrapper's ownership either way: the codec owns the stream, or Skia deleted it.
+            codec = SKCodec.Create(stream, out result);
+        }
+
+        if (codec is null)
+        {
+            throw new ImageDecodingException(DescribeOpenFailure(result, format));
+        }
+
+        try
+        {
+            return new SkiaCodecSource(codec, format, options);
+        }
+        catch
+        {
+            codec.Dispose();
+            throw;
+        }
+    }
+
+    public override TimeSpan GetFrameDuration(int index) =>
+        _frames.Length == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(_frames[index].Duration);
+
+    public override int GetRequiredFrame(int index) => _frames.Length == 0 ? -1 : _frames[index].RequiredFrame;
+
+    public override unsafe void RenderFrame(int index, int requiredFrame, Span<byte> canvas, int rowBytes)
+    {
+        var options = _frames.Length == 0 ? new SKCodecOptions(0) : new SKCodecOptions(index, requiredFrame);
+        SKCodecResult result;
+        fixed (byte* pixels = canvas)
+        {
+            result = _codec.GetPixels(_canvasInfo, (IntPtr)pixels, rowBytes, options);
+        }
+
+        switch (result)
+        {
+            case SKCodecResult.Success:
+                return;
+            case SKCodecResult.IncompleteInput:
+                throw new ImageDecodingException("the data ends before the frame is complete (truncated file)");
+            case SKCodecResult.ErrorInInput:
+                throw new ImageDecodingException("the frame's data is corrupt");
+            default:
+                throw new ImageDecodingException($"Skia could not decode the frame ({result})");
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _codec.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private static SKData WrapWithoutCopy(ReadOnlyMemory<byte> data)
+    {
+        if (data.IsEmpty)
+        {
+            throw new ImageDecodingException("the data is empty (0 bytes)");
+        }
+
+        // The pin is owned by the SKData from here on: Skia calls the release procedure exactly once, when its last
+        // reference goes, and only then is the memory unpinned. (Arrays on the pinned object heap pin for free.)
+        var pin = new PinnedMemory(data.Pin());
+        try
+        {
+            unsafe
+            {
+                return SKData.Create((IntPtr)pin.Pointer, data.Length, s_unpin, pin)
+                    ?? throw new ImageDecodingException("Skia could not wrap the encoded data");
+            }
+        }
+        catch
+        {
+            pin.Dispose();
+            throw;
+        }
+    }
+
+    private sealed class PinnedMemory(System.Buffers.MemoryHandle handle) : IDisposable
+    {
+        private System.Buffers.MemoryHandle _handle = handle;
+
+        public unsafe void* Pointer => _handle.Pointer;
+
+        public void Dispose() => _handle.Dispose();
+    }
+
+    private static int ReadLoopCount(SKCodec codec, ImageFormat format, GifLoopCountSemantics gifSemantics)
+    {
+        if (codec.FrameCount <= 1)
+        {
+            return 1;
+        }
+
+        // Skia reports repeats after the first play: -1 = forever, 0 = once, n = n + 1 plays (GIF NETSCAPE field n;
+        // WebP ANIM loop count n + 1).
+        var repetitions = codec.RepetitionCount;
+        if (repetitions < 0)
+        {
+            return 0;
+        }
+
+        if (format == ImageFormat.Gif && gifSemantics == GifLoopCountSemantics.ImageIO)
+        {
+            return Math.Max(1, repetitions);
+        }
+
+        return repetitions + 1;
+    }
+
+    private static string DescribeOpenFailure(SKCodecResult result, ImageFormat format) => result switch
+    {
+        SKCodecResult.IncompleteInput => $"the {format} data ends inside its header (truncated file)",
+        SKCodecResult.ErrorInInput or SKCodecResult.InvalidInput => $"the {format} header is corrupt",
+        SKCodecResult.Unimplemented => $"this {format} variant is not supported by Skia",
+        _ => $"Skia could not open the {format} data ({result})",
+    };
+}
