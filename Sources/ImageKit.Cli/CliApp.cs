@@ -18,6 +18,7 @@ internal static class CliApp
         var root = new RootCommand("ImageKit: load, decode, cache and play animated GIF, WebP and APNG images.")
         {
             InspectCommand.Create(stdout, stderr),
+            DemoCommand.Create(stdout),
         };
 
         var parseResult = root.Parse(args);

@@ -36,22 +36,10 @@ public sealed partial class AnimatedImage
         {
             var current = chain[i];
             var required = _frameCount == 1 ? -1 : _source.GetRequiredFrame(current);
-            var buffer = _pool.Rent(checked((int)FrameByteCount));
+            var buffer = TakeCanvas(current, required);
             try
             {
-                var canvas = buffer.Span;
-                if (required < 0)
-                {
-                    canvas.Clear();
-                }
-                else
-                {
-                    var prior = _composited.Get(required)
-                        ?? throw new InvalidOperationException($"Frame {required} needed by frame {current} is not composited.");
-                    prior.Span.CopyTo(canvas);
-                }
-
-                _source.RenderFrame(current, required, canvas, PixelWidth * 4);
+                _source.RenderFrame(current, required, buffer.Span, PixelWidth * 4);
             }
             catch (ImageDecodingException e)
             {
@@ -76,6 +64,53 @@ public sealed partial class AnimatedImage
 
         chain.Dispose();
         return result!;
+    }
+
+    // Returns a canvas holding what frame `current` is drawn onto, with one reference owned by the caller. When nobody but
+    // the cache holds the required frame and no later frame needs it, that very buffer is taken over and drawn on in place
+    // (no copy: in-order playback whose frames are disposed before the next is requested costs one decode per frame and
+    // nothing else). Otherwise the required frame is copied into a fresh buffer.
+    private PixelBuffer TakeCanvas(int current, int required)
+    {
+        if (required < 0)
+        {
+            var cleared = _pool.Rent(checked((int)FrameByteCount));
+            cleared.Span.Clear();
+            return cleared;
+        }
+
+        if (LastDependent(required) <= current && _composited.TryTakeExclusive(required) is { } exclusive)
+        {
+            return exclusive;
+        }
+
+        var prior = _composited.Get(required)
+            ?? throw new InvalidOperationException($"Frame {required} needed by frame {current} is not composited.");
+        var copy = _pool.Rent(checked((int)FrameByteCount));
+        prior.Span.CopyTo(copy.Span);
+        return copy;
+    }
+
+    // The last frame drawn directly onto frame `frame`, or -1 when none is.
+    private int LastDependent(int frame)
+    {
+        if (_lastDependent is null)
+        {
+            var last = new int[_frameCount];
+            Array.Fill(last, -1);
+            for (var j = 1; j < _frameCount; j++)
+            {
+                var required = _source.GetRequiredFrame(j);
+                if (required >= 0)
+                {
+                    last[required] = j;
+                }
+            }
+
+            _lastDependent = last;
+        }
+
+        return _lastDependent[frame];
     }
 
     // A stack of frame indices that starts on the stack and moves to the heap only for long chains (random access deep

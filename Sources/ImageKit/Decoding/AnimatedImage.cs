@@ -31,6 +31,7 @@ public sealed partial class AnimatedImage : IDisposable
     private readonly CompositedFrameCache _composited;
     private readonly PixelBufferPool _pool;
     private readonly int _frameCount;
+    private int[]? _lastDependent;
     private bool _disposed;
 
     /// <summary>

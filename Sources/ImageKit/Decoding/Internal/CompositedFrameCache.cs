@@ -28,6 +28,30 @@ internal sealed class CompositedFrameCache(int capacity)
         return null;
     }
 
+    /// <summary>
+    /// Removes frame <paramref name="index"/> and hands its reference to the caller, but only when that reference is the
+    /// only one (no lease is outstanding), so the caller may overwrite the pixels. Returns null otherwise.
+    /// </summary>
+    public PixelBuffer? TryTakeExclusive(int index)
+    {
+        for (var i = 0; i < _entries.Count; i++)
+        {
+            if (_entries[i].Index == index)
+            {
+                var buffer = _entries[i].Buffer;
+                if (!buffer.IsExclusive)
+                {
+                    return null;
+                }
+
+                _entries.RemoveAt(i);
+                return buffer;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Adds a frame, taking over the caller's reference, and evicts the least recently used one past capacity.</summary>
     public void Add(int index, PixelBuffer buffer)
     {

@@ -29,6 +29,12 @@ internal sealed class PixelBuffer
     /// <summary>Whether the last reference has been released.</summary>
     public bool IsReleased => Volatile.Read(ref _references) == 0;
 
+    /// <summary>
+    /// Whether exactly one reference exists. Only meaningful to the holder of that reference, and only where no other
+    /// reference can be taken concurrently (the owning image's lock).
+    /// </summary>
+    public bool IsExclusive => Volatile.Read(ref _references) == 1;
+
     /// <summary>The pixels. Valid only while the caller holds a reference.</summary>
     public Span<byte> Span
     {

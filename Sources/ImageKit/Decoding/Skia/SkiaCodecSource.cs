@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using ImageKit.Decoding.Internal;
 using SkiaSharp;
 
 namespace ImageKit.Decoding.Skia;
@@ -19,19 +20,21 @@ internal sealed class SkiaCodecSource : AnimatedImageSource
     private readonly SKCodec _codec;
     private readonly SKCodecFrameInfo[] _frames;
     private readonly SKImageInfo _canvasInfo;
+    private int _disposed;
 
-    private SkiaCodecSource(SKCodec codec, ImageFormat format, ImageDecodeOptions options)
+    private SkiaCodecSource(SKCodec codec, ImageFormat format, ReadOnlySpan<byte> data, ImageDecodeOptions options)
     {
         _codec = codec;
         Format = format;
         var info = codec.Info;
         PixelWidth = info.Width;
         PixelHeight = info.Height;
-        _frames = codec.FrameCount > 1 ? codec.FrameInfo : [];
+        _frames = codec.FrameCount > 0 ? codec.FrameInfo : [];
         FrameCount = Math.Max(1, _frames.Length);
         options.Limits.Check(PixelWidth, PixelHeight, FrameCount);
         _canvasInfo = new SKImageInfo(PixelWidth, PixelHeight, SKColorType.Bgra8888, SKAlphaType.Premul);
-        HasAlpha = info.AlphaType != SKAlphaType.Opaque || _frames.Any(static f => f.AlphaType != SKAlphaType.Opaque);
+        HasAlpha = EncodedAlphaProbe.HasAlpha(format, data)
+            ?? (info.AlphaType != SKAlphaType.Opaque || _frames.Any(static f => f.AlphaType != SKAlphaType.Opaque));
         LoopCount = ReadLoopCount(codec, format, options.GifLoopCount);
     }
 
@@ -66,13 +69,16 @@ internal sealed class SkiaCodecSource : AnimatedImageSource
             throw new ImageDecodingException(DescribeOpenFailure(result, format));
         }
 
+        NativeResourceCounters.CodecOpened();
+
         try
         {
-            return new SkiaCodecSource(codec, format, options);
+            return new SkiaCodecSource(codec, format, data.Span, options);
         }
         catch
         {
             codec.Dispose();
+            NativeResourceCounters.CodecClosed();
             throw;
         }
     }
@@ -106,9 +112,10 @@ internal sealed class SkiaCodecSource : AnimatedImageSource
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _codec.Dispose();
+            NativeResourceCounters.CodecClosed();
         }
 
         base.Dispose(disposing);
@@ -139,13 +146,30 @@ internal sealed class SkiaCodecSource : AnimatedImageSource
         }
     }
 
-    private sealed class PinnedMemory(System.Buffers.MemoryHandle handle) : IDisposable
+    private sealed class PinnedMemory : IDisposable
     {
-        private System.Buffers.MemoryHandle _handle = handle;
+        private System.Buffers.MemoryHandle _handle;
+        private int _released;
+
+        public PinnedMemory(System.Buffers.MemoryHandle handle)
+        {
+            _handle = handle;
+            NativeResourceCounters.PinTaken();
+        }
 
         public unsafe void* Pointer => _handle.Pointer;
 
-        public void Dispose() => _handle.Dispose();
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) != 0)
+            {
+                NativeResourceCounters.ExtraRelease();
+                return;
+            }
+
+            _handle.Dispose();
+            NativeResourceCounters.PinReleased();
+        }
     }
 
     private static int ReadLoopCount(SKCodec codec, ImageFormat format, GifLoopCountSemantics gifSemantics)

@@ -1,0 +1,31 @@
+using ImageKit.Cli;
+
+namespace ImageKit.Tests.Cli;
+
+/// <summary>Runs the imagekit command line in-process and captures what it prints.</summary>
+internal static class CliRunner
+{
+    public static async Task<CliResult> RunAsync(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var exitCode = await CliApp.RunAsync(args, stdout, stderr);
+        return new CliResult(exitCode, stdout.ToString(), stderr.ToString());
+    }
+}
+
+internal sealed record CliResult(int ExitCode, string Stdout, string Stderr)
+{
+    public string[] StderrLines => Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>Asserts the CLI's bad-input contract: exit 2, one line "imagekit: source: reason" on stderr, nothing on stdout.</summary>
+    public void AssertBadInput(string expectedSourceFragment, string expectedReasonFragment)
+    {
+        Assert.AreEqual(2, ExitCode, $"exit code; stderr: {Stderr}");
+        Assert.AreEqual(string.Empty, Stdout, "nothing on stdout");
+        Assert.HasCount(1, StderrLines, $"one line on stderr: {Stderr}");
+        StringAssert.StartsWith(StderrLines[0], "imagekit: ");
+        StringAssert.Contains(StderrLines[0], expectedSourceFragment);
+        StringAssert.Contains(StderrLines[0], expectedReasonFragment);
+    }
+}

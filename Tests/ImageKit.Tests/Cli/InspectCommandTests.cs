@@ -1,0 +1,140 @@
+using System.Text.Json;
+using ImageKit.Tests.TestUtilities;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using SkiaSharp;
+
+namespace ImageKit.Tests.Cli;
+
+[TestClass]
+public sealed class InspectCommandTests
+{
+    private static readonly string[] s_jsonFields = ["format", "width", "height", "frameCount", "loopCount", "durationsMs", "hasAlpha"];
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    public async Task Inspect_AnimatedGif_PrintsFormatSizeFramesLoopsAndDurations()
+    {
+        var result = await CliRunner.RunAsync("inspect", Corpus.PathOf("animated-red-blue.gif"));
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        StringAssert.Contains(result.Stdout, "format      GIF");
+        StringAssert.Contains(result.Stdout, "frames      ");
+        StringAssert.Contains(result.Stdout, "loop count  3 (3 plays)");
+        StringAssert.Contains(result.Stdout, "durations");
+        Assert.AreEqual(string.Empty, result.Stderr);
+    }
+
+    [TestMethod]
+    [DataRow("1@2x.gif", "gif")]
+    [DataRow("TestImageAnimated.webp", "webp")]
+    [DataRow("TestImage.jpg", "jpeg")]
+    [DataRow("TestImage.png", "png")]
+    public async Task Inspect_Json_PrintsExactlyOneObjectMatchingTheManifest(string file, string format)
+    {
+        var expected = Corpus.Get(file);
+        var result = await CliRunner.RunAsync("inspect", Corpus.PathOf(file), "--json");
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        using var json = JsonDocument.Parse(result.Stdout);
+        var root = json.RootElement;
+        CollectionAssert.AreEqual(s_jsonFields, root.EnumerateObject().Select(p => p.Name).ToArray());
+        Assert.AreEqual(format, root.GetProperty("format").GetString());
+        Assert.AreEqual(expected.Width, root.GetProperty("width").GetInt32());
+        Assert.AreEqual(expected.Height, root.GetProperty("height").GetInt32());
+        Assert.AreEqual(expected.FrameCount, root.GetProperty("frameCount").GetInt32());
+        Assert.AreEqual(expected.HasAlpha, root.GetProperty("hasAlpha").GetBoolean());
+        var durations = root.GetProperty("durationsMs").EnumerateArray().Select(d => d.GetDouble()).ToArray();
+        CollectionAssert.AreEqual(expected.DurationsMs.Length == 0 ? [0d] : expected.DurationsMs, durations);
+        Assert.AreEqual(1, result.Stdout.Trim().Split('\n').Length, "one JSON object, one line");
+    }
+
+    [TestMethod]
+    public async Task Inspect_FramesDir_WritesEveryFrameAsCanvasSizeRgbaPng()
+    {
+        var directory = Directory.CreateTempSubdirectory("imagekit-frames-");
+        try
+        {
+            var result = await CliRunner.RunAsync("inspect", Corpus.PathOf("any-disposal.gif"), "--frames-dir", directory.FullName);
+
+            Assert.AreEqual(0, result.ExitCode, result.Stderr);
+            var files = directory.GetFiles().Select(f => f.Name).Order().ToArray();
+            CollectionAssert.AreEqual(Enumerable.Range(0, 5).Select(i => $"frame-{i:D4}.png").ToArray(), files);
+            using var codec = SKCodec.Create(Path.Combine(directory.FullName, "frame-0004.png"));
+            Assert.AreEqual(32, codec.Info.Width);
+            Assert.AreEqual(32, codec.Info.Height);
+            Assert.AreNotEqual(SKAlphaType.Opaque, codec.Info.AlphaType, "RGBA with alpha");
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public async Task Inspect_MissingFile_ExitsWith2AndOneLine()
+    {
+        var result = await CliRunner.RunAsync("inspect", "/no/such/file.gif");
+        result.AssertBadInput("/no/such/file.gif", "file not found");
+    }
+
+    [TestMethod]
+    public async Task Inspect_TruncatedFile_ExitsWith2AndNamesTheFrame()
+    {
+        var result = await CliRunner.RunAsync("inspect", Corpus.PathOf("corrupt-static.gif"));
+        result.AssertBadInput("corrupt-static.gif", "frame 0");
+    }
+
+    [TestMethod]
+    public async Task Inspect_EmptyFile_ExitsWith2AndSaysEmpty()
+    {
+        var result = await CliRunner.RunAsync("inspect", Corpus.PathOf("empty.png"));
+        result.AssertBadInput("empty.png", "empty");
+    }
+
+    [TestMethod]
+    public async Task Inspect_TextFile_ExitsWith2AndDescribesTheBytes()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"imagekit-{Guid.NewGuid():N}.gif");
+        await File.WriteAllTextAsync(path, "<!DOCTYPE html><p>not found</p>", TestContext.CancellationToken);
+        try
+        {
+            var result = await CliRunner.RunAsync("inspect", path);
+            result.AssertBadInput(path, "looks like an HTML page");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [TestMethod]
+    public async Task Inspect_UnknownOption_ExitsWith2AndOneUsageLine()
+    {
+        var result = await CliRunner.RunAsync("inspect", Corpus.PathOf("any-disposal.gif"), "--bogus");
+        result.AssertBadInput("usage", "--bogus");
+    }
+
+    [TestMethod]
+    public async Task Inspect_HttpUrl_DownloadsAndInspects()
+    {
+        var gif = Corpus.Read("animated-red-blue.gif");
+        await using var server = await LoopbackServer.StartAsync(app =>
+        {
+            app.MapGet("/image", LoopbackServer.Bytes(gif, "text/plain"));
+            app.MapGet("/missing", context =>
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            });
+        }, TestContext.CancellationToken);
+
+        var ok = await CliRunner.RunAsync("inspect", server.Url("/image").ToString(), "--json");
+        Assert.AreEqual(0, ok.ExitCode, ok.Stderr);
+        StringAssert.Contains(ok.Stdout, "\"format\":\"gif\"", "detected from the bytes, not the Content-Type");
+
+        var missing = await CliRunner.RunAsync("inspect", server.Url("/missing").ToString());
+        missing.AssertBadInput("/missing", "HTTP 404");
+    }
+}

@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using ImageKit.Decoding;
+using ImageKit.Decoding.Internal;
+using ImageKit.Tests.TestUtilities;
+
+namespace ImageKit.Tests.Decoding;
+
+/// <summary>
+/// Thousands of truncated and byte-flipped versions of the corpus go through decoding: no crash, no hang, no exception but
+/// <see cref="ImageDecodingException"/>, every native object released exactly once, and resident memory bounded after GC.
+/// Runs alone (the native counters are process-wide).
+/// </summary>
+[TestClass]
+[DoNotParallelize]
+public sealed class DecodingRobustnessTests
+{
+    private const int Iterations = 4000;
+    private const int MaxFramesPerImage = 24;
+    private const long ResidentGrowthBoundBytes = 64L * 1024 * 1024;
+    private static readonly TimeSpan s_slowestAllowed = TimeSpan.FromSeconds(10);
+
+    private static readonly ImageDecodeOptions s_options = new()
+    {
+        Limits = new DecodingLimits { MaxPixelsPerFrame = 4_000_000, MaxFrameCount = 1_000, MaxTotalDecodedBytes = 512L * 1024 * 1024 },
+    };
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    public void Decode_TruncatedAndCorruptedCorpus_FailsCleanlyWithoutLeaking()
+    {
+        var inputs = Corpus.Entries
+            .Where(e => new FileInfo(Corpus.PathOf(e.File)).Length is > 0 and < 200_000)
+            .Select(e => (e.File, Data: Corpus.Read(e.File)))
+            .ToArray();
+        var random = new Random(20261122);
+
+        // Warm up pools and Skia's one-time state before taking the baseline.
+        RunMutations(inputs, random, 300, out _);
+        var codecs = NativeResourceCounters.LiveCodecs;
+        var pins = NativeResourceCounters.LivePins;
+        var extra = NativeResourceCounters.ExtraReleases;
+        var before = MemorySnapshot.Take();
+
+        var stats = RunMutations(inputs, random, Iterations, out var slowest);
+        var afterFirst = MemorySnapshot.Take();
+        var second = RunMutations(inputs, random, Iterations, out var slowestSecond);
+        var afterSecond = MemorySnapshot.Take();
+        slowest = slowest > slowestSecond ? slowest : slowestSecond;
+
+        TestContext.WriteLine(
+            $"{2 * Iterations} mutations: {stats.Decoded + second.Decoded} decoded, {stats.Rejected + second.Rejected} rejected cleanly, " +
+            $"{stats.FramesDecoded + second.FramesDecoded} frames; slowest {slowest.TotalMilliseconds:0} ms");
+        TestContext.WriteLine($"before: {before}");
+        TestContext.WriteLine($"after {Iterations}: {afterFirst}");
+        TestContext.WriteLine($"after {2 * Iterations}: {afterSecond}");
+
+        Assert.AreEqual(codecs, NativeResourceCounters.LiveCodecs, "every Skia codec opened was disposed");
+        Assert.AreEqual(pins, NativeResourceCounters.LivePins, "every pin on encoded data was released by Skia");
+        Assert.AreEqual(extra, NativeResourceCounters.ExtraReleases, "nothing was released twice");
+        Assert.IsTrue(stats.Rejected > Iterations / 10, "the mutations reach the error paths");
+        Assert.IsTrue(stats.Decoded > Iterations / 10, "the mutations reach the success paths");
+        Assert.IsLessThan(s_slowestAllowed, slowest, "no input hangs the decoder");
+
+        // The GC keeps committed memory for reuse after a burst of allocations, so resident memory minus the GC's
+        // committed bytes is what native code (Skia) holds; it must not grow with the number of inputs.
+        Assert.IsLessThan(ResidentGrowthBoundBytes, afterSecond.NativeBytes - before.NativeBytes, "native memory after GC stays bounded");
+        Assert.IsLessThan(ResidentGrowthBoundBytes / 2, afterSecond.NativeBytes - afterFirst.NativeBytes, "native memory does not grow with more inputs");
+    }
+
+    [TestMethod]
+    public void Decode_UndisposedImages_AreCollectedAndReleaseNothingTwice()
+    {
+        var data = Corpus.Read("any-disposal.gif");
+        var weak = DecodeAndDrop(data, 200);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.IsFalse(weak.Any(w => w.IsAlive), "an image nobody references is collected");
+        Assert.AreEqual(0, NativeResourceCounters.ExtraReleases);
+    }
+
+    private static WeakReference[] DecodeAndDrop(byte[] data, int count)
+    {
+        var weak = new WeakReference[count];
+        for (var i = 0; i < count; i++)
+        {
+            var image = AnimatedImage.Decode(data);
+            image.GetFrame(i % image.FrameCount).Dispose();
+            weak[i] = new WeakReference(image);
+        }
+
+        return weak;
+    }
+
+    private static (int Decoded, int Rejected, int FramesDecoded) RunMutations(
+        (string File, byte[] Data)[] inputs, Random random, int iterations, out TimeSpan slowest)
+    {
+        int decoded = 0, rejected = 0, frames = 0;
+        slowest = TimeSpan.Zero;
+        for (var i = 0; i < iterations; i++)
+        {
+            var (file, original) = inputs[random.Next(inputs.Length)];
+            var mutated = Mutate(original, random, out var mutation);
+            var watch = Stopwatch.StartNew();
+            try
+            {
+                using var image = AnimatedImage.Decode(mutated, s_options);
+                var count = Math.Min(image.FrameCount, MaxFramesPerImage);
+                for (var f = 0; f < count; f++)
+                {
+                    using var frame = image.GetFrame(f);
+                    frames++;
+                }
+
+                decoded++;
+            }
+            catch (ImageDecodingException e) when (!string.IsNullOrWhiteSpace(e.Message))
+            {
+                rejected++;
+            }
+            catch (Exception e)
+            {
+                throw new AssertFailedException($"{file} with {mutation}: unexpected {e.GetType().Name}: {e.Message}", e);
+            }
+
+            if (watch.Elapsed > slowest)
+            {
+                slowest = watch.Elapsed;
+            }
+        }
+
+        return (decoded, rejected, frames);
+    }
+
+    private static byte[] Mutate(byte[] original, Random random, out string description)
+    {
+        switch (random.Next(4))
+        {
+            case 0:
+                var length = random.Next(original.Length);
+                description = $"truncation to {length} bytes";
+                return original[..length];
+            case 1:
+                var flipped = (byte[])original.Clone();
+                var flips = 1 + random.Next(8);
+                for (var i = 0; i < flips; i++)
+                {
+                    flipped[random.Next(flipped.Length)] ^= (byte)(1 << random.Next(8));
+                }
+
+                description = $"{flips} bit flips";
+                return flipped;
+            case 2:
+                var overwritten = (byte[])original.Clone();
+                var start = random.Next(overwritten.Length);
+                var count = Math.Min(overwritten.Length - start, 1 + random.Next(16));
+                overwritten.AsSpan(start, count).Fill((byte)(random.Next(2) == 0 ? 0xFF : 0x00));
+                description = $"{count} bytes overwritten at {start}";
+                return overwritten;
+            default:
+                // Damage near the start, where headers and sizes live.
+                var header = (byte[])original.Clone();
+                var position = random.Next(Math.Min(header.Length, 64));
+                header[position] = (byte)random.Next(256);
+                description = $"header byte {position} set";
+                return header;
+        }
+    }
+
+    private readonly record struct MemorySnapshot(long ResidentBytes, long CommittedManagedBytes)
+    {
+        public long NativeBytes => ResidentBytes - CommittedManagedBytes;
+
+        public static MemorySnapshot Take()
+        {
+            PixelBufferPool.Shared.Trim();
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            using var process = Process.GetCurrentProcess();
+            process.Refresh();
+            return new MemorySnapshot(process.WorkingSet64, GC.GetGCMemoryInfo().TotalCommittedBytes);
+        }
+
+        public override string ToString() =>
+            $"resident {ResidentBytes / 1048576.0:0.0} MiB, GC committed {CommittedManagedBytes / 1048576.0:0.0} MiB, native {NativeBytes / 1048576.0:0.0} MiB";
+    }
+}
