@@ -18,15 +18,7 @@ public sealed class AnimatedImageTests
     public void GetFrame_RandomOrder_EqualsInOrderFrames(string file)
     {
         var data = Corpus.Read(file);
-        byte[][] inOrder;
-        using (var image = AnimatedImage.Decode(data))
-        {
-            inOrder = Enumerable.Range(0, image.FrameCount).Select(i =>
-            {
-                using var frame = image.GetFrame(i);
-                return frame.Pixels.ToArray();
-            }).ToArray();
-        }
+        var inOrder = PixelsInOrder(data);
 
         var random = new Random(7);
         using var shuffled = AnimatedImage.Decode(data);
@@ -42,15 +34,7 @@ public sealed class AnimatedImageTests
     public async Task GetFrame_FromSeveralThreads_ReturnsTheSameFrames()
     {
         var data = Corpus.Read("iss634.gif");
-        byte[][] expected;
-        using (var image = AnimatedImage.Decode(data))
-        {
-            expected = Enumerable.Range(0, image.FrameCount).Select(i =>
-            {
-                using var frame = image.GetFrame(i);
-                return frame.Pixels.ToArray();
-            }).ToArray();
-        }
+        var expected = PixelsInOrder(data);
 
         using var shared = AnimatedImage.Decode(data);
         var workers = Enumerable.Range(0, 4).Select(worker => Task.Run(() =>
@@ -168,5 +152,15 @@ public sealed class AnimatedImageTests
                 Assert.AreEqual(bgra[i], rgba[i + 2], "blue");
             }
         }
+    }
+
+    private static byte[][] PixelsInOrder(byte[] data)
+    {
+        using var image = AnimatedImage.Decode(data);
+        return Enumerable.Range(0, image.FrameCount).Select(i =>
+        {
+            using var frame = image.GetFrame(i);
+            return frame.Pixels.ToArray();
+        }).ToArray();
     }
 }
