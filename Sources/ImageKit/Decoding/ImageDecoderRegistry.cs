@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using ImageKit.Decoding.Apng;
 using ImageKit.Decoding.Skia;
 
 namespace ImageKit.Decoding;
@@ -19,14 +20,17 @@ public sealed class ImageDecoderRegistry
         _decoders = [.. decoders];
     }
 
-    /// <summary>The registry <see cref="AnimatedImage.Decode"/> uses: APNG first, then SkiaSharp (GIF, WebP, PNG, JPEG, BMP, ICO).</summary>
+    /// <summary>
+    /// The registry <see cref="AnimatedImage.Decode"/> uses: <see cref="ApngDecoder"/> first, then <see cref="SkiaImageDecoder"/>
+    /// (GIF, WebP, PNG, JPEG, BMP, ICO).
+    /// </summary>
     public static ImageDecoderRegistry Default { get; } = CreateDefault();
 
     /// <summary>The decoders, in the order they are tried.</summary>
     public ImmutableArray<IImageDecoder> Decoders => _decoders;
 
-    /// <summary>Creates a registry with the built-in decoders: the APNG decoder, then <see cref="SkiaImageDecoder"/>.</summary>
-    public static ImageDecoderRegistry CreateDefault() => new([new SkiaImageDecoder()]);
+    /// <summary>Creates a registry with the built-in decoders: <see cref="ApngDecoder"/>, then <see cref="SkiaImageDecoder"/>.</summary>
+    public static ImageDecoderRegistry CreateDefault() => new([new ApngDecoder(), new SkiaImageDecoder()]);
 
     /// <summary>Inserts <paramref name="decoder"/> at <paramref name="index"/> (0 = tried first).</summary>
     public void Insert(int index, IImageDecoder decoder)

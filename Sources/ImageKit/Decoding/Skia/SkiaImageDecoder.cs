@@ -2,7 +2,7 @@ namespace ImageKit.Decoding.Skia;
 
 /// <summary>
 /// Decodes GIF, WebP (still and animated), PNG, JPEG, BMP and ICO with SkiaSharp. An APNG given to it shows as its static
-/// default image; the APNG decoder, tried first by default, plays it.
+/// default image; <see cref="Apng.ApngDecoder"/>, tried first by default, plays it.
 /// </summary>
 public sealed class SkiaImageDecoder : IImageDecoder
 {

@@ -1,0 +1,209 @@
+using System.Buffers;
+using System.Buffers.Binary;
+
+namespace ImageKit.Decoding.Apng;
+
+/// <summary>
+/// Reads the chunk structure of an APNG once and decides what the file is: a valid animation (an
+/// <see cref="ApngContainer"/>), a file that browsers show as a plain PNG because its animation control is unusable
+/// (<see langword="null"/>: a missing, damaged, repeated or late acTL, or one declaring no frames), or a broken animation
+/// or PNG (an <see cref="ImageDecodingException"/>: sequence errors, frames without data, regions off the canvas,
+/// truncation, damaged critical chunks).
+/// </summary>
+internal sealed partial class ApngReader
+{
+    private readonly DecodingLimits _limits;
+    private readonly ArrayBufferWriter<byte> _frameChunks = new();
+    private byte[] _header = [];
+    private int _width;
+    private int _height;
+    private bool _hasAlpha;
+    private bool _seenIdat;
+    private bool _idatEnded;
+    private bool _seenActl;
+    private bool _animationIgnored;
+    private int _declaredFrames;
+    private int _loopCount;
+
+    private ApngReader(DecodingLimits limits) => _limits = limits;
+
+    /// <summary>Parses <paramref name="data"/>; see the type's summary for the three outcomes.</summary>
+    /// <exception cref="ImageDecodingException">The PNG or its animation is broken, or a limit is exceeded.</exception>
+    public static ApngContainer? Read(ReadOnlySpan<byte> data, DecodingLimits limits)
+    {
+        var reader = new ApngReader(limits);
+        var chunks = new PngChunkReader(data);
+        if (!chunks.TryReadNext(out var first) || first.Type != PngChunk.Ihdr)
+        {
+            throw new ImageDecodingException("the PNG does not start with an IHDR chunk");
+        }
+
+        reader.ReadHeader(first, data);
+
+        // A file that ends without IEND is read as far as it goes (browsers do); a chunk cut off by the end is an error.
+        while (chunks.TryReadNext(out var chunk) && chunk.Type != PngChunk.Iend)
+        {
+            reader.Read(chunk, data);
+        }
+
+        return reader.Finish();
+    }
+
+    private void ReadHeader(PngChunk chunk, ReadOnlySpan<byte> data)
+    {
+        if (!chunk.IsCrcValid || chunk.Length != 13)
+        {
+            throw new ImageDecodingException("the IHDR chunk is corrupt (wrong length or CRC)");
+        }
+
+        var payload = chunk.GetData(data);
+        var width = BinaryPrimitives.ReadUInt32BigEndian(payload);
+        var height = BinaryPrimitives.ReadUInt32BigEndian(payload[4..]);
+        var colorType = payload[9];
+        if (width > int.MaxValue || height > int.MaxValue)
+        {
+            throw new ImageDecodingException($"the IHDR declares an invalid canvas ({width}x{height})");
+        }
+
+        if (colorType is not (0 or 2 or 3 or 4 or 6))
+        {
+            throw new ImageDecodingException($"the IHDR declares an unknown colour type ({colorType})");
+        }
+
+        _width = (int)width;
+        _height = (int)height;
+        _limits.Check(_width, _height, 1);
+        _header = payload.ToArray();
+        _hasAlpha = colorType is 4 or 6;
+    }
+
+    private void Read(PngChunk chunk, ReadOnlySpan<byte> data)
+    {
+        if (_seenIdat && chunk.Type != PngChunk.Idat)
+        {
+            _idatEnded = true;
+        }
+
+        if (!chunk.IsCrcValid)
+        {
+            ReadDamaged(chunk);
+            return;
+        }
+
+        switch (chunk.Type)
+        {
+            case PngChunk.Idat:
+                ReadImageData(chunk);
+                break;
+            case PngChunk.Actl:
+                ReadAnimationControl(chunk, data);
+                break;
+            case PngChunk.Fctl:
+                ReadFrameControl(chunk, data);
+                break;
+            case PngChunk.Fdat:
+                ReadFrameData(chunk, data);
+                break;
+            case PngChunk.Plte or PngChunk.Trns or PngChunk.Gama or PngChunk.Chrm or PngChunk.Srgb or PngChunk.Iccp or PngChunk.Sbit:
+                KeepForFrames(chunk, data);
+                break;
+            case PngChunk.Ihdr:
+                throw new ImageDecodingException($"a second IHDR chunk appears at byte {chunk.Offset:N0}");
+            default:
+                if (chunk.IsCritical)
+                {
+                    throw new ImageDecodingException($"the PNG has an unknown critical chunk {chunk.Name} at byte {chunk.Offset:N0}");
+                }
+
+                break;
+        }
+    }
+
+    // libpng's policy: a damaged critical chunk is fatal, a damaged ancillary chunk is dropped. Dropping a damaged acTL
+    // leaves a plain PNG; a damaged fcTL or fdAT breaks the animation it belongs to.
+    private void ReadDamaged(PngChunk chunk)
+    {
+        var fatal = chunk.IsCritical || (!_animationIgnored && chunk.Type is PngChunk.Fctl or PngChunk.Fdat);
+        if (fatal)
+        {
+            throw new ImageDecodingException($"the {chunk.Name} chunk at byte {chunk.Offset:N0} fails its CRC check (corrupt data)");
+        }
+
+        if (chunk.Type == PngChunk.Actl && !_seenIdat)
+        {
+            _seenActl = true;
+            _animationIgnored = true;
+        }
+    }
+
+    private void ReadAnimationControl(PngChunk chunk, ReadOnlySpan<byte> data)
+    {
+        if (_seenIdat)
+        {
+            // The spec: an acTL after the image data does not make the file animated.
+            return;
+        }
+
+        if (_seenActl)
+        {
+            // Two acTL chunks: browsers show the default image.
+            _animationIgnored = true;
+            return;
+        }
+
+        _seenActl = true;
+        var payload = chunk.GetData(data);
+        var numFrames = chunk.Length == 8 ? BinaryPrimitives.ReadUInt32BigEndian(payload) : 0;
+        if (numFrames is 0 or > int.MaxValue)
+        {
+            // No frames, a frame count beyond PNG's 31-bit integers, or a malformed acTL: show the default image.
+            _animationIgnored = true;
+            return;
+        }
+
+        // Before anything is allocated per frame: the declared count is what a hostile file controls.
+        _limits.Check(_width, _height, (int)numFrames);
+        _declaredFrames = (int)numFrames;
+        _loopCount = (int)Math.Min(BinaryPrimitives.ReadUInt32BigEndian(payload[4..]), int.MaxValue);
+    }
+
+    private void KeepForFrames(PngChunk chunk, ReadOnlySpan<byte> data)
+    {
+        // Only the chunks before the image data describe it; later copies are not allowed by PNG and are ignored.
+        if (_seenIdat)
+        {
+            return;
+        }
+
+        _frameChunks.Write(data.Slice(chunk.Offset, chunk.TotalLength));
+        _hasAlpha |= chunk.Type == PngChunk.Trns;
+    }
+
+    private ApngContainer? Finish()
+    {
+        if (!_seenIdat)
+        {
+            throw new ImageDecodingException("the PNG has no image data (no IDAT chunk)");
+        }
+
+        if (!_seenActl || _animationIgnored)
+        {
+            return null;
+        }
+
+        FinishPendingFrame();
+        if (_frames.Count == 0)
+        {
+            throw new ImageDecodingException($"the acTL declares {_declaredFrames:N0} frames but there is no fcTL");
+        }
+
+        if (_frames.Count < _declaredFrames)
+        {
+            throw new ImageDecodingException(
+                $"the acTL declares {_declaredFrames:N0} frames but only {_frames.Count:N0} are present (truncated or corrupt animation)");
+        }
+
+        // More frames than declared are all played (as Pillow does): each one was counted against the limits as it was read.
+        return new ApngContainer(_width, _height, _header, _frameChunks.WrittenSpan.ToArray(), [.. _frames], _loopCount, _hasAlpha);
+    }
+}
