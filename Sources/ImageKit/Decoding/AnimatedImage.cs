@@ -68,7 +68,7 @@ public sealed partial class AnimatedImage : IDisposable
             PixelWidth = source.PixelWidth;
             PixelHeight = source.PixelHeight;
             HasAlpha = source.HasAlpha;
-            LoopCount = options.FirstFrameOnly ? 1 : source.LoopCount;
+            LoopCount = _frameCount == 1 ? 1 : source.LoopCount; // a still plays once, whatever its container says
             EncodedData = encodedData;
             SourceName = options.SourceName;
             _pool = PixelBufferPool.Shared;

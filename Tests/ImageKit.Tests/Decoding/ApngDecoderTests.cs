@@ -1,85 +1,16 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
-using System.Text.Json;
 using ImageKit.Decoding;
 using ImageKit.Decoding.Apng;
 using ImageKit.Decoding.Skia;
+using ImageKit.Tests.TestUtilities;
 
 namespace ImageKit.Tests.Decoding;
 
 [TestClass]
 public sealed class ApngDecoderTests
 {
-    private static readonly string s_corpus = Path.Combine(AppContext.BaseDirectory, "Fixtures", "corpus");
-    private static readonly JsonSerializerOptions s_json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-    private static readonly Lazy<IReadOnlyList<ManifestEntry>> s_manifest = new(LoadManifest);
-
-    public static IEnumerable<object[]> ValidApngFiles => ApngFiles("decode");
-
-    public static IEnumerable<object[]> InvalidApngFiles => ApngFiles("error");
-
-    public static IEnumerable<object[]> LenientApngFiles => ApngFiles("lenient", "partial");
-
-    [TestMethod]
-    [DynamicData(nameof(ValidApngFiles))]
-    public void Decode_ValidCorpusApng_MatchesManifest(string file)
-    {
-        var expected = Entry(file);
-        using var image = AnimatedImage.Load(Path.Combine(s_corpus, file));
-
-        Assert.AreEqual(ImageFormat.Apng, image.Format);
-        Assert.AreEqual(expected.Width, image.PixelWidth);
-        Assert.AreEqual(expected.Height, image.PixelHeight);
-        Assert.AreEqual(expected.FrameCount, image.FrameCount);
-        Assert.AreEqual(expected.LoopCount ?? 1, image.LoopCount);
-        Assert.AreEqual(expected.HasAlpha, image.HasAlpha);
-        CollectionAssert.AreEqual(
-            expected.DurationsMs.Select(static ms => Math.Round(ms)).ToArray(),
-            image.FrameDurations.Select(static d => Math.Round(d.TotalMilliseconds)).ToArray());
-        DecodeEveryFrame(image);
-    }
-
-    [TestMethod]
-    [DynamicData(nameof(InvalidApngFiles))]
-    public void Decode_InvalidCorpusApng_ThrowsImageDecodingException(string file)
-    {
-        var path = Path.Combine(s_corpus, file);
-
-        // Throws (not ThrowsExactly): ImageLimitExceededException is an ImageDecodingException too.
-        var error = Assert.Throws<ImageDecodingException>(() =>
-        {
-            using var image = AnimatedImage.Load(path);
-            DecodeEveryFrame(image);
-        });
-
-        Assert.IsFalse(string.IsNullOrWhiteSpace(error.Reason));
-        Assert.AreEqual(path, error.SourceName);
-    }
-
-    [TestMethod]
-    [DynamicData(nameof(LenientApngFiles))]
-    public void Decode_LenientCorpusApng_DecodesOrThrowsImageDecodingException(string file)
-    {
-        var expected = Entry(file);
-        try
-        {
-            using var image = AnimatedImage.Load(Path.Combine(s_corpus, file));
-            Assert.AreEqual(expected.Width, image.PixelWidth);
-            Assert.AreEqual(expected.Height, image.PixelHeight);
-
-            // Either the animation the manifest describes or the still image browsers fall back to.
-            if (image.FrameCount != expected.FrameCount)
-            {
-                Assert.AreEqual(1, image.FrameCount);
-            }
-
-            DecodeEveryFrame(image);
-        }
-        catch (ImageDecodingException)
-        {
-            // A clean rejection is allowed for off-spec files.
-        }
-    }
+    private static readonly string s_corpus = Corpus.Directory;
 
     [TestMethod]
     [DataRow("chunk_multi_actl.png")]
@@ -380,29 +311,4 @@ public sealed class ApngDecoderTests
 
         return offsets;
     }
-
-    private static ManifestEntry Entry(string file) => s_manifest.Value.Single(e => e.File == file);
-
-    private static IEnumerable<object[]> ApngFiles(params string[] outcomes) =>
-        s_manifest.Value
-            .Where(e => e.Format == "apng" && outcomes.Contains(e.ExpectedOutcome))
-            .Select(static e => new object[] { e.File });
-
-    private static List<ManifestEntry> LoadManifest()
-    {
-        var json = File.ReadAllText(Path.Combine(s_corpus, "manifest.json"));
-        return JsonSerializer.Deserialize<List<ManifestEntry>>(json, s_json)
-            ?? throw new InvalidOperationException("manifest.json is empty");
-    }
-
-    private sealed record ManifestEntry(
-        string File,
-        string Format,
-        int? Width,
-        int? Height,
-        int FrameCount,
-        long? LoopCount,
-        double[] DurationsMs,
-        bool HasAlpha,
-        string ExpectedOutcome);
 }
