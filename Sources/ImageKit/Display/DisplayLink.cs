@@ -1,0 +1,260 @@
+namespace ImageKit.Display;
+
+/// <summary>
+/// A source of display refreshes shared by every target that subscribes to it (the counterpart of SDWebImage's
+/// <c>SDDisplayLink</c>): one link per display, whatever the number of playing animations. It runs only while it has
+/// subscribers — it starts with the first and stops with the last.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Subscriptions are weak.</b> The link holds its targets through weak references, so subscribing never keeps a
+/// target alive: a target that nobody else references is collected, and its subscription ends at the next tick (and with
+/// the last one, the link stops). Disposing the subscription ends it at once.
+/// </para>
+/// <para>
+/// <b>Threading.</b> Ticks arrive on the link's own thread, one at a time. <see cref="Subscribe"/>, subscription disposal
+/// and <see cref="Dispose()"/> may be called from any thread, including from inside a tick. After <see cref="Dispose()"/>
+/// returns, no tick is delivered.
+/// </para>
+/// </remarks>
+public abstract class DisplayLink : IDisposable
+{
+    [ThreadStatic]
+    private static DisplayLink? t_dispatching;
+
+    // Lock discipline: _lock guards the subscriber list and the desired state (_running, _disposed) and is held only for
+    // a few instructions. _transition serialises StartCore/StopCore, which may block (CVDisplayLinkStop waits for an
+    // in-flight callback), and is never taken on the tick thread: a state change requested from inside a tick is applied
+    // from the thread pool, so stopping a link can never wait for the very tick that asked for it.
+    private readonly Lock _lock = new();
+    private readonly Lock _transition = new();
+    private Subscription[] _subscriptions = [];
+    private bool _running;
+    private bool _coreRunning;
+    private bool _disposed;
+    private long _failedTicks;
+
+    /// <summary>The time between two refreshes.</summary>
+    public abstract TimeSpan RefreshPeriod { get; }
+
+    /// <summary>Whether the link is delivering ticks (it has at least one subscriber and is not disposed).</summary>
+    public bool IsRunning
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _running;
+            }
+        }
+    }
+
+    /// <summary>The number of subscriptions not yet ended (a collected target counts until the next tick notices it).</summary>
+    public int SubscriberCount => Volatile.Read(ref _subscriptions).Length;
+
+    /// <summary>Ticks whose target threw; the exception was swallowed so that other targets keep their refreshes.</summary>
+    public long FailedTicks => Interlocked.Read(ref _failedTicks);
+
+    /// <summary>
+    /// Whether <see cref="StopCore"/> may run on the tick thread. <see langword="false"/> (the default) for backends whose
+    /// stop waits for the tick thread; a backend whose stop is a plain bookkeeping change (a virtual clock) returns
+    /// <see langword="true"/>, so that a link losing its last subscriber during a tick stops before the tick returns.
+    /// </summary>
+    protected virtual bool CanStopOnTickThread => false;
+
+    /// <summary>Whether <see cref="Dispose()"/> has been called.</summary>
+    protected bool IsDisposed
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _disposed;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Subscribes <paramref name="target"/>, weakly: the link never keeps it alive. Dispose the returned object to
+    /// unsubscribe. Starts the link if it was idle.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The link has been disposed.</exception>
+    public IDisposable Subscribe(IDisplayLinkTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var subscription = new Subscription(this, target);
+        bool start;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _subscriptions = [.. _subscriptions, subscription];
+            start = !_running;
+            _running = true;
+        }
+
+        if (start)
+        {
+            ApplyState();
+        }
+
+        return subscription;
+    }
+
+    /// <summary>Stops the link and releases what it holds. Idempotent; no tick is delivered after it returns.</summary>
+    public void Dispose()
+    {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Starts delivering ticks. Calls to <see cref="StartCore"/> and <see cref="StopCore"/> alternate and never overlap.</summary>
+    protected abstract void StartCore();
+
+    /// <summary>
+    /// Stops delivering ticks and returns only when no tick is in flight. Never called on the tick thread, so an
+    /// implementation may wait for that thread.
+    /// </summary>
+    protected abstract void StopCore();
+
+    /// <summary>Stops the link; a derived class releases its native resources after calling this base method.</summary>
+    /// <param name="disposing"><see langword="true"/> from <see cref="Dispose()"/>.</param>
+    protected virtual void Dispose(bool disposing)
+    {
+        bool stop;
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            stop = _running;
+            _running = false;
+            _subscriptions = [];
+        }
+
+        if (stop)
+        {
+            ApplyState();
+        }
+    }
+
+    /// <summary>
+    /// Delivers one refresh to every live target (backends call this from their thread). Targets that were collected are
+    /// dropped, and the link stops when none is left.
+    /// </summary>
+    protected void DispatchTick(DisplayLinkTick tick)
+    {
+        var subscriptions = Volatile.Read(ref _subscriptions);
+        var dead = false;
+        var outer = t_dispatching;
+        t_dispatching = this;
+        try
+        {
+        foreach (var subscription in subscriptions)
+        {
+            if (subscription.TryGetTarget(out var target))
+            {
+                try
+                {
+                    target.OnDisplayLinkTick(tick);
+                }
+#pragma warning disable CA1031 // One failing target must not take the refreshes of the others down.
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                    Interlocked.Increment(ref _failedTicks);
+                }
+            }
+            else
+            {
+                dead = true;
+            }
+        }
+
+        if (dead)
+        {
+            RemoveWhere(static s => !s.IsAlive);
+        }
+        }
+        finally
+        {
+            t_dispatching = outer;
+        }
+    }
+
+    private void Remove(Subscription subscription) => RemoveWhere(s => ReferenceEquals(s, subscription));
+
+    private void RemoveWhere(Func<Subscription, bool> predicate)
+    {
+        bool stop;
+        lock (_lock)
+        {
+            var remaining = Array.FindAll(_subscriptions, s => !predicate(s));
+            if (remaining.Length == _subscriptions.Length)
+            {
+                return;
+            }
+
+            _subscriptions = remaining;
+            stop = remaining.Length == 0 && _running;
+            if (stop)
+            {
+                _running = false;
+            }
+        }
+
+        if (stop)
+        {
+            ApplyState();
+        }
+    }
+
+    // Brings the backend to the desired state. Re-reads that state under _transition, so racing subscribe/unsubscribe
+    // calls settle on the last one whatever order they arrive in.
+    private void ApplyState()
+    {
+        if (ReferenceEquals(t_dispatching, this) && !CanStopOnTickThread)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static link => link.ApplyState(), this, preferLocal: false);
+            return;
+        }
+
+        lock (_transition)
+        {
+            bool desired;
+            lock (_lock)
+            {
+                desired = _running;
+            }
+
+            if (desired && !_coreRunning)
+            {
+                StartCore();
+                _coreRunning = true;
+            }
+            else if (!desired && _coreRunning)
+            {
+                StopCore();
+                _coreRunning = false;
+            }
+        }
+    }
+
+    private sealed class Subscription(DisplayLink link, IDisplayLinkTarget target) : IDisposable
+    {
+        private readonly WeakReference<IDisplayLinkTarget> _target = new(target);
+        private DisplayLink? _link = link;
+
+        public bool IsAlive => Volatile.Read(ref _link) is not null && _target.TryGetTarget(out _);
+
+        public bool TryGetTarget(out IDisplayLinkTarget target)
+        {
+            target = null!;
+            return Volatile.Read(ref _link) is not null && _target.TryGetTarget(out target!);
+        }
+
+        public void Dispose() => Interlocked.Exchange(ref _link, null)?.Remove(this);
+    }
+}

@@ -1,0 +1,91 @@
+namespace ImageKit.Display;
+
+/// <summary>
+/// A display link driven by a virtual clock, for tests and headless rendering: while it has subscribers it ticks once per
+/// refresh period of the given <see cref="TimeProvider"/> (with <c>FakeTimeProvider</c>, each <c>Advance</c> delivers the
+/// ticks that fall inside it, on the calling thread), and <see cref="Tick"/> delivers one on demand. Playback driven by
+/// it is exactly reproducible.
+/// </summary>
+public sealed class ManualDisplayLinkProvider : DisplayLinkProvider
+{
+    private readonly ManualDisplayLink _link;
+
+    /// <summary>Creates a provider on <paramref name="timeProvider"/>.</summary>
+    /// <param name="timeProvider">The clock; <c>FakeTimeProvider</c> in tests.</param>
+    /// <param name="refreshPeriod">The time between ticks. <value>Default: 1/60 s.</value></param>
+    public ManualDisplayLinkProvider(TimeProvider timeProvider, TimeSpan? refreshPeriod = null)
+    {
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        var period = refreshPeriod ?? TimeSpan.FromTicks(TimeSpan.TicksPerSecond / 60);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(period, TimeSpan.Zero, nameof(refreshPeriod));
+        _link = new ManualDisplayLink(timeProvider, period);
+    }
+
+    /// <inheritdoc/>
+    public override DisplayLink GetDisplayLink()
+    {
+        ObjectDisposedException.ThrowIf(_link.Disposed, this);
+        return _link;
+    }
+
+    /// <summary>Delivers one tick now, at the clock's current time, if the link is running.</summary>
+    public void Tick() => _link.TickNow();
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _link.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private sealed class ManualDisplayLink(TimeProvider time, TimeSpan period) : DisplayLink
+    {
+        private readonly long _origin = time.GetTimestamp();
+        private ITimer? _timer;
+        private TimeSpan _startedAt;
+        private long _periodicTicks;
+
+        public override TimeSpan RefreshPeriod => period;
+
+        public bool Disposed => IsDisposed;
+
+        protected override bool CanStopOnTickThread => true;
+
+        public void TickNow()
+        {
+            if (IsRunning)
+            {
+                var now = time.GetElapsedTime(_origin);
+                DispatchTick(new DisplayLinkTick(now, now + period));
+            }
+        }
+
+        protected override void StartCore()
+        {
+            _startedAt = time.GetElapsedTime(_origin);
+            _periodicTicks = 0;
+            _timer = time.CreateTimer(static state => ((ManualDisplayLink)state!).PeriodicTick(), this, period, period);
+        }
+
+        // A virtual clock may jump over several periods at once (FakeTimeProvider.Advance); each tick carries the time it
+        // was due at, not the time the jump landed on, so playback is the same however the clock is advanced.
+        private void PeriodicTick()
+        {
+            if (IsRunning)
+            {
+                var due = _startedAt + (period * ++_periodicTicks);
+                DispatchTick(new DisplayLinkTick(due, due + period));
+            }
+        }
+
+        protected override void StopCore()
+        {
+            _timer?.Dispose();
+            _timer = null;
+        }
+    }
+}
