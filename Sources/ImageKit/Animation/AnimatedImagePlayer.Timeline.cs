@@ -1,0 +1,263 @@
+using ImageKit.Decoding;
+using ImageKit.Display;
+
+namespace ImageKit.Animation;
+
+public sealed partial class AnimatedImagePlayer
+{
+    // Playback state, guarded by _lock. Ticks hold the lock only to advance the clock and swap a frame lease: they never
+    // decode and never wait for the worker.
+    private int _step;
+    private int _loop;
+    private bool _playing;
+    private bool _finished;
+    private bool _shownCurrentStep;
+    private TimeSpan _elapsedInStep;
+    private TimeSpan? _lastTimestamp;
+    private ImageFrame? _current;
+    private int _currentIndex = -1;
+    private IDisposable? _subscription;
+    private long _framesShown;
+    private long _framesSkipped;
+    private long _loopsCompleted;
+
+    /// <summary>Starts or resumes playback from the current position; after <see cref="Finished"/>, starts over.</summary>
+    /// <exception cref="ObjectDisposedException">The player has been disposed.</exception>
+    public void Play()
+    {
+        var events = new PendingEvents();
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_playing)
+            {
+                return;
+            }
+
+            if (_finished)
+            {
+                _finished = false;
+                MoveTo(0, 0);
+            }
+
+            _playing = true;
+            _core.Idle = false;
+            _lastTimestamp = null;
+            ShowCurrentIfReady(ref events);
+            if (Image.FrameCount > 1)
+            {
+                _subscription ??= _displayLinkProvider.GetDisplayLink().Subscribe(this);
+            }
+        }
+
+        _worker.Wake();
+        Raise(events);
+    }
+
+    /// <summary>Pauses on the current frame and leaves the display link; <see cref="Play"/> resumes from here.</summary>
+    public void Pause()
+    {
+        IDisposable? subscription;
+        lock (_lock)
+        {
+            _playing = false;
+            subscription = _subscription;
+            _subscription = null;
+        }
+
+        subscription?.Dispose();
+    }
+
+    /// <summary>
+    /// Pauses, then goes back to the first frame (<see cref="AnimatedImagePlayerOptions.ResetFrameIndexWhenStopped"/>) and
+    /// drops the buffered frames (<see cref="AnimatedImagePlayerOptions.ClearBufferWhenStopped"/>).
+    /// </summary>
+    public void Stop()
+    {
+        Pause();
+        lock (_lock)
+        {
+            _finished = false;
+            if (_options.ResetFrameIndexWhenStopped)
+            {
+                MoveTo(0, 0);
+            }
+        }
+
+        if (_options.ClearBufferWhenStopped)
+        {
+            _core.Idle = true;
+            _core.Buffer.Clear();
+        }
+
+        _worker.Wake();
+    }
+
+    /// <summary>Jumps to frame <paramref name="index"/> of loop <paramref name="loop"/>; playing or paused stays as it was.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The index is not a frame, or the loop is negative or past a finite loop count.</exception>
+    public void SeekToFrame(int index, int loop = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Image.FrameCount);
+        ArgumentOutOfRangeException.ThrowIfNegative(loop);
+        var events = new PendingEvents();
+        lock (_lock)
+        {
+            if (_totalLoopCount > 0 && loop >= _totalLoopCount)
+            {
+                throw new ArgumentOutOfRangeException(nameof(loop), loop, $"The player plays {_totalLoopCount} loops.");
+            }
+
+            _finished = false;
+            MoveTo(Math.Max(0, Array.IndexOf(_core.Sequence, index)), loop);
+            ShowCurrentIfReady(ref events);
+        }
+
+        _worker.Wake();
+        Raise(events);
+    }
+
+    void IDisplayLinkTarget.OnDisplayLinkTick(DisplayLinkTick tick)
+    {
+        var events = new PendingEvents();
+        lock (_lock)
+        {
+            if (!_playing)
+            {
+                return;
+            }
+
+            var previous = _lastTimestamp;
+            _lastTimestamp = tick.Timestamp;
+            if (previous is { } last && _playbackRate > 0)
+            {
+                Advance((tick.Timestamp - last) * _playbackRate, ref events);
+            }
+
+            ShowCurrentIfReady(ref events);
+            _core.SetPlayhead(_step);
+        }
+
+        _worker.Wake();
+        Raise(events);
+    }
+
+    // Called by the worker after it buffered a frame: a paused or one-frame player shows it without waiting for a tick.
+    internal void OnFrameDecoded(int index)
+    {
+        var events = new PendingEvents();
+        lock (_lock)
+        {
+            if (_disposed || _shownCurrentStep || _core.Sequence[_step] != index || (_playing && _subscription is not null))
+            {
+                return;
+            }
+
+            ShowCurrentIfReady(ref events);
+        }
+
+        Raise(events);
+    }
+
+    private void Advance(TimeSpan delta, ref PendingEvents events)
+    {
+        if (_options.WaitForFrames && !_shownCurrentStep)
+        {
+            return; // the clock waits for the frame that is due
+        }
+
+        _elapsedInStep += delta;
+        var sequence = _core.Sequence;
+        while (true)
+        {
+            var duration = Image.EffectiveFrameDurations[sequence[_step]];
+            if (_elapsedInStep < duration)
+            {
+                return;
+            }
+
+            var nextStep = (_step + 1) % sequence.Length;
+            if (_options.WaitForFrames && !_core.Buffer.Contains(sequence[nextStep]) && !_core.HasFailed(sequence[nextStep]))
+            {
+                _elapsedInStep = duration;
+                return;
+            }
+
+            if (!_shownCurrentStep)
+            {
+                _framesSkipped++;
+            }
+
+            if (nextStep == 0)
+            {
+                _loopsCompleted++;
+                events.LoopsCompleted.Add(_loop);
+                if (_totalLoopCount > 0 && _loop + 1 >= _totalLoopCount)
+                {
+                    Finish(ref events);
+                    return;
+                }
+
+                _loop++;
+            }
+
+            _elapsedInStep -= duration;
+            _step = nextStep;
+            _shownCurrentStep = false;
+            if (duration <= TimeSpan.Zero)
+            {
+                _elapsedInStep = TimeSpan.Zero; // a zero-length frame (AsEncoded durations) must not spin forever
+                return;
+            }
+        }
+    }
+
+    private void Finish(ref PendingEvents events)
+    {
+        _finished = true;
+        _playing = false;
+        _elapsedInStep = TimeSpan.Zero;
+        events.Finished = true;
+        events.Unsubscribe = _subscription;
+        _subscription = null;
+    }
+
+    private void MoveTo(int step, int loop)
+    {
+        _step = step;
+        _loop = loop;
+        _elapsedInStep = TimeSpan.Zero;
+        _lastTimestamp = null;
+        _shownCurrentStep = false;
+        _core.SetPlayhead(step);
+    }
+
+    private void ShowCurrentIfReady(ref PendingEvents events)
+    {
+        if (_shownCurrentStep)
+        {
+            return;
+        }
+
+        var index = _core.Sequence[_step];
+        var frame = _core.Buffer.TryShare(index);
+        if (frame is null)
+        {
+            return;
+        }
+
+        _shownCurrentStep = true;
+        _core.Buffer.Pin(index);
+        if (index == _currentIndex && _current is not null)
+        {
+            frame.Dispose();
+            return; // the same picture is already on screen (a one-frame loop, a seek to the shown frame)
+        }
+
+        _current?.Dispose();
+        _current = frame;
+        _currentIndex = index;
+        _framesShown++;
+        events.FrameChanged = (index, _loop);
+    }
+}

@@ -1,0 +1,295 @@
+using ImageKit.Animation.Internal;
+using ImageKit.Decoding;
+using ImageKit.Display;
+
+namespace ImageKit.Animation;
+
+/// <summary>
+/// Plays an <see cref="AnimatedImage"/> in time with a display link (the counterpart of SDWebImage's
+/// <c>SDAnimatedImagePlayer</c>): frames are decoded ahead on a background worker into a budgeted buffer, and each refresh
+/// of the link only works out which frame is due and shows it if it is ready.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Time.</b> Every frame is shown for its effective duration divided by <see cref="PlaybackRate"/>. When decoding
+/// falls behind, wall-clock time is kept and the frames that were due but not ready are skipped and counted
+/// (<see cref="AnimatedImagePlayerOptions.WaitForFrames"/> stops the clock instead). A finite loop count ends playback on
+/// the last frame of the last loop: that frame stays current, <see cref="IsPlaying"/> turns false and
+/// <see cref="Finished"/> is raised once. A one-frame image shows its frame and never ticks.
+/// </para>
+/// <para>
+/// <b>Threading.</b> Every member is thread-safe. Events are raised on the
+/// <see cref="AnimatedImagePlayerOptions.SynchronizationContext"/> when one is given, else on the display-link thread.
+/// </para>
+/// <para>
+/// <b>Lifetime.</b> <see cref="Dispose"/> unsubscribes from the link, stops the worker and releases every buffered frame
+/// before it returns. A player nobody references is collected even if never disposed: the link holds it weakly, the
+/// worker does not hold it at all, and its budget share is returned when its buffer is finalized. The player does not
+/// own the image: dispose the image yourself after the player.
+/// </para>
+/// </remarks>
+public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable, IDisplayLinkTarget
+{
+    // 64 MiB: past this a buffer of every frame costs more than decoding ahead does.
+    private const long AutomaticBufferCap = 64L * 1024 * 1024;
+
+    private readonly Lock _lock = new();
+    private readonly AnimatedImagePlayerOptions _options;
+    private readonly DisplayLinkProvider _displayLinkProvider;
+    private readonly PlaybackCore _core;
+    private readonly FrameDecodeWorker _worker;
+    private double _playbackRate = 1;
+    private PlaybackMode _playbackMode;
+    private int _totalLoopCount;
+    private bool _disposed;
+
+    /// <summary>Creates a paused player for <paramref name="image"/>, positioned on the first frame of the playback order.</summary>
+    /// <param name="image">The image to play; the caller keeps ownership and disposes it after the player.</param>
+    /// <param name="options">Setup; <see langword="null"/> for <see cref="AnimatedImagePlayerOptions.Default"/>.</param>
+    public AnimatedImagePlayer(AnimatedImage image, AnimatedImagePlayerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        _options = options ?? AnimatedImagePlayerOptions.Default;
+        ArgumentOutOfRangeException.ThrowIfNegative(_options.MaxBufferSize, nameof(options));
+        Image = image;
+        _displayLinkProvider = _options.DisplayLinkProvider ?? throw new NotSupportedException("TEMP: system provider arrives with the display backends");
+        _totalLoopCount = image.LoopCount;
+        var budget = _options.Budget ?? FrameBudget.Shared;
+        var buffer = new FrameBuffer(budget, image.FrameByteCount, BufferFrames(image, budget, _options.MaxBufferSize));
+        _core = new PlaybackCore(this, image, buffer, PlaybackSequence.Create(_playbackMode, image.FrameCount));
+        _worker = new FrameDecodeWorker(_core);
+        _worker.Wake();
+    }
+
+    /// <summary>Raised when the frame on screen changes.</summary>
+    public event EventHandler<FrameChangedEventArgs>? FrameChanged;
+
+    /// <summary>Raised when a loop has been played to its end.</summary>
+    public event EventHandler<LoopCompletedEventArgs>? LoopCompleted;
+
+    /// <summary>Raised once when the last loop of a finite loop count ends.</summary>
+    public event EventHandler? Finished;
+
+    /// <summary>The image being played.</summary>
+    public AnimatedImage Image { get; }
+
+    /// <summary>
+    /// Speed: 1 = normal, between 0 and 1 slower, above 1 faster, 0 holds the current frame (the player stays playing).
+    /// <value>Default: 1.</value>
+    /// </summary>
+    public double PlaybackRate
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _playbackRate;
+            }
+        }
+
+        set
+        {
+            if (!double.IsFinite(value) || value < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "The playback rate must be a finite number of at least 0.");
+            }
+
+            lock (_lock)
+            {
+                _playbackRate = value;
+            }
+        }
+    }
+
+    /// <summary>The order frames are shown in. Changing it keeps the current frame and loop. <value>Default: <see cref="PlaybackMode.Normal"/>.</value></summary>
+    public PlaybackMode PlaybackMode
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _playbackMode;
+            }
+        }
+
+        set
+        {
+            var sequence = PlaybackSequence.Create(value, Image.FrameCount);
+            lock (_lock)
+            {
+                // Before playback has begun the new order starts at its own beginning; afterwards the frame on screen stays.
+                var atStart = !_playing && _framesShown == 0 && _loop == 0 && _step == 0;
+                var frame = _core.Sequence[_step];
+                _playbackMode = value;
+                _core.Sequence = sequence;
+                _step = atStart ? 0 : Math.Max(0, Array.IndexOf(sequence, frame));
+                _core.SetPlayhead(_step);
+            }
+
+            _worker.Wake();
+        }
+    }
+
+    /// <summary>Plays in total before finishing: 0 = forever. <value>Default: the image's <see cref="AnimatedImage.LoopCount"/>.</value></summary>
+    public int TotalLoopCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _totalLoopCount;
+            }
+        }
+
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            lock (_lock)
+            {
+                _totalLoopCount = value;
+            }
+        }
+    }
+
+    /// <summary>Whether the player is advancing through frames.</summary>
+    public bool IsPlaying
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _playing;
+            }
+        }
+    }
+
+    /// <summary>The index of the frame due now (the one on screen once it has been decoded).</summary>
+    public int CurrentFrameIndex
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _core.Sequence[_step];
+            }
+        }
+    }
+
+    /// <summary>The loop being played, from 0.</summary>
+    public int CurrentLoop
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _loop;
+            }
+        }
+    }
+
+    /// <summary>What the player has done so far.</summary>
+    public PlayerStatistics Statistics
+    {
+        get
+        {
+            var samples = _core.DecodeSamples();
+            Array.Sort(samples);
+            lock (_lock)
+            {
+                return new PlayerStatistics(
+                    _framesShown,
+                    _framesSkipped,
+                    _loopsCompleted,
+                    _core.DecodeErrors,
+                    Percentile(samples, 0.50),
+                    Percentile(samples, 0.99),
+                    _core.Buffer.BufferedBytes,
+                    _core.Buffer.PeakBytes);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Returns a lease on the frame on screen, owned by the caller (dispose it), or <see langword="null"/> before the first
+    /// frame has been decoded. A method rather than a property because every call hands out a lease to dispose.
+    /// </summary>
+    public ImageFrame? GetCurrentFrame()
+    {
+        lock (_lock)
+        {
+            return _current?.Share();
+        }
+    }
+
+    internal int BufferedFrameCount => _core.Buffer.Count;
+
+    /// <summary>Drops buffered frames except the one on screen (memory pressure); the buffer refills as playback goes on.</summary>
+    public void TrimBuffer() => _core.Buffer.Trim();
+
+    /// <summary>Stops playback, unsubscribes from the link, stops the worker and releases every buffered frame. Idempotent.</summary>
+    public void Dispose()
+    {
+        if (!BeginDispose())
+        {
+            return;
+        }
+
+        _worker.StopAsync().GetAwaiter().GetResult();
+        EndDispose();
+    }
+
+    /// <summary>Like <see cref="Dispose"/>, waiting for a decode in progress asynchronously.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (!BeginDispose())
+        {
+            return;
+        }
+
+        await _worker.StopAsync().ConfigureAwait(false);
+        EndDispose();
+    }
+
+    private static int BufferFrames(AnimatedImage image, FrameBudget budget, long maxBufferSize)
+    {
+        var frameBytes = Math.Max(1, image.FrameByteCount);
+        var bytes = maxBufferSize > 0 ? maxBufferSize : Math.Min(AutomaticBufferCap, budget.CapacityBytes / 4);
+        return (int)Math.Clamp(bytes / frameBytes, FrameBuffer.MinimumFrames, Math.Max(FrameBuffer.MinimumFrames, image.FrameCount));
+    }
+
+    private static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+
+    private bool BeginDispose()
+    {
+        IDisposable? subscription;
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return false;
+            }
+
+            _disposed = true;
+            _playing = false;
+            subscription = _subscription;
+            _subscription = null;
+        }
+
+        subscription?.Dispose();
+        return true;
+    }
+
+    private void EndDispose()
+    {
+        ImageFrame? current;
+        lock (_lock)
+        {
+            current = _current;
+            _current = null;
+        }
+
+        current?.Dispose();
+        _core.Buffer.Dispose();
+    }
+}

@@ -1,0 +1,54 @@
+using System.Threading.Channels;
+using ImageKit.Decoding;
+
+namespace ImageKit.Animation.Internal;
+
+/// <summary>
+/// Decodes frames ahead of a player's playhead on the thread pool, so the display-link thread never decodes and never
+/// waits. The tick only posts a wake-up (a bounded channel of one, dropping extra wake-ups), and the worker fills the
+/// buffer until it holds every upcoming frame it has room for.
+/// </summary>
+/// <remarks>
+/// The worker is an async loop that holds no thread while idle and references only the <see cref="PlaybackCore"/>: if the
+/// player is dropped without being disposed, the loop, its channel and the core become garbage together.
+/// </remarks>
+internal sealed class FrameDecodeWorker
+{
+    private readonly Channel<bool> _wakeUps = Channel.CreateBounded<bool>(
+        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true, SingleWriter = false });
+
+    private readonly Task _loop;
+
+    public FrameDecodeWorker(PlaybackCore core) => _loop = Task.Run(() => RunAsync(core, _wakeUps.Reader));
+
+    public void Wake() => _wakeUps.Writer.TryWrite(true);
+
+    /// <summary>Stops the loop and waits for a decode in progress to finish.</summary>
+    public Task StopAsync()
+    {
+        _wakeUps.Writer.TryComplete();
+        return _loop;
+    }
+
+    private static async Task RunAsync(PlaybackCore core, ChannelReader<bool> wakeUps)
+    {
+        while (await wakeUps.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (wakeUps.TryRead(out _))
+            {
+            }
+
+            try
+            {
+                while (!wakeUps.Completion.IsCompleted && core.DecodeNext())
+                {
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                // The image was disposed under a playing player: nothing more to decode.
+                return;
+            }
+        }
+    }
+}

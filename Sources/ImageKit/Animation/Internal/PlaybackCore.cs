@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using ImageKit.Decoding;
+
+namespace ImageKit.Animation.Internal;
+
+/// <summary>
+/// What a player's decode worker needs, and nothing that leads back to the player: the image, the buffer, the playback
+/// order and where the playhead is. The player holds the core; the core holds the player only weakly, so an undisposed
+/// player that nobody references is collected even while its worker is between frames.
+/// </summary>
+internal sealed class PlaybackCore
+{
+    private const int MaxDecodeSamples = 4096;
+
+    private readonly WeakReference<AnimatedImagePlayer> _owner;
+    private readonly Lock _samplesLock = new();
+    private readonly List<double> _decodeMilliseconds = [];
+    private readonly HashSet<int> _failed = [];
+    private int[] _sequence;
+    private int _playheadStep;
+    private bool _idle;
+    private long _decodeErrors;
+
+    public PlaybackCore(AnimatedImagePlayer owner, AnimatedImage image, FrameBuffer buffer, int[] sequence)
+    {
+        _owner = new WeakReference<AnimatedImagePlayer>(owner);
+        Image = image;
+        Buffer = buffer;
+        _sequence = sequence;
+    }
+
+    public AnimatedImage Image { get; }
+
+    public FrameBuffer Buffer { get; }
+
+    public long DecodeErrors => Interlocked.Read(ref _decodeErrors);
+
+    public int[] Sequence
+    {
+        get => Volatile.Read(ref _sequence);
+        set => Volatile.Write(ref _sequence, value);
+    }
+
+    public void SetPlayhead(int step) => Volatile.Write(ref _playheadStep, step);
+
+    /// <summary>
+    /// While stopped with a cleared buffer, decode only the frame on screen, so a stopped player holds one frame at most.
+    /// </summary>
+    public bool Idle
+    {
+        get => Volatile.Read(ref _idle);
+        set => Volatile.Write(ref _idle, value);
+    }
+
+    public bool HasFailed(int index)
+    {
+        lock (_failed)
+        {
+            return _failed.Contains(index);
+        }
+    }
+
+    /// <summary>The frames the buffer should hold: the next <see cref="FrameBuffer.CapacityFrames"/> steps from the playhead.</summary>
+    public HashSet<int> UpcomingFrames(out int[] order)
+    {
+        var sequence = Sequence;
+        var step = Volatile.Read(ref _playheadStep) % sequence.Length;
+        var window = Idle ? 1 : Math.Min(Buffer.CapacityFrames, sequence.Length);
+        order = new int[window];
+        var set = new HashSet<int>();
+        for (var k = 0; k < window; k++)
+        {
+            order[k] = sequence[(step + k) % sequence.Length];
+            set.Add(order[k]);
+        }
+
+        return set;
+    }
+
+    /// <summary>Decodes the next frame the buffer lacks, nearest the playhead first; returns false when there is nothing to do.</summary>
+    public bool DecodeNext()
+    {
+        var keep = UpcomingFrames(out var order);
+        foreach (var index in order)
+        {
+            if (Buffer.Contains(index) || HasFailed(index))
+            {
+                continue;
+            }
+
+            var watch = Stopwatch.StartNew();
+            ImageFrame frame;
+            try
+            {
+                frame = Image.GetFrame(index);
+            }
+            catch (ImageDecodingException)
+            {
+                lock (_failed)
+                {
+                    _failed.Add(index);
+                }
+
+                Interlocked.Increment(ref _decodeErrors);
+                return true;
+            }
+
+            RecordDecode(watch.Elapsed.TotalMilliseconds);
+            if (!Buffer.TryAdd(index, frame, keep))
+            {
+                return false; // the buffer is full of frames still ahead of the playhead
+            }
+
+            if (_owner.TryGetTarget(out var owner))
+            {
+                owner.OnFrameDecoded(index);
+            }
+
+            return true;
+        }
+
+        return false;
+    }
+
+    public double[] DecodeSamples()
+    {
+        lock (_samplesLock)
+        {
+            return [.. _decodeMilliseconds];
+        }
+    }
+
+    private void RecordDecode(double milliseconds)
+    {
+        lock (_samplesLock)
+        {
+            if (_decodeMilliseconds.Count < MaxDecodeSamples)
+            {
+                _decodeMilliseconds.Add(milliseconds);
+            }
+            else
+            {
+                _decodeMilliseconds[Random.Shared.Next(MaxDecodeSamples)] = milliseconds;
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+namespace ImageKit.Animation;
+
+/// <summary>What an <see cref="AnimatedImagePlayer"/> has done so far.</summary>
+/// <param name="FramesShown">Frames that became the current frame.</param>
+/// <param name="FramesSkipped">Frames whose time passed without them being shown (not decoded in time, or shorter than a refresh).</param>
+/// <param name="LoopsCompleted">Loops played to the end.</param>
+/// <param name="DecodeErrors">Frames that failed to decode (they count as skipped when due).</param>
+/// <param name="DecodeMillisecondsP50">Median time to decode one frame.</param>
+/// <param name="DecodeMillisecondsP99">99th percentile of the time to decode one frame.</param>
+/// <param name="BufferedBytes">Bytes of decoded frames the buffer holds now.</param>
+/// <param name="BufferPeakBytes">The most bytes the buffer has held.</param>
+public sealed record PlayerStatistics(
+    long FramesShown,
+    long FramesSkipped,
+    long LoopsCompleted,
+    long DecodeErrors,
+    double DecodeMillisecondsP50,
+    double DecodeMillisecondsP99,
+    long BufferedBytes,
+    long BufferPeakBytes);

@@ -1,0 +1,296 @@
+using ImageKit.Animation;
+using ImageKit.Decoding;
+using ImageKit.Display;
+using ImageKit.Tests.TestUtilities;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ImageKit.Tests.Animation;
+
+/// <summary>Playback on virtual time: a manual display link ticking every 10 ms of a FakeTimeProvider; frames of 100 ms.</summary>
+[TestClass]
+public sealed class AnimatedImagePlayerTests
+{
+    private static readonly TimeSpan s_period = TimeSpan.FromMilliseconds(10);
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    [DataRow(PlaybackMode.Normal, new[] { 0, 1, 2, 3, 0, 1, 2, 3 })]
+    [DataRow(PlaybackMode.Reverse, new[] { 3, 2, 1, 0, 3, 2, 1, 0 })]
+    [DataRow(PlaybackMode.Bounce, new[] { 0, 1, 2, 3, 2, 1, 0, 1, 2, 3, 2, 1 })]
+    [DataRow(PlaybackMode.ReversedBounce, new[] { 3, 2, 1, 0, 1, 2, 3, 2, 1, 0, 1, 2 })]
+    public async Task Play_TwoLoops_ShowsTheModesOrderThenFinishesOnTheLastFrame(PlaybackMode mode, int[] expected)
+    {
+        await using var harness = await Harness.StartAsync(4, TestContext.CancellationToken, mode: mode, loops: 2);
+
+        harness.Player.Play();
+        harness.Run(TimeSpan.FromSeconds(5));
+
+        CollectionAssert.AreEqual(expected, harness.Shown.Select(s => s.Index).ToArray());
+        CollectionAssert.AreEqual(new[] { 0, 1 }, harness.LoopsCompleted);
+        Assert.AreEqual(1, harness.FinishedCount);
+        Assert.IsFalse(harness.Player.IsPlaying);
+        Assert.AreEqual(expected[^1], harness.Player.CurrentFrameIndex, "the last frame of the last loop stays current");
+        Assert.IsFalse(harness.Link.IsRunning, "a finished player leaves the link");
+    }
+
+    [TestMethod]
+    [DataRow(1.0, 100)]
+    [DataRow(0.5, 200)]
+    [DataRow(2.0, 50)]
+    public async Task Play_AtRate_ShowsEachFrameForItsDurationDividedByTheRate(double rate, int expectedMs)
+    {
+        await using var harness = await Harness.StartAsync(4, TestContext.CancellationToken, loops: 1);
+        harness.Player.PlaybackRate = rate;
+
+        harness.Player.Play();
+        harness.Run(TimeSpan.FromSeconds(5));
+
+        CollectionAssert.AreEqual(new[] { 0, 1, 2, 3 }, harness.Shown.Select(s => s.Index).ToArray());
+        var intervals = harness.Shown.Zip(harness.Shown.Skip(1), (a, b) => (b.At - a.At).TotalMilliseconds).Skip(1).ToArray();
+        CollectionAssert.AreEqual(new[] { (double)expectedMs, expectedMs }, intervals);
+    }
+
+    [TestMethod]
+    public async Task Pause_ThenPlay_ResumesFromTheSamePosition()
+    {
+        await using var harness = await Harness.StartAsync(4, TestContext.CancellationToken);
+        harness.Player.Play();
+        harness.Run(TimeSpan.FromMilliseconds(160)); // frame 1, 50 ms into it
+
+        harness.Player.Pause();
+        harness.Run(TimeSpan.FromSeconds(3));
+        Assert.AreEqual(1, harness.Player.CurrentFrameIndex);
+        Assert.IsFalse(harness.Link.IsRunning, "a paused player leaves the link");
+
+        harness.Player.Play();
+        harness.Run(TimeSpan.FromMilliseconds(50)); // baseline tick + 40 ms
+        Assert.AreEqual(1, harness.Player.CurrentFrameIndex);
+        harness.Run(TimeSpan.FromMilliseconds(20));
+        Assert.AreEqual(2, harness.Player.CurrentFrameIndex);
+        CollectionAssert.AreEqual(new[] { 0, 1, 2 }, harness.Shown.Select(s => s.Index).ToArray());
+    }
+
+    [TestMethod]
+    public async Task SeekToFrame_WhilePlaying_ContinuesFromThere()
+    {
+        await using var harness = await Harness.StartAsync(6, TestContext.CancellationToken);
+        harness.Player.Play();
+        harness.Run(TimeSpan.FromMilliseconds(30));
+
+        harness.Player.SeekToFrame(4, loop: 1);
+        Assert.AreEqual(4, harness.Player.CurrentFrameIndex);
+        Assert.AreEqual(1, harness.Player.CurrentLoop);
+        harness.Run(TimeSpan.FromMilliseconds(220));
+
+        CollectionAssert.AreEqual(new[] { 0, 4, 5, 0 }, harness.Shown.Select(s => s.Index).ToArray());
+        CollectionAssert.AreEqual(new[] { 1 }, harness.LoopsCompleted);
+    }
+
+    [TestMethod]
+    public async Task Stop_ResetsToTheFirstFrameAndClearsTheBuffer()
+    {
+        await using var harness = await Harness.StartAsync(4, TestContext.CancellationToken);
+        harness.Player.Play();
+        harness.Run(TimeSpan.FromMilliseconds(250));
+
+        harness.Player.Stop();
+
+        Assert.IsFalse(harness.Player.IsPlaying);
+        Assert.AreEqual(0, harness.Player.CurrentFrameIndex);
+        Assert.AreEqual(0, harness.Player.CurrentLoop);
+        Assert.IsLessThanOrEqualTo(1, harness.Player.BufferedFrameCount, "a stopped player keeps at most the frame on screen");
+    }
+
+    [TestMethod]
+    public async Task Play_DecoderFallsBehind_KeepsWallClockTimeAndCountsSkippedFrames()
+    {
+        var (image, source) = TestAnimation.Gated(4);
+        source.Allow(0, 1);
+        await using var harness = await Harness.StartAsync(image, TestContext.CancellationToken, expectBuffered: 2);
+
+        try
+        {
+            harness.Player.Play();
+            harness.Run(TimeSpan.FromMilliseconds(420)); // frames 2 and 3 fall due but never decode
+
+            Assert.AreEqual(0, harness.Player.CurrentFrameIndex, "the clock kept going: loop 1 has begun");
+            Assert.AreEqual(1, harness.Player.CurrentLoop);
+            Assert.AreEqual(2, harness.Player.Statistics.FramesSkipped);
+            CollectionAssert.AreEqual(new[] { 0, 1, 0 }, harness.Shown.Select(s => s.Index).ToArray());
+        }
+        finally
+        {
+            source.AllowAll();
+        }
+    }
+
+    [TestMethod]
+    public async Task Play_WaitForFrames_StopsTheClockUntilTheNextFrameIsReady()
+    {
+        var (image, source) = TestAnimation.Gated(4);
+        source.Allow(0, 1);
+        await using var harness = await Harness.StartAsync(image, TestContext.CancellationToken, expectBuffered: 2, waitForFrames: true);
+
+        harness.Player.Play();
+        harness.Run(TimeSpan.FromMilliseconds(400));
+        Assert.AreEqual(1, harness.Player.CurrentFrameIndex, "waiting on frame 2");
+
+        source.Allow(2, 3);
+        await harness.WaitForBufferedAsync(4);
+        harness.Run(TimeSpan.FromMilliseconds(20));
+
+        Assert.AreEqual(2, harness.Player.CurrentFrameIndex);
+        Assert.AreEqual(0, harness.Player.Statistics.FramesSkipped);
+        CollectionAssert.AreEqual(new[] { 0, 1, 2 }, harness.Shown.Select(s => s.Index).ToArray());
+    }
+
+    [TestMethod]
+    public async Task Play_OneFrameImage_ShowsItAndNeverTicks()
+    {
+        await using var harness = await Harness.StartAsync(1, TestContext.CancellationToken);
+
+        harness.Player.Play();
+        harness.Run(TimeSpan.FromSeconds(1));
+
+        CollectionAssert.AreEqual(new[] { 0 }, harness.Shown.Select(s => s.Index).ToArray());
+        Assert.IsFalse(harness.Link.IsRunning);
+    }
+
+    [TestMethod]
+    public async Task FrameChanged_WithSynchronizationContext_IsPostedThereAndCoalesced()
+    {
+        var context = new QueueingContext();
+        await using var harness = await Harness.StartAsync(4, TestContext.CancellationToken, context: context);
+        harness.Player.Play();
+        harness.Run(TimeSpan.FromMilliseconds(350)); // three frame changes while the "UI thread" is busy
+
+        Assert.IsEmpty(harness.Shown, "nothing raised on the link thread");
+        Assert.AreEqual(1, context.Pending, "frame changes coalesce into one pending post");
+        context.RunAll();
+        CollectionAssert.AreEqual(new[] { 3 }, harness.Shown.Select(s => s.Index).ToArray(), "the post shows the latest frame");
+    }
+
+    [TestMethod]
+    public async Task GetCurrentFrame_ReturnsALeaseThatOutlivesThePlayer()
+    {
+        ImageFrame? frame;
+        await using (var harness = await Harness.StartAsync(4, TestContext.CancellationToken))
+        {
+            harness.Player.Play();
+            harness.Run(TimeSpan.FromMilliseconds(120));
+            frame = harness.Player.GetCurrentFrame();
+        }
+
+        using (frame)
+        {
+            Assert.IsNotNull(frame);
+            Assert.AreEqual(1, frame.Index);
+            Assert.AreEqual(1, frame.Pixels[0]);
+        }
+    }
+
+    /// <summary>A player on a manual link with every event recorded.</summary>
+    private sealed class Harness : IAsyncDisposable
+    {
+        private Harness(AnimatedImage image, AnimatedImagePlayer player, FakeTimeProvider time, ManualDisplayLinkProvider links)
+        {
+            Image = image;
+            Player = player;
+            Time = time;
+            Links = links;
+            player.FrameChanged += (_, e) => Shown.Add((e.Index, time.GetUtcNow() - time.Start));
+            player.LoopCompleted += (_, e) => LoopsCompleted.Add(e.Loop);
+            player.Finished += (_, _) => FinishedCount++;
+        }
+
+        public AnimatedImage Image { get; }
+
+        public AnimatedImagePlayer Player { get; }
+
+        public FakeTimeProvider Time { get; }
+
+        public ManualDisplayLinkProvider Links { get; }
+
+        public DisplayLink Link => Links.GetDisplayLink();
+
+        public List<(int Index, TimeSpan At)> Shown { get; } = [];
+
+        public List<int> LoopsCompleted { get; } = [];
+
+        public int FinishedCount { get; private set; }
+
+        public CancellationToken CancellationToken { get; private init; }
+
+        /// <summary>Advances virtual time one refresh period at a time, so every tick sees its own time.</summary>
+        public void Run(TimeSpan duration)
+        {
+            for (var elapsed = TimeSpan.Zero; elapsed < duration; elapsed += s_period)
+            {
+                Time.Advance(s_period);
+            }
+        }
+
+        public static Task<Harness> StartAsync(
+            int frames, CancellationToken cancellationToken, PlaybackMode mode = PlaybackMode.Normal, int loops = 0,
+            SynchronizationContext? context = null) =>
+            StartAsync(TestAnimation.Image(frames), cancellationToken, frames, mode: mode, loops: loops, context: context);
+
+        public static async Task<Harness> StartAsync(
+            AnimatedImage image, CancellationToken cancellationToken, int? expectBuffered = null, bool waitForFrames = false,
+            PlaybackMode mode = PlaybackMode.Normal, int loops = 0, SynchronizationContext? context = null)
+        {
+            var time = new FakeTimeProvider();
+            var links = new ManualDisplayLinkProvider(time, s_period);
+            var player = new AnimatedImagePlayer(image, new AnimatedImagePlayerOptions
+            {
+                DisplayLinkProvider = links,
+                WaitForFrames = waitForFrames,
+                SynchronizationContext = context,
+                Budget = new FrameBudget(64L * 1024 * 1024),
+            })
+            {
+                PlaybackMode = mode,
+                TotalLoopCount = loops,
+            };
+            var harness = new Harness(image, player, time, links) { CancellationToken = cancellationToken };
+            await harness.WaitForBufferedAsync(expectBuffered ?? image.FrameCount);
+            return harness;
+        }
+
+        // Decoding runs on the worker in real time; virtual time starts only once the frames a test relies on are buffered.
+        public async Task WaitForBufferedAsync(int frames)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(10));
+            while (Player.BufferedFrameCount < frames)
+            {
+                await Task.Delay(5, timeout.Token);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Player.DisposeAsync();
+            Image.Dispose();
+            Links.Dispose();
+        }
+    }
+
+    private sealed class QueueingContext : SynchronizationContext
+    {
+        private readonly Queue<(SendOrPostCallback Callback, object? State)> _posts = new();
+
+        public int Pending => _posts.Count;
+
+        public override void Post(SendOrPostCallback d, object? state) => _posts.Enqueue((d, state));
+
+        public void RunAll()
+        {
+            while (_posts.TryDequeue(out var post))
+            {
+                post.Callback(post.State);
+            }
+        }
+    }
+}
