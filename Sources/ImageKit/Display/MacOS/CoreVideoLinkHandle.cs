@@ -1,0 +1,104 @@
+using System.Runtime.InteropServices;
+using ImageKit.Display.Internal;
+using ImageKit.Display.MacOS.Interop;
+
+namespace ImageKit.Display.MacOS;
+
+/// <summary>
+/// The one owner of a <c>CVDisplayLinkRef</c> and of the GC handle CoreVideo holds as its callback context. As the
+/// smallest owner of native state it is the only type here with a finalizer (SafeHandle's), so a link that was never
+/// disposed is still stopped and released once nothing references it; SafeHandle's reference count also makes the
+/// release happen exactly once, after the last <c>DangerousAddRef</c> user is done, however Dispose and the finalizer race.
+/// </summary>
+/// <remarks>
+/// Teardown order: detach the hub (callbacks deliver nothing), stop the link if it still runs, release it — CoreVideo
+/// keeps the callback and its context only inside the link, so once it is stopped and released no new callback can
+/// start — then wait until no callback is inside ImageKit, and only then free the GC handle.
+/// </remarks>
+internal sealed class CoreVideoLinkHandle : SafeHandle
+{
+    private const int KCVReturnSuccess = 0;
+    private const int KCVReturnError = -6660;
+
+    private readonly ICoreVideo _coreVideo;
+    private readonly CoreVideoCallbackHub _hub;
+    private GCHandle _hubHandle;
+
+    private CoreVideoLinkHandle(ICoreVideo coreVideo, CoreVideoCallbackHub hub)
+        : base(IntPtr.Zero, ownsHandle: true)
+    {
+        _coreVideo = coreVideo;
+        _hub = hub;
+    }
+
+    /// <inheritdoc/>
+    public override bool IsInvalid => handle == IntPtr.Zero;
+
+    /// <summary>
+    /// Creates a link for the active displays whose callback reaches <paramref name="hub"/>, or returns
+    /// <see langword="null"/> with CoreVideo's status; a failure releases whatever was created, exactly once.
+    /// </summary>
+    public static unsafe CoreVideoLinkHandle? TryCreate(ICoreVideo coreVideo, CoreVideoCallbackHub hub, out int status)
+    {
+        var owner = new CoreVideoLinkHandle(coreVideo, hub);
+        status = coreVideo.CreateWithActiveCGDisplays(out var displayLink);
+
+        // A failed create hands out no reference (Core Foundation's create rule), so there is nothing to release.
+        if (status != KCVReturnSuccess || displayLink == IntPtr.Zero)
+        {
+            status = status != KCVReturnSuccess ? status : KCVReturnError;
+            owner.SetHandleAsInvalid();
+            return null;
+        }
+
+        // From here on every path releases the link through this owner.
+        owner.SetHandle(displayLink);
+        hub.Bind(displayLink);
+        owner._hubHandle = GCHandle.Alloc(hub);
+        DisplayLinkCounters.CallbackHandleAllocated();
+        status = coreVideo.SetOutputCallback(displayLink, CoreVideoCallbackHub.Callback, GCHandle.ToIntPtr(owner._hubHandle));
+        if (status != KCVReturnSuccess)
+        {
+            owner.Dispose();
+            return null;
+        }
+
+        return owner;
+    }
+
+    /// <inheritdoc/>
+    protected override bool ReleaseHandle()
+    {
+        _hub.Detach();
+
+        // The last reference can be dropped inside a callback (a target reading RefreshPeriod while another thread
+        // disposes): stopping there would wait for the very callback doing it, so the teardown moves to the thread pool.
+        if (_hub.IsCallbackThread)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static owner => owner.Teardown(), this, preferLocal: false);
+        }
+        else
+        {
+            Teardown();
+        }
+
+        return true;
+    }
+
+    private void Teardown()
+    {
+        var displayLink = handle;
+        if (_coreVideo.IsRunning(displayLink))
+        {
+            _ = _coreVideo.Stop(displayLink);
+        }
+
+        _coreVideo.Release(displayLink);
+        if (_hubHandle.IsAllocated)
+        {
+            _hub.WaitUntilIdle();
+            _hubHandle.Free();
+            DisplayLinkCounters.CallbackHandleFreed();
+        }
+    }
+}

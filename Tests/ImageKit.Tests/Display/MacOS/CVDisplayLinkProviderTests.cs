@@ -1,0 +1,438 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using ImageKit.Display;
+using ImageKit.Display.Internal;
+using ImageKit.Display.MacOS;
+using ImageKit.Tests.TestUtilities;
+
+namespace ImageKit.Tests.Display.MacOS;
+
+/// <summary>
+/// The CVDisplayLink backend's lifetime contract, checked on any OS against a fake CoreVideo that records every native
+/// call and invokes the real <c>[UnmanagedCallersOnly]</c> callback from its own thread.
+/// </summary>
+// Counts the process's callback GC handles, so no other test may create one meanwhile.
+[TestClass]
+[DoNotParallelize]
+public sealed class CVDisplayLinkProviderTests
+{
+    private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(10);
+
+    [TestMethod]
+    public void Constructor_CreatesTheLinkAndGivesCoreVideoAHandleToAHubOnly()
+    {
+        var handles = DisplayLinkCounters.LiveCallbackHandles;
+        using var fake = new FakeCoreVideo();
+        using (var provider = new CVDisplayLinkProvider(fake))
+        {
+            Assert.AreEqual("Create SetOutputCallback", string.Join(' ', fake.Calls));
+            Assert.IsFalse(provider.GetDisplayLink().IsRunning);
+            Assert.AreNotEqual(IntPtr.Zero, fake.Context);
+
+            // The context reaches a hub, never a link, a target or a delegate.
+            Assert.IsInstanceOfType<CoreVideoCallbackHub>(GCHandle.FromIntPtr(fake.Context).Target);
+            Assert.AreEqual(handles + 1, DisplayLinkCounters.LiveCallbackHandles);
+        }
+
+        Assert.AreEqual(handles, DisplayLinkCounters.LiveCallbackHandles, "the GC handle is freed");
+        Assert.AreEqual(1, fake.Count("Release"));
+        Assert.IsEmpty(fake.Violations);
+    }
+
+    [TestMethod]
+    public void Constructor_NoDisplay_ThrowsAndReleasesNothing()
+    {
+        var handles = DisplayLinkCounters.LiveCallbackHandles;
+        using var fake = new FakeCoreVideo { CreateStatus = -6661 };
+
+        var error = Assert.Throws<DisplayLinkException>(() => new CVDisplayLinkProvider(fake));
+
+        Assert.AreEqual(-6661, error.NativeErrorCode);
+        Assert.IsInstanceOfType<ImageKitException>(error);
+        Assert.AreEqual(0, fake.Count("Release"), "a failed create hands out nothing to release");
+        Assert.AreEqual(handles, DisplayLinkCounters.LiveCallbackHandles);
+        Assert.IsNull(CVDisplayLinkProvider.TryCreate(fake));
+    }
+
+    [TestMethod]
+    public void Constructor_SetOutputCallbackFails_ReleasesTheLinkOnceAndFreesTheHandle()
+    {
+        var handles = DisplayLinkCounters.LiveCallbackHandles;
+        using var fake = new FakeCoreVideo { SetOutputCallbackStatus = -6660 };
+
+        Assert.Throws<DisplayLinkException>(() => new CVDisplayLinkProvider(fake));
+
+        Assert.AreEqual(1, fake.Count("Release"));
+        Assert.AreEqual(0, fake.Count("Start"));
+        Assert.AreEqual(handles, DisplayLinkCounters.LiveCallbackHandles);
+        Assert.IsEmpty(fake.Violations);
+    }
+
+    [TestMethod]
+    public void Subscribe_FirstTarget_StartsCoreVideoAndTicksCarryHostTime()
+    {
+        using var fake = new FakeCoreVideo { AutoTick = false };
+        using var provider = new CVDisplayLinkProvider(fake);
+        var link = provider.GetDisplayLink();
+        var target = new RecordingTarget();
+
+        using (link.Subscribe(target))
+        {
+            Assert.IsTrue(link.IsRunning);
+            Assert.AreEqual(1, fake.Count("Start"));
+            Assert.AreEqual(0, fake.InvokeCallback(nowNs: 5_000_000_000, outputNs: 5_016_666_700));
+        }
+
+        var tick = target.Ticks.Single();
+        Assert.AreEqual(TimeSpan.FromSeconds(5), tick.Timestamp, "Timestamp is the callback's now, in host time");
+        Assert.AreEqual(TimeSpan.FromTicks(50_166_667), tick.TargetTimestamp, "TargetTimestamp is its output time");
+        Assert.AreEqual(1, fake.Count("Stop"), "the last unsubscription stops the link");
+        Assert.IsFalse(link.IsRunning);
+    }
+
+    [TestMethod]
+    public void Callback_EveryInvocation_RunsInsideOneAutoreleasePoolEvenWhenATargetThrows()
+    {
+        using var fake = new FakeCoreVideo();
+        using var provider = new CVDisplayLinkProvider(fake);
+        var link = provider.GetDisplayLink();
+        var target = new RecordingTarget();
+        using var failing = link.Subscribe(new ThrowingTarget());
+        using var ok = link.Subscribe(target);
+
+        Assert.IsTrue(Leaks.Eventually(() => target.Ticks.Count >= 20, s_wait), "the fake CoreVideo thread ticks");
+        provider.Dispose();
+
+        var callbacks = fake.Callbacks;
+        Assert.IsGreaterThanOrEqualTo(20, callbacks.Count);
+        foreach (var callback in callbacks)
+        {
+            Assert.AreEqual(new FakeCoreVideo.CallbackRecord(0, 1, 1, 0), callback, "one push, one pop, success");
+        }
+
+        Assert.IsGreaterThanOrEqualTo(20, link.FailedTicks, "the throwing target was called and contained");
+        Assert.IsEmpty(fake.Violations);
+    }
+
+    [TestMethod]
+    public void Callback_BodyThrows_PopsThePoolReturnsSuccessAndTheLinkKeepsWorking()
+    {
+        using var fake = new FakeCoreVideo { AutoTick = false, ThrowFromActualPeriod = true };
+        using var provider = new CVDisplayLinkProvider(fake);
+        var target = new RecordingTarget();
+        using var subscription = provider.GetDisplayLink().Subscribe(target);
+
+        // Without valid host times the callback asks CoreVideo for the period, and the fake throws from there.
+        Assert.AreEqual(0, fake.InvokeCallback(validTimes: false));
+        Assert.AreEqual(new FakeCoreVideo.CallbackRecord(0, 1, 1, 0), fake.Callbacks.Single());
+        Assert.IsEmpty(target.Ticks);
+        Assert.AreEqual(0, ((CoreVideoDisplayLink)provider.GetDisplayLink()).Hub.InFlight);
+
+        Assert.AreEqual(0, fake.InvokeCallback());
+        Assert.HasCount(1, target.Ticks);
+        Assert.IsEmpty(fake.Violations);
+    }
+
+    [TestMethod]
+    public void Callback_InvalidContextOrFailingPoolPop_NeverLetsAnExceptionEscape()
+    {
+        using var fake = new FakeCoreVideo { AutoTick = false };
+        using var provider = new CVDisplayLinkProvider(fake);
+        var target = new RecordingTarget();
+        using var subscription = provider.GetDisplayLink().Subscribe(target);
+
+        // GCHandle.FromIntPtr(0) throws inside the callback.
+        Assert.AreEqual(0, fake.InvokeCallback(context: IntPtr.Zero));
+
+        fake.ThrowFromPoolPop = true;
+        Assert.AreEqual(0, fake.InvokeCallback());
+        Assert.HasCount(1, target.Ticks, "the tick was delivered before the pop failed");
+        Assert.AreEqual(0, ((CoreVideoDisplayLink)provider.GetDisplayLink()).Hub.InFlight, "and the callback counted itself out");
+    }
+
+    [TestMethod]
+    public void Callback_AfterTheLinkStopped_DeliversNothing()
+    {
+        using var fake = new FakeCoreVideo { AutoTick = false };
+        using var provider = new CVDisplayLinkProvider(fake);
+        var target = new RecordingTarget();
+        provider.GetDisplayLink().Subscribe(target).Dispose();
+        Assert.AreEqual(1, fake.Count("Stop"));
+
+        // A late callback, after CVDisplayLinkStop returned. Without valid host times a delivering callback would ask the
+        // link for its period, so the absence of that call shows the callback did not touch the link at all.
+        Assert.AreEqual(0, fake.InvokeCallback(validTimes: false));
+
+        Assert.IsEmpty(target.Ticks);
+        Assert.AreEqual(0, fake.Count("GetActualPeriod"), "the late callback left the link alone");
+        Assert.AreEqual(new FakeCoreVideo.CallbackRecord(0, 1, 1, 0), fake.Callbacks.Single());
+    }
+
+    [TestMethod]
+    public void Dispose_Running_StopsBeforeReleasingAndReleasesOnce()
+    {
+        var handles = DisplayLinkCounters.LiveCallbackHandles;
+        using var fake = new FakeCoreVideo();
+        var provider = new CVDisplayLinkProvider(fake);
+        var target = new RecordingTarget();
+        _ = provider.GetDisplayLink().Subscribe(target);
+        Assert.IsTrue(Leaks.Eventually(() => !target.Ticks.IsEmpty, s_wait));
+
+        provider.Dispose();
+        provider.Dispose();
+
+        var lifecycle = fake.Calls.Where(c => c is "Start" or "Stop" or "Release");
+        Assert.AreEqual("Start Stop Release", string.Join(' ', lifecycle));
+        Assert.AreEqual(handles, DisplayLinkCounters.LiveCallbackHandles, "the GC handle is freed");
+        Assert.IsEmpty(fake.Violations);
+    }
+
+    [TestMethod]
+    public void Dispose_ConcurrentCalls_ReleaseOnceAndFreeTheHandleOnce()
+    {
+        var handles = DisplayLinkCounters.LiveCallbackHandles;
+        for (var round = 0; round < 20; round++)
+        {
+            using var fake = new FakeCoreVideo();
+            var provider = new CVDisplayLinkProvider(fake);
+            var target = new RecordingTarget();
+            _ = provider.GetDisplayLink().Subscribe(target);
+            using var barrier = new Barrier(4);
+            var threads = Enumerable.Range(0, 4).Select(_ => new Thread(() =>
+            {
+                barrier.SignalAndWait();
+                provider.Dispose();
+            })).ToArray();
+            foreach (var thread in threads)
+            {
+                thread.Start();
+            }
+
+            foreach (var thread in threads)
+            {
+                thread.Join();
+            }
+
+            Assert.AreEqual(1, fake.Count("Release"), $"round {round}");
+            Assert.IsEmpty(fake.Violations, $"round {round}");
+            Assert.AreEqual(handles, DisplayLinkCounters.LiveCallbackHandles, $"round {round}");
+        }
+    }
+
+    [TestMethod]
+    public void Dispose_WithACallbackHeldMidFlight_WaitsForItAndNoTickIsDeliveredAfterItReturns()
+    {
+        var handles = DisplayLinkCounters.LiveCallbackHandles;
+
+        // Stop returns at once here, so only the backend's own in-flight tracking can make Dispose wait.
+        using var fake = new FakeCoreVideo { StopWaitsForCallback = false };
+        var provider = new CVDisplayLinkProvider(fake);
+        var target = new RecordingTarget();
+        _ = provider.GetDisplayLink().Subscribe(target);
+        Assert.IsTrue(Leaks.Eventually(() => target.Ticks.Count >= 3, s_wait));
+
+        // From here a callback that touches the link asks it for its period (see Callback_AfterTheLinkStopped), so the
+        // count of those queries shows whether the held callback touched the link after Dispose began.
+        fake.ValidTimes = false;
+        fake.HoldNextCallback();
+        Assert.IsTrue(fake.Held.WaitOne(s_wait), "a callback is now held inside its pool push");
+        var ticksWhenHeld = target.Ticks.Count;
+        var periodQueriesWhenHeld = fake.Count("GetActualPeriod");
+        var dispose = Task.Run(provider.Dispose);
+
+        Assert.IsFalse(dispose.Wait(TimeSpan.FromMilliseconds(200)), "Dispose waits for the callback in flight");
+        fake.ResumeHeldCallback();
+        Assert.IsTrue(dispose.Wait(s_wait));
+        target.DisposeReturned = true;
+
+        Thread.Sleep(50);
+        Assert.AreEqual(ticksWhenHeld, target.Ticks.Count, "the held callback saw the hub detached and delivered nothing");
+        Assert.AreEqual(periodQueriesWhenHeld, fake.Count("GetActualPeriod"), "nor touched the link");
+        Assert.AreEqual(0, target.TicksAfterDispose);
+        Assert.AreEqual(1, fake.Count("Release"));
+        Assert.AreEqual(handles, DisplayLinkCounters.LiveCallbackHandles);
+        Assert.IsTrue(fake.Callbacks.All(c => c is { Result: 0, Pushes: 1, Pops: 1 }));
+        Assert.IsEmpty(fake.Violations);
+    }
+
+    [TestMethod]
+    public void Dispose_WhileATargetIsInsideItsTick_ReturnsAfterThatTickAndNoneFollows()
+    {
+        using var fake = new FakeCoreVideo { StopWaitsForCallback = false };
+        var provider = new CVDisplayLinkProvider(fake);
+        using var gate = new ManualResetEventSlim();
+        var target = new BlockingTarget(gate);
+        _ = provider.GetDisplayLink().Subscribe(target);
+        Assert.IsTrue(target.Entered.Wait(s_wait), "a tick is in progress");
+
+        var dispose = Task.Run(provider.Dispose);
+        Assert.IsFalse(dispose.Wait(TimeSpan.FromMilliseconds(200)), "Dispose waits for the tick in progress");
+        gate.Set();
+        Assert.IsTrue(dispose.Wait(s_wait));
+        var ticks = target.Count;
+
+        Thread.Sleep(50);
+        Assert.AreEqual(ticks, target.Count, "no tick after Dispose returned");
+        Assert.AreEqual(1, fake.Count("Release"));
+        Assert.IsEmpty(fake.Violations);
+    }
+
+    [TestMethod]
+    public void Dispose_FromInsideATick_ReleasesOnceAndNeverOnTheCallbackThread()
+    {
+        var handles = DisplayLinkCounters.LiveCallbackHandles;
+        using var fake = new FakeCoreVideo();
+        var provider = new CVDisplayLinkProvider(fake);
+        var target = new DisposingTarget(provider);
+        _ = provider.GetDisplayLink().Subscribe(target);
+
+        Assert.IsTrue(Leaks.Eventually(() => fake.Count("Release") == 1, s_wait), "released from the thread pool");
+        Assert.IsTrue(Leaks.Eventually(() => DisplayLinkCounters.LiveCallbackHandles == handles, s_wait));
+        Assert.AreEqual(1, target.Count, "no tick after the one that disposed");
+        Assert.IsTrue(fake.IndexOf("Stop") >= 0 && fake.IndexOf("Stop") < fake.IndexOf("Release"), "stopped, then released");
+        Assert.IsEmpty(fake.Violations, "neither stop nor release ran on the callback thread");
+    }
+
+    [TestMethod]
+    public void Subscribe_TargetDropped_IsCollectedAndTheLinkStops()
+    {
+        using var fake = new FakeCoreVideo();
+        using var provider = new CVDisplayLinkProvider(fake);
+        var link = provider.GetDisplayLink();
+        var weak = SubscribeAndDrop(link);
+        Assert.IsTrue(link.IsRunning);
+
+        Assert.IsTrue(Leaks.CollectUntil(() => !weak.IsAlive), "the link and CoreVideo keep no target alive");
+        Assert.IsTrue(Leaks.Eventually(() => fake.Count("Stop") == 1 && !link.IsRunning, s_wait), "the next tick stops the link");
+        Assert.AreEqual(0, link.SubscriberCount);
+        Assert.IsEmpty(fake.Violations);
+    }
+
+    [TestMethod]
+    public void Finalizer_ProviderDroppedUndisposed_StopsAndReleasesTheLinkAndFreesTheHandle()
+    {
+        var handles = DisplayLinkCounters.LiveCallbackHandles;
+        using var fake = new FakeCoreVideo();
+        var weak = CreateRunningAndDrop(fake);
+
+        Assert.IsTrue(Leaks.CollectUntil(() => !weak.IsAlive), "CoreVideo's handle on the hub does not keep the link alive");
+        Assert.IsTrue(Leaks.Eventually(() => fake.Count("Release") == 1, s_wait), "the finalizer releases the native link");
+        Assert.IsTrue(fake.IndexOf("Stop") >= 0 && fake.IndexOf("Stop") < fake.IndexOf("Release"), "after stopping it");
+        Assert.IsFalse(fake.IsStarted);
+        Assert.AreEqual(handles, DisplayLinkCounters.LiveCallbackHandles);
+        Assert.IsEmpty(fake.Violations);
+    }
+
+    [TestMethod]
+    public void RefreshPeriod_PrefersActualThenNominalThenSixtyHertz()
+    {
+        using var fake = new FakeCoreVideo { AutoTick = false };
+        var provider = new CVDisplayLinkProvider(fake);
+        var link = provider.GetDisplayLink();
+
+        fake.ActualPeriodSeconds = 1 / 120.0;
+        Assert.AreEqual(TimeSpan.FromTicks(83_333), link.RefreshPeriod);
+
+        fake.ActualPeriodSeconds = 0;
+        fake.NominalPeriod = new() { TimeValue = 1001, TimeScale = 60_000 };
+        Assert.AreEqual(TimeSpan.FromTicks(166_833), link.RefreshPeriod);
+
+        fake.NominalPeriod = new() { TimeValue = 0, TimeScale = 0, Flags = 1 };
+        Assert.AreEqual(TimeSpan.FromTicks(TimeSpan.TicksPerSecond / 60), link.RefreshPeriod);
+
+        fake.ActualPeriodSeconds = 1 / 50.0;
+        _ = link.RefreshPeriod;
+        provider.Dispose();
+        Assert.AreEqual(TimeSpan.FromMilliseconds(20), link.RefreshPeriod, "after disposal, the last period known");
+        Assert.IsEmpty(fake.Violations);
+    }
+
+    [TestMethod]
+    public void Subscribe_StartFails_ThrowsAndDisposeStillReleasesOnce()
+    {
+        using var fake = new FakeCoreVideo { StartStatus = -6660 };
+        var provider = new CVDisplayLinkProvider(fake);
+
+        var error = Assert.Throws<DisplayLinkException>(() => provider.GetDisplayLink().Subscribe(new RecordingTarget()));
+        Assert.AreEqual(-6660, error.NativeErrorCode);
+
+        provider.Dispose();
+        Assert.AreEqual(1, fake.Count("Release"));
+        Assert.IsEmpty(fake.Violations);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WeakReference SubscribeAndDrop(DisplayLink link)
+    {
+        var target = new RecordingTarget();
+        _ = link.Subscribe(target);
+        return new WeakReference(target);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WeakReference CreateRunningAndDrop(FakeCoreVideo fake)
+    {
+        var provider = new CVDisplayLinkProvider(fake);
+        var link = provider.GetDisplayLink();
+        var target = new RecordingTarget();
+        _ = link.Subscribe(target);
+        Assert.IsTrue(Leaks.Eventually(() => !target.Ticks.IsEmpty, s_wait));
+        return new WeakReference(link);
+    }
+
+    private sealed class RecordingTarget : IDisplayLinkTarget
+    {
+        private int _ticksAfterDispose;
+
+        public ConcurrentQueue<DisplayLinkTick> Ticks { get; } = new();
+
+        public volatile bool DisposeReturned;
+
+        public int TicksAfterDispose => Volatile.Read(ref _ticksAfterDispose);
+
+        public void OnDisplayLinkTick(DisplayLinkTick tick)
+        {
+            if (DisposeReturned)
+            {
+                Interlocked.Increment(ref _ticksAfterDispose);
+            }
+
+            Ticks.Enqueue(tick);
+        }
+    }
+
+    private sealed class ThrowingTarget : IDisplayLinkTarget
+    {
+        public void OnDisplayLinkTick(DisplayLinkTick tick) => throw new InvalidOperationException("boom");
+    }
+
+    private sealed class BlockingTarget(ManualResetEventSlim gate) : IDisplayLinkTarget
+    {
+        private int _count;
+
+        public ManualResetEventSlim Entered { get; } = new();
+
+        public int Count => Volatile.Read(ref _count);
+
+        public void OnDisplayLinkTick(DisplayLinkTick tick)
+        {
+            Interlocked.Increment(ref _count);
+            Entered.Set();
+            gate.Wait();
+        }
+    }
+
+    private sealed class DisposingTarget(DisplayLinkProvider provider) : IDisplayLinkTarget
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public void OnDisplayLinkTick(DisplayLinkTick tick)
+        {
+            Interlocked.Increment(ref _count);
+            provider.Dispose();
+        }
+    }
+}

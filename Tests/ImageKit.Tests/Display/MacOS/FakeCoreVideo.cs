@@ -1,0 +1,338 @@
+using System.Diagnostics;
+using ImageKit.Display.MacOS.Interop;
+
+namespace ImageKit.Tests.Display.MacOS;
+
+/// <summary>
+/// CoreVideo and libobjc played by managed code: records every call in order, runs a background "CoreVideo thread" that
+/// invokes the registered <c>[UnmanagedCallersOnly]</c> callback through its function pointer while the link is started,
+/// and notes every breach of the contract a real CVDisplayLink would punish (stop or release on the callback thread,
+/// release of a running link, a second release, unbalanced autorelease pools).
+/// </summary>
+internal sealed unsafe class FakeCoreVideo : ICoreVideo, IDisposable
+{
+    public static readonly IntPtr DisplayLinkRef = 0x5EED0;
+
+    [ThreadStatic]
+    private static Stack<IntPtr>? t_pools;
+
+    [ThreadStatic]
+    private static int t_pushes;
+
+    [ThreadStatic]
+    private static int t_pops;
+
+    private readonly Lock _lock = new();
+    private readonly List<string> _calls = [];
+    private readonly List<string> _violations = [];
+    private readonly List<CallbackRecord> _callbacks = [];
+    private readonly ManualResetEventSlim _held = new();
+    private readonly ManualResetEventSlim _resume = new();
+    private delegate* unmanaged<IntPtr, CVTimeStamp*, CVTimeStamp*, ulong, ulong*, IntPtr, int> _callback;
+    private Thread? _thread;
+    private volatile bool _running;
+    private int _holdArmed;
+    private int _generation;
+    private long _nextPool = 0x9000;
+    private bool _released;
+
+    /// <summary>What <c>CVDisplayLinkCreateWithActiveCGDisplays</c> returns (-6661 = kCVReturnInvalidDisplay: no display).</summary>
+    public int CreateStatus { get; init; }
+
+    public int SetOutputCallbackStatus { get; init; }
+
+    public int StartStatus { get; init; }
+
+    /// <summary>Whether a started link ticks on its own thread; when false, tests call <see cref="InvokeCallback"/>.</summary>
+    public bool AutoTick { get; init; } = true;
+
+    /// <summary>
+    /// Whether Stop waits for a callback in flight, as CVDisplayLinkStop does. When false, Stop returns at once and the
+    /// callback in flight finishes later, as callbacks have been seen to do after CVDisplayLinkStop returned.
+    /// </summary>
+    public bool StopWaitsForCallback { get; init; } = true;
+
+    /// <summary>Whether the fake thread's callbacks carry valid host times; without them the backend asks for the period.</summary>
+    public bool ValidTimes { get; set; } = true;
+
+    public double ActualPeriodSeconds { get; set; }
+
+    public CVTime NominalPeriod { get; set; } = new() { TimeValue = 1, TimeScale = 60 };
+
+    public bool ThrowFromActualPeriod { get; set; }
+
+    public bool ThrowFromPoolPop { get; set; }
+
+    /// <summary>The callback context CoreVideo was given.</summary>
+    public IntPtr Context { get; private set; }
+
+    public bool IsStarted => _running;
+
+    public IReadOnlyList<string> Calls
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _calls];
+            }
+        }
+    }
+
+    public IReadOnlyList<string> Violations
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _violations];
+            }
+        }
+    }
+
+    public IReadOnlyList<CallbackRecord> Callbacks
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _callbacks];
+            }
+        }
+    }
+
+    /// <summary>Signalled when a callback is held inside its autorelease-pool push.</summary>
+    public WaitHandle Held => _held.WaitHandle;
+
+    public int Count(string call) => Calls.Count(c => c == call);
+
+    /// <summary>Where <paramref name="call"/> first happened in <see cref="Calls"/>, or -1.</summary>
+    public int IndexOf(string call) => Calls.ToList().IndexOf(call);
+
+    /// <summary>The next pool push blocks, mid-callback, until <see cref="ResumeHeldCallback"/>.</summary>
+    public void HoldNextCallback()
+    {
+        _held.Reset();
+        _resume.Reset();
+        Volatile.Write(ref _holdArmed, 1);
+    }
+
+    public void ResumeHeldCallback() => _resume.Set();
+
+    /// <summary>
+    /// Invokes the registered callback as CoreVideo would, on the calling thread. Host time is in nanoseconds (the
+    /// fake's host clock runs at 1 GHz); <paramref name="validTimes"/> false leaves both timestamps' flags empty.
+    /// </summary>
+    public int InvokeCallback(ulong? nowNs = null, ulong? outputNs = null, IntPtr? context = null, bool validTimes = true)
+    {
+        var hostNow = nowNs ?? (ulong)(Stopwatch.GetElapsedTime(0).Ticks * 100);
+        var flags = validTimes ? CVTimeStamp.HostTimeValid | CVTimeStamp.VideoTimeValid : 0;
+        var inNow = new CVTimeStamp
+        {
+            VideoTimeScale = 600,
+            VideoTime = (long)(hostNow / 1_666_667),
+            HostTime = hostNow,
+            RateScalar = 1,
+            VideoRefreshPeriod = 10,
+            Flags = flags,
+        };
+        var inOutput = inNow;
+        inOutput.HostTime = outputNs ?? hostNow + 16_666_667;
+        inOutput.VideoTime += 10;
+        ulong flagsOut = 0;
+
+        var pushes = t_pushes;
+        var pops = t_pops;
+        var result = _callback(DisplayLinkRef, &inNow, &inOutput, 0, &flagsOut, context ?? Context);
+        lock (_lock)
+        {
+            _callbacks.Add(new CallbackRecord(result, t_pushes - pushes, t_pops - pops, t_pools?.Count ?? 0));
+        }
+
+        return result;
+    }
+
+    public int CreateWithActiveCGDisplays(out IntPtr displayLink)
+    {
+        Record("Create");
+        displayLink = CreateStatus == 0 ? DisplayLinkRef : IntPtr.Zero;
+        return CreateStatus;
+    }
+
+    public int SetOutputCallback(
+        IntPtr displayLink,
+        delegate* unmanaged<IntPtr, CVTimeStamp*, CVTimeStamp*, ulong, ulong*, IntPtr, int> callback,
+        IntPtr userInfo)
+    {
+        Record("SetOutputCallback", displayLink);
+        _callback = callback;
+        Context = userInfo;
+        return SetOutputCallbackStatus;
+    }
+
+    public int Start(IntPtr displayLink)
+    {
+        Record("Start", displayLink);
+        if (StartStatus != 0)
+        {
+            return StartStatus;
+        }
+
+        if (_running)
+        {
+            Violation("Start on a running link");
+        }
+
+        _running = true;
+        if (AutoTick)
+        {
+            _thread = new Thread(Tick) { Name = "FakeCoreVideo", IsBackground = true };
+            _thread.Start(Interlocked.Increment(ref _generation));
+        }
+
+        return 0;
+    }
+
+    public int Stop(IntPtr displayLink)
+    {
+        Record("Stop", displayLink);
+        if (Thread.CurrentThread == _thread)
+        {
+            Violation("Stop on the callback thread");
+            return 0;
+        }
+
+        _running = false;
+        if (StopWaitsForCallback)
+        {
+            _thread?.Join();
+        }
+
+        return 0;
+    }
+
+    public bool IsRunning(IntPtr displayLink)
+    {
+        Record("IsRunning", displayLink);
+        return _running;
+    }
+
+    public void Release(IntPtr displayLink)
+    {
+        Record("Release", displayLink);
+        if (Thread.CurrentThread == _thread)
+        {
+            Violation("Release on the callback thread");
+        }
+
+        if (_running)
+        {
+            Violation("Release of a running link");
+        }
+
+        lock (_lock)
+        {
+            if (_released)
+            {
+                _violations.Add("Release of a released link");
+            }
+
+            _released = true;
+        }
+
+        // Destroying the link ends its thread: no callback starts after the last release.
+        _running = false;
+        _thread?.Join();
+    }
+
+    public CVTime GetNominalOutputVideoRefreshPeriod(IntPtr displayLink)
+    {
+        Record("GetNominalPeriod", displayLink);
+        return NominalPeriod;
+    }
+
+    public double GetActualOutputVideoRefreshPeriod(IntPtr displayLink)
+    {
+        Record("GetActualPeriod", displayLink);
+        return ThrowFromActualPeriod ? throw new InvalidOperationException("fake CoreVideo failure") : ActualPeriodSeconds;
+    }
+
+    public double GetHostClockFrequency() => 1e9;
+
+    public IntPtr AutoreleasePoolPush()
+    {
+        Record("Push");
+        var pool = checked((IntPtr)Interlocked.Increment(ref _nextPool));
+        (t_pools ??= new Stack<IntPtr>()).Push(pool);
+        t_pushes++;
+        if (Interlocked.Exchange(ref _holdArmed, 0) == 1)
+        {
+            _held.Set();
+            _resume.Wait();
+        }
+
+        return pool;
+    }
+
+    public void AutoreleasePoolPop(IntPtr pool)
+    {
+        Record("Pop");
+        t_pops++;
+        if (t_pools is null || t_pools.Count == 0 || t_pools.Pop() != pool)
+        {
+            Violation("Pop of a pool that is not the innermost one");
+        }
+
+        if (ThrowFromPoolPop)
+        {
+            throw new InvalidOperationException("fake libobjc failure");
+        }
+    }
+
+    public void Dispose()
+    {
+        _running = false;
+        _resume.Set();
+        _thread?.Join();
+        _held.Dispose();
+        _resume.Dispose();
+    }
+
+    // One thread per start: a thread from an earlier start that outlived its Stop ends instead of ticking alongside.
+    private void Tick(object? generation)
+    {
+        while (_running && (int)generation! == Volatile.Read(ref _generation))
+        {
+            InvokeCallback(validTimes: ValidTimes);
+            Thread.Sleep(1);
+        }
+    }
+
+    private void Record(string call, IntPtr? displayLink = null)
+    {
+        lock (_lock)
+        {
+            _calls.Add(call);
+            if (displayLink is { } link && link != DisplayLinkRef)
+            {
+                _violations.Add($"{call} on an unknown link {link}");
+            }
+
+            if (_released && call != "Release")
+            {
+                _violations.Add($"{call} after Release");
+            }
+        }
+    }
+
+    private void Violation(string violation)
+    {
+        lock (_lock)
+        {
+            _violations.Add(violation);
+        }
+    }
+
+    /// <summary>One callback: what it returned, the pools it pushed and popped, and pools still open on the thread after it.</summary>
+    public readonly record struct CallbackRecord(int Result, int Pushes, int Pops, int OpenPools);
+}

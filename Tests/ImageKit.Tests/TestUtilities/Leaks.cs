@@ -1,0 +1,80 @@
+using System.Diagnostics;
+
+namespace ImageKit.Tests.TestUtilities;
+
+/// <summary>Helpers for lifetime tests: collecting garbage, waiting for background work, counting OS threads by name.</summary>
+internal static class Leaks
+{
+    /// <summary>Collects until <paramref name="collected"/> holds, a few times at most.</summary>
+    /// <remarks>
+    /// A background tick can hold a target on its stack for an instant, so one collection may miss it; retrying is not
+    /// leniency, a real leak fails every attempt.
+    /// </remarks>
+    public static bool CollectUntil(Func<bool> collected, int attempts = 20)
+    {
+        for (var i = 0; i < attempts; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            if (collected())
+            {
+                return true;
+            }
+
+            Thread.Sleep(10);
+        }
+
+        return false;
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds or <paramref name="timeout"/> passes.</summary>
+    public static bool Eventually(Func<bool> condition, TimeSpan? timeout = null)
+    {
+        var limit = timeout ?? TimeSpan.FromSeconds(10);
+        var stopwatch = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (stopwatch.Elapsed > limit)
+            {
+                return condition();
+            }
+
+            Thread.Sleep(5);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The number of this process's threads whose OS name is <paramref name="name"/>, or <see langword="null"/> where the
+    /// OS does not say (only Linux is read, from <c>/proc/self/task/*/comm</c>). Linux keeps the first 15 characters of a
+    /// thread name, so the comparison does too.
+    /// </summary>
+    public static int? CountThreadsNamed(string name)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        var expected = name.Length > 15 ? name[..15] : name;
+        var count = 0;
+        foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+        {
+            try
+            {
+                if (File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n') == expected)
+                {
+                    count++;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The thread exited between listing and reading.
+            }
+        }
+
+        return count;
+    }
+}
