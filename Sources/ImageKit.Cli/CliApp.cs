@@ -19,12 +19,14 @@ internal static class CliApp
         {
             InspectCommand.Create(stdout, stderr),
             DemoCommand.Create(stdout),
+            PlayCommand.Create(stdout, () => ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected),
         };
 
         var parseResult = root.Parse(args);
         if (parseResult.Errors.Count > 0)
         {
-            await stderr.WriteLineAsync($"imagekit: usage: {parseResult.Errors[0].Message} (see 'imagekit --help')").ConfigureAwait(false);
+            var message = string.Join(' ', parseResult.Errors[0].Message.Split((char[])['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            await stderr.WriteLineAsync($"imagekit: usage: {message} (see 'imagekit --help')").ConfigureAwait(false);
             return BadInput;
         }
 

@@ -10,6 +10,7 @@ public sealed partial class AnimatedImagePlayer
     private int _step;
     private int _loop;
     private bool _playing;
+    private bool _hasPlayed;
     private bool _finished;
     private bool _shownCurrentStep;
     private TimeSpan _elapsedInStep;
@@ -41,6 +42,7 @@ public sealed partial class AnimatedImagePlayer
             }
 
             _playing = true;
+            _hasPlayed = true;
             _core.Idle = false;
             _lastTimestamp = null;
             ShowCurrentIfReady(ref events);

@@ -52,7 +52,7 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
         _options = options ?? AnimatedImagePlayerOptions.Default;
         ArgumentOutOfRangeException.ThrowIfNegative(_options.MaxBufferSize, nameof(options));
         Image = image;
-        _displayLinkProvider = _options.DisplayLinkProvider ?? throw new NotSupportedException("TEMP: system provider arrives with the display backends");
+        _displayLinkProvider = _options.DisplayLinkProvider ?? DisplayLinkProvider.System;
         _totalLoopCount = image.LoopCount;
         var budget = _options.Budget ?? FrameBudget.Shared;
         var buffer = new FrameBuffer(budget, image.FrameByteCount, BufferFrames(image, budget, _options.MaxBufferSize));
@@ -117,12 +117,17 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
             var sequence = PlaybackSequence.Create(value, Image.FrameCount);
             lock (_lock)
             {
-                // Before playback has begun the new order starts at its own beginning; afterwards the frame on screen stays.
-                var atStart = !_playing && _framesShown == 0 && _loop == 0 && _step == 0;
+                // Before the first Play the new order starts at its own beginning; afterwards the frame on screen stays.
                 var frame = _core.Sequence[_step];
                 _playbackMode = value;
                 _core.Sequence = sequence;
-                _step = atStart ? 0 : Math.Max(0, Array.IndexOf(sequence, frame));
+                var step = _hasPlayed ? Math.Max(0, Array.IndexOf(sequence, frame)) : 0;
+                if (sequence[step] != frame)
+                {
+                    _shownCurrentStep = false;
+                }
+
+                _step = step;
                 _core.SetPlayhead(_step);
             }
 

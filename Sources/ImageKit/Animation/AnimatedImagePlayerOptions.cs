@@ -10,7 +10,7 @@ public sealed record AnimatedImagePlayerOptions
 
     /// <summary>
     /// Where the display link comes from. <value>Default: <see langword="null"/>, meaning
-    /// DisplayLinkProvider.System (CVDisplayLink on a Mac with a display, a 60 Hz timer elsewhere).</value>
+    /// <see cref="DisplayLinkProvider.System"/> (CVDisplayLink on a Mac with a display, a 60 Hz timer elsewhere).</value>
     /// </summary>
     public DisplayLinkProvider? DisplayLinkProvider { get; init; }
 

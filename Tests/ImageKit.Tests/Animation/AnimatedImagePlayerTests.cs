@@ -23,7 +23,7 @@ public sealed class AnimatedImagePlayerTests
     {
         await using var harness = await Harness.StartAsync(4, TestContext.CancellationToken, mode: mode, loops: 2);
 
-        harness.Player.Play();
+        harness.Play();
         harness.Run(TimeSpan.FromSeconds(5));
 
         CollectionAssert.AreEqual(expected, harness.Shown.Select(s => s.Index).ToArray());
@@ -43,7 +43,7 @@ public sealed class AnimatedImagePlayerTests
         await using var harness = await Harness.StartAsync(4, TestContext.CancellationToken, loops: 1);
         harness.Player.PlaybackRate = rate;
 
-        harness.Player.Play();
+        harness.Play();
         harness.Run(TimeSpan.FromSeconds(5));
 
         CollectionAssert.AreEqual(new[] { 0, 1, 2, 3 }, harness.Shown.Select(s => s.Index).ToArray());
@@ -55,7 +55,7 @@ public sealed class AnimatedImagePlayerTests
     public async Task Pause_ThenPlay_ResumesFromTheSamePosition()
     {
         await using var harness = await Harness.StartAsync(4, TestContext.CancellationToken);
-        harness.Player.Play();
+        harness.Play();
         harness.Run(TimeSpan.FromMilliseconds(160)); // frame 1, 50 ms into it
 
         harness.Player.Pause();
@@ -75,7 +75,7 @@ public sealed class AnimatedImagePlayerTests
     public async Task SeekToFrame_WhilePlaying_ContinuesFromThere()
     {
         await using var harness = await Harness.StartAsync(6, TestContext.CancellationToken);
-        harness.Player.Play();
+        harness.Play();
         harness.Run(TimeSpan.FromMilliseconds(30));
 
         harness.Player.SeekToFrame(4, loop: 1);
@@ -91,7 +91,7 @@ public sealed class AnimatedImagePlayerTests
     public async Task Stop_ResetsToTheFirstFrameAndClearsTheBuffer()
     {
         await using var harness = await Harness.StartAsync(4, TestContext.CancellationToken);
-        harness.Player.Play();
+        harness.Play();
         harness.Run(TimeSpan.FromMilliseconds(250));
 
         harness.Player.Stop();
@@ -111,7 +111,7 @@ public sealed class AnimatedImagePlayerTests
 
         try
         {
-            harness.Player.Play();
+            harness.Play();
             harness.Run(TimeSpan.FromMilliseconds(420)); // frames 2 and 3 fall due but never decode
 
             Assert.AreEqual(0, harness.Player.CurrentFrameIndex, "the clock kept going: loop 1 has begun");
@@ -132,7 +132,7 @@ public sealed class AnimatedImagePlayerTests
         source.Allow(0, 1);
         await using var harness = await Harness.StartAsync(image, TestContext.CancellationToken, expectBuffered: 2, waitForFrames: true);
 
-        harness.Player.Play();
+        harness.Play();
         harness.Run(TimeSpan.FromMilliseconds(400));
         Assert.AreEqual(1, harness.Player.CurrentFrameIndex, "waiting on frame 2");
 
@@ -150,7 +150,7 @@ public sealed class AnimatedImagePlayerTests
     {
         await using var harness = await Harness.StartAsync(1, TestContext.CancellationToken);
 
-        harness.Player.Play();
+        harness.Play();
         harness.Run(TimeSpan.FromSeconds(1));
 
         CollectionAssert.AreEqual(new[] { 0 }, harness.Shown.Select(s => s.Index).ToArray());
@@ -162,13 +162,13 @@ public sealed class AnimatedImagePlayerTests
     {
         var context = new QueueingContext();
         await using var harness = await Harness.StartAsync(4, TestContext.CancellationToken, context: context);
-        harness.Player.Play();
+        harness.Play();
         harness.Run(TimeSpan.FromMilliseconds(350)); // three frame changes while the "UI thread" is busy
 
-        Assert.IsEmpty(harness.Shown, "nothing raised on the link thread");
+        Assert.IsTrue(harness.Shown.All(s => s.Index == 0), "nothing raised on the link thread");
         Assert.AreEqual(1, context.Pending, "frame changes coalesce into one pending post");
         context.RunAll();
-        CollectionAssert.AreEqual(new[] { 3 }, harness.Shown.Select(s => s.Index).ToArray(), "the post shows the latest frame");
+        Assert.AreEqual(3, harness.Shown[^1].Index, "the post shows the latest frame");
     }
 
     [TestMethod]
@@ -177,7 +177,7 @@ public sealed class AnimatedImagePlayerTests
         ImageFrame? frame;
         await using (var harness = await Harness.StartAsync(4, TestContext.CancellationToken))
         {
-            harness.Player.Play();
+            harness.Play();
             harness.Run(TimeSpan.FromMilliseconds(120));
             frame = harness.Player.GetCurrentFrame();
         }
@@ -199,7 +199,13 @@ public sealed class AnimatedImagePlayerTests
             Player = player;
             Time = time;
             Links = links;
-            player.FrameChanged += (_, e) => Shown.Add((e.Index, time.GetUtcNow() - time.Start));
+            player.FrameChanged += (_, e) =>
+            {
+                lock (Shown)
+                {
+                    Shown.Add((e.Index, time.GetUtcNow() - time.Start));
+                }
+            };
             player.LoopCompleted += (_, e) => LoopsCompleted.Add(e.Loop);
             player.Finished += (_, _) => FinishedCount++;
         }
@@ -221,6 +227,29 @@ public sealed class AnimatedImagePlayerTests
         public int FinishedCount { get; private set; }
 
         public CancellationToken CancellationToken { get; private init; }
+
+        /// <summary>
+        /// Starts playback and records what it shows from here on. A paused player shows its first frame as soon as the
+        /// worker has decoded it, possibly before the test attached its handler, so the frame on screen when playback
+        /// starts is recorded as shown at time zero.
+        /// </summary>
+        public void Play()
+        {
+            lock (Shown)
+            {
+                Shown.Clear();
+            }
+
+            Player.Play();
+            lock (Shown)
+            {
+                if (Shown.Count == 0 && Player.GetCurrentFrame() is { } first)
+                {
+                    Shown.Add((first.Index, TimeSpan.Zero));
+                    first.Dispose();
+                }
+            }
+        }
 
         /// <summary>Advances virtual time one refresh period at a time, so every tick sees its own time.</summary>
         public void Run(TimeSpan duration)
@@ -255,6 +284,7 @@ public sealed class AnimatedImagePlayerTests
             };
             var harness = new Harness(image, player, time, links) { CancellationToken = cancellationToken };
             await harness.WaitForBufferedAsync(expectBuffered ?? image.FrameCount);
+
             return harness;
         }
 

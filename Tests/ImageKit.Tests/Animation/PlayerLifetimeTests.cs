@@ -33,6 +33,7 @@ public sealed class PlayerLifetimeTests
         var pins = NativeResourceCounters.LivePins;
         var codecs = NativeResourceCounters.LiveCodecs;
         var threads = ThreadCounter.Count();
+        var imageKitThreads = ThreadCounter.Count("ImageKit");
         var managedBefore = ManagedBytesAfterGc();
 
         await RunCyclesAsync(image, options, time, 10_000);
@@ -43,7 +44,7 @@ public sealed class PlayerLifetimeTests
         Assert.IsFalse(links.GetDisplayLink().IsRunning);
         Assert.AreEqual(pins, NativeResourceCounters.LivePins);
         Assert.AreEqual(codecs, NativeResourceCounters.LiveCodecs);
-        Assert.AreEqual(0, ThreadCounter.Count("ImageKit"), "no ImageKit thread is left");
+        Assert.IsLessThanOrEqualTo(imageKitThreads, ThreadCounter.Count("ImageKit"), "no ImageKit thread is left by the players");
 
         // Decoding runs on the thread pool, which may keep a few idle workers; none is tied to a player.
         Assert.IsLessThanOrEqualTo(threads + 8, ThreadCounter.Count(), "no thread is left per player");

@@ -1,0 +1,240 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ImageKit.Animation;
+using ImageKit.Cli.Input;
+using ImageKit.Cli.Rendering;
+using ImageKit.Decoding;
+using ImageKit.Display;
+
+namespace ImageKit.Cli.Commands;
+
+/// <summary>
+/// <c>imagekit play</c>: plays an image through the real <see cref="AnimatedImagePlayer"/> on a timer display link, draws it
+/// on the terminal, and reports what happened.
+/// </summary>
+internal static class PlayCommand
+{
+    private static readonly Dictionary<string, PlaybackMode> s_modes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["normal"] = PlaybackMode.Normal,
+        ["reverse"] = PlaybackMode.Reverse,
+        ["bounce"] = PlaybackMode.Bounce,
+        ["reversed-bounce"] = PlaybackMode.ReversedBounce,
+    };
+
+    public static Command Create(TextWriter stdout, Func<bool> stdoutIsTerminal)
+    {
+        var input = new Argument<string>("file-or-url") { Description = "An image file, or an http(s) URL." };
+        var loops = new Option<int?>("--loops") { Description = "Plays in total before stopping (0 = forever). Default: the image's own loop count." };
+        var rate = new Option<double>("--rate") { Description = "Speed: 1 normal, 0.5 half, 2 double.", DefaultValueFactory = _ => 1.0 };
+        var mode = new Option<string>("--mode") { Description = "normal, reverse, bounce or reversed-bounce.", DefaultValueFactory = _ => "normal" };
+        mode.AcceptOnlyFromAmong([.. s_modes.Keys]);
+        var seconds = new Option<double?>("--seconds") { Description = "Stop after this many seconds of real time." };
+        var contactSheet = new Option<FileInfo?>("--contact-sheet") { Description = "Write the frames actually shown as a PNG grid." };
+        var noRender = new Option<bool>("--no-render") { Description = "Do not draw the animation." };
+        var render = new Option<bool>("--render") { Description = "Draw the animation even when stdout is not a terminal." };
+        var statsJson = new Option<bool>("--stats-json") { Description = "Print the statistics as one JSON object instead of text." };
+
+        var command = new Command("play", "Play an animated image on the terminal through the real player and display link.")
+        {
+            input, loops, rate, mode, seconds, contactSheet, noRender, render, statsJson,
+        };
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var source = parse.GetRequiredValue(input);
+            var settings = new PlaySettings(
+                parse.GetValue(loops),
+                parse.GetValue(rate),
+                s_modes[parse.GetRequiredValue(mode)],
+                parse.GetValue(seconds),
+                parse.GetValue(contactSheet),
+                Render: !parse.GetValue(noRender) && (parse.GetValue(render) || (stdoutIsTerminal() && !parse.GetValue(statsJson))),
+                parse.GetValue(statsJson));
+            settings.Validate();
+
+            var bytes = await InputReader.ReadAsync(source, cancellationToken).ConfigureAwait(false);
+            using var image = AnimatedImage.Decode(bytes, new ImageDecodeOptions { SourceName = source });
+            var stats = await PlayAsync(image, settings, stdout, cancellationToken).ConfigureAwait(false);
+            await stdout.WriteAsync(settings.StatsJson ? stats.ToJson() : stats.ToText()).ConfigureAwait(false);
+            await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            return CliApp.Success;
+        });
+
+        return command;
+    }
+
+    private static async Task<PlayStats> PlayAsync(AnimatedImage image, PlaySettings settings, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        using var links = new TimerDisplayLinkProvider();
+        var link = links.GetDisplayLink();
+        var jitter = new TickJitterMeter(link.RefreshPeriod);
+        using var jitterSubscription = link.Subscribe(jitter);
+        using var sheet = settings.ContactSheet is null ? null : new ContactSheet();
+        using var frameReady = new SemaphoreSlim(0, 1);
+        using var finished = new CancellationTokenSource();
+
+        await using var player = new AnimatedImagePlayer(image, new AnimatedImagePlayerOptions { DisplayLinkProvider = links })
+        {
+            PlaybackRate = settings.Rate,
+            PlaybackMode = settings.Mode,
+            TotalLoopCount = settings.Loops ?? image.LoopCount,
+        };
+        player.FrameChanged += (_, e) =>
+        {
+            sheet?.Add(e.Frame);
+            if (frameReady.CurrentCount == 0)
+            {
+                frameReady.Release();
+            }
+        };
+        player.Finished += (_, _) => finished.Cancel();
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, finished.Token);
+        if (settings.Seconds is { } limit)
+        {
+            stop.CancelAfter(TimeSpan.FromSeconds(limit));
+        }
+
+        var renderer = settings.Render ? new TerminalRenderer(stdout, TerminalColumns(), TerminalRows()) : null;
+        var watch = Stopwatch.StartNew();
+        player.Play();
+        if (!image.IsAnimated)
+        {
+            // A still shows its one frame (decoded by the worker) and is done.
+            (await FirstFrameAsync(player, cancellationToken).ConfigureAwait(false)).Dispose();
+            await finished.CancelAsync().ConfigureAwait(false);
+        }
+
+        // The display-link thread only signals; this thread does the slow terminal output, so drawing never delays a tick.
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await frameReady.WaitAsync(stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            if (renderer is not null)
+            {
+                using var frame = player.GetCurrentFrame();
+                if (frame is not null)
+                {
+                    renderer.Draw(frame);
+                }
+            }
+        }
+
+        if (renderer is not null && !image.IsAnimated)
+        {
+            using var frame = await FirstFrameAsync(player, cancellationToken).ConfigureAwait(false);
+            renderer.Draw(frame);
+        }
+
+        player.Pause();
+        watch.Stop();
+        var statistics = player.Statistics;
+        var (p50, p99, _) = jitter.Percentiles();
+        if (sheet is not null)
+        {
+            if (!image.IsAnimated && sheet.Count == 0)
+            {
+                using var still = await FirstFrameAsync(player, cancellationToken).ConfigureAwait(false);
+                sheet.Add(still);
+            }
+
+            sheet.Save(settings.ContactSheet!.FullName);
+        }
+
+        return new PlayStats(
+            statistics.FramesShown, statistics.FramesSkipped, statistics.LoopsCompleted, (long)watch.Elapsed.TotalMilliseconds,
+            statistics.DecodeMillisecondsP50, statistics.DecodeMillisecondsP99, statistics.BufferPeakBytes, p50, p99);
+    }
+
+    private static async Task<ImageFrame> FirstFrameAsync(AnimatedImagePlayer player, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 500; attempt++)
+        {
+            if (player.GetCurrentFrame() is { } frame)
+            {
+                return frame;
+            }
+
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new CliException(null, "the first frame did not decode within 5 s");
+    }
+
+    private static int TerminalColumns() => Console.IsOutputRedirected ? 80 : Math.Max(8, Console.WindowWidth - 1);
+
+    private static int TerminalRows() => Console.IsOutputRedirected ? 24 : Math.Max(4, Console.WindowHeight - 12);
+
+    private sealed record PlaySettings(
+        int? Loops, double Rate, PlaybackMode Mode, double? Seconds, FileInfo? ContactSheet, bool Render, bool StatsJson)
+    {
+        public void Validate()
+        {
+            if (Loops is < 0)
+            {
+                throw new CliException("--loops", $"must be 0 (forever) or more, not {Loops}");
+            }
+
+            if (!double.IsFinite(Rate) || Rate <= 0)
+            {
+                throw new CliException("--rate", $"must be a number above 0, not {Rate.ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            if (Seconds is { } s && (!double.IsFinite(s) || s <= 0))
+            {
+                throw new CliException("--seconds", $"must be a number above 0, not {s.ToString(CultureInfo.InvariantCulture)}");
+            }
+        }
+    }
+
+    private sealed record PlayStats(
+        long FramesShown, long FramesSkipped, long LoopsCompleted, long ElapsedMs, double DecodeMsP50, double DecodeMsP99,
+        long BufferPeakBytes, double TickJitterMsP50, double TickJitterMsP99)
+    {
+        public string ToJson()
+        {
+            using var buffer = new MemoryStream();
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                writer.WriteStartObject();
+                writer.WriteNumber("framesShown", FramesShown);
+                writer.WriteNumber("framesSkipped", FramesSkipped);
+                writer.WriteNumber("loopsCompleted", LoopsCompleted);
+                writer.WriteNumber("elapsedMs", ElapsedMs);
+                writer.WriteNumber("decodeMsP50", Math.Round(DecodeMsP50, 3));
+                writer.WriteNumber("decodeMsP99", Math.Round(DecodeMsP99, 3));
+                writer.WriteNumber("bufferPeakBytes", BufferPeakBytes);
+                writer.WriteNumber("tickJitterMsP50", Math.Round(TickJitterMsP50, 3));
+                writer.WriteNumber("tickJitterMsP99", Math.Round(TickJitterMsP99, 3));
+                writer.WriteEndObject();
+            }
+
+            return Encoding.UTF8.GetString(buffer.ToArray()) + Environment.NewLine;
+        }
+
+        public string ToText()
+        {
+            var c = CultureInfo.InvariantCulture;
+            var text = new StringBuilder();
+            text.AppendLine(c, $"frames shown     {FramesShown}");
+            text.AppendLine(c, $"frames skipped   {FramesSkipped}");
+            text.AppendLine(c, $"loops completed  {LoopsCompleted}");
+            text.AppendLine(c, $"elapsed          {ElapsedMs} ms");
+            text.AppendLine(c, $"decode           p50 {DecodeMsP50:0.000} ms, p99 {DecodeMsP99:0.000} ms");
+            text.AppendLine(c, $"buffer peak      {BufferPeakBytes:N0} bytes");
+            text.AppendLine(c, $"tick jitter      p50 {TickJitterMsP50:0.000} ms, p99 {TickJitterMsP99:0.000} ms");
+            return text.ToString();
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using System.Text.Json;
+using ImageKit.Tests.TestUtilities;
+using SkiaSharp;
+
+namespace ImageKit.Tests.Cli;
+
+/// <summary>`imagekit play` through the real player on the real timer display link (short runs: rate 4, one loop).</summary>
+[TestClass]
+public sealed class PlayCommandTests
+{
+    private static readonly string[] s_statsFields =
+        ["framesShown", "framesSkipped", "loopsCompleted", "elapsedMs", "decodeMsP50", "decodeMsP99", "bufferPeakBytes", "tickJitterMsP50", "tickJitterMsP99"];
+
+    [TestMethod]
+    public async Task Play_StatsJson_PlaysTheLoopsAndPrintsExactlyOneObject()
+    {
+        // animated-red-blue.gif: 4 frames, one second a loop; at rate 4 two loops take about half a second.
+        var result = await CliRunner.RunAsync("play", Corpus.PathOf("animated-red-blue.gif"), "--loops", "2", "--rate", "4", "--stats-json");
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        using var json = JsonDocument.Parse(result.Stdout);
+        var root = json.RootElement;
+        CollectionAssert.AreEqual(s_statsFields, root.EnumerateObject().Select(p => p.Name).ToArray());
+        Assert.AreEqual(2, root.GetProperty("loopsCompleted").GetInt32());
+        Assert.AreEqual(8, root.GetProperty("framesShown").GetInt32() + root.GetProperty("framesSkipped").GetInt32());
+        Assert.IsGreaterThan(0, root.GetProperty("bufferPeakBytes").GetInt64());
+        Assert.IsLessThan(10_000, root.GetProperty("elapsedMs").GetInt64(), "the rate scales real time");
+    }
+
+    [TestMethod]
+    public async Task Play_Seconds_StopsAnEndlessAnimationInTime()
+    {
+        var result = await CliRunner.RunAsync("play", Corpus.PathOf("1@2x.gif"), "--loops", "0", "--seconds", "0.5", "--stats-json");
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        using var json = JsonDocument.Parse(result.Stdout);
+        var elapsed = json.RootElement.GetProperty("elapsedMs").GetInt64();
+        Assert.IsGreaterThanOrEqualTo(450, elapsed);
+        Assert.IsLessThan(5_000, elapsed);
+    }
+
+    [TestMethod]
+    public async Task Play_ContactSheet_WritesThePngOfTheFramesShown()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"imagekit-sheet-{Guid.NewGuid():N}.png");
+        try
+        {
+            var result = await CliRunner.RunAsync(
+                "play", Corpus.PathOf("animated-red-blue.gif"), "--loops", "1", "--rate", "4", "--contact-sheet", path, "--no-render");
+
+            Assert.AreEqual(0, result.ExitCode, result.Stderr);
+            StringAssert.Contains(result.Stdout, "frames shown");
+            using var codec = SKCodec.Create(path);
+            Assert.IsNotNull(codec, "a readable PNG");
+            Assert.IsGreaterThan(64, codec.Info.Width, "a grid of several frames");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [TestMethod]
+    public async Task Play_RedirectedOutput_DrawsNothing()
+    {
+        var result = await CliRunner.RunAsync("play", Corpus.PathOf("animated-red-blue.gif"), "--loops", "1", "--rate", "4");
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        Assert.IsFalse(result.Stdout.Contains('\e'), "no terminal drawing when stdout is not a terminal");
+    }
+
+    [TestMethod]
+    public async Task Play_Render_DrawsHalfBlocksWithTrueColour()
+    {
+        var result = await CliRunner.RunAsync("play", Corpus.PathOf("animated-red-blue.gif"), "--loops", "1", "--rate", "4", "--render");
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        StringAssert.Contains(result.Stdout, "\u2580");
+        StringAssert.Contains(result.Stdout, "\e[38;2;");
+    }
+
+    [TestMethod]
+    [DataRow("--rate", "-1", "--rate")]
+    [DataRow("--rate", "0", "--rate")]
+    [DataRow("--seconds", "0", "--seconds")]
+    [DataRow("--loops", "-2", "--loops")]
+    [DataRow("--mode", "sideways", "sideways")]
+    public async Task Play_BadOption_ExitsWith2AndOneLine(string option, string value, string expected)
+    {
+        var result = await CliRunner.RunAsync("play", Corpus.PathOf("animated-red-blue.gif"), option, value);
+        result.AssertBadInput(expected, expected);
+    }
+
+    [TestMethod]
+    public async Task Play_CorruptFile_ExitsWith2AndOneLine()
+    {
+        var result = await CliRunner.RunAsync("play", Corpus.PathOf("empty.png"));
+        result.AssertBadInput("empty.png", "empty");
+    }
+}
