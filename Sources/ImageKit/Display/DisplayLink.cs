@@ -33,6 +33,7 @@ public abstract class DisplayLink : IDisposable
     private bool _coreRunning;
     private bool _disposed;
     private long _failedTicks;
+    private long _failedTransitions;
 
     /// <summary>The time between two refreshes.</summary>
     public abstract TimeSpan RefreshPeriod { get; }
@@ -51,6 +52,9 @@ public abstract class DisplayLink : IDisposable
 
     /// <summary>The number of subscriptions not yet ended (a collected target counts until the next tick notices it).</summary>
     public int SubscriberCount => Volatile.Read(ref _subscriptions).Length;
+
+    /// <summary>Backend starts or stops that failed off the caller's thread (a failure on the caller's thread is thrown to it).</summary>
+    public long FailedTransitions => Interlocked.Read(ref _failedTransitions);
 
     /// <summary>Ticks whose target threw; the exception was swallowed so that other targets keep their refreshes.</summary>
     public long FailedTicks => Interlocked.Read(ref _failedTicks);
@@ -94,7 +98,15 @@ public abstract class DisplayLink : IDisposable
 
         if (start)
         {
-            ApplyState();
+            try
+            {
+                ApplyState();
+            }
+            catch
+            {
+                subscription.Dispose();
+                throw;
+            }
         }
 
         return subscription;
@@ -146,16 +158,19 @@ public abstract class DisplayLink : IDisposable
     /// </summary>
     protected void DispatchTick(DisplayLinkTick tick)
     {
-        var subscriptions = Volatile.Read(ref _subscriptions);
-        var dead = false;
         var outer = t_dispatching;
         t_dispatching = this;
         try
         {
-        foreach (var subscription in subscriptions)
-        {
-            if (subscription.TryGetTarget(out var target))
+            var dead = false;
+            foreach (var subscription in Volatile.Read(ref _subscriptions))
             {
+                if (!subscription.TryGetTarget(out var target))
+                {
+                    dead = true;
+                    continue;
+                }
+
                 try
                 {
                     target.OnDisplayLinkTick(tick);
@@ -167,16 +182,11 @@ public abstract class DisplayLink : IDisposable
                     Interlocked.Increment(ref _failedTicks);
                 }
             }
-            else
-            {
-                dead = true;
-            }
-        }
 
-        if (dead)
-        {
-            RemoveWhere(static s => !s.IsAlive);
-        }
+            if (dead)
+            {
+                RemoveWhere(static s => !s.IsAlive);
+            }
         }
         finally
         {
@@ -213,11 +223,16 @@ public abstract class DisplayLink : IDisposable
 
     // Brings the backend to the desired state. Re-reads that state under _transition, so racing subscribe/unsubscribe
     // calls settle on the last one whatever order they arrive in.
-    private void ApplyState()
+    private void ApplyState() => ApplyState(deferred: false);
+
+    // On the caller's thread a failing backend start or stop is thrown to the caller (Subscribe removes the subscription
+    // it added); deferred to the thread pool it is counted in FailedTransitions instead, because an exception there would
+    // end the process. Either way the desired state falls back to what the backend really is.
+    private void ApplyState(bool deferred)
     {
-        if (ReferenceEquals(t_dispatching, this) && !CanStopOnTickThread)
+        if (!deferred && ReferenceEquals(t_dispatching, this) && !CanStopOnTickThread)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static link => link.ApplyState(), this, preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(static link => link.ApplyState(deferred: true), this, preferLocal: false);
             return;
         }
 
@@ -229,16 +244,37 @@ public abstract class DisplayLink : IDisposable
                 desired = _running;
             }
 
-            if (desired && !_coreRunning)
+            try
             {
-                StartCore();
-                _coreRunning = true;
+                if (desired && !_coreRunning)
+                {
+                    StartCore();
+                    _coreRunning = true;
+                }
+                else if (!desired && _coreRunning)
+                {
+                    StopCore();
+                    _coreRunning = false;
+                }
             }
-            else if (!desired && _coreRunning)
+            catch (Exception) when (deferred)
             {
-                StopCore();
-                _coreRunning = false;
+                Interlocked.Increment(ref _failedTransitions);
+                SettleOnBackendState();
             }
+            catch
+            {
+                SettleOnBackendState();
+                throw;
+            }
+        }
+    }
+
+    private void SettleOnBackendState()
+    {
+        lock (_lock)
+        {
+            _running = _coreRunning && !_disposed;
         }
     }
 
