@@ -23,6 +23,8 @@ internal sealed class BudgetReservation(FrameBudget budget) : IDisposable
         return true;
     }
 
+    public bool CouldGrow(long bytes) => budget.UsedBytes + bytes <= budget.CapacityBytes;
+
     public void Shrink(long bytes)
     {
         if (bytes > 0)

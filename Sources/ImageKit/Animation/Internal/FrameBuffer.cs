@@ -64,31 +64,47 @@ internal sealed class FrameBuffer : IDisposable
     }
 
     /// <summary>
-    /// Takes ownership of <paramref name="frame"/> for <paramref name="index"/>. Frames outside <paramref name="keep"/> are
-    /// evicted first; returns false (and disposes the frame) when the budget has no room and the buffer already holds its
-    /// minimum.
+    /// Takes ownership of <paramref name="frame"/> for <paramref name="index"/>. <paramref name="upcoming"/> lists the frames
+    /// wanted, nearest the playhead first: frames not in it are evicted; when the budget has no room, the farthest buffered
+    /// frame makes way for a nearer one. Returns false (and disposes the frame) when it is not nearer than anything held.
     /// </summary>
-    public bool TryAdd(int index, ImageFrame frame, IReadOnlySet<int> keep)
+    public bool TryAdd(int index, ImageFrame frame, IReadOnlyList<int> upcoming)
     {
-        List<ImageFrame>? evicted = null;
+        List<ImageFrame> evicted = [];
         var added = false;
         lock (_lock)
         {
             if (!_disposed && !_frames.ContainsKey(index))
             {
-                foreach (var (buffered, old) in _frames.ToArray())
+                var rank = new Dictionary<int, int>(upcoming.Count);
+                for (var i = 0; i < upcoming.Count; i++)
                 {
-                    if (!keep.Contains(buffered) && buffered != _pinnedIndex)
+                    rank.TryAdd(upcoming[i], i);
+                }
+
+                foreach (var buffered in _frames.Keys.ToArray())
+                {
+                    if (!rank.ContainsKey(buffered) && buffered != _pinnedIndex)
                     {
-                        _frames.Remove(buffered);
-                        (evicted ??= []).Add(old);
+                        evicted.Add(Remove(buffered));
                     }
                 }
 
                 if (_frames.Count < CapacityFrames && _reservation.TryGrow(_frameBytes, force: _frames.Count < MinimumFrames))
                 {
-                    _frames.Add(index, frame);
                     added = true;
+                }
+                else if (rank.TryGetValue(index, out var newRank) && Farthest(rank) is var (farthest, farthestRank) && farthestRank > newRank)
+                {
+                    // Out of budget or capacity: swap the farthest frame for this nearer one, keeping its reservation.
+                    _frames.Remove(farthest, out var old);
+                    evicted.Add(old!);
+                    added = true;
+                }
+
+                if (added)
+                {
+                    _frames.Add(index, frame);
                     var bytes = _frames.Count * _frameBytes;
                     if (bytes > _peakBytes)
                     {
@@ -96,19 +112,11 @@ internal sealed class FrameBuffer : IDisposable
                     }
                 }
             }
-
-            if (evicted is not null)
-            {
-                _reservation.Shrink(evicted.Count * _frameBytes);
-            }
         }
 
-        if (evicted is not null)
+        foreach (var old in evicted)
         {
-            foreach (var old in evicted)
-            {
-                old.Dispose();
-            }
+            old.Dispose();
         }
 
         if (!added)
@@ -117,6 +125,67 @@ internal sealed class FrameBuffer : IDisposable
         }
 
         return added;
+    }
+
+    /// <summary>
+    /// Whether <see cref="TryAdd"/> would keep frame <paramref name="index"/> now: asked before decoding, so the worker does
+    /// not decode a frame only to throw it away (the budget may still refuse it by the time it is added).
+    /// </summary>
+    public bool WouldAccept(int index, IReadOnlyList<int> upcoming)
+    {
+        lock (_lock)
+        {
+            var held = 0;
+            var farthestRank = -1;
+            var newRank = -1;
+            for (var i = 0; i < upcoming.Count; i++)
+            {
+                if (upcoming[i] == index && newRank < 0)
+                {
+                    newRank = i;
+                }
+
+                if (_frames.ContainsKey(upcoming[i]))
+                {
+                    held++;
+                    if (upcoming[i] != _pinnedIndex)
+                    {
+                        farthestRank = i;
+                    }
+                }
+            }
+
+            if (_disposed || newRank < 0)
+            {
+                return false;
+            }
+
+            var room = held < CapacityFrames && (held < MinimumFrames || _reservation.CouldGrow(_frameBytes));
+            return room || farthestRank > newRank;
+        }
+    }
+
+    // Under _lock: the buffered frame farthest from the playhead (not the pinned one), or null.
+    private (int Index, int Rank)? Farthest(Dictionary<int, int> rank)
+    {
+        (int Index, int Rank)? farthest = null;
+        foreach (var buffered in _frames.Keys)
+        {
+            if (buffered != _pinnedIndex && rank.TryGetValue(buffered, out var r) && (farthest is null || r > farthest.Value.Rank))
+            {
+                farthest = (buffered, r);
+            }
+        }
+
+        return farthest;
+    }
+
+    // Under _lock: removes a frame and gives its bytes back to the budget.
+    private ImageFrame Remove(int index)
+    {
+        _frames.Remove(index, out var frame);
+        _reservation.Shrink(_frameBytes);
+        return frame!;
     }
 
     /// <summary>The frame on screen: never evicted while pinned.</summary>

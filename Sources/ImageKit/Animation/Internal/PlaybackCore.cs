@@ -60,32 +60,42 @@ internal sealed class PlaybackCore
         }
     }
 
-    /// <summary>The frames the buffer should hold: the next <see cref="FrameBuffer.CapacityFrames"/> steps from the playhead.</summary>
-    public HashSet<int> UpcomingFrames(out int[] order)
+    /// <summary>
+    /// The frames the buffer should hold, nearest the playhead first: the next <see cref="FrameBuffer.CapacityFrames"/>
+    /// steps (a frame that recurs in the window, as in bounce modes, is listed once, at its nearest step).
+    /// </summary>
+    public int[] UpcomingFrames()
     {
         var sequence = Sequence;
         var step = Volatile.Read(ref _playheadStep) % sequence.Length;
         var window = Idle ? 1 : Math.Min(Buffer.CapacityFrames, sequence.Length);
-        order = new int[window];
-        var set = new HashSet<int>();
+        var order = new List<int>(window);
         for (var k = 0; k < window; k++)
         {
-            order[k] = sequence[(step + k) % sequence.Length];
-            set.Add(order[k]);
+            var frame = sequence[(step + k) % sequence.Length];
+            if (!order.Contains(frame))
+            {
+                order.Add(frame);
+            }
         }
 
-        return set;
+        return [.. order];
     }
 
     /// <summary>Decodes the next frame the buffer lacks, nearest the playhead first; returns false when there is nothing to do.</summary>
     public bool DecodeNext()
     {
-        var keep = UpcomingFrames(out var order);
+        var order = UpcomingFrames();
         foreach (var index in order)
         {
             if (Buffer.Contains(index) || HasFailed(index))
             {
                 continue;
+            }
+
+            if (!Buffer.WouldAccept(index, order))
+            {
+                return false; // the buffer is full of frames nearer the playhead than this one
             }
 
             var watch = Stopwatch.StartNew();
@@ -106,7 +116,7 @@ internal sealed class PlaybackCore
             }
 
             RecordDecode(watch.Elapsed.TotalMilliseconds);
-            if (!Buffer.TryAdd(index, frame, keep))
+            if (!Buffer.TryAdd(index, frame, order))
             {
                 return false; // the buffer is full of frames still ahead of the playhead
             }
