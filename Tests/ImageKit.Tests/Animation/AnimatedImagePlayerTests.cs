@@ -14,24 +14,43 @@ public sealed class AnimatedImagePlayerTests
 
     public TestContext TestContext { get; set; } = null!;
 
+    public static IEnumerable<object[]> ModesAndRates =>
+        from mode in new (PlaybackMode Mode, int[] Loop)[]
+        {
+            (PlaybackMode.Normal, [0, 1, 2, 3]),
+            (PlaybackMode.Reverse, [3, 2, 1, 0]),
+            (PlaybackMode.Bounce, [0, 1, 2, 3, 2, 1]),
+            (PlaybackMode.ReversedBounce, [3, 2, 1, 0, 1, 2]),
+        }
+        from rate in new[] { 0.5, 1.0, 2.0 }
+        select new object[] { mode.Mode, rate, mode.Loop };
+
     [TestMethod]
-    [DataRow(PlaybackMode.Normal, new[] { 0, 1, 2, 3, 0, 1, 2, 3 })]
-    [DataRow(PlaybackMode.Reverse, new[] { 3, 2, 1, 0, 3, 2, 1, 0 })]
-    [DataRow(PlaybackMode.Bounce, new[] { 0, 1, 2, 3, 2, 1, 0, 1, 2, 3, 2, 1 })]
-    [DataRow(PlaybackMode.ReversedBounce, new[] { 3, 2, 1, 0, 1, 2, 3, 2, 1, 0, 1, 2 })]
-    public async Task Play_TwoLoops_ShowsTheModesOrderThenFinishesOnTheLastFrame(PlaybackMode mode, int[] expected)
+    [DynamicData(nameof(ModesAndRates))]
+    public async Task Play_TwoLoops_ShowsTheModesOrderAtTheRateThenFinishesOnTheLastFrame(PlaybackMode mode, double rate, int[] oneLoop)
     {
         await using var harness = await Harness.StartAsync(4, TestContext.CancellationToken, mode: mode, loops: 2);
+        harness.Player.PlaybackRate = rate;
 
         harness.Play();
-        harness.Run(TimeSpan.FromSeconds(5));
+        harness.Run(TimeSpan.FromSeconds(8));
 
+        int[] expected = [.. oneLoop, .. oneLoop];
         CollectionAssert.AreEqual(expected, harness.Shown.Select(s => s.Index).ToArray());
+
+        // Playback starts at the first tick (10 ms); from then on each frame lasts 100 ms / rate of virtual time.
+        var times = harness.Shown.Skip(1).Select(s => s.At.TotalMilliseconds).ToArray();
+        var expectedTimes = Enumerable.Range(1, expected.Length - 1).Select(k => 10 + (k * 100 / rate)).ToArray();
+        CollectionAssert.AreEqual(expectedTimes, times);
+
         CollectionAssert.AreEqual(new[] { 0, 1 }, harness.LoopsCompleted);
         Assert.AreEqual(1, harness.FinishedCount);
         Assert.IsFalse(harness.Player.IsPlaying);
         Assert.AreEqual(expected[^1], harness.Player.CurrentFrameIndex, "the last frame of the last loop stays current");
         Assert.IsFalse(harness.Link.IsRunning, "a finished player leaves the link");
+        // A paused player shows its first frame as soon as it is decoded, possibly before the mode was set: that one may count too.
+        Assert.IsTrue(harness.Player.Statistics.FramesShown - expected.Length is 0 or 1, $"frames shown {harness.Player.Statistics.FramesShown}");
+        Assert.AreEqual(0, harness.Player.Statistics.FramesSkipped);
     }
 
     [TestMethod]

@@ -3,6 +3,7 @@ using ImageKit.Animation;
 using ImageKit.Decoding;
 using ImageKit.Decoding.Internal;
 using ImageKit.Display;
+using ImageKit.Display.Internal;
 using ImageKit.Tests.TestUtilities;
 using Microsoft.Extensions.Time.Testing;
 
@@ -53,6 +54,43 @@ public sealed class PlayerLifetimeTests
     }
 
     [TestMethod]
+    public async Task CreatePlayDispose_OnTheTimerLink_LeavesNoDisplayLinkThread()
+    {
+        using var links = new TimerDisplayLinkProvider(240);
+        var budget = new FrameBudget(256L * 1024 * 1024);
+        using var image = AnimatedImage.Decode(Corpus.Read("animated-red-blue.gif"));
+        var threadsBefore = DisplayLinkCounters.LiveTimerThreads;
+
+        for (var i = 0; i < 1_000; i++)
+        {
+            await using var player = new AnimatedImagePlayer(image, new AnimatedImagePlayerOptions { DisplayLinkProvider = links, Budget = budget });
+            player.Play();
+            if (i % 100 == 0)
+            {
+                await Task.Delay(10); // let some ticks arrive
+            }
+        }
+
+        Assert.IsFalse(links.GetDisplayLink().IsRunning, "the link stops with its last subscriber");
+        Assert.IsTrue(Leaks.Eventually(() => DisplayLinkCounters.LiveTimerThreads == threadsBefore), "its thread has exited");
+        Assert.AreEqual(0, budget.UsedBytes);
+    }
+
+    [TestMethod]
+    public void Players_DroppedWithoutDispose_OnTheTimerLink_AreCollectedAndTheThreadEnds()
+    {
+        using var links = new TimerDisplayLinkProvider(240);
+        using var image = AnimatedImage.Decode(Corpus.Read("animated-red-blue.gif"));
+        var threadsBefore = DisplayLinkCounters.LiveTimerThreads;
+        var weak = StartAndDrop(image, new AnimatedImagePlayerOptions { DisplayLinkProvider = links }, 100);
+        Assert.IsTrue(links.GetDisplayLink().IsRunning);
+
+        Assert.IsTrue(Leaks.CollectUntil(() => weak.All(w => !w.IsAlive)), "players nobody references are collected");
+        Assert.IsTrue(Leaks.Eventually(() => !links.GetDisplayLink().IsRunning), "the link notices on its next tick and stops");
+        Assert.IsTrue(Leaks.Eventually(() => DisplayLinkCounters.LiveTimerThreads == threadsBefore), "and its thread exits");
+    }
+
+    [TestMethod]
     public void Players_DroppedWithoutDispose_AreCollectedAndTheLinkStops()
     {
         var time = new FakeTimeProvider();
@@ -60,17 +98,20 @@ public sealed class PlayerLifetimeTests
         var budget = new FrameBudget(256L * 1024 * 1024);
         using var image = AnimatedImage.Decode(Corpus.Read("animated-red-blue.gif"));
 
-        var weak = StartAndDrop(image, new AnimatedImagePlayerOptions { DisplayLinkProvider = links, Budget = budget }, time, 1_000);
+        var weak = StartAndDrop(image, new AnimatedImagePlayerOptions { DisplayLinkProvider = links, Budget = budget }, 1_000);
         Assert.AreEqual(1_000, links.GetDisplayLink().SubscriberCount);
         time.Advance(s_period); // the players tick once, with frames in their buffers and decodes in flight
 
-        // A worker may still be finishing a decode for a dropped player; its buffer is finalized once that is done.
-        for (var attempt = 0; attempt < 50 && (weak.Any(w => w.IsAlive) || budget.UsedBytes != 0); attempt++)
+        // Workers of dropped players may still be finishing decodes on the thread pool (a thousand of them on two cores);
+        // each buffer is finalized, and its budget returned, once its worker is done.
+        // A worker queued before its player died may not have started yet, so the budget must stay at zero once the
+        // thread pool has drained, not merely touch zero once.
+        for (var settled = 0; settled < 3;)
         {
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            GC.Collect();
-            Thread.Sleep(20);
+            var clean = Leaks.CollectUntil(
+                () => weak.All(w => !w.IsAlive) && ThreadPool.PendingWorkItemCount == 0 && budget.UsedBytes == 0, attempts: 500);
+            settled = clean ? settled + 1 : 3;
+            Thread.Sleep(50);
         }
 
         Assert.AreEqual(0, weak.Count(w => w.IsAlive), "players nobody references are collected");
@@ -99,7 +140,7 @@ public sealed class PlayerLifetimeTests
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static WeakReference[] StartAndDrop(AnimatedImage image, AnimatedImagePlayerOptions options, FakeTimeProvider time, int count)
+    private static WeakReference[] StartAndDrop(AnimatedImage image, AnimatedImagePlayerOptions options, int count)
     {
         var weak = new WeakReference[count];
         for (var i = 0; i < count; i++)

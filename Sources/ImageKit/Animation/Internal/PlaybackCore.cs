@@ -85,6 +85,11 @@ internal sealed class PlaybackCore
     /// <summary>Decodes the next frame the buffer lacks, nearest the playhead first; returns false when there is nothing to do.</summary>
     public bool DecodeNext()
     {
+        if (!_owner.TryGetTarget(out _))
+        {
+            return false; // the player was dropped without being disposed: nobody will show these frames
+        }
+
         var order = UpcomingFrames();
         foreach (var index in order)
         {
