@@ -24,6 +24,7 @@ internal sealed partial class ApngReader
     private bool _animationIgnored;
     private int _declaredFrames;
     private int _loopCount;
+    private string? _truncation;
 
     private ApngReader(DecodingLimits limits) => _limits = limits;
 
@@ -40,12 +41,14 @@ internal sealed partial class ApngReader
 
         reader.ReadHeader(first, data);
 
-        // A file that ends without IEND is read as far as it goes (browsers do); a chunk cut off by the end is an error.
+        // A file that ends without IEND, or inside a chunk, is read as far as it goes (browsers do): the frames it holds
+        // stay usable, and a frame whose data is cut off fails when it is decoded.
         while (chunks.TryReadNext(out var chunk) && chunk.Type != PngChunk.Iend)
         {
             reader.Read(chunk, data);
         }
 
+        reader._truncation = chunks.Truncation;
         return reader.Finish();
     }
 
@@ -183,12 +186,19 @@ internal sealed partial class ApngReader
     {
         if (!_seenIdat)
         {
-            throw new ImageDecodingException("the PNG has no image data (no IDAT chunk)");
+            throw new ImageDecodingException(_truncation is null
+                ? "the PNG has no image data (no IDAT chunk)"
+                : $"the data ends before the image data: {_truncation}");
         }
 
         if (!_seenActl || _animationIgnored)
         {
             return null;
+        }
+
+        if (_truncation is not null && _pending is not null && _pendingSegments.Count == 0)
+        {
+            _pending = null; // its fcTL made it but none of its data did: the frame is not announced
         }
 
         FinishPendingFrame();
@@ -197,7 +207,7 @@ internal sealed partial class ApngReader
             throw new ImageDecodingException($"the acTL declares {_declaredFrames:N0} frames but there is no fcTL");
         }
 
-        if (_frames.Count < _declaredFrames)
+        if (_frames.Count < _declaredFrames && _truncation is null)
         {
             throw new ImageDecodingException(
                 $"the acTL declares {_declaredFrames:N0} frames but only {_frames.Count:N0} are present (truncated or corrupt animation)");

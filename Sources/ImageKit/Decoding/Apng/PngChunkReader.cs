@@ -12,6 +12,9 @@ internal ref struct PngChunkReader
     private readonly ReadOnlySpan<byte> _data;
     private int _offset;
 
+    /// <summary>Why reading stopped before the end of the stream, when the data is cut off inside a chunk; otherwise null.</summary>
+    public string? Truncation { get; private set; }
+
     /// <summary>Starts reading after the PNG signature.</summary>
     /// <exception cref="ImageDecodingException">The data does not start with the PNG signature.</exception>
     public PngChunkReader(ReadOnlySpan<byte> data)
@@ -30,9 +33,10 @@ internal ref struct PngChunkReader
 
     /// <summary>
     /// Reads the next chunk. Returns <see langword="false"/> when the data ends exactly after the previous chunk (a file
-    /// without <c>IEND</c>; whether that is acceptable is the caller's call).
+    /// without <c>IEND</c>), or inside the next chunk (a truncated file: <see cref="Truncation"/> says where). Whether
+    /// either is acceptable is the caller's call.
     /// </summary>
-    /// <exception cref="ImageDecodingException">The chunk is cut off by the end of the data, or its header is garbage.</exception>
+    /// <exception cref="ImageDecodingException">A chunk header is garbage or declares an impossible length.</exception>
     public bool TryReadNext(out PngChunk chunk)
     {
         chunk = default;
@@ -44,8 +48,8 @@ internal ref struct PngChunkReader
 
         if (remaining < PngChunk.Overhead)
         {
-            throw new ImageDecodingException(
-                $"the data ends {remaining} bytes into a chunk header at byte {_offset:N0} (truncated file)");
+            Truncation = $"the data ends {remaining} bytes into a chunk at byte {_offset:N0} (truncated file)";
+            return false;
         }
 
         var length = BinaryPrimitives.ReadUInt32BigEndian(_data[_offset..]);
@@ -66,8 +70,9 @@ internal ref struct PngChunkReader
 
         if (length > (uint)(remaining - PngChunk.Overhead))
         {
-            throw new ImageDecodingException(
-                $"the {PngChunk.TypeName(type)} chunk at byte {_offset:N0} declares {length:N0} bytes but only {remaining - PngChunk.Overhead:N0} follow (truncated file)");
+            Truncation =
+                $"the {PngChunk.TypeName(type)} chunk at byte {_offset:N0} declares {length:N0} bytes but only {remaining - PngChunk.Overhead:N0} follow (truncated file)";
+            return false;
         }
 
         var payloadLength = (int)length;
