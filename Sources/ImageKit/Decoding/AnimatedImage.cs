@@ -24,6 +24,9 @@ namespace ImageKit.Decoding;
 /// </remarks>
 public sealed partial class AnimatedImage : IDisposable
 {
+    /// <summary>How many composited frames an image keeps for in-order access.</summary>
+    public const int CompositedFramesKept = 3;
+
     private readonly Lock _lock = new();
     private readonly AnimatedImageSource _source;
     private readonly TimeSpan[] _durations;
@@ -72,7 +75,7 @@ public sealed partial class AnimatedImage : IDisposable
             EncodedData = encodedData;
             SourceName = options.SourceName;
             _pool = PixelBufferPool.Shared;
-            _composited = new CompositedFrameCache(capacity: 3);
+            _composited = new CompositedFrameCache(CompositedFramesKept);
         }
         catch (ImageKitException e)
         {
@@ -113,6 +116,13 @@ public sealed partial class AnimatedImage : IDisposable
 
     /// <summary>The bytes one decoded frame takes: <see cref="PixelWidth"/> × <see cref="PixelHeight"/> × 4.</summary>
     public long FrameByteCount => (long)PixelWidth * PixelHeight * 4;
+
+    /// <summary>
+    /// The most memory the image itself holds: its encoded bytes plus the composited frames it keeps for fast in-order
+    /// access (up to <see cref="CompositedFramesKept"/> frames of <see cref="FrameByteCount"/>). Frames leased to callers
+    /// (players' buffers) are accounted by their holders, not here. Caches use this as the image's cost.
+    /// </summary>
+    public long MemoryCost => EncodedData.Length + (Math.Min(_frameCount, CompositedFramesKept) * FrameByteCount);
 
     /// <summary>The encoded bytes the image was decoded from.</summary>
     public ReadOnlyMemory<byte> EncodedData { get; }
