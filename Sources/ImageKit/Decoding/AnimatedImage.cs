@@ -34,6 +34,7 @@ public sealed partial class AnimatedImage : IDisposable
     private readonly CompositedFrameCache _composited;
     private readonly PixelBufferPool _pool;
     private readonly int _frameCount;
+    private readonly IDisposable? _encodedDataOwner;
     private int[]? _lastDependent;
     private bool _disposed;
 
@@ -46,6 +47,12 @@ public sealed partial class AnimatedImage : IDisposable
     /// <param name="options">Decode options; <see langword="null"/> for the defaults.</param>
     /// <exception cref="ImageLimitExceededException">The image breaks <see cref="ImageDecodeOptions.Limits"/>.</exception>
     public AnimatedImage(AnimatedImageSource source, ReadOnlyMemory<byte> encodedData, ImageDecodeOptions? options = null)
+        : this(source, encodedData, options, encodedDataOwner: null)
+    {
+    }
+
+    // encodedDataOwner: what holds the encoded bytes, disposed with the image (and when this constructor throws).
+    internal AnimatedImage(AnimatedImageSource source, ReadOnlyMemory<byte> encodedData, ImageDecodeOptions? options, IDisposable? encodedDataOwner)
     {
         ArgumentNullException.ThrowIfNull(source);
         options ??= ImageDecodeOptions.Default;
@@ -76,16 +83,19 @@ public sealed partial class AnimatedImage : IDisposable
             SourceName = options.SourceName;
             _pool = PixelBufferPool.Shared;
             _composited = new CompositedFrameCache(CompositedFramesKept);
+            _encodedDataOwner = encodedDataOwner;
         }
         catch (ImageKitException e)
         {
             source.Dispose();
+            encodedDataOwner?.Dispose();
             e.SourceName ??= options.SourceName;
             throw;
         }
         catch
         {
             source.Dispose();
+            encodedDataOwner?.Dispose();
             throw;
         }
     }
@@ -124,7 +134,10 @@ public sealed partial class AnimatedImage : IDisposable
     /// </summary>
     public long MemoryCost => EncodedData.Length + (Math.Min(_frameCount, CompositedFramesKept) * FrameByteCount);
 
-    /// <summary>The encoded bytes the image was decoded from.</summary>
+    /// <summary>
+    /// The encoded bytes the image was decoded from. Images decoded by an <see cref="ImageDecoderRegistry"/> keep them in
+    /// native memory they own: valid until the image is disposed (copy them to keep them longer).
+    /// </summary>
     public ReadOnlyMemory<byte> EncodedData { get; }
 
     /// <summary>What the image was decoded from (file path or URL), when known.</summary>
@@ -201,6 +214,7 @@ public sealed partial class AnimatedImage : IDisposable
             _disposed = true;
             _composited.Clear();
             _source.Dispose();
+            _encodedDataOwner?.Dispose();
         }
     }
 }

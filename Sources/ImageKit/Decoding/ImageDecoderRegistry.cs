@@ -52,7 +52,10 @@ public sealed class ImageDecoderRegistry
         return removed;
     }
 
-    /// <summary>Decodes <paramref name="data"/> with the first decoder that accepts it. The data is copied; the caller keeps its buffer.</summary>
+    /// <summary>
+    /// Decodes <paramref name="data"/> with the first decoder that accepts it. The data is copied once, into native memory
+    /// the image owns; the caller keeps its buffer.
+    /// </summary>
     /// <exception cref="UnsupportedImageFormatException">No decoder accepts the data; the message says what it looks like.</exception>
     /// <exception cref="ImageDecodingException">The data is corrupt or breaks a limit.</exception>
     public AnimatedImage Decode(ReadOnlySpan<byte> data, ImageDecodeOptions? options = null)
@@ -66,21 +69,26 @@ public sealed class ImageDecoderRegistry
                 continue;
             }
 
-            // The pinned copy is the one the image and its native decoder share for their whole life.
-            var copy = GC.AllocateUninitializedArray<byte>(data.Length, pinned: true);
-            data.CopyTo(copy);
+            // One native copy, shared by the image (which owns it) and its Skia codecs (which take their own references).
+            var encoded = SkiaEncodedData.Copy(data);
             AnimatedImageSource source;
             try
             {
-                source = decoder.CreateSource(copy, options);
+                source = decoder.CreateSource(encoded.Memory, options);
             }
             catch (ImageKitException e)
             {
+                ((IDisposable)encoded).Dispose();
                 e.SourceName ??= options.SourceName;
                 throw;
             }
+            catch
+            {
+                ((IDisposable)encoded).Dispose();
+                throw;
+            }
 
-            return new AnimatedImage(source, copy, options);
+            return new AnimatedImage(source, encoded.Memory, options, encoded);
         }
 
         var reason = format == ImageFormat.Unknown

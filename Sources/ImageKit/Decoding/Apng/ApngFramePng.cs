@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
+using ImageKit.Decoding.Skia;
 using SkiaSharp;
 
 namespace ImageKit.Decoding.Apng;
@@ -48,18 +49,7 @@ internal static class ApngFramePng
         var control = frame.Control;
         var info = new SKImageInfo(control.Width, control.Height, SKColorType.Bgra8888, SKAlphaType.Premul);
         var result = codec.GetPixels(info, (IntPtr)destination, rowBytes, SKCodecOptions.Default);
-        switch (result)
-        {
-            case SKCodecResult.Success:
-                return;
-            case SKCodecResult.IncompleteInput:
-                throw new ImageDecodingException("the frame's compressed data ends before the frame is complete");
-            case SKCodecResult.ErrorInInput:
-            case SKCodecResult.InvalidInput:
-                throw new ImageDecodingException("the frame's compressed data is corrupt");
-            default:
-                throw new ImageDecodingException($"Skia could not decode the frame ({result})");
-        }
+        SkiaCodecResults.ThrowUnlessSuccess(result);
     }
 
     private static void Write(ReadOnlySpan<byte> file, ApngContainer container, ApngFrame frame, Span<byte> png)

@@ -52,16 +52,21 @@ internal sealed class SkiaCodecSource : AnimatedImageSource
 
     public static SkiaCodecSource Create(ReadOnlyMemory<byte> data, ImageFormat format, ImageDecodeOptions options)
     {
-        var skData = WrapWithoutCopy(data);
         SKCodec? codec;
         SKCodecResult result;
-        using (skData)
+        if (MemoryMarshal.TryGetMemoryManager(data, out SkiaEncodedData? encoded))
         {
-            // The stream takes its own reference on the data and the codec takes the stream (Skia deletes the stream
-            // itself when opening fails), so our reference can go as soon as the codec has been attempted.
-            var stream = new SKMemoryStream(skData);
-            // SkiaSharp revokes the wrapper's ownership either way: the codec owns the stream, or Skia deleted it.
-            codec = SKCodec.Create(stream, out result);
+            // Data the registry copied into native memory: the stream takes its own native reference on it, so the
+            // bytes outlive the codec whatever order the image and the codec are released in.
+            codec = SKCodec.Create(new SKMemoryStream(encoded.Data), out result);
+        }
+        else
+        {
+            // Anything else is wrapped without a copy. The stream takes its own reference on the data and the codec takes
+            // the stream (SkiaSharp revokes the wrapper's ownership either way: the codec owns the stream, or Skia deleted
+            // it when opening failed), so our reference can go as soon as the codec has been attempted.
+            using var skData = WrapWithoutCopy(data);
+            codec = SKCodec.Create(new SKMemoryStream(skData), out result);
         }
 
         if (codec is null)
@@ -97,17 +102,7 @@ internal sealed class SkiaCodecSource : AnimatedImageSource
             result = _codec.GetPixels(_canvasInfo, (IntPtr)pixels, rowBytes, options);
         }
 
-        switch (result)
-        {
-            case SKCodecResult.Success:
-                return;
-            case SKCodecResult.IncompleteInput:
-                throw new ImageDecodingException("the data ends before the frame is complete (truncated file)");
-            case SKCodecResult.ErrorInInput:
-                throw new ImageDecodingException("the frame's data is corrupt");
-            default:
-                throw new ImageDecodingException($"Skia could not decode the frame ({result})");
-        }
+        SkiaCodecResults.ThrowUnlessSuccess(result);
     }
 
     protected override void Dispose(bool disposing)
