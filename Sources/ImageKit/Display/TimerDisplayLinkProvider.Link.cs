@@ -71,6 +71,9 @@ public sealed partial class TimerDisplayLinkProvider
             private static readonly long s_maxSpinWindow = Stopwatch.Frequency * 4 / 1000;
             private static readonly long s_yieldThreshold = Stopwatch.Frequency / 5000;
 
+            // How early a precise sleep aims, for nanosleep's own lateness (~0.06 ms on Linux): the rest is spun.
+            private static readonly long s_preciseSleepMargin = Stopwatch.Frequency / 6000;
+
             private readonly TimerLink _link;
             private readonly double _period;
             private readonly Thread _thread;
@@ -170,6 +173,10 @@ public sealed partial class TimerDisplayLinkProvider
                         {
                             return false;
                         }
+                    }
+                    else if (remaining > s_preciseSleepMargin + s_yieldThreshold && PreciseSleep.TrySleep(remaining - s_preciseSleepMargin))
+                    {
+                        // Slept to within the margin without spinning; the loop re-checks the stop request and the time.
                     }
                     else if (remaining > s_yieldThreshold)
                     {
