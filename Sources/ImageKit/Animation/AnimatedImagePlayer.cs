@@ -24,8 +24,9 @@ namespace ImageKit.Animation;
 /// <para>
 /// <b>Lifetime.</b> <see cref="Dispose"/> unsubscribes from the link, stops the worker and releases every buffered frame
 /// before it returns. A player nobody references is collected even if never disposed: the link holds it weakly, the
-/// worker does not hold it at all, and its budget share is returned when its buffer is finalized. The player does not
-/// own the image: dispose the image yourself after the player.
+/// worker does not hold it at all, and its budget share is returned when its buffer is finalized. The player holds an
+/// <see cref="ImageLease"/> on its image until it is disposed, so the image's creator (or a cache evicting it) may let go
+/// of the image at any time while it plays.
 /// </para>
 /// </remarks>
 public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable, IDisplayLinkTarget
@@ -41,24 +42,35 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
     private double _playbackRate = 1;
     private PlaybackMode _playbackMode;
     private int _totalLoopCount;
+    private readonly ImageLease _imageLease;
     private bool _disposed;
 
     /// <summary>Creates a paused player for <paramref name="image"/>, positioned on the first frame of the playback order.</summary>
-    /// <param name="image">The image to play; the caller keeps ownership and disposes it after the player.</param>
+    /// <param name="image">The image to play. The player takes its own lease on it; the caller keeps its ownership.</param>
     /// <param name="options">Setup; <see langword="null"/> for <see cref="AnimatedImagePlayerOptions.Default"/>.</param>
+    /// <exception cref="ObjectDisposedException">The image has already been released.</exception>
     public AnimatedImagePlayer(AnimatedImage image, AnimatedImagePlayerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         _options = options ?? AnimatedImagePlayerOptions.Default;
         ArgumentOutOfRangeException.ThrowIfNegative(_options.MaxBufferSize, nameof(options));
-        Image = image;
-        _displayLinkProvider = _options.DisplayLinkProvider ?? DisplayLinkProvider.System;
-        _totalLoopCount = image.LoopCount;
-        var budget = _options.Budget ?? FrameBudget.Shared;
-        var buffer = new FrameBuffer(budget, image.FrameByteCount, BufferFrames(image, budget, _options.MaxBufferSize));
-        _core = new PlaybackCore(this, image, buffer, PlaybackSequence.Create(_playbackMode, image.FrameCount));
-        _worker = new FrameDecodeWorker(_core);
-        _worker.Wake();
+        _imageLease = image.AcquireLease();
+        try
+        {
+            Image = image;
+            _displayLinkProvider = _options.DisplayLinkProvider ?? DisplayLinkProvider.System;
+            _totalLoopCount = image.LoopCount;
+            var budget = _options.Budget ?? FrameBudget.Shared;
+            var buffer = new FrameBuffer(budget, image.FrameByteCount, BufferFrames(image, budget, _options.MaxBufferSize));
+            _core = new PlaybackCore(this, image, buffer, PlaybackSequence.Create(_playbackMode, image.FrameCount));
+            _worker = new FrameDecodeWorker(_core);
+            _worker.Wake();
+        }
+        catch
+        {
+            _imageLease.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Raised when the frame on screen changes.</summary>
@@ -296,5 +308,6 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
 
         current?.Dispose();
         _core.Buffer.Dispose();
+        _imageLease.Dispose();
     }
 }

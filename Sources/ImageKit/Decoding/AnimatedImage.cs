@@ -12,9 +12,12 @@ namespace ImageKit.Decoding;
 /// underlying codecs are single-threaded); different images decode in parallel.
 /// </para>
 /// <para>
-/// <b>Ownership.</b> The image owns its decoder and its native objects and releases them in <see cref="Dispose"/>. Each
-/// <see cref="ImageFrame"/> returned by <see cref="GetFrame"/> is owned by the caller (see <see cref="ImageFrame"/>); frames
-/// stay valid after the image is disposed.
+/// <b>Ownership.</b> The image owns its decoder and its native objects. Whoever created it (decoded it) holds the first
+/// ownership and gives it up with <see cref="Dispose"/>; anyone else that must keep the image usable — a memory cache, a
+/// player, a load result — takes an <see cref="ImageLease"/> with <see cref="AcquireLease"/>. The decoder and native objects
+/// are released exactly once, when the last of these owners lets go, so a cache evicting an image never breaks a view that
+/// is still playing it. Each <see cref="ImageFrame"/> returned by <see cref="GetFrame"/> is owned by the caller (see
+/// <see cref="ImageFrame"/>); frames stay valid after the image is released.
 /// </para>
 /// <para>
 /// <b>Cost.</b> Playing in order costs one frame decode and one canvas copy per frame: the image keeps the last few
@@ -37,6 +40,10 @@ public sealed partial class AnimatedImage : IDisposable
     private readonly IDisposable? _encodedDataOwner;
     private int[]? _lastDependent;
     private bool _disposed;
+
+    // Owners: the creator (released by Dispose) plus one per live ImageLease. At zero the image releases its resources.
+    private int _owners = 1;
+    private int _creatorReleased;
 
     /// <summary>
     /// Wraps a decoder's <paramref name="source"/>. The image takes ownership of the source: it is disposed with the image,
@@ -201,8 +208,61 @@ public sealed partial class AnimatedImage : IDisposable
         }
     }
 
-    /// <summary>Releases the decoder and its native objects. Idempotent and thread-safe; frames already handed out stay valid.</summary>
+    /// <summary>Whether the image has released its decoder: every owner has let go, and no new frame can be decoded.</summary>
+    public bool IsDisposed => Volatile.Read(ref _owners) == 0;
+
+    /// <summary>
+    /// Takes a share of ownership: the image stays usable until the returned lease is disposed, even if its creator disposes
+    /// the image meanwhile. Thread-safe.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The image has already been released.</exception>
+    public ImageLease AcquireLease() => TryAcquireLease() ?? throw new ObjectDisposedException(nameof(AnimatedImage));
+
+    /// <summary>Takes a share of ownership unless the image has already been released (then <see langword="null"/>).</summary>
+    internal ImageLease? TryAcquireLease()
+    {
+        var owners = Volatile.Read(ref _owners);
+        while (owners > 0)
+        {
+            var seen = Interlocked.CompareExchange(ref _owners, owners + 1, owners);
+            if (seen == owners)
+            {
+                return new ImageLease(this);
+            }
+
+            owners = seen;
+        }
+
+        return null;
+    }
+
+    /// <summary>Gives up one share of ownership; the last one releases the decoder and native objects.</summary>
+    internal void ReleaseOwnership()
+    {
+        var owners = Interlocked.Decrement(ref _owners);
+        if (owners == 0)
+        {
+            ReleaseResources();
+        }
+        else if (owners < 0)
+        {
+            throw new InvalidOperationException("an AnimatedImage was released more often than it was owned");
+        }
+    }
+
+    /// <summary>
+    /// Gives up the creator's ownership. When no <see cref="ImageLease"/> is live this releases the decoder and its native
+    /// objects at once; otherwise the last lease does. Idempotent and thread-safe; frames already handed out stay valid.
+    /// </summary>
     public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _creatorReleased, 1) == 0)
+        {
+            ReleaseOwnership();
+        }
+    }
+
+    private void ReleaseResources()
     {
         lock (_lock)
         {

@@ -1,0 +1,251 @@
+using System.Diagnostics.CodeAnalysis;
+using ImageKit.Caching.Internal;
+using ImageKit.Decoding;
+
+namespace ImageKit.Caching;
+
+/// <summary>
+/// Decoded images in memory (the counterpart of SDWebImage's <c>SDMemoryCache</c>): least-recently-used, bounded by total
+/// cost and by count, with a weak table that finds an evicted image again while something else still owns it.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Ownership.</b> The cache holds an <see cref="ImageLease"/> on each image it stores and hands every caller of
+/// <see cref="TryGet"/> a lease of its own. Evicting, removing or trimming only gives up the cache's lease: an image a
+/// player or a load result still owns stays usable and is released when its last owner lets go. The creator of an image
+/// may dispose it right after <see cref="Set"/>.
+/// </para>
+/// <para><b>Threading.</b> Every member is thread-safe; lookups, stores and removals are O(1) under one short lock.</para>
+/// </remarks>
+public sealed partial class MemoryImageCache : IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, LinkedListNode<Entry>> _entries = new(StringComparer.Ordinal);
+    private readonly LinkedList<Entry> _lru = new(); // most recently used first
+    private readonly Dictionary<string, WeakEntry> _weak = new(StringComparer.Ordinal);
+    private long _totalCost;
+    private long _hits;
+    private long _weakHits;
+    private long _misses;
+    private long _evictions;
+    private bool _disposed;
+
+    /// <summary>Creates an empty cache.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public MemoryImageCache(MemoryImageCacheOptions? options = null)
+    {
+        Options = options ?? MemoryImageCacheOptions.Default;
+        Options.Validate();
+        if (Options.TrimOnMemoryPressure)
+        {
+            Gen2GcCallback.Register(static cache => ((MemoryImageCache)cache).OnFullCollection(IsMemoryLoadHigh), this);
+        }
+    }
+
+    /// <summary>The settings this cache was created with.</summary>
+    public MemoryImageCacheOptions Options { get; }
+
+    /// <summary>The number of images held strongly.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _entries.Count;
+            }
+        }
+    }
+
+    /// <summary>The total cost of the images held strongly, in bytes.</summary>
+    public long TotalCost
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _totalCost;
+            }
+        }
+    }
+
+    /// <summary>What the cache holds and has done so far.</summary>
+    public MemoryCacheStatistics Statistics
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return new MemoryCacheStatistics(_entries.Count, _totalCost, _hits, _weakHits, _misses, _evictions);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Looks <paramref name="key"/> up, first among the images held strongly, then in the weak table. On a hit the image
+    /// becomes the most recently used (a weak hit is held strongly again) and <paramref name="lease"/> is the caller's own
+    /// lease on it, to dispose when done.
+    /// </summary>
+    public bool TryGet(string key, [NotNullWhen(true)] out ImageLease? lease)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        List<ImageLease>? released = null;
+        try
+        {
+            lock (_lock)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                if (_entries.TryGetValue(key, out var node))
+                {
+                    _lru.Remove(node);
+                    _lru.AddFirst(node);
+                    _hits++;
+                    lease = node.Value.Lease.Share();
+                    return true;
+                }
+
+                lease = TryReviveWeak(key, ref released);
+                if (lease is not null)
+                {
+                    _weakHits++;
+                    return true;
+                }
+
+                _misses++;
+                return false;
+            }
+        }
+        finally
+        {
+            Release(released);
+        }
+    }
+
+    /// <summary>Whether <paramref name="key"/> is held strongly or found in the weak table (counts as no lookup).</summary>
+    public bool Contains(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        lock (_lock)
+        {
+            return _entries.ContainsKey(key)
+                || (_weak.TryGetValue(key, out var weak) && weak.Image.TryGetTarget(out var image) && !image.IsDisposed);
+        }
+    }
+
+    /// <summary>
+    /// Stores <paramref name="image"/> under <paramref name="key"/> as the most recently used, replacing what was there, and
+    /// evicts the least recently used images until the limits hold. The cache takes its own lease on the image.
+    /// </summary>
+    /// <param name="key">The cache key.</param>
+    /// <param name="image">The image; it must not have been released.</param>
+    /// <param name="cost">The cost to charge; negative (the default) charges <see cref="AnimatedImage.MemoryCost"/>.</param>
+    /// <exception cref="ObjectDisposedException">The image has been released, or the cache disposed.</exception>
+    public void Set(string key, AnimatedImage image, long cost = -1)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(image);
+        var lease = image.AcquireLease();
+        var entry = new Entry(key, lease, cost < 0 ? image.MemoryCost : cost);
+        List<ImageLease>? released = null;
+        try
+        {
+            lock (_lock)
+            {
+                if (_disposed)
+                {
+                    (released ??= []).Add(lease);
+                    ObjectDisposedException.ThrowIf(true, this);
+                }
+
+                if (_entries.Remove(key, out var old))
+                {
+                    Unlink(old);
+                    (released ??= []).Add(old.Value.Lease);
+                }
+
+                _weak.Remove(key);
+                _entries.Add(key, _lru.AddFirst(entry));
+                _totalCost += entry.Cost;
+                EvictToLimits(Options.MaxCost, Options.MaxCount, ref released);
+            }
+        }
+        finally
+        {
+            Release(released);
+        }
+    }
+
+    /// <summary>Removes <paramref name="key"/> from the cache, weak table included; returns whether it was there.</summary>
+    public bool Remove(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ImageLease? released = null;
+        bool removed;
+        lock (_lock)
+        {
+            removed = _weak.Remove(key);
+            if (_entries.Remove(key, out var node))
+            {
+                Unlink(node);
+                released = node.Value.Lease;
+                removed = true;
+            }
+        }
+
+        released?.Dispose();
+        return removed;
+    }
+
+    /// <summary>Removes everything, weak table included.</summary>
+    public void Clear()
+    {
+        List<ImageLease> released;
+        lock (_lock)
+        {
+            released = [.. _lru.Select(static e => e.Lease)];
+            _entries.Clear();
+            _lru.Clear();
+            _weak.Clear();
+            _totalCost = 0;
+        }
+
+        Release(released);
+    }
+
+    /// <summary>
+    /// Evicts least recently used images until the total cost is at most <paramref name="targetCost"/> (memory pressure).
+    /// Evicted images still owned elsewhere stay reachable through the weak table.
+    /// </summary>
+    public void Trim(long targetCost)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(targetCost);
+        List<ImageLease>? released = null;
+        lock (_lock)
+        {
+            EvictToLimits(targetCost, maxCount: 0, ref released);
+        }
+
+        Release(released);
+    }
+
+    /// <summary>Empties the cache and stops listening for memory pressure. Idempotent.</summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+        }
+
+        Clear();
+    }
+
+    private sealed record Entry(string Key, ImageLease Lease, long Cost);
+
+    // An evicted image, with the cost it was charged, so that reviving it charges the same.
+    private readonly record struct WeakEntry(WeakReference<AnimatedImage> Image, long Cost);
+}

@@ -1,0 +1,38 @@
+namespace ImageKit.Decoding;
+
+/// <summary>
+/// A share of ownership of an <see cref="AnimatedImage"/>, from <see cref="AnimatedImage.AcquireLease"/>: while any lease is
+/// live the image stays usable, whoever else lets go of it. The memory cache, players and load results each hold one.
+/// </summary>
+/// <remarks>
+/// Dispose a lease exactly once when done with the image (further calls do nothing). A lease that is never disposed keeps
+/// the image from being released deterministically, but not from being collected: once nothing references the image the
+/// garbage collector reclaims it and the finalizers of its native objects release them.
+/// </remarks>
+public sealed class ImageLease : IDisposable
+{
+    private AnimatedImage? _image;
+
+    internal ImageLease(AnimatedImage image)
+    {
+        _image = image;
+        Image = image;
+    }
+
+    /// <summary>The image this lease keeps usable.</summary>
+    public AnimatedImage Image { get; }
+
+    /// <summary>Whether this lease has been disposed.</summary>
+    public bool IsDisposed => Volatile.Read(ref _image) is null;
+
+    /// <summary>Takes another, independent lease on the same image.</summary>
+    /// <exception cref="ObjectDisposedException">This lease has been disposed.</exception>
+    public ImageLease Share()
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        return Image.AcquireLease();
+    }
+
+    /// <summary>Gives up this share of ownership. Idempotent and thread-safe.</summary>
+    public void Dispose() => Interlocked.Exchange(ref _image, null)?.ReleaseOwnership();
+}
