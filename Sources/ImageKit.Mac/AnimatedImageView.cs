@@ -34,6 +34,14 @@ public partial class AnimatedImageView : NSView
         Initialize();
     }
 
+    /// <summary>Creates the view from a nib or storyboard.</summary>
+    [Export("initWithCoder:")]
+    public AnimatedImageView(NSCoder coder)
+        : base(coder)
+    {
+        Initialize();
+    }
+
     /// <summary>Used by the Objective-C runtime; do not call.</summary>
     protected AnimatedImageView(NativeHandle handle)
         : base(handle)
