@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace ImageKit.Decoding.Internal;
 
 /// <summary>
@@ -44,6 +46,18 @@ internal sealed class PixelBuffer
             ObjectDisposedException.ThrowIf(array is null, this);
             return array.AsSpan(0, Length);
         }
+    }
+
+    /// <summary>
+    /// Pins the array with a handle the caller owns and frees. Pool arrays already live on the pinned object heap; the
+    /// handle makes a stable address a guarantee rather than a property of where the array came from.
+    /// Valid only while the caller holds a reference.
+    /// </summary>
+    public GCHandle Pin()
+    {
+        var array = Volatile.Read(ref _array);
+        ObjectDisposedException.ThrowIf(array is null, this);
+        return GCHandle.Alloc(array, GCHandleType.Pinned);
     }
 
     /// <summary>Takes one more reference. Throws when the buffer has already been released: a released buffer never comes back.</summary>

@@ -1,0 +1,123 @@
+using AppKit;
+using CoreAnimation;
+using Foundation;
+using ImageKit.Animation;
+using ImageKit.Decoding;
+using ImageKit.Mac.Internal;
+using ImageKit.Views;
+
+namespace ImageKit.Mac;
+
+public partial class AnimatedImageView
+{
+    // Not bound as a field by Microsoft.macOS (as of the .NET 10 bindings); AppKit's value is the constant's own name.
+    private static readonly NSString s_didChangeOcclusionState = new("NSWindowDidChangeOcclusionStateNotification");
+
+    private NSObject? _occlusionObserver;
+    private ImageFrame? _pendingFrame;
+    private int _framePosted;
+
+    /// <inheritdoc/>
+    public override void ViewDidMoveToWindow()
+    {
+        base.ViewDidMoveToWindow();
+        ObserveOcclusion(Window);
+        _visibility.IsHidden = IsHiddenOrHasHiddenAncestor;
+        _visibility.IsInWindow = Window is not null;
+    }
+
+    /// <inheritdoc/>
+    public override void ViewDidHide()
+    {
+        base.ViewDidHide();
+        _visibility.IsHidden = true;
+    }
+
+    /// <inheritdoc/>
+    public override void ViewDidUnhide()
+    {
+        base.ViewDidUnhide();
+        _visibility.IsHidden = IsHiddenOrHasHiddenAncestor;
+    }
+
+    /// <summary>Disposes the player (and the image, when the view loaded it) and stops observing the window.</summary>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            ViewLoadTracker.Shared.Cancel(this);
+            ObserveOcclusion(null);
+            SetPlayer(null, ownedImage: null);
+            Interlocked.Exchange(ref _pendingFrame, null)?.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private void ObserveOcclusion(NSWindow? window)
+    {
+        if (_occlusionObserver is not null)
+        {
+            NSNotificationCenter.DefaultCenter.RemoveObserver(_occlusionObserver);
+            _occlusionObserver = null;
+        }
+
+        if (window is null)
+        {
+            _visibility.IsOccluded = false;
+            return;
+        }
+
+        _occlusionObserver = NSNotificationCenter.DefaultCenter.AddObserver(
+            s_didChangeOcclusionState,
+            _ => UpdateOcclusion(window),
+            window);
+        UpdateOcclusion(window);
+    }
+
+    private void UpdateOcclusion(NSWindow window) =>
+        _visibility.IsOccluded = (window.OcclusionState & NSWindowOcclusionState.Visible) == 0;
+
+    private void OnFrameChanged(object? sender, FrameChangedEventArgs e)
+    {
+        if (!ReferenceEquals(sender, _player))
+        {
+            return;
+        }
+
+        if (NSThread.IsMain)
+        {
+            ShowFrame(e.Frame);
+            return;
+        }
+
+        // A player without the main-thread context raises on the display-link thread, and its frame is valid only during
+        // the handler: keep a share, and post at most one update at a time (the latest frame wins).
+        Interlocked.Exchange(ref _pendingFrame, e.Frame.Share())?.Dispose();
+        if (Interlocked.Exchange(ref _framePosted, 1) == 0)
+        {
+            BeginInvokeOnMainThread(ShowPendingFrame);
+        }
+    }
+
+    private void ShowPendingFrame()
+    {
+        Volatile.Write(ref _framePosted, 0);
+        using var frame = Interlocked.Exchange(ref _pendingFrame, null);
+        if (frame is not null && _player is not null)
+        {
+            ShowFrame(frame);
+        }
+    }
+
+    private void ShowFrame(ImageFrame? frame)
+    {
+        using var image = frame is null ? null : FrameImages.Create(frame);
+
+        // No implicit cross-fade between frames: contents changes are animated by default on standalone layers.
+        CATransaction.Begin();
+        CATransaction.DisableActions = true;
+        Layer!.Contents = image;
+        CATransaction.Commit();
+    }
+}

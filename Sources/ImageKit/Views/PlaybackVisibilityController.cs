@@ -1,0 +1,136 @@
+using ImageKit.Animation;
+using ImageKit.Views.Internal;
+
+namespace ImageKit.Views;
+
+/// <summary>
+/// Plays an <see cref="AnimatedImagePlayer"/> only while its view can be seen and the app wants it playing: the
+/// decision logic of an animated image view, separate from any UI toolkit.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The view reports <see cref="IsInWindow"/>, <see cref="IsHidden"/> and <see cref="IsOccluded"/>; the app states its
+/// intent with <see cref="Play"/> and <see cref="Pause"/> (or <see cref="AutoPlay"/> when a player is attached). The
+/// player runs exactly while it is visible and wanted: leaving the window, being hidden or occluded pauses it, and
+/// becoming visible again resumes it where it was — unless the app paused it, or it finished its loops meanwhile (a
+/// finished animation is not restarted by scrolling it back into view; <see cref="Play"/> restarts it).
+/// </para>
+/// <para><b>Threading.</b> Not thread-safe: use it from the UI thread, like the view that owns it.</para>
+/// </remarks>
+public sealed class PlaybackVisibilityController
+{
+    private IPlaybackTarget? _target;
+    private bool _wantsPlayback;
+    private bool _startPending;
+    private bool _suspended;
+    private bool _isInWindow;
+    private bool _isHidden;
+    private bool _isOccluded;
+
+    /// <summary>
+    /// The player to control, or <see langword="null"/>. Attaching a player sets the intent from <see cref="AutoPlay"/>
+    /// (and starts it if the view is visible); detaching leaves the old player as it is. The controller never disposes
+    /// a player. <value>Default: <see langword="null"/>.</value>
+    /// </summary>
+    public AnimatedImagePlayer? Player
+    {
+        get => (_target as PlayerPlaybackTarget)?.Player;
+        set => Target = value is null ? null : new PlayerPlaybackTarget(value);
+    }
+
+    /// <summary>Whether a newly attached player starts playing as soon as it is visible. <value>Default: <see langword="true"/>.</value></summary>
+    public bool AutoPlay { get; set; } = true;
+
+    /// <summary>Whether the view is in a window. <value>Default: <see langword="false"/>.</value></summary>
+    public bool IsInWindow
+    {
+        get => _isInWindow;
+        set => SetVisibilityInput(ref _isInWindow, value);
+    }
+
+    /// <summary>Whether the view or an ancestor is hidden. <value>Default: <see langword="false"/>.</value></summary>
+    public bool IsHidden
+    {
+        get => _isHidden;
+        set => SetVisibilityInput(ref _isHidden, value);
+    }
+
+    /// <summary>Whether the view's window is fully covered, minimised or on another space. <value>Default: <see langword="false"/>.</value></summary>
+    public bool IsOccluded
+    {
+        get => _isOccluded;
+        set => SetVisibilityInput(ref _isOccluded, value);
+    }
+
+    /// <summary>Whether the view can be seen: in a window, not hidden, not occluded.</summary>
+    public bool IsVisible => _isInWindow && !_isHidden && !_isOccluded;
+
+    /// <summary>The app's intent: whether the player should play whenever it is visible.</summary>
+    public bool WantsPlayback => _wantsPlayback;
+
+    internal IPlaybackTarget? Target
+    {
+        get => _target;
+        set
+        {
+            _target = value;
+            _wantsPlayback = value is not null && AutoPlay;
+            _startPending = _wantsPlayback;
+            _suspended = false;
+            Update();
+        }
+    }
+
+    /// <summary>The app wants playback: plays now if visible, else as soon as the view becomes visible.</summary>
+    public void Play()
+    {
+        _wantsPlayback = true;
+        _startPending = true;
+        Update();
+    }
+
+    /// <summary>The app wants the player paused: pauses now and stays paused when the view becomes visible again.</summary>
+    public void Pause()
+    {
+        _wantsPlayback = false;
+        _startPending = false;
+        _suspended = false;
+        _target?.Pause();
+    }
+
+    private void SetVisibilityInput(ref bool field, bool value)
+    {
+        if (field == value)
+        {
+            return;
+        }
+
+        field = value;
+        Update();
+    }
+
+    private void Update()
+    {
+        var target = _target;
+        if (target is null)
+        {
+            return;
+        }
+
+        if (IsVisible)
+        {
+            if (_wantsPlayback && (_startPending || _suspended))
+            {
+                _startPending = false;
+                _suspended = false;
+                target.Play();
+            }
+        }
+        else if (target.IsPlaying)
+        {
+            // Remember that we, not the app or the end of the animation, stopped it: only that pause is undone later.
+            _suspended = true;
+            target.Pause();
+        }
+    }
+}
