@@ -1,0 +1,97 @@
+using ImageKit.Loading;
+
+namespace ImageKit.Tests.Loading;
+
+/// <summary>Options validation, argument checks and Dispose.</summary>
+[TestClass]
+public sealed class ImageDownloaderLifetimeTests
+{
+    private static ImageServer s_server = null!;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [ClassInitialize]
+    public static async Task StartServerAsync(TestContext context) =>
+        s_server = await ImageServer.StartAsync((_, _) => { }, context.CancellationToken);
+
+    [ClassCleanup]
+    public static async Task StopServerAsync() => await s_server.DisposeAsync();
+
+    [TestMethod]
+    public void Constructor_Defaults_AreDocumentedValues()
+    {
+        using var downloader = new ImageDownloader();
+        var options = downloader.Options;
+
+        Assert.AreEqual(6, options.MaxConcurrentDownloads);
+        Assert.AreEqual(DownloadExecutionOrder.Fifo, options.ExecutionOrder);
+        Assert.AreEqual(TimeSpan.FromSeconds(15), options.AttemptTimeout);
+        Assert.AreEqual(64L * 1024 * 1024, options.MaxResponseBytes);
+        Assert.AreEqual(10, options.MaxRedirects);
+        Assert.IsTrue(options.AutomaticDecompression);
+        Assert.IsFalse(options.AllowInvalidCertificates);
+        Assert.IsTrue(options.RequireImageContent);
+        Assert.AreEqual(3, options.Retry.MaxRetries);
+        Assert.AreEqual(TimeSpan.FromMilliseconds(200), options.Retry.BaseDelay);
+        Assert.AreEqual(TimeSpan.FromSeconds(10), options.Retry.MaxDelay);
+        Assert.IsTrue(options.CircuitBreaker.Enabled);
+        Assert.AreEqual(0.5, options.CircuitBreaker.FailureRatio);
+        Assert.AreEqual(10, options.CircuitBreaker.MinimumThroughput);
+        Assert.AreEqual(TimeSpan.FromSeconds(30), options.CircuitBreaker.SamplingDuration);
+        Assert.AreEqual(TimeSpan.FromSeconds(15), options.CircuitBreaker.BreakDuration);
+        Assert.AreSame(TimeProvider.System, options.TimeProvider);
+    }
+
+    [TestMethod]
+    public void Constructor_InvalidOptions_Throws()
+    {
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDownloader(new ImageDownloaderOptions { MaxConcurrentDownloads = 0 }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDownloader(new ImageDownloaderOptions { AttemptTimeout = TimeSpan.Zero }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDownloader(new ImageDownloaderOptions { MaxResponseBytes = 0 }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDownloader(new ImageDownloaderOptions { MaxRedirects = -1 }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDownloader(new ImageDownloaderOptions { Retry = new() { MaxRetries = -1 } }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDownloader(new ImageDownloaderOptions { Retry = new() { BaseDelay = TimeSpan.FromSeconds(2), MaxDelay = TimeSpan.FromSeconds(1) } }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDownloader(new ImageDownloaderOptions { CircuitBreaker = new() { MinimumThroughput = 1 } }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDownloader(new ImageDownloaderOptions { CircuitBreaker = new() { FailureRatio = 0 } }));
+        using var disabled = new ImageDownloader(new ImageDownloaderOptions { CircuitBreaker = new() { Enabled = false, MinimumThroughput = 1 } });
+    }
+
+    [TestMethod]
+    public async Task DownloadAsync_NonHttpUrl_ThrowsArgumentException()
+    {
+        using var downloader = new ImageDownloader();
+
+        await Assert.ThrowsExactlyAsync<ArgumentException>(() => downloader.DownloadAsync(new ImageDownloadRequest(new Uri("file:///etc/passwd")), cancellationToken: TestContext.CancellationToken));
+        await Assert.ThrowsExactlyAsync<ArgumentException>(() => downloader.DownloadAsync(new ImageDownloadRequest(new Uri("/relative", UriKind.Relative)), cancellationToken: TestContext.CancellationToken));
+    }
+
+    [TestMethod]
+    public async Task DownloadAsync_AlreadyCancelledToken_ThrowsWithoutSending()
+    {
+        using var downloader = new ImageDownloader();
+
+        await Assert.ThrowsAsync<OperationCanceledException>(() => downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/gate/never")), cancellationToken: new CancellationToken(true)));
+
+        Assert.AreEqual(0, s_server.Hits("/gate/never"));
+        Assert.AreEqual(0, downloader.QueuedDownloads);
+    }
+
+    [TestMethod]
+    public async Task Dispose_WithRunningAndQueuedDownloads_CancelsBothAndAbortsTheRequest()
+    {
+        var downloader = new ImageDownloader(new ImageDownloaderOptions { MaxConcurrentDownloads = 1 });
+        var gate = s_server.GateFor("dispose");
+        var running = downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/gate/dispose")), cancellationToken: TestContext.CancellationToken);
+        await gate.Arrived.Task.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+        var queued = downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/gate/dispose-queued")), cancellationToken: TestContext.CancellationToken);
+
+        downloader.Dispose();
+        downloader.Dispose();
+
+        await Assert.ThrowsAsync<OperationCanceledException>(() => running);
+        await Assert.ThrowsAsync<OperationCanceledException>(() => queued);
+        await gate.Aborted.Task.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+        Assert.AreEqual(0, s_server.Hits("/gate/dispose-queued"));
+        await Assert.ThrowsExactlyAsync<ObjectDisposedException>(() => downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/gate/dispose")), cancellationToken: TestContext.CancellationToken));
+    }
+}
