@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using ImageKit.Loading.Internal;
 using Polly;
 using Polly.CircuitBreaker;
@@ -91,23 +92,44 @@ public sealed partial class ImageDownloader
 
     private static string DescribeNetworkError(HttpRequestException ex)
     {
-        var innermost = ex.GetBaseException().Message;
-        var what = ex.HttpRequestError switch
+        var socketError = FindSocketError(ex);
+        var what = socketError switch
         {
-            HttpRequestError.NameResolutionError => "the host name could not be resolved",
-            HttpRequestError.ConnectionError => "could not connect",
-            HttpRequestError.SecureConnectionError => "the TLS connection failed",
-            HttpRequestError.ResponseEnded => "the server closed the connection before a complete response (connection reset)",
-            HttpRequestError.InvalidResponse => "the server sent an invalid HTTP response",
-            _ => "the request failed",
+            SocketError.ConnectionReset => "the connection was reset by the server",
+            SocketError.ConnectionRefused => "the connection was refused",
+            SocketError.HostNotFound or SocketError.NoData => "the host name could not be resolved",
+            SocketError.TimedOut => "the connection timed out",
+            _ => ex.HttpRequestError switch
+            {
+                HttpRequestError.NameResolutionError => "the host name could not be resolved",
+                HttpRequestError.ConnectionError => "could not connect",
+                HttpRequestError.SecureConnectionError => "the TLS connection failed",
+                HttpRequestError.ResponseEnded => "the server closed the connection before a complete response",
+                HttpRequestError.InvalidResponse => "the server sent an invalid HTTP response",
+                _ => "the request failed",
+            },
         };
+        var innermost = ex.GetBaseException().Message;
         return string.Equals(innermost, ex.Message, StringComparison.Ordinal) ? $"{what} ({ex.Message})" : $"{what} ({ex.Message} {innermost})";
+    }
+
+    private static SocketError? FindSocketError(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is SocketException socket)
+            {
+                return socket.SocketErrorCode;
+            }
+        }
+
+        return null;
     }
 
     private static string After(int attempts) => attempts > 1 ? $" after {attempts} attempts" : string.Empty;
 
     internal static string FormatDuration(TimeSpan duration) => duration.TotalSeconds >= 1
-        ? $"{duration.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s"
+        ? $"{duration.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s"
         : $"{duration.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture)} ms";
 
     /// <summary>Counts of one download's attempts; written by one attempt at a time.</summary>

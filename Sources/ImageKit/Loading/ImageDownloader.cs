@@ -168,6 +168,10 @@ public sealed partial class ImageDownloader : IDisposable
 
             // Connections are recycled so DNS changes are picked up by a long-lived downloader.
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+
+            // A rejected or over-limit body is abandoned; draining more than a small error page to reuse the connection
+            // would download what the limit is meant to refuse.
+            MaxResponseDrainSize = 64 * 1024,
         };
         if (options.AllowInvalidCertificates)
         {

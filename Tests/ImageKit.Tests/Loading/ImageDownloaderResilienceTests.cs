@@ -3,6 +3,7 @@ using System.Net;
 using ImageKit.Loading;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ImageKit.Tests.Loading;
 
@@ -112,6 +113,30 @@ public sealed class ImageDownloaderResilienceTests
         StringAssert.StartsWith(ex.Message, $"circuit open for 127.0.0.1:{s_server.Url("/").Port} after repeated failures");
         Assert.AreEqual(0, s_server.Hits("/image/circuit"), "no request reaches an open circuit's host");
         Assert.AreEqual(4, s_server.Hits("/status/500"));
+    }
+
+    [TestMethod]
+    public async Task DownloadAsync_CircuitOpen_TrialAfterBreakDurationClosesIt()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
+        var options = DownloadTestOptions.Fast(maxRetries: 0);
+        options.TimeProvider = time;
+        options.CircuitBreaker = new ImageDownloadCircuitBreakerOptions { MinimumThroughput = 2, BreakDuration = TimeSpan.FromSeconds(20) };
+        using var downloader = new ImageDownloader(options);
+        await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => Download(downloader, "/status/503"));
+        await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => Download(downloader, "/status/503"));
+
+        time.Advance(TimeSpan.FromSeconds(19));
+        var stillOpen = await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => Download(downloader, "/image/trial"));
+        time.Advance(TimeSpan.FromSeconds(2));
+        var trial = await Download(downloader, "/image/trial");
+        var after = await Download(downloader, "/image/trial");
+
+        Assert.AreEqual(ImageDownloadFailure.CircuitOpen, stillOpen.Failure);
+        StringAssert.Contains(stillOpen.Message, "it closes for a trial in 1 s");
+        Assert.AreEqual(HttpStatusCode.OK, trial.StatusCode);
+        Assert.AreEqual(HttpStatusCode.OK, after.StatusCode);
+        Assert.AreEqual(2, s_server.Hits("/image/trial"));
     }
 
     [TestMethod]
