@@ -74,6 +74,9 @@ public sealed partial class ImageDownloader : IDisposable
     /// <summary>How many downloads wait for a free slot (shared downloads count once).</summary>
     public int QueuedDownloads => _queue.Queued;
 
+    /// <summary>Shared downloads not yet completed or abandoned; for tests.</summary>
+    internal int TrackedDownloads => _coalescer.Count;
+
     /// <summary>
     /// Downloads <paramref name="request"/>. A concurrent request for the same URL, headers and validators shares the HTTP
     /// request and its result; progress goes to every caller.

@@ -19,7 +19,8 @@ public sealed class ImageDownloaderOptions
 
     /// <summary>
     /// The time one attempt may take, from sending the request to the last body byte; an attempt over it is abandoned and
-    /// retried like a network error.
+    /// retried like a network error. 10 ms to 1 day. It bounds the whole attempt, not the silence between bytes: raise it
+    /// for very large images on slow networks.
     /// </summary>
     /// <value>Default: 15 s.</value>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(15);
@@ -99,9 +100,9 @@ public sealed class ImageDownloaderOptions
             throw new ArgumentOutOfRangeException(nameof(ExecutionOrder), ExecutionOrder, "ExecutionOrder is not a defined value.");
         }
 
-        if (AttemptTimeout <= TimeSpan.Zero || AttemptTimeout > TimeSpan.FromDays(1))
+        if (AttemptTimeout < TimeSpan.FromMilliseconds(10) || AttemptTimeout > TimeSpan.FromDays(1))
         {
-            throw new ArgumentOutOfRangeException(nameof(AttemptTimeout), AttemptTimeout, "AttemptTimeout must be positive and at most 1 day.");
+            throw new ArgumentOutOfRangeException(nameof(AttemptTimeout), AttemptTimeout, "AttemptTimeout must be between 10 ms and 1 day.");
         }
 
         if (MaxResponseBytes is < 1 or > MaxResponseBytesLimit)

@@ -1,4 +1,8 @@
+using System.Runtime.CompilerServices;
 using ImageKit.Loading;
+using ImageKit.Tests.TestUtilities;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 
 namespace ImageKit.Tests.Loading;
 
@@ -12,7 +16,13 @@ public sealed class ImageDownloaderLifetimeTests
 
     [ClassInitialize]
     public static async Task StartServerAsync(TestContext context) =>
-        s_server = await ImageServer.StartAsync((_, _) => { }, context.CancellationToken);
+        s_server = await ImageServer.StartAsync(
+            (app, _) =>
+            {
+                app.MapGet("/image", context => ImageServer.WriteAsync(context, ImageServer.Gif));
+                app.MapGet("/status/{code:int}", (HttpContext context, int code) => context.Response.StatusCode = code);
+            },
+            context.CancellationToken);
 
     [ClassCleanup]
     public static async Task StopServerAsync() => await s_server.DisposeAsync();
@@ -47,6 +57,7 @@ public sealed class ImageDownloaderLifetimeTests
     {
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDownloader(new ImageDownloaderOptions { MaxConcurrentDownloads = 0 }));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDownloader(new ImageDownloaderOptions { AttemptTimeout = TimeSpan.Zero }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDownloader(new ImageDownloaderOptions { AttemptTimeout = TimeSpan.FromMilliseconds(9) }));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDownloader(new ImageDownloaderOptions { MaxResponseBytes = 0 }));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDownloader(new ImageDownloaderOptions { MaxRedirects = -1 }));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDownloader(new ImageDownloaderOptions { Retry = new() { MaxRetries = -1 } }));
@@ -93,5 +104,53 @@ public sealed class ImageDownloaderLifetimeTests
         await gate.Aborted.Task.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
         Assert.AreEqual(0, s_server.Hits("/gate/dispose-queued"));
         await Assert.ThrowsExactlyAsync<ObjectDisposedException>(() => downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/gate/dispose")), cancellationToken: TestContext.CancellationToken));
+    }
+
+    [TestMethod]
+    public async Task DownloadAsync_AfterSuccessFailureAndCancellation_NothingStaysTracked()
+    {
+        using var downloader = new ImageDownloader(new ImageDownloaderOptions { MaxConcurrentDownloads = 1, Retry = new() { MaxRetries = 0 } });
+        var gate = s_server.GateFor("tracked");
+        using var cts = new CancellationTokenSource();
+        var running = downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/gate/tracked")), cancellationToken: cts.Token);
+        await gate.Arrived.Task.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+        var queued = downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/image")), cancellationToken: cts.Token);
+        Assert.AreEqual(2, downloader.TrackedDownloads);
+        await cts.CancelAsync();
+        await Assert.ThrowsAsync<OperationCanceledException>(() => running);
+        await Assert.ThrowsAsync<OperationCanceledException>(() => queued);
+
+        await downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/image")), cancellationToken: TestContext.CancellationToken);
+        await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/status/500")), cancellationToken: TestContext.CancellationToken));
+
+        Assert.AreEqual(0, downloader.TrackedDownloads);
+        Assert.IsTrue(Leaks.Eventually(() => downloader.ActiveDownloads == 0 && downloader.QueuedDownloads == 0));
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task ImageDownloader_UsedAndDropped_IsCollected(bool dispose)
+    {
+        var weak = await DownloadAndDropAsync(dispose, TestContext.CancellationToken);
+
+        // The test resumes inline on the stack of the download's completion, whose frames may still hold the downloader in
+        // debug builds; continue on a fresh stack.
+        await Task.Yield();
+
+        Assert.IsTrue(Leaks.CollectUntil(() => !weak.IsAlive), "nothing (queue pump, Polly, pooled connections) may keep a dropped downloader alive");
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task<WeakReference> DownloadAndDropAsync(bool dispose, CancellationToken cancellationToken)
+    {
+        var downloader = new ImageDownloader();
+        await downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/image")), cancellationToken: cancellationToken);
+        if (dispose)
+        {
+            downloader.Dispose();
+        }
+
+        return new WeakReference(downloader);
     }
 }

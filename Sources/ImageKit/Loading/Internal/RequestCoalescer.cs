@@ -11,6 +11,18 @@ internal sealed class RequestCoalescer
     private readonly Lock _lock = new();
     private readonly Dictionary<DownloadKey, SharedDownload> _inFlight = [];
 
+    /// <summary>How many shared downloads are tracked (diagnostics and tests).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _inFlight.Count;
+            }
+        }
+    }
+
     /// <summary>Attaches <paramref name="waiter"/> to the download for <paramref name="key"/>, creating it when there is none.</summary>
     /// <returns>The download and whether the caller created it (and so must start it).</returns>
     public (SharedDownload Download, bool Created) Join(DownloadKey key, ImageDownloadRequest request, DownloadWaiter waiter, CancellationToken lifetime)

@@ -18,7 +18,6 @@ internal static class ResponseBodyReader
         SharedDownload download,
         CancellationToken cancellationToken)
     {
-        var reportData = download.AnyWantsPartialData;
 
         // Ask for one byte past the limit when the length is unknown, to tell "exactly the limit" from "over it".
         var capacityNeeded = contentLength ?? maxBytes + 1;
@@ -62,7 +61,7 @@ internal static class ResponseBodyReader
                 throw new ImageDownloadException(url, ImageDownloadFailure.TooLarge, $"the body is larger than MaxResponseBytes ({maxBytes} bytes); the download was aborted after {received} bytes");
             }
 
-            download.Report(received, contentLength, reportData ? buffer.AsMemory(0, received) : ReadOnlyMemory<byte>.Empty);
+            download.Report(received, contentLength, buffer.AsMemory(0, received));
         }
 
         if (contentLength is { } expected && received < expected)

@@ -37,22 +37,6 @@ internal sealed class SharedDownload : IDisposable
     /// <summary>Set under the coalescer lock once no waiter is left: nobody may join any more.</summary>
     public bool Abandoned { get; private set; }
 
-    public bool AnyWantsPartialData
-    {
-        get
-        {
-            foreach (var waiter in Volatile.Read(ref _waiters))
-            {
-                if (waiter.WantsPartialData)
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-    }
-
     /// <summary>Adds a waiter; call under the coalescer lock.</summary>
     public bool TryAdd(DownloadWaiter waiter)
     {
@@ -87,7 +71,10 @@ internal sealed class SharedDownload : IDisposable
         return false;
     }
 
-    /// <summary>Reports progress to every waiter; <paramref name="partialData"/> goes only to those that asked for it.</summary>
+    /// <summary>
+    /// Reports progress to every waiter; <paramref name="partialData"/> (a slice of a buffer never written again at those
+    /// positions, so no copy is needed) goes only to those that asked for it, including waiters that joined mid-download.
+    /// </summary>
     public void Report(long received, long? expected, ReadOnlyMemory<byte> partialData)
     {
         ImageDownloadProgress? plain = null;
