@@ -23,7 +23,7 @@ public sealed class ImageDownloaderTests
             {
                 app.MapGet("/image.gif", context => ImageServer.WriteAsync(context, ImageServer.Gif));
                 app.MapGet("/image-as-text", context => ImageServer.WriteAsync(context, ImageServer.Png, "text/plain"));
-                app.MapGet("/html", context => ImageServer.WriteAsync(context, "<!DOCTYPE html><html><body>Not found</body></html>"u8.ToArray(), "text/html"));
+                app.MapGet("/html/{id}", context => ImageServer.WriteAsync(context, "<!DOCTYPE html><html><body>Not found</body></html>"u8.ToArray(), "text/html"));
                 app.MapGet("/empty", context => ImageServer.WriteAsync(context, [], "image/gif"));
                 app.MapGet("/status/{code:int}", (HttpContext context, int code) => context.Response.StatusCode = code);
                 app.MapGet("/headers", context =>
@@ -100,7 +100,7 @@ public sealed class ImageDownloaderTests
     public async Task DownloadAsync_HtmlBody_ThrowsNotAnImageSayingHtml()
     {
         using var downloader = new ImageDownloader(DownloadTestOptions.Fast());
-        var url = s_server.Url("/html");
+        var url = s_server.Url("/html/rejected");
 
         var ex = await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => downloader.DownloadAsync(new ImageDownloadRequest(url), cancellationToken: TestContext.CancellationToken));
 
@@ -109,7 +109,7 @@ public sealed class ImageDownloaderTests
         StringAssert.Contains(ex.Message, "an HTML page");
         StringAssert.Contains(ex.Message, "text/html");
         Assert.AreEqual(1, ex.Attempts, "a non-image is not retried");
-        Assert.AreEqual(1, s_server.Hits("/html"));
+        Assert.AreEqual(1, s_server.Hits("/html/rejected"));
     }
 
     [TestMethod]
@@ -119,7 +119,7 @@ public sealed class ImageDownloaderTests
         options.RequireImageContent = false;
         using var downloader = new ImageDownloader(options);
 
-        var response = await downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/html")), cancellationToken: TestContext.CancellationToken);
+        var response = await downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/html/accepted")), cancellationToken: TestContext.CancellationToken);
 
         Assert.AreEqual(ImageFormat.Unknown, response.SniffedFormat);
         Assert.IsGreaterThan(0, response.Data.Length);

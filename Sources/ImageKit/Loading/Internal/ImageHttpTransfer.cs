@@ -11,6 +11,20 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
 
     public async Task<AttemptResult> SendAsync(SharedDownload download, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await SendCoreAsync(download, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Nobody here cancelled: an application-supplied HttpClient's own Timeout expired. Reported as a timeout, not
+            // as a cancellation the caller never asked for.
+            throw new TransientDownloadException(ImageDownloadFailure.Timeout, $"the HttpClient's own Timeout ({client.Timeout}) expired", ex);
+        }
+    }
+
+    private async Task<AttemptResult> SendCoreAsync(SharedDownload download, CancellationToken cancellationToken)
+    {
         var request = download.Request;
         using var message = CreateMessage(request);
         if (options.RequestModifier is { } modifier)
