@@ -94,11 +94,18 @@ public sealed partial class ImageDownloader : IDisposable
     /// <exception cref="ImageDownloadException">The download failed; <see cref="ImageDownloadException.Failure"/> says how.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled, or the downloader was disposed meanwhile.</exception>
     /// <exception cref="ObjectDisposedException">The downloader is disposed.</exception>
+    /// <exception cref="ArgumentException">The URL is not an absolute http or https URL, or the priority is undefined.</exception>
+    /// <remarks>Exceptions thrown by <see cref="ImageDownloaderOptions.RequestModifier"/> or <see cref="ImageDownloaderOptions.AcceptStatusCode"/> propagate unchanged and are not retried.</remarks>
     public async Task<ImageDownloadResponse> DownloadAsync(ImageDownloadRequest request, IProgress<ImageDownloadProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         ArgumentNullException.ThrowIfNull(request);
         ValidateUrl(request.Url);
+        if (!Enum.IsDefined(request.Priority))
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), request.Priority, "The request's Priority is not a defined DownloadPriority.");
+        }
+
         cancellationToken.ThrowIfCancellationRequested();
 
         var waiter = new DownloadWaiter(progress, request.ReportPartialData, request.Priority);

@@ -68,12 +68,13 @@ public sealed class ImageDownloaderLifetimeTests
     }
 
     [TestMethod]
-    public async Task DownloadAsync_NonHttpUrl_ThrowsArgumentException()
+    public async Task DownloadAsync_NonHttpUrlOrUndefinedPriority_ThrowsArgumentException()
     {
         using var downloader = new ImageDownloader();
 
         await Assert.ThrowsExactlyAsync<ArgumentException>(() => downloader.DownloadAsync(new ImageDownloadRequest(new Uri("file:///etc/passwd")), cancellationToken: TestContext.CancellationToken));
         await Assert.ThrowsExactlyAsync<ArgumentException>(() => downloader.DownloadAsync(new ImageDownloadRequest(new Uri("/relative", UriKind.Relative)), cancellationToken: TestContext.CancellationToken));
+        await Assert.ThrowsExactlyAsync<ArgumentOutOfRangeException>(() => downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/image")) { Priority = (DownloadPriority)7 }, cancellationToken: TestContext.CancellationToken));
     }
 
     [TestMethod]

@@ -193,6 +193,18 @@ public sealed class ImageDownloaderTests
     }
 
     [TestMethod]
+    public async Task DownloadAsync_ContentHeaderOnGet_ThrowsInvalidRequestWithoutSending()
+    {
+        using var downloader = new ImageDownloader(DownloadTestOptions.Fast());
+        var request = new ImageDownloadRequest(s_server.Url("/image.gif")) { Headers = new Dictionary<string, string> { ["Content-Type"] = "image/gif" } };
+
+        var ex = await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => downloader.DownloadAsync(request, cancellationToken: TestContext.CancellationToken));
+
+        Assert.AreEqual(ImageDownloadFailure.InvalidRequest, ex.Failure);
+        StringAssert.Contains(ex.Message, "'Content-Type'");
+    }
+
+    [TestMethod]
     public async Task DownloadAsync_IfNoneMatchMatches_ReturnsNotModifiedWithValidators()
     {
         using var downloader = new ImageDownloader(DownloadTestOptions.Fast());

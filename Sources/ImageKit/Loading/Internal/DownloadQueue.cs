@@ -40,9 +40,6 @@ internal sealed class DownloadQueue
 
     public int Active => Volatile.Read(ref _active);
 
-    /// <summary>The pump; completes after <see cref="Complete"/>.</summary>
-    public Task Completion => _pump;
-
     /// <summary>
     /// Queues <paramref name="work"/>; it runs on the thread pool when a slot is free and must not throw. If
     /// <paramref name="cancellationToken"/> is cancelled while the item waits, the item leaves the queue at once and never runs.
