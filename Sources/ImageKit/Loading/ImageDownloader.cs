@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Headers;
 using ImageKit.Loading.Internal;
 
 namespace ImageKit.Loading;
@@ -23,7 +24,8 @@ public sealed partial class ImageDownloader : IDisposable
 
     /// <summary>
     /// Creates a downloader with its own <see cref="SocketsHttpHandler"/> and <see cref="HttpClient"/>, configured from
-    /// <paramref name="options"/> (redirects, decompression, certificates) and disposed with the downloader.
+    /// <paramref name="options"/> (redirects, decompression, certificates) and disposed with the downloader. Its requests
+    /// carry a <c>User-Agent: ImageKit/&lt;version&gt;</c> header unless a request sets its own.
     /// </summary>
     /// <param name="options">The settings; validated and read now. <see langword="null"/> uses the defaults.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
@@ -191,6 +193,11 @@ public sealed partial class ImageDownloader : IDisposable
         }
 
         // Timeouts are per attempt (AttemptTimeout); the client's own 100 s total would cut across retries.
-        return new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        var client = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+
+        // Some image hosts (Wikimedia among them) refuse requests without a User-Agent.
+        var version = typeof(ImageDownloader).Assembly.GetName().Version?.ToString(3) ?? "0";
+        client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("ImageKit", version));
+        return client;
     }
 }

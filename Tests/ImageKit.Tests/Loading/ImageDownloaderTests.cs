@@ -31,6 +31,7 @@ public sealed class ImageDownloaderTests
                     var ok = context.Request.Headers["X-Token"] == "secret" && context.Request.Headers["X-Modified"] == "yes";
                     return ok ? ImageServer.WriteAsync(context, ImageServer.Gif) : WriteStatusAsync(context, 403);
                 });
+                app.MapGet("/user-agent", context => ImageServer.WriteAsync(context, System.Text.Encoding.ASCII.GetBytes(context.Request.Headers.UserAgent.ToString()), "text/plain"));
                 app.MapGet("/etag", context =>
                 {
                     context.Response.Headers.ETag = ETag;
@@ -202,6 +203,20 @@ public sealed class ImageDownloaderTests
 
         Assert.AreEqual(ImageDownloadFailure.InvalidRequest, ex.Failure);
         StringAssert.Contains(ex.Message, "'Content-Type'");
+    }
+
+    [TestMethod]
+    public async Task DownloadAsync_OwnedClient_SendsImageKitUserAgentUnlessOverridden()
+    {
+        var options = DownloadTestOptions.Fast();
+        options.RequireImageContent = false;
+        using var downloader = new ImageDownloader(options);
+
+        var standard = await downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/user-agent")), cancellationToken: TestContext.CancellationToken);
+        var custom = await downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/user-agent")) { Headers = new Dictionary<string, string> { ["User-Agent"] = "MyApp/2.0" } }, cancellationToken: TestContext.CancellationToken);
+
+        StringAssert.StartsWith(System.Text.Encoding.ASCII.GetString(standard.Data.Span), "ImageKit/");
+        Assert.AreEqual("MyApp/2.0", System.Text.Encoding.ASCII.GetString(custom.Data.Span));
     }
 
     [TestMethod]
