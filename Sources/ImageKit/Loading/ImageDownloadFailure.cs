@@ -6,7 +6,10 @@ public enum ImageDownloadFailure
     /// <summary>The server answered with a status code that is not accepted (<see cref="ImageDownloaderOptions.AcceptStatusCode"/>).</summary>
     HttpStatus = 0,
 
-    /// <summary>Every attempt took longer than <see cref="ImageDownloaderOptions.AttemptTimeout"/>.</summary>
+    /// <summary>
+    /// The last attempt took longer than <see cref="ImageDownloaderOptions.AttemptTimeout"/> (or than an
+    /// application-supplied <see cref="HttpClient.Timeout"/>); the message says whether every attempt did.
+    /// </summary>
     Timeout,
 
     /// <summary>The connection failed: refused, reset, closed early, DNS or TLS errors.</summary>

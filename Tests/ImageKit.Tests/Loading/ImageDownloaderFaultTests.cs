@@ -155,7 +155,7 @@ public sealed class ImageDownloaderFaultTests
 
         Assert.AreEqual(ImageDownloadFailure.Timeout, ex.Failure);
         Assert.AreEqual(2, ex.Attempts);
-        StringAssert.Contains(ex.Message, "HttpClient's own Timeout");
+        Assert.AreEqual("the HttpClient's own Timeout (200 ms) expired after 2 attempts", ex.Message);
     }
 
     private Task<ImageDownloadResponse> Download(ImageDownloader downloader, string path) =>

@@ -19,7 +19,7 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
         {
             // Nobody here cancelled: an application-supplied HttpClient's own Timeout expired. Reported as a timeout, not
             // as a cancellation the caller never asked for.
-            throw new TransientDownloadException(ImageDownloadFailure.Timeout, $"the HttpClient's own Timeout ({client.Timeout}) expired", ex);
+            throw new TransientDownloadException(ImageDownloadFailure.Timeout, $"the HttpClient's own Timeout ({ImageDownloader.FormatDuration(client.Timeout)}) expired", ex);
         }
     }
 
