@@ -1,0 +1,14 @@
+namespace ImageKit.Loading;
+
+/// <summary>The order in which queued downloads of the same <see cref="DownloadPriority"/> start.</summary>
+public enum DownloadExecutionOrder
+{
+    /// <summary>First in, first out: the download queued first starts first. The default.</summary>
+    Fifo = 0,
+
+    /// <summary>
+    /// Last in, first out: the download queued last starts first, which suits a scrolling list where the newest request
+    /// is the one on screen.
+    /// </summary>
+    Lifo = 1,
+}

@@ -1,0 +1,15 @@
+namespace ImageKit.Loading;
+
+/// <summary>How far a download has come. Reported on the thread that reads the response; receivers must be quick.</summary>
+/// <param name="BytesReceived">Body bytes received so far by the current attempt (a retried attempt starts again at 0).</param>
+/// <param name="BytesExpected">The body length from <c>Content-Length</c>, or <see langword="null"/> when the server did not say.</param>
+public sealed record ImageDownloadProgress(long BytesReceived, long? BytesExpected)
+{
+    /// <summary>
+    /// The body bytes received so far, only when the request asked for them
+    /// (<see cref="ImageDownloadRequest.ReportPartialData"/>); otherwise empty. It is a snapshot the receiver may keep:
+    /// the downloader never writes to these bytes again.
+    /// </summary>
+    /// <value>Default: empty.</value>
+    public ReadOnlyMemory<byte> PartialData { get; init; }
+}

@@ -1,0 +1,42 @@
+namespace ImageKit.Loading;
+
+/// <summary>
+/// What to download. Requests are immutable; concurrent requests with the same URL, <see cref="Headers"/> and validators
+/// (<see cref="IfNoneMatch"/>, <see cref="IfModifiedSince"/>) share one HTTP request.
+/// </summary>
+/// <param name="Url">The absolute <c>http</c> or <c>https</c> URL of the image.</param>
+public sealed record ImageDownloadRequest(Uri Url)
+{
+    /// <summary>Where the download goes in the queue when every slot is busy.</summary>
+    /// <value>Default: <see cref="DownloadPriority.Normal"/>.</value>
+    public DownloadPriority Priority { get; init; } = DownloadPriority.Normal;
+
+    /// <summary>
+    /// An entity tag from an earlier response (<see cref="ImageDownloadResponse.ETag"/>), sent as <c>If-None-Match</c>;
+    /// a <c>304 Not Modified</c> answer then gives <see cref="ImageDownloadResponse.NotModified"/>.
+    /// </summary>
+    /// <value>Default: <see langword="null"/> (not sent).</value>
+    public string? IfNoneMatch { get; init; }
+
+    /// <summary>
+    /// A date from an earlier response (<see cref="ImageDownloadResponse.LastModified"/>), sent as <c>If-Modified-Since</c>.
+    /// </summary>
+    /// <value>Default: <see langword="null"/> (not sent).</value>
+    public DateTimeOffset? IfModifiedSince { get; init; }
+
+    /// <summary>
+    /// Extra request headers (for example <c>Authorization</c> or <c>Accept</c>). They can change the answer, so they are
+    /// part of what makes two requests the same. Headers that apply to every request belong in
+    /// <see cref="ImageDownloaderOptions.RequestModifier"/> instead.
+    /// </summary>
+    /// <value>Default: <see langword="null"/> (none).</value>
+    public IReadOnlyDictionary<string, string>? Headers { get; init; }
+
+    /// <summary>
+    /// When <see langword="true"/>, progress reports carry the bytes received so far
+    /// (<see cref="ImageDownloadProgress.PartialData"/>) for progressive display. It does not change the answer, so a
+    /// request with it shares the HTTP request of one without it.
+    /// </summary>
+    /// <value>Default: <see langword="false"/>.</value>
+    public bool ReportPartialData { get; init; }
+}

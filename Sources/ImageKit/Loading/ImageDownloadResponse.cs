@@ -1,0 +1,64 @@
+using System.Net;
+using ImageKit.Decoding;
+
+namespace ImageKit.Loading;
+
+/// <summary>
+/// A completed download: the encoded bytes, not decoded. Immutable; requests that shared one HTTP request receive the same
+/// instance.
+/// </summary>
+public sealed class ImageDownloadResponse
+{
+    internal ImageDownloadResponse(
+        Uri requestUrl,
+        Uri finalUrl,
+        HttpStatusCode statusCode,
+        ReadOnlyMemory<byte> data,
+        string? contentType,
+        ImageFormat sniffedFormat,
+        string? eTag,
+        DateTimeOffset? lastModified)
+    {
+        RequestUrl = requestUrl;
+        FinalUrl = finalUrl;
+        StatusCode = statusCode;
+        Data = data;
+        ContentType = contentType;
+        SniffedFormat = sniffedFormat;
+        ETag = eTag;
+        LastModified = lastModified;
+    }
+
+    /// <summary>The URL that was asked for.</summary>
+    public Uri RequestUrl { get; }
+
+    /// <summary>The URL that answered, after redirects; the same as <see cref="RequestUrl"/> when there were none.</summary>
+    public Uri FinalUrl { get; }
+
+    /// <summary>The status code of the final response.</summary>
+    public HttpStatusCode StatusCode { get; }
+
+    /// <summary>
+    /// <see langword="true"/> when the server answered <c>304 Not Modified</c> to the validators of the request: the copy
+    /// the caller already has is current, and <see cref="Data"/> is empty.
+    /// </summary>
+    public bool NotModified => StatusCode == HttpStatusCode.NotModified;
+
+    /// <summary>The encoded body, complete (never truncated); empty when <see cref="NotModified"/>.</summary>
+    public ReadOnlyMemory<byte> Data { get; }
+
+    /// <summary>The <c>Content-Type</c> header as sent, which may be wrong; <see cref="SniffedFormat"/> is what the bytes are.</summary>
+    public string? ContentType { get; }
+
+    /// <summary>The format recognised from the bytes (<see cref="ImageFormatDetector.Detect"/>); <see cref="ImageFormat.Unknown"/> when <see cref="NotModified"/>.</summary>
+    public ImageFormat SniffedFormat { get; }
+
+    /// <summary>The <c>ETag</c> header, quotes included, to send back as <see cref="ImageDownloadRequest.IfNoneMatch"/>.</summary>
+    public string? ETag { get; }
+
+    /// <summary>The <c>Last-Modified</c> header, to send back as <see cref="ImageDownloadRequest.IfModifiedSince"/>.</summary>
+    public DateTimeOffset? LastModified { get; }
+
+    /// <summary>How many HTTP attempts it took, 1 when the first one succeeded.</summary>
+    public int Attempts { get; internal set; }
+}

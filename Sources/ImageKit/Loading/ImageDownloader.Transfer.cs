@@ -1,0 +1,142 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using ImageKit.Loading.Internal;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+
+namespace ImageKit.Loading;
+
+public sealed partial class ImageDownloader
+{
+    /// <summary>Runs one shared download in its queue slot; never throws, completes the download's task instead.</summary>
+    private async Task RunAsync(SharedDownload download)
+    {
+        var token = download.Cancellation.Token;
+        var tally = new AttemptTally();
+        var url = download.Request.Url;
+        try
+        {
+            var pipeline = _pipelines.For(url);
+            var result = await pipeline.ExecuteAsync(
+                static async (state, attemptToken) =>
+                {
+                    var (self, shared, counts, outerToken) = state;
+                    counts.Attempts++;
+                    try
+                    {
+                        return await self._transfer.SendAsync(shared, attemptToken).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (attemptToken.IsCancellationRequested && !outerToken.IsCancellationRequested)
+                    {
+                        // Only the attempt timeout cancels the attempt without cancelling the download.
+                        counts.Timeouts++;
+                        throw;
+                    }
+                },
+                (this, download, tally, token),
+                token).ConfigureAwait(false);
+
+            if (result.Response is { } response)
+            {
+                response.Attempts = tally.Attempts;
+                download.Completion.TrySetResult(response);
+            }
+            else
+            {
+                var reason = $"HTTP {ImageHttpTransfer.Describe(result.StatusCode, result.ReasonPhrase)}{After(tally.Attempts)}";
+                download.Completion.TrySetException(new ImageDownloadException(url, ImageDownloadFailure.HttpStatus, reason, result.StatusCode, tally.Attempts));
+            }
+        }
+        catch (Exception) when (token.IsCancellationRequested)
+        {
+            download.Completion.TrySetCanceled(token);
+        }
+        catch (Exception ex)
+        {
+            download.Completion.TrySetException(Translate(ex, url, tally));
+        }
+        finally
+        {
+            _coalescer.Complete(download);
+            download.Dispose();
+        }
+    }
+
+    private Exception Translate(Exception ex, Uri url, AttemptTally tally)
+    {
+        var attempts = tally.Attempts;
+        switch (ex)
+        {
+            case ImageDownloadException download:
+                download.Attempts = attempts;
+                return download;
+            case BrokenCircuitException broken:
+                var host = url.IsDefaultPort ? $"{url.Host}:{url.Port}" : url.Authority;
+                var retryIn = broken.RetryAfter is { } after ? $"; it closes for a trial in {FormatDuration(after)}" : string.Empty;
+                return new ImageDownloadException(url, ImageDownloadFailure.CircuitOpen, $"circuit open for {host} after repeated failures{retryIn}; {(attempts == 0 ? "no request was sent" : $"gave up after {attempts} attempt{(attempts == 1 ? "" : "s")}")}", null, attempts, ex);
+            case TimeoutRejectedException:
+                var each = tally.Timeouts >= attempts ? (attempts == 1 ? "on its only attempt" : $"on each of {attempts} attempts") : $"on the last of {attempts} attempts";
+                return new ImageDownloadException(url, ImageDownloadFailure.Timeout, $"timed out after {FormatDuration(Options.AttemptTimeout)} {each}", null, attempts, ex);
+            case TransientDownloadException transient:
+                return new ImageDownloadException(url, transient.Failure, transient.Message + After(attempts), null, attempts, ex);
+            case HttpRequestException http:
+                return new ImageDownloadException(url, ImageDownloadFailure.Network, $"{DescribeNetworkError(http)}{After(attempts)}", http.StatusCode, attempts, ex);
+            case IOException io:
+                return new ImageDownloadException(url, ImageDownloadFailure.Network, $"the connection failed: {io.Message}{After(attempts)}", null, attempts, ex);
+            default:
+                return ex;
+        }
+    }
+
+    private static string DescribeNetworkError(HttpRequestException ex)
+    {
+        var socketError = FindSocketError(ex);
+        var what = socketError switch
+        {
+            SocketError.ConnectionReset => "the connection was reset by the server",
+            SocketError.ConnectionRefused => "the connection was refused",
+            SocketError.HostNotFound or SocketError.NoData => "the host name could not be resolved",
+            SocketError.TimedOut => "the connection timed out",
+            _ => ex.HttpRequestError switch
+            {
+                HttpRequestError.NameResolutionError => "the host name could not be resolved",
+                HttpRequestError.ConnectionError => "could not connect",
+                HttpRequestError.SecureConnectionError => "the TLS connection failed",
+                HttpRequestError.ResponseEnded => "the server closed the connection before a complete response",
+                HttpRequestError.InvalidResponse => "the server sent an invalid HTTP response",
+                _ => "the request failed",
+            },
+        };
+        var innermost = ex.GetBaseException().Message;
+        return string.Equals(innermost, ex.Message, StringComparison.Ordinal) ? $"{what} ({ex.Message})" : $"{what} ({ex.Message} {innermost})";
+    }
+
+    private static SocketError? FindSocketError(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is SocketException socket)
+            {
+                return socket.SocketErrorCode;
+            }
+        }
+
+        return null;
+    }
+
+    private static string After(int attempts) => attempts > 1 ? $" after {attempts} attempts" : string.Empty;
+
+    internal static string FormatDuration(TimeSpan duration) => duration.TotalSeconds >= 1
+        ? $"{duration.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s"
+        : $"{duration.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture)} ms";
+
+    /// <summary>Counts of one download's attempts; written by one attempt at a time.</summary>
+    private sealed class AttemptTally
+    {
+        public int Attempts { get; set; }
+
+        public int Timeouts { get; set; }
+    }
+}

@@ -1,0 +1,203 @@
+using System.Net;
+using System.Net.Http.Headers;
+using ImageKit.Loading.Internal;
+
+namespace ImageKit.Loading;
+
+/// <summary>
+/// Downloads encoded image bytes over HTTP: a bounded queue with priorities, one HTTP request shared by concurrent
+/// requests for the same thing, retries with backoff, a per-attempt timeout and a per-host circuit breaker, and response
+/// validation (status, size, truncation, "is it an image"). It neither decodes nor caches.
+/// </summary>
+/// <remarks>All members are thread-safe. One instance per application is the intended use.</remarks>
+public sealed partial class ImageDownloader : IDisposable
+{
+    private readonly HttpClient _client;
+    private readonly bool _ownsClient;
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly CancellationToken _lifetimeToken;
+    private readonly DownloadQueue _queue;
+    private readonly RequestCoalescer _coalescer = new();
+    private readonly HostResiliencePipelines _pipelines;
+    private readonly ImageHttpTransfer _transfer;
+    private int _disposed;
+
+    /// <summary>
+    /// Creates a downloader with its own <see cref="SocketsHttpHandler"/> and <see cref="HttpClient"/>, configured from
+    /// <paramref name="options"/> (redirects, decompression, certificates) and disposed with the downloader. Its requests
+    /// carry a <c>User-Agent: ImageKit/&lt;version&gt;</c> header unless a request sets its own.
+    /// </summary>
+    /// <param name="options">The settings; validated and read now. <see langword="null"/> uses the defaults.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public ImageDownloader(ImageDownloaderOptions? options = null)
+        : this(CreateOwnedClient(options ??= new ImageDownloaderOptions()), options, ownsClient: true)
+    {
+    }
+
+    /// <summary>
+    /// Creates a downloader over an application-supplied <paramref name="httpClient"/>, which it never disposes. Its own
+    /// handler settings apply (redirects, certificates, decompression, its <see cref="HttpClient.Timeout"/> as an outer
+    /// limit); <see cref="ImageDownloaderOptions.AttemptTimeout"/> applies on top.
+    /// </summary>
+    /// <param name="httpClient">The client to send requests with.</param>
+    /// <param name="options">The settings; validated and read now. <see langword="null"/> uses the defaults.</param>
+    public ImageDownloader(HttpClient httpClient, ImageDownloaderOptions? options = null)
+        : this(httpClient ?? throw new ArgumentNullException(nameof(httpClient)), options ?? new ImageDownloaderOptions(), ownsClient: false)
+    {
+    }
+
+    private ImageDownloader(HttpClient client, ImageDownloaderOptions options, bool ownsClient)
+    {
+        try
+        {
+            options.Validate();
+        }
+        catch when (ownsClient)
+        {
+            client.Dispose();
+            throw;
+        }
+
+        Options = options;
+        _client = client;
+        _ownsClient = ownsClient;
+        _lifetimeToken = _lifetime.Token;
+        _queue = new DownloadQueue(options.MaxConcurrentDownloads, options.ExecutionOrder);
+        _pipelines = new HostResiliencePipelines(options);
+        _transfer = new ImageHttpTransfer(client, options, followsRedirects: ownsClient && options.MaxRedirects > 0);
+    }
+
+    /// <summary>The settings the downloader was created with. Changing them afterwards has no effect.</summary>
+    public ImageDownloaderOptions Options { get; }
+
+    /// <summary>How many HTTP downloads are in flight now (shared downloads count once).</summary>
+    public int ActiveDownloads => _queue.Active;
+
+    /// <summary>How many downloads wait for a free slot (shared downloads count once).</summary>
+    public int QueuedDownloads => _queue.Queued;
+
+    /// <summary>Shared downloads not yet completed or abandoned; for tests.</summary>
+    internal int TrackedDownloads => _coalescer.Count;
+
+    /// <summary>
+    /// Downloads <paramref name="request"/>. A concurrent request for the same URL, headers and validators shares the HTTP
+    /// request and its result; progress goes to every caller.
+    /// </summary>
+    /// <param name="request">What to download.</param>
+    /// <param name="progress">
+    /// Receives progress on the thread that reads the response (use a synchronous <see cref="IProgress{T}"/> for ordered
+    /// reports; <see cref="Progress{T}"/> posts them and may reorder). Exceptions it throws are ignored.
+    /// </param>
+    /// <param name="cancellationToken">
+    /// Stops this caller's wait. The HTTP request itself is cancelled (taken out of the queue, or its connection aborted)
+    /// only when every caller sharing it has cancelled.
+    /// </param>
+    /// <returns>The complete response, or a <c>304</c> response with <see cref="ImageDownloadResponse.NotModified"/>.</returns>
+    /// <exception cref="ImageDownloadException">The download failed; <see cref="ImageDownloadException.Failure"/> says how.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled, or the downloader was disposed meanwhile.</exception>
+    /// <exception cref="ObjectDisposedException">The downloader is disposed.</exception>
+    /// <exception cref="ArgumentException">The URL is not an absolute http or https URL, or the priority is undefined.</exception>
+    /// <remarks>Exceptions thrown by <see cref="ImageDownloaderOptions.RequestModifier"/> or <see cref="ImageDownloaderOptions.AcceptStatusCode"/> propagate unchanged and are not retried.</remarks>
+    public async Task<ImageDownloadResponse> DownloadAsync(ImageDownloadRequest request, IProgress<ImageDownloadProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        ArgumentNullException.ThrowIfNull(request);
+        ValidateUrl(request.Url);
+        if (!Enum.IsDefined(request.Priority))
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), request.Priority, "The request's Priority is not a defined DownloadPriority.");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var waiter = new DownloadWaiter(progress, request.ReportPartialData, request.Priority);
+        var (download, created) = _coalescer.Join(DownloadKey.From(request), request, waiter, _lifetimeToken);
+        if (created)
+        {
+            try
+            {
+                download.QueueItem = _queue.Enqueue(request.Priority, () => RunAsync(download), download.Cancellation.Token);
+            }
+            catch (ObjectDisposedException)
+            {
+                _coalescer.Leave(download, waiter);
+                throw;
+            }
+        }
+        else if (download.QueueItem is { } item)
+        {
+            _queue.Promote(item, request.Priority);
+        }
+
+        try
+        {
+            return await download.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _coalescer.Leave(download, waiter);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Cancels every queued and in-flight download (their callers get <see cref="OperationCanceledException"/>) and disposes
+    /// the <see cref="HttpClient"/> if the downloader created it. Idempotent and thread-safe.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        // Cancel first, so that in-flight requests end as cancelled rather than failing on a disposed client. The lifetime
+        // source is not disposed: downloads racing with Dispose may still link to its (cancelled) token.
+        _lifetime.Cancel();
+        _queue.Complete();
+        if (_ownsClient)
+        {
+            _client.Dispose();
+        }
+    }
+
+    private static void ValidateUrl(Uri url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        if (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new ArgumentException($"Only absolute http and https URLs can be downloaded: '{url}'.", nameof(url));
+        }
+    }
+
+    private static HttpClient CreateOwnedClient(ImageDownloaderOptions options)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            AllowAutoRedirect = options.MaxRedirects > 0,
+            MaxAutomaticRedirections = Math.Max(1, options.MaxRedirects),
+            AutomaticDecompression = options.AutomaticDecompression ? DecompressionMethods.All : DecompressionMethods.None,
+
+            // Connections are recycled so DNS changes are picked up by a long-lived downloader.
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+
+            // A rejected or over-limit body is abandoned; draining more than a small error page to reuse the connection
+            // would download what the limit is meant to refuse.
+            MaxResponseDrainSize = 64 * 1024,
+        };
+        if (options.AllowInvalidCertificates)
+        {
+#pragma warning disable CA5359 // Accepting any certificate is the documented purpose of this opt-in option.
+            handler.SslOptions.RemoteCertificateValidationCallback = static (_, _, _, _) => true;
+#pragma warning restore CA5359
+        }
+
+        // Timeouts are per attempt (AttemptTimeout); the client's own 100 s total would cut across retries.
+        var client = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+
+        // Some image hosts (Wikimedia among them) refuse requests without a User-Agent.
+        var version = typeof(ImageDownloader).Assembly.GetName().Version?.ToString(3) ?? "0";
+        client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("ImageKit", version));
+        return client;
+    }
+}

@@ -1,0 +1,124 @@
+namespace ImageKit.Loading;
+
+/// <summary>
+/// Settings of an <see cref="ImageDownloader"/>. They are validated and read when the downloader is created; changing them
+/// afterwards has no effect. Not thread-safe: configure, then hand over.
+/// </summary>
+public sealed class ImageDownloaderOptions
+{
+    /// <summary>The largest <see cref="MaxResponseBytes"/> accepted: 2 GiB minus a little (one .NET array).</summary>
+    public const long MaxResponseBytesLimit = 0x7FFFFFC7;
+
+    /// <summary>How many HTTP requests may be in flight at once; further downloads wait in the queue. 1 to 1024.</summary>
+    /// <value>Default: 6.</value>
+    public int MaxConcurrentDownloads { get; set; } = 6;
+
+    /// <summary>The order in which queued downloads of the same priority start.</summary>
+    /// <value>Default: <see cref="DownloadExecutionOrder.Fifo"/>.</value>
+    public DownloadExecutionOrder ExecutionOrder { get; set; } = DownloadExecutionOrder.Fifo;
+
+    /// <summary>
+    /// The time one attempt may take, from sending the request to the last body byte; an attempt over it is abandoned and
+    /// retried like a network error. 10 ms to 1 day. It bounds the whole attempt, not the silence between bytes: raise it
+    /// for very large images on slow networks.
+    /// </summary>
+    /// <value>Default: 15 s.</value>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// The largest body accepted. A larger <c>Content-Length</c> is rejected before the body is read, and a body without
+    /// one is aborted as soon as it passes the limit, never buffered whole. 1 to <see cref="MaxResponseBytesLimit"/>.
+    /// </summary>
+    /// <value>Default: 64 MiB.</value>
+    public long MaxResponseBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// How many redirects are followed; 0 follows none. Applies to the handler the downloader creates itself; an
+    /// application-supplied <see cref="HttpClient"/> keeps its own redirect settings.
+    /// </summary>
+    /// <value>Default: 10.</value>
+    public int MaxRedirects { get; set; } = 10;
+
+    /// <summary>Whether gzip, deflate and brotli responses are decompressed (owned handler only).</summary>
+    /// <value>Default: <see langword="true"/>.</value>
+    public bool AutomaticDecompression { get; set; } = true;
+
+    /// <summary>
+    /// DANGEROUS: accepts any TLS certificate, which lets anyone on the network path substitute the images. Meant for
+    /// local development servers only. Applies to the handler the downloader creates itself, never to an
+    /// application-supplied <see cref="HttpClient"/>.
+    /// </summary>
+    /// <value>Default: <see langword="false"/>.</value>
+    public bool AllowInvalidCertificates { get; set; }
+
+    /// <summary>
+    /// Called on every outgoing request (each attempt is a new message) to add headers such as authentication. Runs on a
+    /// thread-pool thread, possibly concurrently for different requests.
+    /// </summary>
+    /// <value>Default: <see langword="null"/> (requests go out as built).</value>
+    public Func<HttpRequestMessage, CancellationToken, ValueTask>? RequestModifier { get; set; }
+
+    /// <summary>
+    /// Decides which final responses count as success. <c>304 Not Modified</c> is handled before this is asked when the
+    /// request sent validators. May run concurrently.
+    /// </summary>
+    /// <value>Default: <see langword="null"/>, meaning status codes 200 to 299.</value>
+    public Func<HttpResponseMessage, bool>? AcceptStatusCode { get; set; }
+
+    /// <summary>
+    /// Whether the body must be an image ImageKit recognises from its bytes (GIF, WebP, PNG, APNG, JPEG, BMP, ICO); other
+    /// bodies, such as an HTML error page served with status 200, fail with <see cref="ImageDownloadFailure.NotAnImage"/>.
+    /// The <c>Content-Type</c> header is never trusted either way.
+    /// </summary>
+    /// <value>Default: <see langword="true"/>.</value>
+    public bool RequireImageContent { get; set; } = true;
+
+    /// <summary>Retries of transient failures.</summary>
+    /// <value>Default: 3 retries, 200 ms base delay, 10 s maximum delay.</value>
+    public ImageDownloadRetryOptions Retry { get; set; } = new();
+
+    /// <summary>The per-host circuit breaker.</summary>
+    /// <value>Default: enabled, ratio 0.5 over at least 10 attempts in 30 s, open for 15 s.</value>
+    public ImageDownloadCircuitBreakerOptions CircuitBreaker { get; set; } = new();
+
+    /// <summary>The clock of retry delays, attempt timeouts and the circuit breaker; tests may pass a fake one.</summary>
+    /// <value>Default: <see cref="TimeProvider.System"/>.</value>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Test hook: called when a retry is scheduled, with the attempt that failed (1-based) and the delay chosen.</summary>
+    internal Action<int, TimeSpan>? RetryScheduled { get; set; }
+
+    internal void Validate()
+    {
+        if (MaxConcurrentDownloads is < 1 or > 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxConcurrentDownloads), MaxConcurrentDownloads, "MaxConcurrentDownloads must be between 1 and 1024.");
+        }
+
+        if (!Enum.IsDefined(ExecutionOrder))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ExecutionOrder), ExecutionOrder, "ExecutionOrder is not a defined value.");
+        }
+
+        if (AttemptTimeout < TimeSpan.FromMilliseconds(10) || AttemptTimeout > TimeSpan.FromDays(1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(AttemptTimeout), AttemptTimeout, "AttemptTimeout must be between 10 ms and 1 day.");
+        }
+
+        if (MaxResponseBytes is < 1 or > MaxResponseBytesLimit)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxResponseBytes), MaxResponseBytes, $"MaxResponseBytes must be between 1 and {MaxResponseBytesLimit}.");
+        }
+
+        if (MaxRedirects is < 0 or > 100)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxRedirects), MaxRedirects, "MaxRedirects must be between 0 and 100.");
+        }
+
+        ArgumentNullException.ThrowIfNull(Retry, nameof(Retry));
+        ArgumentNullException.ThrowIfNull(CircuitBreaker, nameof(CircuitBreaker));
+        ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        Retry.Validate();
+        CircuitBreaker.Validate();
+    }
+}

@@ -1,0 +1,33 @@
+using System.Text;
+
+namespace ImageKit.Loading.Internal;
+
+/// <summary>
+/// What makes two requests the same HTTP request: the URL without its fragment, the extra headers (names compared without
+/// case, in any order) and the validators. Priority and progressive delivery do not change the answer, so they are left out.
+/// </summary>
+internal readonly record struct DownloadKey(string Url, string? Headers, string? IfNoneMatch, DateTimeOffset? IfModifiedSince)
+{
+    public static DownloadKey From(ImageDownloadRequest request) => new(
+        request.Url.GetComponents(UriComponents.HttpRequestUrl, UriFormat.UriEscaped),
+        CanonicalHeaders(request.Headers),
+        request.IfNoneMatch,
+        request.IfModifiedSince);
+
+    private static string? CanonicalHeaders(IReadOnlyDictionary<string, string>? headers)
+    {
+        if (headers is null || headers.Count == 0)
+        {
+            return null;
+        }
+
+        var builder = new StringBuilder();
+        foreach (var (name, value) in headers.OrderBy(h => h.Key, StringComparer.OrdinalIgnoreCase).ThenBy(h => h.Key, StringComparer.Ordinal))
+        {
+            // Line breaks cannot occur in valid header names or values, so they separate entries unambiguously.
+            builder.Append(name.ToUpperInvariant()).Append(':').Append(value).Append('\n');
+        }
+
+        return builder.ToString();
+    }
+}

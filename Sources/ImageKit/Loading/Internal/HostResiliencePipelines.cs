@@ -1,0 +1,79 @@
+using System.Collections.Concurrent;
+using System.Net.Http;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace ImageKit.Loading.Internal;
+
+/// <summary>
+/// One Polly pipeline per host (scheme, host and port): retry outside, the host's circuit breaker in the middle, the
+/// attempt timeout inside, so each attempt is timed on its own and every attempt counts towards the breaker.
+/// </summary>
+/// <remarks>
+/// Retry and timeout hold no state; only the breaker must be per host, but one pipeline per host keeps the composition in
+/// one place. The map grows with the number of distinct hosts, which for an image loader is small.
+/// </remarks>
+internal sealed class HostResiliencePipelines(ImageDownloaderOptions options)
+{
+    private readonly ConcurrentDictionary<string, ResiliencePipeline<AttemptResult>> _pipelines = new(StringComparer.Ordinal);
+
+    public static string HostKey(Uri url) => url.GetLeftPart(UriPartial.Authority);
+
+    public ResiliencePipeline<AttemptResult> For(Uri url) => _pipelines.GetOrAdd(HostKey(url), static (_, self) => self.Create(), this);
+
+    /// <summary>Whether an outcome is worth another attempt and counts as a failure of the host.</summary>
+    public static bool IsTransient(Outcome<AttemptResult> outcome) => outcome.Exception switch
+    {
+        null => outcome.Result?.IsTransientStatus == true,
+        TransientDownloadException or TimeoutRejectedException => true,
+        HttpRequestException http => http.HttpRequestError is not (HttpRequestError.SecureConnectionError or HttpRequestError.ConfigurationLimitExceeded),
+        OperationCanceledException => false,
+        IOException => true,
+        _ => false,
+    };
+
+    private ResiliencePipeline<AttemptResult> Create()
+    {
+        var builder = new ResiliencePipelineBuilder<AttemptResult> { TimeProvider = options.TimeProvider };
+        var retry = options.Retry;
+        if (retry.MaxRetries > 0)
+        {
+            var maxDelay = retry.MaxDelay;
+            var observer = options.RetryScheduled;
+            builder.AddRetry(new RetryStrategyOptions<AttemptResult>
+            {
+                MaxRetryAttempts = retry.MaxRetries,
+                Delay = retry.BaseDelay,
+                MaxDelay = maxDelay,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                ShouldHandle = static args => ValueTask.FromResult(IsTransient(args.Outcome)),
+                DelayGenerator = args => ValueTask.FromResult(
+                    args.Outcome.Result?.RetryAfter is { } retryAfter ? (TimeSpan?)(retryAfter > maxDelay ? maxDelay : retryAfter) : null),
+                OnRetry = args =>
+                {
+                    observer?.Invoke(args.AttemptNumber + 1, args.RetryDelay);
+                    return default;
+                },
+            });
+        }
+
+        var breaker = options.CircuitBreaker;
+        if (breaker.Enabled)
+        {
+            builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<AttemptResult>
+            {
+                FailureRatio = breaker.FailureRatio,
+                MinimumThroughput = breaker.MinimumThroughput,
+                SamplingDuration = breaker.SamplingDuration,
+                BreakDuration = breaker.BreakDuration,
+                ShouldHandle = static args => ValueTask.FromResult(IsTransient(args.Outcome)),
+            });
+        }
+
+        builder.AddTimeout(options.AttemptTimeout);
+        return builder.Build();
+    }
+}

@@ -1,0 +1,162 @@
+using System.Net;
+using System.Net.Http.Headers;
+using ImageKit.Decoding;
+
+namespace ImageKit.Loading.Internal;
+
+/// <summary>One HTTP attempt: builds the request, sends it, validates the response and reads the body.</summary>
+internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOptions options, bool followsRedirects)
+{
+    private const string DefaultAccept = "image/webp,image/apng,image/png,image/gif,image/jpeg,image/*;q=0.8,*/*;q=0.5";
+
+    public async Task<AttemptResult> SendAsync(SharedDownload download, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await SendCoreAsync(download, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Nobody here cancelled: an application-supplied HttpClient's own Timeout expired. Reported as a timeout, not
+            // as a cancellation the caller never asked for.
+            throw new TransientDownloadException(ImageDownloadFailure.Timeout, $"the HttpClient's own Timeout ({ImageDownloader.FormatDuration(client.Timeout)}) expired", ex);
+        }
+    }
+
+    private async Task<AttemptResult> SendCoreAsync(SharedDownload download, CancellationToken cancellationToken)
+    {
+        var request = download.Request;
+        using var message = CreateMessage(request);
+        if (options.RequestModifier is { } modifier)
+        {
+            await modifier(message, cancellationToken).ConfigureAwait(false);
+        }
+
+        var response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+
+        // Disposing a response whose body was not read to the end aborts the connection, which is what an over-limit or
+        // rejected body needs.
+        using (response)
+        {
+            var finalUrl = response.RequestMessage?.RequestUri ?? request.Url;
+            var validatorsSent = request.IfNoneMatch is not null || request.IfModifiedSince is not null;
+            if (validatorsSent && response.StatusCode == HttpStatusCode.NotModified)
+            {
+                return AttemptResult.Success(new ImageDownloadResponse(
+                    request.Url, finalUrl, response.StatusCode, ReadOnlyMemory<byte>.Empty, response.Content.Headers.ContentType?.ToString(), ImageFormat.Unknown, response.Headers.ETag?.ToString(), response.Content.Headers.LastModified));
+            }
+
+            var accepted = options.AcceptStatusCode?.Invoke(response) ?? response.IsSuccessStatusCode;
+            if (!accepted)
+            {
+                return Reject(request.Url, response);
+            }
+
+            var contentLength = response.Content.Headers.ContentLength;
+            if (contentLength > options.MaxResponseBytes)
+            {
+                throw new ImageDownloadException(request.Url, ImageDownloadFailure.TooLarge, $"the body is {contentLength} bytes (Content-Length), more than MaxResponseBytes ({options.MaxResponseBytes} bytes); it was not downloaded", response.StatusCode);
+            }
+
+            var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            ReadOnlyMemory<byte> data;
+            await using (body.ConfigureAwait(false))
+            {
+                data = await ResponseBodyReader.ReadAsync(body, contentLength, options.MaxResponseBytes, request.Url, download, cancellationToken).ConfigureAwait(false);
+            }
+
+            var contentType = response.Content.Headers.ContentType?.ToString();
+            var format = ImageFormatDetector.Detect(data.Span);
+            if (format == ImageFormat.Unknown && options.RequireImageContent)
+            {
+                var declared = contentType is null ? "no Content-Type" : $"Content-Type {contentType}";
+                throw new ImageDownloadException(request.Url, ImageDownloadFailure.NotAnImage, $"the body is {ImageFormatDetector.DescribeUnrecognized(data.Span)} ({declared}, {data.Length} bytes)", response.StatusCode);
+            }
+
+            return AttemptResult.Success(new ImageDownloadResponse(
+                request.Url, finalUrl, response.StatusCode, data, contentType, format, response.Headers.ETag?.ToString(), response.Content.Headers.LastModified));
+        }
+    }
+
+    private HttpRequestMessage CreateMessage(ImageDownloadRequest request)
+    {
+        var message = new HttpRequestMessage(HttpMethod.Get, request.Url);
+        try
+        {
+            if (request.Headers is { } headers)
+            {
+                foreach (var (name, value) in headers)
+                {
+                    if (!message.Headers.TryAddWithoutValidation(name, value))
+                    {
+                        throw new ImageDownloadException(request.Url, ImageDownloadFailure.InvalidRequest, $"the header '{name}' cannot be sent on a GET request");
+                    }
+                }
+            }
+
+            if (request.IfNoneMatch is { } etag && !message.Headers.TryAddWithoutValidation("If-None-Match", etag))
+            {
+                throw new ImageDownloadException(request.Url, ImageDownloadFailure.InvalidRequest, "the IfNoneMatch value cannot be sent as If-None-Match");
+            }
+
+            if (request.IfModifiedSince is { } since)
+            {
+                message.Headers.IfModifiedSince = since;
+            }
+
+            if (message.Headers.Accept.Count == 0 && client.DefaultRequestHeaders.Accept.Count == 0)
+            {
+                message.Headers.TryAddWithoutValidation("Accept", DefaultAccept);
+            }
+
+            return message;
+        }
+        catch
+        {
+            message.Dispose();
+            throw;
+        }
+    }
+
+    private AttemptResult Reject(Uri url, HttpResponseMessage response)
+    {
+        var status = response.StatusCode;
+        var code = (int)status;
+        if (code is >= 300 and <= 399 && response.Headers.Location is { } location)
+        {
+            var reason = followsRedirects
+                ? $"too many redirects: more than MaxRedirects ({options.MaxRedirects}) followed; the last response (HTTP {code}) pointed to {location}"
+                : $"HTTP {code} redirect to {location} was not followed ({(options.MaxRedirects == 0 ? "MaxRedirects is 0" : "the HttpClient does not follow redirects")})";
+            throw new ImageDownloadException(url, ImageDownloadFailure.TooManyRedirects, reason, status);
+        }
+
+        if (AttemptResult.IsTransient(status))
+        {
+            return AttemptResult.TransientStatus(status, response.ReasonPhrase, RetryAfter(response.Headers.RetryAfter));
+        }
+
+        throw new ImageDownloadException(url, ImageDownloadFailure.HttpStatus, $"HTTP {Describe(status, response.ReasonPhrase)}", status);
+    }
+
+    private TimeSpan? RetryAfter(RetryConditionHeaderValue? header)
+    {
+        if (header?.Delta is { } delta)
+        {
+            return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
+        }
+
+        if (header?.Date is { } date)
+        {
+            var wait = date - options.TimeProvider.GetUtcNow();
+            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
+        }
+
+        return null;
+    }
+
+    internal static string Describe(HttpStatusCode status, string? reasonPhrase)
+    {
+        var phrase = string.IsNullOrWhiteSpace(reasonPhrase) ? status.ToString() : reasonPhrase;
+        return $"{(int)status} {phrase}";
+    }
+}

@@ -1,0 +1,74 @@
+namespace ImageKit.Loading.Internal;
+
+/// <summary>
+/// Reads a response body into memory with a size limit, reporting progress. Arrays are never reused or written twice at
+/// the same place, so a slice handed out as partial data stays a valid snapshot forever.
+/// </summary>
+internal static class ResponseBodyReader
+{
+    private const int InitialCapacity = 64 * 1024;
+    private const int MaxInitialCapacity = 4 * 1024 * 1024;
+
+    /// <summary>Reads the whole body; throws <see cref="ImageDownloadException"/> or <see cref="TransientDownloadException"/>.</summary>
+    public static async Task<ReadOnlyMemory<byte>> ReadAsync(
+        Stream body,
+        long? contentLength,
+        long maxBytes,
+        Uri url,
+        SharedDownload download,
+        CancellationToken cancellationToken)
+    {
+
+        // Ask for one byte past the limit when the length is unknown, to tell "exactly the limit" from "over it".
+        var capacityNeeded = contentLength ?? maxBytes + 1;
+        var buffer = new byte[(int)Math.Min(capacityNeeded, contentLength is null ? InitialCapacity : MaxInitialCapacity)];
+        var received = 0;
+        download.Report(0, contentLength, ReadOnlyMemory<byte>.Empty);
+        while (true)
+        {
+            if (received == buffer.Length)
+            {
+                if (received >= capacityNeeded)
+                {
+                    break;
+                }
+
+                var grown = new byte[(int)Math.Min(capacityNeeded, (long)buffer.Length * 2)];
+                buffer.AsSpan(0, received).CopyTo(grown);
+                buffer = grown;
+            }
+
+            int read;
+            try
+            {
+                read = await body.ReadAsync(buffer.AsMemory(received), cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw contentLength is { } declared
+                    ? new TransientDownloadException(ImageDownloadFailure.Truncated, $"the body was cut off after {received} of the {declared} bytes in Content-Length ({ex.Message})", ex)
+                    : new TransientDownloadException(ImageDownloadFailure.Network, $"the connection failed after {received} body bytes ({ex.Message})", ex);
+            }
+
+            if (read == 0)
+            {
+                break;
+            }
+
+            received += read;
+            if (received > maxBytes)
+            {
+                throw new ImageDownloadException(url, ImageDownloadFailure.TooLarge, $"the body is larger than MaxResponseBytes ({maxBytes} bytes); the download was aborted after {received} bytes");
+            }
+
+            download.Report(received, contentLength, buffer.AsMemory(0, received));
+        }
+
+        if (contentLength is { } expected && received < expected)
+        {
+            throw new TransientDownloadException(ImageDownloadFailure.Truncated, $"the body ended after {received} of the {expected} bytes in Content-Length");
+        }
+
+        return buffer.AsMemory(0, received);
+    }
+}

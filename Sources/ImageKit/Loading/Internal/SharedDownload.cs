@@ -1,0 +1,104 @@
+namespace ImageKit.Loading.Internal;
+
+/// <summary>
+/// One HTTP download shared by every concurrent caller with the same <see cref="DownloadKey"/>. It runs until it completes
+/// or its last waiter leaves; a waiter that leaves early does not disturb the others.
+/// </summary>
+/// <remarks>
+/// The waiter list is copy-on-write: it is replaced only under the <see cref="RequestCoalescer"/> lock, and progress
+/// reporting reads the current array without locking.
+/// </remarks>
+internal sealed class SharedDownload : IDisposable
+{
+    private DownloadWaiter[] _waiters = [];
+
+    public SharedDownload(DownloadKey key, ImageDownloadRequest request, CancellationToken lifetime)
+    {
+        Key = key;
+        Request = request;
+        Cancellation = CancellationTokenSource.CreateLinkedTokenSource(lifetime);
+
+        // Waiters are released at once when the download is cancelled, even if it is still queued and never runs.
+        Cancellation.Token.UnsafeRegister(static state => ((SharedDownload)state!).Completion.TrySetCanceled(), this);
+    }
+
+    public DownloadKey Key { get; }
+
+    /// <summary>The request of the first caller; later callers differ only in what the key leaves out.</summary>
+    public ImageDownloadRequest Request { get; }
+
+    /// <summary>Cancelled when the last waiter leaves or the downloader is disposed.</summary>
+    public CancellationTokenSource Cancellation { get; }
+
+    public TaskCompletionSource<ImageDownloadResponse> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public DownloadQueueItem? QueueItem { get; set; }
+
+    /// <summary>Set under the coalescer lock once no waiter is left: nobody may join any more.</summary>
+    public bool Abandoned { get; private set; }
+
+    /// <summary>Adds a waiter; call under the coalescer lock.</summary>
+    public bool TryAdd(DownloadWaiter waiter)
+    {
+        if (Abandoned || Completion.Task.IsCompleted)
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _waiters, [.. _waiters, waiter]);
+        return true;
+    }
+
+    /// <summary>Removes a waiter; call under the coalescer lock. Returns <see langword="true"/> when it was the last one.</summary>
+    public bool Remove(DownloadWaiter waiter)
+    {
+        var index = Array.IndexOf(_waiters, waiter);
+        if (index < 0)
+        {
+            return false;
+        }
+
+        var next = new DownloadWaiter[_waiters.Length - 1];
+        Array.Copy(_waiters, 0, next, 0, index);
+        Array.Copy(_waiters, index + 1, next, index, next.Length - index);
+        Volatile.Write(ref _waiters, next);
+        if (next.Length == 0 && !Completion.Task.IsCompleted)
+        {
+            Abandoned = true;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Reports progress to every waiter; <paramref name="partialData"/> (a slice of a buffer never written again at those
+    /// positions, so no copy is needed) goes only to those that asked for it, including waiters that joined mid-download.
+    /// </summary>
+    public void Report(long received, long? expected, ReadOnlyMemory<byte> partialData)
+    {
+        ImageDownloadProgress? plain = null;
+        ImageDownloadProgress? withData = null;
+        foreach (var waiter in Volatile.Read(ref _waiters))
+        {
+            if (waiter.Progress is not { } progress)
+            {
+                continue;
+            }
+
+            var report = waiter.WantsPartialData
+                ? withData ??= new ImageDownloadProgress(received, expected) { PartialData = partialData }
+                : plain ??= new ImageDownloadProgress(received, expected);
+            try
+            {
+                progress.Report(report);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // A broken progress handler of one caller must not fail the download the others are waiting for.
+            }
+        }
+    }
+
+    public void Dispose() => Cancellation.Dispose();
+}

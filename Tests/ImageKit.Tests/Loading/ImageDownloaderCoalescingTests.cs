@@ -1,0 +1,197 @@
+using ImageKit.Loading;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace ImageKit.Tests.Loading;
+
+/// <summary>Concurrent requests for the same thing share one HTTP request; waiters come and go independently.</summary>
+[TestClass]
+public sealed class ImageDownloaderCoalescingTests
+{
+    private static ImageServer s_server = null!;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [ClassInitialize]
+    public static async Task StartServerAsync(TestContext context)
+    {
+        s_server = await ImageServer.StartAsync(
+            (app, server) =>
+            {
+                app.MapGet("/image/{name}", context => ImageServer.WriteAsync(context, ImageServer.Gif));
+
+                // Waits for the gate of the same name, then sends the image in slow chunks.
+                app.MapGet("/gated-drip/{name}", async (HttpContext context, string name) =>
+                {
+                    var gate = server.GateFor(name);
+                    gate.Arrived.TrySetResult();
+                    await gate.Release.Task.WaitAsync(context.RequestAborted);
+                    context.Response.ContentType = "image/png";
+                    context.Response.ContentLength = ImageServer.Png.Length;
+                    var chunk = ImageServer.Png.Length / 4 + 1;
+                    for (var offset = 0; offset < ImageServer.Png.Length; offset += chunk)
+                    {
+                        await context.Response.Body.WriteAsync(ImageServer.Png.AsMemory(offset, Math.Min(chunk, ImageServer.Png.Length - offset)));
+                        await context.Response.Body.FlushAsync();
+                        await Task.Delay(10);
+                    }
+                });
+            },
+            context.CancellationToken);
+    }
+
+    [ClassCleanup]
+    public static async Task StopServerAsync() => await s_server.DisposeAsync();
+
+    [TestMethod]
+    public async Task DownloadAsync_HundredConcurrentSameUrl_OneHttpRequest()
+    {
+        using var downloader = new ImageDownloader();
+        var gate = s_server.GateFor("hundred");
+
+        var downloads = Enumerable.Range(0, 100).Select(_ => Download(downloader, "/gate/hundred")).ToArray();
+        await gate.Arrived.Task.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+        Assert.AreEqual(1, downloader.ActiveDownloads);
+        gate.Release.TrySetResult();
+        var responses = await Task.WhenAll(downloads);
+
+        Assert.AreEqual(1, s_server.Hits("/gate/hundred"));
+        Assert.IsTrue(responses.All(r => ReferenceEquals(r, responses[0])));
+        CollectionAssert.AreEqual(ImageServer.Gif, responses[0].Data.ToArray());
+    }
+
+    [TestMethod]
+    public async Task DownloadAsync_SameUrlOneAfterAnother_NotCached()
+    {
+        using var downloader = new ImageDownloader();
+
+        await Download(downloader, "/image/sequential");
+        await Download(downloader, "/image/sequential");
+
+        Assert.AreEqual(2, s_server.Hits("/image/sequential"), "the downloader shares in-flight requests only; caching is the manager's job");
+    }
+
+    [TestMethod]
+    public async Task DownloadAsync_DifferentHeaders_SeparateRequests_SameHeadersInAnyCase_Shared()
+    {
+        using var downloader = new ImageDownloader();
+        var gate = s_server.GateFor("headers");
+        var url = s_server.Url("/gate/headers");
+        var a = downloader.DownloadAsync(new ImageDownloadRequest(url) { Headers = new Dictionary<string, string> { ["X-A"] = "1", ["X-B"] = "2" } }, cancellationToken: TestContext.CancellationToken);
+        var sameAsA = downloader.DownloadAsync(new ImageDownloadRequest(url) { Headers = new Dictionary<string, string> { ["x-b"] = "2", ["x-a"] = "1" } }, cancellationToken: TestContext.CancellationToken);
+        var other = downloader.DownloadAsync(new ImageDownloadRequest(url) { Headers = new Dictionary<string, string> { ["X-A"] = "other" } }, cancellationToken: TestContext.CancellationToken);
+        var validated = downloader.DownloadAsync(new ImageDownloadRequest(url) { IfNoneMatch = "\"x\"" }, cancellationToken: TestContext.CancellationToken);
+        var partial = downloader.DownloadAsync(new ImageDownloadRequest(url) { ReportPartialData = true, Priority = DownloadPriority.Low }, cancellationToken: TestContext.CancellationToken);
+        var plain = downloader.DownloadAsync(new ImageDownloadRequest(url), cancellationToken: TestContext.CancellationToken);
+
+        await WaitUntilAsync(() => s_server.Hits("/gate/headers") == 4);
+        gate.Release.TrySetResult();
+        await Task.WhenAll(a, sameAsA, other, validated, partial, plain);
+
+        Assert.AreEqual(4, s_server.Hits("/gate/headers"));
+        Assert.AreSame(await a, await sameAsA);
+        Assert.AreSame(await partial, await plain, "ReportPartialData and Priority do not change the answer");
+        Assert.AreNotSame(await a, await other);
+    }
+
+    [TestMethod]
+    public async Task DownloadAsync_OneWaiterCancels_OthersStillGetTheResult()
+    {
+        using var downloader = new ImageDownloader();
+        var gate = s_server.GateFor("one-cancels");
+        using var cts = new CancellationTokenSource();
+        var leaving = downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/gate/one-cancels")), cancellationToken: cts.Token);
+        var staying = Download(downloader, "/gate/one-cancels");
+        await gate.Arrived.Task.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+
+        await cts.CancelAsync();
+        await Assert.ThrowsAsync<OperationCanceledException>(() => leaving);
+        gate.Release.TrySetResult();
+        var response = await staying;
+
+        Assert.AreEqual(ImageServer.Gif.Length, response.Data.Length);
+        Assert.IsFalse(gate.Aborted.Task.IsCompleted, "the shared request was not aborted");
+        Assert.AreEqual(1, s_server.Hits("/gate/one-cancels"));
+    }
+
+    [TestMethod]
+    public async Task DownloadAsync_LastWaiterCancels_ServerSeesRequestAborted()
+    {
+        using var downloader = new ImageDownloader();
+        var gate = s_server.GateFor("all-cancel");
+        using var first = new CancellationTokenSource();
+        using var second = new CancellationTokenSource();
+        var a = downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/gate/all-cancel")), cancellationToken: first.Token);
+        var b = downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/gate/all-cancel")), cancellationToken: second.Token);
+        await gate.Arrived.Task.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+
+        await first.CancelAsync();
+        await second.CancelAsync();
+
+        await Assert.ThrowsAsync<OperationCanceledException>(() => a);
+        await Assert.ThrowsAsync<OperationCanceledException>(() => b);
+        await gate.Aborted.Task.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+        await WaitUntilAsync(() => downloader.ActiveDownloads == 0);
+    }
+
+    [TestMethod]
+    public async Task DownloadAsync_NewRequestAfterAllLeft_StartsAFreshDownload()
+    {
+        using var downloader = new ImageDownloader();
+        var gate = s_server.GateFor("rejoin");
+        using var cts = new CancellationTokenSource();
+        var abandoned = downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/gate/rejoin")), cancellationToken: cts.Token);
+        await gate.Arrived.Task.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+        await cts.CancelAsync();
+        await Assert.ThrowsAsync<OperationCanceledException>(() => abandoned);
+
+        gate.Release.TrySetResult();
+        var fresh = await Download(downloader, "/gate/rejoin");
+
+        Assert.AreEqual(ImageServer.Gif.Length, fresh.Data.Length);
+        Assert.AreEqual(2, s_server.Hits("/gate/rejoin"));
+    }
+
+    [TestMethod]
+    public async Task DownloadAsync_SharedDownload_ProgressToEveryWaiterAndPartialDataOnlyToThoseAsking()
+    {
+        using var downloader = new ImageDownloader();
+        var gate = s_server.GateFor("progress");
+        var url = s_server.Url("/gated-drip/progress");
+        var plainReports = new List<ImageDownloadProgress>();
+        var partialReports = new List<ImageDownloadProgress>();
+        var plain = downloader.DownloadAsync(new ImageDownloadRequest(url), new SynchronousProgress<ImageDownloadProgress>(plainReports.Add), TestContext.CancellationToken);
+        var partial = downloader.DownloadAsync(new ImageDownloadRequest(url) { ReportPartialData = true }, new SynchronousProgress<ImageDownloadProgress>(partialReports.Add), TestContext.CancellationToken);
+        await gate.Arrived.Task.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+
+        gate.Release.TrySetResult();
+        var response = await plain;
+        await partial;
+
+        Assert.AreEqual(1, s_server.Hits("/gated-drip/progress"));
+        Assert.IsGreaterThan(2, plainReports.Count);
+        CollectionAssert.AreEqual(plainReports.Select(r => r.BytesReceived).ToArray(), partialReports.Select(r => r.BytesReceived).ToArray());
+        Assert.IsTrue(plainReports.All(r => r.PartialData.IsEmpty));
+        foreach (var report in partialReports)
+        {
+            // Each snapshot is still exactly the prefix it was when reported.
+            Assert.AreEqual(report.BytesReceived, report.PartialData.Length);
+            CollectionAssert.AreEqual(ImageServer.Png.AsSpan(0, report.PartialData.Length).ToArray(), report.PartialData.ToArray());
+        }
+
+        CollectionAssert.AreEqual(ImageServer.Png, response.Data.ToArray());
+    }
+
+    private async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.CancellationToken);
+        timeout.CancelAfter(DownloadTestOptions.Patience);
+        while (!condition())
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+    }
+
+    private Task<ImageDownloadResponse> Download(ImageDownloader downloader, string path) =>
+        downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url(path)), cancellationToken: TestContext.CancellationToken);
+}

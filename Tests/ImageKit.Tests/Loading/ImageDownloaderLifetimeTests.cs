@@ -1,0 +1,157 @@
+using System.Runtime.CompilerServices;
+using ImageKit.Loading;
+using ImageKit.Tests.TestUtilities;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace ImageKit.Tests.Loading;
+
+/// <summary>Options validation, argument checks and Dispose.</summary>
+[TestClass]
+public sealed class ImageDownloaderLifetimeTests
+{
+    private static ImageServer s_server = null!;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [ClassInitialize]
+    public static async Task StartServerAsync(TestContext context) =>
+        s_server = await ImageServer.StartAsync(
+            (app, _) =>
+            {
+                app.MapGet("/image", context => ImageServer.WriteAsync(context, ImageServer.Gif));
+                app.MapGet("/status/{code:int}", (HttpContext context, int code) => context.Response.StatusCode = code);
+            },
+            context.CancellationToken);
+
+    [ClassCleanup]
+    public static async Task StopServerAsync() => await s_server.DisposeAsync();
+
+    [TestMethod]
+    public void Constructor_Defaults_AreDocumentedValues()
+    {
+        using var downloader = new ImageDownloader();
+        var options = downloader.Options;
+
+        Assert.AreEqual(6, options.MaxConcurrentDownloads);
+        Assert.AreEqual(DownloadExecutionOrder.Fifo, options.ExecutionOrder);
+        Assert.AreEqual(TimeSpan.FromSeconds(15), options.AttemptTimeout);
+        Assert.AreEqual(64L * 1024 * 1024, options.MaxResponseBytes);
+        Assert.AreEqual(10, options.MaxRedirects);
+        Assert.IsTrue(options.AutomaticDecompression);
+        Assert.IsFalse(options.AllowInvalidCertificates);
+        Assert.IsTrue(options.RequireImageContent);
+        Assert.AreEqual(3, options.Retry.MaxRetries);
+        Assert.AreEqual(TimeSpan.FromMilliseconds(200), options.Retry.BaseDelay);
+        Assert.AreEqual(TimeSpan.FromSeconds(10), options.Retry.MaxDelay);
+        Assert.IsTrue(options.CircuitBreaker.Enabled);
+        Assert.AreEqual(0.5, options.CircuitBreaker.FailureRatio);
+        Assert.AreEqual(10, options.CircuitBreaker.MinimumThroughput);
+        Assert.AreEqual(TimeSpan.FromSeconds(30), options.CircuitBreaker.SamplingDuration);
+        Assert.AreEqual(TimeSpan.FromSeconds(15), options.CircuitBreaker.BreakDuration);
+        Assert.AreSame(TimeProvider.System, options.TimeProvider);
+    }
+
+    [TestMethod]
+    public void Constructor_InvalidOptions_Throws()
+    {
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDownloader(new ImageDownloaderOptions { MaxConcurrentDownloads = 0 }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDownloader(new ImageDownloaderOptions { AttemptTimeout = TimeSpan.Zero }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDownloader(new ImageDownloaderOptions { AttemptTimeout = TimeSpan.FromMilliseconds(9) }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDownloader(new ImageDownloaderOptions { MaxResponseBytes = 0 }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDownloader(new ImageDownloaderOptions { MaxRedirects = -1 }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDownloader(new ImageDownloaderOptions { Retry = new() { MaxRetries = -1 } }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDownloader(new ImageDownloaderOptions { Retry = new() { BaseDelay = TimeSpan.FromSeconds(2), MaxDelay = TimeSpan.FromSeconds(1) } }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDownloader(new ImageDownloaderOptions { CircuitBreaker = new() { MinimumThroughput = 1 } }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDownloader(new ImageDownloaderOptions { CircuitBreaker = new() { FailureRatio = 0 } }));
+        using var disabled = new ImageDownloader(new ImageDownloaderOptions { CircuitBreaker = new() { Enabled = false, MinimumThroughput = 1 } });
+    }
+
+    [TestMethod]
+    public async Task DownloadAsync_NonHttpUrlOrUndefinedPriority_ThrowsArgumentException()
+    {
+        using var downloader = new ImageDownloader();
+
+        await Assert.ThrowsExactlyAsync<ArgumentException>(() => downloader.DownloadAsync(new ImageDownloadRequest(new Uri("file:///etc/passwd")), cancellationToken: TestContext.CancellationToken));
+        await Assert.ThrowsExactlyAsync<ArgumentException>(() => downloader.DownloadAsync(new ImageDownloadRequest(new Uri("/relative", UriKind.Relative)), cancellationToken: TestContext.CancellationToken));
+        await Assert.ThrowsExactlyAsync<ArgumentOutOfRangeException>(() => downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/image")) { Priority = (DownloadPriority)7 }, cancellationToken: TestContext.CancellationToken));
+    }
+
+    [TestMethod]
+    public async Task DownloadAsync_AlreadyCancelledToken_ThrowsWithoutSending()
+    {
+        using var downloader = new ImageDownloader();
+
+        await Assert.ThrowsAsync<OperationCanceledException>(() => downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/gate/never")), cancellationToken: new CancellationToken(true)));
+
+        Assert.AreEqual(0, s_server.Hits("/gate/never"));
+        Assert.AreEqual(0, downloader.QueuedDownloads);
+    }
+
+    [TestMethod]
+    public async Task Dispose_WithRunningAndQueuedDownloads_CancelsBothAndAbortsTheRequest()
+    {
+        var downloader = new ImageDownloader(new ImageDownloaderOptions { MaxConcurrentDownloads = 1 });
+        var gate = s_server.GateFor("dispose");
+        var running = downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/gate/dispose")), cancellationToken: TestContext.CancellationToken);
+        await gate.Arrived.Task.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+        var queued = downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/gate/dispose-queued")), cancellationToken: TestContext.CancellationToken);
+
+        downloader.Dispose();
+        downloader.Dispose();
+
+        await Assert.ThrowsAsync<OperationCanceledException>(() => running);
+        await Assert.ThrowsAsync<OperationCanceledException>(() => queued);
+        await gate.Aborted.Task.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+        Assert.AreEqual(0, s_server.Hits("/gate/dispose-queued"));
+        await Assert.ThrowsExactlyAsync<ObjectDisposedException>(() => downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/gate/dispose")), cancellationToken: TestContext.CancellationToken));
+    }
+
+    [TestMethod]
+    public async Task DownloadAsync_AfterSuccessFailureAndCancellation_NothingStaysTracked()
+    {
+        using var downloader = new ImageDownloader(new ImageDownloaderOptions { MaxConcurrentDownloads = 1, Retry = new() { MaxRetries = 0 } });
+        var gate = s_server.GateFor("tracked");
+        using var cts = new CancellationTokenSource();
+        var running = downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/gate/tracked")), cancellationToken: cts.Token);
+        await gate.Arrived.Task.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+        var queued = downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/image")), cancellationToken: cts.Token);
+        Assert.AreEqual(2, downloader.TrackedDownloads);
+        await cts.CancelAsync();
+        await Assert.ThrowsAsync<OperationCanceledException>(() => running);
+        await Assert.ThrowsAsync<OperationCanceledException>(() => queued);
+
+        await downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/image")), cancellationToken: TestContext.CancellationToken);
+        await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/status/500")), cancellationToken: TestContext.CancellationToken));
+
+        Assert.AreEqual(0, downloader.TrackedDownloads);
+        Assert.IsTrue(Leaks.Eventually(() => downloader.ActiveDownloads == 0 && downloader.QueuedDownloads == 0));
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task ImageDownloader_UsedAndDropped_IsCollected(bool dispose)
+    {
+        var weak = await DownloadAndDropAsync(dispose, TestContext.CancellationToken);
+
+        // The test resumes inline on the stack of the download's completion, whose frames may still hold the downloader in
+        // debug builds; continue on a fresh stack.
+        await Task.Yield();
+
+        Assert.IsTrue(Leaks.CollectUntil(() => !weak.IsAlive), "nothing (queue pump, Polly, pooled connections) may keep a dropped downloader alive");
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task<WeakReference> DownloadAndDropAsync(bool dispose, CancellationToken cancellationToken)
+    {
+        var downloader = new ImageDownloader();
+        await downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/image")), cancellationToken: cancellationToken);
+        if (dispose)
+        {
+            downloader.Dispose();
+        }
+
+        return new WeakReference(downloader);
+    }
+}
