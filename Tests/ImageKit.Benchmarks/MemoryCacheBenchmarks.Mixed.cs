@@ -43,7 +43,7 @@ public partial class MemoryCacheBenchmarks
             }
             else
             {
-                cache.Set(_keys[~op], _images[~op % ImageCount], cost: 1);
+                cache.Set(_keys[~op], _images[~op], cost: 1);
             }
         }
 
@@ -61,7 +61,7 @@ public partial class MemoryCacheBenchmarks
             }
             else
             {
-                _memoryCache.Set(_keys[~op], _images[~op % ImageCount], _sizeOne);
+                _memoryCache.Set(_keys[~op], _images[~op], _sizeOne);
             }
         }
 
@@ -79,7 +79,7 @@ public partial class MemoryCacheBenchmarks
             }
             else
             {
-                _lru.AddOrUpdate(_keys[~op], _images[~op % ImageCount]);
+                _lru.AddOrUpdate(_keys[~op], _boxes[~op]);
             }
         }
 
@@ -97,7 +97,7 @@ public partial class MemoryCacheBenchmarks
             }
             else
             {
-                _lfu.AddOrUpdate(_keys[~op], _images[~op % ImageCount]);
+                _lfu.AddOrUpdate(_keys[~op], _boxes[~op]);
             }
         }
 

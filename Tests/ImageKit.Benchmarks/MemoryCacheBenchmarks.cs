@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using System.Runtime.CompilerServices;
 using BitFaster.Caching.Lfu;
 using BitFaster.Caching.Lru;
 using ImageKit.Caching;
@@ -11,7 +12,7 @@ namespace ImageKit.Benchmarks;
 /// <summary>
 /// <see cref="MemoryImageCache"/> beside <c>Microsoft.Extensions.Caching.Memory.MemoryCache</c> (size-limited, the baseline)
 /// and BitFaster's <c>ConcurrentLru</c> and <c>ConcurrentLfu</c>: 10,000 URL-like keys, capacity 5,000 entries of equal
-/// cost, values from a pool of tiny decoded images. Every figure is per operation. ImageKit's gets include taking and
+/// cost, one tiny decoded image per key (so no two keys share an image's ownership count). Every figure is per operation. ImageKit's gets include taking and
 /// disposing the caller's lease, which is what a user of the cache pays; the other caches hand out a bare reference.
 /// </summary>
 [Config(typeof(MemoryCacheBenchmarkConfig))]
@@ -19,14 +20,15 @@ public partial class MemoryCacheBenchmarks
 {
     private string[] _keys = [];
     private AnimatedImage[] _images = [];
+    private StrongBox<AnimatedImage>[] _boxes = [];
     private int[] _hitKeys = [];
     private int[] _mixed = [];
     private MemoryImageCache _imageKit = null!;
     private MemoryImageCache _imageKitWeak = null!;
     private MemoryCache _memoryCache = null!;
     private MemoryCacheEntryOptions _sizeOne = null!;
-    private ConcurrentLru<string, AnimatedImage> _lru = null!;
-    private ConcurrentLfu<string, AnimatedImage> _lfu = null!;
+    private ConcurrentLru<string, StrongBox<AnimatedImage>> _lru = null!;
+    private ConcurrentLfu<string, StrongBox<AnimatedImage>> _lfu = null!;
     private int _setCursor;
     private long _gets;
     private long _hits;
@@ -36,14 +38,18 @@ public partial class MemoryCacheBenchmarks
     {
         _keys = CreateKeys();
         _images = CreateImages();
+
+        // BitFaster disposes IDisposable values it evicts, which would release the images the other caches hold: it
+        // gets each image behind a box made once.
+        _boxes = [.. _images.Select(static image => new StrongBox<AnimatedImage>(image))];
         _hitKeys = Uniform(BatchSize, Capacity, seed: 1);
         _mixed = Mixed(ThreadCount * MixedOpsPerThread, seed: 2);
         _imageKit = NewImageKit(weak: false);
         _imageKitWeak = NewImageKit(weak: true);
         _memoryCache = new MemoryCache(new MemoryCacheOptions { SizeLimit = Capacity });
         _sizeOne = new MemoryCacheEntryOptions { Size = 1 };
-        _lru = new ConcurrentLru<string, AnimatedImage>(Capacity);
-        _lfu = new ConcurrentLfu<string, AnimatedImage>(Capacity);
+        _lru = new ConcurrentLru<string, StrongBox<AnimatedImage>>(Capacity);
+        _lfu = new ConcurrentLfu<string, StrongBox<AnimatedImage>>(Capacity);
 
         // Filled with the first half of the keys; the set benchmark then always inserts a key that is not there.
         for (var i = 0; i < Capacity; i++)
@@ -129,7 +135,7 @@ public partial class MemoryCacheBenchmarks
         for (var i = 0; i < BatchSize; i++)
         {
             var k = NextSetKey();
-            _imageKit.Set(_keys[k], _images[k % ImageCount], cost: 1);
+            _imageKit.Set(_keys[k], _images[k], cost: 1);
         }
     }
 
@@ -139,7 +145,7 @@ public partial class MemoryCacheBenchmarks
         for (var i = 0; i < BatchSize; i++)
         {
             var k = NextSetKey();
-            _memoryCache.Set(_keys[k], _images[k % ImageCount], _sizeOne);
+            _memoryCache.Set(_keys[k], _images[k], _sizeOne);
         }
     }
 
@@ -149,7 +155,7 @@ public partial class MemoryCacheBenchmarks
         for (var i = 0; i < BatchSize; i++)
         {
             var k = NextSetKey();
-            _lru.AddOrUpdate(_keys[k], _images[k % ImageCount]);
+            _lru.AddOrUpdate(_keys[k], _boxes[k]);
         }
     }
 
@@ -159,7 +165,7 @@ public partial class MemoryCacheBenchmarks
         for (var i = 0; i < BatchSize; i++)
         {
             var k = NextSetKey();
-            _lfu.AddOrUpdate(_keys[k], _images[k % ImageCount]);
+            _lfu.AddOrUpdate(_keys[k], _boxes[k]);
         }
     }
 
@@ -207,11 +213,11 @@ public partial class MemoryCacheBenchmarks
 
     private void Set(int k)
     {
-        var image = _images[k % ImageCount];
+        var image = _images[k];
         _imageKit.Set(_keys[k], image, cost: 1);
         _imageKitWeak.Set(_keys[k], image, cost: 1);
         _memoryCache.Set(_keys[k], image, _sizeOne);
-        _lru.AddOrUpdate(_keys[k], image);
-        _lfu.AddOrUpdate(_keys[k], image);
+        _lru.AddOrUpdate(_keys[k], _boxes[k]);
+        _lfu.AddOrUpdate(_keys[k], _boxes[k]);
     }
 }

@@ -10,7 +10,6 @@ internal static class MemoryCacheWorkload
 {
     public const int KeyCount = 10_000;
     public const int Capacity = 5_000;
-    public const int ImageCount = 16;
     public const int BatchSize = 4_096;
     public const int ThreadCount = 2;
     public const int MixedOpsPerThread = 16_384;
@@ -29,10 +28,10 @@ internal static class MemoryCacheWorkload
         return keys;
     }
 
-    /// <summary>Tiny two-frame images; every cache entry is charged the same cost (1).</summary>
+    /// <summary>One tiny two-frame image per key; every cache entry is charged the same cost (1).</summary>
     public static AnimatedImage[] CreateImages()
     {
-        var images = new AnimatedImage[ImageCount];
+        var images = new AnimatedImage[KeyCount];
         for (var i = 0; i < images.Length; i++)
         {
             images[i] = new AnimatedImage(new BenchmarkSource(frameCount: 2, width: 8, height: 8), ReadOnlyMemory<byte>.Empty);

@@ -48,9 +48,9 @@ public sealed partial class MemoryImageCache
     // is not O(1).
     private void EvictToLimits(long maxCost, int maxCount, ref ReleasedLeases released)
     {
-        while (_lru.Last is { } last && (_totalCost > maxCost || (maxCount > 0 && _lru.Count > maxCount)))
+        while (_lru.Last is { } last && (_totalCost > maxCost || (maxCount > 0 && _entries.Count > maxCount)))
         {
-            _entries.TryRemove(last.Key, out _);
+            _entries.Remove(last.Key);
             Unlink(last);
             _evictions++;
             if (Options.UseWeakCache)
@@ -61,7 +61,7 @@ public sealed partial class MemoryImageCache
             released.Add(last.Lease);
         }
 
-        if (_weak.Count > 64 && _weak.Count > 2 * _lru.Count)
+        if (_weak.Count > 64 && _weak.Count > 2 * _entries.Count)
         {
             PruneWeak();
         }
@@ -89,7 +89,7 @@ public sealed partial class MemoryImageCache
         }
 
         var node = new LruNode(key, cacheLease, weak.Cost);
-        _entries[key] = node;
+        _entries.Add(key, node);
         _lru.AddFirst(node);
         _totalCost += node.Cost;
         var callerLease = cacheLease.Share();

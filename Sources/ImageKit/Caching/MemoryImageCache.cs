@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
 using ImageKit.Caching.Internal;
 using ImageKit.Decoding;
 
@@ -16,17 +16,12 @@ namespace ImageKit.Caching;
 /// player or a load result still owns stays usable and is released when its last owner lets go. The creator of an image
 /// may dispose it right after <see cref="Set"/>.
 /// </para>
-/// <para>
-/// <b>Threading.</b> Every member is thread-safe and O(1) (amortised). Stores, removals and evictions run under one lock; a
-/// hit looks its key up and takes the caller's lease without it, and holds the lock only to move the entry to the front,
-/// so concurrent readers contend little.
-/// </para>
+/// <para><b>Threading.</b> Every member is thread-safe; lookups, stores and removals are O(1) under one short lock.</para>
 /// </remarks>
 public sealed partial class MemoryImageCache : IDisposable
 {
     private readonly Lock _lock = new();
-    // Written only under _lock (so it always agrees with _lru), read without it by the hit path of TryGet.
-    private readonly ConcurrentDictionary<string, LruNode> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LruNode> _entries = new(StringComparer.Ordinal);
     private readonly LruList _lru = new(); // most recently used first
     private readonly Dictionary<string, WeakEntry> _weak = new(StringComparer.Ordinal);
     private long _totalCost;
@@ -58,7 +53,7 @@ public sealed partial class MemoryImageCache : IDisposable
         {
             lock (_lock)
             {
-                return _lru.Count;
+                return _entries.Count;
             }
         }
     }
@@ -82,7 +77,7 @@ public sealed partial class MemoryImageCache : IDisposable
         {
             lock (_lock)
             {
-                return new MemoryCacheStatistics(_lru.Count, _totalCost, _hits, _weakHits, _misses, _evictions);
+                return new MemoryCacheStatistics(_entries.Count, _totalCost, _hits, _weakHits, _misses, _evictions);
             }
         }
     }
@@ -95,25 +90,6 @@ public sealed partial class MemoryImageCache : IDisposable
     public bool TryGet(string key, [NotNullWhen(true)] out ImageLease? lease)
     {
         ArgumentNullException.ThrowIfNull(key);
-
-        // Hit path: look up and take the caller's lease outside the lock, then hold the lock only to check the entry is
-        // still there and move it to the front. An entry evicted meanwhile falls through to the path below.
-        if (_entries.TryGetValue(key, out var found) && found.Lease.Image.TryAcquireLease() is { } callerLease)
-        {
-            lock (_lock)
-            {
-                if (found.IsLinked && !_disposed)
-                {
-                    _lru.MoveToFirst(found);
-                    _hits++;
-                    lease = callerLease;
-                    return true;
-                }
-            }
-
-            callerLease.Dispose();
-        }
-
         var released = default(ReleasedLeases);
         try
         {
@@ -181,13 +157,15 @@ public sealed partial class MemoryImageCache : IDisposable
                     ObjectDisposedException.ThrowIf(true, this);
                 }
 
-                if (_entries.TryGetValue(key, out var old))
+                // One hash lookup for both the replace and the insert.
+                ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_entries, key, out var replaced);
+                if (replaced)
                 {
-                    Unlink(old);
-                    released.Add(old.Lease);
+                    Unlink(slot!);
+                    released.Add(slot!.Lease);
                 }
 
-                _entries[key] = node;
+                slot = node;
                 if (_weak.Count > 0)
                 {
                     _weak.Remove(key);
@@ -213,7 +191,7 @@ public sealed partial class MemoryImageCache : IDisposable
         lock (_lock)
         {
             removed = _weak.Remove(key);
-            if (_entries.TryRemove(key, out var node))
+            if (_entries.Remove(key, out var node))
             {
                 Unlink(node);
                 released = node.Lease;
@@ -231,7 +209,7 @@ public sealed partial class MemoryImageCache : IDisposable
         List<ImageLease> released;
         lock (_lock)
         {
-            released = new List<ImageLease>(_lru.Count);
+            released = new List<ImageLease>(_entries.Count);
             for (var node = _lru.First; node is not null; node = node.Next)
             {
                 released.Add(node.Lease);

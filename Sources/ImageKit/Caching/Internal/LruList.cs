@@ -11,12 +11,8 @@ internal sealed class LruList
 
     public LruNode? Last { get; private set; }
 
-    public int Count { get; private set; }
-
     public void AddFirst(LruNode node)
     {
-        node.IsLinked = true;
-        Count++;
         node.Previous = null;
         node.Next = First;
         if (First is null)
@@ -33,8 +29,6 @@ internal sealed class LruList
 
     public void Remove(LruNode node)
     {
-        node.IsLinked = false;
-        Count--;
         if (node.Previous is null)
         {
             First = node.Next;
@@ -68,13 +62,7 @@ internal sealed class LruList
 
     public void Clear()
     {
-        for (var node = First; node is not null; node = node.Next)
-        {
-            node.IsLinked = false;
-        }
-
         First = null;
         Last = null;
-        Count = 0;
     }
 }

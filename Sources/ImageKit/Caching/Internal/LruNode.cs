@@ -17,7 +17,4 @@ internal sealed class LruNode(string key, ImageLease lease, long cost)
     public LruNode? Previous { get; set; }
 
     public LruNode? Next { get; set; }
-
-    /// <summary>Whether the node is in its list; once removed it never returns (a revived image gets a new node).</summary>
-    public bool IsLinked { get; set; }
 }
