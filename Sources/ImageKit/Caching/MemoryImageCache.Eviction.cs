@@ -1,23 +1,10 @@
+using ImageKit.Caching.Internal;
 using ImageKit.Decoding;
 
 namespace ImageKit.Caching;
 
 public sealed partial class MemoryImageCache
 {
-    // Leases are released outside the lock: the last release of an image disposes its codecs, which is not O(1).
-    private static void Release(List<ImageLease>? leases)
-    {
-        if (leases is null)
-        {
-            return;
-        }
-
-        foreach (var lease in leases)
-        {
-            lease.Dispose();
-        }
-    }
-
     private static bool IsMemoryLoadHigh()
     {
         var info = GC.GetGCMemoryInfo();
@@ -57,19 +44,21 @@ public sealed partial class MemoryImageCache
     }
 
     // Caller holds _lock.
-    private void EvictToLimits(long maxCost, int maxCount, ref List<ImageLease>? released)
+    // Leases are released by the caller after it leaves the lock: the last release of an image disposes its codecs, which
+    // is not O(1).
+    private void EvictToLimits(long maxCost, int maxCount, ref ReleasedLeases released)
     {
         while (_lru.Last is { } last && (_totalCost > maxCost || (maxCount > 0 && _entries.Count > maxCount)))
         {
-            _entries.Remove(last.Value.Key);
+            _entries.Remove(last.Key);
             Unlink(last);
             _evictions++;
             if (Options.UseWeakCache)
             {
-                _weak[last.Value.Key] = new WeakEntry(new WeakReference<AnimatedImage>(last.Value.Lease.Image), last.Value.Cost);
+                _weak[last.Key] = new WeakEntry(new WeakReference<AnimatedImage>(last.Lease.Image), last.Cost);
             }
 
-            (released ??= []).Add(last.Value.Lease);
+            released.Add(last.Lease);
         }
 
         if (_weak.Count > 64 && _weak.Count > 2 * _entries.Count)
@@ -79,14 +68,14 @@ public sealed partial class MemoryImageCache
     }
 
     // Caller holds _lock.
-    private void Unlink(LinkedListNode<Entry> node)
+    private void Unlink(LruNode node)
     {
         _lru.Remove(node);
-        _totalCost -= node.Value.Cost;
+        _totalCost -= node.Cost;
     }
 
     // Caller holds _lock. An evicted image someone else still owns comes back as the most recently used.
-    private ImageLease? TryReviveWeak(string key, ref List<ImageLease>? released)
+    private ImageLease? TryReviveWeak(string key, ref ReleasedLeases released)
     {
         if (!_weak.Remove(key, out var weak) || !weak.Image.TryGetTarget(out var image))
         {
@@ -99,9 +88,10 @@ public sealed partial class MemoryImageCache
             return null; // every owner let go: the image has been released
         }
 
-        var entry = new Entry(key, cacheLease, weak.Cost);
-        _entries.Add(key, _lru.AddFirst(entry));
-        _totalCost += entry.Cost;
+        var node = new LruNode(key, cacheLease, weak.Cost);
+        _entries.Add(key, node);
+        _lru.AddFirst(node);
+        _totalCost += node.Cost;
         var callerLease = cacheLease.Share();
         EvictToLimits(Options.MaxCost, Options.MaxCount, ref released);
         return callerLease;

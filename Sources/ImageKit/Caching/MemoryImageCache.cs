@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
 using ImageKit.Caching.Internal;
 using ImageKit.Decoding;
 
@@ -20,8 +21,8 @@ namespace ImageKit.Caching;
 public sealed partial class MemoryImageCache : IDisposable
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, LinkedListNode<Entry>> _entries = new(StringComparer.Ordinal);
-    private readonly LinkedList<Entry> _lru = new(); // most recently used first
+    private readonly Dictionary<string, LruNode> _entries = new(StringComparer.Ordinal);
+    private readonly LruList _lru = new(); // most recently used first
     private readonly Dictionary<string, WeakEntry> _weak = new(StringComparer.Ordinal);
     private long _totalCost;
     private long _hits;
@@ -89,7 +90,7 @@ public sealed partial class MemoryImageCache : IDisposable
     public bool TryGet(string key, [NotNullWhen(true)] out ImageLease? lease)
     {
         ArgumentNullException.ThrowIfNull(key);
-        List<ImageLease>? released = null;
+        var released = default(ReleasedLeases);
         try
         {
             lock (_lock)
@@ -97,14 +98,13 @@ public sealed partial class MemoryImageCache : IDisposable
                 ObjectDisposedException.ThrowIf(_disposed, this);
                 if (_entries.TryGetValue(key, out var node))
                 {
-                    _lru.Remove(node);
-                    _lru.AddFirst(node);
+                    _lru.MoveToFirst(node);
                     _hits++;
-                    lease = node.Value.Lease.Share();
+                    lease = node.Lease.Share();
                     return true;
                 }
 
-                lease = TryReviveWeak(key, ref released);
+                lease = _weak.Count == 0 ? null : TryReviveWeak(key, ref released);
                 if (lease is not null)
                 {
                     _weakHits++;
@@ -117,7 +117,7 @@ public sealed partial class MemoryImageCache : IDisposable
         }
         finally
         {
-            Release(released);
+            released.Release();
         }
     }
 
@@ -145,33 +145,40 @@ public sealed partial class MemoryImageCache : IDisposable
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(image);
         var lease = image.AcquireLease();
-        var entry = new Entry(key, lease, cost < 0 ? image.MemoryCost : cost);
-        List<ImageLease>? released = null;
+        var node = new LruNode(key, lease, cost < 0 ? image.MemoryCost : cost);
+        var released = default(ReleasedLeases);
         try
         {
             lock (_lock)
             {
                 if (_disposed)
                 {
-                    (released ??= []).Add(lease);
+                    released.Add(lease);
                     ObjectDisposedException.ThrowIf(true, this);
                 }
 
-                if (_entries.Remove(key, out var old))
+                // One hash lookup for both the replace and the insert.
+                ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_entries, key, out var replaced);
+                if (replaced)
                 {
-                    Unlink(old);
-                    (released ??= []).Add(old.Value.Lease);
+                    Unlink(slot!);
+                    released.Add(slot!.Lease);
                 }
 
-                _weak.Remove(key);
-                _entries.Add(key, _lru.AddFirst(entry));
-                _totalCost += entry.Cost;
+                slot = node;
+                if (_weak.Count > 0)
+                {
+                    _weak.Remove(key);
+                }
+
+                _lru.AddFirst(node);
+                _totalCost += node.Cost;
                 EvictToLimits(Options.MaxCost, Options.MaxCount, ref released);
             }
         }
         finally
         {
-            Release(released);
+            released.Release();
         }
     }
 
@@ -187,7 +194,7 @@ public sealed partial class MemoryImageCache : IDisposable
             if (_entries.Remove(key, out var node))
             {
                 Unlink(node);
-                released = node.Value.Lease;
+                released = node.Lease;
                 removed = true;
             }
         }
@@ -202,14 +209,22 @@ public sealed partial class MemoryImageCache : IDisposable
         List<ImageLease> released;
         lock (_lock)
         {
-            released = [.. _lru.Select(static e => e.Lease)];
+            released = new List<ImageLease>(_entries.Count);
+            for (var node = _lru.First; node is not null; node = node.Next)
+            {
+                released.Add(node.Lease);
+            }
+
             _entries.Clear();
             _lru.Clear();
             _weak.Clear();
             _totalCost = 0;
         }
 
-        Release(released);
+        foreach (var lease in released)
+        {
+            lease.Dispose();
+        }
     }
 
     /// <summary>
@@ -219,13 +234,13 @@ public sealed partial class MemoryImageCache : IDisposable
     public void Trim(long targetCost)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(targetCost);
-        List<ImageLease>? released = null;
+        var released = default(ReleasedLeases);
         lock (_lock)
         {
             EvictToLimits(targetCost, maxCount: 0, ref released);
         }
 
-        Release(released);
+        released.Release();
     }
 
     /// <summary>Empties the cache and stops listening for memory pressure. Idempotent.</summary>
@@ -243,8 +258,6 @@ public sealed partial class MemoryImageCache : IDisposable
 
         Clear();
     }
-
-    private sealed record Entry(string Key, ImageLease Lease, long Cost);
 
     // An evicted image, with the cost it was charged, so that reviving it charges the same.
     private readonly record struct WeakEntry(WeakReference<AnimatedImage> Image, long Cost);

@@ -204,6 +204,42 @@ public sealed class MemoryImageCacheTests
     }
 
     [TestMethod]
+    public void TryGet_MostRecentHitRepeatedly_KeepsLruOrderAndCountsEveryHit()
+    {
+        using var cache = NewCache(maxCost: 300, weak: false);
+        Store(cache, "a", 100);
+        Store(cache, "b", 100);
+        Assert.IsTrue(cache.TryGet("a", out var first)); // a moves to the front
+        first.Dispose();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.IsTrue(cache.TryGet("a", out var again)); // already the most recent
+            again.Dispose();
+        }
+
+        Store(cache, "c", 100);
+        Store(cache, "d", 100); // evicts b, the least recently used
+        Assert.IsFalse(cache.Contains("b"));
+        Assert.IsTrue(cache.Contains("a"));
+        Assert.AreEqual(4, cache.Statistics.Hits);
+    }
+
+    [TestMethod]
+    public void Remove_StoredKey_MissesAfterwardsAndReleasesTheImage()
+    {
+        using var cache = NewCache();
+        var (image, source) = CountingSource.Create();
+        cache.Set("k", image, 10);
+        image.Dispose();
+        Assert.IsTrue(cache.Remove("k"));
+        Assert.AreEqual(1, source.Disposals);
+        Assert.IsFalse(cache.TryGet("k", out _));
+        Assert.IsFalse(cache.Remove("k"));
+        Assert.AreEqual(1, cache.Statistics.Misses);
+        Assert.AreEqual(0, cache.TotalCost);
+    }
+
+    [TestMethod]
     public void Set_ReleasedImage_Throws()
     {
         using var cache = NewCache();
