@@ -43,7 +43,13 @@ internal static partial class DiskCacheLoad
                 }
 
                 await cache.OpeningSweep;
-                await cache.SweepAsync(); // records the sweep, so that opening does not start another
+            }
+
+            // Records a sweep at the real time, so that the measured opens do not start one in the background.
+            using (var cache = new DiskImageCache(Options(imageKit)))
+            {
+                await cache.OpeningSweep;
+                await cache.SweepAsync();
             }
 
             await File.WriteAllTextAsync(marker, entries.ToString(CultureInfo.InvariantCulture));

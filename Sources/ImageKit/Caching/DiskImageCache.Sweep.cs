@@ -38,7 +38,7 @@ public sealed partial class DiskImageCache
     {
         var removed = 0;
         var candidates = new List<KeyHash>(SweepBatch);
-        foreach (var path in System.IO.Directory.EnumerateFileSystemEntries(_blobs.BlobsDirectory))
+        foreach (var path in EnumerateOrNothing(_blobs.BlobsDirectory))
         {
             var fanOut = Path.GetFileName(path);
             if (!System.IO.Directory.Exists(path))
@@ -47,7 +47,7 @@ public sealed partial class DiskImageCache
                 continue;
             }
 
-            foreach (var file in System.IO.Directory.EnumerateFileSystemEntries(path))
+            foreach (var file in EnumerateOrNothing(path))
             {
                 if (KeyHash.TryParseHex(Path.GetFileName(file), out var hash) && hash.Hex.StartsWith(fanOut, StringComparison.Ordinal))
                 {
@@ -72,6 +72,19 @@ public sealed partial class DiskImageCache
         }
 
         return removed + RemoveOrphans(candidates);
+    }
+
+    /// <summary>The entries of a folder, or none if it vanished (a concurrent clear swaps the blob folder away).</summary>
+    private static string[] EnumerateOrNothing(string path)
+    {
+        try
+        {
+            return System.IO.Directory.GetFileSystemEntries(path);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return [];
+        }
     }
 
     /// <summary>Deletes the blobs of hashes without a row; the check is repeated under the write lock, where no writer can be between rename and row.</summary>

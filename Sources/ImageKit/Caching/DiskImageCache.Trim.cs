@@ -4,7 +4,7 @@ namespace ImageKit.Caching;
 
 public sealed partial class DiskImageCache
 {
-    private const int TrimBatch = 256;
+    private const int TrimBatch = 1024; // larger batches rewrite fewer WAL pages; the write lock is held for about one batch of unlinks
 
     /// <summary>
     /// Removes expired entries, then, if the cache is over the size limit, least recently used entries until it is at

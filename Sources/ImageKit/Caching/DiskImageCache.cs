@@ -57,7 +57,7 @@ public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable
         }
 
         _access = new AccessRecorder(_index, _options.TimeProvider);
-        _openSweep = NeedsSweep() ? Task.Run(() => SweepCore(s_tempFileGrace, _disposing.Token)) : Task.CompletedTask;
+        _openSweep = NeedsSweep() ? Task.Run(SweepQuietly) : Task.CompletedTask;
     }
 
     /// <summary>
@@ -110,15 +110,7 @@ public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable
         }
 
         _disposing.Cancel();
-        try
-        {
-            _openSweep.GetAwaiter().GetResult();
-        }
-        catch (Exception e) when (e is OperationCanceledException or IOException or UnauthorizedAccessException or SqliteException or ImageKitException or ObjectDisposedException)
-        {
-            // The sweep only repairs; whatever stopped it, the next one resumes.
-        }
-
+        _openSweep.GetAwaiter().GetResult(); // never throws: see SweepQuietly
         _access.Dispose();
         _index.Dispose();
         _disposing.Dispose();
@@ -132,6 +124,18 @@ public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    private void SweepQuietly()
+    {
+        try
+        {
+            SweepCore(s_tempFileGrace, _disposing.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or UnauthorizedAccessException or SqliteException or ImageKitException or ObjectDisposedException)
+        {
+            // The sweep only repairs; whatever stopped it (closing, a concurrent clear, a busy index), a later one resumes.
+        }
+    }
 
     private bool NeedsSweep()
     {

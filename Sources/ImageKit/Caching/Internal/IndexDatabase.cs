@@ -65,12 +65,11 @@ internal sealed partial class IndexDatabase : IDisposable
         }
     }
 
-    /// <summary>SQLite's verdict that the file is not (or no longer) a usable database; busy, full or read-only are not.</summary>
-    internal static bool IsDamage(SqliteException e) => (e.SqliteErrorCode & 0xFF) switch
-    {
-        11 or 26 or 24 or 10 or 17 => true, // CORRUPT, NOTADB, FORMAT, IOERR, SCHEMA
-        _ => false,
-    };
+    /// <summary>
+    /// SQLite's verdict that the file is not (or no longer) a usable database: SQLITE_CORRUPT or SQLITE_NOTADB. Busy,
+    /// full, read-only and I/O errors are not damage (rebuilding would throw away a healthy index).
+    /// </summary>
+    internal static bool IsDamage(SqliteException e) => (e.SqliteErrorCode & 0xFF) is 11 or 26;
 
     private T Run<T>(Func<IndexConnection, T> operation, bool write)
     {
