@@ -7,7 +7,8 @@ public sealed partial class DiskImageCache
     private const int SweepBatch = 512;
 
     /// <summary>
-    /// Repairs what crashes and outside hands leave behind: deletes blob files that have no index row (and stray files
+    /// Repairs what crashes and outside hands leave behind: checks the whole index (SQLite <c>quick_check</c>) and
+    /// recreates it empty if it is damaged; deletes blob files that have no index row (and stray files
     /// in the blob folder), temporary files more than an hour old, and folders left by an interrupted clear; removes rows
     /// whose file is missing or has the wrong length; and recounts the running totals. Scans the folder and the table,
     /// so it runs in the background after open (when the index is new or rebuilt, or the last sweep is a day old) and is
@@ -22,6 +23,9 @@ public sealed partial class DiskImageCache
 
     private DiskCacheSweepResult SweepCore(TimeSpan tempFileGrace, CancellationToken cancellationToken)
     {
+        // Damage in pages the cheap probe at open did not touch shows here; a rebuilt index then orphans every blob,
+        // which the steps below delete.
+        _index.CheckAndRebuildIfDamaged();
         var orphans = SweepOrphanBlobs(cancellationToken) + SweepTemporaryFiles(tempFileGrace);
         var broken = SweepBrokenRows(cancellationToken);
         var now = NowTicks;

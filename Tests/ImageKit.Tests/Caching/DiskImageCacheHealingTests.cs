@@ -114,6 +114,41 @@ public sealed class DiskImageCacheHealingTests
     }
 
     [TestMethod]
+    public async Task SweepAsync_GarbageInTheMiddleOfTheIndex_NeverWrongBytesAndRebuilt()
+    {
+        using var folder = new TempFolder();
+        using (var cache = Open(folder.Path, configure: o => o.FlushWrites = false))
+        {
+            for (var i = 0; i < 400; i++)
+            {
+                await cache.SetAsync($"k{i}", Bytes(300, i), new DiskCacheMetadata { ETag = new string('e', 200) }, TestContext.CancellationToken);
+            }
+        }
+
+        var index = folder.Combine("index.sqlite");
+        using (var stream = File.OpenWrite(index))
+        {
+            stream.Position = stream.Length / 3;
+            stream.Write(Bytes((int)(stream.Length / 3), 5));
+        }
+
+        using var reopened = Open(folder.Path);
+        for (var i = 0; i < 400; i += 7)
+        {
+            if (await reopened.GetAsync($"k{i}", TestContext.CancellationToken) is { } entry)
+            {
+                CollectionAssert.AreEqual(Bytes(300, i), entry.Data, $"k{i}");
+            }
+        }
+
+        await reopened.SweepAsync(TestContext.CancellationToken);
+
+        Assert.IsTrue(reopened.IndexWasRebuilt, "quick_check in the sweep (or an earlier read) found the damage");
+        Assert.AreEqual(0, (await reopened.GetStatisticsAsync(TestContext.CancellationToken)).EntryCount);
+        Assert.IsEmpty(BlobFiles(folder.Path), "the rebuilt index's orphans were swept");
+    }
+
+    [TestMethod]
     public async Task SweepAsync_OrphansStrayFilesAndBrokenRows_AreRemovedAndGoodEntriesKept()
     {
         using var folder = new TempFolder();

@@ -60,6 +60,28 @@ internal sealed partial class IndexDatabase
         while (reader.NextResult());
     }
 
+    /// <summary>
+    /// Runs SQLite's <c>quick_check</c> (reads every page: for the background sweep, never at open) and recreates the
+    /// index if it reports damage. Returns whether it did.
+    /// </summary>
+    public bool CheckAndRebuildIfDamaged()
+    {
+        var generation = Generation;
+        var healthy = Read(connection =>
+        {
+            using var command = connection.Connection.CreateCommand();
+            command.CommandText = "PRAGMA quick_check;";
+            return string.Equals(command.ExecuteScalar() as string, "ok", StringComparison.Ordinal);
+        });
+        if (healthy)
+        {
+            return false;
+        }
+
+        Rebuild(generation);
+        return true;
+    }
+
     /// <summary>Deletes a damaged index file and creates an empty one, once per generation however many callers saw the damage.</summary>
     private void Rebuild(int damagedGeneration)
     {
