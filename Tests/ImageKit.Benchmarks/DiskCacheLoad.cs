@@ -46,6 +46,8 @@ internal static partial class DiskCacheLoad
         var trimIk = await TrimImageKitAsync(big.ImageKit, Path.Combine(root, "trim-imagekit"), entries);
         var trimNaive = TrimNaive(big.Naive, Path.Combine(root, "trim-naive"), entries);
         Row(output, string.Create(culture, $"trim {entries:N0} → {entries / 2:N0} (ms)"), trimIk, trimNaive);
+        Directory.Delete(Path.Combine(root, "trim-imagekit"), recursive: true);
+        Directory.Delete(Path.Combine(root, "trim-naive"), recursive: true);
         await big.ImageKitCache.DisposeAsync();
     }
 

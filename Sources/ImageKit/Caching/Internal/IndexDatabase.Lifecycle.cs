@@ -95,7 +95,6 @@ internal sealed partial class IndexDatabase
 
             Interlocked.Increment(ref _generation);
             DrainIdle();
-            SqliteConnection.ClearAllPools();
             foreach (var suffix in (string[])["", "-wal", "-shm", "-journal"])
             {
                 BlobStore.TryDelete(FilePath + suffix);
