@@ -119,11 +119,16 @@ internal static class CacheCommand
             : throw new CliException("--max-age", $"'{text}' is not a number of days (0 or more)");
     }
 
-    private static DiskImageCache Open(DirectoryInfo? directory, TimeSpan? maxAge) => new(new DiskImageCacheOptions
+    private static DiskImageCache Open(DirectoryInfo? directory, TimeSpan? maxAge)
     {
-        Directory = directory?.FullName ?? DiskImageCache.DefaultDirectory,
-        MaxAge = maxAge ?? new DiskImageCacheOptions { Directory = "." }.MaxAge,
-    });
+        var options = new DiskImageCacheOptions { Directory = directory?.FullName ?? DiskImageCache.DefaultDirectory };
+        if (maxAge is { } age)
+        {
+            options.MaxAge = age;
+        }
+
+        return new DiskImageCache(options);
+    }
 
     private static Option<DirectoryInfo?> DirectoryOption() => new("--cache-dir") { Description = "The cache folder. Default: the per-user cache folder." };
 
