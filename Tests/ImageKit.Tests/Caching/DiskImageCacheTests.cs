@@ -165,6 +165,23 @@ public sealed class DiskImageCacheTests
     }
 
     [TestMethod]
+    public async Task Dispose_Twice_IsHarmlessAndLaterCallsThrowObjectDisposed()
+    {
+        using var folder = new TempFolder();
+        var cache = Open(folder.Path);
+        await cache.SetAsync("k", Bytes(10, 1), null, TestContext.CancellationToken);
+        await cache.GetAsync("k", TestContext.CancellationToken); // leaves an access time to flush on dispose
+
+        cache.Dispose();
+        await cache.DisposeAsync();
+
+        await Assert.ThrowsExactlyAsync<ObjectDisposedException>(() => cache.GetAsync("k", TestContext.CancellationToken));
+        using var reopened = Open(folder.Path);
+        Assert.IsNotNull(await reopened.GetMetadataAsync("k", TestContext.CancellationToken));
+        Assert.IsNull(await reopened.GetMetadataAsync("absent", TestContext.CancellationToken));
+    }
+
+    [TestMethod]
     public void DefaultDirectory_IsAbsoluteAndNamesImageKit()
     {
         var directory = DiskImageCache.DefaultDirectory;
