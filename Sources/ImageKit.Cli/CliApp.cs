@@ -19,6 +19,7 @@ internal static class CliApp
         {
             InspectCommand.Create(stdout, stderr),
             DemoCommand.Create(stdout),
+            CacheCommand.Create(stdout),
             PlayCommand.Create(stdout, () => ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected),
         };
 

@@ -7,4 +7,10 @@ if (args is ["players", ..])
     return;
 }
 
+if (args is ["disk-cache", ..])
+{
+    await DiskCacheLoad.RunAsync(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

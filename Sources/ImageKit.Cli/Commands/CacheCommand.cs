@@ -1,0 +1,159 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ImageKit.Caching;
+
+namespace ImageKit.Cli.Commands;
+
+/// <summary>
+/// <c>imagekit cache stats|clear|trim [--cache-dir DIR] [--max-size BYTES] [--max-age DAYS] [--json]</c>: look after the
+/// disk cache (by default <see cref="DiskImageCache.DefaultDirectory"/>).
+/// </summary>
+internal static class CacheCommand
+{
+    public static Command Create(TextWriter stdout)
+    {
+        return new Command("cache", "Show, clear or trim the disk cache.")
+        {
+            CreateStats(stdout),
+            CreateClear(stdout),
+            CreateTrim(stdout),
+        };
+    }
+
+    private static Command CreateStats(TextWriter stdout)
+    {
+        var (directory, json) = (DirectoryOption(), JsonOption());
+        var command = new Command("stats", "Print the number of entries and their total bytes.") { directory, json };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var cache = Open(parse.GetValue(directory), TimeSpan.Zero);
+            var stats = await cache.GetStatisticsAsync(cancellationToken).ConfigureAwait(false);
+            var text = parse.GetValue(json)
+                ? Json(w =>
+                {
+                    w.WriteNumber("entries", stats.EntryCount);
+                    w.WriteNumber("bytes", stats.TotalBytes);
+                })
+                : string.Create(CultureInfo.InvariantCulture, $"{cache.Directory}\n  entries  {stats.EntryCount:N0}\n  bytes    {stats.TotalBytes:N0} ({FormatSize(stats.TotalBytes)})\n");
+            await WriteAsync(stdout, text, cancellationToken).ConfigureAwait(false);
+            return CliApp.Success;
+        });
+        return command;
+    }
+
+    private static Command CreateClear(TextWriter stdout)
+    {
+        var (directory, json) = (DirectoryOption(), JsonOption());
+        var command = new Command("clear", "Remove every entry.") { directory, json };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var cache = Open(parse.GetValue(directory), TimeSpan.Zero);
+            var before = await cache.GetStatisticsAsync(cancellationToken).ConfigureAwait(false);
+            await cache.ClearAsync(cancellationToken).ConfigureAwait(false);
+            var text = parse.GetValue(json)
+                ? Json(w =>
+                {
+                    w.WriteNumber("removedEntries", before.EntryCount);
+                    w.WriteNumber("removedBytes", before.TotalBytes);
+                })
+                : string.Create(CultureInfo.InvariantCulture, $"{cache.Directory}: removed {before.EntryCount:N0} entries ({FormatSize(before.TotalBytes)})\n");
+            await WriteAsync(stdout, text, cancellationToken).ConfigureAwait(false);
+            return CliApp.Success;
+        });
+        return command;
+    }
+
+    private static Command CreateTrim(TextWriter stdout)
+    {
+        var (directory, json) = (DirectoryOption(), JsonOption());
+        var maxSize = new Option<string?>("--max-size") { Description = "Remove least recently used entries until the cache is at 80 % of this many bytes, if it is over. Default: no size limit." };
+        var maxAge = new Option<string?>("--max-age") { Description = "Remove entries not used for this many days (fractions allowed; 0 = keep all). Default: 7." };
+        var command = new Command("trim", "Remove expired entries, then least recently used ones over a size limit.") { directory, maxSize, maxAge, json };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var size = ParseSize(parse.GetValue(maxSize));
+            var age = ParseDays(parse.GetValue(maxAge));
+            await using var cache = Open(parse.GetValue(directory), age);
+            var result = await cache.TrimAsync(size ?? 0, age, cancellationToken).ConfigureAwait(false);
+            var stats = await cache.GetStatisticsAsync(cancellationToken).ConfigureAwait(false);
+            var text = parse.GetValue(json)
+                ? Json(w =>
+                {
+                    w.WriteNumber("expiredRemoved", result.ExpiredRemoved);
+                    w.WriteNumber("sizeRemoved", result.SizeRemoved);
+                    w.WriteNumber("bytesFreed", result.BytesFreed);
+                    w.WriteNumber("entries", stats.EntryCount);
+                    w.WriteNumber("bytes", stats.TotalBytes);
+                })
+                : string.Create(CultureInfo.InvariantCulture,
+                    $"{cache.Directory}: removed {result.ExpiredRemoved:N0} expired and {result.SizeRemoved:N0} least recently used entries, freed {FormatSize(result.BytesFreed)}; {stats.EntryCount:N0} entries ({FormatSize(stats.TotalBytes)}) remain\n");
+            await WriteAsync(stdout, text, cancellationToken).ConfigureAwait(false);
+            return CliApp.Success;
+        });
+        return command;
+    }
+
+    internal static long? ParseSize(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes)
+            ? bytes
+            : throw new CliException("--max-size", $"'{text}' is not a number of bytes (a whole number, 0 or more)");
+    }
+
+    internal static TimeSpan? ParseDays(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        return double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var days) && days * TimeSpan.TicksPerDay < TimeSpan.MaxValue.Ticks
+            ? TimeSpan.FromDays(days)
+            : throw new CliException("--max-age", $"'{text}' is not a number of days (0 or more)");
+    }
+
+    private static DiskImageCache Open(DirectoryInfo? directory, TimeSpan? maxAge)
+    {
+        var options = new DiskImageCacheOptions { Directory = directory?.FullName ?? DiskImageCache.DefaultDirectory };
+        if (maxAge is { } age)
+        {
+            options.MaxAge = age;
+        }
+
+        return new DiskImageCache(options);
+    }
+
+    private static Option<DirectoryInfo?> DirectoryOption() => new("--cache-dir") { Description = "The cache folder. Default: the per-user cache folder." };
+
+    private static Option<bool> JsonOption() => new("--json") { Description = "Print one JSON object instead of text." };
+
+    private static string FormatSize(long bytes) => bytes < 1024 * 1024
+        ? string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:0.#} KiB")
+        : string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:0.#} MiB");
+
+    private static string Json(Action<Utf8JsonWriter> write)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            write(writer);
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+
+    private static async Task WriteAsync(TextWriter stdout, string text, CancellationToken cancellationToken)
+    {
+        await stdout.WriteAsync(text).ConfigureAwait(false);
+        await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,125 @@
+using ImageKit.Caching.Internal;
+
+namespace ImageKit.Caching;
+
+public sealed partial class DiskImageCache
+{
+    /// <summary>
+    /// Reads an entry: its bytes (length and checksum verified) and metadata, and records the access. An absent, expired,
+    /// missing, unreadable or damaged entry is a miss (<see langword="null"/>); expired and damaged entries are removed.
+    /// </summary>
+    /// <param name="key">Any string; it is hashed, never used as a path.</param>
+    /// <param name="cancellationToken">Cancels the file read.</param>
+    /// <exception cref="DiskCacheException">The index cannot be used (for example another process holds its lock too long).</exception>
+    public async Task<DiskCacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ThrowIfDisposed();
+        var hash = KeyHash.Of(key);
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            var row = _index.Read(c => c.Find(hash.Bytes));
+            if (row is null)
+            {
+                break;
+            }
+
+            var now = NowTicks;
+            if (IsExpired(row, hash, now))
+            {
+                RemoveIfUnchanged(hash, row);
+                break;
+            }
+
+            var data = await _blobs.ReadVerifiedAsync(hash, row.Size, row.Checksum, cancellationToken).ConfigureAwait(false);
+            if (data is not null)
+            {
+                var lastAccess = Math.Max(row.LastAccessTicks, _access.PendingTicks(hash) ?? 0);
+                _access.Record(hash, now);
+                Interlocked.Increment(ref _hits);
+                return new DiskCacheEntry(key, data, row.Metadata, IndexRow.ToTime(row.StoredTicks), IndexRow.ToTime(lastAccess));
+            }
+
+            // A writer may have replaced the blob and its row between our two reads: if the row changed, read again.
+            var current = _index.Read(c => c.Find(hash.Bytes));
+            if (current is not null && (current.Checksum != row.Checksum || current.StoredTicks != row.StoredTicks))
+            {
+                continue;
+            }
+
+            RemoveIfUnchanged(hash, row);
+            break;
+        }
+
+        Interlocked.Increment(ref _misses);
+        return null;
+    }
+
+    /// <summary>
+    /// Reads an entry's metadata and times without reading its bytes (for HTTP revalidation). Does not count as a hit or
+    /// miss and does not record an access. Expired entries read as <see langword="null"/> and are removed.
+    /// </summary>
+    /// <returns>The metadata, or <see langword="null"/> when the entry is absent or expired.</returns>
+    public Task<DiskCacheMetadata?> GetMetadataAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        var hash = KeyHash.Of(key);
+        var row = _index.Read(c => c.Find(hash.Bytes));
+        if (row is null)
+        {
+            return Task.FromResult<DiskCacheMetadata?>(null);
+        }
+
+        if (IsExpired(row, hash, NowTicks))
+        {
+            RemoveIfUnchanged(hash, row);
+            return Task.FromResult<DiskCacheMetadata?>(null);
+        }
+
+        return Task.FromResult<DiskCacheMetadata?>(row.Metadata);
+    }
+
+    /// <summary>
+    /// Whether an unexpired entry exists and its file has the recorded length. The contents are not read, so a later
+    /// <see cref="GetAsync"/> can still miss if they are damaged. Does not record an access.
+    /// </summary>
+    public Task<bool> ContainsAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        var hash = KeyHash.Of(key);
+        var row = _index.Read(c => c.Find(hash.Bytes));
+        return Task.FromResult(row is not null && !IsExpired(row, hash, NowTicks) && _blobs.HasLength(hash, row.Size));
+    }
+
+    private bool IsExpired(IndexRow row, in KeyHash hash, long now)
+    {
+        if (!_options.Expires)
+        {
+            return false;
+        }
+
+        var basis = _options.ExpiryBasis == DiskCacheExpiryBasis.Stored
+            ? row.StoredTicks
+            : Math.Max(row.LastAccessTicks, _access.PendingTicks(hash) ?? 0);
+        return basis < now - _options.MaxAge.Ticks;
+    }
+
+    /// <summary>Removes a row and its blob, unless another writer replaced them since the row was read.</summary>
+    private void RemoveIfUnchanged(KeyHash hash, IndexRow row)
+    {
+        _index.Write(c =>
+        {
+            if (c.DeleteIfUnchanged(hash.Bytes, row.Checksum, row.StoredTicks))
+            {
+                _blobs.Delete(hash);
+            }
+
+            return 0;
+        });
+        _access.Forget(hash);
+    }
+}

@@ -1,0 +1,175 @@
+using ImageKit.Caching.Internal;
+
+namespace ImageKit.Caching;
+
+public sealed partial class DiskImageCache
+{
+    private const int SweepBatch = 512;
+
+    /// <summary>
+    /// Repairs what crashes and outside hands leave behind: checks the whole index (SQLite <c>quick_check</c>) and
+    /// recreates it empty if it is damaged; deletes blob files that have no index row (and stray files
+    /// in the blob folder), temporary files more than an hour old, and folders left by an interrupted clear; removes rows
+    /// whose file is missing or has the wrong length; and recounts the running totals. Scans the folder and the table,
+    /// so it runs in the background after open (when the index is new or rebuilt, or the last sweep is a day old) and is
+    /// rarely worth calling directly. Safe while other instances and processes use the folder.
+    /// </summary>
+    /// <param name="cancellationToken">Stops between batches.</param>
+    public Task<DiskCacheSweepResult> SweepAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        return Task.Run(() => SweepCore(s_tempFileGrace, cancellationToken), cancellationToken);
+    }
+
+    private DiskCacheSweepResult SweepCore(TimeSpan tempFileGrace, CancellationToken cancellationToken)
+    {
+        // Damage in pages the cheap probe at open did not touch shows here; a rebuilt index then orphans every blob,
+        // which the steps below delete.
+        _index.CheckAndRebuildIfDamaged();
+        var orphans = SweepOrphanBlobs(cancellationToken) + SweepTemporaryFiles(tempFileGrace);
+        var broken = SweepBrokenRows(cancellationToken);
+        var now = NowTicks;
+        _index.Write(c =>
+        {
+            c.RecountTotals();
+            c.SetSetting(Settings.LastSweep, now);
+            return 0;
+        });
+        return new DiskCacheSweepResult(orphans, broken);
+    }
+
+    private int SweepOrphanBlobs(CancellationToken cancellationToken)
+    {
+        var removed = 0;
+        var candidates = new List<KeyHash>(SweepBatch);
+        foreach (var path in EnumerateOrNothing(_blobs.BlobsDirectory))
+        {
+            var fanOut = Path.GetFileName(path);
+            if (!System.IO.Directory.Exists(path))
+            {
+                removed += BlobStore.TryDelete(path) ? 1 : 0; // nothing belongs at the top level
+                continue;
+            }
+
+            foreach (var file in EnumerateOrNothing(path))
+            {
+                if (KeyHash.TryParseHex(Path.GetFileName(file), out var hash) && hash.Hex.StartsWith(fanOut, StringComparison.Ordinal))
+                {
+                    candidates.Add(hash);
+                    if (candidates.Count == SweepBatch)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        removed += RemoveOrphans(candidates);
+                        candidates.Clear();
+                    }
+                }
+                else if (System.IO.Directory.Exists(file))
+                {
+                    BlobStore.TryDeleteDirectory(file);
+                    removed++;
+                }
+                else
+                {
+                    removed += BlobStore.TryDelete(file) ? 1 : 0;
+                }
+            }
+        }
+
+        return removed + RemoveOrphans(candidates);
+    }
+
+    /// <summary>The entries of a folder, or none if it vanished (a concurrent clear swaps the blob folder away).</summary>
+    private static string[] EnumerateOrNothing(string path)
+    {
+        try
+        {
+            return System.IO.Directory.GetFileSystemEntries(path);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>Deletes the blobs of hashes without a row; the check is repeated under the write lock, where no writer can be between rename and row.</summary>
+    private int RemoveOrphans(List<KeyHash> candidates)
+    {
+        var orphans = _index.Read(c => candidates.Where(h => !c.Exists(h.Bytes)).ToList());
+        if (orphans.Count == 0)
+        {
+            return 0;
+        }
+
+        return _index.Write(c =>
+        {
+            var removed = 0;
+            foreach (var hash in orphans)
+            {
+                if (!c.Exists(hash.Bytes))
+                {
+                    _blobs.Delete(hash);
+                    removed++;
+                }
+            }
+
+            return removed;
+        });
+    }
+
+    private int SweepTemporaryFiles(TimeSpan grace)
+    {
+        var removed = 0;
+        var cutoff = DateTime.UtcNow - grace; // file times are wall-clock times, whatever clock the options use
+        foreach (var file in System.IO.Directory.EnumerateFiles(_blobs.TempDirectory))
+        {
+            if (File.GetLastWriteTimeUtc(file) < cutoff && BlobStore.TryDelete(file))
+            {
+                removed++;
+            }
+        }
+
+        foreach (var trash in System.IO.Directory.EnumerateDirectories(Directory, BlobStore.TrashPrefix + "*"))
+        {
+            BlobStore.TryDeleteDirectory(trash);
+        }
+
+        return removed;
+    }
+
+    private int SweepBrokenRows(CancellationToken cancellationToken)
+    {
+        var removed = 0;
+        long lastId = 0;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var page = _index.Read(c => c.Page(lastId, SweepBatch));
+            if (page.Count == 0)
+            {
+                return removed;
+            }
+
+            lastId = page[^1].Id;
+            var broken = page.Where(r => !_blobs.HasLength(KeyHash.FromBytes(r.Hash), r.Size)).ToList();
+            if (broken.Count > 0)
+            {
+                removed += _index.Write(c =>
+                {
+                    var count = 0;
+                    foreach (var (_, bytes, _) in broken)
+                    {
+                        // Look again under the lock: a writer may have replaced the entry since the page was read.
+                        var hash = KeyHash.FromBytes(bytes);
+                        if (c.Find(bytes) is { } row && !_blobs.HasLength(hash, row.Size))
+                        {
+                            c.DeleteIfUnchanged(bytes, row.Checksum, row.StoredTicks);
+                            count++;
+                        }
+                    }
+
+                    return count;
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,137 @@
+using ImageKit.Caching.Internal;
+
+namespace ImageKit.Caching;
+
+public sealed partial class DiskImageCache
+{
+    private const int TrimBatch = 1024; // larger batches rewrite fewer WAL pages; the write lock is held for about one batch of unlinks
+
+    /// <summary>
+    /// Removes expired entries, then, if the cache is over the size limit, least recently used entries until it is at
+    /// <see cref="DiskImageCacheOptions.TrimTargetFraction"/> of the limit. Works in batches through the index's time
+    /// indexes (removing k entries costs O(k log n)) and releases the write lock between batches.
+    /// </summary>
+    /// <param name="maxSizeBytes">The size limit; <see langword="null"/> uses <see cref="DiskImageCacheOptions.MaxSizeBytes"/>; 0 means none.</param>
+    /// <param name="maxAge">The maximum age; <see langword="null"/> uses <see cref="DiskImageCacheOptions.MaxAge"/>; zero or infinite means none.</param>
+    /// <param name="cancellationToken">Stops between batches; what was removed stays removed.</param>
+    public async Task<DiskCacheTrimResult> TrimAsync(long? maxSizeBytes = null, TimeSpan? maxAge = null, CancellationToken cancellationToken = default)
+    {
+        if (maxSizeBytes is < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxSizeBytes), maxSizeBytes, "The size limit must not be negative.");
+        }
+
+        if (maxAge is { } age && age < TimeSpan.Zero && age != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxAge), maxAge, "The maximum age must not be negative.");
+        }
+
+        ThrowIfDisposed();
+        await _trimGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _access.Flush();
+            var (expired, expiredBytes) = RemoveExpired(maxAge ?? _options.MaxAge, cancellationToken);
+            var limit = maxSizeBytes ?? _options.MaxSizeBytes;
+            var (sized, sizedBytes) = limit > 0 ? TrimToSize(limit, cancellationToken) : (0, 0);
+            return new DiskCacheTrimResult(expired, sized, expiredBytes + sizedBytes);
+        }
+        finally
+        {
+            _trimGate.Release();
+        }
+    }
+
+    /// <summary>The entry count and total bytes (from running totals: one row read), and this instance's hits and misses.</summary>
+    public Task<DiskCacheStatistics> GetStatisticsAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        var (entries, bytes) = _index.Read(c => c.Totals());
+        return Task.FromResult(new DiskCacheStatistics(entries, bytes, Interlocked.Read(ref _hits), Interlocked.Read(ref _misses)));
+    }
+
+    private (int Removed, long Bytes) RemoveExpired(TimeSpan maxAge, CancellationToken cancellationToken)
+    {
+        if (maxAge <= TimeSpan.Zero || maxAge == Timeout.InfiniteTimeSpan)
+        {
+            return (0, 0);
+        }
+
+        var column = _options.ExpiryBasis == DiskCacheExpiryBasis.Stored ? "stored_at" : "last_access";
+        var cutoff = NowTicks - maxAge.Ticks;
+        int removed = 0, batch;
+        long bytes = 0;
+        do
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            (batch, var batchBytes) = _index.Write(c =>
+            {
+                return DeleteRows(c, c.Oldest(column, cutoff, TrimBatch));
+            });
+            removed += batch;
+            bytes += batchBytes;
+        }
+        while (batch == TrimBatch);
+
+        return (removed, bytes);
+    }
+
+    /// <summary>If the total is over the limit, removes least recently used entries down to the target fraction of it.</summary>
+    private (int Removed, long Bytes) TrimToSize(long limit, CancellationToken cancellationToken)
+    {
+        if (_index.Read(c => c.Totals()).Bytes <= limit)
+        {
+            return (0, 0);
+        }
+
+        var target = (long)(limit * _options.TrimTargetFraction);
+        int removed = 0;
+        long bytes = 0;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var (count, batchBytes) = _index.Write(c =>
+            {
+                var total = c.Totals().Bytes;
+                if (total <= target)
+                {
+                    return (0, 0L);
+                }
+
+                return DeleteRows(c, c.Oldest("last_access", long.MaxValue, TrimBatch), total, target);
+            });
+            if (count == 0)
+            {
+                return (removed, bytes);
+            }
+
+            removed += count;
+            bytes += batchBytes;
+        }
+    }
+
+    /// <summary>
+    /// Deletes rows and their blobs in order; with a target, stops once <paramref name="total"/> minus what was freed is
+    /// at or below it.
+    /// </summary>
+    private (int Count, long Freed) DeleteRows(IndexConnection connection, List<(long Id, byte[] Hash, long Size)> rows, long total = 0, long? target = null)
+    {
+        var count = 0;
+        long freed = 0;
+        foreach (var (id, hash, size) in rows)
+        {
+            if (target is { } t && total - freed <= t)
+            {
+                break;
+            }
+
+            connection.DeleteById(id);
+            _blobs.Delete(KeyHash.FromBytes(hash));
+            freed += size;
+            count++;
+        }
+
+        return (count, freed);
+    }
+}

@@ -1,0 +1,147 @@
+using ImageKit.Caching.Internal;
+
+namespace ImageKit.Caching;
+
+public sealed partial class DiskImageCache
+{
+    /// <summary>
+    /// Stores an entry atomically, replacing any entry with the same key: readers see the old entry or the new one, never
+    /// a mix, and a crash at any point leaves either of them or a miss. With <see cref="DiskImageCacheOptions.MaxSizeBytes"/>
+    /// set, least recently used entries are then removed to keep the cache within the limit; data larger than the limit
+    /// is not stored (and an older entry for the key is removed).
+    /// </summary>
+    /// <param name="key">Any string; it is hashed, never used as a path.</param>
+    /// <param name="data">The encoded bytes. Copied to disk before the method returns; the caller keeps ownership.</param>
+    /// <param name="metadata">What to keep beside the bytes. <value>Default: none.</value></param>
+    /// <param name="cancellationToken">Cancels the write until the blob is complete; after that the entry is committed.</param>
+    /// <exception cref="DiskCacheException">The folder cannot be written (for example the disk is full or read-only).</exception>
+    public async Task SetAsync(string key, ReadOnlyMemory<byte> data, DiskCacheMetadata? metadata = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ThrowIfDisposed();
+        if (_options.MaxSizeBytes > 0 && data.Length > _options.MaxSizeBytes)
+        {
+            await RemoveAsync(key, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var hash = KeyHash.Of(key);
+        var checksum = BlobStore.Checksum(data.Span);
+        string temp;
+        try
+        {
+            temp = await _blobs.WriteTempAsync(data, _options.FlushWrites, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DiskCacheException(Directory, $"cannot write to the disk cache: {e.Message}", e);
+        }
+
+        try
+        {
+            var now = NowTicks;
+            var moved = false;
+            _index.Write(c =>
+            {
+                // The rename happens under the index's write lock, so the blob on disk and its row change together as
+                // far as every other writer, remover and sweeper is concerned.
+                if (!moved)
+                {
+                    _blobs.MoveIntoPlace(temp, hash);
+                    moved = true;
+                }
+
+                c.Upsert(hash.Bytes, data.Length, checksum, now, metadata ?? DiskCacheMetadata.Empty);
+                return 0;
+            });
+            _access.Forget(hash);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DiskCacheException(Directory, $"cannot write to the disk cache: {e.Message}", e);
+        }
+        finally
+        {
+            BlobStore.TryDelete(temp); // nothing left to delete once renamed
+        }
+
+        if (_options.MaxSizeBytes > 0)
+        {
+            await EnforceSizeLimitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Replaces an entry's metadata and sets its stored time to now (as after an HTTP 304 with new validators), without
+    /// touching its bytes. The whole metadata record is replaced: pass every field you want kept.
+    /// </summary>
+    /// <returns><see langword="false"/> when there is no such entry.</returns>
+    public Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(metadata);
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        var hash = KeyHash.Of(key);
+        var now = NowTicks;
+        return Task.FromResult(_index.Write(c => c.UpdateMetadata(hash.Bytes, now, metadata)));
+    }
+
+    /// <summary>Removes an entry and its file.</summary>
+    /// <returns><see langword="true"/> when an entry was removed.</returns>
+    public Task<bool> RemoveAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        var hash = KeyHash.Of(key);
+        var removed = _index.Write(c =>
+        {
+            var size = c.Delete(hash.Bytes);
+            _blobs.Delete(hash);
+            return size is not null;
+        });
+        _access.Forget(hash);
+        return Task.FromResult(removed);
+    }
+
+    /// <summary>
+    /// Removes every entry. The index is emptied and the blob folder swapped for an empty one in one transaction; the old
+    /// files are then deleted.
+    /// </summary>
+    public async Task ClearAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+        var trash = _index.Write(c =>
+        {
+            c.DeleteAll();
+            return _blobs.DetachAll();
+        });
+        _access.ForgetAll();
+        if (trash is not null)
+        {
+            await Task.Run(() => BlobStore.TryDeleteDirectory(trash), CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private async Task EnforceSizeLimitAsync(CancellationToken cancellationToken)
+    {
+        var limit = _options.MaxSizeBytes;
+        if (_index.Read(c => c.Totals()).Bytes <= limit)
+        {
+            return;
+        }
+
+        await _trimGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _access.Flush();
+            TrimToSize(limit, CancellationToken.None);
+        }
+        finally
+        {
+            _trimGate.Release();
+        }
+    }
+}

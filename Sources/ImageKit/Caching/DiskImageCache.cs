@@ -1,0 +1,156 @@
+using ImageKit.Caching.Internal;
+using Microsoft.Data.Sqlite;
+
+namespace ImageKit.Caching;
+
+/// <summary>
+/// A disk cache of encoded image bytes: one file per entry, named by the SHA-256 of its key, and a SQLite index (WAL)
+/// that holds sizes, times, checksums and metadata. Opening never scans the folder or the table; a hit reads one row and
+/// one file and verifies the file's length and checksum, so torn or swapped files read as misses, never as wrong bytes.
+/// Writes go to a temporary file, are flushed, and are renamed into place inside the index's write transaction, so
+/// several instances — in one process or several — can share a folder. Damage heals itself: a bad blob is a miss and its
+/// row is removed, a damaged index is recreated empty, and files without rows are swept in the background.
+/// </summary>
+/// <remarks>
+/// All members are thread-safe. Methods run their SQLite work synchronously on the calling thread (index operations take
+/// microseconds; writes may wait up to 10 s for another process's write lock) and their file I/O asynchronously.
+/// Read last-access times are written in batches (at most a few seconds late).
+/// </remarks>
+public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable
+{
+    private static readonly TimeSpan s_sweepInterval = TimeSpan.FromDays(1);
+    private static readonly TimeSpan s_tempFileGrace = TimeSpan.FromHours(1);
+
+    private readonly DiskImageCacheOptions _options;
+    private readonly BlobStore _blobs;
+    private readonly IndexDatabase _index;
+    private readonly AccessRecorder _access;
+    private readonly SemaphoreSlim _trimGate = new(1, 1);
+    private readonly CancellationTokenSource _disposing = new();
+    private readonly Task _openSweep;
+    private long _hits;
+    private long _misses;
+    private int _disposed;
+
+    /// <summary>
+    /// Opens the cache in <see cref="DiskImageCacheOptions.Directory"/>, creating the folder and index if needed. Never
+    /// scans the folder: a sweep for orphan files runs in the background when the index was just created or rebuilt, or
+    /// when the last sweep is more than a day old.
+    /// </summary>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    /// <exception cref="DiskCacheException">The folder cannot be created or written.</exception>
+    public DiskImageCache(DiskImageCacheOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options.Clone();
+        Directory = _options.Directory;
+        _blobs = new BlobStore(Directory);
+        try
+        {
+            _blobs.EnsureDirectories();
+            _index = new IndexDatabase(Directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SqliteException)
+        {
+            throw new DiskCacheException(Directory, $"cannot open the disk cache: {e.Message}", e);
+        }
+
+        _access = new AccessRecorder(_index, _options.TimeProvider);
+        _openSweep = NeedsSweep() ? Task.Run(SweepQuietly) : Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The conventional per-user cache folder: <c>~/Library/Caches/ImageKit</c> on macOS; <c>$XDG_CACHE_HOME/imagekit</c>
+    /// or <c>~/.cache/imagekit</c> on Linux and other Unix systems; <c>%LOCALAPPDATA%\ImageKit\Cache</c> on Windows.
+    /// </summary>
+    public static string DefaultDirectory
+    {
+        get
+        {
+            var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+            if (OperatingSystem.IsMacOS() || OperatingSystem.IsMacCatalyst())
+            {
+                return Path.Combine(home, "Library", "Caches", "ImageKit");
+            }
+
+            if (OperatingSystem.IsWindows())
+            {
+                return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "ImageKit", "Cache");
+            }
+
+            // The XDG spec says a relative XDG_CACHE_HOME is invalid and must be ignored.
+            var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+            return !string.IsNullOrEmpty(xdg) && Path.IsPathRooted(xdg)
+                ? Path.Combine(xdg, "imagekit")
+                : Path.Combine(home, ".cache", "imagekit");
+        }
+    }
+
+    /// <summary>The cache folder, as a full path.</summary>
+    public string Directory { get; }
+
+    /// <summary>Whether this instance found the index damaged and recreated it empty (at open or later).</summary>
+    internal bool IndexWasRebuilt => _index.WasRebuilt;
+
+    /// <summary>The background sweep started at open, if any (completed otherwise); for tests.</summary>
+    internal Task OpeningSweep => _openSweep;
+
+    private long NowTicks => _options.TimeProvider.GetUtcNow().UtcTicks;
+
+    /// <summary>
+    /// Stops the background sweep, writes pending access times and closes the index. Idempotent; safe from any thread.
+    /// Operations still running on other threads may fail with <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _disposing.Cancel();
+        _openSweep.GetAwaiter().GetResult(); // never throws: see SweepQuietly
+        _access.Dispose();
+        _index.Dispose();
+        _disposing.Dispose();
+    }
+
+    /// <inheritdoc cref="Dispose"/>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    private void SweepQuietly()
+    {
+        try
+        {
+            SweepCore(s_tempFileGrace, _disposing.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or UnauthorizedAccessException or SqliteException or ImageKitException or ObjectDisposedException)
+        {
+            // The sweep only repairs; whatever stopped it (closing, a concurrent clear, a busy index), a later one resumes.
+        }
+    }
+
+    private bool NeedsSweep()
+    {
+        if (_index.WasRebuilt)
+        {
+            return true;
+        }
+
+        var last = _index.Read(c => c.GetSetting(Settings.LastSweep));
+        var now = NowTicks;
+        return last is not { } ticks || ticks > now || now - ticks > s_sweepInterval.Ticks;
+    }
+
+    private static class Settings
+    {
+        public const string LastSweep = "last_sweep";
+    }
+}

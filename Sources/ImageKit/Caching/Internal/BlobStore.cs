@@ -1,0 +1,176 @@
+using System.IO.Hashing;
+
+namespace ImageKit.Caching.Internal;
+
+/// <summary>
+/// The blob files: <c>blobs/ab/abcdef…</c> named by key hash, written to <c>tmp/</c> first and renamed into place.
+/// Every method is thread-safe; the index lock (a SQLite write transaction) is what orders a rename with its row.
+/// </summary>
+internal sealed class BlobStore(string root)
+{
+    public const string TrashPrefix = "trash-";
+
+    public string BlobsDirectory { get; } = Path.Combine(root, "blobs");
+
+    public string TempDirectory { get; } = Path.Combine(root, "tmp");
+
+    public string PathOf(in KeyHash hash) => Path.Combine(BlobsDirectory, hash.Hex[..2], hash.Hex);
+
+    public static long Checksum(ReadOnlySpan<byte> data) => unchecked((long)XxHash3.HashToUInt64(data));
+
+    /// <summary>Writes the bytes to a new temporary file, flushed to the device when asked; returns its path.</summary>
+    public async Task<string> WriteTempAsync(ReadOnlyMemory<byte> data, bool flush, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(TempDirectory, Guid.NewGuid().ToString("N") + ".tmp");
+        try
+        {
+            var stream = OpenNew(path);
+            await using (stream.ConfigureAwait(false))
+            {
+                await stream.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+                if (flush)
+                {
+                    stream.Flush(flushToDisk: true);
+                }
+            }
+
+            return path;
+        }
+        catch
+        {
+            TryDelete(path);
+            throw;
+        }
+    }
+
+    /// <summary>Renames a temporary file over the blob of a key. Call inside the index write transaction.</summary>
+    public void MoveIntoPlace(string tempPath, in KeyHash hash)
+    {
+        var final = PathOf(hash);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+        File.Move(tempPath, final, overwrite: true);
+    }
+
+    /// <summary>Reads a blob and checks its length and checksum; null when missing, unreadable, torn or different.</summary>
+    public async Task<byte[]?> ReadVerifiedAsync(KeyHash hash, long size, long checksum, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var stream = new FileStream(PathOf(hash), new FileStreamOptions
+            {
+                Mode = FileMode.Open,
+                Access = FileAccess.Read,
+                Share = FileShare.ReadWrite | FileShare.Delete,
+                BufferSize = 0,
+                Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
+            });
+            await using (stream.ConfigureAwait(false))
+            {
+                if (stream.Length != size || size > Array.MaxLength)
+                {
+                    return null;
+                }
+
+                var data = GC.AllocateUninitializedArray<byte>((int)size);
+                await stream.ReadExactlyAsync(data, cancellationToken).ConfigureAwait(false);
+                return Checksum(data) == checksum ? data : null;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether the blob exists with the given length (one stat, no read).</summary>
+    public bool HasLength(in KeyHash hash, long size)
+    {
+        var info = new FileInfo(PathOf(hash));
+        return info.Exists && info.Length == size;
+    }
+
+    public void Delete(in KeyHash hash) => TryDelete(PathOf(hash));
+
+    public void EnsureDirectories()
+    {
+        System.IO.Directory.CreateDirectory(BlobsDirectory);
+        System.IO.Directory.CreateDirectory(TempDirectory);
+    }
+
+    /// <summary>
+    /// Swaps the blob folder for an empty one (call inside the index write transaction) and returns the old folder's new
+    /// name for deletion, or null if files had to be deleted one by one (a platform that cannot rename a folder in use).
+    /// </summary>
+    public string? DetachAll()
+    {
+        var trash = Path.Combine(Path.GetDirectoryName(BlobsDirectory)!, TrashPrefix + Guid.NewGuid().ToString("N"));
+        try
+        {
+            System.IO.Directory.Move(BlobsDirectory, trash);
+            System.IO.Directory.CreateDirectory(BlobsDirectory);
+            return trash;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            System.IO.Directory.CreateDirectory(BlobsDirectory);
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            System.IO.Directory.CreateDirectory(BlobsDirectory);
+            foreach (var file in System.IO.Directory.EnumerateFiles(BlobsDirectory, "*", SearchOption.AllDirectories))
+            {
+                TryDelete(file);
+            }
+
+            return null;
+        }
+    }
+
+    public static void TryDeleteDirectory(string path)
+    {
+        try
+        {
+            System.IO.Directory.Delete(path, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left for the next sweep.
+        }
+    }
+
+    public static bool TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private FileStream OpenNew(string path)
+    {
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+            BufferSize = 0,
+            Options = FileOptions.Asynchronous,
+        };
+        try
+        {
+            return new FileStream(path, options);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Another cache on the folder cleared it, or someone deleted tmp/: recreate and try once more.
+            System.IO.Directory.CreateDirectory(TempDirectory);
+            return new FileStream(path, options);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using Microsoft.Data.Sqlite;
+
+namespace ImageKit.Caching.Internal;
+
+internal sealed partial class IndexConnection
+{
+#pragma warning disable CA2100 // Every command text is a constant of this type; values are always bound parameters.
+    private SqliteCommand Command(string sql)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = Connection.CreateCommand();
+            command.CommandText = sql;
+            _commands.Add(sql, command);
+        }
+
+        command.Transaction = _transaction;
+        return command;
+    }
+#pragma warning restore CA2100
+
+    private static void Bind(SqliteCommand command, string name, object? value)
+    {
+        var parameters = command.Parameters;
+        var index = parameters.IndexOf(name);
+        if (index >= 0)
+        {
+            parameters[index].Value = value ?? DBNull.Value;
+        }
+        else
+        {
+            parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+    }
+
+    private static void BindMetadata(SqliteCommand command, DiskCacheMetadata metadata)
+    {
+        Bind(command, "$ct", metadata.ContentType);
+        Bind(command, "$url", metadata.OriginalUrl?.OriginalString);
+        Bind(command, "$etag", metadata.ETag);
+        Bind(command, "$lm", metadata.LastModified?.UtcTicks);
+        Bind(command, "$ext", metadata.ExtendedData);
+    }
+
+    private static IndexRow ReadRow(SqliteDataReader reader)
+    {
+        var metadata = new DiskCacheMetadata
+        {
+            ContentType = reader.IsDBNull(5) ? null : reader.GetString(5),
+            OriginalUrl = reader.IsDBNull(6) ? null : new Uri(reader.GetString(6), UriKind.RelativeOrAbsolute),
+            ETag = reader.IsDBNull(7) ? null : reader.GetString(7),
+            LastModified = reader.IsDBNull(8) ? null : IndexRow.ToTime(reader.GetInt64(8)),
+            ExtendedData = reader.IsDBNull(9) ? null : (byte[])reader.GetValue(9),
+        };
+        return new IndexRow(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), metadata);
+    }
+
+    private static List<(long Id, byte[] Hash, long Size)> ReadIdHashSize(SqliteCommand command)
+    {
+        var rows = new List<(long, byte[], long)>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            rows.Add((reader.GetInt64(0), (byte[])reader.GetValue(1), reader.GetInt64(2)));
+        }
+
+        return rows;
+    }
+}

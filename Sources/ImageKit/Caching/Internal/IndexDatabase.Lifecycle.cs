@@ -1,0 +1,107 @@
+using Microsoft.Data.Sqlite;
+
+namespace ImageKit.Caching.Internal;
+
+internal sealed partial class IndexDatabase
+{
+    private IndexConnection Open(int generation)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA synchronous = NORMAL;";
+            command.ExecuteNonQuery();
+            return new IndexConnection(connection, generation);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Opens the file, turns on WAL, creates the schema if it is new, and probes it cheaply.</summary>
+    private void Initialize()
+    {
+        using var connection = Open(Generation);
+        using var command = connection.Connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode = WAL;";
+        var mode = command.ExecuteScalar() as string;
+        if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new SqliteException($"the index could not switch to WAL (journal mode '{mode}')", 26);
+        }
+
+        command.CommandText = "PRAGMA user_version;";
+        var version = command.ExecuteScalar() is long v ? v : 0;
+        if (version != IndexSchema.Version)
+        {
+            if (version > IndexSchema.Version || version < 0)
+            {
+                throw new SqliteException($"the index has an unknown schema version {version}", 26);
+            }
+
+            // Several processes may open a new folder at once: the immediate transaction makes one of them create it.
+            connection.Begin();
+            connection.Execute(IndexSchema.Create);
+            connection.Commit();
+        }
+
+        command.CommandText = IndexSchema.Probe;
+        using var reader = command.ExecuteReader();
+        do
+        {
+            while (reader.Read())
+            {
+            }
+        }
+        while (reader.NextResult());
+    }
+
+    /// <summary>
+    /// Runs SQLite's <c>quick_check</c> (reads every page: for the background sweep, never at open) and recreates the
+    /// index if it reports damage. Returns whether it did.
+    /// </summary>
+    public bool CheckAndRebuildIfDamaged()
+    {
+        var generation = Generation;
+        var healthy = Read(connection =>
+        {
+            using var command = connection.Connection.CreateCommand();
+            command.CommandText = "PRAGMA quick_check;";
+            return string.Equals(command.ExecuteScalar() as string, "ok", StringComparison.Ordinal);
+        });
+        if (healthy)
+        {
+            return false;
+        }
+
+        Rebuild(generation);
+        return true;
+    }
+
+    /// <summary>Deletes a damaged index file and creates an empty one, once per generation however many callers saw the damage.</summary>
+    private void Rebuild(int damagedGeneration)
+    {
+        lock (_rebuildLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (Generation != damagedGeneration)
+            {
+                return; // another caller rebuilt it already
+            }
+
+            Interlocked.Increment(ref _generation);
+            DrainIdle();
+            foreach (var suffix in (string[])["", "-wal", "-shm", "-journal"])
+            {
+                BlobStore.TryDelete(FilePath + suffix);
+            }
+
+            WasRebuilt = true;
+            Initialize();
+        }
+    }
+}

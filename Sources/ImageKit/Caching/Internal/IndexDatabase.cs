@@ -1,0 +1,162 @@
+using System.Collections.Concurrent;
+using Microsoft.Data.Sqlite;
+
+namespace ImageKit.Caching.Internal;
+
+/// <summary>
+/// The SQLite index (WAL, synchronous=NORMAL, a busy timeout for other processes) and a small pool of connections.
+/// Thread-safe. A corrupt or unreadable index is deleted and recreated empty, at open or when an operation meets it;
+/// <see cref="Generation"/> counts rebuilds so that connections to the old file are retired.
+/// </summary>
+internal sealed partial class IndexDatabase : IDisposable
+{
+    public const string FileName = "index.sqlite";
+    private const int MaxIdleConnections = 4;
+    private const int BusyTimeoutMilliseconds = 10_000;
+
+    private readonly ConcurrentBag<IndexConnection> _idle = [];
+    private readonly Lock _rebuildLock = new();
+    private readonly string _connectionString;
+    private int _idleCount;
+    private int _generation;
+    private bool _disposed;
+
+    public IndexDatabase(string directory)
+    {
+        FilePath = Path.Combine(directory, FileName);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = FilePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = false, // this type pools; SQLite's own pool would keep the file open after Dispose
+            DefaultTimeout = BusyTimeoutMilliseconds / 1000,
+        }.ToString();
+
+        try
+        {
+            Initialize();
+        }
+        catch (SqliteException e) when (IsDamage(e))
+        {
+            Rebuild(_generation);
+        }
+    }
+
+    public string FilePath { get; }
+
+    public int Generation => Volatile.Read(ref _generation);
+
+    /// <summary>True once the index was found damaged and recreated by this instance.</summary>
+    public bool WasRebuilt { get; private set; }
+
+    /// <summary>Runs a read on a pooled connection (no transaction: WAL readers never block writers).</summary>
+    public T Read<T>(Func<IndexConnection, T> read) => Run(read, write: false);
+
+    /// <summary>Runs a write in an immediate transaction: the cross-process lock that orders blob renames with their rows.</summary>
+    public T Write<T>(Func<IndexConnection, T> write) => Run(write, write: true);
+
+    public void Dispose()
+    {
+        lock (_rebuildLock)
+        {
+            _disposed = true;
+            DrainIdle();
+        }
+    }
+
+    /// <summary>
+    /// SQLite's verdict that the file is not (or no longer) a usable database: SQLITE_CORRUPT or SQLITE_NOTADB. Busy,
+    /// full, read-only and I/O errors are not damage (rebuilding would throw away a healthy index).
+    /// </summary>
+    internal static bool IsDamage(SqliteException e) => (e.SqliteErrorCode & 0xFF) is 11 or 26;
+
+    private T Run<T>(Func<IndexConnection, T> operation, bool write)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var generation = Generation;
+            IndexConnection? connection = null;
+            try
+            {
+                connection = Rent();
+                if (write)
+                {
+                    connection.Begin();
+                }
+
+                var result = operation(connection);
+                if (write)
+                {
+                    connection.Commit();
+                }
+
+                return result;
+            }
+            catch (SqliteException e) when (IsDamage(e) && attempt == 0)
+            {
+                connection?.Dispose();
+                connection = null;
+                Rebuild(generation);
+            }
+            catch (SqliteException e)
+            {
+                throw new DiskCacheException(FilePath, $"the cache index failed: {e.Message}", e);
+            }
+            finally
+            {
+                if (connection is not null)
+                {
+                    connection.EndTransaction();
+                    Return(connection);
+                }
+            }
+        }
+    }
+
+    private IndexConnection Rent()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        while (_idle.TryTake(out var connection))
+        {
+            Interlocked.Decrement(ref _idleCount);
+            if (connection.Generation == Generation)
+            {
+                return connection;
+            }
+
+            connection.Dispose();
+        }
+
+        return Open(Generation);
+    }
+
+    private void Return(IndexConnection connection)
+    {
+        if (Volatile.Read(ref _disposed) || connection.Generation != Generation || Interlocked.Increment(ref _idleCount) > MaxIdleConnections)
+        {
+            if (!Volatile.Read(ref _disposed) && connection.Generation == Generation)
+            {
+                Interlocked.Decrement(ref _idleCount);
+            }
+
+            connection.Dispose();
+            return;
+        }
+
+        _idle.Add(connection);
+        if (Volatile.Read(ref _disposed))
+        {
+            DrainIdle();
+        }
+    }
+
+    private void DrainIdle()
+    {
+        while (_idle.TryTake(out var connection))
+        {
+            Interlocked.Decrement(ref _idleCount);
+            connection.Dispose();
+        }
+    }
+}

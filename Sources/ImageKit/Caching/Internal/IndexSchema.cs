@@ -1,0 +1,50 @@
+namespace ImageKit.Caching.Internal;
+
+/// <summary>
+/// The index's tables. Running totals live in one row kept by triggers, inside the same transaction as every change,
+/// so they are right across processes and reading them costs one row, never a scan.
+/// </summary>
+internal static class IndexSchema
+{
+    public const long Version = 1;
+
+    public const string Create = """
+        CREATE TABLE IF NOT EXISTS entries (
+            id INTEGER PRIMARY KEY,
+            key_hash BLOB NOT NULL UNIQUE,
+            size INTEGER NOT NULL,
+            checksum INTEGER NOT NULL,
+            stored_at INTEGER NOT NULL,
+            last_access INTEGER NOT NULL,
+            content_type TEXT,
+            url TEXT,
+            etag TEXT,
+            last_modified INTEGER,
+            extended BLOB);
+        CREATE INDEX IF NOT EXISTS entries_last_access ON entries (last_access);
+        CREATE INDEX IF NOT EXISTS entries_stored_at ON entries (stored_at);
+        CREATE TABLE IF NOT EXISTS totals (id INTEGER PRIMARY KEY CHECK (id = 0), entries INTEGER NOT NULL, bytes INTEGER NOT NULL);
+        INSERT OR IGNORE INTO totals (id, entries, bytes) VALUES (0, 0, 0);
+        CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        CREATE TRIGGER IF NOT EXISTS entries_inserted AFTER INSERT ON entries BEGIN
+            UPDATE totals SET entries = entries + 1, bytes = bytes + NEW.size WHERE id = 0; END;
+        CREATE TRIGGER IF NOT EXISTS entries_deleted AFTER DELETE ON entries BEGIN
+            UPDATE totals SET entries = entries - 1, bytes = bytes - OLD.size WHERE id = 0; END;
+        CREATE TRIGGER IF NOT EXISTS entries_resized AFTER UPDATE OF size ON entries BEGIN
+            UPDATE totals SET bytes = bytes - OLD.size + NEW.size WHERE id = 0; END;
+        PRAGMA user_version = 1;
+        """;
+
+    /// <summary>
+    /// Touches the header, the schema, the totals row and both ends of each index: cheap (a few pages), and enough to
+    /// catch a file that is not a database, a truncated schema or a missing table, without reading the whole table.
+    /// </summary>
+    public const string Probe = """
+        SELECT entries, bytes FROM totals WHERE id = 0;
+        SELECT MAX(id) FROM entries;
+        SELECT id FROM entries ORDER BY last_access LIMIT 1;
+        SELECT id FROM entries ORDER BY last_access DESC LIMIT 1;
+        SELECT id FROM entries ORDER BY stored_at LIMIT 1;
+        SELECT id FROM entries ORDER BY stored_at DESC LIMIT 1;
+        """;
+}

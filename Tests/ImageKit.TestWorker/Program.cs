@@ -1,0 +1,51 @@
+using System.Globalization;
+using ImageKit.Caching;
+using ImageKit.TestWorker;
+
+// Usage:
+//   write DIR PREFIX COUNT KEYS   writes COUNT entries (0 = until killed) cycling over KEYS keys (0 = a new key each
+//                                 time), printing "ok I" after each committed write
+//   mixed DIR PREFIX COUNT        writes COUNT new keys, reading back earlier ones of its own as it goes; exit 3 on a
+//                                 wrong or missing entry
+if (args.Length < 4)
+{
+    await Console.Error.WriteLineAsync("usage: write DIR PREFIX COUNT KEYS | mixed DIR PREFIX COUNT");
+    return 2;
+}
+
+var directory = args[1];
+var prefix = args[2];
+var count = int.Parse(args[3], CultureInfo.InvariantCulture);
+using var cache = new DiskImageCache(new DiskImageCacheOptions { Directory = directory, MaxAge = TimeSpan.Zero });
+var output = Console.Out;
+
+if (args[0] == "write")
+{
+    var keys = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 0;
+    for (var i = 0; count == 0 || i < count; i++)
+    {
+        var key = prefix + (keys > 0 ? i % keys : i).ToString(CultureInfo.InvariantCulture);
+        await cache.SetAsync(key, WorkerContent.Create(key, i));
+        await output.WriteLineAsync("ok " + i.ToString(CultureInfo.InvariantCulture));
+        await output.FlushAsync();
+    }
+
+    return 0;
+}
+
+var random = new Random(prefix.GetHashCode(StringComparison.Ordinal));
+for (var i = 0; i < count; i++)
+{
+    var key = prefix + i.ToString(CultureInfo.InvariantCulture);
+    await cache.SetAsync(key, WorkerContent.Create(key, i));
+    var earlier = prefix + random.Next(i + 1).ToString(CultureInfo.InvariantCulture);
+    var entry = await cache.GetAsync(earlier);
+    if (entry is null || !WorkerContent.IsValid(earlier, entry.Data))
+    {
+        await Console.Error.WriteLineAsync($"{earlier}: {(entry is null ? "missing" : "wrong bytes")}");
+        return 3;
+    }
+}
+
+await output.WriteLineAsync("done");
+return 0;

@@ -1,0 +1,67 @@
+using ImageKit.Caching;
+using ImageKit.Tests.TestUtilities;
+using ImageKit.TestWorker;
+using static ImageKit.Tests.Caching.DiskCacheTestHelpers;
+
+namespace ImageKit.Tests.Caching;
+
+[TestClass]
+public sealed class DiskImageCacheConcurrencyTests
+{
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    [Timeout(60_000, CooperativeCancellation = true)]
+    public async Task EightTasks_MixingSetGetRemove_LeaveAConsistentCache()
+    {
+        using var folder = new TempFolder();
+        using var cache = Open(folder.Path, TimeProvider.System, o => o.FlushWrites = false);
+        var keys = Enumerable.Range(0, 24).Select(i => $"key-{i}").ToArray();
+        var wrong = 0;
+
+        var tasks = Enumerable.Range(0, 8).Select(t => Task.Run(async () =>
+        {
+            var random = new Random(t);
+            for (var i = 0; i < 250; i++)
+            {
+                var key = keys[random.Next(keys.Length)];
+                switch (random.Next(10))
+                {
+                    case < 4:
+                        await cache.SetAsync(key, WorkerContent.Create(key, random.Next(1000)), null, TestContext.CancellationToken);
+                        break;
+                    case < 9:
+                        var entry = await cache.GetAsync(key, TestContext.CancellationToken);
+                        if (entry is not null && !WorkerContent.IsValid(key, entry.Data))
+                        {
+                            Interlocked.Increment(ref wrong);
+                        }
+
+                        break;
+                    default:
+                        await cache.RemoveAsync(key, TestContext.CancellationToken);
+                        break;
+                }
+            }
+        }, TestContext.CancellationToken)).ToArray();
+        await Task.WhenAll(tasks);
+
+        Assert.AreEqual(0, wrong, "no read returned wrong bytes");
+        long count = 0, bytes = 0;
+        foreach (var key in keys)
+        {
+            if (await cache.GetAsync(key, TestContext.CancellationToken) is { } entry)
+            {
+                Assert.IsTrue(WorkerContent.IsValid(key, entry.Data));
+                count++;
+                bytes += entry.Data.Length;
+            }
+        }
+
+        var stats = await cache.GetStatisticsAsync(TestContext.CancellationToken);
+        Assert.AreEqual(count, stats.EntryCount, "running count matches the entries");
+        Assert.AreEqual(bytes, stats.TotalBytes, "running total matches the entries");
+        Assert.HasCount((int)count, BlobFiles(folder.Path));
+        Assert.AreEqual(new DiskCacheSweepResult(0, 0), await cache.SweepAsync(TestContext.CancellationToken), "nothing left to repair");
+    }
+}

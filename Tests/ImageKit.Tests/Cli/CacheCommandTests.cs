@@ -1,0 +1,76 @@
+using ImageKit.Caching;
+using ImageKit.Tests.TestUtilities;
+
+namespace ImageKit.Tests.Cli;
+
+[TestClass]
+public sealed class CacheCommandTests
+{
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    public async Task StatsJson_FreshFolder_PrintsZeroEntriesAndBytes()
+    {
+        using var folder = new TempFolder();
+        var result = await CliRunner.RunAsync("cache", "stats", "--cache-dir", folder.Path, "--json");
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        Assert.AreEqual("{\"entries\":0,\"bytes\":0}\n", result.Stdout);
+        Assert.AreEqual(string.Empty, result.Stderr);
+    }
+
+    [TestMethod]
+    public async Task StatsClear_AfterInserting_ReportAndEmpty()
+    {
+        using var folder = new TempFolder();
+        await FillAsync(folder.Path, 3, 700);
+
+        var stats = await CliRunner.RunAsync("cache", "stats", "--cache-dir", folder.Path, "--json");
+        Assert.AreEqual("{\"entries\":3,\"bytes\":2100}\n", stats.Stdout);
+        var text = await CliRunner.RunAsync("cache", "stats", "--cache-dir", folder.Path);
+        StringAssert.Contains(text.Stdout, "entries  3");
+        StringAssert.Contains(text.Stdout, "bytes    2,100");
+
+        var clear = await CliRunner.RunAsync("cache", "clear", "--cache-dir", folder.Path);
+        Assert.AreEqual(0, clear.ExitCode, clear.Stderr);
+        StringAssert.Contains(clear.Stdout, "removed 3 entries");
+        Assert.AreEqual("{\"entries\":0,\"bytes\":0}\n", (await CliRunner.RunAsync("cache", "stats", "--cache-dir", folder.Path, "--json")).Stdout);
+    }
+
+    [TestMethod]
+    public async Task Trim_MaxSize_RemovesLeastRecentlyUsedAndReports()
+    {
+        using var folder = new TempFolder();
+        await FillAsync(folder.Path, 10, 1000);
+
+        var result = await CliRunner.RunAsync("cache", "trim", "--cache-dir", folder.Path, "--max-size", "5000", "--json");
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        Assert.AreEqual("{\"expiredRemoved\":0,\"sizeRemoved\":6,\"bytesFreed\":6000,\"entries\":4,\"bytes\":4000}\n", result.Stdout);
+        var text = await CliRunner.RunAsync("cache", "trim", "--cache-dir", folder.Path, "--max-size", "1000");
+        StringAssert.Contains(text.Stdout, "removed 0 expired and 4 least recently used entries");
+    }
+
+    [TestMethod]
+    [DataRow("--max-size", "-5")]
+    [DataRow("--max-size", "12abc")]
+    [DataRow("--max-age", "soon")]
+    [DataRow("--max-age", "-1")]
+    public async Task Trim_BadValue_ExitsWith2AndOneLine(string option, string value)
+    {
+        using var folder = new TempFolder();
+        var result = await CliRunner.RunAsync("cache", "trim", "--cache-dir", folder.Path, option, value);
+        result.AssertBadInput(option, value);
+    }
+
+    private async Task FillAsync(string directory, int count, int size)
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var cache = new DiskImageCache(new DiskImageCacheOptions { Directory = directory, TimeProvider = time });
+        for (var i = 0; i < count; i++)
+        {
+            await cache.SetAsync($"k{i}", new byte[size], null, TestContext.CancellationToken);
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+    }
+}
