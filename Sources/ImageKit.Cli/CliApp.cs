@@ -18,9 +18,10 @@ internal static class CliApp
         var root = new RootCommand("ImageKit: load, decode, cache and play animated GIF, WebP and APNG images.")
         {
             InspectCommand.Create(stdout, stderr),
-            DemoCommand.Create(stdout),
+            DemoCommand.Create(stdout, () => IsTerminal(stdout)),
+            PlayCommand.Create(stdout, () => IsTerminal(stdout)),
+            FetchCommand.Create(stdout, () => IsTerminal(stdout)),
             CacheCommand.Create(stdout),
-            PlayCommand.Create(stdout, () => ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected),
         };
 
         var parseResult = root.Parse(args);
@@ -58,6 +59,8 @@ internal static class CliApp
             return 130;
         }
     }
+
+    private static bool IsTerminal(TextWriter stdout) => ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
 
     /// <summary>Formats the one stderr line of a failure.</summary>
     public static string FormatError(string? source, string reason)

@@ -1,36 +1,45 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using ImageKit.Decoding;
+using ImageKit.Animation;
+using ImageKit.Caching;
+using ImageKit.Cli.Demo;
+using ImageKit.Cli.Fetching;
 
 namespace ImageKit.Cli.Commands;
 
 /// <summary>
-/// <c>imagekit demo</c>: the main job on an embedded default, with nothing to set up. Today it decodes one embedded
-/// animation in all three animated formats (GIF, WebP, APNG), composites every frame, reports speed, and checks that the
-/// three formats produce the same pictures.
+/// <c>imagekit demo</c>: the main job on an embedded default, with nothing to set up and no internet. A loopback server
+/// serves the sample animations bundled with the tool; they are loaded through the whole pipeline (network → decode → disk
+/// and memory caches), one is played through the player, a contact sheet is written, and everything is loaded again to
+/// show the memory and disk hits.
 /// </summary>
-internal static class DemoCommand
+internal static partial class DemoCommand
 {
-    private static readonly string[] s_assets = ["earth.gif", "earth.webp", "earth.apng"];
+    /// <summary>The bundled samples, in the order they are loaded.</summary>
+    internal static readonly string[] Samples = ["earth.gif", "earth.webp", "earth.apng", "bounce.gif", "spinner.webp", "pulse.apng"];
 
-    public static Command Create(TextWriter stdout)
+    private const string PlayedSample = "bounce.gif";
+
+    public static Command Create(TextWriter stdout, Func<bool> stdoutIsTerminal)
     {
-        var framesDir = new Option<DirectoryInfo?>("--frames-dir")
+        var cacheDir = new Option<DirectoryInfo?>("--cache-dir") { Description = "Use this cache folder instead of a fresh one (its contents then count as hits)." };
+        var contactSheet = new Option<FileInfo?>("--contact-sheet") { Description = "Where to write the contact sheet PNG. Default: contact-sheet.png in the demo's work folder." };
+        var framesDir = new Option<DirectoryInfo?>("--frames-dir") { Description = "Also write every frame of the three earth formats as PNG under this folder." };
+        var command = new Command("demo", "Serve the bundled animations on a loopback server and run them through the whole pipeline: download, decode, cache, play.")
         {
-            Description = "Also write every frame of every format as PNG under this folder (one subfolder per format).",
-        };
-        var command = new Command("demo", "Decode the embedded demo animation as GIF, WebP and APNG and compare the results.")
-        {
-            framesDir,
+            cacheDir, contactSheet, framesDir,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var report = Run(parse.GetValue(framesDir), cancellationToken);
-            await stdout.WriteAsync(report).ConfigureAwait(false);
-            await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
+            var work = Directory.CreateTempSubdirectory("imagekit-demo-").FullName;
+            var settings = new DemoSettings(
+                parse.GetValue(cacheDir)?.FullName ?? Path.Combine(work, "cache"),
+                parse.GetValue(contactSheet)?.FullName ?? Path.Combine(work, "contact-sheet.png"),
+                parse.GetValue(framesDir),
+                Render: stdoutIsTerminal());
+            await RunAsync(settings, stdout, cancellationToken).ConfigureAwait(false);
             return CliApp.Success;
         });
 
@@ -46,104 +55,81 @@ internal static class DemoCommand
         return buffer.ToArray();
     }
 
-    private static string Run(DirectoryInfo? framesDir, CancellationToken cancellationToken)
+    private static async Task RunAsync(DemoSettings settings, TextWriter stdout, CancellationToken cancellationToken)
     {
-        var culture = CultureInfo.InvariantCulture;
+        var c = CultureInfo.InvariantCulture;
+        await using var server = SampleServer.Start(Samples);
+        var urls = Samples.Select(server.Url).ToList();
+        await stdout.WriteLineAsync(string.Create(c, $"ImageKit demo: {Samples.Length} bundled animations from a loopback server, through download → decode → cache → play.")).ConfigureAwait(false);
+        await stdout.WriteLineAsync(string.Create(c, $"  server  {server.BaseAddress}")).ConfigureAwait(false);
+        await stdout.WriteLineAsync(string.Create(c, $"  cache   {settings.CacheDirectory}")).ConfigureAwait(false);
+
+        FetchSummary cold, hot;
+        await using (var manager = FetchCommand.CreateManager(settings.CacheDirectory, concurrency: 6))
+        {
+            cold = await FetchRunner.RunAsync(manager, urls, 6, null, cancellationToken).ConfigureAwait(false);
+            await WriteStageAsync(stdout, "1. First load: network → decode → disk and memory caches", cold, server.Requests).ConfigureAwait(false);
+            if (cold.AnyFailed)
+            {
+                throw new CliException(server.BaseAddress.ToString(), "the demo's own server failed to deliver its samples: " + cold.Results.First(r => r.Failed).Error);
+            }
+
+            await PlayOneAsync(manager, server.Url(PlayedSample), settings, stdout, cancellationToken).ConfigureAwait(false);
+
+            var requestsBefore = server.Requests;
+            hot = await FetchRunner.RunAsync(manager, urls, 6, null, cancellationToken).ConfigureAwait(false);
+            await WriteStageAsync(stdout, "3. Same again, same process: memory cache", hot, server.Requests - requestsBefore).ConfigureAwait(false);
+            await CompareFormatsAsync(manager, server, settings.FramesDirectory, stdout, cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (var fresh = FetchCommand.CreateManager(settings.CacheDirectory, concurrency: 6))
+        {
+            var requestsBefore = server.Requests;
+            var warm = await FetchRunner.RunAsync(fresh, urls, 6, null, cancellationToken).ConfigureAwait(false);
+            await WriteStageAsync(stdout, "5. A new manager on the same cache folder (as after a restart): disk cache", warm, server.Requests - requestsBefore).ConfigureAwait(false);
+            if (((ImageCache)fresh.Cache).Disk is { } disk)
+            {
+                var stats = await disk.GetStatisticsAsync(cancellationToken).ConfigureAwait(false);
+                await stdout.WriteLineAsync(string.Create(c, $"   disk cache now holds {stats.EntryCount} entries, {stats.TotalBytes:N0} bytes")).ConfigureAwait(false);
+            }
+        }
+
+        await stdout.WriteLineAsync().ConfigureAwait(false);
+        await stdout.WriteLineAsync(string.Create(c, $"Done: {cold.Count("network")} downloaded, then {hot.Count("memory")} memory hits, then disk hits after a restart. Contact sheet: {settings.ContactSheet}")).ConfigureAwait(false);
+        await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private static async Task PlayOneAsync(ImageManager manager, Uri url, DemoSettings settings, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        using var result = await manager.LoadImageAsync(url, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await stdout.WriteLineAsync().ConfigureAwait(false);
+        await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"2. Playing {PlayedSample} (from {result.Source.ToString().ToLowerInvariant()}) through AnimatedImagePlayer on the 60 Hz timer display link, 2 loops")).ConfigureAwait(false);
+        var play = new PlayCommand.PlaySettings(Loops: 2, Rate: 1, PlaybackMode.Normal, Seconds: 10, new FileInfo(settings.ContactSheet), settings.Render, StatsJson: false);
+        var stats = await PlayCommand.PlayAsync(result.Image, play, stdout, cancellationToken).ConfigureAwait(false);
+        foreach (var line in stats.ToText().Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            await stdout.WriteLineAsync("   " + line.TrimEnd()).ConfigureAwait(false);
+        }
+
+        await stdout.WriteLineAsync("   contact sheet of the frames shown: " + settings.ContactSheet).ConfigureAwait(false);
+    }
+
+    private static async Task WriteStageAsync(TextWriter stdout, string title, FetchSummary summary, int requests)
+    {
+        var c = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
-        text.AppendLine("ImageKit demo: one embedded animation in three formats, every frame decoded and composited.");
         text.AppendLine();
-        text.AppendLine("  file         format  size     frames  loops    one play  decode all frames  frames/s");
-
-        // One untimed pass first, so the timings show decoding rather than the runtime's first-call compilation.
-        foreach (var asset in s_assets)
+        text.AppendLine(title);
+        foreach (var r in summary.Results)
         {
-            using var warmUp = AnimatedImage.Decode(ReadAsset(asset));
-            warmUp.GetFrame(warmUp.FrameCount - 1).Dispose();
+            var name = r.Url[(r.Url.LastIndexOf('/') + 1)..];
+            text.AppendLine(c, $"   {name,-13} {r.Source,-8} {r.Bytes,9:N0} bytes  {r.FrameCount,3} frames{(r.Error is null ? "" : "  " + r.Error)}");
         }
 
-        var decodedFrames = new List<byte[][]>();
-        foreach (var asset in s_assets)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var data = ReadAsset(asset);
-            var watch = Stopwatch.StartNew();
-            using var image = AnimatedImage.Decode(data, new ImageDecodeOptions { SourceName = asset });
-            var frames = new byte[image.FrameCount][];
-            for (var i = 0; i < image.FrameCount; i++)
-            {
-                using var frame = image.GetFrame(i);
-                frames[i] = frame.ToRgba();
-                if (framesDir is not null)
-                {
-                    WriteFrame(frame, Path.Combine(framesDir.FullName, Path.GetExtension(asset).TrimStart('.')));
-                }
-            }
-
-            watch.Stop();
-            decodedFrames.Add(frames);
-            var loops = image.LoopCount == 0 ? "forever" : image.LoopCount.ToString(culture);
-            text.AppendLine(culture,
-                $"  {asset,-12} {InspectCommand.FormatName(image.Format),-7} {image.PixelWidth + "x" + image.PixelHeight,-8} {image.FrameCount,6}  {loops,-8} {image.TotalDuration.TotalSeconds,6:0.00} s  {watch.Elapsed.TotalMilliseconds,14:0.0} ms  {image.FrameCount / watch.Elapsed.TotalSeconds,8:0}");
-        }
-
-        text.AppendLine();
-        text.AppendLine("Same pictures? Per-channel difference of the straight-alpha RGBA frames against the GIF:");
-        for (var k = 1; k < s_assets.Length; k++)
-        {
-            var (max, mean) = Compare(decodedFrames[0], decodedFrames[k]);
-            var verdict = max == 0 ? "identical" : mean < 4 ? "same picture (lossy encoding)" : "DIFFERENT";
-            text.AppendLine(culture, $"  {s_assets[k],-12} max {max,3}, mean {mean:0.00}: {verdict}");
-        }
-
-        if (framesDir is not null)
-        {
-            text.AppendLine(culture, $"Frames written under {framesDir.FullName}");
-        }
-
-        return text.ToString();
+        text.AppendLine(c, $"   {summary.Results.Count} images in {summary.ElapsedMs} ms; HTTP requests to the server: {requests}");
+        await stdout.WriteAsync(text.ToString()).ConfigureAwait(false);
     }
 
-    private static (int Max, double Mean) Compare(byte[][] reference, byte[][] other)
-    {
-        if (reference.Length != other.Length)
-        {
-            return (255, 255);
-        }
-
-        var max = 0;
-        long sum = 0, count = 0;
-        for (var f = 0; f < reference.Length; f++)
-        {
-            var a = reference[f];
-            var b = other[f];
-            for (var i = 0; i < a.Length; i++)
-            {
-                var d = Math.Abs(a[i] - b[i]);
-                max = Math.Max(max, d);
-                sum += d;
-            }
-
-            count += a.Length;
-        }
-
-        return (max, (double)sum / count);
-    }
-
-    private static void WriteFrame(ImageFrame frame, string directory)
-    {
-        try
-        {
-            Directory.CreateDirectory(directory);
-            using var file = File.Create(Path.Combine(directory, string.Create(CultureInfo.InvariantCulture, $"frame-{frame.Index:D4}.png")));
-            frame.SaveAsPng(file);
-        }
-        catch (IOException e)
-        {
-            throw new CliException(directory, $"cannot write frames: {e.Message}", e);
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new CliException(directory, "cannot write frames: permission denied", e);
-        }
-    }
+    private sealed record DemoSettings(string CacheDirectory, string ContactSheet, DirectoryInfo? FramesDirectory, bool Render);
 }

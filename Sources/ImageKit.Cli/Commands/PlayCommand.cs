@@ -67,7 +67,7 @@ internal static class PlayCommand
         return command;
     }
 
-    private static async Task<PlayStats> PlayAsync(AnimatedImage image, PlaySettings settings, TextWriter stdout, CancellationToken cancellationToken)
+    internal static async Task<PlayStats> PlayAsync(AnimatedImage image, PlaySettings settings, TextWriter stdout, CancellationToken cancellationToken)
     {
         using var links = new TimerDisplayLinkProvider();
         var link = links.GetDisplayLink();
@@ -176,7 +176,7 @@ internal static class PlayCommand
 
     private static int TerminalRows() => Console.IsOutputRedirected ? 24 : Math.Max(4, Console.WindowHeight - 12);
 
-    private sealed record PlaySettings(
+    internal sealed record PlaySettings(
         int? Loops, double Rate, PlaybackMode Mode, double? Seconds, FileInfo? ContactSheet, bool Render, bool StatsJson)
     {
         public void Validate()
@@ -198,7 +198,7 @@ internal static class PlayCommand
         }
     }
 
-    private sealed record PlayStats(
+    internal sealed record PlayStats(
         long FramesShown, long FramesSkipped, long LoopsCompleted, long ElapsedMs, double DecodeMsP50, double DecodeMsP99,
         long BufferPeakBytes, double TickJitterMsP50, double TickJitterMsP99)
     {

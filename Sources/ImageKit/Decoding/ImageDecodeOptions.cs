@@ -22,6 +22,14 @@ public sealed record ImageDecodeOptions
     public bool FirstFrameOnly { get; init; }
 
     /// <summary>
+    /// Scale down: an image with more pixels than this is decoded to the largest size within it, aspect ratio kept (each
+    /// frame composited at full size, then resampled). 0 keeps every image at its own size. The counterpart of
+    /// SDWebImage's scale-down of large images, made explicit and per request.
+    /// <value>Default: 0 (no scaling).</value>
+    /// </summary>
+    public long MaxPixelCount { get; init; }
+
+    /// <summary>
     /// What the data is, for error messages (a file path or URL). <value>Default: <see langword="null"/> (in-memory data).</value>
     /// </summary>
     public string? SourceName { get; init; }

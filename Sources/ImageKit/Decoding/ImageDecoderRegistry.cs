@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using ImageKit.Decoding.Apng;
+using ImageKit.Decoding.Internal;
 using ImageKit.Decoding.Skia;
 
 namespace ImageKit.Decoding;
@@ -88,12 +89,24 @@ public sealed class ImageDecoderRegistry
                 throw;
             }
 
-            return new AnimatedImage(source, encoded.Memory, options, encoded);
+            var image = new AnimatedImage(source, encoded.Memory, options, encoded);
+            return ScaleDown(image, options);
         }
 
         var reason = format == ImageFormat.Unknown
             ? ImageFormatDetector.DescribeUnrecognized(data)
             : $"no registered decoder accepts {format} data";
         throw new UnsupportedImageFormatException(reason) { DetectedFormat = format, SourceName = options.SourceName };
+    }
+
+    private static AnimatedImage ScaleDown(AnimatedImage image, ImageDecodeOptions options)
+    {
+        if (ScaledImageSource.FitSize(image.PixelWidth, image.PixelHeight, options.MaxPixelCount) is not { } size)
+        {
+            return image;
+        }
+
+        // The scaled source owns the full-size image; the new image disposes the source (and so it) on every path.
+        return new AnimatedImage(ScaledImageSource.Create(image, size.Width, size.Height), image.EncodedData, options, encodedDataOwner: null);
     }
 }

@@ -1,0 +1,126 @@
+using System.CommandLine;
+using ImageKit.Caching;
+using ImageKit.Cli.Fetching;
+using ImageKit.Loading;
+using Spectre.Console;
+
+namespace ImageKit.Cli.Commands;
+
+/// <summary>
+/// <c>imagekit fetch</c>: loads URLs through the full pipeline (memory → disk → network → decode → store), with a live
+/// progress bar on a terminal and a summary, or one JSON object. Exit 0 when every URL loaded, 1 when any failed.
+/// </summary>
+internal static class FetchCommand
+{
+    public static Command Create(TextWriter stdout, Func<bool> stdoutIsTerminal)
+    {
+        var urls = new Argument<string[]>("url") { Description = "Image URLs (http, https or file).", Arity = ArgumentArity.ZeroOrMore };
+        var list = new Option<FileInfo?>("--list") { Description = "A file of URLs, one per line (blank lines and # comments ignored)." };
+        var cacheDir = new Option<DirectoryInfo?>("--cache-dir") { Description = "The disk cache folder. Default: the platform's user cache folder." };
+        var concurrency = new Option<int>("--concurrency") { Description = "How many URLs load at once.", DefaultValueFactory = _ => 6 };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object with every result and the summary." };
+        var command = new Command("fetch", "Load images through the full pipeline into the caches and report where each came from.")
+        {
+            urls, list, cacheDir, concurrency, json,
+        };
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var targets = await CollectUrlsAsync(parse.GetValue(urls) ?? [], parse.GetValue(list), cancellationToken).ConfigureAwait(false);
+            var parallel = parse.GetValue(concurrency);
+            if (parallel is < 1 or > 256)
+            {
+                throw new CliException("--concurrency", $"must be between 1 and 256, not {parallel}");
+            }
+
+            var directory = parse.GetValue(cacheDir)?.FullName ?? DiskImageCache.DefaultDirectory;
+            await using var manager = CreateManager(directory, parallel);
+            var asJson = parse.GetValue(json);
+            var summary = !asJson && stdoutIsTerminal()
+                ? await RunWithProgressBarAsync(manager, targets, parallel, stdout, cancellationToken).ConfigureAwait(false)
+                : await FetchRunner.RunAsync(manager, targets, parallel, null, cancellationToken).ConfigureAwait(false);
+            await stdout.WriteAsync(asJson ? summary.ToJson() : summary.ToText()).ConfigureAwait(false);
+            await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            return summary.AnyFailed ? CliApp.PartialFailure : CliApp.Success;
+        });
+
+        return command;
+    }
+
+    internal static ImageManager CreateManager(string cacheDirectory, int concurrency)
+    {
+        try
+        {
+            return new ImageManager(
+                new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = cacheDirectory } },
+                new ImageDownloaderOptions { MaxConcurrentDownloads = concurrency });
+        }
+        catch (DiskCacheException e)
+        {
+            throw new CliException(cacheDirectory, e.Message, e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new CliException(cacheDirectory, "cannot use the cache folder: permission denied", e);
+        }
+        catch (IOException e)
+        {
+            throw new CliException(cacheDirectory, $"cannot use the cache folder: {e.Message}", e);
+        }
+    }
+
+    private static async Task<List<Uri>> CollectUrlsAsync(string[] arguments, FileInfo? list, CancellationToken cancellationToken)
+    {
+        var texts = new List<string>(arguments);
+        if (list is not null)
+        {
+            if (!list.Exists)
+            {
+                throw new CliException(list.FullName, "list file not found");
+            }
+
+            try
+            {
+                var lines = await File.ReadAllLinesAsync(list.FullName, cancellationToken).ConfigureAwait(false);
+                texts.AddRange(lines.Select(static l => l.Trim()).Where(static l => l.Length > 0 && !l.StartsWith('#')));
+            }
+            catch (IOException e)
+            {
+                throw new CliException(list.FullName, $"cannot read the list: {e.Message}", e);
+            }
+        }
+
+        if (texts.Count == 0)
+        {
+            throw new CliException(null, "usage: give at least one URL, or --list FILE");
+        }
+
+        var urls = new List<Uri>(texts.Count);
+        foreach (var text in texts)
+        {
+            if (!Uri.TryCreate(text, UriKind.Absolute, out var url))
+            {
+                throw new CliException(text, "not an absolute URL (http, https or file)");
+            }
+
+            urls.Add(url);
+        }
+
+        return urls;
+    }
+
+    private static async Task<FetchSummary> RunWithProgressBarAsync(ImageManager manager, List<Uri> urls, int concurrency, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout) });
+        FetchSummary? summary = null;
+        await console.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .StartAsync(async context =>
+            {
+                var task = context.AddTask("fetching", maxValue: urls.Count);
+                summary = await FetchRunner.RunAsync(manager, urls, concurrency, _ => task.Increment(1), cancellationToken).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+        return summary!;
+    }
+}

@@ -1,0 +1,115 @@
+using System.Net;
+using System.Net.Sockets;
+using ImageKit.Cli.Commands;
+
+namespace ImageKit.Cli.Demo;
+
+/// <summary>
+/// The demo's loopback HTTP server: serves the sample animations embedded in the tool at <c>/samples/{name}</c> on
+/// 127.0.0.1, with a Content-Type and an ETag (and 304 for a matching If-None-Match), and counts the requests it answered.
+/// </summary>
+/// <remarks>HttpListener rather than Kestrel, so the tool needs only the .NET runtime, not ASP.NET Core's.</remarks>
+internal sealed class SampleServer : IAsyncDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly Dictionary<string, byte[]> _samples;
+    private readonly Task _loop;
+    private int _requests;
+
+    private SampleServer(IEnumerable<string> names)
+    {
+        _samples = names.ToDictionary(static n => n, DemoCommand.ReadAsset, StringComparer.Ordinal);
+        var port = FreePort();
+        BaseAddress = new Uri($"http://127.0.0.1:{port}/samples/");
+        _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        _listener.Start();
+        _loop = Task.Run(ServeAsync);
+    }
+
+    public Uri BaseAddress { get; }
+
+    public int Requests => Volatile.Read(ref _requests);
+
+    public static SampleServer Start(IEnumerable<string> names) => new(names);
+
+    public Uri Url(string name) => new(BaseAddress, name);
+
+    public async ValueTask DisposeAsync()
+    {
+        _listener.Stop();
+        try
+        {
+            await _loop.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+        {
+        }
+
+        _listener.Close();
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    private static string ContentType(string name) => Path.GetExtension(name) switch
+    {
+        ".gif" => "image/gif",
+        ".webp" => "image/webp",
+        ".apng" => "image/apng",
+        _ => "application/octet-stream",
+    };
+
+    private async Task ServeAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+
+            Interlocked.Increment(ref _requests);
+            _ = Task.Run(() => Answer(context));
+        }
+    }
+
+    private async Task Answer(HttpListenerContext context)
+    {
+        using var response = context.Response;
+        try
+        {
+            var path = context.Request.Url?.AbsolutePath ?? "";
+            var name = path.StartsWith("/samples/", StringComparison.Ordinal) ? path["/samples/".Length..] : "";
+            if (!_samples.TryGetValue(name, out var body))
+            {
+                response.StatusCode = 404;
+                return;
+            }
+
+            var etag = $"\"{name}-{body.Length}\"";
+            response.Headers["ETag"] = etag;
+            if (context.Request.Headers["If-None-Match"] == etag)
+            {
+                response.StatusCode = 304;
+                return;
+            }
+
+            response.ContentType = ContentType(name);
+            response.ContentLength64 = body.Length;
+            await response.OutputStream.WriteAsync(body).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException)
+        {
+            // The client went away: nothing to answer.
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using System.Diagnostics;
+
+namespace ImageKit.Cli.Fetching;
+
+/// <summary>Loads URLs through an <see cref="ImageManager"/> a few at a time, turning each failure into an outcome.</summary>
+internal static class FetchRunner
+{
+    public static async Task<FetchSummary> RunAsync(
+        ImageManager manager, IReadOnlyList<Uri> urls, int concurrency, Action<FetchOutcome>? onDone, CancellationToken cancellationToken)
+    {
+        var results = new FetchOutcome[urls.Count];
+        var watch = Stopwatch.StartNew();
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(Enumerable.Range(0, urls.Count), parallel, async (i, token) =>
+        {
+            var url = urls[i];
+            FetchOutcome outcome;
+            try
+            {
+                using var result = await manager.LoadImageAsync(url, cancellationToken: token).ConfigureAwait(false);
+                outcome = new FetchOutcome(url.ToString(), SourceName(result.Source), result.Image.EncodedData.Length, result.Image.FrameCount, null);
+            }
+            catch (ImageKitException e)
+            {
+                outcome = new FetchOutcome(url.ToString(), "failed", 0, 0, e.Message.ReplaceLineEndings(" "));
+            }
+
+            results[i] = outcome;
+            onDone?.Invoke(outcome);
+        }).ConfigureAwait(false);
+        return new FetchSummary(results, (long)watch.Elapsed.TotalMilliseconds);
+    }
+
+    private static string SourceName(ImageLoadSource source) => source switch
+    {
+        ImageLoadSource.Memory => "memory",
+        ImageLoadSource.Disk => "disk",
+        _ => "network",
+    };
+}

@@ -1,0 +1,118 @@
+using System.Collections.Immutable;
+using ImageKit.Decoding;
+
+namespace ImageKit.Caching;
+
+/// <summary>
+/// Several <see cref="IImageCache"/>s used as one (the counterpart of SDWebImage's <c>SDImageCachesManager</c>), in order
+/// of priority, with a policy for queries and one for everything else.
+/// </summary>
+/// <remarks>Thread-safe as its caches are. It does not own its caches.</remarks>
+public sealed class ImageCacheChain : IImageCache
+{
+    private readonly ImmutableArray<IImageCache> _caches;
+
+    /// <summary>Chains <paramref name="caches"/>, the first having the highest priority.</summary>
+    /// <exception cref="ArgumentException">No cache is given.</exception>
+    public ImageCacheChain(IEnumerable<IImageCache> caches)
+    {
+        ArgumentNullException.ThrowIfNull(caches);
+        _caches = [.. caches];
+        if (_caches.IsEmpty)
+        {
+            throw new ArgumentException("a cache chain needs at least one cache", nameof(caches));
+        }
+    }
+
+    /// <summary>The caches, highest priority first.</summary>
+    public ImmutableArray<IImageCache> Caches => _caches;
+
+    /// <summary>How queries and <see cref="ContainsAsync"/> run. <value>Default: <see cref="ImageCacheChainPolicy.FirstHit"/>.</value></summary>
+    public ImageCacheChainPolicy QueryPolicy { get; init; } = ImageCacheChainPolicy.FirstHit;
+
+    /// <summary>How stores, metadata updates, removals and clears run. <value>Default: <see cref="ImageCacheChainPolicy.All"/>.</value></summary>
+    public ImageCacheChainPolicy StorePolicy { get; init; } = ImageCacheChainPolicy.All;
+
+    /// <inheritdoc/>
+    public async Task<ImageCacheResult?> QueryAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
+    {
+        if (QueryPolicy == ImageCacheChainPolicy.All)
+        {
+            var results = await Task.WhenAll(_caches.Select(c => c.QueryAsync(key, cacheType, decodeOptions, cancellationToken))).ConfigureAwait(false);
+            var winner = results.FirstOrDefault(r => r is not null);
+            foreach (var other in results)
+            {
+                if (!ReferenceEquals(other, winner))
+                {
+                    other?.Dispose();
+                }
+            }
+
+            return winner;
+        }
+
+        foreach (var cache in Select(QueryPolicy))
+        {
+            var result = await cache.QueryAsync(key, cacheType, decodeOptions, cancellationToken).ConfigureAwait(false);
+            if (result is not null)
+            {
+                return result;
+            }
+        }
+
+        return null;
+    }
+
+    /// <inheritdoc/>
+    public async Task<DiskCacheEntry?> GetEncodedAsync(string key, CancellationToken cancellationToken = default)
+    {
+        foreach (var cache in Select(QueryPolicy == ImageCacheChainPolicy.All ? ImageCacheChainPolicy.FirstHit : QueryPolicy))
+        {
+            if (await cache.GetEncodedAsync(key, cancellationToken).ConfigureAwait(false) is { } entry)
+            {
+                return entry;
+            }
+        }
+
+        return null;
+    }
+
+    /// <inheritdoc/>
+    public Task StoreAsync(string key, AnimatedImage? image, ReadOnlyMemory<byte> encodedData, DiskCacheMetadata? metadata = null, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
+        Task.WhenAll(Select(StorePolicy).Select(c => c.StoreAsync(key, image, encodedData, metadata, cacheType, decodeOptions, cancellationToken)));
+
+    /// <inheritdoc/>
+    public async Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default) =>
+        (await Task.WhenAll(Select(StorePolicy).Select(c => c.UpdateMetadataAsync(key, metadata, cancellationToken))).ConfigureAwait(false)).Any(static r => r);
+
+    /// <inheritdoc/>
+    public async Task<bool> RemoveAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
+        (await Task.WhenAll(Select(StorePolicy).Select(c => c.RemoveAsync(key, cacheType, decodeOptions, cancellationToken))).ConfigureAwait(false)).Any(static r => r);
+
+    /// <inheritdoc/>
+    public async Task<ImageCacheType> ContainsAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
+    {
+        var found = ImageCacheType.None;
+        foreach (var cache in Select(QueryPolicy))
+        {
+            found |= await cache.ContainsAsync(key, cacheType, decodeOptions, cancellationToken).ConfigureAwait(false);
+            if (found != ImageCacheType.None && QueryPolicy == ImageCacheChainPolicy.FirstHit)
+            {
+                break;
+            }
+        }
+
+        return found;
+    }
+
+    /// <inheritdoc/>
+    public Task ClearAsync(ImageCacheType cacheType = ImageCacheType.All, CancellationToken cancellationToken = default) =>
+        Task.WhenAll(Select(StorePolicy).Select(c => c.ClearAsync(cacheType, cancellationToken)));
+
+    private ImmutableArray<IImageCache> Select(ImageCacheChainPolicy policy) => policy switch
+    {
+        ImageCacheChainPolicy.HighestPriorityOnly => [_caches[0]],
+        ImageCacheChainPolicy.LowestPriorityOnly => [_caches[^1]],
+        _ => _caches,
+    };
+}

@@ -1,0 +1,61 @@
+using ImageKit.Caching;
+using ImageKit.Loading;
+
+namespace ImageKit;
+
+/// <summary>
+/// How one <see cref="ImageManager.LoadImageAsync"/> call behaves (in the spirit of SDWebImage's options). Every property
+/// has a documented default; <see cref="Default"/> uses them all.
+/// </summary>
+public sealed record ImageLoadOptions
+{
+    /// <summary>The defaults.</summary>
+    public static ImageLoadOptions Default { get; } = new();
+
+    /// <summary>
+    /// Try a URL that failed recently again. Otherwise a URL whose load failed for a lasting reason (HTTP 4xx, not an image,
+    /// too large, undecodable) fails fast for <see cref="ImageManagerOptions.FailedUrlRetention"/>.
+    /// <value>Default: <see langword="false"/>.</value>
+    /// </summary>
+    public bool RetryFailed { get; init; }
+
+    /// <summary>The download queue priority. <value>Default: <see cref="DownloadPriority.Normal"/>.</value></summary>
+    public DownloadPriority Priority { get; init; } = DownloadPriority.Normal;
+
+    /// <summary>
+    /// Revalidate a disk-cached image with the server: its ETag / Last-Modified go out as <c>If-None-Match</c> /
+    /// <c>If-Modified-Since</c>; a 304 keeps the cached bytes, a 200 replaces them. The memory cache is skipped.
+    /// <value>Default: <see langword="false"/>.</value>
+    /// </summary>
+    public bool RefreshCached { get; init; }
+
+    /// <summary>Never touch the network: a cache miss fails with <see cref="ImageLoadException"/>. <value>Default: <see langword="false"/>.</value></summary>
+    public bool FromCacheOnly { get; init; }
+
+    /// <summary>Skip the cache lookup and load from the URL (the result is still stored). <value>Default: <see langword="false"/>.</value></summary>
+    public bool FromNetworkOnly { get; init; }
+
+    /// <summary>Decode only the first frame (an animation becomes a still; cached as its own variant). <value>Default: <see langword="false"/>.</value></summary>
+    public bool FirstFrameOnly { get; init; }
+
+    /// <summary>
+    /// Scale images with more pixels than this down to fit, aspect ratio kept (cached as their own variant); 0 keeps every
+    /// image at its own size. <value>Default: 0.</value>
+    /// </summary>
+    public long ScaleDownMaxPixels { get; init; }
+
+    /// <summary>
+    /// The cache tiers looked in and stored to: <see cref="ImageCacheType.Memory"/> for memory-cache only,
+    /// <see cref="ImageCacheType.Disk"/> for disk-cache only. <value>Default: <see cref="ImageCacheType.All"/>.</value>
+    /// </summary>
+    public ImageCacheType CacheType { get; init; } = ImageCacheType.All;
+
+    /// <summary>
+    /// Makes the cache key from the URL (for example to drop a signed query string). Everything that changes the decoded
+    /// result is added to the memory key by the cache itself. <value>Default: <see langword="null"/> (the absolute URL).</value>
+    /// </summary>
+    public Func<Uri, string>? CacheKey { get; init; }
+
+    /// <summary>Put the encoded bytes in <see cref="ImageLoadResult.EncodedData"/> (memory hits read them from the image). <value>Default: <see langword="false"/>.</value></summary>
+    public bool ReturnEncodedData { get; init; }
+}

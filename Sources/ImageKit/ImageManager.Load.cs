@@ -1,0 +1,166 @@
+using System.Collections.Concurrent;
+using System.Net;
+using ImageKit.Caching;
+using ImageKit.Decoding;
+using ImageKit.Loading;
+
+namespace ImageKit;
+
+public sealed partial class ImageManager
+{
+    private readonly ConcurrentDictionary<string, FailedUrl> _failedUrls = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Loads the image at <paramref name="url"/>: from the memory cache, else the disk cache, else its loader, decoding and
+    /// storing what was loaded (disk gets the encoded bytes, memory the decoded image).
+    /// </summary>
+    /// <param name="url">An absolute <c>http</c>, <c>https</c> or <c>file</c> URL, or one of a registered loader.</param>
+    /// <param name="options">How to load; <see langword="null"/> for <see cref="ImageLoadOptions.Default"/>.</param>
+    /// <param name="progress">Bytes received, when the image is loaded from its URL.</param>
+    /// <param name="cancellationToken">Cancels the load: its download leaves the queue (or is aborted) and nothing is stored.</param>
+    /// <returns>The result, owned by the caller: dispose it when done with the image.</returns>
+    /// <exception cref="ImageKitException">The image cannot be had; the derived type and message say why.</exception>
+    public async Task<ImageLoadResult> LoadImageAsync(Uri url, ImageLoadOptions? options = null, IProgress<ImageLoadProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        options ??= ImageLoadOptions.Default;
+        if (!url.IsAbsoluteUri)
+        {
+            throw new ImageLoadException(url, "the URL is not absolute");
+        }
+
+        var loader = Loaders.Find(url) ?? throw new ImageLoadException(url, $"no loader handles the '{url.Scheme}' scheme (register one in ImageManager.Loaders)");
+        var key = options.CacheKey?.Invoke(url) ?? url.AbsoluteUri;
+        var decodeOptions = _options.DecodeOptions with
+        {
+            FirstFrameOnly = options.FirstFrameOnly || _options.DecodeOptions.FirstFrameOnly,
+            MaxPixelCount = options.ScaleDownMaxPixels > 0 ? options.ScaleDownMaxPixels : _options.DecodeOptions.MaxPixelCount,
+            SourceName = url.ToString(),
+        };
+
+        ThrowIfRecentlyFailed(key, url, options);
+        DiskCacheEntry? revalidating = null;
+        if (!options.FromNetworkOnly)
+        {
+            if (options.RefreshCached)
+            {
+                revalidating = options.CacheType.HasFlag(ImageCacheType.Disk) ? await Cache.GetEncodedAsync(key, cancellationToken).ConfigureAwait(false) : null;
+            }
+            else if (await Cache.QueryAsync(key, options.CacheType, decodeOptions, cancellationToken).ConfigureAwait(false) is { } hit)
+            {
+                using (hit)
+                {
+                    var source = hit.Source == ImageCacheType.Memory ? ImageLoadSource.Memory : ImageLoadSource.Disk;
+                    return new ImageLoadResult(hit.ShareImage(), source, url, url, key, options.ReturnEncodedData ? hit.Image.EncodedData.ToArray() : null);
+                }
+            }
+        }
+
+        if (options.FromCacheOnly)
+        {
+            throw new ImageLoadException(url, revalidating is null ? "not in the cache, and the load was limited to the cache" : "revalidation needs the network, and the load was limited to the cache");
+        }
+
+        try
+        {
+            return await LoadFromSourceAsync(loader, url, key, options, decodeOptions, revalidating, progress, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ImageKitException e) when (IsLasting(e) && !cancellationToken.IsCancellationRequested)
+        {
+            _failedUrls[key] = new FailedUrl(_options.TimeProvider.GetUtcNow() + _options.FailedUrlRetention, e.Message);
+            throw;
+        }
+    }
+
+    private async Task<ImageLoadResult> LoadFromSourceAsync(
+        IImageLoader loader, Uri url, string key, ImageLoadOptions options, ImageDecodeOptions decodeOptions,
+        DiskCacheEntry? revalidating, IProgress<ImageLoadProgress>? progress, CancellationToken cancellationToken)
+    {
+        var request = new ImageLoaderRequest(url)
+        {
+            Priority = options.Priority,
+            IfNoneMatch = revalidating?.Metadata.ETag,
+            IfModifiedSince = revalidating?.Metadata.ETag is null ? revalidating?.Metadata.LastModified : null,
+        };
+        var response = await loader.LoadAsync(request, progress, cancellationToken).ConfigureAwait(false);
+        var source = ImageLoadSource.Network;
+        var data = response.Data;
+        var metadata = new DiskCacheMetadata
+        {
+            ContentType = response.ContentType,
+            OriginalUrl = url,
+            ETag = response.ETag,
+            LastModified = response.LastModified,
+        };
+        if (response.NotModified)
+        {
+            if (revalidating is null)
+            {
+                throw new ImageLoadException(url, "the server answered 304 Not Modified to a request without validators");
+            }
+
+            // The cached bytes are still good: keep them, refresh their validators and stored time.
+            data = revalidating.Data;
+            source = ImageLoadSource.Disk;
+            metadata = revalidating.Metadata with
+            {
+                ETag = response.ETag ?? revalidating.Metadata.ETag,
+                LastModified = response.LastModified ?? revalidating.Metadata.LastModified,
+            };
+        }
+
+        var image = await Task.Run(() => _decoders.Decode(data.Span, decodeOptions), cancellationToken).ConfigureAwait(false);
+        using (image)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var storeTo = options.CacheType;
+            if (!response.StoreOnDisk)
+            {
+                storeTo &= ~ImageCacheType.Disk;
+            }
+
+            if (response.NotModified)
+            {
+                await Cache.UpdateMetadataAsync(key, metadata, cancellationToken).ConfigureAwait(false);
+                storeTo &= ~ImageCacheType.Disk;
+            }
+
+            await Cache.StoreAsync(key, image, data, metadata, storeTo, decodeOptions, cancellationToken).ConfigureAwait(false);
+            _failedUrls.TryRemove(key, out _);
+            return new ImageLoadResult(image.AcquireLease(), source, url, response.FinalUrl, key, options.ReturnEncodedData ? data.ToArray() : null);
+        }
+    }
+
+    private void ThrowIfRecentlyFailed(string key, Uri url, ImageLoadOptions options)
+    {
+        if (!_failedUrls.TryGetValue(key, out var failed))
+        {
+            return;
+        }
+
+        if (options.RetryFailed || failed.Until <= _options.TimeProvider.GetUtcNow())
+        {
+            _failedUrls.TryRemove(KeyValuePair.Create(key, failed));
+            return;
+        }
+
+        throw new ImageLoadException(url, $"failed recently and is not retried until {failed.Until:u} (ImageLoadOptions.RetryFailed): {failed.Reason}");
+    }
+
+    // Failures that another attempt in a few minutes would meet again; transient ones (timeouts, resets, 5xx, an open
+    // circuit, cancellation) are never remembered.
+    private static bool IsLasting(ImageKitException e) => e switch
+    {
+        ImageDownloadException d => d.Failure switch
+        {
+            ImageDownloadFailure.HttpStatus => d.StatusCode is { } status && (int)status is >= 400 and < 500 && status is not HttpStatusCode.RequestTimeout and not HttpStatusCode.TooManyRequests,
+            ImageDownloadFailure.NotAnImage or ImageDownloadFailure.TooLarge or ImageDownloadFailure.TooManyRedirects => true,
+            _ => false,
+        },
+        ImageDecodingException => true,
+        _ => false,
+    };
+
+    private readonly record struct FailedUrl(DateTimeOffset Until, string Reason);
+}

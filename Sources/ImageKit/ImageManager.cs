@@ -1,0 +1,117 @@
+using ImageKit.Caching;
+using ImageKit.Decoding;
+using ImageKit.Loading;
+
+namespace ImageKit;
+
+/// <summary>
+/// Loads images by URL through memory cache → disk cache → loader (network or file) → decode → store (the counterpart of
+/// SDWebImage's <c>SDWebImageManager</c>).
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Threading.</b> Every member is thread-safe; loads run concurrently, with downloads queued, coalesced and retried by
+/// the <see cref="ImageDownloader"/>. Decoding runs on the thread pool.
+/// </para>
+/// <para>
+/// <b>Ownership.</b> Each <see cref="ImageLoadResult"/> holds a lease on its image: dispose it when done. The manager owns
+/// the cache and downloader it creates from options, and disposes them; those passed in remain the caller's.
+/// </para>
+/// <para>
+/// <b>Failures.</b> Download failures are <see cref="ImageDownloadException"/>, undecodable bytes
+/// <see cref="ImageDecodingException"/> / <see cref="UnsupportedImageFormatException"/>, the manager's own refusals
+/// <see cref="ImageLoadException"/>; all derive from <see cref="ImageKitException"/> and name the URL. Nothing that failed
+/// or was cancelled is stored.
+/// </para>
+/// </remarks>
+public sealed partial class ImageManager : IDisposable, IAsyncDisposable
+{
+    private static readonly Lazy<ImageManager> s_shared = new(CreateShared);
+    private readonly ImageManagerOptions _options;
+    private readonly ImageDecoderRegistry _decoders;
+    private readonly ImageCache? _ownedCache;
+    private readonly ImageDownloader? _ownedDownloader;
+    private int _disposed;
+
+    /// <summary>Creates a manager over <paramref name="cache"/> and <paramref name="downloader"/>, which stay the caller's.</summary>
+    public ImageManager(IImageCache cache, ImageDownloader downloader, ImageManagerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        ArgumentNullException.ThrowIfNull(downloader);
+        _options = options ?? new ImageManagerOptions();
+        _decoders = _options.Decoders ?? ImageDecoderRegistry.Default;
+        Cache = cache;
+        Downloader = downloader;
+        Loaders = new ImageLoaderRegistry([new HttpImageLoader(downloader), new FileImageLoader()]);
+    }
+
+    /// <summary>
+    /// Creates a manager with its own <see cref="ImageCache"/> (memory, plus disk when <paramref name="cacheOptions"/> has
+    /// one) and <see cref="ImageDownloader"/>, disposed with the manager.
+    /// </summary>
+    public ImageManager(ImageCacheOptions? cacheOptions = null, ImageDownloaderOptions? downloaderOptions = null, ImageManagerOptions? options = null)
+        : this(new ImageCache(cacheOptions), downloaderOptions, options)
+    {
+    }
+
+    private ImageManager(ImageCache cache, ImageDownloaderOptions? downloaderOptions, ImageManagerOptions? options)
+        : this(cache, CreateDownloader(cache, downloaderOptions), options)
+    {
+        _ownedCache = cache;
+        _ownedDownloader = Downloader;
+    }
+
+    /// <summary>
+    /// The process-wide manager, created on first use: a memory cache, a disk cache in
+    /// <see cref="DiskImageCache.DefaultDirectory"/> and a downloader with default settings.
+    /// </summary>
+    public static ImageManager Shared => s_shared.Value;
+
+    /// <summary>The cache consulted before loading and filled after.</summary>
+    public IImageCache Cache { get; }
+
+    /// <summary>The downloader behind <c>http</c> and <c>https</c> URLs.</summary>
+    public ImageDownloader Downloader { get; }
+
+    /// <summary>The loaders by URL scheme: http(s) and file by default; insert your own for other schemes.</summary>
+    public ImageLoaderRegistry Loaders { get; }
+
+    /// <summary>Disposes the cache and downloader this manager created. Idempotent.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _ownedDownloader?.Dispose();
+            _ownedCache?.Dispose();
+        }
+    }
+
+    /// <summary>Like <see cref="Dispose"/>, closing the disk cache asynchronously.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _ownedDownloader?.Dispose();
+            if (_ownedCache is not null)
+            {
+                await _ownedCache.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static ImageDownloader CreateDownloader(ImageCache cache, ImageDownloaderOptions? options)
+    {
+        try
+        {
+            return new ImageDownloader(options);
+        }
+        catch
+        {
+            cache.Dispose();
+            throw;
+        }
+    }
+
+    private static ImageManager CreateShared() =>
+        new(new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = DiskImageCache.DefaultDirectory } });
+}

@@ -1,0 +1,19 @@
+using ImageKit.Decoding;
+
+namespace ImageKit;
+
+/// <summary>Settings of an <see cref="ImageManager"/> beyond its cache and downloader.</summary>
+public sealed record ImageManagerOptions
+{
+    /// <summary>How long a URL that failed for a lasting reason fails fast (unless <see cref="ImageLoadOptions.RetryFailed"/>). <value>Default: 5 minutes.</value></summary>
+    public TimeSpan FailedUrlRetention { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The decoders. <value>Default: <see cref="ImageDecoderRegistry.Default"/>.</value></summary>
+    public ImageDecoderRegistry? Decoders { get; init; }
+
+    /// <summary>Decoding limits and policies every load starts from. <value>Default: <see cref="ImageDecodeOptions.Default"/>.</value></summary>
+    public ImageDecodeOptions DecodeOptions { get; init; } = ImageDecodeOptions.Default;
+
+    /// <summary>The clock for failed-URL retention. <value>Default: <see cref="TimeProvider.System"/>.</value></summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+}

@@ -1,0 +1,16 @@
+namespace ImageKit.Loading;
+
+/// <summary>
+/// Loads the encoded bytes behind a URL of the schemes it accepts (the counterpart of SDWebImage's image loaders). Register
+/// one in an <see cref="ImageLoaderRegistry"/> to let <see cref="ImageManager"/> load other schemes.
+/// </summary>
+/// <remarks>Implementations are thread-safe.</remarks>
+public interface IImageLoader
+{
+    /// <summary>Whether this loader handles <paramref name="url"/>.</summary>
+    bool CanLoad(Uri url);
+
+    /// <summary>Loads the bytes of <paramref name="request"/>'s URL.</summary>
+    /// <exception cref="ImageKitException">The bytes cannot be had; the type and message say why.</exception>
+    Task<ImageLoaderResponse> LoadAsync(ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress = null, CancellationToken cancellationToken = default);
+}

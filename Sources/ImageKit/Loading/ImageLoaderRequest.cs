@@ -1,0 +1,15 @@
+namespace ImageKit.Loading;
+
+/// <summary>What <see cref="ImageManager"/> asks an <see cref="IImageLoader"/> for.</summary>
+/// <param name="Url">The URL to load.</param>
+public sealed record ImageLoaderRequest(Uri Url)
+{
+    /// <summary>The queue priority, for loaders that queue. <value>Default: <see cref="DownloadPriority.Normal"/>.</value></summary>
+    public DownloadPriority Priority { get; init; } = DownloadPriority.Normal;
+
+    /// <summary>The cached entity tag to revalidate against, if any.</summary>
+    public string? IfNoneMatch { get; init; }
+
+    /// <summary>The cached Last-Modified date to revalidate against, if any.</summary>
+    public DateTimeOffset? IfModifiedSince { get; init; }
+}

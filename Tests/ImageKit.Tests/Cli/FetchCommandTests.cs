@@ -1,0 +1,89 @@
+using System.Text.Json;
+using ImageKit.Tests.TestUtilities;
+
+namespace ImageKit.Tests.Cli;
+
+[TestClass]
+public sealed class FetchCommandTests
+{
+    private string _cacheDir = null!;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestInitialize]
+    public void CreateCacheDirectory() => _cacheDir = Directory.CreateTempSubdirectory("imagekit-fetch-").FullName;
+
+    [TestCleanup]
+    public void DeleteCacheDirectory() => Directory.Delete(_cacheDir, recursive: true);
+
+    [TestMethod]
+    public async Task Fetch_Json_PrintsOneObjectAndTheSecondRunComesFromDisk()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        var gif = server.Image("TestImage.gif").ToString();
+        var webp = server.Image("TestImageAnimated.webp").ToString();
+
+        var first = await CliRunner.RunAsync("fetch", gif, webp, "--cache-dir", _cacheDir, "--json");
+        Assert.AreEqual(0, first.ExitCode, first.Stderr);
+        using (var json = JsonDocument.Parse(first.Stdout))
+        {
+            var results = json.RootElement.GetProperty("results");
+            Assert.AreEqual(2, results.GetArrayLength());
+            Assert.AreEqual(gif, results[0].GetProperty("url").GetString());
+            Assert.AreEqual("network", results[0].GetProperty("source").GetString());
+            Assert.AreEqual(Corpus.Read("TestImage.gif").Length, results[0].GetProperty("bytes").GetInt64());
+            Assert.AreEqual(5, results[0].GetProperty("frameCount").GetInt32());
+            Assert.AreEqual(JsonValueKind.Null, results[0].GetProperty("error").ValueKind);
+            var summary = json.RootElement.GetProperty("summary");
+            Assert.AreEqual(2, summary.GetProperty("network").GetInt32());
+            Assert.AreEqual(0, summary.GetProperty("failed").GetInt32());
+            Assert.IsTrue(summary.TryGetProperty("elapsedMs", out _));
+            CollectionAssert.AreEqual(new[] { "memory", "disk", "network", "failed", "bytes", "elapsedMs" }, summary.EnumerateObject().Select(p => p.Name).ToArray());
+        }
+
+        var second = await CliRunner.RunAsync("fetch", gif, webp, "--cache-dir", _cacheDir, "--json");
+        using var again = JsonDocument.Parse(second.Stdout);
+        Assert.AreEqual(2, again.RootElement.GetProperty("summary").GetProperty("disk").GetInt32());
+        Assert.AreEqual(1, server.ImageHits("TestImage.gif"));
+    }
+
+    [TestMethod]
+    public async Task Fetch_OneUrlFails_ExitsWith1AndSaysWhy()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        var list = Path.Combine(_cacheDir, "urls.txt");
+        await File.WriteAllLinesAsync(list, ["# two URLs", server.Image("TestImage.png").ToString(), "", server.Url("/missing").ToString()], TestContext.CancellationToken);
+
+        var result = await CliRunner.RunAsync("fetch", "--list", list, "--cache-dir", Path.Combine(_cacheDir, "c"), "--json");
+        Assert.AreEqual(1, result.ExitCode, result.Stderr);
+        using var json = JsonDocument.Parse(result.Stdout);
+        var failed = json.RootElement.GetProperty("results")[1];
+        Assert.AreEqual("failed", failed.GetProperty("source").GetString());
+        StringAssert.Contains(failed.GetProperty("error").GetString(), "404");
+        Assert.AreEqual(1, json.RootElement.GetProperty("summary").GetProperty("failed").GetInt32());
+    }
+
+    [TestMethod]
+    public async Task Fetch_Text_PrintsASummaryWithTheFailures()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        var result = await CliRunner.RunAsync("fetch", server.Image("TestImage.gif").ToString(), server.Url("/html").ToString(), "--cache-dir", _cacheDir);
+        Assert.AreEqual(1, result.ExitCode);
+        StringAssert.Contains(result.Stdout, "1 downloaded, 1 failed");
+        StringAssert.Contains(result.Stdout, "HTML");
+    }
+
+    [TestMethod]
+    [DataRow("not a url")]
+    [DataRow("--concurrency", "0", "http://127.0.0.1:9/a.gif")]
+    [DataRow("--list", "/nonexistent/urls.txt")]
+    [DataRow()]
+    public async Task Fetch_BadInput_ExitsWith2AndOneLine(params string[] args)
+    {
+        var result = await CliRunner.RunAsync(["fetch", "--cache-dir", _cacheDir, .. args]);
+        Assert.AreEqual(2, result.ExitCode, result.Stdout + result.Stderr);
+        Assert.AreEqual(string.Empty, result.Stdout);
+        Assert.HasCount(1, result.StderrLines, result.Stderr);
+        StringAssert.StartsWith(result.StderrLines[0], "imagekit: ");
+    }
+}

@@ -1,0 +1,291 @@
+using ImageKit.Caching;
+using ImageKit.Decoding;
+using ImageKit.Loading;
+using ImageKit.Tests.TestUtilities;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace ImageKit.Tests.Pipeline;
+
+[TestClass]
+public sealed class ImageManagerTests
+{
+    private static readonly ImageDownloaderOptions s_fastDownloads = new()
+    {
+        Retry = new ImageDownloadRetryOptions { MaxRetries = 1, BaseDelay = TimeSpan.FromMilliseconds(5), MaxDelay = TimeSpan.FromMilliseconds(20) },
+        AttemptTimeout = TimeSpan.FromSeconds(10),
+    };
+
+    private string _cacheDir = null!;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestInitialize]
+    public void CreateCacheDirectory() => _cacheDir = Directory.CreateTempSubdirectory("imagekit-manager-").FullName;
+
+    [TestCleanup]
+    public void DeleteCacheDirectory() => Directory.Delete(_cacheDir, recursive: true);
+
+    private ImageManager NewManager(ImageManagerOptions? options = null, long memoryCost = 256L * 1024 * 1024) => new(
+        new ImageCacheOptions
+        {
+            Memory = new MemoryImageCacheOptions { MaxCost = memoryCost, TrimOnMemoryPressure = false },
+            Disk = new DiskImageCacheOptions { Directory = _cacheDir },
+        },
+        s_fastDownloads,
+        options);
+
+    [TestMethod]
+    public async Task LoadImageAsync_ThreeTimes_ComesFromNetworkThenMemoryAndDownloadsOnce()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        await using var manager = NewManager();
+        var url = server.Image("TestImageAnimated.webp");
+        var expected = Corpus.Get("TestImageAnimated.webp");
+
+        using (var first = await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken))
+        {
+            Assert.AreEqual(ImageLoadSource.Network, first.Source);
+            Assert.AreEqual(expected.FrameCount, first.Image.FrameCount);
+            Assert.AreEqual(url, first.FinalUrl);
+        }
+
+        using (var second = await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken))
+        {
+            Assert.AreEqual(ImageLoadSource.Memory, second.Source);
+            using var frame = second.Image.GetFrame(second.Image.FrameCount - 1);
+            Assert.AreEqual(expected.Width, frame.Width);
+        }
+
+        Assert.AreEqual(1, server.ImageHits("TestImageAnimated.webp"));
+        Assert.AreEqual(ImageCacheType.All, await manager.Cache.ContainsAsync(url.AbsoluteUri, cancellationToken: TestContext.CancellationToken));
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_NewManagerOnTheSameFolder_ComesFromDiskWithTheSameBytes()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        var url = server.Image("TestImage.gif");
+        await using (var manager = NewManager())
+        {
+            (await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken)).Dispose();
+        }
+
+        await using var reopened = NewManager();
+        using var result = await reopened.LoadImageAsync(url, new ImageLoadOptions { ReturnEncodedData = true }, cancellationToken: TestContext.CancellationToken);
+        Assert.AreEqual(ImageLoadSource.Disk, result.Source);
+        CollectionAssert.AreEqual(Corpus.Read("TestImage.gif"), result.EncodedData!.Value.ToArray());
+        Assert.AreEqual(1, server.ImageHits("TestImage.gif"));
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_RefreshCachedAndServerSays304_KeepsTheCachedBytes()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        await using var manager = NewManager();
+        var url = server.Image("TestImage.png");
+        (await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken)).Dispose();
+
+        using var refreshed = await manager.LoadImageAsync(url, new ImageLoadOptions { RefreshCached = true }, cancellationToken: TestContext.CancellationToken);
+        Assert.AreEqual(ImageLoadSource.Disk, refreshed.Source, "a 304 keeps the cached bytes");
+        Assert.AreEqual(2, server.ImageHits("TestImage.png"), "the second request went out, conditionally");
+        var entry = await manager.Cache.GetEncodedAsync(url.AbsoluteUri, TestContext.CancellationToken);
+        Assert.AreEqual("\"TestImage.png-v1\"", entry!.Metadata.ETag);
+        CollectionAssert.AreEqual(Corpus.Read("TestImage.png"), entry.Data);
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_FirstFrameOnly_IsCachedApartFromTheFullImage()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        await using var manager = NewManager();
+        var url = server.Image("TestImageAnimated.webp");
+        using (var still = await manager.LoadImageAsync(url, new ImageLoadOptions { FirstFrameOnly = true }, cancellationToken: TestContext.CancellationToken))
+        {
+            Assert.AreEqual(1, still.Image.FrameCount);
+        }
+
+        using var full = await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken);
+        Assert.AreEqual(Corpus.Get("TestImageAnimated.webp").FrameCount, full.Image.FrameCount, "the first-frame variant never answers for the full image");
+        Assert.AreEqual(ImageLoadSource.Disk, full.Source, "the encoded bytes were shared on disk");
+        Assert.AreEqual(1, server.ImageHits("TestImageAnimated.webp"));
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_ScaleDownMaxPixels_FitsTheLimitKeepingTheAspectRatio()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        await using var manager = NewManager();
+        const int Width = 80, Height = 60; // TestImage.jpg
+        const long limit = Width * Height / 4;
+        using var result = await manager.LoadImageAsync(server.Image("TestImage.jpg"), new ImageLoadOptions { ScaleDownMaxPixels = limit }, cancellationToken: TestContext.CancellationToken);
+        Assert.IsLessThanOrEqualTo(limit, (long)result.Image.PixelWidth * result.Image.PixelHeight);
+        Assert.AreEqual(Width / 2, result.Image.PixelWidth);
+        Assert.AreEqual(Height / 2, result.Image.PixelHeight);
+        using var frame = result.Image.GetFrame(0);
+        Assert.IsTrue(frame.Pixels.IndexOfAnyExcept((byte)0) >= 0, "the scaled frame has content");
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_404_FailsAndThenFailsFastUntilRetried()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        await using var manager = NewManager();
+        var url = server.Url("/missing");
+        var first = await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken));
+        StringAssert.Contains(first.Message, "404");
+        var fast = await Assert.ThrowsExactlyAsync<ImageLoadException>(() => manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken));
+        StringAssert.Contains(fast.Message, "failed recently");
+        Assert.AreEqual(1, server.Hits("/missing"));
+
+        await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => manager.LoadImageAsync(url, new ImageLoadOptions { RetryFailed = true }, cancellationToken: TestContext.CancellationToken));
+        Assert.AreEqual(2, server.Hits("/missing"));
+        Assert.AreEqual(ImageCacheType.None, await manager.Cache.ContainsAsync(url.AbsoluteUri, cancellationToken: TestContext.CancellationToken), "a failure is never cached");
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_HtmlPage_IsRefusedAndNotCached()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        await using var manager = NewManager();
+        var error = await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => manager.LoadImageAsync(server.Url("/html"), cancellationToken: TestContext.CancellationToken));
+        Assert.AreEqual(ImageDownloadFailure.NotAnImage, error.Failure);
+        Assert.AreEqual(ImageCacheType.None, await manager.Cache.ContainsAsync(server.Url("/html").AbsoluteUri, cancellationToken: TestContext.CancellationToken));
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_FromCacheOnlyOnAMiss_FailsWithoutTouchingTheNetwork()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        await using var manager = NewManager();
+        var error = await Assert.ThrowsExactlyAsync<ImageLoadException>(() => manager.LoadImageAsync(server.Image("TestImage.gif"), new ImageLoadOptions { FromCacheOnly = true }, cancellationToken: TestContext.CancellationToken));
+        StringAssert.Contains(error.Message, "not in the cache");
+        Assert.AreEqual(0, server.ImageHits("TestImage.gif"));
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_FromNetworkOnly_DownloadsAgainDespiteTheCache()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        await using var manager = NewManager();
+        var url = server.Image("TestImage.gif");
+        (await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken)).Dispose();
+        using var again = await manager.LoadImageAsync(url, new ImageLoadOptions { FromNetworkOnly = true }, cancellationToken: TestContext.CancellationToken);
+        Assert.AreEqual(ImageLoadSource.Network, again.Source);
+        Assert.AreEqual(2, server.ImageHits("TestImage.gif"));
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_MemoryOnly_StoresNothingOnDisk()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        await using var manager = NewManager();
+        var url = server.Image("TestImage.gif");
+        (await manager.LoadImageAsync(url, new ImageLoadOptions { CacheType = ImageCacheType.Memory }, cancellationToken: TestContext.CancellationToken)).Dispose();
+        Assert.AreEqual(ImageCacheType.Memory, await manager.Cache.ContainsAsync(url.AbsoluteUri, cancellationToken: TestContext.CancellationToken));
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_CustomCacheKey_SharesOneEntryAcrossQueryStrings()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        await using var manager = NewManager();
+        var options = new ImageLoadOptions { CacheKey = static u => u.GetLeftPart(UriPartial.Path) };
+        using (var a = await manager.LoadImageAsync(new Uri(server.Image("TestImage.gif") + "?sig=1"), options, cancellationToken: TestContext.CancellationToken))
+        {
+            Assert.AreEqual(ImageLoadSource.Network, a.Source);
+        }
+
+        using var b = await manager.LoadImageAsync(new Uri(server.Image("TestImage.gif") + "?sig=2"), options, cancellationToken: TestContext.CancellationToken);
+        Assert.AreEqual(ImageLoadSource.Memory, b.Source);
+        Assert.AreEqual(server.Image("TestImage.gif").AbsoluteUri, b.CacheKey);
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_FileUrl_DecodesAndCachesInMemoryOnly()
+    {
+        await using var manager = NewManager();
+        var url = new Uri(Corpus.PathOf("TestImage.gif"));
+        using (var first = await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken))
+        {
+            Assert.AreEqual(ImageLoadSource.Network, first.Source);
+        }
+
+        using var second = await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken);
+        Assert.AreEqual(ImageLoadSource.Memory, second.Source);
+        Assert.AreEqual(ImageCacheType.Memory, await manager.Cache.ContainsAsync(url.AbsoluteUri, cancellationToken: TestContext.CancellationToken), "local files are not copied to the disk cache");
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_MissingFile_FailsWithAClearError()
+    {
+        await using var manager = NewManager();
+        var url = new Uri(Path.Combine(_cacheDir, "nope.gif"));
+        var error = await Assert.ThrowsExactlyAsync<ImageLoadException>(() => manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken));
+        Assert.AreEqual("file not found", error.Message);
+        Assert.AreEqual(url.ToString(), error.SourceName);
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_UnknownScheme_IsRefusedUntilALoaderIsRegistered()
+    {
+        await using var manager = NewManager();
+        var url = new Uri("asset://earth.gif");
+        var error = await Assert.ThrowsExactlyAsync<ImageLoadException>(() => manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken));
+        StringAssert.Contains(error.Message, "'asset'");
+
+        manager.Loaders.Insert(0, new AssetLoader());
+        using var result = await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken);
+        Assert.AreEqual(ImageFormat.Gif, result.Image.Format);
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_CancelledWhileDownloading_StoresNothing()
+    {
+        var release = new TaskCompletionSource();
+        var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await LoopbackServer.StartAsync(app => app.MapGet("/slow", async context =>
+        {
+            using var registration = context.RequestAborted.Register(() => aborted.TrySetResult());
+            // A slow drip: each write notices when the client has gone.
+            var gif = Corpus.Read("TestImage.gif");
+            for (var i = 0; i < 400 && !release.Task.IsCompleted && !context.RequestAborted.IsCancellationRequested; i++)
+            {
+                await context.Response.Body.WriteAsync(gif.AsMemory(i % gif.Length, 1), context.RequestAborted);
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+                await Task.Delay(25, context.RequestAborted);
+            }
+        }), TestContext.CancellationToken);
+        await using var manager = NewManager();
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.CancellationToken);
+        var load = manager.LoadImageAsync(server.Url("/slow"), cancellationToken: cts.Token);
+        await Task.Delay(200, TestContext.CancellationToken);
+        await cts.CancelAsync();
+        await Assert.ThrowsAsync<OperationCanceledException>(() => load);
+        await aborted.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken); // the server saw the request aborted
+        release.TrySetResult();
+        Assert.AreEqual(ImageCacheType.None, await manager.Cache.ContainsAsync(server.Url("/slow").AbsoluteUri, cancellationToken: TestContext.CancellationToken));
+        Assert.IsTrue(Leaks.Eventually(() => manager.Downloader.ActiveDownloads + manager.Downloader.QueuedDownloads == 0), "no orphan request");
+    }
+
+    [TestMethod]
+    public async Task LoadResult_DisposedWhileAPlayerPlays_KeepsTheImageUntilThePlayerIsDisposed()
+    {
+        await using var manager = NewManager(memoryCost: 0); // nothing stays in memory: the result and player are the only owners
+        var result = await manager.LoadImageAsync(new Uri(Corpus.PathOf("TestImageAnimated.webp")), cancellationToken: TestContext.CancellationToken);
+        var image = result.Image;
+        var player = new ImageKit.Animation.AnimatedImagePlayer(image, new ImageKit.Animation.AnimatedImagePlayerOptions { DisplayLinkProvider = new ImageKit.Display.ManualDisplayLinkProvider(TimeProvider.System) });
+        result.Dispose();
+        Assert.IsFalse(image.IsDisposed);
+        player.Dispose();
+        Assert.IsTrue(image.IsDisposed, "released by its last owner");
+    }
+
+    private sealed class AssetLoader : IImageLoader
+    {
+        public bool CanLoad(Uri url) => url.Scheme == "asset";
+
+        public Task<ImageLoaderResponse> LoadAsync(ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress = null, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new ImageLoaderResponse(request.Url, Corpus.Read("TestImage.gif")) { StoreOnDisk = false });
+    }
+}

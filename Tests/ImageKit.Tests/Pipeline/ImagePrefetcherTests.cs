@@ -1,0 +1,54 @@
+using System.Collections.Concurrent;
+using ImageKit.Caching;
+using ImageKit.Loading;
+using ImageKit.Tests.TestUtilities;
+
+namespace ImageKit.Tests.Pipeline;
+
+[TestClass]
+public sealed class ImagePrefetcherTests
+{
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    public async Task PrefetchAsync_MixedUrls_CountsFinishedSkippedAndFailed()
+    {
+        var dir = Directory.CreateTempSubdirectory("imagekit-prefetch-").FullName;
+        try
+        {
+            await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+            await using var manager = new ImageManager(new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = dir } });
+            (await manager.LoadImageAsync(server.Image("TestImage.png"), cancellationToken: TestContext.CancellationToken)).Dispose();
+            var prefetcher = new ImagePrefetcher(manager) { MaxConcurrentPrefetches = 2 };
+            var reports = new ConcurrentQueue<ImagePrefetchProgress>();
+            var urls = new[] { server.Image("TestImage.gif"), server.Image("TestImage.png"), server.Image("TestImageAnimated.webp"), server.Url("/missing") };
+
+            var result = await prefetcher.PrefetchAsync(urls, new SynchronousProgress<ImagePrefetchProgress>(reports.Enqueue), TestContext.CancellationToken);
+
+            Assert.AreEqual(new ImagePrefetchProgress(Finished: 2, Skipped: 1, Failed: 1, Total: 4), result.Progress);
+            Assert.AreEqual(server.Url("/missing"), result.Failures.Single().Url);
+            Assert.HasCount(4, reports);
+            Assert.AreEqual(1, server.ImageHits("TestImage.png"), "the cached URL was skipped");
+            Assert.AreEqual(ImageCacheType.Disk, await manager.Cache.ContainsAsync(server.Image("TestImage.gif").AbsoluteUri, ImageCacheType.Disk, cancellationToken: TestContext.CancellationToken));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public async Task PrefetchAsync_Cancelled_Throws()
+    {
+        await using var manager = new ImageManager();
+        var prefetcher = new ImagePrefetcher(manager);
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+        await Assert.ThrowsAsync<OperationCanceledException>(() => prefetcher.PrefetchAsync([new Uri("http://127.0.0.1:9/a.gif")], cancellationToken: cts.Token));
+    }
+
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
