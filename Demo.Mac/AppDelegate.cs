@@ -1,36 +1,44 @@
 using AppKit;
-using CoreGraphics;
+using Demo.Mac.Portable;
 using Foundation;
+using ImageKit.Cli.Demo;
 
 namespace Demo.Mac;
 
 /// <summary>
-/// Opens the demo window. For now a minimal window; the grid of animated images arrives with the player and the views
-/// (the logic lives in the portable ImageKit library, this file stays thin AppKit glue).
+/// Starts the loopback server with the bundled samples (as <c>imagekit demo</c> does), opens the demo window, and
+/// stops both when the app quits.
 /// </summary>
 [Register("AppDelegate")]
 public sealed class AppDelegate : NSApplicationDelegate
 {
-    private NSWindow? _window;
+    // The CLI's Assets folder, embedded under this prefix by Demo.Mac.csproj.
+    private const string SamplePrefix = "Demo.Mac.Assets.";
 
+    private SampleServer? _server;
+    private DemoWindow? _window;
+
+    /// <summary>Starts the server and shows the window.</summary>
     public override void DidFinishLaunching(NSNotification notification)
     {
-        _window = new NSWindow(
-            new CGRect(0, 0, 720, 480),
-            NSWindowStyle.Titled | NSWindowStyle.Closable | NSWindowStyle.Resizable | NSWindowStyle.Miniaturizable,
-            NSBackingStore.Buffered,
-            deferCreation: false)
-        {
-            Title = "ImageKit Demo",
-        };
-
-        var label = NSTextField.CreateLabel($"ImageKit {typeof(ImageKit.Decoding.AnimatedImage).Assembly.GetName().Version}");
-        label.Frame = new CGRect(24, 420, 600, 24);
-        _window.ContentView!.AddSubview(label);
-        _window.Center();
-        _window.MakeKeyAndOrderFront(this);
+        var samples = new DemoSamples(typeof(AppDelegate).Assembly, SamplePrefix);
+        _server = SampleServer.Start(samples.Names, samples.Read);
+        _window = new DemoWindow([.. samples.Names.Select(_server.Url)]);
+        _window.Show();
         NSApplication.SharedApplication.ActivateIgnoringOtherApps(true);
     }
 
+    /// <summary>Disposes the window (its views, players and images) and stops the server.</summary>
+    public override void WillTerminate(NSNotification notification)
+    {
+        _window?.Dispose();
+        _window = null;
+
+        // Stopping HttpListener is quick; the app is quitting, so waiting on the main thread is acceptable here.
+        _server?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _server = null;
+    }
+
+    /// <summary>Closing the window quits the demo.</summary>
     public override bool ApplicationShouldTerminateAfterLastWindowClosed(NSApplication sender) => true;
 }

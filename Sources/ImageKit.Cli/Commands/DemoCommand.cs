@@ -58,7 +58,7 @@ internal static partial class DemoCommand
     private static async Task RunAsync(DemoSettings settings, TextWriter stdout, CancellationToken cancellationToken)
     {
         var c = CultureInfo.InvariantCulture;
-        await using var server = SampleServer.Start(Samples);
+        await using var server = SampleServer.Start(Samples, ReadAsset);
         var urls = Samples.Select(server.Url).ToList();
         await stdout.WriteLineAsync(string.Create(c, $"ImageKit demo: {Samples.Length} bundled animations from a loopback server, through download → decode → cache → play.")).ConfigureAwait(false);
         await stdout.WriteLineAsync(string.Create(c, $"  server  {server.BaseAddress}")).ConfigureAwait(false);

@@ -1,14 +1,16 @@
 using System.Net;
 using System.Net.Sockets;
-using ImageKit.Cli.Commands;
 
 namespace ImageKit.Cli.Demo;
 
 /// <summary>
-/// The demo's loopback HTTP server: serves the sample animations embedded in the tool at <c>/samples/{name}</c> on
-/// 127.0.0.1, with a Content-Type and an ETag (and 304 for a matching If-None-Match), and counts the requests it answered.
+/// The demo's loopback HTTP server: serves sample animations at <c>/samples/{name}</c> on 127.0.0.1, with a Content-Type
+/// and an ETag (and 304 for a matching If-None-Match), and counts the requests it answered.
 /// </summary>
-/// <remarks>HttpListener rather than Kestrel, so the tool needs only the .NET runtime, not ASP.NET Core's.</remarks>
+/// <remarks>
+/// HttpListener rather than Kestrel, so the tool needs only the .NET runtime, not ASP.NET Core's. The file is also
+/// compiled into Demo.Mac (linked), so it takes the samples' bytes from its caller rather than from the tool's resources.
+/// </remarks>
 internal sealed class SampleServer : IAsyncDisposable
 {
     private readonly HttpListener _listener = new();
@@ -16,9 +18,9 @@ internal sealed class SampleServer : IAsyncDisposable
     private readonly Task _loop;
     private int _requests;
 
-    private SampleServer(IEnumerable<string> names)
+    private SampleServer(IEnumerable<string> names, Func<string, byte[]> readSample)
     {
-        _samples = names.ToDictionary(static n => n, DemoCommand.ReadAsset, StringComparer.Ordinal);
+        _samples = names.ToDictionary(static n => n, readSample, StringComparer.Ordinal);
         var port = FreePort();
         BaseAddress = new Uri($"http://127.0.0.1:{port}/samples/");
         _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
@@ -30,7 +32,8 @@ internal sealed class SampleServer : IAsyncDisposable
 
     public int Requests => Volatile.Read(ref _requests);
 
-    public static SampleServer Start(IEnumerable<string> names) => new(names);
+    /// <summary>Starts serving the named samples, each read once, now, through <paramref name="readSample"/>.</summary>
+    public static SampleServer Start(IEnumerable<string> names, Func<string, byte[]> readSample) => new(names, readSample);
 
     public Uri Url(string name) => new(BaseAddress, name);
 

@@ -127,17 +127,8 @@ internal sealed class BlobStore(string root)
         }
     }
 
-    public static void TryDeleteDirectory(string path)
-    {
-        try
-        {
-            System.IO.Directory.Delete(path, recursive: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Left for the next sweep.
-        }
-    }
+    /// <summary>Deletes a folder tree, also while another clear or sweep deletes it; what cannot be deleted is left for the next sweep.</summary>
+    public static void TryDeleteDirectory(string path) => DirectoryTree.TryDelete(path);
 
     public static bool TryDelete(string path)
     {
