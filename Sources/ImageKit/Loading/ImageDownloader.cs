@@ -1,6 +1,10 @@
 using System.Net;
 using System.Net.Http.Headers;
+using ImageKit.Diagnostics;
+using ImageKit.Diagnostics.Internal;
 using ImageKit.Loading.Internal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ImageKit.Loading;
 
@@ -20,6 +24,8 @@ public sealed partial class ImageDownloader : IDisposable
     private readonly RequestCoalescer _coalescer = new();
     private readonly HostResiliencePipelines _pipelines;
     private readonly ImageHttpTransfer _transfer;
+    private readonly ILogger _logger;
+    private readonly ImageKitMetrics _metrics;
     private int _disposed;
 
     /// <summary>
@@ -62,8 +68,10 @@ public sealed partial class ImageDownloader : IDisposable
         _client = client;
         _ownsClient = ownsClient;
         _lifetimeToken = _lifetime.Token;
+        _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger(ImageKitDiagnostics.ImageDownloaderCategory);
+        _metrics = ImageKitMetrics.For(options.MeterFactory);
         _queue = new DownloadQueue(options.MaxConcurrentDownloads, options.ExecutionOrder);
-        _pipelines = new HostResiliencePipelines(options);
+        _pipelines = new HostResiliencePipelines(options, _logger, _metrics);
         _transfer = new ImageHttpTransfer(client, options, followsRedirects: ownsClient && options.MaxRedirects > 0);
     }
 
