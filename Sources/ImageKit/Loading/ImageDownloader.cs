@@ -52,7 +52,7 @@ public sealed partial class ImageDownloader : IDisposable
     {
     }
 
-    private ImageDownloader(HttpClient client, ImageDownloaderOptions options, bool ownsClient)
+    private ImageDownloader(HttpClient client, ImageDownloaderOptions options, bool ownsClient, bool? followsRedirects = null)
     {
         try
         {
@@ -72,8 +72,12 @@ public sealed partial class ImageDownloader : IDisposable
         _metrics = ImageKitMetrics.For(options.MeterFactory);
         _queue = new DownloadQueue(options.MaxConcurrentDownloads, options.ExecutionOrder);
         _pipelines = new HostResiliencePipelines(options, _logger, _metrics);
-        _transfer = new ImageHttpTransfer(client, options, followsRedirects: ownsClient && options.MaxRedirects > 0);
+        _transfer = new ImageHttpTransfer(client, options, followsRedirects: followsRedirects ?? (ownsClient && options.MaxRedirects > 0));
     }
+
+    /// <summary>A downloader over a client whose handler ImageKit configured from <paramref name="options"/> (the DI client), which it never disposes.</summary>
+    internal static ImageDownloader OverConfiguredClient(HttpClient client, ImageDownloaderOptions options) =>
+        new(client, options, ownsClient: false, followsRedirects: options.MaxRedirects > 0);
 
     /// <summary>The settings the downloader was created with. Changing them afterwards has no effect.</summary>
     public ImageDownloaderOptions Options { get; }

@@ -35,7 +35,7 @@ internal static class ServiceFactories
     {
         var settings = Options(services).Downloader;
         var client = services.GetRequiredService<IHttpClientFactory>().CreateClient(ImageKitDefaults.HttpClientName);
-        return new ImageDownloader(client, new ImageDownloaderOptions
+        return ImageDownloader.OverConfiguredClient(client, new ImageDownloaderOptions
         {
             MaxConcurrentDownloads = settings.MaxConcurrentDownloads,
             ExecutionOrder = settings.ExecutionOrder,

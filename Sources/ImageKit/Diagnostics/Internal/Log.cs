@@ -24,8 +24,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 1005, EventName = "FailedUrlFastFail", Level = LogLevel.Debug, Message = "{Url} failed recently and fails fast until {Until:u}")]
     public static partial void FailedUrlFastFail(ILogger logger, Uri url, DateTimeOffset until);
 
-    [LoggerMessage(EventId = 1006, EventName = "DecodeFailed", Level = LogLevel.Warning, Message = "The bytes of {Url} did not decode: {Reason}")]
-    public static partial void DecodeFailed(ILogger logger, Uri url, string reason);
+    [LoggerMessage(EventId = 1006, EventName = "DecodeFailed", Level = LogLevel.Warning, Message = "The bytes of {Source} did not decode: {Reason}")]
+    public static partial void DecodeFailed(ILogger logger, string? source, string reason);
 
     [LoggerMessage(EventId = 2001, EventName = "DownloadStarted", Level = LogLevel.Debug, Message = "Downloading {Url}")]
     public static partial void DownloadStarted(ILogger logger, Uri url);
