@@ -58,6 +58,9 @@ public static class ImageKitDiagnostics
     /// <summary>Up-down counter of players playing now. Unit <c>{player}</c>.</summary>
     public const string PlayersPlaying = "imagekit.player.playing";
 
-    /// <summary>Observable gauge of decoded frame bytes held by players' buffers in <see cref="Animation.FrameBudget.Shared"/>. Unit <c>By</c>.</summary>
+    /// <summary>
+    /// Observable gauge of decoded frame bytes held by players' buffers, tag <c>budget</c> = <c>shared</c>
+    /// (<see cref="Animation.FrameBudget.Shared"/>) | <c>other</c> (every other live <see cref="Animation.FrameBudget"/>). Unit <c>By</c>.
+    /// </summary>
     public const string FrameBufferBytes = "imagekit.player.frame_buffer.bytes";
 }

@@ -27,10 +27,11 @@ public sealed class PlayerMetricsTests
         var time = new FakeTimeProvider();
         var links = new ManualDisplayLinkProvider(time, s_period);
         using var image = TestAnimation.Image(3, durationMs: 20);
+        var budget = new FrameBudget(16L * 1024 * 1024);
         using var player = new AnimatedImagePlayer(image, new AnimatedImagePlayerOptions
         {
             DisplayLinkProvider = links,
-            Budget = new FrameBudget(16L * 1024 * 1024),
+            Budget = budget,
             MeterFactory = meters,
         });
 
@@ -45,11 +46,16 @@ public sealed class PlayerMetricsTests
             await Task.Delay(5, TestContext.CancellationToken);
         }
 
+        // This player's own budget is one of the "other" budgets (other tests' players may add to it): its frames count.
+        Assert.IsGreaterThan(0L, budget.UsedBytes);
+        bufferBytes.RecordObservableInstruments();
+        var observed = bufferBytes.GetMeasurementSnapshot();
+        Assert.IsGreaterThan(0L, observed.Single(m => (string?)m.Tags["budget"] == "other").Value);
+        Assert.ContainsSingle(observed.Where(m => (string?)m.Tags["budget"] == "shared"));
+
         player.Stop();
 
         Assert.IsGreaterThanOrEqualTo(3, shown.GetMeasurementSnapshot().Sum(m => m.Value));
         CollectionAssert.AreEqual(new long[] { 1, -1 }, playing.GetMeasurementSnapshot().Select(m => m.Value).ToArray());
-        bufferBytes.RecordObservableInstruments();
-        Assert.IsNotEmpty(bufferBytes.GetMeasurementSnapshot());
     }
 }

@@ -14,6 +14,9 @@ internal sealed class ImageKitMetrics
 {
     private static readonly ConditionalWeakTable<IMeterFactory, ImageKitMetrics> s_byFactory = [];
 
+    // Every live frame budget, for the frame-buffer gauge; weak, so a budget nobody uses can still be collected.
+    private static readonly ConditionalWeakTable<FrameBudget, object?> s_budgets = [];
+
     private ImageKitMetrics(Meter meter)
     {
         Meter = meter;
@@ -29,7 +32,7 @@ internal sealed class ImageKitMetrics
         FramesShown = meter.CreateCounter<long>(ImageKitDiagnostics.FramesShown, "{frame}", "Frames that became a player's current frame.");
         FramesSkipped = meter.CreateCounter<long>(ImageKitDiagnostics.FramesSkipped, "{frame}", "Frames whose time passed without being shown.");
         PlayersPlaying = meter.CreateUpDownCounter<long>(ImageKitDiagnostics.PlayersPlaying, "{player}", "Players playing now.");
-        meter.CreateObservableGauge(ImageKitDiagnostics.FrameBufferBytes, static () => FrameBudget.Shared.UsedBytes, "By", "Decoded frame bytes held by players' buffers in the shared frame budget.");
+        meter.CreateObservableGauge(ImageKitDiagnostics.FrameBufferBytes, ObserveBudgets, "By", "Decoded frame bytes held by players' buffers, in the shared budget and in all others.");
     }
 
     /// <summary>The process-wide instruments, used when no <see cref="IMeterFactory"/> is given.</summary>
@@ -69,6 +72,28 @@ internal sealed class ImageKitMetrics
     /// <summary>The instruments of <paramref name="meterFactory"/>'s <c>ImageKit</c> meter, or <see cref="Default"/>.</summary>
     public static ImageKitMetrics For(IMeterFactory? meterFactory) =>
         meterFactory is null ? Default : s_byFactory.GetValue(meterFactory, static f => new ImageKitMetrics(f.Create(new MeterOptions(ImageKitDiagnostics.MeterName) { Version = Version })));
+
+    /// <summary>Registers a frame budget with the frame-buffer gauge.</summary>
+    public static void Track(FrameBudget budget) => s_budgets.AddOrUpdate(budget, null);
+
+    private static IEnumerable<Measurement<long>> ObserveBudgets()
+    {
+        var shared = FrameBudget.Shared;
+        long others = 0;
+        foreach (var (budget, _) in s_budgets)
+        {
+            if (!ReferenceEquals(budget, shared))
+            {
+                others += budget.UsedBytes;
+            }
+        }
+
+        return
+        [
+            new(shared.UsedBytes, new KeyValuePair<string, object?>("budget", "shared")),
+            new(others, new KeyValuePair<string, object?>("budget", "other")),
+        ];
+    }
 
     public static string TierTag(bool memory) => memory ? "memory" : "disk";
 
