@@ -5,6 +5,7 @@ using ImageKit.Loading;
 using ImageKit.Tests.TestUtilities;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ImageKit.Tests.DependencyInjection;
 
@@ -98,6 +99,31 @@ public sealed class ImageKitServiceCollectionExtensionsTests
 
         Assert.AreEqual(ImageLoadSource.Network, result.Source);
         Assert.AreEqual(1, handler.Requests);
+    }
+
+    [TestMethod]
+    public async Task AddImageKit_RegisteredTimeProvider_DrivesFailedUrlRetention()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        var time = new FakeTimeProvider();
+        var collection = new ServiceCollection()
+            .AddSingleton<TimeProvider>(time)
+            .AddImageKit(o =>
+            {
+                o.DiskCache.Enabled = false;
+                o.FailedUrlRetention = TimeSpan.FromMinutes(1);
+            });
+        await using var services = collection.BuildServiceProvider();
+        var manager = services.GetRequiredService<ImageManager>();
+        var missing = server.Url("/missing");
+
+        await Assert.ThrowsAsync<ImageKitException>(() => manager.LoadImageAsync(missing, cancellationToken: TestContext.CancellationToken));
+        await Assert.ThrowsAsync<ImageKitException>(() => manager.LoadImageAsync(missing, cancellationToken: TestContext.CancellationToken));
+        Assert.AreEqual(1, server.Hits("/missing"), "the second load fails fast");
+
+        time.Advance(TimeSpan.FromMinutes(2));
+        await Assert.ThrowsAsync<ImageKitException>(() => manager.LoadImageAsync(missing, cancellationToken: TestContext.CancellationToken));
+        Assert.AreEqual(2, server.Hits("/missing"), "after the retention the URL is tried again");
     }
 
     private sealed class CountingHandler : DelegatingHandler
