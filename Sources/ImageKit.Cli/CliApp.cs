@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ImageKit.Cli.Commands;
+using ImageKit.Cli.Diagnostics;
 
 namespace ImageKit.Cli;
 
@@ -24,6 +25,12 @@ internal static class CliApp
             CacheCommand.Create(stdout),
         };
 
+        // Global options: valid before or after any subcommand. Both write to stderr only, so --json output stays clean.
+        var verbose = new Option<bool>("--verbose") { Description = "Log what the pipeline does (loads, downloads, retries, trims) to stderr.", Recursive = true };
+        var metrics = new Option<bool>("--metrics") { Description = "Print the totals of ImageKit's metrics to stderr at the end.", Recursive = true };
+        root.Options.Add(verbose);
+        root.Options.Add(metrics);
+
         var parseResult = root.Parse(args);
         if (parseResult.Errors.Count > 0)
         {
@@ -39,6 +46,7 @@ internal static class CliApp
             EnableDefaultExceptionHandler = false,
         };
 
+        using var diagnostics = CliDiagnostics.Begin(parseResult.GetValue(verbose), parseResult.GetValue(metrics), stderr);
         try
         {
             return await parseResult.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
@@ -57,6 +65,10 @@ internal static class CliApp
         {
             await stderr.WriteLineAsync("imagekit: cancelled").ConfigureAwait(false);
             return 130;
+        }
+        finally
+        {
+            diagnostics.Report?.WriteTo(stderr);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using ImageKit.Caching;
+using ImageKit.Diagnostics.Internal;
 using ImageKit.Decoding;
 using ImageKit.Loading;
 
@@ -20,7 +21,7 @@ public sealed partial class ImageManager
     /// <param name="cancellationToken">Cancels the load: its download leaves the queue (or is aborted) and nothing is stored.</param>
     /// <returns>The result, owned by the caller: dispose it when done with the image.</returns>
     /// <exception cref="ImageKitException">The image cannot be had; the derived type and message say why.</exception>
-    public async Task<ImageLoadResult> LoadImageAsync(Uri url, ImageLoadOptions? options = null, IProgress<ImageLoadProgress>? progress = null, CancellationToken cancellationToken = default)
+    private async Task<ImageLoadResult> LoadImageCoreAsync(Uri url, ImageLoadOptions? options, IProgress<ImageLoadProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(url);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
@@ -47,7 +48,7 @@ public sealed partial class ImageManager
             {
                 revalidating = options.CacheType.HasFlag(ImageCacheType.Disk) ? await Cache.GetEncodedAsync(key, cancellationToken).ConfigureAwait(false) : null;
             }
-            else if (await Cache.QueryAsync(key, options.CacheType, decodeOptions, cancellationToken).ConfigureAwait(false) is { } hit)
+            else if (await QueryCacheTracedAsync(key, options.CacheType, decodeOptions, cancellationToken).ConfigureAwait(false) is { } hit)
             {
                 using (hit)
                 {
@@ -83,7 +84,7 @@ public sealed partial class ImageManager
             IfNoneMatch = revalidating?.Metadata.ETag,
             IfModifiedSince = revalidating?.Metadata.ETag is null ? revalidating?.Metadata.LastModified : null,
         };
-        var response = await loader.LoadAsync(request, progress, cancellationToken).ConfigureAwait(false);
+        var response = await LoadTracedAsync(loader, request, progress, cancellationToken).ConfigureAwait(false);
         var source = ImageLoadSource.Network;
         var data = response.Data;
         var metadata = new DiskCacheMetadata
@@ -110,7 +111,7 @@ public sealed partial class ImageManager
             };
         }
 
-        var image = await Task.Run(() => _decoders.Decode(data.Span, decodeOptions), cancellationToken).ConfigureAwait(false);
+        var image = await Task.Run(() => DecodeTraced(data, decodeOptions), cancellationToken).ConfigureAwait(false);
         using (image)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -126,7 +127,7 @@ public sealed partial class ImageManager
                 storeTo &= ~ImageCacheType.Disk;
             }
 
-            await Cache.StoreAsync(key, image, data, metadata, storeTo, decodeOptions, cancellationToken).ConfigureAwait(false);
+            await StoreTracedAsync(key, image, data, metadata, storeTo, decodeOptions, cancellationToken).ConfigureAwait(false);
             _failedUrls.TryRemove(key, out _);
             return new ImageLoadResult(image.AcquireLease(), source, url, response.FinalUrl, key, options.ReturnEncodedData ? data.ToArray() : null);
         }
@@ -145,6 +146,7 @@ public sealed partial class ImageManager
             return;
         }
 
+        Log.FailedUrlFastFail(_logger, url, failed.Until);
         throw new ImageLoadException(url, $"failed recently and is not retried until {failed.Until:u} (ImageLoadOptions.RetryFailed): {failed.Reason}");
     }
 

@@ -1,6 +1,10 @@
 using ImageKit.Caching;
 using ImageKit.Decoding;
+using ImageKit.Diagnostics;
+using ImageKit.Diagnostics.Internal;
 using ImageKit.Loading;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ImageKit;
 
@@ -31,6 +35,8 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
     private readonly ImageDecoderRegistry _decoders;
     private readonly ImageCache? _ownedCache;
     private readonly ImageDownloader? _ownedDownloader;
+    private readonly ILogger _logger;
+    private readonly ImageKitMetrics _metrics;
     private int _disposed;
 
     /// <summary>Creates a manager over <paramref name="cache"/> and <paramref name="downloader"/>, which stay the caller's.</summary>
@@ -40,6 +46,8 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(downloader);
         _options = options ?? new ImageManagerOptions();
         _decoders = _options.Decoders ?? ImageDecoderRegistry.Default;
+        _logger = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger(ImageKitDiagnostics.ImageManagerCategory);
+        _metrics = ImageKitMetrics.For(_options.MeterFactory);
         Cache = cache;
         Downloader = downloader;
         Loaders = new ImageLoaderRegistry([new HttpImageLoader(downloader), new FileImageLoader()]);

@@ -1,4 +1,6 @@
+using System.Diagnostics.Metrics;
 using ImageKit.Decoding;
+using Microsoft.Extensions.Logging;
 
 namespace ImageKit;
 
@@ -16,4 +18,14 @@ public sealed record ImageManagerOptions
 
     /// <summary>The clock for failed-URL retention. <value>Default: <see cref="TimeProvider.System"/>.</value></summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Where the manager logs (category <c>ImageKit.ImageManager</c>): each load at Debug, undecodable bytes at Warning.
+    /// </summary>
+    /// <value>Default: <see langword="null"/> (no logging).</value>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>Creates the <c>ImageKit</c> meter the manager reports loads and decode times to.</summary>
+    /// <value>Default: <see langword="null"/> (the process-wide <c>ImageKit</c> meter).</value>
+    public IMeterFactory? MeterFactory { get; init; }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ImageKit.Caching;
+using ImageKit.Cli.Diagnostics;
 using ImageKit.Cli.Fetching;
 using ImageKit.Loading;
 using Spectre.Console;
@@ -51,9 +52,21 @@ internal static class FetchCommand
     {
         try
         {
+            var diagnostics = CliDiagnostics.Current;
             return new ImageManager(
-                new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = cacheDirectory } },
-                new ImageDownloaderOptions { MaxConcurrentDownloads = concurrency });
+                new ImageCacheOptions
+                {
+                    Disk = new DiskImageCacheOptions { Directory = cacheDirectory },
+                    LoggerFactory = diagnostics.LoggerFactory,
+                    MeterFactory = diagnostics.MeterFactory,
+                },
+                new ImageDownloaderOptions
+                {
+                    MaxConcurrentDownloads = concurrency,
+                    LoggerFactory = diagnostics.LoggerFactory,
+                    MeterFactory = diagnostics.MeterFactory,
+                },
+                new ImageManagerOptions { LoggerFactory = diagnostics.LoggerFactory, MeterFactory = diagnostics.MeterFactory });
         }
         catch (DiskCacheException e)
         {

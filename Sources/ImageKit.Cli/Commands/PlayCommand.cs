@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using ImageKit.Animation;
+using ImageKit.Cli.Diagnostics;
 using ImageKit.Cli.Input;
 using ImageKit.Cli.Rendering;
 using ImageKit.Decoding;
@@ -77,7 +78,7 @@ internal static class PlayCommand
         using var frameReady = new SemaphoreSlim(0, 1);
         using var finished = new CancellationTokenSource();
 
-        await using var player = new AnimatedImagePlayer(image, new AnimatedImagePlayerOptions { DisplayLinkProvider = links })
+        await using var player = new AnimatedImagePlayer(image, new AnimatedImagePlayerOptions { DisplayLinkProvider = links, MeterFactory = CliDiagnostics.Current.MeterFactory })
         {
             PlaybackRate = settings.Rate,
             PlaybackMode = settings.Mode,

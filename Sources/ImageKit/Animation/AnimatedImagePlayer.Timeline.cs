@@ -41,7 +41,7 @@ public sealed partial class AnimatedImagePlayer
                 MoveTo(0, 0);
             }
 
-            _playing = true;
+            SetPlaying(true);
             _hasPlayed = true;
             _core.Idle = false;
             _lastTimestamp = null;
@@ -62,7 +62,7 @@ public sealed partial class AnimatedImagePlayer
         IDisposable? subscription;
         lock (_lock)
         {
-            _playing = false;
+            SetPlaying(false);
             subscription = _subscription;
             _subscription = null;
         }
@@ -188,6 +188,7 @@ public sealed partial class AnimatedImagePlayer
             if (!_shownCurrentStep)
             {
                 _framesSkipped++;
+                _metrics.FramesSkipped.Add(1);
             }
 
             if (nextStep == 0)
@@ -217,7 +218,7 @@ public sealed partial class AnimatedImagePlayer
     private void Finish(ref PendingEvents events)
     {
         _finished = true;
-        _playing = false;
+        SetPlaying(false);
         _elapsedInStep = TimeSpan.Zero;
         events.Finished = true;
         events.Unsubscribe = _subscription;
@@ -260,6 +261,7 @@ public sealed partial class AnimatedImagePlayer
         _current = frame;
         _currentIndex = index;
         _framesShown++;
+        _metrics.FramesShown.Add(1);
         events.FrameChanged = (index, _loop);
     }
 }

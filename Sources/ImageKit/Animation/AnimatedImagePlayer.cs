@@ -1,5 +1,6 @@
 using ImageKit.Animation.Internal;
 using ImageKit.Decoding;
+using ImageKit.Diagnostics.Internal;
 using ImageKit.Display;
 
 namespace ImageKit.Animation;
@@ -53,6 +54,7 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
     {
         ArgumentNullException.ThrowIfNull(image);
         _options = options ?? AnimatedImagePlayerOptions.Default;
+        _metrics = ImageKitMetrics.For(_options.MeterFactory);
         ArgumentOutOfRangeException.ThrowIfNegative(_options.MaxBufferSize, nameof(options));
         _imageLease = image.AcquireLease();
         try
@@ -288,7 +290,7 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
             }
 
             _disposed = true;
-            _playing = false;
+            SetPlaying(false);
             subscription = _subscription;
             _subscription = null;
         }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using ImageKit.Display;
 
 namespace ImageKit.Animation;
@@ -41,4 +42,10 @@ public sealed record AnimatedImagePlayerOptions
 
     /// <summary>Whether <see cref="AnimatedImagePlayer.Stop"/> goes back to the first frame. <value>Default: <see langword="true"/>.</value></summary>
     public bool ResetFrameIndexWhenStopped { get; init; } = true;
+
+    /// <summary>
+    /// Creates the <c>ImageKit</c> meter the player counts frames shown and skipped and players playing in.
+    /// <value>Default: <see langword="null"/> (the process-wide <c>ImageKit</c> meter).</value>
+    /// </summary>
+    public IMeterFactory? MeterFactory { get; init; }
 }

@@ -1,4 +1,5 @@
 using ImageKit.Animation.Internal;
+using ImageKit.Diagnostics.Internal;
 
 namespace ImageKit.Animation;
 
@@ -19,6 +20,7 @@ public sealed class FrameBudget
     {
         ArgumentOutOfRangeException.ThrowIfNegative(capacityBytes);
         _capacityBytes = capacityBytes;
+        ImageKitMetrics.Track(this);
     }
 
     /// <summary>

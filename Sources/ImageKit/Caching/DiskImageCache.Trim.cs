@@ -1,9 +1,15 @@
 using ImageKit.Caching.Internal;
+using ImageKit.Diagnostics.Internal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ImageKit.Caching;
 
 public sealed partial class DiskImageCache
 {
+    /// <summary>Where trims are logged (category <c>ImageKit.Caching</c>); set by the <see cref="ImageCache"/> that creates this tier.</summary>
+    internal ILogger Logger { get; set; } = NullLogger.Instance;
+
     private const int TrimBatch = 1024; // larger batches rewrite fewer WAL pages; the write lock is held for about one batch of unlinks
 
     /// <summary>
@@ -34,6 +40,7 @@ public sealed partial class DiskImageCache
             var (expired, expiredBytes) = RemoveExpired(maxAge ?? _options.MaxAge, cancellationToken);
             var limit = maxSizeBytes ?? _options.MaxSizeBytes;
             var (sized, sizedBytes) = limit > 0 ? TrimToSize(limit, cancellationToken) : (0, 0);
+            LogTrim(expired, sized, expiredBytes + sizedBytes);
             return new DiskCacheTrimResult(expired, sized, expiredBytes + sizedBytes);
         }
         finally
@@ -133,5 +140,13 @@ public sealed partial class DiskImageCache
         }
 
         return (count, freed);
+    }
+
+    private void LogTrim(int expired, int evicted, long bytes)
+    {
+        if (expired + evicted > 0)
+        {
+            Log.DiskCacheTrimmed(Logger, _options.Directory, expired, evicted, bytes);
+        }
     }
 }

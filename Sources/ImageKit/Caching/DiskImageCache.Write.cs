@@ -137,7 +137,8 @@ public sealed partial class DiskImageCache
         try
         {
             _access.Flush();
-            TrimToSize(limit, CancellationToken.None);
+            var (evicted, bytes) = TrimToSize(limit, CancellationToken.None);
+            LogTrim(0, evicted, bytes);
         }
         finally
         {

@@ -90,6 +90,9 @@ public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable
     /// <summary>The cache folder, as a full path.</summary>
     public string Directory { get; }
 
+    /// <summary>The settings in force (a copy of those given); for tests.</summary>
+    internal DiskImageCacheOptions Options => _options;
+
     /// <summary>Whether this instance found the index damaged and recreated it empty (at open or later).</summary>
     internal bool IndexWasRebuilt => _index.WasRebuilt;
 

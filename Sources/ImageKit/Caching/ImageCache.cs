@@ -1,5 +1,10 @@
+using System.Diagnostics.Metrics;
 using ImageKit.Caching.Internal;
 using ImageKit.Decoding;
+using ImageKit.Diagnostics;
+using ImageKit.Diagnostics.Internal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ImageKit.Caching;
 
@@ -13,8 +18,12 @@ namespace ImageKit.Caching;
 /// </remarks>
 public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
 {
+    private static readonly KeyValuePair<string, object?> s_memoryTier = new("tier", "memory");
+    private static readonly KeyValuePair<string, object?> s_diskTier = new("tier", "disk");
     private readonly ImageDecoderRegistry _decoders;
     private readonly bool _ownsTiers;
+    private readonly ILogger _logger;
+    private readonly ImageKitMetrics _metrics;
 
     /// <summary>Creates the tiers <paramref name="options"/> describe (memory only unless <see cref="ImageCacheOptions.Disk"/> is set).</summary>
     public ImageCache(ImageCacheOptions? options = null)
@@ -33,15 +42,29 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
 
         _decoders = options.Decoders ?? ImageDecoderRegistry.Default;
         _ownsTiers = true;
+        _logger = CreateLogger(options.LoggerFactory);
+        _metrics = ImageKitMetrics.For(options.MeterFactory);
+        Memory.Logger = _logger;
+        if (Disk is not null)
+        {
+            Disk.Logger = _logger;
+        }
     }
 
     /// <summary>Wraps existing tiers; the caller keeps ownership of them.</summary>
-    public ImageCache(MemoryImageCache memory, DiskImageCache? disk, ImageDecoderRegistry? decoders = null)
+    /// <param name="memory">The memory tier.</param>
+    /// <param name="disk">The disk tier, or <see langword="null"/> for none.</param>
+    /// <param name="decoders">Decoders of disk hits. <see langword="null"/>: <see cref="ImageDecoderRegistry.Default"/>.</param>
+    /// <param name="loggerFactory">Where the cache logs (category <c>ImageKit.Caching</c>); <see langword="null"/>: nowhere. The tiers keep their own loggers.</param>
+    /// <param name="meterFactory">Creates the meter of hits and misses; <see langword="null"/>: the process-wide <c>ImageKit</c> meter.</param>
+    public ImageCache(MemoryImageCache memory, DiskImageCache? disk, ImageDecoderRegistry? decoders = null, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(memory);
         Memory = memory;
         Disk = disk;
         _decoders = decoders ?? ImageDecoderRegistry.Default;
+        _logger = CreateLogger(loggerFactory);
+        _metrics = ImageKitMetrics.For(meterFactory);
     }
 
     /// <summary>The memory tier.</summary>
@@ -55,9 +78,15 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(key);
         var memoryKey = MemoryCacheKey.For(key, decodeOptions);
-        if (cacheType.HasFlag(ImageCacheType.Memory) && Memory.TryGet(memoryKey, out var lease))
+        if (cacheType.HasFlag(ImageCacheType.Memory))
         {
-            return new ImageCacheResult(lease, ImageCacheType.Memory, metadata: null);
+            if (Memory.TryGet(memoryKey, out var lease))
+            {
+                _metrics.CacheHits.Add(1, s_memoryTier);
+                return new ImageCacheResult(lease, ImageCacheType.Memory, metadata: null);
+            }
+
+            _metrics.CacheMisses.Add(1, s_memoryTier);
         }
 
         if (!cacheType.HasFlag(ImageCacheType.Disk) || Disk is null)
@@ -68,6 +97,7 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
         var entry = await Disk.GetAsync(key, cancellationToken).ConfigureAwait(false);
         if (entry is null)
         {
+            _metrics.CacheMisses.Add(1, s_diskTier);
             return null;
         }
 
@@ -76,13 +106,16 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
         {
             image = _decoders.Decode(entry.Data, (decodeOptions ?? ImageDecodeOptions.Default) with { SourceName = entry.Metadata.OriginalUrl?.ToString() ?? key });
         }
-        catch (ImageKitException)
+        catch (ImageKitException e)
         {
             // Bytes that no longer decode (a decoder removed, a limit lowered) are useless: drop them, report a miss.
+            Log.UndecodableCacheEntryRemoved(_logger, key, e.Message);
+            _metrics.CacheMisses.Add(1, s_diskTier);
             await Disk.RemoveAsync(key, cancellationToken).ConfigureAwait(false);
             return null;
         }
 
+        _metrics.CacheHits.Add(1, s_diskTier);
         using (image)
         {
             if (cacheType.HasFlag(ImageCacheType.Memory))
@@ -184,4 +217,7 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
             }
         }
     }
+
+    private static ILogger CreateLogger(ILoggerFactory? loggerFactory) =>
+        (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(ImageKitDiagnostics.CachingCategory);
 }

@@ -1,4 +1,6 @@
+using System.Diagnostics.Metrics;
 using ImageKit.Decoding;
+using Microsoft.Extensions.Logging;
 
 namespace ImageKit.Caching;
 
@@ -16,4 +18,12 @@ public sealed record ImageCacheOptions
 
     /// <summary>The decoders for disk hits. <value>Default: <see cref="ImageDecoderRegistry.Default"/>.</value></summary>
     public ImageDecoderRegistry? Decoders { get; init; }
+
+    /// <summary>Where the cache and the tiers it creates log (category <c>ImageKit.Caching</c>): trims at Information.</summary>
+    /// <value>Default: <see langword="null"/> (no logging).</value>
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>Creates the <c>ImageKit</c> meter the cache reports hits and misses to.</summary>
+    /// <value>Default: <see langword="null"/> (the process-wide <c>ImageKit</c> meter).</value>
+    public IMeterFactory? MeterFactory { get; init; }
 }

@@ -1,10 +1,16 @@
 using ImageKit.Caching.Internal;
 using ImageKit.Decoding;
+using ImageKit.Diagnostics.Internal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ImageKit.Caching;
 
 public sealed partial class MemoryImageCache
 {
+    /// <summary>Where pressure trims are logged (category <c>ImageKit.Caching</c>); set by the <see cref="ImageCache"/> that creates this tier.</summary>
+    internal ILogger Logger { get; set; } = NullLogger.Instance;
+
     private static bool IsMemoryLoadHigh()
     {
         var info = GC.GetGCMemoryInfo();
@@ -37,6 +43,7 @@ public sealed partial class MemoryImageCache
         try
         {
             Trim(targetCost);
+            Log.MemoryCacheTrimmed(Logger, targetCost);
         }
         catch (ObjectDisposedException)
         {

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
+using System.Diagnostics;
 using System.Net.Sockets;
+using ImageKit.Diagnostics.Internal;
 using ImageKit.Loading.Internal;
 using Polly;
 using Polly.CircuitBreaker;
@@ -16,6 +18,8 @@ public sealed partial class ImageDownloader
         var token = download.Cancellation.Token;
         var tally = new AttemptTally();
         var url = download.Request.Url;
+        var started = Stopwatch.GetTimestamp();
+        Log.DownloadStarted(_logger, url);
         try
         {
             var pipeline = _pipelines.For(url);
@@ -41,27 +45,48 @@ public sealed partial class ImageDownloader
             if (result.Response is { } response)
             {
                 response.Attempts = tally.Attempts;
+                RecordSuccess(url, response, started);
                 download.Completion.TrySetResult(response);
             }
             else
             {
                 var reason = $"HTTP {ImageHttpTransfer.Describe(result.StatusCode, result.ReasonPhrase)}{After(tally.Attempts)}";
-                download.Completion.TrySetException(new ImageDownloadException(url, ImageDownloadFailure.HttpStatus, reason, result.StatusCode, tally.Attempts));
+                download.Completion.TrySetException(RecordFailure(url, new ImageDownloadException(url, ImageDownloadFailure.HttpStatus, reason, result.StatusCode, tally.Attempts), started));
             }
         }
         catch (Exception) when (token.IsCancellationRequested)
         {
+            _metrics.DownloadDuration.Record(ImageKitMetrics.Seconds(started), new KeyValuePair<string, object?>("outcome", "cancelled"));
             download.Completion.TrySetCanceled(token);
         }
         catch (Exception ex)
         {
-            download.Completion.TrySetException(Translate(ex, url, tally));
+            download.Completion.TrySetException(RecordFailure(url, Translate(ex, url, tally), started));
         }
         finally
         {
             _coalescer.Complete(download);
             download.Dispose();
         }
+    }
+
+    private void RecordSuccess(Uri url, ImageDownloadResponse response, long started)
+    {
+        var seconds = ImageKitMetrics.Seconds(started);
+        _metrics.DownloadBytes.Add(response.Data.Length);
+        _metrics.DownloadDuration.Record(seconds, new KeyValuePair<string, object?>("outcome", "success"));
+        Log.DownloadFinished(_logger, url, (int)response.StatusCode, response.Data.Length, response.Attempts, seconds * 1000);
+    }
+
+    private Exception RecordFailure(Uri url, Exception ex, long started)
+    {
+        _metrics.DownloadDuration.Record(ImageKitMetrics.Seconds(started), new KeyValuePair<string, object?>("outcome", "failure"));
+        if (ex is ImageDownloadException download)
+        {
+            Log.DownloadFailed(_logger, url, download.Failure, download.Message);
+        }
+
+        return ex;
     }
 
     private Exception Translate(Exception ex, Uri url, AttemptTally tally)

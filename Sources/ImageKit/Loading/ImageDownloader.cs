@@ -1,6 +1,10 @@
 using System.Net;
 using System.Net.Http.Headers;
+using ImageKit.Diagnostics;
+using ImageKit.Diagnostics.Internal;
 using ImageKit.Loading.Internal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ImageKit.Loading;
 
@@ -20,6 +24,8 @@ public sealed partial class ImageDownloader : IDisposable
     private readonly RequestCoalescer _coalescer = new();
     private readonly HostResiliencePipelines _pipelines;
     private readonly ImageHttpTransfer _transfer;
+    private readonly ILogger _logger;
+    private readonly ImageKitMetrics _metrics;
     private int _disposed;
 
     /// <summary>
@@ -46,7 +52,7 @@ public sealed partial class ImageDownloader : IDisposable
     {
     }
 
-    private ImageDownloader(HttpClient client, ImageDownloaderOptions options, bool ownsClient)
+    private ImageDownloader(HttpClient client, ImageDownloaderOptions options, bool ownsClient, bool? followsRedirects = null)
     {
         try
         {
@@ -62,10 +68,16 @@ public sealed partial class ImageDownloader : IDisposable
         _client = client;
         _ownsClient = ownsClient;
         _lifetimeToken = _lifetime.Token;
+        _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger(ImageKitDiagnostics.ImageDownloaderCategory);
+        _metrics = ImageKitMetrics.For(options.MeterFactory);
         _queue = new DownloadQueue(options.MaxConcurrentDownloads, options.ExecutionOrder);
-        _pipelines = new HostResiliencePipelines(options);
-        _transfer = new ImageHttpTransfer(client, options, followsRedirects: ownsClient && options.MaxRedirects > 0);
+        _pipelines = new HostResiliencePipelines(options, _logger, _metrics);
+        _transfer = new ImageHttpTransfer(client, options, followsRedirects: followsRedirects ?? (ownsClient && options.MaxRedirects > 0));
     }
+
+    /// <summary>A downloader over a client whose handler ImageKit configured from <paramref name="options"/> (the DI client), which it never disposes.</summary>
+    internal static ImageDownloader OverConfiguredClient(HttpClient client, ImageDownloaderOptions options) =>
+        new(client, options, ownsClient: false, followsRedirects: options.MaxRedirects > 0);
 
     /// <summary>The settings the downloader was created with. Changing them afterwards has no effect.</summary>
     public ImageDownloaderOptions Options { get; }

@@ -1,3 +1,6 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
+
 namespace ImageKit.Loading;
 
 /// <summary>
@@ -84,6 +87,17 @@ public sealed class ImageDownloaderOptions
     /// <summary>The clock of retry delays, attempt timeouts and the circuit breaker; tests may pass a fake one.</summary>
     /// <value>Default: <see cref="TimeProvider.System"/>.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>
+    /// Where the downloader logs (category <c>ImageKit.ImageDownloader</c>): downloads at Debug, failures at Information,
+    /// retries and circuit breaks at Warning.
+    /// </summary>
+    /// <value>Default: <see langword="null"/> (no logging).</value>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>Creates the <c>ImageKit</c> meter the downloader reports to.</summary>
+    /// <value>Default: <see langword="null"/> (the process-wide <c>ImageKit</c> meter).</value>
+    public IMeterFactory? MeterFactory { get; set; }
 
     /// <summary>Test hook: called when a retry is scheduled, with the attempt that failed (1-based) and the delay chosen.</summary>
     internal Action<int, TimeSpan>? RetryScheduled { get; set; }

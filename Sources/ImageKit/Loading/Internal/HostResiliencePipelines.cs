@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.Http;
+using ImageKit.Diagnostics.Internal;
+using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
@@ -15,13 +17,13 @@ namespace ImageKit.Loading.Internal;
 /// Retry and timeout hold no state; only the breaker must be per host, but one pipeline per host keeps the composition in
 /// one place. The map grows with the number of distinct hosts, which for an image loader is small.
 /// </remarks>
-internal sealed class HostResiliencePipelines(ImageDownloaderOptions options)
+internal sealed class HostResiliencePipelines(ImageDownloaderOptions options, ILogger logger, ImageKitMetrics metrics)
 {
     private readonly ConcurrentDictionary<string, ResiliencePipeline<AttemptResult>> _pipelines = new(StringComparer.Ordinal);
 
     public static string HostKey(Uri url) => url.GetLeftPart(UriPartial.Authority);
 
-    public ResiliencePipeline<AttemptResult> For(Uri url) => _pipelines.GetOrAdd(HostKey(url), static (_, self) => self.Create(), this);
+    public ResiliencePipeline<AttemptResult> For(Uri url) => _pipelines.GetOrAdd(HostKey(url), static (host, self) => self.Create(host), this);
 
     /// <summary>Whether an outcome is worth another attempt and counts as a failure of the host.</summary>
     public static bool IsTransient(Outcome<AttemptResult> outcome) => outcome.Exception switch
@@ -34,7 +36,11 @@ internal sealed class HostResiliencePipelines(ImageDownloaderOptions options)
         _ => false,
     };
 
-    private ResiliencePipeline<AttemptResult> Create()
+    private static string Describe(Outcome<AttemptResult> outcome) => outcome.Exception is { } e
+        ? e.GetType().Name + ": " + e.Message
+        : $"HTTP {(int?)outcome.Result?.StatusCode}";
+
+    private ResiliencePipeline<AttemptResult> Create(string host)
     {
         var builder = new ResiliencePipelineBuilder<AttemptResult> { TimeProvider = options.TimeProvider };
         var retry = options.Retry;
@@ -55,6 +61,8 @@ internal sealed class HostResiliencePipelines(ImageDownloaderOptions options)
                 OnRetry = args =>
                 {
                     observer?.Invoke(args.AttemptNumber + 1, args.RetryDelay);
+                    metrics.DownloadRetries.Add(1);
+                    Log.RetryScheduled(logger, host, args.RetryDelay.TotalMilliseconds, args.AttemptNumber + 1, Describe(args.Outcome));
                     return default;
                 },
             });
@@ -70,6 +78,17 @@ internal sealed class HostResiliencePipelines(ImageDownloaderOptions options)
                 SamplingDuration = breaker.SamplingDuration,
                 BreakDuration = breaker.BreakDuration,
                 ShouldHandle = static args => ValueTask.FromResult(IsTransient(args.Outcome)),
+                OnOpened = args =>
+                {
+                    metrics.CircuitBreaks.Add(1);
+                    Log.CircuitOpened(logger, host, args.BreakDuration.TotalSeconds);
+                    return default;
+                },
+                OnClosed = _ =>
+                {
+                    Log.CircuitClosed(logger, host);
+                    return default;
+                },
             });
         }
 

@@ -1,0 +1,27 @@
+using ImageKit.Caching;
+
+namespace ImageKit.DependencyInjection;
+
+/// <summary>The bindable disk cache settings of <see cref="ImageKitOptions"/>; see <see cref="DiskImageCacheOptions"/>.</summary>
+public sealed class DiskCacheSettings
+{
+    /// <summary>Whether there is a disk cache at all.</summary>
+    /// <value>Default: <see langword="true"/>.</value>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The cache folder: an absolute path, created if missing, that the process can write to.</summary>
+    /// <value>Default: <see langword="null"/>, meaning <see cref="DiskImageCache.DefaultDirectory"/>.</value>
+    public string? Folder { get; set; }
+
+    /// <summary>The size limit in bytes, enforced on every write; 0 means none. Not negative.</summary>
+    /// <value>Default: 0 (no limit).</value>
+    public long MaxSizeBytes { get; set; }
+
+    /// <summary>How long an entry is kept; zero or <see cref="Timeout.InfiniteTimeSpan"/> means forever. Not negative.</summary>
+    /// <value>Default: 7 days.</value>
+    public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>What <see cref="MaxAge"/> counts from.</summary>
+    /// <value>Default: <see cref="DiskCacheExpiryBasis.LastAccess"/>.</value>
+    public DiskCacheExpiryBasis ExpiryBasis { get; set; } = DiskCacheExpiryBasis.LastAccess;
+}

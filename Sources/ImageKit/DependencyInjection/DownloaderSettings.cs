@@ -1,0 +1,43 @@
+using ImageKit.Loading;
+
+namespace ImageKit.DependencyInjection;
+
+/// <summary>The bindable download settings of <see cref="ImageKitOptions"/>; see <see cref="ImageDownloaderOptions"/> for their meaning.</summary>
+public sealed class DownloaderSettings
+{
+    /// <summary>How many HTTP requests may be in flight at once. 1 to 1024.</summary>
+    /// <value>Default: 6.</value>
+    public int MaxConcurrentDownloads { get; set; } = 6;
+
+    /// <summary>The order in which queued downloads of the same priority start.</summary>
+    /// <value>Default: <see cref="DownloadExecutionOrder.Fifo"/>.</value>
+    public DownloadExecutionOrder ExecutionOrder { get; set; } = DownloadExecutionOrder.Fifo;
+
+    /// <summary>The time one attempt may take, request to last byte. 10 ms to 1 day.</summary>
+    /// <value>Default: 15 s.</value>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The largest response body accepted, in bytes. 1 to <see cref="ImageDownloaderOptions.MaxResponseBytesLimit"/>.</summary>
+    /// <value>Default: 64 MiB.</value>
+    public long MaxResponseBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>How many redirects are followed; 0 follows none. 0 to 100.</summary>
+    /// <value>Default: 10.</value>
+    public int MaxRedirects { get; set; } = 10;
+
+    /// <summary>Whether gzip, deflate and brotli responses are decompressed.</summary>
+    /// <value>Default: <see langword="true"/>.</value>
+    public bool AutomaticDecompression { get; set; } = true;
+
+    /// <summary>Whether the body must be an image ImageKit recognises from its bytes.</summary>
+    /// <value>Default: <see langword="true"/>.</value>
+    public bool RequireImageContent { get; set; } = true;
+
+    /// <summary>Retries of transient failures.</summary>
+    /// <value>Default: 3 retries, 200 ms base delay, 10 s maximum delay.</value>
+    public ImageDownloadRetryOptions Retry { get; set; } = new();
+
+    /// <summary>The per-host circuit breaker.</summary>
+    /// <value>Default: enabled, ratio 0.5 over at least 10 attempts in 30 s, open for 15 s.</value>
+    public ImageDownloadCircuitBreakerOptions CircuitBreaker { get; set; } = new();
+}

@@ -1,0 +1,102 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Net.Http.Headers;
+using ImageKit.Caching;
+using ImageKit.Loading;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ImageKit.DependencyInjection.Internal;
+
+/// <summary>Builds ImageKit's services from <see cref="ImageKitOptions"/> and what the container offers.</summary>
+internal static class ServiceFactories
+{
+    public static SocketsHttpHandler CreateHandler(DownloaderSettings settings) => new()
+    {
+        AllowAutoRedirect = settings.MaxRedirects > 0,
+        MaxAutomaticRedirections = Math.Max(1, settings.MaxRedirects),
+        AutomaticDecompression = settings.AutomaticDecompression ? DecompressionMethods.All : DecompressionMethods.None,
+
+        // The downloader keeps its client for its lifetime, so the handler, not the factory's rotation, must pick up DNS changes.
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        MaxResponseDrainSize = 64 * 1024,
+    };
+
+    public static void ConfigureClient(HttpClient client)
+    {
+        // Timeouts are per attempt (AttemptTimeout); the client's own 100 s total would cut across retries.
+        client.Timeout = Timeout.InfiniteTimeSpan;
+        var version = typeof(ImageDownloader).Assembly.GetName().Version?.ToString(3) ?? "0";
+        client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("ImageKit", version));
+    }
+
+    public static ImageDownloader CreateDownloader(IServiceProvider services)
+    {
+        var settings = Options(services).Downloader;
+        var client = services.GetRequiredService<IHttpClientFactory>().CreateClient(ImageKitDefaults.HttpClientName);
+        return ImageDownloader.OverConfiguredClient(client, new ImageDownloaderOptions
+        {
+            MaxConcurrentDownloads = settings.MaxConcurrentDownloads,
+            ExecutionOrder = settings.ExecutionOrder,
+            AttemptTimeout = settings.AttemptTimeout,
+            MaxResponseBytes = settings.MaxResponseBytes,
+            MaxRedirects = settings.MaxRedirects,
+            AutomaticDecompression = settings.AutomaticDecompression,
+            RequireImageContent = settings.RequireImageContent,
+            Retry = settings.Retry,
+            CircuitBreaker = settings.CircuitBreaker,
+            TimeProvider = TimeProviderOf(services),
+            LoggerFactory = services.GetService<ILoggerFactory>(),
+            MeterFactory = services.GetService<IMeterFactory>(),
+        });
+    }
+
+    public static ImageCache CreateCache(IServiceProvider services)
+    {
+        var options = Options(services);
+        var memory = MemoryImageCacheOptions.Default;
+        memory = memory with
+        {
+            MaxCost = options.MemoryCache.MaxBytes ?? memory.MaxCost,
+            MaxCount = options.MemoryCache.MaxCount,
+            UseWeakCache = options.MemoryCache.UseWeakCache,
+            TrimOnMemoryPressure = options.MemoryCache.TrimOnMemoryPressure,
+        };
+        var disk = options.DiskCache;
+        return new ImageCache(new ImageCacheOptions
+        {
+            Memory = memory,
+            Disk = disk.Enabled
+                ? new DiskImageCacheOptions
+                {
+                    Directory = disk.Folder ?? DiskImageCache.DefaultDirectory,
+                    MaxSizeBytes = disk.MaxSizeBytes,
+                    MaxAge = disk.MaxAge,
+                    ExpiryBasis = disk.ExpiryBasis,
+                    TimeProvider = TimeProviderOf(services),
+                }
+                : null,
+            LoggerFactory = services.GetService<ILoggerFactory>(),
+            MeterFactory = services.GetService<IMeterFactory>(),
+        });
+    }
+
+    public static ImageManager CreateManager(IServiceProvider services) => new(
+        services.GetRequiredService<IImageCache>(),
+        services.GetRequiredService<ImageDownloader>(),
+        new ImageManagerOptions
+        {
+            FailedUrlRetention = Options(services).FailedUrlRetention,
+            TimeProvider = TimeProviderOf(services),
+            LoggerFactory = services.GetService<ILoggerFactory>(),
+            MeterFactory = services.GetService<IMeterFactory>(),
+        });
+
+    public static ImagePrefetcher CreatePrefetcher(IServiceProvider services) =>
+        new(services.GetRequiredService<ImageManager>()) { MaxConcurrentPrefetches = Options(services).MaxConcurrentPrefetches };
+
+    private static ImageKitOptions Options(IServiceProvider services) => services.GetRequiredService<IOptions<ImageKitOptions>>().Value;
+
+    private static TimeProvider TimeProviderOf(IServiceProvider services) => services.GetService<TimeProvider>() ?? TimeProvider.System;
+}

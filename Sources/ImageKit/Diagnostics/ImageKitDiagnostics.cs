@@ -1,0 +1,66 @@
+namespace ImageKit.Diagnostics;
+
+/// <summary>
+/// The names under which ImageKit reports: its <see cref="System.Diagnostics.Metrics.Meter"/>, its
+/// <see cref="System.Diagnostics.ActivitySource"/>, its instruments and its logger categories. Use them to subscribe
+/// (OpenTelemetry's <c>AddMeter</c>/<c>AddSource</c>, a <c>MeterListener</c>, logging filters).
+/// </summary>
+public static class ImageKitDiagnostics
+{
+    /// <summary>The name of the meter and of the activity source: <c>ImageKit</c>.</summary>
+    public const string MeterName = "ImageKit";
+
+    /// <summary>The name of the activity source: <c>ImageKit</c>.</summary>
+    public const string ActivitySourceName = "ImageKit";
+
+    /// <summary>Logger category of <see cref="ImageManager"/>.</summary>
+    public const string ImageManagerCategory = "ImageKit.ImageManager";
+
+    /// <summary>Logger category of <see cref="Loading.ImageDownloader"/>.</summary>
+    public const string ImageDownloaderCategory = "ImageKit.ImageDownloader";
+
+    /// <summary>Logger category of the caches (<see cref="Caching.ImageCache"/> and its tiers).</summary>
+    public const string CachingCategory = "ImageKit.Caching";
+
+    /// <summary>Counter of cache lookups answered, tag <c>tier</c> = <c>memory</c> | <c>disk</c>. Unit <c>{lookup}</c>.</summary>
+    public const string CacheHits = "imagekit.cache.hits";
+
+    /// <summary>Counter of cache lookups not answered, tag <c>tier</c> = <c>memory</c> | <c>disk</c>. Unit <c>{lookup}</c>.</summary>
+    public const string CacheMisses = "imagekit.cache.misses";
+
+    /// <summary>Counter of response body bytes downloaded (successful downloads). Unit <c>By</c>.</summary>
+    public const string DownloadBytes = "imagekit.download.bytes";
+
+    /// <summary>Histogram of download durations, queue wait excluded, tag <c>outcome</c>. Unit <c>s</c>.</summary>
+    public const string DownloadDuration = "imagekit.download.duration";
+
+    /// <summary>Counter of download retries scheduled. Unit <c>{retry}</c>.</summary>
+    public const string DownloadRetries = "imagekit.download.retries";
+
+    /// <summary>Counter of per-host circuit breaker openings. Unit <c>{break}</c>.</summary>
+    public const string CircuitBreaks = "imagekit.download.circuit_breaks";
+
+    /// <summary>Histogram of decode durations (headers and first frame set-up), tag <c>outcome</c>. Unit <c>s</c>.</summary>
+    public const string DecodeDuration = "imagekit.decode.duration";
+
+    /// <summary>Counter of <see cref="ImageManager.LoadImageAsync"/> calls finished, tags <c>source</c> and <c>outcome</c>. Unit <c>{load}</c>.</summary>
+    public const string Loads = "imagekit.loads";
+
+    /// <summary>Histogram of <see cref="ImageManager.LoadImageAsync"/> durations, tags <c>source</c> and <c>outcome</c>. Unit <c>s</c>.</summary>
+    public const string LoadDuration = "imagekit.load.duration";
+
+    /// <summary>Counter of frames that became a player's current frame. Unit <c>{frame}</c>.</summary>
+    public const string FramesShown = "imagekit.player.frames_shown";
+
+    /// <summary>Counter of frames whose time passed without being shown. Unit <c>{frame}</c>.</summary>
+    public const string FramesSkipped = "imagekit.player.frames_skipped";
+
+    /// <summary>Up-down counter of players playing now. Unit <c>{player}</c>.</summary>
+    public const string PlayersPlaying = "imagekit.player.playing";
+
+    /// <summary>
+    /// Observable gauge of decoded frame bytes held by players' buffers, tag <c>budget</c> = <c>shared</c>
+    /// (<see cref="Animation.FrameBudget.Shared"/>) | <c>other</c> (every other live <see cref="Animation.FrameBudget"/>). Unit <c>By</c>.
+    /// </summary>
+    public const string FrameBufferBytes = "imagekit.player.frame_buffer.bytes";
+}

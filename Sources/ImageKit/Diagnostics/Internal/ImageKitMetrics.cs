@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
+using ImageKit.Animation;
+
+namespace ImageKit.Diagnostics.Internal;
+
+/// <summary>
+/// The instruments of one <c>ImageKit</c> meter: a process-wide default, or one per <see cref="IMeterFactory"/> (the DI
+/// container's), so that applications and tests can scope measurements.
+/// </summary>
+/// <remarks>Thread-safe: instruments are.</remarks>
+internal sealed class ImageKitMetrics
+{
+    private static readonly ConditionalWeakTable<IMeterFactory, ImageKitMetrics> s_byFactory = [];
+
+    // Every live frame budget, for the frame-buffer gauge; weak, so a budget nobody uses can still be collected.
+    private static readonly ConditionalWeakTable<FrameBudget, object?> s_budgets = [];
+
+    private ImageKitMetrics(Meter meter)
+    {
+        Meter = meter;
+        CacheHits = meter.CreateCounter<long>(ImageKitDiagnostics.CacheHits, "{lookup}", "Cache lookups answered, by tier.");
+        CacheMisses = meter.CreateCounter<long>(ImageKitDiagnostics.CacheMisses, "{lookup}", "Cache lookups not answered, by tier.");
+        DownloadBytes = meter.CreateCounter<long>(ImageKitDiagnostics.DownloadBytes, "By", "Response body bytes downloaded.");
+        DownloadDuration = meter.CreateHistogram<double>(ImageKitDiagnostics.DownloadDuration, "s", "Duration of downloads, retries included, queue wait excluded.");
+        DownloadRetries = meter.CreateCounter<long>(ImageKitDiagnostics.DownloadRetries, "{retry}", "Download retries scheduled.");
+        CircuitBreaks = meter.CreateCounter<long>(ImageKitDiagnostics.CircuitBreaks, "{break}", "Per-host circuit breaker openings.");
+        DecodeDuration = meter.CreateHistogram<double>(ImageKitDiagnostics.DecodeDuration, "s", "Duration of decoding loaded bytes into an image.");
+        Loads = meter.CreateCounter<long>(ImageKitDiagnostics.Loads, "{load}", "Image loads finished, by source and outcome.");
+        LoadDuration = meter.CreateHistogram<double>(ImageKitDiagnostics.LoadDuration, "s", "Duration of image loads, by source and outcome.");
+        FramesShown = meter.CreateCounter<long>(ImageKitDiagnostics.FramesShown, "{frame}", "Frames that became a player's current frame.");
+        FramesSkipped = meter.CreateCounter<long>(ImageKitDiagnostics.FramesSkipped, "{frame}", "Frames whose time passed without being shown.");
+        PlayersPlaying = meter.CreateUpDownCounter<long>(ImageKitDiagnostics.PlayersPlaying, "{player}", "Players playing now.");
+        meter.CreateObservableGauge(ImageKitDiagnostics.FrameBufferBytes, ObserveBudgets, "By", "Decoded frame bytes held by players' buffers, in the shared budget and in all others.");
+    }
+
+    /// <summary>The process-wide instruments, used when no <see cref="IMeterFactory"/> is given.</summary>
+    public static ImageKitMetrics Default { get; } = new(new Meter(ImageKitDiagnostics.MeterName, Version));
+
+    /// <summary>The activity source of loads and their stages.</summary>
+    public static ActivitySource ActivitySource { get; } = new(ImageKitDiagnostics.ActivitySourceName, Version);
+
+    public Meter Meter { get; }
+
+    public Counter<long> CacheHits { get; }
+
+    public Counter<long> CacheMisses { get; }
+
+    public Counter<long> DownloadBytes { get; }
+
+    public Histogram<double> DownloadDuration { get; }
+
+    public Counter<long> DownloadRetries { get; }
+
+    public Counter<long> CircuitBreaks { get; }
+
+    public Histogram<double> DecodeDuration { get; }
+
+    public Counter<long> Loads { get; }
+
+    public Histogram<double> LoadDuration { get; }
+
+    public Counter<long> FramesShown { get; }
+
+    public Counter<long> FramesSkipped { get; }
+
+    public UpDownCounter<long> PlayersPlaying { get; }
+
+    private static string? Version => typeof(ImageKitMetrics).Assembly.GetName().Version?.ToString(3);
+
+    /// <summary>The instruments of <paramref name="meterFactory"/>'s <c>ImageKit</c> meter, or <see cref="Default"/>.</summary>
+    public static ImageKitMetrics For(IMeterFactory? meterFactory) =>
+        meterFactory is null ? Default : s_byFactory.GetValue(meterFactory, static f => new ImageKitMetrics(f.Create(new MeterOptions(ImageKitDiagnostics.MeterName) { Version = Version })));
+
+    /// <summary>Registers a frame budget with the frame-buffer gauge.</summary>
+    public static void Track(FrameBudget budget) => s_budgets.AddOrUpdate(budget, null);
+
+    private static IEnumerable<Measurement<long>> ObserveBudgets()
+    {
+        var shared = FrameBudget.Shared;
+        long others = 0;
+        foreach (var (budget, _) in s_budgets)
+        {
+            if (!ReferenceEquals(budget, shared))
+            {
+                others += budget.UsedBytes;
+            }
+        }
+
+        return
+        [
+            new(shared.UsedBytes, new KeyValuePair<string, object?>("budget", "shared")),
+            new(others, new KeyValuePair<string, object?>("budget", "other")),
+        ];
+    }
+
+    public static string TierTag(bool memory) => memory ? "memory" : "disk";
+
+    public static string SourceTag(ImageLoadSource source) => source switch
+    {
+        ImageLoadSource.Memory => "memory",
+        ImageLoadSource.Disk => "disk",
+        _ => "network",
+    };
+
+    public static string OutcomeTag(Exception? error) => error switch
+    {
+        null => "success",
+        OperationCanceledException => "cancelled",
+        _ => "failure",
+    };
+
+    public static double Seconds(long startTimestamp) => Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds;
+}

@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Logging;
+
+namespace ImageKit.Diagnostics.Internal;
+
+/// <summary>
+/// Every log message ImageKit writes, source-generated. Event ids are stable: 1xxx the manager, 2xxx the downloader, 3xxx
+/// the caches. Levels: Debug per load or download, Information for trims and failed downloads, Warning for retries,
+/// circuit breaks and undecodable bytes; never Error, since every failure also reaches the caller as an exception.
+/// </summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1001, EventName = "LoadStarted", Level = LogLevel.Debug, Message = "Loading {Url}")]
+    public static partial void LoadStarted(ILogger logger, Uri url);
+
+    [LoggerMessage(EventId = 1002, EventName = "LoadFinished", Level = LogLevel.Debug, Message = "Loaded {Url} from {Source} in {ElapsedMilliseconds:0.###} ms")]
+    public static partial void LoadFinished(ILogger logger, Uri url, ImageLoadSource source, double elapsedMilliseconds);
+
+    [LoggerMessage(EventId = 1003, EventName = "LoadFailed", Level = LogLevel.Debug, Message = "Loading {Url} failed: {Reason}")]
+    public static partial void LoadFailed(ILogger logger, Uri url, string reason);
+
+    [LoggerMessage(EventId = 1004, EventName = "LoadCancelled", Level = LogLevel.Debug, Message = "Loading {Url} was cancelled")]
+    public static partial void LoadCancelled(ILogger logger, Uri url);
+
+    [LoggerMessage(EventId = 1005, EventName = "FailedUrlFastFail", Level = LogLevel.Debug, Message = "{Url} failed recently and fails fast until {Until:u}")]
+    public static partial void FailedUrlFastFail(ILogger logger, Uri url, DateTimeOffset until);
+
+    [LoggerMessage(EventId = 1006, EventName = "DecodeFailed", Level = LogLevel.Warning, Message = "The bytes of {Source} did not decode: {Reason}")]
+    public static partial void DecodeFailed(ILogger logger, string? source, string reason);
+
+    [LoggerMessage(EventId = 2001, EventName = "DownloadStarted", Level = LogLevel.Debug, Message = "Downloading {Url}")]
+    public static partial void DownloadStarted(ILogger logger, Uri url);
+
+    [LoggerMessage(EventId = 2002, EventName = "DownloadFinished", Level = LogLevel.Debug, Message = "Downloaded {Url}: HTTP {StatusCode}, {Bytes} bytes, {Attempts} attempt(s) in {ElapsedMilliseconds:0.###} ms")]
+    public static partial void DownloadFinished(ILogger logger, Uri url, int statusCode, long bytes, int attempts, double elapsedMilliseconds);
+
+    [LoggerMessage(EventId = 2003, EventName = "DownloadFailed", Level = LogLevel.Information, Message = "Downloading {Url} failed ({Failure}): {Reason}")]
+    public static partial void DownloadFailed(ILogger logger, Uri url, Loading.ImageDownloadFailure failure, string reason);
+
+    [LoggerMessage(EventId = 2004, EventName = "RetryScheduled", Level = LogLevel.Warning, Message = "Retrying a download from {Host} in {DelayMilliseconds:0} ms: attempt {Attempt} failed ({Reason})")]
+    public static partial void RetryScheduled(ILogger logger, string host, double delayMilliseconds, int attempt, string reason);
+
+    [LoggerMessage(EventId = 2005, EventName = "CircuitOpened", Level = LogLevel.Warning, Message = "Circuit opened for {Host} for {BreakSeconds:0.#} s after repeated failures; downloads from it fail fast meanwhile")]
+    public static partial void CircuitOpened(ILogger logger, string host, double breakSeconds);
+
+    [LoggerMessage(EventId = 2006, EventName = "CircuitClosed", Level = LogLevel.Information, Message = "Circuit closed for {Host}")]
+    public static partial void CircuitClosed(ILogger logger, string host);
+
+    [LoggerMessage(EventId = 3001, EventName = "DiskCacheTrimmed", Level = LogLevel.Information, Message = "Disk cache {Directory} trimmed: {Expired} expired and {Evicted} least recently used entries removed, {Bytes} bytes freed")]
+    public static partial void DiskCacheTrimmed(ILogger logger, string directory, int expired, int evicted, long bytes);
+
+    [LoggerMessage(EventId = 3002, EventName = "MemoryCacheTrimmed", Level = LogLevel.Information, Message = "Memory cache trimmed under memory pressure to {TargetBytes} bytes")]
+    public static partial void MemoryCacheTrimmed(ILogger logger, long targetBytes);
+
+    [LoggerMessage(EventId = 3003, EventName = "UndecodableCacheEntryRemoved", Level = LogLevel.Warning, Message = "Removed the disk cache entry {Key}: its bytes no longer decode ({Reason})")]
+    public static partial void UndecodableCacheEntryRemoved(ILogger logger, string key, string reason);
+}

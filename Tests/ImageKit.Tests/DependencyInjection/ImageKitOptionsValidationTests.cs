@@ -1,0 +1,80 @@
+using ImageKit.DependencyInjection;
+using ImageKit.Tests.TestUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace ImageKit.Tests.DependencyInjection;
+
+[TestClass]
+public sealed class ImageKitOptionsValidationTests
+{
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    public async Task StartAsync_InvalidSettings_FailsWithOneMessagePerSetting()
+    {
+        var e = await StartExpectingFailureAsync(o =>
+        {
+            o.Downloader.MaxConcurrentDownloads = 0;
+            o.Downloader.Retry.MaxRetries = -1;
+            o.MemoryCache.MaxBytes = -5;
+            o.DiskCache.MaxSizeBytes = -1;
+            o.DiskCache.Folder = "relative/cache";
+            o.MaxConcurrentPrefetches = 0;
+        });
+
+        CollectionAssert.AreEquivalent(
+            new[]
+            {
+                "ImageKitOptions.Downloader.MaxConcurrentDownloads must be between 1 and 1024 (was 0).",
+                "ImageKitOptions.Downloader.Retry: Retry.MaxRetries must be between 0 and 100.",
+                "ImageKitOptions.MemoryCache.MaxBytes must not be negative (was -5).",
+                "ImageKitOptions.DiskCache.MaxSizeBytes must not be negative (0 means no limit) (was -1).",
+                "ImageKitOptions.DiskCache.Folder must be an absolute path (was 'relative/cache').",
+                "ImageKitOptions.MaxConcurrentPrefetches must be at least 1 (was 0).",
+            },
+            e.Failures.ToArray());
+    }
+
+    [TestMethod]
+    public async Task StartAsync_FolderUnderAFile_FailsAsNotWritable()
+    {
+        using var folder = new TempFolder();
+        var file = folder.Combine("file");
+        await File.WriteAllTextAsync(file, "x", TestContext.CancellationToken);
+        var cache = Path.Combine(file, "cache");
+
+        var e = await StartExpectingFailureAsync(o => o.DiskCache.Folder = cache);
+
+        var failure = e.Failures.Single();
+        Assert.StartsWith("ImageKitOptions.DiskCache.Folder is not writable: ", failure);
+        Assert.EndsWith($"(was '{cache}').", failure);
+    }
+
+    [TestMethod]
+    public async Task StartAsync_ValidSettings_Starts()
+    {
+        using var folder = new TempFolder();
+        using var host = BuildHost(o => o.DiskCache.Folder = folder.Combine("cache"));
+
+        await host.StartAsync(TestContext.CancellationToken);
+        await host.StopAsync(TestContext.CancellationToken);
+
+        Assert.IsTrue(Directory.Exists(folder.Combine("cache")));
+        Assert.IsEmpty(Directory.GetFiles(folder.Combine("cache"), ".imagekit-probe-*"));
+    }
+
+    private async Task<OptionsValidationException> StartExpectingFailureAsync(Action<ImageKitOptions> configure)
+    {
+        using var host = BuildHost(configure);
+        return await Assert.ThrowsExactlyAsync<OptionsValidationException>(() => host.StartAsync(TestContext.CancellationToken));
+    }
+
+    private static IHost BuildHost(Action<ImageKitOptions> configure)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddImageKit(configure);
+        return builder.Build();
+    }
+}
