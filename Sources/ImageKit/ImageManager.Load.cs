@@ -126,7 +126,7 @@ public sealed partial class ImageManager
                 storeTo &= ~ImageCacheType.Disk;
             }
 
-            await Cache.StoreAsync(key, image, data, metadata, storeTo, decodeOptions, cancellationToken).ConfigureAwait(false);
+            await StoreAsync(key, image, data, metadata, storeTo, options, decodeOptions, cancellationToken).ConfigureAwait(false);
             _failedUrls.TryRemove(key, out _);
             return new ImageLoadResult(image.AcquireLease(), source, url, response.FinalUrl, key, options.ReturnEncodedData ? data.ToArray() : null);
         }
