@@ -66,9 +66,21 @@ internal static partial class PipelineLoad
         }
     }
 
-    private static async Task<int> LoadAsync(ImageManager manager, Uri url, bool firstFrame, ImageLoadSource expected, CancellationToken cancellationToken)
+    /// <summary>Cold with <see cref="ImageLoadOptions.WaitForDiskStore"/>: each load returns once its bytes are on disk.</summary>
+    private static async Task<Measurement> ColdWaitingForDiskAsync(Uri[] urls, string directory, bool firstFrame)
     {
-        using var result = await manager.LoadImageAsync(url, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var manager = new ImageManager(CacheOptions(directory));
+        await using (manager.ConfigureAwait(false))
+        {
+            return await TimeAsync(urls, (url, token) => LoadAsync(manager, url, firstFrame, ImageLoadSource.Network, token, s_waitForDisk)).ConfigureAwait(false);
+        }
+    }
+
+    private static readonly ImageLoadOptions s_waitForDisk = new() { WaitForDiskStore = true };
+
+    private static async Task<int> LoadAsync(ImageManager manager, Uri url, bool firstFrame, ImageLoadSource expected, CancellationToken cancellationToken, ImageLoadOptions? options = null)
+    {
+        using var result = await manager.LoadImageAsync(url, options, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (result.Source != expected)
         {
             throw new InvalidOperationException($"{url} came from {result.Source}, expected {expected}");

@@ -13,6 +13,12 @@ if (args is ["disk-cache", ..])
     return;
 }
 
+if (args is ["pipeline-breakdown", ..])
+{
+    await PipelineLoad.BreakdownAsync(Console.Out);
+    return;
+}
+
 if (args is ["pipeline", ..])
 {
     await PipelineLoad.RunAsync(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5);
