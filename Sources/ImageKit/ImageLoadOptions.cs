@@ -56,6 +56,13 @@ public sealed record ImageLoadOptions
     /// </summary>
     public Func<Uri, string>? CacheKey { get; init; }
 
+    /// <summary>
+    /// Return only once the encoded bytes are in the disk cache. Otherwise the load returns as soon as the image is decoded
+    /// and in the memory cache, and the disk store finishes in the background (<see cref="ImageManager.WaitForDiskStoresAsync"/>
+    /// and disposing the manager wait for it). <value>Default: <see langword="false"/>.</value>
+    /// </summary>
+    public bool WaitForDiskStore { get; init; }
+
     /// <summary>Put the encoded bytes in <see cref="ImageLoadResult.EncodedData"/> (memory hits read them from the image). <value>Default: <see langword="false"/>.</value></summary>
     public bool ReturnEncodedData { get; init; }
 }

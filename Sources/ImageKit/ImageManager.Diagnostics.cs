@@ -121,15 +121,17 @@ public sealed partial class ImageManager
         }
     }
 
-    private Task StoreTracedAsync(string key, AnimatedImage image, ReadOnlyMemory<byte> data, DiskCacheMetadata metadata, ImageCacheType storeTo, ImageDecodeOptions decodeOptions, CancellationToken cancellationToken) =>
+    private Task StoreTracedAsync(string key, AnimatedImage image, ReadOnlyMemory<byte> data, DiskCacheMetadata metadata, ImageCacheType storeTo, ImageLoadOptions options, ImageDecodeOptions decodeOptions, CancellationToken cancellationToken) =>
         ImageKitMetrics.ActivitySource.HasListeners()
-            ? StoreWithActivityAsync(key, image, data, metadata, storeTo, decodeOptions, cancellationToken)
-            : Cache.StoreAsync(key, image, data, metadata, storeTo, decodeOptions, cancellationToken);
+            ? StoreWithActivityAsync(key, image, data, metadata, storeTo, options, decodeOptions, cancellationToken)
+            : StoreAsync(key, image, data, metadata, storeTo, options, decodeOptions, cancellationToken);
 
-    private async Task StoreWithActivityAsync(string key, AnimatedImage image, ReadOnlyMemory<byte> data, DiskCacheMetadata metadata, ImageCacheType storeTo, ImageDecodeOptions decodeOptions, CancellationToken cancellationToken)
+    // The activity covers the memory store and, when the load waits for it, the disk store; a background disk store
+    // finishes after the load's activity has ended.
+    private async Task StoreWithActivityAsync(string key, AnimatedImage image, ReadOnlyMemory<byte> data, DiskCacheMetadata metadata, ImageCacheType storeTo, ImageLoadOptions options, ImageDecodeOptions decodeOptions, CancellationToken cancellationToken)
     {
         using var activity = ImageKitMetrics.ActivitySource.StartActivity(ActivityNames.Store);
-        await Cache.StoreAsync(key, image, data, metadata, storeTo, decodeOptions, cancellationToken).ConfigureAwait(false);
+        await StoreAsync(key, image, data, metadata, storeTo, options, decodeOptions, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The names of the activities of a load.</summary>

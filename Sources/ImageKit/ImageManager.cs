@@ -84,11 +84,15 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
     /// <summary>The loaders by URL scheme: http(s) and file by default; insert your own for other schemes.</summary>
     public ImageLoaderRegistry Loaders { get; }
 
-    /// <summary>Disposes the cache and downloader this manager created. Idempotent.</summary>
+    /// <summary>
+    /// Waits for the disk stores still running (see <see cref="WaitForDiskStoresAsync"/>), then disposes the cache and
+    /// downloader this manager created. Idempotent.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            _diskStores.CloseAsync().GetAwaiter().GetResult();
             _ownedDownloader?.Dispose();
             _ownedCache?.Dispose();
         }
@@ -99,6 +103,7 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            await _diskStores.CloseAsync().ConfigureAwait(false);
             _ownedDownloader?.Dispose();
             if (_ownedCache is not null)
             {

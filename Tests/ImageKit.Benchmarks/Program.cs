@@ -13,4 +13,16 @@ if (args is ["disk-cache", ..])
     return;
 }
 
+if (args is ["pipeline-breakdown", ..])
+{
+    await PipelineLoad.BreakdownAsync(Console.Out);
+    return;
+}
+
+if (args is ["pipeline", ..])
+{
+    await PipelineLoad.RunAsync(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5);
+    return;
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -5,6 +5,8 @@ namespace ImageKit.Cli.Fetching;
 /// <summary>Loads URLs through an <see cref="ImageManager"/> a few at a time, turning each failure into an outcome.</summary>
 internal static class FetchRunner
 {
+    private static readonly ImageLoadOptions s_loadOptions = new() { WaitForDiskStore = true };
+
     public static async Task<FetchSummary> RunAsync(
         ImageManager manager, IReadOnlyList<Uri> urls, int concurrency, Action<FetchOutcome>? onDone, CancellationToken cancellationToken)
     {
@@ -17,7 +19,9 @@ internal static class FetchRunner
             FetchOutcome outcome;
             try
             {
-                using var result = await manager.LoadImageAsync(url, cancellationToken: token).ConfigureAwait(false);
+                // Fetching fills the disk cache: a URL counts as fetched once its bytes are stored (a failed store fails it),
+                // and several stores at once keep up with the downloads better than the manager's one background store.
+                using var result = await manager.LoadImageAsync(url, s_loadOptions, cancellationToken: token).ConfigureAwait(false);
                 outcome = new FetchOutcome(url.ToString(), SourceName(result.Source), result.Image.EncodedData.Length, result.Image.FrameCount, null);
             }
             catch (ImageKitException e)

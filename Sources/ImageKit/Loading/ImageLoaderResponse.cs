@@ -2,7 +2,10 @@ namespace ImageKit.Loading;
 
 /// <summary>The encoded bytes an <see cref="IImageLoader"/> loaded, or word that the cached bytes are still good.</summary>
 /// <param name="FinalUrl">Where the bytes came from, after redirects.</param>
-/// <param name="Data">The encoded bytes; empty when <see cref="NotModified"/>.</param>
+/// <param name="Data">
+/// The encoded bytes; empty when <see cref="NotModified"/>. The manager may still read them after the load has returned
+/// (its disk store runs in the background): hand over a buffer that is never reused or changed.
+/// </param>
 public sealed record ImageLoaderResponse(Uri FinalUrl, ReadOnlyMemory<byte> Data)
 {
     /// <summary>The source confirmed the cached bytes (HTTP 304).</summary>

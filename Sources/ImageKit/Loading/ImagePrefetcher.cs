@@ -22,9 +22,10 @@ public sealed class ImagePrefetcher
     public int MaxConcurrentPrefetches { get; init; } = 3;
 
     /// <summary>
-    /// How prefetched images are loaded. <value>Default: low priority, so prefetches never hold up what is on screen.</value>
+    /// How prefetched images are loaded. <value>Default: low priority, so prefetches never hold up what is on screen, and
+    /// waiting for the disk store, so that a finished prefetch is on disk.</value>
     /// </summary>
-    public ImageLoadOptions Options { get; init; } = new() { Priority = DownloadPriority.Low };
+    public ImageLoadOptions Options { get; init; } = new() { Priority = DownloadPriority.Low, WaitForDiskStore = true };
 
     /// <summary>
     /// Loads each URL into the caches unless it is there already (skipped). Failures are counted and collected, never

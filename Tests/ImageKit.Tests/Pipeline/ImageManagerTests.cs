@@ -58,6 +58,7 @@ public sealed class ImageManagerTests
         }
 
         Assert.AreEqual(1, server.ImageHits("TestImageAnimated.webp"));
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
         Assert.AreEqual(ImageCacheType.All, await manager.Cache.ContainsAsync(url.AbsoluteUri, cancellationToken: TestContext.CancellationToken));
     }
 
@@ -85,6 +86,7 @@ public sealed class ImageManagerTests
         await using var manager = NewManager();
         var url = server.Image("TestImage.png");
         (await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken)).Dispose();
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
 
         using var refreshed = await manager.LoadImageAsync(url, new ImageLoadOptions { RefreshCached = true }, cancellationToken: TestContext.CancellationToken);
         Assert.AreEqual(ImageLoadSource.Disk, refreshed.Source, "a 304 keeps the cached bytes");
@@ -104,6 +106,8 @@ public sealed class ImageManagerTests
         {
             Assert.AreEqual(1, still.Image.FrameCount);
         }
+
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
 
         using var full = await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken);
         Assert.AreEqual(Corpus.Get("TestImageAnimated.webp").FrameCount, full.Image.FrameCount, "the first-frame variant never answers for the full image");

@@ -16,6 +16,7 @@ internal sealed partial class IndexDatabase : IDisposable
 
     private readonly ConcurrentBag<IndexConnection> _idle = [];
     private readonly Lock _rebuildLock = new();
+    private readonly Lock _writeLock = new();
     private readonly string _connectionString;
     private int _idleCount;
     private int _generation;
@@ -54,7 +55,18 @@ internal sealed partial class IndexDatabase : IDisposable
     public T Read<T>(Func<IndexConnection, T> read) => Run(read, write: false);
 
     /// <summary>Runs a write in an immediate transaction: the cross-process lock that orders blob renames with their rows.</summary>
-    public T Write<T>(Func<IndexConnection, T> write) => Run(write, write: true);
+    /// <remarks>
+    /// Writers of this instance take turns on a .NET lock before they ask SQLite for its write lock. Left to SQLite, the
+    /// losers of each race get SQLITE_BUSY and sleep in the busy handler (milliseconds each, growing), which held
+    /// concurrent stores to a few hundred a second; the busy timeout is still there for writers in other processes.
+    /// </remarks>
+    public T Write<T>(Func<IndexConnection, T> write)
+    {
+        lock (_writeLock)
+        {
+            return Run(write, write: true);
+        }
+    }
 
     public void Dispose()
     {

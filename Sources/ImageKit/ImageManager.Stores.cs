@@ -1,0 +1,69 @@
+using ImageKit.Caching;
+using ImageKit.Decoding;
+using ImageKit.Diagnostics.Internal;
+using ImageKit.Internal;
+
+namespace ImageKit;
+
+public sealed partial class ImageManager
+{
+    private const long MaxPendingDiskStoreBytes = 64L * 1024 * 1024;
+    private readonly BackgroundStores _diskStores = new();
+
+    /// <summary>
+    /// How many disk stores that ran after their load returned have failed (a full or read-only disk, for example). The
+    /// load itself succeeded and the image is in the memory cache; only the disk copy is missing.
+    /// </summary>
+    /// <remarks>Thread-safe. <see cref="LastDiskStoreFailure"/> holds the latest exception.</remarks>
+    public long FailedDiskStores => _diskStores.Failures;
+
+    /// <summary>The exception of the latest failed background disk store, or <see langword="null"/> when none has failed.</summary>
+    public Exception? LastDiskStoreFailure => _diskStores.LastFailure;
+
+    /// <summary>
+    /// Completes when every disk store started by a load before this call has finished. Loads return once the image is
+    /// decoded and in the memory cache; their encoded bytes reach the disk cache in the background (unless
+    /// <see cref="ImageLoadOptions.WaitForDiskStore"/> is set), one at a time; while more than 64 MiB of encoded bytes wait
+    /// for the disk, a load waits for its own store. Disposing the manager waits for them too.
+    /// </summary>
+    /// <remarks>Thread-safe. Never throws for a failed store: see <see cref="FailedDiskStores"/>.</remarks>
+    /// <param name="cancellationToken">Stops the wait (not the stores).</param>
+    public Task WaitForDiskStoresAsync(CancellationToken cancellationToken = default) => _diskStores.WhenIdleAsync(cancellationToken);
+
+    private async Task StoreAsync(string key, AnimatedImage image, ReadOnlyMemory<byte> data, DiskCacheMetadata metadata, ImageCacheType storeTo, ImageLoadOptions options, ImageDecodeOptions decodeOptions, CancellationToken cancellationToken)
+    {
+        if (options.WaitForDiskStore || !storeTo.HasFlag(ImageCacheType.Disk) || data.IsEmpty)
+        {
+            await Cache.StoreAsync(key, image, data, metadata, storeTo, decodeOptions, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // The disk write (a file, a flush, an index row) costs more than the download and decode of a small image on a
+        // fast network; the caller does not need it to have landed. The buffer is the loader's and is never reused.
+        await Cache.StoreAsync(key, image, data, metadata, storeTo & ~ImageCacheType.Disk, decodeOptions, cancellationToken).ConfigureAwait(false);
+        var store = _diskStores.TryStart(() => StoreOnDiskAsync(key, data, metadata, decodeOptions), data.Length);
+        if (store is not null && _diskStores.PendingBytes > MaxPendingDiskStoreBytes)
+        {
+            // Back-pressure: a network faster than the disk must not pile up encoded bytes in memory without limit.
+            await store.ConfigureAwait(false);
+        }
+    }
+
+    private async Task StoreOnDiskAsync(string key, ReadOnlyMemory<byte> data, DiskCacheMetadata metadata, ImageDecodeOptions decodeOptions)
+    {
+        try
+        {
+            await Cache.StoreAsync(key, image: null, data, metadata, ImageCacheType.Disk, decodeOptions, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (LogDiskStoreFailure(key, e))
+        {
+            throw; // never reached: the filter only logs; BackgroundStores counts and keeps the failure
+        }
+    }
+
+    private bool LogDiskStoreFailure(string key, Exception e)
+    {
+        Log.DiskStoreFailed(_logger, key, e.Message);
+        return false;
+    }
+}

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Net;
+using SkiaSharp;
+
+namespace ImageKit.Benchmarks;
+
+internal static partial class PipelineLoad
+{
+    /// <summary>
+    /// The baseline: GET the bytes, copy them into an SKData, open an SKCodec and read its frame table (what
+    /// <see cref="ImageManager"/> does before it returns); with <paramref name="firstFrame"/>, also decode frame 0.
+    /// A new HttpClient per run, as each cold ImageKit run has a new manager and so a new downloader.
+    /// </summary>
+    private static async Task<Measurement> NaiveAsync(Uri[] urls, bool firstFrame)
+    {
+        using var client = new HttpClient(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.All });
+        return await TimeAsync(urls, async (url, token) =>
+        {
+            var bytes = await client.GetByteArrayAsync(url, token).ConfigureAwait(false);
+            using var data = SKData.CreateCopy(bytes);
+            using var codec = SKCodec.Create(data) ?? throw new InvalidOperationException($"Skia cannot open {url}");
+            _ = codec.FrameInfo;
+            if (firstFrame)
+            {
+                var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
+                using var bitmap = new SKBitmap(info);
+                var result = codec.GetPixels(info, bitmap.GetPixels(), new SKCodecOptions(0));
+                if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
+                {
+                    throw new InvalidOperationException($"Skia cannot decode {url}: {result}");
+                }
+            }
+
+            return bytes.Length;
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Cold (fresh folder), then a new manager on the same folder (warm: disk hits), then that manager again (hot: memory
+    /// hits). Cold is timed to the last result and, separately, to the end of the manager's disposal (stores landed).
+    /// </summary>
+    private static async Task<(Measurement Cold, Measurement ColdDrained, Measurement Warm, Measurement Hot)> ImageKitRoundAsync(Uri[] urls, string directory, bool firstFrame)
+    {
+        Measurement cold, coldDrained;
+        var coldManager = new ImageManager(CacheOptions(directory));
+        var start = Stopwatch.GetTimestamp();
+        try
+        {
+            cold = await TimeAsync(urls, (url, token) => LoadAsync(coldManager, url, firstFrame, ImageLoadSource.Network, token)).ConfigureAwait(false);
+        }
+        finally
+        {
+            await coldManager.DisposeAsync().ConfigureAwait(false);
+        }
+
+        var drained = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var megabytes = cold.MegabytesPerSecond * (urls.Length / cold.ImagesPerSecond);
+        coldDrained = new Measurement(urls.Length / drained, megabytes / drained);
+
+        var warmManager = new ImageManager(CacheOptions(directory));
+        await using (warmManager.ConfigureAwait(false))
+        {
+            var warm = await TimeAsync(urls, (url, token) => LoadAsync(warmManager, url, firstFrame, ImageLoadSource.Disk, token)).ConfigureAwait(false);
+            var hot = await TimeAsync(urls, (url, token) => LoadAsync(warmManager, url, firstFrame, ImageLoadSource.Memory, token)).ConfigureAwait(false);
+            return (cold, coldDrained, warm, hot);
+        }
+    }
+
+    /// <summary>Cold with <see cref="ImageLoadOptions.WaitForDiskStore"/>: each load returns once its bytes are on disk.</summary>
+    private static async Task<Measurement> ColdWaitingForDiskAsync(Uri[] urls, string directory, bool firstFrame)
+    {
+        var manager = new ImageManager(CacheOptions(directory));
+        await using (manager.ConfigureAwait(false))
+        {
+            return await TimeAsync(urls, (url, token) => LoadAsync(manager, url, firstFrame, ImageLoadSource.Network, token, s_waitForDisk)).ConfigureAwait(false);
+        }
+    }
+
+    private static readonly ImageLoadOptions s_waitForDisk = new() { WaitForDiskStore = true };
+
+    private static async Task<int> LoadAsync(ImageManager manager, Uri url, bool firstFrame, ImageLoadSource expected, CancellationToken cancellationToken, ImageLoadOptions? options = null)
+    {
+        using var result = await manager.LoadImageAsync(url, options, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (result.Source != expected)
+        {
+            throw new InvalidOperationException($"{url} came from {result.Source}, expected {expected}");
+        }
+
+        if (firstFrame)
+        {
+            result.Image.GetFrame(0).Dispose();
+        }
+
+        return result.Image.EncodedData.Length;
+    }
+
+    private static async Task<Measurement> TimeAsync(Uri[] urls, Func<Uri, CancellationToken, Task<int>> load)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        long bytes = 0;
+        var start = Stopwatch.GetTimestamp();
+        await Parallel.ForEachAsync(urls, new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, async (url, token) =>
+        {
+            var length = await load(url, token).ConfigureAwait(false);
+            Interlocked.Add(ref bytes, length);
+        }).ConfigureAwait(false);
+        var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        return new Measurement(urls.Length / seconds, bytes / 1e6 / seconds);
+    }
+}

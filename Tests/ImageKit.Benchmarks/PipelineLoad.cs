@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Net;
+using ImageKit.Caching;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ImageKit.Benchmarks;
+
+/// <summary>
+/// Not a BenchmarkDotNet benchmark: images/s and MB/s through <see cref="ImageManager"/> — cold (network + decode +
+/// store, fresh disk folder), warm (a new manager on the same folder: disk hits) and hot (the same manager again: memory
+/// hits) — beside a naive loop of HttpClient + SKCodec, all with 6 loads in flight, against a Kestrel server on
+/// 127.0.0.1 in the same process serving 1,000 distinct images (<see cref="PipelineImages"/>).
+/// Run: <c>dotnet run -c Release --project Tests/ImageKit.Benchmarks -- pipeline [REPETITIONS]</c>.
+/// </summary>
+internal static partial class PipelineLoad
+{
+    private const int Concurrency = 6;
+
+    public static async Task RunAsync(TextWriter output, int repetitions = 5)
+    {
+        var culture = CultureInfo.InvariantCulture;
+        var images = PipelineImages.Create();
+        var totalBytes = images.Sum(i => (long)i.Data.Length);
+        var sizes = images.Select(i => i.Data.Length).Order().ToArray();
+        output.WriteLine(string.Create(culture,
+            $"{images.Length:N0} distinct images ({images.Count(i => i.Animated)} animated), {totalBytes / 1e6:N1} MB; sizes p10 {sizes[sizes.Length / 10] / 1024.0:N1} KiB, median {sizes[sizes.Length / 2] / 1024.0:N1} KiB, p90 {sizes[sizes.Length * 9 / 10] / 1024.0:N1} KiB, max {sizes[^1] / 1024.0:N1} KiB"));
+        output.WriteLine(string.Create(culture, $"PNG {images.Count(i => i.ContentType == "image/png")}, JPEG {images.Count(i => i.ContentType == "image/jpeg")}, WebP {images.Count(i => i.ContentType == "image/webp")}, GIF {images.Count(i => i.ContentType == "image/gif")}; {Concurrency} loads in flight; {Environment.ProcessorCount} cores"));
+
+        foreach (var type in images.GroupBy(i => i.ContentType + (i.Animated ? " animated" : "")))
+        {
+            var s = type.Select(i => i.Data.Length).Order().ToArray();
+            output.WriteLine(string.Create(culture, $"  {type.Key}: {s.Length}, p10 {s[s.Length / 10] / 1024.0:N1} KiB, median {s[s.Length / 2] / 1024.0:N1} KiB, p90 {s[s.Length * 9 / 10] / 1024.0:N1} KiB"));
+        }
+
+        await using var server = await StartServerAsync(images);
+        var urls = Enumerable.Range(0, images.Length).Select(i => new Uri(BaseAddressOf(server), string.Create(culture, $"/img/{i}"))).ToArray();
+        var root = Path.Combine(Path.GetTempPath(), "imagekit-bench", "pipeline");
+        if (Directory.Exists(root))
+        {
+            Directory.Delete(root, recursive: true);
+        }
+
+        // Warm-up: JIT, connection set-up code paths, Skia's codecs; not measured.
+        await NaiveAsync(urls, firstFrame: true);
+        await ImageKitRoundAsync(urls, Path.Combine(root, "warm-up"), firstFrame: true);
+
+        var samples = new Dictionary<string, List<Measurement>>(StringComparer.Ordinal);
+        for (var rep = 0; rep < repetitions; rep++)
+        {
+            // Alternate which side goes first, as the shared machine drifts.
+            foreach (var firstFrame in rep % 2 == 0 ? [false, true] : (bool[])[true, false])
+            {
+                var suffix = firstFrame ? ", first frame" : ", open";
+                var naive = await NaiveAsync(urls, firstFrame);
+                var round = await ImageKitRoundAsync(urls, Path.Combine(root, string.Create(culture, $"rep{rep}-{firstFrame}")), firstFrame);
+                Add(samples, "naive HttpClient + SKCodec" + suffix, naive);
+                Add(samples, "ImageKit cold" + suffix, round.Cold);
+                Add(samples, "ImageKit cold incl. store drain" + suffix, round.ColdDrained);
+                Add(samples, "ImageKit cold, WaitForDiskStore" + suffix, await ColdWaitingForDiskAsync(urls, Path.Combine(root, string.Create(culture, $"rep{rep}-{firstFrame}-wait")), firstFrame));
+                Add(samples, "ImageKit warm (disk)" + suffix, round.Warm);
+                Add(samples, "ImageKit hot (memory)" + suffix, round.Hot);
+            }
+
+            output.WriteLine(string.Create(culture, $"repetition {rep + 1}/{repetitions} done"));
+        }
+
+        Directory.Delete(root, recursive: true);
+        WriteTable(output, samples, repetitions);
+    }
+
+    private static void Add(Dictionary<string, List<Measurement>> samples, string name, Measurement m)
+    {
+        if (!samples.TryGetValue(name, out var list))
+        {
+            samples[name] = list = [];
+        }
+
+        list.Add(m);
+    }
+
+    private static void WriteTable(TextWriter output, Dictionary<string, List<Measurement>> samples, int repetitions)
+    {
+        var culture = CultureInfo.InvariantCulture;
+        output.WriteLine();
+        output.WriteLine(string.Create(culture, $"| scenario | images/s, median (min–max of {repetitions}) | MB/s, median | vs naive (same variant, median) |"));
+        output.WriteLine("|---|---:|---:|---:|");
+        foreach (var variant in new[] { ", open", ", first frame" })
+        {
+            var naive = Median(samples["naive HttpClient + SKCodec" + variant].Select(m => m.ImagesPerSecond));
+            foreach (var (name, list) in samples.Where(s => s.Key.EndsWith(variant, StringComparison.Ordinal)))
+            {
+                var ips = list.Select(m => m.ImagesPerSecond).ToArray();
+                var mbs = Median(list.Select(m => m.MegabytesPerSecond));
+                var median = Median(ips);
+                output.WriteLine(string.Create(culture, $"| {name} | {median:N0} ({ips.Min():N0}–{ips.Max():N0}) | {mbs:N1} | {median / naive:N2}× |"));
+            }
+        }
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static async Task<WebApplication> StartServerAsync(PipelineImage[] images)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(options => options.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        app.MapGet("/img/{id:int}", async (int id, HttpContext context) =>
+        {
+            var image = images[id];
+            context.Response.ContentType = image.ContentType;
+            context.Response.ContentLength = image.Data.Length;
+            await context.Response.Body.WriteAsync(image.Data, context.RequestAborted);
+        });
+        await app.StartAsync();
+        return app;
+    }
+
+    private static ImageCacheOptions CacheOptions(string directory) => new()
+    {
+        // Large enough for all 1,000 images, so "hot" measures memory hits and not evictions.
+        Memory = new MemoryImageCacheOptions { MaxCost = 4L * 1024 * 1024 * 1024 },
+        Disk = new DiskImageCacheOptions { Directory = directory },
+    };
+
+    private static Uri BaseAddressOf(WebApplication app) =>
+        new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+    private readonly record struct Measurement(double ImagesPerSecond, double MegabytesPerSecond);
+}
+
