@@ -1,4 +1,4 @@
-using System.Net;
+using ImageKit.Loading;
 
 namespace ImageKit.Cli.Input;
 
@@ -48,46 +48,25 @@ internal static class InputReader
         }
     }
 
+    // Through the SDK's downloader: retries of transient failures, a per-attempt timeout, and the size limit enforced
+    // from Content-Length and while streaming. The bytes are not required to look like an image here: the decoder then
+    // says what they are, as it does for files.
     private static async Task<byte[]> DownloadAsync(Uri uri, string input, CancellationToken cancellationToken)
     {
-        using var client = new HttpClient { Timeout = s_httpTimeout };
+        using var downloader = new ImageDownloader(new ImageDownloaderOptions
+        {
+            AttemptTimeout = s_httpTimeout,
+            MaxResponseBytes = MaxInputBytes,
+            RequireImageContent = false,
+        });
         try
         {
-            using var response = await client.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-            {
-                throw new CliException(input, $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}".TrimEnd());
-            }
-
-            if (response.Content.Headers.ContentLength > MaxInputBytes)
-            {
-                throw new CliException(input, $"the response has {response.Content.Headers.ContentLength:N0} bytes, more than the {MaxInputBytes:N0} this tool reads");
-            }
-
-            await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            using var buffer = new MemoryStream();
-            var chunk = new byte[81920];
-            int read;
-            while ((read = await body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                if (buffer.Length + read > MaxInputBytes)
-                {
-                    throw new CliException(input, $"the response is larger than the {MaxInputBytes:N0} bytes this tool reads");
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
-
-            return buffer.ToArray();
+            var response = await downloader.DownloadAsync(new ImageDownloadRequest(uri), cancellationToken: cancellationToken).ConfigureAwait(false);
+            return response.Data.ToArray();
         }
-        catch (HttpRequestException e)
+        catch (ImageDownloadException e)
         {
-            var reason = e.StatusCode is HttpStatusCode status ? $"HTTP {(int)status}" : e.Message;
-            throw new CliException(input, $"download failed: {reason}", e);
-        }
-        catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new CliException(input, $"download timed out after {s_httpTimeout.TotalSeconds:0} s", e);
+            throw new CliException(input, $"download failed: {e.Message}", e);
         }
     }
 }

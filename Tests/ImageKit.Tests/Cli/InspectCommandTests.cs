@@ -137,4 +137,37 @@ public sealed class InspectCommandTests
         var missing = await CliRunner.RunAsync("inspect", server.Url("/missing").ToString());
         missing.AssertBadInput("/missing", "HTTP 404");
     }
+
+    [TestMethod]
+    public async Task Inspect_HttpUrlFailingOnceWith503_IsRetriedAndInspected()
+    {
+        var gif = Corpus.Read("animated-red-blue.gif");
+        var calls = 0;
+        await using var server = await LoopbackServer.StartAsync(app => app.MapGet("/flaky", async context =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                return;
+            }
+
+            await LoopbackServer.Bytes(gif, "image/gif")(context);
+        }), TestContext.CancellationToken);
+
+        var result = await CliRunner.RunAsync("inspect", server.Url("/flaky").ToString(), "--json");
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        StringAssert.Contains(result.Stdout, "\"format\":\"gif\"");
+        Assert.AreEqual(2, calls, "one retry after the 503");
+    }
+
+    [TestMethod]
+    public async Task Inspect_HttpUrlServingAWebPage_SaysWhatTheBytesLookLike()
+    {
+        await using var server = await LoopbackServer.StartAsync(
+            app => app.MapGet("/page", LoopbackServer.Bytes("<!DOCTYPE html><p>not an image</p>"u8.ToArray(), "text/html")),
+            TestContext.CancellationToken);
+
+        var result = await CliRunner.RunAsync("inspect", server.Url("/page").ToString());
+        result.AssertBadInput("/page", "HTML");
+    }
 }
