@@ -33,10 +33,11 @@ internal static partial class DemoCommand
 
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var work = Directory.CreateTempSubdirectory("imagekit-demo-").FullName;
+            // A fresh work folder only for what the user did not place themselves.
+            var work = new Lazy<string>(static () => Directory.CreateTempSubdirectory("imagekit-demo-").FullName);
             var settings = new DemoSettings(
-                parse.GetValue(cacheDir)?.FullName ?? Path.Combine(work, "cache"),
-                parse.GetValue(contactSheet)?.FullName ?? Path.Combine(work, "contact-sheet.png"),
+                parse.GetValue(cacheDir)?.FullName ?? Path.Combine(work.Value, "cache"),
+                parse.GetValue(contactSheet)?.FullName ?? Path.Combine(work.Value, "contact-sheet.png"),
                 parse.GetValue(framesDir),
                 Render: stdoutIsTerminal());
             await RunAsync(settings, stdout, cancellationToken).ConfigureAwait(false);

@@ -5,33 +5,36 @@ namespace ImageKit.DependencyInjection;
 /// <summary>The bindable download settings of <see cref="ImageKitOptions"/>; see <see cref="ImageDownloaderOptions"/> for their meaning.</summary>
 public sealed class DownloaderSettings
 {
+    // The defaults are the downloader's own, read from one place so the two never drift apart.
+    private static readonly ImageDownloaderOptions s_defaults = new();
+
     /// <summary>How many HTTP requests may be in flight at once. 1 to 1024.</summary>
     /// <value>Default: 6.</value>
-    public int MaxConcurrentDownloads { get; set; } = 6;
+    public int MaxConcurrentDownloads { get; set; } = s_defaults.MaxConcurrentDownloads;
 
     /// <summary>The order in which queued downloads of the same priority start.</summary>
     /// <value>Default: <see cref="DownloadExecutionOrder.Fifo"/>.</value>
-    public DownloadExecutionOrder ExecutionOrder { get; set; } = DownloadExecutionOrder.Fifo;
+    public DownloadExecutionOrder ExecutionOrder { get; set; } = s_defaults.ExecutionOrder;
 
     /// <summary>The time one attempt may take, request to last byte. 10 ms to 1 day.</summary>
     /// <value>Default: 15 s.</value>
-    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(15);
+    public TimeSpan AttemptTimeout { get; set; } = s_defaults.AttemptTimeout;
 
     /// <summary>The largest response body accepted, in bytes. 1 to <see cref="ImageDownloaderOptions.MaxResponseBytesLimit"/>.</summary>
     /// <value>Default: 64 MiB.</value>
-    public long MaxResponseBytes { get; set; } = 64L * 1024 * 1024;
+    public long MaxResponseBytes { get; set; } = s_defaults.MaxResponseBytes;
 
     /// <summary>How many redirects are followed; 0 follows none. 0 to 100.</summary>
     /// <value>Default: 10.</value>
-    public int MaxRedirects { get; set; } = 10;
+    public int MaxRedirects { get; set; } = s_defaults.MaxRedirects;
 
     /// <summary>Whether gzip, deflate and brotli responses are decompressed.</summary>
     /// <value>Default: <see langword="true"/>.</value>
-    public bool AutomaticDecompression { get; set; } = true;
+    public bool AutomaticDecompression { get; set; } = s_defaults.AutomaticDecompression;
 
     /// <summary>Whether the body must be an image ImageKit recognises from its bytes.</summary>
     /// <value>Default: <see langword="true"/>.</value>
-    public bool RequireImageContent { get; set; } = true;
+    public bool RequireImageContent { get; set; } = s_defaults.RequireImageContent;
 
     /// <summary>Retries of transient failures.</summary>
     /// <value>Default: 3 retries, 200 ms base delay, 10 s maximum delay.</value>

@@ -22,7 +22,7 @@ public sealed class ImageKitOptions
 
     /// <summary>How long a URL that failed for a lasting reason (404, not an image, undecodable) fails fast. Zero turns it off.</summary>
     /// <value>Default: 5 minutes.</value>
-    public TimeSpan FailedUrlRetention { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan FailedUrlRetention { get; set; } = new ImageManagerOptions().FailedUrlRetention;
 
     /// <summary>How many URLs the registered <see cref="Loading.ImagePrefetcher"/> loads at once. 1 or more.</summary>
     /// <value>Default: 3.</value>

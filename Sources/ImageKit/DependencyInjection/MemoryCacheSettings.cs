@@ -15,9 +15,9 @@ public sealed class MemoryCacheSettings
 
     /// <summary>Whether evicted images still in use elsewhere stay findable through weak references.</summary>
     /// <value>Default: <see langword="true"/>.</value>
-    public bool UseWeakCache { get; set; } = true;
+    public bool UseWeakCache { get; set; } = MemoryImageCacheOptions.Default.UseWeakCache;
 
     /// <summary>Whether the cache trims itself when the system reports high memory load.</summary>
     /// <value>Default: <see langword="true"/>.</value>
-    public bool TrimOnMemoryPressure { get; set; } = true;
+    public bool TrimOnMemoryPressure { get; set; } = MemoryImageCacheOptions.Default.TrimOnMemoryPressure;
 }

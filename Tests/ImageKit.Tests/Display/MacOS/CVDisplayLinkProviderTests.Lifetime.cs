@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using ImageKit.Display;
 using ImageKit.Display.Internal;
 using ImageKit.Display.MacOS;
