@@ -19,6 +19,24 @@ if (args is ["pipeline-breakdown", ..])
     return;
 }
 
+if (args is ["create-test", var dirArg])
+{
+    await StoreProfile.CreateTestAsync(Console.Out, dirArg);
+    return;
+}
+
+if (args is ["store-profile", ..])
+{
+    await StoreProfile.RunAsync(Console.Out);
+    return;
+}
+
+if (args is ["pipeline-exp", ..])
+{
+    await PipelineLoad.ExperimentAsync(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 3);
+    return;
+}
+
 if (args is ["pipeline", ..])
 {
     await PipelineLoad.RunAsync(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5);
