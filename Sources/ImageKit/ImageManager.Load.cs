@@ -111,7 +111,13 @@ public sealed partial class ImageManager
             };
         }
 
-        var image = await Task.Run(() => DecodeTraced(data, decodeOptions), cancellationToken).ConfigureAwait(false);
+        // Decoding reads headers and the frame table only. On a pool thread (where a download completes) it runs in place:
+        // another hop would cost a thread switch for a few microseconds of work. A loader that completed on the caller's
+        // thread (a UI thread, say) still never decodes there.
+        cancellationToken.ThrowIfCancellationRequested();
+        var image = Thread.CurrentThread.IsThreadPoolThread && SynchronizationContext.Current is null
+            ? DecodeTraced(data, decodeOptions)
+            : await Task.Run(() => DecodeTraced(data, decodeOptions), cancellationToken).ConfigureAwait(false);
         using (image)
         {
             cancellationToken.ThrowIfCancellationRequested();

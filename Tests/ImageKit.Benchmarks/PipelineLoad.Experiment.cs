@@ -14,7 +14,7 @@ internal static partial class PipelineLoad
         var images = PipelineImages.Create();
         await using var server = await StartServerAsync(images);
         var urls = Enumerable.Range(0, images.Length).Select(i => new Uri(BaseAddressOf(server), string.Create(culture, $"/img/{i}"))).ToArray();
-        var root = Path.Combine(Path.GetTempPath(), "imagekit-bench", "pipeline-exp");
+        var root = Path.Combine(Path.GetTempPath(), "imagekit-bench", string.Create(culture, $"pipeline-exp-{Environment.ProcessId}"));
         if (Directory.Exists(root))
         {
             Directory.Delete(root, recursive: true);
@@ -38,7 +38,16 @@ internal static partial class PipelineLoad
                 var suffix = firstFrame ? ", first frame" : ", open";
                 var variants = new (string Name, Func<Task<Measurement>> Run)[]
                 {
-                    ("naive HttpClient + SKCodec", () => NaiveAsync(urls, firstFrame)),
+                    ("naive HttpClient + SKCodec", async () =>
+                    {
+                        var f0 = StoreProfile.MinorFaults();
+                        var (u0, s0) = StoreProfile.Ticks();
+                        var g0 = GC.CollectionCount(2);
+                        var m = await NaiveAsync(urls, firstFrame);
+                        var (u1, s1) = StoreProfile.Ticks();
+                        await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"CPU naive ff={firstFrame}: user {(u1 - u0) * 10_000.0 / urls.Length:N0} sys {(s1 - s0) * 10_000.0 / urls.Length:N0} µs/img; minor faults/img {(StoreProfile.MinorFaults() - f0) / (double)urls.Length:N0}, gen2 GCs {GC.CollectionCount(2) - g0}"));
+                        return m;
+                    }),
                     ("cold memory-only", () => ColdAsync(urls, new ImageCacheOptions { Memory = new MemoryImageCacheOptions { MaxCost = 4L << 30 } }, noopDisk: false, firstFrame)),
                     ("cold disk, no-op store", () => ColdAsync(urls, CacheOptions(Path.Combine(root, string.Create(culture, $"x{n++}"))), noopDisk: true, firstFrame)),
                     ("cold disk (HEAD)", () => ColdAsync(urls, CacheOptions(Path.Combine(root, string.Create(culture, $"x{n++}"))), noopDisk: false, firstFrame)),
@@ -62,7 +71,11 @@ internal static partial class PipelineLoad
             output.WriteLine(string.Create(culture, $"repetition {rep + 1}/{repetitions} done"));
         }
 
-        Directory.Delete(root, recursive: true);
+        if (Directory.Exists(root))
+        {
+            Directory.Delete(root, recursive: true);
+        }
+
         WriteTable(output, samples, repetitions);
     }
 
@@ -73,6 +86,8 @@ internal static partial class PipelineLoad
         var manager = new ImageManager(noopDisk ? new NoDiskStore(cache, mode, options.Disk?.Directory) : cache, downloader);
         Measurement m;
         var (u0, s0) = StoreProfile.Ticks();
+        var f0 = StoreProfile.MinorFaults();
+        var g0 = GC.CollectionCount(2);
         try
         {
             m = await TimeAsync(urls, (url, token) => LoadAsync(manager, url, firstFrame, ImageLoadSource.Network, token)).ConfigureAwait(false);
@@ -80,10 +95,12 @@ internal static partial class PipelineLoad
         finally
         {
             var (u1, s1) = StoreProfile.Ticks();
+            var faults = (StoreProfile.MinorFaults() - f0) / (double)urls.Length;
+            var gen2 = GC.CollectionCount(2) - g0;
             await manager.DisposeAsync().ConfigureAwait(false);
             await cache.DisposeAsync().ConfigureAwait(false);
             var (u2, s2) = StoreProfile.Ticks();
-            await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"CPU {mode} noop={noopDisk} flush={options.Disk?.FlushWrites} disk={options.Disk is not null} ff={firstFrame}: to last result user {(u1 - u0) * 10_000.0 / urls.Length:N0} sys {(s1 - s0) * 10_000.0 / urls.Length:N0} µs/img; drain after user {(u2 - u1) * 10_000.0 / urls.Length:N0} sys {(s2 - s1) * 10_000.0 / urls.Length:N0}"));
+            await Console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"CPU {mode} noop={noopDisk} flush={options.Disk?.FlushWrites} disk={options.Disk is not null} ff={firstFrame}: to last result user {(u1 - u0) * 10_000.0 / urls.Length:N0} sys {(s1 - s0) * 10_000.0 / urls.Length:N0} µs/img; drain after user {(u2 - u1) * 10_000.0 / urls.Length:N0} sys {(s2 - s1) * 10_000.0 / urls.Length:N0}; minor faults/img {faults:N0}, gen2 GCs {gen2}"));
         }
 
         return m;

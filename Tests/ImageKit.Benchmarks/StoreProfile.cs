@@ -161,6 +161,12 @@ internal static class StoreProfile
         return (long.Parse(f[11], CultureInfo.InvariantCulture), long.Parse(f[12], CultureInfo.InvariantCulture));
     }
 
+    internal static long MinorFaults()
+    {
+        var f = File.ReadAllText("/proc/self/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return long.Parse(f[7], CultureInfo.InvariantCulture);
+    }
+
     private static async Task Measure(TextWriter output, string name, int count, Func<int, Task> op)
     {
         var (u0, s0) = Ticks();

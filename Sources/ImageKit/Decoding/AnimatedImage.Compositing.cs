@@ -74,9 +74,13 @@ public sealed partial class AnimatedImage
     {
         if (required < 0)
         {
-            var cleared = _pool.Rent(checked((int)FrameByteCount));
-            cleared.Span.Clear();
-            return cleared;
+            var canvas = _pool.Rent(checked((int)FrameByteCount));
+            if (!_source.WritesEveryPixel(current))
+            {
+                canvas.Span.Clear();
+            }
+
+            return canvas;
         }
 
         if (LastDependent(required) <= current && _composited.TryTakeExclusive(required) is { } exclusive)

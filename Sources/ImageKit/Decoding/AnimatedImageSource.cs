@@ -50,6 +50,13 @@ public abstract class AnimatedImageSource : IDisposable
     /// <exception cref="ImageDecodingException">The frame's data is corrupt or truncated.</exception>
     public abstract void RenderFrame(int index, int requiredFrame, Span<byte> canvas, int rowBytes);
 
+    /// <summary>
+    /// Whether drawing frame <paramref name="index"/> onto a transparent canvas (required frame -1) writes every pixel,
+    /// so that the canvas need not be cleared first. Clearing costs as much as a fast decoder's whole pass over a large
+    /// still; sources that cannot promise it keep the default.
+    /// </summary>
+    internal virtual bool WritesEveryPixel(int index) => false;
+
     /// <summary>Releases the native objects this source owns.</summary>
     public void Dispose()
     {

@@ -56,6 +56,9 @@ internal sealed class ScaledImageSource : AnimatedImageSource
 
     public override int GetRequiredFrame(int index) => -1;
 
+    // Resampling writes the whole target.
+    internal override bool WritesEveryPixel(int index) => true;
+
     public override unsafe void RenderFrame(int index, int requiredFrame, Span<byte> canvas, int rowBytes)
     {
         using (var frame = _inner.GetFrame(index))

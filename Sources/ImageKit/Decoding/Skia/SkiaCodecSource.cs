@@ -93,6 +93,10 @@ internal sealed class SkiaCodecSource : AnimatedImageSource
 
     public override int GetRequiredFrame(int index) => _frames.Length == 0 ? -1 : _frames[index].RequiredFrame;
 
+    // A still is decoded straight into the canvas: Skia writes every row, and fills rows that truncated data never
+    // reached. Animation frames may cover only part of the canvas, so they keep the cleared canvas.
+    internal override bool WritesEveryPixel(int index) => _frames.Length == 0;
+
     public override unsafe void RenderFrame(int index, int requiredFrame, Span<byte> canvas, int rowBytes)
     {
         var options = _frames.Length == 0 ? new SKCodecOptions(0) : new SKCodecOptions(index, requiredFrame);

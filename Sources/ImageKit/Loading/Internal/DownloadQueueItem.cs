@@ -2,7 +2,7 @@ namespace ImageKit.Loading.Internal;
 
 /// <summary>
 /// One download waiting for, or holding, a slot of the <see cref="DownloadQueue"/>. Its state moves once from queued to
-/// either running or cancelled; whichever of the pump and the cancellation callback wins the exchange owns what follows.
+/// either running or cancelled; whichever of the starter and the cancellation callback wins the exchange owns what follows.
 /// </summary>
 internal sealed class DownloadQueueItem
 {
@@ -18,12 +18,12 @@ internal sealed class DownloadQueueItem
         Work = work;
     }
 
-    /// <summary>The bucket the item is in; changed only by the pump.</summary>
+    /// <summary>The bucket the item is in; changed only under the queue's lock.</summary>
     public DownloadPriority Priority { get; set; }
 
     public Func<Task> Work { get; }
 
-    /// <summary>The item's place in its bucket while queued; touched only by the pump.</summary>
+    /// <summary>The item's place in its bucket while queued; touched only under the queue's lock.</summary>
     public LinkedListNode<DownloadQueueItem>? Node { get; set; }
 
     public CancellationTokenRegistration Registration { get; set; }

@@ -1,0 +1,82 @@
+using System.Globalization;
+using ImageKit.Caching;
+using ImageKit.Loading;
+
+namespace ImageKit.Benchmarks;
+
+internal static partial class PipelineLoad
+{
+    /// <summary>
+    /// Runs one cold scenario over and over for a CPU profiler: <c>naive-open</c>, <c>naive-ff</c>, <c>memory-open</c>,
+    /// <c>memory-ff</c>, <c>disk-open</c> or <c>disk-ff</c>. With <c>PERF_CTL_FIFO</c> set (perf record --control
+    /// fifo:PATH -D -1), profiling is switched on only once the images are made and the server runs, and off at the end.
+    /// </summary>
+    public static async Task ProfileAsync(TextWriter output, string variant, int rounds)
+    {
+        var culture = CultureInfo.InvariantCulture;
+        var images = PipelineImages.Create();
+        await using var server = await StartServerAsync(images);
+        var urls = Enumerable.Range(0, images.Length).Select(i => new Uri(BaseAddressOf(server), string.Create(culture, $"/img/{i}"))).ToArray();
+        var root = Path.Combine(Path.GetTempPath(), "imagekit-bench", string.Create(culture, $"pipeline-profile-{Environment.ProcessId}"));
+        var firstFrame = variant.EndsWith("-ff", StringComparison.Ordinal);
+        var fifo = Environment.GetEnvironmentVariable("PERF_CTL_FIFO");
+        await RoundAsync(-1);
+        if (fifo is not null)
+        {
+            await File.WriteAllTextAsync(fifo, "enable\n");
+        }
+
+        var (u0, s0) = StoreProfile.Ticks();
+        var samples = new List<double>();
+        for (var round = 0; round < rounds; round++)
+        {
+            samples.Add((await RoundAsync(round)).ImagesPerSecond);
+            if (Environment.GetEnvironmentVariable("PROFILE_ROUNDS") is not null)
+            {
+                Console.Error.WriteLine(string.Create(culture, $"=== round {round + 1}: {samples[^1]:N0} images/s; methods jitted {System.Runtime.JitInfo.GetCompiledMethodCount()}, JIT time {System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds:N0} ms"));
+            }
+        }
+
+        var (u1, s1) = StoreProfile.Ticks();
+        if (fifo is not null)
+        {
+            await File.WriteAllTextAsync(fifo, "disable\n");
+        }
+
+        if (Directory.Exists(root))
+        {
+            Directory.Delete(root, recursive: true);
+        }
+
+        samples.Sort();
+        var count = (double)rounds * urls.Length;
+        output.WriteLine(string.Create(culture, $"{variant}: median {samples[samples.Count / 2]:N0} images/s over {rounds} rounds; CPU user {(u1 - u0) * 10_000.0 / count:N0} sys {(s1 - s0) * 10_000.0 / count:N0} µs per image"));
+
+        async Task<Measurement> RoundAsync(int round)
+        {
+            if (variant.StartsWith("naive", StringComparison.Ordinal))
+            {
+                return await NaiveAsync(urls, firstFrame);
+            }
+
+            var options = new ImageCacheOptions { Memory = new MemoryImageCacheOptions { MaxCost = 4L << 30 } };
+            if (variant.StartsWith("disk", StringComparison.Ordinal))
+            {
+                options = options with { Disk = new DiskImageCacheOptions { Directory = Path.Combine(root, string.Create(culture, $"r{round + 1}")) } };
+            }
+
+            var cache = new ImageCache(options);
+            using var downloader = new ImageDownloader();
+            var manager = new ImageManager(cache, downloader);
+            try
+            {
+                return await TimeAsync(urls, (url, token) => LoadAsync(manager, url, firstFrame, ImageLoadSource.Network, token));
+            }
+            finally
+            {
+                await manager.DisposeAsync();
+                await cache.DisposeAsync();
+            }
+        }
+    }
+}

@@ -1,0 +1,32 @@
+using System.Diagnostics;
+using System.Reflection;
+
+namespace ImageKit.Benchmarks;
+
+/// <summary>Runs this benchmark program again in a child process with extra environment variables (runtime knobs that must be set before start-up).</summary>
+internal static class SelfProcess
+{
+    public static int RunAgain(string[] args, params (string Name, string Value)[] environment)
+    {
+        var host = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
+        var start = new ProcessStartInfo(host) { UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            start.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
+        }
+
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        using var child = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {host}");
+        child.WaitForExit();
+        return child.ExitCode;
+    }
+}
