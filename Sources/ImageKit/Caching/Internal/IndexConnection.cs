@@ -161,8 +161,10 @@ internal sealed partial class IndexConnection : IDisposable
     public long DeleteAll()
     {
         var count = Command("SELECT entries FROM totals WHERE id = 0").ExecuteScalar() is long n ? n : 0;
+        // Bytes first: an unconditional DELETE on a table without triggers empties it page by page, not row by row, and
+        // leaves the entries trigger nothing to find.
+        Command("DELETE FROM blobs").ExecuteNonQuery();
         Command("DELETE FROM entries").ExecuteNonQuery();
-        Command("DELETE FROM blobs").ExecuteNonQuery(); // the trigger did this already; also drops any stray bytes
         Command("UPDATE totals SET entries = 0, bytes = 0 WHERE id = 0").ExecuteNonQuery();
         return count;
     }
