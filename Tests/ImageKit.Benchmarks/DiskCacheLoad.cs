@@ -8,29 +8,30 @@ namespace ImageKit.Benchmarks;
 /// Not a BenchmarkDotNet benchmark (each measurement needs a cache of 100,000 files, built once and reused): open time,
 /// hit latency and trim time of <see cref="DiskImageCache"/> (entries inline in the index, the default for small ones,
 /// and every entry in a file, <c>MaxInlineBytes = 0</c>) against <see cref="NaiveFileCache"/>, SDDiskCache's design.
-/// Run: <c>dotnet run -c Release --project Tests/ImageKit.Benchmarks -- disk-cache [ENTRIES]</c>. Data sets live in
+/// Run: <c>dotnet run -c Release --project Tests/ImageKit.Benchmarks -- disk-cache [ENTRIES [ENTRY_BYTES]]</c> (open and
+/// trim use ENTRIES entries of ENTRY_BYTES, default 100,000 of 1 KiB). Data sets live in
 /// <c>$TMPDIR/imagekit-bench/disk-cache</c> and are reused by later runs.
 /// </summary>
 internal static partial class DiskCacheLoad
 {
-    private const int SmallBlob = 1024;
     private const int HitBlob = 100 * 1024;
     private const int SmallHitBlob = 13 * 1024; // the pipeline corpus's median image
     private const int HitEntries = 1000;
     private const int HitReads = 5000;
 
-    public static async Task RunAsync(TextWriter output, int entries = 100_000)
+    public static async Task RunAsync(TextWriter output, int entries = 100_000, int entryBytes = 1024)
     {
         var root = Path.Combine(Path.GetTempPath(), "imagekit-bench", "disk-cache");
         var culture = CultureInfo.InvariantCulture;
         const int Inline = DiskImageCacheOptions.DefaultMaxInlineBytes;
-        var big = await PrepareAsync(root, $"imagekit-v2-inline-{entries}", $"naive-{entries}", entries, SmallBlob, Inline, output);
-        var bigFiles = await PrepareAsync(root, $"imagekit-v2-files-{entries}", $"naive-{entries}", entries, SmallBlob, 0, output);
+        var suffix = entryBytes == 1024 ? string.Create(culture, $"{entries}") : string.Create(culture, $"{entries}x{entryBytes}");
+        var big = await PrepareAsync(root, $"imagekit-v2-inline-{suffix}", $"naive-{suffix}", entries, entryBytes, Inline, output);
+        var bigFiles = await PrepareAsync(root, $"imagekit-v2-files-{suffix}", $"naive-{suffix}", entries, entryBytes, 0, output);
         var hit = await PrepareAsync(root, "imagekit-v2-hit", "naive-hit", HitEntries, HitBlob, Inline, output);
         var smallHit = await PrepareAsync(root, "imagekit-v2-hit13-inline", "naive-hit13", HitEntries, SmallHitBlob, Inline, output);
         var smallHitFiles = await PrepareAsync(root, "imagekit-v2-hit13-files", "naive-hit13", HitEntries, SmallHitBlob, 0, output);
 
-        output.WriteLine(string.Create(culture, $"{entries:N0} entries of {SmallBlob:N0} B for open and trim; {HitEntries:N0} entries of {HitBlob / 1024} KiB and of {SmallHitBlob / 1024} KiB for hits; warm page cache"));
+        output.WriteLine(string.Create(culture, $"{entries:N0} entries of {entryBytes:N0} B for open and trim; {HitEntries:N0} entries of {HitBlob / 1024} KiB and of {SmallHitBlob / 1024} KiB for hits; warm page cache"));
         output.WriteLine("| measurement | ImageKit, inline ≤ 64 KiB (default) | ImageKit, files (MaxInlineBytes = 0) | naive file-per-key (SDDiskCache design) | naive / ImageKit default |");
         output.WriteLine("|---|---:|---:|---:|---:|");
 
@@ -143,11 +144,10 @@ internal static partial class DiskCacheLoad
 
         var deletes = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         start = Stopwatch.GetTimestamp();
-        index.Write(c =>
+        while (index.Write(c => c.ReleaseFreePages()) > 0)
         {
-            c.ReleaseFreePages();
-            return 0;
-        });
+        }
+
         return (deletes, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
     }
 

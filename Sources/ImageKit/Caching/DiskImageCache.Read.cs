@@ -25,7 +25,6 @@ public sealed partial class DiskImageCache
             }
 
             var (row, inlineData) = found.Value;
-
             var now = NowTicks;
             if (IsExpired(row, hash, now))
             {
@@ -88,8 +87,9 @@ public sealed partial class DiskImageCache
     }
 
     /// <summary>
-    /// Whether an unexpired entry exists and its bytes (its file, or its row in the index) have the recorded length. The contents are not read, so a later
-    /// <see cref="GetAsync"/> can still miss if they are damaged. Does not record an access.
+    /// Whether an unexpired entry exists and its bytes (its file, or its row in the index) have the recorded length. The
+    /// contents are not read, so a later <see cref="GetAsync"/> can still miss if they are damaged. Does not record an
+    /// access.
     /// </summary>
     public Task<bool> ContainsAsync(string key, CancellationToken cancellationToken = default)
     {

@@ -34,9 +34,9 @@ public sealed partial class DiskImageCache
         {
             c.RecountTotals();
             c.SetSetting(Settings.LastSweep, now);
-            c.ReleaseFreePages();
             return 0;
         });
+        ReleaseFreePages(cancellationToken);
         return new DiskCacheSweepResult(orphans, broken);
     }
 

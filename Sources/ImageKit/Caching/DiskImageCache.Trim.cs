@@ -43,7 +43,7 @@ public sealed partial class DiskImageCache
             var (sized, sizedBytes) = limit > 0 ? TrimToSize(limit, cancellationToken) : (0, 0);
             if (expired + sized > 0)
             {
-                ReleaseFreePages();
+                ReleaseFreePages(cancellationToken);
             }
 
             LogTrim(expired, sized, expiredBytes + sizedBytes);
@@ -156,14 +156,27 @@ public sealed partial class DiskImageCache
     }
 
     /// <summary>
-    /// Shrinks the index file by the pages removals freed (in the WAL now, in the file at the next checkpoint). Not run
-    /// by the trim that enforces the size limit on write: the writes that follow it reuse those pages at once.
+    /// Shrinks the index file by the pages removals freed (in the WAL now, in the file at the next checkpoint), in
+    /// batches that release the write lock in between. Not run by the trim that enforces the size limit on write: the
+    /// writes that follow it reuse those pages at once.
     /// </summary>
-    private void ReleaseFreePages() => _index.Write(c =>
+    private void ReleaseFreePages(CancellationToken cancellationToken)
     {
-        c.ReleaseFreePages();
-        return 0;
-    });
+        var previous = long.MaxValue;
+        while (true)
+        {
+            var free = _index.Write(c => c.ReleaseFreePages());
+
+            // No progress means the file cannot shrink (an index created without auto_vacuum): stop, do not spin.
+            if (free == 0 || free >= previous)
+            {
+                return;
+            }
+
+            previous = free;
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
 
     private void LogTrim(int expired, int evicted, long bytes)
     {

@@ -166,7 +166,7 @@ public sealed partial class DiskImageCache
             return _blobs.DetachAll();
         });
         _access.ForgetAll();
-        ReleaseFreePages();
+        ReleaseFreePages(CancellationToken.None);
         if (trash is not null)
         {
             await Task.Run(() => BlobStore.TryDeleteDirectory(trash), CancellationToken.None).ConfigureAwait(false);

@@ -209,6 +209,28 @@ public sealed class DiskImageCacheInlineTests
     }
 
     [TestMethod]
+    [Timeout(30_000, CooperativeCancellation = true)]
+    public async Task TrimAndSweep_IndexWithoutAutoVacuum_CompleteAndKeepTheFile()
+    {
+        // An index whose file got its first page before auto_vacuum was set (another process switched it to WAL first):
+        // the vacuum cannot shrink it, and trim and sweep must notice that rather than loop.
+        using var folder = new TempFolder();
+        InlineIndex.Execute(folder.Path, "PRAGMA journal_mode = WAL; " + ImageKit.Caching.Internal.IndexSchema.Create, create: true);
+        Assert.AreEqual(0, InlineIndex.Scalar(folder.Path, "PRAGMA auto_vacuum"));
+        using var cache = Open(folder.Path);
+        for (var i = 0; i < 50; i++)
+        {
+            await cache.SetAsync($"k{i}", Bytes(16_000, i), null, TestContext.CancellationToken);
+        }
+
+        var trimmed = await cache.TrimAsync(maxSizeBytes: 100_000, cancellationToken: TestContext.CancellationToken);
+        await cache.SweepAsync(TestContext.CancellationToken);
+
+        Assert.AreEqual(45, trimmed.SizeRemoved);
+        Assert.IsGreaterThan(0, InlineIndex.Scalar(folder.Path, "PRAGMA freelist_count"), "the pages stay free for reuse");
+    }
+
+    [TestMethod]
     public async Task Open_VersionOneIndex_IsRecreatedEmptyAndItsFilesSwept()
     {
         using var folder = new TempFolder();

@@ -15,9 +15,9 @@ internal static class InlineIndex
         return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    public static void Execute(string folder, string sql)
+    public static void Execute(string folder, string sql, bool create = false)
     {
-        using var connection = Open(folder);
+        using var connection = Open(folder, create);
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
@@ -36,12 +36,12 @@ internal static class InlineIndex
         command.ExecuteNonQuery();
     }
 
-    private static SqliteConnection Open(string folder)
+    private static SqliteConnection Open(string folder, bool create = false)
     {
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
             DataSource = Path.Combine(folder, "index.sqlite"),
-            Mode = SqliteOpenMode.ReadWrite,
+            Mode = create ? SqliteOpenMode.ReadWriteCreate : SqliteOpenMode.ReadWrite,
             Pooling = false,
         }.ToString());
         connection.Open();

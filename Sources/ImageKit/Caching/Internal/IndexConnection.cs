@@ -222,10 +222,22 @@ internal sealed partial class IndexConnection : IDisposable
     }
 
     /// <summary>
-    /// Returns the pages that removals freed to the file system (the index uses <c>auto_vacuum = INCREMENTAL</c>); the
-    /// file itself shrinks at the next checkpoint.
+    /// Returns up to <see cref="VacuumBatchPages"/> of the pages that removals freed to the file system (the index uses
+    /// <c>auto_vacuum = INCREMENTAL</c>; the file itself shrinks at the next checkpoint). Returns how many stay free.
     /// </summary>
-    public void ReleaseFreePages() => Command("PRAGMA incremental_vacuum").ExecuteNonQuery();
+    /// <remarks>
+    /// Each released page means moving the file's last page into a free slot and fixing its parent pointers, so after an
+    /// LRU trim (old entries at the front, live ones behind them) this costs more than the deletes did. A batch bounds
+    /// how long one call holds the write lock.
+    /// </remarks>
+    public long ReleaseFreePages()
+    {
+        Command("PRAGMA incremental_vacuum(1024)").ExecuteNonQuery(); // VacuumBatchPages
+        return Command("PRAGMA freelist_count").ExecuteScalar() is long free ? free : 0;
+    }
+
+    /// <summary>Pages released per <see cref="ReleaseFreePages"/> call: 4 MiB with the default page size.</summary>
+    public const int VacuumBatchPages = 1024;
 
     /// <summary>Recomputes the running totals from the rows (a full scan: only the background sweep does this).</summary>
     public void RecountTotals() =>
