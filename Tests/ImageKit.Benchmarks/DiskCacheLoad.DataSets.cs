@@ -9,27 +9,24 @@ internal static partial class DiskCacheLoad
 {
     private sealed record DataSet(string ImageKit, string Naive, DiskImageCache ImageKitCache);
 
-    /// <summary>Builds both caches with the same keys and use order (one second apart), or reuses them from an earlier run.</summary>
-    private static async Task<DataSet> PrepareAsync(string imageKit, string naive, int entries, int size, TextWriter output)
+    /// <summary>
+    /// Builds the ImageKit cache and the naive one with the same keys and use order (one second apart), or reuses either
+    /// from an earlier run (each folder has its own marker; ImageKit folders are named by index format and inline setting,
+    /// as a cache of another format would open empty).
+    /// </summary>
+    private static async Task<DataSet> PrepareAsync(string root, string imageKitName, string naiveName, int entries, int size, int maxInlineBytes, TextWriter output)
     {
-        var marker = Path.Combine(Path.GetDirectoryName(imageKit)!, Path.GetFileName(imageKit) + ".complete");
-        if (!File.Exists(marker))
+        var imageKit = Path.Combine(root, imageKitName);
+        var naive = Path.Combine(root, naiveName);
+        var start = Stopwatch.GetTimestamp();
+        var imageKitMarker = imageKit + ".complete";
+        if (!File.Exists(imageKitMarker))
         {
-            var start = Stopwatch.GetTimestamp();
-            foreach (var folder in (string[])[imageKit, naive])
-            {
-                if (Directory.Exists(folder))
-                {
-                    Directory.Delete(folder, recursive: true);
-                }
-            }
-
-            Directory.CreateDirectory(naive);
+            Recreate(imageKit);
             var time = new FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(-1));
-            var options = Options(imageKit);
+            var options = Options(imageKit, maxInlineBytes);
             options.TimeProvider = time;
             options.FlushWrites = false; // generation only; measured reads do not depend on it
-            var naiveCache = new NaiveFileCache(naive);
             var data = new byte[size];
             using (var cache = new DiskImageCache(options))
             {
@@ -38,7 +35,6 @@ internal static partial class DiskCacheLoad
                     data[0] = (byte)i;
                     data[1] = (byte)(i >> 8);
                     await cache.SetAsync(Key(i), data);
-                    naiveCache.Set(Key(i), data, time.GetUtcNow().UtcDateTime);
                     time.Advance(TimeSpan.FromSeconds(1));
                 }
 
@@ -46,17 +42,46 @@ internal static partial class DiskCacheLoad
             }
 
             // Records a sweep at the real time, so that the measured opens do not start one in the background.
-            using (var cache = new DiskImageCache(Options(imageKit)))
+            using (var cache = new DiskImageCache(Options(imageKit, maxInlineBytes)))
             {
                 await cache.OpeningSweep;
                 await cache.SweepAsync();
             }
 
-            await File.WriteAllTextAsync(marker, entries.ToString(CultureInfo.InvariantCulture));
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"(built {entries:N0} entries of {size:N0} B in both caches in {Stopwatch.GetElapsedTime(start).TotalSeconds:N0} s)"));
+            await File.WriteAllTextAsync(imageKitMarker, entries.ToString(CultureInfo.InvariantCulture));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"(built {imageKitName}: {entries:N0} entries of {size:N0} B in {Stopwatch.GetElapsedTime(start).TotalSeconds:N0} s)"));
         }
 
-        return new DataSet(imageKit, naive, new DiskImageCache(Options(imageKit)));
+        var naiveMarker = naive + ".complete";
+        if (!File.Exists(naiveMarker))
+        {
+            start = Stopwatch.GetTimestamp();
+            Recreate(naive);
+            var time = DateTime.UtcNow.AddDays(-1);
+            var naiveCache = new NaiveFileCache(naive);
+            var data = new byte[size];
+            for (var i = 0; i < entries; i++)
+            {
+                data[0] = (byte)i;
+                data[1] = (byte)(i >> 8);
+                naiveCache.Set(Key(i), data, time.AddSeconds(i));
+            }
+
+            await File.WriteAllTextAsync(naiveMarker, entries.ToString(CultureInfo.InvariantCulture));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"(built {naiveName}: {entries:N0} entries of {size:N0} B in {Stopwatch.GetElapsedTime(start).TotalSeconds:N0} s)"));
+        }
+
+        return new DataSet(imageKit, naive, new DiskImageCache(Options(imageKit, maxInlineBytes)));
+    }
+
+    private static void Recreate(string folder)
+    {
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        Directory.CreateDirectory(folder);
     }
 
     private static void CopyFolder(string source, string destination)

@@ -53,12 +53,17 @@ internal static partial class PipelineLoad
                     ("cold disk (HEAD)", () => ColdAsync(urls, CacheOptions(Path.Combine(root, string.Create(culture, $"x{n++}"))), noopDisk: false, firstFrame)),
                     ("cold disk, files only (no index)", () => ColdAsync(urls, CacheOptions(Path.Combine(root, string.Create(culture, $"x{n++}"))), noopDisk: true, firstFrame, StoreMode.FilesOnly)),
                     ("cold disk, index only (no files)", () => ColdAsync(urls, CacheOptions(Path.Combine(root, string.Create(culture, $"x{n++}"))), noopDisk: true, firstFrame, StoreMode.IndexOnly)),
+                    ("cold disk, files (inline 0)", () => ColdAsync(urls, InlineOptions(Path.Combine(root, string.Create(culture, $"x{n++}")), 0), noopDisk: false, firstFrame)),
+                    ("cold disk, inline 16K", () => ColdAsync(urls, InlineOptions(Path.Combine(root, string.Create(culture, $"x{n++}")), 16 << 10), noopDisk: false, firstFrame)),
+                    ("cold disk, inline 128K", () => ColdAsync(urls, InlineOptions(Path.Combine(root, string.Create(culture, $"x{n++}")), 128 << 10), noopDisk: false, firstFrame)),
                     ("cold disk no flush", () => ColdAsync(urls, new ImageCacheOptions { Memory = new MemoryImageCacheOptions { MaxCost = 4L << 30 }, Disk = new DiskImageCacheOptions { Directory = Path.Combine(root, string.Create(culture, $"x{n++}")), FlushWrites = false } }, noopDisk: false, firstFrame)),
                 };
                 var only = Environment.GetEnvironmentVariable("EXP_VARIANTS");
                 if (only is not null)
                 {
-                    variants = [.. variants.Where(v => v.Name.StartsWith("naive", StringComparison.Ordinal) || only.Split(',').Contains(v.Name))];
+                    // Names contain commas: a list with '|' splits on '|' only.
+                    var names = only.Split(only.Contains('|', StringComparison.Ordinal) ? '|' : ',');
+                    variants = [.. variants.Where(v => v.Name.StartsWith("naive", StringComparison.Ordinal) || names.Contains(v.Name))];
                 }
 
                 var order = rep % 2 == 0 ? variants : [.. variants.Reverse()];
@@ -77,6 +82,13 @@ internal static partial class PipelineLoad
         }
 
         WriteTable(output, samples, repetitions);
+    }
+
+    private static ImageCacheOptions InlineOptions(string directory, int maxInlineBytes)
+    {
+        var options = CacheOptions(directory);
+        options.Disk!.MaxInlineBytes = maxInlineBytes;
+        return options;
     }
 
     private static async Task<Measurement> ColdAsync(Uri[] urls, ImageCacheOptions options, bool noopDisk, bool firstFrame, StoreMode mode = StoreMode.None)

@@ -19,7 +19,10 @@ if (args is ["players", ..])
 
 if (args is ["disk-cache", ..])
 {
-    await DiskCacheLoad.RunAsync(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000);
+    await DiskCacheLoad.RunAsync(
+        Console.Out,
+        args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000,
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 1024);
     return;
 }
 

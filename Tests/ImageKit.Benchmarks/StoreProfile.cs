@@ -54,14 +54,24 @@ internal static class StoreProfile
         }
 
         var n = 0;
+        var sizes = images.Select(i => i.Data.Length).Order().ToArray();
+        output.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{images.Length} images, bytes: median {sizes[sizes.Length / 2]:N0}, p90 {sizes[sizes.Length * 9 / 10]:N0}, max {sizes[^1]:N0}; " +
+            $"≤ 16 KiB {sizes.Count(x => x <= 16 << 10)}, ≤ 64 KiB {sizes.Count(x => x <= 64 << 10)}, ≤ 128 KiB {sizes.Count(x => x <= 128 << 10)}"));
         for (var round = 0; round < 2; round++)
         {
-            foreach (var flush in new[] { true, false })
+            // (inline threshold, flush): 0 = every entry in a file, as before inline entries existed.
+            foreach (var (inline, flush) in new[] { (0, true), (0, false), (16 << 10, true), (64 << 10, true), (128 << 10, true) })
             {
-                using (var cache = new DiskImageCache(new DiskImageCacheOptions { Directory = Path.Combine(root, (n++).ToString(CultureInfo.InvariantCulture)), FlushWrites = flush }))
+                var options = new DiskImageCacheOptions { Directory = Path.Combine(root, (n++).ToString(CultureInfo.InvariantCulture)), FlushWrites = flush, MaxInlineBytes = inline };
+                using (var cache = new DiskImageCache(options))
                 {
-                    await Measure(output, $"SetAsync flush={flush}", images.Length, async i => await cache.SetAsync("https://example.com/img/" + i, images[i].Data));
+                    await Measure(output, $"SetAsync inline≤{inline >> 10}K flush={flush}", images.Length, async i => await cache.SetAsync("https://example.com/img/" + i, images[i].Data));
+                    await Measure(output, $"GetAsync inline≤{inline >> 10}K (hit)", images.Length, async i => _ = await cache.GetAsync("https://example.com/img/" + i));
                 }
+
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  index file {new FileInfo(Path.Combine(options.Directory, "index.sqlite")).Length:N0} bytes"));
             }
 
             var blobs = new BlobStore(Path.Combine(root, (n++).ToString(CultureInfo.InvariantCulture)));
@@ -129,6 +139,26 @@ internal static class StoreProfile
                     index.Write(c => { c.Upsert(h.Bytes, 100, 1, 1, DiskCacheMetadata.Empty); return 0; });
                     return Task.CompletedTask;
                 });
+                await Measure(output, "index upsert + inline bytes txn", images.Length, i =>
+                {
+                    var h = KeyHash.Of("w" + i);
+                    index.Write(c => { c.Upsert(h.Bytes, images[i].Data.Length, 1, 1, DiskCacheMetadata.Empty, images[i].Data); return 0; });
+                    return Task.CompletedTask;
+                });
+                await Measure(output, "10 upserts + inline bytes per txn", images.Length / 10, i =>
+                {
+                    index.Write(c =>
+                    {
+                        for (var j = 0; j < 10; j++)
+                        {
+                            var data = images[(i * 10) + j].Data;
+                            c.Upsert(KeyHash.Of("x" + i + "-" + j).Bytes, data.Length, 1, 1, DiskCacheMetadata.Empty, data);
+                        }
+
+                        return 0;
+                    });
+                    return Task.CompletedTask;
+                });
                 await Measure(output, "index 10 upserts per txn", images.Length / 10, i =>
                 {
                     index.Write(c =>
@@ -178,6 +208,6 @@ internal static class StoreProfile
 
         var wall = Stopwatch.GetElapsedTime(start);
         var (u1, s1) = Ticks();
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-30} wall {wall.TotalMicroseconds / count,8:N1} µs/op  user {(u1 - u0) * 10_000.0 / count,8:N1}  sys {(s1 - s0) * 10_000.0 / count,8:N1} µs/op"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-36} wall {wall.TotalMicroseconds / count,8:N1} µs/op  user {(u1 - u0) * 10_000.0 / count,8:N1}  sys {(s1 - s0) * 10_000.0 / count,8:N1} µs/op"));
     }
 }

@@ -3,8 +3,9 @@ using ImageKit.Caching;
 using ImageKit.TestWorker;
 
 // Usage:
-//   write DIR PREFIX COUNT KEYS   writes COUNT entries (0 = until killed) cycling over KEYS keys (0 = a new key each
-//                                 time), printing "ok I" after each committed write
+//   write DIR PREFIX COUNT KEYS [INLINE]
+//                                 writes COUNT entries (0 = until killed) cycling over KEYS keys (0 = a new key each
+//                                 time), printing "ok I" after each committed write; INLINE sets MaxInlineBytes
 //   mixed DIR PREFIX COUNT        writes COUNT new keys, reading back earlier ones of its own as it goes; exit 3 on a
 //                                 wrong or missing entry
 if (args.Length < 4)
@@ -16,7 +17,13 @@ if (args.Length < 4)
 var directory = args[1];
 var prefix = args[2];
 var count = int.Parse(args[3], CultureInfo.InvariantCulture);
-using var cache = new DiskImageCache(new DiskImageCacheOptions { Directory = directory, MaxAge = TimeSpan.Zero });
+var options = new DiskImageCacheOptions { Directory = directory, MaxAge = TimeSpan.Zero };
+if (args[0] == "write" && args.Length > 5)
+{
+    options.MaxInlineBytes = int.Parse(args[5], CultureInfo.InvariantCulture);
+}
+
+using var cache = new DiskImageCache(options);
 var output = Console.Out;
 
 if (args[0] == "write")

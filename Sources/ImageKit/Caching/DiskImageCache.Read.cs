@@ -18,12 +18,13 @@ public sealed partial class DiskImageCache
         var hash = KeyHash.Of(key);
         for (var attempt = 0; attempt < 2; attempt++)
         {
-            var row = _index.Read(c => c.Find(hash.Bytes));
-            if (row is null)
+            var found = _index.Read(c => c.FindWithData(hash.Bytes));
+            if (found is null)
             {
                 break;
             }
 
+            var (row, inlineData) = found.Value;
             var now = NowTicks;
             if (IsExpired(row, hash, now))
             {
@@ -31,7 +32,11 @@ public sealed partial class DiskImageCache
                 break;
             }
 
-            var data = await _blobs.ReadVerifiedAsync(hash, row.Size, row.Checksum, cancellationToken).ConfigureAwait(false);
+            // An inline row and its bytes come from one statement, so they always belong together: a bad checksum there
+            // is damage, never a race, and the file system is not touched.
+            var data = row.Inline
+                ? (inlineData is not null && inlineData.LongLength == row.Size && BlobStore.Checksum(inlineData) == row.Checksum ? inlineData : null)
+                : await _blobs.ReadVerifiedAsync(hash, row.Size, row.Checksum, cancellationToken).ConfigureAwait(false);
             if (data is not null)
             {
                 var lastAccess = Math.Max(row.LastAccessTicks, _access.PendingTicks(hash) ?? 0);
@@ -82,8 +87,9 @@ public sealed partial class DiskImageCache
     }
 
     /// <summary>
-    /// Whether an unexpired entry exists and its file has the recorded length. The contents are not read, so a later
-    /// <see cref="GetAsync"/> can still miss if they are damaged. Does not record an access.
+    /// Whether an unexpired entry exists and its bytes (its file, or its row in the index) have the recorded length. The
+    /// contents are not read, so a later <see cref="GetAsync"/> can still miss if they are damaged. Does not record an
+    /// access.
     /// </summary>
     public Task<bool> ContainsAsync(string key, CancellationToken cancellationToken = default)
     {
@@ -92,7 +98,7 @@ public sealed partial class DiskImageCache
         cancellationToken.ThrowIfCancellationRequested();
         var hash = KeyHash.Of(key);
         var row = _index.Read(c => c.Find(hash.Bytes));
-        return Task.FromResult(row is not null && !IsExpired(row, hash, NowTicks) && _blobs.HasLength(hash, row.Size));
+        return Task.FromResult(row is not null && !IsExpired(row, hash, NowTicks) && HasIntactLength(row, hash));
     }
 
     private bool IsExpired(IndexRow row, in KeyHash hash, long now)
@@ -108,12 +114,15 @@ public sealed partial class DiskImageCache
         return basis < now - _options.MaxAge.Ticks;
     }
 
+    /// <summary>Whether a row's bytes exist with its recorded length: one stat for a file, nothing more for an inline row.</summary>
+    private bool HasIntactLength(IndexRow row, in KeyHash hash) => row.Inline ? row.InlineLength == row.Size : _blobs.HasLength(hash, row.Size);
+
     /// <summary>Removes a row and its blob, unless another writer replaced them since the row was read.</summary>
     private void RemoveIfUnchanged(KeyHash hash, IndexRow row)
     {
         _index.Write(c =>
         {
-            if (c.DeleteIfUnchanged(hash.Bytes, row.Checksum, row.StoredTicks))
+            if (c.DeleteIfUnchanged(hash.Bytes, row.Checksum, row.StoredTicks) && !row.Inline)
             {
                 _blobs.Delete(hash);
             }

@@ -10,7 +10,8 @@ public sealed partial class DiskImageCache
     /// Repairs what crashes and outside hands leave behind: checks the whole index (SQLite <c>quick_check</c>) and
     /// recreates it empty if it is damaged; deletes blob files that have no index row (and stray files
     /// in the blob folder), temporary files more than an hour old, and folders left by an interrupted clear; removes rows
-    /// whose file is missing or has the wrong length; and recounts the running totals. Scans the folder and the table,
+    /// whose file (or inline bytes) is missing or has the wrong length; recounts the running totals; and shrinks the index
+    /// file by its free pages. Scans the folder and the table,
     /// so it runs in the background after open (when the index is new or rebuilt, or the last sweep is a day old) and is
     /// rarely worth calling directly. Safe while other instances and processes use the folder.
     /// </summary>
@@ -35,6 +36,7 @@ public sealed partial class DiskImageCache
             c.SetSetting(Settings.LastSweep, now);
             return 0;
         });
+        ReleaseFreePages(cancellationToken);
         return new DiskCacheSweepResult(orphans, broken);
     }
 
@@ -91,10 +93,13 @@ public sealed partial class DiskImageCache
         }
     }
 
-    /// <summary>Deletes the blobs of hashes without a row; the check is repeated under the write lock, where no writer can be between rename and row.</summary>
+    /// <summary>
+    /// Deletes the blob files of hashes without a file row (none, or an inline one: such a file is stale); the check is
+    /// repeated under the write lock, where no writer can be between rename and row.
+    /// </summary>
     private int RemoveOrphans(List<KeyHash> candidates)
     {
-        var orphans = _index.Read(c => candidates.Where(h => !c.Exists(h.Bytes)).ToList());
+        var orphans = _index.Read(c => candidates.Where(h => !c.HasFileRow(h.Bytes)).ToList());
         if (orphans.Count == 0)
         {
             return 0;
@@ -105,7 +110,7 @@ public sealed partial class DiskImageCache
             var removed = 0;
             foreach (var hash in orphans)
             {
-                if (!c.Exists(hash.Bytes))
+                if (!c.HasFileRow(hash.Bytes))
                 {
                     _blobs.Delete(hash);
                     removed++;
@@ -149,18 +154,21 @@ public sealed partial class DiskImageCache
                 return removed;
             }
 
-            lastId = page[^1].Id;
-            var broken = page.Where(r => !_blobs.HasLength(KeyHash.FromBytes(r.Hash), r.Size)).ToList();
+            lastId = page[^1].Entry.Id;
+            var broken = page
+                .Where(r => r.Entry.Inline ? r.InlineLength != r.Entry.Size : !_blobs.HasLength(KeyHash.FromBytes(r.Entry.Hash), r.Entry.Size))
+                .Select(r => r.Entry.Hash)
+                .ToList();
             if (broken.Count > 0)
             {
                 removed += _index.Write(c =>
                 {
                     var count = 0;
-                    foreach (var (_, bytes, _) in broken)
+                    foreach (var bytes in broken)
                     {
                         // Look again under the lock: a writer may have replaced the entry since the page was read.
                         var hash = KeyHash.FromBytes(bytes);
-                        if (c.Find(bytes) is { } row && !_blobs.HasLength(hash, row.Size))
+                        if (c.Find(bytes) is { } row && !HasIntactLength(row, hash))
                         {
                             c.DeleteIfUnchanged(bytes, row.Checksum, row.StoredTicks);
                             count++;

@@ -15,7 +15,8 @@ public sealed partial class DiskImageCache
     /// <summary>
     /// Removes expired entries, then, if the cache is over the size limit, least recently used entries until it is at
     /// <see cref="DiskImageCacheOptions.TrimTargetFraction"/> of the limit. Works in batches through the index's time
-    /// indexes (removing k entries costs O(k log n)) and releases the write lock between batches.
+    /// indexes (removing k entries costs O(k log n)) and releases the write lock between batches. Finally returns the
+    /// index pages that removed inline entries occupied to the file system, so the index file shrinks.
     /// </summary>
     /// <param name="maxSizeBytes">The size limit; <see langword="null"/> uses <see cref="DiskImageCacheOptions.MaxSizeBytes"/>; 0 means none.</param>
     /// <param name="maxAge">The maximum age; <see langword="null"/> uses <see cref="DiskImageCacheOptions.MaxAge"/>; zero or infinite means none.</param>
@@ -40,6 +41,11 @@ public sealed partial class DiskImageCache
             var (expired, expiredBytes) = RemoveExpired(maxAge ?? _options.MaxAge, cancellationToken);
             var limit = maxSizeBytes ?? _options.MaxSizeBytes;
             var (sized, sizedBytes) = limit > 0 ? TrimToSize(limit, cancellationToken) : (0, 0);
+            if (expired + sized > 0)
+            {
+                ReleaseFreePages(cancellationToken);
+            }
+
             LogTrim(expired, sized, expiredBytes + sizedBytes);
             return new DiskCacheTrimResult(expired, sized, expiredBytes + sizedBytes);
         }
@@ -49,7 +55,10 @@ public sealed partial class DiskImageCache
         }
     }
 
-    /// <summary>The entry count and total bytes (from running totals: one row read), and this instance's hits and misses.</summary>
+    /// <summary>
+    /// The entry count and total bytes (from running totals: one row read), and this instance's hits and misses. The
+    /// bytes are the entries' own sizes, inline and in files alike; the index's pages and free space are not counted.
+    /// </summary>
     public Task<DiskCacheStatistics> GetStatisticsAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
@@ -122,24 +131,51 @@ public sealed partial class DiskImageCache
     /// Deletes rows and their blobs in order; with a target, stops once <paramref name="total"/> minus what was freed is
     /// at or below it.
     /// </summary>
-    private (int Count, long Freed) DeleteRows(IndexConnection connection, List<(long Id, byte[] Hash, long Size)> rows, long total = 0, long? target = null)
+    private (int Count, long Freed) DeleteRows(IndexConnection connection, List<IndexEntryRef> rows, long total = 0, long? target = null)
     {
         var count = 0;
         long freed = 0;
-        foreach (var (id, hash, size) in rows)
+        foreach (var (id, hash, size, inline) in rows)
         {
             if (target is { } t && total - freed <= t)
             {
                 break;
             }
 
-            connection.DeleteById(id);
-            _blobs.Delete(KeyHash.FromBytes(hash));
+            connection.DeleteById(id); // the trigger deletes inline bytes
+            if (!inline)
+            {
+                _blobs.Delete(KeyHash.FromBytes(hash));
+            }
+
             freed += size;
             count++;
         }
 
         return (count, freed);
+    }
+
+    /// <summary>
+    /// Shrinks the index file by the pages removals freed (in the WAL now, in the file at the next checkpoint), in
+    /// batches that release the write lock in between. Not run by the trim that enforces the size limit on write: the
+    /// writes that follow it reuse those pages at once.
+    /// </summary>
+    private void ReleaseFreePages(CancellationToken cancellationToken)
+    {
+        var previous = long.MaxValue;
+        while (true)
+        {
+            var free = _index.Write(c => c.ReleaseFreePages());
+
+            // No progress means the file cannot shrink (an index created without auto_vacuum): stop, do not spin.
+            if (free == 0 || free >= previous)
+            {
+                return;
+            }
+
+            previous = free;
+            cancellationToken.ThrowIfCancellationRequested();
+        }
     }
 
     private void LogTrim(int expired, int evicted, long bytes)

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ImageKit.Caching.Internal;
 
 namespace ImageKit.Caching;
@@ -8,7 +9,9 @@ public sealed partial class DiskImageCache
     /// Stores an entry atomically, replacing any entry with the same key: readers see the old entry or the new one, never
     /// a mix, and a crash at any point leaves either of them or a miss. With <see cref="DiskImageCacheOptions.MaxSizeBytes"/>
     /// set, least recently used entries are then removed to keep the cache within the limit; data larger than the limit
-    /// is not stored (and an older entry for the key is removed).
+    /// is not stored (and an older entry for the key is removed). Data of at most <see cref="DiskImageCacheOptions.MaxInlineBytes"/>
+    /// is kept inside the index (one transaction, no file); larger data gets a file of its own. Replacing an entry of the
+    /// other kind removes the old bytes in the same step.
     /// </summary>
     /// <param name="key">Any string; it is hashed, never used as a path.</param>
     /// <param name="data">The encoded bytes. Copied to disk before the method returns; the caller keeps ownership.</param>
@@ -27,6 +30,51 @@ public sealed partial class DiskImageCache
 
         var hash = KeyHash.Of(key);
         var checksum = BlobStore.Checksum(data.Span);
+        if (data.Length <= _options.MaxInlineBytes && _options.MaxInlineBytes > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            SetInline(hash, data, checksum, metadata);
+        }
+        else
+        {
+            await SetFileAsync(hash, data, checksum, metadata, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_options.MaxSizeBytes > 0)
+        {
+            await EnforceSizeLimitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void SetInline(KeyHash hash, ReadOnlyMemory<byte> data, long checksum, DiskCacheMetadata? metadata)
+    {
+        // SQLite binds whole arrays only; most callers pass one, so the copy is rare.
+        var bytes = MemoryMarshal.TryGetArray(data, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : data.ToArray();
+        var now = NowTicks;
+        try
+        {
+            _index.Write(c =>
+            {
+                if (c.Upsert(hash.Bytes, bytes.Length, checksum, now, metadata ?? DiskCacheMetadata.Empty, bytes))
+                {
+                    // The replaced entry had a file. Deleted under the write lock, as a remove does: a reader that
+                    // still holds the old row misses the file, sees the row changed and reads again.
+                    _blobs.Delete(hash);
+                }
+
+                return 0;
+            });
+        }
+        finally
+        {
+            _access.Forget(hash);
+        }
+    }
+
+    private async Task SetFileAsync(KeyHash hash, ReadOnlyMemory<byte> data, long checksum, DiskCacheMetadata? metadata, CancellationToken cancellationToken)
+    {
         string temp;
         try
         {
@@ -64,11 +112,6 @@ public sealed partial class DiskImageCache
         {
             BlobStore.TryDelete(temp); // nothing left to delete once renamed
         }
-
-        if (_options.MaxSizeBytes > 0)
-        {
-            await EnforceSizeLimitAsync(cancellationToken).ConfigureAwait(false);
-        }
     }
 
     /// <summary>
@@ -87,7 +130,7 @@ public sealed partial class DiskImageCache
         return Task.FromResult(_index.Write(c => c.UpdateMetadata(hash.Bytes, now, metadata)));
     }
 
-    /// <summary>Removes an entry and its file.</summary>
+    /// <summary>Removes an entry and its bytes (its file, or its row in the index).</summary>
     /// <returns><see langword="true"/> when an entry was removed.</returns>
     public Task<bool> RemoveAsync(string key, CancellationToken cancellationToken = default)
     {
@@ -97,9 +140,13 @@ public sealed partial class DiskImageCache
         var hash = KeyHash.Of(key);
         var removed = _index.Write(c =>
         {
-            var size = c.Delete(hash.Bytes);
-            _blobs.Delete(hash);
-            return size is not null;
+            var hadFile = c.Delete(hash.Bytes);
+            if (hadFile == true)
+            {
+                _blobs.Delete(hash);
+            }
+
+            return hadFile is not null;
         });
         _access.Forget(hash);
         return Task.FromResult(removed);
@@ -119,6 +166,7 @@ public sealed partial class DiskImageCache
             return _blobs.DetachAll();
         });
         _access.ForgetAll();
+        ReleaseFreePages(CancellationToken.None);
         if (trash is not null)
         {
             await Task.Run(() => BlobStore.TryDeleteDirectory(trash), CancellationToken.None).ConfigureAwait(false);

@@ -4,12 +4,14 @@ using Microsoft.Data.Sqlite;
 namespace ImageKit.Caching;
 
 /// <summary>
-/// A disk cache of encoded image bytes: one file per entry, named by the SHA-256 of its key, and a SQLite index (WAL)
-/// that holds sizes, times, checksums and metadata. Opening never scans the folder or the table; a hit reads one row and
-/// one file and verifies the file's length and checksum, so torn or swapped files read as misses, never as wrong bytes.
-/// Writes go to a temporary file, are flushed, and are renamed into place inside the index's write transaction, so
-/// several instances — in one process or several — can share a folder. Damage heals itself: a bad blob is a miss and its
-/// row is removed, a damaged index is recreated empty, and files without rows are swept in the background.
+/// A disk cache of encoded image bytes with a SQLite index (WAL) that holds sizes, times, checksums and metadata. Entries
+/// of at most <see cref="DiskImageCacheOptions.MaxInlineBytes"/> (64 KiB by default) keep their bytes inside the index,
+/// in a table of their own; larger ones get one file each, named by the SHA-256 of the key. Opening never scans the
+/// folder or the table; a hit reads one row (and, for a large entry, one file) and verifies length and checksum, so torn,
+/// damaged or swapped bytes read as misses, never as wrong bytes. Small entries are written in one immediate transaction;
+/// large ones go to a temporary file, are flushed, and are renamed into place inside the index's write transaction, so
+/// several instances — in one process or several — can share a folder. Damage heals itself: bad bytes are a miss and
+/// their row is removed, a damaged index is recreated empty, and files without rows are swept in the background.
 /// </summary>
 /// <remarks>
 /// All members are thread-safe. Methods run their SQLite work synchronously on the calling thread (index operations take

@@ -17,6 +17,13 @@ public sealed class DiskCacheSettings
     /// <value>Default: 0 (no limit).</value>
     public long MaxSizeBytes { get; set; }
 
+    /// <summary>
+    /// Entries of at most this many bytes are kept inside the index database instead of a file of their own; 0 means
+    /// every entry gets a file. Between 0 and <see cref="DiskImageCacheOptions.MaxInlineBytesLimit"/>.
+    /// </summary>
+    /// <value>Default: <see cref="DiskImageCacheOptions.DefaultMaxInlineBytes"/> (64 KiB).</value>
+    public int MaxInlineBytes { get; set; } = DiskImageCacheOptions.DefaultMaxInlineBytes;
+
     /// <summary>How long an entry is kept; zero or <see cref="Timeout.InfiniteTimeSpan"/> means forever. Not negative.</summary>
     /// <value>Default: 7 days.</value>
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(7);

@@ -15,7 +15,9 @@ public sealed class DiskImageCacheConcurrencyTests
     public async Task EightTasks_MixingSetGetRemove_LeaveAConsistentCache()
     {
         using var folder = new TempFolder();
-        using var cache = Open(folder.Path, TimeProvider.System, o => o.FlushWrites = false);
+        // Worker content is 68 B to 16 KiB: with an 8 KiB threshold a key keeps switching between inline and file.
+        const int InlineThreshold = 8192;
+        using var cache = Open(folder.Path, TimeProvider.System, o => (o.FlushWrites, o.MaxInlineBytes) = (false, InlineThreshold));
         var keys = Enumerable.Range(0, 24).Select(i => $"key-{i}").ToArray();
         var wrong = 0;
 
@@ -47,7 +49,7 @@ public sealed class DiskImageCacheConcurrencyTests
         await Task.WhenAll(tasks);
 
         Assert.AreEqual(0, wrong, "no read returned wrong bytes");
-        long count = 0, bytes = 0;
+        long count = 0, bytes = 0, files = 0;
         foreach (var key in keys)
         {
             if (await cache.GetAsync(key, TestContext.CancellationToken) is { } entry)
@@ -55,13 +57,16 @@ public sealed class DiskImageCacheConcurrencyTests
                 Assert.IsTrue(WorkerContent.IsValid(key, entry.Data));
                 count++;
                 bytes += entry.Data.Length;
+                files += entry.Data.Length > InlineThreshold ? 1 : 0;
             }
         }
 
         var stats = await cache.GetStatisticsAsync(TestContext.CancellationToken);
         Assert.AreEqual(count, stats.EntryCount, "running count matches the entries");
         Assert.AreEqual(bytes, stats.TotalBytes, "running total matches the entries");
-        Assert.HasCount((int)count, BlobFiles(folder.Path));
+        Assert.IsGreaterThan(0, files, "the test covers both kinds");
+        Assert.IsLessThan(count, files, "the test covers both kinds");
+        Assert.HasCount((int)files, BlobFiles(folder.Path), "one file per large entry, none for inline ones");
         Assert.AreEqual(new DiskCacheSweepResult(0, 0), await cache.SweepAsync(TestContext.CancellationToken), "nothing left to repair");
     }
 }

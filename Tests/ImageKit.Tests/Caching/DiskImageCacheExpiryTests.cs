@@ -90,7 +90,7 @@ public sealed class DiskImageCacheExpiryTests
     {
         using var folder = new TempFolder();
         var time = new FakeTimeProvider();
-        using var cache = Open(folder.Path, time);
+        using var cache = Open(folder.Path, time, o => o.MaxInlineBytes = 0);
         for (var i = 0; i < 10; i++)
         {
             await cache.SetAsync($"k{i}", Bytes(1000, i), null, TestContext.CancellationToken);

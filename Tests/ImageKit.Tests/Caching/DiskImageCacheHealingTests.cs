@@ -17,7 +17,7 @@ public sealed class DiskImageCacheHealingTests
     public async Task GetAsync_DamagedBlob_MissesAndRemovesTheRow(string damage)
     {
         using var folder = new TempFolder();
-        using var cache = Open(folder.Path);
+        using var cache = Open(folder.Path, configure: o => o.MaxInlineBytes = 0);
         await cache.SetAsync("k", Bytes(4000, 1), null, TestContext.CancellationToken);
         await cache.SetAsync("other", Bytes(4000, 2), null, TestContext.CancellationToken);
         var path = BlobPath(folder.Path, "k");
@@ -58,7 +58,7 @@ public sealed class DiskImageCacheHealingTests
     public async Task Open_DamagedIndex_RebuildsEmptyWithoutThrowingAndSweepsBlobs(string damage)
     {
         using var folder = new TempFolder();
-        using (var cache = Open(folder.Path, configure: o => o.FlushWrites = false))
+        using (var cache = Open(folder.Path, configure: o => (o.FlushWrites, o.MaxInlineBytes) = (false, 0)))
         {
             for (var i = 0; i < 400; i++)
             {
@@ -89,7 +89,7 @@ public sealed class DiskImageCacheHealingTests
                 break;
         }
 
-        using var reopened = Open(folder.Path);
+        using var reopened = Open(folder.Path, configure: o => o.MaxInlineBytes = 0);
         var hits = 0;
         for (var i = 0; i < 400; i++)
         {
@@ -152,7 +152,7 @@ public sealed class DiskImageCacheHealingTests
     public async Task SweepAsync_OrphansStrayFilesAndBrokenRows_AreRemovedAndGoodEntriesKept()
     {
         using var folder = new TempFolder();
-        using var cache = Open(folder.Path);
+        using var cache = Open(folder.Path, configure: o => o.MaxInlineBytes = 0);
         await cache.OpeningSweep;
         await cache.SetAsync("good", Bytes(100, 1), null, TestContext.CancellationToken);
         await cache.SetAsync("lost-blob", Bytes(100, 2), null, TestContext.CancellationToken);

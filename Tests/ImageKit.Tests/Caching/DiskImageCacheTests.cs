@@ -46,7 +46,7 @@ public sealed class DiskImageCacheTests
     public async Task SetAsync_SameKeyTwice_SecondReplacesFirstAndTotalsFollow()
     {
         using var folder = new TempFolder();
-        using var cache = Open(folder.Path);
+        using var cache = Open(folder.Path, configure: o => o.MaxInlineBytes = 0);
         await cache.SetAsync("k", Bytes(3000, 1), new DiskCacheMetadata { ETag = "1" }, TestContext.CancellationToken);
         var second = Bytes(1000, 2);
         await cache.SetAsync("k", second, null, TestContext.CancellationToken);
@@ -64,7 +64,7 @@ public sealed class DiskImageCacheTests
     public async Task RemoveAsync_Present_RemovesRowAndFile()
     {
         using var folder = new TempFolder();
-        using var cache = Open(folder.Path);
+        using var cache = Open(folder.Path, configure: o => o.MaxInlineBytes = 0);
         await cache.SetAsync("k", Bytes(100, 1), null, TestContext.CancellationToken);
 
         Assert.IsTrue(await cache.RemoveAsync("k", TestContext.CancellationToken));
@@ -78,7 +78,7 @@ public sealed class DiskImageCacheTests
     public async Task ClearAsync_RemovesEverythingAndStaysUsable()
     {
         using var folder = new TempFolder();
-        using var cache = Open(folder.Path);
+        using var cache = Open(folder.Path, configure: o => o.MaxInlineBytes = 0);
         for (var i = 0; i < 20; i++)
         {
             await cache.SetAsync($"k{i}", Bytes(100 + i, i), null, TestContext.CancellationToken);
@@ -134,7 +134,7 @@ public sealed class DiskImageCacheTests
     {
         using var parent = new TempFolder();
         var directory = parent.Combine("cache");
-        using var cache = Open(directory);
+        using var cache = Open(directory, configure: o => o.MaxInlineBytes = 0);
         string[] keys = ["../../escape", "../", "/etc/passwd", "a/b\\c", "nul\0byte", "", new string('x', 1_000_000), "\uD800", "\uD801", "C:\\Windows", "..."];
 
         for (var i = 0; i < keys.Length; i++)

@@ -20,6 +20,7 @@ public sealed class ImageKitOptionsValidationTests
             o.Downloader.Retry.MaxRetries = -1;
             o.MemoryCache.MaxBytes = -5;
             o.DiskCache.MaxSizeBytes = -1;
+            o.DiskCache.MaxInlineBytes = -1;
             o.DiskCache.Folder = "relative/cache";
             o.MaxConcurrentPrefetches = 0;
         });
@@ -31,6 +32,7 @@ public sealed class ImageKitOptionsValidationTests
                 "ImageKitOptions.Downloader.Retry: Retry.MaxRetries must be between 0 and 100.",
                 "ImageKitOptions.MemoryCache.MaxBytes must not be negative (was -5).",
                 "ImageKitOptions.DiskCache.MaxSizeBytes must not be negative (0 means no limit) (was -1).",
+                "ImageKitOptions.DiskCache.MaxInlineBytes must be between 0 and 16 MiB (0 means every entry in its own file) (was -1).",
                 "ImageKitOptions.DiskCache.Folder must be an absolute path (was 'relative/cache').",
                 "ImageKitOptions.MaxConcurrentPrefetches must be at least 1 (was 0).",
             },

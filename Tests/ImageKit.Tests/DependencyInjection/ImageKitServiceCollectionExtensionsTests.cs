@@ -63,6 +63,7 @@ public sealed class ImageKitServiceCollectionExtensionsTests
             ["ImageKit:MemoryCache:MaxCount"] = "7",
             ["ImageKit:DiskCache:Folder"] = folder.Combine("disk"),
             ["ImageKit:DiskCache:MaxSizeBytes"] = "5000000",
+            ["ImageKit:DiskCache:MaxInlineBytes"] = "4096",
             ["ImageKit:DiskCache:MaxAge"] = "2.00:00:00",
             ["ImageKit:FailedUrlRetention"] = "00:01:00",
             ["ImageKit:MaxConcurrentPrefetches"] = "9",
@@ -82,6 +83,7 @@ public sealed class ImageKitServiceCollectionExtensionsTests
         Assert.AreEqual(7, cache.Memory.Options.MaxCount);
         Assert.IsNotNull(cache.Disk);
         Assert.AreEqual(5000000, cache.Disk.Options.MaxSizeBytes);
+        Assert.AreEqual(4096, cache.Disk.Options.MaxInlineBytes);
         Assert.AreEqual(TimeSpan.FromDays(2), cache.Disk.Options.MaxAge);
         Assert.AreEqual(9, services.GetRequiredService<ImagePrefetcher>().MaxConcurrentPrefetches);
     }

@@ -42,7 +42,7 @@ internal sealed partial class IndexConnection
         Bind(command, "$ext", metadata.ExtendedData);
     }
 
-    private static IndexRow ReadRow(SqliteDataReader reader)
+    private static IndexRow ReadRow(SqliteDataReader reader, long inlineLength)
     {
         var metadata = new DiskCacheMetadata
         {
@@ -52,18 +52,10 @@ internal sealed partial class IndexConnection
             LastModified = reader.IsDBNull(8) ? null : IndexRow.ToTime(reader.GetInt64(8)),
             ExtendedData = reader.IsDBNull(9) ? null : (byte[])reader.GetValue(9),
         };
-        return new IndexRow(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), metadata);
+        return new IndexRow(
+            reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), metadata, reader.GetInt64(10) != 0, inlineLength);
     }
 
-    private static List<(long Id, byte[] Hash, long Size)> ReadIdHashSize(SqliteCommand command)
-    {
-        var rows = new List<(long, byte[], long)>();
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            rows.Add((reader.GetInt64(0), (byte[])reader.GetValue(1), reader.GetInt64(2)));
-        }
-
-        return rows;
-    }
+    private static IndexEntryRef ReadEntryRef(SqliteDataReader reader) =>
+        new(reader.GetInt64(0), (byte[])reader.GetValue(1), reader.GetInt64(2), reader.GetInt64(3) != 0);
 }

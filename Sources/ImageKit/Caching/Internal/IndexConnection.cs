@@ -8,7 +8,8 @@ namespace ImageKit.Caching.Internal;
 /// </summary>
 internal sealed partial class IndexConnection : IDisposable
 {
-    private const string RowColumns = "id, size, checksum, stored_at, last_access, content_type, url, etag, last_modified, extended";
+    private const string RowColumns =
+        "e.id, e.size, e.checksum, e.stored_at, e.last_access, e.content_type, e.url, e.etag, e.last_modified, e.extended, e.inline";
 
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
     private SqliteTransaction? _transaction;
@@ -38,35 +39,87 @@ internal sealed partial class IndexConnection : IDisposable
         _transaction = null;
     }
 
+    /// <summary>A row without its bytes; for an inline row, the length of its stored bytes (SQLite reads it from the record header).</summary>
     public IndexRow? Find(byte[] hash)
     {
-        var command = Command($"SELECT {RowColumns} FROM entries WHERE key_hash = $h");
+        var command = Command(
+            $"SELECT {RowColumns}, CASE WHEN e.inline THEN IFNULL((SELECT length(data) FROM blobs WHERE id = e.id), -1) ELSE -1 END " +
+            "FROM entries e WHERE e.key_hash = $h");
         Bind(command, "$h", hash);
         using var reader = command.ExecuteReader();
-        return reader.Read() ? ReadRow(reader) : null;
+        return reader.Read() ? ReadRow(reader, reader.GetInt64(11)) : null;
     }
 
-    public bool Exists(byte[] hash)
+    /// <summary>A row and, for an inline row, its bytes (null when missing), from one statement and so one snapshot.</summary>
+    public (IndexRow Row, byte[]? Data)? FindWithData(byte[] hash)
     {
-        var command = Command("SELECT 1 FROM entries WHERE key_hash = $h");
+        var command = Command($"SELECT {RowColumns}, b.data FROM entries e LEFT JOIN blobs b ON e.inline AND b.id = e.id WHERE e.key_hash = $h");
+        Bind(command, "$h", hash);
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
+        {
+            return null;
+        }
+
+        var data = reader.IsDBNull(11) ? null : (byte[])reader.GetValue(11);
+        return (ReadRow(reader, data?.LongLength ?? -1), data);
+    }
+
+    /// <summary>Whether a row keeps its bytes in the blob file of this hash (an inline row's file would be stale).</summary>
+    public bool HasFileRow(byte[] hash)
+    {
+        var command = Command("SELECT 1 FROM entries WHERE key_hash = $h AND inline = 0");
         Bind(command, "$h", hash);
         return command.ExecuteScalar() is not null;
     }
 
-    public void Upsert(byte[] hash, long size, long checksum, long now, DiskCacheMetadata metadata)
+    /// <summary>
+    /// Inserts or replaces a row, keeping its id. With <paramref name="inlineData"/> the bytes go into <c>blobs</c>;
+    /// without, any inline bytes of the replaced row are deleted. Call inside a write transaction.
+    /// </summary>
+    /// <returns>Whether the replaced row kept its bytes in a file (which an inline write must then delete).</returns>
+    public bool Upsert(byte[] hash, long size, long checksum, long now, DiskCacheMetadata metadata, byte[]? inlineData = null)
     {
+        var find = Command("SELECT inline FROM entries WHERE key_hash = $h");
+        Bind(find, "$h", hash);
+        var previous = find.ExecuteScalar() as long?;
+
         var command = Command(
-            "INSERT INTO entries (key_hash, size, checksum, stored_at, last_access, content_type, url, etag, last_modified, extended) " +
-            "VALUES ($h, $size, $sum, $now, $now, $ct, $url, $etag, $lm, $ext) " +
+            "INSERT INTO entries (key_hash, size, checksum, stored_at, last_access, content_type, url, etag, last_modified, extended, inline) " +
+            "VALUES ($h, $size, $sum, $now, $now, $ct, $url, $etag, $lm, $ext, $inline) " +
             "ON CONFLICT (key_hash) DO UPDATE SET size = excluded.size, checksum = excluded.checksum, stored_at = excluded.stored_at, " +
             "last_access = excluded.last_access, content_type = excluded.content_type, url = excluded.url, etag = excluded.etag, " +
-            "last_modified = excluded.last_modified, extended = excluded.extended");
+            "last_modified = excluded.last_modified, extended = excluded.extended, inline = excluded.inline RETURNING id");
         Bind(command, "$h", hash);
         Bind(command, "$size", size);
         Bind(command, "$sum", checksum);
         Bind(command, "$now", now);
+        Bind(command, "$inline", inlineData is null ? 0L : 1L);
         BindMetadata(command, metadata);
-        command.ExecuteNonQuery();
+        var id = (long)command.ExecuteScalar()!;
+
+        if (inlineData is not null)
+        {
+            var store = Command("INSERT OR REPLACE INTO blobs (id, data) VALUES ($id, $data)");
+            Bind(store, "$id", id);
+            Bind(store, "$data", inlineData);
+            try
+            {
+                store.ExecuteNonQuery();
+            }
+            finally
+            {
+                Bind(store, "$data", null); // a pooled command must not keep the caller's bytes alive
+            }
+        }
+        else if (previous == 1)
+        {
+            var drop = Command("DELETE FROM blobs WHERE id = $id");
+            Bind(drop, "$id", id);
+            drop.ExecuteNonQuery();
+        }
+
+        return previous == 0;
     }
 
     public bool UpdateMetadata(byte[] hash, long now, DiskCacheMetadata metadata)
@@ -80,12 +133,12 @@ internal sealed partial class IndexConnection : IDisposable
         return command.ExecuteNonQuery() > 0;
     }
 
-    /// <summary>Deletes a row; returns its size, or null when there was none.</summary>
-    public long? Delete(byte[] hash)
+    /// <summary>Deletes a row (and its inline bytes); returns whether it kept its bytes in a file, or null when there was no row.</summary>
+    public bool? Delete(byte[] hash)
     {
-        var command = Command("DELETE FROM entries WHERE key_hash = $h RETURNING size");
+        var command = Command("DELETE FROM entries WHERE key_hash = $h RETURNING inline");
         Bind(command, "$h", hash);
-        return command.ExecuteScalar() is long size ? size : null;
+        return command.ExecuteScalar() is long inline ? inline == 0 : null;
     }
 
     /// <summary>Deletes a row only if nobody replaced it since it was read (same checksum and stored time).</summary>
@@ -108,6 +161,9 @@ internal sealed partial class IndexConnection : IDisposable
     public long DeleteAll()
     {
         var count = Command("SELECT entries FROM totals WHERE id = 0").ExecuteScalar() is long n ? n : 0;
+        // Bytes first: an unconditional DELETE on a table without triggers empties it page by page, not row by row, and
+        // leaves the entries trigger nothing to find.
+        Command("DELETE FROM blobs").ExecuteNonQuery();
         Command("DELETE FROM entries").ExecuteNonQuery();
         Command("UPDATE totals SET entries = 0, bytes = 0 WHERE id = 0").ExecuteNonQuery();
         return count;
@@ -129,22 +185,59 @@ internal sealed partial class IndexConnection : IDisposable
     }
 
     /// <summary>Up to <paramref name="limit"/> rows with the smallest value of a time column, optionally only those before a time.</summary>
-    public List<(long Id, byte[] Hash, long Size)> Oldest(string timeColumn, long beforeTicks, int limit)
+    public List<IndexEntryRef> Oldest(string timeColumn, long beforeTicks, int limit)
     {
-        var command = Command($"SELECT id, key_hash, size FROM entries WHERE {timeColumn} < $before ORDER BY {timeColumn} LIMIT $limit");
+        var command = Command($"SELECT id, key_hash, size, inline FROM entries WHERE {timeColumn} < $before ORDER BY {timeColumn} LIMIT $limit");
         Bind(command, "$before", beforeTicks);
         Bind(command, "$limit", limit);
-        return ReadIdHashSize(command);
+        var rows = new List<IndexEntryRef>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            rows.Add(ReadEntryRef(reader));
+        }
+
+        return rows;
     }
 
-    /// <summary>A page of rows in id order, for the background sweep.</summary>
-    public List<(long Id, byte[] Hash, long Size)> Page(long afterId, int limit)
+    /// <summary>
+    /// A page of rows in id order, for the background sweep, each with the length of its inline bytes (−1 for file rows
+    /// and for inline rows whose bytes are missing).
+    /// </summary>
+    public List<(IndexEntryRef Entry, long InlineLength)> Page(long afterId, int limit)
     {
-        var command = Command("SELECT id, key_hash, size FROM entries WHERE id > $after ORDER BY id LIMIT $limit");
+        var command = Command(
+            "SELECT e.id, e.key_hash, e.size, e.inline, CASE WHEN e.inline THEN IFNULL(length(b.data), -1) ELSE -1 END " +
+            "FROM entries e LEFT JOIN blobs b ON e.inline AND b.id = e.id WHERE e.id > $after ORDER BY e.id LIMIT $limit");
         Bind(command, "$after", afterId);
         Bind(command, "$limit", limit);
-        return ReadIdHashSize(command);
+        var rows = new List<(IndexEntryRef, long)>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            rows.Add((ReadEntryRef(reader), reader.GetInt64(4)));
+        }
+
+        return rows;
     }
+
+    /// <summary>
+    /// Returns up to <see cref="VacuumBatchPages"/> of the pages that removals freed to the file system (the index uses
+    /// <c>auto_vacuum = INCREMENTAL</c>; the file itself shrinks at the next checkpoint). Returns how many stay free.
+    /// </summary>
+    /// <remarks>
+    /// Each released page means moving the file's last page into a free slot and fixing its parent pointers, so after an
+    /// LRU trim (old entries at the front, live ones behind them) this costs more than the deletes did. A batch bounds
+    /// how long one call holds the write lock.
+    /// </remarks>
+    public long ReleaseFreePages()
+    {
+        Command("PRAGMA incremental_vacuum(1024)").ExecuteNonQuery(); // VacuumBatchPages
+        return Command("PRAGMA freelist_count").ExecuteScalar() is long free ? free : 0;
+    }
+
+    /// <summary>Pages released per <see cref="ReleaseFreePages"/> call: 4 MiB with the default page size.</summary>
+    public const int VacuumBatchPages = 1024;
 
     /// <summary>Recomputes the running totals from the rows (a full scan: only the background sweep does this).</summary>
     public void RecountTotals() =>

@@ -22,11 +22,15 @@ internal sealed partial class IndexDatabase
         }
     }
 
-    /// <summary>Opens the file, turns on WAL, creates the schema if it is new, and probes it cheaply.</summary>
+    /// <summary>Opens the file, turns on WAL, creates the schema if it is new (or of another version), and probes it cheaply.</summary>
     private void Initialize()
     {
         using var connection = Open(Generation);
         using var command = connection.Connection.CreateCommand();
+        // Before WAL: switching to WAL writes the first page, after which a new file ignores auto_vacuum. On an
+        // existing index it changes nothing (SQLite would apply it only at a full VACUUM, which this type never runs).
+        command.CommandText = IndexSchema.Prepare;
+        command.ExecuteNonQuery();
         command.CommandText = "PRAGMA journal_mode = WAL;";
         var mode = command.ExecuteScalar() as string;
         if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
@@ -38,9 +42,11 @@ internal sealed partial class IndexDatabase
         var version = command.ExecuteScalar() is long v ? v : 0;
         if (version != IndexSchema.Version)
         {
-            if (version > IndexSchema.Version || version < 0)
+            if (version != 0)
             {
-                throw new SqliteException($"the index has an unknown schema version {version}", 26);
+                // Another version's index (an older format is recreated, not migrated: see IndexSchema) is handled as
+                // damage: deleted and recreated empty. A cache may lose entries on a format change, never misread them.
+                throw new SqliteException($"the index has schema version {version}, not {IndexSchema.Version}", 26);
             }
 
             // Several processes may open a new folder at once: the immediate transaction makes one of them create it.

@@ -2,11 +2,21 @@ namespace ImageKit.Caching.Internal;
 
 /// <summary>
 /// The index's tables. Running totals live in one row kept by triggers, inside the same transaction as every change,
-/// so they are right across processes and reading them costs one row, never a scan.
+/// so they are right across processes and reading them costs one row, never a scan. Small entries keep their bytes in
+/// <c>blobs</c>, a table of its own so that the time-ordered scans of trim and sweep read narrow <c>entries</c> rows
+/// only; deleting an entry deletes its bytes in the same statement (trigger), whichever statement deleted it.
 /// </summary>
+/// <remarks>
+/// Version 2 added <c>entries.inline</c> and <c>blobs</c>. A version-1 index is not migrated: it is deleted and
+/// recreated empty (its blob files then have no rows and the opening sweep deletes them). The format was never released,
+/// and a migration could not turn on <c>auto_vacuum</c> without a full <c>VACUUM</c>.
+/// </remarks>
 internal static class IndexSchema
 {
-    public const long Version = 1;
+    public const long Version = 2;
+
+    /// <summary>Must run before the first table exists and before WAL is turned on: afterwards SQLite ignores it (short of a full VACUUM).</summary>
+    public const string Prepare = "PRAGMA auto_vacuum = INCREMENTAL;";
 
     public const string Create = """
         CREATE TABLE IF NOT EXISTS entries (
@@ -20,19 +30,22 @@ internal static class IndexSchema
             url TEXT,
             etag TEXT,
             last_modified INTEGER,
-            extended BLOB);
+            extended BLOB,
+            inline INTEGER NOT NULL DEFAULT 0);
         CREATE INDEX IF NOT EXISTS entries_last_access ON entries (last_access);
         CREATE INDEX IF NOT EXISTS entries_stored_at ON entries (stored_at);
         CREATE TABLE IF NOT EXISTS totals (id INTEGER PRIMARY KEY CHECK (id = 0), entries INTEGER NOT NULL, bytes INTEGER NOT NULL);
         INSERT OR IGNORE INTO totals (id, entries, bytes) VALUES (0, 0, 0);
+        CREATE TABLE IF NOT EXISTS blobs (id INTEGER PRIMARY KEY, data BLOB NOT NULL);
         CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
         CREATE TRIGGER IF NOT EXISTS entries_inserted AFTER INSERT ON entries BEGIN
             UPDATE totals SET entries = entries + 1, bytes = bytes + NEW.size WHERE id = 0; END;
         CREATE TRIGGER IF NOT EXISTS entries_deleted AFTER DELETE ON entries BEGIN
-            UPDATE totals SET entries = entries - 1, bytes = bytes - OLD.size WHERE id = 0; END;
+            UPDATE totals SET entries = entries - 1, bytes = bytes - OLD.size WHERE id = 0;
+            DELETE FROM blobs WHERE id = OLD.id; END;
         CREATE TRIGGER IF NOT EXISTS entries_resized AFTER UPDATE OF size ON entries BEGIN
             UPDATE totals SET bytes = bytes - OLD.size + NEW.size WHERE id = 0; END;
-        PRAGMA user_version = 1;
+        PRAGMA user_version = 2;
         """;
 
     /// <summary>
@@ -46,5 +59,6 @@ internal static class IndexSchema
         SELECT id FROM entries ORDER BY last_access DESC LIMIT 1;
         SELECT id FROM entries ORDER BY stored_at LIMIT 1;
         SELECT id FROM entries ORDER BY stored_at DESC LIMIT 1;
+        SELECT MAX(id) FROM blobs;
         """;
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ImageKit.Caching;
 using ImageKit.Loading;
 using Microsoft.Extensions.Options;
 
@@ -100,6 +101,11 @@ internal sealed class ImageKitOptionsValidator : IValidateOptions<ImageKitOption
         if (d.MaxSizeBytes < 0)
         {
             failures.Add(Format("DiskCache.MaxSizeBytes", "must not be negative (0 means no limit)", d.MaxSizeBytes));
+        }
+
+        if (d.MaxInlineBytes is < 0 or > DiskImageCacheOptions.MaxInlineBytesLimit)
+        {
+            failures.Add(Format("DiskCache.MaxInlineBytes", "must be between 0 and 16 MiB (0 means every entry in its own file)", d.MaxInlineBytes));
         }
 
         if (d.MaxAge < TimeSpan.Zero && d.MaxAge != Timeout.InfiniteTimeSpan)

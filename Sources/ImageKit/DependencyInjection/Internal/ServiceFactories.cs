@@ -72,6 +72,7 @@ internal static class ServiceFactories
                 {
                     Directory = disk.Folder ?? DiskImageCache.DefaultDirectory,
                     MaxSizeBytes = disk.MaxSizeBytes,
+                    MaxInlineBytes = disk.MaxInlineBytes,
                     MaxAge = disk.MaxAge,
                     ExpiryBasis = disk.ExpiryBasis,
                     TimeProvider = TimeProviderOf(services),
