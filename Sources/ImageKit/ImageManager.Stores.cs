@@ -8,7 +8,9 @@ namespace ImageKit;
 public sealed partial class ImageManager
 {
     private const long MaxPendingDiskStoreBytes = 64L * 1024 * 1024;
-    private readonly BackgroundStores _diskStores = new();
+    private static readonly TimeSpan BackgroundStoreLinger = TimeSpan.FromMilliseconds(5);
+    private readonly LoadActivity _loadActivity = new();
+    private readonly BackgroundStores _diskStores;
 
     /// <summary>
     /// How many disk stores that ran after their load returned have failed (a full or read-only disk, for example). The
@@ -23,7 +25,8 @@ public sealed partial class ImageManager
     /// <summary>
     /// Completes when every disk store started by a load before this call has finished. Loads return once the image is
     /// decoded and in the memory cache; their encoded bytes reach the disk cache in the background (unless
-    /// <see cref="ImageLoadOptions.WaitForDiskStore"/> is set), one at a time; while more than 64 MiB of encoded bytes wait
+    /// <see cref="ImageLoadOptions.WaitForDiskStore"/> is set): small ones several at a time, sharing index transactions,
+    /// and those that need a file of their own one at a time; while more than 64 MiB of encoded bytes wait
     /// for the disk, a load waits for its own store. Disposing the manager waits for them too.
     /// </summary>
     /// <remarks>Thread-safe. Never throws for a failed store: see <see cref="FailedDiskStores"/>.</remarks>
@@ -41,7 +44,8 @@ public sealed partial class ImageManager
         // The disk write (a file, a flush, an index row) costs more than the download and decode of a small image on a
         // fast network; the caller does not need it to have landed. The buffer is the loader's and is never reused.
         await Cache.StoreAsync(key, image, data, metadata, storeTo & ~ImageCacheType.Disk, decodeOptions, cancellationToken).ConfigureAwait(false);
-        var store = _diskStores.TryStart(() => StoreOnDiskAsync(key, data, metadata, decodeOptions), data.Length);
+        var inline = Cache is ImageCache { Disk: { } disk } && disk.StoresInline(data.Length);
+        var store = _diskStores.TryStart(() => StoreOnDiskAsync(key, data, metadata, decodeOptions), data.Length, inline);
         if (store is not null && _diskStores.PendingBytes > MaxPendingDiskStoreBytes)
         {
             // Back-pressure: a network faster than the disk must not pile up encoded bytes in memory without limit.
@@ -53,7 +57,15 @@ public sealed partial class ImageManager
     {
         try
         {
-            await Cache.StoreAsync(key, image: null, data, metadata, ImageCacheType.Disk, decodeOptions, CancellationToken.None).ConfigureAwait(false);
+            if (Cache is ImageCache { Disk: { } disk })
+            {
+                // Nobody waits for this store: a small entry may wait a moment for others to share its transaction.
+                await disk.SetAsync(key, data, metadata, BackgroundStoreLinger, CancellationToken.None).ConfigureAwait(false);
+            }
+            else
+            {
+                await Cache.StoreAsync(key, image: null, data, metadata, ImageCacheType.Disk, decodeOptions, CancellationToken.None).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (LogDiskStoreFailure(key, e))
         {

@@ -75,6 +75,11 @@ internal static partial class PipelineLoad
             finally
             {
                 await manager.DisposeAsync();
+                if (cache.Disk is { } disk && Environment.GetEnvironmentVariable("PROFILE_ROUNDS") is not null)
+                {
+                    Console.Error.WriteLine(string.Create(culture, $"    inline transactions: {disk.InlineTransactions}"));
+                }
+
                 await cache.DisposeAsync();
             }
         }

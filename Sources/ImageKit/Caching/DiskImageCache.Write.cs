@@ -18,7 +18,14 @@ public sealed partial class DiskImageCache
     /// <param name="metadata">What to keep beside the bytes. <value>Default: none.</value></param>
     /// <param name="cancellationToken">Cancels the write until the blob is complete; after that the entry is committed.</param>
     /// <exception cref="DiskCacheException">The folder cannot be written (for example the disk is full or read-only).</exception>
-    public async Task SetAsync(string key, ReadOnlyMemory<byte> data, DiskCacheMetadata? metadata = null, CancellationToken cancellationToken = default)
+    public Task SetAsync(string key, ReadOnlyMemory<byte> data, DiskCacheMetadata? metadata = null, CancellationToken cancellationToken = default) =>
+        SetAsync(key, data, metadata, TimeSpan.Zero, cancellationToken);
+
+    /// <summary>
+    /// <see cref="SetAsync(string, ReadOnlyMemory{byte}, DiskCacheMetadata?, CancellationToken)"/> for a write nobody waits
+    /// on: a small entry waits up to <paramref name="linger"/> for others to share its transaction.
+    /// </summary>
+    internal async Task SetAsync(string key, ReadOnlyMemory<byte> data, DiskCacheMetadata? metadata, TimeSpan linger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
         ThrowIfDisposed();
@@ -30,10 +37,10 @@ public sealed partial class DiskImageCache
 
         var hash = KeyHash.Of(key);
         var checksum = BlobStore.Checksum(data.Span);
-        if (data.Length <= _options.MaxInlineBytes && _options.MaxInlineBytes > 0)
+        if (StoresInline(data.Length))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            SetInline(hash, data, checksum, metadata);
+            await SetInlineAsync(hash, data, checksum, metadata, linger).ConfigureAwait(false);
         }
         else
         {
@@ -46,22 +53,37 @@ public sealed partial class DiskImageCache
         }
     }
 
-    private void SetInline(KeyHash hash, ReadOnlyMemory<byte> data, long checksum, DiskCacheMetadata? metadata)
+    /// <summary>Whether data of <paramref name="length"/> bytes is kept inside the index (a shared transaction, no file).</summary>
+    internal bool StoresInline(long length) =>
+        _options.MaxInlineBytes > 0 && length <= _options.MaxInlineBytes && (_options.MaxSizeBytes <= 0 || length <= _options.MaxSizeBytes);
+
+    /// <summary>How many transactions inline writes have committed (several writes can share one).</summary>
+    internal long InlineTransactions => _inlineWrites.Transactions;
+
+    private Task SetInlineAsync(KeyHash hash, ReadOnlyMemory<byte> data, long checksum, DiskCacheMetadata? metadata, TimeSpan linger)
     {
         // SQLite binds whole arrays only; most callers pass one, so the copy is rare.
         var bytes = MemoryMarshal.TryGetArray(data, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
             ? segment.Array
             : data.ToArray();
-        var now = NowTicks;
+        return _inlineWrites.WriteAsync(new InlineWrite(hash, bytes, checksum, metadata ?? DiskCacheMetadata.Empty, NowTicks), linger);
+    }
+
+    // One transaction for a batch of inline writes (see GroupCommit).
+    private void CommitInline(IReadOnlyList<InlineWrite> writes)
+    {
         try
         {
             _index.Write(c =>
             {
-                if (c.Upsert(hash.Bytes, bytes.Length, checksum, now, metadata ?? DiskCacheMetadata.Empty, bytes))
+                foreach (var write in writes)
                 {
-                    // The replaced entry had a file. Deleted under the write lock, as a remove does: a reader that
-                    // still holds the old row misses the file, sees the row changed and reads again.
-                    _blobs.Delete(hash);
+                    if (c.Upsert(write.Hash.Bytes, write.Data.Length, write.Checksum, write.StoredTicks, write.Metadata, write.Data))
+                    {
+                        // The replaced entry had a file. Deleted under the write lock, as a remove does: a reader that
+                        // still holds the old row misses the file, sees the row changed and reads again.
+                        _blobs.Delete(write.Hash);
+                    }
                 }
 
                 return 0;
@@ -69,9 +91,14 @@ public sealed partial class DiskImageCache
         }
         finally
         {
-            _access.Forget(hash);
+            foreach (var write in writes)
+            {
+                _access.Forget(write.Hash);
+            }
         }
     }
+
+    private readonly record struct InlineWrite(KeyHash Hash, byte[] Data, long Checksum, DiskCacheMetadata Metadata, long StoredTicks);
 
     private async Task SetFileAsync(KeyHash hash, ReadOnlyMemory<byte> data, long checksum, DiskCacheMetadata? metadata, CancellationToken cancellationToken)
     {

@@ -27,6 +27,7 @@ public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable
     private readonly BlobStore _blobs;
     private readonly IndexDatabase _index;
     private readonly AccessRecorder _access;
+    private readonly GroupCommit<InlineWrite> _inlineWrites;
     private readonly SemaphoreSlim _trimGate = new(1, 1);
     private readonly CancellationTokenSource _disposing = new();
     private readonly Task _openSweep;
@@ -59,6 +60,7 @@ public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable
         }
 
         _access = new AccessRecorder(_index, _options.TimeProvider);
+        _inlineWrites = new GroupCommit<InlineWrite>(CommitInline);
         _openSweep = NeedsSweep() ? Task.Run(SweepQuietly) : Task.CompletedTask;
     }
 

@@ -8,18 +8,32 @@ namespace ImageKit.Internal;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "SemaphoreSlim holds nothing to dispose unless its AvailableWaitHandle is used, which it never is here.")]
 internal sealed class BackgroundStores
 {
-    // Disk stores block their thread (file writes and the flush are synchronous on Linux and macOS; index writes take turns
-    // on a lock). Started all at once they tied up the thread pool that downloads and decodes: 1,000 loads of small images
-    // from a fast server fell from ~7,000/s to ~700/s, and the disk was not faster for it. Waiting stores hold no thread.
-    private const int MaxConcurrentStores = 1;
+    // File stores block their thread (file writes and the flush are synchronous on Linux and macOS). Started all at once
+    // they tied up the thread pool that downloads and decodes: 1,000 loads of small images from a fast server fell from
+    // ~7,000/s to ~700/s, and the disk was not faster for it. Waiting stores hold no thread.
+    private const int MaxConcurrentFileStores = 1;
+
+    // Stores the disk cache keeps inside its index wait for a shared transaction without holding a thread (group commit),
+    // so letting many run at once is what lets them share one.
+    private const int MaxConcurrentInlineStores = 32;
+
+    // Stores yield to loads: until loading pauses (see LoadActivity) they wait, because they would take CPU and disk from
+    // work someone is waiting for; but never once this many bytes wait or one has waited this long, so that none waits
+    // for ever and a load held by back-pressure (64 MiB) always sees its store run.
+    private const long MaxDeferredBytes = 16L * 1024 * 1024;
+    private static readonly TimeSpan s_maxDeferral = TimeSpan.FromSeconds(2);
 
     private readonly Lock _lock = new();
-    private readonly SemaphoreSlim _slots = new(MaxConcurrentStores, MaxConcurrentStores);
+    private readonly SemaphoreSlim _fileSlots = new(MaxConcurrentFileStores, MaxConcurrentFileStores);
+    private readonly SemaphoreSlim _inlineSlots = new(MaxConcurrentInlineStores, MaxConcurrentInlineStores);
     private readonly HashSet<Task> _running = [];
+    private readonly LoadActivity _loads;
     private long _pendingBytes;
     private long _failures;
     private Exception? _lastFailure;
     private bool _closed;
+
+    public BackgroundStores(LoadActivity loads) => _loads = loads;
 
     public long Failures => Interlocked.Read(ref _failures);
 
@@ -32,7 +46,10 @@ internal sealed class BackgroundStores
     /// Starts <paramref name="store"/> of <paramref name="bytes"/> bytes on the thread pool. Returns its task, which never
     /// faults, or <see langword="null"/> (and nothing started) once closed.
     /// </summary>
-    public Task? TryStart(Func<Task> store, long bytes)
+    /// <param name="store">The store.</param>
+    /// <param name="bytes">The encoded bytes it holds until it finishes.</param>
+    /// <param name="inline">Whether the disk cache keeps these bytes inside its index (a shared transaction, no file).</param>
+    public Task? TryStart(Func<Task> store, long bytes, bool inline)
     {
         lock (_lock)
         {
@@ -41,10 +58,21 @@ internal sealed class BackgroundStores
                 return null;
             }
 
-            Interlocked.Add(ref _pendingBytes, bytes);
+            if (Interlocked.Add(ref _pendingBytes, bytes) > MaxDeferredBytes)
+            {
+                _loads.Hurry();
+            }
+
+            var slots = inline ? _inlineSlots : _fileSlots;
             var task = Task.Run(async () =>
             {
-                await _slots.WaitAsync().ConfigureAwait(false);
+                var paused = _loads.WhenPausedAsync();
+                if (!paused.IsCompleted)
+                {
+                    await Task.WhenAny(paused, Task.Delay(s_maxDeferral)).ConfigureAwait(false);
+                }
+
+                await slots.WaitAsync().ConfigureAwait(false);
                 try
                 {
                     await store().ConfigureAwait(false);
@@ -58,7 +86,7 @@ internal sealed class BackgroundStores
                 }
                 finally
                 {
-                    _slots.Release();
+                    slots.Release();
                     Interlocked.Add(ref _pendingBytes, -bytes);
                 }
             });
@@ -68,9 +96,13 @@ internal sealed class BackgroundStores
         }
     }
 
-    /// <summary>Completes when every store started before the call has finished (successfully or not). Never throws.</summary>
+    /// <summary>
+    /// Completes when every store started before the call has finished (successfully or not); stores waiting for loads
+    /// to end run now. Never throws.
+    /// </summary>
     public Task WhenIdleAsync(CancellationToken cancellationToken = default)
     {
+        _loads.Hurry();
         Task[] running;
         lock (_lock)
         {

@@ -35,6 +35,30 @@ public sealed class DiskImageCacheInlineTests
     }
 
     [TestMethod]
+    public async Task SetAsync_ManyAtOnceWithLinger_ShareTransactionsAndAllReadBack()
+    {
+        using var folder = new TempFolder();
+        using var cache = Open(folder.Path, configure: o => o.MaxInlineBytes = Threshold);
+        await cache.SetAsync("old file", Bytes(Threshold + 10, 9), null, TestContext.CancellationToken);
+
+        var writes = Enumerable.Range(0, 40)
+            .Select(i => cache.SetAsync($"k{i}", Bytes(100 + i, (byte)i), null, TimeSpan.FromMilliseconds(200), TestContext.CancellationToken))
+            .Append(cache.SetAsync("old file", Bytes(50, 7), null, TimeSpan.FromMilliseconds(200), TestContext.CancellationToken))
+            .ToArray();
+        await Task.WhenAll(writes);
+
+        Assert.IsLessThan(41L, cache.InlineTransactions, "41 writes within one linger window shared transactions");
+        for (var i = 0; i < 40; i++)
+        {
+            CollectionAssert.AreEqual(Bytes(100 + i, (byte)i), (await cache.GetAsync($"k{i}", TestContext.CancellationToken))?.Data, $"k{i}");
+        }
+
+        CollectionAssert.AreEqual(Bytes(50, 7), (await cache.GetAsync("old file", TestContext.CancellationToken))?.Data);
+        Assert.IsFalse(File.Exists(BlobPath(folder.Path, "old file")), "the replaced entry's file is gone");
+        Assert.AreEqual(41, InlineIndex.BlobRows(folder.Path));
+    }
+
+    [TestMethod]
     public async Task SetAsync_DefaultOptions_KeepsSmallEntriesInline()
     {
         using var folder = new TempFolder();

@@ -1,0 +1,86 @@
+namespace ImageKit.Internal;
+
+/// <summary>
+/// Counts the loads in flight and tells background work when loading has paused, so that it can yield to loads.
+/// "Paused" means no load in flight for <see cref="SettleTime"/>: a list of loads shows its images between loads, and
+/// work that starts in each short gap would take the CPU from the next ones. Thread-safe.
+/// </summary>
+internal sealed class LoadActivity : IDisposable
+{
+    /// <summary>How long no load must be in flight before loading counts as paused.</summary>
+    public static readonly TimeSpan SettleTime = TimeSpan.FromMilliseconds(25);
+
+    private readonly Lock _lock = new();
+    private readonly Timer _settle;
+    private TaskCompletionSource _paused = NewCompleted();
+    private int _inFlight;
+
+    public LoadActivity() => _settle = new Timer(static state => ((LoadActivity)state!).OnSettled(), this, Timeout.Infinite, Timeout.Infinite);
+
+    public void Started()
+    {
+        lock (_lock)
+        {
+            if (_inFlight++ == 0 && _paused.Task.IsCompleted)
+            {
+                _paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+    }
+
+    public void Ended()
+    {
+        lock (_lock)
+        {
+            if (--_inFlight == 0 && !_paused.Task.IsCompleted)
+            {
+                _settle.Change(SettleTime, Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+
+    /// <summary>Completes when loading has paused (at once if it is), or when <see cref="Hurry"/> is called.</summary>
+    public Task WhenPausedAsync()
+    {
+        lock (_lock)
+        {
+            return _paused.Task;
+        }
+    }
+
+    /// <summary>Releases everything waiting for a pause now, and lets it flow until loading pauses and starts again.</summary>
+    public void Hurry()
+    {
+        TaskCompletionSource paused;
+        lock (_lock)
+        {
+            paused = _paused;
+        }
+
+        paused.TrySetResult();
+    }
+
+    public void Dispose() => _settle.Dispose();
+
+    private void OnSettled()
+    {
+        TaskCompletionSource? paused = null;
+        lock (_lock)
+        {
+            // A load still in flight re-arms the timer when it ends; one that started and ended meanwhile already did.
+            if (_inFlight == 0)
+            {
+                paused = _paused;
+            }
+        }
+
+        paused?.TrySetResult();
+    }
+
+    private static TaskCompletionSource NewCompleted()
+    {
+        var source = new TaskCompletionSource();
+        source.SetResult();
+        return source;
+    }
+}

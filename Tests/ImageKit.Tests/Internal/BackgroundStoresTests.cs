@@ -1,0 +1,115 @@
+using ImageKit.Internal;
+
+namespace ImageKit.Tests.Internal;
+
+/// <summary>Background disk stores yield to loads, but never for ever and never when someone waits for them.</summary>
+[TestClass]
+public sealed class BackgroundStoresTests
+{
+    private static readonly TimeSpan s_notYet = TimeSpan.FromMilliseconds(150);
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    public async Task TryStart_WhileALoadIsInFlight_RunsOnlyOnceLoadingPauses()
+    {
+        using var loads = new LoadActivity();
+        var stores = new BackgroundStores(loads);
+        var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        loads.Started();
+        var store = stores.TryStart(() => { ran.TrySetResult(); return Task.CompletedTask; }, 1_000, inline: true)!;
+        await Task.Delay(s_notYet, TestContext.CancellationToken);
+        Assert.IsFalse(ran.Task.IsCompleted, "the store ran while a load was in flight");
+
+        loads.Ended();
+        await store.WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
+        Assert.IsTrue(ran.Task.IsCompleted);
+    }
+
+    [TestMethod]
+    public async Task TryStart_LoadsStartingAndEndingBackToBack_WaitsUntilTheyStop()
+    {
+        using var loads = new LoadActivity();
+        var stores = new BackgroundStores(loads);
+        var ran = false;
+
+        loads.Started();
+        var store = stores.TryStart(() => { Volatile.Write(ref ran, true); return Task.CompletedTask; }, 1_000, inline: true)!;
+        for (var i = 0; i < 10; i++)
+        {
+            // Gaps shorter than the settle time: loading has not paused.
+            loads.Ended();
+            await Task.Delay(TimeSpan.FromMilliseconds(5), TestContext.CancellationToken);
+            loads.Started();
+            Assert.IsFalse(Volatile.Read(ref ran), $"the store ran in gap {i}");
+        }
+
+        loads.Ended();
+        await store.WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
+        Assert.IsTrue(Volatile.Read(ref ran));
+    }
+
+    [TestMethod]
+    public async Task WhenIdleAsync_WithALoadInFlight_RunsTheDeferredStoresNow()
+    {
+        using var loads = new LoadActivity();
+        var stores = new BackgroundStores(loads);
+        var count = 0;
+
+        loads.Started();
+        for (var i = 0; i < 3; i++)
+        {
+            _ = stores.TryStart(() => { Interlocked.Increment(ref count); return Task.CompletedTask; }, 1_000, inline: i % 2 == 0);
+        }
+
+        await stores.WhenIdleAsync(TestContext.CancellationToken).WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
+        Assert.AreEqual(3, Volatile.Read(ref count));
+        loads.Ended();
+    }
+
+    [TestMethod]
+    public async Task TryStart_MoreBytesWaitingThanTheDeferralLimit_RunsWithoutWaitingForLoadsToPause()
+    {
+        using var loads = new LoadActivity();
+        var stores = new BackgroundStores(loads);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        loads.Started();
+        var small = stores.TryStart(() => gate.Task, 1_000, inline: true)!;
+        var large = stores.TryStart(() => Task.CompletedTask, 17L * 1024 * 1024, inline: false)!;
+        await large.WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
+        gate.SetResult();
+        await small.WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
+        Assert.AreEqual(0, stores.PendingBytes);
+        loads.Ended();
+    }
+
+    [TestMethod]
+    public async Task TryStart_LoadsThatNeverPause_StillRunsAfterTheLongestDeferral()
+    {
+        using var loads = new LoadActivity();
+        var stores = new BackgroundStores(loads);
+
+        loads.Started();
+        var store = stores.TryStart(() => Task.CompletedTask, 1_000, inline: true)!;
+        await store.WaitAsync(TimeSpan.FromSeconds(20), TestContext.CancellationToken);
+        Assert.AreEqual(0, stores.Failures);
+        loads.Ended();
+    }
+
+    [TestMethod]
+    public async Task CloseAsync_WithALoadInFlight_RunsTheDeferredStoresAndRefusesNewOnes()
+    {
+        using var loads = new LoadActivity();
+        var stores = new BackgroundStores(loads);
+        var ran = 0;
+
+        loads.Started();
+        _ = stores.TryStart(() => { Interlocked.Increment(ref ran); return Task.CompletedTask; }, 1_000, inline: true);
+        await stores.CloseAsync().WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
+        Assert.AreEqual(1, Volatile.Read(ref ran));
+        Assert.IsNull(stores.TryStart(() => Task.CompletedTask, 1, inline: true));
+        loads.Ended();
+    }
+}
