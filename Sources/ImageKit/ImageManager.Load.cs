@@ -122,7 +122,7 @@ public sealed partial class ImageManager
         {
             cancellationToken.ThrowIfCancellationRequested();
             var storeTo = options.CacheType;
-            if (!response.StoreOnDisk)
+            if (!response.StoreOnDisk || Cache is ImageCache { Disk: null })
             {
                 storeTo &= ~ImageCacheType.Disk;
             }

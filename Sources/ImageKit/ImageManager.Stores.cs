@@ -8,7 +8,6 @@ namespace ImageKit;
 public sealed partial class ImageManager
 {
     private const long MaxPendingDiskStoreBytes = 64L * 1024 * 1024;
-    private static readonly TimeSpan BackgroundStoreLinger = TimeSpan.FromMilliseconds(5);
     private readonly LoadActivity _loadActivity = new();
     private readonly BackgroundStores _diskStores;
 
@@ -57,15 +56,7 @@ public sealed partial class ImageManager
     {
         try
         {
-            if (Cache is ImageCache { Disk: { } disk })
-            {
-                // Nobody waits for this store: a small entry may wait a moment for others to share its transaction.
-                await disk.SetAsync(key, data, metadata, BackgroundStoreLinger, CancellationToken.None).ConfigureAwait(false);
-            }
-            else
-            {
-                await Cache.StoreAsync(key, image: null, data, metadata, ImageCacheType.Disk, decodeOptions, CancellationToken.None).ConfigureAwait(false);
-            }
+            await Cache.StoreAsync(key, image: null, data, metadata, ImageCacheType.Disk, decodeOptions, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (LogDiskStoreFailure(key, e))
         {

@@ -27,6 +27,8 @@ internal static partial class PipelineLoad
         }
 
         var (u0, s0) = StoreProfile.Ticks();
+        var pause0 = GC.GetTotalPauseDuration();
+        var gcs0 = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
         var samples = new List<double>();
         for (var round = 0; round < rounds; round++)
         {
@@ -38,6 +40,8 @@ internal static partial class PipelineLoad
         }
 
         var (u1, s1) = StoreProfile.Ticks();
+        var pause = GC.GetTotalPauseDuration() - pause0;
+        var gcs = (GC.CollectionCount(0) - gcs0.Item1, GC.CollectionCount(1) - gcs0.Item2, GC.CollectionCount(2) - gcs0.Item3);
         if (fifo is not null)
         {
             await File.WriteAllTextAsync(fifo, "disable\n");
@@ -50,7 +54,7 @@ internal static partial class PipelineLoad
 
         samples.Sort();
         var count = (double)rounds * urls.Length;
-        output.WriteLine(string.Create(culture, $"{variant}: median {samples[samples.Count / 2]:N0} images/s over {rounds} rounds; CPU user {(u1 - u0) * 10_000.0 / count:N0} sys {(s1 - s0) * 10_000.0 / count:N0} µs per image"));
+        output.WriteLine(string.Create(culture, $"{variant}: median {samples[samples.Count / 2]:N0} images/s over {rounds} rounds; CPU user {(u1 - u0) * 10_000.0 / count:N0} sys {(s1 - s0) * 10_000.0 / count:N0} µs per image; GC pauses {pause.TotalMilliseconds * 1000 / count:N1} µs per image, GCs gen0/1/2 {gcs.Item1}/{gcs.Item2}/{gcs.Item3}"));
 
         async Task<Measurement> RoundAsync(int round)
         {

@@ -1,14 +1,15 @@
 using BenchmarkDotNet.Running;
 using ImageKit.Benchmarks;
 
-// The pipeline modes time a few seconds of work in one process. With default tiering, code that is not precompiled (all
-// of ImageKit, none of HttpClient or SkiaSharp's wrappers) stays in unoptimised tier-0 code for most of that time: each
-// round runs some method for the first time, which keeps postponing call counting. Both sides are therefore run with
-// every method optimised from its first call (precompiled framework code still tiers up as usual).
+// The pipeline modes time a few seconds of work in one process. With default tiering that is not steady state: code that
+// is not precompiled (all of ImageKit, none of HttpClient's) stays in unoptimised tier-0 code for most of those seconds,
+// because each round runs some method for the first time and so keeps postponing call counting; and precompiled framework
+// code is re-jitted with profile data all along (~100 ms of JIT per 1,000 loads). Both sides therefore run with tiering
+// off: every method optimised from its first call, precompiled code used as it is, and no JIT after the warm-up.
 if (args is [var pipelineMode, ..] && pipelineMode.StartsWith("pipeline", StringComparison.Ordinal)
-    && Environment.GetEnvironmentVariable("DOTNET_TC_QuickJit") is null)
+    && Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") is null)
 {
-    Environment.Exit(SelfProcess.RunAgain(args, ("DOTNET_TC_QuickJit", "0")));
+    Environment.Exit(SelfProcess.RunAgain(args, ("DOTNET_TieredCompilation", "0")));
 }
 
 if (args is ["players", ..])

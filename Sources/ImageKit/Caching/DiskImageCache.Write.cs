@@ -18,14 +18,7 @@ public sealed partial class DiskImageCache
     /// <param name="metadata">What to keep beside the bytes. <value>Default: none.</value></param>
     /// <param name="cancellationToken">Cancels the write until the blob is complete; after that the entry is committed.</param>
     /// <exception cref="DiskCacheException">The folder cannot be written (for example the disk is full or read-only).</exception>
-    public Task SetAsync(string key, ReadOnlyMemory<byte> data, DiskCacheMetadata? metadata = null, CancellationToken cancellationToken = default) =>
-        SetAsync(key, data, metadata, TimeSpan.Zero, cancellationToken);
-
-    /// <summary>
-    /// <see cref="SetAsync(string, ReadOnlyMemory{byte}, DiskCacheMetadata?, CancellationToken)"/> for a write nobody waits
-    /// on: a small entry waits up to <paramref name="linger"/> for others to share its transaction.
-    /// </summary>
-    internal async Task SetAsync(string key, ReadOnlyMemory<byte> data, DiskCacheMetadata? metadata, TimeSpan linger, CancellationToken cancellationToken)
+    public async Task SetAsync(string key, ReadOnlyMemory<byte> data, DiskCacheMetadata? metadata = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         ThrowIfDisposed();
@@ -40,7 +33,7 @@ public sealed partial class DiskImageCache
         if (StoresInline(data.Length))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            await SetInlineAsync(hash, data, checksum, metadata, linger).ConfigureAwait(false);
+            await SetInlineAsync(hash, data, checksum, metadata).ConfigureAwait(false);
         }
         else
         {
@@ -60,13 +53,13 @@ public sealed partial class DiskImageCache
     /// <summary>How many transactions inline writes have committed (several writes can share one).</summary>
     internal long InlineTransactions => _inlineWrites.Transactions;
 
-    private Task SetInlineAsync(KeyHash hash, ReadOnlyMemory<byte> data, long checksum, DiskCacheMetadata? metadata, TimeSpan linger)
+    private Task SetInlineAsync(KeyHash hash, ReadOnlyMemory<byte> data, long checksum, DiskCacheMetadata? metadata)
     {
         // SQLite binds whole arrays only; most callers pass one, so the copy is rare.
         var bytes = MemoryMarshal.TryGetArray(data, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
             ? segment.Array
             : data.ToArray();
-        return _inlineWrites.WriteAsync(new InlineWrite(hash, bytes, checksum, metadata ?? DiskCacheMetadata.Empty, NowTicks), linger);
+        return _inlineWrites.WriteAsync(new InlineWrite(hash, bytes, checksum, metadata ?? DiskCacheMetadata.Empty, NowTicks));
     }
 
     // One transaction for a batch of inline writes (see GroupCommit).

@@ -14,14 +14,14 @@ internal sealed class BackgroundStores
     private const int MaxConcurrentFileStores = 1;
 
     // Stores the disk cache keeps inside its index wait for a shared transaction without holding a thread (group commit),
-    // so letting many run at once is what lets them share one.
-    private const int MaxConcurrentInlineStores = 32;
+    // so letting many run at once is what lets them share one: when loading pauses, the stores deferred meanwhile land
+    // in a few transactions of up to 256 entries.
+    private const int MaxConcurrentInlineStores = 256;
 
-    // Stores yield to loads: until loading pauses (see LoadActivity) they wait, because they would take CPU and disk from
-    // work someone is waiting for; but never once this many bytes wait or one has waited this long, so that none waits
-    // for ever and a load held by back-pressure (64 MiB) always sees its store run.
+    // Stores yield to loads: until loading pauses (see LoadActivity, which also bounds the wait to 2 s) they wait, because
+    // they would take CPU and disk from work someone is waiting for; but never once this many bytes wait, so that a load
+    // held by back-pressure (64 MiB) always sees its store run.
     private const long MaxDeferredBytes = 16L * 1024 * 1024;
-    private static readonly TimeSpan s_maxDeferral = TimeSpan.FromSeconds(2);
 
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _fileSlots = new(MaxConcurrentFileStores, MaxConcurrentFileStores);
@@ -66,11 +66,7 @@ internal sealed class BackgroundStores
             var slots = inline ? _inlineSlots : _fileSlots;
             var task = Task.Run(async () =>
             {
-                var paused = _loads.WhenPausedAsync();
-                if (!paused.IsCompleted)
-                {
-                    await Task.WhenAny(paused, Task.Delay(s_maxDeferral)).ConfigureAwait(false);
-                }
+                await _loads.WhenPausedAsync().ConfigureAwait(false);
 
                 await slots.WaitAsync().ConfigureAwait(false);
                 try

@@ -3,19 +3,28 @@ namespace ImageKit.Internal;
 /// <summary>
 /// Counts the loads in flight and tells background work when loading has paused, so that it can yield to loads.
 /// "Paused" means no load in flight for <see cref="SettleTime"/>: a list of loads shows its images between loads, and
-/// work that starts in each short gap would take the CPU from the next ones. Thread-safe.
+/// work that starts in each short gap would take the CPU from the next ones. Loading that never pauses counts as paused
+/// once it has gone on for <see cref="MaxDeferral"/>, so that background work is held back, never starved. Thread-safe.
 /// </summary>
 internal sealed class LoadActivity : IDisposable
 {
     /// <summary>How long no load must be in flight before loading counts as paused.</summary>
     public static readonly TimeSpan SettleTime = TimeSpan.FromMilliseconds(25);
 
+    /// <summary>How long background work is held back at most, however busy loading stays.</summary>
+    public static readonly TimeSpan MaxDeferral = TimeSpan.FromSeconds(2);
+
     private readonly Lock _lock = new();
     private readonly Timer _settle;
+    private readonly Timer _deadline;
     private TaskCompletionSource _paused = NewCompleted();
     private int _inFlight;
 
-    public LoadActivity() => _settle = new Timer(static state => ((LoadActivity)state!).OnSettled(), this, Timeout.Infinite, Timeout.Infinite);
+    public LoadActivity()
+    {
+        _settle = new Timer(static state => ((LoadActivity)state!).OnSettled(), this, Timeout.Infinite, Timeout.Infinite);
+        _deadline = new Timer(static state => ((LoadActivity)state!).Hurry(), this, Timeout.Infinite, Timeout.Infinite);
+    }
 
     public void Started()
     {
@@ -24,6 +33,7 @@ internal sealed class LoadActivity : IDisposable
             if (_inFlight++ == 0 && _paused.Task.IsCompleted)
             {
                 _paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _deadline.Change(MaxDeferral, Timeout.InfiniteTimeSpan);
             }
         }
     }
@@ -60,7 +70,11 @@ internal sealed class LoadActivity : IDisposable
         paused.TrySetResult();
     }
 
-    public void Dispose() => _settle.Dispose();
+    public void Dispose()
+    {
+        _settle.Dispose();
+        _deadline.Dispose();
+    }
 
     private void OnSettled()
     {

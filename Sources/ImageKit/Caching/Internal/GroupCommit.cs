@@ -36,13 +36,7 @@ internal sealed class GroupCommit<T>
     public long Transactions => Interlocked.Read(ref _transactions);
 
     /// <summary>Completes once <paramref name="write"/> has committed; faults with the commit's exception if it failed.</summary>
-    /// <param name="write">The write.</param>
-    /// <param name="linger">
-    /// How long a write that finds no commit running waits for others to join its transaction (none: it commits at once).
-    /// For writes nobody waits on, such as stores that run after their load has returned: a burst of them then shares a
-    /// few transactions instead of paying for one each.
-    /// </param>
-    public Task WriteAsync(T write, TimeSpan linger = default)
+    public Task WriteAsync(T write)
     {
         var pending = new Pending(write);
         lock (_lock)
@@ -56,24 +50,12 @@ internal sealed class GroupCommit<T>
             _committing = true;
         }
 
-        if (linger > TimeSpan.Zero)
-        {
-            _ = CommitAfterAsync(linger);
-            return pending.Completion.Task;
-        }
-
         if (CommitNextBatch())
         {
             ThreadPool.UnsafeQueueUserWorkItem(static self => self.CommitUntilIdle(), this, preferLocal: false);
         }
 
         return pending.Completion.Task;
-    }
-
-    private async Task CommitAfterAsync(TimeSpan linger)
-    {
-        await Task.Delay(linger).ConfigureAwait(false);
-        CommitUntilIdle();
     }
 
     private void CommitUntilIdle()
