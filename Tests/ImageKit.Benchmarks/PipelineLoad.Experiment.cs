@@ -50,6 +50,18 @@ internal static partial class PipelineLoad
                     }),
                     ("cold memory-only", () => ColdAsync(urls, new ImageCacheOptions { Memory = new MemoryImageCacheOptions { MaxCost = 4L << 30 } }, noopDisk: false, firstFrame)),
                     ("cold disk, no-op store", () => ColdAsync(urls, CacheOptions(Path.Combine(root, string.Create(culture, $"x{n++}"))), noopDisk: true, firstFrame)),
+                    ("cold owned manager", async () =>
+                    {
+                        var manager = new ImageManager(CacheOptions(Path.Combine(root, string.Create(culture, $"x{n++}"))));
+                        try
+                        {
+                            return await TimeAsync(urls, (url, token) => LoadAsync(manager, url, firstFrame, ImageLoadSource.Network, token));
+                        }
+                        finally
+                        {
+                            await manager.DisposeAsync();
+                        }
+                    }),
                     ("cold disk (HEAD)", () => ColdAsync(urls, CacheOptions(Path.Combine(root, string.Create(culture, $"x{n++}"))), noopDisk: false, firstFrame)),
                     ("cold disk, files only (no index)", () => ColdAsync(urls, CacheOptions(Path.Combine(root, string.Create(culture, $"x{n++}"))), noopDisk: true, firstFrame, StoreMode.FilesOnly)),
                     ("cold disk, index only (no files)", () => ColdAsync(urls, CacheOptions(Path.Combine(root, string.Create(culture, $"x{n++}"))), noopDisk: true, firstFrame, StoreMode.IndexOnly)),

@@ -18,7 +18,7 @@ internal static partial class PipelineLoad
         await using var server = await StartServerAsync(images);
         var urls = Enumerable.Range(0, images.Length).Select(i => new Uri(BaseAddressOf(server), string.Create(culture, $"/img/{i}"))).ToArray();
         var root = Path.Combine(Path.GetTempPath(), "imagekit-bench", string.Create(culture, $"pipeline-profile-{Environment.ProcessId}"));
-        var firstFrame = variant.EndsWith("-ff", StringComparison.Ordinal);
+        var firstFrame = variant.Contains("-ff", StringComparison.Ordinal);
         var fifo = Environment.GetEnvironmentVariable("PERF_CTL_FIFO");
         await RoundAsync(-1);
         if (fifo is not null)
@@ -70,7 +70,9 @@ internal static partial class PipelineLoad
             }
 
             var cache = new ImageCache(options);
-            using var downloader = new ImageDownloader();
+            using var downloader = variant.EndsWith("-bare", StringComparison.Ordinal)
+                ? new ImageDownloader(new ImageDownloaderOptions { Retry = new() { MaxRetries = 0 }, CircuitBreaker = new() { Enabled = false } })
+                : new ImageDownloader();
             var manager = new ImageManager(cache, downloader);
             try
             {

@@ -9,12 +9,30 @@ internal static partial class PipelineLoad
     /// <summary>
     /// The baseline: GET the bytes, copy them into an SKData, open an SKCodec and read its frame table (what
     /// <see cref="ImageManager"/> does before it returns); with <paramref name="firstFrame"/>, also decode frame 0.
-    /// A new HttpClient per run, as each cold ImageKit run has a new manager and so a new downloader.
+    /// A new HttpClient per run, as each cold ImageKit run has a new manager and so a new downloader. With
+    /// <paramref name="keepBitmaps"/>, every decoded bitmap is kept until the run ends (as a cache of decoded images
+    /// does), which shows what keeping decoded pixels costs by itself.
     /// </summary>
-    private static async Task<Measurement> NaiveAsync(Uri[] urls, bool firstFrame)
+    private static async Task<Measurement> NaiveAsync(Uri[] urls, bool firstFrame, bool keepBitmaps = false)
     {
         using var client = new HttpClient(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.All });
-        return await TimeAsync(urls, async (url, token) =>
+        var kept = new System.Collections.Concurrent.ConcurrentBag<SKBitmap>();
+        try
+        {
+            return await TimeNaiveAsync(client, urls, firstFrame, keepBitmaps ? kept : null).ConfigureAwait(false);
+        }
+        finally
+        {
+            foreach (var bitmap in kept)
+            {
+                bitmap.Dispose();
+            }
+        }
+    }
+
+    private static Task<Measurement> TimeNaiveAsync(HttpClient client, Uri[] urls, bool firstFrame, System.Collections.Concurrent.ConcurrentBag<SKBitmap>? kept)
+    {
+        return TimeAsync(urls, async (url, token) =>
         {
             var bytes = await client.GetByteArrayAsync(url, token).ConfigureAwait(false);
             using var data = SKData.CreateCopy(bytes);
@@ -23,8 +41,17 @@ internal static partial class PipelineLoad
             if (firstFrame)
             {
                 var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
-                using var bitmap = new SKBitmap(info);
+                var bitmap = new SKBitmap(info);
                 var result = codec.GetPixels(info, bitmap.GetPixels(), new SKCodecOptions(0));
+                if (kept is null)
+                {
+                    bitmap.Dispose();
+                }
+                else
+                {
+                    kept.Add(bitmap);
+                }
+
                 if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
                 {
                     throw new InvalidOperationException($"Skia cannot decode {url}: {result}");
@@ -32,7 +59,7 @@ internal static partial class PipelineLoad
             }
 
             return bytes.Length;
-        }).ConfigureAwait(false);
+        });
     }
 
     /// <summary>

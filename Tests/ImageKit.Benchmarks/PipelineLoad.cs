@@ -53,13 +53,30 @@ internal static partial class PipelineLoad
         var samples = new Dictionary<string, List<Measurement>>(StringComparer.Ordinal);
         for (var rep = 0; rep < repetitions; rep++)
         {
-            // Alternate which side goes first, as the shared machine drifts.
+            // Alternate the variant that goes first and, below, the side that goes first, as the shared machine drifts.
             foreach (var firstFrame in rep % 2 == 0 ? [false, true] : (bool[])[true, false])
             {
                 var suffix = firstFrame ? ", first frame" : ", open";
-                var naive = await NaiveAsync(urls, firstFrame);
-                var round = await ImageKitRoundAsync(urls, Path.Combine(root, string.Create(culture, $"rep{rep}-{firstFrame}")), firstFrame);
+                Measurement naive;
+                (Measurement Cold, Measurement ColdDrained, Measurement Warm, Measurement Hot) round;
+                var directory = Path.Combine(root, string.Create(culture, $"rep{rep}-{firstFrame}"));
+                if (rep % 2 == 0)
+                {
+                    naive = await NaiveAsync(urls, firstFrame);
+                    round = await ImageKitRoundAsync(urls, directory, firstFrame);
+                }
+                else
+                {
+                    round = await ImageKitRoundAsync(urls, directory, firstFrame);
+                    naive = await NaiveAsync(urls, firstFrame);
+                }
+
                 Add(samples, "naive HttpClient + SKCodec" + suffix, naive);
+                if (firstFrame)
+                {
+                    Add(samples, "naive, keeping every decoded bitmap" + suffix, await NaiveAsync(urls, firstFrame, keepBitmaps: true));
+                }
+
                 Add(samples, "ImageKit cold" + suffix, round.Cold);
                 Add(samples, "ImageKit cold incl. store drain" + suffix, round.ColdDrained);
                 Add(samples, "ImageKit cold, WaitForDiskStore" + suffix, await ColdWaitingForDiskAsync(urls, Path.Combine(root, string.Create(culture, $"rep{rep}-{firstFrame}-wait")), firstFrame));
