@@ -47,7 +47,8 @@ public sealed class DiskImageCacheOptions
     /// Inline entries are as durable as the index, which runs in WAL mode with <c>synchronous = NORMAL</c>: an entry is
     /// atomic and survives the process being killed once <see cref="DiskImageCache.SetAsync"/> has returned; a power loss
     /// or an OS crash may lose the last few stored entries, but never damages or mixes them. Their bytes are
-    /// checksummed like files and verified on every read. <see cref="FlushWrites"/> does not apply to them.
+    /// checksummed like files and verified on every read. (A file entry, in contrast, is flushed to the device before its
+    /// row is committed.)
     /// </remarks>
     public int MaxInlineBytes { get; set; } = DefaultMaxInlineBytes;
 
