@@ -63,6 +63,16 @@ public sealed record ImageLoadOptions
     /// </summary>
     public bool WaitForDiskStore { get; init; }
 
+    /// <summary>
+    /// While an image downloads, decode previews of what has arrived and report them through the progress callback
+    /// (<see cref="ImageLoadProgress.Preview"/>): rows of a baseline JPEG or PNG so far, coarse full images from the scans
+    /// of a progressive JPEG. At most one preview is decoded at a time, off the thread that reads the response, and only
+    /// after a tenth of the image (or 32 KiB when the size is unknown) more has arrived; none is reported after the load
+    /// has returned. Needs a progress callback; loads from a cache have no previews.
+    /// </summary>
+    /// <value>Default: <see langword="false"/>.</value>
+    public bool Progressive { get; init; }
+
     /// <summary>Put the encoded bytes in <see cref="ImageLoadResult.EncodedData"/> (memory hits read them from the image). <value>Default: <see langword="false"/>.</value></summary>
     public bool ReturnEncodedData { get; init; }
 }

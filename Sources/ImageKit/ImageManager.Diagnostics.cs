@@ -15,21 +15,10 @@ public sealed partial class ImageManager
     /// Each call is an <c>ImageKit.LoadImage</c> activity (tags <c>url</c>, <c>source</c>, <c>outcome</c>) with child
     /// activities per stage, counts in <c>imagekit.loads</c> and <c>imagekit.load.duration</c>, and a Debug log.
     /// </remarks>
-    public async Task<ImageLoadResult> LoadImageAsync(Uri url, ImageLoadOptions? options = null, IProgress<ImageLoadProgress>? progress = null, CancellationToken cancellationToken = default)
-    {
-        // Counted so that background disk stores can yield to loads (see BackgroundStores).
-        _loadActivity.Started();
-        try
-        {
-            return await (IsLoadObserved
-                ? LoadObservedAsync(url, options, progress, cancellationToken)
-                : LoadImageCoreAsync(url, options, progress, cancellationToken)).ConfigureAwait(false);
-        }
-        finally
-        {
-            _loadActivity.Ended();
-        }
-    }
+    public Task<ImageLoadResult> LoadImageAsync(Uri url, ImageLoadOptions? options = null, IProgress<ImageLoadProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        IsLoadObserved
+            ? LoadObservedAsync(url, options, progress, cancellationToken)
+            : LoadImageCoreAsync(url, options, progress, cancellationToken);
 
     // Whether anyone would see a load's logs, measurements or activity; if not, the load skips the observing layer.
     private bool IsLoadObserved =>

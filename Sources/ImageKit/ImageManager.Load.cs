@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using ImageKit.Caching;
 using ImageKit.Diagnostics.Internal;
+using ImageKit.Internal;
 using ImageKit.Decoding;
 using ImageKit.Loading;
 
@@ -23,54 +24,63 @@ public sealed partial class ImageManager
     /// <exception cref="ImageKitException">The image cannot be had; the derived type and message say why.</exception>
     private async Task<ImageLoadResult> LoadImageCoreAsync(Uri url, ImageLoadOptions? options, IProgress<ImageLoadProgress>? progress, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(url);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        options ??= ImageLoadOptions.Default;
-        if (!url.IsAbsoluteUri)
-        {
-            throw new ImageLoadException(url, "the URL is not absolute");
-        }
-
-        var loader = Loaders.Find(url) ?? throw new ImageLoadException(url, $"no loader handles the '{url.Scheme}' scheme (register one in ImageManager.Loaders)");
-        var key = options.CacheKey?.Invoke(url) ?? url.AbsoluteUri;
-        var decodeOptions = _options.DecodeOptions with
-        {
-            FirstFrameOnly = options.FirstFrameOnly || _options.DecodeOptions.FirstFrameOnly,
-            MaxPixelCount = options.ScaleDownMaxPixels > 0 ? options.ScaleDownMaxPixels : _options.DecodeOptions.MaxPixelCount,
-            SourceName = url.ToString(),
-        };
-
-        ThrowIfRecentlyFailed(key, url, options);
-        DiskCacheEntry? revalidating = null;
-        if (!options.FromNetworkOnly)
-        {
-            if (options.RefreshCached)
-            {
-                revalidating = options.CacheType.HasFlag(ImageCacheType.Disk) ? await Cache.GetEncodedAsync(key, cancellationToken).ConfigureAwait(false) : null;
-            }
-            else if (await QueryCacheTracedAsync(key, options.CacheType, decodeOptions, cancellationToken).ConfigureAwait(false) is { } hit)
-            {
-                using (hit)
-                {
-                    var source = hit.Source == ImageCacheType.Memory ? ImageLoadSource.Memory : ImageLoadSource.Disk;
-                    return new ImageLoadResult(hit.ShareImage(), source, url, url, key, options.ReturnEncodedData ? hit.Image.EncodedData.ToArray() : null);
-                }
-            }
-        }
-
-        if (options.FromCacheOnly)
-        {
-            throw new ImageLoadException(url, revalidating is null ? "not in the cache, and the load was limited to the cache" : "revalidation needs the network, and the load was limited to the cache");
-        }
-
+        // Counted so that background disk stores can yield to loads (see BackgroundStores).
+        _loadActivity.Started();
         try
         {
-            return await LoadFromSourceAsync(loader, url, key, options, decodeOptions, revalidating, progress, cancellationToken).ConfigureAwait(false);
+            ArgumentNullException.ThrowIfNull(url);
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            options ??= ImageLoadOptions.Default;
+            if (!url.IsAbsoluteUri)
+            {
+                throw new ImageLoadException(url, "the URL is not absolute");
+            }
+
+            var loader = Loaders.Find(url) ?? throw new ImageLoadException(url, $"no loader handles the '{url.Scheme}' scheme (register one in ImageManager.Loaders)");
+            var key = options.CacheKey?.Invoke(url) ?? url.AbsoluteUri;
+            var decodeOptions = _options.DecodeOptions with
+            {
+                FirstFrameOnly = options.FirstFrameOnly || _options.DecodeOptions.FirstFrameOnly,
+                MaxPixelCount = options.ScaleDownMaxPixels > 0 ? options.ScaleDownMaxPixels : _options.DecodeOptions.MaxPixelCount,
+                SourceName = url.ToString(),
+            };
+
+            ThrowIfRecentlyFailed(key, url, options);
+            DiskCacheEntry? revalidating = null;
+            if (!options.FromNetworkOnly)
+            {
+                if (options.RefreshCached)
+                {
+                    revalidating = options.CacheType.HasFlag(ImageCacheType.Disk) ? await Cache.GetEncodedAsync(key, cancellationToken).ConfigureAwait(false) : null;
+                }
+                else if (await QueryCacheTracedAsync(key, options.CacheType, decodeOptions, cancellationToken).ConfigureAwait(false) is { } hit)
+                {
+                    using (hit)
+                    {
+                        var source = hit.Source == ImageCacheType.Memory ? ImageLoadSource.Memory : ImageLoadSource.Disk;
+                        return new ImageLoadResult(hit.ShareImage(), source, url, url, key, options.ReturnEncodedData ? hit.Image.EncodedData.ToArray() : null);
+                    }
+                }
+            }
+
+            if (options.FromCacheOnly)
+            {
+                throw new ImageLoadException(url, revalidating is null ? "not in the cache, and the load was limited to the cache" : "revalidation needs the network, and the load was limited to the cache");
+            }
+
+            try
+            {
+                return await LoadFromSourceAsync(loader, url, key, options, decodeOptions, revalidating, progress, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ImageKitException e) when (IsLasting(e) && !cancellationToken.IsCancellationRequested)
+            {
+                _failedUrls[key] = new FailedUrl(_options.TimeProvider.GetUtcNow() + _options.FailedUrlRetention, e.Message);
+                throw;
+            }
         }
-        catch (ImageKitException e) when (IsLasting(e) && !cancellationToken.IsCancellationRequested)
+        finally
         {
-            _failedUrls[key] = new FailedUrl(_options.TimeProvider.GetUtcNow() + _options.FailedUrlRetention, e.Message);
-            throw;
+            _loadActivity.Ended();
         }
     }
 
@@ -78,13 +88,28 @@ public sealed partial class ImageManager
         IImageLoader loader, Uri url, string key, ImageLoadOptions options, ImageDecodeOptions decodeOptions,
         DiskCacheEntry? revalidating, IProgress<ImageLoadProgress>? progress, CancellationToken cancellationToken)
     {
+        var previews = options.Progressive && progress is not null ? new ProgressivePreviews(progress, decodeOptions.Limits) : null;
         var request = new ImageLoaderRequest(url)
         {
             Priority = options.Priority,
             IfNoneMatch = revalidating?.Metadata.ETag,
             IfModifiedSince = revalidating?.Metadata.ETag is null ? revalidating?.Metadata.LastModified : null,
+            ReportPartialData = previews is not null,
         };
-        var response = await LoadTracedAsync(loader, request, progress, cancellationToken).ConfigureAwait(false);
+        ImageLoaderResponse response;
+        try
+        {
+            response = await LoadTracedAsync(loader, request, previews ?? progress, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (previews is not null)
+            {
+                // No preview may reach the caller after the load: the last one in progress finishes (or is dropped) first.
+                await previews.StopAsync().ConfigureAwait(false);
+            }
+        }
+
         var source = ImageLoadSource.Network;
         var data = response.Data;
         var metadata = new DiskCacheMetadata

@@ -23,6 +23,7 @@ public sealed class HttpImageLoader(ImageDownloader downloader) : IImageLoader
             Priority = request.Priority,
             IfNoneMatch = request.IfNoneMatch,
             IfModifiedSince = request.IfModifiedSince,
+            ReportPartialData = request.ReportPartialData && progress is not null,
         };
         var relay = progress is null ? null : new Progress(progress);
         var response = await Downloader.DownloadAsync(download, relay, cancellationToken).ConfigureAwait(false);
@@ -38,6 +39,7 @@ public sealed class HttpImageLoader(ImageDownloader downloader) : IImageLoader
     // Forwards synchronously: the caller's IProgress decides where its handler runs.
     private sealed class Progress(IProgress<ImageLoadProgress> target) : IProgress<ImageDownloadProgress>
     {
-        public void Report(ImageDownloadProgress value) => target.Report(new ImageLoadProgress(value.BytesReceived, value.BytesExpected));
+        public void Report(ImageDownloadProgress value) =>
+            target.Report(new ImageLoadProgress(value.BytesReceived, value.BytesExpected) { PartialData = value.PartialData });
     }
 }

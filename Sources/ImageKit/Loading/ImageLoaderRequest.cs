@@ -12,4 +12,11 @@ public sealed record ImageLoaderRequest(Uri Url)
 
     /// <summary>The cached Last-Modified date to revalidate against, if any.</summary>
     public DateTimeOffset? IfModifiedSince { get; init; }
+
+    /// <summary>
+    /// Whether progress reports should carry the bytes received so far (<see cref="ImageLoadProgress.PartialData"/>),
+    /// for progressive previews. Loaders that cannot provide them ignore it.
+    /// </summary>
+    /// <value>Default: <see langword="false"/>.</value>
+    public bool ReportPartialData { get; init; }
 }

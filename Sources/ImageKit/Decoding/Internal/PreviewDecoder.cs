@@ -1,0 +1,62 @@
+using SkiaSharp;
+
+namespace ImageKit.Decoding.Internal;
+
+/// <summary>
+/// Decodes what has arrived of an image into a preview: the first frame as far as the data goes (the rows of a baseline
+/// JPEG or PNG so far, a coarse full image from the scans of a progressive JPEG, the first passes of an interlaced PNG),
+/// with what is missing left transparent. For progressive loading; never for results.
+/// </summary>
+internal static class PreviewDecoder
+{
+    /// <summary>
+    /// A preview of <paramref name="partialData"/>, or <see langword="null"/> when there is nothing to show yet (the header
+    /// has not arrived, no row could be decoded) or the data is not a format previews are made for.
+    /// </summary>
+    /// <exception cref="ImageLimitExceededException">The header declares a canvas beyond <paramref name="limits"/>.</exception>
+    public static ImageFrame? TryDecode(ReadOnlySpan<byte> partialData, DecodingLimits limits)
+    {
+        if (ImageFormatDetector.Detect(partialData) is not (ImageFormat.Jpeg or ImageFormat.Png or ImageFormat.Apng or ImageFormat.WebP or ImageFormat.Gif))
+        {
+            return null;
+        }
+
+        using var data = SKData.CreateCopy(partialData);
+        using var codec = SKCodec.Create(data);
+        if (codec is null)
+        {
+            return null; // the header is not complete yet
+        }
+
+        var width = codec.Info.Width;
+        var height = codec.Info.Height;
+        limits.Check(width, height, frameCount: 1);
+        var info = new SKImageInfo(width, height, SKColorType.Bgra8888, SKAlphaType.Premul);
+        var buffer = PixelBufferPool.Shared.Rent(checked((int)info.BytesSize64));
+        try
+        {
+            SKCodecResult result;
+            unsafe
+            {
+                fixed (byte* pixels = buffer.Span)
+                {
+                    // Skia fills what it could not decode: transparent, as the options do not claim zeroed memory.
+                    result = codec.GetPixels(info, (IntPtr)pixels, info.RowBytes, new SKCodecOptions(0));
+                }
+            }
+
+            if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
+            {
+                buffer.Release();
+                return null;
+            }
+
+            return new ImageFrame(buffer, index: 0, width, height, TimeSpan.Zero, TimeSpan.Zero);
+        }
+        catch
+        {
+            buffer.Release();
+            throw;
+        }
+    }
+}
