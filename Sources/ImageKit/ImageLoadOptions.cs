@@ -68,7 +68,9 @@ public sealed record ImageLoadOptions
     /// (<see cref="ImageLoadProgress.Preview"/>): rows of a baseline JPEG or PNG so far, coarse full images from the scans
     /// of a progressive JPEG. At most one preview is decoded at a time, off the thread that reads the response, and only
     /// after a tenth of the image (or 32 KiB when the size is unknown) more has arrived; none is reported after the load
-    /// has returned. Needs a progress callback; loads from a cache have no previews.
+    /// has returned. Needs a progress callback; loads from a cache have no previews. Previews are reported from a pool
+    /// thread, possibly while byte counts arrive from the thread that reads the response: a synchronous
+    /// <see cref="IProgress{T}"/> must be thread-safe.
     /// </summary>
     /// <value>Default: <see langword="false"/>.</value>
     public bool Progressive { get; init; }
