@@ -20,8 +20,11 @@ internal static partial class PipelineLoad
         var root = Path.Combine(Path.GetTempPath(), "imagekit-bench", string.Create(culture, $"pipeline-profile-{Environment.ProcessId}"));
         var firstFrame = variant.Contains("-ff", StringComparison.Ordinal);
         var fifo = Environment.GetEnvironmentVariable("PERF_CTL_FIFO");
+
+        // PROFILE_WINDOW_ONLY: profile only the timed loads of each round, not the set-up and disposal (store drain).
+        var windowOnly = Environment.GetEnvironmentVariable("PROFILE_WINDOW_ONLY") is not null;
         await RoundAsync(-1);
-        if (fifo is not null)
+        if (fifo is not null && !windowOnly)
         {
             await File.WriteAllTextAsync(fifo, "enable\n");
         }
@@ -42,7 +45,7 @@ internal static partial class PipelineLoad
         var (u1, s1) = StoreProfile.Ticks();
         var pause = GC.GetTotalPauseDuration() - pause0;
         var gcs = (GC.CollectionCount(0) - gcs0.Item1, GC.CollectionCount(1) - gcs0.Item2, GC.CollectionCount(2) - gcs0.Item3);
-        if (fifo is not null)
+        if (fifo is not null && !windowOnly)
         {
             await File.WriteAllTextAsync(fifo, "disable\n");
         }
@@ -76,7 +79,18 @@ internal static partial class PipelineLoad
             var manager = new ImageManager(cache, downloader);
             try
             {
-                return await TimeAsync(urls, (url, token) => LoadAsync(manager, url, firstFrame, ImageLoadSource.Network, token));
+                if (fifo is not null && windowOnly && round >= 0)
+                {
+                    await File.WriteAllTextAsync(fifo, "enable\n");
+                }
+
+                var measured = await TimeAsync(urls, (url, token) => LoadAsync(manager, url, firstFrame, ImageLoadSource.Network, token));
+                if (fifo is not null && windowOnly && round >= 0)
+                {
+                    await File.WriteAllTextAsync(fifo, "disable\n");
+                }
+
+                return measured;
             }
             finally
             {
