@@ -1,8 +1,9 @@
 namespace ImageKit.Internal;
 
 /// <summary>
-/// Disk stores that run after their load has returned (as SDWebImage stores to disk in the background): tracked so that
-/// they can be awaited and so that none outlives its manager, and with failures counted rather than lost.
+/// Disk stores that run after their load has returned (as SDWebImage stores to disk in the background), once loading
+/// pauses: tracked so that they can be awaited and so that none outlives its manager, and with failures counted rather
+/// than lost.
 /// </summary>
 /// <remarks>Thread-safe. Once <see cref="CloseAsync"/> has been called no new store starts.</remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "SemaphoreSlim holds nothing to dispose unless its AvailableWaitHandle is used, which it never is here.")]
