@@ -132,8 +132,13 @@ internal static partial class PipelineLoad
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(options => options.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
-        app.MapGet("/img/{id:int}", async (int id, HttpContext context) =>
+        app.MapGet("/img/{id:int}", async (int id, int? delayMs, HttpContext context) =>
         {
+            if (delayMs is > 0)
+            {
+                await Task.Delay(delayMs.Value, context.RequestAborted); // a server farther away than loopback
+            }
+
             var image = images[id];
             context.Response.ContentType = image.ContentType;
             context.Response.ContentLength = image.Data.Length;

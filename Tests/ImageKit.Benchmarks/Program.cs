@@ -57,6 +57,15 @@ if (args is ["pipeline-profile", var profileVariant, ..])
     return;
 }
 
+if (args is ["pipeline-latency", ..])
+{
+    await PipelineLoad.LatencyAsync(
+        Console.Out,
+        args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10,
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3);
+    return;
+}
+
 if (args is ["pipeline-exp", ..])
 {
     await PipelineLoad.ExperimentAsync(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 3);
