@@ -60,6 +60,29 @@ public sealed class DiskImageCacheInlineTests
     }
 
     [TestMethod]
+    public async Task SetAsync_MegabytesInSharedTransactions_TheWalFileIsCutBackAfterwards()
+    {
+        using var folder = new TempFolder();
+        using var cache = Open(folder.Path);
+        var wal = Path.Combine(folder.Path, "index.sqlite-wal");
+
+        // ~24 MiB of inline entries, many writers at once, so that transactions are large and the WAL grows past 4 MiB.
+        await Task.WhenAll(Enumerable.Range(0, 400).Select(i =>
+            Task.Run(() => cache.SetAsync($"big{i}", Bytes(60_000, (byte)i), null, TestContext.CancellationToken), TestContext.CancellationToken)));
+        var peak = new FileInfo(wal).Length;
+        Assert.IsGreaterThan(4L * 1024 * 1024, peak, "the WAL grew past the limit (else this test shows nothing)");
+
+        // Later small writes restart the WAL once a checkpoint has caught up; the file is then cut back to the limit.
+        for (var i = 0; i < 50 && new FileInfo(wal).Length > 4L * 1024 * 1024; i++)
+        {
+            await cache.SetAsync($"small{i}", Bytes(100, 1), null, TestContext.CancellationToken);
+        }
+
+        Assert.IsLessThanOrEqualTo(4L * 1024 * 1024, new FileInfo(wal).Length, $"peak {peak:N0} bytes");
+        CollectionAssert.AreEqual(Bytes(60_000, 7), (await cache.GetAsync("big7", TestContext.CancellationToken))?.Data);
+    }
+
+    [TestMethod]
     public async Task SetAsync_DefaultOptions_KeepsSmallEntriesInline()
     {
         using var folder = new TempFolder();

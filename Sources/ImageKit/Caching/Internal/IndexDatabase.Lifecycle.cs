@@ -4,6 +4,9 @@ namespace ImageKit.Caching.Internal;
 
 internal sealed partial class IndexDatabase
 {
+    /// <summary>The size the WAL file is cut back to after it has grown past it.</summary>
+    internal const long MaxWalBytes = 4L * 1024 * 1024;
+
     private IndexConnection Open(int generation)
     {
         var connection = new SqliteConnection(_connectionString);
@@ -11,7 +14,9 @@ internal sealed partial class IndexDatabase
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA synchronous = NORMAL;";
+            // A shared transaction of small entries can hold megabytes of bytes; without a limit the WAL file would stay
+            // at the size of the largest one for ever. With it, SQLite cuts the file back once the WAL restarts.
+            command.CommandText = $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = {MaxWalBytes};";
             command.ExecuteNonQuery();
             return new IndexConnection(connection, generation);
         }
