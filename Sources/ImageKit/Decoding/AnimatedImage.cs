@@ -137,7 +137,8 @@ public sealed partial class AnimatedImage : IDisposable
     /// <summary>
     /// The most memory the image itself holds: its encoded bytes plus the composited frames it keeps for fast in-order
     /// access (up to <see cref="CompositedFramesKept"/> frames of <see cref="FrameByteCount"/>). Frames leased to callers
-    /// (players' buffers) are accounted by their holders, not here. Caches use this as the image's cost.
+    /// (players' buffers) are accounted by their holders, not here. Caches use this as the image's cost. (Pixel memory is
+    /// allocated in size classes, so a frame's memory may exceed its <see cref="FrameByteCount"/> by up to 1/16.)
     /// </summary>
     public long MemoryCost => EncodedData.Length + (Math.Min(_frameCount, CompositedFramesKept) * FrameByteCount);
 

@@ -25,7 +25,7 @@ internal sealed class PixelBuffer
         _pool = pool;
     }
 
-    /// <summary>The number of bytes in use (the array may come from a pool and be exactly this long).</summary>
+    /// <summary>The number of bytes in use (the array behind them may be up to 1/16 longer: see <see cref="PixelBufferPool"/>).</summary>
     public int Length { get; }
 
     /// <summary>Whether the last reference has been released.</summary>
