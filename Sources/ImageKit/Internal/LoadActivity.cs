@@ -2,14 +2,15 @@ namespace ImageKit.Internal;
 
 /// <summary>
 /// Counts the loads in flight and tells background work when loading has paused, so that it can yield to loads.
-/// "Paused" means no load in flight for <see cref="SettleTime"/>: a list of loads shows its images between loads, and
-/// work that starts in each short gap would take the CPU from the next ones. Loading that never pauses counts as paused
-/// once it has gone on for <see cref="MaxDeferral"/>, so that background work is held back, never starved. Thread-safe.
+/// "Paused" means no load in flight for <see cref="SettleTime"/> (25 ms by default): a list of loads shows its images
+/// between loads, and work that starts in each short gap would take the CPU from the next ones. Loading that never
+/// pauses counts as paused once it has gone on for <see cref="MaxDeferral"/>, so that background work is held back,
+/// never starved. Thread-safe.
 /// </summary>
 internal sealed class LoadActivity : IDisposable
 {
-    /// <summary>How long no load must be in flight before loading counts as paused.</summary>
-    public static readonly TimeSpan SettleTime = TimeSpan.FromMilliseconds(25);
+    /// <summary>How long no load must be in flight before loading counts as paused, by default.</summary>
+    public static readonly TimeSpan DefaultSettleTime = TimeSpan.FromMilliseconds(25);
 
     /// <summary>How long background work is held back at most, however busy loading stays.</summary>
     public static readonly TimeSpan MaxDeferral = TimeSpan.FromSeconds(2);
@@ -20,8 +21,17 @@ internal sealed class LoadActivity : IDisposable
     private TaskCompletionSource _paused = NewCompleted();
     private int _inFlight;
 
+    public TimeSpan SettleTime { get; }
+
     public LoadActivity()
+        : this(DefaultSettleTime)
     {
+    }
+
+    /// <param name="settleTime">How long no load must be in flight before loading counts as paused.</param>
+    public LoadActivity(TimeSpan settleTime)
+    {
+        SettleTime = settleTime;
         _settle = new Timer(static state => ((LoadActivity)state!).OnSettled(), this, Timeout.Infinite, Timeout.Infinite);
         _deadline = new Timer(static state => ((LoadActivity)state!).Hurry(), this, Timeout.Infinite, Timeout.Infinite);
     }

@@ -60,15 +60,19 @@ public sealed class DiskImageCacheInlineTests
     }
 
     [TestMethod]
-    public async Task SetAsync_MegabytesInSharedTransactions_TheWalFileIsCutBackAfterwards()
+    public async Task SetAsync_WalGrownPastTheLimit_IsCutBackOnceCheckpointsCatchUp()
     {
         using var folder = new TempFolder();
         using var cache = Open(folder.Path);
         var wal = Path.Combine(folder.Path, "index.sqlite-wal");
 
-        // ~24 MiB of inline entries, many writers at once, so that transactions are large and the WAL grows past 4 MiB.
-        await Task.WhenAll(Enumerable.Range(0, 400).Select(i =>
-            Task.Run(() => cache.SetAsync($"big{i}", Bytes(60_000, (byte)i), null, TestContext.CancellationToken), TestContext.CancellationToken)));
+        // ~24 MiB of inline entries while a reader holds a snapshot: no checkpoint can complete, so the WAL grows past 4 MiB.
+        using (InlineIndex.HoldReadSnapshot(folder.Path))
+        {
+            await Task.WhenAll(Enumerable.Range(0, 400).Select(i =>
+                Task.Run(() => cache.SetAsync($"big{i}", Bytes(60_000, (byte)i), null, TestContext.CancellationToken), TestContext.CancellationToken)));
+        }
+
         var peak = new FileInfo(wal).Length;
         Assert.IsGreaterThan(4L * 1024 * 1024, peak, "the WAL grew past the limit (else this test shows nothing)");
 

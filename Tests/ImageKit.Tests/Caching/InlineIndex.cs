@@ -23,6 +23,29 @@ internal static class InlineIndex
         command.ExecuteNonQuery();
     }
 
+    /// <summary>
+    /// Opens a read transaction and keeps it open until disposed: while a reader holds its snapshot, SQLite cannot
+    /// complete a checkpoint, so the WAL only grows.
+    /// </summary>
+    public static IDisposable HoldReadSnapshot(string folder)
+    {
+        var connection = Open(folder);
+        try
+        {
+            var transaction = connection.BeginTransaction(deferred: true);
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "SELECT COUNT(*) FROM entries";
+            command.ExecuteScalar();
+            return new Snapshot(connection, transaction);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
     public static void FlipFirstByte(string folder, long id)
     {
         using var connection = Open(folder);
@@ -46,5 +69,14 @@ internal static class InlineIndex
         }.ToString());
         connection.Open();
         return connection;
+    }
+
+    private sealed class Snapshot(SqliteConnection connection, SqliteTransaction transaction) : IDisposable
+    {
+        public void Dispose()
+        {
+            transaction.Dispose();
+            connection.Dispose();
+        }
     }
 }

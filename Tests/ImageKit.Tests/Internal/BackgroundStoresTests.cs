@@ -30,7 +30,8 @@ public sealed class BackgroundStoresTests
     [TestMethod]
     public async Task TryStart_LoadsStartingAndEndingBackToBack_WaitsUntilTheyStop()
     {
-        using var loads = new LoadActivity();
+        // A settle time far longer than any scheduling hiccup between one load's end and the next one's start.
+        using var loads = new LoadActivity(TimeSpan.FromSeconds(1));
         var stores = new BackgroundStores(loads);
         var ran = false;
 
@@ -38,10 +39,11 @@ public sealed class BackgroundStoresTests
         var store = stores.TryStart(() => { Volatile.Write(ref ran, true); return Task.CompletedTask; }, 1_000, inline: true)!;
         for (var i = 0; i < 10; i++)
         {
-            // Gaps shorter than the settle time: loading has not paused.
+            // Gaps far shorter than the settle time: loading has not paused.
             loads.Ended();
-            await Task.Delay(TimeSpan.FromMilliseconds(5), TestContext.CancellationToken);
+            await Task.Yield();
             loads.Started();
+            await Task.Delay(TimeSpan.FromMilliseconds(20), TestContext.CancellationToken);
             Assert.IsFalse(Volatile.Read(ref ran), $"the store ran in gap {i}");
         }
 
