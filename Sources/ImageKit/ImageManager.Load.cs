@@ -24,63 +24,61 @@ public sealed partial class ImageManager
     /// <exception cref="ImageKitException">The image cannot be had; the derived type and message say why.</exception>
     private async Task<ImageLoadResult> LoadImageCoreAsync(Uri url, ImageLoadOptions? options, IProgress<ImageLoadProgress>? progress, CancellationToken cancellationToken)
     {
-        // Counted so that background disk stores can yield to loads (see BackgroundStores).
-        _loadActivity.Started();
+        ArgumentNullException.ThrowIfNull(url);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        options ??= ImageLoadOptions.Default;
+        if (!url.IsAbsoluteUri)
+        {
+            throw new ImageLoadException(url, "the URL is not absolute");
+        }
+
+        var loader = Loaders.Find(url) ?? throw new ImageLoadException(url, $"no loader handles the '{url.Scheme}' scheme (register one in ImageManager.Loaders)");
+        var key = options.CacheKey?.Invoke(url) ?? url.AbsoluteUri;
+        var decodeOptions = _options.DecodeOptions with
+        {
+            FirstFrameOnly = options.FirstFrameOnly || _options.DecodeOptions.FirstFrameOnly,
+            MaxPixelCount = options.ScaleDownMaxPixels > 0 ? options.ScaleDownMaxPixels : _options.DecodeOptions.MaxPixelCount,
+            SourceName = url.ToString(),
+        };
+
+        ThrowIfRecentlyFailed(key, url, options);
+        DiskCacheEntry? revalidating = null;
+        if (!options.FromNetworkOnly)
+        {
+            if (options.RefreshCached)
+            {
+                revalidating = options.CacheType.HasFlag(ImageCacheType.Disk) ? await Cache.GetEncodedAsync(key, cancellationToken).ConfigureAwait(false) : null;
+            }
+            else if (await QueryCacheTracedAsync(key, options.CacheType, decodeOptions, cancellationToken).ConfigureAwait(false) is { } hit)
+            {
+                using (hit)
+                {
+                    var source = hit.Source == ImageCacheType.Memory ? ImageLoadSource.Memory : ImageLoadSource.Disk;
+                    return new ImageLoadResult(hit.ShareImage(), source, url, url, key, options.ReturnEncodedData ? hit.Image.EncodedData.ToArray() : null);
+                }
+            }
+        }
+
+        if (options.FromCacheOnly)
+        {
+            throw new ImageLoadException(url, revalidating is null ? "not in the cache, and the load was limited to the cache" : "revalidation needs the network, and the load was limited to the cache");
+        }
+
+        // Counted so that background disk stores yield to loads (see BackgroundStores). Cache hits are not: they take
+        // microseconds, and counting them would put two timer updates on the hottest path.
+        _inFlightLoads.Started();
         try
         {
-            ArgumentNullException.ThrowIfNull(url);
-            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-            options ??= ImageLoadOptions.Default;
-            if (!url.IsAbsoluteUri)
-            {
-                throw new ImageLoadException(url, "the URL is not absolute");
-            }
-
-            var loader = Loaders.Find(url) ?? throw new ImageLoadException(url, $"no loader handles the '{url.Scheme}' scheme (register one in ImageManager.Loaders)");
-            var key = options.CacheKey?.Invoke(url) ?? url.AbsoluteUri;
-            var decodeOptions = _options.DecodeOptions with
-            {
-                FirstFrameOnly = options.FirstFrameOnly || _options.DecodeOptions.FirstFrameOnly,
-                MaxPixelCount = options.ScaleDownMaxPixels > 0 ? options.ScaleDownMaxPixels : _options.DecodeOptions.MaxPixelCount,
-                SourceName = url.ToString(),
-            };
-
-            ThrowIfRecentlyFailed(key, url, options);
-            DiskCacheEntry? revalidating = null;
-            if (!options.FromNetworkOnly)
-            {
-                if (options.RefreshCached)
-                {
-                    revalidating = options.CacheType.HasFlag(ImageCacheType.Disk) ? await Cache.GetEncodedAsync(key, cancellationToken).ConfigureAwait(false) : null;
-                }
-                else if (await QueryCacheTracedAsync(key, options.CacheType, decodeOptions, cancellationToken).ConfigureAwait(false) is { } hit)
-                {
-                    using (hit)
-                    {
-                        var source = hit.Source == ImageCacheType.Memory ? ImageLoadSource.Memory : ImageLoadSource.Disk;
-                        return new ImageLoadResult(hit.ShareImage(), source, url, url, key, options.ReturnEncodedData ? hit.Image.EncodedData.ToArray() : null);
-                    }
-                }
-            }
-
-            if (options.FromCacheOnly)
-            {
-                throw new ImageLoadException(url, revalidating is null ? "not in the cache, and the load was limited to the cache" : "revalidation needs the network, and the load was limited to the cache");
-            }
-
-            try
-            {
-                return await LoadFromSourceAsync(loader, url, key, options, decodeOptions, revalidating, progress, cancellationToken).ConfigureAwait(false);
-            }
-            catch (ImageKitException e) when (IsLasting(e) && !cancellationToken.IsCancellationRequested)
-            {
-                _failedUrls[key] = new FailedUrl(_options.TimeProvider.GetUtcNow() + _options.FailedUrlRetention, e.Message);
-                throw;
-            }
+            return await LoadFromSourceAsync(loader, url, key, options, decodeOptions, revalidating, progress, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ImageKitException e) when (IsLasting(e) && !cancellationToken.IsCancellationRequested)
+        {
+            _failedUrls[key] = new FailedUrl(_options.TimeProvider.GetUtcNow() + _options.FailedUrlRetention, e.Message);
+            throw;
         }
         finally
         {
-            _loadActivity.Ended();
+            _inFlightLoads.Ended();
         }
     }
 

@@ -8,7 +8,7 @@ namespace ImageKit;
 public sealed partial class ImageManager
 {
     private const long MaxPendingDiskStoreBytes = 64L * 1024 * 1024;
-    private readonly LoadActivity _loadActivity = new();
+    private readonly InFlightLoads _inFlightLoads = new();
     private readonly BackgroundStores _diskStores;
 
     /// <summary>

@@ -51,7 +51,7 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
         Cache = cache;
         Downloader = downloader;
         Loaders = new ImageLoaderRegistry([new HttpImageLoader(downloader), new FileImageLoader()]);
-        _diskStores = new Internal.BackgroundStores(_loadActivity);
+        _diskStores = new Internal.BackgroundStores(_inFlightLoads);
     }
 
     /// <summary>
@@ -94,7 +94,7 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _diskStores.CloseAsync().GetAwaiter().GetResult();
-            _loadActivity.Dispose();
+            _inFlightLoads.Dispose();
             _ownedDownloader?.Dispose();
             _ownedCache?.Dispose();
         }
@@ -106,7 +106,7 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             await _diskStores.CloseAsync().ConfigureAwait(false);
-            _loadActivity.Dispose();
+            _inFlightLoads.Dispose();
             _ownedDownloader?.Dispose();
             if (_ownedCache is not null)
             {

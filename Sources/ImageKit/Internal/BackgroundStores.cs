@@ -19,7 +19,7 @@ internal sealed class BackgroundStores
     // in a few transactions of up to 256 entries.
     private const int MaxConcurrentInlineStores = 256;
 
-    // Stores yield to loads: until loading pauses (see LoadActivity, which also bounds the wait to 2 s) they wait, because
+    // Stores yield to loads: until loading pauses (see InFlightLoads, which bounds the wait to 2 s) they wait, because
     // they would take CPU and disk from work someone is waiting for; but never once this many bytes wait, so that a load
     // held by back-pressure (64 MiB) always sees its store run.
     private const long MaxDeferredBytes = 16L * 1024 * 1024;
@@ -28,13 +28,13 @@ internal sealed class BackgroundStores
     private readonly SemaphoreSlim _fileSlots = new(MaxConcurrentFileStores, MaxConcurrentFileStores);
     private readonly SemaphoreSlim _inlineSlots = new(MaxConcurrentInlineStores, MaxConcurrentInlineStores);
     private readonly HashSet<Task> _running = [];
-    private readonly LoadActivity _loads;
+    private readonly InFlightLoads _loads;
     private long _pendingBytes;
     private long _failures;
     private Exception? _lastFailure;
     private bool _closed;
 
-    public BackgroundStores(LoadActivity loads) => _loads = loads;
+    public BackgroundStores(InFlightLoads loads) => _loads = loads;
 
     public long Failures => Interlocked.Read(ref _failures);
 

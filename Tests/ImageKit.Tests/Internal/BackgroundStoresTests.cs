@@ -13,7 +13,7 @@ public sealed class BackgroundStoresTests
     [TestMethod]
     public async Task TryStart_WhileALoadIsInFlight_RunsOnlyOnceLoadingPauses()
     {
-        using var loads = new LoadActivity();
+        using var loads = new InFlightLoads();
         var stores = new BackgroundStores(loads);
         var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -31,7 +31,7 @@ public sealed class BackgroundStoresTests
     public async Task TryStart_LoadsStartingAndEndingBackToBack_WaitsUntilTheyStop()
     {
         // A settle time far longer than any scheduling hiccup between one load's end and the next one's start.
-        using var loads = new LoadActivity(TimeSpan.FromSeconds(1));
+        using var loads = new InFlightLoads(TimeSpan.FromSeconds(1));
         var stores = new BackgroundStores(loads);
         var ran = false;
 
@@ -55,7 +55,7 @@ public sealed class BackgroundStoresTests
     [TestMethod]
     public async Task WhenIdleAsync_WithALoadInFlight_RunsTheDeferredStoresNow()
     {
-        using var loads = new LoadActivity();
+        using var loads = new InFlightLoads();
         var stores = new BackgroundStores(loads);
         var count = 0;
 
@@ -73,7 +73,7 @@ public sealed class BackgroundStoresTests
     [TestMethod]
     public async Task TryStart_MoreBytesWaitingThanTheDeferralLimit_RunsWithoutWaitingForLoadsToPause()
     {
-        using var loads = new LoadActivity();
+        using var loads = new InFlightLoads();
         var stores = new BackgroundStores(loads);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -90,7 +90,7 @@ public sealed class BackgroundStoresTests
     [TestMethod]
     public async Task TryStart_LoadsThatNeverPause_StillRunsAfterTheLongestDeferral()
     {
-        using var loads = new LoadActivity();
+        using var loads = new InFlightLoads();
         var stores = new BackgroundStores(loads);
 
         loads.Started();
@@ -103,7 +103,7 @@ public sealed class BackgroundStoresTests
     [TestMethod]
     public async Task CloseAsync_WithALoadInFlight_RunsTheDeferredStoresAndRefusesNewOnes()
     {
-        using var loads = new LoadActivity();
+        using var loads = new InFlightLoads();
         var stores = new BackgroundStores(loads);
         var ran = 0;
 

@@ -7,7 +7,7 @@ namespace ImageKit.Internal;
 /// pauses counts as paused once it has gone on for <see cref="MaxDeferral"/>, so that background work is held back,
 /// never starved. Thread-safe.
 /// </summary>
-internal sealed class LoadActivity : IDisposable
+internal sealed class InFlightLoads : IDisposable
 {
     /// <summary>How long no load must be in flight before loading counts as paused, by default.</summary>
     public static readonly TimeSpan DefaultSettleTime = TimeSpan.FromMilliseconds(25);
@@ -23,17 +23,17 @@ internal sealed class LoadActivity : IDisposable
 
     public TimeSpan SettleTime { get; }
 
-    public LoadActivity()
+    public InFlightLoads()
         : this(DefaultSettleTime)
     {
     }
 
     /// <param name="settleTime">How long no load must be in flight before loading counts as paused.</param>
-    public LoadActivity(TimeSpan settleTime)
+    public InFlightLoads(TimeSpan settleTime)
     {
         SettleTime = settleTime;
-        _settle = new Timer(static state => ((LoadActivity)state!).OnSettled(), this, Timeout.Infinite, Timeout.Infinite);
-        _deadline = new Timer(static state => ((LoadActivity)state!).Hurry(), this, Timeout.Infinite, Timeout.Infinite);
+        _settle = new Timer(static state => ((InFlightLoads)state!).OnSettled(), this, Timeout.Infinite, Timeout.Infinite);
+        _deadline = new Timer(static state => ((InFlightLoads)state!).Hurry(), this, Timeout.Infinite, Timeout.Infinite);
     }
 
     public void Started()
