@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using System.Net;
 using ImageKit.Caching;
 using ImageKit.Diagnostics.Internal;
-using ImageKit.Internal;
 using ImageKit.Decoding;
+using ImageKit.Internal;
 using ImageKit.Loading;
 
 namespace ImageKit;

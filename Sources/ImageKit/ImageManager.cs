@@ -2,6 +2,7 @@ using ImageKit.Caching;
 using ImageKit.Decoding;
 using ImageKit.Diagnostics;
 using ImageKit.Diagnostics.Internal;
+using ImageKit.Internal;
 using ImageKit.Loading;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -51,7 +52,7 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
         Cache = cache;
         Downloader = downloader;
         Loaders = new ImageLoaderRegistry([new HttpImageLoader(downloader), new FileImageLoader()]);
-        _diskStores = new Internal.BackgroundStores(_inFlightLoads);
+        _diskStores = new BackgroundStores(_inFlightLoads);
     }
 
     /// <summary>

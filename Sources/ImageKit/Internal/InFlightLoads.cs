@@ -20,6 +20,7 @@ internal sealed class InFlightLoads : IDisposable
     private readonly Timer _deadline;
     private TaskCompletionSource _paused = NewCompleted();
     private int _inFlight;
+    private bool _disposed;
 
     public TimeSpan SettleTime { get; }
 
@@ -40,7 +41,7 @@ internal sealed class InFlightLoads : IDisposable
     {
         lock (_lock)
         {
-            if (_inFlight++ == 0 && _paused.Task.IsCompleted)
+            if (_inFlight++ == 0 && _paused.Task.IsCompleted && !_disposed)
             {
                 _paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 _deadline.Change(MaxDeferral, Timeout.InfiniteTimeSpan);
@@ -52,7 +53,7 @@ internal sealed class InFlightLoads : IDisposable
     {
         lock (_lock)
         {
-            if (--_inFlight == 0 && !_paused.Task.IsCompleted)
+            if (--_inFlight == 0 && !_paused.Task.IsCompleted && !_disposed)
             {
                 _settle.Change(SettleTime, Timeout.InfiniteTimeSpan);
             }
@@ -80,10 +81,22 @@ internal sealed class InFlightLoads : IDisposable
         paused.TrySetResult();
     }
 
+    /// <summary>
+    /// Stops the timers and releases everything waiting for a pause. Loads may still start and end afterwards (a load in
+    /// flight when its manager is disposed); they are counted, and nothing waits for a pause any more.
+    /// </summary>
     public void Dispose()
     {
-        _settle.Dispose();
-        _deadline.Dispose();
+        TaskCompletionSource paused;
+        lock (_lock)
+        {
+            _disposed = true;
+            paused = _paused;
+            _settle.Dispose();
+            _deadline.Dispose();
+        }
+
+        paused.TrySetResult();
     }
 
     private void OnSettled()

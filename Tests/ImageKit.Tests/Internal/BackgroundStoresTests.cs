@@ -114,4 +114,19 @@ public sealed class BackgroundStoresTests
         Assert.IsNull(stores.TryStart(() => Task.CompletedTask, 1, inline: true));
         loads.Ended();
     }
+
+    [TestMethod]
+    public async Task InFlightLoads_LoadsStartingAndEndingAfterDispose_AreCountedWithoutThrowingAndNothingWaits()
+    {
+        var loads = new InFlightLoads();
+        loads.Started();
+        var waiting = loads.WhenPausedAsync();
+        loads.Dispose();
+
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
+        loads.Ended();
+        loads.Started();
+        loads.Ended();
+        await loads.WhenPausedAsync().WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
+    }
 }
