@@ -64,13 +64,14 @@ public sealed record ImageLoadOptions
     public bool WaitForDiskStore { get; init; }
 
     /// <summary>
-    /// While an image downloads, decode previews of what has arrived and report them through the progress callback
-    /// (<see cref="ImageLoadProgress.Preview"/>): rows of a baseline JPEG or PNG so far, coarse full images from the scans
-    /// of a progressive JPEG. At most one preview is decoded at a time, off the thread that reads the response, and only
-    /// after a tenth of the image (or 32 KiB when the size is unknown) more has arrived; none is reported after the load
-    /// has returned. Needs a progress callback; loads from a cache have no previews. Previews are reported from a pool
-    /// thread, possibly while byte counts arrive from the thread that reads the response: a synchronous
-    /// <see cref="IProgress{T}"/> must be thread-safe.
+    /// While an image downloads, decode previews of what has arrived and report them through the progress callback (<see
+    /// cref="ImageLoadProgress.Preview"/>): rows of a baseline JPEG or PNG so far, coarse full images from the scans of a
+    /// progressive JPEG. At most one preview is decoded at a time, off the thread that reads the response, and only after a
+    /// tenth of the image (or 32 KiB when the size is unknown) more has arrived; none is reported after the load has
+    /// returned. Needs a progress callback; loads from a cache have no previews. With <see cref="ScaleDownMaxPixels"/>
+    /// previews are decoded scaled down too where the codec can (JPEG, WebP), and not at all where it cannot. Previews are
+    /// reported from a pool thread, possibly while byte counts arrive from the thread that reads the response: a
+    /// synchronous <see cref="IProgress{T}"/> must be thread-safe.
     /// </summary>
     /// <value>Default: <see langword="false"/>.</value>
     public bool Progressive { get; init; }

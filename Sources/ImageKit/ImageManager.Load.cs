@@ -86,7 +86,7 @@ public sealed partial class ImageManager
         IImageLoader loader, Uri url, string key, ImageLoadOptions options, ImageDecodeOptions decodeOptions,
         DiskCacheEntry? revalidating, IProgress<ImageLoadProgress>? progress, CancellationToken cancellationToken)
     {
-        var previews = options.Progressive && progress is not null ? new ProgressivePreviews(progress, decodeOptions.Limits) : null;
+        var previews = options.Progressive && progress is not null ? new ProgressivePreviews(progress, decodeOptions) : null;
         var request = new ImageLoaderRequest(url)
         {
             Priority = options.Priority,

@@ -20,7 +20,7 @@ internal sealed class ProgressivePreviews : IProgress<ImageLoadProgress>
     private const long MinGrowthBytesUnknownSize = 32 * 1024;
 
     private readonly IProgress<ImageLoadProgress> _target;
-    private readonly DecodingLimits _limits;
+    private readonly ImageDecodeOptions _decodeOptions;
     private readonly Lock _lock = new();
     private ImageLoadProgress? _waiting;
     private Task _decoding = Task.CompletedTask;
@@ -28,10 +28,10 @@ internal sealed class ProgressivePreviews : IProgress<ImageLoadProgress>
     private bool _busy;
     private bool _stopped;
 
-    public ProgressivePreviews(IProgress<ImageLoadProgress> target, DecodingLimits limits)
+    public ProgressivePreviews(IProgress<ImageLoadProgress> target, ImageDecodeOptions decodeOptions)
     {
         _target = target;
-        _limits = limits;
+        _decodeOptions = decodeOptions;
     }
 
     public void Report(ImageLoadProgress value)
@@ -88,7 +88,7 @@ internal sealed class ProgressivePreviews : IProgress<ImageLoadProgress>
             ImageFrame? preview = null;
             try
             {
-                preview = PreviewDecoder.TryDecode(value.PartialData.Span, _limits);
+                preview = PreviewDecoder.TryDecode(value.PartialData.Span, _decodeOptions.Limits, _decodeOptions.MaxPixelCount);
             }
             catch (ImageKitException)
             {

@@ -163,6 +163,35 @@ public sealed class ImageManagerProgressiveTests
     }
 
     [TestMethod]
+    public void PreviewDecoder_WithAPixelLimit_DecodesAJpegScaledDownAndSkipsAPngItCannotScale()
+    {
+        using var scaled = PreviewDecoder.TryDecode(s_jpeg.AsSpan(0, s_jpeg.Length / 2), DecodingLimits.Default, maxPixelCount: 240 * 180);
+        Assert.IsNotNull(scaled);
+        Assert.IsLessThanOrEqualTo(240L * 180, (long)scaled.Width * scaled.Height);
+        Assert.AreEqual(480.0 / 360.0, (double)scaled.Width / scaled.Height, 0.05);
+
+        using var bitmap = new SKBitmap(new SKImageInfo(200, 200, SKColorType.Bgra8888, SKAlphaType.Premul));
+        bitmap.Erase(SKColors.Teal);
+        using var png = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        Assert.IsNull(PreviewDecoder.TryDecode(png.ToArray(), DecodingLimits.Default, maxPixelCount: 100 * 100));
+    }
+
+    [TestMethod]
+    public void PreviewDecoder_FirstFifthOfAProgressiveJpeg_ShowsTheWholeCanvasCoarsely()
+    {
+        var data = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", "progressive", "plasma-480x360-progressive.jpg"));
+        using var full = PreviewDecoder.TryDecode(data, DecodingLimits.Default);
+
+        using var preview = PreviewDecoder.TryDecode(data.AsSpan(0, data.Length / 5), DecodingLimits.Default);
+
+        Assert.IsNotNull(full);
+        Assert.IsNotNull(preview);
+        var lastRow = preview.Pixels[(preview.RowBytes * (preview.Height - 1))..].ToArray();
+        Assert.IsTrue(lastRow.Where((_, i) => i % 4 == 3).All(alpha => alpha == 255), "the last row is already there, not transparent");
+        Assert.IsFalse(preview.Pixels.SequenceEqual(full.Pixels), "but it is coarser than the complete image");
+    }
+
+    [TestMethod]
     public void PreviewDecoder_CanvasBeyondTheLimits_Throws()
     {
         var limits = new DecodingLimits { MaxPixelsPerFrame = 1000 };

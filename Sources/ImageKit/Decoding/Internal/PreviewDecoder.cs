@@ -13,8 +13,14 @@ internal static class PreviewDecoder
     /// A preview of <paramref name="partialData"/>, or <see langword="null"/> when there is nothing to show yet (the header
     /// has not arrived, no row could be decoded) or the data is not a format previews are made for.
     /// </summary>
+    /// <param name="partialData">The bytes received so far.</param>
+    /// <param name="limits">Limits the declared canvas must respect.</param>
+    /// <param name="maxPixelCount">
+    /// When positive, the preview is decoded scaled down to at most this many pixels where the codec can (JPEG and WebP
+    /// decode straight to a smaller size); where it cannot, there is no preview.
+    /// </param>
     /// <exception cref="ImageLimitExceededException">The header declares a canvas beyond <paramref name="limits"/>.</exception>
-    public static ImageFrame? TryDecode(ReadOnlySpan<byte> partialData, DecodingLimits limits)
+    public static ImageFrame? TryDecode(ReadOnlySpan<byte> partialData, DecodingLimits limits, long maxPixelCount = 0)
     {
         if (ImageFormatDetector.Detect(partialData) is not (ImageFormat.Jpeg or ImageFormat.Png or ImageFormat.Apng or ImageFormat.WebP or ImageFormat.Gif))
         {
@@ -28,9 +34,18 @@ internal static class PreviewDecoder
             return null; // the header is not complete yet
         }
 
-        var width = codec.Info.Width;
-        var height = codec.Info.Height;
-        limits.Check(width, height, frameCount: 1);
+        limits.Check(codec.Info.Width, codec.Info.Height, frameCount: 1);
+        var size = codec.Info.Size;
+        if (maxPixelCount > 0 && (long)size.Width * size.Height > maxPixelCount)
+        {
+            size = codec.GetScaledDimensions((float)Math.Sqrt(maxPixelCount / ((double)size.Width * size.Height)));
+            if ((long)size.Width * size.Height > maxPixelCount)
+            {
+                return null; // this codec cannot decode smaller, and a full-size preview is what the caller ruled out
+            }
+        }
+
+        var (width, height) = (size.Width, size.Height);
         var info = new SKImageInfo(width, height, SKColorType.Bgra8888, SKAlphaType.Premul);
         var buffer = PixelBufferPool.Shared.Rent(checked((int)info.BytesSize64));
         try
