@@ -87,7 +87,8 @@ internal static class DecodeCompare
         }
     }
 
-    private static void Skia(byte[] bytes, SKColorType colorType)
+    /// <summary>Skia alone: open the codec and decode frame 0 into a new <see cref="SKBitmap"/> of <paramref name="colorType"/>.</summary>
+    internal static void Skia(byte[] bytes, SKColorType colorType)
     {
         using var data = SKData.CreateCopy(bytes);
         using var codec = SKCodec.Create(data);

@@ -36,7 +36,7 @@ internal static partial class PipelineLoad
                 _ = codec.FrameInfo;
             }));
             await SequentialAsync(rows, "ImageDecoderRegistry.Decode (headers)", images, i => Sync(() => ImageDecoderRegistry.Default.Decode(i.Data).Dispose()));
-            await SequentialAsync(rows, "SKCodec open + decode frame 0", images, i => Sync(() => DecodeFirstFrameWithSkia(i.Data)));
+            await SequentialAsync(rows, "SKCodec open + decode frame 0", images, i => Sync(() => DecodeCompare.Skia(i.Data, SKColorType.Rgba8888)));
             await SequentialAsync(rows, "Decode + AnimatedImage.GetFrame(0)", images, i => Sync(() =>
             {
                 using var image = ImageDecoderRegistry.Default.Decode(i.Data);
@@ -89,15 +89,6 @@ internal static partial class PipelineLoad
     {
         action();
         return Task.CompletedTask;
-    }
-
-    private static void DecodeFirstFrameWithSkia(byte[] bytes)
-    {
-        using var data = SKData.CreateCopy(bytes);
-        using var codec = SKCodec.Create(data);
-        var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
-        using var bitmap = new SKBitmap(info);
-        codec.GetPixels(info, bitmap.GetPixels(), new SKCodecOptions(0));
     }
 
     private static async Task SequentialAsync<T>(Dictionary<string, List<double>> rows, string name, IReadOnlyList<T> items, Func<T, Task> operation)

@@ -187,15 +187,15 @@ internal static class StoreProfile
 
     internal static (long User, long Sys) Ticks()
     {
-        var f = File.ReadAllText("/proc/self/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return (long.Parse(f[11], CultureInfo.InvariantCulture), long.Parse(f[12], CultureInfo.InvariantCulture));
+        var fields = Stat();
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture), long.Parse(fields[12], CultureInfo.InvariantCulture));
     }
 
-    internal static long MinorFaults()
-    {
-        var f = File.ReadAllText("/proc/self/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return long.Parse(f[7], CultureInfo.InvariantCulture);
-    }
+    internal static long MinorFaults() => long.Parse(Stat()[7], CultureInfo.InvariantCulture);
+
+    // The fields of /proc/self/stat after the command name (state is field 0).
+    private static string[] Stat() =>
+        File.ReadAllText("/proc/self/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
     private static async Task Measure(TextWriter output, string name, int count, Func<int, Task> op)
     {
