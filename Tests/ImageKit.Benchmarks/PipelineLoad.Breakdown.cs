@@ -36,7 +36,7 @@ internal static partial class PipelineLoad
                 _ = codec.FrameInfo;
             }));
             await SequentialAsync(rows, "ImageDecoderRegistry.Decode (headers)", images, i => Sync(() => ImageDecoderRegistry.Default.Decode(i.Data).Dispose()));
-            await SequentialAsync(rows, "SKCodec open + decode frame 0", images, i => Sync(() => DecodeCompare.Skia(i.Data, SKColorType.Rgba8888)));
+            await SequentialAsync(rows, "SKCodec open + decode frame 0", images, i => Sync(() => DecodeCompare.Skia(i.Data, SKImageInfo.PlatformColorType)));
             await SequentialAsync(rows, "Decode + AnimatedImage.GetFrame(0)", images, i => Sync(() =>
             {
                 using var image = ImageDecoderRegistry.Default.Decode(i.Data);

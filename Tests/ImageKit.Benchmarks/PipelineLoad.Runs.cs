@@ -40,7 +40,9 @@ internal static partial class PipelineLoad
             _ = codec.FrameInfo;
             if (firstFrame)
             {
-                var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
+                // The same pixels ImageKit produces: Skia's native 32-bit order (BGRA here and on macOS), premultiplied.
+                // (Until 2026-12-01 this was RGBA, which libwebp writes a little faster: see decode-compare.)
+                var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKImageInfo.PlatformColorType, SKAlphaType.Premul);
                 var bitmap = new SKBitmap(info);
                 var result = codec.GetPixels(info, bitmap.GetPixels(), new SKCodecOptions(0));
                 if (kept is null)

@@ -12,6 +12,12 @@ if (args is [var pipelineMode, ..] && pipelineMode.StartsWith("pipeline", String
     Environment.Exit(SelfProcess.RunAgain(args, ("DOTNET_TieredCompilation", "0")));
 }
 
+if (args is ["decode-keep", ..])
+{
+    DecodeKeep.Run(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5);
+    return;
+}
+
 if (args is ["decode-compare", ..])
 {
     DecodeCompare.Run(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5);

@@ -12,8 +12,9 @@ namespace ImageKit.Decoding;
 /// <b>Ownership.</b> An <see cref="ImageFrame"/> is a lease on shared, reference-counted pixel memory. Whoever receives one
 /// from <see cref="AnimatedImage.GetFrame"/> or <see cref="Share"/> owns that lease and disposes it exactly once when done
 /// drawing; the pixels stay valid until then, even if the image itself is disposed or its caches drop the frame. Disposing
-/// a lease never affects other leases on the same pixels. A lease that is never disposed is reclaimed by the garbage
-/// collector (the memory is managed); disposing only lets the memory be reused sooner.
+/// a lease never affects other leases on the same pixels. The pixels live in native memory; a lease that is never
+/// disposed is still reclaimed (a finalizer frees the memory once nothing references it), but disposing gives the memory
+/// back at once for the next frame to reuse.
 /// </para>
 /// <para><b>Threading.</b> Reading a frame from several threads is safe; <see cref="Dispose"/> is idempotent and thread-safe.</para>
 /// </remarks>
@@ -56,6 +57,11 @@ public sealed class ImageFrame : IDisposable
     public bool IsDisposed => Volatile.Read(ref _buffer) is null;
 
     /// <summary>The pixels: BGRA, premultiplied alpha, <see cref="RowBytes"/> per row.</summary>
+    /// <remarks>
+    /// The span points into native memory owned by the lease: it is valid until the lease is disposed, and only while the
+    /// lease stays reachable, so read it inside the lease's <see langword="using"/> scope (as with
+    /// <c>SKBitmap.GetPixelSpan</c>).
+    /// </remarks>
     /// <exception cref="ObjectDisposedException">The lease has been disposed.</exception>
     public ReadOnlySpan<byte> Pixels => Buffer.Span;
 
@@ -107,7 +113,8 @@ public sealed class ImageFrame : IDisposable
 
     private unsafe void CopyTo(Span<byte> destination, SKColorType colorType, SKAlphaType alphaType)
     {
-        var source = Buffer.Span;
+        var buffer = Buffer;
+        var source = buffer.Span;
         fixed (byte* src = source)
         fixed (byte* dst = destination)
         {
@@ -118,5 +125,7 @@ public sealed class ImageFrame : IDisposable
                 throw new ImageKitException("Skia could not convert the frame's pixels.");
             }
         }
+
+        GC.KeepAlive(buffer); // the pixels are native memory its finalizer would free
     }
 }

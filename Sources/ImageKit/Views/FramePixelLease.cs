@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using ImageKit.Decoding;
 using ImageKit.Views.Internal;
 
@@ -13,28 +12,26 @@ namespace ImageKit.Views;
 /// <para>
 /// <b>Ownership.</b> The lease takes its own <see cref="ImageFrame.Share">share</see> of the frame, so the caller keeps
 /// (and disposes) the frame it passed in, and the pixels stay valid after that frame, the image and every cache have
-/// let go of them, until <see cref="Release"/>. The pixel array is pinned with a <see cref="GCHandle"/> the lease owns;
-/// <see cref="Release"/> frees the handle and the share exactly once, however many times it is called and from
-/// whichever thread (Core Graphics calls release callbacks on any thread, once).
+/// let go of them, until <see cref="Release"/>. The pixels live in native memory at a fixed address, so nothing needs
+/// pinning; <see cref="Release"/> gives back the share exactly once, however many times it is called and from whichever
+/// thread (Core Graphics calls release callbacks on any thread, once).
 /// </para>
 /// <para>
-/// <b>Forgetting to release</b> keeps the pixels pinned until the process ends: a lease has no finalizer, because native
-/// code may still be reading the memory. That is why the only way to get one is to hand its release to the native owner
-/// at once.
+/// <b>Forgetting to release</b> keeps the pixels alive for as long as the lease is reachable, and a lease has no
+/// finalizer of its own, because native code may still be reading the memory. That is why the only way to get one is to
+/// hand its release to the native owner at once, and the native owner's release callback keeps the lease reachable.
 /// </para>
 /// </remarks>
 public sealed class FramePixelLease : IDisposable
 {
     private readonly IntPtr _pointer;
     private ImageFrame? _frame;
-    private GCHandle _pin;
     private int _released;
 
-    private FramePixelLease(ImageFrame frame, GCHandle pin, FrameBitmapLayout layout)
+    private FramePixelLease(ImageFrame frame, FrameBitmapLayout layout)
     {
         _frame = frame;
-        _pin = pin;
-        _pointer = pin.AddrOfPinnedObject();
+        _pointer = frame.Buffer.Address;
         Layout = layout;
         FramePixelLeaseCounters.Created();
     }
@@ -68,7 +65,7 @@ public sealed class FramePixelLease : IDisposable
         var share = frame.Share();
         try
         {
-            return new FramePixelLease(share, share.Buffer.Pin(), FrameBitmapLayout.For(share));
+            return new FramePixelLease(share, FrameBitmapLayout.For(share));
         }
         catch
         {
@@ -77,7 +74,7 @@ public sealed class FramePixelLease : IDisposable
         }
     }
 
-    /// <summary>Unpins the pixels and gives back the frame share. Idempotent and thread-safe; only the first call counts.</summary>
+    /// <summary>Gives back the frame share. Idempotent and thread-safe; only the first call counts.</summary>
     /// <returns><see langword="true"/> for the call that released; <see langword="false"/> if the lease was already released.</returns>
     public bool Release()
     {
@@ -87,8 +84,6 @@ public sealed class FramePixelLease : IDisposable
             return false;
         }
 
-        _pin.Free();
-        _pin = default;
         Interlocked.Exchange(ref _frame, null)?.Dispose();
         FramePixelLeaseCounters.Released();
         return true;

@@ -36,10 +36,12 @@ public sealed class PlayerLifetimeTests
         var threads = ThreadCounter.Count();
         var imageKitThreads = ThreadCounter.Count("ImageKit");
         var managedBefore = ManagedBytesAfterGc();
+        var pixelsBefore = PixelMemory.AllocatedBytes;
 
         await RunCyclesAsync(image, options, time, 10_000);
 
         var managedAfter = ManagedBytesAfterGc();
+        Assert.AreEqual(pixelsBefore, PixelMemory.AllocatedBytes, "every frame buffer's native memory was freed (the pool was trimmed)");
         Assert.AreEqual(0, budget.UsedBytes, "every buffer returned its budget");
         Assert.AreEqual(0, links.GetDisplayLink().SubscriberCount);
         Assert.IsFalse(links.GetDisplayLink().IsRunning);

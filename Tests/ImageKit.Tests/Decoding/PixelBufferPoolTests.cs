@@ -1,10 +1,15 @@
 using ImageKit.Decoding.Internal;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ImageKit.Tests.Decoding;
 
 [TestClass]
+[DoNotParallelize] // reads the process-wide count of native pixel bytes
 public sealed class PixelBufferPoolTests
 {
+    // A whole size class of its own (a multiple of its class step), so blocks are exactly this long.
+    private const int Block = 1024 * 1024;
+
     [TestMethod]
     [DataRow(0)]
     [DataRow(4096)]
@@ -21,7 +26,7 @@ public sealed class PixelBufferPoolTests
     }
 
     [TestMethod]
-    public void Rent_AfterABufferOfANearbyLengthWasReleased_ReusesItsArrayWithTheNewLength()
+    public void Rent_AfterABufferOfANearbyLengthWasReleased_ReusesItsBlockWithTheNewLength()
     {
         var pool = new PixelBufferPool(64L * 1024 * 1024);
         var first = pool.Rent(480 * 360 * 4);
@@ -31,14 +36,15 @@ public sealed class PixelBufferPoolTests
 
         var second = pool.Rent((480 * 360 * 4) - 1000);
 
-        Assert.AreEqual(0, pool.PooledBytes, "the pooled array was taken");
+        Assert.AreEqual(0, pool.PooledBytes, "the pooled block was taken");
         Assert.AreEqual((480 * 360 * 4) - 1000, second.Span.Length);
         Assert.AreEqual(7, second.Span[0], "the same memory came back (its contents are undefined, here the old ones)");
         second.Release();
+        pool.Trim();
     }
 
     [TestMethod]
-    public void Rent_LengthsInDifferentClasses_DoNotShareArrays()
+    public void Rent_LengthsInDifferentClasses_DoNotShareBlocks()
     {
         var pool = new PixelBufferPool(64L * 1024 * 1024);
         var small = pool.Rent(100_000);
@@ -46,7 +52,97 @@ public sealed class PixelBufferPoolTests
 
         var large = pool.Rent(200_000);
 
-        Assert.AreEqual(PixelBufferPool.SizeClass(100_000), pool.PooledBytes, "the smaller array stays in the pool");
+        Assert.AreEqual(PixelBufferPool.SizeClass(100_000), pool.PooledBytes, "the smaller block stays in the pool");
         large.Release();
+        pool.Trim();
+    }
+
+    [TestMethod]
+    public void Release_OfABurstBeyondTheBound_KeepsASurplusThatIsFreedAfterAnIdlePeriod()
+    {
+        var time = new FakeTimeProvider();
+        var pool = new PixelBufferPool(Block, maxSurplusBytes: 8 * Block, TimeSpan.FromSeconds(1), time);
+        var before = PixelMemory.AllocatedBytes;
+
+        ReleaseAll(RentMany(pool, 4));
+
+        Assert.AreEqual(4 * Block, pool.PooledBytes, "the burst is kept: one block for good, three as surplus");
+        Assert.IsTrue(pool.IsDecaying);
+        time.Advance(TimeSpan.FromMilliseconds(999));
+        Assert.AreEqual(4 * Block, pool.PooledBytes, "nothing is freed before a whole period");
+
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.AreEqual(3 * Block, pool.PooledBytes, "what was surplus when the period began, and stayed idle, is freed");
+
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.AreEqual(Block, pool.PooledBytes, "blocks released during a period go at the end of the next one");
+        Assert.AreEqual(before + Block, PixelMemory.AllocatedBytes, "and given back to the C heap");
+        Assert.IsFalse(pool.IsDecaying, "the timer stops once no surplus is left");
+        pool.Trim();
+    }
+
+    [TestMethod]
+    public void Surplus_RentedAgainWithinAPeriod_IsReusedAndOnlyTheIdleRestIsFreed()
+    {
+        var time = new FakeTimeProvider();
+        var pool = new PixelBufferPool(0, maxSurplusBytes: 8 * Block, TimeSpan.FromSeconds(1), time);
+        var before = PixelMemory.AllocatedBytes;
+        ReleaseAll(RentMany(pool, 4));
+
+        var again = RentMany(pool, 3);
+        Assert.AreEqual(before + (4 * Block), PixelMemory.AllocatedBytes, "the next burst reuses the surplus: nothing new allocated");
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.AreEqual(0, pool.PooledBytes, "the one block nobody took back is freed");
+        Assert.AreEqual(before + (3 * Block), PixelMemory.AllocatedBytes);
+
+        ReleaseAll(again);
+        Assert.IsTrue(pool.IsDecaying, "a new surplus restarts the timer");
+        time.Advance(TimeSpan.FromSeconds(2));
+
+        Assert.AreEqual(0, pool.PooledBytes);
+        Assert.AreEqual(before, PixelMemory.AllocatedBytes);
+        Assert.IsFalse(pool.IsDecaying);
+    }
+
+    [TestMethod]
+    public void Release_BeyondTheSurplusCap_FreesTheBlockAtOnce()
+    {
+        var time = new FakeTimeProvider();
+        var pool = new PixelBufferPool(Block, maxSurplusBytes: 2 * Block, TimeSpan.FromSeconds(1), time);
+        var before = PixelMemory.AllocatedBytes;
+
+        ReleaseAll(RentMany(pool, 5));
+
+        Assert.AreEqual(3 * Block, pool.PooledBytes, "the bound plus the surplus cap");
+        Assert.AreEqual(before + (3 * Block), PixelMemory.AllocatedBytes, "the rest was freed on release");
+        pool.Trim();
+        Assert.AreEqual(before, PixelMemory.AllocatedBytes);
+    }
+
+    [TestMethod]
+    public void Trim_WithASurplus_FreesEverythingAndStopsTheTimer()
+    {
+        var time = new FakeTimeProvider();
+        var pool = new PixelBufferPool(Block, maxSurplusBytes: 8 * Block, TimeSpan.FromSeconds(1), time);
+        var before = PixelMemory.AllocatedBytes;
+        ReleaseAll(RentMany(pool, 4));
+
+        pool.Trim();
+
+        Assert.AreEqual(0, pool.PooledBytes);
+        Assert.AreEqual(before, PixelMemory.AllocatedBytes);
+        Assert.IsFalse(pool.IsDecaying);
+    }
+
+    private static PixelBuffer[] RentMany(PixelBufferPool pool, int count) =>
+        [.. Enumerable.Range(0, count).Select(_ => pool.Rent(Block))];
+
+    private static void ReleaseAll(PixelBuffer[] buffers)
+    {
+        foreach (var buffer in buffers)
+        {
+            buffer.Release();
+        }
     }
 }

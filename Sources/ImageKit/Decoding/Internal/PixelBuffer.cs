@@ -1,32 +1,61 @@
-using System.Runtime.InteropServices;
-
 namespace ImageKit.Decoding.Internal;
 
 /// <summary>
-/// A reference-counted block of pinned pixel memory: the storage behind composited frames. Every holder (an
-/// <see cref="ImageFrame"/> lease, an image's composited-frame cache, later a player's frame buffer) owns exactly one
-/// reference and releases it exactly once; the memory goes back to its pool when the last reference is released, so a
-/// frame evicted from one holder is never freed under another.
+/// A reference-counted block of native pixel memory: the storage behind composited frames. Every holder (an
+/// <see cref="ImageFrame"/> lease, an image's composited-frame cache, a player's frame buffer) owns exactly one
+/// reference and releases it exactly once; the memory goes back to its pool (or to the C heap) when the last reference is
+/// released, so a frame evicted from one holder is never freed under another.
 /// </summary>
 /// <remarks>
-/// The array lives on the pinned object heap, so native decoders can write into it without a pinning handle, and a
-/// buffer nobody releases is still reclaimed by the garbage collector: forgetting to dispose wastes pool reuse, never memory.
+/// <para>
+/// The memory comes from <see cref="PixelMemory"/> and has a fixed address for its whole life, so native decoders and
+/// Core Graphics read and write it in place without pinning.
+/// </para>
+/// <para>
+/// <b>Forgotten references.</b> A buffer that becomes unreachable without its last release is freed by its finalizer:
+/// forgetting to dispose costs pool reuse and delays the memory's return, never loses it. The finalizer frees the block
+/// rather than pooling it, since it runs on the finalizer thread at an arbitrary time.
+/// </para>
+/// <para>
+/// <b>Spans.</b> <see cref="Span"/> points into native memory; it is valid only while the caller holds a reference
+/// <i>and keeps that holder reachable</i> (a <see langword="using"/> scope, or <see cref="GC.KeepAlive(object)"/> after the
+/// last use of the span). Every caller in this assembly does.
+/// </para>
 /// </remarks>
-internal sealed class PixelBuffer
+internal sealed unsafe class PixelBuffer
 {
     private readonly PixelBufferPool? _pool;
-    private byte[]? _array;
+    private IntPtr _memory;
     private int _references = 1;
 
-    internal PixelBuffer(byte[] array, int length, PixelBufferPool? pool)
+    internal PixelBuffer(IntPtr memory, int capacity, int length, PixelBufferPool? pool)
     {
-        _array = array;
+        _memory = memory;
+        Capacity = capacity;
         Length = length;
         _pool = pool;
     }
 
-    /// <summary>The number of bytes in use (the array behind them may be up to 1/16 longer: see <see cref="PixelBufferPool"/>).</summary>
+    ~PixelBuffer()
+    {
+        var memory = Interlocked.Exchange(ref _memory, IntPtr.Zero);
+        if (memory != IntPtr.Zero)
+        {
+            PixelMemory.Free(memory, Capacity);
+            Interlocked.Increment(ref s_finalizedBuffers);
+        }
+    }
+
+    private static long s_finalizedBuffers;
+
+    /// <summary>How many buffers were freed by their finalizer because nobody released them (tests and diagnostics).</summary>
+    internal static long FinalizedBuffers => Interlocked.Read(ref s_finalizedBuffers);
+
+    /// <summary>The number of bytes in use.</summary>
     public int Length { get; }
+
+    /// <summary>The bytes of the block behind <see cref="Length"/> (up to 1/16 more: see <see cref="PixelBufferPool"/>).</summary>
+    public int Capacity { get; }
 
     /// <summary>Whether the last reference has been released.</summary>
     public bool IsReleased => Volatile.Read(ref _references) == 0;
@@ -37,27 +66,18 @@ internal sealed class PixelBuffer
     /// </summary>
     public bool IsExclusive => Volatile.Read(ref _references) == 1;
 
-    /// <summary>The pixels. Valid only while the caller holds a reference.</summary>
-    public Span<byte> Span
+    /// <summary>The pixels. Valid only while the caller holds a reference and keeps its holder reachable.</summary>
+    public Span<byte> Span => new((void*)Address, Length);
+
+    /// <summary>The address of the first pixel; fixed for the buffer's life. Valid only while the caller holds a reference.</summary>
+    public IntPtr Address
     {
         get
         {
-            var array = Volatile.Read(ref _array);
-            ObjectDisposedException.ThrowIf(array is null, this);
-            return array.AsSpan(0, Length);
+            var memory = Volatile.Read(ref _memory);
+            ObjectDisposedException.ThrowIf(memory == IntPtr.Zero, this);
+            return memory;
         }
-    }
-
-    /// <summary>
-    /// Pins the array with a handle the caller owns and frees. Pool arrays already live on the pinned object heap; the
-    /// handle makes a stable address a guarantee rather than a property of where the array came from.
-    /// Valid only while the caller holds a reference.
-    /// </summary>
-    public GCHandle Pin()
-    {
-        var array = Volatile.Read(ref _array);
-        ObjectDisposedException.ThrowIf(array is null, this);
-        return GCHandle.Alloc(array, GCHandleType.Pinned);
     }
 
     /// <summary>Takes one more reference. Throws when the buffer has already been released: a released buffer never comes back.</summary>
@@ -88,10 +108,22 @@ internal sealed class PixelBuffer
             throw new InvalidOperationException("A pixel buffer was released more times than it was referenced.");
         }
 
-        var array = Interlocked.Exchange(ref _array, null);
-        if (array is not null)
+        var memory = Interlocked.Exchange(ref _memory, IntPtr.Zero);
+        if (memory == IntPtr.Zero)
         {
-            _pool?.Return(array);
+            return;
+        }
+
+#pragma warning disable CA1816 // Release is this type's Dispose: the last reference freed the memory, the finalizer has nothing left to do.
+        GC.SuppressFinalize(this);
+#pragma warning restore CA1816
+        if (_pool is null)
+        {
+            PixelMemory.Free(memory, Capacity);
+        }
+        else
+        {
+            _pool.Return(memory, Capacity);
         }
     }
 }

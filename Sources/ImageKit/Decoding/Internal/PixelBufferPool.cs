@@ -3,54 +3,113 @@ using System.Collections.Concurrent;
 namespace ImageKit.Decoding.Internal;
 
 /// <summary>
-/// Reuses pinned pixel arrays, so sequential playback does not allocate a large object for every frame and a decode after
-/// an eviction reuses the evicted frame's memory. Bounded in bytes; arrays beyond the bound are left to the garbage
-/// collector.
+/// Reuses native pixel blocks (<see cref="PixelMemory"/>), so sequential playback does not allocate for every frame and a
+/// decode after an eviction reuses the evicted frame's memory. Up to <see cref="MaxPooledBytes"/> of idle blocks are kept
+/// for good; a released burst beyond that (a disposed cache, a closed gallery) is kept as a <i>surplus</i> for about one
+/// to two <see cref="SurplusLifetime"/>s, so the next burst reuses it, and then freed.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Arrays come in size classes sixteen to each power of two, so a buffer of any length in a class can reuse any array of
-/// it, at the price of at most 1/16 (6.25 %) unused bytes per array. With exact lengths only, images of different sizes
-/// never reused each other's arrays: every decode touched fresh memory, which cost 10–15 % of a JPEG or WebP decode
-/// (page faults, and collections triggered by pinned allocations; `decode-compare` benchmark).
+/// Blocks come in size classes sixteen to each power of two, so a buffer of any length in a class can reuse any block of
+/// it, at the price of at most 1/16 (6.25 %) unused bytes per block. With exact lengths only, images of different sizes
+/// never reused each other's memory: every decode touched fresh memory, which cost 10–15 % of a JPEG or WebP decode
+/// (page faults; `decode-compare` benchmark).
 /// </para>
 /// <para>
-/// Written here rather than taken from <see cref="System.Buffers.ArrayPool{T}"/> because frames need pinned arrays, the
-/// shared array pool neither pins nor bounds bytes, and its power-of-two classes would waste up to half of a large frame.
+/// <b>Why a surplus.</b> Pages the process has given back to the OS come back zeroed by the kernel on first touch: in a
+/// cold load of 1,000 images kept by the memory cache, clearing fresh pages was the one cost a decode-and-discard loop
+/// does not have (14 % of all CPU samples, <c>clear_page_erms</c>). The C heap gives large freed blocks back at once, so
+/// after one burst is released the next would pay it again. The surplus decays like jemalloc's dirty pages: every
+/// <see cref="SurplusLifetime"/>, the bytes that stayed idle for the whole period are freed; it is capped at
+/// <see cref="MaxSurplusBytes"/>, and <see cref="Trim"/> frees it at once. The timer runs only while a surplus exists.
+/// </para>
+/// <para>
+/// Written here rather than taken from <see cref="System.Buffers.ArrayPool{T}"/> because frames live in native memory
+/// (see <see cref="PixelMemory"/> for why), the shared array pool does not bound bytes, and its power-of-two classes would
+/// waste up to half of a large frame.
 /// </para>
 /// </remarks>
 internal sealed class PixelBufferPool
 {
-    private readonly ConcurrentDictionary<int, ConcurrentBag<byte[]>> _arrays = new();
+    private readonly ConcurrentDictionary<int, ConcurrentBag<IntPtr>> _blocks = new();
+    private readonly TimeProvider _time;
+    private readonly Lock _timerLock = new();
+    private ITimer? _timer;
     private long _pooledBytes;
 
-    public PixelBufferPool(long maxPooledBytes) => MaxPooledBytes = maxPooledBytes;
+    // The smallest surplus seen since the last tick: the surplus bytes that stayed idle for the whole period.
+    private long _idleSurplusBytes = long.MaxValue;
 
-    /// <summary>The pool every image uses: up to 64 MiB of idle arrays.</summary>
-    public static PixelBufferPool Shared { get; } = new(64L * 1024 * 1024);
+    public PixelBufferPool(long maxPooledBytes, long maxSurplusBytes = 0, TimeSpan surplusLifetime = default, TimeProvider? time = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxPooledBytes);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxSurplusBytes);
+        if (maxSurplusBytes > 0)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(surplusLifetime, TimeSpan.Zero);
+        }
 
+        MaxPooledBytes = maxPooledBytes;
+        MaxSurplusBytes = maxSurplusBytes;
+        SurplusLifetime = surplusLifetime;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>
+    /// The pool every image uses: up to 64 MiB of idle blocks for good, and a surplus of up to an eighth of the memory
+    /// available to the process (at most 1 GiB) for a second or two.
+    /// </summary>
+    public static PixelBufferPool Shared { get; } = new(
+        64L * 1024 * 1024,
+        Math.Min(1L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 8),
+        TimeSpan.FromSeconds(1));
+
+    /// <summary>The idle bytes kept for good.</summary>
     public long MaxPooledBytes { get; }
+
+    /// <summary>The idle bytes kept for a while beyond <see cref="MaxPooledBytes"/>; zero keeps none.</summary>
+    public long MaxSurplusBytes { get; }
+
+    /// <summary>The decay period of the surplus.</summary>
+    public TimeSpan SurplusLifetime { get; }
 
     /// <summary>The bytes currently idle in the pool.</summary>
     public long PooledBytes => Interlocked.Read(ref _pooledBytes);
 
+    /// <summary>Whether the surplus timer is running (tests).</summary>
+    internal bool IsDecaying
+    {
+        get
+        {
+            lock (_timerLock)
+            {
+                return _timer is not null;
+            }
+        }
+    }
+
     /// <summary>
-    /// Rents a buffer of exactly <paramref name="length"/> bytes (backed by an array of its size class) with one reference
+    /// Rents a buffer of exactly <paramref name="length"/> bytes (backed by a block of its size class) with one reference
     /// held by the caller. Its contents are undefined.
     /// </summary>
     public PixelBuffer Rent(int length)
     {
         var capacity = SizeClass(length);
-        if (_arrays.TryGetValue(capacity, out var bag) && bag.TryTake(out var array))
+        if (_blocks.TryGetValue(capacity, out var bag) && bag.TryTake(out var block))
         {
-            Interlocked.Add(ref _pooledBytes, -array.Length);
-            return new PixelBuffer(array, length, this);
+            var pooled = Interlocked.Add(ref _pooledBytes, -capacity);
+            if (MaxSurplusBytes > 0)
+            {
+                LowerIdleSurplus(Math.Max(0, pooled - MaxPooledBytes));
+            }
+
+            return new PixelBuffer(block, capacity, length, this);
         }
 
-        return new PixelBuffer(GC.AllocateUninitializedArray<byte>(capacity, pinned: true), length, this);
+        return new PixelBuffer(PixelMemory.Allocate(capacity), capacity, length, this);
     }
 
-    /// <summary>The array length used for buffers of <paramref name="length"/> bytes: rounded up to a sixteenth of its power of two.</summary>
+    /// <summary>The block length used for buffers of <paramref name="length"/> bytes: rounded up to a sixteenth of its power of two.</summary>
     internal static int SizeClass(int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
@@ -64,26 +123,121 @@ internal sealed class PixelBufferPool
         return capacity > Array.MaxLength ? length : (int)capacity;
     }
 
-    internal void Return(byte[] array)
+    /// <summary>Takes back a released buffer's block of <paramref name="capacity"/> bytes, or frees it when the pool is full.</summary>
+    internal void Return(IntPtr block, int capacity)
     {
-        if (Interlocked.Add(ref _pooledBytes, array.Length) > MaxPooledBytes)
+        var pooled = Interlocked.Add(ref _pooledBytes, capacity);
+        if (pooled > MaxPooledBytes + MaxSurplusBytes)
         {
-            Interlocked.Add(ref _pooledBytes, -array.Length);
+            Interlocked.Add(ref _pooledBytes, -capacity);
+            PixelMemory.Free(block, capacity);
             return;
         }
 
-        _arrays.GetOrAdd(array.Length, static _ => []).Add(array);
+        _blocks.GetOrAdd(capacity, static _ => []).Add(block);
+        if (pooled > MaxPooledBytes)
+        {
+            StartDecay();
+        }
     }
 
-    /// <summary>Drops every idle array (memory pressure).</summary>
+    /// <summary>Frees every idle block, surplus or not (memory pressure, tests).</summary>
     public void Trim()
     {
-        foreach (var bag in _arrays.Values)
+        FreeIdle(long.MaxValue, keepBytes: 0);
+        lock (_timerLock)
         {
-            while (bag.TryTake(out var array))
+            if (PooledBytes <= MaxPooledBytes)
             {
-                Interlocked.Add(ref _pooledBytes, -array.Length);
+                StopDecay();
             }
         }
+    }
+
+    /// <summary>One decay period has passed: frees the surplus that stayed idle all along.</summary>
+    internal void OnDecayTick()
+    {
+        var idle = Interlocked.Exchange(ref _idleSurplusBytes, long.MaxValue);
+        FreeIdle(Math.Min(idle, Math.Max(0, PooledBytes - MaxPooledBytes)), MaxPooledBytes);
+        lock (_timerLock)
+        {
+            var surplus = PooledBytes - MaxPooledBytes;
+            if (surplus <= 0)
+            {
+                StopDecay();
+            }
+            else
+            {
+                LowerIdleSurplus(surplus);
+            }
+        }
+    }
+
+    private void FreeIdle(long bytes, long keepBytes)
+    {
+        var freed = 0L;
+        foreach (var (capacity, bag) in _blocks)
+        {
+            while (freed < bytes && PooledBytes > keepBytes && bag.TryTake(out var block))
+            {
+                Interlocked.Add(ref _pooledBytes, -capacity);
+                PixelMemory.Free(block, capacity);
+                freed += capacity;
+            }
+        }
+    }
+
+    private void LowerIdleSurplus(long surplus)
+    {
+        var current = Volatile.Read(ref _idleSurplusBytes);
+        while (surplus < current)
+        {
+            var seen = Interlocked.CompareExchange(ref _idleSurplusBytes, surplus, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+
+    private void StartDecay()
+    {
+        lock (_timerLock)
+        {
+            if (_timer is not null)
+            {
+                return;
+            }
+
+            // The surplus that exists now is the starting level; rents during the period lower it.
+            Volatile.Write(ref _idleSurplusBytes, Math.Max(0, PooledBytes - MaxPooledBytes));
+            // Not flowing the caller's ExecutionContext: the timer belongs to the pool, not to whichever load released a frame.
+            var restore = !ExecutionContext.IsFlowSuppressed();
+            if (restore)
+            {
+                ExecutionContext.SuppressFlow();
+            }
+
+            try
+            {
+                _timer = _time.CreateTimer(static state => ((PixelBufferPool)state!).OnDecayTick(), this, SurplusLifetime, SurplusLifetime);
+            }
+            finally
+            {
+                if (restore)
+                {
+                    ExecutionContext.RestoreFlow();
+                }
+            }
+        }
+    }
+
+    private void StopDecay()
+    {
+        _timer?.Dispose();
+        _timer = null;
+        Volatile.Write(ref _idleSurplusBytes, long.MaxValue);
     }
 }
