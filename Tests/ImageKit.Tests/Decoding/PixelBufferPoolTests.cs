@@ -106,6 +106,25 @@ public sealed class PixelBufferPoolTests
     }
 
     [TestMethod]
+    public void DecayTick_WhenMemoryIsLow_FreesTheWholeSurplusButKeepsTheBound()
+    {
+        var time = new FakeTimeProvider();
+        var low = false;
+        var pool = new PixelBufferPool(Block, maxSurplusBytes: 8 * Block, TimeSpan.FromSeconds(1), time, () => low);
+        ReleaseAll(RentMany(pool, 4));
+        time.Advance(TimeSpan.FromSeconds(1));
+        ReleaseAll(RentMany(pool, 6)); // three reused, three new: the surplus is fresh again
+        Assert.AreEqual(6 * Block, pool.PooledBytes);
+
+        low = true;
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.AreEqual(Block, pool.PooledBytes, "low memory frees every surplus block, idle for a whole period or not");
+        Assert.IsFalse(pool.IsDecaying);
+        pool.Trim();
+    }
+
+    [TestMethod]
     public void Release_BeyondTheSurplusCap_FreesTheBlockAtOnce()
     {
         var time = new FakeTimeProvider();

@@ -5,8 +5,8 @@ namespace ImageKit.Decoding.Internal;
 /// <summary>
 /// Reuses native pixel blocks (<see cref="PixelMemory"/>), so sequential playback does not allocate for every frame and a
 /// decode after an eviction reuses the evicted frame's memory. Up to <see cref="MaxPooledBytes"/> of idle blocks are kept
-/// for good; a released burst beyond that (a disposed cache, a closed gallery) is kept as a <i>surplus</i> for about one
-/// to two <see cref="SurplusLifetime"/>s, so the next burst reuses it, and then freed.
+/// for good; a released burst beyond that (a disposed cache, a closed gallery) is kept as a <i>surplus</i> for one to two
+/// <see cref="SurplusLifetime"/>s, so the next burst reuses it, and then freed (at once when memory runs low).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -20,8 +20,10 @@ namespace ImageKit.Decoding.Internal;
 /// cold load of 1,000 images kept by the memory cache, clearing fresh pages was the one cost a decode-and-discard loop
 /// does not have (14 % of all CPU samples, <c>clear_page_erms</c>). The C heap gives large freed blocks back at once, so
 /// after one burst is released the next would pay it again. The surplus decays like jemalloc's dirty pages: every
-/// <see cref="SurplusLifetime"/>, the bytes that stayed idle for the whole period are freed; it is capped at
-/// <see cref="MaxSurplusBytes"/>, and <see cref="Trim"/> frees it at once. The timer runs only while a surplus exists.
+/// <see cref="SurplusLifetime"/>, the bytes that stayed idle for the whole period are freed, and all of it when the
+/// memory load is high; it is capped at <see cref="MaxSurplusBytes"/>, and <see cref="Trim"/> frees it at once. The timer
+/// runs only while a surplus exists. (For scale: <see cref="System.Buffers.ArrayPool{T}.Shared"/> keeps idle arrays for
+/// a minute, jemalloc's dirty pages decay over 10 s.)
 /// </para>
 /// <para>
 /// Written here rather than taken from <see cref="System.Buffers.ArrayPool{T}"/> because frames live in native memory
@@ -33,6 +35,7 @@ internal sealed class PixelBufferPool
 {
     private readonly ConcurrentDictionary<int, ConcurrentBag<IntPtr>> _blocks = new();
     private readonly TimeProvider _time;
+    private readonly Func<bool> _isMemoryLow;
     private readonly Lock _timerLock = new();
     private ITimer? _timer;
     private long _pooledBytes;
@@ -40,7 +43,12 @@ internal sealed class PixelBufferPool
     // The smallest surplus seen since the last tick: the surplus bytes that stayed idle for the whole period.
     private long _idleSurplusBytes = long.MaxValue;
 
-    public PixelBufferPool(long maxPooledBytes, long maxSurplusBytes = 0, TimeSpan surplusLifetime = default, TimeProvider? time = null)
+    public PixelBufferPool(
+        long maxPooledBytes,
+        long maxSurplusBytes = 0,
+        TimeSpan surplusLifetime = default,
+        TimeProvider? time = null,
+        Func<bool>? isMemoryLow = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxPooledBytes);
         ArgumentOutOfRangeException.ThrowIfNegative(maxSurplusBytes);
@@ -53,16 +61,17 @@ internal sealed class PixelBufferPool
         MaxSurplusBytes = maxSurplusBytes;
         SurplusLifetime = surplusLifetime;
         _time = time ?? TimeProvider.System;
+        _isMemoryLow = isMemoryLow ?? IsMemoryLoadHigh;
     }
 
     /// <summary>
     /// The pool every image uses: up to 64 MiB of idle blocks for good, and a surplus of up to an eighth of the memory
-    /// available to the process (at most 1 GiB) for a second or two.
+    /// available to the process (at most 1 GiB) for 5–10 s, or until memory runs low.
     /// </summary>
     public static PixelBufferPool Shared { get; } = new(
         64L * 1024 * 1024,
         Math.Min(1L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 8),
-        TimeSpan.FromSeconds(1));
+        TimeSpan.FromSeconds(5));
 
     /// <summary>The idle bytes kept for good.</summary>
     public long MaxPooledBytes { get; }
@@ -154,10 +163,15 @@ internal sealed class PixelBufferPool
         }
     }
 
-    /// <summary>One decay period has passed: frees the surplus that stayed idle all along.</summary>
+    /// <summary>One decay period has passed: frees the surplus that stayed idle all along, or all of it when memory is low.</summary>
     internal void OnDecayTick()
     {
         var idle = Interlocked.Exchange(ref _idleSurplusBytes, long.MaxValue);
+        if (_isMemoryLow())
+        {
+            idle = long.MaxValue;
+        }
+
         FreeIdle(Math.Min(idle, Math.Max(0, PooledBytes - MaxPooledBytes)), MaxPooledBytes);
         lock (_timerLock)
         {
@@ -171,6 +185,13 @@ internal sealed class PixelBufferPool
                 LowerIdleSurplus(surplus);
             }
         }
+    }
+
+    // As ArrayPool<T>.Shared judges it: the machine (or container) is at 90 % of the load the GC treats as high.
+    private static bool IsMemoryLoadHigh()
+    {
+        var info = GC.GetGCMemoryInfo();
+        return info.MemoryLoadBytes >= info.HighMemoryLoadThresholdBytes * 0.9;
     }
 
     private void FreeIdle(long bytes, long keepBytes)
