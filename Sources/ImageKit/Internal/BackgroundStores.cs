@@ -64,29 +64,7 @@ internal sealed class BackgroundStores
                 _loads.Hurry();
             }
 
-            var slots = inline ? _inlineSlots : _fileSlots;
-            var task = Task.Run(async () =>
-            {
-                await _loads.WhenPausedAsync().ConfigureAwait(false);
-
-                await slots.WaitAsync().ConfigureAwait(false);
-                try
-                {
-                    await store().ConfigureAwait(false);
-                }
-#pragma warning disable CA1031 // Nobody awaits a background store for its result: every failure is counted and kept instead.
-                catch (Exception e)
-#pragma warning restore CA1031
-                {
-                    Volatile.Write(ref _lastFailure, e);
-                    Interlocked.Increment(ref _failures);
-                }
-                finally
-                {
-                    slots.Release();
-                    Interlocked.Add(ref _pendingBytes, -bytes);
-                }
-            });
+            var task = RunAsync(store, bytes, inline ? _inlineSlots : _fileSlots);
             _running.Add(task);
             _ = task.ContinueWith(Forget, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             return task;
@@ -118,6 +96,31 @@ internal sealed class BackgroundStores
         }
 
         return WhenIdleAsync();
+    }
+
+    private async Task RunAsync(Func<Task> store, long bytes, SemaphoreSlim slots)
+    {
+        // Forced to yield: the store never runs on the caller's thread (a load's), even when loading has already paused;
+        // while it has not, this only registers a continuation, with no thread-pool hop per store.
+        await _loads.WhenPausedAsync().ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
+
+        await slots.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await store().ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Nobody awaits a background store for its result: every failure is counted and kept instead.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Volatile.Write(ref _lastFailure, e);
+            Interlocked.Increment(ref _failures);
+        }
+        finally
+        {
+            slots.Release();
+            Interlocked.Add(ref _pendingBytes, -bytes);
+        }
     }
 
     private static void Forget(Task task, object? state)
