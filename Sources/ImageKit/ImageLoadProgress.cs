@@ -17,7 +17,9 @@ public sealed record ImageLoadProgress(long BytesReceived, long? BytesExpected)
     /// <summary>
     /// With <see cref="ImageLoadOptions.Progressive"/>: the first frame decoded from the bytes received so far (what has
     /// not arrived is transparent), in a report of its own. The receiver owns it and should dispose it when it has been
-    /// replaced on screen; one that is never disposed is reclaimed by the garbage collector.
+    /// replaced on screen; one that is never disposed is still reclaimed by a finalizer. It is the only owner of its
+    /// pixels, so read <see cref="ImageFrame.Pixels"/> only while holding it (see there), or copy them with
+    /// <see cref="ImageFrame.CopyPixelsTo"/>.
     /// </summary>
     /// <value>Default: <see langword="null"/>.</value>
     public ImageFrame? Preview { get; init; }

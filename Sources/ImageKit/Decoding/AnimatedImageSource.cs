@@ -45,7 +45,7 @@ public abstract class AnimatedImageSource : IDisposable
     /// </summary>
     /// <param name="index">The frame to draw.</param>
     /// <param name="requiredFrame">What <see cref="GetRequiredFrame"/> returned for <paramref name="index"/>.</param>
-    /// <param name="canvas">BGRA premultiplied pixels, <see cref="PixelWidth"/> × <see cref="PixelHeight"/>, pinned for the call.</param>
+    /// <param name="canvas">BGRA premultiplied pixels, <see cref="PixelWidth"/> × <see cref="PixelHeight"/>, at a fixed address for the call.</param>
     /// <param name="rowBytes">The bytes from one row of <paramref name="canvas"/> to the next.</param>
     /// <exception cref="ImageDecodingException">The frame's data is corrupt or truncated.</exception>
     public abstract void RenderFrame(int index, int requiredFrame, Span<byte> canvas, int rowBytes);

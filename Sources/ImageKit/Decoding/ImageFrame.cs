@@ -16,7 +16,12 @@ namespace ImageKit.Decoding;
 /// disposed is still reclaimed (a finalizer frees the memory once nothing references it), but disposing gives the memory
 /// back at once for the next frame to reuse.
 /// </para>
-/// <para><b>Threading.</b> Reading a frame from several threads is safe; <see cref="Dispose"/> is idempotent and thread-safe.</para>
+/// <para>
+/// <b>Threading.</b> Reading a frame from several threads is safe; <see cref="Dispose"/> is idempotent and thread-safe.
+/// <see cref="CopyPixelsTo"/>, <see cref="ToRgba"/> and <see cref="SaveAsPng"/> hold the pixels for the copy, so a
+/// concurrent <see cref="Dispose"/> makes them throw <see cref="ObjectDisposedException"/> or wait for nothing; a
+/// <see cref="Pixels"/> span has no such protection: do not dispose a lease while another thread reads its span.
+/// </para>
 /// </remarks>
 public sealed class ImageFrame : IDisposable
 {
@@ -60,7 +65,7 @@ public sealed class ImageFrame : IDisposable
     /// <remarks>
     /// The span points into native memory owned by the lease: it is valid until the lease is disposed, and only while the
     /// lease stays reachable, so read it inside the lease's <see langword="using"/> scope (as with
-    /// <c>SKBitmap.GetPixelSpan</c>).
+    /// <c>SKBitmap.GetPixelSpan</c>), or copy the pixels with <see cref="CopyPixelsTo"/>, which needs neither.
     /// </remarks>
     /// <exception cref="ObjectDisposedException">The lease has been disposed.</exception>
     public ReadOnlySpan<byte> Pixels => Buffer.Span;
@@ -82,6 +87,31 @@ public sealed class ImageFrame : IDisposable
         var buffer = Buffer;
         buffer.AddReference();
         return new ImageFrame(buffer, Index, Width, Height, Duration, EffectiveDuration);
+    }
+
+    /// <summary>
+    /// Copies the pixels as they are (BGRA, premultiplied alpha, <see cref="RowBytes"/> per row) into
+    /// <paramref name="destination"/>, holding them for the copy.
+    /// </summary>
+    /// <param name="destination">At least <see cref="ByteCount"/> bytes.</param>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is shorter than <see cref="ByteCount"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The lease has been disposed.</exception>
+    public void CopyPixelsTo(Span<byte> destination)
+    {
+        if (destination.Length < ByteCount)
+        {
+            throw new ArgumentException($"The destination holds {destination.Length} bytes; the frame has {ByteCount}.", nameof(destination));
+        }
+
+        var buffer = HoldBuffer();
+        try
+        {
+            buffer.Span.CopyTo(destination);
+        }
+        finally
+        {
+            buffer.Release();
+        }
     }
 
     /// <summary>Copies the pixels out as RGBA with straight (unpremultiplied) alpha, <see cref="Width"/> × 4 bytes per row.</summary>
@@ -111,21 +141,41 @@ public sealed class ImageFrame : IDisposable
     /// <summary>Releases this lease. The pixels go back to the pool when no other lease or cache holds them.</summary>
     public void Dispose() => Interlocked.Exchange(ref _buffer, null)?.Release();
 
-    private unsafe void CopyTo(Span<byte> destination, SKColorType colorType, SKAlphaType alphaType)
+    // A reference of our own for the length of a copy: a concurrent Dispose of the last lease cannot free the memory
+    // under it, and the buffer (whose finalizer would free it) stays reachable.
+    private PixelBuffer HoldBuffer()
     {
         var buffer = Buffer;
-        var source = buffer.Span;
-        fixed (byte* src = source)
-        fixed (byte* dst = destination)
+        try
         {
-            using var pixmap = new SKPixmap(new SKImageInfo(Width, Height, SKColorType.Bgra8888, SKAlphaType.Premul), (IntPtr)src, RowBytes);
-            var dstInfo = new SKImageInfo(Width, Height, colorType, alphaType);
-            if (!pixmap.ReadPixels(dstInfo, (IntPtr)dst, Width * 4))
-            {
-                throw new ImageKitException("Skia could not convert the frame's pixels.");
-            }
+            buffer.AddReference();
+        }
+        catch (ObjectDisposedException)
+        {
+            throw new ObjectDisposedException(nameof(ImageFrame)); // disposed between reading the field and the reference
         }
 
-        GC.KeepAlive(buffer); // the pixels are native memory its finalizer would free
+        return buffer;
+    }
+
+    private unsafe void CopyTo(Span<byte> destination, SKColorType colorType, SKAlphaType alphaType)
+    {
+        var buffer = HoldBuffer();
+        try
+        {
+            fixed (byte* dst = destination)
+            {
+                using var pixmap = new SKPixmap(new SKImageInfo(Width, Height, SKColorType.Bgra8888, SKAlphaType.Premul), buffer.Address, RowBytes);
+                var dstInfo = new SKImageInfo(Width, Height, colorType, alphaType);
+                if (!pixmap.ReadPixels(dstInfo, (IntPtr)dst, Width * 4))
+                {
+                    throw new ImageKitException("Skia could not convert the frame's pixels.");
+                }
+            }
+        }
+        finally
+        {
+            buffer.Release();
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ImageKit.Decoding;
 using ImageKit.Views.Internal;
 
@@ -17,14 +18,16 @@ namespace ImageKit.Views;
 /// thread (Core Graphics calls release callbacks on any thread, once).
 /// </para>
 /// <para>
-/// <b>Forgetting to release</b> keeps the pixels alive for as long as the lease is reachable, and a lease has no
-/// finalizer of its own, because native code may still be reading the memory. That is why the only way to get one is to
-/// hand its release to the native owner at once, and the native owner's release callback keeps the lease reachable.
+/// <b>Forgetting to release</b> keeps the pixels until the process ends: the lease roots itself (a normal
+/// <see cref="GCHandle"/>) until <see cref="Release"/>, because native code may still be reading the memory, so nothing
+/// reclaims it early even if the caller drops every reference to the lease. That is why the only way to get one is to hand
+/// its release to the native owner at once.
 /// </para>
 /// </remarks>
 public sealed class FramePixelLease : IDisposable
 {
     private readonly IntPtr _pointer;
+    private GCHandle _root;
     private ImageFrame? _frame;
     private int _released;
 
@@ -32,6 +35,7 @@ public sealed class FramePixelLease : IDisposable
     {
         _frame = frame;
         _pointer = frame.Buffer.Address;
+        _root = GCHandle.Alloc(this);
         Layout = layout;
         FramePixelLeaseCounters.Created();
     }
@@ -85,6 +89,7 @@ public sealed class FramePixelLease : IDisposable
         }
 
         Interlocked.Exchange(ref _frame, null)?.Dispose();
+        _root.Free();
         FramePixelLeaseCounters.Released();
         return true;
     }

@@ -42,6 +42,7 @@ public sealed class DecodingRobustnessTests
         var extra = NativeResourceCounters.ExtraReleases;
         var before = MemorySnapshot.Take();
         var pixelBytes = PixelMemory.AllocatedBytes;
+        var finalized = PixelBuffer.FinalizedBuffers;
 
         var stats = RunMutations(inputs, random, Iterations, out var slowest);
         var afterFirst = MemorySnapshot.Take();
@@ -60,6 +61,7 @@ public sealed class DecodingRobustnessTests
         Assert.AreEqual(pins, NativeResourceCounters.LivePins, "every pin on encoded data was released by Skia");
         Assert.AreEqual(extra, NativeResourceCounters.ExtraReleases, "nothing was released twice");
         Assert.AreEqual(pixelBytes, PixelMemory.AllocatedBytes, "every pixel block was freed (the pool was trimmed)");
+        Assert.AreEqual(finalized, PixelBuffer.FinalizedBuffers, "every buffer was released on every path, none left to its finalizer");
         Assert.IsTrue(stats.Rejected > Iterations / 10, "the mutations reach the error paths");
         Assert.IsTrue(stats.Decoded > Iterations / 10, "the mutations reach the success paths");
         Assert.IsLessThan(s_slowestAllowed, slowest, "no input hangs the decoder");

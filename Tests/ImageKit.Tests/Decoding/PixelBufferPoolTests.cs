@@ -10,6 +10,17 @@ public sealed class PixelBufferPoolTests
     // A whole size class of its own (a multiple of its class step), so blocks are exactly this long.
     private const int Block = 1024 * 1024;
 
+    /// <summary>Starts from a quiet process: no idle shared blocks, no finalizers pending from earlier tests.</summary>
+    [TestInitialize]
+    public void SettleNativeMemory()
+    {
+        PixelBufferPool.Shared.Trim();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        PixelBufferPool.Shared.Trim();
+    }
+
     [TestMethod]
     [DataRow(0)]
     [DataRow(4096)]

@@ -16,6 +16,17 @@ public sealed class PixelMemoryTests
 {
     private const int BlockBytes = 1024 * 1024;
 
+    /// <summary>Starts from a quiet process: no idle shared blocks, no finalizers pending from earlier tests.</summary>
+    [TestInitialize]
+    public void SettleNativeMemory()
+    {
+        PixelBufferPool.Shared.Trim();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        PixelBufferPool.Shared.Trim();
+    }
+
     [TestMethod]
     public void Release_WhenThePoolIsFull_FreesTheNativeBlockAtOnce()
     {
@@ -100,6 +111,21 @@ public sealed class PixelMemoryTests
 
         huge.Release();
         Assert.AreEqual(PixelMemory.MinimumCollectThreshold, PixelMemory.CollectThreshold, "releasing the large set tightens the net again");
+    }
+
+    [TestMethod]
+    public void CopyPixelsTo_CopiesTheFrameAsItIs_AndRefusesAShortDestinationOrADisposedLease()
+    {
+        using var image = AnimatedImage.Decode(Corpus.Read("animated-red-blue.gif"));
+        var frame = image.GetFrame(1);
+        var copy = new byte[frame.ByteCount + 8];
+
+        frame.CopyPixelsTo(copy);
+
+        CollectionAssert.AreEqual(frame.Pixels.ToArray(), copy[..(int)frame.ByteCount]);
+        Assert.ThrowsExactly<ArgumentException>(() => frame.CopyPixelsTo(new byte[frame.ByteCount - 1]));
+        frame.Dispose();
+        Assert.ThrowsExactly<ObjectDisposedException>(() => frame.CopyPixelsTo(copy));
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

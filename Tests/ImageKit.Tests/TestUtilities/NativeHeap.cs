@@ -20,9 +20,9 @@ internal static partial class NativeHeap
         {
             _ = MallocTrim(0);
         }
-        catch (EntryPointNotFoundException)
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
         {
-            // Not glibc (musl): nothing to trim through this call.
+            // Not glibc (musl, or no libc by that name): nothing to trim through this call.
         }
     }
 

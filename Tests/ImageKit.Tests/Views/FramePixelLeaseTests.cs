@@ -125,4 +125,30 @@ public sealed class FramePixelLeaseTests
         Assert.ThrowsExactly<ObjectDisposedException>(() => FramePixelLease.Create(frame));
         Assert.AreEqual(live, FramePixelLeaseCounters.Live);
     }
+
+    [TestMethod]
+    public unsafe void Create_LeaseDroppedWithoutRelease_KeepsItsPixelsUntilReleased()
+    {
+        using var image = TestAnimation.Image(2);
+        image.TrimCache();
+        var (weak, address, first) = CreateAndDropLease(image);
+
+        // Native code may still read the pixels: a dropped lease must not be collected, nor its memory freed.
+        Assert.IsFalse(Leaks.CollectUntil(() => !weak.IsAlive, attempts: 3), "the lease roots itself until Release");
+        Assert.AreEqual(first, *(byte*)address, "the pixels are still there");
+
+        ReleaseThrough(weak);
+        Assert.IsTrue(Leaks.CollectUntil(() => !weak.IsAlive), "released, the lease is an ordinary object again");
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void ReleaseThrough(WeakReference weak) => Assert.IsTrue(((FramePixelLease)weak.Target!).Release());
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static (WeakReference Lease, IntPtr Address, byte First) CreateAndDropLease(AnimatedImage image)
+    {
+        using var frame = image.GetFrame(1);
+        var lease = FramePixelLease.Create(frame);
+        return (new WeakReference(lease), lease.Address, frame.Pixels[0]);
+    }
 }

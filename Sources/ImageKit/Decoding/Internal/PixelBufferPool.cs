@@ -38,6 +38,7 @@ internal sealed class PixelBufferPool
     private readonly Func<bool> _isMemoryLow;
     private readonly Lock _timerLock = new();
     private ITimer? _timer;
+    private long _decayGeneration; // under _timerLock: which timer's ticks count
     private long _pooledBytes;
 
     // The smallest surplus seen since the last tick: the surplus bytes that stayed idle for the whole period.
@@ -163,18 +164,30 @@ internal sealed class PixelBufferPool
         }
     }
 
-    /// <summary>One decay period has passed: frees the surplus that stayed idle all along, or all of it when memory is low.</summary>
-    internal void OnDecayTick()
+    /// <summary>
+    /// One decay period of timer <paramref name="generation"/> has passed: frees the surplus that stayed idle all along, or
+    /// all of it when memory is low. A tick of a timer that has been stopped (queued before it stopped) does nothing.
+    /// </summary>
+    private void OnDecayTick(long generation)
     {
-        var idle = Interlocked.Exchange(ref _idleSurplusBytes, long.MaxValue);
-        if (_isMemoryLow())
-        {
-            idle = long.MaxValue;
-        }
-
-        FreeIdle(Math.Min(idle, Math.Max(0, PooledBytes - MaxPooledBytes)), MaxPooledBytes);
         lock (_timerLock)
         {
+            if (_timer is null || generation != _decayGeneration)
+            {
+                return;
+            }
+
+            var idle = Interlocked.Exchange(ref _idleSurplusBytes, long.MaxValue);
+            if (_isMemoryLow())
+            {
+                idle = long.MaxValue;
+            }
+            else if (idle == long.MaxValue)
+            {
+                idle = 0; // no level was recorded for this period: nothing is known to have stayed idle
+            }
+
+            FreeIdle(Math.Min(idle, Math.Max(0, PooledBytes - MaxPooledBytes)), MaxPooledBytes);
             var surplus = PooledBytes - MaxPooledBytes;
             if (surplus <= 0)
             {
@@ -187,7 +200,9 @@ internal sealed class PixelBufferPool
         }
     }
 
-    // As ArrayPool<T>.Shared judges it: the machine (or container) is at 90 % of the load the GC treats as high.
+    // As ArrayPool<T>.Shared judges it: the machine (or container) is at 90 % of the load the GC treats as high. The GC
+    // measures the load at each collection, so this is as fresh as the last one (with pixels off the managed heap,
+    // collections are rarer); the surplus's cap and lifetime bound it regardless.
     private static bool IsMemoryLoadHigh()
     {
         var info = GC.GetGCMemoryInfo();
@@ -241,9 +256,18 @@ internal sealed class PixelBufferPool
                 ExecutionContext.SuppressFlow();
             }
 
+            var generation = ++_decayGeneration;
             try
             {
-                _timer = _time.CreateTimer(static state => ((PixelBufferPool)state!).OnDecayTick(), this, SurplusLifetime, SurplusLifetime);
+                _timer = _time.CreateTimer(
+                    static state =>
+                    {
+                        var (pool, generation) = ((PixelBufferPool, long))state!;
+                        pool.OnDecayTick(generation);
+                    },
+                    (this, generation),
+                    SurplusLifetime,
+                    SurplusLifetime);
             }
             finally
             {
