@@ -1,4 +1,5 @@
 using ImageKit.Decoding.Internal;
+using ImageKit.Tests.TestUtilities;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ImageKit.Tests.Decoding;
@@ -10,16 +11,9 @@ public sealed class PixelBufferPoolTests
     // A whole size class of its own (a multiple of its class step), so blocks are exactly this long.
     private const int Block = 1024 * 1024;
 
-    /// <summary>Starts from a quiet process: no idle shared blocks, no finalizers pending from earlier tests.</summary>
+    /// <summary>Starts from a quiet process (see <see cref="Leaks.SettlePixelMemory"/>).</summary>
     [TestInitialize]
-    public void SettleNativeMemory()
-    {
-        PixelBufferPool.Shared.Trim();
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        PixelBufferPool.Shared.Trim();
-    }
+    public void SettlePixelMemory() => Leaks.SettlePixelMemory();
 
     [TestMethod]
     [DataRow(0)]

@@ -16,16 +16,9 @@ public sealed class PixelMemoryTests
 {
     private const int BlockBytes = 1024 * 1024;
 
-    /// <summary>Starts from a quiet process: no idle shared blocks, no finalizers pending from earlier tests.</summary>
+    /// <summary>Starts from a quiet process (see <see cref="Leaks.SettlePixelMemory"/>).</summary>
     [TestInitialize]
-    public void SettleNativeMemory()
-    {
-        PixelBufferPool.Shared.Trim();
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-        PixelBufferPool.Shared.Trim();
-    }
+    public void SettlePixelMemory() => Leaks.SettlePixelMemory();
 
     [TestMethod]
     public void Release_WhenThePoolIsFull_FreesTheNativeBlockAtOnce()

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ImageKit.Decoding.Internal;
 
 namespace ImageKit.Tests.TestUtilities;
 
@@ -26,6 +27,19 @@ internal static class Leaks
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// Frees the shared pool's idle pixel blocks and runs pending finalizers, so that tests comparing the process-wide
+    /// count of native pixel bytes start from a quiet process.
+    /// </summary>
+    public static void SettlePixelMemory()
+    {
+        PixelBufferPool.Shared.Trim();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        PixelBufferPool.Shared.Trim();
     }
 
     /// <summary>Polls <paramref name="condition"/> until it holds or <paramref name="timeout"/> passes.</summary>
