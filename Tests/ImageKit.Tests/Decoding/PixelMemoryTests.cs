@@ -107,6 +107,22 @@ public sealed class PixelMemoryTests
     }
 
     [TestMethod]
+    public void Allocate_SteadyChurnWithoutGrowth_RequestsFullCollections()
+    {
+        // Allocated and freed again at once, as frames of changing sizes do when the pool cannot reuse them: the bytes
+        // alive never grow, but three times the churn threshold goes through. A full collection that happens on its own
+        // resets the count, which can delay a request by one threshold, never prevent every one.
+        var requested = PixelMemory.CollectionsRequested;
+        var blocks = 3 * (int)(PixelMemory.ChurnCollectBytes / BlockBytes);
+        for (var i = 0; i < blocks; i++)
+        {
+            PixelMemory.Free(PixelMemory.Allocate(BlockBytes), BlockBytes);
+        }
+
+        Assert.IsGreaterThan(requested, PixelMemory.CollectionsRequested, "churn asks for full collections");
+    }
+
+    [TestMethod]
     public void CopyPixelsTo_CopiesTheFrameAsItIs_AndRefusesAShortDestinationOrADisposedLease()
     {
         using var image = AnimatedImage.Decode(Corpus.Read("animated-red-blue.gif"));
