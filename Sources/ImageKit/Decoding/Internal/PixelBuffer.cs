@@ -14,7 +14,9 @@ namespace ImageKit.Decoding.Internal;
 /// <para>
 /// <b>Forgotten references.</b> A buffer that becomes unreachable without its last release is freed by its finalizer:
 /// forgetting to dispose costs pool reuse and delays the memory's return, never loses it. The finalizer frees the block
-/// rather than pooling it, since it runs on the finalizer thread at an arbitrary time.
+/// rather than pooling it: it runs at an arbitrary time, and must not touch other finalizable objects (the pool's
+/// <see cref="System.Collections.Concurrent.ConcurrentBag{T}"/>s use a <see cref="ThreadLocal{T}"/> that may already
+/// have been finalized, which crashes the process).
 /// </para>
 /// <para>
 /// <b>Spans.</b> <see cref="Span"/> points into native memory; it is valid only while the caller holds a reference

@@ -26,6 +26,10 @@ namespace ImageKit.Decoding.Internal;
 /// a minute, jemalloc's dirty pages decay over 10 s.)
 /// </para>
 /// <para>
+/// A pool has no finalizer, for the reason given on <see cref="PixelBuffer"/>: a pool dropped with idle blocks would leak
+/// them. Only <see cref="Shared"/> exists outside tests, and it lives as long as the process; tests trim theirs.
+/// </para>
+/// <para>
 /// Written here rather than taken from <see cref="System.Buffers.ArrayPool{T}"/> because frames live in native memory
 /// (see <see cref="PixelMemory"/> for why), the shared array pool does not bound bytes, and its power-of-two classes would
 /// waste up to half of a large frame.
