@@ -159,6 +159,59 @@ public sealed class PixelBufferPoolTests
         Assert.IsFalse(pool.IsDecaying);
     }
 
+    [TestMethod]
+    public async Task RentAndRelease_FromManyThreadsWhileDecayingAndTrimming_FreesEveryBlockExactlyOnce()
+    {
+        var time = new FakeTimeProvider();
+        var pool = new PixelBufferPool(4 * Block, maxSurplusBytes: 16 * Block, TimeSpan.FromSeconds(1), time);
+        var before = PixelMemory.AllocatedBytes;
+        using var stop = new CancellationTokenSource();
+
+        // Ticks and trims race the renters the whole time.
+        var disturber = Task.Run(() =>
+        {
+            var i = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                time.Advance(TimeSpan.FromMilliseconds(500));
+                if (++i % 7 == 0)
+                {
+                    pool.Trim();
+                }
+
+                Thread.Yield();
+            }
+        });
+        var renters = Enumerable.Range(0, 8).Select(seed => Task.Run(() =>
+        {
+            var random = new Random(seed);
+            var held = new List<PixelBuffer>();
+            for (var i = 0; i < 3_000; i++)
+            {
+                var buffer = pool.Rent(random.Next(64 * 1024, 3 * Block));
+                buffer.Span[0] = (byte)i;
+                buffer.Span[^1] = (byte)i;
+                held.Add(buffer);
+                if (held.Count > 4 || random.Next(3) == 0)
+                {
+                    var index = random.Next(held.Count);
+                    held[index].Release();
+                    held.RemoveAt(index);
+                }
+            }
+
+            ReleaseAll([.. held]);
+        })).ToArray();
+
+        await Task.WhenAll(renters);
+        await stop.CancelAsync();
+        await disturber;
+        pool.Trim();
+
+        Assert.AreEqual(0, pool.PooledBytes);
+        Assert.AreEqual(before, PixelMemory.AllocatedBytes, "every block allocated was freed once: no leak, no double free");
+    }
+
     private static PixelBuffer[] RentMany(PixelBufferPool pool, int count) =>
         [.. Enumerable.Range(0, count).Select(_ => pool.Rent(Block))];
 
