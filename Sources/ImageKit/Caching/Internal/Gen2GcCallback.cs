@@ -1,3 +1,6 @@
+using System.Runtime.ConstrainedExecution;
+using System.Runtime.InteropServices;
+
 namespace ImageKit.Caching.Internal;
 
 /// <summary>
@@ -5,15 +8,22 @@ namespace ImageKit.Caching.Internal;
 /// target alive: an object whose finalizer re-registers itself runs once per gen-2 collection. The runtime uses the same
 /// trick to trim its array pools; it is not public, hence this small copy of the idea.
 /// </summary>
-internal sealed class Gen2GcCallback
+/// <remarks>
+/// The target is held through a weak <see cref="GCHandle"/>, not a <see cref="WeakReference{T}"/>: this object and
+/// everything only it references become finalizable in the same collection, in no particular order, and a
+/// <see cref="WeakReference{T}"/> has a finalizer that frees its handle. With one, the callback found its target "gone"
+/// after the first full collection or two and stopped for good (<c>Gen2GcCallbackTests</c>). A handle is a struct inside
+/// this object and is freed only here.
+/// </remarks>
+internal sealed class Gen2GcCallback : CriticalFinalizerObject
 {
     private readonly Func<object, bool> _callback;
-    private readonly WeakReference<object> _target;
+    private GCHandle _target;
 
     private Gen2GcCallback(Func<object, bool> callback, object target)
     {
         _callback = callback;
-        _target = new WeakReference<object>(target);
+        _target = GCHandle.Alloc(target, GCHandleType.Weak);
     }
 
     /// <summary>Registers <paramref name="callback"/>; it runs on the finalizer thread and returns whether to keep running.</summary>
@@ -21,21 +31,27 @@ internal sealed class Gen2GcCallback
 
     ~Gen2GcCallback()
     {
-        if (!_target.TryGetTarget(out var target))
+        var target = _target.Target;
+        if (target is null)
         {
+            _target.Free();
             return;
         }
 
+        var keep = true;
         try
         {
-            if (!_callback(target))
-            {
-                return;
-            }
+            keep = _callback(target);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // A callback failure must never take down the finalizer thread; keep listening.
+        }
+
+        if (!keep)
+        {
+            _target.Free();
+            return;
         }
 
         GC.ReRegisterForFinalize(this);
