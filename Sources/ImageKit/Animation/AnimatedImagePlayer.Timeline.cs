@@ -27,6 +27,7 @@ public sealed partial class AnimatedImagePlayer
     public void Play()
     {
         var events = new PendingEvents();
+        bool subscribe;
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -46,10 +47,24 @@ public sealed partial class AnimatedImagePlayer
             _core.Idle = false;
             _lastTimestamp = null;
             ShowCurrentIfReady(ref events);
-            if (Image.FrameCount > 1)
+            subscribe = Image.FrameCount > 1 && _subscription is null;
+        }
+
+        if (subscribe)
+        {
+            // Outside _lock: starting the link may wait for a stop in progress (a Pause of its last subscriber on another
+            // thread), which waits for the tick being delivered, which may be waiting for _lock in OnDisplayLinkTick.
+            var subscription = _displayLinkProvider.GetDisplayLink().Subscribe(this);
+            lock (_lock)
             {
-                _subscription ??= _displayLinkProvider.GetDisplayLink().Subscribe(this);
+                if (_playing && !_disposed && _subscription is null)
+                {
+                    _subscription = subscription;
+                    subscription = null;
+                }
             }
+
+            subscription?.Dispose(); // paused, finished or disposed meanwhile, or another Play subscribed first
         }
 
         _worker.Wake();

@@ -61,7 +61,18 @@ public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable
 
         _access = new AccessRecorder(_index, _options.TimeProvider);
         _inlineWrites = new GroupCommit<InlineWrite>(CommitInline);
-        _openSweep = NeedsSweep() ? Task.Run(SweepQuietly) : Task.CompletedTask;
+        try
+        {
+            _openSweep = NeedsSweep() ? Task.Run(SweepQuietly) : Task.CompletedTask;
+        }
+        catch
+        {
+            // Reading the index failed (busy, I/O): nothing else will ever dispose what the constructor opened.
+            _access.Dispose();
+            _index.Dispose();
+            _disposing.Dispose();
+            throw;
+        }
     }
 
     /// <summary>

@@ -14,7 +14,9 @@ namespace ImageKit.Display;
 /// <para>
 /// <b>Threading.</b> Ticks arrive on the link's own thread, one at a time. <see cref="Subscribe"/>, subscription disposal
 /// and <see cref="Dispose()"/> may be called from any thread, including from inside a tick. After <see cref="Dispose()"/>
-/// returns, no tick is delivered.
+/// returns, no tick is delivered. Starting or stopping the link may wait for the tick being delivered, so never call
+/// <see cref="Subscribe"/> or dispose a subscription while holding a lock that a tick handler takes (a player subscribes
+/// outside its own lock for this reason).
 /// </para>
 /// </remarks>
 public abstract class DisplayLink : IDisposable

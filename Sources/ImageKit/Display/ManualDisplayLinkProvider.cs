@@ -68,7 +68,8 @@ public sealed class ManualDisplayLinkProvider : DisplayLinkProvider
         {
             _startedAt = time.GetElapsedTime(_origin);
             _periodicTicks = 0;
-            _timer = time.CreateTimer(static state => ((ManualDisplayLink)state!).PeriodicTick(), this, period, period);
+            // Ticks run for every subscriber, not in the context of the one whose Subscribe started the link.
+            _timer = ImageKit.Internal.ContextFreeTimer.Create(time, static state => ((ManualDisplayLink)state!).PeriodicTick(), this, period, period);
         }
 
         // A virtual clock may jump over several periods at once (FakeTimeProvider.Advance); each tick carries the time it

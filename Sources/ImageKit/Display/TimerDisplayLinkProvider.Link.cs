@@ -98,7 +98,8 @@ public sealed partial class TimerDisplayLinkProvider
 
             public bool IsCurrentThread => Thread.CurrentThread == _thread;
 
-            public void Start() => _thread.Start(this);
+            // UnsafeStart: the thread ticks for every subscriber, not in the context of the one whose Subscribe started it.
+            public void Start() => _thread.UnsafeStart(this);
 
             public void StopAndJoin()
             {

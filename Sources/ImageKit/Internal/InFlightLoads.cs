@@ -16,8 +16,8 @@ internal sealed class InFlightLoads : IDisposable
     public static readonly TimeSpan MaxDeferral = TimeSpan.FromSeconds(2);
 
     private readonly Lock _lock = new();
-    private readonly Timer _settle;
-    private readonly Timer _deadline;
+    private readonly ITimer _settle;
+    private readonly ITimer _deadline;
     private TaskCompletionSource _paused = NewCompleted();
     private int _inFlight;
     private bool _disposed;
@@ -33,8 +33,9 @@ internal sealed class InFlightLoads : IDisposable
     public InFlightLoads(TimeSpan settleTime)
     {
         SettleTime = settleTime;
-        _settle = new Timer(static state => ((InFlightLoads)state!).OnSettled(), this, Timeout.Infinite, Timeout.Infinite);
-        _deadline = new Timer(static state => ((InFlightLoads)state!).Hurry(), this, Timeout.Infinite, Timeout.Infinite);
+        // Not in the context of whoever created the manager: it would stay alive as long as the manager does.
+        _settle = ContextFreeTimer.Create(TimeProvider.System, static state => ((InFlightLoads)state!).OnSettled(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _deadline = ContextFreeTimer.Create(TimeProvider.System, static state => ((InFlightLoads)state!).Hurry(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     public void Started()

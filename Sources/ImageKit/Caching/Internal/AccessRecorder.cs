@@ -24,7 +24,7 @@ internal sealed class AccessRecorder : IDisposable
         _index = index;
         // One-shot, armed by the first pending access: a periodic timer on a fake clock would fire once per period of
         // every Advance (millions of times for an advance of years).
-        _timer = timeProvider.CreateTimer(static state => ((AccessRecorder)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _timer = ImageKit.Internal.ContextFreeTimer.Create(timeProvider, static state => ((AccessRecorder)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     public void Record(in KeyHash hash, long ticks)

@@ -253,33 +253,18 @@ internal sealed class PixelBufferPool
 
             // The surplus that exists now is the starting level; rents during the period lower it.
             Volatile.Write(ref _idleSurplusBytes, Math.Max(0, PooledBytes - MaxPooledBytes));
-            // Not flowing the caller's ExecutionContext: the timer belongs to the pool, not to whichever load released a frame.
-            var restore = !ExecutionContext.IsFlowSuppressed();
-            if (restore)
-            {
-                ExecutionContext.SuppressFlow();
-            }
-
+            // The timer belongs to the pool, not to whichever load released a frame: it does not take that load's context.
             var generation = ++_decayGeneration;
-            try
-            {
-                _timer = _time.CreateTimer(
-                    static state =>
-                    {
-                        var (pool, generation) = ((PixelBufferPool, long))state!;
-                        pool.OnDecayTick(generation);
-                    },
-                    (this, generation),
-                    SurplusLifetime,
-                    SurplusLifetime);
-            }
-            finally
-            {
-                if (restore)
+            _timer = ImageKit.Internal.ContextFreeTimer.Create(
+                _time,
+                static state =>
                 {
-                    ExecutionContext.RestoreFlow();
-                }
-            }
+                    var (pool, generation) = ((PixelBufferPool, long))state!;
+                    pool.OnDecayTick(generation);
+                },
+                (this, generation),
+                SurplusLifetime,
+                SurplusLifetime);
         }
     }
 
