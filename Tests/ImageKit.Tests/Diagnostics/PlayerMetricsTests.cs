@@ -58,4 +58,31 @@ public sealed class PlayerMetricsTests
         Assert.IsGreaterThanOrEqualTo(3, shown.GetMeasurementSnapshot().Sum(m => m.Value));
         CollectionAssert.AreEqual(new long[] { 1, -1 }, playing.GetMeasurementSnapshot().Select(m => m.Value).ToArray());
     }
+
+    [TestMethod]
+    public async Task PlayerDroppedWhilePlaying_IsCollected_AndNoLongerCountsAsPlaying()
+    {
+        await using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meters = services.GetRequiredService<IMeterFactory>();
+        using var playing = new MetricCollector<long>(meters, ImageKitDiagnostics.MeterName, ImageKitDiagnostics.PlayersPlaying);
+        var time = new FakeTimeProvider();
+        using var links = new ManualDisplayLinkProvider(time, s_period);
+        using var image = TestAnimation.Image(3, durationMs: 20);
+
+        var weak = PlayAndDrop(image, new AnimatedImagePlayerOptions { DisplayLinkProvider = links, MeterFactory = meters });
+
+        Assert.IsTrue(Leaks.CollectUntil(() => !weak.IsAlive), "the dropped player is collected");
+        Assert.AreEqual(1L, playing.GetMeasurementSnapshot().Where(m => m.Value > 0).Sum(m => m.Value), "it was counted while playing");
+        Assert.IsTrue(
+            Leaks.Eventually(() => playing.GetMeasurementSnapshot().Sum(m => m.Value) == 0),
+            "the players-playing counter no longer counts the collected player");
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference PlayAndDrop(ImageKit.Decoding.AnimatedImage image, AnimatedImagePlayerOptions options)
+    {
+        var player = new AnimatedImagePlayer(image, options);
+        player.Play();
+        return new WeakReference(player);
+    }
 }
