@@ -29,6 +29,11 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
     public ImageCache(ImageCacheOptions? options = null)
     {
         options ??= new ImageCacheOptions();
+
+        // Logger and meter first: if the app's factories throw, no tier has been opened yet to leak.
+        _logger = CreateLogger(options.LoggerFactory);
+        _metrics = ImageKitMetrics.For(options.MeterFactory);
+        _decoders = options.Decoders ?? ImageDecoderRegistry.Default;
         Memory = new MemoryImageCache(options.Memory);
         try
         {
@@ -40,10 +45,7 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
             throw;
         }
 
-        _decoders = options.Decoders ?? ImageDecoderRegistry.Default;
         _ownsTiers = true;
-        _logger = CreateLogger(options.LoggerFactory);
-        _metrics = ImageKitMetrics.For(options.MeterFactory);
         Memory.Logger = _logger;
         if (Disk is not null)
         {
