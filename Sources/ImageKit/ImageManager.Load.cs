@@ -67,14 +67,22 @@ public sealed partial class ImageManager
         // Counted so that background disk stores yield to loads (see BackgroundStores). Cache hits are not: they take
         // microseconds, and counting them would put two timer updates on the hottest path.
         _inFlightLoads.Started();
+
+        // Disposing the manager cancels the load wherever it is (loader, decode, store), not only its download.
+        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, LifetimeToken);
         try
         {
-            return await LoadFromSourceAsync(loader, url, key, options, decodeOptions, revalidating, progress, cancellationToken).ConfigureAwait(false);
+            return await LoadFromSourceAsync(loader, url, key, options, decodeOptions, revalidating, progress, lifetime.Token).ConfigureAwait(false);
         }
-        catch (ImageKitException e) when (IsLasting(e) && !cancellationToken.IsCancellationRequested)
+        catch (ImageKitException e) when (IsLasting(e) && !lifetime.IsCancellationRequested)
         {
             _failedUrls[key] = new FailedUrl(_options.TimeProvider.GetUtcNow() + _options.FailedUrlRetention, e.Message);
             throw;
+        }
+        catch (ObjectDisposedException e) when (LifetimeToken.IsCancellationRequested)
+        {
+            // A tier the manager owned was disposed under the load: to the caller, the load was cancelled by Dispose.
+            throw new OperationCanceledException("The image manager was disposed while the image was loading.", e, LifetimeToken);
         }
         finally
         {

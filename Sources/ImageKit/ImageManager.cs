@@ -40,6 +40,12 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
     private readonly ImageKitMetrics _metrics;
     private int _disposed;
 
+    // Cancelled first thing by Dispose; every load that misses the caches links its token to it. Never disposed: it has
+    // no timer, and loads racing Dispose may still link to it (a cancelled source stays usable for that).
+    private readonly CancellationTokenSource _lifetimeSource = new();
+
+    private CancellationToken LifetimeToken => _lifetimeSource.Token;
+
     /// <summary>Creates a manager over <paramref name="cache"/> and <paramref name="downloader"/>, which stay the caller's.</summary>
     public ImageManager(IImageCache cache, ImageDownloader downloader, ImageManagerOptions? options = null)
     {
@@ -94,6 +100,7 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            _lifetimeSource.Cancel();
             _diskStores.CloseAsync().GetAwaiter().GetResult();
             _inFlightLoads.Dispose();
             _ownedDownloader?.Dispose();
@@ -106,6 +113,7 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            await _lifetimeSource.CancelAsync().ConfigureAwait(false);
             await _diskStores.CloseAsync().ConfigureAwait(false);
             _inFlightLoads.Dispose();
             _ownedDownloader?.Dispose();

@@ -105,7 +105,18 @@ internal sealed class ProgressivePreviews : IProgress<ImageLoadProgress>
             // Reported by this task, which StopAsync returns: once the load has awaited it, no preview can follow.
             if (preview is not null && !stopped)
             {
-                _target.Report(new ImageLoadProgress(value.BytesReceived, value.BytesExpected) { Preview = preview });
+                try
+                {
+                    _target.Report(new ImageLoadProgress(value.BytesReceived, value.BytesExpected) { Preview = preview });
+                }
+#pragma warning disable CA1031 // The app's progress handler failed: that must not fail the load (byte reports are treated the same way).
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                    // Whether the handler kept the frame before throwing is unknown. Disposed here, its memory is
+                    // reused at once; a handler that kept it anyway gets ObjectDisposedException, never freed memory.
+                    preview.Dispose();
+                }
             }
             else
             {

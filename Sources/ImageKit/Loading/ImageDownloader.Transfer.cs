@@ -13,13 +13,17 @@ namespace ImageKit.Loading;
 public sealed partial class ImageDownloader
 {
     /// <summary>Runs one shared download in its queue slot; never throws, completes the download's task instead.</summary>
+    /// <remarks>
+    /// Logging and metrics run through <see cref="Diagnose{TState}"/>: an app's logger or meter listener that throws must
+    /// never leave the download's waiters without a result (they would wait forever).
+    /// </remarks>
     private async Task RunAsync(SharedDownload download)
     {
         var token = download.Cancellation.Token;
         var tally = new AttemptTally();
         var url = download.Request.Url;
         var started = Stopwatch.GetTimestamp();
-        Log.DownloadStarted(_logger, url);
+        Diagnose(static s => Log.DownloadStarted(s.Logger, s.Url), (Logger: _logger, Url: url));
         try
         {
             var pipeline = _pipelines.For(url);
@@ -45,28 +49,48 @@ public sealed partial class ImageDownloader
             if (result.Response is { } response)
             {
                 response.Attempts = tally.Attempts;
-                RecordSuccess(url, response, started);
+                Diagnose(static s => s.Self.RecordSuccess(s.Url, s.Response, s.Started), (Self: this, Url: url, Response: response, Started: started));
                 download.Completion.TrySetResult(response);
             }
             else
             {
                 var reason = $"HTTP {ImageHttpTransfer.Describe(result.StatusCode, result.ReasonPhrase)}{After(tally.Attempts)}";
-                download.Completion.TrySetException(RecordFailure(url, new ImageDownloadException(url, ImageDownloadFailure.HttpStatus, reason, result.StatusCode, tally.Attempts), started));
+                Fail(download, new ImageDownloadException(url, ImageDownloadFailure.HttpStatus, reason, result.StatusCode, tally.Attempts), started);
             }
         }
         catch (Exception) when (token.IsCancellationRequested)
         {
-            _metrics.DownloadDuration.Record(ImageKitMetrics.Seconds(started), new KeyValuePair<string, object?>("outcome", "cancelled"));
+            Diagnose(static s => s.Metrics.DownloadDuration.Record(ImageKitMetrics.Seconds(s.Started), new KeyValuePair<string, object?>("outcome", "cancelled")), (Metrics: _metrics, Started: started));
             download.Completion.TrySetCanceled(token);
         }
         catch (Exception ex)
         {
-            download.Completion.TrySetException(RecordFailure(url, Translate(ex, url, tally), started));
+            Fail(download, Translate(ex, url, tally), started);
         }
         finally
         {
             _coalescer.Complete(download);
             download.Dispose();
+        }
+    }
+
+    private void Fail(SharedDownload download, Exception failure, long started)
+    {
+        Diagnose(static s => s.Self.RecordFailure(s.Url, s.Failure, s.Started), (Self: this, Url: download.Request.Url, Failure: failure, Started: started));
+        download.Completion.TrySetException(failure);
+    }
+
+    // Logging and metrics never fail a download: what the app's logger or listener throws is dropped here.
+    private static void Diagnose<TState>(Action<TState> record, TState state)
+    {
+        try
+        {
+            record(state);
+        }
+#pragma warning disable CA1031 // A failing logger or meter listener is the app's bug; the download's outcome must still reach its waiters.
+        catch (Exception e) when (e is not OutOfMemoryException)
+#pragma warning restore CA1031
+        {
         }
     }
 
@@ -78,15 +102,13 @@ public sealed partial class ImageDownloader
         Log.DownloadFinished(_logger, url, (int)response.StatusCode, response.Data.Length, response.Attempts, seconds * 1000);
     }
 
-    private Exception RecordFailure(Uri url, Exception ex, long started)
+    private void RecordFailure(Uri url, Exception ex, long started)
     {
         _metrics.DownloadDuration.Record(ImageKitMetrics.Seconds(started), new KeyValuePair<string, object?>("outcome", "failure"));
         if (ex is ImageDownloadException download)
         {
             Log.DownloadFailed(_logger, url, download.Failure, download.Message);
         }
-
-        return ex;
     }
 
     private Exception Translate(Exception ex, Uri url, AttemptTally tally)

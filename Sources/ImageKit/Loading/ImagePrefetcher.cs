@@ -81,6 +81,19 @@ public sealed class ImagePrefetcher
 
         public ImagePrefetchProgress Snapshot() => new(Volatile.Read(ref _finished), Volatile.Read(ref _skipped), Volatile.Read(ref _failed), total);
 
-        private void Report(int _) => progress?.Report(Snapshot());
+        // The app's progress handler failing must not turn a finished URL into a failed one, nor throw out of the
+        // prefetch ("failures are counted and collected, never thrown"): what it throws is dropped.
+        private void Report(int _)
+        {
+            try
+            {
+                progress?.Report(Snapshot());
+            }
+#pragma warning disable CA1031 // A throwing progress handler is the app's bug; the prefetch and its counts go on.
+            catch (Exception e) when (e is not OutOfMemoryException)
+#pragma warning restore CA1031
+            {
+            }
+        }
     }
 }

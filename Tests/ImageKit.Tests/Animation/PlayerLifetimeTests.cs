@@ -47,8 +47,11 @@ public sealed class PlayerLifetimeTests
 
         image.TrimCache();
         var managedAfter = ManagedBytesAfterGc();
-        Assert.AreEqual(pixelsBefore, PixelMemory.AllocatedBytes, "every frame buffer's native memory was freed (the pool was trimmed)");
-        Assert.AreEqual(finalizedBefore, PixelBuffer.FinalizedBuffers, "every buffer was released, none left to its finalizer");
+        // Process-wide counters (another test's leftovers can land in this window); a per-cycle leak would show 10,000 times.
+        var pixelDelta = PixelMemory.AllocatedBytes - pixelsBefore;
+        var finalizedDelta = PixelBuffer.FinalizedBuffers - finalizedBefore;
+        Assert.IsLessThanOrEqualTo(8L * 1024 * 1024, Math.Abs(pixelDelta), $"every frame buffer's native memory was freed (the pool was trimmed): {pixelDelta} bytes differ");
+        Assert.IsLessThanOrEqualTo(4, finalizedDelta, $"every buffer was released, none left to its finalizer: {finalizedDelta} were");
         Assert.AreEqual(0, budget.UsedBytes, "every buffer returned its budget");
         Assert.AreEqual(0, links.GetDisplayLink().SubscriberCount);
         Assert.IsFalse(links.GetDisplayLink().IsRunning);

@@ -71,13 +71,20 @@ internal sealed class HostResiliencePipelines(ImageDownloaderOptions options, IL
         var breaker = options.CircuitBreaker;
         if (breaker.Enabled)
         {
+            // Polly closes a half-open circuit on any outcome it does not handle. A trial its caller cancelled never
+            // heard from the host: count it as a failure then, so the circuit opens again instead of letting every
+            // queued request through to a host that may still be down.
+            var state = new CircuitBreakerStateProvider();
             builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<AttemptResult>
             {
                 FailureRatio = breaker.FailureRatio,
                 MinimumThroughput = breaker.MinimumThroughput,
                 SamplingDuration = breaker.SamplingDuration,
                 BreakDuration = breaker.BreakDuration,
-                ShouldHandle = static args => ValueTask.FromResult(IsTransient(args.Outcome)),
+                StateProvider = state,
+                ShouldHandle = args => ValueTask.FromResult(
+                    IsTransient(args.Outcome)
+                    || (args.Outcome.Exception is OperationCanceledException && state.CircuitState == CircuitState.HalfOpen)),
                 OnOpened = args =>
                 {
                     metrics.CircuitBreaks.Add(1);
