@@ -2,6 +2,7 @@ using System.Net;
 using ImageKit.Loading;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 namespace ImageKit.Tests.Loading;
 
@@ -160,4 +161,46 @@ public sealed class ImageDownloaderFaultTests
 
     private Task<ImageDownloadResponse> Download(ImageDownloader downloader, string path) =>
         downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url(path)), cancellationToken: TestContext.CancellationToken);
+
+    // Promise: a shared download always completes its waiters. A logger (an app's ILoggerFactory) that threw while the
+    // download logged its start (before the try) or its failure (before completing) used to leave them waiting forever.
+    [TestMethod]
+    [DataRow(LogLevel.Debug, "/image/logger-start", DisplayName = "throws on 'downloading' (debug)")]
+    [DataRow(LogLevel.Information, "/status/404", DisplayName = "throws on 'failed' (information)")]
+    public async Task DownloadAsync_LoggerThrows_WaitersStillComplete(LogLevel level, string path)
+    {
+        var options = DownloadTestOptions.Fast(maxRetries: 0);
+        options.LoggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(level).AddProvider(new ThrowingProvider(level)));
+        using var downloader = new ImageDownloader(options);
+
+        var download = Download(downloader, path);
+        var finished = await Task.WhenAny(download, Task.Delay(TimeSpan.FromSeconds(5), TestContext.CancellationToken));
+
+        Assert.AreSame(download, finished, "the waiter completes (with the image or the download's own error)");
+    }
+
+    private sealed class ThrowingProvider(LogLevel level) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new ThrowingLogger(level);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class ThrowingLogger(LogLevel level) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= level;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (logLevel == level)
+                {
+                    throw new InvalidOperationException("logger bug");
+                }
+            }
+        }
+    }
 }

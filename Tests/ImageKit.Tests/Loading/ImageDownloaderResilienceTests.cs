@@ -35,6 +35,22 @@ public sealed class ImageDownloaderResilienceTests
                 });
                 app.MapGet("/status/{code:int}", (HttpContext context, int code) => context.Response.StatusCode = code);
                 app.MapGet("/image/{name}", context => ImageServer.WriteAsync(context, ImageServer.Gif));
+
+                // Holds the request until the client gives up; the gate says when it arrived and when it was aborted.
+                app.MapGet("/stall/{n}", async (HttpContext http, string n) =>
+                {
+                    var gate = server.GateFor("stall-" + n);
+                    http.RequestAborted.Register(() => gate.Aborted.TrySetResult());
+                    gate.Arrived.TrySetResult();
+                    try
+                    {
+                        await Task.Delay(Timeout.Infinite, http.RequestAborted);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // The client cancelled: what the test waits for.
+                    }
+                });
             },
             context.CancellationToken);
     }
@@ -118,13 +134,8 @@ public sealed class ImageDownloaderResilienceTests
     [TestMethod]
     public async Task DownloadAsync_CircuitOpen_TrialAfterBreakDurationClosesIt()
     {
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
-        var options = DownloadTestOptions.Fast(maxRetries: 0);
-        options.TimeProvider = time;
-        options.CircuitBreaker = new ImageDownloadCircuitBreakerOptions { MinimumThroughput = 2, BreakDuration = TimeSpan.FromSeconds(20) };
-        using var downloader = new ImageDownloader(options);
-        await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => Download(downloader, "/status/503"));
-        await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => Download(downloader, "/status/503"));
+        var (downloader, time) = await WithOpenCircuitAsync();
+        using var owned = downloader;
 
         time.Advance(TimeSpan.FromSeconds(19));
         var stillOpen = await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => Download(downloader, "/image/trial"));
@@ -155,6 +166,42 @@ public sealed class ImageDownloaderResilienceTests
         Assert.AreEqual(HttpStatusCode.OK, response.StatusCode);
     }
 
+    // An open circuit stays open until a trial request succeeds. A trial its caller cancelled was an outcome Polly does
+    // not handle, which it counts as a success: the circuit closed although the host never answered.
+    [TestMethod]
+    public async Task DownloadAsync_CircuitHalfOpen_TrialCancelledByItsCaller_OpensItAgain()
+    {
+        var (downloader, time) = await WithOpenCircuitAsync();
+        using var owned = downloader;
+        time.Advance(TimeSpan.FromSeconds(21));
+
+        using (var cts = new CancellationTokenSource())
+        {
+            var trial = downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/stall/trial")), cancellationToken: cts.Token);
+            await s_server.GateFor("stall-trial").Arrived.Task.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+            await cts.CancelAsync();
+            await Assert.ThrowsAsync<OperationCanceledException>(() => trial);
+            await s_server.GateFor("stall-trial").Aborted.Task.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+        }
+
+        Assert.IsTrue(TestUtilities.Leaks.Eventually(() => downloader.ActiveDownloads == 0), "the cancelled trial left the queue");
+        var next = await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => Download(downloader, "/status/503"));
+        Assert.AreEqual(ImageDownloadFailure.CircuitOpen, next.Failure, $"the cancelled trial closed the circuit: the next request was sent ({next.Message})");
+    }
+
     private Task<ImageDownloadResponse> Download(ImageDownloader downloader, string path) =>
         downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url(path)), cancellationToken: TestContext.CancellationToken);
+
+    // A downloader (20 s break, 2 requests to trip) whose circuit for the test host two 503s have just opened.
+    private async Task<(ImageDownloader Downloader, FakeTimeProvider Time)> WithOpenCircuitAsync()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
+        var options = DownloadTestOptions.Fast(maxRetries: 0);
+        options.TimeProvider = time;
+        options.CircuitBreaker = new ImageDownloadCircuitBreakerOptions { MinimumThroughput = 2, BreakDuration = TimeSpan.FromSeconds(20) };
+        var downloader = new ImageDownloader(options);
+        await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => Download(downloader, "/status/503"));
+        await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => Download(downloader, "/status/503"));
+        return (downloader, time);
+    }
 }

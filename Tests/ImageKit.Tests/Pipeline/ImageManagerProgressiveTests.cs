@@ -301,4 +301,36 @@ public sealed class ImageManagerProgressiveTests
             }
         }
     }
+
+    // Promise: progress handlers cannot break a load ("Exceptions it throws are ignored" for the downloader's progress;
+    // byte reports through the manager are swallowed the same way). A handler that throws on a *preview* report instead
+    // fails the whole load with the handler's exception, although the image downloaded and decoded fine.
+    [TestMethod]
+    public async Task LoadImageAsync_ProgressHandlerThrowsOnAPreview_LoadStillSucceeds()
+    {
+        await using var manager = new ImageManager(new ImageCacheOptions());
+        var previews = 0;
+        var progress = new Loading.SynchronousProgress<ImageLoadProgress>(p =>
+        {
+            if (p.Preview is { } preview)
+            {
+                preview.Dispose();
+                Interlocked.Increment(ref previews);
+                throw new InvalidOperationException("handler bug");
+            }
+        });
+
+        Exception? failure = null;
+        try
+        {
+            using var result = await manager.LoadImageAsync(s_server.Url("/slow/throwing-preview"), new ImageLoadOptions { Progressive = true }, progress, TestContext.CancellationToken);
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+
+        Assert.IsGreaterThan(0, previews, "precondition: a preview was reported");
+        Assert.IsNull(failure, $"the load failed with the progress handler's exception: {failure}");
+    }
 }

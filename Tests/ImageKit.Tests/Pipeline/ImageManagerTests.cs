@@ -292,4 +292,53 @@ public sealed class ImageManagerTests
         public Task<ImageLoaderResponse> LoadAsync(ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress = null, CancellationToken cancellationToken = default) =>
             Task.FromResult(new ImageLoaderResponse(request.Url, Corpus.Read("TestImage.gif")) { StoreOnDisk = false });
     }
+
+    // Promise: disposing the manager cancels what is in flight (callers get OperationCanceledException, or a clear
+    // ImageKitException). A load in a non-HTTP loader (or decoding/storing) when the manager is disposed is not cancelled:
+    // it runs on and meets the disposed memory cache, and its caller gets ObjectDisposedException.
+    [TestMethod]
+    public async Task DisposeAsync_LoadInFlightInACustomLoader_CancelsItAndTheCallerSeesOperationCanceled()
+    {
+        var manager = new ImageManager(new ImageCacheOptions());
+        var loader = new GatedLoader();
+        manager.Loaders.Insert(0, loader);
+
+        var load = manager.LoadImageAsync(new Uri("gated://x/1"), cancellationToken: TestContext.CancellationToken);
+        await loader.Entered.Task.WaitAsync(Loading.DownloadTestOptions.Patience, TestContext.CancellationToken);
+        await manager.DisposeAsync();
+        var tokenCancelledByDispose = loader.Token.IsCancellationRequested;
+        loader.Release.TrySetResult();
+
+        Exception? failure = null;
+        try
+        {
+            using var result = await load.WaitAsync(Loading.DownloadTestOptions.Patience, TestContext.CancellationToken);
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+
+        Assert.IsTrue(tokenCancelledByDispose, "Dispose cancelled the loader's token");
+        Assert.IsInstanceOfType<OperationCanceledException>(failure, $"got {failure?.GetType().Name}: {failure?.Message}");
+    }
+
+    private sealed class GatedLoader : IImageLoader
+    {
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public CancellationToken Token { get; private set; }
+
+        public bool CanLoad(Uri url) => url.Scheme == "gated";
+
+        public async Task<ImageLoaderResponse> LoadAsync(ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress = null, CancellationToken cancellationToken = default)
+        {
+            Token = cancellationToken;
+            Entered.TrySetResult();
+            await Release.Task.WaitAsync(cancellationToken);
+            return new ImageLoaderResponse(request.Url, Loading.ImageServer.Gif);
+        }
+    }
 }

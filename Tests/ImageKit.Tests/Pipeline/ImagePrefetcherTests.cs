@@ -51,4 +51,19 @@ public sealed class ImagePrefetcherTests
     {
         public void Report(T value) => report(value);
     }
+
+    // Promise (ImagePrefetcher.PrefetchAsync): "Failures are counted and collected, never thrown". A progress handler
+    // that throws makes PrefetchAsync throw the handler's exception (and counts the finished URL as failed too).
+    [TestMethod]
+    public async Task PrefetchAsync_ProgressHandlerThrows_NeverThrowsAndCountsEachUrlOnce()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        await using var manager = new ImageManager(new ImageCacheOptions());
+        var prefetcher = new ImagePrefetcher(manager) { Options = new ImageLoadOptions { CacheType = ImageCacheType.Memory } };
+        var progress = new SynchronousProgress<ImagePrefetchProgress>(_ => throw new InvalidOperationException("handler bug"));
+
+        var result = await prefetcher.PrefetchAsync([server.Image("TestImage.gif"), server.Image("TestImage.png")], progress, TestContext.CancellationToken);
+
+        Assert.AreEqual(new ImagePrefetchProgress(Finished: 2, Skipped: 0, Failed: 0, Total: 2), result.Progress, "the handler's exceptions neither escape nor turn finished URLs into failures");
+    }
 }
