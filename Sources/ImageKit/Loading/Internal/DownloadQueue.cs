@@ -57,35 +57,44 @@ internal sealed class DownloadQueue
             },
             (this, item));
 
-        bool startNow;
+        var startNow = false;
+        var completed = false;
         lock (_lock)
         {
             if (_completed)
             {
-                item.Registration.Dispose();
-                if (item.TryCancel())
-                {
-                    Interlocked.Decrement(ref _queued);
-                }
-
-                throw new ObjectDisposedException(nameof(ImageDownloader));
+                completed = true;
             }
-
-            if (item.IsCancelled)
+            else if (item.IsCancelled)
             {
                 return item;
             }
-
-            // While a slot is free nothing waits (every queued item would have been started), so order is not at stake.
-            startNow = _slotsInUse < _maxConcurrent;
-            if (startNow)
-            {
-                _slotsInUse++;
-            }
             else
             {
-                item.Node = _buckets[(int)priority].AddLast(item);
+                // While a slot is free nothing waits (every queued item would have been started), so order is not at stake.
+                startNow = _slotsInUse < _maxConcurrent;
+                if (startNow)
+                {
+                    _slotsInUse++;
+                }
+                else
+                {
+                    item.Node = _buckets[(int)priority].AddLast(item);
+                }
             }
+        }
+
+        if (completed)
+        {
+            // Outside the lock: disposing a registration waits for its callback if it is running, and the callback
+            // (Cancel) takes the lock.
+            item.Registration.Dispose();
+            if (item.TryCancel())
+            {
+                Interlocked.Decrement(ref _queued);
+            }
+
+            throw new ObjectDisposedException(nameof(ImageDownloader));
         }
 
         if (startNow)
