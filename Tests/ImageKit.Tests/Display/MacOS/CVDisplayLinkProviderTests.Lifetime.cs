@@ -151,11 +151,13 @@ public sealed partial class CVDisplayLinkProviderTests
     [TestMethod]
     public void Finalizer_ProviderDroppedUndisposed_StopsAndReleasesTheLinkAndFreesTheHandle()
     {
-        // Providers dropped by earlier tests may still be waiting for their finalizers: settle them before counting.
+        // Providers dropped by earlier tests may still be waiting for their finalizers, and a teardown that began on a
+        // callback thread finishes on the thread pool, which is slow to get to it in a busy full run (this count was once
+        // one lower at the end than at the start): settle both before counting.
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
-        var handles = DisplayLinkCounters.LiveCallbackHandles;
+        var handles = StableCallbackHandleCount();
         using var fake = new FakeCoreVideo();
         var weak = CreateRunningAndDrop(fake);
 
@@ -163,7 +165,26 @@ public sealed partial class CVDisplayLinkProviderTests
         Assert.IsTrue(Leaks.Eventually(() => fake.Count("Release") == 1, s_wait), "the finalizer releases the native link");
         Assert.IsTrue(fake.IndexOf("Stop") >= 0 && fake.IndexOf("Stop") < fake.IndexOf("Release"), "after stopping it");
         Assert.IsFalse(fake.IsStarted);
-        Assert.IsTrue(Leaks.Eventually(() => DisplayLinkCounters.LiveCallbackHandles == handles, s_wait), "the callback handle is freed");
+        Assert.IsTrue(
+            Leaks.Eventually(() => DisplayLinkCounters.LiveCallbackHandles == handles, s_wait),
+            $"the callback handle is freed (live handles {DisplayLinkCounters.LiveCallbackHandles}, {handles} before; calls: {string.Join(", ", fake.Calls)})");
         Assert.IsEmpty(fake.Violations);
+    }
+
+    // The live callback-handle count once it has not changed for 200 ms.
+    private static int StableCallbackHandleCount()
+    {
+        var count = DisplayLinkCounters.LiveCallbackHandles;
+        for (var unchanged = 0; unchanged < 20; unchanged++)
+        {
+            Thread.Sleep(10);
+            var now = DisplayLinkCounters.LiveCallbackHandles;
+            if (now != count)
+            {
+                (count, unchanged) = (now, -1);
+            }
+        }
+
+        return count;
     }
 }
