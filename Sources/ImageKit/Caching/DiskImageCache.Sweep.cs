@@ -125,17 +125,21 @@ public sealed partial class DiskImageCache
     {
         var removed = 0;
         var cutoff = DateTime.UtcNow - grace; // file times are wall-clock times, whatever clock the options use
-        foreach (var file in System.IO.Directory.EnumerateFiles(_blobs.TempDirectory))
+        // Either folder may be gone (removed by hand while the cache is open): nothing to sweep there then.
+        foreach (var file in EnumerateOrNothing(_blobs.TempDirectory))
         {
-            if (File.GetLastWriteTimeUtc(file) < cutoff && BlobStore.TryDelete(file))
+            if (File.Exists(file) && File.GetLastWriteTimeUtc(file) < cutoff && BlobStore.TryDelete(file))
             {
                 removed++;
             }
         }
 
-        foreach (var trash in System.IO.Directory.EnumerateDirectories(Directory, BlobStore.TrashPrefix + "*"))
+        foreach (var trash in EnumerateOrNothing(Directory).Where(d => Path.GetFileName(d).StartsWith(BlobStore.TrashPrefix, StringComparison.Ordinal)))
         {
-            BlobStore.TryDeleteDirectory(trash);
+            if (System.IO.Directory.Exists(trash))
+            {
+                BlobStore.TryDeleteDirectory(trash);
+            }
         }
 
         return removed;
@@ -168,9 +172,15 @@ public sealed partial class DiskImageCache
                     {
                         // Look again under the lock: a writer may have replaced the entry since the page was read.
                         var hash = KeyHash.FromBytes(bytes);
-                        if (c.Find(bytes) is { } row && !HasIntactLength(row, hash))
+                        if (c.Find(bytes) is { } row && !HasIntactLength(row, hash) && c.DeleteIfUnchanged(bytes, row.Checksum, row.StoredTicks))
                         {
-                            c.DeleteIfUnchanged(bytes, row.Checksum, row.StoredTicks);
+                            // The damaged file goes with its row (orphans were swept before this, so nothing else would
+                            // remove it until the next sweep).
+                            if (!row.Inline)
+                            {
+                                _blobs.Delete(hash);
+                            }
+
                             count++;
                         }
                     }

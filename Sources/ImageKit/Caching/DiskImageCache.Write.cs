@@ -42,7 +42,9 @@ public sealed partial class DiskImageCache
 
         if (_options.MaxSizeBytes > 0)
         {
-            await EnforceSizeLimitAsync(cancellationToken).ConfigureAwait(false);
+            // The entry is committed: cancelling now would tell the caller "cancelled" about a write that happened, so
+            // the size limit is enforced regardless.
+            await EnforceSizeLimitAsync(CancellationToken.None).ConfigureAwait(false);
         }
     }
 

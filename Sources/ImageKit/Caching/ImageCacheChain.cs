@@ -38,7 +38,27 @@ public sealed class ImageCacheChain : IImageCache
     {
         if (QueryPolicy == ImageCacheChainPolicy.All)
         {
-            var results = await Task.WhenAll(_caches.Select(c => c.QueryAsync(key, cacheType, decodeOptions, cancellationToken))).ConfigureAwait(false);
+            // Every query is awaited before anything is thrown: a hit from one tier holds a lease that must be released
+            // even when another tier fails (Task.WhenAll would throw before the hits could be disposed).
+            var queries = _caches.Select(c => c.QueryAsync(key, cacheType, decodeOptions, cancellationToken)).ToArray();
+            try
+            {
+                await Task.WhenAll(queries).ConfigureAwait(false);
+            }
+            catch
+            {
+                foreach (var query in queries)
+                {
+                    if (query.IsCompletedSuccessfully)
+                    {
+                        query.Result?.Dispose();
+                    }
+                }
+
+                throw;
+            }
+
+            var results = queries.Select(q => q.Result).ToArray();
             var winner = results.FirstOrDefault(r => r is not null);
             foreach (var other in results)
             {

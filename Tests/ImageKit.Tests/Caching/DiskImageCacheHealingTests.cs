@@ -182,4 +182,36 @@ public sealed class DiskImageCacheHealingTests
         Assert.AreEqual(1, stats.EntryCount);
         Assert.AreEqual(100, stats.TotalBytes);
     }
+
+    [TestMethod]
+    public async Task SweepAsync_TempFolderRemovedWhileOpen_SweepsTheRestWithoutThrowing()
+    {
+        using var folder = new TempFolder();
+        using var cache = Open(folder.Path);
+        await cache.OpeningSweep;
+        Directory.Delete(Path.Combine(folder.Path, "tmp"), recursive: true);
+
+        var result = await cache.SweepAsync(TestContext.CancellationToken);
+
+        Assert.AreEqual(new DiskCacheSweepResult(0, 0), result, "a clean cache, and no DirectoryNotFoundException");
+    }
+
+    [TestMethod]
+    public async Task SweepAsync_FileOfTheWrongLength_RemovesTheRowAndTheFile()
+    {
+        using var folder = new TempFolder();
+        using var cache = Open(folder.Path, configure: o => o.MaxInlineBytes = 0);
+        await cache.OpeningSweep;
+        await cache.SetAsync("big", Bytes(200_000, 1), null, TestContext.CancellationToken);
+        var path = BlobPath(folder.Path, "big");
+        using (var stream = new FileStream(path, FileMode.Open))
+        {
+            stream.SetLength(10);
+        }
+
+        var result = await cache.SweepAsync(TestContext.CancellationToken);
+
+        Assert.AreEqual(1, result.BrokenRowsRemoved);
+        Assert.IsFalse(File.Exists(path), "the damaged file goes with its row");
+    }
 }
