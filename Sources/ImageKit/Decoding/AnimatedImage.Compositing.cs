@@ -22,6 +22,12 @@ public sealed partial class AnimatedImage
                 break;
             }
 
+            if (required >= frame)
+            {
+                // A frame can only build on an earlier one; a (custom) source saying otherwise would loop here forever.
+                throw new ImageDecodingException($"frame {frame} is said to require frame {required}, which is not an earlier frame") { FrameIndex = frame };
+            }
+
             start = _composited.Get(required);
             if (start is not null)
             {

@@ -38,6 +38,13 @@ public sealed record DecodingLimits
                 $"the canvas {width}x{height} has {pixels:N0} pixels, more than the limit of {MaxPixelsPerFrame:N0} (DecodingLimits.MaxPixelsPerFrame)");
         }
 
+        // One frame is one buffer, and a buffer holds at most Array.MaxLength bytes (~2 GiB), whatever the limits allow.
+        if (pixels * 4 > Array.MaxLength)
+        {
+            throw new ImageLimitExceededException(
+                $"the canvas {width}x{height} needs {pixels * 4:N0} bytes per frame, more than one frame buffer can hold ({Array.MaxLength:N0} bytes)");
+        }
+
         if (frameCount > MaxFrameCount)
         {
             throw new ImageLimitExceededException(

@@ -155,6 +155,14 @@ public sealed class ImageFrame : IDisposable
             throw new ObjectDisposedException(nameof(ImageFrame)); // disposed between reading the field and the reference
         }
 
+        // Disposed between reading the field and taking the reference, while another owner kept the buffer: this lease's
+        // own reference is gone, and the buffer may already be reused for another frame. Give ours back.
+        if (!ReferenceEquals(Volatile.Read(ref _buffer), buffer))
+        {
+            buffer.Release();
+            throw new ObjectDisposedException(nameof(ImageFrame));
+        }
+
         return buffer;
     }
 

@@ -71,9 +71,12 @@ internal static class EncodedAlphaProbe
     }
 
     // An ALPH chunk, or a lossless bitstream whose header says its alpha is used, in the image or in any animation frame.
-    private static bool WebPHasAlpha(ReadOnlySpan<byte> data) => data.Length >= 12 && ChunksHaveAlpha(data[12..]);
+    private static bool WebPHasAlpha(ReadOnlySpan<byte> data) => data.Length >= 12 && ChunksHaveAlpha(data[12..], insideFrame: false);
 
-    private static bool ChunksHaveAlpha(ReadOnlySpan<byte> chunks)
+    // Frames (ANMF) sit at the top level only; their payload holds the frame's image chunks, never another ANMF. Looking
+    // one level down and no further keeps hostile nesting (24 bytes a level) from recursing until the stack overflows,
+    // which no catch could stop.
+    private static bool ChunksHaveAlpha(ReadOnlySpan<byte> chunks, bool insideFrame)
     {
         var offset = 0;
         while (offset + 8 <= chunks.Length)
@@ -94,7 +97,7 @@ internal static class EncodedAlphaProbe
             }
 
             // An ANMF payload is a 16-byte frame header followed by the frame's own chunks.
-            if (type.SequenceEqual("ANMF"u8) && payload.Length > 16 && ChunksHaveAlpha(payload[16..]))
+            if (!insideFrame && type.SequenceEqual("ANMF"u8) && payload.Length > 16 && ChunksHaveAlpha(payload[16..], insideFrame: true))
             {
                 return true;
             }

@@ -29,9 +29,11 @@ internal sealed class SkiaCodecSource : AnimatedImageSource
         var info = codec.Info;
         PixelWidth = info.Width;
         PixelHeight = info.Height;
-        _frames = codec.FrameCount > 0 ? codec.FrameInfo : [];
+        // The limits first: the frame table is one managed entry per frame, and a hostile file may declare millions.
+        var frameCount = codec.FrameCount;
+        options.Limits.Check(PixelWidth, PixelHeight, Math.Max(1, frameCount));
+        _frames = frameCount > 0 ? codec.FrameInfo : [];
         FrameCount = Math.Max(1, _frames.Length);
-        options.Limits.Check(PixelWidth, PixelHeight, FrameCount);
         _canvasInfo = new SKImageInfo(PixelWidth, PixelHeight, SKColorType.Bgra8888, SKAlphaType.Premul);
         HasAlpha = EncodedAlphaProbe.HasAlpha(format, data)
             ?? (info.AlphaType != SKAlphaType.Opaque || _frames.Any(static f => f.AlphaType != SKAlphaType.Opaque));
