@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using ImageKit.Decoding;
+using ImageKit.Tests.TestUtilities;
 using SkiaSharp;
 
 namespace ImageKit.Tests.Decoding;
@@ -49,36 +50,15 @@ public sealed class HostileInputTests
 
         // 30,000 × 30,000 × 4 bytes is 3.6 GB: no frame buffer can hold it, whatever the limits say.
         Assert.ThrowsExactly<ImageLimitExceededException>(
-            () => new AnimatedImage(new SyntheticSource(30_000, 30_000, _ => -1), ReadOnlyMemory<byte>.Empty, new ImageDecodeOptions { Limits = limits }));
+            () => new AnimatedImage(new CountingSource(frameCount: 1, width: 30_000, height: 30_000), ReadOnlyMemory<byte>.Empty, new ImageDecodeOptions { Limits = limits }));
     }
 
     [TestMethod]
     public void GetFrame_CustomSourceSaysAFrameRequiresItself_ThrowsInsteadOfLooping()
     {
-        using var image = new AnimatedImage(new SyntheticSource(4, 4, index => index, frameCount: 3), ReadOnlyMemory<byte>.Empty, ImageDecodeOptions.Default);
+        using var image = new AnimatedImage(new CountingSource(frameCount: 3, width: 4, height: 4, requiredFrame: index => index), ReadOnlyMemory<byte>.Empty, ImageDecodeOptions.Default);
 
         var error = Assert.ThrowsExactly<ImageDecodingException>(() => image.GetFrame(2).Dispose());
         Assert.AreEqual(2, error.FrameIndex);
-    }
-
-    private sealed class SyntheticSource(int width, int height, Func<int, int> requiredFrame, int frameCount = 1) : AnimatedImageSource
-    {
-        public override ImageFormat Format => ImageFormat.Png;
-
-        public override int PixelWidth => width;
-
-        public override int PixelHeight => height;
-
-        public override int FrameCount => frameCount;
-
-        public override int LoopCount => 0;
-
-        public override bool HasAlpha => false;
-
-        public override TimeSpan GetFrameDuration(int index) => TimeSpan.FromMilliseconds(100);
-
-        public override int GetRequiredFrame(int index) => requiredFrame(index);
-
-        public override void RenderFrame(int index, int requiredFrame, Span<byte> canvas, int rowBytes) => canvas.Fill(0xFF);
     }
 }

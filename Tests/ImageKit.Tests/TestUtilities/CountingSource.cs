@@ -2,8 +2,11 @@ using ImageKit.Decoding;
 
 namespace ImageKit.Tests.TestUtilities;
 
-/// <summary>A one-colour animation that counts how often it is released, to check ownership rules.</summary>
-internal sealed class CountingSource(int frameCount = 2, int width = 8, int height = 8) : AnimatedImageSource
+/// <summary>
+/// A one-colour animation that counts how often it is released, to check ownership rules. Every frame stands alone unless
+/// <paramref name="requiredFrame"/> says otherwise.
+/// </summary>
+internal sealed class CountingSource(int frameCount = 2, int width = 8, int height = 8, Func<int, int>? requiredFrame = null) : AnimatedImageSource
 {
     private int _disposals;
 
@@ -29,7 +32,7 @@ internal sealed class CountingSource(int frameCount = 2, int width = 8, int heig
 
     public override TimeSpan GetFrameDuration(int index) => TimeSpan.FromMilliseconds(100);
 
-    public override int GetRequiredFrame(int index) => -1;
+    public override int GetRequiredFrame(int index) => requiredFrame?.Invoke(index) ?? -1;
 
     public override void RenderFrame(int index, int requiredFrame, Span<byte> canvas, int rowBytes) => canvas.Fill((byte)(index + 1));
 
