@@ -119,15 +119,43 @@ internal static class CacheCommand
             : throw new CliException("--max-age", $"'{text}' is not a number of days (0 or more)");
     }
 
+    // These commands look after an existing cache: they never create one over someone else's files, nor let the cache's
+    // self-healing replace a damaged index (the user should see that).
     private static DiskImageCache Open(DirectoryInfo? directory, TimeSpan? maxAge)
     {
-        var options = new DiskImageCacheOptions { Directory = directory?.FullName ?? DiskImageCache.DefaultDirectory };
+        var path = directory?.FullName ?? DiskImageCache.DefaultDirectory;
+        if (!Directory.Exists(path))
+        {
+            throw new CliException("--cache-dir", $"no disk cache at {path}: the folder does not exist");
+        }
+
+        var index = Path.Combine(path, "index.sqlite");
+        if (!File.Exists(index))
+        {
+            if (Directory.EnumerateFileSystemEntries(path).Any())
+            {
+                throw new CliException("--cache-dir", $"{path} is not an ImageKit disk cache: it has no index.sqlite, and it holds other files");
+            }
+        }
+        else if (!IsSqliteFile(index))
+        {
+            throw new CliException("--cache-dir", $"{index} is not a SQLite database, so not a cache index; delete it (or the folder) to start a new cache");
+        }
+
+        var options = new DiskImageCacheOptions { Directory = path };
         if (maxAge is { } age)
         {
             options.MaxAge = age;
         }
 
         return new DiskImageCache(options);
+    }
+
+    private static bool IsSqliteFile(string path)
+    {
+        Span<byte> header = stackalloc byte[16];
+        using var file = File.OpenRead(path);
+        return file.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) == header.Length && header.SequenceEqual("SQLite format 3\0"u8);
     }
 
     private static Option<DirectoryInfo?> DirectoryOption() => new("--cache-dir") { Description = "The cache folder. Default: the per-user cache folder." };

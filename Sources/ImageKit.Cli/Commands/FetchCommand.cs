@@ -101,6 +101,10 @@ internal static class FetchCommand
             {
                 throw new CliException(list.FullName, $"cannot read the list: {e.Message}", e);
             }
+            catch (UnauthorizedAccessException e)
+            {
+                throw new CliException(list.FullName, "cannot read the list: permission denied", e);
+            }
         }
 
         if (texts.Count == 0)

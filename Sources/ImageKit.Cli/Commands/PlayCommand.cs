@@ -94,6 +94,17 @@ internal static class PlayCommand
         };
         player.Finished += (_, _) => finished.Cancel();
 
+        // A whole loop without a single frame shown: nothing of the animation decodes (corrupt data). Playing on would
+        // skip frames for ever; stop and report the decoder's error instead.
+        var undecodable = 0;
+        player.LoopCompleted += (_, _) =>
+        {
+            if (player.Statistics.FramesShown == 0 && Interlocked.Exchange(ref undecodable, 1) == 0)
+            {
+                finished.Cancel();
+            }
+        };
+
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, finished.Token);
         if (settings.Seconds is { } limit)
         {
@@ -140,6 +151,16 @@ internal static class PlayCommand
 
         player.Pause();
         watch.Stop();
+        if (Volatile.Read(ref undecodable) != 0)
+        {
+            using (image.GetFrame(0))
+            {
+                // Frame 0 decoding after all (the failures were elsewhere) still means no frame was ever shown.
+            }
+
+            throw new ImageDecodingException("no frame of the animation could be decoded");
+        }
+
         var statistics = player.Statistics;
         var (p50, p99, _) = jitter.Percentiles();
         if (sheet is not null)
@@ -165,6 +186,14 @@ internal static class PlayCommand
             if (player.GetCurrentFrame() is { } frame)
             {
                 return frame;
+            }
+
+            if (player.Statistics.DecodeErrors > 0)
+            {
+                // The worker could not decode it: decode it here to report the decoder's own error.
+                using (player.Image.GetFrame(0))
+                {
+                }
             }
 
             await Task.Delay(10, cancellationToken).ConfigureAwait(false);

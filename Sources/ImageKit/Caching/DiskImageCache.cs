@@ -51,11 +51,22 @@ public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable
         _blobs = new BlobStore(Directory);
         try
         {
-            _blobs.EnsureDirectories();
+            // The index first: a folder that turns out to hold another program's database is left as it was found.
+            System.IO.Directory.CreateDirectory(Directory);
             _index = new IndexDatabase(Directory);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or SqliteException)
         {
+            throw new DiskCacheException(Directory, $"cannot open the disk cache: {e.Message}", e);
+        }
+
+        try
+        {
+            _blobs.EnsureDirectories();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _index.Dispose();
             throw new DiskCacheException(Directory, $"cannot open the disk cache: {e.Message}", e);
         }
 

@@ -199,4 +199,26 @@ public sealed class DiskImageCacheHealingTests
 
         Assert.AreEqual(new DiskCacheSweepResult(0, 0), result, "a clean cache, and no DirectoryNotFoundException");
     }
+
+    [TestMethod]
+    public void Open_FolderWithAnotherProgramsDatabase_ThrowsAndLeavesTheFolderAsItWas()
+    {
+        using var folder = new TempFolder();
+        var index = folder.Combine("index.sqlite");
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={index};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "CREATE TABLE notes(text); INSERT INTO notes VALUES ('keep');";
+            command.ExecuteNonQuery();
+        }
+
+        var bytes = File.ReadAllBytes(index);
+
+        var error = Assert.ThrowsExactly<DiskCacheException>(() => Open(folder.Path).Dispose());
+
+        StringAssert.Contains(error.Message, "another program's SQLite database");
+        CollectionAssert.AreEqual(bytes, File.ReadAllBytes(index), "not a byte of it changed");
+        CollectionAssert.AreEqual(new[] { index }, Directory.GetFileSystemEntries(folder.Path), "and nothing was added beside it");
+    }
 }

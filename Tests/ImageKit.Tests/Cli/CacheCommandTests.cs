@@ -63,6 +63,54 @@ public sealed class CacheCommandTests
         result.AssertBadInput(option, value);
     }
 
+    [TestMethod]
+    [DataRow("missing", "the folder does not exist")]
+    [DataRow("other files", "is not an ImageKit disk cache")]
+    [DataRow("garbage index", "is not a SQLite database")]
+    [DataRow("another program's database", "another program's SQLite database")]
+    public async Task Clear_FolderThatIsNotACache_ExitsWith2AndChangesNothing(string kind, string reason)
+    {
+        using var folder = new TempFolder();
+        var target = folder.Combine("target");
+        if (kind != "missing")
+        {
+            Directory.CreateDirectory(target);
+        }
+
+        switch (kind)
+        {
+            case "other files":
+                File.WriteAllText(Path.Combine(target, "keep.txt"), "mine");
+                break;
+            case "garbage index":
+                File.WriteAllText(Path.Combine(target, "index.sqlite"), "garbage garbage");
+                break;
+            case "another program's database":
+                using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(target, "index.sqlite")};Pooling=False"))
+                {
+                    connection.Open();
+                    using var command = connection.CreateCommand();
+                    command.CommandText = "CREATE TABLE notes(text); INSERT INTO notes VALUES ('keep');";
+                    command.ExecuteNonQuery();
+                }
+
+                break;
+        }
+
+        var before = Snapshot(target);
+
+        var result = await CliRunner.RunAsync("cache", "clear", "--cache-dir", target);
+
+        result.AssertBadInput(target, reason);
+        CollectionAssert.AreEqual(before, Snapshot(target), "no file created, changed or removed");
+    }
+
+    // Every file under the folder with its bytes' hash (nothing when the folder does not exist).
+    private static string[] Snapshot(string directory) => Directory.Exists(directory)
+        ? [.. Directory.EnumerateFileSystemEntries(directory, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)
+            .Select(p => File.Exists(p) ? p + " " + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(p))) : p)]
+        : [];
+
     private async Task FillAsync(string directory, int count, int size)
     {
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);

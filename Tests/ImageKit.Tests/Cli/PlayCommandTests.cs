@@ -97,4 +97,15 @@ public sealed class PlayCommandTests
         var result = await CliRunner.RunAsync("play", Corpus.PathOf("empty.png"));
         result.AssertBadInput("empty.png", "empty");
     }
+
+    [TestMethod]
+    public async Task Play_AnimationWhoseFramesAllFailToDecode_ExitsWith2AndTheDecodersError()
+    {
+        // Four frames whose data is all invalid: playing used to skip every frame and exit 0 (or loop for ever).
+        var path = Path.Combine(AppContext.BaseDirectory, "Fixtures", "damaged", "undecodable-animation.gif");
+
+        var result = await CliRunner.RunAsync("play", path, "--stats-json");
+
+        result.AssertBadInput("undecodable-animation.gif", "frame 0: the frame's data is corrupt");
+    }
 }

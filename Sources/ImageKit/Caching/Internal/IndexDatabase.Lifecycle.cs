@@ -32,6 +32,21 @@ internal sealed partial class IndexDatabase
     {
         using var connection = Open(Generation);
         using var command = connection.Connection.CreateCommand();
+
+        // Someone else's SQLite database under this name (tables, and no schema version of ours): refuse before changing
+        // a byte of it. A file that is not SQLite at all is damage (a cache of ours half-written), recreated below.
+        command.CommandText = "PRAGMA user_version;";
+        if (command.ExecuteScalar() is 0L)
+        {
+            command.CommandText = "SELECT count(*) FROM sqlite_master;";
+            if (command.ExecuteScalar() is long objects and > 0)
+            {
+                throw new DiskCacheException(
+                    Path.GetDirectoryName(FilePath),
+                    $"{FileName} there is another program's SQLite database ({objects} schema objects, no ImageKit index version); the cache will not touch it: choose another folder");
+            }
+        }
+
         // Before WAL: switching to WAL writes the first page, after which a new file ignores auto_vacuum. On an
         // existing index it changes nothing (SQLite would apply it only at a full VACUUM, which this type never runs).
         command.CommandText = IndexSchema.Prepare;
