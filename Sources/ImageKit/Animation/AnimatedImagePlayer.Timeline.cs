@@ -92,22 +92,34 @@ public sealed partial class AnimatedImagePlayer
     public void Stop()
     {
         Pause();
+        var events = new PendingEvents();
+        bool clear;
         lock (_lock)
         {
             _finished = false;
             if (_options.ResetFrameIndexWhenStopped)
             {
                 MoveTo(0, 0);
+
+                // The first frame goes on screen now if it is buffered; otherwise the worker shows it once decoded.
+                ShowCurrentIfReady(ref events);
+            }
+
+            // A Play on another thread since the Pause above wins: its playback keeps its buffer and its decode window.
+            clear = _options.ClearBufferWhenStopped && !_playing;
+            if (clear)
+            {
+                _core.Idle = true;
             }
         }
 
-        if (_options.ClearBufferWhenStopped)
+        if (clear)
         {
-            _core.Idle = true;
             _core.Buffer.Clear();
         }
 
         _worker.Wake();
+        Raise(events);
     }
 
     /// <summary>Jumps to frame <paramref name="index"/> of loop <paramref name="loop"/>; playing or paused stays as it was.</summary>

@@ -71,7 +71,18 @@ public static class ViewImageLoader
             return new ViewLoadResult(ViewLoadOutcome.Stale);
         }
 
-        display.ShowResult(result, display.CrossFade?.Invoke(result) ?? false);
+        bool crossFade;
+        try
+        {
+            crossFade = display.CrossFade?.Invoke(result) ?? false;
+        }
+        catch
+        {
+            (result as IDisposable)?.Dispose(); // not handed to the view: nobody else would release it
+            throw;
+        }
+
+        display.ShowResult(result, crossFade);
         return new ViewLoadResult(ViewLoadOutcome.Shown);
     }
 }

@@ -122,6 +122,39 @@ public sealed class AnimatedImagePlayerTests
     }
 
     [TestMethod]
+    public async Task Stop_KeepingTheBuffer_PutsTheFirstFrameBackOnScreenAtOnce()
+    {
+        // With the buffer kept, frame 0 is not decoded again, so nothing else would show it: Stop used to leave the last
+        // frame played on screen while CurrentFrameIndex said 0.
+        var time = new FakeTimeProvider();
+        using var links = new ManualDisplayLinkProvider(time, s_period);
+        using var image = TestAnimation.Image(4);
+        await using var player = new AnimatedImagePlayer(image, new AnimatedImagePlayerOptions
+        {
+            DisplayLinkProvider = links,
+            ClearBufferWhenStopped = false,
+            Budget = new FrameBudget(64L * 1024 * 1024),
+        });
+        Assert.IsTrue(Leaks.Eventually(() => player.BufferedFrameCount >= 4), "every frame buffered");
+        player.Play();
+        for (var i = 0; i < 25; i++)
+        {
+            time.Advance(s_period);
+        }
+
+        using (var playing = player.GetCurrentFrame())
+        {
+            Assert.AreEqual(2, playing?.Index, "precondition: frame 2 is on screen");
+        }
+
+        player.Stop();
+
+        using var shown = player.GetCurrentFrame();
+        Assert.AreEqual(0, shown?.Index, "the first frame is on screen again");
+        Assert.AreEqual(4, player.BufferedFrameCount, "and the buffer was kept");
+    }
+
+    [TestMethod]
     public async Task Play_DecoderFallsBehind_KeepsWallClockTimeAndCountsSkippedFrames()
     {
         var (image, source) = TestAnimation.Gated(4);

@@ -22,6 +22,7 @@ public sealed class ImageKitOptionsValidationTests
             o.DiskCache.MaxSizeBytes = -1;
             o.DiskCache.MaxInlineBytes = -1;
             o.DiskCache.Folder = "relative/cache";
+            o.DiskCache.ExpiryBasis = (ImageKit.Caching.DiskCacheExpiryBasis)99;
             o.MaxConcurrentPrefetches = 0;
         });
 
@@ -34,6 +35,7 @@ public sealed class ImageKitOptionsValidationTests
                 "ImageKitOptions.DiskCache.MaxSizeBytes must not be negative (0 means no limit) (was -1).",
                 "ImageKitOptions.DiskCache.MaxInlineBytes must be between 0 and 16 MiB (0 means every entry in its own file) (was -1).",
                 "ImageKitOptions.DiskCache.Folder must be an absolute path (was 'relative/cache').",
+                "ImageKitOptions.DiskCache.ExpiryBasis is not LastAccess or Stored (was 99).",
                 "ImageKitOptions.MaxConcurrentPrefetches must be at least 1 (was 0).",
             },
             e.Failures.ToArray());

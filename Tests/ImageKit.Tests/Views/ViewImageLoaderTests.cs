@@ -175,6 +175,18 @@ public sealed class ViewImageLoaderTests
     }
 
     [TestMethod]
+    public async Task LoadAsync_CrossFadeRuleThrows_DisposesTheResultItNeverShowed()
+    {
+        var view = new FakeView();
+        var result = new Result("network");
+        var display = view.Display(crossFade: _ => throw new InvalidOperationException("rule bug"));
+
+        await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => ViewImageLoader.LoadAsync(new ViewLoadTracker(), view, _ => Task.FromResult(result), display));
+
+        Assert.IsTrue(result.Disposed, "nobody else would release it");
+    }
+
+    [TestMethod]
     public async Task LoadAsync_NoCrossFadeRule_DoesNotFade()
     {
         var view = new FakeView();

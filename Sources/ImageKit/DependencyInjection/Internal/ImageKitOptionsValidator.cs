@@ -113,6 +113,11 @@ internal sealed class ImageKitOptionsValidator : IValidateOptions<ImageKitOption
             failures.Add(Format("DiskCache.MaxAge", "must not be negative (zero means forever)", d.MaxAge));
         }
 
+        if (!Enum.IsDefined(d.ExpiryBasis))
+        {
+            failures.Add(Format("DiskCache.ExpiryBasis", "is not LastAccess or Stored", d.ExpiryBasis));
+        }
+
         if (d.Enabled && d.Folder is { } folder && FolderProblem(folder) is { } problem)
         {
             failures.Add($"{Prefix}DiskCache.Folder {problem} (was '{folder}').");
