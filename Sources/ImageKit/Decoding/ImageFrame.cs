@@ -19,8 +19,9 @@ namespace ImageKit.Decoding;
 /// <para>
 /// <b>Threading.</b> Reading a frame from several threads is safe; <see cref="Dispose"/> is idempotent and thread-safe.
 /// <see cref="CopyPixelsTo"/>, <see cref="ToRgba"/> and <see cref="SaveAsPng"/> hold the pixels for the copy, so a
-/// concurrent <see cref="Dispose"/> makes them throw <see cref="ObjectDisposedException"/> or wait for nothing; a
-/// <see cref="Pixels"/> span has no such protection: do not dispose a lease while another thread reads its span.
+/// concurrent <see cref="Dispose"/> either comes first (they throw <see cref="ObjectDisposedException"/>) or does not
+/// disturb the copy; a <see cref="Pixels"/> span has no such protection: do not dispose a lease while another thread
+/// reads its span.
 /// </para>
 /// </remarks>
 public sealed class ImageFrame : IDisposable
