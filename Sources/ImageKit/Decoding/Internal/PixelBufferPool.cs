@@ -244,6 +244,8 @@ internal sealed class PixelBufferPool
 
     private void StartDecay()
     {
+        // Always under the lock, even when a timer seems to run: a tick deciding to stop (it saw no surplus before this
+        // block was added) must not be able to leave this block's surplus without a timer.
         lock (_timerLock)
         {
             if (_timer is not null)
