@@ -28,7 +28,7 @@ internal static class InputReader
 
             if (!info.Exists)
             {
-                throw new CliException(input, "file not found");
+                throw new CliException(input, NotFoundReason(input, uri));
             }
 
             if (info.Length > MaxInputBytes)
@@ -46,6 +46,19 @@ internal static class InputReader
         {
             throw new CliException(input, $"cannot read the file: {e.Message}", e);
         }
+    }
+
+    // What a missing input most likely was: a URL of a scheme this tool does not read, a URL that did not parse, or a path.
+    private static string NotFoundReason(string input, Uri? uri)
+    {
+        if (uri is { IsFile: false })
+        {
+            return $"the '{uri.Scheme}' scheme is not supported (http, https and file paths are)";
+        }
+
+        return input.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || input.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
+            ? "not a valid URL"
+            : "file not found";
     }
 
     // Through the SDK's downloader: retries of transient failures, a per-attempt timeout, and the size limit enforced

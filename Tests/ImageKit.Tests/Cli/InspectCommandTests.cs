@@ -73,10 +73,13 @@ public sealed class InspectCommandTests
     }
 
     [TestMethod]
-    public async Task Inspect_MissingFile_ExitsWith2AndOneLine()
+    [DataRow("/no/such/file.gif", "file not found")]
+    [DataRow("ftp://example.com/a.gif", "the 'ftp' scheme is not supported")]
+    [DataRow("http://[::1", "not a valid URL")]
+    public async Task Inspect_MissingFileOrUnreadableUrl_ExitsWith2AndSaysWhich(string input, string reason)
     {
-        var result = await CliRunner.RunAsync("inspect", "/no/such/file.gif");
-        result.AssertBadInput("/no/such/file.gif", "file not found");
+        var result = await CliRunner.RunAsync("inspect", input);
+        result.AssertBadInput(input, reason);
     }
 
     [TestMethod]
