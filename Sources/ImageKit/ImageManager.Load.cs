@@ -132,6 +132,13 @@ public sealed partial class ImageManager
                 throw new ImageLoadException(url, "the server answered 304 Not Modified to a request without validators");
             }
 
+            if (response.ETag is { } etag && revalidating.Metadata.ETag is { } sent && !string.Equals(etag, sent, StringComparison.Ordinal))
+            {
+                // A 304 naming another entity tag does not describe the cached bytes (RFC 9111 §4.3.4): keeping them with
+                // the new tag would let every later revalidation confirm the wrong image. Load it again, unconditionally.
+                return await LoadFromSourceAsync(loader, url, key, options, decodeOptions, revalidating: null, progress, cancellationToken).ConfigureAwait(false);
+            }
+
             // The cached bytes are still good: keep them, refresh their validators and stored time.
             data = revalidating.Data;
             source = ImageLoadSource.Disk;

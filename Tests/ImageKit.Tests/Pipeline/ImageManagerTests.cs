@@ -97,6 +97,38 @@ public sealed class ImageManagerTests
     }
 
     [TestMethod]
+    public async Task LoadImageAsync_RefreshCachedAndA304NamesAnotherETag_LoadsTheImageAgain()
+    {
+        // The server's 304 carries an entity tag other than the one sent: it does not vouch for the cached bytes.
+        var requests = new System.Collections.Concurrent.ConcurrentQueue<string?>();
+        var gif = Corpus.Read("TestImage.gif");
+        await using var server = await LoopbackServer.StartAsync(app => app.MapGet("/image", async context =>
+        {
+            var sent = context.Request.Headers.IfNoneMatch.ToString();
+            requests.Enqueue(sent.Length == 0 ? null : sent);
+            if (sent.Length > 0)
+            {
+                context.Response.StatusCode = StatusCodes.Status304NotModified;
+                context.Response.Headers.ETag = "\"v2\"";
+                return;
+            }
+
+            context.Response.ContentType = "image/gif";
+            context.Response.Headers.ETag = "\"v1\"";
+            await context.Response.Body.WriteAsync(gif);
+        }), TestContext.CancellationToken);
+        await using var manager = NewManager();
+        var url = server.Url("/image");
+        (await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken)).Dispose();
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+
+        using var refreshed = await manager.LoadImageAsync(url, new ImageLoadOptions { RefreshCached = true }, cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(ImageLoadSource.Network, refreshed.Source, "loaded again rather than kept under the other tag");
+        CollectionAssert.AreEqual(new[] { null, "\"v1\"", null }, requests.ToArray(), "plain, conditional, then plain again");
+    }
+
+    [TestMethod]
     public async Task LoadImageAsync_FirstFrameOnly_IsCachedApartFromTheFullImage()
     {
         await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
