@@ -153,11 +153,9 @@ internal static class PlayCommand
         watch.Stop();
         if (Volatile.Read(ref undecodable) != 0)
         {
-            using (image.GetFrame(0))
-            {
-                // Frame 0 decoding after all (the failures were elsewhere) still means no frame was ever shown.
-            }
+            ThrowIfFirstFrameFails(image);
 
+            // Frame 0 decoding after all (the failures were elsewhere) still means no frame was ever shown.
             throw new ImageDecodingException("no frame of the animation could be decoded");
         }
 
@@ -191,9 +189,7 @@ internal static class PlayCommand
             if (player.Statistics.DecodeErrors > 0)
             {
                 // The worker could not decode it: decode it here to report the decoder's own error.
-                using (player.Image.GetFrame(0))
-                {
-                }
+                ThrowIfFirstFrameFails(player.Image);
             }
 
             await Task.Delay(10, cancellationToken).ConfigureAwait(false);
@@ -201,6 +197,9 @@ internal static class PlayCommand
 
         throw new CliException(null, "the first frame did not decode within 5 s");
     }
+
+    // Decodes frame 0 only to surface the decoder's own error (ImageDecodingException) when it fails.
+    private static void ThrowIfFirstFrameFails(AnimatedImage image) => image.GetFrame(0).Dispose();
 
     private static int TerminalColumns() => Console.IsOutputRedirected ? 80 : Math.Max(8, Console.WindowWidth - 1);
 
