@@ -186,8 +186,8 @@ public sealed partial class ImageDownloader : IDisposable
     {
         var handler = new SocketsHttpHandler
         {
-            AllowAutoRedirect = options.MaxRedirects > 0,
-            MaxAutomaticRedirections = Math.Max(1, options.MaxRedirects),
+            // Redirects are followed by ImageHttpTransfer, which checks each hop's scheme and keeps credentials on their origin.
+            AllowAutoRedirect = false,
             AutomaticDecompression = options.AutomaticDecompression ? DecompressionMethods.All : DecompressionMethods.None,
 
             // Connections are recycled so DNS changes are picked up by a long-lived downloader.

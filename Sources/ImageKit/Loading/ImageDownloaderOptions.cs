@@ -36,8 +36,12 @@ public sealed class ImageDownloaderOptions
     public long MaxResponseBytes { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>
-    /// How many redirects are followed; 0 follows none. Applies to the handler the downloader creates itself; an
-    /// application-supplied <see cref="HttpClient"/> keeps its own redirect settings.
+    /// How many redirects are followed; 0 follows none. ImageKit follows them itself and checks every hop: only http and
+    /// https targets, never from https down to plain http (either fails with
+    /// <see cref="ImageDownloadFailure.TooManyRedirects"/>, not retried), and the request's <c>Authorization</c>,
+    /// <c>Proxy-Authorization</c> and <c>Cookie</c> headers go only to the request's own origin. Applies to the downloader's
+    /// own client and the dependency-injection client; an application-supplied <see cref="HttpClient"/> keeps its own
+    /// redirect settings.
     /// </summary>
     /// <value>Default: 10.</value>
     public int MaxRedirects { get; set; } = 10;
@@ -55,8 +59,9 @@ public sealed class ImageDownloaderOptions
     public bool AllowInvalidCertificates { get; set; }
 
     /// <summary>
-    /// Called on every outgoing request (each attempt is a new message) to add headers such as authentication. Runs on a
-    /// thread-pool thread, possibly concurrently for different requests.
+    /// Called on every outgoing request (each attempt and each redirect hop is a new message) to add headers such as
+    /// authentication; check <see cref="HttpRequestMessage.RequestUri"/> before adding credentials, as a redirect may point
+    /// to another host. Runs on a thread-pool thread, possibly concurrently for different requests.
     /// </summary>
     /// <value>Default: <see langword="null"/> (requests go out as built).</value>
     public Func<HttpRequestMessage, CancellationToken, ValueTask>? RequestModifier { get; set; }

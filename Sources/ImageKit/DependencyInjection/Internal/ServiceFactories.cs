@@ -14,8 +14,8 @@ internal static class ServiceFactories
 {
     public static SocketsHttpHandler CreateHandler(DownloaderSettings settings) => new()
     {
-        AllowAutoRedirect = settings.MaxRedirects > 0,
-        MaxAutomaticRedirections = Math.Max(1, settings.MaxRedirects),
+        // Redirects are followed by ImageHttpTransfer, which checks each hop's scheme and keeps credentials on their origin.
+        AllowAutoRedirect = false,
         AutomaticDecompression = settings.AutomaticDecompression ? DecompressionMethods.All : DecompressionMethods.None,
 
         // The downloader keeps its client for its lifetime, so the handler, not the factory's rotation, must pick up DNS changes.
