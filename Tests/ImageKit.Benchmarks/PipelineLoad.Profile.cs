@@ -90,6 +90,13 @@ internal static partial class PipelineLoad
                     await File.WriteAllTextAsync(fifo, "disable\n");
                 }
 
+                if (cache.Disk is { } stored && Environment.GetEnvironmentVariable("PROFILE_ROUNDS") is not null)
+                {
+                    // Stores are meant to wait until loading pauses: entries already on disk here landed during the loads.
+                    var statistics = await stored.GetStatisticsAsync();
+                    Console.Error.WriteLine(string.Create(culture, $"    entries on disk when the loads ended: {statistics.EntryCount}"));
+                }
+
                 return measured;
             }
             finally

@@ -21,14 +21,23 @@ internal sealed class BackgroundStores
 
     // Stores yield to loads: until loading pauses (see InFlightLoads, which bounds the wait to 2 s) they wait, because
     // they would take CPU and disk from work someone is waiting for; but never once this many bytes wait, so that a load
-    // held by back-pressure (64 MiB) always sees its store run.
+    // held by back-pressure (64 MiB) always sees its store run. Going over it releases the oldest waiting stores until
+    // MaxDeferredBytes - ReleaseBatchBytes wait, not all of them: releasing everything put the whole backlog's CPU and disk
+    // work in the way of the burst's remaining loads (1,000 loads of 16.9 MB from a loopback server: the last few loads
+    // released ~1,000 stores at once). A batch rather than one store at a time, so that they still share transactions.
     private const long MaxDeferredBytes = 16L * 1024 * 1024;
+    private const long ReleaseBatchBytes = 1L * 1024 * 1024;
 
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _fileSlots = new(MaxConcurrentFileStores, MaxConcurrentFileStores);
     private readonly SemaphoreSlim _inlineSlots = new(MaxConcurrentInlineStores, MaxConcurrentInlineStores);
     private readonly HashSet<Task> _running = [];
     private readonly InFlightLoads _loads;
+
+    // Stores waiting for loading to pause, oldest first. Entries stay queued after they leave (released by a pause) until
+    // they reach the head: removing them from the middle would cost more than skipping them.
+    private readonly Queue<WaitingStore> _waiting = new();
+    private long _waitingBytes;
     private long _pendingBytes;
     private long _failures;
     private Exception? _lastFailure;
@@ -59,12 +68,21 @@ internal sealed class BackgroundStores
                 return null;
             }
 
-            if (Interlocked.Add(ref _pendingBytes, bytes) > MaxDeferredBytes)
+            Interlocked.Add(ref _pendingBytes, bytes);
+            while (_waiting.TryPeek(out var head) && head.Left)
             {
-                _loads.Hurry();
+                _waiting.Dequeue();
             }
 
-            var task = RunAsync(store, bytes, inline ? _inlineSlots : _fileSlots);
+            var waiting = new WaitingStore(bytes);
+            _waiting.Enqueue(waiting);
+            _waitingBytes += bytes;
+            if (_waitingBytes > MaxDeferredBytes)
+            {
+                ReleaseOldestLocked(MaxDeferredBytes - ReleaseBatchBytes);
+            }
+
+            var task = RunAsync(store, waiting, inline ? _inlineSlots : _fileSlots);
             _running.Add(task);
             _ = task.ContinueWith(Forget, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             return task;
@@ -98,11 +116,17 @@ internal sealed class BackgroundStores
         return WhenIdleAsync();
     }
 
-    private async Task RunAsync(Func<Task> store, long bytes, SemaphoreSlim slots)
+    private async Task RunAsync(Func<Task> store, WaitingStore waiting, SemaphoreSlim slots)
     {
         // Forced to yield: the store never runs on the caller's thread (a load's), even when loading has already paused;
-        // while it has not, this only registers a continuation, with no thread-pool hop per store.
-        await _loads.WhenPausedAsync().ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
+        // while it has not, this only registers continuations, with no thread-pool hop per store.
+        await Task.WhenAny(_loads.WhenPausedAsync(), waiting.Task).ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
+        lock (_lock)
+        {
+            Leave(waiting);
+        }
+
+        var bytes = waiting.Bytes;
 
         await slots.WaitAsync().ConfigureAwait(false);
         try
@@ -123,6 +147,30 @@ internal sealed class BackgroundStores
         }
     }
 
+    private void ReleaseOldestLocked(long target)
+    {
+        while (_waitingBytes > target && _waiting.TryDequeue(out var oldest))
+        {
+            if (Leave(oldest))
+            {
+                oldest.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>Takes <paramref name="waiting"/> out of the waiting bytes once; callers hold the lock.</summary>
+    private bool Leave(WaitingStore waiting)
+    {
+        if (waiting.Left)
+        {
+            return false;
+        }
+
+        waiting.Left = true;
+        _waitingBytes -= waiting.Bytes;
+        return true;
+    }
+
     private static void Forget(Task task, object? state)
     {
         var self = (BackgroundStores)state!;
@@ -130,5 +178,14 @@ internal sealed class BackgroundStores
         {
             self._running.Remove(task);
         }
+    }
+
+    /// <summary>A store waiting for loading to pause; completed when it is released before that.</summary>
+    private sealed class WaitingStore(long bytes) : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public long Bytes { get; } = bytes;
+
+        /// <summary>Whether it no longer waits (released, or loading paused). Guarded by the owner's lock.</summary>
+        public bool Left { get; set; }
     }
 }

@@ -88,6 +88,35 @@ public sealed class BackgroundStoresTests
     }
 
     [TestMethod]
+    public async Task TryStart_OverTheDeferralLimit_RunsOnlyTheOldestStoresAndTheRestWaitForThePause()
+    {
+        const long MiB = 1024 * 1024;
+        using var loads = new InFlightLoads();
+        var stores = new BackgroundStores(loads);
+        var ran = new bool[6];
+        Task Store(int i)
+        {
+            Volatile.Write(ref ran[i], true);
+            return Task.CompletedTask;
+        }
+
+        loads.Started();
+
+        // 3 + 3 + 3 + 3 + 3 MiB wait; the sixth store (2 MiB) puts 17 MiB over the 16 MiB limit: the oldest ones run until
+        // at most 15 MiB waits, which takes the first only (14 MiB left).
+        var tasks = Enumerable.Range(0, 5).Select(i => stores.TryStart(() => Store(i), 3 * MiB, inline: true)!).ToList();
+        tasks.Add(stores.TryStart(() => Store(5), 2 * MiB, inline: true)!);
+        await tasks[0].WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
+        await Task.Delay(s_notYet, TestContext.CancellationToken);
+        CollectionAssert.AreEqual(new[] { true, false, false, false, false, false }, ran.Select(r => Volatile.Read(ref r)).ToArray());
+
+        loads.Ended();
+        await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
+        Assert.IsTrue(ran.All(r => r));
+        Assert.AreEqual(0, stores.PendingBytes);
+    }
+
+    [TestMethod]
     public async Task TryStart_LoadsThatNeverPause_StillRunsAfterTheLongestDeferral()
     {
         using var loads = new InFlightLoads();
