@@ -101,6 +101,9 @@ public sealed partial class ImageManager
             IfNoneMatch = revalidating?.Metadata.ETag,
             IfModifiedSince = revalidating?.Metadata.ETag is null ? revalidating?.Metadata.LastModified : null,
             ReportPartialData = previews is not null,
+
+            // Only a deferred disk store keeps the bytes past the load (results get a copy of them).
+            KeepsBody = options.CacheType.HasFlag(ImageCacheType.Disk) && !options.WaitForDiskStore && Cache is not ImageCache { Disk: null },
         };
         ImageLoaderResponse response;
         try

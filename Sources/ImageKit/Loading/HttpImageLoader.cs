@@ -24,6 +24,7 @@ public sealed class HttpImageLoader(ImageDownloader downloader) : IImageLoader
             IfNoneMatch = request.IfNoneMatch,
             IfModifiedSince = request.IfModifiedSince,
             ReportPartialData = request.ReportPartialData && progress is not null,
+            KeepsBody = request.KeepsBody,
         };
         var relay = progress is null ? null : new Progress(progress);
         var response = await Downloader.DownloadAsync(download, relay, cancellationToken).ConfigureAwait(false);

@@ -39,4 +39,11 @@ public sealed record ImageDownloadRequest(Uri Url)
     /// </summary>
     /// <value>Default: <see langword="false"/>.</value>
     public bool ReportPartialData { get; init; }
+
+    /// <summary>
+    /// Whether the body will be kept long after the download (a deferred disk store): it is then read into the pinned
+    /// object heap, where surviving collections costs no copies; otherwise into an ordinary array that dies young. Not
+    /// part of what makes two requests the same.
+    /// </summary>
+    internal bool KeepsBody { get; init; }
 }

@@ -19,4 +19,10 @@ public sealed record ImageLoaderRequest(Uri Url)
     /// </summary>
     /// <value>Default: <see langword="false"/>.</value>
     public bool ReportPartialData { get; init; }
+
+    /// <summary>
+    /// Whether the manager keeps the loaded bytes after the load returns (for a disk store that runs later): a hint for
+    /// where the body is allocated. Loaders may ignore it.
+    /// </summary>
+    internal bool KeepsBody { get; init; }
 }

@@ -133,7 +133,7 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
         ReadOnlyMemory<byte> data;
         await using (body.ConfigureAwait(false))
         {
-            data = await ResponseBodyReader.ReadAsync(body, contentLength, options.MaxResponseBytes, request.Url, download, cancellationToken).ConfigureAwait(false);
+            data = await ResponseBodyReader.ReadAsync(body, contentLength, options.MaxResponseBytes, request.Url, download, request.KeepsBody, cancellationToken).ConfigureAwait(false);
         }
 
         var contentType = response.Content.Headers.ContentType?.ToString();
