@@ -10,7 +10,12 @@ namespace ImageKit;
 
 public sealed partial class ImageManager
 {
+    private const int FailedUrlsFirstSweep = 1024;
     private readonly ConcurrentDictionary<string, FailedUrl> _failedUrls = new(StringComparer.Ordinal);
+
+    // When the failed-URL list next drops its expired entries: each sweep at least doubles this, so sweeping costs O(1) per
+    // failure, and the list never holds more than about twice the failures of one retention period.
+    private int _failedUrlsNextSweep = FailedUrlsFirstSweep;
 
     /// <summary>
     /// Loads the image at <paramref name="url"/>: from the memory cache, else the disk cache, else its loader, decoding and
@@ -76,7 +81,7 @@ public sealed partial class ImageManager
         }
         catch (ImageKitException e) when (IsLasting(e) && !lifetime.IsCancellationRequested)
         {
-            _failedUrls[key] = new FailedUrl(_options.TimeProvider.GetUtcNow() + _options.FailedUrlRetention, e.Message);
+            RememberFailure(key, e.Message);
             throw;
         }
         catch (ObjectDisposedException e) when (LifetimeToken.IsCancellationRequested)
@@ -178,6 +183,37 @@ public sealed partial class ImageManager
             _failedUrls.TryRemove(key, out _);
             return new ImageLoadResult(image.AcquireLease(), source, url, response.FinalUrl, key, options.ReturnEncodedData ? data.ToArray() : null);
         }
+    }
+
+    /// <summary>How many failed URLs are remembered now; for tests.</summary>
+    internal int RememberedFailures => _failedUrls.Count;
+
+    private void RememberFailure(string key, string reason)
+    {
+        if (_options.FailedUrlRetention <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var now = _options.TimeProvider.GetUtcNow();
+        _failedUrls[key] = new FailedUrl(now + _options.FailedUrlRetention, reason);
+        var sweepAt = Volatile.Read(ref _failedUrlsNextSweep);
+        if (_failedUrls.Count < sweepAt || Interlocked.CompareExchange(ref _failedUrlsNextSweep, int.MaxValue, sweepAt) != sweepAt)
+        {
+            return;
+        }
+
+        // One thread sweeps (the others see int.MaxValue meanwhile); a distinct URL that fails once and is never asked for
+        // again would otherwise stay for the manager's lifetime.
+        foreach (var (url, failed) in _failedUrls)
+        {
+            if (failed.Until <= now)
+            {
+                _failedUrls.TryRemove(KeyValuePair.Create(url, failed));
+            }
+        }
+
+        Volatile.Write(ref _failedUrlsNextSweep, Math.Max(FailedUrlsFirstSweep, (int)Math.Min(int.MaxValue / 2, (long)_failedUrls.Count * 2)));
     }
 
     private void ThrowIfRecentlyFailed(string key, Uri url, ImageLoadOptions options)

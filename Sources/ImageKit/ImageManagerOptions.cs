@@ -7,7 +7,12 @@ namespace ImageKit;
 /// <summary>Settings of an <see cref="ImageManager"/> beyond its cache and downloader.</summary>
 public sealed record ImageManagerOptions
 {
-    /// <summary>How long a URL that failed for a lasting reason fails fast (unless <see cref="ImageLoadOptions.RetryFailed"/>). <value>Default: 5 minutes.</value></summary>
+    /// <summary>
+    /// How long a URL that failed for a lasting reason fails fast (unless <see cref="ImageLoadOptions.RetryFailed"/>);
+    /// <see cref="TimeSpan.Zero"/> remembers no failure. Expired entries are dropped as new failures come in, so a
+    /// long-running app that meets many distinct failing URLs keeps only about those of the last period.
+    /// <value>Default: 5 minutes.</value>
+    /// </summary>
     public TimeSpan FailedUrlRetention { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>The decoders. <value>Default: <see cref="ImageDecoderRegistry.Default"/>.</value></summary>

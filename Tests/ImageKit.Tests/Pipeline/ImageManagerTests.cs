@@ -317,6 +317,43 @@ public sealed class ImageManagerTests
         Assert.IsTrue(image.IsDisposed, "released by its last owner");
     }
 
+    [TestMethod]
+    public async Task LoadImageAsync_ManyDistinctFailingUrls_DropsTheExpiredFailuresInsteadOfGrowing()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        await using var manager = new ImageManager(new ImageCacheOptions(), s_fastDownloads, new ImageManagerOptions { FailedUrlRetention = TimeSpan.FromMinutes(1), TimeProvider = time });
+        manager.Loaders.Insert(0, new GarbageLoader());
+
+        for (var i = 0; i < 3_000; i++)
+        {
+            await Assert.ThrowsAsync<ImageDecodingException>(() => manager.LoadImageAsync(new Uri($"garbage://host/{i}"), cancellationToken: TestContext.CancellationToken));
+            time.Advance(TimeSpan.FromSeconds(1)); // 60 failures per retention period
+        }
+
+        Assert.IsTrue(manager.RememberedFailures <= 2 * 1_024, $"{manager.RememberedFailures} failures remembered");
+        await Assert.ThrowsExactlyAsync<ImageLoadException>(() => manager.LoadImageAsync(new Uri("garbage://host/2999"), cancellationToken: TestContext.CancellationToken), "a recent failure still fails fast");
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_FailedUrlRetentionZero_RemembersNoFailure()
+    {
+        await using var manager = new ImageManager(new ImageCacheOptions(), s_fastDownloads, new ImageManagerOptions { FailedUrlRetention = TimeSpan.Zero });
+        manager.Loaders.Insert(0, new GarbageLoader());
+
+        await Assert.ThrowsAsync<ImageDecodingException>(() => manager.LoadImageAsync(new Uri("garbage://host/a"), cancellationToken: TestContext.CancellationToken));
+        await Assert.ThrowsAsync<ImageDecodingException>(() => manager.LoadImageAsync(new Uri("garbage://host/a"), cancellationToken: TestContext.CancellationToken));
+
+        Assert.AreEqual(0, manager.RememberedFailures);
+    }
+
+    private sealed class GarbageLoader : IImageLoader
+    {
+        public bool CanLoad(Uri url) => url.Scheme == "garbage";
+
+        public Task<ImageLoaderResponse> LoadAsync(ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress = null, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new ImageLoaderResponse(request.Url, "not an image at all"u8.ToArray()) { StoreOnDisk = false });
+    }
+
     private sealed class AssetLoader : IImageLoader
     {
         public bool CanLoad(Uri url) => url.Scheme == "asset";

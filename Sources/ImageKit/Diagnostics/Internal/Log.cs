@@ -27,7 +27,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 1006, EventName = "DecodeFailed", Level = LogLevel.Warning, Message = "The bytes of {Source} did not decode: {Reason}")]
     public static partial void DecodeFailed(ILogger logger, string? source, string reason);
 
-    [LoggerMessage(EventId = 1007, EventName = "DiskStoreFailed", Level = LogLevel.Warning, Message = "Storing {Key} on disk after its load failed; the image stays in memory only: {Reason}")]
+    [LoggerMessage(EventId = 1007, EventName = "DiskStoreFailed", Level = LogLevel.Warning, Message = "Storing {Key} on disk failed after its load succeeded; the image stays in memory only: {Reason}")]
     public static partial void DiskStoreFailed(ILogger logger, string key, string reason);
 
     [LoggerMessage(EventId = 2001, EventName = "DownloadStarted", Level = LogLevel.Debug, Message = "Downloading {Url}")]
