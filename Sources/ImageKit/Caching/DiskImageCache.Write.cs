@@ -21,7 +21,7 @@ public sealed partial class DiskImageCache
     public async Task SetAsync(string key, ReadOnlyMemory<byte> data, DiskCacheMetadata? metadata = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        ThrowIfDisposed();
+        using var operation = EnterOperation();
         if (_options.MaxSizeBytes > 0 && data.Length > _options.MaxSizeBytes)
         {
             await RemoveAsync(key, cancellationToken).ConfigureAwait(false);
@@ -145,7 +145,7 @@ public sealed partial class DiskImageCache
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(metadata);
-        ThrowIfDisposed();
+        using var operation = EnterOperation();
         cancellationToken.ThrowIfCancellationRequested();
         var hash = KeyHash.Of(key);
         var now = NowTicks;
@@ -157,7 +157,7 @@ public sealed partial class DiskImageCache
     public Task<bool> RemoveAsync(string key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        ThrowIfDisposed();
+        using var operation = EnterOperation();
         cancellationToken.ThrowIfCancellationRequested();
         var hash = KeyHash.Of(key);
         var removed = _index.Write(c =>
@@ -180,7 +180,7 @@ public sealed partial class DiskImageCache
     /// </summary>
     public async Task ClearAsync(CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        using var operation = EnterOperation();
         cancellationToken.ThrowIfCancellationRequested();
         var trash = _index.Write(c =>
         {
