@@ -17,6 +17,7 @@ public sealed partial class DiskImageCache
     /// </summary>
     /// <param name="cancellationToken">Stops between batches.</param>
     /// <exception cref="ObjectDisposedException">The cache is disposed, also while the sweep runs (it stops between batches).</exception>
+    /// <exception cref="DiskCacheException">The index is damaged and cannot be recreated, or cannot be used.</exception>
     public async Task<DiskCacheSweepResult> SweepAsync(CancellationToken cancellationToken = default)
     {
         using var operation = EnterOperation();

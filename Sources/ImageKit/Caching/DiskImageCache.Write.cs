@@ -178,15 +178,25 @@ public sealed partial class DiskImageCache
     /// Removes every entry. The index is emptied and the blob folder swapped for an empty one in one transaction; the old
     /// files are then deleted.
     /// </summary>
+    /// <exception cref="DiskCacheException">The folder or the index cannot be written.</exception>
     public async Task ClearAsync(CancellationToken cancellationToken = default)
     {
         using var operation = EnterOperation();
         cancellationToken.ThrowIfCancellationRequested();
-        var trash = _index.Write(c =>
+        string? trash;
+        try
         {
-            c.DeleteAll();
-            return _blobs.DetachAll();
-        });
+            trash = _index.Write(c =>
+            {
+                c.DeleteAll();
+                return _blobs.DetachAll();
+            });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DiskCacheException(Directory, $"cannot clear the disk cache: {e.Message}", e);
+        }
+
         _access.ForgetAll();
         ReleaseFreePages(CancellationToken.None);
         if (trash is not null)
