@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using ImageKit.Cli.Commands;
 using ImageKit.Cli.Diagnostics;
 
@@ -32,9 +33,9 @@ internal static class CliApp
         root.Options.Add(metrics);
 
         var parseResult = root.Parse(args);
-        if (parseResult.Errors.Count > 0)
+        if (UsageError(parseResult) is { } usage)
         {
-            var message = string.Join(' ', parseResult.Errors[0].Message.Split((char[])['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            var message = string.Join(' ', usage.Split((char[])['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
             await stderr.WriteLineAsync($"imagekit: usage: {message} (see 'imagekit --help')").ConfigureAwait(false);
             return BadInput;
         }
@@ -70,6 +71,46 @@ internal static class CliApp
         {
             diagnostics.Report?.WriteTo(stderr);
         }
+    }
+
+    /// <summary>
+    /// The usage error to report, or <see langword="null"/>. The parser takes an unknown option for the value of a command's
+    /// argument (<c>inspect --bogus cat.gif</c> then complains about <c>cat.gif</c>, <c>play --fps -1</c> about <c>-1</c>) and
+    /// lists "no command given" before the unknown word that was meant as one; the token the user got wrong comes first here.
+    /// An argument that really starts with a dash goes after <c>--</c>.
+    /// </summary>
+    private static string? UsageError(ParseResult parseResult)
+    {
+        var tokens = parseResult.Tokens;
+        var doubleDash = IndexWhere(tokens, static t => t.Type == TokenType.DoubleDash);
+        var misplacedOption = parseResult.CommandResult.Children
+            .OfType<ArgumentResult>()
+            .SelectMany(static a => a.Tokens)
+            .Where(static t => t.Value.Length > 1 && t.Value[0] == '-')
+            .Select(t => (Token: t, Index: IndexWhere(tokens, u => ReferenceEquals(u, t))))
+            .Where(t => t.Index >= 0 && (doubleDash < 0 || t.Index < doubleDash))
+            .Select(static t => t.Token)
+            .FirstOrDefault();
+        var unknown = misplacedOption?.Value ?? (parseResult.UnmatchedTokens.Count > 0 ? parseResult.UnmatchedTokens[0] : null);
+        if (unknown is not null)
+        {
+            return $"Unrecognized command or argument '{unknown}'.";
+        }
+
+        return parseResult.Errors.Count > 0 ? parseResult.Errors[0].Message : null;
+    }
+
+    private static int IndexWhere(IReadOnlyList<Token> tokens, Func<Token, bool> match)
+    {
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            if (match(tokens[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     private static bool IsTerminal(TextWriter stdout) => ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;

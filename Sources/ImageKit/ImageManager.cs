@@ -48,17 +48,8 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
 
     /// <summary>Creates a manager over <paramref name="cache"/> and <paramref name="downloader"/>, which stay the caller's.</summary>
     public ImageManager(IImageCache cache, ImageDownloader downloader, ImageManagerOptions? options = null)
+        : this(cache, downloader, options, ownedCache: null)
     {
-        ArgumentNullException.ThrowIfNull(cache);
-        ArgumentNullException.ThrowIfNull(downloader);
-        _options = options ?? new ImageManagerOptions();
-        _decoders = _options.Decoders ?? ImageDecoderRegistry.Default;
-        _logger = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger(ImageKitDiagnostics.ImageManagerCategory);
-        _metrics = ImageKitMetrics.For(_options.MeterFactory);
-        Cache = cache;
-        Downloader = downloader;
-        Loaders = new ImageLoaderRegistry([new HttpImageLoader(downloader), new FileImageLoader()]);
-        _diskStores = new BackgroundStores(_inFlightLoads);
     }
 
     /// <summary>
@@ -71,10 +62,44 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
     }
 
     private ImageManager(ImageCache cache, ImageDownloaderOptions? downloaderOptions, ImageManagerOptions? options)
-        : this(cache, CreateDownloader(cache, downloaderOptions), options)
+        : this(cache, CreateDownloader(cache, downloaderOptions), options, ownedCache: cache)
     {
-        _ownedCache = cache;
-        _ownedDownloader = Downloader;
+    }
+
+    // With an owned cache, the downloader is owned too: both were created for this manager, and if a later step throws
+    // (the application's logger or meter factory) nobody else holds them to dispose them.
+    private ImageManager(IImageCache cache, ImageDownloader downloader, ImageManagerOptions? options, ImageCache? ownedCache)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        ArgumentNullException.ThrowIfNull(downloader);
+        try
+        {
+            _options = options ?? new ImageManagerOptions();
+            _decoders = _options.Decoders ?? ImageDecoderRegistry.Default;
+            _logger = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger(ImageKitDiagnostics.ImageManagerCategory);
+            _metrics = ImageKitMetrics.For(_options.MeterFactory);
+            Cache = cache;
+            Downloader = downloader;
+            Loaders = new ImageLoaderRegistry([new HttpImageLoader(downloader), new FileImageLoader()]);
+            _diskStores = new BackgroundStores(_inFlightLoads);
+        }
+        catch
+        {
+            _inFlightLoads.Dispose();
+            if (ownedCache is not null)
+            {
+                downloader.Dispose();
+                ownedCache.Dispose();
+            }
+
+            throw;
+        }
+
+        if (ownedCache is not null)
+        {
+            _ownedCache = ownedCache;
+            _ownedDownloader = downloader;
+        }
     }
 
     /// <summary>

@@ -27,12 +27,14 @@ internal static class FetchCommand
 
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var targets = await CollectUrlsAsync(parse.GetValue(urls) ?? [], parse.GetValue(list), cancellationToken).ConfigureAwait(false);
+            // Options before the URLs they apply to: a bad option value is the usage error, whatever the URLs hold.
             var parallel = parse.GetValue(concurrency);
             if (parallel is < 1 or > 256)
             {
                 throw new CliException("--concurrency", $"must be between 1 and 256, not {parallel}");
             }
+
+            var targets = await CollectUrlsAsync(parse.GetValue(urls) ?? [], parse.GetValue(list), cancellationToken).ConfigureAwait(false);
 
             var directory = parse.GetValue(cacheDir)?.FullName ?? DiskImageCache.DefaultDirectory;
             await using var manager = CreateManager(directory, parallel);

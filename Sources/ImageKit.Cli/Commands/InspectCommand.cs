@@ -7,7 +7,10 @@ using ImageKit.Decoding;
 
 namespace ImageKit.Cli.Commands;
 
-/// <summary><c>imagekit inspect &lt;file-or-url&gt; [--json] [--frames-dir DIR]</c>: what an image is, frame by frame.</summary>
+/// <summary>
+/// <c>imagekit inspect &lt;file-or-url&gt; [--json] [--frames-dir DIR]</c>: what an image is, frame by frame. Damaged input
+/// is bad input (exit 2, one line on stderr): a frame that does not decode, or data that ends before its container does.
+/// </summary>
 internal static class InspectCommand
 {
     private const int FramesShownInFull = 12;
@@ -44,6 +47,13 @@ internal static class InspectCommand
             else
             {
                 VerifyFrames(image, cancellationToken);
+            }
+
+            // Decoders read a cut-off file as far as it goes (an APNG or animated WebP just has fewer frames); inspect
+            // reports the cut, as it reports a GIF frame whose data ends early.
+            if (ContainerEnd.FindTruncation(bytes, image.Format, image.FrameCount) is { } truncation)
+            {
+                throw new CliException(source, truncation);
             }
 
             var text = parse.GetValue(json) ? FormatJson(image) : FormatText(image, source);

@@ -14,7 +14,7 @@ public sealed partial class DiskImageCache
     public async Task<DiskCacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        ThrowIfDisposed();
+        using var operation = EnterOperation();
         var hash = KeyHash.Of(key);
         for (var attempt = 0; attempt < 2; attempt++)
         {
@@ -68,7 +68,7 @@ public sealed partial class DiskImageCache
     public Task<DiskCacheMetadata?> GetMetadataAsync(string key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        ThrowIfDisposed();
+        using var operation = EnterOperation();
         cancellationToken.ThrowIfCancellationRequested();
         var hash = KeyHash.Of(key);
         var row = _index.Read(c => c.Find(hash.Bytes));
@@ -94,7 +94,7 @@ public sealed partial class DiskImageCache
     public Task<bool> ContainsAsync(string key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        ThrowIfDisposed();
+        using var operation = EnterOperation();
         cancellationToken.ThrowIfCancellationRequested();
         var hash = KeyHash.Of(key);
         var row = _index.Read(c => c.Find(hash.Bytes));

@@ -16,10 +16,20 @@ public sealed partial class DiskImageCache
     /// rarely worth calling directly. Safe while other instances and processes use the folder.
     /// </summary>
     /// <param name="cancellationToken">Stops between batches.</param>
-    public Task<DiskCacheSweepResult> SweepAsync(CancellationToken cancellationToken = default)
+    /// <exception cref="ObjectDisposedException">The cache is disposed, also while the sweep runs (it stops between batches).</exception>
+    /// <exception cref="DiskCacheException">The index is damaged and cannot be recreated, or cannot be used.</exception>
+    public async Task<DiskCacheSweepResult> SweepAsync(CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
-        return Task.Run(() => SweepCore(s_tempFileGrace, cancellationToken), cancellationToken);
+        using var operation = EnterOperation();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
+        try
+        {
+            return await Task.Run(() => SweepCore(s_tempFileGrace, stop.Token), stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ObjectDisposedException(GetType().FullName);
+        }
     }
 
     private DiskCacheSweepResult SweepCore(TimeSpan tempFileGrace, CancellationToken cancellationToken)

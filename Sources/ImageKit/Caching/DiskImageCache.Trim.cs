@@ -33,7 +33,7 @@ public sealed partial class DiskImageCache
             throw new ArgumentOutOfRangeException(nameof(maxAge), maxAge, "The maximum age must not be negative.");
         }
 
-        ThrowIfDisposed();
+        using var operation = EnterOperation();
         await _trimGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -61,7 +61,7 @@ public sealed partial class DiskImageCache
     /// </summary>
     public Task<DiskCacheStatistics> GetStatisticsAsync(CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        using var operation = EnterOperation();
         cancellationToken.ThrowIfCancellationRequested();
         var (entries, bytes) = _index.Read(c => c.Totals());
         return Task.FromResult(new DiskCacheStatistics(entries, bytes, Interlocked.Read(ref _hits), Interlocked.Read(ref _misses)));

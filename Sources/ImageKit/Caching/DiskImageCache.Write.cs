@@ -21,7 +21,7 @@ public sealed partial class DiskImageCache
     public async Task SetAsync(string key, ReadOnlyMemory<byte> data, DiskCacheMetadata? metadata = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        ThrowIfDisposed();
+        using var operation = EnterOperation();
         if (_options.MaxSizeBytes > 0 && data.Length > _options.MaxSizeBytes)
         {
             await RemoveAsync(key, cancellationToken).ConfigureAwait(false);
@@ -145,7 +145,7 @@ public sealed partial class DiskImageCache
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(metadata);
-        ThrowIfDisposed();
+        using var operation = EnterOperation();
         cancellationToken.ThrowIfCancellationRequested();
         var hash = KeyHash.Of(key);
         var now = NowTicks;
@@ -157,7 +157,7 @@ public sealed partial class DiskImageCache
     public Task<bool> RemoveAsync(string key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        ThrowIfDisposed();
+        using var operation = EnterOperation();
         cancellationToken.ThrowIfCancellationRequested();
         var hash = KeyHash.Of(key);
         var removed = _index.Write(c =>
@@ -178,15 +178,25 @@ public sealed partial class DiskImageCache
     /// Removes every entry. The index is emptied and the blob folder swapped for an empty one in one transaction; the old
     /// files are then deleted.
     /// </summary>
+    /// <exception cref="DiskCacheException">The folder or the index cannot be written.</exception>
     public async Task ClearAsync(CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        using var operation = EnterOperation();
         cancellationToken.ThrowIfCancellationRequested();
-        var trash = _index.Write(c =>
+        string? trash;
+        try
         {
-            c.DeleteAll();
-            return _blobs.DetachAll();
-        });
+            trash = _index.Write(c =>
+            {
+                c.DeleteAll();
+                return _blobs.DetachAll();
+            });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DiskCacheException(Directory, $"cannot clear the disk cache: {e.Message}", e);
+        }
+
         _access.ForgetAll();
         ReleaseFreePages(CancellationToken.None);
         if (trash is not null)

@@ -14,7 +14,7 @@ namespace ImageKit.Caching;
 /// their row is removed, a damaged index is recreated empty, and files without rows are swept in the background.
 /// </summary>
 /// <remarks>
-/// All members are thread-safe. Methods run their SQLite work synchronously on the calling thread (index operations take
+/// All members are thread-safe; <see cref="Dispose"/> waits for the operations in flight. Methods run their SQLite work synchronously on the calling thread (index operations take
 /// microseconds; writes may wait up to 10 s for another process's write lock) and their file I/O asynchronously.
 /// Read last-access times are written in batches (at most a few seconds late).
 /// </remarks>
@@ -33,7 +33,6 @@ public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable
     private readonly Task _openSweep;
     private long _hits;
     private long _misses;
-    private int _disposed;
 
     /// <summary>
     /// Opens the cache in <see cref="DiskImageCacheOptions.Directory"/>, creating the folder and index if needed. Never
@@ -126,33 +125,6 @@ public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable
     internal Task OpeningSweep => _openSweep;
 
     private long NowTicks => _options.TimeProvider.GetUtcNow().UtcTicks;
-
-    /// <summary>
-    /// Stops the background sweep, writes pending access times and closes the index. Idempotent; safe from any thread.
-    /// Operations still running on other threads may fail with <see cref="ObjectDisposedException"/>.
-    /// </summary>
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        _disposing.Cancel();
-        _openSweep.GetAwaiter().GetResult(); // never throws: see SweepQuietly
-        _access.Dispose();
-        _index.Dispose();
-        _disposing.Dispose();
-    }
-
-    /// <inheritdoc cref="Dispose"/>
-    public ValueTask DisposeAsync()
-    {
-        Dispose();
-        return ValueTask.CompletedTask;
-    }
-
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
     private void SweepQuietly()
     {

@@ -54,25 +54,25 @@ public sealed partial class ImageDownloader : IDisposable
 
     private ImageDownloader(HttpClient client, ImageDownloaderOptions options, bool ownsClient, bool? followsRedirects = null)
     {
+        // The application's logger and meter factories may throw too, not only validation.
         try
         {
             options.Validate();
+            Options = options;
+            _client = client;
+            _ownsClient = ownsClient;
+            _lifetimeToken = _lifetime.Token;
+            _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger(ImageKitDiagnostics.ImageDownloaderCategory);
+            _metrics = ImageKitMetrics.For(options.MeterFactory);
+            _queue = new DownloadQueue(options.MaxConcurrentDownloads, options.ExecutionOrder);
+            _pipelines = new HostResiliencePipelines(options, _logger, _metrics);
+            _transfer = new ImageHttpTransfer(client, options, followsRedirects: followsRedirects ?? (ownsClient && options.MaxRedirects > 0));
         }
         catch when (ownsClient)
         {
             client.Dispose();
             throw;
         }
-
-        Options = options;
-        _client = client;
-        _ownsClient = ownsClient;
-        _lifetimeToken = _lifetime.Token;
-        _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger(ImageKitDiagnostics.ImageDownloaderCategory);
-        _metrics = ImageKitMetrics.For(options.MeterFactory);
-        _queue = new DownloadQueue(options.MaxConcurrentDownloads, options.ExecutionOrder);
-        _pipelines = new HostResiliencePipelines(options, _logger, _metrics);
-        _transfer = new ImageHttpTransfer(client, options, followsRedirects: followsRedirects ?? (ownsClient && options.MaxRedirects > 0));
     }
 
     /// <summary>A downloader over a client whose handler ImageKit configured from <paramref name="options"/> (the DI client), which it never disposes.</summary>

@@ -91,4 +91,35 @@ internal static class Leaks
 
         return count;
     }
+
+    /// <summary>
+    /// How many of this process's open file descriptors point into <paramref name="folder"/> (its files and those of its
+    /// subfolders), or <see langword="null"/> where the OS does not say (only Linux is read, from <c>/proc/self/fd</c>).
+    /// </summary>
+    public static int? OpenFilesUnder(string folder)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        var prefix = Path.GetFullPath(folder).TrimEnd('/') + "/";
+        var count = 0;
+        foreach (var fd in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+        {
+            try
+            {
+                if (new FileInfo(fd).LinkTarget is { } target && target.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    count++;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The descriptor was closed between listing and reading.
+            }
+        }
+
+        return count;
+    }
 }

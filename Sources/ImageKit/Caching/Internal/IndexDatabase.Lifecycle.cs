@@ -127,7 +127,15 @@ internal sealed partial class IndexDatabase
             }
 
             WasRebuilt = true;
-            Initialize();
+            try
+            {
+                Initialize();
+            }
+            catch (SqliteException e)
+            {
+                // Thrown from the catch that met the damage (see Run), where no other handler would wrap it.
+                throw new DiskCacheException(FilePath, $"the damaged cache index cannot be recreated: {e.Message}", e);
+            }
         }
     }
 }

@@ -1,0 +1,104 @@
+namespace ImageKit.Caching;
+
+public sealed partial class DiskImageCache
+{
+    private readonly TaskCompletionSource _idle = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Operations in flight, plus one for the open cache that Dispose removes: whoever brings it to zero completes _idle.
+    private int _operations = 1;
+    private int _disposed;
+
+    // Set on the flow of each operation, so that a Dispose from inside one (an application's logger or clock called by the
+    // operation) is recognised: waiting there for the operations to end would wait for itself.
+    private readonly AsyncLocal<bool> _inOperation = new();
+
+    /// <summary>
+    /// Refuses new operations, stops the background sweep, waits for the operations in flight on other threads to end,
+    /// writes pending access times and closes the index. Once it returns, no file or index handle of the cache is open and
+    /// nothing of this instance touches the folder. Operations racing with it complete normally or throw
+    /// <see cref="ObjectDisposedException"/>; a sweep in flight is stopped between batches. Idempotent; safe from any thread.
+    /// Called from within one of the cache's own operations (by a logger or clock it calls), it does not wait: the cache
+    /// closes when the last operation ends.
+    /// </summary>
+    public void Dispose()
+    {
+        if (!BeginDispose())
+        {
+            return;
+        }
+
+        _idle.Task.GetAwaiter().GetResult();
+        Close();
+    }
+
+    /// <inheritdoc cref="Dispose"/>
+    public async ValueTask DisposeAsync()
+    {
+        if (!BeginDispose())
+        {
+            return;
+        }
+
+        await _idle.Task.ConfigureAwait(false);
+        Close();
+    }
+
+    /// <summary>Marks the cache disposed; false when it already was, or when the closing is left to the last operation.</summary>
+    private bool BeginDispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return false;
+        }
+
+        _disposing.Cancel();
+        ExitOperation();
+        if (_inOperation.Value)
+        {
+            _ = _idle.Task.ContinueWith(static (_, state) => ((DiskImageCache)state!).Close(), this, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            return false;
+        }
+
+        return true;
+    }
+
+    private void Close()
+    {
+        _openSweep.GetAwaiter().GetResult(); // never throws: see SweepQuietly
+        _access.Dispose();
+        _index.Dispose();
+        _disposing.Dispose();
+    }
+
+    /// <summary>Counts an operation in until the returned scope is disposed; throws once the cache is disposed.</summary>
+    private OperationScope EnterOperation()
+    {
+        Interlocked.Increment(ref _operations);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            ExitOperation();
+            throw new ObjectDisposedException(GetType().FullName);
+        }
+
+        var outer = _inOperation.Value;
+        _inOperation.Value = true;
+        return new OperationScope(this, outer);
+    }
+
+    private void ExitOperation()
+    {
+        if (Interlocked.Decrement(ref _operations) == 0)
+        {
+            _idle.TrySetResult();
+        }
+    }
+
+    private readonly struct OperationScope(DiskImageCache cache, bool outer) : IDisposable
+    {
+        public void Dispose()
+        {
+            cache._inOperation.Value = outer;
+            cache.ExitOperation();
+        }
+    }
+}

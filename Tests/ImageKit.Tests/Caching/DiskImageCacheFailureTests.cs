@@ -1,0 +1,69 @@
+using ImageKit.Caching;
+using ImageKit.Tests.TestUtilities;
+using static ImageKit.Tests.Caching.DiskCacheTestHelpers;
+
+namespace ImageKit.Tests.Caching;
+
+/// <summary>
+/// Failures the cache cannot heal reach the caller as <see cref="DiskCacheException"/>, as documented, never as a raw
+/// <see cref="IOException"/> or SQLite error. Folders are made to refuse writes even to root (see
+/// <see cref="WriteProtection"/>), or a folder is put where the cache expects a file.
+/// </summary>
+[TestClass]
+public sealed class DiskImageCacheFailureTests
+{
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    public async Task ClearAsync_BlobFolderGoneAndCacheFolderReadOnly_ThrowsDiskCacheException()
+    {
+        using var folder = new TempFolder();
+        using var cache = Open(folder.Path);
+        await cache.OpeningSweep;
+        await cache.SetAsync("big", Bytes(100_000, 1), null, TestContext.CancellationToken);
+        Directory.Delete(folder.Combine("blobs"), recursive: true);
+        using var protection = OperatingSystem.IsWindows() ? null : WriteProtection.TryApply(folder.Path);
+        if (protection is null)
+        {
+            Assert.Inconclusive("this machine cannot make a folder refuse writes to this user");
+        }
+
+        var error = await Assert.ThrowsExactlyAsync<DiskCacheException>(() => cache.ClearAsync(TestContext.CancellationToken));
+
+        Assert.AreEqual(folder.Path, error.SourceName);
+    }
+
+    [TestMethod]
+    public async Task SweepAsync_DamagedIndexThatCannotBeRecreated_ThrowsDiskCacheException()
+    {
+        using var folder = new TempFolder();
+        using (var cache = Open(folder.Path, configure: o => o.FlushWrites = false))
+        {
+            for (var i = 0; i < 400; i++)
+            {
+                await cache.SetAsync($"k{i}", Bytes(300, i), new DiskCacheMetadata { ETag = new string('e', 200) }, TestContext.CancellationToken);
+            }
+        }
+
+        // Garbage in the middle of the index: the cheap probe at open does not read it, the sweep's full check does.
+        var index = folder.Combine("index.sqlite");
+        using (var stream = File.OpenWrite(index))
+        {
+            stream.Position = stream.Length / 3;
+            stream.Write(Bytes((int)(stream.Length / 3), 5));
+        }
+
+        using var reopened = Open(folder.Path);
+        await reopened.OpeningSweep;
+        Assert.IsFalse(reopened.IndexWasRebuilt, "precondition: the damage is not seen at open");
+
+        // The open connections keep the damaged file; a new one can be created neither in its place nor beside it.
+        File.Delete(index);
+        Directory.CreateDirectory(index);
+        await File.WriteAllTextAsync(Path.Combine(index, "occupied"), "x", TestContext.CancellationToken);
+
+        var error = await Assert.ThrowsExactlyAsync<DiskCacheException>(() => reopened.SweepAsync(TestContext.CancellationToken));
+
+        StringAssert.Contains(error.SourceName, folder.Path);
+    }
+}

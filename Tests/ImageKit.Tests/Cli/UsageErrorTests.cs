@@ -1,0 +1,40 @@
+using ImageKit.Tests.TestUtilities;
+
+namespace ImageKit.Tests.Cli;
+
+/// <summary>A usage error's one stderr line names the token that is wrong, not one that the mistake pushed out of place.</summary>
+[TestClass]
+public sealed class UsageErrorTests
+{
+    private static readonly string s_gif = Corpus.PathOf("animated-red-blue.gif");
+
+    [TestMethod]
+    [DataRow("inspect|--bogus|{gif}", "usage", "'--bogus'")]
+    [DataRow("inspect|--json|--bogus|{gif}", "usage", "'--bogus'")]
+    [DataRow("play|--fps|-1|{gif}", "usage", "'--fps'")]
+    [DataRow("fetch|--bogus|http://127.0.0.1:9/a.gif", "usage", "'--bogus'")]
+    [DataRow("fetch|--json|--bogus", "usage", "'--bogus'")]
+    [DataRow("fetch|--concurrency|0|not-a-url", "--concurrency", "not 0")]
+    [DataRow("cache|frob", "usage", "'frob'")]
+    [DataRow("bogus", "usage", "'bogus'")]
+    [DataRow("demo|--bogus", "usage", "'--bogus'")]
+    [DataRow("fetch|--concurrency|abc|not-a-url", "usage", "'abc' for option '--concurrency'")]
+    [DataRow("play|{gif}|--loops|-1", "--loops", "not -1")]
+    [DataRow("cache|trim|--max-size|-5", "--max-size", "'-5'")]
+    public async Task Run_UsageError_NamesTheOffendingToken(string commandLine, string source, string reason)
+    {
+        var args = commandLine.Replace("{gif}", s_gif, StringComparison.Ordinal).Split('|');
+
+        var result = await CliRunner.RunAsync(args);
+
+        result.AssertBadInput(source, reason);
+    }
+
+    [TestMethod]
+    public async Task Run_OptionLikeUrlAfterDoubleDash_IsTakenAsAnArgument()
+    {
+        var result = await CliRunner.RunAsync("fetch", "--", "--not-an-option");
+
+        result.AssertBadInput("--not-an-option", "not an absolute URL");
+    }
+}
