@@ -17,7 +17,7 @@ internal static partial class DemoCommand
         var decoded = new List<byte[][]>();
         foreach (var asset in s_formats)
         {
-            using var result = await manager.LoadImageAsync(server.Url(asset), cancellationToken: cancellationToken).ConfigureAwait(false);
+            using var result = await manager.LoadImageAsync(server.Url(asset), s_loadOptions, cancellationToken: cancellationToken).ConfigureAwait(false);
             var image = result.Image;
             var frames = new byte[image.FrameCount][];
             for (var i = 0; i < image.FrameCount; i++)

@@ -21,9 +21,13 @@ internal static partial class DemoCommand
 
     private const string PlayedSample = "bounce.gif";
 
+    // The loopback server's port changes every run: keyed by the sample's path, a --cache-dir kept from an earlier run
+    // answers from disk (this is what ImageLoadOptions.CacheKey is for: a URL part that does not change the image).
+    private static readonly ImageLoadOptions s_loadOptions = FetchRunner.LoadOptions with { CacheKey = static url => "imagekit-demo:" + url.AbsolutePath };
+
     public static Command Create(TextWriter stdout, Func<bool> stdoutIsTerminal)
     {
-        var cacheDir = new Option<DirectoryInfo?>("--cache-dir") { Description = "Use this cache folder instead of a fresh one (its contents then count as hits)." };
+        var cacheDir = new Option<DirectoryInfo?>("--cache-dir") { Description = "Use this cache folder instead of a fresh one and keep it: a later demo run with it loads the samples from disk." };
         var contactSheet = new Option<FileInfo?>("--contact-sheet") { Description = "Where to write the contact sheet PNG. Default: contact-sheet.png in the demo's work folder." };
         var framesDir = new Option<DirectoryInfo?>("--frames-dir") { Description = "Also write every frame of the three earth formats as PNG under this folder." };
         var command = new Command("demo", "Serve the bundled animations on a loopback server and run them through the whole pipeline: download, decode, cache, play.")
@@ -68,7 +72,7 @@ internal static partial class DemoCommand
         FetchSummary cold, hot;
         await using (var manager = FetchCommand.CreateManager(settings.CacheDirectory, concurrency: 6))
         {
-            cold = await FetchRunner.RunAsync(manager, urls, 6, null, cancellationToken).ConfigureAwait(false);
+            cold = await FetchRunner.RunAsync(manager, urls, 6, null, cancellationToken, s_loadOptions).ConfigureAwait(false);
             await WriteStageAsync(stdout, "1. First load: network → decode → disk and memory caches", cold, server.Requests).ConfigureAwait(false);
             if (cold.AnyFailed)
             {
@@ -78,7 +82,7 @@ internal static partial class DemoCommand
             await PlayOneAsync(manager, server.Url(PlayedSample), settings, stdout, cancellationToken).ConfigureAwait(false);
 
             var requestsBefore = server.Requests;
-            hot = await FetchRunner.RunAsync(manager, urls, 6, null, cancellationToken).ConfigureAwait(false);
+            hot = await FetchRunner.RunAsync(manager, urls, 6, null, cancellationToken, s_loadOptions).ConfigureAwait(false);
             await WriteStageAsync(stdout, "3. Same again, same process: memory cache", hot, server.Requests - requestsBefore).ConfigureAwait(false);
             await CompareFormatsAsync(manager, server, settings.FramesDirectory, stdout, cancellationToken).ConfigureAwait(false);
         }
@@ -86,7 +90,7 @@ internal static partial class DemoCommand
         await using (var fresh = FetchCommand.CreateManager(settings.CacheDirectory, concurrency: 6))
         {
             var requestsBefore = server.Requests;
-            var warm = await FetchRunner.RunAsync(fresh, urls, 6, null, cancellationToken).ConfigureAwait(false);
+            var warm = await FetchRunner.RunAsync(fresh, urls, 6, null, cancellationToken, s_loadOptions).ConfigureAwait(false);
             await WriteStageAsync(stdout, "5. A new manager on the same cache folder (as after a restart): disk cache", warm, server.Requests - requestsBefore).ConfigureAwait(false);
             if (((ImageCache)fresh.Cache).Disk is { } disk)
             {
@@ -102,7 +106,7 @@ internal static partial class DemoCommand
 
     private static async Task PlayOneAsync(ImageManager manager, Uri url, DemoSettings settings, TextWriter stdout, CancellationToken cancellationToken)
     {
-        using var result = await manager.LoadImageAsync(url, cancellationToken: cancellationToken).ConfigureAwait(false);
+        using var result = await manager.LoadImageAsync(url, s_loadOptions, cancellationToken: cancellationToken).ConfigureAwait(false);
         await stdout.WriteLineAsync().ConfigureAwait(false);
         await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"2. Playing {PlayedSample} (from {result.Source.ToString().ToLowerInvariant()}) through AnimatedImagePlayer on the 60 Hz timer display link, 2 loops")).ConfigureAwait(false);

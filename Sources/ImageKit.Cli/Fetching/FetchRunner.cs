@@ -5,11 +5,13 @@ namespace ImageKit.Cli.Fetching;
 /// <summary>Loads URLs through an <see cref="ImageManager"/> a few at a time, turning each failure into an outcome.</summary>
 internal static class FetchRunner
 {
-    private static readonly ImageLoadOptions s_loadOptions = new() { WaitForDiskStore = true };
+    /// <summary>What fetching loads with: a URL counts as fetched once its bytes are stored.</summary>
+    public static readonly ImageLoadOptions LoadOptions = new() { WaitForDiskStore = true };
 
     public static async Task<FetchSummary> RunAsync(
-        ImageManager manager, IReadOnlyList<Uri> urls, int concurrency, Action<FetchOutcome>? onDone, CancellationToken cancellationToken)
+        ImageManager manager, IReadOnlyList<Uri> urls, int concurrency, Action<FetchOutcome>? onDone, CancellationToken cancellationToken, ImageLoadOptions? options = null)
     {
+        options ??= LoadOptions;
         var results = new FetchOutcome[urls.Count];
         var watch = Stopwatch.StartNew();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken };
@@ -21,7 +23,7 @@ internal static class FetchRunner
             {
                 // Fetching fills the disk cache: a URL counts as fetched once its bytes are stored (a failed store fails it),
                 // and several stores at once keep up with the downloads better than the manager's one background store.
-                using var result = await manager.LoadImageAsync(url, s_loadOptions, cancellationToken: token).ConfigureAwait(false);
+                using var result = await manager.LoadImageAsync(url, options, cancellationToken: token).ConfigureAwait(false);
                 outcome = new FetchOutcome(url.ToString(), SourceName(result.Source), result.Image.EncodedData.Length, result.Image.FrameCount, null);
             }
             catch (ImageKitException e)

@@ -35,6 +35,31 @@ public sealed class DemoCommandTests
         }
     }
 
+    [TestMethod]
+    public async Task Demo_SecondRunOnTheSameCacheFolder_LoadsEverySampleFromDiskWithoutHttpRequests()
+    {
+        var work = Directory.CreateTempSubdirectory("imagekit-demo-test-").FullName;
+        try
+        {
+            var cache = Path.Combine(work, "cache");
+            var first = await CliRunner.RunAsync("demo", "--cache-dir", cache, "--contact-sheet", Path.Combine(work, "a.png"));
+            Assert.AreEqual(0, first.ExitCode, first.Stderr);
+
+            // A new loopback port this time: the samples are keyed by their path, not their URL.
+            var second = await CliRunner.RunAsync("demo", "--cache-dir", cache, "--contact-sheet", Path.Combine(work, "b.png"));
+
+            Assert.AreEqual(0, second.ExitCode, second.Stderr);
+            var stages = second.Stdout.Split("\n\n");
+            Assert.AreEqual(6, CountLines(stages, "1. First load", " disk "), second.Stdout);
+            StringAssert.Contains(stages.Single(s => s.StartsWith("1. First load", StringComparison.Ordinal)), "HTTP requests to the server: 0");
+            StringAssert.Contains(second.Stdout, "disk cache now holds 6 entries");
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
     private static int CountLines(string[] stages, string title, string source) =>
         stages.Single(s => s.StartsWith(title, StringComparison.Ordinal)).Split('\n').Count(l => l.Contains(source, StringComparison.Ordinal) && l.EndsWith(" frames", StringComparison.Ordinal));
 }
