@@ -9,7 +9,7 @@ namespace ImageKit.Cli;
 /// The <c>imagekit</c> command line. Exit codes: 0 success, 1 the job ran but some item failed (fetch), 2 bad input or
 /// usage, with exactly one line <c>imagekit: &lt;source&gt;: &lt;reason&gt;</c> on stderr and nothing on stdout.
 /// </summary>
-internal static class CliApp
+internal static partial class CliApp
 {
     public const int Success = 0;
     public const int PartialFailure = 1;
@@ -97,8 +97,23 @@ internal static class CliApp
             return $"Unrecognized command or argument '{unknown}'.";
         }
 
-        return parseResult.Errors.Count > 0 ? parseResult.Errors[0].Message : null;
+        return parseResult.Errors.Count > 0 ? WithFriendlyTypes(parseResult.Errors[0].Message) : null;
     }
+
+    /// <summary>The parser names the .NET type it wanted (<c>System.Nullable`1[System.Int32]</c>); users want to read what to type.</summary>
+    private static string WithFriendlyTypes(string message) =>
+        ExpectedType().Replace(message, static m => " as " + Describe(m.Groups[1].Value));
+
+    private static string Describe(string typeName) => typeName switch
+    {
+        _ when typeName.Contains("Int", StringComparison.Ordinal) => "a whole number",
+        _ when typeName.Contains("Double", StringComparison.Ordinal) || typeName.Contains("Single", StringComparison.Ordinal) || typeName.Contains("Decimal", StringComparison.Ordinal) => "a number",
+        _ when typeName.Contains("Boolean", StringComparison.Ordinal) => "true or false",
+        _ => "a " + typeName[(typeName.LastIndexOf('.') + 1)..].TrimEnd(']'),
+    };
+
+    [System.Text.RegularExpressions.GeneratedRegex(@" as expected type '([^']+)'")]
+    private static partial System.Text.RegularExpressions.Regex ExpectedType();
 
     private static int IndexWhere(IReadOnlyList<Token> tokens, Func<Token, bool> match)
     {

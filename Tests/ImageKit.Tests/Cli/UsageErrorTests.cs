@@ -21,6 +21,8 @@ public sealed class UsageErrorTests
     [DataRow("fetch|--concurrency|abc|not-a-url", "usage", "'abc' for option '--concurrency'")]
     [DataRow("play|{gif}|--loops|-1", "--loops", "not -1")]
     [DataRow("cache|trim|--max-size|-5", "--max-size", "'-5'")]
+    [DataRow("play|--loops|abc|{gif}", "usage", "'abc' for option '--loops' as a whole number.")]
+    [DataRow("play|--rate|fast|{gif}", "usage", "'fast' for option '--rate' as a number.")]
     public async Task Run_UsageError_NamesTheOffendingToken(string commandLine, string source, string reason)
     {
         var args = commandLine.Replace("{gif}", s_gif, StringComparison.Ordinal).Split('|');
