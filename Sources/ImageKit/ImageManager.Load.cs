@@ -173,6 +173,12 @@ public sealed partial class ImageManager
                 storeTo &= ~ImageCacheType.Disk;
             }
 
+            if (!response.StoreOnDisk && revalidating is not null && !response.NotModified)
+            {
+                // The new answer must not be stored (Cache-Control: no-store): the copy from before must not outlive it.
+                await Cache.RemoveAsync(key, ImageCacheType.Disk, decodeOptions, cancellationToken).ConfigureAwait(false);
+            }
+
             if (response.NotModified)
             {
                 await Cache.UpdateMetadataAsync(key, metadata, cancellationToken).ConfigureAwait(false);

@@ -31,6 +31,7 @@ public sealed class HttpImageLoader(ImageDownloader downloader) : IImageLoader
         return new ImageLoaderResponse(response.FinalUrl, response.NotModified ? ReadOnlyMemory<byte>.Empty : response.Data)
         {
             NotModified = response.NotModified,
+            StoreOnDisk = !response.NoStore,
             ContentType = response.ContentType,
             ETag = response.ETag,
             LastModified = response.LastModified,

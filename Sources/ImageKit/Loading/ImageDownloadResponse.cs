@@ -59,6 +59,12 @@ public sealed class ImageDownloadResponse
     /// <summary>The <c>Last-Modified</c> header, to send back as <see cref="ImageDownloadRequest.IfModifiedSince"/>.</summary>
     public DateTimeOffset? LastModified { get; }
 
+    /// <summary>
+    /// Whether the response said <c>Cache-Control: no-store</c>: its bytes are not to be written to persistent storage.
+    /// <see cref="HttpImageLoader"/> passes this on, and <see cref="ImageManager"/> then keeps the image in memory only.
+    /// </summary>
+    public bool NoStore { get; internal init; }
+
     /// <summary>How many HTTP attempts it took, 1 when the first one succeeded.</summary>
     public int Attempts { get; internal set; }
 }

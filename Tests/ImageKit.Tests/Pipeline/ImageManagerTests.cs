@@ -318,6 +318,39 @@ public sealed class ImageManagerTests
     }
 
     [TestMethod]
+    public async Task LoadImageAsync_CacheControlNoStore_KeepsTheImageInMemoryOnlyAndDropsAnEarlierDiskCopy()
+    {
+        var gif = Corpus.Read("TestImage.gif");
+        var noStore = false;
+        await using var server = await LoopbackServer.StartAsync(app => app.MapGet("/avatar.gif", async (HttpContext context) =>
+        {
+            context.Response.Headers.ETag = Volatile.Read(ref noStore) ? "\"v2\"" : "\"v1\"";
+            if (Volatile.Read(ref noStore))
+            {
+                context.Response.Headers.CacheControl = "private, no-store";
+            }
+
+            await context.Response.Body.WriteAsync(gif);
+        }), TestContext.CancellationToken);
+        var url = server.Url("/avatar.gif");
+        await using var manager = NewManager();
+
+        (await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken)).Dispose();
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+        Assert.AreEqual(ImageCacheType.All, await manager.Cache.ContainsAsync(url.AbsoluteUri, cancellationToken: TestContext.CancellationToken));
+
+        // The server now forbids storing it: a refresh keeps the new image in memory and removes the stored copy.
+        Volatile.Write(ref noStore, true);
+        using (var refreshed = await manager.LoadImageAsync(url, new ImageLoadOptions { RefreshCached = true }, cancellationToken: TestContext.CancellationToken))
+        {
+            Assert.AreEqual(ImageLoadSource.Network, refreshed.Source);
+        }
+
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+        Assert.AreEqual(ImageCacheType.Memory, await manager.Cache.ContainsAsync(url.AbsoluteUri, cancellationToken: TestContext.CancellationToken));
+    }
+
+    [TestMethod]
     public async Task LoadImageAsync_ManyDistinctFailingUrls_DropsTheExpiredFailuresInsteadOfGrowing()
     {
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UnixEpoch);

@@ -147,7 +147,10 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
         // An application-supplied client may have followed redirects itself: its request message knows where it ended.
         var answeredAt = followsRedirects ? finalUrl : response.RequestMessage?.RequestUri ?? finalUrl;
         return AttemptResult.Success(new ImageDownloadResponse(
-            request.Url, answeredAt, response.StatusCode, data, contentType, format, response.Headers.ETag?.ToString(), response.Content.Headers.LastModified));
+            request.Url, answeredAt, response.StatusCode, data, contentType, format, response.Headers.ETag?.ToString(), response.Content.Headers.LastModified)
+        {
+            NoStore = response.Headers.CacheControl?.NoStore == true,
+        });
     }
 
     private HttpRequestMessage CreateMessage(ImageDownloadRequest request, Uri url, bool redirected)
