@@ -14,6 +14,7 @@ public partial class AnimatedImageView
     private static readonly NSString s_didChangeOcclusionState = new("NSWindowDidChangeOcclusionStateNotification");
 
     private NSObject? _occlusionObserver;
+    private NSObject? _closeObserver;
     private ImageFrame? _pendingFrame;
     private int _framePosted;
 
@@ -56,22 +57,48 @@ public partial class AnimatedImageView
 
     private void ObserveOcclusion(NSWindow? window)
     {
-        if (_occlusionObserver is not null)
+        foreach (var observer in new[] { _occlusionObserver, _closeObserver })
         {
-            NSNotificationCenter.DefaultCenter.RemoveObserver(_occlusionObserver);
-            _occlusionObserver = null;
+            if (observer is not null)
+            {
+                NSNotificationCenter.DefaultCenter.RemoveObserver(observer);
+            }
         }
 
+        _occlusionObserver = null;
+        _closeObserver = null;
         if (window is null)
         {
             _visibility.IsOccluded = false;
             return;
         }
 
+        // The bindings keep every block observer, and the object it was registered for, in a managed list on the default
+        // center, which lives as long as the process. So the handlers hold neither the window nor the view (its player,
+        // image and layer): registered for any sender, they hold a weak reference and the window's handle. A window that
+        // closes without the view being removed or disposed first stops the observation on its way out.
+        var view = new WeakReference<AnimatedImageView>(this);
+        var windowHandle = window.Handle;
         _occlusionObserver = NSNotificationCenter.DefaultCenter.AddObserver(
             s_didChangeOcclusionState,
-            _ => UpdateOcclusion(window),
-            window);
+            notification =>
+            {
+                if (view.TryGetTarget(out var target) && target.Window is { } current && current.Handle == windowHandle && notification.Object?.Handle == windowHandle)
+                {
+                    target.UpdateOcclusion(current);
+                }
+            },
+            null);
+        _closeObserver = NSNotificationCenter.DefaultCenter.AddObserver(
+            NSWindow.WillCloseNotification,
+            notification =>
+            {
+                if (notification.Object?.Handle == windowHandle && view.TryGetTarget(out var target))
+                {
+                    target.ObserveOcclusion(null);
+                }
+            },
+            null);
         UpdateOcclusion(window);
     }
 

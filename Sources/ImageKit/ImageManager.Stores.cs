@@ -7,7 +7,6 @@ namespace ImageKit;
 
 public sealed partial class ImageManager
 {
-    private const long MaxPendingDiskStoreBytes = 64L * 1024 * 1024;
     private readonly InFlightLoads _inFlightLoads = new();
     private readonly BackgroundStores _diskStores;
 
@@ -44,8 +43,8 @@ public sealed partial class ImageManager
         // fast network; the caller does not need it to have landed. The buffer is the loader's and is never reused.
         await Cache.StoreAsync(key, image, data, metadata, storeTo & ~ImageCacheType.Disk, decodeOptions, cancellationToken).ConfigureAwait(false);
         var inline = Cache is ImageCache { Disk: { } disk } && disk.StoresInline(data.Length);
-        var store = _diskStores.TryStart(() => StoreOnDiskAsync(key, data, metadata, decodeOptions), data.Length, inline);
-        if (store is not null && _diskStores.PendingBytes > MaxPendingDiskStoreBytes)
+        var store = _diskStores.TryStart(() => StoreOnDiskAsync(key, data, metadata, decodeOptions), data.Length, inline, out var mustWait);
+        if (store is not null && mustWait)
         {
             // Back-pressure: a network faster than the disk must not pile up encoded bytes in memory without limit.
             await store.ConfigureAwait(false);

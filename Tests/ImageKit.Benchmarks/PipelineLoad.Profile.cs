@@ -31,6 +31,7 @@ internal static partial class PipelineLoad
 
         var (u0, s0) = StoreProfile.Ticks();
         var pause0 = GC.GetTotalPauseDuration();
+        var allocated0 = GC.GetTotalAllocatedBytes(precise: true);
         var gcs0 = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
         var samples = new List<double>();
         for (var round = 0; round < rounds; round++)
@@ -44,6 +45,7 @@ internal static partial class PipelineLoad
 
         var (u1, s1) = StoreProfile.Ticks();
         var pause = GC.GetTotalPauseDuration() - pause0;
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated0;
         var gcs = (GC.CollectionCount(0) - gcs0.Item1, GC.CollectionCount(1) - gcs0.Item2, GC.CollectionCount(2) - gcs0.Item3);
         if (fifo is not null && !windowOnly)
         {
@@ -57,7 +59,7 @@ internal static partial class PipelineLoad
 
         samples.Sort();
         var count = (double)rounds * urls.Length;
-        output.WriteLine(string.Create(culture, $"{variant}: median {samples[samples.Count / 2]:N0} images/s over {rounds} rounds; CPU user {(u1 - u0) * 10_000.0 / count:N0} sys {(s1 - s0) * 10_000.0 / count:N0} µs per image; GC pauses {pause.TotalMilliseconds * 1000 / count:N1} µs per image, GCs gen0/1/2 {gcs.Item1}/{gcs.Item2}/{gcs.Item3}"));
+        output.WriteLine(string.Create(culture, $"{variant}: median {samples[samples.Count / 2]:N0} images/s over {rounds} rounds; CPU user {(u1 - u0) * 10_000.0 / count:N0} sys {(s1 - s0) * 10_000.0 / count:N0} µs per image; GC pauses {pause.TotalMilliseconds * 1000 / count:N1} µs per image, GCs gen0/1/2 {gcs.Item1}/{gcs.Item2}/{gcs.Item3}; managed allocations {allocated / count:N0} bytes per image"));
 
         async Task<Measurement> RoundAsync(int round)
         {

@@ -3,6 +3,10 @@ namespace ImageKit.Animation;
 public sealed partial class AnimatedImagePlayer
 {
     private int _frameChangedPosted;
+    private long _failedHandlers;
+
+    /// <summary>Event handlers that threw when raised off the display link (a paused player showing a decoded frame); for tests.</summary>
+    internal long FailedHandlers => Interlocked.Read(ref _failedHandlers);
 
     // Raised outside the lock, in order: frame changes, completed loops, then the end.
     private void Raise(PendingEvents events)

@@ -185,7 +185,24 @@ public sealed partial class AnimatedImagePlayer
             ShowCurrentIfReady(ref events);
         }
 
-        Raise(events);
+        // Never raised on the worker's own thread: a handler that disposes the player would wait there for the worker, that
+        // is for itself, and one that throws would end the worker's loop. A handler that throws here is counted, as the
+        // display link counts a failing tick.
+        ThreadPool.UnsafeQueueUserWorkItem(static state => state.Player.RaiseCountingFailures(state.Events), (Player: this, Events: events), preferLocal: false);
+    }
+
+    private void RaiseCountingFailures(PendingEvents events)
+    {
+        try
+        {
+            Raise(events);
+        }
+#pragma warning disable CA1031 // An application's handler failing must not take down a thread-pool thread (and the process).
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            Interlocked.Increment(ref _failedHandlers);
+        }
     }
 
     private void Advance(TimeSpan delta, ref PendingEvents events)

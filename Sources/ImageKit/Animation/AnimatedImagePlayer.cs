@@ -253,8 +253,14 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
             return;
         }
 
-        _worker.StopAsync().GetAwaiter().GetResult();
-        EndDispose();
+        try
+        {
+            _worker.StopAsync().GetAwaiter().GetResult();
+        }
+        finally
+        {
+            EndDispose();
+        }
     }
 
     /// <summary>Like <see cref="Dispose"/>, waiting for a decode in progress asynchronously.</summary>
@@ -265,8 +271,14 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
             return;
         }
 
-        await _worker.StopAsync().ConfigureAwait(false);
-        EndDispose();
+        try
+        {
+            await _worker.StopAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            EndDispose();
+        }
     }
 
     private static int BufferFrames(AnimatedImage image, FrameBudget budget, long maxBufferSize)

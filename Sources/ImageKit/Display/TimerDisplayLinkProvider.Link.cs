@@ -25,9 +25,10 @@ public sealed partial class TimerDisplayLinkProvider
 
         protected override void StartCore()
         {
+            // Published only once started: a thread that failed to start (a thread limit) must not be joined by Dispose.
             var tickThread = new TickThread(this, _periodInStopwatchTicks);
-            Volatile.Write(ref _tickThread, tickThread);
             tickThread.Start();
+            Volatile.Write(ref _tickThread, tickThread);
         }
 
         protected override void StopCore()

@@ -26,6 +26,12 @@ internal sealed class BackgroundStores
     // work in the way of the burst's remaining loads (1,000 loads of 16.9 MB from a loopback server: the last few loads
     // released ~1,000 stores at once). A batch rather than one store at a time, so that they still share transactions.
     private const long MaxDeferredBytes = 16L * 1024 * 1024;
+
+    /// <summary>
+    /// Past this many bytes held by unfinished stores, the load that starts one waits for it (back-pressure: a network
+    /// faster than the disk must not pile up encoded bytes in memory without limit).
+    /// </summary>
+    public const long MaxPendingBytes = 64L * 1024 * 1024;
     private const long ReleaseBatchBytes = 1L * 1024 * 1024;
 
     private readonly Lock _lock = new();
@@ -59,8 +65,13 @@ internal sealed class BackgroundStores
     /// <param name="store">The store.</param>
     /// <param name="bytes">The encoded bytes it holds until it finishes.</param>
     /// <param name="inline">Whether the disk cache keeps these bytes inside its index (a shared transaction, no file).</param>
-    public Task? TryStart(Func<Task> store, long bytes, bool inline)
+    /// <param name="mustWait">
+    /// Whether the caller must wait for this store (<see cref="MaxPendingBytes"/> is passed); such a store runs at once,
+    /// as its caller is a load that keeps loading from pausing.
+    /// </param>
+    public Task? TryStart(Func<Task> store, long bytes, bool inline, out bool mustWait)
     {
+        mustWait = false;
         lock (_lock)
         {
             if (_closed)
@@ -68,7 +79,7 @@ internal sealed class BackgroundStores
                 return null;
             }
 
-            Interlocked.Add(ref _pendingBytes, bytes);
+            mustWait = Interlocked.Add(ref _pendingBytes, bytes) > MaxPendingBytes;
             while (_waiting.TryPeek(out var head) && head.Left)
             {
                 _waiting.Dequeue();
@@ -80,6 +91,11 @@ internal sealed class BackgroundStores
             if (_waitingBytes > MaxDeferredBytes)
             {
                 ReleaseOldestLocked(MaxDeferredBytes - ReleaseBatchBytes);
+            }
+
+            if (mustWait && Leave(waiting))
+            {
+                waiting.TrySetResult();
             }
 
             var task = RunAsync(store, waiting, inline ? _inlineSlots : _fileSlots);

@@ -186,7 +186,7 @@ public sealed partial class ImageDownloader : IDisposable
     {
         var handler = new SocketsHttpHandler
         {
-            // Redirects are followed by ImageHttpTransfer, which checks each hop's scheme and keeps credentials on their origin.
+            // Redirects are followed by RedirectHandler, which checks each hop and keeps credentials on their origin.
             AllowAutoRedirect = false,
             AutomaticDecompression = options.AutomaticDecompression ? DecompressionMethods.All : DecompressionMethods.None,
 
@@ -205,7 +205,7 @@ public sealed partial class ImageDownloader : IDisposable
         }
 
         // Timeouts are per attempt (AttemptTimeout); the client's own 100 s total would cut across retries.
-        var client = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        var client = new HttpClient(new RedirectHandler(options.MaxRedirects) { InnerHandler = handler }, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
 
         // Some image hosts (Wikimedia among them) refuse requests without a User-Agent.
         var version = typeof(ImageDownloader).Assembly.GetName().Version?.ToString(3) ?? "0";

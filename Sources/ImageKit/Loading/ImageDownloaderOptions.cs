@@ -39,9 +39,10 @@ public sealed class ImageDownloaderOptions
     /// How many redirects are followed; 0 follows none. ImageKit follows them itself and checks every hop: only http and
     /// https targets, never from https down to plain http (either fails with
     /// <see cref="ImageDownloadFailure.TooManyRedirects"/>, not retried), and the request's <c>Authorization</c>,
-    /// <c>Proxy-Authorization</c> and <c>Cookie</c> headers go only to the request's own origin. Applies to the downloader's
-    /// own client and the dependency-injection client; an application-supplied <see cref="HttpClient"/> keeps its own
-    /// redirect settings.
+    /// <c>Proxy-Authorization</c> and <c>Cookie</c> headers go only to the request's own origin, whoever set them (the
+    /// request, <see cref="RequestModifier"/>, the client's default headers or an application's message handler). Applies
+    /// to the downloader's own client and the dependency-injection client, where redirects are followed below the
+    /// application's message handlers; an application-supplied <see cref="HttpClient"/> keeps its own redirect settings.
     /// </summary>
     /// <value>Default: 10.</value>
     public int MaxRedirects { get; set; } = 10;
@@ -59,9 +60,10 @@ public sealed class ImageDownloaderOptions
     public bool AllowInvalidCertificates { get; set; }
 
     /// <summary>
-    /// Called on every outgoing request (each attempt and each redirect hop is a new message) to add headers such as
-    /// authentication; check <see cref="HttpRequestMessage.RequestUri"/> before adding credentials, as a redirect may point
-    /// to another host. Runs on a thread-pool thread, possibly concurrently for different requests.
+    /// Called on every outgoing request (each attempt is a new message) to add headers such as authentication. Redirects
+    /// are followed below it: it runs once per attempt, and the <c>Authorization</c>, <c>Proxy-Authorization</c> and
+    /// <c>Cookie</c> headers it sets never reach another origin. Runs on a thread-pool thread, possibly concurrently for
+    /// different requests.
     /// </summary>
     /// <value>Default: <see langword="null"/> (requests go out as built).</value>
     public Func<HttpRequestMessage, CancellationToken, ValueTask>? RequestModifier { get; set; }

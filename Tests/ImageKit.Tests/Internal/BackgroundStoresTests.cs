@@ -18,7 +18,7 @@ public sealed class BackgroundStoresTests
         var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
         loads.Started();
-        var store = stores.TryStart(() => { ran.TrySetResult(); return Task.CompletedTask; }, 1_000, inline: true)!;
+        var store = stores.TryStart(() => { ran.TrySetResult(); return Task.CompletedTask; }, 1_000, inline: true, out _)!;
         await Task.Delay(s_notYet, TestContext.CancellationToken);
         Assert.IsFalse(ran.Task.IsCompleted, "the store ran while a load was in flight");
 
@@ -36,7 +36,7 @@ public sealed class BackgroundStoresTests
         var ran = false;
 
         loads.Started();
-        var store = stores.TryStart(() => { Volatile.Write(ref ran, true); return Task.CompletedTask; }, 1_000, inline: true)!;
+        var store = stores.TryStart(() => { Volatile.Write(ref ran, true); return Task.CompletedTask; }, 1_000, inline: true, out _)!;
         for (var i = 0; i < 10; i++)
         {
             // Gaps far shorter than the settle time: loading has not paused.
@@ -62,7 +62,7 @@ public sealed class BackgroundStoresTests
         loads.Started();
         for (var i = 0; i < 3; i++)
         {
-            _ = stores.TryStart(() => { Interlocked.Increment(ref count); return Task.CompletedTask; }, 1_000, inline: i % 2 == 0);
+            _ = stores.TryStart(() => { Interlocked.Increment(ref count); return Task.CompletedTask; }, 1_000, inline: i % 2 == 0, out _);
         }
 
         await stores.WhenIdleAsync(TestContext.CancellationToken).WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
@@ -78,8 +78,8 @@ public sealed class BackgroundStoresTests
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
         loads.Started();
-        var small = stores.TryStart(() => gate.Task, 1_000, inline: true)!;
-        var large = stores.TryStart(() => Task.CompletedTask, 17L * 1024 * 1024, inline: false)!;
+        var small = stores.TryStart(() => gate.Task, 1_000, inline: true, out _)!;
+        var large = stores.TryStart(() => Task.CompletedTask, 17L * 1024 * 1024, inline: false, out _)!;
         await large.WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
         gate.SetResult();
         await small.WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
@@ -104,8 +104,8 @@ public sealed class BackgroundStoresTests
 
         // 3 + 3 + 3 + 3 + 3 MiB wait; the sixth store (2 MiB) puts 17 MiB over the 16 MiB limit: the oldest ones run until
         // at most 15 MiB waits, which takes the first only (14 MiB left).
-        var tasks = Enumerable.Range(0, 5).Select(i => stores.TryStart(() => Store(i), 3 * MiB, inline: true)!).ToList();
-        tasks.Add(stores.TryStart(() => Store(5), 2 * MiB, inline: true)!);
+        var tasks = Enumerable.Range(0, 5).Select(i => stores.TryStart(() => Store(i), 3 * MiB, inline: true, out _)!).ToList();
+        tasks.Add(stores.TryStart(() => Store(5), 2 * MiB, inline: true, out _)!);
         await tasks[0].WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
         await Task.Delay(s_notYet, TestContext.CancellationToken);
         CollectionAssert.AreEqual(new[] { true, false, false, false, false, false }, ran.Select(r => Volatile.Read(ref r)).ToArray());
@@ -117,13 +117,35 @@ public sealed class BackgroundStoresTests
     }
 
     [TestMethod]
+    public async Task TryStart_OverTheBackPressureLimit_RunsTheStoreTheLoadWaitsForAtOnce()
+    {
+        using var loads = new InFlightLoads();
+        var stores = new BackgroundStores(loads);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        loads.Started();
+        var first = stores.TryStart(() => gate.Task, 17 * 1024 * 1024L, inline: false, out _)!;       // released (17 > 16 MiB), holds the file slot
+        var second = stores.TryStart(() => Task.CompletedTask, 48 * 1024 * 1024L, inline: false, out _)!; // released, queued on the file slot
+        var own = stores.TryStart(() => Task.CompletedTask, 100_000, inline: true, out var mustWait)!;
+        Assert.IsTrue(mustWait, "the load that started 'own' must wait for it (back-pressure)");
+
+        var ranSoon = await Task.WhenAny(own, Task.Delay(TimeSpan.FromSeconds(1), TestContext.CancellationToken)) == own;
+
+        gate.SetResult();
+        loads.Ended();
+        await Task.WhenAll(first, second, own).WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
+        Assert.IsTrue(ranSoon, "the store a back-pressured load awaits waited for the 2 s deadline although an inline slot was free");
+    }
+
+
+    [TestMethod]
     public async Task TryStart_LoadsThatNeverPause_StillRunsAfterTheLongestDeferral()
     {
         using var loads = new InFlightLoads();
         var stores = new BackgroundStores(loads);
 
         loads.Started();
-        var store = stores.TryStart(() => Task.CompletedTask, 1_000, inline: true)!;
+        var store = stores.TryStart(() => Task.CompletedTask, 1_000, inline: true, out _)!;
         await store.WaitAsync(TimeSpan.FromSeconds(20), TestContext.CancellationToken);
         Assert.AreEqual(0, stores.Failures);
         loads.Ended();
@@ -137,10 +159,10 @@ public sealed class BackgroundStoresTests
         var ran = 0;
 
         loads.Started();
-        _ = stores.TryStart(() => { Interlocked.Increment(ref ran); return Task.CompletedTask; }, 1_000, inline: true);
+        _ = stores.TryStart(() => { Interlocked.Increment(ref ran); return Task.CompletedTask; }, 1_000, inline: true, out _);
         await stores.CloseAsync().WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
         Assert.AreEqual(1, Volatile.Read(ref ran));
-        Assert.IsNull(stores.TryStart(() => Task.CompletedTask, 1, inline: true));
+        Assert.IsNull(stores.TryStart(() => Task.CompletedTask, 1, inline: true, out _));
         loads.Ended();
     }
 

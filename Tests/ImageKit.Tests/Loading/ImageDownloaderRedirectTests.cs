@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Http.Headers;
 using ImageKit.DependencyInjection;
 using ImageKit.Loading;
+using ImageKit.Loading.Internal;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,8 +11,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ImageKit.Tests.Loading;
 
 /// <summary>
-/// Redirects are followed by ImageKit itself (not the handler), so each hop is checked: only http and https, never from
-/// https down to http, credentials only to their own origin, and a refusal is a clear, unretried failure.
+/// Redirects are followed by ImageKit's RedirectHandler below the application's handlers, so each hop is checked: only
+/// http and https, never from https down to http, credentials only to the request's own origin whoever set them, and a
+/// refusal is a clear, unretried failure.
 /// </summary>
 [TestClass]
 public sealed class ImageDownloaderRedirectTests
@@ -35,6 +38,12 @@ public sealed class ImageDownloaderRedirectTests
                 app.MapGet("/to-file", (HttpContext c) => c.Response.Redirect("file:///etc/passwd"));
                 app.MapGet("/to-same-origin", (HttpContext c) => c.Response.Redirect("/image.gif"));
                 app.MapGet("/to-other-origin", (HttpContext c) => c.Response.Redirect(s_other.Url("/image.gif").ToString()));
+                app.MapGet("/to-not-modified", (HttpContext c) => c.Response.Redirect("/not-modified"));
+                app.MapGet("/not-modified", (HttpContext c) =>
+                {
+                    c.Response.StatusCode = 304;
+                    c.Response.Headers.ETag = "\"v1\"";
+                });
                 app.MapGet("/see-other", (HttpContext c) =>
                 {
                     c.Response.StatusCode = 303;
@@ -153,27 +162,97 @@ public sealed class ImageDownloaderRedirectTests
     }
 
     [TestMethod]
-    public async Task DownloadAsync_Redirect_RunsRequestModifierForEveryHop()
+    public async Task DownloadAsync_RequestModifierAddingAuthorization_RunsOnceAndItsTokenStaysOnTheOrigin()
     {
-        var hops = new ConcurrentQueue<Uri>();
+        var calls = 0;
         var options = DownloadTestOptions.Fast();
         options.RequestModifier = (message, _) =>
         {
-            hops.Enqueue(message.RequestUri!);
+            Interlocked.Increment(ref calls);
+            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "secret");
             return ValueTask.CompletedTask;
         };
         using var downloader = new ImageDownloader(options);
+        s_seen.Clear();
 
-        await downloader.DownloadAsync(new ImageDownloadRequest(s_origin.Url("/to-other-origin")), cancellationToken: TestContext.CancellationToken);
+        var response = await downloader.DownloadAsync(new ImageDownloadRequest(s_origin.Url("/to-other-origin")), cancellationToken: TestContext.CancellationToken);
 
-        CollectionAssert.AreEqual(new[] { s_origin.Url("/to-other-origin"), s_other.Url("/image.gif") }, hops.ToArray());
+        Assert.AreEqual(s_other.Url("/image.gif"), response.FinalUrl);
+        Assert.AreEqual(1, calls, "the modifier runs once per attempt; redirects are followed below it");
+        Assert.AreEqual($"{s_other.Url("/").Port}|auth=|cookie=|x=", s_seen.Single(), "the origin's token leaked to another origin");
+    }
+
+    [TestMethod]
+    public async Task DownloadAsync_DependencyInjectionClientDefaultAuthorization_IsNotSentToOtherOrigin()
+    {
+        var services = new ServiceCollection().AddImageKit(o =>
+        {
+            o.DiskCache.Enabled = false;
+            o.Downloader.Retry.MaxRetries = 0;
+        });
+        services.AddHttpClient(ImageKitDefaults.HttpClientName)
+            .ConfigureHttpClient(c => c.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "secret"));
+        await using var provider = services.BuildServiceProvider();
+        var downloader = provider.GetRequiredService<ImageDownloader>();
+        s_seen.Clear();
+
+        var response = await downloader.DownloadAsync(new ImageDownloadRequest(s_origin.Url("/to-other-origin")), cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(s_other.Url("/image.gif"), response.FinalUrl);
+        Assert.AreEqual($"{s_other.Url("/").Port}|auth=|cookie=|x=", s_seen.Single(), "the origin's token leaked to another origin");
+    }
+
+    [TestMethod]
+    public async Task DownloadAsync_DependencyInjectionAuthHandler_RunsOnceAndItsTokenStaysOnTheOrigin()
+    {
+        var services = new ServiceCollection().AddImageKit(o =>
+        {
+            o.DiskCache.Enabled = false;
+            o.Downloader.Retry.MaxRetries = 0;
+        });
+        var handler = new BearerHandler();
+        services.AddHttpClient(ImageKitDefaults.HttpClientName).AddHttpMessageHandler(() => handler);
+        await using var provider = services.BuildServiceProvider();
+        var downloader = provider.GetRequiredService<ImageDownloader>();
+        s_seen.Clear();
+
+        var response = await downloader.DownloadAsync(new ImageDownloadRequest(s_origin.Url("/to-other-origin")), cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(s_other.Url("/image.gif"), response.FinalUrl);
+        Assert.AreEqual(1, handler.Calls);
+        Assert.AreEqual($"{s_other.Url("/").Port}|auth=|cookie=|x=", s_seen.Single(), "the origin's token leaked to another origin");
+    }
+
+    [TestMethod]
+    public async Task DownloadAsync_AppClientRedirectThenNotModified_FinalUrlIsTheRedirectTarget()
+    {
+        using var client = new HttpClient();
+        using var downloader = new ImageDownloader(client, DownloadTestOptions.Fast());
+        var request = new ImageDownloadRequest(s_origin.Url("/to-not-modified")) { IfNoneMatch = "\"v1\"" };
+
+        var response = await downloader.DownloadAsync(request, cancellationToken: TestContext.CancellationToken);
+
+        Assert.IsTrue(response.NotModified);
+        Assert.AreEqual(s_origin.Url("/not-modified"), response.FinalUrl);
+    }
+
+    [TestMethod]
+    public async Task DownloadAsync_OwnClientRedirectThenNotModified_FinalUrlIsTheRedirectTarget()
+    {
+        using var downloader = new ImageDownloader(DownloadTestOptions.Fast());
+        var request = new ImageDownloadRequest(s_origin.Url("/to-not-modified")) { IfNoneMatch = "\"v1\"" };
+
+        var response = await downloader.DownloadAsync(request, cancellationToken: TestContext.CancellationToken);
+
+        Assert.IsTrue(response.NotModified);
+        Assert.AreEqual(s_origin.Url("/not-modified"), response.FinalUrl);
     }
 
     [TestMethod]
     public async Task DownloadAsync_RedirectFromHttpsToHttp_IsRefused()
     {
         // No TLS server here: a handler answers the https request with a redirect to plain http, as a server would.
-        using var client = new HttpClient(new RedirectingHandler("http://images.example/a.gif"));
+        using var client = new HttpClient(new RedirectHandler(10) { InnerHandler = new RedirectingHandler("http://images.example/a.gif") });
         using var downloader = ImageDownloader.OverConfiguredClient(client, DownloadTestOptions.Fast());
 
         var ex = await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => downloader.DownloadAsync(new ImageDownloadRequest(new Uri("https://images.example/a.gif")), cancellationToken: TestContext.CancellationToken));
@@ -181,6 +260,20 @@ public sealed class ImageDownloaderRedirectTests
         Assert.AreEqual(ImageDownloadFailure.TooManyRedirects, ex.Failure, ex.Message);
         StringAssert.Contains(ex.Message, "leaves https for plain http");
         Assert.AreEqual(1, ex.Attempts);
+    }
+
+    private sealed class BearerHandler : DelegatingHandler
+    {
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _calls);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "secret");
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 
     private sealed class RedirectingHandler(string location) : HttpMessageHandler

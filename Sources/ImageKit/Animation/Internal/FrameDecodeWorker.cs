@@ -23,7 +23,7 @@ internal sealed class FrameDecodeWorker
 
     public void Wake() => _wakeUps.Writer.TryWrite(true);
 
-    /// <summary>Stops the loop and waits for a decode in progress to finish.</summary>
+    /// <summary>Stops the loop and waits for a decode in progress to finish. The task never faults.</summary>
     public Task StopAsync()
     {
         _wakeUps.Writer.TryComplete();
@@ -47,6 +47,13 @@ internal sealed class FrameDecodeWorker
             catch (ObjectDisposedException)
             {
                 // The image was disposed under a playing player: nothing more to decode.
+                return;
+            }
+#pragma warning disable CA1031 // Decode failures are caught per frame (PlaybackCore); anything else ends decoding, never Dispose.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                core.RecordWorkerFailure();
                 return;
             }
         }

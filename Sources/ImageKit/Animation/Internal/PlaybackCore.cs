@@ -20,6 +20,7 @@ internal sealed class PlaybackCore
     private int _playheadStep;
     private bool _idle;
     private long _decodeErrors;
+    private long _workerFailures;
 
     public PlaybackCore(AnimatedImagePlayer owner, AnimatedImage image, FrameBuffer buffer, int[] sequence)
     {
@@ -34,6 +35,11 @@ internal sealed class PlaybackCore
     public FrameBuffer Buffer { get; }
 
     public long DecodeErrors => Interlocked.Read(ref _decodeErrors);
+
+    /// <summary>Times the decode worker ended on an unexpected exception (a bug, not a bad frame); for tests.</summary>
+    public long WorkerFailures => Interlocked.Read(ref _workerFailures);
+
+    public void RecordWorkerFailure() => Interlocked.Increment(ref _workerFailures);
 
     public int[] Sequence
     {
@@ -109,8 +115,9 @@ internal sealed class PlaybackCore
             {
                 frame = Image.GetFrame(index);
             }
-            catch (ImageDecodingException)
+            catch (Exception e) when (e is not ObjectDisposedException)
             {
+                // Not only ImageDecodingException: an application's source, or a failed allocation, fails this frame only.
                 lock (_failed)
                 {
                     _failed.Add(index);

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using ImageKit.Caching;
 using ImageKit.Loading;
+using ImageKit.Loading.Internal;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,15 +13,18 @@ namespace ImageKit.DependencyInjection.Internal;
 /// <summary>Builds ImageKit's services from <see cref="ImageKitOptions"/> and what the container offers.</summary>
 internal static class ServiceFactories
 {
-    public static SocketsHttpHandler CreateHandler(DownloaderSettings settings) => new()
+    public static HttpMessageHandler CreateHandler(DownloaderSettings settings) => new RedirectHandler(settings.MaxRedirects)
     {
-        // Redirects are followed by ImageHttpTransfer, which checks each hop's scheme and keeps credentials on their origin.
-        AllowAutoRedirect = false,
-        AutomaticDecompression = settings.AutomaticDecompression ? DecompressionMethods.All : DecompressionMethods.None,
+        InnerHandler = new SocketsHttpHandler
+        {
+            // Redirects are followed by RedirectHandler, which checks each hop and keeps credentials on their origin.
+            AllowAutoRedirect = false,
+            AutomaticDecompression = settings.AutomaticDecompression ? DecompressionMethods.All : DecompressionMethods.None,
 
-        // The downloader keeps its client for its lifetime, so the handler, not the factory's rotation, must pick up DNS changes.
-        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        MaxResponseDrainSize = 64 * 1024,
+            // The downloader keeps its client for its lifetime, so the handler, not the factory's rotation, must pick up DNS changes.
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            MaxResponseDrainSize = 64 * 1024,
+        },
     };
 
     public static void ConfigureClient(HttpClient client)

@@ -4,11 +4,10 @@ using ImageKit.Decoding;
 
 namespace ImageKit.Loading.Internal;
 
-/// <summary>
-/// One HTTP attempt: builds the request, sends it, follows redirects (when <paramref name="followsRedirects"/>: the
-/// handler ImageKit configured leaves them to this class, which checks every hop), validates the final response and
-/// reads the body.
-/// </summary>
+/// <summary>One HTTP attempt: builds the request, sends it, validates the final response and reads the body.</summary>
+/// <param name="client">The client to send with.</param>
+/// <param name="options">The downloader's settings.</param>
+/// <param name="followsRedirects">Whether the client follows redirects (<see cref="RedirectHandler"/>): a redirect response that reaches this class was then not one to follow.</param>
 internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOptions options, bool followsRedirects)
 {
     private const string DefaultAccept = "image/webp,image/apng,image/png,image/gif,image/jpeg,image/*;q=0.8,*/*;q=0.5";
@@ -30,42 +29,16 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
     private async Task<AttemptResult> SendCoreAsync(SharedDownload download, CancellationToken cancellationToken)
     {
         var request = download.Request;
-        var url = request.Url;
-        for (var redirects = 0; ; redirects++)
-        {
-            var response = await SendOneAsync(request, url, redirected: redirects > 0, cancellationToken).ConfigureAwait(false);
-
-            // Disposing a response whose body was not read to the end aborts the connection, which is what an over-limit or
-            // rejected body needs.
-            using (response)
-            {
-                if (followsRedirects && NextHop(request.Url, url, response) is { } next)
-                {
-                    if (redirects == options.MaxRedirects)
-                    {
-                        throw new ImageDownloadException(request.Url, ImageDownloadFailure.TooManyRedirects, $"too many redirects: more than MaxRedirects ({options.MaxRedirects}) followed; the last response (HTTP {(int)response.StatusCode}) pointed to {next}", response.StatusCode);
-                    }
-
-                    url = next;
-                    continue;
-                }
-
-                return await ReadResponseAsync(download, response, url, cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
-
-    private async Task<HttpResponseMessage> SendOneAsync(ImageDownloadRequest request, Uri url, bool redirected, CancellationToken cancellationToken)
-    {
-        using var message = CreateMessage(request, url, redirected);
+        using var message = CreateMessage(request);
         if (options.RequestModifier is { } modifier)
         {
             await modifier(message, cancellationToken).ConfigureAwait(false);
         }
 
+        HttpResponseMessage response;
         try
         {
-            return await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         }
         catch (UriFormatException ex)
         {
@@ -73,43 +46,21 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
             // as an http URL (file:///…). Not retried: the server will send the same Location again.
             throw new ImageDownloadException(request.Url, ImageDownloadFailure.TooManyRedirects, $"the HttpClient could not follow a redirect: {ex.Message}", innerException: ex);
         }
+
+        // Disposing a response whose body was not read to the end aborts the connection, which is what an over-limit or
+        // rejected body needs.
+        using (response)
+        {
+            return await ReadResponseAsync(download, response, cancellationToken).ConfigureAwait(false);
+        }
     }
 
-    /// <summary>
-    /// Where a redirect response sends the download next, or <see langword="null"/> when <paramref name="response"/> is
-    /// not one. Only http and https targets are followed, and never from https down to http.
-    /// </summary>
-    private static Uri? NextHop(Uri requestUrl, Uri url, HttpResponseMessage response)
-    {
-        if (response.StatusCode is not (HttpStatusCode.MovedPermanently or HttpStatusCode.Found or HttpStatusCode.SeeOther
-                or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect or HttpStatusCode.MultipleChoices)
-            || response.Headers.Location is not { } location)
-        {
-            return null;
-        }
-
-        var code = (int)response.StatusCode;
-        if (!Uri.TryCreate(url, location, out var next))
-        {
-            throw new ImageDownloadException(requestUrl, ImageDownloadFailure.TooManyRedirects, $"HTTP {code} redirect to '{location}' was refused: not a valid URL", response.StatusCode);
-        }
-
-        if (next.Scheme != Uri.UriSchemeHttp && next.Scheme != Uri.UriSchemeHttps)
-        {
-            throw new ImageDownloadException(requestUrl, ImageDownloadFailure.TooManyRedirects, $"HTTP {code} redirect to {next} was refused: only http and https URLs are followed", response.StatusCode);
-        }
-
-        if (url.Scheme == Uri.UriSchemeHttps && next.Scheme == Uri.UriSchemeHttp)
-        {
-            throw new ImageDownloadException(requestUrl, ImageDownloadFailure.TooManyRedirects, $"HTTP {code} redirect to {next} was refused: it leaves https for plain http", response.StatusCode);
-        }
-
-        return next;
-    }
-
-    private async Task<AttemptResult> ReadResponseAsync(SharedDownload download, HttpResponseMessage response, Uri finalUrl, CancellationToken cancellationToken)
+    private async Task<AttemptResult> ReadResponseAsync(SharedDownload download, HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var request = download.Request;
+
+        // Where redirects ended, whoever followed them (RedirectHandler, or an application-supplied client's own handler).
+        var finalUrl = response.RequestMessage?.RequestUri ?? request.Url;
         var validatorsSent = request.IfNoneMatch is not null || request.IfModifiedSince is not null;
         if (validatorsSent && response.StatusCode == HttpStatusCode.NotModified)
         {
@@ -144,31 +95,22 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
             throw new ImageDownloadException(request.Url, ImageDownloadFailure.NotAnImage, $"the body is {ImageFormatDetector.DescribeUnrecognized(data.Span)} ({declared}, {data.Length} bytes)", response.StatusCode);
         }
 
-        // An application-supplied client may have followed redirects itself: its request message knows where it ended.
-        var answeredAt = followsRedirects ? finalUrl : response.RequestMessage?.RequestUri ?? finalUrl;
         return AttemptResult.Success(new ImageDownloadResponse(
-            request.Url, answeredAt, response.StatusCode, data, contentType, format, response.Headers.ETag?.ToString(), response.Content.Headers.LastModified)
+            request.Url, finalUrl, response.StatusCode, data, contentType, format, response.Headers.ETag?.ToString(), response.Content.Headers.LastModified)
         {
             NoStore = response.Headers.CacheControl?.NoStore == true,
         });
     }
 
-    private HttpRequestMessage CreateMessage(ImageDownloadRequest request, Uri url, bool redirected)
+    private HttpRequestMessage CreateMessage(ImageDownloadRequest request)
     {
-        var message = new HttpRequestMessage(HttpMethod.Get, url);
+        var message = new HttpRequestMessage(HttpMethod.Get, request.Url);
         try
         {
-            // Credentials the request carries go to its own origin only, not to wherever a redirect points.
-            var crossOrigin = redirected && Uri.Compare(url, request.Url, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) != 0;
             if (request.Headers is { } headers)
             {
                 foreach (var (name, value) in headers)
                 {
-                    if (crossOrigin && IsCredential(name))
-                    {
-                        continue;
-                    }
-
                     if (!message.Headers.TryAddWithoutValidation(name, value))
                     {
                         throw new ImageDownloadException(request.Url, ImageDownloadFailure.InvalidRequest, $"the header '{name}' cannot be sent on a GET request");
@@ -199,10 +141,6 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
             throw;
         }
     }
-
-    private static bool IsCredential(string header) =>
-        header.Equals("Authorization", StringComparison.OrdinalIgnoreCase) || header.Equals("Cookie", StringComparison.OrdinalIgnoreCase)
-        || header.Equals("Proxy-Authorization", StringComparison.OrdinalIgnoreCase);
 
     private AttemptResult Reject(Uri url, HttpResponseMessage response)
     {
