@@ -20,7 +20,9 @@ namespace ImageKit.Animation;
 /// </para>
 /// <para>
 /// <b>Threading.</b> Every member is thread-safe. Events are raised on the
-/// <see cref="AnimatedImagePlayerOptions.SynchronizationContext"/> when one is given, else on the display-link thread.
+/// <see cref="AnimatedImagePlayerOptions.SynchronizationContext"/> when one is given, else on the display-link thread (or
+/// a thread-pool thread, when a paused player shows a frame just decoded); never on the decode worker. A handler may
+/// dispose the player.
 /// </para>
 /// <para>
 /// <b>Lifetime.</b> <see cref="Dispose"/> unsubscribes from the link, stops the worker and releases every buffered frame
