@@ -12,6 +12,7 @@ public partial class AnimatedImageView
 {
     // Not bound as a field by Microsoft.macOS (as of the .NET 10 bindings); AppKit's value is the constant's own name.
     private static readonly NSString s_didChangeOcclusionState = new("NSWindowDidChangeOcclusionStateNotification");
+    private static readonly NSString s_willClose = new("NSWindowWillCloseNotification");
 
     private NSObject? _occlusionObserver;
     private NSObject? _closeObserver;
@@ -90,7 +91,7 @@ public partial class AnimatedImageView
             },
             null);
         _closeObserver = NSNotificationCenter.DefaultCenter.AddObserver(
-            NSWindow.WillCloseNotification,
+            s_willClose,
             notification =>
             {
                 if (notification.Object?.Handle == windowHandle && view.TryGetTarget(out var target))
