@@ -24,7 +24,10 @@ internal sealed class LoopbackServer : IAsyncDisposable
 
     public static async Task<LoopbackServer> StartAsync(Action<WebApplication> map, CancellationToken cancellationToken = default)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // The content root is where the host watches appsettings*.json for changes (inotify, recursively): the current
+        // directory would put every file written under it (another process's, or strace's output) on this process's CPU.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(options => options.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
