@@ -8,6 +8,8 @@ using ImageKit.TestWorker;
 //                                 time), printing "ok I" after each committed write; INLINE sets MaxInlineBytes
 //   mixed DIR PREFIX COUNT        writes COUNT new keys, reading back earlier ones of its own as it goes; exit 3 on a
 //                                 wrong or missing entry
+//   read DIR KEY SECONDS          reads KEY once (recording an access), prints "ok 0", then stays open SECONDS seconds
+//                                 and exits 0
 if (args.Length < 4)
 {
     await Console.Error.WriteLineAsync("usage: write DIR PREFIX COUNT KEYS | mixed DIR PREFIX COUNT");
@@ -25,6 +27,15 @@ if (args[0] == "write" && args.Length > 5)
 
 using var cache = new DiskImageCache(options);
 var output = Console.Out;
+
+if (args[0] == "read")
+{
+    var found = await cache.GetAsync(prefix);
+    await output.WriteLineAsync(found is null ? "missing" : "ok 0");
+    await output.FlushAsync();
+    await Task.Delay(TimeSpan.FromSeconds(count));
+    return 0;
+}
 
 if (args[0] == "write")
 {

@@ -65,9 +65,15 @@ public sealed partial class DiskImageCache
     private void Close()
     {
         _openSweep.GetAwaiter().GetResult(); // never throws: see SweepQuietly
-        _access.Dispose();
-        _index.Dispose();
-        _disposing.Dispose();
+        try
+        {
+            _access.Dispose();
+        }
+        finally
+        {
+            _index.Dispose();
+            _disposing.Dispose();
+        }
     }
 
     /// <summary>Counts an operation in until the returned scope is disposed; throws once the cache is disposed.</summary>

@@ -40,7 +40,10 @@ public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable
     /// when the last sweep is more than a day old.
     /// </summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
-    /// <exception cref="DiskCacheException">The folder cannot be created or written.</exception>
+    /// <exception cref="DiskCacheException">
+    /// The folder cannot be created or written, or holds an index this version must not touch: another program's SQLite
+    /// database, or the index of a newer ImageKit (left as it is, so that the newer one keeps its cache).
+    /// </exception>
     public DiskImageCache(DiskImageCacheOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -70,7 +73,7 @@ public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable
         }
 
         _access = new AccessRecorder(_index, _options.TimeProvider);
-        _inlineWrites = new GroupCommit<InlineWrite>(CommitInline);
+        _inlineWrites = new GroupCommit<InlineWrite>(CommitInline, IndexDatabase.IsBusyOrFull);
         try
         {
             _openSweep = NeedsSweep() ? Task.Run(SweepQuietly) : Task.CompletedTask;

@@ -94,9 +94,11 @@ internal sealed class AccessRecorder : IDisposable
         {
             Flush();
         }
-        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception e) when (e is DiskCacheException or Microsoft.Data.Sqlite.SqliteException or ObjectDisposedException or InvalidOperationException)
         {
-            // Access times are a hint for trimming; losing a batch to a busy or closing index is harmless.
+            // Access times are a hint for trimming; losing a batch to a busy or closing index is harmless. Never let it
+            // escape: this runs on a timer and from Dispose (a DiskCacheException is what IndexDatabase makes of a locked
+            // or full index, and used to end the process from the timer).
         }
     }
 }

@@ -25,12 +25,21 @@ internal sealed class GroupCommit<T>
 
     private readonly Lock _lock = new();
     private readonly Action<IReadOnlyList<T>> _commit;
+    private readonly Func<Exception, bool> _failsEveryWrite;
     private List<Pending> _pending = [];
     private bool _committing;
     private long _transactions;
 
     /// <param name="commit">Writes a batch in one transaction; throws if the transaction failed (nothing of it committed).</param>
-    public GroupCommit(Action<IReadOnlyList<T>> commit) => _commit = commit;
+    /// <param name="failsEveryWrite">
+    /// Whether a failure is the transaction's, not one write's (a busy or full index): then every write of the batch gets
+    /// it at once, instead of each being retried alone and waiting out the same lock again.
+    /// </param>
+    public GroupCommit(Action<IReadOnlyList<T>> commit, Func<Exception, bool>? failsEveryWrite = null)
+    {
+        _commit = commit;
+        _failsEveryWrite = failsEveryWrite ?? (static _ => false);
+    }
 
     /// <summary>The number of transactions committed (for tests and benchmarks).</summary>
     public long Transactions => Interlocked.Read(ref _transactions);
@@ -117,10 +126,14 @@ internal sealed class GroupCommit<T>
             return;
         }
 #pragma warning disable CA1031 // Every failure goes to the writers that were waiting for this commit.
-        catch (Exception e) when (batch.Count == 1)
+        catch (Exception e) when (batch.Count == 1 || _failsEveryWrite(e))
 #pragma warning restore CA1031
         {
-            batch[0].Completion.TrySetException(e);
+            foreach (var pending in batch)
+            {
+                pending.Completion.TrySetException(e);
+            }
+
             return;
         }
         catch (Exception) when (batch.Count > 1)

@@ -47,10 +47,16 @@ internal sealed partial class IndexDatabase
             }
         }
 
-        // Before WAL: switching to WAL writes the first page, after which a new file ignores auto_vacuum. On an
-        // existing index it changes nothing (SQLite would apply it only at a full VACUUM, which this type never runs).
-        command.CommandText = IndexSchema.Prepare;
-        command.ExecuteNonQuery();
+        // Before WAL: switching to WAL writes the first page, after which a new file ignores auto_vacuum. Only for a new
+        // file: on an existing one the pragma is a write transaction (it would need another process's write lock to open
+        // the cache) that changes nothing.
+        command.CommandText = "PRAGMA page_count;";
+        if (command.ExecuteScalar() is 0L)
+        {
+            command.CommandText = IndexSchema.Prepare;
+            command.ExecuteNonQuery();
+        }
+
         command.CommandText = "PRAGMA journal_mode = WAL;";
         var mode = command.ExecuteScalar() as string;
         if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
@@ -62,6 +68,15 @@ internal sealed partial class IndexDatabase
         var version = command.ExecuteScalar() is long v ? v : 0;
         if (version != IndexSchema.Version)
         {
+            if (version > IndexSchema.Version)
+            {
+                // A newer ImageKit's index (another app, or a newer build of this one, sharing the folder): recreating it
+                // would throw that app's cache away, and it would then do the same to this one's.
+                throw new DiskCacheException(
+                    Path.GetDirectoryName(FilePath),
+                    $"{FileName} was written by a newer ImageKit (index version {version}; this one reads version {IndexSchema.Version}); the cache will not touch it: choose another folder, or clear it with the newer version");
+            }
+
             if (version != 0)
             {
                 // Another version's index (an older format is recreated, not migrated: see IndexSchema) is handled as

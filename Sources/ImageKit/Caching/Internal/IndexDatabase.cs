@@ -62,9 +62,20 @@ internal sealed partial class IndexDatabase : IDisposable
     /// </remarks>
     public T Write<T>(Func<IndexConnection, T> write)
     {
-        lock (_writeLock)
+        // Waiters share the busy timeout: when another process holds the write lock, each queued writer must not wait
+        // out its own 10 s after the one before it did.
+        if (!_writeLock.TryEnter(BusyTimeoutMilliseconds))
+        {
+            throw new DiskCacheException(FilePath, $"the cache index stayed locked by another writer for more than {BusyTimeoutMilliseconds / 1000} s");
+        }
+
+        try
         {
             return Run(write, write: true);
+        }
+        finally
+        {
+            _writeLock.Exit();
         }
     }
 
@@ -82,6 +93,10 @@ internal sealed partial class IndexDatabase : IDisposable
     /// full, read-only and I/O errors are not damage (rebuilding would throw away a healthy index).
     /// </summary>
     internal static bool IsDamage(SqliteException e) => (e.SqliteErrorCode & 0xFF) is 11 or 26;
+
+    /// <summary>A failure of the index as a whole, whatever was written: busy or locked (another process holds the write lock past the busy timeout), full, read-only or an I/O error.</summary>
+    internal static bool IsBusyOrFull(Exception e) =>
+        (e as SqliteException ?? e.InnerException as SqliteException)?.SqliteErrorCode is { } code && (code & 0xFF) is 5 or 6 or 8 or 10 or 13;
 
     private T Run<T>(Func<IndexConnection, T> operation, bool write)
     {
