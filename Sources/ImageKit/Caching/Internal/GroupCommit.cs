@@ -129,6 +129,17 @@ internal sealed class GroupCommit<T>
         catch (Exception e) when (batch.Count == 1 || _failsEveryWrite(e))
 #pragma warning restore CA1031
         {
+            if (_failsEveryWrite(e))
+            {
+                // The writes that queued up while this transaction waited out the lock would wait it out again, one batch
+                // after another: they fail with it.
+                lock (_lock)
+                {
+                    batch.AddRange(_pending);
+                    _pending = [];
+                }
+            }
+
             foreach (var pending in batch)
             {
                 pending.Completion.TrySetException(e);

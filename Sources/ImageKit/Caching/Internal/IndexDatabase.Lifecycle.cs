@@ -7,6 +7,84 @@ internal sealed partial class IndexDatabase
     /// <summary>The size the WAL file is cut back to after it has grown past it.</summary>
     internal const long MaxWalBytes = 4L * 1024 * 1024;
 
+    /// <summary>
+    /// <see cref="Initialize"/>, again when another cache opening the same new file at the same moment (outside the rebuild
+    /// lock: it has not met the damage yet) made SQLite's journal vanish under this one.
+    /// </summary>
+    private void InitializeRetryingRaces()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                Initialize();
+                return;
+            }
+            catch (SqliteException e) when (WasReplacedUnderneath(e) && attempt < 10)
+            {
+                Interlocked.Increment(ref _generation);
+                Thread.Sleep(10);
+            }
+        }
+    }
+
+    private IndexConnection? HoldWriteLockIfPossible()
+    {
+        IndexConnection? connection = null;
+        try
+        {
+            connection = Open(-1);
+            connection.Begin();
+            return connection;
+        }
+        catch (SqliteException)
+        {
+            // Too damaged to lock, or locked by another process past the busy timeout: recreate without it.
+            connection?.Dispose();
+            return null;
+        }
+    }
+
+    private void EnsureRebuildStamp()
+    {
+        if (!File.Exists(RebuildStampPath))
+        {
+            try
+            {
+                using (new FileStream(RebuildStampPath, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+                {
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A read-only folder: nothing will be recreated here either.
+            }
+        }
+
+        Volatile.Write(ref _stampTicks, File.GetLastWriteTimeUtc(RebuildStampPath).Ticks);
+    }
+
+    /// <summary>Takes the exclusive lock on the stamp file (an OS lock, so across processes), waiting at most the busy timeout.</summary>
+    private FileStream LockRebuildStamp()
+    {
+        var deadline = Environment.TickCount64 + BusyTimeoutMilliseconds;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(RebuildStampPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (Environment.TickCount64 < deadline)
+            {
+                Thread.Sleep(20); // another cache is recreating the index: rare, and short
+            }
+            catch (IOException e)
+            {
+                throw new DiskCacheException(Path.GetDirectoryName(FilePath), $"the damaged cache index could not be recreated: another cache held {RebuildStampPath} for more than {BusyTimeoutMilliseconds / 1000} s", e);
+            }
+        }
+    }
+
     private IndexConnection Open(int generation)
     {
         var connection = new SqliteConnection(_connectionString);
@@ -35,11 +113,19 @@ internal sealed partial class IndexDatabase
 
         // Someone else's SQLite database under this name (tables, and no schema version of ours): refuse before changing
         // a byte of it. A file that is not SQLite at all is damage (a cache of ours half-written), recreated below.
-        command.CommandText = "PRAGMA user_version;";
-        if (command.ExecuteScalar() is 0L)
+        // One statement, so one snapshot: another cache creating the schema between two reads would look like a foreign
+        // database (tables, and still no version).
+        command.CommandText = "SELECT (SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_master);";
+        long headerVersion, schemaObjects;
+        using (var header = command.ExecuteReader())
         {
-            command.CommandText = "SELECT count(*) FROM sqlite_master;";
-            if (command.ExecuteScalar() is long objects and > 0)
+            header.Read();
+            (headerVersion, schemaObjects) = (header.GetInt64(0), header.GetInt64(1));
+        }
+
+        if (headerVersion == 0)
+        {
+            if (schemaObjects is var objects and > 0)
             {
                 throw new DiskCacheException(
                     Path.GetDirectoryName(FilePath),
@@ -123,8 +209,47 @@ internal sealed partial class IndexDatabase
         return true;
     }
 
-    /// <summary>Deletes a damaged index file and creates an empty one, once per generation however many callers saw the damage.</summary>
-    private void Rebuild(int damagedGeneration)
+    /// <summary>The file whose exclusive lock serialises recreating the index across caches and processes, and whose change time tells the others that it was recreated.</summary>
+    internal string RebuildStampPath => FilePath[..^FileName.Length] + "index.lock";
+
+    /// <summary>Whether another cache recreated the index since this one last looked (a stat of the stamp file).</summary>
+    private bool IndexWasReplaced() => File.GetLastWriteTimeUtc(RebuildStampPath).Ticks != Volatile.Read(ref _stampTicks);
+
+    /// <summary>Retires the connections of <paramref name="generation"/> (another cache recreated the file they have open).</summary>
+    private void Retire(int generation)
+    {
+        lock (_rebuildLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (Generation == generation)
+            {
+                Interlocked.Increment(ref _generation);
+                DrainIdle();
+            }
+
+            // The cache recreating the index holds the stamp's lock until the new file is complete: reopening before that
+            // would find no file (and create an empty one) or one without its tables.
+            using (LockRebuildStamp())
+            {
+                Volatile.Write(ref _stampTicks, File.GetLastWriteTimeUtc(RebuildStampPath).Ticks);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Deletes a damaged index file and creates an empty one, once per generation however many callers saw the damage, and
+    /// once however many caches (in this process or others) saw it: under an exclusive lock on <see cref="RebuildStampPath"/>,
+    /// a cache that finds the stamp changed (another one recreated the index meanwhile) uses the new index. Before
+    /// deleting, it rewrites the stamp file, so that other caches' writers notice and reopen instead of committing into the
+    /// deleted file.
+    /// </summary>
+    /// <param name="damagedGeneration">The generation whose connections met the damage.</param>
+    /// <param name="seenAtOpen">
+    /// Whether the damage was met by <see cref="Initialize"/>, the check this method can repeat: a cache opening while
+    /// another recreates the index may have opened the old file after the stamp changed, so passing it again means the
+    /// file was recreated meanwhile. Damage met later (a read, the sweep's full check) is always acted on.
+    /// </param>
+    private void Rebuild(int damagedGeneration, bool seenAtOpen = false)
     {
         lock (_rebuildLock)
         {
@@ -136,15 +261,42 @@ internal sealed partial class IndexDatabase
 
             Interlocked.Increment(ref _generation);
             DrainIdle();
-            foreach (var suffix in (string[])["", "-wal", "-shm", "-journal"])
+            using var stamp = LockRebuildStamp();
+            if (seenAtOpen || IndexWasReplaced())
             {
-                BlobStore.TryDelete(FilePath + suffix);
+                // Another cache recreated the index since this one last looked: the damage this one met was in the old
+                // file. Use the new one (unless it is damaged too).
+                try
+                {
+                    InitializeRetryingRaces();
+                    Volatile.Write(ref _stampTicks, File.GetLastWriteTimeUtc(RebuildStampPath).Ticks);
+                    return;
+                }
+                catch (SqliteException)
+                {
+                    Interlocked.Increment(ref _generation); // not usable either: recreate it below
+                }
+            }
+
+            // Other caches' writers check the stamp once they hold the index's write lock. Holding it here (when the old
+            // file still lets anyone take it) while the stamp changes and the files go means that none of them can commit
+            // into the old file after checking an old stamp: they wait, then see the new stamp and reopen.
+            using (HoldWriteLockIfPossible())
+            {
+                stamp.SetLength(0);
+                stamp.Write(Guid.NewGuid().ToByteArray());
+                stamp.Flush(flushToDisk: true);
+                foreach (var suffix in (string[])["", "-wal", "-shm", "-journal"])
+                {
+                    BlobStore.TryDelete(FilePath + suffix);
+                }
             }
 
             WasRebuilt = true;
             try
             {
-                Initialize();
+                InitializeRetryingRaces();
+                Volatile.Write(ref _stampTicks, File.GetLastWriteTimeUtc(RebuildStampPath).Ticks);
             }
             catch (SqliteException e)
             {

@@ -20,6 +20,7 @@ internal sealed partial class IndexDatabase : IDisposable
     private readonly string _connectionString;
     private int _idleCount;
     private int _generation;
+    private long _stampTicks;
     private bool _disposed;
 
     public IndexDatabase(string directory)
@@ -34,14 +35,20 @@ internal sealed partial class IndexDatabase : IDisposable
             DefaultTimeout = BusyTimeoutMilliseconds / 1000,
         }.ToString();
 
+        Volatile.Write(ref _stampTicks, File.GetLastWriteTimeUtc(RebuildStampPath).Ticks);
         try
         {
             Initialize();
         }
-        catch (SqliteException e) when (IsDamage(e))
+        catch (SqliteException e) when (IsDamage(e) || WasReplacedUnderneath(e))
         {
-            Rebuild(_generation);
+            // Damaged, or recreated by another cache while this one opened it: Rebuild looks again under the lock.
+            Rebuild(_generation, seenAtOpen: true);
         }
+
+        // The stamp file exists from here on (created now, once the folder is known to be a cache of ours), so that only a
+        // rebuild's rewrite changes it; its creation by a first rebuild would look like another cache's.
+        EnsureRebuildStamp();
     }
 
     public string FilePath { get; }
@@ -94,6 +101,12 @@ internal sealed partial class IndexDatabase : IDisposable
     /// </summary>
     internal static bool IsDamage(SqliteException e) => (e.SqliteErrorCode & 0xFF) is 11 or 26;
 
+    /// <summary>
+    /// SQLite's sign that the file this connection has open was deleted or replaced by another cache (which recreated a
+    /// damaged index): SQLITE_READONLY_DBMOVED, or SQLITE_IOERR_DELETE_NOENT from a journal that went with it.
+    /// </summary>
+    internal static bool WasReplacedUnderneath(SqliteException e) => e.SqliteExtendedErrorCode is 1032 or 5898;
+
     /// <summary>A failure of the index as a whole, whatever was written: busy or locked (another process holds the write lock past the busy timeout), full, read-only or an I/O error.</summary>
     internal static bool IsBusyOrFull(Exception e) =>
         (e as SqliteException ?? e.InnerException as SqliteException)?.SqliteErrorCode is { } code && (code & 0xFF) is 5 or 6 or 8 or 10 or 13;
@@ -110,6 +123,16 @@ internal sealed partial class IndexDatabase : IDisposable
                 if (write)
                 {
                     connection.Begin();
+
+                    // Holding this file's write lock: if another cache recreated the index meanwhile, this connection's
+                    // file is no longer the folder's, and what it committed would be lost.
+                    if (IndexWasReplaced())
+                    {
+                        connection.Dispose();
+                        connection = null;
+                        Retire(generation);
+                        continue;
+                    }
                 }
 
                 var result = operation(connection);
@@ -125,6 +148,12 @@ internal sealed partial class IndexDatabase : IDisposable
                 connection?.Dispose();
                 connection = null;
                 Rebuild(generation);
+            }
+            catch (SqliteException e) when (WasReplacedUnderneath(e) && attempt < 3)
+            {
+                connection?.Dispose();
+                connection = null;
+                Retire(generation);
             }
             catch (SqliteException e)
             {
