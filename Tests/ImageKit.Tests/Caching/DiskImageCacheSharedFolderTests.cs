@@ -16,108 +16,6 @@ public sealed class DiskImageCacheSharedFolderTests
     public TestContext TestContext { get; set; } = null!;
 
     /// <summary>
-    /// Another process holding the write lock past the busy timeout: each waiting inline store should fail within about
-    /// one busy timeout (10 s, as documented), not one per failed shared transaction plus one per retried write.
-    /// </summary>
-    [TestMethod]
-    [DataRow("inline-store")]
-    [DataRow("remove")]
-    [Timeout(60_000, CooperativeCancellation = true)]
-    public async Task Writes_ConcurrentInOneCacheWhileAnotherProcessHoldsTheWriteLock_EachFailsWithinTwiceTheBusyTimeout(string operation)
-    {
-        using var folder = new TempFolder();
-        using var cache = Open(folder.Path, TimeProvider.System);
-        await cache.OpeningSweep;
-        Task[] stores;
-        var clock = Stopwatch.StartNew();
-        using (HoldWriteLock(folder.Path))
-        {
-            Task Write(int i) => Task.Run(
-                () => operation == "remove" ? cache.RemoveAsync($"w{i}", TestContext.CancellationToken) : cache.SetAsync($"w{i}", Bytes(100, i), null, TestContext.CancellationToken),
-                TestContext.CancellationToken);
-            var first = Write(0);
-            await Task.Delay(500, TestContext.CancellationToken); // "w0" is now waiting for the lock (the committer, for stores)
-            stores = [first, .. Enumerable.Range(1, 3).Select(Write)];
-            var all = Task.WhenAll(stores);
-            await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(22), TestContext.CancellationToken));
-            var elapsed = clock.Elapsed;
-            var states = string.Join(", ", stores.Select((t, i) => $"w{i}: {t.Status}"));
-            Assert.IsTrue(all.IsCompleted, $"after {elapsed.TotalSeconds:F0} s (busy timeout 10 s) stores are still waiting: {states}");
-        }
-
-        foreach (var store in stores)
-        {
-            var error = await Assert.ThrowsExactlyAsync<DiskCacheException>(() => store);
-            Assert.IsTrue(error.InnerException is SqliteException || error.Message.Contains("locked", StringComparison.Ordinal), error.Message);
-        }
-    }
-
-    /// <summary>
-    /// Dispose writes the pending access times; when another process holds the write lock past the busy timeout, that
-    /// write fails. Documented: Dispose closes every handle; it must not throw and leave the index open.
-    /// </summary>
-    [TestMethod]
-    [Timeout(60_000, CooperativeCancellation = true)]
-    public async Task Dispose_PendingAccessTimesWhileAnotherProcessHoldsTheWriteLock_DoesNotThrow()
-    {
-        using var folder = new TempFolder();
-        var cache = Open(folder.Path);
-        await cache.OpeningSweep;
-        await cache.SetAsync("k", Bytes(100, 1), null, TestContext.CancellationToken);
-        Assert.IsNotNull(await cache.GetAsync("k", TestContext.CancellationToken)); // a pending access time
-        using (HoldWriteLock(folder.Path))
-        {
-            var thrown = await Task.Run(() =>
-            {
-                try
-                {
-                    cache.Dispose();
-                    return null;
-                }
-                catch (Exception e)
-                {
-                    return e;
-                }
-            }, TestContext.CancellationToken);
-            Assert.IsNull(thrown, $"Dispose threw: {thrown}");
-        }
-    }
-
-    /// <summary>
-    /// A process reads an entry (its access time is written by a 2 s timer) while another process holds the write lock
-    /// for longer than the busy timeout. The timer's write fails: the process must survive it.
-    /// </summary>
-    [TestMethod]
-    [Timeout(60_000, CooperativeCancellation = true)]
-    public async Task AccessTimer_WriteLockHeldElsewherePastTheBusyTimeout_ReaderProcessSurvives()
-    {
-        using var folder = new TempFolder();
-        using (var cache = Open(folder.Path, TimeProvider.System))
-        {
-            await cache.OpeningSweep; // the worker then sees a recent sweep and does not start one
-            await cache.SetAsync("k", Bytes(100, 1), null, TestContext.CancellationToken);
-        }
-
-        int exitCode;
-        string errors;
-        using (var worker = new WorkerProcess("read", folder.Path, "k", "14"))
-        {
-            // The worker opens before the lock is taken (opening needs the write lock too: see the test below).
-            var read = worker.WaitForAcknowledgedAsync(1);
-            Assert.AreSame(read, await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(20), TestContext.CancellationToken)), worker.Errors);
-            using (HoldWriteLock(folder.Path))
-            {
-                await Task.Delay(TimeSpan.FromSeconds(13), TestContext.CancellationToken); // its timer at 2 s + busy timeout 10 s
-            }
-
-            exitCode = await worker.WaitForExitAsync(TestContext.CancellationToken);
-            errors = worker.Errors;
-        }
-
-        Assert.AreEqual(0, exitCode, $"the reading process died: {errors}");
-    }
-
-    /// <summary>
     /// Running totals against the rows, and rows against the blob files, after two instances and a worker process
     /// stored, replaced, removed and trimmed on one folder at once.
     /// </summary>
@@ -266,40 +164,6 @@ public sealed class DiskImageCacheSharedFolderTests
         Assert.AreEqual(new DiskCacheStatistics(1, 50, 1, 1), await other.GetStatisticsAsync(TestContext.CancellationToken));
     }
 
-    /// <summary>
-    /// Opening only reads an existing index; another process in a long write transaction must not make it fail (it
-    /// fails after the busy timeout with "database is locked": PRAGMA auto_vacuum on an existing file is a write).
-    /// </summary>
-    [TestMethod]
-    [Timeout(60_000, CooperativeCancellation = true)]
-    public async Task Open_ExistingIndexWhileAnotherProcessHoldsTheWriteLock_OpensAndReads()
-    {
-        using var folder = new TempFolder();
-        using (var cache = Open(folder.Path, TimeProvider.System))
-        {
-            await cache.OpeningSweep;
-            await cache.SetAsync("k", Bytes(100, 1), null, TestContext.CancellationToken);
-        }
-
-        using (HoldWriteLock(folder.Path))
-        {
-            var opened = await Task.Run(() =>
-            {
-                try
-                {
-                    return ((DiskImageCache?)Open(folder.Path, TimeProvider.System), (Exception?)null);
-                }
-                catch (DiskCacheException e)
-                {
-                    return ((DiskImageCache?)null, (Exception?)e);
-                }
-            }, TestContext.CancellationToken);
-            using var cache = opened.Item1;
-            Assert.IsNull(opened.Item2, $"open failed: {opened.Item2?.Message}");
-            Assert.IsNotNull(await cache!.GetAsync("k", TestContext.CancellationToken));
-        }
-    }
-
     private static string IntegrityCheck(string folder)
     {
         using var connection = new SqliteConnection($"Data Source={Path.Combine(folder, "index.sqlite")};Mode=ReadOnly;Pooling=False");
@@ -322,37 +186,6 @@ public sealed class DiskImageCacheSharedFolderTests
             .Where(t => t is not null && t.StartsWith(folder, StringComparison.Ordinal) && t.EndsWith("(deleted)", StringComparison.Ordinal))
             .Select(t => Path.GetFileName(t!));
         return string.Join(", ", names) is { Length: > 0 } list ? list : "none";
-    }
-
-    /// <summary>A raw connection in an immediate transaction: the index's write lock, as another process holds it during a long write.</summary>
-    private static Held HoldWriteLock(string folder)
-    {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = Path.Combine(folder, "index.sqlite"),
-            Mode = SqliteOpenMode.ReadWrite,
-            Pooling = false,
-        }.ToString());
-        connection.Open();
-        var transaction = connection.BeginTransaction(deferred: false);
-        return new Held(connection, transaction);
-    }
-
-    private sealed class Held(SqliteConnection connection, SqliteTransaction transaction) : IDisposable
-    {
-        private bool _disposed;
-
-        public void Dispose()
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-            transaction.Dispose();
-            connection.Dispose();
-        }
     }
 
     /// <summary>

@@ -71,6 +71,7 @@ internal sealed partial class IndexDatabase : IDisposable
     {
         // Waiters share the busy timeout: when another process holds the write lock, each queued writer must not wait
         // out its own 10 s after the one before it did.
+        var started = Environment.TickCount64;
         if (!_writeLock.TryEnter(BusyTimeoutMilliseconds))
         {
             throw new DiskCacheException(FilePath, $"the cache index stayed locked by another writer for more than {BusyTimeoutMilliseconds / 1000} s");
@@ -78,7 +79,9 @@ internal sealed partial class IndexDatabase : IDisposable
 
         try
         {
-            return Run(write, write: true);
+            // Whatever this writer waited for the lock counts against its busy timeout in SQLite too.
+            var waited = Environment.TickCount64 - started;
+            return Run(write, write: true, busyTimeout: waited < 100 ? null : (int)Math.Max(1, BusyTimeoutMilliseconds - waited));
         }
         finally
         {
@@ -111,7 +114,7 @@ internal sealed partial class IndexDatabase : IDisposable
     internal static bool IsBusyOrFull(Exception e) =>
         (e as SqliteException ?? e.InnerException as SqliteException)?.SqliteErrorCode is { } code && (code & 0xFF) is 5 or 6 or 8 or 10 or 13;
 
-    private T Run<T>(Func<IndexConnection, T> operation, bool write)
+    private T Run<T>(Func<IndexConnection, T> operation, bool write, int? busyTimeout = null)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -120,6 +123,11 @@ internal sealed partial class IndexDatabase : IDisposable
             try
             {
                 connection = Rent();
+                if (busyTimeout is { } shorter)
+                {
+                    connection.Execute($"PRAGMA busy_timeout = {shorter}");
+                }
+
                 if (write)
                 {
                     connection.Begin();
@@ -164,6 +172,11 @@ internal sealed partial class IndexDatabase : IDisposable
                 if (connection is not null)
                 {
                     connection.EndTransaction();
+                    if (busyTimeout is not null)
+                    {
+                        connection.Execute($"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}");
+                    }
+
                     Return(connection);
                 }
             }
