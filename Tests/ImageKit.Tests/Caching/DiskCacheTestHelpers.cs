@@ -19,6 +19,25 @@ internal static class DiskCacheTestHelpers
         return Path.Combine(directory, "blobs", hex[..2], hex);
     }
 
+    /// <summary>
+    /// Stores 400 entries (k0…k399, <see cref="Bytes"/>(300, i)), then overwrites the middle third of the index file with
+    /// garbage: damage the cheap probe at open does not read, and SQLite's quick_check (the sweep) does.
+    /// </summary>
+    public static async Task FillThenDamageIndexMiddleAsync(string directory, CancellationToken cancellationToken)
+    {
+        using (var cache = Open(directory, configure: o => o.FlushWrites = false))
+        {
+            for (var i = 0; i < 400; i++)
+            {
+                await cache.SetAsync($"k{i}", Bytes(300, i), new DiskCacheMetadata { ETag = new string('e', 200) }, cancellationToken);
+            }
+        }
+
+        using var stream = File.OpenWrite(Path.Combine(directory, "index.sqlite"));
+        stream.Position = stream.Length / 3;
+        stream.Write(Bytes((int)(stream.Length / 3), 5));
+    }
+
     public static byte[] Bytes(int length, int seed)
     {
         var data = new byte[length];

@@ -37,21 +37,9 @@ public sealed class DiskImageCacheFailureTests
     public async Task SweepAsync_DamagedIndexThatCannotBeRecreated_ThrowsDiskCacheException()
     {
         using var folder = new TempFolder();
-        using (var cache = Open(folder.Path, configure: o => o.FlushWrites = false))
-        {
-            for (var i = 0; i < 400; i++)
-            {
-                await cache.SetAsync($"k{i}", Bytes(300, i), new DiskCacheMetadata { ETag = new string('e', 200) }, TestContext.CancellationToken);
-            }
-        }
-
         // Garbage in the middle of the index: the cheap probe at open does not read it, the sweep's full check does.
+        await FillThenDamageIndexMiddleAsync(folder.Path, TestContext.CancellationToken);
         var index = folder.Combine("index.sqlite");
-        using (var stream = File.OpenWrite(index))
-        {
-            stream.Position = stream.Length / 3;
-            stream.Write(Bytes((int)(stream.Length / 3), 5));
-        }
 
         using var reopened = Open(folder.Path);
         await reopened.OpeningSweep;

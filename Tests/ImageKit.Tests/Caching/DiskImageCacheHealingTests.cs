@@ -117,20 +117,7 @@ public sealed class DiskImageCacheHealingTests
     public async Task SweepAsync_GarbageInTheMiddleOfTheIndex_NeverWrongBytesAndRebuilt()
     {
         using var folder = new TempFolder();
-        using (var cache = Open(folder.Path, configure: o => o.FlushWrites = false))
-        {
-            for (var i = 0; i < 400; i++)
-            {
-                await cache.SetAsync($"k{i}", Bytes(300, i), new DiskCacheMetadata { ETag = new string('e', 200) }, TestContext.CancellationToken);
-            }
-        }
-
-        var index = folder.Combine("index.sqlite");
-        using (var stream = File.OpenWrite(index))
-        {
-            stream.Position = stream.Length / 3;
-            stream.Write(Bytes((int)(stream.Length / 3), 5));
-        }
+        await FillThenDamageIndexMiddleAsync(folder.Path, TestContext.CancellationToken);
 
         using var reopened = Open(folder.Path);
         for (var i = 0; i < 400; i += 7)

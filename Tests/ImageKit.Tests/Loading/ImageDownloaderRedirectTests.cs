@@ -88,13 +88,7 @@ public sealed class ImageDownloaderRedirectTests
     [TestMethod]
     public async Task DownloadAsync_RedirectToAnotherSchemeThroughDependencyInjectionClient_IsRefused()
     {
-        await using var services = new ServiceCollection()
-            .AddImageKit(o =>
-            {
-                o.DiskCache.Enabled = false;
-                o.Downloader.Retry.MaxRetries = 0;
-            })
-            .BuildServiceProvider();
+        await using var services = ContainerWithImageKit().BuildServiceProvider();
         var downloader = services.GetRequiredService<ImageDownloader>();
 
         var ex = await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => downloader.DownloadAsync(new ImageDownloadRequest(s_origin.Url("/to-ftp")), cancellationToken: TestContext.CancellationToken));
@@ -185,11 +179,7 @@ public sealed class ImageDownloaderRedirectTests
     [TestMethod]
     public async Task DownloadAsync_DependencyInjectionClientDefaultAuthorization_IsNotSentToOtherOrigin()
     {
-        var services = new ServiceCollection().AddImageKit(o =>
-        {
-            o.DiskCache.Enabled = false;
-            o.Downloader.Retry.MaxRetries = 0;
-        });
+        var services = ContainerWithImageKit();
         services.AddHttpClient(ImageKitDefaults.HttpClientName)
             .ConfigureHttpClient(c => c.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "secret"));
         await using var provider = services.BuildServiceProvider();
@@ -205,11 +195,7 @@ public sealed class ImageDownloaderRedirectTests
     [TestMethod]
     public async Task DownloadAsync_DependencyInjectionAuthHandler_RunsOnceAndItsTokenStaysOnTheOrigin()
     {
-        var services = new ServiceCollection().AddImageKit(o =>
-        {
-            o.DiskCache.Enabled = false;
-            o.Downloader.Retry.MaxRetries = 0;
-        });
+        var services = ContainerWithImageKit();
         var handler = new BearerHandler();
         services.AddHttpClient(ImageKitDefaults.HttpClientName).AddHttpMessageHandler(() => handler);
         await using var provider = services.BuildServiceProvider();
@@ -261,6 +247,12 @@ public sealed class ImageDownloaderRedirectTests
         StringAssert.Contains(ex.Message, "leaves https for plain http");
         Assert.AreEqual(1, ex.Attempts);
     }
+
+    private static IServiceCollection ContainerWithImageKit() => new ServiceCollection().AddImageKit(o =>
+    {
+        o.DiskCache.Enabled = false;
+        o.Downloader.Retry.MaxRetries = 0;
+    });
 
     private sealed class BearerHandler : DelegatingHandler
     {

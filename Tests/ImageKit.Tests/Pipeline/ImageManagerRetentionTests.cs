@@ -1,0 +1,99 @@
+using ImageKit.Caching;
+using ImageKit.Decoding;
+using ImageKit.Loading;
+using ImageKit.Tests.TestUtilities;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace ImageKit.Tests.Pipeline;
+
+/// <summary>What the manager keeps about a load beyond its image: responses that must not be stored, and failures remembered for a while.</summary>
+[TestClass]
+public sealed class ImageManagerRetentionTests
+{
+    private static readonly ImageDownloaderOptions s_fastDownloads = new()
+    {
+        Retry = new ImageDownloadRetryOptions { MaxRetries = 1, BaseDelay = TimeSpan.FromMilliseconds(5), MaxDelay = TimeSpan.FromMilliseconds(20) },
+        AttemptTimeout = TimeSpan.FromSeconds(10),
+    };
+
+    private string _cacheDir = null!;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestInitialize]
+    public void CreateCacheDirectory() => _cacheDir = Directory.CreateTempSubdirectory("imagekit-retention-").FullName;
+
+    [TestCleanup]
+    public void DeleteCacheDirectory() => Directory.Delete(_cacheDir, recursive: true);
+
+    [TestMethod]
+    public async Task LoadImageAsync_CacheControlNoStore_KeepsTheImageInMemoryOnlyAndDropsAnEarlierDiskCopy()
+    {
+        var gif = Corpus.Read("TestImage.gif");
+        var noStore = false;
+        await using var server = await LoopbackServer.StartAsync(app => app.MapGet("/avatar.gif", async (HttpContext context) =>
+        {
+            context.Response.Headers.ETag = Volatile.Read(ref noStore) ? "\"v2\"" : "\"v1\"";
+            if (Volatile.Read(ref noStore))
+            {
+                context.Response.Headers.CacheControl = "private, no-store";
+            }
+
+            await context.Response.Body.WriteAsync(gif);
+        }), TestContext.CancellationToken);
+        var url = server.Url("/avatar.gif");
+        await using var manager = new ImageManager(new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = _cacheDir } }, s_fastDownloads);
+
+        (await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken)).Dispose();
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+        Assert.AreEqual(ImageCacheType.All, await manager.Cache.ContainsAsync(url.AbsoluteUri, cancellationToken: TestContext.CancellationToken));
+
+        // The server now forbids storing it: a refresh keeps the new image in memory and removes the stored copy.
+        Volatile.Write(ref noStore, true);
+        using (var refreshed = await manager.LoadImageAsync(url, new ImageLoadOptions { RefreshCached = true }, cancellationToken: TestContext.CancellationToken))
+        {
+            Assert.AreEqual(ImageLoadSource.Network, refreshed.Source);
+        }
+
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+        Assert.AreEqual(ImageCacheType.Memory, await manager.Cache.ContainsAsync(url.AbsoluteUri, cancellationToken: TestContext.CancellationToken));
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_ManyDistinctFailingUrls_DropsTheExpiredFailuresInsteadOfGrowing()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        await using var manager = new ImageManager(new ImageCacheOptions(), s_fastDownloads, new ImageManagerOptions { FailedUrlRetention = TimeSpan.FromMinutes(1), TimeProvider = time });
+        manager.Loaders.Insert(0, new GarbageLoader());
+
+        for (var i = 0; i < 3_000; i++)
+        {
+            await Assert.ThrowsAsync<ImageDecodingException>(() => manager.LoadImageAsync(new Uri($"garbage://host/{i}"), cancellationToken: TestContext.CancellationToken));
+            time.Advance(TimeSpan.FromSeconds(1)); // 60 failures per retention period
+        }
+
+        Assert.IsTrue(manager.RememberedFailures <= 2 * 1_024, $"{manager.RememberedFailures} failures remembered");
+        await Assert.ThrowsExactlyAsync<ImageLoadException>(() => manager.LoadImageAsync(new Uri("garbage://host/2999"), cancellationToken: TestContext.CancellationToken), "a recent failure still fails fast");
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_FailedUrlRetentionZero_RemembersNoFailure()
+    {
+        await using var manager = new ImageManager(new ImageCacheOptions(), s_fastDownloads, new ImageManagerOptions { FailedUrlRetention = TimeSpan.Zero });
+        manager.Loaders.Insert(0, new GarbageLoader());
+
+        await Assert.ThrowsAsync<ImageDecodingException>(() => manager.LoadImageAsync(new Uri("garbage://host/a"), cancellationToken: TestContext.CancellationToken));
+        await Assert.ThrowsAsync<ImageDecodingException>(() => manager.LoadImageAsync(new Uri("garbage://host/a"), cancellationToken: TestContext.CancellationToken));
+
+        Assert.AreEqual(0, manager.RememberedFailures);
+    }
+
+    private sealed class GarbageLoader : IImageLoader
+    {
+        public bool CanLoad(Uri url) => url.Scheme == "garbage";
+
+        public Task<ImageLoaderResponse> LoadAsync(ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress = null, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new ImageLoaderResponse(request.Url, "not an image at all"u8.ToArray()) { StoreOnDisk = false });
+    }
+}
