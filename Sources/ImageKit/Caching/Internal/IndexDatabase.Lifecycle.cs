@@ -82,6 +82,10 @@ internal sealed partial class IndexDatabase
             {
                 throw new DiskCacheException(Path.GetDirectoryName(FilePath), $"the damaged cache index could not be recreated: another cache held {RebuildStampPath} for more than {BusyTimeoutMilliseconds / 1000} s", e);
             }
+            catch (UnauthorizedAccessException e)
+            {
+                throw new DiskCacheException(Path.GetDirectoryName(FilePath), $"the cache index cannot be recreated: {e.Message}", e);
+            }
         }
     }
 
