@@ -188,11 +188,19 @@ public sealed partial class AnimatedImagePlayer
         // Never raised on the worker's own thread: a handler that disposes the player would wait there for the worker, that
         // is for itself, and one that throws would end the worker's loop. A handler that throws here is counted, as the
         // display link counts a failing tick.
-        ThreadPool.UnsafeQueueUserWorkItem(static state => state.Player.RaiseCountingFailures(state.Events), (Player: this, Events: events), preferLocal: false);
+        ThreadPool.UnsafeQueueUserWorkItem(static state => state.Player.RaiseIfStillPaused(state.Events), (Player: this, Events: events), preferLocal: false);
     }
 
-    private void RaiseCountingFailures(PendingEvents events)
+    private void RaiseIfStillPaused(PendingEvents events)
     {
+        lock (_lock)
+        {
+            if (_disposed || (_playing && _subscription is not null))
+            {
+                return; // playback started meanwhile: the display link shows frames (and raises their events) from here on
+            }
+        }
+
         try
         {
             Raise(events);
