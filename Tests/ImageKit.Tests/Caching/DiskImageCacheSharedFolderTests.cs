@@ -245,52 +245,6 @@ public sealed class DiskImageCacheSharedFolderTests
     }
 
     /// <summary>
-    /// A worker process keeps storing entries; this process opens the folder, finds the index of another schema version
-    /// (an app update while an older build still runs; damage is handled the same way) and recreates it. Every entry the
-    /// worker acknowledged afterwards must be in the folder's index.
-    /// </summary>
-    [TestMethod]
-    [Timeout(60_000, CooperativeCancellation = true)]
-    public async Task IndexRecreatedByThisProcess_WhileAWorkerStores_EntriesItAcknowledgesLaterArePresent()
-    {
-        using var folder = new TempFolder();
-        using (var cache = Open(folder.Path, TimeProvider.System))
-        {
-            await cache.OpeningSweep;
-        }
-
-        int rebuiltAt, last;
-        using (var worker = new WorkerProcess("write", folder.Path, "w-", "0", "0"))
-        {
-            var started = worker.WaitForAcknowledgedAsync(20);
-            Assert.AreSame(started, await Task.WhenAny(started, Task.Delay(TimeSpan.FromSeconds(20), TestContext.CancellationToken)), worker.Errors);
-            InlineIndex.Execute(folder.Path, "PRAGMA user_version = 1");
-            using (var rebuilder = Open(folder.Path, TimeProvider.System))
-            {
-                Assert.IsTrue(rebuilder.IndexWasRebuilt);
-                rebuiltAt = worker.Acknowledged;
-            }
-
-            var more = worker.WaitForAcknowledgedAsync(rebuiltAt + 1 + 50);
-            Assert.AreSame(more, await Task.WhenAny(more, Task.Delay(TimeSpan.FromSeconds(20), TestContext.CancellationToken)), worker.Errors);
-            worker.Kill();
-            last = worker.Acknowledged;
-        }
-
-        using var reopened = Open(folder.Path, TimeProvider.System, o => o.MaxAge = TimeSpan.Zero);
-        var missing = new List<int>();
-        for (var i = rebuiltAt + 2; i <= last; i++)
-        {
-            if (await reopened.GetAsync($"w-{i}", TestContext.CancellationToken) is null)
-            {
-                missing.Add(i);
-            }
-        }
-
-        Assert.IsEmpty(missing, $"index recreated after ack {rebuiltAt}; acknowledged up to {last}; missing {missing.Count}: w-{string.Join(", w-", missing.Take(10))}…");
-    }
-
-    /// <summary>
     /// Several caches open a folder whose index is damaged at the same moment (as several processes do after a crash):
     /// each may recreate it, but afterwards they must share one healthy index holding what each stored.
     /// </summary>
