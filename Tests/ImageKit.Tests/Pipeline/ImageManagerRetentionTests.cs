@@ -11,21 +11,9 @@ namespace ImageKit.Tests.Pipeline;
 [TestClass]
 public sealed class ImageManagerRetentionTests
 {
-    private static readonly ImageDownloaderOptions s_fastDownloads = new()
-    {
-        Retry = new ImageDownloadRetryOptions { MaxRetries = 1, BaseDelay = TimeSpan.FromMilliseconds(5), MaxDelay = TimeSpan.FromMilliseconds(20) },
-        AttemptTimeout = TimeSpan.FromSeconds(10),
-    };
-
-    private string _cacheDir = null!;
+    private static readonly ImageDownloaderOptions s_fastDownloads = ImageManagerTests.s_fastDownloads;
 
     public TestContext TestContext { get; set; } = null!;
-
-    [TestInitialize]
-    public void CreateCacheDirectory() => _cacheDir = Directory.CreateTempSubdirectory("imagekit-retention-").FullName;
-
-    [TestCleanup]
-    public void DeleteCacheDirectory() => Directory.Delete(_cacheDir, recursive: true);
 
     [TestMethod]
     public async Task LoadImageAsync_CacheControlNoStore_KeepsTheImageInMemoryOnlyAndDropsAnEarlierDiskCopy()
@@ -43,7 +31,8 @@ public sealed class ImageManagerRetentionTests
             await context.Response.Body.WriteAsync(gif);
         }), TestContext.CancellationToken);
         var url = server.Url("/avatar.gif");
-        await using var manager = new ImageManager(new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = _cacheDir } }, s_fastDownloads);
+        using var folder = new TempFolder();
+        await using var manager = new ImageManager(new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = folder.Path } }, s_fastDownloads);
 
         (await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken)).Dispose();
         await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);

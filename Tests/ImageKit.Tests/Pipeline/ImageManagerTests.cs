@@ -10,7 +10,8 @@ namespace ImageKit.Tests.Pipeline;
 [TestClass]
 public sealed class ImageManagerTests
 {
-    private static readonly ImageDownloaderOptions s_fastDownloads = new()
+    /// <summary>One retry after a few milliseconds: failures surface fast. Shared with the other manager test classes.</summary>
+    internal static readonly ImageDownloaderOptions s_fastDownloads = new()
     {
         Retry = new ImageDownloadRetryOptions { MaxRetries = 1, BaseDelay = TimeSpan.FromMilliseconds(5), MaxDelay = TimeSpan.FromMilliseconds(20) },
         AttemptTimeout = TimeSpan.FromSeconds(10),
