@@ -35,7 +35,6 @@ internal sealed partial class IndexDatabase : IDisposable
             DefaultTimeout = BusyTimeoutMilliseconds / 1000,
         }.ToString();
 
-        Volatile.Write(ref _stampTicks, File.GetLastWriteTimeUtc(RebuildStampPath).Ticks);
         try
         {
             Initialize();

@@ -51,55 +51,48 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
         // rejected body needs.
         using (response)
         {
-            return await ReadResponseAsync(download, response, cancellationToken).ConfigureAwait(false);
-        }
-    }
+            // Where redirects ended, whoever followed them (RedirectHandler, or an application-supplied client's own handler).
+            var finalUrl = response.RequestMessage?.RequestUri ?? request.Url;
+            var validatorsSent = request.IfNoneMatch is not null || request.IfModifiedSince is not null;
+            if (validatorsSent && response.StatusCode == HttpStatusCode.NotModified)
+            {
+                return AttemptResult.Success(new ImageDownloadResponse(
+                    request.Url, finalUrl, response.StatusCode, ReadOnlyMemory<byte>.Empty, response.Content.Headers.ContentType?.ToString(), ImageFormat.Unknown, response.Headers.ETag?.ToString(), response.Content.Headers.LastModified));
+            }
 
-    private async Task<AttemptResult> ReadResponseAsync(SharedDownload download, HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        var request = download.Request;
+            var accepted = options.AcceptStatusCode?.Invoke(response) ?? response.IsSuccessStatusCode;
+            if (!accepted)
+            {
+                return Reject(request.Url, response);
+            }
 
-        // Where redirects ended, whoever followed them (RedirectHandler, or an application-supplied client's own handler).
-        var finalUrl = response.RequestMessage?.RequestUri ?? request.Url;
-        var validatorsSent = request.IfNoneMatch is not null || request.IfModifiedSince is not null;
-        if (validatorsSent && response.StatusCode == HttpStatusCode.NotModified)
-        {
+            var contentLength = response.Content.Headers.ContentLength;
+            if (contentLength > options.MaxResponseBytes)
+            {
+                throw new ImageDownloadException(request.Url, ImageDownloadFailure.TooLarge, $"the body is {contentLength} bytes (Content-Length), more than MaxResponseBytes ({options.MaxResponseBytes} bytes); it was not downloaded", response.StatusCode);
+            }
+
+            var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            ReadOnlyMemory<byte> data;
+            await using (body.ConfigureAwait(false))
+            {
+                data = await ResponseBodyReader.ReadAsync(body, contentLength, options.MaxResponseBytes, request.Url, download, request.KeepsBody, cancellationToken).ConfigureAwait(false);
+            }
+
+            var contentType = response.Content.Headers.ContentType?.ToString();
+            var format = ImageFormatDetector.Detect(data.Span);
+            if (format == ImageFormat.Unknown && options.RequireImageContent)
+            {
+                var declared = contentType is null ? "no Content-Type" : $"Content-Type {contentType}";
+                throw new ImageDownloadException(request.Url, ImageDownloadFailure.NotAnImage, $"the body is {ImageFormatDetector.DescribeUnrecognized(data.Span)} ({declared}, {data.Length} bytes)", response.StatusCode);
+            }
+
             return AttemptResult.Success(new ImageDownloadResponse(
-                request.Url, finalUrl, response.StatusCode, ReadOnlyMemory<byte>.Empty, response.Content.Headers.ContentType?.ToString(), ImageFormat.Unknown, response.Headers.ETag?.ToString(), response.Content.Headers.LastModified));
+                request.Url, finalUrl, response.StatusCode, data, contentType, format, response.Headers.ETag?.ToString(), response.Content.Headers.LastModified)
+            {
+                NoStore = response.Headers.CacheControl?.NoStore == true,
+            });
         }
-
-        var accepted = options.AcceptStatusCode?.Invoke(response) ?? response.IsSuccessStatusCode;
-        if (!accepted)
-        {
-            return Reject(request.Url, response);
-        }
-
-        var contentLength = response.Content.Headers.ContentLength;
-        if (contentLength > options.MaxResponseBytes)
-        {
-            throw new ImageDownloadException(request.Url, ImageDownloadFailure.TooLarge, $"the body is {contentLength} bytes (Content-Length), more than MaxResponseBytes ({options.MaxResponseBytes} bytes); it was not downloaded", response.StatusCode);
-        }
-
-        var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        ReadOnlyMemory<byte> data;
-        await using (body.ConfigureAwait(false))
-        {
-            data = await ResponseBodyReader.ReadAsync(body, contentLength, options.MaxResponseBytes, request.Url, download, request.KeepsBody, cancellationToken).ConfigureAwait(false);
-        }
-
-        var contentType = response.Content.Headers.ContentType?.ToString();
-        var format = ImageFormatDetector.Detect(data.Span);
-        if (format == ImageFormat.Unknown && options.RequireImageContent)
-        {
-            var declared = contentType is null ? "no Content-Type" : $"Content-Type {contentType}";
-            throw new ImageDownloadException(request.Url, ImageDownloadFailure.NotAnImage, $"the body is {ImageFormatDetector.DescribeUnrecognized(data.Span)} ({declared}, {data.Length} bytes)", response.StatusCode);
-        }
-
-        return AttemptResult.Success(new ImageDownloadResponse(
-            request.Url, finalUrl, response.StatusCode, data, contentType, format, response.Headers.ETag?.ToString(), response.Content.Headers.LastModified)
-        {
-            NoStore = response.Headers.CacheControl?.NoStore == true,
-        });
     }
 
     private HttpRequestMessage CreateMessage(ImageDownloadRequest request)
