@@ -5,7 +5,8 @@ using ImageKit.TestWorker;
 // Usage:
 //   write DIR PREFIX COUNT KEYS [INLINE]
 //                                 writes COUNT entries (0 = until killed) cycling over KEYS keys (0 = a new key each
-//                                 time), printing "ok I" after each committed write; INLINE sets MaxInlineBytes
+//                                 time), printing "ok I T" after each committed write (T: the UTC ticks when its
+//                                 SetAsync began, a clock every process shares); INLINE sets MaxInlineBytes
 //   mixed DIR PREFIX COUNT        writes COUNT new keys, reading back earlier ones of its own as it goes; exit 3 on a
 //                                 wrong or missing entry
 //   read DIR KEY SECONDS          reads KEY once (recording an access), prints "ok 0", then stays open SECONDS seconds
@@ -43,8 +44,9 @@ if (args[0] == "write")
     for (var i = 0; count == 0 || i < count; i++)
     {
         var key = prefix + (keys > 0 ? i % keys : i).ToString(CultureInfo.InvariantCulture);
+        var started = DateTime.UtcNow.Ticks;
         await cache.SetAsync(key, WorkerContent.Create(key, i));
-        await output.WriteLineAsync("ok " + i.ToString(CultureInfo.InvariantCulture));
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"ok {i} {started}"));
         await output.FlushAsync();
     }
 

@@ -16,6 +16,54 @@ public sealed class DiskImageCacheSharedFolderTests
     public TestContext TestContext { get; set; } = null!;
 
     /// <summary>
+    /// A worker process keeps storing entries; this process opens the folder, finds the index of another schema version
+    /// (an app update while an older build still runs; damage is handled the same way) and recreates it. Every store the
+    /// worker began after the new index was in place, and acknowledged, must be in it. (Stores begun earlier may have
+    /// gone into the old file; which ones did is not knowable from here.)
+    /// </summary>
+    [TestMethod]
+    [Timeout(60_000, CooperativeCancellation = true)]
+    public async Task IndexRecreatedByThisProcess_WhileAWorkerStores_StoresItBeginsAfterwardArePresent()
+    {
+        using var folder = new TempFolder();
+        using (var cache = Open(folder.Path, TimeProvider.System))
+        {
+            await cache.OpeningSweep;
+        }
+
+        long recreatedAt;
+        IReadOnlyList<int> afterwards;
+        using (var worker = new WorkerProcess("write", folder.Path, "w-", "0", "0"))
+        {
+            var started = worker.WaitForAcknowledgedAsync(20);
+            Assert.AreSame(started, await Task.WhenAny(started, Task.Delay(TimeSpan.FromSeconds(20), TestContext.CancellationToken)), worker.Errors);
+            InlineIndex.Execute(folder.Path, "PRAGMA user_version = 1");
+            using (var rebuilder = Open(folder.Path, TimeProvider.System))
+            {
+                Assert.IsTrue(rebuilder.IndexWasRebuilt);
+                recreatedAt = DateTime.UtcNow.Ticks;
+            }
+
+            var more = worker.WaitForAcknowledgedAsync(50, recreatedAt);
+            Assert.AreSame(more, await Task.WhenAny(more, Task.Delay(TimeSpan.FromSeconds(20), TestContext.CancellationToken)), worker.Errors);
+            worker.Kill();
+            afterwards = worker.AcknowledgedStartedAfter(recreatedAt);
+        }
+
+        using var reopened = Open(folder.Path, TimeProvider.System, o => o.MaxAge = TimeSpan.Zero);
+        var missing = new List<int>();
+        foreach (var i in afterwards)
+        {
+            if (await reopened.GetAsync($"w-{i}", TestContext.CancellationToken) is null)
+            {
+                missing.Add(i);
+            }
+        }
+
+        Assert.IsEmpty(missing, $"{afterwards.Count} stores begun after the index was recreated (w-{afterwards[0]} on); missing {missing.Count}: w-{string.Join(", w-", missing.Take(10))}");
+    }
+
+    /// <summary>
     /// Running totals against the rows, and rows against the blob files, after two instances and a worker process
     /// stored, replaced, removed and trimmed on one folder at once.
     /// </summary>

@@ -7,7 +7,8 @@ internal sealed class WorkerProcess : IDisposable
 {
     private readonly Process _process;
     private readonly Lock _gate = new();
-    private readonly List<(int Count, TaskCompletionSource Reached)> _waiters = [];
+    private readonly List<(int Count, long? StartedAfter, TaskCompletionSource Reached)> _waiters = [];
+    private readonly List<(int Index, long StartedTicks)> _acknowledgements = [];
     private int _acknowledged = -1;
 
     public WorkerProcess(params string[] args)
@@ -51,18 +52,39 @@ internal sealed class WorkerProcess : IDisposable
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
 
     /// <summary>Completes when the worker has acknowledged at least <paramref name="count"/> writes.</summary>
-    public Task WaitForAcknowledgedAsync(int count)
+    public Task WaitForAcknowledgedAsync(int count) => WaitAsync(count, null);
+
+    /// <summary>
+    /// Completes when the worker has acknowledged at least <paramref name="count"/> writes whose <c>SetAsync</c> began
+    /// after <paramref name="startedAfterTicks"/> (UTC ticks; "write" mode reports when each began).
+    /// </summary>
+    public Task WaitForAcknowledgedAsync(int count, long startedAfterTicks) => WaitAsync(count, startedAfterTicks);
+
+    private Task WaitAsync(int count, long? startedAfterTicks)
     {
         lock (_gate)
         {
-            if (_acknowledged + 1 >= count)
+            if (Reached(count, startedAfterTicks))
             {
                 return Task.CompletedTask;
             }
 
             var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _waiters.Add((count, reached));
+            _waiters.Add((count, startedAfterTicks, reached));
             return reached.Task;
+        }
+    }
+
+    /// <summary>
+    /// The writes acknowledged so far whose <c>SetAsync</c> began after <paramref name="startedAfterTicks"/>. The lines the
+    /// parent has read may lag far behind the worker (a busy thread pool reads them late), so "acknowledged after X
+    /// happened here" must be told by when the write began, never by how many lines had been read when X happened.
+    /// </summary>
+    public IReadOnlyList<int> AcknowledgedStartedAfter(long startedAfterTicks)
+    {
+        lock (_gate)
+        {
+            return _acknowledgements.Where(a => a.StartedTicks > startedAfterTicks).Select(a => a.Index).ToList();
         }
     }
 
@@ -96,14 +118,34 @@ internal sealed class WorkerProcess : IDisposable
             return;
         }
 
+        var fields = line.AsSpan(3);
+        var space = fields.IndexOf(' ');
+        var index = int.Parse(space < 0 ? fields : fields[..space], System.Globalization.CultureInfo.InvariantCulture);
+        var started = space < 0 ? long.MinValue : long.Parse(fields[(space + 1)..], System.Globalization.CultureInfo.InvariantCulture);
         lock (_gate)
         {
-            _acknowledged = int.Parse(line.AsSpan(3), System.Globalization.CultureInfo.InvariantCulture);
-            foreach (var waiter in _waiters.Where(w => _acknowledged + 1 >= w.Count).ToList())
+            _acknowledged = index;
+            _acknowledgements.Add((index, started));
+            foreach (var waiter in _waiters.Where(w => Reached(w.Count, w.StartedAfter)).ToList())
             {
                 waiter.Reached.TrySetResult();
                 _waiters.Remove(waiter);
             }
         }
+    }
+
+    // Called under _gate. Without a time: acknowledged indexes, as the worker counts them (0-based).
+    private bool Reached(int count, long? startedAfterTicks) =>
+        startedAfterTicks is { } ticks ? CountStartedAfter(ticks) >= count : _acknowledged + 1 >= count;
+
+    private int CountStartedAfter(long ticks)
+    {
+        var count = 0;
+        for (var i = _acknowledgements.Count - 1; i >= 0 && _acknowledgements[i].StartedTicks > ticks; i--)
+        {
+            count++;
+        }
+
+        return count;
     }
 }
