@@ -54,6 +54,11 @@ internal sealed class SkiaCodecSource : AnimatedImageSource
 
     public static SkiaCodecSource Create(ReadOnlyMemory<byte> data, ImageFormat format, ImageDecodeOptions options)
     {
+        if (format == ImageFormat.Bmp)
+        {
+            BmpBitMasks.ThrowIfNotContiguous(data.Span);
+        }
+
         SKCodec? codec;
         SKCodecResult result;
         if (MemoryMarshal.TryGetMemoryManager(data, out SkiaEncodedData? encoded))
