@@ -51,6 +51,12 @@ if (args is ["create-test", var dirArg])
     return;
 }
 
+if (args is ["store-batch", ..])
+{
+    await StoreProfile.BatchAsync(Console.Out);
+    return;
+}
+
 if (args is ["store-profile", ..])
 {
     await StoreProfile.RunAsync(Console.Out);

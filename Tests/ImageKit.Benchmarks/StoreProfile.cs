@@ -185,6 +185,43 @@ internal static class StoreProfile
         Directory.Delete(root, recursive: true);
     }
 
+    /// <summary>
+    /// The 1,000 pipeline images stored at once from pool threads, as the manager's background stores issue them, into a
+    /// fresh cache per round: the wall time until every SetAsync has completed (every entry committed), and the inline
+    /// transactions they shared. Rounds from the environment's IK_ROUNDS (default 6).
+    /// </summary>
+    public static async Task BatchAsync(TextWriter output)
+    {
+        var images = PipelineImages.Create();
+        var root = Path.Combine(Path.GetTempPath(), "imagekit-bench", "store-batch");
+        var rounds = int.Parse(Environment.GetEnvironmentVariable("IK_ROUNDS") ?? "6", CultureInfo.InvariantCulture);
+        for (var round = 0; round < rounds; round++)
+        {
+            if (Directory.Exists(root))
+            {
+                Directory.Delete(root, recursive: true);
+            }
+
+            GC.Collect();
+            using var cache = new DiskImageCache(new DiskImageCacheOptions { Directory = root });
+            await cache.OpeningSweep;
+            await Measure(output, $"{images.Length} SetAsync at once", 1, async _ =>
+            {
+                var tasks = new Task[images.Length];
+                for (var i = 0; i < images.Length; i++)
+                {
+                    var image = i;
+                    tasks[i] = Task.Run(() => cache.SetAsync("https://example.com/img/" + image, images[image].Data));
+                }
+
+                await Task.WhenAll(tasks);
+            });
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  in {cache.InlineTransactions} transactions"));
+        }
+
+        Directory.Delete(root, recursive: true);
+    }
+
     internal static (long User, long Sys) Ticks()
     {
         var fields = Stat();

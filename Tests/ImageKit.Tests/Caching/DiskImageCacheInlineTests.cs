@@ -76,14 +76,52 @@ public sealed class DiskImageCacheInlineTests
         var peak = new FileInfo(wal).Length;
         Assert.IsGreaterThan(4L * 1024 * 1024, peak, "the WAL grew past the limit (else this test shows nothing)");
 
-        // Later small writes restart the WAL once a checkpoint has caught up; the file is then cut back to the limit.
-        for (var i = 0; i < 50 && new FileInfo(wal).Length > 4L * 1024 * 1024; i++)
+        // Later small writes restart the WAL once a checkpoint (in the background, shortly after a write) has caught up;
+        // the file is then cut back to the limit.
+        for (var i = 0; i < 250 && new FileInfo(wal).Length > 4L * 1024 * 1024; i++)
         {
             await cache.SetAsync($"small{i}", Bytes(100, 1), null, TestContext.CancellationToken);
+            await Task.Delay(20, TestContext.CancellationToken);
         }
 
         Assert.IsLessThanOrEqualTo(4L * 1024 * 1024, new FileInfo(wal).Length, $"peak {peak:N0} bytes");
         CollectionAssert.AreEqual(Bytes(60_000, 7), (await cache.GetAsync("big7", TestContext.CancellationToken))?.Data);
+    }
+
+    /// <summary>
+    /// A commit that passes SQLite's usual checkpoint threshold (1,000 pages) returns without copying the WAL into the
+    /// database file: that copy and its two fsyncs happen shortly after, in the background, not in the store.
+    /// </summary>
+    [TestMethod]
+    public async Task SetAsync_LargeCommit_ReturnsBeforeTheCheckpointWhichFollowsInTheBackground()
+    {
+        using var folder = new TempFolder();
+        using var cache = Open(folder.Path, configure: o => o.MaxInlineBytes = 8 << 20);
+        var index = Path.Combine(folder.Path, "index.sqlite");
+        await cache.SetAsync("warm-up", Bytes(10, 1), null, TestContext.CancellationToken);
+        Assert.IsTrue(Leaks.Eventually(() => new FileInfo(index).Length > 0), "the first checkpoint wrote the schema");
+        var before = new FileInfo(index).Length;
+
+        await cache.SetAsync("big", Bytes(6 << 20, 2), null, TestContext.CancellationToken); // ~1,500 pages in one commit
+
+        Assert.IsLessThan(before + (1 << 20), new FileInfo(index).Length, "the store returned with its pages still in the WAL only");
+        Assert.IsTrue(Leaks.Eventually(() => new FileInfo(index).Length > 6 << 20), "a background checkpoint copied them soon after");
+        CollectionAssert.AreEqual(Bytes(6 << 20, 2), (await cache.GetAsync("big", TestContext.CancellationToken))?.Data);
+    }
+
+    /// <summary>A checkpoint scheduled by a write does not outlive Dispose, nor reopen the index after it.</summary>
+    [TestMethod]
+    public async Task Dispose_WithACheckpointPending_LeavesNoFileOpenThenOrLater()
+    {
+        using var folder = new TempFolder();
+        var cache = Open(folder.Path);
+        await cache.SetAsync("k", Bytes(100_000, 3), null, TestContext.CancellationToken);
+
+        cache.Dispose();
+
+        Assert.AreEqual(0, Leaks.OpenFilesUnder(folder.Path) ?? 0, "closed by Dispose");
+        await Task.Delay(TimeSpan.FromMilliseconds(300), TestContext.CancellationToken); // past the checkpoint's delay
+        Assert.AreEqual(0, Leaks.OpenFilesUnder(folder.Path) ?? 0, "and nothing reopened it afterwards");
     }
 
     [TestMethod]

@@ -98,7 +98,10 @@ internal sealed partial class IndexDatabase
             using var command = connection.CreateCommand();
             // A shared transaction of small entries can hold megabytes of bytes; without a limit the WAL file would stay
             // at the size of the largest one for ever. With it, SQLite cuts the file back once the WAL restarts.
-            command.CommandText = $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = {MaxWalBytes};";
+            // Checkpoints run in the background (see ScheduleCheckpoint); SQLite's own on commit is only a backstop.
+            command.CommandText =
+                $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = {MaxWalBytes}; " +
+                $"PRAGMA wal_autocheckpoint = {AutoCheckpointPages};";
             command.ExecuteNonQuery();
             return new IndexConnection(connection, generation);
         }

@@ -80,7 +80,9 @@ internal sealed partial class IndexDatabase : IDisposable
         {
             // Whatever this writer waited for the lock counts against its busy timeout in SQLite too.
             var waited = Environment.TickCount64 - started;
-            return Run(write, write: true, busyTimeout: waited < 100 ? null : (int)Math.Max(1, BusyTimeoutMilliseconds - waited));
+            var result = Run(write, write: true, busyTimeout: waited < 100 ? null : (int)Math.Max(1, BusyTimeoutMilliseconds - waited));
+            ScheduleCheckpoint();
+            return result;
         }
         finally
         {
@@ -90,6 +92,7 @@ internal sealed partial class IndexDatabase : IDisposable
 
     public void Dispose()
     {
+        StopCheckpoints();
         lock (_rebuildLock)
         {
             _disposed = true;
