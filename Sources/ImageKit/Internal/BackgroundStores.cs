@@ -19,8 +19,9 @@ internal sealed class BackgroundStores
     // in a few transactions of up to 256 entries.
     private const int MaxConcurrentInlineStores = 256;
 
-    // Stores yield to loads: until loading pauses (see InFlightLoads, which bounds the wait to 2 s) they wait, because
-    // they would take CPU and disk from work someone is waiting for; but never once this many bytes wait, so that a load
+    // Stores yield to loads: until loading pauses (see InFlightLoads, which bounds the wait to 2 s, and releases them
+    // early while the loads leave the CPU idle) they wait, because they would take CPU and disk from work someone is
+    // waiting for; but never once this many bytes wait, so that a load
     // held by back-pressure (64 MiB) always sees its store run. Going over it releases the oldest waiting stores until
     // MaxDeferredBytes - ReleaseBatchBytes wait, not all of them: releasing everything put the whole backlog's CPU and disk
     // work in the way of the burst's remaining loads (1,000 loads of 16.9 MB from a loopback server: the last few loads

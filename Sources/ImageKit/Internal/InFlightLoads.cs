@@ -5,7 +5,8 @@ namespace ImageKit.Internal;
 /// "Paused" means no load in flight for <see cref="SettleTime"/> (25 ms by default): a list of loads shows its images
 /// between loads, and work that starts in each short gap would take the CPU from the next ones. Loading that never
 /// pauses counts as paused once it has gone on for <see cref="MaxDeferral"/>, so that background work is held back,
-/// never starved. Thread-safe.
+/// never starved. While loads are in flight but leave the CPU idle (they wait on the network), the work waiting so far
+/// is released every <see cref="HeadroomInterval"/>: yielding is for loads that need the CPU. Thread-safe.
 /// </summary>
 internal sealed class InFlightLoads : IDisposable
 {
@@ -15,12 +16,25 @@ internal sealed class InFlightLoads : IDisposable
     /// <summary>How long background work is held back at most, however busy loading stays.</summary>
     public static readonly TimeSpan MaxDeferral = TimeSpan.FromSeconds(2);
 
+    /// <summary>How often the process's CPU time is sampled while loads are in flight.</summary>
+    public static readonly TimeSpan HeadroomInterval = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The idle share of the machine's cores (over one <see cref="HeadroomInterval"/>) that releases waiting work.</summary>
+    internal const double SpareCoresToRelease = 0.5;
+
     private readonly Lock _lock = new();
+    private readonly TimeProvider _time;
+    private readonly Func<TimeSpan> _cpuTime;
+    private readonly int _processorCount;
     private readonly ITimer _settle;
     private readonly ITimer _deadline;
+    private readonly ITimer _headroom;
     private TaskCompletionSource _paused = NewCompleted();
     private int _inFlight;
     private bool _disposed;
+    private long _sampledAt;
+    private TimeSpan _sampledCpu;
+    private long _headroomReleases;
 
     public TimeSpan SettleTime { get; }
 
@@ -31,12 +45,28 @@ internal sealed class InFlightLoads : IDisposable
 
     /// <param name="settleTime">How long no load must be in flight before loading counts as paused.</param>
     public InFlightLoads(TimeSpan settleTime)
+        : this(settleTime, TimeProvider.System, static () => Environment.CpuUsage.TotalTime, Environment.ProcessorCount)
+    {
+    }
+
+    /// <param name="settleTime">How long no load must be in flight before loading counts as paused.</param>
+    /// <param name="time">The clock of the timers and of the CPU samples.</param>
+    /// <param name="cpuTime">The CPU time the process has used so far (all its threads).</param>
+    /// <param name="processorCount">The cores the process may use.</param>
+    public InFlightLoads(TimeSpan settleTime, TimeProvider time, Func<TimeSpan> cpuTime, int processorCount)
     {
         SettleTime = settleTime;
+        _time = time;
+        _cpuTime = cpuTime;
+        _processorCount = Math.Max(1, processorCount);
         // Not in the context of whoever created the manager: it would stay alive as long as the manager does.
-        _settle = ContextFreeTimer.Create(TimeProvider.System, static state => ((InFlightLoads)state!).OnSettled(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _deadline = ContextFreeTimer.Create(TimeProvider.System, static state => ((InFlightLoads)state!).Hurry(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _settle = ContextFreeTimer.Create(time, static state => ((InFlightLoads)state!).OnSettled(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _deadline = ContextFreeTimer.Create(time, static state => ((InFlightLoads)state!).Hurry(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _headroom = ContextFreeTimer.Create(time, static state => ((InFlightLoads)state!).OnHeadroomSample(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
+
+    /// <summary>How many times waiting work was released because loads left the CPU idle (for tests and benchmarks).</summary>
+    public long HeadroomReleases => Interlocked.Read(ref _headroomReleases);
 
     public void Started()
     {
@@ -46,6 +76,9 @@ internal sealed class InFlightLoads : IDisposable
             {
                 _paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 _deadline.Change(MaxDeferral, Timeout.InfiniteTimeSpan);
+                _sampledAt = _time.GetTimestamp();
+                _sampledCpu = _cpuTime();
+                _headroom.Change(HeadroomInterval, HeadroomInterval);
             }
         }
     }
@@ -95,6 +128,7 @@ internal sealed class InFlightLoads : IDisposable
             paused = _paused;
             _settle.Dispose();
             _deadline.Dispose();
+            _headroom.Dispose();
         }
 
         paused.TrySetResult();
@@ -113,6 +147,36 @@ internal sealed class InFlightLoads : IDisposable
         }
 
         paused?.TrySetResult();
+    }
+
+    // While loads are in flight: if the process left at least SpareCoresToRelease cores idle since the last sample, the
+    // loads are waiting (on the network, on a slow server), not computing, and what waits for a pause runs now. Work
+    // deferred after this waits again.
+    private void OnHeadroomSample()
+    {
+        TaskCompletionSource? released = null;
+        lock (_lock)
+        {
+            if (_disposed || _paused.Task.IsCompleted)
+            {
+                _headroom.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan); // paused, or hurried: nothing waits
+                return;
+            }
+
+            var now = _time.GetTimestamp();
+            var cpu = _cpuTime();
+            var wall = _time.GetElapsedTime(_sampledAt, now);
+            var used = cpu - _sampledCpu;
+            (_sampledAt, _sampledCpu) = (now, cpu);
+            if (wall > TimeSpan.Zero && _processorCount - (used / wall) >= SpareCoresToRelease)
+            {
+                released = _paused;
+                _paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                Interlocked.Increment(ref _headroomReleases);
+            }
+        }
+
+        released?.TrySetResult();
     }
 
     private static TaskCompletionSource NewCompleted()

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using ImageKit.Internal;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ImageKit.Tests.Internal;
 
@@ -11,9 +13,9 @@ public sealed class BackgroundStoresTests
     public TestContext TestContext { get; set; } = null!;
 
     [TestMethod]
-    public async Task TryStart_WhileALoadIsInFlight_RunsOnlyOnceLoadingPauses()
+    public async Task TryStart_WhileALoadIsInFlightAndTheCpuIsBusy_RunsOnlyOnceLoadingPauses()
     {
-        using var loads = new InFlightLoads();
+        using var loads = BusyCpuLoads(InFlightLoads.DefaultSettleTime);
         var stores = new BackgroundStores(loads);
         var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -31,7 +33,7 @@ public sealed class BackgroundStoresTests
     public async Task TryStart_LoadsStartingAndEndingBackToBack_WaitsUntilTheyStop()
     {
         // A settle time far longer than any scheduling hiccup between one load's end and the next one's start.
-        using var loads = new InFlightLoads(TimeSpan.FromSeconds(1));
+        using var loads = BusyCpuLoads(TimeSpan.FromSeconds(1));
         var stores = new BackgroundStores(loads);
         var ran = false;
 
@@ -91,7 +93,7 @@ public sealed class BackgroundStoresTests
     public async Task TryStart_OverTheDeferralLimit_RunsOnlyTheOldestStoresAndTheRestWaitForThePause()
     {
         const long MiB = 1024 * 1024;
-        using var loads = new InFlightLoads();
+        using var loads = BusyCpuLoads(InFlightLoads.DefaultSettleTime);
         var stores = new BackgroundStores(loads);
         var ran = new bool[6];
         Task Store(int i)
@@ -166,6 +168,65 @@ public sealed class BackgroundStoresTests
         loads.Ended();
     }
 
+    /// <summary>Loads that wait on the network leave the CPU idle: what waits for a pause runs after one CPU sample.</summary>
+    [TestMethod]
+    public async Task InFlightLoads_LoadsInFlightLeavingTheCpuIdle_ReleaseWhatWaitsAfterOneSample()
+    {
+        var time = new FakeTimeProvider();
+        using var loads = new InFlightLoads(InFlightLoads.DefaultSettleTime, time, () => TimeSpan.FromMilliseconds(7), processorCount: 2);
+
+        loads.Started();
+        var waiting = loads.WhenPausedAsync();
+        Assert.IsFalse(waiting.IsCompleted, "a load is in flight");
+        time.Advance(InFlightLoads.HeadroomInterval);
+
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
+        Assert.AreEqual(1, loads.HeadroomReleases);
+        Assert.IsFalse(loads.WhenPausedAsync().IsCompleted, "work deferred after the release waits for the next sample");
+        loads.Ended();
+    }
+
+    /// <summary>Loads that keep every core busy (decoding) hold background work back until the deadline.</summary>
+    [TestMethod]
+    public async Task InFlightLoads_LoadsInFlightKeepingEveryCoreBusy_HoldWorkUntilTheDeadline()
+    {
+        var time = new FakeTimeProvider();
+        var start = time.GetTimestamp();
+        using var loads = new InFlightLoads(InFlightLoads.DefaultSettleTime, time, () => time.GetElapsedTime(start) * 2 * 0.8, processorCount: 2);
+
+        loads.Started();
+        var waiting = loads.WhenPausedAsync();
+        while (time.GetElapsedTime(start) + InFlightLoads.HeadroomInterval < InFlightLoads.MaxDeferral)
+        {
+            time.Advance(InFlightLoads.HeadroomInterval);
+            Assert.IsFalse(waiting.IsCompleted, $"released at {time.GetElapsedTime(start).TotalMilliseconds} ms with 1.6 of 2 cores busy");
+        }
+
+        time.Advance(InFlightLoads.HeadroomInterval);
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
+        Assert.AreEqual(0, loads.HeadroomReleases);
+        loads.Ended();
+    }
+
+    [TestMethod]
+    public async Task TryStart_WhileALoadIsInFlightButTheCpuIsIdle_RunsAfterACpuSample()
+    {
+        var time = new FakeTimeProvider();
+        using var loads = new InFlightLoads(InFlightLoads.DefaultSettleTime, time, () => TimeSpan.Zero, processorCount: 2);
+        var stores = new BackgroundStores(loads);
+        var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        loads.Started();
+        var store = stores.TryStart(() => { ran.TrySetResult(); return Task.CompletedTask; }, 1_000, inline: true, out _)!;
+        await Task.Delay(s_notYet, TestContext.CancellationToken);
+        Assert.IsFalse(ran.Task.IsCompleted, "no sample yet");
+        time.Advance(InFlightLoads.HeadroomInterval);
+
+        await store.WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
+        Assert.IsTrue(ran.Task.IsCompleted);
+        loads.Ended();
+    }
+
     [TestMethod]
     public async Task InFlightLoads_LoadsStartingAndEndingAfterDispose_AreCountedWithoutThrowingAndNothingWaits()
     {
@@ -179,5 +240,12 @@ public sealed class BackgroundStoresTests
         loads.Started();
         loads.Ended();
         await loads.WhenPausedAsync().WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
+    }
+
+    /// <summary>Real timers, and a CPU clock that says both of two cores were busy all along (loads decoding).</summary>
+    private static InFlightLoads BusyCpuLoads(TimeSpan settleTime)
+    {
+        var start = Stopwatch.GetTimestamp();
+        return new InFlightLoads(settleTime, TimeProvider.System, () => Stopwatch.GetElapsedTime(start) * 2, processorCount: 2);
     }
 }

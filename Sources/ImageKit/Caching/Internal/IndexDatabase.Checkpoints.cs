@@ -20,7 +20,7 @@ internal sealed partial class IndexDatabase
 
     private readonly Lock _checkpointTimerLock = new();
     private readonly Lock _checkpointRunLock = new();
-    private Timer? _checkpointTimer;
+    private ITimer? _checkpointTimer;
     private int _checkpointScheduled;
     private bool _checkpointsStopped;
     private long _checkpoints;
@@ -43,7 +43,9 @@ internal sealed partial class IndexDatabase
                 return;
             }
 
-            _checkpointTimer ??= new Timer(static state => ((IndexDatabase)state!).CheckpointQuietly(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            // Not in the context of the write that first schedules one: the timer would keep it alive as long as the index.
+            _checkpointTimer ??= ImageKit.Internal.ContextFreeTimer.Create(
+                TimeProvider.System, static state => ((IndexDatabase)state!).CheckpointQuietly(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             _checkpointTimer.Change(s_checkpointDelay, Timeout.InfiniteTimeSpan);
         }
     }
