@@ -106,13 +106,12 @@ internal sealed class InFlightLoads : IDisposable
     /// <summary>Releases everything waiting for a pause now, and lets it flow until loading pauses and starts again.</summary>
     public void Hurry()
     {
-        TaskCompletionSource paused;
+        // Completed under the lock (its continuations run asynchronously): completed after it, a CPU sample could have
+        // replaced these waiters in between, and the ones it put in their place would miss the hurry.
         lock (_lock)
         {
-            paused = _paused;
+            _paused.TrySetResult();
         }
-
-        paused.TrySetResult();
     }
 
     /// <summary>
@@ -121,32 +120,27 @@ internal sealed class InFlightLoads : IDisposable
     /// </summary>
     public void Dispose()
     {
-        TaskCompletionSource paused;
         lock (_lock)
         {
             _disposed = true;
-            paused = _paused;
             _settle.Dispose();
             _deadline.Dispose();
             _headroom.Dispose();
+            _paused.TrySetResult();
         }
-
-        paused.TrySetResult();
     }
 
     private void OnSettled()
     {
-        TaskCompletionSource? paused = null;
         lock (_lock)
         {
             // A load still in flight re-arms the timer when it ends; one that started and ended meanwhile already did.
+            // Completed under the lock, as in Hurry: a CPU sample must not replace the waiters between read and completion.
             if (_inFlight == 0)
             {
-                paused = _paused;
+                _paused.TrySetResult();
             }
         }
-
-        paused?.TrySetResult();
     }
 
     // While loads are in flight: if the process left at least SpareCoresToRelease cores idle since the last sample, the
@@ -157,14 +151,19 @@ internal sealed class InFlightLoads : IDisposable
         TaskCompletionSource? released = null;
         lock (_lock)
         {
-            if (_disposed || _paused.Task.IsCompleted)
+            if (_disposed)
             {
-                _headroom.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan); // paused, or hurried: nothing waits
                 return;
             }
 
             var now = _time.GetTimestamp();
             var cpu = _cpuTime();
+            if (_paused.Task.IsCompleted)
+            {
+                _headroom.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan); // paused, or hurried: nothing waits
+                return;
+            }
+
             var wall = _time.GetElapsedTime(_sampledAt, now);
             var used = cpu - _sampledCpu;
             (_sampledAt, _sampledCpu) = (now, cpu);

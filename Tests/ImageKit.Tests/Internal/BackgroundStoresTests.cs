@@ -242,6 +242,78 @@ public sealed class BackgroundStoresTests
         await loads.WhenPausedAsync().WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
     }
 
+    /// <summary>
+    /// <see cref="InFlightLoads.Hurry"/> (the 2 s deadline, or <c>WaitForDiskStoresAsync</c>) at the moment a CPU sample
+    /// releases the waiting work: whichever comes first, the work deferred afterwards must flow. Hurry read the current
+    /// waiters under the lock and completed them after leaving it; a sample that took the lock in between released the
+    /// same waiters and put new ones in their place, which then waited with the deadline already spent (until loading
+    /// paused, however long: the deadline is armed only when loading starts from a pause). The race is a few instructions
+    /// wide, so the test puts the Hurry inside the sample, through the CPU clock the sample reads: the same order of
+    /// events (the sample decides to release after the Hurry), deterministically.
+    /// </summary>
+    [TestMethod]
+    public void InFlightLoads_HurryWhileACpuSampleReleasesTheWaiters_LeavesNothingWaiting()
+    {
+        var time = new FakeTimeProvider();
+        InFlightLoads? loads = null;
+        var hurryDuringTheSample = false;
+        using var created = new InFlightLoads(InFlightLoads.DefaultSettleTime, time, () =>
+        {
+            if (hurryDuringTheSample)
+            {
+                hurryDuringTheSample = false;
+                loads!.Hurry();
+            }
+
+            return TimeSpan.Zero; // an idle CPU: the sample releases what waits
+        }, processorCount: 2);
+        loads = created;
+
+        loads.Started();
+        Assert.IsFalse(loads.WhenPausedAsync().IsCompleted, "a load is in flight");
+        hurryDuringTheSample = true;
+        time.Advance(InFlightLoads.HeadroomInterval);
+
+        Assert.IsFalse(hurryDuringTheSample, "the sample ran");
+        Assert.IsTrue(loads.WhenPausedAsync().IsCompleted, "hurried, and yet work deferred now waits for loading to pause");
+        loads.Ended();
+    }
+
+    /// <summary>
+    /// An idle manager must not keep a timer ticking: once loading has paused (or was hurried), the CPU sampling stops
+    /// after at most the one sample that notices. A guard: this holds for the code as it is.
+    /// </summary>
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public void InFlightLoads_LoadingPausedOrHurried_StopsSamplingTheCpu(bool hurried)
+    {
+        var time = new FakeTimeProvider();
+        var start = time.GetTimestamp();
+        var samples = 0;
+        using var loads = new InFlightLoads(InFlightLoads.DefaultSettleTime, time, () =>
+        {
+            samples++;
+            return time.GetElapsedTime(start) * 2; // both cores busy: no sample releases anything
+        }, processorCount: 2);
+
+        loads.Started();
+        time.Advance(InFlightLoads.HeadroomInterval * 3);
+        Assert.IsGreaterThanOrEqualTo(3, samples - 1, "sampled while loads were in flight");
+        if (hurried)
+        {
+            loads.Hurry();
+        }
+
+        loads.Ended();
+        time.Advance(InFlightLoads.DefaultSettleTime);
+        Assert.IsTrue(loads.WhenPausedAsync().IsCompleted);
+        var before = samples;
+        time.Advance(TimeSpan.FromSeconds(10));
+
+        Assert.IsLessThanOrEqualTo(before + 1, samples, "the CPU is still sampled while nothing is loading");
+    }
+
     /// <summary>Real timers, and a CPU clock that says both of two cores were busy all along (loads decoding).</summary>
     private static InFlightLoads BusyCpuLoads(TimeSpan settleTime)
     {

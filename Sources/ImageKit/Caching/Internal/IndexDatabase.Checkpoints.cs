@@ -70,12 +70,62 @@ internal sealed partial class IndexDatabase
                     return 0;
                 });
                 Interlocked.Increment(ref _checkpoints);
+                TruncateWalIfIdleAndOverLimit();
             }
 #pragma warning disable CA1031 // A checkpoint is housekeeping: whatever stopped it (a busy or replaced index, closing), the next one or SQLite's own catches up.
             catch (Exception e) when (e is SqliteException or DiskCacheException or ObjectDisposedException or IOException)
 #pragma warning restore CA1031
             {
             }
+        }
+    }
+
+    /// <summary>
+    /// A passive checkpoint never restarts the WAL: only a writer that begins once every frame is checkpointed does, and
+    /// only then does SQLite cut the file back to <see cref="MaxWalBytes"/>. After writes that never paused (the WAL then
+    /// grows to SQLite's backstop, 32 MiB), no writer comes once they stop, and the file stayed that large on disk for as
+    /// long as the cache was idle. So once writes have stopped (none committed since this checkpoint began) and the file
+    /// is over the limit, a truncating checkpoint runs, between this instance's writes (its writers wait on the .NET lock,
+    /// not in SQLite's busy handler); it gives up at once when a reader or another process's writer is in the way.
+    /// </summary>
+    private void TruncateWalIfIdleAndOverLimit()
+    {
+        long length;
+        try
+        {
+            length = new FileInfo(FilePath + "-wal").Length;
+        }
+        catch (IOException)
+        {
+            return;
+        }
+
+        // A write committed meanwhile has scheduled the next checkpoint, which will look again.
+        if (length <= MaxWalBytes || Volatile.Read(ref _checkpointScheduled) != 0 || !_writeLock.TryEnter())
+        {
+            return;
+        }
+
+        try
+        {
+            Read(static connection =>
+            {
+                connection.Execute("PRAGMA busy_timeout = 0");
+                try
+                {
+                    connection.Execute("PRAGMA wal_checkpoint(TRUNCATE)");
+                }
+                finally
+                {
+                    connection.Execute($"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}");
+                }
+
+                return 0;
+            });
+        }
+        finally
+        {
+            _writeLock.Exit();
         }
     }
 
