@@ -95,9 +95,9 @@ internal sealed partial class IndexDatabase
         {
             length = new FileInfo(FilePath + "-wal").Length;
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return;
+            return; // no WAL (closed, or deleted by a rebuild), or not ours to see: nothing to cut back
         }
 
         // A write committed meanwhile has scheduled the next checkpoint, which will look again.
