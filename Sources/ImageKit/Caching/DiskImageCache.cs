@@ -124,6 +124,9 @@ public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable
     /// <summary>Whether this instance found the index damaged and recreated it empty (at open or later).</summary>
     internal bool IndexWasRebuilt => _index.WasRebuilt;
 
+    /// <summary>How many background WAL checkpoints this instance has begun; for tests.</summary>
+    internal long BackgroundCheckpointsStarted => _index.BackgroundCheckpointsStarted;
+
     /// <summary>The background sweep started at open, if any (completed otherwise); for tests.</summary>
     internal Task OpeningSweep => _openSweep;
 

@@ -24,9 +24,13 @@ internal sealed partial class IndexDatabase
     private int _checkpointScheduled;
     private bool _checkpointsStopped;
     private long _checkpoints;
+    private long _checkpointsStarted;
 
     /// <summary>How many background checkpoints have run (for tests).</summary>
     internal long BackgroundCheckpoints => Interlocked.Read(ref _checkpoints);
+
+    /// <summary>How many background checkpoints have begun (for tests: a store's pages seen in the file before any began were copied by the commit).</summary>
+    internal long BackgroundCheckpointsStarted => Interlocked.Read(ref _checkpointsStarted);
 
     /// <summary>Called after every committed write: one checkpoint is pending at most, whatever the number of writes.</summary>
     private void ScheduleCheckpoint()
@@ -61,6 +65,7 @@ internal sealed partial class IndexDatabase
                 return;
             }
 
+            Interlocked.Increment(ref _checkpointsStarted);
             try
             {
                 // Passive: copies what no reader still needs, never waits for readers or writers, never takes the write lock.
