@@ -314,6 +314,27 @@ public sealed class BackgroundStoresTests
         Assert.IsLessThanOrEqualTo(before + 1, samples, "the CPU is still sampled while nothing is loading");
     }
 
+    /// <summary>One core: half of it idle over a sample releases what waits; less does not. A guard (holds as it is).</summary>
+    [TestMethod]
+    [DataRow(0.4, true)]
+    [DataRow(0.6, false)]
+    public async Task InFlightLoads_OneCore_ReleasesOnlyWithHalfOfItIdle(double busyCores, bool released)
+    {
+        var time = new FakeTimeProvider();
+        var start = time.GetTimestamp();
+        using var loads = new InFlightLoads(InFlightLoads.DefaultSettleTime, time, () => time.GetElapsedTime(start) * busyCores, processorCount: 1);
+
+        loads.Started();
+        var waiting = loads.WhenPausedAsync();
+        time.Advance(InFlightLoads.HeadroomInterval);
+
+        Assert.AreEqual(released, waiting.IsCompleted, $"{busyCores} of 1 core busy");
+        Assert.AreEqual(released ? 1 : 0, loads.HeadroomReleases);
+        loads.Ended();
+        time.Advance(InFlightLoads.DefaultSettleTime);
+        await loads.WhenPausedAsync().WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
+    }
+
     /// <summary>Real timers, and a CPU clock that says both of two cores were busy all along (loads decoding).</summary>
     private static InFlightLoads BusyCpuLoads(TimeSpan settleTime)
     {
