@@ -14,8 +14,9 @@ namespace ImageKit.Caching;
 /// their row is removed, a damaged index is recreated empty, and files without rows are swept in the background.
 /// </summary>
 /// <remarks>
-/// All members are thread-safe; <see cref="Dispose"/> waits for the operations in flight. Methods run their SQLite work synchronously on the calling thread (index operations take
-/// microseconds; writes may wait up to 10 s for another process's write lock) and their file I/O asynchronously.
+/// All members are thread-safe; <see cref="Dispose"/> waits for the operations in flight. Methods run their SQLite work
+/// synchronously on the calling thread (index operations take microseconds; writes may wait up to 10 s for another
+/// process's write lock) and their file I/O asynchronously.
 /// Read last-access times are written in batches (at most a few seconds late).
 /// </remarks>
 public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable

@@ -21,11 +21,11 @@ internal sealed class BackgroundStores
 
     // Stores yield to loads: until loading pauses (see InFlightLoads, which bounds the wait to 2 s, and releases them
     // early while the loads leave the CPU idle) they wait, because they would take CPU and disk from work someone is
-    // waiting for; but never once this many bytes wait, so that a load
-    // held by back-pressure (64 MiB) always sees its store run. Going over it releases the oldest waiting stores until
-    // MaxDeferredBytes - ReleaseBatchBytes wait, not all of them: releasing everything put the whole backlog's CPU and disk
-    // work in the way of the burst's remaining loads (1,000 loads of 16.9 MB from a loopback server: the last few loads
-    // released ~1,000 stores at once). A batch rather than one store at a time, so that they still share transactions.
+    // waiting for; but never once this many bytes wait, so that a load held by back-pressure (64 MiB) always sees its
+    // store run. Going over it releases the oldest waiting stores until MaxDeferredBytes - ReleaseBatchBytes wait, not
+    // all of them: releasing everything put the whole backlog's CPU and disk work in the way of the burst's remaining
+    // loads (1,000 loads of 16.9 MB from a loopback server: the last few loads released ~1,000 stores at once). A batch
+    // rather than one store at a time, so that they still share transactions.
     private const long MaxDeferredBytes = 16L * 1024 * 1024;
 
     /// <summary>

@@ -23,11 +23,7 @@ internal sealed partial class IndexDatabase
     private ITimer? _checkpointTimer;
     private int _checkpointScheduled;
     private bool _checkpointsStopped;
-    private long _checkpoints;
     private long _checkpointsStarted;
-
-    /// <summary>How many background checkpoints have run (for tests).</summary>
-    internal long BackgroundCheckpoints => Interlocked.Read(ref _checkpoints);
 
     /// <summary>How many background checkpoints have begun (for tests: a store's pages seen in the file before any began were copied by the commit).</summary>
     internal long BackgroundCheckpointsStarted => Interlocked.Read(ref _checkpointsStarted);
@@ -74,7 +70,6 @@ internal sealed partial class IndexDatabase
                     connection.Execute("PRAGMA wal_checkpoint(PASSIVE)");
                     return 0;
                 });
-                Interlocked.Increment(ref _checkpoints);
                 TruncateWalIfIdleAndOverLimit();
             }
 #pragma warning disable CA1031 // A checkpoint is housekeeping: whatever stopped it (a busy or replaced index, closing), the next one or SQLite's own catches up.
@@ -113,20 +108,15 @@ internal sealed partial class IndexDatabase
 
         try
         {
-            Read(static connection =>
-            {
-                connection.Execute("PRAGMA busy_timeout = 0");
-                try
+            // No busy wait: Run sets the connection's timeout to 0 for this call and restores it.
+            Run(
+                static connection =>
                 {
                     connection.Execute("PRAGMA wal_checkpoint(TRUNCATE)");
-                }
-                finally
-                {
-                    connection.Execute($"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}");
-                }
-
-                return 0;
-            });
+                    return 0;
+                },
+                write: false,
+                busyTimeout: 0);
         }
         finally
         {

@@ -130,14 +130,11 @@ internal sealed partial class IndexDatabase
             (headerVersion, schemaObjects) = (header.GetInt64(0), header.GetInt64(1));
         }
 
-        if (headerVersion == 0)
+        if (headerVersion == 0 && schemaObjects > 0)
         {
-            if (schemaObjects is var objects and > 0)
-            {
-                throw new DiskCacheException(
-                    Path.GetDirectoryName(FilePath),
-                    $"{FileName} there is another program's SQLite database ({objects} schema objects, no ImageKit index version); the cache will not touch it: choose another folder");
-            }
+            throw new DiskCacheException(
+                Path.GetDirectoryName(FilePath),
+                $"{FileName} there is another program's SQLite database ({schemaObjects} schema objects, no ImageKit index version); the cache will not touch it: choose another folder");
         }
 
         // Before WAL: switching to WAL writes the first page, after which a new file ignores auto_vacuum. Only for a new
