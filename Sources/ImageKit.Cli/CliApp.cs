@@ -36,7 +36,7 @@ internal static partial class CliApp
         if (UsageError(parseResult) is { } usage)
         {
             var message = string.Join(' ', usage.Split((char[])['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-            await stderr.WriteLineAsync($"imagekit: usage: {message} (see 'imagekit --help')").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"imagekit: usage: {TerminalText.Printable(message)} (see 'imagekit --help')").ConfigureAwait(false);
             return BadInput;
         }
 
@@ -133,7 +133,8 @@ internal static partial class CliApp
     /// <summary>Formats the one stderr line of a failure.</summary>
     public static string FormatError(string? source, string reason)
     {
-        var oneLine = reason.ReplaceLineEndings(" ");
-        return string.IsNullOrEmpty(source) ? $"imagekit: {oneLine}" : $"imagekit: {source}: {oneLine}";
+        // Both may come from outside (a list file's line, a server's message): control characters are shown, not obeyed.
+        var oneLine = TerminalText.Printable(reason.ReplaceLineEndings(" "));
+        return string.IsNullOrEmpty(source) ? $"imagekit: {oneLine}" : $"imagekit: {TerminalText.Printable(source)}: {oneLine}";
     }
 }

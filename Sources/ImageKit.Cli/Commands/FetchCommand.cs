@@ -1,7 +1,9 @@
 using System.CommandLine;
+using System.Text;
 using ImageKit.Caching;
 using ImageKit.Cli.Diagnostics;
 using ImageKit.Cli.Fetching;
+using ImageKit.Cli.Input;
 using ImageKit.Loading;
 using Spectre.Console;
 
@@ -84,6 +86,9 @@ internal static class FetchCommand
         }
     }
 
+    /// <summary>The largest URL list read (about a million URLs).</summary>
+    private const long MaxListBytes = 64L * 1024 * 1024;
+
     private static async Task<List<Uri>> CollectUrlsAsync(string[] arguments, FileInfo? list, CancellationToken cancellationToken)
     {
         var texts = new List<string>(arguments);
@@ -91,22 +96,13 @@ internal static class FetchCommand
         {
             if (!list.Exists)
             {
-                throw new CliException(list.FullName, "list file not found");
+                throw new CliException(list.FullName, Directory.Exists(list.FullName) ? "is a directory, not a list file" : "list file not found");
             }
 
-            try
-            {
-                var lines = await File.ReadAllLinesAsync(list.FullName, cancellationToken).ConfigureAwait(false);
-                texts.AddRange(lines.Select(static l => l.Trim()).Where(static l => l.Length > 0 && !l.StartsWith('#')));
-            }
-            catch (IOException e)
-            {
-                throw new CliException(list.FullName, $"cannot read the list: {e.Message}", e);
-            }
-            catch (UnauthorizedAccessException e)
-            {
-                throw new CliException(list.FullName, "cannot read the list: permission denied", e);
-            }
+            // Bounded, and a FIFO or pipe (fetch --list <(…)) works and can be cancelled: see InputReader.ReadFileAsync.
+            var bytes = await InputReader.ReadFileAsync(list.FullName, list.FullName, MaxListBytes, cancellationToken).ConfigureAwait(false);
+            var lines = Encoding.UTF8.GetString(bytes).Split('\n');
+            texts.AddRange(lines.Select(static l => l.Trim()).Where(static l => l.Length > 0 && !l.StartsWith('#')));
         }
 
         if (texts.Count == 0)

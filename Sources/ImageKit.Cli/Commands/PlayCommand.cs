@@ -205,6 +205,9 @@ internal static class PlayCommand
 
     private static int TerminalRows() => Console.IsOutputRedirected ? 24 : Math.Max(4, Console.WindowHeight - 12);
 
+    // The longest delay a cancellation timer takes (2^32 - 2 ms).
+    private const double MaxSeconds = 4_294_967;
+
     internal sealed record PlaySettings(
         int? Loops, double Rate, PlaybackMode Mode, double? Seconds, FileInfo? ContactSheet, bool Render, bool StatsJson)
     {
@@ -223,6 +226,11 @@ internal static class PlayCommand
             if (Seconds is { } s && (!double.IsFinite(s) || s <= 0))
             {
                 throw new CliException("--seconds", $"must be a number above 0, not {s.ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            if (Seconds > MaxSeconds)
+            {
+                throw new CliException("--seconds", string.Create(CultureInfo.InvariantCulture, $"must be at most {MaxSeconds:N0} (49 days; leave it out to play until the loops end), not {Seconds}"));
             }
         }
     }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ImageKit.Loading;
 
 namespace ImageKit.Cli.Input;
@@ -12,39 +13,48 @@ internal static class InputReader
 
     public static async Task<byte[]> ReadAsync(string input, CancellationToken cancellationToken)
     {
+        if (input.Length == 0)
+        {
+            throw new CliException(null, "usage: the file or URL is empty");
+        }
+
         if (Uri.TryCreate(input, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
         {
             return await DownloadAsync(uri, input, cancellationToken).ConfigureAwait(false);
         }
 
         var path = uri is { IsFile: true } ? uri.LocalPath : input;
+        if (!path.Contains('\0', StringComparison.Ordinal) && !File.Exists(path) && !Directory.Exists(path))
+        {
+            throw new CliException(input, NotFoundReason(input, uri));
+        }
+
+        return await ReadFileAsync(path, input, MaxInputBytes, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads a local file through the SDK's file loader, which bounds what it reads also for files that cannot say their
+    /// length (a pipe such as <c>&lt;(curl …)</c>, <c>/dev/zero</c>) and lets a FIFO nobody writes to be cancelled.
+    /// </summary>
+    public static async Task<byte[]> ReadFileAsync(string path, string sourceName, long maxBytes, CancellationToken cancellationToken)
+    {
         try
         {
-            var info = new FileInfo(path);
-            if (Directory.Exists(path))
-            {
-                throw new CliException(input, "is a directory, not an image file");
-            }
-
-            if (!info.Exists)
-            {
-                throw new CliException(input, NotFoundReason(input, uri));
-            }
-
-            if (info.Length > MaxInputBytes)
-            {
-                throw new CliException(input, $"the file has {info.Length:N0} bytes, more than the {MaxInputBytes:N0} this tool reads");
-            }
-
-            return await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+            // An implicit file URI keeps every character of the path ('#', '%', '?' included) in its LocalPath.
+            var url = new Uri(Path.GetFullPath(path));
+            var response = await new FileImageLoader { MaxFileBytes = maxBytes }
+                .LoadAsync(new ImageLoaderRequest(url), cancellationToken: cancellationToken).ConfigureAwait(false);
+            return MemoryMarshal.TryGetArray(response.Data, out var whole) && whole is { Offset: 0, Array: { } array } && whole.Count == array.Length
+                ? array
+                : response.Data.ToArray();
         }
-        catch (UnauthorizedAccessException e)
+        catch (ImageLoadException e)
         {
-            throw new CliException(input, "permission denied", e);
+            throw new CliException(sourceName, e.Message, e);
         }
-        catch (IOException e)
+        catch (ArgumentException e)
         {
-            throw new CliException(input, $"cannot read the file: {e.Message}", e);
+            throw new CliException(sourceName, "not a valid file path", e);
         }
     }
 

@@ -88,7 +88,8 @@ internal sealed class ContactSheet : IDisposable
         }
         catch (UnauthorizedAccessException e)
         {
-            throw new CliException(path, "cannot write the contact sheet: permission denied", e);
+            // Opening a folder for writing fails the same way as a write-protected file.
+            throw new CliException(path, Directory.Exists(path) ? "cannot write the contact sheet: it is a folder, not a file" : "cannot write the contact sheet: permission denied", e);
         }
     }
 

@@ -1,4 +1,5 @@
 using ImageKit.Decoding.Internal;
+using ImageKit.Internal;
 
 namespace ImageKit.Decoding;
 
@@ -165,9 +166,14 @@ public sealed partial class AnimatedImage : IDisposable
     public static AnimatedImage Decode(ReadOnlySpan<byte> data, ImageDecodeOptions? options = null) =>
         ImageDecoderRegistry.Default.Decode(data, options);
 
-    /// <summary>Reads and decodes the file at <paramref name="path"/> with <see cref="ImageDecoderRegistry.Default"/>.</summary>
-    /// <exception cref="ImageDecodingException">The file is not a supported image, is corrupt, or breaks a limit.</exception>
+    /// <summary>
+    /// Reads and decodes the file at <paramref name="path"/> with <see cref="ImageDecoderRegistry.Default"/>. Files over
+    /// 256 MiB are refused without being read; a file that cannot say its length (a pipe, a device) is read up to that.
+    /// </summary>
+    /// <exception cref="ImageDecodingException">The file is not a supported image, is corrupt, or breaks a limit
+    /// (<see cref="ImageLimitExceededException"/> for a file over 256 MiB).</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file may not be read, or <paramref name="path"/> is a folder.</exception>
     public static AnimatedImage Load(string path, ImageDecodeOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -177,7 +183,11 @@ public sealed partial class AnimatedImage : IDisposable
             options = options with { SourceName = path };
         }
 
-        return ImageDecoderRegistry.Default.Decode(File.ReadAllBytes(path), options);
+        var data = BoundedFileReader.Read(path, BoundedFileReader.DefaultMaxBytes, static length => new ImageLimitExceededException(
+            length is { } known
+                ? $"the file has {known:N0} bytes, more than the {BoundedFileReader.DefaultMaxBytes:N0} this method reads"
+                : $"the file has more than the {BoundedFileReader.DefaultMaxBytes:N0} bytes this method reads"));
+        return ImageDecoderRegistry.Default.Decode(data, options);
     }
 
     /// <summary>

@@ -1,10 +1,15 @@
+using ImageKit.Internal;
+
 namespace ImageKit.Loading;
 
 /// <summary>Loads <c>file://</c> URLs from the local disk; their bytes are decoded and memory-cached, not copied to the disk cache.</summary>
 public sealed class FileImageLoader : IImageLoader
 {
-    /// <summary>The most bytes read from one file; larger files are refused, not read. <value>Default: 256 MiB.</value></summary>
-    public long MaxFileBytes { get; init; } = 256L * 1024 * 1024;
+    /// <summary>
+    /// The most bytes read from one file; larger files are refused, not read. A file that cannot say its length (a pipe,
+    /// a device, a <c>/proc</c> file) is read up to this many bytes and refused beyond. <value>Default: 256 MiB.</value>
+    /// </summary>
+    public long MaxFileBytes { get; init; } = BoundedFileReader.DefaultMaxBytes;
 
     /// <inheritdoc/>
     public bool CanLoad(Uri url)
@@ -18,6 +23,11 @@ public sealed class FileImageLoader : IImageLoader
     {
         ArgumentNullException.ThrowIfNull(request);
         var path = request.Url.LocalPath;
+        if (path.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new ImageLoadException(request.Url, "not a valid file path: it contains a NUL character");
+        }
+
         try
         {
             var info = new FileInfo(path);
@@ -26,12 +36,8 @@ public sealed class FileImageLoader : IImageLoader
                 throw new ImageLoadException(request.Url, Directory.Exists(path) ? "is a directory, not an image file" : "file not found");
             }
 
-            if (info.Length > MaxFileBytes)
-            {
-                throw new ImageLoadException(request.Url, $"the file has {info.Length:N0} bytes, more than the {MaxFileBytes:N0} allowed");
-            }
-
-            var data = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+            // A FIFO blocks in its open until someone writes to it: the read honours cancellation even then.
+            var data = await BoundedFileReader.ReadAsync(path, MaxFileBytes, TooLarge, cancellationToken).ConfigureAwait(false);
             progress?.Report(new ImageLoadProgress(data.Length, data.Length));
             return new ImageLoaderResponse(request.Url, data) { StoreOnDisk = false, LastModified = info.LastWriteTimeUtc };
         }
@@ -43,5 +49,11 @@ public sealed class FileImageLoader : IImageLoader
         {
             throw new ImageLoadException(request.Url, $"cannot read the file: {e.Message}", e);
         }
+
+        Exception TooLarge(long? length) => new ImageLoadException(
+            request.Url,
+            length is { } known
+                ? $"the file has {known:N0} bytes, more than the {MaxFileBytes:N0} allowed"
+                : $"the file has more than the {MaxFileBytes:N0} bytes allowed");
     }
 }

@@ -74,6 +74,22 @@ public sealed class FetchCommandTests
     }
 
     [TestMethod]
+    public async Task Fetch_ListWithControlCharacters_PrintsThemEscaped()
+    {
+        var list = Path.Combine(_cacheDir, "urls.txt");
+        await File.WriteAllTextAsync(list, "file:///no/such/\u001b[31mred.gif\n", TestContext.CancellationToken);
+
+        var text = await CliRunner.RunAsync("fetch", "--list", list, "--cache-dir", Path.Combine(_cacheDir, "c"));
+        Assert.AreEqual(1, text.ExitCode, text.Stderr);
+        StringAssert.Contains(text.Stdout, "\\u001B[31mred.gif: file not found");
+        Assert.DoesNotContain('\u001b', text.Stdout);
+
+        await File.WriteAllTextAsync(list, "not a url \u0007\n", TestContext.CancellationToken);
+        var bad = await CliRunner.RunAsync("fetch", "--list", list, "--cache-dir", Path.Combine(_cacheDir, "c"));
+        bad.AssertBadInput("not a url \\u0007", "not an absolute URL");
+    }
+
+    [TestMethod]
     [DataRow("not a url")]
     [DataRow("--concurrency", "0", "http://127.0.0.1:9/a.gif")]
     [DataRow("--list", "/nonexistent/urls.txt")]

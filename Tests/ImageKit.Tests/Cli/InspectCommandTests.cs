@@ -76,10 +76,44 @@ public sealed class InspectCommandTests
     [DataRow("/no/such/file.gif", "file not found")]
     [DataRow("ftp://example.com/a.gif", "the 'ftp' scheme is not supported")]
     [DataRow("http://[::1", "not a valid URL")]
+    [DataRow("file:///tmp/a%00b.gif", "not a valid file path")] // once an unhandled ArgumentException
     public async Task Inspect_MissingFileOrUnreadableUrl_ExitsWith2AndSaysWhich(string input, string reason)
     {
         var result = await CliRunner.RunAsync("inspect", input);
         result.AssertBadInput(input, reason);
+    }
+
+    [TestMethod]
+    public async Task Inspect_EmptyArgument_ExitsWith2InsteadOfCrashing()
+    {
+        var result = await CliRunner.RunAsync("inspect", string.Empty);
+        result.AssertBadInput("usage", "the file or URL is empty");
+    }
+
+    [TestMethod]
+    public async Task Inspect_DeviceThatNeverEnds_ExitsWith2AtTheSizeLimit()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Inconclusive("/dev/zero is a Unix device");
+        }
+
+        // Read to the end, /dev/zero once exhausted memory ("Out of memory.", exit 134).
+        var result = await CliRunner.RunAsync("inspect", "/dev/zero");
+        result.AssertBadInput("/dev/zero", "more than the 268,435,456 bytes allowed");
+    }
+
+    [TestMethod]
+    public async Task Inspect_Pipe_ReadsTheImageFromIt()
+    {
+        using var folder = new TempFolder();
+        var fifo = Fifo.Create(folder.Path);
+        var writing = Fifo.WriteAsync(fifo, await File.ReadAllBytesAsync(Corpus.PathOf("animated-red-blue.gif"), TestContext.CancellationToken));
+
+        var result = await CliRunner.RunAsync("inspect", fifo);
+        await writing;
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        StringAssert.Contains(result.Stdout, "GIF");
     }
 
     [TestMethod]

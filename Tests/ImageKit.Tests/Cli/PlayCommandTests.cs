@@ -61,6 +61,18 @@ public sealed class PlayCommandTests
     }
 
     [TestMethod]
+    public async Task Play_ContactSheetPathIsAFolder_SaysSoInsteadOfPermissionDenied()
+    {
+        using var folder = new TempFolder();
+        var result = await CliRunner.RunAsync(
+            "play", Corpus.PathOf("animated-red-blue.gif"), "--loops", "1", "--rate", "4", "--contact-sheet", folder.Path, "--no-render");
+
+        Assert.AreEqual(2, result.ExitCode, result.Stderr);
+        Assert.HasCount(1, result.StderrLines, result.Stderr);
+        StringAssert.Contains(result.StderrLines[0], "it is a folder, not a file");
+    }
+
+    [TestMethod]
     public async Task Play_RedirectedOutput_DrawsNothing()
     {
         var result = await CliRunner.RunAsync("play", Corpus.PathOf("animated-red-blue.gif"), "--loops", "1", "--rate", "4");
@@ -83,6 +95,7 @@ public sealed class PlayCommandTests
     [DataRow("--rate", "-1", "--rate")]
     [DataRow("--rate", "0", "--rate")]
     [DataRow("--seconds", "0", "--seconds")]
+    [DataRow("--seconds", "1e20", "--seconds")] // beyond what a timer takes: once an unhandled OverflowException
     [DataRow("--loops", "-2", "--loops")]
     [DataRow("--mode", "sideways", "sideways")]
     public async Task Play_BadOption_ExitsWith2AndOneLine(string option, string value, string expected)

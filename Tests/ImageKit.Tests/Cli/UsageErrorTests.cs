@@ -33,6 +33,15 @@ public sealed class UsageErrorTests
     }
 
     [TestMethod]
+    public async Task Run_UsageErrorWithAControlCharacter_ShowsItEscapedInsteadOfSendingItToTheTerminal()
+    {
+        var result = await CliRunner.RunAsync("\u001b[31mred");
+
+        result.AssertBadInput("usage", "'\\u001B[31mred'");
+        Assert.DoesNotContain('\u001b', result.Stderr);
+    }
+
+    [TestMethod]
     public async Task Run_OptionLikeUrlAfterDoubleDash_IsTakenAsAnArgument()
     {
         var result = await CliRunner.RunAsync("fetch", "--", "--not-an-option");

@@ -1,0 +1,85 @@
+namespace ImageKit.Internal;
+
+/// <summary>
+/// Reads a whole file up to a limit, also when the file cannot say its length: pipes and FIFOs, character devices such
+/// as <c>/dev/zero</c> that never end, and <c>/proc</c> files that report zero bytes. <see cref="File.ReadAllBytes(string)"/>
+/// trusts the reported length and otherwise reads until the end, so a device without one exhausted memory.
+/// </summary>
+internal static class BoundedFileReader
+{
+    /// <summary>The limit <see cref="Loading.FileImageLoader"/> and <see cref="Decoding.AnimatedImage.Load"/> use unless told otherwise.</summary>
+    public const long DefaultMaxBytes = 256L * 1024 * 1024;
+
+    private const int FirstChunkBytes = 64 * 1024;
+
+    /// <summary>
+    /// Reads the file on a pool thread. Cancelling returns at once even while the open itself blocks (a FIFO nobody
+    /// writes to): the abandoned read stops at its next chunk, or closes the file as soon as the open returns.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="maxBytes">The most bytes accepted.</param>
+    /// <param name="tooLarge">Makes the exception for a file over the limit, given its length when the file reports one.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    public static Task<byte[]> ReadAsync(string path, long maxBytes, Func<long?, Exception> tooLarge, CancellationToken cancellationToken) =>
+        Task.Run(() => Read(path, maxBytes, tooLarge, cancellationToken), cancellationToken).WaitAsync(cancellationToken);
+
+    /// <inheritdoc cref="ReadAsync"/>
+    /// <remarks>Reads on the calling thread; opening a FIFO blocks until a writer opens it.</remarks>
+    public static byte[] Read(string path, long maxBytes, Func<long?, Exception> tooLarge, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tooLarge);
+        // One below the largest array, so that the chunked read can hold one byte past the limit.
+        var limit = (int)Math.Clamp(maxBytes, 0, Array.MaxLength - 1);
+        using var stream = new FileStream(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read), FileAccess.Read, bufferSize: 0);
+        cancellationToken.ThrowIfCancellationRequested();
+        var length = stream.CanSeek ? stream.Length : 0; // a pipe has none
+        if (length > limit)
+        {
+            throw tooLarge(length);
+        }
+
+        return length > 0
+            ? ReadKnownLength(stream, (int)length)
+            : ReadToEnd(stream, limit, tooLarge, cancellationToken);
+    }
+
+    // A regular file: one array of the reported length. A file that shrank since is returned as it is now; one that grew
+    // is read as far as the length it reported, as File.ReadAllBytes does.
+    private static byte[] ReadKnownLength(FileStream stream, int length)
+    {
+        var data = GC.AllocateUninitializedArray<byte>(length);
+        var read = stream.ReadAtLeast(data, length, throwOnEndOfStream: false);
+        return read == length ? data : data[..read];
+    }
+
+    // No length to trust: read in growing chunks until the end, refusing the file once it passes the limit.
+    private static byte[] ReadToEnd(FileStream stream, int limit, Func<long?, Exception> tooLarge, CancellationToken cancellationToken)
+    {
+        var buffer = GC.AllocateUninitializedArray<byte>(Math.Min(FirstChunkBytes, limit + 1));
+        var filled = 0;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (filled == buffer.Length)
+            {
+                if (filled > limit)
+                {
+                    throw tooLarge(null);
+                }
+
+                // One byte past the limit is enough to know the file is over it.
+                var grown = GC.AllocateUninitializedArray<byte>((int)Math.Min(buffer.Length * 2L, limit + 1));
+                buffer.AsSpan(0, filled).CopyTo(grown);
+                buffer = grown;
+            }
+
+            var read = stream.Read(buffer, filled, buffer.Length - filled);
+            if (read == 0)
+            {
+                return filled == buffer.Length ? buffer : buffer[..filled];
+            }
+
+            filled += read;
+        }
+    }
+}

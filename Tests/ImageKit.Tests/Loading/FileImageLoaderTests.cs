@@ -1,0 +1,49 @@
+using ImageKit.Caching;
+using ImageKit.Loading;
+using ImageKit.Tests.TestUtilities;
+
+namespace ImageKit.Tests.Loading;
+
+[TestClass]
+public sealed class FileImageLoaderTests
+{
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    public async Task LoadAsync_DeviceThatNeverEnds_FailsAtTheLimitInsteadOfExhaustingMemory()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Inconclusive("/dev/zero is a Unix device");
+        }
+
+        var loader = new FileImageLoader { MaxFileBytes = 1 << 20 };
+        var error = await Assert.ThrowsExactlyAsync<ImageLoadException>(
+            () => loader.LoadAsync(new ImageLoaderRequest(new Uri("file:///dev/zero")), cancellationToken: TestContext.CancellationToken));
+        Assert.AreEqual("the file has more than the 1,048,576 bytes allowed", error.Message);
+    }
+
+    [TestMethod]
+    public async Task LoadAsync_Pipe_IsReadToItsEnd()
+    {
+        using var folder = new TempFolder();
+        var fifo = Fifo.Create(folder.Path);
+        var data = await File.ReadAllBytesAsync(Corpus.PathOf("TestImage.gif"), TestContext.CancellationToken);
+        var writing = Fifo.WriteAsync(fifo, data);
+
+        var response = await new FileImageLoader().LoadAsync(new ImageLoaderRequest(new Uri(fifo)), cancellationToken: TestContext.CancellationToken);
+        await writing;
+        CollectionAssert.AreEqual(data, response.Data.ToArray());
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_FileUrlWithANulCharacter_FailsWithImageLoadException()
+    {
+        using var folder = new TempFolder();
+        await using var manager = new ImageManager(new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = folder.Path } });
+        var url = new Uri("file:///tmp/a%00b.gif");
+
+        var error = await Assert.ThrowsExactlyAsync<ImageLoadException>(() => manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken));
+        Assert.AreEqual("not a valid file path: it contains a NUL character", error.Message);
+    }
+}
