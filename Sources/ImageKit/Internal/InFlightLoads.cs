@@ -19,13 +19,17 @@ internal sealed class InFlightLoads : IDisposable
     /// <summary>How often the process's CPU time is sampled while loads are in flight.</summary>
     public static readonly TimeSpan HeadroomInterval = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>The idle share of the machine's cores (over one <see cref="HeadroomInterval"/>) that releases waiting work.</summary>
+    /// <summary>
+    /// The idle cores (of those the process may use, over one <see cref="HeadroomInterval"/>) that release waiting work;
+    /// half of them when the process may use less than one core.
+    /// </summary>
     internal const double SpareCoresToRelease = 0.5;
 
     private readonly Lock _lock = new();
     private readonly TimeProvider _time;
     private readonly Func<TimeSpan> _cpuTime;
-    private readonly int _processorCount;
+    private readonly double _availableCores;
+    private readonly double _spareCoresToRelease;
     private readonly ITimer _settle;
     private readonly ITimer _deadline;
     private readonly ITimer _headroom;
@@ -45,20 +49,22 @@ internal sealed class InFlightLoads : IDisposable
 
     /// <param name="settleTime">How long no load must be in flight before loading counts as paused.</param>
     public InFlightLoads(TimeSpan settleTime)
-        : this(settleTime, TimeProvider.System, static () => Environment.CpuUsage.TotalTime, Environment.ProcessorCount)
+        : this(settleTime, TimeProvider.System, static () => Environment.CpuUsage.TotalTime, CpuQuota.AvailableCores())
     {
     }
 
     /// <param name="settleTime">How long no load must be in flight before loading counts as paused.</param>
     /// <param name="time">The clock of the timers and of the CPU samples.</param>
     /// <param name="cpuTime">The CPU time the process has used so far (all its threads).</param>
-    /// <param name="processorCount">The cores the process may use.</param>
-    public InFlightLoads(TimeSpan settleTime, TimeProvider time, Func<TimeSpan> cpuTime, int processorCount)
+    /// <param name="availableCores">The cores the process may use, a fraction under a container's CPU quota.</param>
+    public InFlightLoads(TimeSpan settleTime, TimeProvider time, Func<TimeSpan> cpuTime, double availableCores)
     {
         SettleTime = settleTime;
         _time = time;
         _cpuTime = cpuTime;
-        _processorCount = Math.Max(1, processorCount);
+        _availableCores = availableCores;
+        // Under a quota of less than a core, half of what the process may use.
+        _spareCoresToRelease = Math.Min(SpareCoresToRelease, availableCores / 2);
         // Not in the context of whoever created the manager: it would stay alive as long as the manager does.
         _settle = ContextFreeTimer.Create(time, static state => ((InFlightLoads)state!).OnSettled(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _deadline = ContextFreeTimer.Create(time, static state => ((InFlightLoads)state!).Hurry(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -167,7 +173,7 @@ internal sealed class InFlightLoads : IDisposable
             var wall = _time.GetElapsedTime(_sampledAt, now);
             var used = cpu - _sampledCpu;
             (_sampledAt, _sampledCpu) = (now, cpu);
-            if (wall > TimeSpan.Zero && _processorCount - (used / wall) >= SpareCoresToRelease)
+            if (wall > TimeSpan.Zero && _availableCores - (used / wall) >= _spareCoresToRelease)
             {
                 released = _paused;
                 _paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -173,7 +173,7 @@ public sealed class BackgroundStoresTests
     public async Task InFlightLoads_LoadsInFlightLeavingTheCpuIdle_ReleaseWhatWaitsAfterOneSample()
     {
         var time = new FakeTimeProvider();
-        using var loads = new InFlightLoads(InFlightLoads.DefaultSettleTime, time, () => TimeSpan.FromMilliseconds(7), processorCount: 2);
+        using var loads = new InFlightLoads(InFlightLoads.DefaultSettleTime, time, () => TimeSpan.FromMilliseconds(7), availableCores: 2);
 
         loads.Started();
         var waiting = loads.WhenPausedAsync();
@@ -192,7 +192,7 @@ public sealed class BackgroundStoresTests
     {
         var time = new FakeTimeProvider();
         var start = time.GetTimestamp();
-        using var loads = new InFlightLoads(InFlightLoads.DefaultSettleTime, time, () => time.GetElapsedTime(start) * 2 * 0.8, processorCount: 2);
+        using var loads = new InFlightLoads(InFlightLoads.DefaultSettleTime, time, () => time.GetElapsedTime(start) * 2 * 0.8, availableCores: 2);
 
         loads.Started();
         var waiting = loads.WhenPausedAsync();
@@ -208,11 +208,33 @@ public sealed class BackgroundStoresTests
         loads.Ended();
     }
 
+    /// <summary>
+    /// In a container given half a CPU, Environment.ProcessorCount says 1: loads using 0.4 cores looked 0.6 cores idle and
+    /// released the stores into the little CPU the loads had. Measured against the quota they hold the work back.
+    /// </summary>
+    [TestMethod]
+    [DataRow(0.4, false)]
+    [DataRow(0.1, true)]
+    public void InFlightLoads_UnderAQuotaOfHalfACore_ReleaseOnlyWhenHalfOfItIsIdle(double coresUsed, bool released)
+    {
+        var time = new FakeTimeProvider();
+        var start = time.GetTimestamp();
+        using var loads = new InFlightLoads(InFlightLoads.DefaultSettleTime, time, () => time.GetElapsedTime(start) * coresUsed, availableCores: 0.5);
+
+        loads.Started();
+        var waiting = loads.WhenPausedAsync();
+        time.Advance(InFlightLoads.HeadroomInterval);
+
+        Assert.AreEqual(released, waiting.IsCompleted, $"{coresUsed} of 0.5 cores used");
+        Assert.AreEqual(released ? 1 : 0, loads.HeadroomReleases);
+        loads.Ended();
+    }
+
     [TestMethod]
     public async Task TryStart_WhileALoadIsInFlightButTheCpuIsIdle_RunsAfterACpuSample()
     {
         var time = new FakeTimeProvider();
-        using var loads = new InFlightLoads(InFlightLoads.DefaultSettleTime, time, () => TimeSpan.Zero, processorCount: 2);
+        using var loads = new InFlightLoads(InFlightLoads.DefaultSettleTime, time, () => TimeSpan.Zero, availableCores: 2);
         var stores = new BackgroundStores(loads);
         var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -266,7 +288,7 @@ public sealed class BackgroundStoresTests
             }
 
             return TimeSpan.Zero; // an idle CPU: the sample releases what waits
-        }, processorCount: 2);
+        }, availableCores: 2);
         loads = created;
 
         loads.Started();
@@ -295,7 +317,7 @@ public sealed class BackgroundStoresTests
         {
             samples++;
             return time.GetElapsedTime(start) * 2; // both cores busy: no sample releases anything
-        }, processorCount: 2);
+        }, availableCores: 2);
 
         loads.Started();
         time.Advance(InFlightLoads.HeadroomInterval * 3);
@@ -322,7 +344,7 @@ public sealed class BackgroundStoresTests
     {
         var time = new FakeTimeProvider();
         var start = time.GetTimestamp();
-        using var loads = new InFlightLoads(InFlightLoads.DefaultSettleTime, time, () => time.GetElapsedTime(start) * busyCores, processorCount: 1);
+        using var loads = new InFlightLoads(InFlightLoads.DefaultSettleTime, time, () => time.GetElapsedTime(start) * busyCores, availableCores: 1);
 
         loads.Started();
         var waiting = loads.WhenPausedAsync();
@@ -339,6 +361,6 @@ public sealed class BackgroundStoresTests
     private static InFlightLoads BusyCpuLoads(TimeSpan settleTime)
     {
         var start = Stopwatch.GetTimestamp();
-        return new InFlightLoads(settleTime, TimeProvider.System, () => Stopwatch.GetElapsedTime(start) * 2, processorCount: 2);
+        return new InFlightLoads(settleTime, TimeProvider.System, () => Stopwatch.GetElapsedTime(start) * 2, availableCores: 2);
     }
 }
