@@ -5,27 +5,37 @@ namespace ImageKit.Cli;
 
 /// <summary>
 /// Makes text from outside (a line of a URL list, a file name, a server's message) safe to print on one terminal line:
-/// control characters, escape sequences among them, are shown as <c>\u001B</c> instead of acting on the terminal, and
-/// over-long text is cut. Text that needs neither is returned as it is.
+/// control characters, escape sequences among them, and invisible format characters (a byte order mark, bidirectional
+/// overrides that reorder what follows) are shown as <c>\u001B</c> instead of acting on the terminal; a tab is a space;
+/// text longer than <see cref="MaxChars"/> is cut. Text that needs none of this is returned as it is.
 /// </summary>
 internal static class TerminalText
 {
-    /// <summary>How many characters of one piece of outside text are printed.</summary>
-    public const int MaxChars = 300;
+    /// <summary>How many characters of one piece of outside text are printed (long signed URLs fit).</summary>
+    public const int MaxChars = 2000;
 
     public static string Printable(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var span = text.AsSpan(0, Math.Min(text.Length, MaxChars));
-        if (!span.ContainsAnyInRange('\0', '\u001F') && !span.ContainsAnyInRange('\u007F', '\u009F') && text.Length <= MaxChars)
+        if (text.Length <= MaxChars && !NeedsEscaping(text))
         {
             return text;
         }
 
-        var printable = new StringBuilder(span.Length + 16);
-        foreach (var c in span)
+        var kept = Math.Min(text.Length, MaxChars);
+        if (kept < text.Length && char.IsHighSurrogate(text[kept - 1]))
         {
-            if (char.IsControl(c))
+            kept--; // keep a surrogate pair whole
+        }
+
+        var printable = new StringBuilder(kept + 16);
+        foreach (var c in text.AsSpan(0, kept))
+        {
+            if (c == '\t')
+            {
+                printable.Append(' ');
+            }
+            else if (IsHidden(c))
             {
                 printable.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}");
             }
@@ -35,11 +45,27 @@ internal static class TerminalText
             }
         }
 
-        if (text.Length > MaxChars)
+        if (kept < text.Length)
         {
-            printable.Append(CultureInfo.InvariantCulture, $"… ({text.Length - MaxChars:N0} more characters)");
+            printable.Append(CultureInfo.InvariantCulture, $"… ({text.Length - kept:N0} more characters)");
         }
 
         return printable.ToString();
     }
+
+    private static bool NeedsEscaping(string text)
+    {
+        foreach (var c in text)
+        {
+            if (c == '\t' || IsHidden(c))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsHidden(char c) =>
+        char.IsControl(c) || (c > '\u007F' && CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format);
 }

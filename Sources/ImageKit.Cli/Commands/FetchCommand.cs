@@ -100,9 +100,26 @@ internal static class FetchCommand
             }
 
             // Bounded, and a FIFO or pipe (fetch --list <(…)) works and can be cancelled: see InputReader.ReadFileAsync.
-            var bytes = await InputReader.ReadFileAsync(list.FullName, list.FullName, MaxListBytes, cancellationToken).ConfigureAwait(false);
-            var lines = Encoding.UTF8.GetString(bytes).Split('\n');
-            texts.AddRange(lines.Select(static l => l.Trim()).Where(static l => l.Length > 0 && !l.StartsWith('#')));
+            byte[] bytes;
+            try
+            {
+                bytes = await InputReader.ReadFileAsync(list.FullName, list.FullName, MaxListBytes, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CliException e)
+            {
+                throw new CliException(e.SourceName, $"cannot read the list: {e.Message}", e);
+            }
+
+            // As File.ReadAllLines: a byte order mark says the encoding (UTF-8 otherwise), lines end at \n, \r\n or \r.
+            using var reader = new StreamReader(new MemoryStream(bytes), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+            {
+                var text = line.Trim();
+                if (text.Length > 0 && !text.StartsWith('#'))
+                {
+                    texts.Add(text);
+                }
+            }
         }
 
         if (texts.Count == 0)

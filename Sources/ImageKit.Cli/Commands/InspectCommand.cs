@@ -144,7 +144,7 @@ internal static class InspectCommand
     {
         var culture = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
-        text.AppendLine(source);
+        text.AppendLine(TerminalText.Printable(source)); // a file name may hold an escape sequence
         text.AppendLine(culture, $"  format      {FormatName(image.Format).ToUpperInvariant()}");
         text.AppendLine(culture, $"  size        {image.PixelWidth} x {image.PixelHeight}");
         text.AppendLine(culture, $"  frames      {image.FrameCount}");

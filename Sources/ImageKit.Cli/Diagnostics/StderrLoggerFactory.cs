@@ -54,7 +54,8 @@ internal sealed class StderrLoggerFactory(TextWriter stderr, LogLevel minimumLev
                 return;
             }
 
-            var message = formatter(state, exception).ReplaceLineEndings(" ");
+            // Messages hold URLs and servers' words: shown, not obeyed by the terminal.
+            var message = TerminalText.Printable(formatter(state, exception).ReplaceLineEndings(" "));
             factory.Write($"{Abbreviation(logLevel)}: {category}[{eventId.Id}] {message}");
         }
     }

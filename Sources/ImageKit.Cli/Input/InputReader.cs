@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using ImageKit.Internal;
 using ImageKit.Loading;
 
 namespace ImageKit.Cli.Input;
@@ -18,44 +18,70 @@ internal static class InputReader
             throw new CliException(null, "usage: the file or URL is empty");
         }
 
-        if (Uri.TryCreate(input, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
+        var isUrl = Uri.TryCreate(input, UriKind.Absolute, out var uri) && input.Contains(':', StringComparison.Ordinal) && !Path.IsPathRooted(input);
+        if (isUrl && (uri!.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
         {
             return await DownloadAsync(uri, input, cancellationToken).ConfigureAwait(false);
         }
 
-        var path = uri is { IsFile: true } ? uri.LocalPath : input;
-        if (!path.Contains('\0', StringComparison.Ordinal) && !File.Exists(path) && !Directory.Exists(path))
+        // Only a file: URL is unescaped; a path is taken as it is ("a%41.gif" is that file, not "aA.gif").
+        var path = isUrl && uri!.IsFile ? uri.LocalPath : input;
+        if (!path.Contains('\0', StringComparison.Ordinal) && Directory.Exists(path))
         {
-            throw new CliException(input, NotFoundReason(input, uri));
+            throw new CliException(input, "is a directory, not an image file");
+        }
+
+        if (!path.Contains('\0', StringComparison.Ordinal) && !File.Exists(path))
+        {
+            throw new CliException(input, NotFoundReason(input, isUrl ? uri : null));
         }
 
         return await ReadFileAsync(path, input, MaxInputBytes, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// Reads a local file through the SDK's file loader, which bounds what it reads also for files that cannot say their
-    /// length (a pipe such as <c>&lt;(curl …)</c>, <c>/dev/zero</c>) and lets a FIFO nobody writes to be cancelled.
+    /// Reads a local file with the SDK's bounded reader: also a file that cannot say its length (a pipe such as
+    /// <c>&lt;(curl …)</c>, <c>/dev/zero</c>) is read only up to <paramref name="maxBytes"/>, and a FIFO nobody writes to
+    /// can be cancelled.
     /// </summary>
     public static async Task<byte[]> ReadFileAsync(string path, string sourceName, long maxBytes, CancellationToken cancellationToken)
     {
+        if (path.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new CliException(sourceName, "not a valid file path: it contains a NUL character");
+        }
+
+        if (Directory.Exists(path))
+        {
+            throw new CliException(sourceName, "is a directory, not a file");
+        }
+
         try
         {
-            // An implicit file URI keeps every character of the path ('#', '%', '?' included) in its LocalPath.
-            var url = new Uri(Path.GetFullPath(path));
-            var response = await new FileImageLoader { MaxFileBytes = maxBytes }
-                .LoadAsync(new ImageLoaderRequest(url), cancellationToken: cancellationToken).ConfigureAwait(false);
-            return MemoryMarshal.TryGetArray(response.Data, out var whole) && whole is { Offset: 0, Array: { } array } && whole.Count == array.Length
-                ? array
-                : response.Data.ToArray();
+            return await BoundedFileReader.ReadAsync(path, maxBytes, TooLarge, cancellationToken).ConfigureAwait(false);
         }
-        catch (ImageLoadException e)
+        catch (FileNotFoundException e)
         {
-            throw new CliException(sourceName, e.Message, e);
+            throw new CliException(sourceName, "file not found", e);
         }
-        catch (ArgumentException e)
+        catch (DirectoryNotFoundException e)
         {
-            throw new CliException(sourceName, "not a valid file path", e);
+            throw new CliException(sourceName, "file not found", e);
         }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new CliException(sourceName, "permission denied", e);
+        }
+        catch (IOException e)
+        {
+            throw new CliException(sourceName, $"cannot read the file: {e.Message}", e);
+        }
+
+        Exception TooLarge(long? length) => new CliException(
+            sourceName,
+            length is { } known
+                ? $"the file has {known:N0} bytes, more than the {maxBytes:N0} this tool reads"
+                : $"the file has more than the {maxBytes:N0} bytes this tool reads");
     }
 
     // What a missing input most likely was: a URL of a scheme this tool does not read, a URL that did not parse, or a path.

@@ -12,25 +12,36 @@ internal static class BoundedFileReader
 
     private const int FirstChunkBytes = 64 * 1024;
 
+    // Reads of a file of known length are this large, so that a cancelled read stops within one of them.
+    private const int ChunkBytes = 1024 * 1024;
+
     /// <summary>
-    /// Reads the file on a pool thread. Cancelling returns at once even while the open itself blocks (a FIFO nobody
-    /// writes to): the abandoned read stops at its next chunk, or closes the file as soon as the open returns.
+    /// Reads the file on a pool thread, and returns as soon as <paramref name="cancellationToken"/> is cancelled, even
+    /// while the system call it is in blocks: opening a FIFO waits for a writer, reading a pipe waits for data. The pool
+    /// thread stays in that call until it returns (a writer comes, the pipe closes), then stops and closes the file.
     /// </summary>
     /// <param name="path">The file.</param>
     /// <param name="maxBytes">The most bytes accepted.</param>
     /// <param name="tooLarge">Makes the exception for a file over the limit, given its length when the file reports one.</param>
     /// <param name="cancellationToken">Cancels the read.</param>
-    public static Task<byte[]> ReadAsync(string path, long maxBytes, Func<long?, Exception> tooLarge, CancellationToken cancellationToken) =>
-        Task.Run(() => Read(path, maxBytes, tooLarge, cancellationToken), cancellationToken).WaitAsync(cancellationToken);
+    public static Task<byte[]> ReadAsync(string path, long maxBytes, Func<long?, Exception> tooLarge, CancellationToken cancellationToken)
+    {
+        var reading = Task.Run(() => Read(path, maxBytes, tooLarge, cancellationToken), cancellationToken);
+
+        // Once the caller stops waiting, a failure of the abandoned read would go unobserved.
+        _ = reading.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return reading.WaitAsync(cancellationToken);
+    }
 
     /// <inheritdoc cref="ReadAsync"/>
     /// <remarks>Reads on the calling thread; opening a FIFO blocks until a writer opens it.</remarks>
     public static byte[] Read(string path, long maxBytes, Func<long?, Exception> tooLarge, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tooLarge);
+
         // One below the largest array, so that the chunked read can hold one byte past the limit.
         var limit = (int)Math.Clamp(maxBytes, 0, Array.MaxLength - 1);
-        using var stream = new FileStream(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read), FileAccess.Read, bufferSize: 0);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
         cancellationToken.ThrowIfCancellationRequested();
         var length = stream.CanSeek ? stream.Length : 0; // a pipe has none
         if (length > limit)
@@ -39,17 +50,29 @@ internal static class BoundedFileReader
         }
 
         return length > 0
-            ? ReadKnownLength(stream, (int)length)
+            ? ReadKnownLength(stream, (int)length, cancellationToken)
             : ReadToEnd(stream, limit, tooLarge, cancellationToken);
     }
 
     // A regular file: one array of the reported length. A file that shrank since is returned as it is now; one that grew
     // is read as far as the length it reported, as File.ReadAllBytes does.
-    private static byte[] ReadKnownLength(FileStream stream, int length)
+    private static byte[] ReadKnownLength(FileStream stream, int length, CancellationToken cancellationToken)
     {
         var data = GC.AllocateUninitializedArray<byte>(length);
-        var read = stream.ReadAtLeast(data, length, throwOnEndOfStream: false);
-        return read == length ? data : data[..read];
+        var filled = 0;
+        while (filled < length)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var read = stream.Read(data, filled, Math.Min(ChunkBytes, length - filled));
+            if (read == 0)
+            {
+                return data[..filled];
+            }
+
+            filled += read;
+        }
+
+        return data;
     }
 
     // No length to trust: read in growing chunks until the end, refusing the file once it passes the limit.
@@ -76,7 +99,7 @@ internal static class BoundedFileReader
             var read = stream.Read(buffer, filled, buffer.Length - filled);
             if (read == 0)
             {
-                return filled == buffer.Length ? buffer : buffer[..filled];
+                return buffer[..filled];
             }
 
             filled += read;

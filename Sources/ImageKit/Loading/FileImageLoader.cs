@@ -2,7 +2,11 @@ using ImageKit.Internal;
 
 namespace ImageKit.Loading;
 
-/// <summary>Loads <c>file://</c> URLs from the local disk; their bytes are decoded and memory-cached, not copied to the disk cache.</summary>
+/// <summary>
+/// Loads <c>file://</c> URLs from the local disk; their bytes are decoded and memory-cached, not copied to the disk cache.
+/// The file is read on a pool thread. Cancelling a load returns at once even from a FIFO nobody writes to, though the
+/// thread stays in the system's open (or read) call until a writer comes or the pipe closes, and then lets the file go.
+/// </summary>
 public sealed class FileImageLoader : IImageLoader
 {
     /// <summary>

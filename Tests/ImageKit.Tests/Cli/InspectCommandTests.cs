@@ -100,7 +100,7 @@ public sealed class InspectCommandTests
 
         // Read to the end, /dev/zero once exhausted memory ("Out of memory.", exit 134).
         var result = await CliRunner.RunAsync("inspect", "/dev/zero");
-        result.AssertBadInput("/dev/zero", "more than the 268,435,456 bytes allowed");
+        result.AssertBadInput("/dev/zero", "more than the 268,435,456 bytes this tool reads");
     }
 
     [TestMethod]

@@ -1,0 +1,71 @@
+using ImageKit.Cli;
+using ImageKit.Tests.TestUtilities;
+
+namespace ImageKit.Tests.Cli;
+
+/// <summary>Text from outside reaches the terminal shown, never obeyed.</summary>
+[TestClass]
+public sealed class TerminalTextTests
+{
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    [DataRow("x\u001b[2Jy", "x\\u001B[2Jy")]
+    [DataRow("bell\u0007", "bell\\u0007")]
+    [DataRow("\uFEFFfile:///a.gif", "\\uFEFFfile:///a.gif")] // a byte order mark
+    [DataRow("abc\u202Egpj.exe", "abc\\u202Egpj.exe")] // right-to-left override
+    [DataRow("HTTP 404\tNot Found", "HTTP 404 Not Found")]
+    [DataRow("https://例え.jp/ünï çødé.gif", "https://例え.jp/ünï çødé.gif")]
+    public void Printable_OutsideText_ShowsHiddenCharactersAndKeepsTheRest(string text, string expected)
+    {
+        Assert.AreEqual(expected, TerminalText.Printable(text));
+    }
+
+    [TestMethod]
+    public void Printable_CleanText_IsReturnedAsItIs()
+    {
+        var text = "https://example.com/a.gif";
+        Assert.AreSame(text, TerminalText.Printable(text));
+    }
+
+    [TestMethod]
+    public void Printable_TooLong_IsCutWithoutSplittingASurrogatePair()
+    {
+        var text = new string('a', TerminalText.MaxChars - 1) + "😀" + new string('b', 10);
+
+        var printable = TerminalText.Printable(text);
+
+        Assert.AreEqual(new string('a', TerminalText.MaxChars - 1) + "… (12 more characters)", printable);
+    }
+
+    // InspectCommand.FormatText prints the source as its first line without TerminalText.Printable.
+    [TestMethod]
+    public async Task Inspect_FileNameWithAnEscapeSequence_PrintsItEscaped()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Inconclusive("Windows file names cannot hold control characters");
+        }
+
+        using var folder = new TempFolder();
+        var path = folder.Combine("x\u001b[2Jy.gif");
+        File.Copy(Corpus.PathOf("animated-red-blue.gif"), path);
+
+        var result = await CliRunner.RunAsync("inspect", path);
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        Assert.DoesNotContain('\u001b', result.Stdout);
+    }
+
+    // StderrLoggerFactory writes log messages (which hold the URLs) without TerminalText.Printable.
+    [TestMethod]
+    public async Task Fetch_VerboseWithAControlCharacterInAUrl_LogsItEscaped()
+    {
+        using var folder = new TempFolder();
+        var list = folder.Combine("urls.txt");
+        await File.WriteAllTextAsync(list, "file:///no/such/\u001b[31mred.gif\n", TestContext.CancellationToken);
+
+        var result = await CliRunner.RunAsync("fetch", "--verbose", "--list", list, "--cache-dir", folder.Combine("cache"));
+        Assert.AreEqual(1, result.ExitCode, result.Stderr);
+        Assert.DoesNotContain('\u001b', result.Stderr);
+    }
+}
