@@ -94,9 +94,9 @@ public sealed partial class ImageManager
     private static async Task<ImageLoaderResponse> LoadWithActivityAsync(IImageLoader loader, ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress, CancellationToken cancellationToken)
     {
         using var activity = ImageKitMetrics.ActivitySource.StartActivity(ActivityNames.Download);
-        var response = await loader.LoadAsync(request, progress, cancellationToken).ConfigureAwait(false);
-        activity?.SetTag("bytes", response.Data.Length);
-        return response;
+        var response = await (loader.LoadAsync(request, progress, cancellationToken) ?? Task.FromResult<ImageLoaderResponse>(null!)).ConfigureAwait(false);
+        activity?.SetTag("bytes", response?.Data.Length);
+        return response!; // a loader's null is reported by the caller, as without tracing
     }
 
     private AnimatedImage DecodeTraced(ReadOnlyMemory<byte> data, ImageDecodeOptions decodeOptions)

@@ -113,7 +113,11 @@ public sealed partial class ImageManager
         ImageLoaderResponse response;
         try
         {
-            response = await LoadTracedAsync(loader, request, previews ?? progress, cancellationToken).ConfigureAwait(false);
+            // A loader is the app's code: a null task or response is its bug, reported as one, not as a NullReferenceException.
+            var loading = LoadTracedAsync(loader, request, previews ?? progress, cancellationToken)
+                ?? throw new ImageLoadException(url, $"the loader {loader.GetType().Name} returned no task");
+            response = await loading.ConfigureAwait(false)
+                ?? throw new ImageLoadException(url, $"the loader {loader.GetType().Name} returned no response");
         }
         finally
         {
@@ -202,7 +206,8 @@ public sealed partial class ImageManager
         }
 
         var now = _options.TimeProvider.GetUtcNow();
-        _failedUrls[key] = new FailedUrl(now + _options.FailedUrlRetention, reason);
+        var until = _options.FailedUrlRetention >= DateTimeOffset.MaxValue - now ? DateTimeOffset.MaxValue : now + _options.FailedUrlRetention;
+        _failedUrls[key] = new FailedUrl(until, reason);
         var sweepAt = Volatile.Read(ref _failedUrlsNextSweep);
         if (_failedUrls.Count < sweepAt || Interlocked.CompareExchange(ref _failedUrlsNextSweep, int.MaxValue, sweepAt) != sweepAt)
         {

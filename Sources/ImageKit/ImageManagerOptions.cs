@@ -13,13 +13,27 @@ public sealed record ImageManagerOptions
     /// long-running app that meets many distinct failing URLs keeps only about those of the last period.
     /// <value>Default: 5 minutes.</value>
     /// </summary>
-    public TimeSpan FailedUrlRetention { get; init; } = TimeSpan.FromMinutes(5);
+    /// <exception cref="ArgumentOutOfRangeException">Set to a negative time.</exception>
+    public TimeSpan FailedUrlRetention
+    {
+        get;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            field = value;
+        }
+    } = TimeSpan.FromMinutes(5);
 
     /// <summary>The decoders. <value>Default: <see cref="ImageDecoderRegistry.Default"/>.</value></summary>
     public ImageDecoderRegistry? Decoders { get; init; }
 
     /// <summary>Decoding limits and policies every load starts from. <value>Default: <see cref="ImageDecodeOptions.Default"/>.</value></summary>
-    public ImageDecodeOptions DecodeOptions { get; init; } = ImageDecodeOptions.Default;
+    /// <exception cref="ArgumentNullException">Set to <see langword="null"/>.</exception>
+    public ImageDecodeOptions DecodeOptions
+    {
+        get;
+        init => field = value ?? throw new ArgumentNullException(nameof(value), "DecodeOptions cannot be null; leave it unset for the defaults.");
+    } = ImageDecodeOptions.Default;
 
     /// <summary>The clock for failed-URL retention. <value>Default: <see cref="TimeProvider.System"/>.</value></summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;

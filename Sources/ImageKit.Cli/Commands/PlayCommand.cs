@@ -218,9 +218,9 @@ internal static class PlayCommand
                 throw new CliException("--loops", $"must be 0 (forever) or more, not {Loops}");
             }
 
-            if (!double.IsFinite(Rate) || Rate <= 0)
+            if (!(Rate is > 0 and <= AnimatedImagePlayer.MaxPlaybackRate))
             {
-                throw new CliException("--rate", $"must be a number above 0, not {Rate.ToString(CultureInfo.InvariantCulture)}");
+                throw new CliException("--rate", $"must be a number above 0 and at most {AnimatedImagePlayer.MaxPlaybackRate.ToString(CultureInfo.InvariantCulture)}, not {Rate.ToString(CultureInfo.InvariantCulture)}");
             }
 
             if (Seconds is { } s && (!double.IsFinite(s) || s <= 0))

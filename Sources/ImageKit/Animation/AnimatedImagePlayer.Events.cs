@@ -1,3 +1,5 @@
+using System.Runtime.ExceptionServices;
+
 namespace ImageKit.Animation;
 
 public sealed partial class AnimatedImagePlayer
@@ -8,16 +10,28 @@ public sealed partial class AnimatedImagePlayer
     /// <summary>Event handlers that threw when raised off the display link (a paused player showing a decoded frame); for tests.</summary>
     internal long FailedHandlers => Interlocked.Read(ref _failedHandlers);
 
-    // Raised outside the lock, in order: frame changes, completed loops, then the end.
+    // Raised outside the lock, in order: frame changes, completed loops, then the end. Without a context the handlers run
+    // here, one after another: one that throws does not cancel the others (an app waiting for Finished would wait
+    // forever); the first exception is rethrown once all have run, so the display link still counts the failure.
     private void Raise(PendingEvents events)
     {
         events.Unsubscribe?.Dispose();
         var context = _options.SynchronizationContext;
+        ExceptionDispatchInfo? failure = null;
         if (events.FrameChanged is var (index, loop))
         {
             if (context is null)
             {
-                RaiseFrameChanged(index, loop);
+#pragma warning disable CA1031 // An application's handler: kept to rethrow once the other handlers have run.
+                try
+                {
+                    RaiseFrameChanged(index, loop); // not through Run: no closure on every frame
+                }
+                catch (Exception e)
+                {
+                    failure = ExceptionDispatchInfo.Capture(e);
+                }
+#pragma warning restore CA1031
             }
             else if (Interlocked.Exchange(ref _frameChangedPosted, 1) == 0)
             {
@@ -29,14 +43,42 @@ public sealed partial class AnimatedImagePlayer
         foreach (var completed in events.LoopsCompleted)
         {
             var args = new LoopCompletedEventArgs(completed);
-            Dispatch(context, () => LoopCompleted?.Invoke(this, args));
+            Dispatch(context, () => LoopCompleted?.Invoke(this, args), ref failure);
         }
 
         if (events.Finished)
         {
-            Dispatch(context, () => Finished?.Invoke(this, EventArgs.Empty));
+            Dispatch(context, () => Finished?.Invoke(this, EventArgs.Empty), ref failure);
+        }
+
+        failure?.Throw();
+    }
+
+    private static void Dispatch(SynchronizationContext? context, Action raise, ref ExceptionDispatchInfo? failure)
+    {
+        if (context is null)
+        {
+            Run(raise, ref failure);
+        }
+        else
+        {
+            context.Post(static state => ((Action)state!)(), raise);
         }
     }
+
+#pragma warning disable CA1031 // An application's handler: kept to rethrow once the other handlers have run.
+    private static void Run(Action raise, ref ExceptionDispatchInfo? failure)
+    {
+        try
+        {
+            raise();
+        }
+        catch (Exception e)
+        {
+            failure ??= ExceptionDispatchInfo.Capture(e);
+        }
+    }
+#pragma warning restore CA1031
 
     private void RaisePostedFrameChanged()
     {
@@ -63,18 +105,6 @@ public sealed partial class AnimatedImagePlayer
         if (frame is not null && frame.Index == index)
         {
             handler(this, new FrameChangedEventArgs(index, loop, frame));
-        }
-    }
-
-    private static void Dispatch(SynchronizationContext? context, Action raise)
-    {
-        if (context is null)
-        {
-            raise();
-        }
-        else
-        {
-            context.Post(static state => ((Action)state!)(), raise);
         }
     }
 

@@ -160,7 +160,13 @@ public sealed partial class AnimatedImagePlayer
             _lastTimestamp = tick.Timestamp;
             if (previous is { } last && _playbackRate > 0)
             {
-                Advance((tick.Timestamp - last) * _playbackRate, ref events);
+                // A gap longer than MaxTickGap (the machine slept, the app was suspended) counts as MaxTickGap: an endless
+                // animation goes on where it was instead of racing through thousands of loops in one tick. A link slower
+                // than that (a timer link at under 1 Hz) is followed up to two of its periods.
+                var gap = tick.Timestamp - last;
+                var period = tick.TargetTimestamp - tick.Timestamp;
+                var longest = period > MaxTickGap / 2 ? period * 2 : MaxTickGap;
+                Advance((gap > longest ? longest : gap) * _playbackRate, ref events);
             }
 
             ShowCurrentIfReady(ref events);
@@ -253,7 +259,10 @@ public sealed partial class AnimatedImagePlayer
                     return;
                 }
 
-                _loop++;
+                if (_loop < int.MaxValue)
+                {
+                    _loop++; // an endless animation sought to loop int.MaxValue stays there rather than going negative
+                }
             }
 
             _elapsedInStep -= duration;

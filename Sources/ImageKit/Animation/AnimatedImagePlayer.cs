@@ -86,13 +86,23 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
     /// <summary>Raised once when the last loop of a finite loop count ends.</summary>
     public event EventHandler? Finished;
 
+    /// <summary>The fastest <see cref="PlaybackRate"/>: 100 times normal speed.</summary>
+    public const double MaxPlaybackRate = 100;
+
+    /// <summary>
+    /// The longest time between two display-link ticks that the animation clock follows; a longer gap (the machine slept,
+    /// the app was suspended) advances it by this much only.
+    /// </summary>
+    internal static readonly TimeSpan MaxTickGap = TimeSpan.FromSeconds(1);
+
     /// <summary>The image being played.</summary>
     public AnimatedImage Image { get; }
 
     /// <summary>
-    /// Speed: 1 = normal, between 0 and 1 slower, above 1 faster, 0 holds the current frame (the player stays playing).
-    /// <value>Default: 1.</value>
+    /// Speed: 1 = normal, between 0 and 1 slower, above 1 faster (at most <see cref="MaxPlaybackRate"/>), 0 holds the
+    /// current frame (the player stays playing). <value>Default: 1.</value>
     /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative, above <see cref="MaxPlaybackRate"/> or not a number.</exception>
     public double PlaybackRate
     {
         get
@@ -105,9 +115,9 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
 
         set
         {
-            if (!double.IsFinite(value) || value < 0)
+            if (!(value is >= 0 and <= MaxPlaybackRate))
             {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "The playback rate must be a finite number of at least 0.");
+                throw new ArgumentOutOfRangeException(nameof(value), value, $"The playback rate must be a number from 0 to {MaxPlaybackRate}.");
             }
 
             lock (_lock)

@@ -93,6 +93,11 @@ public sealed class DiskImageCacheOptions
             throw new ArgumentOutOfRangeException(nameof(MaxInlineBytes), MaxInlineBytes, "The inline threshold must be between 0 and 16 MiB.");
         }
 
+        if (!Enum.IsDefined(ExpiryBasis))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ExpiryBasis), ExpiryBasis, "Not a DiskCacheExpiryBasis value.");
+        }
+
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
     }
 

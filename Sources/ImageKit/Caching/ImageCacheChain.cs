@@ -13,7 +13,7 @@ public sealed class ImageCacheChain : IImageCache
     private readonly ImmutableArray<IImageCache> _caches;
 
     /// <summary>Chains <paramref name="caches"/>, the first having the highest priority.</summary>
-    /// <exception cref="ArgumentException">No cache is given.</exception>
+    /// <exception cref="ArgumentException">No cache is given, or one of them is null.</exception>
     public ImageCacheChain(IEnumerable<IImageCache> caches)
     {
         ArgumentNullException.ThrowIfNull(caches);
@@ -21,6 +21,11 @@ public sealed class ImageCacheChain : IImageCache
         if (_caches.IsEmpty)
         {
             throw new ArgumentException("a cache chain needs at least one cache", nameof(caches));
+        }
+
+        if (_caches.Contains(null!))
+        {
+            throw new ArgumentException("a cache chain cannot hold a null cache", nameof(caches));
         }
     }
 

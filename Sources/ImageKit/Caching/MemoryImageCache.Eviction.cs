@@ -53,8 +53,16 @@ public sealed partial class MemoryImageCache
     // Caller holds _lock.
     // Leases are released by the caller after it leaves the lock: the last release of an image disposes its codecs, which
     // is not O(1).
+    // Costs and the limit are capped at half of long.MaxValue: the total (at most the limit, plus the entry being added)
+    // then cannot overflow, whatever MaxCost and the costs callers charge.
+    private const long MaxChargeableCost = long.MaxValue / 2;
+
+    // An entry costing more than the cap is charged the cap.
+    private static long ChargeableCost(long cost) => Math.Min(cost, MaxChargeableCost);
+
     private void EvictToLimits(long maxCost, int maxCount, ref ReleasedLeases released)
     {
+        maxCost = Math.Min(maxCost, MaxChargeableCost);
         while (_lru.Last is { } last && (_totalCost > maxCost || (maxCount > 0 && _entries.Count > maxCount)))
         {
             _entries.Remove(last.Key);

@@ -145,7 +145,7 @@ public sealed partial class MemoryImageCache : IDisposable
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(image);
         var lease = image.AcquireLease();
-        var node = new LruNode(key, lease, cost < 0 ? image.MemoryCost : cost);
+        var node = new LruNode(key, lease, ChargeableCost(cost < 0 ? image.MemoryCost : cost));
         var released = default(ReleasedLeases);
         try
         {

@@ -159,7 +159,8 @@ public sealed partial class AnimatedImage : IDisposable
     public IReadOnlyList<TimeSpan> EffectiveFrameDurations => _effectiveDurations;
 
     /// <summary>The length of one play: the sum of <see cref="EffectiveFrameDurations"/>.</summary>
-    public TimeSpan TotalDuration => _effectiveDurations.Aggregate(TimeSpan.Zero, static (sum, d) => sum + d);
+    /// <remarks>Saturates at <see cref="TimeSpan.MaxValue"/> (durations a custom policy made huge).</remarks>
+    public TimeSpan TotalDuration => _effectiveDurations.Aggregate(TimeSpan.Zero, static (sum, d) => sum > TimeSpan.MaxValue - d ? TimeSpan.MaxValue : sum + d);
 
     /// <summary>Decodes <paramref name="data"/> with <see cref="ImageDecoderRegistry.Default"/>.</summary>
     /// <exception cref="ImageDecodingException">The data is not a supported image, is corrupt, or breaks a limit.</exception>

@@ -7,10 +7,20 @@ public sealed record ImageDecodeOptions
     public static ImageDecodeOptions Default { get; } = new();
 
     /// <summary>Limits against hostile input. <value>Default: <see cref="DecodingLimits.Default"/>.</value></summary>
-    public DecodingLimits Limits { get; init; } = DecodingLimits.Default;
+    /// <exception cref="ArgumentNullException">Set to <see langword="null"/>.</exception>
+    public DecodingLimits Limits
+    {
+        get;
+        init => field = value ?? throw new ArgumentNullException(nameof(value), "Limits cannot be null; leave it unset for the defaults.");
+    } = DecodingLimits.Default;
 
     /// <summary>How encoded frame durations become playback durations. <value>Default: <see cref="FrameDurationPolicy.Browser"/>.</value></summary>
-    public FrameDurationPolicy FrameDurations { get; init; } = FrameDurationPolicy.Browser;
+    /// <exception cref="ArgumentNullException">Set to <see langword="null"/>.</exception>
+    public FrameDurationPolicy FrameDurations
+    {
+        get;
+        init => field = value ?? throw new ArgumentNullException(nameof(value), "FrameDurations cannot be null; leave it unset for the defaults.");
+    } = FrameDurationPolicy.Browser;
 
     /// <summary>How the GIF loop field is read. <value>Default: <see cref="GifLoopCountSemantics.Browser"/>.</value></summary>
     public GifLoopCountSemantics GifLoopCount { get; init; } = GifLoopCountSemantics.Browser;

@@ -15,10 +15,15 @@ public sealed class ImageDecoderRegistry
     private ImmutableArray<IImageDecoder> _decoders;
 
     /// <summary>Creates a registry with the given decoders, in order.</summary>
+    /// <exception cref="ArgumentException">One of the decoders is null.</exception>
     public ImageDecoderRegistry(IEnumerable<IImageDecoder> decoders)
     {
         ArgumentNullException.ThrowIfNull(decoders);
         _decoders = [.. decoders];
+        if (_decoders.Contains(null!))
+        {
+            throw new ArgumentException("A decoder registry cannot hold a null decoder.", nameof(decoders));
+        }
     }
 
     /// <summary>

@@ -12,12 +12,14 @@ public sealed class ManualDisplayLinkProvider : DisplayLinkProvider
 
     /// <summary>Creates a provider on <paramref name="timeProvider"/>.</summary>
     /// <param name="timeProvider">The clock; <c>FakeTimeProvider</c> in tests.</param>
-    /// <param name="refreshPeriod">The time between ticks. <value>Default: 1/60 s.</value></param>
+    /// <param name="refreshPeriod">The time between ticks, more than 0 and at most 49 days (what a timer takes). <value>Default: 1/60 s.</value></param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="refreshPeriod"/> is not in that range.</exception>
     public ManualDisplayLinkProvider(TimeProvider timeProvider, TimeSpan? refreshPeriod = null)
     {
         ArgumentNullException.ThrowIfNull(timeProvider);
         var period = refreshPeriod ?? TimeSpan.FromTicks(TimeSpan.TicksPerSecond / 60);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(period, TimeSpan.Zero, nameof(refreshPeriod));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(period, TimeSpan.FromMilliseconds(uint.MaxValue - 1), nameof(refreshPeriod));
         _link = new ManualDisplayLink(timeProvider, period);
     }
 

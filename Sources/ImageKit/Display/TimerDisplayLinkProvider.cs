@@ -26,19 +26,22 @@ public sealed partial class TimerDisplayLinkProvider : DisplayLinkProvider
     // Beyond this a "display link" is a busy loop, and a typo (60_000 for 60) should fail loudly rather than burn a core.
     private const double MaxFrequencyHz = 1000;
 
+    // One tick a day at the slowest: below that the period no longer fits a timer.
+    private const double MinFrequencyHz = 1.0 / 86_400;
+
     private readonly TimerLink _link;
 
     /// <summary>Creates a provider whose link ticks <paramref name="frequencyHz"/> times per second.</summary>
-    /// <param name="frequencyHz">Ticks per second, more than 0 and at most 1,000. <value>Default: 60.</value></param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="frequencyHz"/> is not in (0, 1000].</exception>
+    /// <param name="frequencyHz">Ticks per second, at least one a day (1/86,400) and at most 1,000. <value>Default: 60.</value></param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="frequencyHz"/> is not in [1/86,400, 1000].</exception>
     public TimerDisplayLinkProvider(double frequencyHz = 60)
     {
-        if (!(frequencyHz > 0 && frequencyHz <= MaxFrequencyHz))
+        if (!(frequencyHz >= MinFrequencyHz && frequencyHz <= MaxFrequencyHz))
         {
             throw new ArgumentOutOfRangeException(
                 nameof(frequencyHz),
                 frequencyHz,
-                string.Create(CultureInfo.InvariantCulture, $"The frequency must be more than 0 and at most {MaxFrequencyHz} Hz."));
+                string.Create(CultureInfo.InvariantCulture, $"The frequency must be at least one tick a day (1/86,400 Hz) and at most {MaxFrequencyHz} Hz."));
         }
 
         FrequencyHz = frequencyHz;

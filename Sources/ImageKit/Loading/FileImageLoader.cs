@@ -26,6 +26,11 @@ public sealed class FileImageLoader : IImageLoader
     public async Task<ImageLoaderResponse> LoadAsync(ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (!CanLoad(request.Url))
+        {
+            throw new ImageLoadException(request.Url, "not an absolute file: URL");
+        }
+
         var path = request.Url.LocalPath;
         if (path.Contains('\0', StringComparison.Ordinal))
         {

@@ -31,12 +31,18 @@ public sealed class ImagePrefetcher
     /// Loads each URL into the caches unless it is there already (skipped). Failures are counted and collected, never
     /// thrown; cancelling stops the URLs not yet done and aborts those in flight.
     /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="urls"/> holds a null URL.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<ImagePrefetchResult> PrefetchAsync(IEnumerable<Uri> urls, IProgress<ImagePrefetchProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(urls);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConcurrentPrefetches, 1, nameof(MaxConcurrentPrefetches));
         var list = urls.ToList();
+        if (list.Contains(null!))
+        {
+            throw new ArgumentException("The list holds a null URL.", nameof(urls));
+        }
+
         var counts = new Counts(list.Count, progress);
         var failures = new List<(Uri, Exception)>();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentPrefetches, CancellationToken = cancellationToken };
@@ -44,6 +50,11 @@ public sealed class ImagePrefetcher
         {
             try
             {
+                if (!url.IsAbsoluteUri)
+                {
+                    throw new ImageLoadException(url, "the URL is not absolute"); // as LoadImageAsync says; AbsoluteUri would throw first
+                }
+
                 var key = Options.CacheKey?.Invoke(url) ?? url.AbsoluteUri;
                 if (!Options.RefreshCached && await _manager.Cache.ContainsAsync(key, Options.CacheType, cancellationToken: token).ConfigureAwait(false) != ImageCacheType.None)
                 {

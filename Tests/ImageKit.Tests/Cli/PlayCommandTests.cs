@@ -94,6 +94,7 @@ public sealed class PlayCommandTests
     [TestMethod]
     [DataRow("--rate", "-1", "--rate")]
     [DataRow("--rate", "0", "--rate")]
+    [DataRow("--rate", "1000", "--rate")]
     [DataRow("--seconds", "0", "--seconds")]
     [DataRow("--seconds", "1e20", "--seconds")] // beyond what a timer takes: once an unhandled OverflowException
     [DataRow("--loops", "-2", "--loops")]

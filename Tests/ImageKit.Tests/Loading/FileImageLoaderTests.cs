@@ -46,4 +46,12 @@ public sealed class FileImageLoaderTests
         var error = await Assert.ThrowsExactlyAsync<ImageLoadException>(() => manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken));
         Assert.AreEqual("not a valid file path: it contains a NUL character", error.Message);
     }
+
+    [TestMethod]
+    public async Task LoadAsync_RelativeUrl_FailsWithImageLoadException()
+    {
+        // An InvalidOperationException from Uri.LocalPath before.
+        await Assert.ThrowsExactlyAsync<ImageLoadException>(
+            () => new FileImageLoader().LoadAsync(new ImageLoaderRequest(new Uri("images/a.gif", UriKind.Relative)), cancellationToken: TestContext.CancellationToken));
+    }
 }

@@ -1,0 +1,28 @@
+using ImageKit.Caching;
+using ImageKit.Tests.TestUtilities;
+
+namespace ImageKit.Tests.Caching;
+
+/// <summary>Cache options and parts the types allow but that make no sense: refused where they are given.</summary>
+[TestClass]
+public sealed class CacheOptionsHostileArgumentTests
+{
+    [TestMethod]
+    public void DiskImageCache_UndefinedExpiryBasis_IsRefusedAtConstruction()
+    {
+        // Silently treated as LastAccess before, while the options validator of AddImageKit refused it.
+        using var folder = new TempFolder();
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(
+            () => new DiskImageCache(new DiskImageCacheOptions { Directory = folder.Path, ExpiryBasis = (DiskCacheExpiryBasis)7 }).Dispose());
+        Assert.AreEqual("ExpiryBasis", e.ParamName);
+    }
+
+    [TestMethod]
+    public async Task ImageCacheChain_NullCache_IsRefusedAtConstruction()
+    {
+        // A NullReferenceException at the first query before.
+        await using var memory = new ImageCache(new ImageCacheOptions());
+        var e = Assert.ThrowsExactly<ArgumentException>(() => new ImageCacheChain([memory, null!]));
+        Assert.AreEqual("caches", e.ParamName);
+    }
+}
