@@ -38,7 +38,7 @@ internal static partial class DemoCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             // A fresh work folder only for what the user did not place themselves.
-            var work = new Lazy<string>(static () => Directory.CreateTempSubdirectory("imagekit-demo-").FullName);
+            var work = new Lazy<string>(CreateWorkFolder);
             var settings = new DemoSettings(
                 parse.GetValue(cacheDir)?.FullName ?? Path.Combine(work.Value, "cache"),
                 parse.GetValue(contactSheet)?.FullName ?? Path.Combine(work.Value, "contact-sheet.png"),
@@ -49,6 +49,22 @@ internal static partial class DemoCommand
         });
 
         return command;
+    }
+
+    // Under the system's temporary folder ($TMPDIR), which may be missing or read-only.
+    private static string CreateWorkFolder()
+    {
+        try
+        {
+            return Directory.CreateTempSubdirectory("imagekit-demo-").FullName;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(
+                Path.GetTempPath(),
+                $"cannot create the demo's work folder in the temporary folder ({e.Message.TrimEnd('.')}); set TMPDIR to a writable folder, or give --cache-dir and --contact-sheet",
+                e);
+        }
     }
 
     internal static byte[] ReadAsset(string name)

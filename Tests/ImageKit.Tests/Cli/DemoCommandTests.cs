@@ -1,3 +1,4 @@
+using ImageKit.Tests.Packaging;
 using ImageKit.Tests.TestUtilities;
 
 namespace ImageKit.Tests.Cli;
@@ -5,6 +6,8 @@ namespace ImageKit.Tests.Cli;
 [TestClass]
 public sealed class DemoCommandTests
 {
+    public TestContext TestContext { get; set; } = null!;
+
     [TestMethod]
     public async Task Demo_FreshCacheFolder_DownloadsEverythingThenHitsMemoryThenDisk()
     {
@@ -62,4 +65,24 @@ public sealed class DemoCommandTests
 
     private static int CountLines(string[] stages, string title, string source) =>
         stages.Single(s => s.StartsWith(title, StringComparison.Ordinal)).Split('\n').Count(l => l.Contains(source, StringComparison.Ordinal) && l.EndsWith(" frames", StringComparison.Ordinal));
+
+    /// <summary>Its own process: the temporary folder comes from the environment ($TMPDIR on Unix, TMP on Windows).</summary>
+    [TestMethod]
+    [Timeout(120_000, CooperativeCancellation = true)]
+    public async Task Demo_TemporaryFolderMissing_ExitsWith2AndSaysHowToGoOn()
+    {
+        using var folder = new TempFolder();
+        var missing = Path.Combine(folder.Path, "no-such-folder");
+        var cli = Path.Combine(AppContext.BaseDirectory, "ImageKit.Cli.dll");
+        var environment = new Dictionary<string, string> { ["TMPDIR"] = missing, ["TMP"] = missing, ["TEMP"] = missing };
+
+        // Directory.CreateTempSubdirectory's FileNotFoundException once ended the process (exit 134).
+        var result = await DotnetCli.RunAsync(DotnetCli.Executable, [cli, "demo"], TimeSpan.FromSeconds(100), environment, TestContext.CancellationToken);
+
+        Assert.AreEqual(2, result.ExitCode, result.ToString());
+        var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.HasCount(1, lines, result.ToString());
+        StringAssert.Contains(lines[0], "cannot create the demo's work folder");
+        StringAssert.Contains(lines[0], "--cache-dir");
+    }
 }
