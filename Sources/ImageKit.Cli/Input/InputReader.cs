@@ -26,14 +26,17 @@ internal static class InputReader
 
         // Only a file: URL is unescaped; a path is taken as it is ("a%41.gif" is that file, not "aA.gif").
         var path = isUrl && uri!.IsFile ? uri.LocalPath : input;
-        if (!path.Contains('\0', StringComparison.Ordinal) && Directory.Exists(path))
+        if (!path.Contains('\0', StringComparison.Ordinal)) // ReadFileAsync says what is wrong with such a path
         {
-            throw new CliException(input, "is a directory, not an image file");
-        }
+            if (Directory.Exists(path))
+            {
+                throw new CliException(input, "is a directory, not an image file");
+            }
 
-        if (!path.Contains('\0', StringComparison.Ordinal) && !File.Exists(path))
-        {
-            throw new CliException(input, NotFoundReason(input, isUrl ? uri : null));
+            if (!File.Exists(path))
+            {
+                throw new CliException(input, NotFoundReason(input, isUrl ? uri : null));
+            }
         }
 
         return await ReadFileAsync(path, input, MaxInputBytes, cancellationToken).ConfigureAwait(false);
