@@ -21,6 +21,7 @@ public sealed class ImageLoadResult : IDisposable
     }
 
     /// <summary>The decoded image; usable until this result is disposed (longer with a lease of your own).</summary>
+    /// <exception cref="ObjectDisposedException">The result has been disposed (take a lease with <see cref="ShareImage"/> to keep the image).</exception>
     public AnimatedImage Image => _lease.Image;
 
     /// <summary>Where it came from: memory, disk or network.</summary>

@@ -59,7 +59,7 @@ public sealed partial class ImageManager
                 using (hit)
                 {
                     var source = hit.Source == ImageCacheType.Memory ? ImageLoadSource.Memory : ImageLoadSource.Disk;
-                    return new ImageLoadResult(hit.ShareImage(), source, url, url, key, options.ReturnEncodedData ? hit.Image.EncodedData.ToArray() : null);
+                    return new ImageLoadResult(hit.ShareImage(), source, url, url, key, options.ReturnEncodedData ? hit.Image.EncodedData.ToArray() : (ReadOnlyMemory<byte>?)null);
                 }
             }
         }
@@ -191,7 +191,7 @@ public sealed partial class ImageManager
 
             await StoreTracedAsync(key, image, data, metadata, storeTo, options, decodeOptions, cancellationToken).ConfigureAwait(false);
             _failedUrls.TryRemove(key, out _);
-            return new ImageLoadResult(image.AcquireLease(), source, url, response.FinalUrl, key, options.ReturnEncodedData ? data.ToArray() : null);
+            return new ImageLoadResult(image.AcquireLease(), source, url, response.FinalUrl, key, options.ReturnEncodedData ? data.ToArray() : (ReadOnlyMemory<byte>?)null);
         }
     }
 

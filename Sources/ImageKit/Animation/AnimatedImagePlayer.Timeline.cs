@@ -47,7 +47,7 @@ public sealed partial class AnimatedImagePlayer
             _core.Idle = false;
             _lastTimestamp = null;
             ShowCurrentIfReady(ref events);
-            subscribe = Image.FrameCount > 1 && _subscription is null;
+            subscribe = _frameCount > 1 && _subscription is null;
         }
 
         if (subscribe)
@@ -127,7 +127,7 @@ public sealed partial class AnimatedImagePlayer
     public void SeekToFrame(int index, int loop = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Image.FrameCount);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, _frameCount);
         ArgumentOutOfRangeException.ThrowIfNegative(loop);
         var events = new PendingEvents();
         lock (_lock)
@@ -230,7 +230,7 @@ public sealed partial class AnimatedImagePlayer
         var sequence = _core.Sequence;
         while (true)
         {
-            var duration = Image.EffectiveFrameDurations[sequence[_step]];
+            var duration = _durations[sequence[_step]];
             if (_elapsedInStep < duration)
             {
                 return;

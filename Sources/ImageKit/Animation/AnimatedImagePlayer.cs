@@ -46,6 +46,10 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
     private PlaybackMode _playbackMode;
     private int _totalLoopCount;
     private readonly ImageLease _imageLease;
+
+    // The image's shape, kept apart from the image: a disposed player must not keep the image alive through them.
+    private readonly int _frameCount;
+    private readonly IReadOnlyList<TimeSpan> _durations;
     private bool _disposed;
 
     /// <summary>Creates a paused player for <paramref name="image"/>, positioned on the first frame of the playback order.</summary>
@@ -61,7 +65,8 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
         _imageLease = image.AcquireLease();
         try
         {
-            Image = image;
+            _frameCount = image.FrameCount;
+            _durations = image.EffectiveFrameDurations;
             _displayLinkProvider = _options.DisplayLinkProvider ?? DisplayLinkProvider.System;
             _totalLoopCount = image.LoopCount;
             var budget = _options.Budget ?? FrameBudget.Shared;
@@ -96,7 +101,9 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
     internal static readonly TimeSpan MaxTickGap = TimeSpan.FromSeconds(1);
 
     /// <summary>The image being played.</summary>
-    public AnimatedImage Image { get; }
+    /// <exception cref="ObjectDisposedException">The player has been disposed: it no longer refers to the image, so that a
+    /// disposed player kept somewhere cannot keep the image from being collected.</exception>
+    public AnimatedImage Image => _imageLease.Image;
 
     /// <summary>
     /// Speed: 1 = normal, between 0 and 1 slower, above 1 faster (at most <see cref="MaxPlaybackRate"/>), 0 holds the
@@ -140,7 +147,7 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
 
         set
         {
-            var sequence = PlaybackSequence.Create(value, Image.FrameCount);
+            var sequence = PlaybackSequence.Create(value, _frameCount);
             lock (_lock)
             {
                 // Before the first Play the new order starts at its own beginning; afterwards the frame on screen stays.
@@ -334,6 +341,7 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
 
         current?.Dispose();
         _core.Buffer.Dispose();
+        _core.ReleaseImage(); // the worker has stopped
         _imageLease.Dispose();
     }
 }

@@ -18,6 +18,7 @@ public sealed class ImageCacheResult : IDisposable
     }
 
     /// <summary>The image; usable until this result is disposed (longer if you take your own lease).</summary>
+    /// <exception cref="ObjectDisposedException">The result has been disposed.</exception>
     public AnimatedImage Image => _lease.Image;
 
     /// <summary>The tier that answered: <see cref="ImageCacheType.Memory"/> or <see cref="ImageCacheType.Disk"/>.</summary>

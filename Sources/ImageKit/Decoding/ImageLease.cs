@@ -13,25 +13,19 @@ public sealed class ImageLease : IDisposable
 {
     private AnimatedImage? _image;
 
-    internal ImageLease(AnimatedImage image)
-    {
-        _image = image;
-        Image = image;
-    }
+    internal ImageLease(AnimatedImage image) => _image = image;
 
     /// <summary>The image this lease keeps usable.</summary>
-    public AnimatedImage Image { get; }
+    /// <exception cref="ObjectDisposedException">The lease has been disposed: it no longer refers to the image, so that a
+    /// disposed lease kept somewhere cannot keep the image (and its native memory) from being collected.</exception>
+    public AnimatedImage Image => Volatile.Read(ref _image) ?? throw new ObjectDisposedException(nameof(ImageLease), "The lease has been disposed.");
 
     /// <summary>Whether this lease has been disposed.</summary>
     public bool IsDisposed => Volatile.Read(ref _image) is null;
 
     /// <summary>Takes another, independent lease on the same image.</summary>
     /// <exception cref="ObjectDisposedException">This lease has been disposed.</exception>
-    public ImageLease Share()
-    {
-        ObjectDisposedException.ThrowIf(IsDisposed, this);
-        return Image.AcquireLease();
-    }
+    public ImageLease Share() => Image.AcquireLease();
 
     /// <summary>Gives up this share of ownership. Idempotent and thread-safe.</summary>
     public void Dispose() => Interlocked.Exchange(ref _image, null)?.ReleaseOwnership();

@@ -16,6 +16,7 @@ internal sealed class PlaybackCore
     private readonly Lock _samplesLock = new();
     private readonly List<double> _decodeMilliseconds = [];
     private readonly HashSet<int> _failed = [];
+    private AnimatedImage? _image;
     private int[] _sequence;
     private int _playheadStep;
     private bool _idle;
@@ -25,12 +26,16 @@ internal sealed class PlaybackCore
     public PlaybackCore(AnimatedImagePlayer owner, AnimatedImage image, FrameBuffer buffer, int[] sequence)
     {
         _owner = new WeakReference<AnimatedImagePlayer>(owner);
-        Image = image;
+        _image = image;
         Buffer = buffer;
         _sequence = sequence;
     }
 
-    public AnimatedImage Image { get; }
+    /// <summary>The image, until the player is disposed (a disposed player kept somewhere must not keep the image alive).</summary>
+    public AnimatedImage? Image => Volatile.Read(ref _image);
+
+    /// <summary>Called by the player's Dispose once the worker has stopped.</summary>
+    public void ReleaseImage() => Volatile.Write(ref _image, null);
 
     public FrameBuffer Buffer { get; }
 
@@ -113,7 +118,7 @@ internal sealed class PlaybackCore
             ImageFrame frame;
             try
             {
-                frame = Image.GetFrame(index);
+                frame = (Image ?? throw new ObjectDisposedException(nameof(AnimatedImagePlayer))).GetFrame(index);
             }
             catch (Exception e) when (e is not ObjectDisposedException)
             {
