@@ -124,6 +124,7 @@ public sealed partial class AnimatedImagePlayer
 
     /// <summary>Jumps to frame <paramref name="index"/> of loop <paramref name="loop"/>; playing or paused stays as it was.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The index is not a frame, or the loop is negative or past a finite loop count.</exception>
+    /// <exception cref="ObjectDisposedException">The player has been disposed.</exception>
     public void SeekToFrame(int index, int loop = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
@@ -132,6 +133,7 @@ public sealed partial class AnimatedImagePlayer
         var events = new PendingEvents();
         lock (_lock)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this); // a frame put on screen now would never be released
             if (_totalLoopCount > 0 && loop >= _totalLoopCount)
             {
                 throw new ArgumentOutOfRangeException(nameof(loop), loop, $"The player plays {_totalLoopCount} loops.");

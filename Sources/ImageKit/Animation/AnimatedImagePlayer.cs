@@ -135,6 +135,7 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
     }
 
     /// <summary>The order frames are shown in. Changing it keeps the current frame and loop. <value>Default: <see cref="PlaybackMode.Normal"/>.</value></summary>
+    /// <exception cref="ObjectDisposedException">Set after the player has been disposed.</exception>
     public PlaybackMode PlaybackMode
     {
         get
@@ -150,6 +151,7 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
             var sequence = PlaybackSequence.Create(value, _frameCount);
             lock (_lock)
             {
+                ObjectDisposedException.ThrowIf(_disposed, this);
                 // Before the first Play the new order starts at its own beginning; afterwards the frame on screen stays.
                 var frame = _core.Sequence[_step];
                 _playbackMode = value;

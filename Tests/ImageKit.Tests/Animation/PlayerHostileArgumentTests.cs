@@ -86,4 +86,18 @@ public sealed class PlayerHostileArgumentTests
         Assert.IsNotEmpty(loops, "the last frame of the loop ended");
         Assert.IsGreaterThanOrEqualTo(0, player.CurrentLoop, $"CurrentLoop {player.CurrentLoop}");
     }
+
+    [TestMethod]
+    public async Task SeekToFrameOrPlaybackMode_AfterDispose_ThrowObjectDisposed()
+    {
+        using var links = new ManualDisplayLinkProvider(new FakeTimeProvider(), s_period);
+        using var image = TestAnimation.Image(4);
+        var player = new AnimatedImagePlayer(image, new AnimatedImagePlayerOptions { DisplayLinkProvider = links });
+        await player.DisposeAsync();
+
+        // Both went on before: a seek could even put a frame on screen that nothing would release.
+        Assert.ThrowsExactly<ObjectDisposedException>(() => player.SeekToFrame(1));
+        Assert.ThrowsExactly<ObjectDisposedException>(() => player.PlaybackMode = PlaybackMode.Bounce);
+        Assert.ThrowsExactly<ObjectDisposedException>(() => _ = player.Image);
+    }
 }
