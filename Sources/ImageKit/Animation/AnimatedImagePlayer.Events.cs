@@ -54,7 +54,7 @@ public sealed partial class AnimatedImagePlayer
         failure?.Throw();
     }
 
-    private static void Dispatch(SynchronizationContext? context, Action raise, ref ExceptionDispatchInfo? failure)
+    private void Dispatch(SynchronizationContext? context, Action raise, ref ExceptionDispatchInfo? failure)
     {
         if (context is null)
         {
@@ -62,7 +62,18 @@ public sealed partial class AnimatedImagePlayer
         }
         else
         {
-            context.Post(static state => ((Action)state!)(), raise);
+            // A post that runs after Dispose is dropped, as a posted frame change is: its handler would find a player
+            // that no longer has an image (a reused cell disposes its player before the UI thread runs the queue).
+            context.Post(
+                static state =>
+                {
+                    var (player, raise) = ((AnimatedImagePlayer, Action))state!;
+                    if (!player.IsDisposedNow)
+                    {
+                        raise();
+                    }
+                },
+                (this, raise));
         }
     }
 
@@ -79,6 +90,17 @@ public sealed partial class AnimatedImagePlayer
         }
     }
 #pragma warning restore CA1031
+
+    private bool IsDisposedNow
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _disposed;
+            }
+        }
+    }
 
     private void RaisePostedFrameChanged()
     {

@@ -54,12 +54,14 @@ public sealed partial class AnimatedImagePlayer
         {
             // Outside _lock: starting the link may wait for a stop in progress (a Pause of its last subscriber on another
             // thread), which waits for the tick being delivered, which may be waiting for _lock in OnDisplayLinkTick.
-            var subscription = _displayLinkProvider.GetDisplayLink().Subscribe(this);
+            var link = _displayLinkProvider.GetDisplayLink();
+            var subscription = link.Subscribe(this);
             lock (_lock)
             {
                 if (_playing && !_disposed && _subscription is null)
                 {
                     _subscription = subscription;
+                    _linkPeriod = link.RefreshPeriod;
                     subscription = null;
                 }
             }
@@ -96,6 +98,11 @@ public sealed partial class AnimatedImagePlayer
         bool clear;
         lock (_lock)
         {
+            if (_disposed)
+            {
+                return; // Dispose released the buffer, or is about to: a frame put on screen now would never be released
+            }
+
             _finished = false;
             if (_options.ResetFrameIndexWhenStopped)
             {
@@ -164,10 +171,10 @@ public sealed partial class AnimatedImagePlayer
             {
                 // A gap longer than MaxTickGap (the machine slept, the app was suspended) counts as MaxTickGap: an endless
                 // animation goes on where it was instead of racing through thousands of loops in one tick. A link slower
-                // than that (a timer link at under 1 Hz) is followed up to two of its periods.
+                // than that (a timer link at under 1 Hz) is followed up to two of its periods: its RefreshPeriod, not the
+                // tick's TargetTimestamp, which a late tick brings closer and a custom link may set anywhere.
                 var gap = tick.Timestamp - last;
-                var period = tick.TargetTimestamp - tick.Timestamp;
-                var longest = period > MaxTickGap / 2 ? period * 2 : MaxTickGap;
+                var longest = _linkPeriod > MaxTickGap / 2 ? TimeSpan.FromTicks(Math.Min(_linkPeriod.Ticks, TimeSpan.TicksPerDay) * 2) : MaxTickGap;
                 Advance((gap > longest ? longest : gap) * _playbackRate, ref events);
             }
 

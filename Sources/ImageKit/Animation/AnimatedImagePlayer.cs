@@ -50,6 +50,9 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
     // The image's shape, kept apart from the image: a disposed player must not keep the image alive through them.
     private readonly int _frameCount;
     private readonly IReadOnlyList<TimeSpan> _durations;
+
+    // The refresh period of the link subscribed to (under _lock).
+    private TimeSpan _linkPeriod;
     private bool _disposed;
 
     /// <summary>Creates a paused player for <paramref name="image"/>, positioned on the first frame of the playback order.</summary>
