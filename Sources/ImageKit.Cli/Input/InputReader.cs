@@ -80,11 +80,7 @@ internal static class InputReader
             throw new CliException(sourceName, $"cannot read the file: {e.Message}", e);
         }
 
-        Exception TooLarge(long? length) => new CliException(
-            sourceName,
-            length is { } known
-                ? $"the file has {known:N0} bytes, more than the {maxBytes:N0} this tool reads"
-                : $"the file has more than the {maxBytes:N0} bytes this tool reads");
+        Exception TooLarge(long? length) => new CliException(sourceName, BoundedFileReader.TooLargeReason(length, maxBytes, "this tool reads"));
     }
 
     // What a missing input most likely was: a URL of a scheme this tool does not read, a URL that did not parse, or a path.

@@ -184,13 +184,10 @@ public sealed partial class AnimatedImage : IDisposable
             options = options with { SourceName = path };
         }
 
-        var data = BoundedFileReader.Read(path, BoundedFileReader.DefaultMaxBytes, length => new ImageLimitExceededException(
-            length is { } known
-                ? $"the file has {known:N0} bytes, more than the {BoundedFileReader.DefaultMaxBytes:N0} this method reads"
-                : $"the file has more than the {BoundedFileReader.DefaultMaxBytes:N0} bytes this method reads")
-        {
-            SourceName = path,
-        });
+        var data = BoundedFileReader.Read(
+            path,
+            BoundedFileReader.DefaultMaxBytes,
+            length => new ImageLimitExceededException(BoundedFileReader.TooLargeReason(length, BoundedFileReader.DefaultMaxBytes, "this method reads")) { SourceName = path });
         return ImageDecoderRegistry.Default.Decode(data, options);
     }
 

@@ -59,10 +59,6 @@ public sealed class FileImageLoader : IImageLoader
             throw new ImageLoadException(request.Url, $"cannot read the file: {e.Message}", e);
         }
 
-        Exception TooLarge(long? length) => new ImageLoadException(
-            request.Url,
-            length is { } known
-                ? $"the file has {known:N0} bytes, more than the {MaxFileBytes:N0} allowed"
-                : $"the file has more than the {MaxFileBytes:N0} bytes allowed");
+        Exception TooLarge(long? length) => new ImageLoadException(request.Url, BoundedFileReader.TooLargeReason(length, MaxFileBytes, "allowed"));
     }
 }
