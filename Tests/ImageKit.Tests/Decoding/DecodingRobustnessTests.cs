@@ -7,7 +7,7 @@ namespace ImageKit.Tests.Decoding;
 
 /// <summary>
 /// Thousands of truncated and byte-flipped versions of the corpus go through decoding: no crash, no hang, no exception but
-/// <see cref="ImageDecodingException"/>, every native object released exactly once, and resident memory bounded after GC.
+/// <see cref="ImageDecodingException"/>, every native object released exactly once, and native memory bounded after GC.
 /// Runs alone (the native counters are process-wide).
 /// </summary>
 [TestClass]
@@ -17,6 +17,7 @@ public sealed class DecodingRobustnessTests
     private const int Iterations = 4000;
     private const int MaxFramesPerImage = 24;
     private const long ResidentGrowthBoundBytes = 64L * 1024 * 1024;
+    private const long CHeapGrowthBoundBytes = 8L * 1024 * 1024;
     private const long PixelLeakSlackBytes = 8L * 1024 * 1024;
     private const long FinalizedSlack = 4;
     private static readonly TimeSpan s_slowestAllowed = TimeSpan.FromSeconds(10);
@@ -73,11 +74,20 @@ public sealed class DecodingRobustnessTests
         Assert.IsTrue(stats.Decoded > Iterations / 10, "the mutations reach the success paths");
         Assert.IsLessThan(s_slowestAllowed, slowest, "no input hangs the decoder");
 
-        // The GC keeps committed memory for reuse after a burst of allocations, so resident memory minus the GC's
-        // committed bytes (with the C heap trimmed) is what native code (Skia, pixels) holds; it must not grow with the
-        // number of inputs.
-        Assert.IsLessThan(ResidentGrowthBoundBytes, afterSecond.NativeBytes - before.NativeBytes, "native memory after GC stays bounded");
-        Assert.IsLessThan(ResidentGrowthBoundBytes / 2, afterSecond.NativeBytes - afterFirst.NativeBytes, "native memory does not grow with more inputs");
+        if (before.CHeapBytes is { } heapBefore && afterFirst.CHeapBytes is { } heapFirst && afterSecond.CHeapBytes is { } heapSecond)
+        {
+            // What the C heap has handed out (Skia's codecs and caches, pixel blocks) is exact and does not move with what
+            // the allocator or the GC keep for reuse, so it is the measure where the C library reports it. A leak on any
+            // of the paths here repeats over thousands of inputs: 1 KiB per input would be 4 MiB per half.
+            Assert.IsLessThan(CHeapGrowthBoundBytes, heapSecond - heapBefore, "the C heap after GC stays bounded");
+            Assert.IsLessThan(CHeapGrowthBoundBytes / 2, heapSecond - heapFirst, "the C heap does not grow with more inputs");
+        }
+        else
+        {
+            // Elsewhere, resident memory minus the GC's committed bytes approximates what native code holds; it moves by
+            // tens of MiB with the allocators' reuse, so only a gross leak shows.
+            Assert.IsLessThan(ResidentGrowthBoundBytes, afterSecond.NativeBytes - before.NativeBytes, "native memory after GC stays bounded");
+        }
     }
 
     [TestMethod]
@@ -180,7 +190,7 @@ public sealed class DecodingRobustnessTests
         }
     }
 
-    private readonly record struct MemorySnapshot(long ResidentBytes, long CommittedManagedBytes)
+    private readonly record struct MemorySnapshot(long ResidentBytes, long CommittedManagedBytes, long? CHeapBytes)
     {
         public long NativeBytes => ResidentBytes - CommittedManagedBytes;
 
@@ -193,10 +203,11 @@ public sealed class DecodingRobustnessTests
             NativeHeap.Trim();
             using var process = Process.GetCurrentProcess();
             process.Refresh();
-            return new MemorySnapshot(process.WorkingSet64, GC.GetGCMemoryInfo().TotalCommittedBytes);
+            return new MemorySnapshot(process.WorkingSet64, GC.GetGCMemoryInfo().TotalCommittedBytes, NativeHeap.AllocatedBytes());
         }
 
         public override string ToString() =>
-            $"resident {ResidentBytes / 1048576.0:0.0} MiB, GC committed {CommittedManagedBytes / 1048576.0:0.0} MiB, native {NativeBytes / 1048576.0:0.0} MiB";
+            $"resident {ResidentBytes / 1048576.0:0.0} MiB, GC committed {CommittedManagedBytes / 1048576.0:0.0} MiB, native {NativeBytes / 1048576.0:0.0} MiB, " +
+            $"C heap allocated {(CHeapBytes is { } heap ? $"{heap / 1048576.0:0.0} MiB" : "unknown")}";
     }
 }
