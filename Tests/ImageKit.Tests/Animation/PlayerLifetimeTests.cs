@@ -121,7 +121,7 @@ public sealed class PlayerLifetimeTests
         for (var settled = 0; settled < 3;)
         {
             var clean = Leaks.CollectUntil(
-                () => weak.All(w => !w.IsAlive) && ThreadPool.PendingWorkItemCount == 0 && budget.UsedBytes == 0, attempts: 500);
+                () => weak.All(w => !w.IsAlive) && ThreadPool.PendingWorkItemCount == 0 && budget.UsedBytes == 0, within: TimeSpan.FromSeconds(20));
             settled = clean ? settled + 1 : 3;
             Thread.Sleep(50);
         }

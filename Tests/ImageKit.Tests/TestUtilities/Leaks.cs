@@ -6,14 +6,18 @@ namespace ImageKit.Tests.TestUtilities;
 /// <summary>Helpers for lifetime tests: collecting garbage, waiting for background work, counting OS threads by name.</summary>
 internal static class Leaks
 {
-    /// <summary>Collects until <paramref name="collected"/> holds, a few times at most.</summary>
+    /// <summary>Collects until <paramref name="collected"/> holds, or until <paramref name="within"/> (10 s unless given) has passed.</summary>
     /// <remarks>
-    /// A background tick can hold a target on its stack for an instant, so one collection may miss it; retrying is not
-    /// leniency, a real leak fails every attempt.
+    /// A background tick can hold a target on its stack for an instant, and a work item still queued on a busy thread pool
+    /// (the whole suite runs in parallel on two cores) holds what it will work on until it runs, so one collection may
+    /// miss it; retrying is not leniency, a real leak fails every attempt for the whole time.
     /// </remarks>
-    public static bool CollectUntil(Func<bool> collected, int attempts = 20)
+    public static bool CollectUntil(Func<bool> collected, TimeSpan? within = null)
     {
-        for (var i = 0; i < attempts; i++)
+        var deadline = Stopwatch.StartNew();
+        var limit = within ?? TimeSpan.FromSeconds(10);
+        var pause = 10;
+        while (true)
         {
             GC.Collect();
             GC.WaitForPendingFinalizers();
@@ -23,10 +27,14 @@ internal static class Leaks
                 return true;
             }
 
-            Thread.Sleep(10);
-        }
+            if (deadline.Elapsed >= limit)
+            {
+                return false;
+            }
 
-        return false;
+            Thread.Sleep(pause);
+            pause = Math.Min(pause * 2, 100);
+        }
     }
 
     /// <summary>
