@@ -62,7 +62,8 @@ public sealed class BackgroundStoresTests
     [TestMethod]
     public async Task WhenIdleAsync_WithALoadInFlight_RunsTheDeferredStoresNow()
     {
-        using var loads = new InFlightLoads();
+        // Virtual time and a busy CPU: nothing but WhenIdleAsync can release the stores.
+        using var loads = BusyCpuLoads(new FakeTimeProvider(), InFlightLoads.DefaultSettleTime);
         var stores = new BackgroundStores(loads);
         var count = 0;
 
@@ -80,7 +81,7 @@ public sealed class BackgroundStoresTests
     [TestMethod]
     public async Task TryStart_MoreBytesWaitingThanTheDeferralLimit_RunsWithoutWaitingForLoadsToPause()
     {
-        using var loads = new InFlightLoads();
+        using var loads = BusyCpuLoads(new FakeTimeProvider(), InFlightLoads.DefaultSettleTime);
         var stores = new BackgroundStores(loads);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -129,7 +130,9 @@ public sealed class BackgroundStoresTests
     [TestMethod]
     public async Task TryStart_OverTheBackPressureLimit_RunsTheStoreTheLoadWaitsForAtOnce()
     {
-        using var loads = new InFlightLoads();
+        // Virtual time: the 2 s deadline never comes unless the test advances it, so "ran without waiting for it" needs no
+        // real-time race (a 1 s window, which a loaded machine could miss).
+        using var loads = BusyCpuLoads(new FakeTimeProvider(), InFlightLoads.DefaultSettleTime);
         var stores = new BackgroundStores(loads);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -139,24 +142,29 @@ public sealed class BackgroundStoresTests
         var own = stores.TryStart(() => Task.CompletedTask, 100_000, inline: true, out var mustWait)!;
         Assert.IsTrue(mustWait, "the load that started 'own' must wait for it (back-pressure)");
 
-        var ranSoon = await Task.WhenAny(own, Task.Delay(TimeSpan.FromSeconds(1), TestContext.CancellationToken)) == own;
+        var ranSoon = await Task.WhenAny(own, Task.Delay(TimeSpan.FromSeconds(10), TestContext.CancellationToken)) == own;
 
         gate.SetResult();
         loads.Ended();
         await Task.WhenAll(first, second, own).WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
-        Assert.IsTrue(ranSoon, "the store a back-pressured load awaits waited for the 2 s deadline although an inline slot was free");
+        Assert.IsTrue(ranSoon, "the store a back-pressured load awaits waited for the 2 s deadline (which never comes in virtual time) although an inline slot was free");
     }
 
 
     [TestMethod]
     public async Task TryStart_LoadsThatNeverPause_StillRunsAfterTheLongestDeferral()
     {
-        using var loads = new InFlightLoads();
+        var time = new FakeTimeProvider();
+        using var loads = BusyCpuLoads(time, InFlightLoads.DefaultSettleTime);
         var stores = new BackgroundStores(loads);
 
         loads.Started();
         var store = stores.TryStart(() => Task.CompletedTask, 1_000, inline: true, out _)!;
-        await store.WaitAsync(TimeSpan.FromSeconds(20), TestContext.CancellationToken);
+        time.Advance(InFlightLoads.MaxDeferral - TimeSpan.FromMilliseconds(1));
+        await Task.Delay(s_notYet, TestContext.CancellationToken);
+        Assert.IsFalse(store.IsCompleted, "the store ran before the deadline while loads kept the CPU busy");
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        await store.WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
         Assert.AreEqual(0, stores.Failures);
         loads.Ended();
     }
@@ -164,7 +172,7 @@ public sealed class BackgroundStoresTests
     [TestMethod]
     public async Task CloseAsync_WithALoadInFlight_RunsTheDeferredStoresAndRefusesNewOnes()
     {
-        using var loads = new InFlightLoads();
+        using var loads = BusyCpuLoads(new FakeTimeProvider(), InFlightLoads.DefaultSettleTime);
         var stores = new BackgroundStores(loads);
         var ran = 0;
 
