@@ -215,7 +215,7 @@ public sealed class TimerDisplayLinkProviderTests
         if (Leaks.CountThreadsNamed(ThreadName) is not null)
         {
             Assert.IsTrue(
-                Leaks.Eventually(() => Leaks.CountThreadsNamed(ThreadName) == expected, TimeSpan.FromSeconds(5)),
+                Leaks.Eventually(() => Leaks.CountThreadsNamed(ThreadName) == expected),
                 $"{message} (OS threads named {ThreadName}: {Leaks.CountThreadsNamed(ThreadName)})");
         }
     }
