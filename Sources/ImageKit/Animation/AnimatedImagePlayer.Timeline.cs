@@ -252,7 +252,11 @@ public sealed partial class AnimatedImagePlayer
                 return;
             }
 
-            if (!_shownCurrentStep)
+            var finishing = nextStep == 0 && _totalLoopCount > 0 && _loop + 1 >= _totalLoopCount;
+
+            // The last frame of the last loop is not skipped even when its time ran out before it was decoded: it stays
+            // current and is shown as soon as it is (counted shown then, and so not both).
+            if (!_shownCurrentStep && !finishing)
             {
                 _framesSkipped++;
                 _metrics.FramesSkipped.Add(1);
@@ -262,7 +266,7 @@ public sealed partial class AnimatedImagePlayer
             {
                 _loopsCompleted++;
                 events.LoopsCompleted.Add(_loop);
-                if (_totalLoopCount > 0 && _loop + 1 >= _totalLoopCount)
+                if (finishing)
                 {
                     Finish(ref events);
                     return;
