@@ -20,6 +20,10 @@ public sealed partial class AnimatedImagePlayer
     private IDisposable? _subscription;
     private long _framesShown;
     private long _framesSkipped;
+
+    // The last frame of a finished playback, counted skipped because its time ran out before it was decoded: it stays
+    // current, so once it is decoded it is shown, and moves from skipped to shown.
+    private bool _finishedUnshown;
     private long _loopsCompleted;
 
     /// <summary>Starts or resumes playback from the current position; after <see cref="Finished"/>, starts over.</summary>
@@ -253,13 +257,19 @@ public sealed partial class AnimatedImagePlayer
             }
 
             var finishing = nextStep == 0 && _totalLoopCount > 0 && _loop + 1 >= _totalLoopCount;
-
-            // The last frame of the last loop is not skipped even when its time ran out before it was decoded: it stays
-            // current and is shown as soon as it is (counted shown then, and so not both).
-            if (!_shownCurrentStep && !finishing)
+            if (!_shownCurrentStep)
             {
                 _framesSkipped++;
-                _metrics.FramesSkipped.Add(1);
+                if (finishing)
+                {
+                    // It stays current and is shown once decoded: then counted shown instead (see ShowCurrentIfReady),
+                    // never both; the metric, which cannot take it back, counts only that.
+                    _finishedUnshown = true;
+                }
+                else
+                {
+                    _metrics.FramesSkipped.Add(1);
+                }
             }
 
             if (nextStep == 0)
@@ -306,6 +316,7 @@ public sealed partial class AnimatedImagePlayer
         _elapsedInStep = TimeSpan.Zero;
         _lastTimestamp = null;
         _shownCurrentStep = false;
+        _finishedUnshown = false;
         _core.SetPlayhead(step);
     }
 
@@ -324,6 +335,12 @@ public sealed partial class AnimatedImagePlayer
         }
 
         _shownCurrentStep = true;
+        if (_finishedUnshown)
+        {
+            _finishedUnshown = false;
+            _framesSkipped--;
+        }
+
         _core.Buffer.Pin(index);
         if (index == _currentIndex && _current is not null)
         {
