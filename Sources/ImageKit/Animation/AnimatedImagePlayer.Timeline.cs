@@ -20,6 +20,10 @@ public sealed partial class AnimatedImagePlayer
     private IDisposable? _subscription;
     private long _framesShown;
     private long _framesSkipped;
+
+    // The last frame of a finished playback, counted skipped because its time ran out before it was decoded: it stays
+    // current, so once it is decoded it is shown, and moves from skipped to shown.
+    private bool _finishedUnshown;
     private long _loopsCompleted;
 
     /// <summary>Starts or resumes playback from the current position; after <see cref="Finished"/>, starts over.</summary>
@@ -252,17 +256,27 @@ public sealed partial class AnimatedImagePlayer
                 return;
             }
 
+            var finishing = nextStep == 0 && _totalLoopCount > 0 && _loop + 1 >= _totalLoopCount;
             if (!_shownCurrentStep)
             {
                 _framesSkipped++;
-                _metrics.FramesSkipped.Add(1);
+                if (finishing)
+                {
+                    // It stays current and is shown once decoded: then counted shown instead (see ShowCurrentIfReady),
+                    // never both; the metric, which cannot take it back, counts only that.
+                    _finishedUnshown = true;
+                }
+                else
+                {
+                    _metrics.FramesSkipped.Add(1);
+                }
             }
 
             if (nextStep == 0)
             {
                 _loopsCompleted++;
                 events.LoopsCompleted.Add(_loop);
-                if (_totalLoopCount > 0 && _loop + 1 >= _totalLoopCount)
+                if (finishing)
                 {
                     Finish(ref events);
                     return;
@@ -302,6 +316,7 @@ public sealed partial class AnimatedImagePlayer
         _elapsedInStep = TimeSpan.Zero;
         _lastTimestamp = null;
         _shownCurrentStep = false;
+        _finishedUnshown = false;
         _core.SetPlayhead(step);
     }
 
@@ -320,6 +335,12 @@ public sealed partial class AnimatedImagePlayer
         }
 
         _shownCurrentStep = true;
+        if (_finishedUnshown)
+        {
+            _finishedUnshown = false;
+            _framesSkipped--;
+        }
+
         _core.Buffer.Pin(index);
         if (index == _currentIndex && _current is not null)
         {

@@ -163,6 +163,7 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
                 if (sequence[step] != frame)
                 {
                     _shownCurrentStep = false;
+                    _finishedUnshown = false; // another frame now: the finishing one stays skipped
                 }
 
                 _step = step;

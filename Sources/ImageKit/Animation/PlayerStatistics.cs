@@ -2,7 +2,7 @@ namespace ImageKit.Animation;
 
 /// <summary>What an <see cref="AnimatedImagePlayer"/> has done so far.</summary>
 /// <param name="FramesShown">Frames that became the current frame.</param>
-/// <param name="FramesSkipped">Frames whose time passed without them being shown (not decoded in time, or shorter than a refresh).</param>
+/// <param name="FramesSkipped">Frames whose time passed without them being shown (not decoded in time, or shorter than a refresh). The last frame of a finished playback stays current: it counts here only until it is decoded and shown.</param>
 /// <param name="LoopsCompleted">Loops played to the end.</param>
 /// <param name="DecodeErrors">Frames that failed to decode (they count as skipped when due).</param>
 /// <param name="DecodeMillisecondsP50">Median time to decode one frame.</param>

@@ -28,13 +28,19 @@ public sealed class PlayerConcurrencyTests
         playing.Start();
         pausing.Start();
 
+        // Twelve half-second checks, as long as the deadlock used to take to appear. One still check is not a deadlock:
+        // on a loaded machine both threads (and the link's, which a Play may wait for) can be off the CPU for half a
+        // second. A deadlock is for ever, so "stuck" is no progress for 5 s in a row, which is waited out even when it
+        // starts near the end.
         var stuck = false;
         long lastPlays = -1, lastPauses = -1;
-        for (var check = 0; check < 12 && !stuck; check++)
+        var stillChecks = 0;
+        for (var check = 0; (check < 12 || stillChecks > 0) && !stuck; check++)
         {
             Thread.Sleep(500);
             var (p, q) = (Interlocked.Read(ref plays), Interlocked.Read(ref pauses));
-            stuck = p == lastPlays && q == lastPauses;
+            stillChecks = p == lastPlays && q == lastPauses ? stillChecks + 1 : 0;
+            stuck = stillChecks >= 10;
             (lastPlays, lastPauses) = (p, q);
         }
 

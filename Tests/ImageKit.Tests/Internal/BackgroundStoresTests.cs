@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ImageKit.Internal;
 using Microsoft.Extensions.Time.Testing;
 
@@ -15,16 +14,19 @@ public sealed class BackgroundStoresTests
     [TestMethod]
     public async Task TryStart_WhileALoadIsInFlightAndTheCpuIsBusy_RunsOnlyOnceLoadingPauses()
     {
-        using var loads = BusyCpuLoads(InFlightLoads.DefaultSettleTime);
+        var time = new FakeTimeProvider();
+        using var loads = BusyCpuLoads(time, InFlightLoads.DefaultSettleTime);
         var stores = new BackgroundStores(loads);
         var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
         loads.Started();
         var store = stores.TryStart(() => { ran.TrySetResult(); return Task.CompletedTask; }, 1_000, inline: true, out _)!;
+        time.Advance(InFlightLoads.MaxDeferral - TimeSpan.FromMilliseconds(1)); // every CPU sample until just before the deadline
         await Task.Delay(s_notYet, TestContext.CancellationToken);
         Assert.IsFalse(ran.Task.IsCompleted, "the store ran while a load was in flight");
 
         loads.Ended();
+        time.Advance(InFlightLoads.DefaultSettleTime);
         await store.WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
         Assert.IsTrue(ran.Task.IsCompleted);
     }
@@ -32,8 +34,9 @@ public sealed class BackgroundStoresTests
     [TestMethod]
     public async Task TryStart_LoadsStartingAndEndingBackToBack_WaitsUntilTheyStop()
     {
-        // A settle time far longer than any scheduling hiccup between one load's end and the next one's start.
-        using var loads = BusyCpuLoads(TimeSpan.FromSeconds(1));
+        var time = new FakeTimeProvider();
+        var settleTime = TimeSpan.FromMilliseconds(100);
+        using var loads = BusyCpuLoads(time, settleTime);
         var stores = new BackgroundStores(loads);
         var ran = false;
 
@@ -41,15 +44,17 @@ public sealed class BackgroundStoresTests
         var store = stores.TryStart(() => { Volatile.Write(ref ran, true); return Task.CompletedTask; }, 1_000, inline: true, out _)!;
         for (var i = 0; i < 10; i++)
         {
-            // Gaps far shorter than the settle time: loading has not paused.
+            // Gaps shorter than the settle time: loading has not paused.
             loads.Ended();
-            await Task.Yield();
+            time.Advance(settleTime - TimeSpan.FromMilliseconds(1));
             loads.Started();
-            await Task.Delay(TimeSpan.FromMilliseconds(20), TestContext.CancellationToken);
+            time.Advance(TimeSpan.FromMilliseconds(20));
+            await Task.Yield();
             Assert.IsFalse(Volatile.Read(ref ran), $"the store ran in gap {i}");
         }
 
         loads.Ended();
+        time.Advance(settleTime);
         await store.WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
         Assert.IsTrue(Volatile.Read(ref ran));
     }
@@ -57,7 +62,8 @@ public sealed class BackgroundStoresTests
     [TestMethod]
     public async Task WhenIdleAsync_WithALoadInFlight_RunsTheDeferredStoresNow()
     {
-        using var loads = new InFlightLoads();
+        // Virtual time and a busy CPU: nothing but WhenIdleAsync can release the stores.
+        using var loads = BusyCpuLoads(new FakeTimeProvider(), InFlightLoads.DefaultSettleTime);
         var stores = new BackgroundStores(loads);
         var count = 0;
 
@@ -75,7 +81,7 @@ public sealed class BackgroundStoresTests
     [TestMethod]
     public async Task TryStart_MoreBytesWaitingThanTheDeferralLimit_RunsWithoutWaitingForLoadsToPause()
     {
-        using var loads = new InFlightLoads();
+        using var loads = BusyCpuLoads(new FakeTimeProvider(), InFlightLoads.DefaultSettleTime);
         var stores = new BackgroundStores(loads);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -93,7 +99,8 @@ public sealed class BackgroundStoresTests
     public async Task TryStart_OverTheDeferralLimit_RunsOnlyTheOldestStoresAndTheRestWaitForThePause()
     {
         const long MiB = 1024 * 1024;
-        using var loads = BusyCpuLoads(InFlightLoads.DefaultSettleTime);
+        var time = new FakeTimeProvider();
+        using var loads = BusyCpuLoads(time, InFlightLoads.DefaultSettleTime);
         var stores = new BackgroundStores(loads);
         var ran = new bool[6];
         Task Store(int i)
@@ -109,10 +116,12 @@ public sealed class BackgroundStoresTests
         var tasks = Enumerable.Range(0, 5).Select(i => stores.TryStart(() => Store(i), 3 * MiB, inline: true, out _)!).ToList();
         tasks.Add(stores.TryStart(() => Store(5), 2 * MiB, inline: true, out _)!);
         await tasks[0].WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
+        time.Advance(InFlightLoads.MaxDeferral - TimeSpan.FromMilliseconds(1));
         await Task.Delay(s_notYet, TestContext.CancellationToken);
         CollectionAssert.AreEqual(new[] { true, false, false, false, false, false }, ran.Select(r => Volatile.Read(ref r)).ToArray());
 
         loads.Ended();
+        time.Advance(InFlightLoads.DefaultSettleTime);
         await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
         Assert.IsTrue(ran.All(r => r));
         Assert.AreEqual(0, stores.PendingBytes);
@@ -121,7 +130,9 @@ public sealed class BackgroundStoresTests
     [TestMethod]
     public async Task TryStart_OverTheBackPressureLimit_RunsTheStoreTheLoadWaitsForAtOnce()
     {
-        using var loads = new InFlightLoads();
+        // Virtual time: the 2 s deadline never comes unless the test advances it, so "ran without waiting for it" needs no
+        // real-time race (a 1 s window, which a loaded machine could miss).
+        using var loads = BusyCpuLoads(new FakeTimeProvider(), InFlightLoads.DefaultSettleTime);
         var stores = new BackgroundStores(loads);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -131,24 +142,29 @@ public sealed class BackgroundStoresTests
         var own = stores.TryStart(() => Task.CompletedTask, 100_000, inline: true, out var mustWait)!;
         Assert.IsTrue(mustWait, "the load that started 'own' must wait for it (back-pressure)");
 
-        var ranSoon = await Task.WhenAny(own, Task.Delay(TimeSpan.FromSeconds(1), TestContext.CancellationToken)) == own;
+        var ranSoon = await Task.WhenAny(own, Task.Delay(TimeSpan.FromSeconds(10), TestContext.CancellationToken)) == own;
 
         gate.SetResult();
         loads.Ended();
         await Task.WhenAll(first, second, own).WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
-        Assert.IsTrue(ranSoon, "the store a back-pressured load awaits waited for the 2 s deadline although an inline slot was free");
+        Assert.IsTrue(ranSoon, "the store a back-pressured load awaits waited for the 2 s deadline (which never comes in virtual time) although an inline slot was free");
     }
 
 
     [TestMethod]
     public async Task TryStart_LoadsThatNeverPause_StillRunsAfterTheLongestDeferral()
     {
-        using var loads = new InFlightLoads();
+        var time = new FakeTimeProvider();
+        using var loads = BusyCpuLoads(time, InFlightLoads.DefaultSettleTime);
         var stores = new BackgroundStores(loads);
 
         loads.Started();
         var store = stores.TryStart(() => Task.CompletedTask, 1_000, inline: true, out _)!;
-        await store.WaitAsync(TimeSpan.FromSeconds(20), TestContext.CancellationToken);
+        time.Advance(InFlightLoads.MaxDeferral - TimeSpan.FromMilliseconds(1));
+        await Task.Delay(s_notYet, TestContext.CancellationToken);
+        Assert.IsFalse(store.IsCompleted, "the store ran before the deadline while loads kept the CPU busy");
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        await store.WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
         Assert.AreEqual(0, stores.Failures);
         loads.Ended();
     }
@@ -156,7 +172,7 @@ public sealed class BackgroundStoresTests
     [TestMethod]
     public async Task CloseAsync_WithALoadInFlight_RunsTheDeferredStoresAndRefusesNewOnes()
     {
-        using var loads = new InFlightLoads();
+        using var loads = BusyCpuLoads(new FakeTimeProvider(), InFlightLoads.DefaultSettleTime);
         var stores = new BackgroundStores(loads);
         var ran = 0;
 
@@ -340,10 +356,10 @@ public sealed class BackgroundStoresTests
         await loads.WhenPausedAsync().WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
     }
 
-    /// <summary>Real timers, and a CPU clock that says both of two cores were busy all along (loads decoding).</summary>
-    private static InFlightLoads BusyCpuLoads(TimeSpan settleTime)
+    /// <summary>Virtual time (a loaded machine cannot push a real deadline past the test's "not yet"), and a CPU clock that says both of two cores were busy all along (loads decoding).</summary>
+    private static InFlightLoads BusyCpuLoads(FakeTimeProvider time, TimeSpan settleTime)
     {
-        var start = Stopwatch.GetTimestamp();
-        return new InFlightLoads(settleTime, TimeProvider.System, () => Stopwatch.GetElapsedTime(start) * 2, availableCores: 2);
+        var start = time.GetTimestamp();
+        return new InFlightLoads(settleTime, time, () => time.GetElapsedTime(start) * 2, availableCores: 2);
     }
 }

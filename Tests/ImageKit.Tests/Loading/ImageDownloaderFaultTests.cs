@@ -174,7 +174,7 @@ public sealed class ImageDownloaderFaultTests
         using var downloader = new ImageDownloader(options);
 
         var download = Download(downloader, path);
-        var finished = await Task.WhenAny(download, Task.Delay(TimeSpan.FromSeconds(5), TestContext.CancellationToken));
+        var finished = await Task.WhenAny(download, Task.Delay(DownloadTestOptions.Patience, TestContext.CancellationToken));
 
         Assert.AreSame(download, finished, "the waiter completes (with the image or the download's own error)");
     }

@@ -124,7 +124,9 @@ public sealed class ImageDownloaderLifetimeTests
         await downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/image")), cancellationToken: TestContext.CancellationToken);
         await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/status/500")), cancellationToken: TestContext.CancellationToken));
 
-        Assert.AreEqual(0, downloader.TrackedDownloads);
+        // A download completes its waiters, then forgets itself (a request after completion starts afresh either way):
+        // the waiter can resume before that on a loaded machine, so "nothing stays tracked" is eventual, as the slots are.
+        Assert.IsTrue(Leaks.Eventually(() => downloader.TrackedDownloads == 0), $"{downloader.TrackedDownloads} still tracked");
         Assert.IsTrue(Leaks.Eventually(() => downloader.ActiveDownloads == 0 && downloader.QueuedDownloads == 0));
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ImageKit.Caching;
 using ImageKit.Decoding;
 using ImageKit.Decoding.Internal;
@@ -15,6 +16,7 @@ public sealed class ImageManagerProgressiveTests
 {
     private const int Chunks = 10;
     private static readonly byte[] s_jpeg = MakeJpeg(480, 360);
+    private static readonly ConcurrentDictionary<string, TaskCompletionSource> s_previewSeen = new();
     private static LoopbackServer s_server = null!;
 
     public TestContext TestContext { get; set; } = null!;
@@ -23,36 +25,60 @@ public sealed class ImageManagerProgressiveTests
     public static async Task StartServerAsync(TestContext context)
     {
         s_server = await LoopbackServer.StartAsync(
-            app => app.MapGet("/slow/{n}", async (HttpContext http, string n) =>
+            app =>
             {
-                http.Response.ContentType = "image/jpeg";
-                http.Response.ContentLength = s_jpeg.Length;
-                var chunk = (s_jpeg.Length + Chunks - 1) / Chunks;
-                for (var offset = 0; offset < s_jpeg.Length; offset += chunk)
-                {
-                    await http.Response.Body.WriteAsync(s_jpeg.AsMemory(offset, Math.Min(chunk, s_jpeg.Length - offset)));
-                    await http.Response.Body.FlushAsync();
-                    await Task.Delay(60);
-                }
-            }),
+                app.MapGet("/slow/{n}", (HttpContext http, string n) => SendSlowlyAsync(http, previewSeen: null));
+
+                // As /slow, but holds the second half until the test has seen a preview: on a loaded machine the previewer
+                // may not get the CPU within the 600 ms of a free-running drip, and then there is nothing to preview.
+                app.MapGet("/until-preview/{n}", (HttpContext http, string n) => SendSlowlyAsync(http, PreviewSeen(n).Task));
+            },
             context.CancellationToken);
     }
 
     [ClassCleanup]
     public static async Task StopServerAsync() => await s_server.DisposeAsync();
 
+    private static TaskCompletionSource PreviewSeen(string name) =>
+        s_previewSeen.GetOrAdd(name, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    private static async Task SendSlowlyAsync(HttpContext http, Task? previewSeen)
+    {
+        http.Response.ContentType = "image/jpeg";
+        http.Response.ContentLength = s_jpeg.Length;
+        var chunk = (s_jpeg.Length + Chunks - 1) / Chunks;
+        for (var offset = 0; offset < s_jpeg.Length; offset += chunk)
+        {
+            if (offset == chunk * (Chunks / 2) && previewSeen is not null)
+            {
+                try
+                {
+                    await previewSeen.WaitAsync(TimeSpan.FromSeconds(30), http.RequestAborted);
+                }
+                catch (TimeoutException)
+                {
+                    // No preview came: send the rest, and the test's assertion says what is wrong.
+                }
+            }
+
+            await http.Response.Body.WriteAsync(s_jpeg.AsMemory(offset, Math.Min(chunk, s_jpeg.Length - offset)));
+            await http.Response.Body.FlushAsync();
+            await Task.Delay(60);
+        }
+    }
+
     [TestMethod]
     public async Task LoadImageAsync_ProgressiveOverASlowResponse_ReportsPreviewsOfTheRowsSoFarAndNoneAfterReturning()
     {
         await using var manager = new ImageManager(new ImageCacheOptions());
-        var progress = new Recorder();
+        var progress = new Recorder { PreviewSeen = PreviewSeen("a") };
 
-        using (var result = await manager.LoadImageAsync(s_server.Url("/slow/a"), new ImageLoadOptions { Progressive = true }, progress, TestContext.CancellationToken))
+        using (var result = await manager.LoadImageAsync(s_server.Url("/until-preview/a"), new ImageLoadOptions { Progressive = true }, progress, TestContext.CancellationToken))
         {
             progress.LoadReturned();
             using var final = result.Image.GetFrame(0);
             var previews = progress.Previews;
-            Assert.IsNotEmpty(previews, "a 10-chunk response 60 ms apart gives the previewer time for at least one preview");
+            Assert.IsNotEmpty(previews, "half the image, held until a preview shows, gives the previewer all the time it needs");
             foreach (var (bytes, preview) in previews)
             {
                 Assert.AreEqual((final.Width, final.Height), (preview.Width, preview.Height));
@@ -242,6 +268,9 @@ public sealed class ImageManagerProgressiveTests
 
         public TaskCompletionSource PreviewStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        /// <summary>Completed on the first preview (lets /until-preview send the rest of the image).</summary>
+        public TaskCompletionSource? PreviewSeen { get; init; }
+
         public bool PreviewReportsFinishedBeforeReturn { get; private set; } = true;
 
         public int Reports { get; private set; }
@@ -281,6 +310,7 @@ public sealed class ImageManagerProgressiveTests
                 {
                     PreviewsAfterReturn += _returned ? 1 : 0;
                     _previews.Add((value.BytesReceived, preview));
+                    PreviewSeen?.TrySetResult();
                 }
             }
         }
@@ -310,12 +340,14 @@ public sealed class ImageManagerProgressiveTests
     {
         await using var manager = new ImageManager(new ImageCacheOptions());
         var previews = 0;
+        var seen = PreviewSeen("throwing-preview");
         var progress = new Loading.SynchronousProgress<ImageLoadProgress>(p =>
         {
             if (p.Preview is { } preview)
             {
                 preview.Dispose();
                 Interlocked.Increment(ref previews);
+                seen.TrySetResult();
                 throw new InvalidOperationException("handler bug");
             }
         });
@@ -323,7 +355,7 @@ public sealed class ImageManagerProgressiveTests
         Exception? failure = null;
         try
         {
-            using var result = await manager.LoadImageAsync(s_server.Url("/slow/throwing-preview"), new ImageLoadOptions { Progressive = true }, progress, TestContext.CancellationToken);
+            using var result = await manager.LoadImageAsync(s_server.Url("/until-preview/throwing-preview"), new ImageLoadOptions { Progressive = true }, progress, TestContext.CancellationToken);
         }
         catch (Exception e)
         {

@@ -281,6 +281,7 @@ public sealed class ImageManagerTests
     {
         var release = new TaskCompletionSource();
         var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sending = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var server = await LoopbackServer.StartAsync(app => app.MapGet("/slow", async context =>
         {
             using var registration = context.RequestAborted.Register(() => aborted.TrySetResult());
@@ -290,16 +291,24 @@ public sealed class ImageManagerTests
             {
                 await context.Response.Body.WriteAsync(gif.AsMemory(i % gif.Length, 1), context.RequestAborted);
                 await context.Response.Body.FlushAsync(context.RequestAborted);
+                sending.TrySetResult();
                 await Task.Delay(25, context.RequestAborted);
             }
         }), TestContext.CancellationToken);
         await using var manager = NewManager();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.CancellationToken);
         var load = manager.LoadImageAsync(server.Url("/slow"), cancellationToken: cts.Token);
-        await Task.Delay(200, TestContext.CancellationToken);
+
+        // Cancelled once the response is under way, not after a fixed delay: on a loaded machine the request may not have
+        // reached the server by then, and a request that never arrives is never seen aborted.
+        await sending.Task.WaitAsync(Loading.DownloadTestOptions.Patience, TestContext.CancellationToken);
         await cts.CancelAsync();
         await Assert.ThrowsAsync<OperationCanceledException>(() => load);
-        await aborted.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken); // the server saw the request aborted
+
+        // The server sees the request aborted: an eventual property (client and server share this loaded process), and
+        // if it fails, the counts say whether the download was left running (an orphan) or only the abort was slow.
+        var seen = await Task.WhenAny(aborted.Task, Task.Delay(Loading.DownloadTestOptions.Patience, TestContext.CancellationToken)) == aborted.Task;
+        Assert.IsTrue(seen, $"the server did not see the request aborted ({manager.Downloader.ActiveDownloads} downloads active, {manager.Downloader.QueuedDownloads} queued)");
         release.TrySetResult();
         Assert.AreEqual(ImageCacheType.None, await manager.Cache.ContainsAsync(server.Url("/slow").AbsoluteUri, cancellationToken: TestContext.CancellationToken));
         Assert.IsTrue(Leaks.Eventually(() => manager.Downloader.ActiveDownloads + manager.Downloader.QueuedDownloads == 0), "no orphan request");

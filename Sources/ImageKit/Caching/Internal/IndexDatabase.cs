@@ -128,6 +128,11 @@ internal sealed partial class IndexDatabase : IDisposable
                 if (busyTimeout is { } shorter)
                 {
                     connection.Execute($"PRAGMA busy_timeout = {shorter}");
+
+                    // Microsoft.Data.Sqlite retries a busy statement (BEGIN IMMEDIATE here) on its own until the command
+                    // timeout has passed, whole seconds from DefaultTimeout, however short SQLite's busy timeout: left at
+                    // 10 s, a writer that had already waited its turn waited another full busy timeout.
+                    connection.Connection.DefaultTimeout = (shorter + 999) / 1000;
                 }
 
                 if (write)
@@ -177,6 +182,7 @@ internal sealed partial class IndexDatabase : IDisposable
                     if (busyTimeout is not null)
                     {
                         connection.Execute($"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}");
+                        connection.Connection.DefaultTimeout = BusyTimeoutMilliseconds / 1000;
                     }
 
                     Return(connection);
