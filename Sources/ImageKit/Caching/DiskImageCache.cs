@@ -128,6 +128,9 @@ public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable
     /// <summary>How many background WAL checkpoints this instance has begun; for tests.</summary>
     internal long BackgroundCheckpointsStarted => _index.BackgroundCheckpointsStarted;
 
+    /// <summary>How many times sustained writes grew the WAL to the size where it is cut back while writers wait (for tests).</summary>
+    internal long WalTruncationsUnderWrites => _index.BackstopTruncations;
+
     /// <summary>The background sweep started at open, if any (completed otherwise); for tests.</summary>
     internal Task OpeningSweep => _openSweep;
 

@@ -55,9 +55,12 @@ public sealed class DiskImageCacheWalBoundTests
         }
 
         TestContext.WriteLine($"peak {peak:N0} bytes, quiet {quiet:N0} bytes");
-        // Measured peaks: 23-38.5 MB (SQLite's 8,192-page backstop is ~33.8 MB; it is skipped while a background checkpoint
-        // holds the checkpoint lock, so the WAL overshoots it under disk contention: once above 40 MiB beside another
-        // test class). The bound here only catches growth without any bound.
+        // A passive checkpoint beside writers that never pause never reaches the end of the WAL, so the WAL never restarts;
+        // SQLite's own backstop gives up while the background checkpoint holds the checkpoint lock. Before the WAL was cut
+        // back under the writers (at 16 MiB of frames), peaks of 23-50 MB were measured, and 68 MB in a full parallel run;
+        // since, 28-34 MB, with a busy-loop hog too (the WAL goes on growing while the passive checkpoint that measures
+        // it runs). 64 MiB is what "bounded" means here.
+        Assert.IsGreaterThan(0L, cache.WalTruncationsUnderWrites, $"sustained stores grew the WAL to {peak:N0} bytes and it was never cut back while they went on");
         Assert.IsLessThanOrEqualTo(64L * 1024 * 1024, peak, $"sustained stores let the WAL grow to {peak:N0} bytes");
         Assert.IsLessThanOrEqualTo(Limit, quiet, $"an idle cache keeps a WAL of {quiet:N0} bytes (peak {peak:N0}) on disk; the limit is {Limit:N0}");
     }

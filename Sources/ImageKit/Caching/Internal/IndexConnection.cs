@@ -261,6 +261,16 @@ internal sealed partial class IndexConnection : IDisposable
 
     public void Execute(string sql) => Command(sql).ExecuteNonQuery();
 
+    /// <summary>
+    /// Runs <c>PRAGMA wal_checkpoint(<paramref name="mode"/>)</c> and returns its row: whether it was kept from finishing
+    /// (a reader, a writer or another checkpoint in the way), the frames in the WAL, and how many of them are now copied.
+    /// </summary>
+    public (bool Busy, long LogFrames, long CheckpointedFrames) Checkpoint(string mode)
+    {
+        using var reader = Command($"PRAGMA wal_checkpoint({mode})").ExecuteReader();
+        return reader.Read() ? (reader.GetInt64(0) != 0, reader.GetInt64(1), reader.GetInt64(2)) : (true, 0, 0);
+    }
+
     public void Dispose()
     {
         EndTransaction();

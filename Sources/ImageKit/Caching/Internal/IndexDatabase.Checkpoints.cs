@@ -24,6 +24,19 @@ internal sealed partial class IndexDatabase
     private int _checkpointScheduled;
     private bool _checkpointsStopped;
     private long _checkpointsStarted;
+    private long _backstopTruncations;
+
+    /// <summary>
+    /// The WAL's size, in frames, at which a background checkpoint cuts it back with this instance's writers waiting: half
+    /// of SQLite's backstop (16 MiB of pages), as the WAL goes on growing while the passive checkpoint that measures it runs.
+    /// </summary>
+    internal const int TruncateAtFrames = AutoCheckpointPages / 2;
+
+    /// <summary>How long a truncating checkpoint at the backstop waits for readers before it gives up until the next one.</summary>
+    private const int TruncateBusyTimeoutMilliseconds = 1000;
+
+    /// <summary>How many times the WAL reached the backstop's size and was cut back with this instance's writers waiting (for tests).</summary>
+    internal long BackstopTruncations => Interlocked.Read(ref _backstopTruncations);
 
     /// <summary>How many background checkpoints have begun (for tests: a store's pages seen in the file before any began were copied by the commit).</summary>
     internal long BackgroundCheckpointsStarted => Interlocked.Read(ref _checkpointsStarted);
@@ -65,11 +78,13 @@ internal sealed partial class IndexDatabase
             try
             {
                 // Passive: copies what no reader still needs, never waits for readers or writers, never takes the write lock.
-                Read(static connection =>
+                var logFrames = Read(static connection => connection.Checkpoint("PASSIVE").LogFrames);
+                if (logFrames >= TruncateAtFrames)
                 {
-                    connection.Execute("PRAGMA wal_checkpoint(PASSIVE)");
-                    return 0;
-                });
+                    TruncateWalUnderWriteLock();
+                    return;
+                }
+
                 TruncateWalIfIdleAndOverLimit();
             }
 #pragma warning disable CA1031 // A checkpoint is housekeeping: whatever stopped it (a busy or replaced index, closing), the next one or SQLite's own catches up.
@@ -117,6 +132,40 @@ internal sealed partial class IndexDatabase
                 },
                 write: false,
                 busyTimeout: 0);
+        }
+        finally
+        {
+            _writeLock.Exit();
+        }
+    }
+
+    /// <summary>
+    /// The bound on the WAL under writes that never pause. A passive checkpoint beside writers never catches up with the
+    /// end of the WAL, so the WAL is never restarted and keeps growing; SQLite's own backstop (a checkpoint in the commit
+    /// that passes <see cref="AutoCheckpointPages"/>) would stop that, but it gives up silently while this background
+    /// checkpoint holds the checkpoint lock, and the WAL was seen at 68 MB. So once the WAL has reached
+    /// <see cref="TruncateAtFrames"/>, this instance's writers wait (as they would behind SQLite's backstop) while a truncating checkpoint copies
+    /// the rest and cuts the file back; readers get up to a second to finish. Another process's writer or checkpoint in
+    /// the way makes it give up until the next checkpoint.
+    /// </summary>
+    private void TruncateWalUnderWriteLock()
+    {
+        if (!_writeLock.TryEnter(BusyTimeoutMilliseconds))
+        {
+            return;
+        }
+
+        try
+        {
+            Run(
+                static connection =>
+                {
+                    connection.Execute("PRAGMA wal_checkpoint(TRUNCATE)");
+                    return 0;
+                },
+                write: false,
+                busyTimeout: TruncateBusyTimeoutMilliseconds);
+            Interlocked.Increment(ref _backstopTruncations);
         }
         finally
         {

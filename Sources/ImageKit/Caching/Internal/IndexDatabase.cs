@@ -132,7 +132,8 @@ internal sealed partial class IndexDatabase : IDisposable
                     // Microsoft.Data.Sqlite retries a busy statement (BEGIN IMMEDIATE here) on its own until the command
                     // timeout has passed, whole seconds from DefaultTimeout, however short SQLite's busy timeout: left at
                     // 10 s, a writer that had already waited its turn waited another full busy timeout.
-                    connection.Connection.DefaultTimeout = (shorter + 999) / 1000;
+                    // (At least 1: a DefaultTimeout of 0 means "retry for ever" to Microsoft.Data.Sqlite.)
+                    connection.Connection.DefaultTimeout = Math.Max(1, (shorter + 999) / 1000);
                 }
 
                 if (write)
