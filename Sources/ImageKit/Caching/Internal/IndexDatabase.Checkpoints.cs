@@ -115,27 +115,10 @@ internal sealed partial class IndexDatabase
             return; // no WAL (closed, or deleted by a rebuild), or not ours to see: nothing to cut back
         }
 
-        // A write committed meanwhile has scheduled the next checkpoint, which will look again.
-        if (length <= MaxWalBytes || Volatile.Read(ref _checkpointScheduled) != 0 || !_writeLock.TryEnter())
+        // A write committed meanwhile has scheduled the next checkpoint, which will look again. No busy wait here.
+        if (length > MaxWalBytes && Volatile.Read(ref _checkpointScheduled) == 0)
         {
-            return;
-        }
-
-        try
-        {
-            // No busy wait: Run sets the connection's timeout to 0 for this call and restores it.
-            Run(
-                static connection =>
-                {
-                    connection.Execute("PRAGMA wal_checkpoint(TRUNCATE)");
-                    return 0;
-                },
-                write: false,
-                busyTimeout: 0);
-        }
-        finally
-        {
-            _writeLock.Exit();
+            TruncateWal(waitForWriters: TimeSpan.Zero, busyTimeoutMilliseconds: 0);
         }
     }
 
@@ -150,9 +133,23 @@ internal sealed partial class IndexDatabase
     /// </summary>
     private void TruncateWalUnderWriteLock()
     {
-        if (!_writeLock.TryEnter(BusyTimeoutMilliseconds))
+        if (TruncateWal(TimeSpan.FromMilliseconds(BusyTimeoutMilliseconds), TruncateBusyTimeoutMilliseconds))
         {
-            return;
+            Interlocked.Increment(ref _backstopTruncations);
+        }
+    }
+
+    /// <summary>
+    /// A truncating checkpoint between this instance's writes: its writers wait on the .NET lock (up to
+    /// <paramref name="waitForWriters"/> for this one to get it), SQLite's busy handler waits for readers and other
+    /// processes up to <paramref name="busyTimeoutMilliseconds"/> (Run sets it for this call and restores it).
+    /// </summary>
+    /// <returns>Whether it ran (it may still have been kept from finishing by a reader or another process).</returns>
+    private bool TruncateWal(TimeSpan waitForWriters, int busyTimeoutMilliseconds)
+    {
+        if (!_writeLock.TryEnter(waitForWriters))
+        {
+            return false;
         }
 
         try
@@ -164,8 +161,8 @@ internal sealed partial class IndexDatabase
                     return 0;
                 },
                 write: false,
-                busyTimeout: TruncateBusyTimeoutMilliseconds);
-            Interlocked.Increment(ref _backstopTruncations);
+                busyTimeout: busyTimeoutMilliseconds);
+            return true;
         }
         finally
         {
