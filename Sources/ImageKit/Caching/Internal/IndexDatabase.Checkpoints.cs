@@ -127,9 +127,9 @@ internal sealed partial class IndexDatabase
     /// end of the WAL, so the WAL is never restarted and keeps growing; SQLite's own backstop (a checkpoint in the commit
     /// that passes <see cref="AutoCheckpointPages"/>) would stop that, but it gives up silently while this background
     /// checkpoint holds the checkpoint lock, and the WAL was seen at 68 MB. So once the WAL has reached
-    /// <see cref="TruncateAtFrames"/>, this instance's writers wait (as they would behind SQLite's backstop) while a truncating checkpoint copies
-    /// the rest and cuts the file back; readers get up to a second to finish. Another process's writer or checkpoint in
-    /// the way makes it give up until the next checkpoint.
+    /// <see cref="TruncateAtFrames"/>, this instance's writers wait (as they would behind SQLite's backstop) while a
+    /// truncating checkpoint copies the rest and cuts the file back; readers get up to a second to finish. Another
+    /// process's writer or checkpoint in the way makes it give up until the next checkpoint.
     /// </summary>
     private void TruncateWalUnderWriteLock()
     {
