@@ -14,6 +14,9 @@ internal sealed partial class IndexConnection
             _commands.Add(sql, command);
         }
 
+        // A cached command keeps the timeout it was created with; IndexDatabase shortens the connection's DefaultTimeout
+        // for one call at a time, so each use takes the current one.
+        command.CommandTimeout = Connection.DefaultTimeout;
         command.Transaction = _transaction;
         return command;
     }
