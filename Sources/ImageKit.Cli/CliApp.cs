@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using ImageKit.Cli.Commands;
 using ImageKit.Cli.Diagnostics;
+using ImageKit.Cli.Output;
 
 namespace ImageKit.Cli;
 
@@ -17,12 +18,20 @@ internal static partial class CliApp
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
+        // Progress bars and animation only on the process's own stdout, and only when that is a terminal.
+        var console = ReferenceEquals(stdout, Console.Out);
+        Func<bool> isTerminal = () => console && !Console.IsOutputRedirected;
+
+        // A descriptor the caller closed must not end the process with an unhandled exception (exit 134).
+        stdout = GuardedTextWriter.ForOutput(stdout);
+        stderr = GuardedTextWriter.ForErrors(stderr);
+
         var root = new RootCommand("ImageKit: load, decode, cache and play animated GIF, WebP and APNG images.")
         {
             InspectCommand.Create(stdout, stderr),
-            DemoCommand.Create(stdout, () => IsTerminal(stdout)),
-            PlayCommand.Create(stdout, () => IsTerminal(stdout)),
-            FetchCommand.Create(stdout, () => IsTerminal(stdout)),
+            DemoCommand.Create(stdout, isTerminal),
+            PlayCommand.Create(stdout, isTerminal),
+            FetchCommand.Create(stdout, isTerminal),
             CacheCommand.Create(stdout),
         };
 
@@ -60,6 +69,11 @@ internal static partial class CliApp
         catch (ImageKitException e)
         {
             await stderr.WriteLineAsync(FormatError(e.SourceName, e.Message)).ConfigureAwait(false);
+            return BadInput;
+        }
+        catch (OutputClosedException e)
+        {
+            await stderr.WriteLineAsync(FormatError(null, $"{e.Message}: {e.Reason}")).ConfigureAwait(false);
             return BadInput;
         }
         catch (OperationCanceledException)
@@ -127,8 +141,6 @@ internal static partial class CliApp
 
         return -1;
     }
-
-    private static bool IsTerminal(TextWriter stdout) => ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
 
     /// <summary>Formats the one stderr line of a failure.</summary>
     public static string FormatError(string? source, string reason)

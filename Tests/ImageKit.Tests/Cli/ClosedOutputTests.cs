@@ -1,0 +1,129 @@
+using ImageKit.Cli;
+using ImageKit.Tests.Packaging;
+using ImageKit.Tests.TestUtilities;
+
+namespace ImageKit.Tests.Cli;
+
+/// <summary>
+/// A standard output or standard error that cannot be written (closed by the caller, <c>/dev/full</c>) is reported like
+/// any bad input, never an unhandled exception that aborts the process.
+/// </summary>
+[TestClass]
+public sealed class ClosedOutputTests
+{
+    private static readonly string s_gif = Corpus.PathOf("animated-red-blue.gif");
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    public async Task Inspect_StdoutWithAClosedDescriptor_ExitsTwoWithTheSystemsReasonOnStderr()
+    {
+        using var stderr = new StringWriter();
+
+        var exitCode = await CliApp.RunAsync(["inspect", s_gif], new RefusingWriter(ClosedDescriptor), stderr, TestContext.CancellationToken);
+
+        Assert.AreEqual(2, exitCode, stderr.ToString());
+        Assert.AreEqual("imagekit: cannot write to standard output: Bad file descriptor" + Environment.NewLine, stderr.ToString());
+    }
+
+    [TestMethod]
+    public async Task FetchJson_StdoutOnAFullDisk_ExitsTwoWithTheSystemsReasonOnStderr()
+    {
+        var cacheDir = Directory.CreateTempSubdirectory("imagekit-closed-out-");
+        try
+        {
+            using var stderr = new StringWriter();
+
+            var exitCode = await CliApp.RunAsync(
+                ["fetch", new Uri(s_gif).AbsoluteUri, "--json", "--cache-dir", cacheDir.FullName],
+                new RefusingWriter(() => new IOException("No space left on device")),
+                stderr,
+                TestContext.CancellationToken);
+
+            Assert.AreEqual(2, exitCode, stderr.ToString());
+            Assert.AreEqual("imagekit: cannot write to standard output: No space left on device" + Environment.NewLine, stderr.ToString());
+        }
+        finally
+        {
+            cacheDir.Delete(recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public async Task Inspect_MissingFileWithAClosedStderr_StillExitsTwoWithoutThrowing()
+    {
+        using var stdout = new StringWriter();
+
+        var exitCode = await CliApp.RunAsync(["inspect", "/no/such/file.gif"], stdout, new RefusingWriter(ClosedDescriptor), TestContext.CancellationToken);
+
+        Assert.AreEqual(2, exitCode);
+        Assert.AreEqual(string.Empty, stdout.ToString());
+    }
+
+    [TestMethod]
+    public async Task Inspect_VerboseWithAClosedStderr_StillPrintsItsResultAndSucceeds()
+    {
+        using var stdout = new StringWriter();
+        var stderr = new RefusingWriter(ClosedDescriptor);
+
+        var exitCode = await CliApp.RunAsync(["inspect", s_gif, "--verbose", "--metrics"], stdout, stderr, TestContext.CancellationToken);
+
+        Assert.AreEqual(0, exitCode);
+        StringAssert.Contains(stdout.ToString(), "format      GIF");
+        Assert.IsGreaterThan(0, stderr.Attempts, "the verbose log did try to write");
+    }
+
+    [TestMethod]
+    [DataRow("inspect|{gif}|>&-", "imagekit: cannot write to standard output: Bad file descriptor")]
+    [DataRow("inspect|{gif}|>/dev/full", "imagekit: cannot write to standard output: No space left on device")]
+    [DataRow("inspect|/no/such/file.gif|2>&-", "")]
+    public async Task RealProcess_ClosedOrFullStream_ExitsTwoInsteadOfAborting(string commandLine, string expectedStderr)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Inconclusive("closing a descriptor with the shell is a Unix feature");
+        }
+
+        var parts = commandLine.Replace("{gif}", s_gif, StringComparison.Ordinal).Split('|');
+        var cli = Path.Combine(AppContext.BaseDirectory, "ImageKit.Cli.dll");
+
+        // sh closes or redirects the descriptor, then becomes the CLI: "$0" is dotnet, "$1" the CLI, "$2" the command,
+        // "$3" its argument.
+        var result = await DotnetCli.RunAsync(
+            "/bin/sh",
+            ["-c", $"exec \"$0\" \"$1\" \"$2\" \"$3\" {parts[2]}", DotnetCli.Executable, cli, parts[0], parts[1]],
+            TimeSpan.FromMinutes(1),
+            cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(2, result.ExitCode, result.ToString());
+        Assert.AreEqual(expectedStderr, result.Stderr.TrimEnd('\n'), result.ToString());
+    }
+
+    private static UnauthorizedAccessException ClosedDescriptor() =>
+        // What .NET's console stream throws for EBADF.
+        new UnauthorizedAccessException("Access to the path is denied.", new IOException("Bad file descriptor"));
+
+    /// <summary>A writer whose every write fails with the exception <paramref name="failure"/> makes.</summary>
+    private sealed class RefusingWriter(Func<Exception> failure) : TextWriter
+    {
+        private int _attempts;
+
+        public int Attempts => _attempts;
+
+        public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
+
+        public override void Write(char value) => Refuse();
+
+        public override void Write(string? value) => Refuse();
+
+        public override void Write(char[] buffer, int index, int count) => Refuse();
+
+        public override void Flush() => Refuse();
+
+        private void Refuse()
+        {
+            Interlocked.Increment(ref _attempts);
+            throw failure();
+        }
+    }
+}
