@@ -45,6 +45,22 @@ public sealed record ImageLoadOptions
     public long ScaleDownMaxPixels { get; init; }
 
     /// <summary>
+    /// Decode a thumbnail: an image wider or taller than this box comes back at the largest size that fits in it, aspect
+    /// ratio kept (cached in memory as its own variant; the disk keeps the original bytes, so every size is made from
+    /// one download). A 0 side leaves that side free; nothing is scaled up. JPEG and WebP stills are decoded straight at
+    /// about the thumbnail's size, never at full size first. See <see cref="Decoding.ImageDecodeOptions.ThumbnailPixelSize"/>.
+    /// <value>Default: <see cref="System.Drawing.Size.Empty"/> (the image's own size).</value>
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set with a negative width or height.</exception>
+    public System.Drawing.Size ThumbnailPixelSize
+    {
+        get;
+        init => field = value.Width >= 0 && value.Height >= 0
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "ThumbnailPixelSize cannot have a negative side; use 0 for a side without a limit.");
+    }
+
+    /// <summary>
     /// The cache tiers looked in and stored to: <see cref="ImageCacheType.Memory"/> for memory-cache only,
     /// <see cref="ImageCacheType.Disk"/> for disk-cache only. <value>Default: <see cref="ImageCacheType.All"/>.</value>
     /// </summary>
@@ -68,9 +84,9 @@ public sealed record ImageLoadOptions
     /// cref="ImageLoadProgress.Preview"/>): rows of a baseline JPEG or PNG so far, coarse full images from the scans of a
     /// progressive JPEG. At most one preview is decoded at a time, off the thread that reads the response, and only after a
     /// tenth of the image (or 32 KiB when the size is unknown) more has arrived; none is reported after the load has
-    /// returned. Needs a progress callback; loads from a cache have no previews. With <see cref="ScaleDownMaxPixels"/>
-    /// previews are decoded scaled down too where the codec can (JPEG, WebP), and not at all where it cannot. Previews are
-    /// reported from a pool thread, possibly while byte counts arrive from the thread that reads the response: a
+    /// returned. Needs a progress callback; loads from a cache have no previews. With <see cref="ScaleDownMaxPixels"/> or
+    /// <see cref="ThumbnailPixelSize"/> previews are decoded scaled down too where the codec can (JPEG, WebP), and not at
+    /// all where it cannot. Previews are reported from a pool thread, possibly while byte counts arrive from the thread that reads the response: a
     /// synchronous <see cref="IProgress{T}"/> must be thread-safe.
     /// </summary>
     /// <value>Default: <see langword="false"/>.</value>

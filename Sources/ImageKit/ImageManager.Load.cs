@@ -43,6 +43,7 @@ public sealed partial class ImageManager
         {
             FirstFrameOnly = options.FirstFrameOnly || _options.DecodeOptions.FirstFrameOnly,
             MaxPixelCount = options.ScaleDownMaxPixels > 0 ? options.ScaleDownMaxPixels : _options.DecodeOptions.MaxPixelCount,
+            ThumbnailPixelSize = options.ThumbnailPixelSize.IsEmpty ? _options.DecodeOptions.ThumbnailPixelSize : options.ThumbnailPixelSize,
             SourceName = url.ToString(),
         };
 

@@ -230,6 +230,9 @@ public sealed partial class AnimatedImage : IDisposable
     /// <exception cref="ObjectDisposedException">The image has already been released.</exception>
     public ImageLease AcquireLease() => TryAcquireLease() ?? throw new ObjectDisposedException(nameof(AnimatedImage));
 
+    /// <summary>The decoder's source. Calls into it must come from one thread at a time, as this image's own do (under its lock).</summary>
+    internal AnimatedImageSource Source => _source;
+
     /// <summary>Takes a share of ownership unless the image has already been released (then <see langword="null"/>).</summary>
     internal ImageLease? TryAcquireLease()
     {

@@ -57,6 +57,18 @@ public abstract class AnimatedImageSource : IDisposable
     /// </summary>
     internal virtual bool WritesEveryPixel(int index) => false;
 
+    /// <summary>
+    /// For a still whose decoder can decode straight to a reduced size (JPEG in eighths, WebP to any size): the smallest
+    /// such size that is at least <paramref name="width"/> x <paramref name="height"/>, so that what is left to do is
+    /// shrink it; <see langword="null"/> when the decoder cannot, or only at full size.
+    /// </summary>
+    internal virtual (int Width, int Height)? ReducedDecodeSize(int width, int height) => null;
+
+    /// <summary>Decodes the still at a size <see cref="ReducedDecodeSize"/> returned, into a canvas of that size.</summary>
+    /// <exception cref="ImageDecodingException">The data is corrupt or truncated.</exception>
+    internal virtual void RenderReduced(int width, int height, Span<byte> canvas, int rowBytes) =>
+        throw new NotSupportedException("This source has no reduced-size decoding.");
+
     /// <summary>Releases the native objects this source owns.</summary>
     public void Dispose()
     {

@@ -1,3 +1,5 @@
+using System.Drawing;
+
 namespace ImageKit.Decoding;
 
 /// <summary>Options for decoding one image. Every property has a documented default; <see cref="Default"/> uses them all.</summary>
@@ -40,7 +42,60 @@ public sealed record ImageDecodeOptions
     public long MaxPixelCount { get; init; }
 
     /// <summary>
+    /// Thumbnail: an image wider or taller than this box is decoded to the largest size that fits in it, aspect ratio kept;
+    /// a smaller image keeps its size (nothing is scaled up). A 0 side leaves that side free (<c>new Size(200, 0)</c>:
+    /// at most 200 pixels wide). With <see cref="MaxPixelCount"/> too, the image fits both. Stills whose codec can decode
+    /// at a reduced size (JPEG, WebP) are decoded straight at about the thumbnail's size, not at full size first, which is
+    /// much faster and never holds the full-size pixels; other images are composited at full size and resampled. The
+    /// counterpart of SDWebImage's thumbnail pixel size and Kingfisher's downsampling processor.
+    /// <value>Default: <see cref="Size.Empty"/> (no thumbnail).</value>
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set with a negative width or height.</exception>
+    public Size ThumbnailPixelSize
+    {
+        get;
+        init => field = value.Width >= 0 && value.Height >= 0
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "ThumbnailPixelSize cannot have a negative side; use 0 for a side without a limit.");
+    }
+
+    /// <summary>
     /// What the data is, for error messages (a file path or URL). <value>Default: <see langword="null"/> (in-memory data).</value>
     /// </summary>
     public string? SourceName { get; init; }
+
+    /// <summary>
+    /// The size an image of <paramref name="width"/> x <paramref name="height"/> is decoded to under <see
+    /// cref="ThumbnailPixelSize"/> and <see cref="MaxPixelCount"/>, or <see langword="null"/> when it keeps its own.
+    /// </summary>
+    internal (int Width, int Height)? ScaledSize(int width, int height)
+    {
+        // Each limit gives a size, the side it binds exactly and the other rounded down (at least one pixel); the one
+        // with the smallest scale satisfies them all. Integer arithmetic, so that a 4000-wide image in a 200-wide box is
+        // 200 wide, not 199.
+        (int Width, int Height, double Scale)? best = null;
+        if (ThumbnailPixelSize.Width > 0 && width > ThumbnailPixelSize.Width)
+        {
+            var w = ThumbnailPixelSize.Width;
+            best = Smaller(best, (w, (int)Math.Max(1, (long)height * w / width), (double)w / width));
+        }
+
+        if (ThumbnailPixelSize.Height > 0 && height > ThumbnailPixelSize.Height)
+        {
+            var h = ThumbnailPixelSize.Height;
+            best = Smaller(best, ((int)Math.Max(1, (long)width * h / height), h, (double)h / height));
+        }
+
+        var pixels = (long)width * height;
+        if (MaxPixelCount > 0 && pixels > MaxPixelCount)
+        {
+            var scale = Math.Sqrt((double)MaxPixelCount / pixels);
+            best = Smaller(best, (Math.Max(1, (int)Math.Floor(width * scale)), Math.Max(1, (int)Math.Floor(height * scale)), scale));
+        }
+
+        return best is { } size ? (size.Width, size.Height) : null;
+
+        static (int Width, int Height, double Scale) Smaller((int Width, int Height, double Scale)? current, (int Width, int Height, double Scale) candidate) =>
+            current is { } c && c.Scale <= candidate.Scale ? c : candidate;
+    }
 }

@@ -106,7 +106,7 @@ public sealed class ImageDecoderRegistry
 
     private static AnimatedImage ScaleDown(AnimatedImage image, ImageDecodeOptions options)
     {
-        if (ScaledImageSource.FitSize(image.PixelWidth, image.PixelHeight, options.MaxPixelCount) is not { } size)
+        if (options.ScaledSize(image.PixelWidth, image.PixelHeight) is not { } size)
         {
             return image;
         }

@@ -88,7 +88,7 @@ internal sealed class ProgressivePreviews : IProgress<ImageLoadProgress>
             ImageFrame? preview = null;
             try
             {
-                preview = PreviewDecoder.TryDecode(value.PartialData.Span, _decodeOptions.Limits, _decodeOptions.MaxPixelCount);
+                preview = PreviewDecoder.TryDecode(value.PartialData.Span, _decodeOptions);
             }
             catch (ImageKitException)
             {

@@ -203,6 +203,19 @@ public sealed class ImageManagerProgressiveTests
     }
 
     [TestMethod]
+    [DataRow(120, 120, 120, 90)] // a quarter: an eighth-step libjpeg-turbo has
+    [DataRow(100, 100, 60, 45)] // 0.21 is no eighth: the one below it, so the preview stays in the box
+    public void PreviewDecoder_WithAThumbnailBox_DecodesAJpegScaledIntoTheBox(int boxWidth, int boxHeight, int expectedWidth, int expectedHeight)
+    {
+        var options = new ImageDecodeOptions { ThumbnailPixelSize = new System.Drawing.Size(boxWidth, boxHeight) };
+
+        using var scaled = PreviewDecoder.TryDecode(s_jpeg.AsSpan(0, s_jpeg.Length / 2), options);
+
+        Assert.IsNotNull(scaled);
+        Assert.AreEqual((expectedWidth, expectedHeight), (scaled.Width, scaled.Height));
+    }
+
+    [TestMethod]
     public void PreviewDecoder_FirstFifthOfAProgressiveJpeg_ShowsTheWholeCanvasCoarsely()
     {
         var data = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", "progressive", "plasma-480x360-progressive.jpg"));

@@ -164,6 +164,38 @@ public sealed class ImageManagerTests
     }
 
     [TestMethod]
+    public async Task LoadImageAsync_Thumbnail_FitsTheBoxAndIsCachedApartFromEachOtherSizeFromOneDownload()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        await using var manager = NewManager();
+        var url = server.Image("TestImage.jpg"); // 80 x 60
+        var small = new ImageLoadOptions { ThumbnailPixelSize = new System.Drawing.Size(40, 40) };
+        using (var thumbnail = await manager.LoadImageAsync(url, small, cancellationToken: TestContext.CancellationToken))
+        {
+            Assert.AreEqual((40, 30), (thumbnail.Image.PixelWidth, thumbnail.Image.PixelHeight));
+            Assert.AreEqual(ImageLoadSource.Network, thumbnail.Source);
+        }
+
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+
+        using (var again = await manager.LoadImageAsync(url, small, cancellationToken: TestContext.CancellationToken))
+        {
+            Assert.AreEqual(ImageLoadSource.Memory, again.Source, "the same thumbnail from memory");
+        }
+
+        using (var other = await manager.LoadImageAsync(url, new ImageLoadOptions { ThumbnailPixelSize = new System.Drawing.Size(0, 15) }, cancellationToken: TestContext.CancellationToken))
+        {
+            Assert.AreEqual((20, 15), (other.Image.PixelWidth, other.Image.PixelHeight));
+            Assert.AreEqual(ImageLoadSource.Disk, other.Source, "another size is decoded again from the bytes on disk");
+        }
+
+        using var full = await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken);
+        Assert.AreEqual((80, 60), (full.Image.PixelWidth, full.Image.PixelHeight), "a thumbnail never answers for the full image");
+        Assert.AreEqual(ImageLoadSource.Disk, full.Source);
+        Assert.AreEqual(1, server.ImageHits("TestImage.jpg"));
+    }
+
+    [TestMethod]
     public async Task LoadImageAsync_404_FailsAndThenFailsFastUntilRetried()
     {
         await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);

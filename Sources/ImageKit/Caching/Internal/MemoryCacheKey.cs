@@ -5,7 +5,7 @@ namespace ImageKit.Caching.Internal;
 
 /// <summary>
 /// The memory key of a decoded variant: the cache key plus every decode option that changes the decoded result, so that a
-/// first-frame-only or scaled-down decode never answers for a full one (SDWebImage forgot some of these, their #3770).
+/// first-frame-only, scaled-down or thumbnail decode never answers for a full one (SDWebImage forgot some of these, their #3770).
 /// </summary>
 internal static class MemoryCacheKey
 {
@@ -18,12 +18,13 @@ internal static class MemoryCacheKey
 
         var durations = options.FrameDurations;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{key}\u001f{(options.FirstFrameOnly ? "first" : "all")};px={options.MaxPixelCount};gif={options.GifLoopCount};d={durations.Threshold.Ticks}>{durations.Replacement.Ticks}");
+            $"{key}\u001f{(options.FirstFrameOnly ? "first" : "all")};px={options.MaxPixelCount};thumb={options.ThumbnailPixelSize.Width}x{options.ThumbnailPixelSize.Height};gif={options.GifLoopCount};d={durations.Threshold.Ticks}>{durations.Replacement.Ticks}");
     }
 
     private static bool IsDefaultVariant(ImageDecodeOptions options) =>
         !options.FirstFrameOnly
         && options.MaxPixelCount <= 0
+        && options.ThumbnailPixelSize.IsEmpty
         && options.GifLoopCount == ImageDecodeOptions.Default.GifLoopCount
         && options.FrameDurations == ImageDecodeOptions.Default.FrameDurations;
 }

@@ -20,7 +20,17 @@ internal static class PreviewDecoder
     /// decode straight to a smaller size); where it cannot, there is no preview.
     /// </param>
     /// <exception cref="ImageLimitExceededException">The header declares a canvas beyond <paramref name="limits"/>.</exception>
-    public static ImageFrame? TryDecode(ReadOnlySpan<byte> partialData, DecodingLimits limits, long maxPixelCount = 0)
+    public static ImageFrame? TryDecode(ReadOnlySpan<byte> partialData, DecodingLimits limits, long maxPixelCount = 0) =>
+        TryDecode(partialData, new ImageDecodeOptions { Limits = limits, MaxPixelCount = maxPixelCount });
+
+    /// <summary>
+    /// A preview of <paramref name="partialData"/> within the limits and sizes of <paramref name="options"/>: scaled down
+    /// where the image is larger than <see cref="ImageDecodeOptions.MaxPixelCount"/> or <see
+    /// cref="ImageDecodeOptions.ThumbnailPixelSize"/> allow and the codec can decode smaller (JPEG, WebP); where it
+    /// cannot, there is no preview.
+    /// </summary>
+    /// <exception cref="ImageLimitExceededException">The header declares a canvas beyond the limits.</exception>
+    public static ImageFrame? TryDecode(ReadOnlySpan<byte> partialData, ImageDecodeOptions options)
     {
         if (ImageFormatDetector.Detect(partialData) is not (ImageFormat.Jpeg or ImageFormat.Png or ImageFormat.Apng or ImageFormat.WebP or ImageFormat.Gif))
         {
@@ -34,15 +44,16 @@ internal static class PreviewDecoder
             return null; // the header is not complete yet
         }
 
-        limits.Check(codec.Info.Width, codec.Info.Height, frameCount: 1);
+        options.Limits.Check(codec.Info.Width, codec.Info.Height, frameCount: 1);
         var size = codec.Info.Size;
-        if (maxPixelCount > 0 && (long)size.Width * size.Height > maxPixelCount)
+        if (options.ScaledSize(size.Width, size.Height) is { } target)
         {
-            size = codec.GetScaledDimensions((float)Math.Sqrt(maxPixelCount / ((double)size.Width * size.Height)));
-            if ((long)size.Width * size.Height > maxPixelCount)
+            if (FittingSize(codec, target) is not { } fitting)
             {
                 return null; // this codec cannot decode smaller, and a full-size preview is what the caller ruled out
             }
+
+            size = fitting;
         }
 
         var (width, height) = (size.Width, size.Height);
@@ -73,5 +84,28 @@ internal static class PreviewDecoder
             buffer.Release();
             throw;
         }
+    }
+
+    // The largest size the codec decodes to that is no larger than the target: Skia rounds a scale to one its decoder has
+    // (libjpeg-turbo: the nearest eighth, which may be above it; libwebp: whole pixels), so ask again a little lower.
+    private static SKSizeI? FittingSize(SKCodec codec, (int Width, int Height) target)
+    {
+        var full = codec.Info.Size;
+        var desired = Math.Min((double)target.Width / full.Width, (double)target.Height / full.Height);
+        foreach (var scale in (ReadOnlySpan<double>)[desired, desired - (1.0 / Math.Min(full.Width, full.Height)), Math.Floor(desired * 8) / 8])
+        {
+            if (scale <= 0)
+            {
+                continue;
+            }
+
+            var size = codec.GetScaledDimensions((float)scale);
+            if (size.Width <= target.Width && size.Height <= target.Height)
+            {
+                return size;
+            }
+        }
+
+        return null;
     }
 }

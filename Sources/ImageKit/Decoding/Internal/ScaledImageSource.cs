@@ -3,8 +3,10 @@ using SkiaSharp;
 namespace ImageKit.Decoding.Internal;
 
 /// <summary>
-/// An image scaled down to fit a pixel limit (<see cref="ImageDecodeOptions.MaxPixelCount"/>): each frame is composited at
-/// full size by the wrapped image and resampled into the smaller canvas, so every frame is independent here.
+/// An image scaled down to fit a pixel limit or a thumbnail box (<see cref="ImageDecodeOptions.MaxPixelCount"/>, <see
+/// cref="ImageDecodeOptions.ThumbnailPixelSize"/>): each frame is composited at full size by the wrapped image and
+/// resampled into the smaller canvas, so every frame is independent here; a still whose decoder can decode smaller is
+/// decoded at about the target size instead.
 /// </summary>
 /// <remarks>
 /// Owns the wrapped image. A still drops its full-size frame right after scaling, so only the scaled pixels stay in
@@ -34,21 +36,6 @@ internal sealed class ScaledImageSource : AnimatedImageSource
 
     public override bool HasAlpha => _inner.HasAlpha;
 
-    /// <summary>The size that fits <paramref name="maxPixels"/> with the aspect ratio kept, or null when the image already fits.</summary>
-    public static (int Width, int Height)? FitSize(int width, int height, long maxPixels)
-    {
-        var pixels = (long)width * height;
-        if (maxPixels <= 0 || pixels <= maxPixels)
-        {
-            return null;
-        }
-
-        var scale = Math.Sqrt((double)maxPixels / pixels);
-        var w = Math.Max(1, (int)Math.Floor(width * scale));
-        var h = Math.Max(1, (int)Math.Floor(height * scale));
-        return (w, h);
-    }
-
     /// <summary>Wraps <paramref name="inner"/> (taking ownership: it is disposed with the source, or now if this throws).</summary>
     public static ScaledImageSource Create(AnimatedImage inner, int width, int height) => new(inner, width, height);
 
@@ -59,27 +46,67 @@ internal sealed class ScaledImageSource : AnimatedImageSource
     // Resampling writes the whole target.
     internal override bool WritesEveryPixel(int index) => true;
 
-    public override unsafe void RenderFrame(int index, int requiredFrame, Span<byte> canvas, int rowBytes)
+    public override void RenderFrame(int index, int requiredFrame, Span<byte> canvas, int rowBytes)
     {
+        // A still the decoder can decode smaller is never decoded at full size: straight into the canvas when the decoder
+        // hits the size exactly, else at the nearest size above it and shrunk from there. (Only this source calls into the
+        // inner image's source, always under the outer image's lock.)
+        if (!_inner.IsAnimated && _inner.Source.ReducedDecodeSize(PixelWidth, PixelHeight) is { } reduced)
+        {
+            if (reduced == (PixelWidth, PixelHeight))
+            {
+                if (!_inner.Source.WritesEveryPixel(0))
+                {
+                    canvas.Clear();
+                }
+
+                _inner.Source.RenderReduced(PixelWidth, PixelHeight, canvas, rowBytes);
+                return;
+            }
+
+            var buffer = PixelBufferPool.Shared.Rent(checked(reduced.Width * reduced.Height * 4));
+            try
+            {
+                if (!_inner.Source.WritesEveryPixel(0))
+                {
+                    buffer.Span.Clear();
+                }
+
+                _inner.Source.RenderReduced(reduced.Width, reduced.Height, buffer.Span, reduced.Width * 4);
+                Scale(buffer.Span, reduced.Width, reduced.Height, reduced.Width * 4, canvas, rowBytes, index);
+            }
+            finally
+            {
+                buffer.Release();
+            }
+
+            return;
+        }
+
         using (var frame = _inner.GetFrame(index))
         {
-            var sourceInfo = new SKImageInfo(frame.Width, frame.Height, SKColorType.Bgra8888, SKAlphaType.Premul);
-            var targetInfo = new SKImageInfo(PixelWidth, PixelHeight, SKColorType.Bgra8888, SKAlphaType.Premul);
-            fixed (byte* source = frame.Pixels)
-            fixed (byte* target = canvas)
-            {
-                using var from = new SKPixmap(sourceInfo, (IntPtr)source, frame.RowBytes);
-                using var to = new SKPixmap(targetInfo, (IntPtr)target, rowBytes);
-                if (!from.ScalePixels(to, s_sampling))
-                {
-                    throw new ImageDecodingException($"Skia could not scale frame {index} to {PixelWidth}x{PixelHeight}") { FrameIndex = index };
-                }
-            }
+            Scale(frame.Pixels, frame.Width, frame.Height, frame.RowBytes, canvas, rowBytes, index);
         }
 
         if (!_inner.IsAnimated)
         {
             _inner.TrimCache();
+        }
+    }
+
+    private unsafe void Scale(ReadOnlySpan<byte> pixels, int width, int height, int sourceRowBytes, Span<byte> canvas, int rowBytes, int index)
+    {
+        var sourceInfo = new SKImageInfo(width, height, SKColorType.Bgra8888, SKAlphaType.Premul);
+        var targetInfo = new SKImageInfo(PixelWidth, PixelHeight, SKColorType.Bgra8888, SKAlphaType.Premul);
+        fixed (byte* source = pixels)
+        fixed (byte* target = canvas)
+        {
+            using var from = new SKPixmap(sourceInfo, (IntPtr)source, sourceRowBytes);
+            using var to = new SKPixmap(targetInfo, (IntPtr)target, rowBytes);
+            if (!from.ScalePixels(to, s_sampling))
+            {
+                throw new ImageDecodingException($"Skia could not scale frame {index} to {PixelWidth}x{PixelHeight}") { FrameIndex = index };
+            }
         }
     }
 

@@ -116,6 +116,49 @@ internal sealed class SkiaCodecSource : AnimatedImageSource
         SkiaCodecResults.ThrowUnlessSuccess(result);
     }
 
+    internal override (int Width, int Height)? ReducedDecodeSize(int width, int height)
+    {
+        if (_frames.Length > 1 || (width >= PixelWidth && height >= PixelHeight))
+        {
+            return null;
+        }
+
+        // Skia rounds the scale asked for to one its decoder has (libjpeg-turbo: the nearest eighth, which may be below
+        // it; libwebp: any, rounded to whole pixels): ask again a little higher, then for each eighth above it.
+        var desired = Math.Max((double)width / PixelWidth, (double)height / PixelHeight);
+        var candidates = new List<double> { desired, desired + (1.0 / Math.Min(PixelWidth, PixelHeight)) };
+        for (var eighths = 1; eighths < 8; eighths++)
+        {
+            if (eighths / 8.0 > desired)
+            {
+                candidates.Add(eighths / 8.0);
+            }
+        }
+
+        foreach (var scale in candidates)
+        {
+            var size = _codec.GetScaledDimensions((float)scale);
+            if (size.Width >= width && size.Height >= height)
+            {
+                return (long)size.Width * size.Height < (long)PixelWidth * PixelHeight ? (size.Width, size.Height) : null;
+            }
+        }
+
+        return null;
+    }
+
+    internal override unsafe void RenderReduced(int width, int height, Span<byte> canvas, int rowBytes)
+    {
+        var info = new SKImageInfo(width, height, SKColorType.Bgra8888, SKAlphaType.Premul);
+        SKCodecResult result;
+        fixed (byte* pixels = canvas)
+        {
+            result = _codec.GetPixels(info, (IntPtr)pixels, rowBytes, new SKCodecOptions(0));
+        }
+
+        SkiaCodecResults.ThrowUnlessSuccess(result);
+    }
+
     protected override void Dispose(bool disposing)
     {
         if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
