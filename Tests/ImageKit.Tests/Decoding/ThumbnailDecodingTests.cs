@@ -152,6 +152,22 @@ public sealed class ThumbnailDecodingTests
     }
 
     [TestMethod]
+    [DataRow(SKEncodedImageFormat.Jpeg, 1600, 1200, 1, 1, 1, 1)]
+    [DataRow(SKEncodedImageFormat.Webp, 1600, 1200, 1, 1, 1, 1)]
+    [DataRow(SKEncodedImageFormat.Png, 1600, 1200, 1, 1, 1, 1)]
+    [DataRow(SKEncodedImageFormat.Webp, 3000, 7, 100, 100, 100, 1)]
+    [DataRow(SKEncodedImageFormat.Jpeg, 7, 3000, 100, 100, 1, 100)]
+    public void GetFrame_TinyBoxOrExtremeAspect_GivesAFrameOfThatSize(SKEncodedImageFormat format, int width, int height, int boxWidth, int boxHeight, int expectedWidth, int expectedHeight)
+    {
+        var data = EncodePattern(format, width, height);
+        using var image = AnimatedImage.Decode(data, new ImageDecodeOptions { ThumbnailPixelSize = new Size(boxWidth, boxHeight) });
+        using var frame = image.GetFrame(0);
+
+        Assert.AreEqual((expectedWidth, expectedHeight), (frame.Width, frame.Height));
+        Assert.AreEqual(0xFF, frame.Pixels[3], "an opaque picture stays opaque");
+    }
+
+    [TestMethod]
     public void Decode_AnimatedThumbnail_ScalesEveryFrame()
     {
         var data = Corpus.Read("animated-red-blue.gif");
