@@ -28,6 +28,12 @@ public sealed record ImageDecodeOptions
     public GifLoopCountSemantics GifLoopCount { get; init; } = GifLoopCountSemantics.Browser;
 
     /// <summary>
+    /// Which stills are turned upright by their EXIF orientation (their size then is the displayed one).
+    /// <value>Default: <see cref="ExifOrientationPolicy.Browser"/> (JPEG only, as browsers).</value>
+    /// </summary>
+    public ExifOrientationPolicy Orientation { get; init; }
+
+    /// <summary>
     /// Decode only the first frame: an animated image becomes a one-frame still (its <see cref="AnimatedImage.LoopCount"/>
     /// is then 1). <value>Default: <see langword="false"/>.</value>
     /// </summary>

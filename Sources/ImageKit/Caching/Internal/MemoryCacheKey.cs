@@ -18,7 +18,7 @@ internal static class MemoryCacheKey
 
         var durations = options.FrameDurations;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{key}\u001f{(options.FirstFrameOnly ? "first" : "all")};px={options.MaxPixelCount};thumb={options.ThumbnailPixelSize.Width}x{options.ThumbnailPixelSize.Height};gif={options.GifLoopCount};d={durations.Threshold.Ticks}>{durations.Replacement.Ticks}");
+            $"{key}\u001f{(options.FirstFrameOnly ? "first" : "all")};px={options.MaxPixelCount};thumb={options.ThumbnailPixelSize.Width}x{options.ThumbnailPixelSize.Height};gif={options.GifLoopCount};o={options.Orientation};d={durations.Threshold.Ticks}>{durations.Replacement.Ticks}");
     }
 
     private static bool IsDefaultVariant(ImageDecodeOptions options) =>
@@ -26,5 +26,6 @@ internal static class MemoryCacheKey
         && options.MaxPixelCount <= 0
         && options.ThumbnailPixelSize.IsEmpty
         && options.GifLoopCount == ImageDecodeOptions.Default.GifLoopCount
+        && options.Orientation == ImageDecodeOptions.Default.Orientation
         && options.FrameDurations == ImageDecodeOptions.Default.FrameDurations;
 }

@@ -19,7 +19,8 @@ internal sealed class SkiaCodecSource : AnimatedImageSource
 
     private readonly SKCodec _codec;
     private readonly SKCodecFrameInfo[] _frames;
-    private readonly SKImageInfo _canvasInfo;
+    private readonly SKImageInfo _canvasInfo; // as stored: before any EXIF orientation
+    private readonly SKEncodedOrigin _origin; // TopLeft unless the still is turned upright
     private int _disposed;
 
     private SkiaCodecSource(SKCodec codec, ImageFormat format, ReadOnlySpan<byte> data, ImageDecodeOptions options)
@@ -27,14 +28,14 @@ internal sealed class SkiaCodecSource : AnimatedImageSource
         _codec = codec;
         Format = format;
         var info = codec.Info;
-        PixelWidth = info.Width;
-        PixelHeight = info.Height;
         // The limits first: the frame table is one managed entry per frame, and a hostile file may declare millions.
         var frameCount = codec.FrameCount;
-        options.Limits.Check(PixelWidth, PixelHeight, Math.Max(1, frameCount));
+        options.Limits.Check(info.Width, info.Height, Math.Max(1, frameCount));
         _frames = frameCount > 0 ? codec.FrameInfo : [];
         FrameCount = Math.Max(1, _frames.Length);
-        _canvasInfo = new SKImageInfo(PixelWidth, PixelHeight, SKColorType.Bgra8888, SKAlphaType.Premul);
+        _canvasInfo = new SKImageInfo(info.Width, info.Height, SKColorType.Bgra8888, SKAlphaType.Premul);
+        _origin = _frames.Length <= 1 && ExifOrientation.Applies(options.Orientation, format) ? codec.EncodedOrigin : SKEncodedOrigin.TopLeft;
+        (PixelWidth, PixelHeight) = ExifOrientation.SwapsAxes(_origin) ? (info.Height, info.Width) : (info.Width, info.Height);
         HasAlpha = EncodedAlphaProbe.HasAlpha(format, data)
             ?? (info.AlphaType != SKAlphaType.Opaque || _frames.Any(static f => f.AlphaType != SKAlphaType.Opaque));
         LoopCount = ReadLoopCount(codec, format, options.GifLoopCount);
@@ -102,31 +103,54 @@ internal sealed class SkiaCodecSource : AnimatedImageSource
 
     // A still is decoded straight into the canvas: Skia writes every row, and fills rows that truncated data never
     // reached. Animation frames may cover only part of the canvas, so they keep the cleared canvas.
-    internal override bool WritesEveryPixel(int index) => _frames.Length == 0;
+    // A still turned upright is copied pixel by pixel into the canvas, which writes them all.
+    internal override bool WritesEveryPixel(int index) => _frames.Length == 0 || _origin != SKEncodedOrigin.TopLeft;
 
-    public override unsafe void RenderFrame(int index, int requiredFrame, Span<byte> canvas, int rowBytes)
+    public override void RenderFrame(int index, int requiredFrame, Span<byte> canvas, int rowBytes)
     {
-        var options = _frames.Length == 0 ? new SKCodecOptions(0) : new SKCodecOptions(index, requiredFrame);
-        SKCodecResult result;
-        fixed (byte* pixels = canvas)
+        if (_origin != SKEncodedOrigin.TopLeft)
         {
-            result = _codec.GetPixels(_canvasInfo, (IntPtr)pixels, rowBytes, options);
+            RenderUpright(_canvasInfo, canvas, rowBytes);
+            return;
         }
 
-        SkiaCodecResults.ThrowUnlessSuccess(result);
+        Decode(_canvasInfo, canvas, rowBytes, _frames.Length == 0 ? new SKCodecOptions(0) : new SKCodecOptions(index, requiredFrame));
     }
 
     internal override (int Width, int Height)? ReducedDecodeSize(int width, int height)
     {
-        if (_frames.Length > 1 || (width >= PixelWidth && height >= PixelHeight))
+        // Sizes here are upright; the codec's are as stored.
+        var swap = ExifOrientation.SwapsAxes(_origin);
+        return (swap ? StoredReducedSize(height, width) : StoredReducedSize(width, height)) is { } stored
+            ? (swap ? (stored.Height, stored.Width) : stored)
+            : null;
+    }
+
+    internal override void RenderReduced(int width, int height, Span<byte> canvas, int rowBytes)
+    {
+        var stored = ExifOrientation.SwapsAxes(_origin) ? new SKImageInfo(height, width) : new SKImageInfo(width, height);
+        stored = stored.WithColorType(SKColorType.Bgra8888).WithAlphaType(SKAlphaType.Premul);
+        if (_origin != SKEncodedOrigin.TopLeft)
+        {
+            RenderUpright(stored, canvas, rowBytes);
+            return;
+        }
+
+        Decode(stored, canvas, rowBytes, new SKCodecOptions(0));
+    }
+
+    private (int Width, int Height)? StoredReducedSize(int width, int height)
+    {
+        var (fullWidth, fullHeight) = (_canvasInfo.Width, _canvasInfo.Height);
+        if (_frames.Length > 1 || (width >= fullWidth && height >= fullHeight))
         {
             return null;
         }
 
         // Skia rounds the scale asked for to one its decoder has (libjpeg-turbo: the nearest eighth, which may be below
         // it; libwebp: any, rounded to whole pixels): ask again a little higher, then for each eighth above it.
-        var desired = Math.Max((double)width / PixelWidth, (double)height / PixelHeight);
-        var candidates = new List<double> { desired, desired + (1.0 / Math.Min(PixelWidth, PixelHeight)) };
+        var desired = Math.Max((double)width / fullWidth, (double)height / fullHeight);
+        var candidates = new List<double> { desired, desired + (1.0 / Math.Min(fullWidth, fullHeight)) };
         for (var eighths = 1; eighths < 8; eighths++)
         {
             if (eighths / 8.0 > desired)
@@ -140,20 +164,39 @@ internal sealed class SkiaCodecSource : AnimatedImageSource
             var size = _codec.GetScaledDimensions((float)scale);
             if (size.Width >= width && size.Height >= height)
             {
-                return (long)size.Width * size.Height < (long)PixelWidth * PixelHeight ? (size.Width, size.Height) : null;
+                return (long)size.Width * size.Height < (long)fullWidth * fullHeight ? (size.Width, size.Height) : null;
             }
         }
 
         return null;
     }
 
-    internal override unsafe void RenderReduced(int width, int height, Span<byte> canvas, int rowBytes)
+    // The still decoded as stored (at the stored size of `stored`) into a pooled buffer, then copied upright into the canvas.
+    private void RenderUpright(SKImageInfo stored, Span<byte> canvas, int rowBytes)
     {
-        var info = new SKImageInfo(width, height, SKColorType.Bgra8888, SKAlphaType.Premul);
-        SKCodecResult result;
-        fixed (byte* pixels = canvas)
+        var buffer = PixelBufferPool.Shared.Rent(checked(stored.Width * stored.Height * 4));
+        try
         {
-            result = _codec.GetPixels(info, (IntPtr)pixels, rowBytes, new SKCodecOptions(0));
+            if (_frames.Length != 0)
+            {
+                buffer.Span.Clear(); // a frame (WebP's) may not cover the canvas
+            }
+
+            Decode(stored, buffer.Span, stored.Width * 4, new SKCodecOptions(0));
+            ExifOrientation.Apply(buffer.Span, stored.Width, stored.Height, stored.Width * 4, canvas, rowBytes, _origin);
+        }
+        finally
+        {
+            buffer.Release();
+        }
+    }
+
+    private unsafe void Decode(SKImageInfo info, Span<byte> target, int rowBytes, SKCodecOptions options)
+    {
+        SKCodecResult result;
+        fixed (byte* pixels = target)
+        {
+            result = _codec.GetPixels(info, (IntPtr)pixels, rowBytes, options);
         }
 
         SkiaCodecResults.ThrowUnlessSuccess(result);
