@@ -1,5 +1,7 @@
 using System.Drawing;
+using System.Runtime.InteropServices;
 using ImageKit.Decoding;
+using ImageKit.Decoding.Internal;
 using ImageKit.Tests.TestUtilities;
 using SkiaSharp;
 
@@ -71,6 +73,18 @@ public sealed class ExifOrientationTests
     }
 
     [TestMethod]
+    [DataRow(ExifOrientationPolicy.Browser)]
+    [DataRow(ExifOrientationPolicy.Ignore)]
+    public void GetFrame_TruncatedTurnedJpeg_FailsAsTheStoredOneDoes(ExifOrientationPolicy policy)
+    {
+        var whole = Corpus.Read("right-orientation.jpeg");
+        using var image = AnimatedImage.Decode(whole.AsSpan(0, whole.Length / 2), new ImageDecodeOptions { Orientation = policy });
+
+        var error = Assert.Throws<ImageDecodingException>(() => image.GetFrame(0).Dispose());
+        StringAssert.Contains(error.Message, "truncated");
+    }
+
+    [TestMethod]
     public void Decode_AnimationWithAnOrientation_IsShownAsStored()
     {
         using var image = AnimatedImage.Decode(Corpus.Read("stoplight_h.webp"), new ImageDecodeOptions { Orientation = ExifOrientationPolicy.AllFormats });
@@ -96,6 +110,78 @@ public sealed class ExifOrientationTests
 
         // Colour edges are filtered differently at a reduced size; a wrong turn swaps whole blocks of colour (mean ~60).
         Assert.IsLessThan(8.0, mean, $"mean difference {mean:0.00}");
+    }
+
+    [TestMethod]
+    [DataRow(SKEncodedOrigin.TopRight)]
+    [DataRow(SKEncodedOrigin.BottomRight)]
+    [DataRow(SKEncodedOrigin.BottomLeft)]
+    [DataRow(SKEncodedOrigin.LeftTop)]
+    [DataRow(SKEncodedOrigin.RightTop)]
+    [DataRow(SKEncodedOrigin.RightBottom)]
+    [DataRow(SKEncodedOrigin.LeftBottom)]
+    public void ExifOrientation_OddSizesAndPartialBands_MoveEveryPixelWhereSkiasMatrixPutsIt(SKEncodedOrigin origin)
+    {
+        // 150 rows: two whole bands of 64 and a partial one; 37 columns: an odd middle row for the in-place flips.
+        foreach (var (width, height) in new[] { (37, 150), (150, 37), (1, 1), (5, 1) })
+        {
+            var random = new Random(width * 1000 + height);
+            var stored = new byte[width * height * 4];
+            random.NextBytes(stored);
+            for (var i = 3; i < stored.Length; i += 4)
+            {
+                stored[i] = 0xFF; // opaque, so premultiplication cannot blur the comparison
+            }
+
+            var swaps = ExifOrientation.SwapsAxes(origin);
+            var (uprightWidth, uprightHeight) = swaps ? (height, width) : (width, height);
+            var actual = new byte[stored.Length];
+            if (swaps)
+            {
+                for (var y = 0; y < height; y += ExifOrientation.BandRows)
+                {
+                    var count = Math.Min(ExifOrientation.BandRows, height - y);
+                    ExifOrientation.WriteTurnedRows(stored.AsSpan(y * width * 4), width, height, y, count, width * 4, actual, uprightWidth * 4, origin);
+                }
+            }
+            else
+            {
+                stored.CopyTo(actual, 0);
+                ExifOrientation.FlipInPlace(actual, width, height, width * 4, origin);
+            }
+
+            CollectionAssert.AreEqual(DrawnUpright(stored, width, height, origin, uprightWidth, uprightHeight), actual, $"{width} x {height}");
+        }
+    }
+
+    // The independent answer: Skia draws the stored pixels through the matrix that maps stored to upright coordinates
+    // (the one Skia's own SkEncodedOriginToMatrix gives), nearest sampling, no blending.
+    private static unsafe byte[] DrawnUpright(byte[] stored, int width, int height, SKEncodedOrigin origin, int uprightWidth, int uprightHeight)
+    {
+        var matrix = origin switch
+        {
+            SKEncodedOrigin.TopRight => new SKMatrix(-1, 0, width, 0, 1, 0, 0, 0, 1),
+            SKEncodedOrigin.BottomRight => new SKMatrix(-1, 0, width, 0, -1, height, 0, 0, 1),
+            SKEncodedOrigin.BottomLeft => new SKMatrix(1, 0, 0, 0, -1, height, 0, 0, 1),
+            SKEncodedOrigin.LeftTop => new SKMatrix(0, 1, 0, 1, 0, 0, 0, 0, 1),
+            SKEncodedOrigin.RightTop => new SKMatrix(0, -1, height, 1, 0, 0, 0, 0, 1),
+            SKEncodedOrigin.RightBottom => new SKMatrix(0, -1, height, -1, 0, width, 0, 0, 1),
+            SKEncodedOrigin.LeftBottom => new SKMatrix(0, 1, 0, -1, 0, width, 0, 0, 1),
+            _ => SKMatrix.Identity,
+        };
+        var info = new SKImageInfo(width, height, SKColorType.Bgra8888, SKAlphaType.Premul);
+        using var source = new SKBitmap(info);
+        Marshal.Copy(stored, 0, source.GetPixels(), stored.Length);
+        using var target = new SKBitmap(new SKImageInfo(uprightWidth, uprightHeight, SKColorType.Bgra8888, SKAlphaType.Premul));
+        using (var canvas = new SKCanvas(target))
+        using (var image = SKImage.FromBitmap(source))
+        using (var paint = new SKPaint { BlendMode = SKBlendMode.Src })
+        {
+            canvas.SetMatrix(matrix);
+            canvas.DrawImage(image, 0, 0, new SKSamplingOptions(SKFilterMode.Nearest), paint);
+        }
+
+        return target.Bytes;
     }
 
     private static void AssertLooksLike(string referencePath, AnimatedImage image, double maxMean)
