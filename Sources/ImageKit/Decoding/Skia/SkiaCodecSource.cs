@@ -102,8 +102,8 @@ internal sealed class SkiaCodecSource : AnimatedImageSource
     public override int GetRequiredFrame(int index) => _frames.Length == 0 ? -1 : _frames[index].RequiredFrame;
 
     // A still is decoded straight into the canvas: Skia writes every row, and fills rows that truncated data never
-    // reached. Animation frames may cover only part of the canvas, so they keep the cleared canvas.
-    // A still turned upright is copied pixel by pixel into the canvas, which writes them all.
+    // reached. Animation frames may cover only part of the canvas, so they keep the cleared canvas. Turning a still
+    // upright writes every pixel too (clearing first what a WebP frame might not cover).
     internal override bool WritesEveryPixel(int index) => _frames.Length == 0 || _origin != SKEncodedOrigin.TopLeft;
 
     public override void RenderFrame(int index, int requiredFrame, Span<byte> canvas, int rowBytes)
@@ -175,13 +175,13 @@ internal sealed class SkiaCodecSource : AnimatedImageSource
     // turn a band of rows at a time (from the codec's scanlines where it has them, else from a whole decode).
     private void RenderUpright(SKImageInfo stored, Span<byte> canvas, int rowBytes)
     {
-        if (_frames.Length != 0)
-        {
-            canvas.Clear(); // a frame (WebP's) may not cover the canvas, and the canvas may hold an earlier user's pixels
-        }
-
         if (!ExifOrientation.SwapsAxes(_origin))
         {
+            if (_frames.Length != 0)
+            {
+                canvas.Clear(); // a frame (WebP's) may not cover the canvas, which may hold an earlier user's pixels
+            }
+
             Decode(stored, canvas, rowBytes, new SKCodecOptions(0));
             ExifOrientation.FlipInPlace(canvas, stored.Width, stored.Height, rowBytes, _origin);
             return;
