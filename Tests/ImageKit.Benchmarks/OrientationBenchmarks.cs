@@ -17,26 +17,7 @@ public class OrientationBenchmarks
     public int Orientation { get; set; } = 1;
 
     [GlobalSetup]
-    public void Setup()
-    {
-        var random = new Random(20261202);
-        using var bitmap = new SKBitmap(new SKImageInfo(3000, 2000, SKColorType.Bgra8888, SKAlphaType.Premul));
-        using (var canvas = new SKCanvas(bitmap))
-        {
-            using var gradient = SKShader.CreateLinearGradient(new SKPoint(0, 0), new SKPoint(3000, 2000), [SKColors.SteelBlue, SKColors.Wheat, SKColors.SaddleBrown], SKShaderTileMode.Clamp);
-            using var background = new SKPaint { Shader = gradient };
-            canvas.DrawRect(0, 0, 3000, 2000, background);
-            using var shape = new SKPaint { IsAntialias = true };
-            for (var i = 0; i < 400; i++)
-            {
-                shape.Color = new SKColor((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256));
-                canvas.DrawCircle(random.Next(3000), random.Next(2000), random.Next(5, 120), shape);
-            }
-        }
-
-        using var encoded = bitmap.Encode(SKEncodedImageFormat.Jpeg, 85);
-        _data = WithOrientation(encoded.ToArray(), Orientation);
-    }
+    public void Setup() => _data = WithOrientation(SyntheticPhoto.Encode(3000, 2000, SKEncodedImageFormat.Jpeg, quality: 85, noise: false), Orientation);
 
     [Benchmark]
     public int DecodeFirstFrame()

@@ -24,42 +24,12 @@ public class ThumbnailBenchmarks
     public string Format { get; set; } = "jpeg";
 
     [GlobalSetup]
-    public void Setup()
+    public void Setup() => _data = SyntheticPhoto.Encode(Width, Height, Format switch
     {
-        var random = new Random(20261202);
-        using var bitmap = new SKBitmap(new SKImageInfo(Width, Height, SKColorType.Bgra8888, SKAlphaType.Premul));
-        using (var canvas = new SKCanvas(bitmap))
-        {
-            using var gradient = SKShader.CreateLinearGradient(new SKPoint(0, 0), new SKPoint(Width, Height), [SKColors.SteelBlue, SKColors.Wheat, SKColors.SaddleBrown], SKShaderTileMode.Clamp);
-            using var background = new SKPaint { Shader = gradient };
-            canvas.DrawRect(0, 0, Width, Height, background);
-            using var shape = new SKPaint { IsAntialias = true };
-            for (var i = 0; i < 400; i++)
-            {
-                shape.Color = new SKColor((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(64, 256));
-                canvas.DrawCircle(random.Next(Width), random.Next(Height), random.Next(5, 120), shape);
-            }
-        }
-
-        // Sensor-like noise, so that neither JPEG nor PNG finds the picture trivially compressible.
-        var pixels = bitmap.GetPixelSpan();
-        for (var i = 0; i < pixels.Length; i += 4)
-        {
-            for (var c = 0; c < 3; c++)
-            {
-                pixels[i + c] = (byte)Math.Clamp(pixels[i + c] + random.Next(-6, 7), 0, 255);
-            }
-        }
-
-        var format = Format switch
-        {
-            "jpeg" => SKEncodedImageFormat.Jpeg,
-            "webp" => SKEncodedImageFormat.Webp,
-            _ => SKEncodedImageFormat.Png,
-        };
-        using var encoded = bitmap.Encode(format, 85);
-        _data = encoded.ToArray();
-    }
+        "jpeg" => SKEncodedImageFormat.Jpeg,
+        "webp" => SKEncodedImageFormat.Webp,
+        _ => SKEncodedImageFormat.Png,
+    }, quality: 85, noise: true);
 
     [Benchmark(Baseline = true)]
     public unsafe int FullDecodeThenResample()
