@@ -216,6 +216,36 @@ public sealed class ImageManagerProgressiveTests
     }
 
     [TestMethod]
+    [DataRow(ExifOrientationPolicy.Browser, 0, 0, 640, 480)] // stored 480 x 640, orientation 6
+    [DataRow(ExifOrientationPolicy.Ignore, 0, 0, 480, 640)]
+    [DataRow(ExifOrientationPolicy.Browser, 160, 160, 160, 120)] // the box fits the upright image, decoded at a quarter
+    public void PreviewDecoder_TurnedJpeg_IsUprightLikeTheFinishedImage(ExifOrientationPolicy policy, int boxWidth, int boxHeight, int width, int height)
+    {
+        var data = Corpus.Read("right-orientation.jpeg");
+        var options = new ImageDecodeOptions { Orientation = policy, ThumbnailPixelSize = new System.Drawing.Size(boxWidth, boxHeight) };
+
+        using var preview = PreviewDecoder.TryDecode(data.AsSpan(0, data.Length * 3 / 5), options);
+        using var finished = AnimatedImage.Decode(data, options);
+
+        Assert.IsNotNull(preview);
+        Assert.AreEqual((width, height), (preview.Width, preview.Height));
+        Assert.AreEqual((finished.PixelWidth, finished.PixelHeight), (preview.Width, preview.Height), "the preview has the finished image's size");
+        using var frame = finished.GetFrame(0);
+
+        // What has arrived (the stored image's top rows: for orientation 6, the upright image's right-hand columns) is
+        // already the finished image's pixels; a preview left lying on its side would share almost none.
+        var previewPixels = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(preview.Pixels);
+        var finishedPixels = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(frame.Pixels);
+        var same = 0;
+        for (var i = 0; i < previewPixels.Length; i++)
+        {
+            same += previewPixels[i] == finishedPixels[i] ? 1 : 0;
+        }
+
+        Assert.IsGreaterThan(0.3, (double)same / previewPixels.Length, $"{same} of {previewPixels.Length} pixels as finished");
+    }
+
+    [TestMethod]
     public void PreviewDecoder_FirstFifthOfAProgressiveJpeg_ShowsTheWholeCanvasCoarsely()
     {
         var data = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", "progressive", "plasma-480x360-progressive.jpg"));

@@ -27,12 +27,14 @@ internal static class PreviewDecoder
     /// A preview of <paramref name="partialData"/> within the limits and sizes of <paramref name="options"/>: scaled down
     /// where the image is larger than <see cref="ImageDecodeOptions.MaxPixelCount"/> or <see
     /// cref="ImageDecodeOptions.ThumbnailPixelSize"/> allow and the codec can decode smaller (JPEG, WebP); where it
-    /// cannot, there is no preview.
+    /// cannot, there is no preview. A still is turned upright as <see cref="ImageDecodeOptions.Orientation"/> says, as the
+    /// finished image will be.
     /// </summary>
     /// <exception cref="ImageLimitExceededException">The header declares a canvas beyond the limits.</exception>
     public static ImageFrame? TryDecode(ReadOnlySpan<byte> partialData, ImageDecodeOptions options)
     {
-        if (ImageFormatDetector.Detect(partialData) is not (ImageFormat.Jpeg or ImageFormat.Png or ImageFormat.Apng or ImageFormat.WebP or ImageFormat.Gif))
+        var format = ImageFormatDetector.Detect(partialData);
+        if (format is not (ImageFormat.Jpeg or ImageFormat.Png or ImageFormat.Apng or ImageFormat.WebP or ImageFormat.Gif))
         {
             return null;
         }
@@ -45,10 +47,12 @@ internal static class PreviewDecoder
         }
 
         options.Limits.Check(codec.Info.Width, codec.Info.Height, frameCount: 1);
-        var size = codec.Info.Size;
-        if (options.ScaledSize(size.Width, size.Height) is { } target)
+        var origin = codec.FrameCount <= 1 && ExifOrientation.Applies(options.Orientation, format) ? codec.EncodedOrigin : SKEncodedOrigin.TopLeft;
+        var swap = ExifOrientation.SwapsAxes(origin);
+        var size = codec.Info.Size; // as stored; the limits below are for the upright image
+        if (options.ScaledSize(swap ? size.Height : size.Width, swap ? size.Width : size.Height) is { } target)
         {
-            if (FittingSize(codec, target) is not { } fitting)
+            if (FittingSize(codec, swap ? (target.Height, target.Width) : target) is not { } fitting)
             {
                 return null; // this codec cannot decode smaller, and a full-size preview is what the caller ruled out
             }
@@ -77,6 +81,17 @@ internal static class PreviewDecoder
                 return null;
             }
 
+            if (swap)
+            {
+                var upright = Turned(buffer, width, height, origin);
+                buffer = upright;
+                (width, height) = (height, width);
+            }
+            else if (origin != SKEncodedOrigin.TopLeft)
+            {
+                ExifOrientation.FlipInPlace(buffer.Span, width, height, width * 4, origin);
+            }
+
             return new ImageFrame(buffer, index: 0, width, height, TimeSpan.Zero, TimeSpan.Zero);
         }
         catch
@@ -84,6 +99,28 @@ internal static class PreviewDecoder
             buffer.Release();
             throw;
         }
+    }
+
+    // A new buffer holding the stored `width` x `height` pixels of `stored` turned upright; `stored` is released.
+    private static PixelBuffer Turned(PixelBuffer stored, int width, int height, SKEncodedOrigin origin)
+    {
+        var upright = PixelBufferPool.Shared.Rent(stored.Length);
+        try
+        {
+            for (var y = 0; y < height; y += ExifOrientation.BandRows)
+            {
+                var count = Math.Min(ExifOrientation.BandRows, height - y);
+                ExifOrientation.WriteTurnedRows(stored.Span[(y * width * 4)..], width, height, y, count, width * 4, upright.Span, height * 4, origin);
+            }
+        }
+        catch
+        {
+            upright.Release();
+            throw;
+        }
+
+        stored.Release();
+        return upright;
     }
 
     // The largest size the codec decodes to that is no larger than the target: Skia rounds a scale to one its decoder has
