@@ -86,8 +86,8 @@ public sealed record ImageLoadOptions
     /// tenth of the image (or 32 KiB when the size is unknown) more has arrived; none is reported after the load has
     /// returned. Needs a progress callback; loads from a cache have no previews. With <see cref="ScaleDownMaxPixels"/> or
     /// <see cref="ThumbnailPixelSize"/> previews are decoded scaled down too where the codec can (JPEG, WebP), and not at
-    /// all where it cannot. Previews are reported from a pool thread, possibly while byte counts arrive from the thread that reads the response: a
-    /// synchronous <see cref="IProgress{T}"/> must be thread-safe.
+    /// all where it cannot. Previews are reported from a pool thread, possibly while byte counts arrive from the thread
+    /// that reads the response: a synchronous <see cref="IProgress{T}"/> must be thread-safe.
     /// </summary>
     /// <value>Default: <see langword="false"/>.</value>
     public bool Progressive { get; init; }
