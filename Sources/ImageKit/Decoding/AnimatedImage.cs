@@ -169,10 +169,11 @@ public sealed partial class AnimatedImage : IDisposable
 
     /// <summary>
     /// Reads and decodes the file at <paramref name="path"/> with <see cref="ImageDecoderRegistry.Default"/>. Files over
-    /// 256 MiB are refused without being read; a file that cannot say its length (a pipe, a device) is read up to that.
+    /// <see cref="DecodingLimits.MaxFileBytes"/> (256 MiB unless <paramref name="options"/> say otherwise) are refused
+    /// without being read; a file that cannot say its length (a pipe, a device) is read up to that.
     /// </summary>
     /// <exception cref="ImageDecodingException">The file is not a supported image, is corrupt, or breaks a limit
-    /// (<see cref="ImageLimitExceededException"/> for a file over 256 MiB).</exception>
+    /// (<see cref="ImageLimitExceededException"/> for a file over <see cref="DecodingLimits.MaxFileBytes"/>).</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
     /// <exception cref="UnauthorizedAccessException">The file may not be read, or <paramref name="path"/> is a folder.</exception>
     public static AnimatedImage Load(string path, ImageDecodeOptions? options = null)
@@ -184,10 +185,11 @@ public sealed partial class AnimatedImage : IDisposable
             options = options with { SourceName = path };
         }
 
+        var maxBytes = options.Limits.MaxFileBytes;
         var data = BoundedFileReader.Read(
             path,
-            BoundedFileReader.DefaultMaxBytes,
-            length => new ImageLimitExceededException(BoundedFileReader.TooLargeReason(length, BoundedFileReader.DefaultMaxBytes, "this method reads")) { SourceName = path });
+            maxBytes,
+            length => new ImageLimitExceededException(BoundedFileReader.TooLargeReason(length, maxBytes, "allowed (DecodingLimits.MaxFileBytes)")) { SourceName = path });
         return ImageDecoderRegistry.Default.Decode(data, options);
     }
 

@@ -22,6 +22,18 @@ public sealed record DecodingLimits
     /// </summary>
     public long MaxTotalDecodedBytes { get; init; } = 4L * 1024 * 1024 * 1024;
 
+    /// <summary>
+    /// The largest file <see cref="AnimatedImage.Load"/> reads: a larger one is refused from its length, without being
+    /// read; one that cannot say its length (a pipe, a device) is read up to this and refused past it.
+    /// <value>Default: 256 MiB.</value>
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Set to 0 or less.</exception>
+    public long MaxFileBytes
+    {
+        get;
+        init => field = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "MaxFileBytes must be positive.");
+    } = ImageKit.Internal.BoundedFileReader.DefaultMaxBytes;
+
     /// <summary>Checks the declared geometry of an image against the limits.</summary>
     /// <exception cref="ImageLimitExceededException">A limit is exceeded.</exception>
     internal void Check(int width, int height, int frameCount)
