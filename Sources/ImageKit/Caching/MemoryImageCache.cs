@@ -17,6 +17,11 @@ namespace ImageKit.Caching;
 /// may dispose it right after <see cref="Set"/>.
 /// </para>
 /// <para><b>Threading.</b> Every member is thread-safe; lookups, stores and removals are O(1) under one short lock.</para>
+/// <para>
+/// <b>After <see cref="Dispose"/>.</b> <see cref="TryGet"/> and <see cref="Set"/> throw <see cref="ObjectDisposedException"/>
+/// (a lookup or a store would be a mistake); <see cref="Contains"/>, <see cref="Remove"/>, <see cref="Clear"/> and
+/// <see cref="Trim"/> see an empty cache, so that clean-up code racing a shutdown needs no guard.
+/// </para>
 /// </remarks>
 public sealed partial class MemoryImageCache : IDisposable
 {

@@ -19,6 +19,27 @@ public sealed class MemoryImageCacheTests
     }
 
     [TestMethod]
+    public void Dispose_ThenLookupsAndStoresThrowAndCleanUpSeesAnEmptyCache()
+    {
+        var cache = NewCache();
+        var kept = Store(cache, "a", 100);
+        var (image, _) = CountingSource.Create();
+
+        cache.Dispose();
+
+        Assert.IsTrue(kept.IsDisposed, "the cache let go of what it held");
+        Assert.Throws<ObjectDisposedException>(() => cache.TryGet("a", out _));
+        Assert.Throws<ObjectDisposedException>(() => cache.Set("b", image));
+        Assert.IsFalse(image.IsDisposed, "a refused store leaves the caller's image alone");
+        Assert.IsFalse(cache.Contains("a"));
+        Assert.IsFalse(cache.Remove("a"));
+        cache.Clear();
+        cache.Trim(0);
+        cache.Dispose();
+        image.Dispose();
+    }
+
+    [TestMethod]
     public void Set_OverCost_EvictsTheLeastRecentlyUsedFirst()
     {
         using var cache = NewCache(maxCost: 300, weak: false);
