@@ -44,7 +44,17 @@ internal static partial class DemoCommand
                 parse.GetValue(contactSheet)?.FullName ?? Path.Combine(work.Value, "contact-sheet.png"),
                 parse.GetValue(framesDir),
                 Render: stdoutIsTerminal());
-            await RunAsync(settings, stdout, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await RunAsync(settings, stdout, cancellationToken).ConfigureAwait(false);
+            }
+            catch when (work.IsValueCreated)
+            {
+                // A run that failed before writing anything (stdout closed at the first line) leaves no empty folder behind.
+                DeleteIfNoFiles(work.Value);
+                throw;
+            }
+
             return CliApp.Success;
         });
 
@@ -64,6 +74,21 @@ internal static partial class DemoCommand
                 Path.GetTempPath(),
                 $"cannot create the demo's work folder in the temporary folder ({e.Message.TrimEnd('.')}); set TMPDIR to a writable folder, or give --cache-dir and --contact-sheet",
                 e);
+        }
+    }
+
+    private static void DeleteIfNoFiles(string folder)
+    {
+        try
+        {
+            if (Directory.Exists(folder) && !Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Any())
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: the failure being reported matters more than an empty folder in the temporary folder.
         }
     }
 

@@ -99,6 +99,35 @@ public sealed class ClosedOutputTests
         Assert.AreEqual(expectedStderr, result.Stderr.TrimEnd('\n'), result.ToString());
     }
 
+    [TestMethod]
+    public async Task RealProcess_DemoWithAClosedStdout_ExitsTwoAndLeavesNoWorkFolderBehind()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Inconclusive("closing a descriptor with the shell is a Unix feature");
+        }
+
+        var temp = Directory.CreateTempSubdirectory("imagekit-closed-demo-");
+        try
+        {
+            var cli = Path.Combine(AppContext.BaseDirectory, "ImageKit.Cli.dll");
+            var result = await DotnetCli.RunAsync(
+                "/bin/sh",
+                ["-c", "exec \"$0\" \"$1\" demo >&-", DotnetCli.Executable, cli],
+                TimeSpan.FromMinutes(2),
+                new Dictionary<string, string> { ["TMPDIR"] = temp.FullName },
+                TestContext.CancellationToken);
+
+            Assert.AreEqual(2, result.ExitCode, result.ToString());
+            Assert.AreEqual("imagekit: cannot write to standard output: Bad file descriptor", result.Stderr.TrimEnd('\n'), result.ToString());
+            CollectionAssert.AreEqual(Array.Empty<string>(), Directory.GetFileSystemEntries(temp.FullName), "the demo's empty work folder was removed");
+        }
+        finally
+        {
+            temp.Delete(recursive: true);
+        }
+    }
+
     private static UnauthorizedAccessException ClosedDescriptor() =>
         // What .NET's console stream throws for EBADF.
         new UnauthorizedAccessException("Access to the path is denied.", new IOException("Bad file descriptor"));
