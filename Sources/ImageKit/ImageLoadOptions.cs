@@ -55,9 +55,7 @@ public sealed record ImageLoadOptions
     public System.Drawing.Size ThumbnailPixelSize
     {
         get;
-        init => field = value.Width >= 0 && value.Height >= 0
-            ? value
-            : throw new ArgumentOutOfRangeException(nameof(value), value, "ThumbnailPixelSize cannot have a negative side; use 0 for a side without a limit.");
+        init => field = Decoding.ImageDecodeOptions.CheckThumbnailPixelSize(value);
     }
 
     /// <summary>

@@ -60,15 +60,19 @@ public sealed record ImageDecodeOptions
     public Size ThumbnailPixelSize
     {
         get;
-        init => field = value.Width >= 0 && value.Height >= 0
-            ? value
-            : throw new ArgumentOutOfRangeException(nameof(value), value, "ThumbnailPixelSize cannot have a negative side; use 0 for a side without a limit.");
+        init => field = CheckThumbnailPixelSize(value);
     }
 
     /// <summary>
     /// What the data is, for error messages (a file path or URL). <value>Default: <see langword="null"/> (in-memory data).</value>
     /// </summary>
     public string? SourceName { get; init; }
+
+    /// <summary>Returns <paramref name="value"/> when it is a valid thumbnail box (no negative side).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A side is negative.</exception>
+    internal static Size CheckThumbnailPixelSize(Size value) => value.Width >= 0 && value.Height >= 0
+        ? value
+        : throw new ArgumentOutOfRangeException(nameof(value), value, "ThumbnailPixelSize cannot have a negative side; use 0 for a side without a limit.");
 
     /// <summary>
     /// The size an image of <paramref name="width"/> x <paramref name="height"/> is decoded to under <see

@@ -138,11 +138,7 @@ public sealed class ExifOrientationTests
             var actual = new byte[stored.Length];
             if (swaps)
             {
-                for (var y = 0; y < height; y += ExifOrientation.BandRows)
-                {
-                    var count = Math.Min(ExifOrientation.BandRows, height - y);
-                    ExifOrientation.WriteTurnedRows(stored.AsSpan(y * width * 4), width, height, y, count, width * 4, actual, uprightWidth * 4, origin);
-                }
+                ExifOrientation.WriteTurned(stored, width, height, actual, uprightWidth * 4, origin);
             }
             else
             {

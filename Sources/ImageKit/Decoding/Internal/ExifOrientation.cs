@@ -76,6 +76,19 @@ internal static class ExifOrientation
     }
 
     /// <summary>
+    /// Writes a whole stored <paramref name="width"/> x <paramref name="height"/> image (rows <paramref name="width"/> * 4
+    /// bytes apart) upright into <paramref name="target"/>, a band of rows at a time, for the orientations that swap the axes.
+    /// </summary>
+    public static void WriteTurned(ReadOnlySpan<byte> stored, int width, int height, Span<byte> target, int targetRowBytes, SKEncodedOrigin origin)
+    {
+        for (var y = 0; y < height; y += BandRows)
+        {
+            var count = Math.Min(BandRows, height - y);
+            WriteTurnedRows(stored[(y * width * 4)..], width, height, y, count, width * 4, target, targetRowBytes, origin);
+        }
+    }
+
+    /// <summary>
     /// Writes <paramref name="count"/> stored rows, starting at stored row <paramref name="firstRow"/> of an image stored
     /// <paramref name="width"/> x <paramref name="height"/>, to where they belong in the upright (<paramref name="height"/>
     /// x <paramref name="width"/>) <paramref name="target"/>, for the orientations that swap the axes. The stored rows

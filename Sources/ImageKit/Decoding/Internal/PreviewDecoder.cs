@@ -107,11 +107,7 @@ internal static class PreviewDecoder
         var upright = PixelBufferPool.Shared.Rent(stored.Length);
         try
         {
-            for (var y = 0; y < height; y += ExifOrientation.BandRows)
-            {
-                var count = Math.Min(ExifOrientation.BandRows, height - y);
-                ExifOrientation.WriteTurnedRows(stored.Span[(y * width * 4)..], width, height, y, count, width * 4, upright.Span, height * 4, origin);
-            }
+            ExifOrientation.WriteTurned(stored.Span, width, height, upright.Span, height * 4, origin);
         }
         catch
         {

@@ -201,11 +201,7 @@ internal sealed class SkiaCodecSource : AnimatedImageSource
             }
 
             Decode(stored, whole.Span, stored.Width * 4, new SKCodecOptions(0));
-            for (var y = 0; y < stored.Height; y += ExifOrientation.BandRows)
-            {
-                var count = Math.Min(ExifOrientation.BandRows, stored.Height - y);
-                ExifOrientation.WriteTurnedRows(whole.Span[(y * stored.Width * 4)..], stored.Width, stored.Height, y, count, stored.Width * 4, canvas, rowBytes, _origin);
-            }
+            ExifOrientation.WriteTurned(whole.Span, stored.Width, stored.Height, canvas, rowBytes, _origin);
         }
         finally
         {
