@@ -147,6 +147,14 @@ internal static class InspectCommand
         text.AppendLine(TerminalText.Printable(source)); // a file name may hold an escape sequence
         text.AppendLine(culture, $"  format      {FormatName(image.Format).ToUpperInvariant()}");
         text.AppendLine(culture, $"  size        {image.PixelWidth} x {image.PixelHeight}");
+        if (image.AppliedExifOrientation is var orientation and >= 2 and <= 8)
+        {
+            // Other tools (identify, exiftool) report the stored size; say why this one differs. The names are EXIF's.
+            string[] names = ["", "", "Mirror horizontal", "Rotate 180", "Mirror vertical", "Mirror horizontal and rotate 270 CW", "Rotate 90 CW", "Mirror horizontal and rotate 90 CW", "Rotate 270 CW"];
+            var stored = orientation >= 5 ? $"{image.PixelHeight} x {image.PixelWidth}" : $"{image.PixelWidth} x {image.PixelHeight}";
+            text.AppendLine(culture, $"  orientation {orientation} ({names[orientation]}: stored {stored}, shown upright)");
+        }
+
         text.AppendLine(culture, $"  frames      {image.FrameCount}");
         text.AppendLine(culture, $"  alpha       {(image.HasAlpha ? "yes" : "no")}");
         if (!image.IsAnimated)

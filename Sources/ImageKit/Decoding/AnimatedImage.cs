@@ -235,6 +235,9 @@ public sealed partial class AnimatedImage : IDisposable
     /// <summary>The decoder's source. Calls into it must come from one thread at a time, as this image's own do (under its lock).</summary>
     internal AnimatedImageSource Source => _source;
 
+    /// <summary>The EXIF orientation (2–8) the still was turned upright by, or 1 when it is shown as stored.</summary>
+    internal int AppliedExifOrientation => _source.AppliedExifOrientation;
+
     /// <summary>Takes a share of ownership unless the image has already been released (then <see langword="null"/>).</summary>
     internal ImageLease? TryAcquireLease()
     {

@@ -64,6 +64,9 @@ public abstract class AnimatedImageSource : IDisposable
     /// </summary>
     internal virtual (int Width, int Height)? ReducedDecodeSize(int width, int height) => null;
 
+    /// <summary>The EXIF orientation (2–8) this source turns its still upright by, or 1 when it shows it as stored.</summary>
+    internal virtual int AppliedExifOrientation => 1;
+
     /// <summary>Decodes the still at a size <see cref="ReducedDecodeSize"/> returned, into a canvas of that size.</summary>
     /// <exception cref="ImageDecodingException">The data is corrupt or truncated.</exception>
     internal virtual void RenderReduced(int width, int height, Span<byte> canvas, int rowBytes) =>

@@ -27,6 +27,21 @@ public sealed class InspectCommandTests
     }
 
     [TestMethod]
+    public async Task Inspect_PhotoStoredTurned_ShowsTheUprightSizeAndSaysWhy()
+    {
+        var turned = await CliRunner.RunAsync("inspect", Corpus.PathOf("right-orientation.jpeg"));
+        var plain = await CliRunner.RunAsync("inspect", Corpus.PathOf("TestImage.jpg"));
+
+        Assert.AreEqual(0, turned.ExitCode, turned.Stderr);
+        var lines = turned.Stdout.ReplaceLineEndings("\n").Split('\n');
+        var size = Array.IndexOf(lines, "  size        640 x 480");
+        Assert.IsGreaterThanOrEqualTo(0, size, turned.Stdout);
+        Assert.AreEqual("  orientation 6 (Rotate 90 CW: stored 480 x 640, shown upright)", lines[size + 1]);
+        Assert.AreEqual(0, plain.ExitCode, plain.Stderr);
+        Assert.DoesNotContain("orientation", plain.Stdout, "a photo stored upright has no orientation line");
+    }
+
+    [TestMethod]
     [DataRow("1@2x.gif", "gif")]
     [DataRow("TestImageAnimated.webp", "webp")]
     [DataRow("TestImage.jpg", "jpeg")]

@@ -43,6 +43,19 @@ public sealed class ExifOrientationTests
     }
 
     [TestMethod]
+    public void AppliedExifOrientation_SaysWhatWasTurnedAlsoThroughAThumbnail()
+    {
+        var data = Corpus.Read("right-orientation.jpeg");
+        using var upright = AnimatedImage.Decode(data);
+        using var thumbnail = AnimatedImage.Decode(data, new ImageDecodeOptions { ThumbnailPixelSize = new Size(64, 64) });
+        using var stored = AnimatedImage.Decode(data, new ImageDecodeOptions { Orientation = ExifOrientationPolicy.Ignore });
+
+        Assert.AreEqual(6, upright.AppliedExifOrientation);
+        Assert.AreEqual(6, thumbnail.AppliedExifOrientation);
+        Assert.AreEqual(1, stored.AppliedExifOrientation);
+    }
+
+    [TestMethod]
     public void Decode_JpegWithIgnore_KeepsThePixelsAsStored()
     {
         using var image = AnimatedImage.Decode(Corpus.Read("right-orientation.jpeg"), new ImageDecodeOptions { Orientation = ExifOrientationPolicy.Ignore });

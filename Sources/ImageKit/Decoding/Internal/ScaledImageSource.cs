@@ -43,6 +43,8 @@ internal sealed class ScaledImageSource : AnimatedImageSource
 
     public override int GetRequiredFrame(int index) => -1;
 
+    internal override int AppliedExifOrientation => _inner.AppliedExifOrientation;
+
     // Resampling writes the whole target.
     internal override bool WritesEveryPixel(int index) => true;
 

@@ -117,6 +117,8 @@ internal sealed class SkiaCodecSource : AnimatedImageSource
         Decode(_canvasInfo, canvas, rowBytes, _frames.Length == 0 ? new SKCodecOptions(0) : new SKCodecOptions(index, requiredFrame));
     }
 
+    internal override int AppliedExifOrientation => (int)_origin;
+
     internal override (int Width, int Height)? ReducedDecodeSize(int width, int height)
     {
         // Sizes here are upright; the codec's are as stored.
