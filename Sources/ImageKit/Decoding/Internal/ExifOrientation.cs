@@ -25,13 +25,20 @@ internal static class ExifOrientation
     /// <summary>Whether <paramref name="origin"/> swaps width and height (the four orientations with a quarter turn or a transpose).</summary>
     public static bool SwapsAxes(SKEncodedOrigin origin) => origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
 
-    /// <summary>Whether <paramref name="policy"/> has the orientation of a <paramref name="format"/> still applied.</summary>
-    public static bool Applies(ExifOrientationPolicy policy, ImageFormat format) => policy switch
+    /// <summary>
+    /// The orientation to turn what <paramref name="codec"/> decodes by under <paramref name="policy"/>: its EXIF
+    /// orientation for a still whose format the policy covers, else <see cref="SKEncodedOrigin.TopLeft"/> (as stored).
+    /// </summary>
+    public static SKEncodedOrigin ToApply(SKCodec codec, ImageFormat format, ExifOrientationPolicy policy)
     {
-        ExifOrientationPolicy.Browser => format == ImageFormat.Jpeg,
-        ExifOrientationPolicy.AllFormats => format is ImageFormat.Jpeg or ImageFormat.WebP or ImageFormat.Png,
-        _ => false,
-    };
+        var covered = policy switch
+        {
+            ExifOrientationPolicy.Browser => format == ImageFormat.Jpeg,
+            ExifOrientationPolicy.AllFormats => format is ImageFormat.Jpeg or ImageFormat.WebP or ImageFormat.Png,
+            _ => false,
+        };
+        return covered && codec.FrameCount <= 1 ? codec.EncodedOrigin : SKEncodedOrigin.TopLeft; // animations: as stored
+    }
 
     /// <summary>
     /// Turns the <paramref name="width"/> x <paramref name="height"/> 32-bit pixels of <paramref name="pixels"/> upright in

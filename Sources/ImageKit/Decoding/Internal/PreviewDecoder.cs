@@ -47,7 +47,7 @@ internal static class PreviewDecoder
         }
 
         options.Limits.Check(codec.Info.Width, codec.Info.Height, frameCount: 1);
-        var origin = codec.FrameCount <= 1 && ExifOrientation.Applies(options.Orientation, format) ? codec.EncodedOrigin : SKEncodedOrigin.TopLeft;
+        var origin = ExifOrientation.ToApply(codec, format, options.Orientation);
         var swap = ExifOrientation.SwapsAxes(origin);
         var size = codec.Info.Size; // as stored; the limits below are for the upright image
         if (options.ScaledSize(swap ? size.Height : size.Width, swap ? size.Width : size.Height) is { } target)

@@ -34,7 +34,7 @@ internal sealed class SkiaCodecSource : AnimatedImageSource
         _frames = frameCount > 0 ? codec.FrameInfo : [];
         FrameCount = Math.Max(1, _frames.Length);
         _canvasInfo = new SKImageInfo(info.Width, info.Height, SKColorType.Bgra8888, SKAlphaType.Premul);
-        _origin = _frames.Length <= 1 && ExifOrientation.Applies(options.Orientation, format) ? codec.EncodedOrigin : SKEncodedOrigin.TopLeft;
+        _origin = ExifOrientation.ToApply(codec, format, options.Orientation);
         (PixelWidth, PixelHeight) = ExifOrientation.SwapsAxes(_origin) ? (info.Height, info.Width) : (info.Width, info.Height);
         HasAlpha = EncodedAlphaProbe.HasAlpha(format, data)
             ?? (info.AlphaType != SKAlphaType.Opaque || _frames.Any(static f => f.AlphaType != SKAlphaType.Opaque));
