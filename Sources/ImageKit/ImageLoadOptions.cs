@@ -59,6 +59,21 @@ public sealed record ImageLoadOptions
     }
 
     /// <summary>
+    /// Transformers applied in order to every frame of the image (resize, crop, rounded corners, circle, blur, grayscale or
+    /// the app's own <see cref="Transforming.ImageTransformer"/>), after <see cref="ScaleDownMaxPixels"/> and <see
+    /// cref="ThumbnailPixelSize"/>. The result is cached in memory as its own variant; the disk keeps the original bytes.
+    /// An empty list uses <see cref="ImageManagerOptions.DecodeOptions"/>' transformers. The list is copied when set.
+    /// <value>Default: empty.</value>
+    /// </summary>
+    /// <exception cref="ArgumentNullException">Set to <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The list holds a <see langword="null"/> transformer or one with an empty key.</exception>
+    public IReadOnlyList<Transforming.ImageTransformer> Transformers
+    {
+        get;
+        init => field = Decoding.ImageDecodeOptions.CheckTransformers(value);
+    } = [];
+
+    /// <summary>
     /// The cache tiers looked in and stored to: <see cref="ImageCacheType.Memory"/> for memory-cache only,
     /// <see cref="ImageCacheType.Disk"/> for disk-cache only. <value>Default: <see cref="ImageCacheType.All"/>.</value>
     /// </summary>

@@ -44,6 +44,7 @@ public sealed partial class ImageManager
             FirstFrameOnly = options.FirstFrameOnly || _options.DecodeOptions.FirstFrameOnly,
             MaxPixelCount = options.ScaleDownMaxPixels > 0 ? options.ScaleDownMaxPixels : _options.DecodeOptions.MaxPixelCount,
             ThumbnailPixelSize = options.ThumbnailPixelSize.IsEmpty ? _options.DecodeOptions.ThumbnailPixelSize : options.ThumbnailPixelSize,
+            Transformers = options.Transformers.Count > 0 ? options.Transformers : _options.DecodeOptions.Transformers,
             SourceName = url.ToString(),
         };
 

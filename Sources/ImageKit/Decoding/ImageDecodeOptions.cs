@@ -1,4 +1,5 @@
 using System.Drawing;
+using ImageKit.Transforming;
 
 namespace ImageKit.Decoding;
 
@@ -64,6 +65,19 @@ public sealed record ImageDecodeOptions
     }
 
     /// <summary>
+    /// Transformers applied in order to every frame, after scale-down and thumbnail decoding (see <see
+    /// cref="ImageTransformer"/>): the image's size is what the last one makes. The list is copied when set.
+    /// <value>Default: empty (no transform).</value>
+    /// </summary>
+    /// <exception cref="ArgumentNullException">Set to <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">The list holds a <see langword="null"/> transformer or one with an empty key.</exception>
+    public IReadOnlyList<ImageTransformer> Transformers
+    {
+        get;
+        init => field = CheckTransformers(value);
+    } = [];
+
+    /// <summary>
     /// What the data is, for error messages (a file path or URL). <value>Default: <see langword="null"/> (in-memory data).</value>
     /// </summary>
     public string? SourceName { get; init; }
@@ -73,6 +87,29 @@ public sealed record ImageDecodeOptions
     internal static Size CheckThumbnailPixelSize(Size value) => value.Width >= 0 && value.Height >= 0
         ? value
         : throw new ArgumentOutOfRangeException(nameof(value), value, "ThumbnailPixelSize cannot have a negative side; use 0 for a side without a limit.");
+
+    /// <summary>Returns a copy of <paramref name="value"/> when it is a valid transformer list.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="value"/> is null.</exception>
+    /// <exception cref="ArgumentException">A transformer is null or has an empty key.</exception>
+    internal static ImageTransformer[] CheckTransformers(IReadOnlyList<ImageTransformer> value)
+    {
+        ArgumentNullException.ThrowIfNull(value, nameof(value));
+        var copy = value.ToArray();
+        for (var i = 0; i < copy.Length; i++)
+        {
+            if (copy[i] is null)
+            {
+                throw new ArgumentException($"Transformer {i} is null.", nameof(value));
+            }
+
+            if (string.IsNullOrEmpty(copy[i].Key))
+            {
+                throw new ArgumentException($"Transformer {i} ({copy[i].GetType().Name}) has an empty key; the memory cache could not tell its results apart.", nameof(value));
+            }
+        }
+
+        return copy;
+    }
 
     /// <summary>
     /// The size an image of <paramref name="width"/> x <paramref name="height"/> is decoded to under <see

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using ImageKit.Decoding.Apng;
 using ImageKit.Decoding.Internal;
 using ImageKit.Decoding.Skia;
+using ImageKit.Transforming.Internal;
 
 namespace ImageKit.Decoding;
 
@@ -95,7 +96,7 @@ public sealed class ImageDecoderRegistry
             }
 
             var image = new AnimatedImage(source, encoded.Memory, options, encoded);
-            return ScaleDown(image, options);
+            return Transform(ScaleDown(image, options), options);
         }
 
         var reason = format == ImageFormat.Unknown
@@ -113,5 +114,24 @@ public sealed class ImageDecoderRegistry
 
         // The scaled source owns the full-size image; the new image disposes the source (and so it) on every path.
         return new AnimatedImage(ScaledImageSource.Create(image, size.Width, size.Height), image.EncodedData, options, encodedDataOwner: null);
+    }
+
+    private static AnimatedImage Transform(AnimatedImage image, ImageDecodeOptions options)
+    {
+        if (options.Transformers.Count == 0)
+        {
+            return image;
+        }
+
+        // As above: the transformed source owns the image it wraps, and the new image owns the source on every path.
+        try
+        {
+            return new AnimatedImage(TransformedImageSource.Create(image, options.Transformers), image.EncodedData, options, encodedDataOwner: null);
+        }
+        catch (ImageKitException e)
+        {
+            e.SourceName ??= options.SourceName;
+            throw;
+        }
     }
 }

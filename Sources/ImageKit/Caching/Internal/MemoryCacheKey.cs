@@ -1,11 +1,12 @@
 using System.Globalization;
 using ImageKit.Decoding;
+using ImageKit.Transforming.Internal;
 
 namespace ImageKit.Caching.Internal;
 
 /// <summary>
 /// The memory key of a decoded variant: the cache key plus every decode option that changes the decoded result, so that a
-/// first-frame-only, scaled-down or thumbnail decode never answers for a full one (SDWebImage forgot some of these, their #3770).
+/// first-frame-only, scaled-down, thumbnail or transformed decode never answers for a full one (SDWebImage forgot some of these, their #3770).
 /// </summary>
 internal static class MemoryCacheKey
 {
@@ -18,7 +19,7 @@ internal static class MemoryCacheKey
 
         var durations = options.FrameDurations;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{key}\u001f{(options.FirstFrameOnly ? "first" : "all")};px={options.MaxPixelCount};thumb={options.ThumbnailPixelSize.Width}x{options.ThumbnailPixelSize.Height};gif={options.GifLoopCount};o={options.Orientation};d={durations.Threshold.Ticks}>{durations.Replacement.Ticks}");
+            $"{key}\u001f{(options.FirstFrameOnly ? "first" : "all")};px={options.MaxPixelCount};thumb={options.ThumbnailPixelSize.Width}x{options.ThumbnailPixelSize.Height};gif={options.GifLoopCount};o={options.Orientation};d={durations.Threshold.Ticks}>{durations.Replacement.Ticks};t={TransformChain.CacheKey(options.Transformers)}");
     }
 
     private static bool IsDefaultVariant(ImageDecodeOptions options) =>
@@ -27,5 +28,6 @@ internal static class MemoryCacheKey
         && options.ThumbnailPixelSize.IsEmpty
         && options.GifLoopCount == ImageDecodeOptions.Default.GifLoopCount
         && options.Orientation == ImageDecodeOptions.Default.Orientation
-        && options.FrameDurations == ImageDecodeOptions.Default.FrameDurations;
+        && options.FrameDurations == ImageDecodeOptions.Default.FrameDurations
+        && options.Transformers.Count == 0;
 }

@@ -1,3 +1,4 @@
+using ImageKit.Transforming.Internal;
 using SkiaSharp;
 
 namespace ImageKit.Decoding.Internal;
@@ -27,8 +28,8 @@ internal static class PreviewDecoder
     /// A preview of <paramref name="partialData"/> within the limits and sizes of <paramref name="options"/>: scaled down
     /// where the image is larger than <see cref="ImageDecodeOptions.MaxPixelCount"/> or <see
     /// cref="ImageDecodeOptions.ThumbnailPixelSize"/> allow and the codec can decode smaller (JPEG, WebP); where it
-    /// cannot, there is no preview. A still is turned upright as <see cref="ImageDecodeOptions.Orientation"/> says, as the
-    /// finished image will be.
+    /// cannot, there is no preview. A still is turned upright as <see cref="ImageDecodeOptions.Orientation"/> says and run
+    /// through <see cref="ImageDecodeOptions.Transformers"/>, as the finished image will be.
     /// </summary>
     /// <exception cref="ImageLimitExceededException">The header declares a canvas beyond the limits.</exception>
     public static ImageFrame? TryDecode(ReadOnlySpan<byte> partialData, ImageDecodeOptions options)
@@ -92,6 +93,11 @@ internal static class PreviewDecoder
                 ExifOrientation.FlipInPlace(buffer.Span, width, height, width * 4, origin);
             }
 
+            if (options.Transformers.Count > 0)
+            {
+                (buffer, width, height) = Transformed(buffer, width, height, options);
+            }
+
             return new ImageFrame(buffer, index: 0, width, height, TimeSpan.Zero, TimeSpan.Zero);
         }
         catch
@@ -117,6 +123,28 @@ internal static class PreviewDecoder
 
         stored.Release();
         return upright;
+    }
+
+    // A new buffer holding `source` run through the options' transformers, as the finished image will be; `source` is
+    // released.
+    private static (PixelBuffer Buffer, int Width, int Height) Transformed(PixelBuffer source, int width, int height, ImageDecodeOptions options)
+    {
+        var chain = TransformChain.Create(options.Transformers, new System.Drawing.Size(width, height));
+        var size = chain.OutputSize;
+        options.Limits.Check(size.Width, size.Height, frameCount: 1);
+        var transformed = PixelBufferPool.Shared.Rent(checked(size.Width * size.Height * 4));
+        try
+        {
+            chain.Apply(source.Span, transformed.Span);
+        }
+        catch
+        {
+            transformed.Release();
+            throw;
+        }
+
+        source.Release();
+        return (transformed, size.Width, size.Height);
     }
 
     // The largest size the codec decodes to that is no larger than the target: Skia rounds a scale to one its decoder has

@@ -1,0 +1,68 @@
+using System.Drawing;
+using SkiaSharp;
+
+namespace ImageKit.Transforming.Internal;
+
+/// <summary>Skia views of the BGRA premultiplied spans transformers work on, without copying the pixels.</summary>
+internal static unsafe class SkiaPixels
+{
+    private static readonly SKSamplingOptions s_resampling = new(SKCubicResampler.Mitchell);
+
+    /// <summary>Draws with <paramref name="draw"/> onto a canvas over <paramref name="output"/>, with the input as an image.</summary>
+    public static void Draw<TState>(ReadOnlySpan<byte> input, Size inputSize, Span<byte> output, Size outputSize, TState state, Action<SKCanvas, SKImage, TState> draw)
+    {
+        CheckBuffers(input, inputSize, output, outputSize);
+        fixed (byte* source = input)
+        fixed (byte* target = output)
+        {
+            using var pixmap = new SKPixmap(Info(inputSize), (IntPtr)source, inputSize.Width * 4);
+            using var image = SKImage.FromPixels(pixmap)
+                ?? throw new InvalidOperationException($"Skia could not wrap a {inputSize.Width}x{inputSize.Height} image.");
+            using var surface = SKSurface.Create(Info(outputSize), (IntPtr)target, outputSize.Width * 4)
+                ?? throw new InvalidOperationException($"Skia could not draw into a {outputSize.Width}x{outputSize.Height} image.");
+            draw(surface.Canvas, image, state);
+            surface.Flush();
+        }
+    }
+
+    /// <summary>Resamples <paramref name="subset"/> of the input (all of it when empty) to fill the whole output.</summary>
+    public static void Scale(ReadOnlySpan<byte> input, Size inputSize, Rectangle subset, Span<byte> output, Size outputSize)
+    {
+        CheckBuffers(input, inputSize, output, outputSize);
+        if (subset.IsEmpty)
+        {
+            subset = new Rectangle(Point.Empty, inputSize);
+        }
+
+        fixed (byte* source = input)
+        fixed (byte* target = output)
+        {
+            using var whole = new SKPixmap(Info(inputSize), (IntPtr)source, inputSize.Width * 4);
+            using var from = whole.ExtractSubset(new SKRectI(subset.Left, subset.Top, subset.Right, subset.Bottom))
+                ?? throw new InvalidOperationException($"Skia could not take {subset} of a {inputSize.Width}x{inputSize.Height} image.");
+            using var to = new SKPixmap(Info(outputSize), (IntPtr)target, outputSize.Width * 4);
+            if (!from.ScalePixels(to, s_resampling))
+            {
+                throw new InvalidOperationException($"Skia could not scale {subset.Width}x{subset.Height} pixels to {outputSize.Width}x{outputSize.Height}.");
+            }
+        }
+    }
+
+    /// <summary>Checks that the spans hold the sizes they claim: a transformer's public entry point writes through pointers.</summary>
+    /// <exception cref="ArgumentException">A size is not positive, or a span is smaller than width × height × 4 bytes.</exception>
+    public static void CheckBuffers(ReadOnlySpan<byte> input, Size inputSize, ReadOnlySpan<byte> output, Size outputSize)
+    {
+        Check(input.Length, inputSize, "input");
+        Check(output.Length, outputSize, "output");
+
+        static void Check(int length, Size size, string name)
+        {
+            if (size.Width <= 0 || size.Height <= 0 || (long)size.Width * size.Height * 4 > length)
+            {
+                throw new ArgumentException($"The {name} span ({length} bytes) does not hold {size.Width}x{size.Height} BGRA pixels.", name);
+            }
+        }
+    }
+
+    public static SKImageInfo Info(Size size) => new(size.Width, size.Height, SKColorType.Bgra8888, SKAlphaType.Premul);
+}
