@@ -1,11 +1,9 @@
-using SkiaSharp;
-
 namespace ImageKit.Decoding.Internal;
 
 /// <summary>
 /// An image scaled down to fit a pixel limit or a thumbnail box (<see cref="ImageDecodeOptions.MaxPixelCount"/>, <see
 /// cref="ImageDecodeOptions.ThumbnailPixelSize"/>): each frame is composited at full size by the wrapped image and
-/// resampled into the smaller canvas, so every frame is independent here; a still whose decoder can decode smaller is
+/// resampled into the smaller canvas (<see cref="Resampler"/>), so every frame is independent here; a still whose decoder can decode smaller is
 /// decoded at about the target size instead.
 /// </summary>
 /// <remarks>
@@ -14,7 +12,6 @@ namespace ImageKit.Decoding.Internal;
 /// </remarks>
 internal sealed class ScaledImageSource : AnimatedImageSource
 {
-    private static readonly SKSamplingOptions s_sampling = new(SKCubicResampler.Mitchell);
     private readonly AnimatedImage _inner;
 
     private ScaledImageSource(AnimatedImage inner, int width, int height)
@@ -75,7 +72,7 @@ internal sealed class ScaledImageSource : AnimatedImageSource
                 }
 
                 _inner.Source.RenderReduced(reduced.Width, reduced.Height, buffer.Span, reduced.Width * 4);
-                Scale(buffer.Span, reduced.Width, reduced.Height, reduced.Width * 4, canvas, rowBytes, index);
+                Scale(buffer.Span, reduced.Width, reduced.Height, reduced.Width * 4, canvas, rowBytes);
             }
             finally
             {
@@ -87,7 +84,7 @@ internal sealed class ScaledImageSource : AnimatedImageSource
 
         using (var frame = _inner.GetFrame(index))
         {
-            Scale(frame.Pixels, frame.Width, frame.Height, frame.RowBytes, canvas, rowBytes, index);
+            Scale(frame.Pixels, frame.Width, frame.Height, frame.RowBytes, canvas, rowBytes);
         }
 
         if (!_inner.IsAnimated)
@@ -96,21 +93,8 @@ internal sealed class ScaledImageSource : AnimatedImageSource
         }
     }
 
-    private unsafe void Scale(ReadOnlySpan<byte> pixels, int width, int height, int sourceRowBytes, Span<byte> canvas, int rowBytes, int index)
-    {
-        var sourceInfo = new SKImageInfo(width, height, SKColorType.Bgra8888, SKAlphaType.Premul);
-        var targetInfo = new SKImageInfo(PixelWidth, PixelHeight, SKColorType.Bgra8888, SKAlphaType.Premul);
-        fixed (byte* source = pixels)
-        fixed (byte* target = canvas)
-        {
-            using var from = new SKPixmap(sourceInfo, (IntPtr)source, sourceRowBytes);
-            using var to = new SKPixmap(targetInfo, (IntPtr)target, rowBytes);
-            if (!from.ScalePixels(to, s_sampling))
-            {
-                throw new ImageDecodingException($"Skia could not scale frame {index} to {PixelWidth}x{PixelHeight}") { FrameIndex = index };
-            }
-        }
-    }
+    private void Scale(ReadOnlySpan<byte> pixels, int width, int height, int sourceRowBytes, Span<byte> canvas, int rowBytes) =>
+        Resampler.Resize(pixels, width, height, sourceRowBytes, canvas, PixelWidth, PixelHeight, rowBytes);
 
     protected override void Dispose(bool disposing)
     {

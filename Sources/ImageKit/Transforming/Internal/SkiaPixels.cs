@@ -1,4 +1,5 @@
 using System.Drawing;
+using ImageKit.Decoding.Internal;
 using SkiaSharp;
 
 namespace ImageKit.Transforming.Internal;
@@ -6,8 +7,6 @@ namespace ImageKit.Transforming.Internal;
 /// <summary>Skia views of the BGRA premultiplied spans transformers work on, without copying the pixels.</summary>
 internal static unsafe class SkiaPixels
 {
-    private static readonly SKSamplingOptions s_resampling = new(SKCubicResampler.Mitchell);
-
     /// <summary>Draws with <paramref name="draw"/> onto a canvas over <paramref name="output"/>, with the input as an image.</summary>
     public static void Draw<TState>(ReadOnlySpan<byte> input, Size inputSize, Span<byte> output, Size outputSize, TState state, Action<SKCanvas, SKImage, TState> draw)
     {
@@ -34,18 +33,10 @@ internal static unsafe class SkiaPixels
             subset = new Rectangle(Point.Empty, inputSize);
         }
 
-        fixed (byte* source = input)
-        fixed (byte* target = output)
-        {
-            using var whole = new SKPixmap(Info(inputSize), (IntPtr)source, inputSize.Width * 4);
-            using var from = whole.ExtractSubset(new SKRectI(subset.Left, subset.Top, subset.Right, subset.Bottom))
-                ?? throw new InvalidOperationException($"Skia could not take {subset} of a {inputSize.Width}x{inputSize.Height} image.");
-            using var to = new SKPixmap(Info(outputSize), (IntPtr)target, outputSize.Width * 4);
-            if (!from.ScalePixels(to, s_resampling))
-            {
-                throw new InvalidOperationException($"Skia could not scale {subset.Width}x{subset.Height} pixels to {outputSize.Width}x{outputSize.Height}.");
-            }
-        }
+        var rowBytes = inputSize.Width * 4;
+        Resampler.Resize(
+            input.Slice(((subset.Top * inputSize.Width) + subset.Left) * 4), subset.Width, subset.Height, rowBytes,
+            output, outputSize.Width, outputSize.Height, outputSize.Width * 4);
     }
 
     /// <summary>Checks that the spans hold the sizes they claim: a transformer's public entry point writes through pointers.</summary>

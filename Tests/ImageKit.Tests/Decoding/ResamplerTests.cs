@@ -1,0 +1,130 @@
+using ImageKit.Decoding;
+using ImageKit.Decoding.Internal;
+using ImageKit.Tests.Transforming;
+using SkiaSharp;
+
+namespace ImageKit.Tests.Decoding;
+
+/// <summary>
+/// The resampler behind scale-down, thumbnails and <see cref="ImageKit.Transforming.ResizeTransformer"/>: shrinking
+/// averages what it covers (no moiré), flat colour stays flat, results are valid premultiplied pixels.
+/// </summary>
+[TestClass]
+public sealed class ResamplerTests
+{
+    [TestMethod]
+    [DataRow(1600, 533)] // 3x
+    [DataRow(1600, 400)] // 4x
+    [DataRow(1600, 1000)] // 1.6x
+    [DataRow(1600, 130)] // 12.3x
+    public void Resize_OnePixelStripesShrunk_BecomeEvenGreyInsteadOfMoire(int width, int target)
+    {
+        var source = Stripes(width, 16);
+        var output = new byte[target * 4 * 4];
+        Resampler.Resize(source, width, 16, width * 4, output, target, 4, target * 4);
+
+        // Away from the two edge columns (where the filter's reach is cut), every pixel is the stripes' average.
+        for (var x = 2; x < target - 2; x++)
+        {
+            for (var y = 0; y < 4; y++)
+            {
+                var red = output[(y * target * 4) + (x * 4) + 2];
+                Assert.IsTrue(Math.Abs(red - 127.5) <= 8, $"x {x}, y {y}: {red}");
+            }
+        }
+    }
+
+    [TestMethod]
+    public void Resize_LinearGradientShrunk_KeepsTheValueAtEachOutputCentre()
+    {
+        var source = new byte[256 * 4];
+        for (var x = 0; x < 256; x++)
+        {
+            source.AsSpan(x * 4, 4).Fill((byte)x); // grey x, alpha x: valid premultiplied
+        }
+
+        var output = new byte[64 * 4];
+        Resampler.Resize(source, 256, 1, 256 * 4, output, 64, 1, 64 * 4);
+        for (var i = 2; i < 62; i++)
+        {
+            // Output pixel i covers source pixels 4i..4i+3, whose mean is 4i + 1.5; a symmetric filter keeps a line's value.
+            Assert.IsTrue(Math.Abs(output[(i * 4) + 3] - ((4 * i) + 1.5)) <= 1, $"pixel {i}: {output[(i * 4) + 3]}");
+        }
+    }
+
+    [TestMethod]
+    [DataRow(37, 23, 5, 3)]
+    [DataRow(37, 23, 36, 22)]
+    [DataRow(5, 3, 37, 23)]
+    [DataRow(1, 1, 9, 4)]
+    public void Resize_FlatColour_StaysExactlyThatColour(int width, int height, int targetWidth, int targetHeight)
+    {
+        byte[] colour = [40, 80, 120, 128]; // premultiplied, half transparent
+        var source = new byte[width * height * 4];
+        for (var i = 0; i < source.Length; i += 4)
+        {
+            colour.CopyTo(source, i);
+        }
+
+        var output = new byte[targetWidth * targetHeight * 4];
+        Resampler.Resize(source, width, height, width * 4, output, targetWidth, targetHeight, targetWidth * 4);
+        for (var i = 0; i < output.Length; i += 4)
+        {
+            CollectionAssert.AreEqual(colour, output[i..(i + 4)], $"pixel {i / 4}");
+        }
+    }
+
+    [TestMethod]
+    public void Resize_HardEdgeAgainstTransparency_GivesValidPremultipliedPixels()
+    {
+        // Opaque white next to transparent: the filter's negative lobes overshoot colour; it must never exceed alpha.
+        var source = new byte[64 * 8 * 4];
+        for (var y = 0; y < 8; y++)
+        {
+            source.AsSpan(((y * 64) + 32) * 4, 32 * 4).Fill(255);
+        }
+
+        foreach (var target in new[] { 20, 48, 150 })
+        {
+            var output = new byte[target * 8 * 4];
+            Resampler.Resize(source, 64, 8, 64 * 4, output, target, 8, target * 4);
+            for (var i = 0; i < output.Length; i += 4)
+            {
+                var alpha = output[i + 3];
+                Assert.IsTrue(output[i] <= alpha && output[i + 1] <= alpha && output[i + 2] <= alpha, $"width {target}, pixel {i / 4}: colour above alpha {alpha}");
+            }
+
+            Assert.AreEqual(0, output[3], "the transparent side stays transparent");
+            Assert.AreEqual(255, output[^1], "the opaque side stays opaque");
+        }
+    }
+
+    [TestMethod]
+    public void ThumbnailOfAPng_ShrinksWithoutMoire()
+    {
+        // End to end: a PNG (decoded at full size, then resampled) of one-pixel stripes in a 1/3-size thumbnail box.
+        using var image = AnimatedImage.Decode(TestPictures.Stripes(600, 30), new ImageDecodeOptions { ThumbnailPixelSize = new System.Drawing.Size(200, 0) });
+        Assert.AreEqual((200, 10), (image.PixelWidth, image.PixelHeight));
+        using var frame = image.GetFrame(0);
+        for (var x = 2; x < 198; x++)
+        {
+            var red = TestPictures.Pixel(frame, x, 5).R;
+            Assert.IsTrue(Math.Abs(red - 127.5) <= 8, $"x {x}: {red}");
+        }
+    }
+
+    private static byte[] Stripes(int width, int height)
+    {
+        var pixels = new byte[width * height * 4];
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x += 2)
+            {
+                pixels.AsSpan(((y * width) + x) * 4, 4).Fill(255);
+                pixels[(((y * width) + x + 1) * 4) + 3] = 255;
+            }
+        }
+
+        return pixels;
+    }
+}
