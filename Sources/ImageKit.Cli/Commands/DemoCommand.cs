@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using System.Text;
 using ImageKit.Animation;
 using ImageKit.Caching;
@@ -37,6 +38,11 @@ internal static partial class DemoCommand
 
         command.SetAction(async (parse, cancellationToken) =>
         {
+            // System.CommandLine waits for an interrupted action (up to its ProcessTerminationTimeout) only once the action
+            // has handed back its task; a signal before that ends the process at once. Hand it back before anything is
+            // created, so an interruption always waits for the clean-up below.
+            await Task.Yield();
+
             // A fresh work folder only for what the user did not place themselves.
             var work = new Lazy<string>(CreateWorkFolder);
             var settings = new DemoSettings(
@@ -48,48 +54,15 @@ internal static partial class DemoCommand
             {
                 await RunAsync(settings, stdout, cancellationToken).ConfigureAwait(false);
             }
-            catch when (work.IsValueCreated)
+            catch (Exception e)
             {
-                // A run that failed before writing anything (stdout closed at the first line) leaves no empty folder behind.
-                DeleteIfNoFiles(work.Value);
-                throw;
+                ExceptionDispatchInfo.Throw(AfterFailure(e, work, cancellationToken));
             }
 
             return CliApp.Success;
         });
 
         return command;
-    }
-
-    // Under the system's temporary folder ($TMPDIR), which may be missing or read-only.
-    private static string CreateWorkFolder()
-    {
-        try
-        {
-            return Directory.CreateTempSubdirectory("imagekit-demo-").FullName;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new CliException(
-                Path.GetTempPath(),
-                $"cannot create the demo's work folder in the temporary folder ({e.Message.TrimEnd('.')}); set TMPDIR to a writable folder, or give --cache-dir and --contact-sheet",
-                e);
-        }
-    }
-
-    private static void DeleteIfNoFiles(string folder)
-    {
-        try
-        {
-            if (Directory.Exists(folder) && !Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Any())
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Best effort: the failure being reported matters more than an empty folder in the temporary folder.
-        }
     }
 
     internal static byte[] ReadAsset(string name)

@@ -22,6 +22,31 @@ internal static class DotnetCli
         IReadOnlyDictionary<string, string>? environment = null,
         CancellationToken cancellationToken = default)
     {
+        var start = StartInfo(fileName, arguments, environment);
+        var stopwatch = Stopwatch.StartNew();
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {fileName}.");
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout);
+        try
+        {
+            await process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None);
+            var command = $"{fileName} {string.Join(' ', start.ArgumentList)}";
+            throw new TimeoutException($"'{command}' did not finish within {timeout.TotalSeconds:0} s.\nstdout:\n{await stdout}\nstderr:\n{await stderr}");
+        }
+
+        return new ProcessResult(process.ExitCode, await stdout, await stderr, stopwatch.Elapsed, $"{fileName} {string.Join(' ', start.ArgumentList)}");
+    }
+
+    /// <summary>How a child is started: output captured, MSBuild's variables left out, <paramref name="environment"/> added.</summary>
+    public static ProcessStartInfo StartInfo(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    {
         var start = new ProcessStartInfo(fileName)
         {
             RedirectStandardOutput = true,
@@ -48,25 +73,7 @@ internal static class DotnetCli
             start.Environment[key] = value;
         }
 
-        var stopwatch = Stopwatch.StartNew();
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {fileName}.");
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(timeout);
-        try
-        {
-            await process.WaitForExitAsync(limit.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(CancellationToken.None);
-            var command = $"{fileName} {string.Join(' ', start.ArgumentList)}";
-            throw new TimeoutException($"'{command}' did not finish within {timeout.TotalSeconds:0} s.\nstdout:\n{await stdout}\nstderr:\n{await stderr}");
-        }
-
-        return new ProcessResult(process.ExitCode, await stdout, await stderr, stopwatch.Elapsed, $"{fileName} {string.Join(' ', start.ArgumentList)}");
+        return start;
     }
 }
 
