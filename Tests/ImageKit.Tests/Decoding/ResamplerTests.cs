@@ -53,6 +53,29 @@ public sealed class ResamplerTests
     }
 
     [TestMethod]
+    [DataRow(1004, 100)] // a block reduction by 5 whose last block is 4 pixels
+    [DataRow(1000, 100)]
+    [DataRow(302, 100)] // no block reduction
+    public void Resize_EdgeInTheMiddle_StaysInTheMiddle(int width, int target)
+    {
+        // Left half opaque black, right half opaque white; the edge at width / 2 maps to target / 2.
+        var source = new byte[width * 4];
+        for (var x = 0; x < width; x++)
+        {
+            source.AsSpan(x * 4, 4).Fill(2 * x < width ? (byte)0 : (byte)255);
+            source[(x * 4) + 3] = 255;
+        }
+
+        var output = new byte[target * 4];
+        Resampler.Resize(source, width, 1, width * 4, output, target, 1, target * 4);
+        var middle = target / 2;
+        Assert.AreEqual(0, output[((middle - 3) * 4) + 2], "well left of the edge");
+        Assert.AreEqual(255, output[((middle + 2) * 4) + 2], "well right of the edge");
+        var across = output[((middle - 1) * 4) + 2] + output[(middle * 4) + 2];
+        Assert.IsTrue(Math.Abs(across - 255) <= 6, $"the two pixels beside the edge mirror each other: {output[((middle - 1) * 4) + 2]} + {output[(middle * 4) + 2]}");
+    }
+
+    [TestMethod]
     [DataRow(37, 23, 5, 3)]
     [DataRow(37, 23, 36, 22)]
     [DataRow(5, 3, 37, 23)]

@@ -35,7 +35,7 @@ public sealed class BuiltInTransformerTests
     public void Resize_Fill_CoversTheBoxAndCutsTheOverflowEvenly()
     {
         // A 60 x 20 picture: red | blue | red thirds. Filling a 10 x 10 box keeps the middle 20 x 20, all blue.
-        var png = TestPictures.Png(60, 20, (x, _) => x is >= 20 and < 40 ? SkiaSharp.SKColors.Blue : SkiaSharp.SKColors.Red);
+        var png = TestPictures.Png(60, 20, (x, _) => x is >= 20 and < 40 ? SkiaSharp.SKColors.Blue : SkiaSharp.SKColors.Red, opaque: true);
         using var image = Decode(png, new ResizeTransformer(new Size(10, 10), ResizeMode.Fill));
         Assert.AreEqual((10, 10), (image.PixelWidth, image.PixelHeight));
         using var frame = image.GetFrame(0);
@@ -77,6 +77,11 @@ public sealed class BuiltInTransformerTests
     {
         using var image = Decode(TestPictures.RedBlue(40, 20), new RoundCornersTransformer(8));
         Assert.AreEqual((40, 20), (image.PixelWidth, image.PixelHeight));
+        using (var plain = AnimatedImage.Decode(TestPictures.RedBlue(40, 20)))
+        {
+            Assert.IsFalse(plain.HasAlpha);
+        }
+
         Assert.IsTrue(image.HasAlpha, "an opaque picture gains transparent corners");
         using var frame = image.GetFrame(0);
         Assert.AreEqual(0, TestPictures.Pixel(frame, 0, 0).A);
@@ -110,6 +115,7 @@ public sealed class BuiltInTransformerTests
         using var before = sharp.GetFrame(0);
         using var after = image.GetFrame(0);
         Assert.IsGreaterThan(100, TestPictures.RedStatistics(before).Deviation);
+        Assert.IsFalse(sharp.HasAlpha);
         for (var x = 10; x < 30; x++)
         {
             // Away from the edges (where the edge pixels are repeated outwards), one-pixel stripes blur into grey.

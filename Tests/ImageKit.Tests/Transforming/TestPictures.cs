@@ -7,14 +7,15 @@ namespace ImageKit.Tests.Transforming;
 internal static class TestPictures
 {
     /// <summary>An opaque <paramref name="width"/> x <paramref name="height"/> PNG: left half red, right half blue.</summary>
-    public static byte[] RedBlue(int width = 40, int height = 20) => Png(width, height, (x, _) => x < width / 2 ? SKColors.Red : SKColors.Blue);
+    public static byte[] RedBlue(int width = 40, int height = 20) => Png(width, height, (x, _) => x < width / 2 ? SKColors.Red : SKColors.Blue, opaque: true);
 
     /// <summary>An opaque PNG of one-pixel black and white columns: the worst case for resampling.</summary>
-    public static byte[] Stripes(int width, int height) => Png(width, height, (x, _) => x % 2 == 0 ? SKColors.White : SKColors.Black);
+    public static byte[] Stripes(int width, int height) => Png(width, height, (x, _) => x % 2 == 0 ? SKColors.White : SKColors.Black, opaque: true);
 
-    public static byte[] Png(int width, int height, Func<int, int, SKColor> color)
+    /// <summary>A PNG of the given colours; <paramref name="opaque"/> encodes it without an alpha channel.</summary>
+    public static byte[] Png(int width, int height, Func<int, int, SKColor> color, bool opaque = false)
     {
-        using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Bgra8888, SKAlphaType.Premul));
+        using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Bgra8888, opaque ? SKAlphaType.Opaque : SKAlphaType.Premul));
         for (var y = 0; y < height; y++)
         {
             for (var x = 0; x < width; x++)

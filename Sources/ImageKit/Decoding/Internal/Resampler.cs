@@ -41,8 +41,42 @@ internal static class Resampler
             return;
         }
 
-        var columns = Contributions.Create(sourceWidth, targetWidth);
-        var rows = Contributions.Create(sourceHeight, targetHeight);
+        // A large reduction first averages whole blocks of pixels (as Pillow's reduce and libvips' shrink do), so the
+        // filter below runs on a few times its output size: its cost then no longer grows with the source's.
+        var blockWidth = Math.Max(1, sourceWidth / targetWidth / 2);
+        var blockHeight = Math.Max(1, sourceHeight / targetHeight / 2);
+        if (blockWidth == 1 && blockHeight == 1)
+        {
+            Filter(source, sourceWidth, sourceHeight, sourceRowBytes, sourceWidth, sourceHeight, target, targetWidth, targetHeight, targetRowBytes);
+            return;
+        }
+
+        var (reducedWidth, reducedHeight) = (DivideUp(sourceWidth, blockWidth), DivideUp(sourceHeight, blockHeight));
+        var reduced = ArrayPool<byte>.Shared.Rent(checked(reducedWidth * reducedHeight * 4));
+        try
+        {
+            BoxReduce(source, sourceWidth, sourceHeight, sourceRowBytes, blockWidth, blockHeight, reduced);
+
+            // The reduced image spans sourceWidth / blockWidth of its pixels (its last block may be narrower): the filter
+            // maps output pixels by that extent, so the geometry stays the source's.
+            Filter(
+                reduced, reducedWidth, reducedHeight, reducedWidth * 4, (double)sourceWidth / blockWidth, (double)sourceHeight / blockHeight,
+                target, targetWidth, targetHeight, targetRowBytes);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(reduced);
+        }
+    }
+
+    // The separable filter: `extentWidth` x `extentHeight` is the source's size in its own pixels' units (its pixel count,
+    // unless a box reduction left a narrower last block).
+    private static void Filter(
+        ReadOnlySpan<byte> source, int sourceWidth, int sourceHeight, int sourceRowBytes, double extentWidth, double extentHeight,
+        Span<byte> target, int targetWidth, int targetHeight, int targetRowBytes)
+    {
+        var columns = Contributions.Create(sourceWidth, extentWidth, targetWidth);
+        var rows = Contributions.Create(sourceHeight, extentHeight, targetHeight);
         var rowFloats = targetWidth * 4;
         var intermediate = ArrayPool<float>.Shared.Rent(checked(rowFloats * sourceHeight));
         var sourceRow = ArrayPool<float>.Shared.Rent(sourceWidth * 4);
@@ -77,6 +111,117 @@ internal static class Resampler
             ArrayPool<float>.Shared.Return(intermediate);
         }
     }
+
+    /// <summary>
+    /// Averages blocks of <paramref name="blockWidth"/> x <paramref name="blockHeight"/> pixels into <paramref
+    /// name="reduced"/> (rows tightly packed); blocks cut by the right or bottom edge average the pixels they have.
+    /// </summary>
+    private static void BoxReduce(ReadOnlySpan<byte> source, int width, int height, int rowBytes, int blockWidth, int blockHeight, Span<byte> reduced)
+    {
+        var channels = width * 4;
+        var reducedWidth = DivideUp(width, blockWidth);
+        var columnSums = ArrayPool<uint>.Shared.Rent(channels);
+        var partialSums = ArrayPool<ushort>.Shared.Rent(channels);
+        try
+        {
+            for (int top = 0, outputRow = 0; top < height; top += blockHeight, outputRow++)
+            {
+                var rows = Math.Min(blockHeight, height - top);
+
+                // Column sums of the block's rows: 257 rows of bytes fit in 16 bits, which adds twice as many lanes at once;
+                // taller blocks (only for reductions of hundreds of times) carry on in 32 bits.
+                var partial = partialSums.AsSpan(0, channels);
+                ReadOnlySpan<uint> wide = default;
+                for (var first = 0; first < rows; first += 257)
+                {
+                    partial.Clear();
+                    for (var r = first; r < Math.Min(rows, first + 257); r++)
+                    {
+                        AddWidened(source.Slice((top + r) * rowBytes, channels), partial);
+                    }
+
+                    if (rows > 257)
+                    {
+                        var sums = columnSums.AsSpan(0, channels);
+                        if (first == 0)
+                        {
+                            sums.Clear();
+                        }
+
+                        for (var i = 0; i < channels; i++)
+                        {
+                            sums[i] += partial[i];
+                        }
+
+                        wide = sums;
+                    }
+                }
+
+                var output = reduced.Slice(outputRow * reducedWidth * 4, reducedWidth * 4);
+                if (wide.IsEmpty)
+                {
+                    AverageBlocks<ushort>(partial, width, blockWidth, rows, output);
+                }
+                else
+                {
+                    AverageBlocks(wide, width, blockWidth, rows, output);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<ushort>.Shared.Return(partialSums);
+            ArrayPool<uint>.Shared.Return(columnSums);
+        }
+    }
+
+    // Each block's average from the column sums of its rows.
+    private static void AverageBlocks<T>(ReadOnlySpan<T> columnSums, int width, int blockWidth, int rows, Span<byte> output)
+        where T : unmanaged, IBinaryInteger<T>
+    {
+        for (var left = 0; left < width; left += blockWidth)
+        {
+            var columns = Math.Min(blockWidth, width - left);
+            var count = (ulong)columns * (ulong)rows;
+            ulong b = 0, g = 0, r = 0, a = 0;
+            foreach (var pixel in MemoryMarshal.Cast<T, Pixel<T>>(columnSums.Slice(left * 4, columns * 4)))
+            {
+                b += ulong.CreateTruncating(pixel.B);
+                g += ulong.CreateTruncating(pixel.G);
+                r += ulong.CreateTruncating(pixel.R);
+                a += ulong.CreateTruncating(pixel.A);
+            }
+
+            var o = left / blockWidth * 4;
+            output[o] = (byte)((b + (count / 2)) / count);
+            output[o + 1] = (byte)((g + (count / 2)) / count);
+            output[o + 2] = (byte)((r + (count / 2)) / count);
+            output[o + 3] = (byte)((a + (count / 2)) / count);
+        }
+    }
+
+    private static void AddWidened(ReadOnlySpan<byte> bytes, Span<ushort> sums)
+    {
+        var i = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            ref var source = ref MemoryMarshal.GetReference(bytes);
+            ref var target = ref MemoryMarshal.GetReference(sums);
+            for (; i <= bytes.Length - 16; i += 16)
+            {
+                var (low, high) = Vector128.Widen(Vector128.LoadUnsafe(ref source, (nuint)i));
+                (Vector128.LoadUnsafe(ref target, (nuint)i) + low).StoreUnsafe(ref target, (nuint)i);
+                (Vector128.LoadUnsafe(ref target, (nuint)(i + 8)) + high).StoreUnsafe(ref target, (nuint)(i + 8));
+            }
+        }
+
+        for (; i < bytes.Length; i++)
+        {
+            sums[i] += bytes[i];
+        }
+    }
+
+    private static int DivideUp(int value, int divisor) => (value + divisor - 1) / divisor;
 
     private static void Horizontal(float[] sourceRow, Contributions columns, Span<float> output)
     {
@@ -162,6 +307,9 @@ internal static class Resampler
             : 0;
     }
 
+    private readonly record struct Pixel<T>(T B, T G, T R, T A)
+        where T : unmanaged;
+
     /// <summary>For each output pixel along one axis: the source pixels it weighs, and their normalised weights.</summary>
     private sealed class Contributions
     {
@@ -183,41 +331,43 @@ internal static class Resampler
 
         public (int Start, int Count, int Offset) Span(int index) => (_starts[index], _counts[index], _offsets[index]);
 
-        public static Contributions Create(int sourceLength, int targetLength)
+        // `extent`: the source's length in units of its pixels (its pixel count, unless its last pixel is narrower).
+        public static Contributions Create(int sourceLength, double extent, int targetLength)
         {
-            var scale = (double)sourceLength / targetLength;
+            var scale = extent / targetLength;
             var stretch = Math.Max(scale, 1); // shrinking widens the filter; enlarging interpolates
             var support = MitchellSupport * stretch;
             var starts = new int[targetLength];
             var counts = new int[targetLength];
             var offsets = new int[targetLength];
-            var weights = new List<float>(targetLength * ((int)Math.Ceiling(support) * 2 + 1));
+            var weights = new float[targetLength * ((2 * (int)Math.Ceiling(support)) + 2)];
+            var used = 0;
             for (var i = 0; i < targetLength; i++)
             {
                 var centre = (i + 0.5) * scale;
                 var first = Math.Max(0, (int)Math.Floor(centre - support));
                 var end = Math.Min(sourceLength, (int)Math.Ceiling(centre + support));
-                var offset = weights.Count;
                 var total = 0.0;
                 for (var j = first; j < end; j++)
                 {
                     var w = Mitchell((float)((j + 0.5 - centre) / stretch));
-                    weights.Add(w);
+                    weights[used + j - first] = w;
                     total += w;
                 }
 
                 // Normalised, so that flat colour stays flat and edges (where taps fall outside) keep their level.
-                for (var k = offset; k < weights.Count; k++)
+                for (var k = used; k < used + end - first; k++)
                 {
                     weights[k] = (float)(weights[k] / total);
                 }
 
                 starts[i] = first;
                 counts[i] = end - first;
-                offsets[i] = offset;
+                offsets[i] = used;
+                used += end - first;
             }
 
-            return new Contributions(starts, counts, offsets, [.. weights]);
+            return new Contributions(starts, counts, offsets, weights);
         }
     }
 }
