@@ -150,6 +150,47 @@ public sealed class TransformedImageTests
         Assert.AreEqual(255, preview.Pixels[(90 * preview.RowBytes) + (180 * 4) + 3], "inside the circle, in the rows that have arrived");
     }
 
+    [TestMethod]
+    public void ReadmeSamples_InvertTransformerAndRoundAvatar_DoWhatTheReadmeSays()
+    {
+        var png = TestPictures.Png(4, 1, (x, _) => x == 0 ? new SkiaSharp.SKColor(255, 0, 0, 128) : SkiaSharp.SKColors.White);
+        using (var inverted = AnimatedImage.Decode(png, new ImageDecodeOptions { Transformers = [new InvertTransformer()] }))
+        using (var frame = inverted.GetFrame(0))
+        {
+            Assert.AreEqual((128, 128, 0, 128), TestPictures.Pixel(frame, 0, 0), "half-transparent red becomes half-transparent cyan");
+            Assert.AreEqual((0, 0, 0, 255), TestPictures.Pixel(frame, 1, 0), "white becomes black");
+        }
+
+        var avatar = new ImageDecodeOptions
+        {
+            ThumbnailPixelSize = new Size(256, 256),
+            Transformers = [new ResizeTransformer(new Size(128, 128), ResizeMode.Fill), new CircleTransformer()],
+        };
+        using var photo = AnimatedImage.Decode(ImageManagerProgressiveTests.MakeJpeg(480, 360), avatar);
+        Assert.AreEqual((128, 128), (photo.PixelWidth, photo.PixelHeight));
+        using var round = photo.GetFrame(0);
+        Assert.AreEqual(0, TestPictures.Pixel(round, 0, 0).A);
+        Assert.AreEqual(255, TestPictures.Pixel(round, 64, 64).A);
+    }
+
+    // The README's example of an app's own transformer, as printed there.
+    private sealed class InvertTransformer : ImageTransformer
+    {
+        public override string Key => "invert";
+
+        public override void Transform(ReadOnlySpan<byte> input, Size inputSize, Span<byte> output, Size outputSize)
+        {
+            for (var i = 0; i < input.Length; i += 4)
+            {
+                var alpha = input[i + 3]; // premultiplied: a channel's inverse is alpha minus the channel
+                output[i] = (byte)(alpha - input[i]);
+                output[i + 1] = (byte)(alpha - input[i + 1]);
+                output[i + 2] = (byte)(alpha - input[i + 2]);
+                output[i + 3] = alpha;
+            }
+        }
+    }
+
     private sealed class RecordingTransformer : ImageTransformer
     {
         private int _calls;
