@@ -164,6 +164,7 @@ public sealed partial class AnimatedImage : IDisposable
 
     /// <summary>Decodes <paramref name="data"/> with <see cref="ImageDecoderRegistry.Default"/>.</summary>
     /// <exception cref="ImageDecodingException">The data is not a supported image, is corrupt, or breaks a limit.</exception>
+    /// <exception cref="Transforming.ImageTransformException">One of the options' transformers refuses the image's size.</exception>
     public static AnimatedImage Decode(ReadOnlySpan<byte> data, ImageDecodeOptions? options = null) =>
         ImageDecoderRegistry.Default.Decode(data, options);
 
@@ -174,6 +175,7 @@ public sealed partial class AnimatedImage : IDisposable
     /// </summary>
     /// <exception cref="ImageDecodingException">The file is not a supported image, is corrupt, or breaks a limit
     /// (<see cref="ImageLimitExceededException"/> for a file over <see cref="DecodingLimits.MaxFileBytes"/>).</exception>
+    /// <exception cref="Transforming.ImageTransformException">One of the options' transformers refuses the image's size.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
     /// <exception cref="UnauthorizedAccessException">The file may not be read, or <paramref name="path"/> is a folder.</exception>
     public static AnimatedImage Load(string path, ImageDecodeOptions? options = null)
@@ -199,6 +201,7 @@ public sealed partial class AnimatedImage : IDisposable
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not a frame index.</exception>
     /// <exception cref="ImageDecodingException">The frame's data (or that of a frame it depends on) is corrupt or truncated.</exception>
+    /// <exception cref="Transforming.ImageTransformException">One of <see cref="ImageDecodeOptions.Transformers"/> failed.</exception>
     /// <exception cref="ObjectDisposedException">The image has been disposed.</exception>
     public ImageFrame GetFrame(int index)
     {

@@ -65,6 +65,7 @@ public sealed class ImageDecoderRegistry
     /// </summary>
     /// <exception cref="UnsupportedImageFormatException">No decoder accepts the data; the message says what it looks like.</exception>
     /// <exception cref="ImageDecodingException">The data is corrupt or breaks a limit.</exception>
+    /// <exception cref="Transforming.ImageTransformException">One of the options' transformers refuses the image's size.</exception>
     public AnimatedImage Decode(ReadOnlySpan<byte> data, ImageDecodeOptions? options = null)
     {
         options ??= ImageDecodeOptions.Default;

@@ -123,6 +123,42 @@ public sealed class ResamplerTests
     }
 
     [TestMethod]
+    public void Resize_AnySizesIncludingOnePixelAndExtremeRatios_GiveValidPixelsAndKeepFlatColour()
+    {
+        // Seeded, so a failure repeats: 150 random pairs of sizes from 1 to 300 a side, plus the extremes by hand.
+        var random = new Random(20261202);
+        var pairs = Enumerable.Range(0, 150)
+            .Select(_ => (random.Next(1, 301), random.Next(1, 301), random.Next(1, 301), random.Next(1, 301)))
+            .Concat([(1, 1, 700, 1), (700, 1, 1, 1), (1, 700, 1, 1), (700, 700, 1, 1), (1, 1, 1, 700), (700, 3, 2, 650), (513, 257, 1, 1)]);
+        foreach (var (width, height, targetWidth, targetHeight) in pairs)
+        {
+            var source = new byte[width * height * 4];
+            for (var i = 0; i < source.Length; i += 4)
+            {
+                // Random premultiplied pixels: every colour channel at most alpha.
+                var alpha = (byte)random.Next(256);
+                for (var c = 0; c < 3; c++)
+                {
+                    source[i + c] = (byte)random.Next(alpha + 1);
+                }
+
+                source[i + 3] = alpha;
+            }
+
+            var output = new byte[targetWidth * targetHeight * 4];
+            Resampler.Resize(source, width, height, width * 4, output, targetWidth, targetHeight, targetWidth * 4);
+            for (var i = 0; i < output.Length; i += 4)
+            {
+                Assert.IsTrue(output[i] <= output[i + 3] && output[i + 1] <= output[i + 3] && output[i + 2] <= output[i + 3], $"{width}x{height} to {targetWidth}x{targetHeight}, pixel {i / 4}: colour above alpha");
+            }
+
+            source.AsSpan().Fill(200);
+            Resampler.Resize(source, width, height, width * 4, output, targetWidth, targetHeight, targetWidth * 4);
+            Assert.IsTrue(output.AsSpan().IndexOfAnyExcept((byte)200) < 0, $"{width}x{height} to {targetWidth}x{targetHeight}: flat colour changed");
+        }
+    }
+
+    [TestMethod]
     public void ThumbnailOfAPng_ShrinksWithoutMoire()
     {
         // End to end: a PNG (decoded at full size, then resampled) of one-pixel stripes in a 1/3-size thumbnail box.
