@@ -1,4 +1,5 @@
 using ImageKit.Decoding;
+using ImageKit.Decoding.Internal;
 using SkiaSharp;
 
 namespace ImageKit.Cli.Rendering;
@@ -67,12 +68,17 @@ internal sealed class ContactSheet : IDisposable
         using (var paint = new SKPaint())
         {
             canvas.Clear(new SKColor(48, 48, 48));
+            // Each frame shrunk by ImageKit's resampler (a filter as wide as the reduction), not by Skia's linear sampling,
+            // which reads four pixels per cell pixel and turns fine detail into moiré.
+            using var cell = new SKBitmap(new SKImageInfo(cellWidth, cellHeight, SKColorType.Bgra8888, SKAlphaType.Premul));
             for (var i = 0; i < frames.Length; i++)
             {
-                using var image = ToSkImage(frames[i]);
+                var frame = frames[i];
+                Resampler.Resize(frame.Pixels, frame.Width, frame.Height, frame.RowBytes, cell.GetPixelSpan(), cellWidth, cellHeight, cell.RowBytes);
                 var x = gap + ((i % columns) * (cellWidth + gap));
                 var y = gap + ((i / columns) * (cellHeight + gap));
-                canvas.DrawImage(image, SKRect.Create(x, y, cellWidth, cellHeight), new SKSamplingOptions(SKFilterMode.Linear), paint);
+                using var image = SKImage.FromPixels(cell.PeekPixels());
+                canvas.DrawImage(image, x, y, SKSamplingOptions.Default, paint);
             }
         }
 
@@ -103,16 +109,6 @@ internal sealed class ContactSheet : IDisposable
             }
 
             _frames.Clear();
-        }
-    }
-
-    private static unsafe SKImage ToSkImage(ImageFrame frame)
-    {
-        var info = new SKImageInfo(frame.Width, frame.Height, SKColorType.Bgra8888, SKAlphaType.Premul);
-        fixed (byte* pixels = frame.Pixels)
-        {
-            using var pixmap = new SKPixmap(info, (IntPtr)pixels, frame.RowBytes);
-            return SKImage.FromPixelCopy(pixmap);
         }
     }
 }

@@ -1,11 +1,12 @@
 using System.Text;
 using ImageKit.Decoding;
+using ImageKit.Decoding.Internal;
 
 namespace ImageKit.Cli.Rendering;
 
 /// <summary>
 /// Draws frames in place on a 24-bit colour terminal with upper-half blocks: each character cell shows two pixels, the
-/// top one as the foreground colour and the bottom one as the background. Frames are scaled (nearest pixel) to fit.
+/// top one as the foreground colour and the bottom one as the background. Frames are shrunk to fit, each pixel the average of what it covers.
 /// </summary>
 internal sealed class TerminalRenderer(TextWriter output, int maxColumns, int maxRows)
 {
@@ -15,12 +16,17 @@ internal sealed class TerminalRenderer(TextWriter output, int maxColumns, int ma
 
     public void Draw(ImageFrame frame)
     {
-        var rgba = frame.ToRgba();
         var scale = Math.Max((double)frame.Width / maxColumns, (double)frame.Height / (maxRows * 2));
         scale = Math.Max(scale, 1);
         var columns = Math.Max(1, (int)(frame.Width / scale));
         var pixelRows = Math.Max(2, (int)(frame.Height / scale));
         var rows = (pixelRows + 1) / 2;
+
+        // One pixel per half cell, shrunk by ImageKit's resampler so that each averages what it covers (picking one source
+        // pixel per cell shows fine detail as noise). Premultiplied values are the colour over black, the terminal's usual
+        // background.
+        var pixels = new byte[columns * rows * 2 * 4];
+        Resampler.Resize(frame.Pixels, frame.Width, frame.Height, frame.RowBytes, pixels.AsSpan(0, columns * pixelRows * 4), columns, pixelRows, columns * 4);
 
         _text.Clear();
         if (_drawn)
@@ -33,9 +39,8 @@ internal sealed class TerminalRenderer(TextWriter output, int maxColumns, int ma
             _text.Append('\r');
             for (var column = 0; column < columns; column++)
             {
-                var x = Math.Min(frame.Width - 1, (int)(column * scale));
-                var top = Pixel(rgba, frame.Width, x, Math.Min(frame.Height - 1, (int)(2 * row * scale)));
-                var bottom = Pixel(rgba, frame.Width, x, Math.Min(frame.Height - 1, (int)(((2 * row) + 1) * scale)));
+                var top = Pixel(pixels, columns, column, 2 * row);
+                var bottom = Pixel(pixels, columns, column, Math.Min(pixelRows - 1, (2 * row) + 1));
                 _text.Append("\e[38;2;").Append(top.R).Append(';').Append(top.G).Append(';').Append(top.B)
                      .Append(";48;2;").Append(bottom.R).Append(';').Append(bottom.G).Append(';').Append(bottom.B).Append("m\u2580");
             }
@@ -49,11 +54,9 @@ internal sealed class TerminalRenderer(TextWriter output, int maxColumns, int ma
         output.Flush();
     }
 
-    // Transparent pixels are shown over black, the terminal's usual background.
-    private static (int R, int G, int B) Pixel(byte[] rgba, int width, int x, int y)
+    private static (int R, int G, int B) Pixel(byte[] bgra, int width, int x, int y)
     {
         var i = ((y * width) + x) * 4;
-        var a = rgba[i + 3];
-        return (rgba[i] * a / 255, rgba[i + 1] * a / 255, rgba[i + 2] * a / 255);
+        return (bgra[i + 2], bgra[i + 1], bgra[i]);
     }
 }
