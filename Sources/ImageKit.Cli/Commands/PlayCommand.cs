@@ -163,6 +163,12 @@ internal static class PlayCommand
         var (p50, p99, _) = jitter.Percentiles();
         if (sheet is not null)
         {
+            // Interrupted before any frame was shown: the news is the interruption (exit 130), not the empty sheet.
+            if (sheet.Count == 0 && image.IsAnimated)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             if (!image.IsAnimated && sheet.Count == 0)
             {
                 using var still = await FirstFrameAsync(player, cancellationToken).ConfigureAwait(false);

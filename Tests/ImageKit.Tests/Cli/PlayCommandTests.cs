@@ -1,4 +1,7 @@
 using System.Text.Json;
+using ImageKit.Animation;
+using ImageKit.Cli.Commands;
+using ImageKit.Decoding;
 using ImageKit.Tests.TestUtilities;
 using SkiaSharp;
 
@@ -58,6 +61,17 @@ public sealed class PlayCommandTests
         {
             File.Delete(path);
         }
+    }
+
+    [TestMethod]
+    public async Task PlayAsync_InterruptedBeforeAnyFrameWithAContactSheet_ReportsTheInterruptionNotAnEmptySheet()
+    {
+        using var folder = new TempFolder();
+        using var image = AnimatedImage.Load(Corpus.PathOf("animated-red-blue.gif"));
+        var settings = new PlayCommand.PlaySettings(Loops: null, Rate: 1, PlaybackMode.Normal, Seconds: null, new FileInfo(folder.Combine("sheet.png")), Render: false, StatsJson: false);
+
+        await Assert.ThrowsAsync<OperationCanceledException>(() => PlayCommand.PlayAsync(image, settings, TextWriter.Null, new CancellationToken(canceled: true)));
+        Assert.IsFalse(File.Exists(folder.Combine("sheet.png")));
     }
 
     [TestMethod]
