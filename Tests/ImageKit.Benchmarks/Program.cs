@@ -26,7 +26,7 @@ if (args is ["decode-compare", ..])
 
 if (args is ["players", ..])
 {
-    PlayerLoad.Run(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10);
+    PlayerLoad.Run(Console.Out, args.Length > 1 && int.TryParse(args[1], System.Globalization.CultureInfo.InvariantCulture, out var seconds) ? seconds : 10, args.Contains("--one-image"));
     return;
 }
 

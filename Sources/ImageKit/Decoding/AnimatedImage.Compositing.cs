@@ -91,6 +91,8 @@ public sealed partial class AnimatedImage
 
         if (LastDependent(required) <= current && _composited.TryTakeExclusive(required) is { } exclusive)
         {
+            // Its pixels become frame `current`'s: it must not be shared as frame `required` any more.
+            ForgetHandedOut(required, exclusive);
             return exclusive;
         }
 

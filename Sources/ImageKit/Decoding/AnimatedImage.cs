@@ -23,7 +23,8 @@ namespace ImageKit.Decoding;
 /// <para>
 /// <b>Cost.</b> Playing in order costs one frame decode and one canvas copy per frame: the image keeps the last few
 /// composited frames and draws each new frame onto the one it depends on. Random access decodes forward from the nearest
-/// independent frame.
+/// independent frame. A frame that anyone still holds (a player's buffer, a view) is shared, never decoded again, so
+/// several players of one image decode each frame once between them.
 /// </para>
 /// </remarks>
 public sealed partial class AnimatedImage : IDisposable
@@ -40,6 +41,10 @@ public sealed partial class AnimatedImage : IDisposable
     private readonly int _frameCount;
     private readonly IDisposable? _encodedDataOwner;
     private int[]? _lastDependent;
+
+    // The pixels last handed out for each frame, held weakly and without a reference of their own, so that a frame someone
+    // still holds (another player's buffer, a view) is shared instead of decoded again. See AnimatedImage.FrameSharing.cs.
+    private WeakReference<PixelBuffer>?[]? _handedOut;
     private bool _disposed;
 
     // Owners: the creator (released by Dispose) plus one per live ImageLease. At zero the image releases its resources.
@@ -210,8 +215,15 @@ public sealed partial class AnimatedImage : IDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var buffer = _composited.Get(index) ?? Composite(index);
+            var buffer = _composited.Get(index);
+            if (buffer is null && TryShareHandedOut(index) is { } shared)
+            {
+                return new ImageFrame(shared, index, PixelWidth, PixelHeight, _durations[index], _effectiveDurations[index]);
+            }
+
+            buffer ??= Composite(index);
             buffer.AddReference();
+            RememberHandedOut(index, buffer);
             return new ImageFrame(buffer, index, PixelWidth, PixelHeight, _durations[index], _effectiveDurations[index]);
         }
     }

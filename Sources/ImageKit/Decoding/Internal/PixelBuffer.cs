@@ -96,6 +96,27 @@ internal sealed unsafe class PixelBuffer
         }
     }
 
+    /// <summary>
+    /// Takes one more reference unless the buffer has already been released (then <see langword="false"/>): for finding a
+    /// buffer again through a reference that owns none.
+    /// </summary>
+    public bool TryAddReference()
+    {
+        var current = Volatile.Read(ref _references);
+        while (current > 0)
+        {
+            var seen = Interlocked.CompareExchange(ref _references, current + 1, current);
+            if (seen == current)
+            {
+                return true;
+            }
+
+            current = seen;
+        }
+
+        return false;
+    }
+
     /// <summary>Gives back one reference; the last one returns the memory to the pool.</summary>
     public void Release()
     {
