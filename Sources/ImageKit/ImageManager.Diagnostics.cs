@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ImageKit.Caching;
 using ImageKit.Decoding;
+using ImageKit.Decoding.Internal;
 using ImageKit.Diagnostics.Internal;
 using ImageKit.Loading;
 using Microsoft.Extensions.Logging;
@@ -106,7 +107,8 @@ public sealed partial class ImageManager
         var outcome = "failure";
         try
         {
-            var image = _decoders.Decode(data.Span, decodeOptions);
+            // A smaller or transformed still is decoded now and kept as its pixels alone (see StillVariant).
+            var image = StillVariant.KeepAsPixels(_decoders.Decode(data.Span, decodeOptions));
             outcome = "success";
             return image;
         }

@@ -61,7 +61,26 @@ public sealed partial class ImageManager
                 using (hit)
                 {
                     var source = hit.Source == ImageCacheType.Memory ? ImageLoadSource.Memory : ImageLoadSource.Disk;
-                    return new ImageLoadResult(hit.ShareImage(), source, url, url, key, options.ReturnEncodedData ? hit.Image.EncodedData.ToArray() : (ReadOnlyMemory<byte>?)null);
+                    ReadOnlyMemory<byte>? encoded = null;
+                    if (options.ReturnEncodedData)
+                    {
+                        // A smaller or transformed still is kept as pixels alone; its bytes are the original's on disk.
+                        if (!hit.Image.EncodedData.IsEmpty)
+                        {
+                            encoded = hit.Image.EncodedData.ToArray();
+                        }
+                        else if (options.CacheType.HasFlag(ImageCacheType.Disk) && await Cache.GetEncodedAsync(key, cancellationToken).ConfigureAwait(false) is { } entry)
+                        {
+                            encoded = entry.Data;
+                        }
+                    }
+
+                    if (!options.ReturnEncodedData || encoded is not null)
+                    {
+                        return new ImageLoadResult(hit.ShareImage(), source, url, url, key, encoded);
+                    }
+
+                    // The bytes were asked for and are nowhere but at the URL (a memory-only entry): load it again.
                 }
             }
         }

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using ImageKit.Caching.Internal;
 using ImageKit.Decoding;
+using ImageKit.Decoding.Internal;
 using ImageKit.Diagnostics;
 using ImageKit.Diagnostics.Internal;
 using Microsoft.Extensions.Logging;
@@ -108,13 +109,38 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
         {
             image = _decoders.Decode(entry.Data, (decodeOptions ?? ImageDecodeOptions.Default) with { SourceName = entry.Metadata.OriginalUrl?.ToString() ?? key });
         }
-        catch (ImageKitException e)
+        catch (ImageKitException e) when (e is not Transforming.ImageTransformException)
         {
-            // Bytes that no longer decode (a decoder removed, a limit lowered) are useless: drop them, report a miss.
+            // Bytes that no longer decode (a decoder removed, a limit lowered) are useless: drop them, report a miss. A
+            // transformer refusing the image is no fault of the bytes: that propagates, and the entry stays.
             Log.UndecodableCacheEntryRemoved(_logger, key, e.Message);
             _metrics.CacheMisses.Add(1, s_diskTier);
             await Disk.RemoveAsync(key, cancellationToken).ConfigureAwait(false);
             return null;
+        }
+
+        if (StillVariant.Applies(image))
+        {
+            // A smaller or transformed still enters the memory cache as its pixels alone (see StillVariant): decoding them
+            // takes milliseconds, so never on the caller's thread (a disk read that completed synchronously returns here
+            // on it).
+            try
+            {
+                image = await Task.Run(() => StillVariant.KeepAsPixels(image), cancellationToken).ConfigureAwait(false);
+            }
+            catch (ImageDecodingException e)
+            {
+                // Headers that decode over pixels that do not (a truncated entry) are as useless as the above.
+                Log.UndecodableCacheEntryRemoved(_logger, key, e.Message);
+                _metrics.CacheMisses.Add(1, s_diskTier);
+                await Disk.RemoveAsync(key, cancellationToken).ConfigureAwait(false);
+                return null;
+            }
+            catch (OperationCanceledException)
+            {
+                image.Dispose();
+                throw;
+            }
         }
 
         _metrics.CacheHits.Add(1, s_diskTier);

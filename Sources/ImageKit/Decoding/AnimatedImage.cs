@@ -215,6 +215,12 @@ public sealed partial class AnimatedImage : IDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_source.StoredFrame(index) is { } stored)
+            {
+                stored.AddReference();
+                return new ImageFrame(stored, index, PixelWidth, PixelHeight, _durations[index], _effectiveDurations[index]);
+            }
+
             var buffer = _composited.Get(index);
             if (buffer is null && TryShareHandedOut(index) is { } shared)
             {

@@ -64,6 +64,12 @@ public abstract class AnimatedImageSource : IDisposable
     /// </summary>
     internal virtual (int Width, int Height)? ReducedDecodeSize(int width, int height) => null;
 
+    /// <summary>
+    /// Pixels this source already holds for frame <paramref name="index"/>, fully composited, which the image hands out
+    /// (with a new reference each time) instead of rendering; <see langword="null"/> when the frame must be rendered.
+    /// </summary>
+    internal virtual Internal.PixelBuffer? StoredFrame(int index) => null;
+
     /// <summary>The EXIF orientation (2–8) this source turns its still upright by, or 1 when it shows it as stored.</summary>
     internal virtual int AppliedExifOrientation => 1;
 

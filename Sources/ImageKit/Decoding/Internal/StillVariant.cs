@@ -1,0 +1,52 @@
+using ImageKit.Transforming.Internal;
+
+namespace ImageKit.Decoding.Internal;
+
+/// <summary>
+/// Turns a scaled-down, thumbnail or transformed still into its pixels alone before a cache keeps it. Such a variant is
+/// small, but until then it also keeps the encoded bytes it would decode from: a grid of 256-pixel thumbnails of 3 MB
+/// photos filled the memory cache with photos' bytes, about ten times the thumbnails' pixels (SDWebImage, Nuke and
+/// Kingfisher keep processed images in memory as pixels only too). Full-size stills and animations stay lazy: their
+/// encoded bytes are much smaller than their pixels and let the image drop pixels under memory pressure.
+/// </summary>
+internal static class StillVariant
+{
+    // The variant passed the caller's limits when it was decoded; its pixels are what they are.
+    private static readonly DecodingLimits s_alreadyChecked = new()
+    {
+        MaxPixelsPerFrame = long.MaxValue,
+        MaxFrameCount = int.MaxValue,
+        MaxTotalDecodedBytes = long.MaxValue,
+    };
+
+    /// <summary>Whether <paramref name="image"/> is a still made smaller or transformed from its encoded original.</summary>
+    public static bool Applies(AnimatedImage image) =>
+        !image.IsAnimated && image.Source is ScaledImageSource or TransformedImageSource;
+
+    /// <summary>
+    /// Decodes <paramref name="image"/>'s pixels and returns an image of those pixels alone, taking over the caller's
+    /// ownership of <paramref name="image"/> (disposed here, also when this throws); any other image is returned as it is.
+    /// </summary>
+    /// <exception cref="ImageDecodingException">The pixels cannot be decoded (the data is truncated or corrupt).</exception>
+    /// <exception cref="Transforming.ImageTransformException">A transformer failed.</exception>
+    public static AnimatedImage KeepAsPixels(AnimatedImage image)
+    {
+        if (!Applies(image))
+        {
+            return image;
+        }
+
+        using (image)
+        {
+            PixelBuffer pixels;
+            using (var frame = image.GetFrame(0))
+            {
+                pixels = frame.Buffer;
+                pixels.AddReference();
+            }
+
+            var source = new RetainedPixelsSource(pixels, image.Format, image.PixelWidth, image.PixelHeight, image.HasAlpha, image.AppliedExifOrientation);
+            return new AnimatedImage(source, ReadOnlyMemory<byte>.Empty, new ImageDecodeOptions { SourceName = image.SourceName, Limits = s_alreadyChecked });
+        }
+    }
+}
