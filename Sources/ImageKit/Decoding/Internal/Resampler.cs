@@ -19,7 +19,7 @@ namespace ImageKit.Decoding.Internal;
 /// flat, edges clamped. Filtering premultiplied values keeps transparent pixels from bleeding colour; after the
 /// filter's negative lobes, colour is clamped to alpha so that the result is valid premultiplied data.
 /// </remarks>
-internal static class Resampler
+internal static partial class Resampler
 {
     private const float MitchellSupport = 2f;
 
@@ -112,116 +112,6 @@ internal static class Resampler
         }
     }
 
-    /// <summary>
-    /// Averages blocks of <paramref name="blockWidth"/> x <paramref name="blockHeight"/> pixels into <paramref
-    /// name="reduced"/> (rows tightly packed); blocks cut by the right or bottom edge average the pixels they have.
-    /// </summary>
-    private static void BoxReduce(ReadOnlySpan<byte> source, int width, int height, int rowBytes, int blockWidth, int blockHeight, Span<byte> reduced)
-    {
-        var channels = width * 4;
-        var reducedWidth = DivideUp(width, blockWidth);
-        var columnSums = ArrayPool<uint>.Shared.Rent(channels);
-        var partialSums = ArrayPool<ushort>.Shared.Rent(channels);
-        try
-        {
-            for (int top = 0, outputRow = 0; top < height; top += blockHeight, outputRow++)
-            {
-                var rows = Math.Min(blockHeight, height - top);
-
-                // Column sums of the block's rows: 257 rows of bytes fit in 16 bits, which adds twice as many lanes at once;
-                // taller blocks (only for reductions of hundreds of times) carry on in 32 bits.
-                var partial = partialSums.AsSpan(0, channels);
-                ReadOnlySpan<uint> wide = default;
-                for (var first = 0; first < rows; first += 257)
-                {
-                    partial.Clear();
-                    for (var r = first; r < Math.Min(rows, first + 257); r++)
-                    {
-                        AddWidened(source.Slice((top + r) * rowBytes, channels), partial);
-                    }
-
-                    if (rows > 257)
-                    {
-                        var sums = columnSums.AsSpan(0, channels);
-                        if (first == 0)
-                        {
-                            sums.Clear();
-                        }
-
-                        for (var i = 0; i < channels; i++)
-                        {
-                            sums[i] += partial[i];
-                        }
-
-                        wide = sums;
-                    }
-                }
-
-                var output = reduced.Slice(outputRow * reducedWidth * 4, reducedWidth * 4);
-                if (wide.IsEmpty)
-                {
-                    AverageBlocks<ushort>(partial, width, blockWidth, rows, output);
-                }
-                else
-                {
-                    AverageBlocks(wide, width, blockWidth, rows, output);
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<ushort>.Shared.Return(partialSums);
-            ArrayPool<uint>.Shared.Return(columnSums);
-        }
-    }
-
-    // Each block's average from the column sums of its rows.
-    private static void AverageBlocks<T>(ReadOnlySpan<T> columnSums, int width, int blockWidth, int rows, Span<byte> output)
-        where T : unmanaged, IBinaryInteger<T>
-    {
-        for (var left = 0; left < width; left += blockWidth)
-        {
-            var columns = Math.Min(blockWidth, width - left);
-            var count = (ulong)columns * (ulong)rows;
-            ulong b = 0, g = 0, r = 0, a = 0;
-            foreach (var pixel in MemoryMarshal.Cast<T, Pixel<T>>(columnSums.Slice(left * 4, columns * 4)))
-            {
-                b += ulong.CreateTruncating(pixel.B);
-                g += ulong.CreateTruncating(pixel.G);
-                r += ulong.CreateTruncating(pixel.R);
-                a += ulong.CreateTruncating(pixel.A);
-            }
-
-            var o = left / blockWidth * 4;
-            output[o] = (byte)((b + (count / 2)) / count);
-            output[o + 1] = (byte)((g + (count / 2)) / count);
-            output[o + 2] = (byte)((r + (count / 2)) / count);
-            output[o + 3] = (byte)((a + (count / 2)) / count);
-        }
-    }
-
-    private static void AddWidened(ReadOnlySpan<byte> bytes, Span<ushort> sums)
-    {
-        var i = 0;
-        if (Vector128.IsHardwareAccelerated)
-        {
-            ref var source = ref MemoryMarshal.GetReference(bytes);
-            ref var target = ref MemoryMarshal.GetReference(sums);
-            for (; i <= bytes.Length - 16; i += 16)
-            {
-                var (low, high) = Vector128.Widen(Vector128.LoadUnsafe(ref source, (nuint)i));
-                (Vector128.LoadUnsafe(ref target, (nuint)i) + low).StoreUnsafe(ref target, (nuint)i);
-                (Vector128.LoadUnsafe(ref target, (nuint)(i + 8)) + high).StoreUnsafe(ref target, (nuint)(i + 8));
-            }
-        }
-
-        for (; i < bytes.Length; i++)
-        {
-            sums[i] += bytes[i];
-        }
-    }
-
-    private static int DivideUp(int value, int divisor) => (value + divisor - 1) / divisor;
 
     private static void Horizontal(float[] sourceRow, Contributions columns, Span<float> output)
     {
@@ -305,69 +195,5 @@ internal static class Resampler
         return x < 1 ? ((7 * x * x * x) - (12 * x * x) + (16f / 3)) / 6
             : x < 2 ? ((-7f / 3 * x * x * x) + (12 * x * x) - (20 * x) + (32f / 3)) / 6
             : 0;
-    }
-
-    private readonly record struct Pixel<T>(T B, T G, T R, T A)
-        where T : unmanaged;
-
-    /// <summary>For each output pixel along one axis: the source pixels it weighs, and their normalised weights.</summary>
-    private sealed class Contributions
-    {
-        private readonly int[] _starts;
-        private readonly int[] _counts;
-        private readonly int[] _offsets;
-
-        private Contributions(int[] starts, int[] counts, int[] offsets, float[] weights)
-        {
-            _starts = starts;
-            _counts = counts;
-            _offsets = offsets;
-            Weights = weights;
-        }
-
-        public int Count => _starts.Length;
-
-        public float[] Weights { get; }
-
-        public (int Start, int Count, int Offset) Span(int index) => (_starts[index], _counts[index], _offsets[index]);
-
-        // `extent`: the source's length in units of its pixels (its pixel count, unless its last pixel is narrower).
-        public static Contributions Create(int sourceLength, double extent, int targetLength)
-        {
-            var scale = extent / targetLength;
-            var stretch = Math.Max(scale, 1); // shrinking widens the filter; enlarging interpolates
-            var support = MitchellSupport * stretch;
-            var starts = new int[targetLength];
-            var counts = new int[targetLength];
-            var offsets = new int[targetLength];
-            var weights = new float[targetLength * ((2 * (int)Math.Ceiling(support)) + 2)];
-            var used = 0;
-            for (var i = 0; i < targetLength; i++)
-            {
-                var centre = (i + 0.5) * scale;
-                var first = Math.Max(0, (int)Math.Floor(centre - support));
-                var end = Math.Min(sourceLength, (int)Math.Ceiling(centre + support));
-                var total = 0.0;
-                for (var j = first; j < end; j++)
-                {
-                    var w = Mitchell((float)((j + 0.5 - centre) / stretch));
-                    weights[used + j - first] = w;
-                    total += w;
-                }
-
-                // Normalised, so that flat colour stays flat and edges (where taps fall outside) keep their level.
-                for (var k = used; k < used + end - first; k++)
-                {
-                    weights[k] = (float)(weights[k] / total);
-                }
-
-                starts[i] = first;
-                counts[i] = end - first;
-                offsets[i] = used;
-                used += end - first;
-            }
-
-            return new Contributions(starts, counts, offsets, weights);
-        }
     }
 }
