@@ -6,6 +6,7 @@ using ImageKit.Animation;
 using ImageKit.Caching;
 using ImageKit.Cli.Demo;
 using ImageKit.Cli.Fetching;
+using ImageKit.Transforming;
 
 namespace ImageKit.Cli.Commands;
 
@@ -111,11 +112,43 @@ internal static partial class DemoCommand
                 var stats = await disk.GetStatisticsAsync(cancellationToken).ConfigureAwait(false);
                 await stdout.WriteLineAsync(string.Create(c, $"   disk cache now holds {stats.EntryCount} entries, {stats.TotalBytes:N0} bytes")).ConfigureAwait(false);
             }
+
+            await LoadAvatarsAsync(fresh, urls, server, stdout, cancellationToken).ConfigureAwait(false);
         }
 
         await stdout.WriteLineAsync().ConfigureAwait(false);
         await stdout.WriteLineAsync(string.Create(c, $"Done: {cold.Count("network")} downloaded, then {hot.Count("memory")} memory hits, then disk hits after a restart. Contact sheet: {settings.ContactSheet}")).ConfigureAwait(false);
         await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    // Stage 6: variants of every sample made from the disk copies, without a download: a 48-pixel round avatar each
+    // (thumbnail decoding, then resize and circle transformers, every frame). Each is its own memory-cache entry.
+    private static async Task LoadAvatarsAsync(ImageManager manager, List<Uri> urls, SampleServer server, TextWriter stdout, CancellationToken cancellationToken)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var avatar = s_loadOptions with
+        {
+            ThumbnailPixelSize = new System.Drawing.Size(96, 96),
+            Transformers = [new ResizeTransformer(new System.Drawing.Size(48, 48), ResizeMode.Fill), new CircleTransformer()],
+        };
+        var requestsBefore = server.Requests;
+        var text = new StringBuilder();
+        text.AppendLine();
+        text.AppendLine("6. Round 48-pixel avatars of each, from the disk copies (thumbnail + ResizeTransformer + CircleTransformer)");
+        foreach (var url in urls)
+        {
+            using var result = await manager.LoadImageAsync(url, avatar, cancellationToken: cancellationToken).ConfigureAwait(false);
+            using (result.Image.GetFrame(result.Image.FrameCount - 1))
+            {
+                // The last frame drawn too: every frame of an animation goes through the transformers.
+            }
+
+            var name = url.AbsolutePath[(url.AbsolutePath.LastIndexOf('/') + 1)..];
+            text.AppendLine(c, $"   {name,-13} {result.Source.ToString().ToLowerInvariant(),-8} {result.Image.PixelWidth} x {result.Image.PixelHeight}  {result.Image.FrameCount,3} frames");
+        }
+
+        text.AppendLine(c, $"   {urls.Count} variants; HTTP requests to the server: {server.Requests - requestsBefore}");
+        await stdout.WriteAsync(text.ToString()).ConfigureAwait(false);
     }
 
     private static async Task PlayOneAsync(ImageManager manager, Uri url, DemoSettings settings, TextWriter stdout, CancellationToken cancellationToken)

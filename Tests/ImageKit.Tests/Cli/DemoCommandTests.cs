@@ -24,6 +24,9 @@ public sealed class DemoCommandTests
             Assert.AreEqual(6, CountLines(stages, "1. First load", " network "), result.Stdout);
             Assert.AreEqual(6, CountLines(stages, "3. Same again", " memory "), result.Stdout);
             Assert.AreEqual(6, CountLines(stages, "5. A new manager", " disk "), result.Stdout);
+            Assert.AreEqual(6, CountLines(stages, "6. Round 48-pixel avatars", " disk     48 x 48 "), result.Stdout);
+            StringAssert.Contains(result.Stdout, "6 variants; HTTP requests to the server: 0");
+            StringAssert.Contains(result.Stdout, "earth.gif     disk     48 x 48   44 frames", "an animation stays animated");
             StringAssert.Contains(result.Stdout, "HTTP requests to the server: 6");
             StringAssert.Contains(result.Stdout, "earth.apng   44 frames, max difference   0");
             StringAssert.Contains(result.Stdout, "disk cache now holds 6 entries");
