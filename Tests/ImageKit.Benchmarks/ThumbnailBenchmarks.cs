@@ -9,7 +9,8 @@ namespace ImageKit.Benchmarks;
 /// A 256 x 256 thumbnail of a 3000 x 2000 photo-like still (gradient, shapes and noise, so the codec has real work):
 /// the usual way, decode at full size and resample (the baseline, and what ImageKit's scale-down did for every format
 /// until now), against ImageKit's <see cref="ImageDecodeOptions.ThumbnailPixelSize"/>, which has JPEG and WebP decoded
-/// straight at about the thumbnail's size. PNG has no reduced decoding: it shows the fallback costs nothing extra.
+/// straight at about the thumbnail's size, and against a <c>ResizeTransformer</c> to the same box, which gets the same reduced
+/// decoding. PNG has no reduced decoding: it shows the fallback costs nothing extra.
 /// </summary>
 [MemoryDiagnoser]
 public class ThumbnailBenchmarks
@@ -18,6 +19,7 @@ public class ThumbnailBenchmarks
     private const int Height = 2000;
     private static readonly Size s_box = new(256, 256);
     private static readonly SKSamplingOptions s_mitchell = new(SKCubicResampler.Mitchell);
+    private static readonly ImageKit.Transforming.ResizeTransformer s_resize = new(s_box);
     private byte[] _data = [];
 
     [Params("jpeg", "webp", "png")]
@@ -43,6 +45,14 @@ public class ThumbnailBenchmarks
         using var thumbnail = new SKBitmap(new SKImageInfo((int)(info.Width * scale), (int)(info.Height * scale), SKColorType.Bgra8888, SKAlphaType.Premul));
         full.ScalePixels(thumbnail, s_mitchell);
         return ((byte*)thumbnail.GetPixels())[0];
+    }
+
+    [Benchmark]
+    public int ImageKitResizeTransformer()
+    {
+        using var image = AnimatedImage.Decode(_data, new ImageDecodeOptions { Transformers = [s_resize] });
+        using var frame = image.GetFrame(0);
+        return frame.Pixels[0];
     }
 
     [Benchmark]

@@ -9,8 +9,9 @@ namespace ImageKit.Transforming;
 /// <see cref="ResizeMode.Stretch"/> to it), up or down, resampled with a Mitchell filter. Key: <c>resize(WxH,Mode)</c>.
 /// </summary>
 /// <remarks>
-/// To show large photos small, combine it with <see cref="ImageLoadOptions.ThumbnailPixelSize"/>: the thumbnail box lets
-/// JPEG and WebP decode at about the needed size, and this transformer then gives the exact size.
+/// First in a list of transformers, on a JPEG or WebP still, it has the image decoded straight at about the size it needs
+/// (never at full size first), as <see cref="ImageLoadOptions.ThumbnailPixelSize"/> does: no thumbnail box is needed to
+/// show large photos small and fast.
 /// </remarks>
 public sealed class ResizeTransformer : ImageTransformer
 {
@@ -61,6 +62,21 @@ public sealed class ResizeTransformer : ImageTransformer
         return Size.Width * h <= Size.Height * w
             ? new Size(Size.Width, (int)Math.Clamp(((h * Size.Width) + (w / 2)) / w, 1, Size.Height))
             : new Size((int)Math.Clamp(((w * Size.Height) + (h / 2)) / h, 1, Size.Width), Size.Height);
+    }
+
+    /// <summary>
+    /// The smallest input, aspect ratio kept, that this resize still makes its full-quality output from: what a still can
+    /// be decoded at instead of its full size (JPEG in eighths, WebP to any size).
+    /// </summary>
+    internal Size SmallestUsefulInput(Size inputSize)
+    {
+        var output = GetOutputSize(inputSize);
+        var scale = Math.Max((double)output.Width / inputSize.Width, (double)output.Height / inputSize.Height);
+        return scale >= 1
+            ? inputSize
+            : new Size(
+                (int)Math.Clamp(Math.Ceiling(inputSize.Width * scale), 1, inputSize.Width),
+                (int)Math.Clamp(Math.Ceiling(inputSize.Height * scale), 1, inputSize.Height));
     }
 
     /// <inheritdoc/>

@@ -151,6 +151,62 @@ public sealed class TransformedImageTests
     }
 
     [TestMethod]
+    [DataRow(ResizeMode.Fit, 200, 150, 200, 150)]
+    [DataRow(ResizeMode.Fill, 100, 100, 134, 100)]
+    [DataRow(ResizeMode.Stretch, 100, 300, 400, 300)]
+    public void Decode_StillWithAResizeFirst_IsDecodedStraightAtAboutTheSizeTheResizeNeeds(ResizeMode mode, int width, int height, int neededWidth, int neededHeight)
+    {
+        var decoder = new ReducingDecoder { ReducedSize = (500, 375) }; // a 4000 x 3000 still that decodes in eighths
+        var registry = new ImageDecoderRegistry([decoder]);
+        var options = new ImageDecodeOptions { Transformers = [new ResizeTransformer(new Size(width, height), mode), new RoundCornersTransformer(4)] };
+
+        using var image = registry.Decode(Corpus.Read("any-disposal.gif"), options);
+        using var frame = image.GetFrame(0);
+
+        Assert.AreEqual((width, height), (frame.Width, frame.Height));
+        Assert.AreEqual((neededWidth, neededHeight), decoder.Source!.AskedFor);
+        CollectionAssert.AreEqual(new[] { (500, 375) }, decoder.Source.Rendered);
+        Assert.AreEqual(0, decoder.Source.FullRenders, "never decoded at full size");
+        Assert.AreEqual(ReducingSource.Blue, BitConverter.ToUInt32(frame.Pixels.Slice(((height / 2 * width) + (width / 2)) * 4, 4)));
+    }
+
+    [TestMethod]
+    public void Decode_StillWithAResizeNotFirst_IsDecodedAtFullSize()
+    {
+        var decoder = new ReducingDecoder { ReducedSize = (500, 375) };
+        var registry = new ImageDecoderRegistry([decoder]);
+        var options = new ImageDecodeOptions { Transformers = [new GrayscaleTransformer(), new ResizeTransformer(new Size(200, 150))] };
+
+        using var image = registry.Decode(Corpus.Read("any-disposal.gif"), options);
+        using var frame = image.GetFrame(0);
+
+        Assert.AreEqual(1, decoder.Source!.FullRenders, "a grayscale first needs every pixel");
+        Assert.IsEmpty(decoder.Source.Rendered);
+    }
+
+    [TestMethod]
+    public void Decode_JpegWithAResizeFirst_LooksLikeTheFullDecodeResized()
+    {
+        var jpeg = ImageManagerProgressiveTests.MakeJpeg(1200, 900);
+        var fill = new ResizeTransformer(new Size(120, 120), ResizeMode.Fill);
+        using var reduced = AnimatedImage.Decode(jpeg, new ImageDecodeOptions { Transformers = [fill] });
+        using var full = AnimatedImage.Decode(jpeg);
+        using var fullFrame = full.GetFrame(0);
+        var expected = new byte[120 * 120 * 4];
+        fill.Transform(fullFrame.Pixels, new Size(1200, 900), expected, new Size(120, 120));
+
+        using var frame = reduced.GetFrame(0);
+        double total = 0;
+        for (var i = 0; i < expected.Length; i++)
+        {
+            total += Math.Abs(frame.Pixels[i] - expected[i]);
+        }
+
+        // libjpeg's scaled IDCT (1/8 here: 150 x 113) then the resize, against the resize of the full decode.
+        Assert.IsLessThan(2.0, total / expected.Length, $"mean difference per channel {total / expected.Length:0.00}");
+    }
+
+    [TestMethod]
     public void ReadmeSamples_InvertTransformerAndRoundAvatar_DoWhatTheReadmeSays()
     {
         var png = TestPictures.Png(4, 1, (x, _) => x == 0 ? new SkiaSharp.SKColor(255, 0, 0, 128) : SkiaSharp.SKColors.White);
@@ -163,7 +219,6 @@ public sealed class TransformedImageTests
 
         var avatar = new ImageDecodeOptions
         {
-            ThumbnailPixelSize = new Size(256, 256),
             Transformers = [new ResizeTransformer(new Size(128, 128), ResizeMode.Fill), new CircleTransformer()],
         };
         using var photo = AnimatedImage.Decode(ImageManagerProgressiveTests.MakeJpeg(480, 360), avatar);

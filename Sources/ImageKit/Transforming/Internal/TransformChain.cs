@@ -81,12 +81,25 @@ internal sealed class TransformChain
         return key.ToString();
     }
 
+    /// <summary>The size the first transformer is given (the input's).</summary>
+    public Size InputSize => _sizes[0];
+
+    /// <summary>The first transformer.</summary>
+    public ImageTransformer First => _transformers[0];
+
     /// <summary>
     /// Runs every transformer over <paramref name="input"/> into <paramref name="output"/> (of <see cref="OutputSize"/>,
     /// rows tightly packed), which is cleared here unless the last transformer writes every pixel.
     /// </summary>
     /// <exception cref="ImageTransformException">A transformer failed.</exception>
-    public void Apply(ReadOnlySpan<byte> input, Span<byte> output)
+    public void Apply(ReadOnlySpan<byte> input, Span<byte> output) => Apply(input, _sizes[0], output);
+
+    /// <summary>
+    /// As <see cref="Apply(ReadOnlySpan{byte}, Span{byte})"/>, with an input of another size than <see cref="InputSize"/>
+    /// (a still decoded smaller for a first transformer that makes the same output from any input: a resize).
+    /// </summary>
+    /// <exception cref="ImageTransformException">A transformer failed.</exception>
+    public void Apply(ReadOnlySpan<byte> input, Size inputSize, Span<byte> output)
     {
         PixelBuffer? previous = null;
         try
@@ -106,12 +119,12 @@ internal sealed class TransformChain
                     }
 
                     var source = previous is null ? input : (ReadOnlySpan<byte>)previous.Span;
-                    transformer.Transform(source, _sizes[i], target, size);
+                    transformer.Transform(source, i == 0 ? inputSize : _sizes[i], target, size);
                 }
                 catch (Exception e) when (e is not ImageTransformException and not OutOfMemoryException)
                 {
                     next?.Release();
-                    throw Failed(transformer, _sizes[i], e);
+                    throw Failed(transformer, i == 0 ? inputSize : _sizes[i], e);
                 }
                 catch
                 {

@@ -67,6 +67,11 @@ internal sealed class TransformedImageSource : AnimatedImageSource
             throw new ArgumentException($"Transformed frames are drawn into tightly packed rows ({PixelWidth * 4} bytes), not rows of {rowBytes} bytes.", nameof(rowBytes));
         }
 
+        if (TryRenderReduced(canvas))
+        {
+            return;
+        }
+
         using (var frame = _inner.GetFrame(index))
         {
             _chain.Apply(frame.Pixels, canvas);
@@ -76,6 +81,42 @@ internal sealed class TransformedImageSource : AnimatedImageSource
         {
             _inner.TrimCache();
         }
+    }
+
+    // A still whose first transformer is a resize is decoded straight at about the size the resize needs, when its decoder
+    // can (JPEG in eighths, WebP to any size), never at full size first. (Only this source calls into the inner image's
+    // source, always under the outer image's lock, as ScaledImageSource does.)
+    private bool TryRenderReduced(Span<byte> canvas)
+    {
+        if (_inner.IsAnimated || _chain.First is not ResizeTransformer resize)
+        {
+            return false;
+        }
+
+        var needed = resize.SmallestUsefulInput(_chain.InputSize);
+        if (needed == _chain.InputSize || _inner.Source.ReducedDecodeSize(needed.Width, needed.Height) is not { } reduced
+            || (reduced.Width, reduced.Height) == (_chain.InputSize.Width, _chain.InputSize.Height))
+        {
+            return false;
+        }
+
+        var buffer = Decoding.Internal.PixelBufferPool.Shared.Rent(checked(reduced.Width * reduced.Height * 4));
+        try
+        {
+            if (!_inner.Source.WritesEveryPixel(0))
+            {
+                buffer.Span.Clear();
+            }
+
+            _inner.Source.RenderReduced(reduced.Width, reduced.Height, buffer.Span, reduced.Width * 4);
+            _chain.Apply(buffer.Span, new Size(reduced.Width, reduced.Height), canvas);
+        }
+        finally
+        {
+            buffer.Release();
+        }
+
+        return true;
     }
 
     protected override void Dispose(bool disposing)
