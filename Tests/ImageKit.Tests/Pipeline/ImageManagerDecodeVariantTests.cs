@@ -20,13 +20,7 @@ public sealed class ImageManagerDecodeVariantTests
     [TestCleanup]
     public void DeleteCacheDirectory() => Directory.Delete(_cacheDir, recursive: true);
 
-    private ImageManager NewManager() => new(
-        new ImageCacheOptions
-        {
-            Memory = new MemoryImageCacheOptions { MaxCost = 256L * 1024 * 1024, TrimOnMemoryPressure = false },
-            Disk = new DiskImageCacheOptions { Directory = _cacheDir },
-        },
-        ImageManagerTests.s_fastDownloads);
+    private ImageManager NewManager() => ImageManagerTests.NewManager(_cacheDir);
 
     [TestMethod]
     public async Task LoadImageAsync_FirstFrameOnly_IsCachedApartFromTheFullImage()

@@ -27,14 +27,21 @@ public sealed class ImageManagerTests
     [TestCleanup]
     public void DeleteCacheDirectory() => Directory.Delete(_cacheDir, recursive: true);
 
-    private ImageManager NewManager(ImageManagerOptions? options = null, long memoryCost = 256L * 1024 * 1024) => new(
+    /// <summary>
+    /// A manager with its own memory cache (no trimming on memory pressure: other tests' allocations must not evict
+    /// entries) and a disk cache in <paramref name="cacheDir"/>, downloading with <see cref="s_fastDownloads"/>. Shared
+    /// with the other manager test classes.
+    /// </summary>
+    internal static ImageManager NewManager(string cacheDir, ImageManagerOptions? options = null, long memoryCost = 256L * 1024 * 1024) => new(
         new ImageCacheOptions
         {
             Memory = new MemoryImageCacheOptions { MaxCost = memoryCost, TrimOnMemoryPressure = false },
-            Disk = new DiskImageCacheOptions { Directory = _cacheDir },
+            Disk = new DiskImageCacheOptions { Directory = cacheDir },
         },
         s_fastDownloads,
         options);
+
+    private ImageManager NewManager(ImageManagerOptions? options = null, long memoryCost = 256L * 1024 * 1024) => NewManager(_cacheDir, options, memoryCost);
 
     [TestMethod]
     public async Task LoadImageAsync_ThreeTimes_ComesFromNetworkThenMemoryAndDownloadsOnce()

@@ -22,14 +22,7 @@ public sealed class ImageManagerTransformTests
     [TestCleanup]
     public void DeleteCacheDirectory() => Directory.Delete(_cacheDir, recursive: true);
 
-    private ImageManager NewManager(ImageManagerOptions? options = null) => new(
-        new ImageCacheOptions
-        {
-            Memory = new MemoryImageCacheOptions { MaxCost = 256L * 1024 * 1024, TrimOnMemoryPressure = false },
-            Disk = new DiskImageCacheOptions { Directory = _cacheDir },
-        },
-        ImageManagerTests.s_fastDownloads,
-        options);
+    private ImageManager NewManager(ImageManagerOptions? options = null) => ImageManagerTests.NewManager(_cacheDir, options);
 
     [TestMethod]
     public async Task LoadImageAsync_Transformers_AreCachedInMemoryApartAndMadeFromTheOriginalOnDisk()
