@@ -73,6 +73,45 @@ public sealed class FrameSharingTests
     }
 
     [TestMethod]
+    public void GetFrame_ManyThreadsHoldingAndReleasingFramesOfAChain_AlwaysGetTheFrameTheyAskedFor()
+    {
+        // Each frame drawn onto the one before, so pixels are constantly taken over in place as leases come and go on
+        // other threads: every lease handed out, shared or fresh, must still hold its own frame (frame i is i + 1 all over).
+        var (image, _) = CountingChain(frames: 24);
+        using (image)
+        {
+            var wrong = 0;
+            Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, worker =>
+            {
+                var random = new Random(worker);
+                var held = new Queue<ImageFrame>();
+                for (var i = 0; i < 3000; i++)
+                {
+                    var index = random.Next(24);
+                    var frame = image.GetFrame(index);
+                    if (frame.Pixels[0] != index + 1 || frame.Pixels[^1] != index + 1)
+                    {
+                        Interlocked.Increment(ref wrong);
+                    }
+
+                    held.Enqueue(frame);
+                    while (held.Count > random.Next(1, 6))
+                    {
+                        held.Dequeue().Dispose();
+                    }
+                }
+
+                while (held.Count > 0)
+                {
+                    held.Dequeue().Dispose();
+                }
+            });
+
+            Assert.AreEqual(0, wrong, "leases whose pixels were another frame's");
+        }
+    }
+
+    [TestMethod]
     public void GetFrame_ForgottenFrame_IsStillReclaimedWhileTheImageLives()
     {
         var source = new TestAnimation(4, TimeSpan.FromMilliseconds(100));
