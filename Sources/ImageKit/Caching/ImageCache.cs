@@ -124,9 +124,10 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
             // A smaller or transformed still enters the memory cache as its pixels alone (see StillVariant): decoding them
             // takes milliseconds, so never on the caller's thread (a disk read that completed synchronously returns here
             // on it).
+            var variant = image;
             try
             {
-                image = await Task.Run(() => StillVariant.KeepAsPixels(image), cancellationToken).ConfigureAwait(false);
+                image = await Task.Run(() => StillVariant.KeepAsPixels(variant), cancellationToken).ConfigureAwait(false);
             }
             catch (ImageDecodingException e)
             {
@@ -138,7 +139,8 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                image.Dispose();
+                // Cancelled before the task ran: the variant was never handed over.
+                variant.Dispose();
                 throw;
             }
         }
