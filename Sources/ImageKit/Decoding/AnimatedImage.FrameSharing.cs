@@ -21,9 +21,16 @@ public sealed partial class AnimatedImage
     private PixelBuffer? TryShareHandedOut(int index) =>
         _handedOut?[index] is { } entry && entry.TryGetTarget(out var buffer) && buffer.TryAddReference() ? buffer : null;
 
-    // Under _lock. Remembers that `buffer` holds frame `index` (it must, for as long as anyone holds a reference).
+    // Under _lock. Remembers that `buffer` holds frame `index` (it must, for as long as anyone holds a reference). Only for
+    // animations: a still's one frame stays among the composited frames the image keeps (until a trim), and a weak
+    // reference per still would put a GC handle on every cold load.
     private void RememberHandedOut(int index, PixelBuffer buffer)
     {
+        if (_frameCount == 1)
+        {
+            return;
+        }
+
         _handedOut ??= new WeakReference<PixelBuffer>?[_frameCount];
         if (_handedOut[index] is { } entry)
         {
