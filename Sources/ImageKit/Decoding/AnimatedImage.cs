@@ -23,8 +23,8 @@ namespace ImageKit.Decoding;
 /// <para>
 /// <b>Cost.</b> Playing in order costs one frame decode and one canvas copy per frame: the image keeps the last few
 /// composited frames and draws each new frame onto the one it depends on. Random access decodes forward from the nearest
-/// independent frame. A frame that anyone still holds (a player's buffer, a view) is shared, never decoded again, so
-/// several players of one image decode each frame once between them.
+/// independent frame. A frame of an animation that anyone still holds (a player's buffer, a view) is shared, never
+/// decoded again, so several players of one image decode each frame once between them.
 /// </para>
 /// </remarks>
 public sealed partial class AnimatedImage : IDisposable
