@@ -14,8 +14,9 @@ namespace ImageKit.Transforming;
 /// <see cref="Key"/>; the disk cache keeps the original bytes, so one download serves every variant.
 /// </para>
 /// <para>
-/// <b>When it runs.</b> Lazily, as frames are drawn: <see cref="GetOutputSize"/> when the image is decoded (its size must be
-/// known then), <see cref="Transform"/> each time a frame is composited, on whichever thread asks for the frame.
+/// <b>When it runs.</b> <see cref="GetOutputSize"/> when the image is decoded (its size must be known then); <see
+/// cref="Transform"/> each time a frame is composited, on whichever thread asks for the frame. A still loaded through
+/// <see cref="ImageManager"/> is transformed once, during its load, and kept as its transformed pixels.
 /// </para>
 /// <para>
 /// <b>Threading.</b> One transformer may be used by many images on many threads at once: <see cref="Transform"/> and
