@@ -78,6 +78,38 @@ public abstract class AnimatedImageSource : IDisposable
     internal virtual void RenderReduced(int width, int height, Span<byte> canvas, int rowBytes) =>
         throw new NotSupportedException("This source has no reduced-size decoding.");
 
+    /// <summary>
+    /// <see cref="RenderReduced"/> onto a canvas that need not be clear: cleared first unless the source writes every pixel.
+    /// </summary>
+    internal void RenderReducedCleared(int width, int height, Span<byte> canvas, int rowBytes)
+    {
+        if (!WritesEveryPixel(0))
+        {
+            canvas.Clear();
+        }
+
+        RenderReduced(width, height, canvas, rowBytes);
+    }
+
+    /// <summary>
+    /// Decodes the still at a size <see cref="ReducedDecodeSize"/> returned into a new pooled buffer (rows tightly packed),
+    /// whose one reference the caller owns; released here if decoding fails.
+    /// </summary>
+    internal Internal.PixelBuffer RenderReducedToBuffer(int width, int height)
+    {
+        var buffer = Internal.PixelBufferPool.Shared.Rent(checked(width * height * 4));
+        try
+        {
+            RenderReducedCleared(width, height, buffer.Span, width * 4);
+            return buffer;
+        }
+        catch
+        {
+            buffer.Release();
+            throw;
+        }
+    }
+
     /// <summary>Releases the native objects this source owns.</summary>
     public void Dispose()
     {

@@ -1,5 +1,6 @@
 using System.Drawing;
 using System.Globalization;
+using ImageKit.Decoding.Internal;
 using ImageKit.Transforming.Internal;
 
 namespace ImageKit.Transforming;
@@ -80,8 +81,14 @@ public sealed class ResizeTransformer : ImageTransformer
     }
 
     /// <inheritdoc/>
-    public override void Transform(ReadOnlySpan<byte> input, Size inputSize, Span<byte> output, Size outputSize) =>
-        SkiaPixels.Scale(input, inputSize, Mode == ResizeMode.Fill ? FillSubset(inputSize, outputSize) : Rectangle.Empty, output, outputSize);
+    public override void Transform(ReadOnlySpan<byte> input, Size inputSize, Span<byte> output, Size outputSize)
+    {
+        SkiaPixels.CheckBuffers(input, inputSize, output, outputSize);
+        var kept = Mode == ResizeMode.Fill ? FillSubset(inputSize, outputSize) : new Rectangle(Point.Empty, inputSize);
+        Resampler.Resize(
+            input.Slice(((kept.Top * inputSize.Width) + kept.Left) * 4), kept.Width, kept.Height, inputSize.Width * 4,
+            output, outputSize.Width, outputSize.Height, outputSize.Width * 4);
+    }
 
     // The centred part of the input with the output's aspect ratio: what stays once the overflow is cut.
     private static Rectangle FillSubset(Size input, Size output)

@@ -54,24 +54,13 @@ internal sealed class ScaledImageSource : AnimatedImageSource
         {
             if (reduced == (PixelWidth, PixelHeight))
             {
-                if (!_inner.Source.WritesEveryPixel(0))
-                {
-                    canvas.Clear();
-                }
-
-                _inner.Source.RenderReduced(PixelWidth, PixelHeight, canvas, rowBytes);
+                _inner.Source.RenderReducedCleared(PixelWidth, PixelHeight, canvas, rowBytes);
                 return;
             }
 
-            var buffer = PixelBufferPool.Shared.Rent(checked(reduced.Width * reduced.Height * 4));
+            var buffer = _inner.Source.RenderReducedToBuffer(reduced.Width, reduced.Height);
             try
             {
-                if (!_inner.Source.WritesEveryPixel(0))
-                {
-                    buffer.Span.Clear();
-                }
-
-                _inner.Source.RenderReduced(reduced.Width, reduced.Height, buffer.Span, reduced.Width * 4);
                 Scale(buffer.Span, reduced.Width, reduced.Height, reduced.Width * 4, canvas, rowBytes);
             }
             finally

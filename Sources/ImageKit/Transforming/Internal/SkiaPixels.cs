@@ -1,5 +1,4 @@
 using System.Drawing;
-using ImageKit.Decoding.Internal;
 using SkiaSharp;
 
 namespace ImageKit.Transforming.Internal;
@@ -22,21 +21,6 @@ internal static unsafe class SkiaPixels
             draw(surface.Canvas, image, state);
             surface.Flush();
         }
-    }
-
-    /// <summary>Resamples <paramref name="subset"/> of the input (all of it when empty) to fill the whole output.</summary>
-    public static void Scale(ReadOnlySpan<byte> input, Size inputSize, Rectangle subset, Span<byte> output, Size outputSize)
-    {
-        CheckBuffers(input, inputSize, output, outputSize);
-        if (subset.IsEmpty)
-        {
-            subset = new Rectangle(Point.Empty, inputSize);
-        }
-
-        var rowBytes = inputSize.Width * 4;
-        Resampler.Resize(
-            input.Slice(((subset.Top * inputSize.Width) + subset.Left) * 4), subset.Width, subset.Height, rowBytes,
-            output, outputSize.Width, outputSize.Height, outputSize.Width * 4);
     }
 
     /// <summary>Checks that the spans hold the sizes they claim: a transformer's public entry point writes through pointers.</summary>

@@ -100,15 +100,9 @@ internal sealed class TransformedImageSource : AnimatedImageSource
             return false;
         }
 
-        var buffer = Decoding.Internal.PixelBufferPool.Shared.Rent(checked(reduced.Width * reduced.Height * 4));
+        var buffer = _inner.Source.RenderReducedToBuffer(reduced.Width, reduced.Height);
         try
         {
-            if (!_inner.Source.WritesEveryPixel(0))
-            {
-                buffer.Span.Clear();
-            }
-
-            _inner.Source.RenderReduced(reduced.Width, reduced.Height, buffer.Span, reduced.Width * 4);
             _chain.Apply(buffer.Span, new Size(reduced.Width, reduced.Height), canvas);
         }
         finally
