@@ -36,7 +36,7 @@ public sealed class AnimatedImagePlayerTests
         harness.Run(TimeSpan.FromSeconds(8));
 
         int[] expected = [.. oneLoop, .. oneLoop];
-        CollectionAssert.AreEqual(expected, harness.Shown.Select(s => s.Index).ToArray());
+        CollectionAssert.AreEqual(expected, harness.Shown.Select(s => s.Index).ToArray(), "shown " + string.Join(",", harness.Shown.Select(s => $"{s.Index}@{s.At.TotalMilliseconds}")));
 
         // Playback starts at the first tick (10 ms); from then on each frame lasts 100 ms / rate of virtual time.
         var times = harness.Shown.Skip(1).Select(s => s.At.TotalMilliseconds).ToArray();
