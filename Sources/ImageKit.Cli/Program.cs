@@ -1,3 +1,4 @@
 using ImageKit.Cli;
+using ImageKit.Cli.Output;
 
-return await CliApp.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
+return await CliApp.RunAsync(args, StandardDescriptors.OutputWriter(), StandardDescriptors.ErrorWriter()).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using ImageKit.Cli;
+using ImageKit.Cli.Output;
 using ImageKit.Tests.Packaging;
 using ImageKit.Tests.TestUtilities;
 
@@ -24,6 +25,33 @@ public sealed class ClosedOutputTests
 
         Assert.AreEqual(2, exitCode, stderr.ToString());
         Assert.AreEqual("imagekit: cannot write to standard output: Bad file descriptor" + Environment.NewLine, stderr.ToString());
+    }
+
+    [TestMethod]
+    public async Task Inspect_StdoutTheCallerClosed_ExitsTwoWithBadFileDescriptorOnStderr()
+    {
+        using var stderr = new StringWriter();
+
+        var exitCode = await CliApp.RunAsync(["inspect", s_gif], new ClosedDescriptorWriter(), stderr, TestContext.CancellationToken);
+
+        Assert.AreEqual(2, exitCode, stderr.ToString());
+        Assert.AreEqual("imagekit: cannot write to standard output: Bad file descriptor" + Environment.NewLine, stderr.ToString());
+    }
+
+    [TestMethod]
+    public void WasClosed_ADescriptorThisProcessOpenedOrNoDescriptorAtAll_CountsAsClosedByTheCaller()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Inconclusive("numbered descriptors are a Unix feature");
+        }
+
+        // .NET opens files close-on-exec, as the runtime opens the pipes that take a closed 0, 1 or 2.
+        using var file = File.OpenHandle(s_gif);
+        var opened = (int)file.DangerousGetHandle();
+
+        Assert.IsTrue(StandardDescriptors.WasClosed(opened), "a descriptor opened after exec");
+        Assert.IsTrue(StandardDescriptors.WasClosed(1_000_000), "a number with no descriptor");
     }
 
     [TestMethod]
@@ -77,6 +105,9 @@ public sealed class ClosedOutputTests
     [DataRow("inspect|{gif}|>&-", "imagekit: cannot write to standard output: Bad file descriptor")]
     [DataRow("inspect|{gif}|>/dev/full", "imagekit: cannot write to standard output: No space left on device")]
     [DataRow("inspect|/no/such/file.gif|2>&-", "")]
+    // With standard input closed as well, the runtime takes descriptors 0 and 1 for a pipe of its own as it starts.
+    [DataRow("inspect|{gif}|<&- >&-", "imagekit: cannot write to standard output: Bad file descriptor")]
+    [DataRow("inspect|{gif}|>&- <&-", "imagekit: cannot write to standard output: Bad file descriptor")]
     public async Task RealProcess_ClosedOrFullStream_ExitsTwoInsteadOfAborting(string commandLine, string expectedStderr)
     {
         if (OperatingSystem.IsWindows())
@@ -100,7 +131,9 @@ public sealed class ClosedOutputTests
     }
 
     [TestMethod]
-    public async Task RealProcess_DemoWithAClosedStdout_ExitsTwoAndLeavesNoWorkFolderBehind()
+    [DataRow(">&-")]
+    [DataRow("<&- >&-")]
+    public async Task RealProcess_DemoWithAClosedStdout_ExitsTwoAndLeavesNoWorkFolderBehind(string redirections)
     {
         if (OperatingSystem.IsWindows())
         {
@@ -113,7 +146,7 @@ public sealed class ClosedOutputTests
             var cli = Path.Combine(AppContext.BaseDirectory, "ImageKit.Cli.dll");
             var result = await DotnetCli.RunAsync(
                 "/bin/sh",
-                ["-c", "exec \"$0\" \"$1\" demo >&-", DotnetCli.Executable, cli],
+                ["-c", $"exec \"$0\" \"$1\" demo {redirections}", DotnetCli.Executable, cli],
                 TimeSpan.FromMinutes(2),
                 new Dictionary<string, string> { ["TMPDIR"] = temp.FullName },
                 TestContext.CancellationToken);
