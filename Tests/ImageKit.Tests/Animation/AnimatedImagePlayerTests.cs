@@ -256,22 +256,26 @@ public sealed class AnimatedImagePlayerTests
                 lock (Shown)
                 {
                     // The paused player's own event for the frame Play() already recorded, raised by the worker just after
-                    // Play() looked (the worker shows the frame under the player's lock but raises the event after it).
-                    // The player never raises the frame on screen twice in a row, so this is that late event.
-                    var late = _recordedFirstFrame && Shown.Count == 1 && Shown[0].Index == e.Index;
-                    _recordedFirstFrame = false;
-                    if (!late)
+                    // Play() looked (the worker shows the frame under the player's lock but raises the event after it, and
+                    // may be descheduled in between for as long as the test's virtual playback takes). Everything Run()
+                    // shows is raised on the test's thread by the display link's ticks; only that one late event comes
+                    // from the worker, so it is told apart by its thread, not by when it arrives.
+                    if (_lateFirstFrame == e.Index && Environment.CurrentManagedThreadId != _testThread)
                     {
-                        Shown.Add((e.Index, time.GetUtcNow() - time.Start));
+                        _lateFirstFrame = null;
+                        return;
                     }
+
+                    Shown.Add((e.Index, time.GetUtcNow() - time.Start));
                 }
             };
             player.LoopCompleted += (_, e) => LoopsCompleted.Add(e.Loop);
             player.Finished += (_, _) => FinishedCount++;
         }
 
-        // Play() recorded the frame on screen itself, and no event has come since.
-        private bool _recordedFirstFrame;
+        // The frame on screen that Play() recorded itself, whose event from the worker may still come; and Play()'s thread.
+        private int? _lateFirstFrame;
+        private int _testThread = -1;
 
         public AnimatedImage Image { get; }
 
@@ -299,6 +303,7 @@ public sealed class AnimatedImagePlayerTests
         /// </summary>
         public void Play()
         {
+            _testThread = Environment.CurrentManagedThreadId;
             lock (Shown)
             {
                 Shown.Clear();
@@ -310,7 +315,7 @@ public sealed class AnimatedImagePlayerTests
                 if (Shown.Count == 0 && Player.GetCurrentFrame() is { } first)
                 {
                     Shown.Add((first.Index, TimeSpan.Zero));
-                    _recordedFirstFrame = true;
+                    _lateFirstFrame = first.Index;
                     first.Dispose();
                 }
             }
