@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using ImageKit.Animation.Internal;
 using ImageKit.Diagnostics.Internal;
 
@@ -6,12 +8,18 @@ namespace ImageKit.Animation;
 /// <summary>
 /// The frame memory every <see cref="AnimatedImagePlayer"/> draws its decode-ahead buffer from, so that a hundred players
 /// cannot each take a fifth of memory. A player whose buffer cannot grow within the budget plays with a smaller buffer
-/// (at least two frames: the one on screen and the next), decoding closer to the playhead instead.
+/// (at least two frames: the one on screen and the next), decoding closer to the playhead instead. Frames that players
+/// of one image share (<see cref="Decoding.AnimatedImage.GetFrame"/> hands out a frame someone still holds) are charged
+/// once, for as long as any buffer holds them.
 /// </summary>
 /// <remarks>Thread-safe. Reservations of players that were never disposed are returned when the garbage collector finalizes their buffers.</remarks>
 public sealed class FrameBudget
 {
     private readonly List<WeakReference<FrameBuffer>> _buffers = [];
+
+    // The pixels buffers hold, by PixelBuffer.Id: each charged once, however many buffers hold it (players of one image
+    // share frames).
+    private readonly Dictionary<long, Charge> _charges = [];
     private long _capacityBytes;
     private long _usedBytes;
 
@@ -39,7 +47,7 @@ public sealed class FrameBudget
         }
     }
 
-    /// <summary>The bytes currently reserved by buffers.</summary>
+    /// <summary>The bytes of the frames buffers hold now; frames several buffers share count once.</summary>
     public long UsedBytes => Interlocked.Read(ref _usedBytes);
 
     /// <summary>
@@ -70,23 +78,56 @@ public sealed class FrameBudget
         }
     }
 
-    /// <summary>Reserves <paramref name="bytes"/> if they fit, or unconditionally when <paramref name="force"/> is set.</summary>
-    internal bool TryReserve(long bytes, bool force)
+    /// <summary>
+    /// Charges <paramref name="bytes"/> for pixels <paramref name="pixels"/> if they fit, or unconditionally when
+    /// <paramref name="force"/> is set. Pixels already charged (another buffer holds them) only gain a holder and cost
+    /// nothing more.
+    /// </summary>
+    internal bool TryCharge(long pixels, long bytes, bool force)
     {
-        while (true)
+        lock (_charges)
         {
-            var used = Interlocked.Read(ref _usedBytes);
-            if (!force && used + bytes > CapacityBytes)
+            ref var charge = ref CollectionsMarshal.GetValueRefOrAddDefault(_charges, pixels, out var exists);
+            if (exists)
             {
+                charge.Holders++;
+                return true;
+            }
+
+            if (!force && Interlocked.Read(ref _usedBytes) + bytes > CapacityBytes)
+            {
+                _charges.Remove(pixels);
                 return false;
             }
 
-            if (Interlocked.CompareExchange(ref _usedBytes, used + bytes, used) == used)
+            charge = new Charge { Bytes = bytes, Holders = 1 };
+            Interlocked.Add(ref _usedBytes, bytes);
+            return true;
+        }
+    }
+
+    /// <summary>Removes one holder of <paramref name="pixels"/>; the last one gives their bytes back.</summary>
+    internal void Discharge(long pixels)
+    {
+        lock (_charges)
+        {
+            ref var charge = ref CollectionsMarshal.GetValueRefOrNullRef(_charges, pixels);
+            if (Unsafe.IsNullRef(ref charge))
             {
-                return true;
+                return;
+            }
+
+            if (--charge.Holders == 0)
+            {
+                Interlocked.Add(ref _usedBytes, -charge.Bytes);
+                _charges.Remove(pixels);
             }
         }
     }
 
-    internal void Release(long bytes) => Interlocked.Add(ref _usedBytes, -bytes);
+    private struct Charge
+    {
+        public long Bytes;
+        public int Holders;
+    }
 }

@@ -17,6 +17,34 @@ namespace ImageKit.Decoding;
 /// </remarks>
 public sealed partial class AnimatedImage
 {
+    /// <summary>
+    /// Frame <paramref name="index"/> if it is at hand without decoding (kept by the image, or held by someone it was
+    /// handed out to), else <see langword="null"/>: a player whose budget is full still takes frames another player of
+    /// this image holds, as they cost the budget nothing more.
+    /// </summary>
+    internal ImageFrame? TryGetFrameWithoutDecoding(int index)
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return null;
+            }
+
+            var buffer = _source.StoredFrame(index) ?? _composited.Get(index);
+            if (buffer is not null)
+            {
+                buffer.AddReference();
+            }
+            else
+            {
+                buffer = TryShareHandedOut(index);
+            }
+
+            return buffer is null ? null : new ImageFrame(buffer, index, PixelWidth, PixelHeight, _durations[index], _effectiveDurations[index]);
+        }
+    }
+
     // Under _lock. A new reference on the pixels of frame `index` that someone still holds, or null.
     private PixelBuffer? TryShareHandedOut(int index) =>
         _handedOut?[index] is { } entry && entry.TryGetTarget(out var buffer) && buffer.TryAddReference() ? buffer : null;

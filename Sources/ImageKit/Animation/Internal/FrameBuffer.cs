@@ -4,7 +4,7 @@ namespace ImageKit.Animation.Internal;
 
 /// <summary>
 /// The decoded frames a player keeps ahead of its playhead, each an <see cref="ImageFrame"/> lease owned by the buffer
-/// and charged to a <see cref="FrameBudget"/>. The display-link thread reads it, the decode worker fills it; every access
+/// and charged to a <see cref="FrameBudget"/> (once for all buffers that hold the same pixels). The display-link thread reads it, the decode worker fills it; every access
 /// holds the buffer's lock for a dictionary operation only, never during a decode.
 /// </summary>
 internal sealed class FrameBuffer : IDisposable
@@ -90,15 +90,17 @@ internal sealed class FrameBuffer : IDisposable
                     }
                 }
 
-                if (_frames.Count < CapacityFrames && _reservation.TryGrow(_frameBytes, force: _frames.Count < MinimumFrames))
+                var pixels = frame.Buffer.Id;
+                if (_frames.Count < CapacityFrames && _reservation.TryCharge(pixels, _frameBytes, force: _frames.Count < MinimumFrames))
                 {
                     added = true;
                 }
                 else if (rank.TryGetValue(index, out var newRank) && Farthest(rank) is var (farthest, farthestRank) && farthestRank > newRank)
                 {
-                    // Out of budget or capacity: swap the farthest frame for this nearer one, keeping its reservation.
-                    _frames.Remove(farthest, out var old);
-                    evicted.Add(old!);
+                    // Out of budget or capacity: swap the farthest frame for this nearer one, its charge for this one's
+                    // (forced: it takes no more than the frame it replaces, and less when another buffer holds it).
+                    evicted.Add(Remove(farthest));
+                    _reservation.TryCharge(pixels, _frameBytes, force: true);
                     added = true;
                 }
 
@@ -180,12 +182,12 @@ internal sealed class FrameBuffer : IDisposable
         return farthest;
     }
 
-    // Under _lock: removes a frame and gives its bytes back to the budget.
+    // Under _lock: removes a frame and gives its charge back to the budget.
     private ImageFrame Remove(int index)
     {
         _frames.Remove(index, out var frame);
-        _reservation.Shrink(_frameBytes);
-        return frame!;
+        _reservation.Discharge(frame!.Buffer.Id);
+        return frame;
     }
 
     /// <summary>The frame on screen: never evicted while pinned.</summary>
@@ -219,16 +221,13 @@ internal sealed class FrameBuffer : IDisposable
         List<ImageFrame> removed = [];
         lock (_lock)
         {
-            foreach (var (index, frame) in _frames.ToArray())
+            foreach (var index in _frames.Keys.ToArray())
             {
                 if (predicate(index))
                 {
-                    _frames.Remove(index);
-                    removed.Add(frame);
+                    removed.Add(Remove(index));
                 }
             }
-
-            _reservation.Shrink(removed.Count * _frameBytes);
         }
 
         foreach (var frame in removed)

@@ -111,7 +111,10 @@ internal sealed class PlaybackCore
 
             if (!Buffer.WouldAccept(index, order))
             {
-                return false; // the buffer is full of frames nearer the playhead than this one
+                // The buffer is full of frames nearer the playhead than this one, or the budget is: but a frame another
+                // player of the image holds costs the budget nothing and needs no decode.
+                return (Image ?? throw new ObjectDisposedException(nameof(AnimatedImagePlayer))).TryGetFrameWithoutDecoding(index) is { } held
+                    && Add(index, held, order);
             }
 
             var watch = Stopwatch.StartNew();
@@ -133,20 +136,26 @@ internal sealed class PlaybackCore
             }
 
             RecordDecode(watch.Elapsed.TotalMilliseconds);
-            if (!Buffer.TryAdd(index, frame, order))
-            {
-                return false; // the buffer is full of frames still ahead of the playhead
-            }
-
-            if (_owner.TryGetTarget(out var owner))
-            {
-                owner.OnFrameDecoded(index);
-            }
-
-            return true;
+            return Add(index, frame, order);
         }
 
         return false;
+    }
+
+    // Hands `frame` to the buffer; false when the buffer is full of frames still ahead of the playhead.
+    private bool Add(int index, ImageFrame frame, int[] order)
+    {
+        if (!Buffer.TryAdd(index, frame, order))
+        {
+            return false;
+        }
+
+        if (_owner.TryGetTarget(out var owner))
+        {
+            owner.OnFrameDecoded(index);
+        }
+
+        return true;
     }
 
     public double[] DecodeSamples()

@@ -49,9 +49,16 @@ internal sealed unsafe class PixelBuffer
     }
 
     private static long s_finalizedBuffers;
+    private static long s_lastId;
 
     /// <summary>How many buffers were freed by their finalizer because nobody released them (tests and diagnostics).</summary>
     internal static long FinalizedBuffers => Interlocked.Read(ref s_finalizedBuffers);
+
+    /// <summary>
+    /// This buffer's number, unique for the process's life: what a <see cref="Animation.FrameBudget"/> charges pixels
+    /// under, so that holders of the same pixels are charged once without anything keeping the buffer reachable.
+    /// </summary>
+    public long Id { get; } = Interlocked.Increment(ref s_lastId);
 
     /// <summary>The number of bytes in use.</summary>
     public int Length { get; }

@@ -1,0 +1,132 @@
+using ImageKit.Animation;
+using ImageKit.Decoding;
+using ImageKit.Display;
+using ImageKit.Tests.TestUtilities;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ImageKit.Tests.Animation;
+
+/// <summary>
+/// A budget counts pixels, not holders: frames that several players of one image share (see
+/// <c>AnimatedImage.GetFrame</c>) are charged once, for as long as any of them holds them, and the memory it reports is
+/// the memory the frames take.
+/// </summary>
+[TestClass]
+public sealed class FrameBudgetTests
+{
+    private const int Frames = 40;
+    private const int Side = 64;
+    private const long FrameBytes = Side * Side * 4;
+    private static readonly TimeSpan s_period = TimeSpan.FromMilliseconds(10);
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    public async Task FivePlayersOfOneImage_EachBufferingEveryFrame_ChargeEachFrameOnce()
+    {
+        using var image = NewImage();
+        var budget = new FrameBudget(64L * 1024 * 1024);
+        await using var players = new Players(image, budget, count: 5);
+
+        Assert.IsTrue(Leaks.Eventually(() => players.All(p => p.BufferedFrameCount == Frames)), "every player buffered the whole animation");
+        Assert.AreEqual(Frames * FrameBytes, budget.UsedBytes, "the 40 frames the five buffers share (before: 5 × 40)");
+    }
+
+    [TestMethod]
+    public async Task BudgetFullOfOnePlayersFrames_AnotherPlayerOfTheImage_StillBuffersThemAll()
+    {
+        using var image = NewImage();
+        var budget = new FrameBudget(Frames * FrameBytes);
+        await using var first = new Players(image, budget, count: 1);
+        Assert.IsTrue(Leaks.Eventually(() => first[0].BufferedFrameCount == Frames), "the first player buffered the whole animation");
+        Assert.AreEqual(budget.CapacityBytes, budget.UsedBytes, "and filled the budget");
+
+        await using var second = new Players(image, budget, count: 1);
+
+        Assert.IsTrue(
+            Leaks.Eventually(() => second[0].BufferedFrameCount == Frames),
+            $"the second player holds the same frames at no cost to the budget (it buffered {second[0].BufferedFrameCount})");
+        Assert.AreEqual(budget.CapacityBytes, budget.UsedBytes);
+    }
+
+    [TestMethod]
+    public async Task SharedFrames_StayChargedUntilTheirLastHolderLetsGo()
+    {
+        using var image = NewImage();
+        var budget = new FrameBudget(64L * 1024 * 1024);
+        var players = new Players(image, budget, count: 2);
+        try
+        {
+            Assert.IsTrue(Leaks.Eventually(() => players.All(p => p.BufferedFrameCount == Frames)));
+
+            await players[0].DisposeAsync();
+            Assert.AreEqual(Frames * FrameBytes, budget.UsedBytes, "the other player still holds every frame");
+        }
+        finally
+        {
+            await players.DisposeAsync();
+        }
+
+        Assert.AreEqual(0, budget.UsedBytes, "every charge was returned");
+    }
+
+    [TestMethod]
+    public void PlayersOfOneImageDroppedWithoutDispose_GiveTheSharedChargeBack()
+    {
+        using var image = NewImage();
+        var budget = new FrameBudget(64L * 1024 * 1024);
+        var time = new FakeTimeProvider();
+        using var links = new ManualDisplayLinkProvider(time, s_period);
+
+        StartAndDrop(image, budget, links);
+
+        Assert.IsTrue(
+            Leaks.Eventually(
+                () =>
+                {
+                    GC.Collect();
+                    GC.WaitForPendingFinalizers();
+                    return budget.UsedBytes == 0;
+                }),
+            $"the finalized buffers returned their charges ({budget.UsedBytes} bytes left)");
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void StartAndDrop(AnimatedImage image, FrameBudget budget, ManualDisplayLinkProvider links)
+    {
+        var players = Enumerable.Range(0, 3)
+            .Select(_ => new AnimatedImagePlayer(image, new AnimatedImagePlayerOptions { DisplayLinkProvider = links, Budget = budget, MaxBufferSize = Frames * FrameBytes }))
+            .ToList();
+        Assert.IsTrue(Leaks.Eventually(() => players.All(p => p.BufferedFrameCount == Frames)));
+        Assert.AreEqual(Frames * FrameBytes, budget.UsedBytes);
+    }
+
+    private static AnimatedImage NewImage() =>
+        new(new TestAnimation(Frames, TimeSpan.FromMilliseconds(50), width: Side, height: Side), ReadOnlyMemory<byte>.Empty);
+
+    /// <summary>Paused players of one image on a manual display link, each allowed to buffer the whole animation.</summary>
+    private sealed class Players : IAsyncDisposable
+    {
+        private readonly ManualDisplayLinkProvider _links = new(new FakeTimeProvider(), s_period);
+        private readonly List<AnimatedImagePlayer> _players;
+
+        public Players(AnimatedImage image, FrameBudget budget, int count) =>
+            _players = [.. Enumerable.Range(0, count).Select(_ => new AnimatedImagePlayer(
+                image,
+                new AnimatedImagePlayerOptions { DisplayLinkProvider = _links, Budget = budget, MaxBufferSize = Frames * FrameBytes }))];
+
+        public AnimatedImagePlayer this[int index] => _players[index];
+
+        public bool All(Func<AnimatedImagePlayer, bool> predicate) => _players.All(predicate);
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var player in _players)
+            {
+                await player.DisposeAsync();
+            }
+
+            _links.Dispose();
+        }
+    }
+}
