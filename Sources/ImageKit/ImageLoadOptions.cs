@@ -61,8 +61,9 @@ public sealed record ImageLoadOptions
     /// <summary>
     /// Transformers applied in order to every frame of the image (resize, crop, rounded corners, circle, blur, grayscale or
     /// the app's own <see cref="Transforming.ImageTransformer"/>), after <see cref="ScaleDownMaxPixels"/> and <see
-    /// cref="ThumbnailPixelSize"/>. The result is cached in memory as its own variant; the disk keeps the original bytes.
-    /// An empty list uses <see cref="ImageManagerOptions.DecodeOptions"/>' transformers. The list is copied when set.
+    /// cref="ThumbnailPixelSize"/>. The result is cached in memory as its own variant; the disk keeps the original bytes
+    /// and, for a still, the result too (see <see cref="StoreTransformedOnDisk"/>). An empty list uses
+    /// <see cref="ImageManagerOptions.DecodeOptions"/>' transformers. The list is copied when set.
     /// <value>Default: empty.</value>
     /// </summary>
     /// <exception cref="ArgumentNullException">Set to <see langword="null"/>.</exception>
@@ -72,6 +73,15 @@ public sealed record ImageLoadOptions
         get;
         init => field = Decoding.ImageDecodeOptions.CheckTransformers(value);
     } = [];
+
+    /// <summary>
+    /// Store a transformed still on disk too, beside its original bytes (as lossless WebP), so that a later load, in this
+    /// process or the next, decodes the small result instead of decoding and transforming the original again. The result
+    /// is only used with the original bytes it was made from: once they are replaced (a refresh with new bytes) or gone,
+    /// it is made again. Animations are never stored transformed: their frames are transformed as they are shown. Only
+    /// the built-in <see cref="Caching.ImageCache"/> stores them. <value>Default: <see langword="true"/>.</value>
+    /// </summary>
+    public bool StoreTransformedOnDisk { get; init; } = true;
 
     /// <summary>
     /// The cache tiers looked in and stored to: <see cref="ImageCacheType.Memory"/> for memory-cache only,

@@ -60,6 +60,12 @@ public sealed partial class ImageManager
             {
                 using (hit)
                 {
+                    if (hit.TransformedFrom is { } original)
+                    {
+                        // Made from the original on disk this time; stored beside it, the next load decodes the result.
+                        await StoreTransformedAsync(key, hit.Image, original, hit.Metadata, options, decodeOptions, cancellationToken).ConfigureAwait(false);
+                    }
+
                     var source = hit.Source == ImageCacheType.Memory ? ImageLoadSource.Memory : ImageLoadSource.Disk;
                     ReadOnlyMemory<byte>? encoded = null;
                     if (options.ReturnEncodedData)

@@ -1,4 +1,5 @@
 using ImageKit.Caching;
+using ImageKit.Caching.Internal;
 using ImageKit.Decoding;
 using ImageKit.Diagnostics.Internal;
 using ImageKit.Internal;
@@ -32,6 +33,63 @@ public sealed partial class ImageManager
     public Task WaitForDiskStoresAsync(CancellationToken cancellationToken = default) => _diskStores.WhenIdleAsync(cancellationToken);
 
     private async Task StoreAsync(string key, AnimatedImage image, ReadOnlyMemory<byte> data, DiskCacheMetadata metadata, ImageCacheType storeTo, ImageLoadOptions options, ImageDecodeOptions decodeOptions, CancellationToken cancellationToken)
+    {
+        await StoreOriginalAsync(key, image, data, metadata, storeTo, options, decodeOptions, cancellationToken).ConfigureAwait(false);
+        if (storeTo.HasFlag(ImageCacheType.Disk) && !data.IsEmpty)
+        {
+            await StoreTransformedAsync(key, image, DiskVariant.Identify(data.Span), metadata, options, decodeOptions, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Stores a transformed still on disk beside the original bytes <paramref name="original"/> names (see
+    /// <see cref="DiskVariant"/>), in the background like the original's store unless the load waits for its stores.
+    /// </summary>
+    private async Task StoreTransformedAsync(string key, AnimatedImage image, (long Size, long Checksum) original, DiskCacheMetadata? metadata, ImageLoadOptions options, ImageDecodeOptions decodeOptions, CancellationToken cancellationToken)
+    {
+        if (!options.StoreTransformedOnDisk || Cache is not ImageCache { Disk: { } disk } cache || !DiskVariant.Applies(decodeOptions) || image.IsAnimated)
+        {
+            return;
+        }
+
+        if (options.WaitForDiskStore)
+        {
+            await cache.StoreVariantAsync(key, image, decodeOptions, original, metadata, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // The store encodes the pixels when it runs (after the burst of loads, like every background store): it keeps the
+        // image until then, whatever the memory cache does with it. Lossless WebP is about half the pixels' size.
+        var lease = image.AcquireLease();
+        var estimate = image.FrameByteCount / 2;
+        var store = _diskStores.TryStart(() => StoreVariantOnDiskAsync(cache, key, lease, decodeOptions, original, metadata), estimate, disk.StoresInline(estimate), out var mustWait);
+        if (store is null)
+        {
+            lease.Dispose(); // the manager is closing: nothing more is stored
+        }
+        else if (mustWait)
+        {
+            await store.ConfigureAwait(false);
+        }
+    }
+
+    private async Task StoreVariantOnDiskAsync(ImageCache cache, string key, ImageLease lease, ImageDecodeOptions decodeOptions, (long Size, long Checksum) original, DiskCacheMetadata? metadata)
+    {
+        try
+        {
+            await cache.StoreVariantAsync(key, lease.Image, decodeOptions, original, metadata, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (LogDiskStoreFailure(key, e))
+        {
+            throw; // never reached: the filter only logs; BackgroundStores counts and keeps the failure
+        }
+        finally
+        {
+            lease.Dispose();
+        }
+    }
+
+    private async Task StoreOriginalAsync(string key, AnimatedImage image, ReadOnlyMemory<byte> data, DiskCacheMetadata metadata, ImageCacheType storeTo, ImageLoadOptions options, ImageDecodeOptions decodeOptions, CancellationToken cancellationToken)
     {
         if (options.WaitForDiskStore || !storeTo.HasFlag(ImageCacheType.Disk) || data.IsEmpty)
         {

@@ -11,7 +11,13 @@ public sealed partial class DiskImageCache
     /// <param name="key">Any string; it is hashed, never used as a path.</param>
     /// <param name="cancellationToken">Cancels the file read.</param>
     /// <exception cref="DiskCacheException">The index cannot be used (for example another process holds its lock too long).</exception>
-    public async Task<DiskCacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default)
+    public Task<DiskCacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default) => GetAsync(key, countMiss: true, cancellationToken);
+
+    /// <summary>
+    /// <see cref="GetAsync(string, CancellationToken)"/>; without <paramref name="countMiss"/> a miss is not counted in
+    /// the statistics (a lookup that falls back to another key, which counts the outcome).
+    /// </summary>
+    internal async Task<DiskCacheEntry?> GetAsync(string key, bool countMiss, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
         using var operation = EnterOperation();
@@ -56,7 +62,11 @@ public sealed partial class DiskImageCache
             break;
         }
 
-        Interlocked.Increment(ref _misses);
+        if (countMiss)
+        {
+            Interlocked.Increment(ref _misses);
+        }
+
         return null;
     }
 
@@ -88,7 +98,7 @@ public sealed partial class DiskImageCache
 
     /// <summary>
     /// Whether an unexpired entry exists and its bytes (its file, or its row in the index) have the recorded length. The
-    /// contents are not read, so a later <see cref="GetAsync"/> can still miss if they are damaged. Does not record an
+    /// contents are not read, so a later <see cref="GetAsync(string, CancellationToken)"/> can still miss if they are damaged. Does not record an
     /// access.
     /// </summary>
     public Task<bool> ContainsAsync(string key, CancellationToken cancellationToken = default)
@@ -99,6 +109,31 @@ public sealed partial class DiskImageCache
         var hash = KeyHash.Of(key);
         var row = _index.Read(c => c.Find(hash.Bytes));
         return Task.FromResult(row is not null && !IsExpired(row, hash, NowTicks) && HasIntactLength(row, hash));
+    }
+
+    /// <summary>
+    /// The length and checksum of the bytes stored under <paramref name="key"/>, without reading them, or
+    /// <see langword="null"/> when there is no unexpired entry: what names the exact bytes a result derived from them was
+    /// made from (see <see cref="Internal.DiskVariant"/>). With <paramref name="recordAccess"/> the entry counts as used,
+    /// so that least-recently-used trimming keeps an original whose derived results are in use.
+    /// </summary>
+    internal (long Size, long Checksum)? Identify(string key, bool recordAccess)
+    {
+        using var operation = EnterOperation();
+        var hash = KeyHash.Of(key);
+        var row = _index.Read(c => c.Find(hash.Bytes));
+        var now = NowTicks;
+        if (row is null || IsExpired(row, hash, now))
+        {
+            return null;
+        }
+
+        if (recordAccess)
+        {
+            _access.Record(hash, now);
+        }
+
+        return (row.Size, row.Checksum);
     }
 
     private bool IsExpired(IndexRow row, in KeyHash hash, long now)

@@ -9,7 +9,9 @@ namespace ImageKit.Caching;
 /// </summary>
 /// <remarks>
 /// Keys name the encoded image (usually its URL). Decoding options that change the decoded result (first frame only,
-/// scale-down, frame durations) select a variant in memory; the disk holds one entry per key whatever the variant.
+/// scale-down, frame durations) select a variant in memory; the disk holds one entry per key whatever the variant (the
+/// built-in <see cref="ImageCache"/> adds the result of a transformed still beside it, see
+/// <see cref="ImageLoadOptions.StoreTransformedOnDisk"/>).
 /// Implementations are thread-safe.
 /// </remarks>
 public interface IImageCache

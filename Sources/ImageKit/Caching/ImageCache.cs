@@ -15,7 +15,9 @@ namespace ImageKit.Caching;
 /// </summary>
 /// <remarks>
 /// Thread-safe. Disk hits are decoded with the configured registry (headers only: frames decode lazily) and fill the memory
-/// tier. The cache owns the tiers it creates from options and disposes them; tiers passed in are the caller's.
+/// tier. A query with transformers first looks for the transformed still stored beside the original
+/// (<see cref="ImageLoadOptions.StoreTransformedOnDisk"/>), and uses it only if it was made from the original bytes on
+/// disk now. The cache owns the tiers it creates from options and disposes them; tiers passed in are the caller's.
 /// </remarks>
 public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
 {
@@ -97,6 +99,12 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
             return null;
         }
 
+        if (DiskVariant.Applies(decodeOptions)
+            && await QueryStoredVariantAsync(key, memoryKey, cacheType, cancellationToken).ConfigureAwait(false) is { } stored)
+        {
+            return stored;
+        }
+
         var entry = await Disk.GetAsync(key, cancellationToken).ConfigureAwait(false);
         if (entry is null)
         {
@@ -153,8 +161,61 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
                 Memory.Set(memoryKey, image);
             }
 
-            return new ImageCacheResult(image.AcquireLease(), ImageCacheType.Disk, entry.Metadata);
+            return new ImageCacheResult(image.AcquireLease(), ImageCacheType.Disk, entry.Metadata)
+            {
+                TransformedFrom = DiskVariant.Applies(decodeOptions) && !image.IsAnimated ? DiskVariant.Identify(entry.Data) : null,
+            };
         }
+    }
+
+    // A transformed still stored beside its original (see DiskVariant): decoded if it was made from the original bytes on
+    // disk now, else removed. Null sends the query on to the original.
+    private async Task<ImageCacheResult?> QueryStoredVariantAsync(string key, string variantKey, ImageCacheType cacheType, CancellationToken cancellationToken)
+    {
+        var disk = Disk!;
+        var entry = await disk.GetAsync(variantKey, countMiss: false, cancellationToken).ConfigureAwait(false);
+        if (entry is null)
+        {
+            return null;
+        }
+
+        // Counts as a use of the original too: trimming the original first would make the variant useless.
+        var image = disk.Identify(key, recordAccess: true) is { } original
+            ? await Task.Run(() => DiskVariant.Decode(entry, original, entry.Metadata.OriginalUrl?.ToString() ?? key), cancellationToken).ConfigureAwait(false)
+            : null;
+        if (image is null)
+        {
+            // Made from other bytes than those stored now (the original was replaced, expired or removed), or damaged.
+            Log.StaleVariantRemoved(_logger, key);
+            await disk.RemoveAsync(variantKey, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
+        _metrics.CacheHits.Add(1, s_diskTier);
+        using (image)
+        {
+            if (cacheType.HasFlag(ImageCacheType.Memory))
+            {
+                Memory.Set(variantKey, image);
+            }
+
+            return new ImageCacheResult(image.AcquireLease(), ImageCacheType.Disk, entry.Metadata with { ExtendedData = null });
+        }
+    }
+
+    /// <summary>
+    /// Stores <paramref name="image"/>, a still transformed with <paramref name="decodeOptions"/> from the original bytes
+    /// <paramref name="original"/> names, on disk beside them (see <see cref="DiskVariant"/>); nothing for an animation or
+    /// without a disk tier.
+    /// </summary>
+    internal async Task StoreVariantAsync(string key, AnimatedImage image, ImageDecodeOptions decodeOptions, (long Size, long Checksum) original, DiskCacheMetadata? metadata, CancellationToken cancellationToken)
+    {
+        if (Disk is null || !DiskVariant.Applies(decodeOptions) || DiskVariant.Encode(image, original, metadata) is not { } encoded)
+        {
+            return;
+        }
+
+        await Disk.SetAsync(DiskVariant.KeyFor(key, decodeOptions), encoded.Data, encoded.Metadata, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
@@ -188,6 +249,10 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
         if (cacheType.HasFlag(ImageCacheType.Disk) && Disk is not null)
         {
             removed |= await Disk.RemoveAsync(key, cancellationToken).ConfigureAwait(false);
+            if (DiskVariant.Applies(decodeOptions))
+            {
+                removed |= await Disk.RemoveAsync(DiskVariant.KeyFor(key, decodeOptions!), cancellationToken).ConfigureAwait(false);
+            }
         }
 
         return removed;

@@ -27,6 +27,12 @@ public sealed class ImageCacheResult : IDisposable
     /// <summary>The disk entry's metadata on a disk hit (validators for revalidation, content type…); otherwise null.</summary>
     public DiskCacheMetadata? Metadata { get; }
 
+    /// <summary>
+    /// On a disk hit that decoded and transformed a still from its original bytes: the length and checksum of those bytes,
+    /// so that the result can be stored beside them (<see cref="Internal.DiskVariant"/>). Otherwise null.
+    /// </summary>
+    internal (long Size, long Checksum)? TransformedFrom { get; init; }
+
     /// <summary>Takes an independent lease on the image, to keep it beyond this result.</summary>
     public ImageLease ShareImage() => _lease.Share();
 

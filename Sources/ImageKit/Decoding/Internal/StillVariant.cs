@@ -11,8 +11,11 @@ namespace ImageKit.Decoding.Internal;
 /// </summary>
 internal static class StillVariant
 {
-    // The variant passed the caller's limits when it was decoded; its pixels are what they are.
-    private static readonly DecodingLimits s_alreadyChecked = new()
+    /// <summary>
+    /// Limits for a variant that passed the caller's limits when it was made: its pixels are what they are (also when
+    /// they come back from the disk, see <see cref="Caching.Internal.DiskVariant"/>).
+    /// </summary>
+    internal static readonly DecodingLimits AlreadyChecked = new()
     {
         MaxPixelsPerFrame = long.MaxValue,
         MaxFrameCount = int.MaxValue,
@@ -46,7 +49,7 @@ internal static class StillVariant
             }
 
             var source = new RetainedPixelsSource(pixels, image.Format, image.PixelWidth, image.PixelHeight, image.HasAlpha, image.AppliedExifOrientation);
-            return new AnimatedImage(source, ReadOnlyMemory<byte>.Empty, new ImageDecodeOptions { SourceName = image.SourceName, Limits = s_alreadyChecked });
+            return new AnimatedImage(source, ReadOnlyMemory<byte>.Empty, new ImageDecodeOptions { SourceName = image.SourceName, Limits = AlreadyChecked });
         }
     }
 }

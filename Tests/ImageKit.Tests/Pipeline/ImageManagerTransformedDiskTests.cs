@@ -1,0 +1,236 @@
+using System.Drawing;
+using ImageKit.Caching;
+using ImageKit.Decoding;
+using ImageKit.Tests.TestUtilities;
+using ImageKit.Transforming;
+
+namespace ImageKit.Tests.Pipeline;
+
+/// <summary>
+/// A transformed still is stored on disk too (losslessly), beside the original bytes: the next launch decodes the small
+/// result instead of decoding and transforming the original again, as SDWebImage, Kingfisher and Nuke do. The stored
+/// result is only ever used with the original it was made from.
+/// </summary>
+[TestClass]
+public sealed class ImageManagerTransformedDiskTests
+{
+    private const string Png = "TestImage.png"; // 300 x 300
+    private string _cacheDir = null!;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestInitialize]
+    public void CreateCacheDirectory() => _cacheDir = Directory.CreateTempSubdirectory("imagekit-transformed-disk-").FullName;
+
+    [TestCleanup]
+    public void DeleteCacheDirectory() => Directory.Delete(_cacheDir, recursive: true);
+
+    [TestMethod]
+    public async Task LoadImageAsync_TransformedStillInALaterManager_IsDecodedFromItsStoredResultWithoutTransformingAgain()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        var url = server.Image(Png);
+        var counter = new CountingTransformer();
+        var avatar = Avatar(counter);
+
+        byte[] first;
+        await using (var manager = NewManager())
+        {
+            using var result = await manager.LoadImageAsync(url, avatar, cancellationToken: TestContext.CancellationToken);
+            Assert.AreEqual(ImageLoadSource.Network, result.Source);
+            first = Pixels(result.Image);
+        }
+
+        Assert.AreEqual(1, counter.Calls);
+        await using (var manager = NewManager())
+        {
+            using var result = await manager.LoadImageAsync(url, avatar, cancellationToken: TestContext.CancellationToken);
+
+            Assert.AreEqual(ImageLoadSource.Disk, result.Source);
+            Assert.AreEqual(1, counter.Calls, "the stored result was decoded; the original was neither decoded nor transformed");
+            Assert.AreEqual((48, 48), (result.Image.PixelWidth, result.Image.PixelHeight));
+            Assert.AreEqual(ImageFormat.Png, result.Image.Format, "the image still says what it was made from");
+            Assert.IsTrue(result.Image.HasAlpha);
+            Assert.IsFalse(result.Image.IsAnimated);
+            AssertSamePixels(first, Pixels(result.Image));
+
+            using var original = await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken);
+            Assert.AreEqual(ImageLoadSource.Disk, original.Source);
+            Assert.AreEqual((300, 300), (original.Image.PixelWidth, original.Image.PixelHeight), "the original is still on disk");
+        }
+
+        Assert.AreEqual(1, server.ImageHits(Png));
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_OriginalAlreadyOnDisk_StoresTheTransformedResultForTheNextLoad()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        var url = server.Image(Png);
+        await using (var manager = NewManager())
+        {
+            using var plain = await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken);
+        }
+
+        var counter = new CountingTransformer();
+        await using (var manager = NewManager())
+        {
+            using var result = await manager.LoadImageAsync(url, Avatar(counter), cancellationToken: TestContext.CancellationToken);
+            Assert.AreEqual(ImageLoadSource.Disk, result.Source);
+        }
+
+        Assert.AreEqual(1, counter.Calls, "made once from the original on disk");
+        await using (var manager = NewManager())
+        {
+            using var result = await manager.LoadImageAsync(url, Avatar(counter), cancellationToken: TestContext.CancellationToken);
+            Assert.AreEqual(ImageLoadSource.Disk, result.Source);
+        }
+
+        Assert.AreEqual(1, counter.Calls, "and stored: the third manager decoded the stored result");
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_OriginalReplacedOnDisk_NeverShowsTheResultMadeFromTheOldOne()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        var url = server.Image(Png);
+        var counter = new CountingTransformer();
+        await using (var manager = NewManager())
+        {
+            using var result = await manager.LoadImageAsync(url, Avatar(counter), cancellationToken: TestContext.CancellationToken);
+        }
+
+        // Another image under the same key (a refresh that got new bytes, or the app storing its own).
+        byte[] expected;
+        await using (var manager = NewManager())
+        {
+            await manager.Cache.StoreAsync(url.AbsoluteUri, image: null, Corpus.Read("arrow.png"), cacheType: ImageCacheType.Disk, cancellationToken: TestContext.CancellationToken);
+            using var result = await manager.LoadImageAsync(url, Avatar(counter), cancellationToken: TestContext.CancellationToken);
+
+            Assert.AreEqual(ImageLoadSource.Disk, result.Source);
+            Assert.AreEqual(2, counter.Calls, "the old result was not used: the new original was transformed");
+            Assert.AreEqual((29, 29), (result.Image.PixelWidth, result.Image.PixelHeight), "arrow.png is 187 x 312: 29 x 48, then a circle");
+            expected = Pixels(result.Image);
+        }
+
+        await using (var manager = NewManager())
+        {
+            using var result = await manager.LoadImageAsync(url, Avatar(counter), cancellationToken: TestContext.CancellationToken);
+            Assert.AreEqual(2, counter.Calls, "the new result was stored in place of the old one");
+            AssertSamePixels(expected, Pixels(result.Image));
+        }
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_TransformedAnimation_StoresOnlyTheOriginal()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        var url = server.Image("TestImageAnimated.webp");
+        await using var manager = NewManager();
+
+        using (var result = await manager.LoadImageAsync(url, Avatar(new CountingTransformer()), cancellationToken: TestContext.CancellationToken))
+        {
+            Assert.IsTrue(result.Image.IsAnimated);
+        }
+
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+        Assert.AreEqual(1, (await Disk(manager).GetStatisticsAsync(TestContext.CancellationToken)).EntryCount, "animations are transformed from the original every time");
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_StoreTransformedOnDiskOff_StoresOnlyTheOriginal()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        await using var manager = NewManager();
+
+        using (await manager.LoadImageAsync(server.Image(Png), Avatar(new CountingTransformer()) with { StoreTransformedOnDisk = false }, cancellationToken: TestContext.CancellationToken))
+        {
+        }
+
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+        Assert.AreEqual(1, (await Disk(manager).GetStatisticsAsync(TestContext.CancellationToken)).EntryCount);
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_StoredResultDamaged_IsDroppedAndMadeAgainFromTheOriginal()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        var url = server.Image(Png);
+        var counter = new CountingTransformer();
+        await using (var manager = NewManager())
+        {
+            using var result = await manager.LoadImageAsync(url, Avatar(counter), cancellationToken: TestContext.CancellationToken);
+        }
+
+        await using (var manager = NewManager())
+        {
+            // What only the stored result's own entry could hold: its key is the variant's memory key.
+            var variantKey = global::ImageKit.Caching.Internal.MemoryCacheKey.For(url.AbsoluteUri, new ImageDecodeOptions { Transformers = Avatar(counter).Transformers });
+            var stored = await Disk(manager).GetAsync(variantKey, TestContext.CancellationToken);
+            Assert.IsNotNull(stored, "the result was stored under the variant's key");
+            await Disk(manager).SetAsync(variantKey, stored.Data.AsMemory(0, stored.Data.Length / 2), stored.Metadata, TestContext.CancellationToken);
+
+            using var again = await manager.LoadImageAsync(url, Avatar(counter), cancellationToken: TestContext.CancellationToken);
+            Assert.AreEqual(ImageLoadSource.Disk, again.Source);
+            Assert.AreEqual(2, counter.Calls, "made again from the original");
+            Assert.AreEqual((48, 48), (again.Image.PixelWidth, again.Image.PixelHeight));
+        }
+    }
+
+    [TestMethod]
+    public async Task RemoveAsync_WithTheTransformersDecodeOptions_RemovesTheStoredResultToo()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        var url = server.Image(Png);
+        var counter = new CountingTransformer();
+        await using var manager = NewManager();
+        using (await manager.LoadImageAsync(url, Avatar(counter), cancellationToken: TestContext.CancellationToken))
+        {
+        }
+
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+        Assert.AreEqual(2, (await Disk(manager).GetStatisticsAsync(TestContext.CancellationToken)).EntryCount, "the original and the result");
+
+        var removed = await manager.Cache.RemoveAsync(url.AbsoluteUri, ImageCacheType.All, new ImageDecodeOptions { Transformers = Avatar(counter).Transformers }, TestContext.CancellationToken);
+
+        Assert.IsTrue(removed);
+        Assert.AreEqual(0, (await Disk(manager).GetStatisticsAsync(TestContext.CancellationToken)).EntryCount);
+    }
+
+    private static ImageLoadOptions Avatar(CountingTransformer counter) =>
+        new() { Transformers = [new ResizeTransformer(new Size(48, 48)), counter, new CircleTransformer()] };
+
+    private static DiskImageCache Disk(ImageManager manager) => ((ImageCache)manager.Cache).Disk!;
+
+    private ImageManager NewManager() => ImageManagerTests.NewManager(_cacheDir);
+
+    private static byte[] Pixels(AnimatedImage image)
+    {
+        using var frame = image.GetFrame(0);
+        return frame.Pixels.ToArray();
+    }
+
+    // Lossless, but premultiplied alpha goes through straight alpha and back: edge pixels may move by one level.
+    private static void AssertSamePixels(byte[] expected, byte[] actual)
+    {
+        Assert.HasCount(expected.Length, actual);
+        var worst = expected.Zip(actual, (a, b) => Math.Abs(a - b)).Max();
+        Assert.IsLessThanOrEqualTo(1, worst, "every channel of every pixel within one level");
+    }
+
+    /// <summary>Changes nothing and counts its calls: a transform that ran shows here.</summary>
+    private sealed class CountingTransformer : ImageTransformer
+    {
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        public override string Key => "counting";
+
+        public override void Transform(ReadOnlySpan<byte> input, Size inputSize, Span<byte> output, Size outputSize)
+        {
+            Interlocked.Increment(ref _calls);
+            input.CopyTo(output);
+        }
+    }
+}
