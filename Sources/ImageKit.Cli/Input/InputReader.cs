@@ -59,6 +59,11 @@ internal static class InputReader
             throw new CliException(sourceName, "is a directory, not a file");
         }
 
+        if (Output.StandardDescriptors.IsClosedInput(path))
+        {
+            throw new CliException(sourceName, "standard input is closed");
+        }
+
         try
         {
             return await BoundedFileReader.ReadAsync(path, maxBytes, TooLarge, cancellationToken).ConfigureAwait(false);

@@ -3,16 +3,17 @@ using System.Runtime.InteropServices;
 namespace ImageKit.Cli.Output;
 
 /// <summary>
-/// Tells whether the process's standard output and standard error are the ones its caller gave it. A caller that closes
+/// Tells whether the process's standard input, output and error are the ones its caller gave it. A caller that closes
 /// them (<c>imagekit demo &lt;&amp;- &gt;&amp;-</c>) leaves their numbers free, and the .NET runtime's first descriptors
 /// as it starts take them: with standard input closed as well, descriptor 1 becomes the write end of one of the runtime's
 /// own pipes, and the console writes into it. Nothing reads what lands there, so the output is lost and a long one blocks
 /// the process for good (dotnet/runtime#100323 is the same for standard input). The runtime opens its descriptors
 /// close-on-exec, and a descriptor that survived the <c>exec</c> that started this process cannot be, so close-on-exec
-/// on 1 or 2 means the caller closed it.
+/// on 0, 1 or 2 means the caller closed it.
 /// </summary>
 internal static partial class StandardDescriptors
 {
+    private const int Input = 0;
     private const int Output = 1;
     private const int Error = 2;
 
@@ -25,6 +26,13 @@ internal static partial class StandardDescriptors
 
     /// <summary>The writer for standard error: <see cref="Console.Error"/>, unless the caller closed it.</summary>
     public static TextWriter ErrorWriter() => WasClosed(Error) ? new ClosedDescriptorWriter() : Console.Error;
+
+    /// <summary>
+    /// Whether <paramref name="path"/> names this process's standard input (<c>/dev/stdin</c>, <c>/dev/fd/0</c>,
+    /// <c>/proc/self/fd/0</c>) and the caller closed it: reading it would read the runtime's own pipe, and wait forever.
+    /// </summary>
+    public static bool IsClosedInput(string path) =>
+        path is "/dev/stdin" or "/dev/fd/0" or "/proc/self/fd/0" && WasClosed(Input);
 
     /// <summary>
     /// <see langword="true"/> when <paramref name="descriptor"/> is closed, or open close-on-exec and so opened by this

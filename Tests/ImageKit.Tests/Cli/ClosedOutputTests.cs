@@ -131,6 +131,48 @@ public sealed class ClosedOutputTests
     }
 
     [TestMethod]
+    [DataRow("/dev/stdin")]
+    [DataRow("/dev/fd/0")]
+    public async Task RealProcess_InspectOfAClosedStandardInput_ExitsTwoInsteadOfWaiting(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Inconclusive("closing a descriptor with the shell is a Unix feature");
+        }
+
+        // Before: the runtime's own pipe had taken descriptor 0, and reading it waited until Ctrl-C.
+        var cli = Path.Combine(AppContext.BaseDirectory, "ImageKit.Cli.dll");
+        var result = await DotnetCli.RunAsync(
+            "/bin/sh",
+            ["-c", "exec \"$0\" \"$1\" inspect \"$2\" <&-", DotnetCli.Executable, cli, path],
+            TimeSpan.FromSeconds(30),
+            cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(2, result.ExitCode, result.ToString());
+        Assert.AreEqual($"imagekit: {path}: standard input is closed", result.Stderr.TrimEnd('\n'), result.ToString());
+        Assert.AreEqual(string.Empty, result.Stdout);
+    }
+
+    [TestMethod]
+    public async Task RealProcess_InspectOfStandardInputRedirectedFromAFile_ReadsTheImage()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Inconclusive("/dev/stdin is a Unix feature");
+        }
+
+        var cli = Path.Combine(AppContext.BaseDirectory, "ImageKit.Cli.dll");
+        var result = await DotnetCli.RunAsync(
+            "/bin/sh",
+            ["-c", "exec \"$0\" \"$1\" inspect /dev/stdin < \"$2\"", DotnetCli.Executable, cli, s_gif],
+            TimeSpan.FromSeconds(60),
+            cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(0, result.ExitCode, result.ToString());
+        StringAssert.Contains(result.Stdout, "format      GIF");
+    }
+
+    [TestMethod]
     [DataRow(">&-")]
     [DataRow("<&- >&-")]
     public async Task RealProcess_DemoWithAClosedStdout_ExitsTwoAndLeavesNoWorkFolderBehind(string redirections)
