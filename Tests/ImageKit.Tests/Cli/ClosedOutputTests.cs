@@ -116,15 +116,7 @@ public sealed class ClosedOutputTests
         }
 
         var parts = commandLine.Replace("{gif}", s_gif, StringComparison.Ordinal).Split('|');
-        var cli = Path.Combine(AppContext.BaseDirectory, "ImageKit.Cli.dll");
-
-        // sh closes or redirects the descriptor, then becomes the CLI: "$0" is dotnet, "$1" the CLI, "$2" the command,
-        // "$3" its argument.
-        var result = await DotnetCli.RunAsync(
-            "/bin/sh",
-            ["-c", $"exec \"$0\" \"$1\" \"$2\" \"$3\" {parts[2]}", DotnetCli.Executable, cli, parts[0], parts[1]],
-            TimeSpan.FromMinutes(1),
-            cancellationToken: TestContext.CancellationToken);
+        var result = await ShellAsync($"\"$2\" \"$3\" {parts[2]}", TimeSpan.FromMinutes(1), [parts[0], parts[1]]);
 
         Assert.AreEqual(2, result.ExitCode, result.ToString());
         Assert.AreEqual(expectedStderr, result.Stderr.TrimEnd('\n'), result.ToString());
@@ -141,12 +133,7 @@ public sealed class ClosedOutputTests
         }
 
         // Before: the runtime's own pipe had taken descriptor 0, and reading it waited until Ctrl-C.
-        var cli = Path.Combine(AppContext.BaseDirectory, "ImageKit.Cli.dll");
-        var result = await DotnetCli.RunAsync(
-            "/bin/sh",
-            ["-c", "exec \"$0\" \"$1\" inspect \"$2\" <&-", DotnetCli.Executable, cli, path],
-            TimeSpan.FromSeconds(30),
-            cancellationToken: TestContext.CancellationToken);
+        var result = await ShellAsync("inspect \"$2\" <&-", TimeSpan.FromSeconds(30), [path]);
 
         Assert.AreEqual(2, result.ExitCode, result.ToString());
         Assert.AreEqual($"imagekit: {path}: standard input is closed", result.Stderr.TrimEnd('\n'), result.ToString());
@@ -161,12 +148,7 @@ public sealed class ClosedOutputTests
             Assert.Inconclusive("/dev/stdin is a Unix feature");
         }
 
-        var cli = Path.Combine(AppContext.BaseDirectory, "ImageKit.Cli.dll");
-        var result = await DotnetCli.RunAsync(
-            "/bin/sh",
-            ["-c", "exec \"$0\" \"$1\" inspect /dev/stdin < \"$2\"", DotnetCli.Executable, cli, s_gif],
-            TimeSpan.FromSeconds(60),
-            cancellationToken: TestContext.CancellationToken);
+        var result = await ShellAsync("inspect /dev/stdin < \"$2\"", TimeSpan.FromSeconds(60), [s_gif]);
 
         Assert.AreEqual(0, result.ExitCode, result.ToString());
         StringAssert.Contains(result.Stdout, "format      GIF");
@@ -185,13 +167,7 @@ public sealed class ClosedOutputTests
         var temp = Directory.CreateTempSubdirectory("imagekit-closed-demo-");
         try
         {
-            var cli = Path.Combine(AppContext.BaseDirectory, "ImageKit.Cli.dll");
-            var result = await DotnetCli.RunAsync(
-                "/bin/sh",
-                ["-c", $"exec \"$0\" \"$1\" demo {redirections}", DotnetCli.Executable, cli],
-                TimeSpan.FromMinutes(2),
-                new Dictionary<string, string> { ["TMPDIR"] = temp.FullName },
-                TestContext.CancellationToken);
+            var result = await ShellAsync($"demo {redirections}", TimeSpan.FromMinutes(2), [], new Dictionary<string, string> { ["TMPDIR"] = temp.FullName });
 
             Assert.AreEqual(2, result.ExitCode, result.ToString());
             Assert.AreEqual("imagekit: cannot write to standard output: Bad file descriptor", result.Stderr.TrimEnd('\n'), result.ToString());
@@ -202,6 +178,18 @@ public sealed class ClosedOutputTests
             temp.Delete(recursive: true);
         }
     }
+
+    /// <summary>
+    /// Runs the CLI through <c>sh</c>, which applies the redirections in <paramref name="script"/> and then becomes the
+    /// CLI: in the script "$0" is dotnet, "$1" the CLI, "$2"… <paramref name="arguments"/>.
+    /// </summary>
+    private Task<ProcessResult> ShellAsync(string script, TimeSpan timeout, string[] arguments, IReadOnlyDictionary<string, string>? environment = null) =>
+        DotnetCli.RunAsync(
+            "/bin/sh",
+            ["-c", $"exec \"$0\" \"$1\" {script}", DotnetCli.Executable, Path.Combine(AppContext.BaseDirectory, "ImageKit.Cli.dll"), .. arguments],
+            timeout,
+            environment,
+            TestContext.CancellationToken);
 
     private static UnauthorizedAccessException ClosedDescriptor() =>
         // What .NET's console stream throws for EBADF.
