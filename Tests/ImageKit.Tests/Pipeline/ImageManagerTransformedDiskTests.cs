@@ -1,6 +1,7 @@
 using System.Drawing;
 using ImageKit.Caching;
 using ImageKit.Decoding;
+using ImageKit.Decoding.Internal;
 using ImageKit.Tests.TestUtilities;
 using ImageKit.Transforming;
 
@@ -195,6 +196,27 @@ public sealed class ImageManagerTransformedDiskTests
 
         Assert.IsTrue(removed);
         Assert.AreEqual(0, (await Disk(manager).GetStatisticsAsync(TestContext.CancellationToken)).EntryCount);
+    }
+
+    [TestMethod]
+    public async Task DisposeAsync_AfterTransformedStillsWereStoredInTheBackground_HasReleasedTheirPixels()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        var url = server.Image(Png);
+        List<PixelBuffer> pixels = [];
+        await using (var manager = NewManager())
+        {
+            // From the network, then from the original on disk under other options: both results are stored in the
+            // background, each holding its image until its store has run.
+            foreach (var options in new[] { Avatar(new CountingTransformer()), new ImageLoadOptions { Transformers = [new CircleTransformer()] } })
+            {
+                using var result = await manager.LoadImageAsync(url, options, cancellationToken: TestContext.CancellationToken);
+                using var frame = result.Image.GetFrame(0);
+                pixels.Add(frame.Buffer);
+            }
+        }
+
+        Assert.IsTrue(pixels.TrueForAll(p => p.IsReleased), "every background store gave its image back, and the memory cache its own");
     }
 
     private static ImageLoadOptions Avatar(CountingTransformer counter) =>
