@@ -74,6 +74,8 @@ internal static class InspectCommand
         ImageFormat.Jpeg => "jpeg",
         ImageFormat.Bmp => "bmp",
         ImageFormat.Ico => "ico",
+        ImageFormat.Heif => "heif",
+        ImageFormat.Avif => "avif",
         _ => "unknown",
     };
 

@@ -29,15 +29,21 @@ public sealed class ImageDecoderRegistry
 
     /// <summary>
     /// The registry <see cref="AnimatedImage.Decode"/> uses: <see cref="ApngDecoder"/> first, then <see cref="SkiaImageDecoder"/>
-    /// (GIF, WebP, PNG, JPEG, BMP, ICO).
+    /// (GIF, WebP, PNG, JPEG, BMP, ICO), then on macOS <see cref="ImageIO.ImageIODecoder"/> (HEIF, AVIF).
     /// </summary>
     public static ImageDecoderRegistry Default { get; } = CreateDefault();
 
     /// <summary>The decoders, in the order they are tried.</summary>
     public ImmutableArray<IImageDecoder> Decoders => _decoders;
 
-    /// <summary>Creates a registry with the built-in decoders: <see cref="ApngDecoder"/>, then <see cref="SkiaImageDecoder"/>.</summary>
-    public static ImageDecoderRegistry CreateDefault() => new([new ApngDecoder(), new SkiaImageDecoder()]);
+    /// <summary>
+    /// Creates a registry with the built-in decoders: <see cref="ApngDecoder"/>, then <see cref="SkiaImageDecoder"/>, then on
+    /// macOS <see cref="ImageIO.ImageIODecoder"/>.
+    /// </summary>
+    public static ImageDecoderRegistry CreateDefault() =>
+        OperatingSystem.IsMacOS()
+            ? new([new ApngDecoder(), new SkiaImageDecoder(), new ImageIO.ImageIODecoder()])
+            : new([new ApngDecoder(), new SkiaImageDecoder()]);
 
     /// <summary>Inserts <paramref name="decoder"/> at <paramref name="index"/> (0 = tried first).</summary>
     public void Insert(int index, IImageDecoder decoder)
@@ -100,9 +106,12 @@ public sealed class ImageDecoderRegistry
             return Transform(ScaleDown(image, options), options);
         }
 
-        var reason = format == ImageFormat.Unknown
-            ? ImageFormatDetector.DescribeUnrecognized(data)
-            : $"no registered decoder accepts {format} data";
+        var reason = format switch
+        {
+            ImageFormat.Unknown => ImageFormatDetector.DescribeUnrecognized(data),
+            ImageFormat.Heif or ImageFormat.Avif => $"{format.ToString().ToUpperInvariant()} images are decoded only by ImageIODecoder, which needs macOS",
+            _ => $"no registered decoder accepts {format} data",
+        };
         throw new UnsupportedImageFormatException(reason) { DetectedFormat = format, SourceName = options.SourceName };
     }
 

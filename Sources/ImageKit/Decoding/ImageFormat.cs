@@ -26,4 +26,10 @@ public enum ImageFormat
 
     /// <summary>Windows icon.</summary>
     Ico,
+
+    /// <summary>HEIF (an ISO media file with a HEIF brand: HEIC photos from iPhones and Macs); decoded on macOS only.</summary>
+    Heif,
+
+    /// <summary>AVIF (an ISO media file with the <c>avif</c> or <c>avis</c> brand); decoded on macOS only.</summary>
+    Avif,
 }

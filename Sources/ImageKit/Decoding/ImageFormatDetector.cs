@@ -52,8 +52,51 @@ public static class ImageFormatDetector
             return ImageFormat.Ico;
         }
 
-        return ImageFormat.Unknown;
+        return IsoMediaImage(data);
     }
+
+    // An ISO base media file ("ftyp" box first) whose brands say HEIF or AVIF. The major brand is in the first 16 bytes;
+    // the generic HEIF brands (mif1, msf1) name the codec among the compatible brands that follow, when the data goes
+    // that far. MP4 video and the rest stay unknown.
+    private static ImageFormat IsoMediaImage(ReadOnlySpan<byte> data)
+    {
+        if (data.Length < 12 || !data.Slice(4, 4).SequenceEqual("ftyp"u8))
+        {
+            return ImageFormat.Unknown;
+        }
+
+        var major = data.Slice(8, 4);
+        if (major.SequenceEqual("avif"u8) || major.SequenceEqual("avis"u8))
+        {
+            return ImageFormat.Avif;
+        }
+
+        if (IsHeifBrand(major))
+        {
+            return ImageFormat.Heif;
+        }
+
+        if (!major.SequenceEqual("mif1"u8) && !major.SequenceEqual("msf1"u8))
+        {
+            return ImageFormat.Unknown;
+        }
+
+        var boxEnd = (int)Math.Min(BinaryPrimitives.ReadUInt32BigEndian(data), (uint)data.Length);
+        for (var brand = 16; brand + 4 <= boxEnd; brand += 4)
+        {
+            var compatible = data.Slice(brand, 4);
+            if (compatible.SequenceEqual("avif"u8) || compatible.SequenceEqual("avis"u8))
+            {
+                return ImageFormat.Avif;
+            }
+        }
+
+        return ImageFormat.Heif; // the generic brands are HEIF's own
+    }
+
+    private static bool IsHeifBrand(ReadOnlySpan<byte> brand) =>
+        brand.SequenceEqual("heic"u8) || brand.SequenceEqual("heix"u8) || brand.SequenceEqual("heim"u8) || brand.SequenceEqual("heis"u8)
+        || brand.SequenceEqual("hevc"u8) || brand.SequenceEqual("hevx"u8) || brand.SequenceEqual("hevm"u8) || brand.SequenceEqual("hevs"u8);
 
     /// <summary>
     /// Describes data that is not a recognised image in a few words, for error messages: what its first bytes are and, for
@@ -127,7 +170,7 @@ public static class ImageFormatDetector
 
         if (data.Length >= 12 && data.Slice(4, 4).SequenceEqual("ftyp"u8))
         {
-            return "an ISO media file (HEIF, AVIF or MP4), which is not supported";
+            return "an ISO media file that is neither HEIF nor AVIF (a video?), which is not supported";
         }
 
         if (data.Length >= 4 && data[..4].SequenceEqual("RIFF"u8))

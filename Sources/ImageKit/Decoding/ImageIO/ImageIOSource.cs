@@ -1,0 +1,123 @@
+using ImageKit.Decoding.ImageIO.Interop;
+
+namespace ImageKit.Decoding.ImageIO;
+
+/// <summary>
+/// A HEIF or AVIF still decoded by ImageIO. It holds no native object between calls: reading the headers and decoding
+/// the frame each make their own image source from the encoded bytes (which the image keeps) and release everything
+/// before returning, so nothing native can outlive the image or leak when it is never disposed.
+/// </summary>
+/// <remarks>
+/// The image comes out upright: a HEIF file's rotation and mirroring (<c>irot</c>, <c>imir</c>) are part of the image,
+/// which every reader must apply, so <see cref="ImageDecodeOptions.Orientation"/> does not turn them off. Only the
+/// primary image is decoded; an image sequence (HEICS) shows as its first image.
+/// </remarks>
+internal sealed unsafe class ImageIOSource : AnimatedImageSource
+{
+    private readonly ReadOnlyMemory<byte> _data;
+    private readonly IImageIO _imageIO;
+    private readonly int _orientation;
+
+    private ImageIOSource(ReadOnlyMemory<byte> data, ImageFormat format, ImageIOProperties properties, IImageIO imageIO)
+    {
+        _data = data;
+        _imageIO = imageIO;
+        Format = format;
+        _orientation = properties.Orientation;
+        (PixelWidth, PixelHeight) = properties.Orientation >= 5
+            ? (properties.Height, properties.Width)
+            : (properties.Width, properties.Height);
+        HasAlpha = properties.HasAlpha;
+    }
+
+    public override ImageFormat Format { get; }
+
+    public override int PixelWidth { get; }
+
+    public override int PixelHeight { get; }
+
+    public override int FrameCount => 1;
+
+    public override int LoopCount => 1;
+
+    public override bool HasAlpha { get; }
+
+    internal override int AppliedExifOrientation => _orientation;
+
+    /// <summary>Reads the headers of <paramref name="data"/> (kept, unchanged, for as long as the source lives).</summary>
+    /// <exception cref="ImageDecodingException">ImageIO cannot read them.</exception>
+    /// <exception cref="ImageLimitExceededException">The image breaks a limit.</exception>
+    public static ImageIOSource Create(ReadOnlyMemory<byte> data, ImageFormat format, ImageDecodeOptions options, IImageIO imageIO)
+    {
+        var source = imageIO.CreateSource(data.Span);
+        if (source == IntPtr.Zero)
+        {
+            throw new ImageDecodingException($"ImageIO could not read the {format.ToString().ToUpperInvariant()} data");
+        }
+
+        try
+        {
+            var status = imageIO.GetStatus(source);
+            if (status != 0 || imageIO.GetCount(source) < 1 || !imageIO.TryGetProperties(source, 0, out var properties))
+            {
+                throw new ImageDecodingException(
+                    $"ImageIO could not read the {format.ToString().ToUpperInvariant()} headers (status {status}: the data is damaged, truncated or of a kind this Mac cannot decode)");
+            }
+
+            var image = new ImageIOSource(data, format, properties, imageIO);
+            options.Limits.Check(image.PixelWidth, image.PixelHeight, 1);
+            return image;
+        }
+        finally
+        {
+            imageIO.Release(source);
+        }
+    }
+
+    public override TimeSpan GetFrameDuration(int index) => TimeSpan.Zero;
+
+    public override int GetRequiredFrame(int index) => -1;
+
+    public override void RenderFrame(int index, int requiredFrame, Span<byte> canvas, int rowBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(index, 0);
+        if (canvas.Length < (long)rowBytes * PixelHeight || rowBytes < PixelWidth * 4)
+        {
+            throw new ArgumentException("The canvas is smaller than the image.", nameof(canvas));
+        }
+
+        var source = _imageIO.CreateSource(_data.Span);
+        if (source == IntPtr.Zero)
+        {
+            throw new ImageDecodingException($"ImageIO could not read the {Format.ToString().ToUpperInvariant()} data");
+        }
+
+        try
+        {
+            var image = _imageIO.CreateUprightImage(source, 0, Math.Max(PixelWidth, PixelHeight));
+            if (image == IntPtr.Zero)
+            {
+                throw new ImageDecodingException($"ImageIO could not decode the {Format.ToString().ToUpperInvariant()} image (the data is damaged or truncated)");
+            }
+
+            try
+            {
+                fixed (byte* pixels = canvas)
+                {
+                    if (!_imageIO.Draw(image, (IntPtr)pixels, PixelWidth, PixelHeight, rowBytes))
+                    {
+                        throw new ImageDecodingException("CoreGraphics could not draw the decoded image into the frame");
+                    }
+                }
+            }
+            finally
+            {
+                _imageIO.Release(image);
+            }
+        }
+        finally
+        {
+            _imageIO.Release(source);
+        }
+    }
+}
