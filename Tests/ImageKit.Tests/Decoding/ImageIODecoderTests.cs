@@ -139,6 +139,24 @@ public sealed class ImageIODecoderTests
     }
 
     [TestMethod]
+    public void Decode_Thumbnail_HasImageIODecodeStraightAtTheSizeItNeeds()
+    {
+        var imageIO = new FakeImageIO { Properties = new ImageIOProperties(4032, 3024, Orientation: 6, HasAlpha: false) };
+        var registry = new ImageDecoderRegistry([new ImageIODecoder(imageIO)]);
+
+        using (var image = registry.Decode(Fixture("small.heic"), new ImageDecodeOptions { ThumbnailPixelSize = new System.Drawing.Size(256, 256) }))
+        {
+            Assert.AreEqual((192, 256), (image.PixelWidth, image.PixelHeight), "3024 x 4032 upright, fitted in 256 x 256");
+            using var frame = image.GetFrame(0);
+            Assert.AreEqual(256, imageIO.LastMaxPixelSize, "ImageIO was asked for the thumbnail's size, not for 4032 pixels");
+            Assert.AreEqual(imageIO.Colour[0], frame.Pixels[0]);
+        }
+
+        Assert.AreEqual(0, imageIO.Live);
+        CollectionAssert.AreEqual(Array.Empty<string>(), imageIO.Errors.ToArray());
+    }
+
+    [TestMethod]
     public void CanDecode_OtherFormatsOrNoImageIO_AnswersNo()
     {
         var decoder = new ImageIODecoder(new FakeImageIO());

@@ -81,7 +81,33 @@ internal sealed unsafe class ImageIOSource : AnimatedImageSource
     public override void RenderFrame(int index, int requiredFrame, Span<byte> canvas, int rowBytes)
     {
         ArgumentOutOfRangeException.ThrowIfNotEqual(index, 0);
-        if (canvas.Length < (long)rowBytes * PixelHeight || rowBytes < PixelWidth * 4)
+        Render(PixelWidth, PixelHeight, canvas, rowBytes);
+    }
+
+    /// <summary>
+    /// ImageIO decodes straight to any size (thumbnails, a resize first among the transformers): the image scaled to
+    /// cover <paramref name="width"/> x <paramref name="height"/>, aspect ratio kept; <see langword="null"/> when that is
+    /// not smaller than the image.
+    /// </summary>
+    internal override (int Width, int Height)? ReducedDecodeSize(int width, int height)
+    {
+        var scale = Math.Max((double)width / PixelWidth, (double)height / PixelHeight);
+        if (scale >= 1)
+        {
+            return null;
+        }
+
+        var reduced = ((int)Math.Ceiling(PixelWidth * scale), (int)Math.Ceiling(PixelHeight * scale));
+        return reduced.Item1 < PixelWidth || reduced.Item2 < PixelHeight ? reduced : null;
+    }
+
+    internal override void RenderReduced(int width, int height, Span<byte> canvas, int rowBytes) => Render(width, height, canvas, rowBytes);
+
+    // Decodes at `width` x `height` (the full size, or one ReducedDecodeSize returned): ImageIO makes the image with that
+    // largest side, and drawing it into the canvas absorbs any rounding of its own.
+    private void Render(int width, int height, Span<byte> canvas, int rowBytes)
+    {
+        if (rowBytes < width * 4 || canvas.Length < (long)rowBytes * height)
         {
             throw new ArgumentException("The canvas is smaller than the image.", nameof(canvas));
         }
@@ -94,7 +120,7 @@ internal sealed unsafe class ImageIOSource : AnimatedImageSource
 
         try
         {
-            var image = _imageIO.CreateUprightImage(source, 0, Math.Max(PixelWidth, PixelHeight));
+            var image = _imageIO.CreateUprightImage(source, 0, Math.Max(width, height));
             if (image == IntPtr.Zero)
             {
                 throw new ImageDecodingException($"ImageIO could not decode the {Format.ToString().ToUpperInvariant()} image (the data is damaged or truncated)");
@@ -104,7 +130,7 @@ internal sealed unsafe class ImageIOSource : AnimatedImageSource
             {
                 fixed (byte* pixels = canvas)
                 {
-                    if (!_imageIO.Draw(image, (IntPtr)pixels, PixelWidth, PixelHeight, rowBytes))
+                    if (!_imageIO.Draw(image, (IntPtr)pixels, width, height, rowBytes))
                     {
                         throw new ImageDecodingException("CoreGraphics could not draw the decoded image into the frame");
                     }
