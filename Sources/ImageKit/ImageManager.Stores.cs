@@ -47,7 +47,7 @@ public sealed partial class ImageManager
     /// </summary>
     private async Task StoreTransformedAsync(string key, AnimatedImage image, (long Size, long Checksum) original, DiskCacheMetadata? metadata, ImageLoadOptions options, ImageDecodeOptions decodeOptions, CancellationToken cancellationToken)
     {
-        if (!options.StoreTransformedOnDisk || Cache is not ImageCache { Disk: { } disk } cache || !DiskVariant.Applies(decodeOptions) || image.IsAnimated)
+        if (!options.StoreTransformedOnDisk || Cache is not ImageCache { Disk: { } disk } cache || !DiskVariant.Applies(decodeOptions) || !DiskVariant.WorthStoring(image, original.Size))
         {
             return;
         }

@@ -139,6 +139,21 @@ public sealed class ImageManagerTransformedDiskTests
     }
 
     [TestMethod]
+    public async Task LoadImageAsync_ResultLargerThanTwiceTheOriginal_StoresOnlyTheOriginal()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        await using var manager = NewManager();
+
+        // 80 x 60 JPEG of 3,205 bytes: its grayscale result is 19,200 bytes of pixels, cheaper to make again than to keep.
+        using (await manager.LoadImageAsync(server.Image("TestImage.jpg"), new ImageLoadOptions { Transformers = [new GrayscaleTransformer()] }, cancellationToken: TestContext.CancellationToken))
+        {
+        }
+
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+        Assert.AreEqual(1, (await Disk(manager).GetStatisticsAsync(TestContext.CancellationToken)).EntryCount);
+    }
+
+    [TestMethod]
     public async Task LoadImageAsync_StoreTransformedOnDiskOff_StoresOnlyTheOriginal()
     {
         await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);

@@ -28,6 +28,9 @@ internal static class DiskVariant
 {
     private const int HeaderLength = 23;
 
+    // See WorthStoring.
+    private const long MaxPixelsToOriginal = 2;
+
     // Lossless WebP's effort (0–100): the size gained above this is a few percent, the time several times longer.
     private const int LosslessEffort = 25;
 
@@ -39,16 +42,27 @@ internal static class DiskVariant
     /// <summary>The variant's disk key.</summary>
     public static string KeyFor(string key, ImageDecodeOptions options) => MemoryCacheKey.For(key, options);
 
+    /// <summary>
+    /// Whether storing <paramref name="still"/> beside an original of <paramref name="originalSize"/> bytes can pay: its
+    /// pixels take at most twice the original's encoded bytes (lossless WebP keeps photos at about half their pixels).
+    /// A small result of a large original (an avatar, a thumbnail) is stored; a full-size result of a compressed photo
+    /// (grayscale, blur) is not, as it would take several times the original's space and decode no faster than the
+    /// original and its transform.
+    /// </summary>
+    public static bool WorthStoring(AnimatedImage still, long originalSize) =>
+        !still.IsAnimated && (long)still.PixelWidth * still.PixelHeight * 4 <= MaxPixelsToOriginal * originalSize;
+
     /// <summary>The length and checksum that name <paramref name="original"/>, as the disk cache records them.</summary>
     public static (long Size, long Checksum) Identify(ReadOnlySpan<byte> original) => (original.Length, BlobStore.Checksum(original));
 
     /// <summary>
     /// Encodes <paramref name="still"/>, made from the original bytes <paramref name="original"/> names, with the
-    /// original's <paramref name="metadata"/>; <see langword="null"/> for an animation.
+    /// original's <paramref name="metadata"/>; <see langword="null"/> for an animation, or when the result is not
+    /// <see cref="WorthStoring"/> or encodes larger than the original.
     /// </summary>
     public static (byte[] Data, DiskCacheMetadata Metadata)? Encode(AnimatedImage still, (long Size, long Checksum) original, DiskCacheMetadata? metadata)
     {
-        if (still.IsAnimated)
+        if (!WorthStoring(still, original.Size))
         {
             return null;
         }
@@ -62,6 +76,11 @@ internal static class DiskVariant
                 ?? throw new ImageKitException("Skia could not encode the transformed image as WebP.");
             data = encoded.ToArray();
             GC.KeepAlive(frame);
+        }
+
+        if (data.Length > original.Size)
+        {
+            return null; // larger than what it was made from: decoding it would save nothing
         }
 
         var header = new byte[HeaderLength];
