@@ -14,12 +14,15 @@ namespace ImageKit.Cli.Demo;
 internal sealed class SampleServer : IAsyncDisposable
 {
     private readonly HttpListener _listener = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Func<HttpListener, Task<HttpListenerContext>> _accept;
     private readonly Dictionary<string, byte[]> _samples;
     private readonly Task _loop;
     private int _requests;
 
-    private SampleServer(IEnumerable<string> names, Func<string, byte[]> readSample)
+    private SampleServer(IEnumerable<string> names, Func<string, byte[]> readSample, Func<HttpListener, Task<HttpListenerContext>> accept)
     {
+        _accept = accept;
         _samples = names.ToDictionary(static n => n, readSample, StringComparer.Ordinal);
         var port = FreePort();
         BaseAddress = new Uri($"http://127.0.0.1:{port}/samples/");
@@ -33,12 +36,21 @@ internal sealed class SampleServer : IAsyncDisposable
     public int Requests => Volatile.Read(ref _requests);
 
     /// <summary>Starts serving the named samples, each read once, now, through <paramref name="readSample"/>.</summary>
-    public static SampleServer Start(IEnumerable<string> names, Func<string, byte[]> readSample) => new(names, readSample);
+    public static SampleServer Start(IEnumerable<string> names, Func<string, byte[]> readSample) =>
+        new(names, readSample, static listener => listener.GetContextAsync());
+
+    /// <summary>For tests: <paramref name="accept"/> stands for <see cref="HttpListener.GetContextAsync"/>.</summary>
+    internal static SampleServer Start(IEnumerable<string> names, Func<string, byte[]> readSample, Func<HttpListener, Task<HttpListenerContext>> accept) =>
+        new(names, readSample, accept);
 
     public Uri Url(string name) => new(BaseAddress, name);
 
     public async ValueTask DisposeAsync()
     {
+        // The loop is told first: HttpListener's Stop does not complete a GetContext that registers just after Stop's
+        // clean-up (it checks its state outside the lock that clean-up takes), and awaiting that one hung a demo that
+        // stopped its server as the loop started (its first line could not be written).
+        await _stopping.CancelAsync().ConfigureAwait(false);
         _listener.Stop();
         try
         {
@@ -49,6 +61,7 @@ internal sealed class SampleServer : IAsyncDisposable
         }
 
         _listener.Close();
+        _stopping.Dispose();
     }
 
     private static int FreePort()
@@ -71,9 +84,17 @@ internal sealed class SampleServer : IAsyncDisposable
         while (_listener.IsListening)
         {
             HttpListenerContext context;
+            var accepting = _accept(_listener);
             try
             {
-                context = await _listener.GetContextAsync().ConfigureAwait(false);
+                context = await accepting.WaitAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Left behind: if the listener ever completes it, with a context or its ObjectDisposedException, nobody
+                // is waiting; observe it so that it is not reported as an unobserved exception.
+                _ = accepting.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                return;
             }
             catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
             {
