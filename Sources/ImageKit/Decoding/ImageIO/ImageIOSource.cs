@@ -1,4 +1,5 @@
 using ImageKit.Decoding.ImageIO.Interop;
+using ImageKit.Decoding.Internal;
 
 namespace ImageKit.Decoding.ImageIO;
 
@@ -12,37 +13,23 @@ namespace ImageKit.Decoding.ImageIO;
 /// which every reader must apply, so <see cref="ImageDecodeOptions.Orientation"/> does not turn them off. Only the
 /// primary image is decoded; an image sequence (HEICS) shows as its first image.
 /// </remarks>
-internal sealed unsafe class ImageIOSource : AnimatedImageSource
+internal sealed unsafe class ImageIOSource : StillImageSource
 {
     private readonly ReadOnlyMemory<byte> _data;
     private readonly IImageIO _imageIO;
-    private readonly int _orientation;
 
+    // Sizes here are upright; the properties' are as stored.
     private ImageIOSource(ReadOnlyMemory<byte> data, ImageFormat format, ImageIOProperties properties, IImageIO imageIO)
+        : base(
+            format,
+            properties.Orientation >= 5 ? properties.Height : properties.Width,
+            properties.Orientation >= 5 ? properties.Width : properties.Height,
+            properties.HasAlpha,
+            properties.Orientation)
     {
         _data = data;
         _imageIO = imageIO;
-        Format = format;
-        _orientation = properties.Orientation;
-        (PixelWidth, PixelHeight) = properties.Orientation >= 5
-            ? (properties.Height, properties.Width)
-            : (properties.Width, properties.Height);
-        HasAlpha = properties.HasAlpha;
     }
-
-    public override ImageFormat Format { get; }
-
-    public override int PixelWidth { get; }
-
-    public override int PixelHeight { get; }
-
-    public override int FrameCount => 1;
-
-    public override int LoopCount => 1;
-
-    public override bool HasAlpha { get; }
-
-    internal override int AppliedExifOrientation => _orientation;
 
     /// <summary>Reads the headers of <paramref name="data"/> (kept, unchanged, for as long as the source lives).</summary>
     /// <exception cref="ImageDecodingException">ImageIO cannot read them.</exception>
@@ -73,10 +60,6 @@ internal sealed unsafe class ImageIOSource : AnimatedImageSource
             imageIO.Release(source);
         }
     }
-
-    public override TimeSpan GetFrameDuration(int index) => TimeSpan.Zero;
-
-    public override int GetRequiredFrame(int index) => -1;
 
     public override void RenderFrame(int index, int requiredFrame, Span<byte> canvas, int rowBytes)
     {

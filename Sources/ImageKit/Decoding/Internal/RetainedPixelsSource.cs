@@ -6,39 +6,13 @@ namespace ImageKit.Decoding.Internal;
 /// 3 MB photo costs the cache its 175 KB of pixels, not the photo's bytes as well.
 /// </summary>
 /// <remarks>Owns one reference on the pixels, released with the source.</remarks>
-internal sealed class RetainedPixelsSource : AnimatedImageSource
+internal sealed class RetainedPixelsSource : StillImageSource
 {
-    private readonly int _orientation;
     private PixelBuffer? _pixels;
 
     /// <summary>Keeps <paramref name="pixels"/>, taking over the caller's reference on them.</summary>
     public RetainedPixelsSource(PixelBuffer pixels, ImageFormat format, int width, int height, bool hasAlpha, int appliedExifOrientation)
-    {
-        _pixels = pixels;
-        Format = format;
-        PixelWidth = width;
-        PixelHeight = height;
-        HasAlpha = hasAlpha;
-        _orientation = appliedExifOrientation;
-    }
-
-    public override ImageFormat Format { get; }
-
-    public override int PixelWidth { get; }
-
-    public override int PixelHeight { get; }
-
-    public override int FrameCount => 1;
-
-    public override int LoopCount => 1;
-
-    public override bool HasAlpha { get; }
-
-    internal override int AppliedExifOrientation => _orientation;
-
-    public override TimeSpan GetFrameDuration(int index) => TimeSpan.Zero;
-
-    public override int GetRequiredFrame(int index) => -1;
+        : base(format, width, height, hasAlpha, appliedExifOrientation) => _pixels = pixels;
 
     internal override PixelBuffer? StoredFrame(int index) => _pixels;
 
