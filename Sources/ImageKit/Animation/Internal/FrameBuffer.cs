@@ -4,8 +4,9 @@ namespace ImageKit.Animation.Internal;
 
 /// <summary>
 /// The decoded frames a player keeps ahead of its playhead, each an <see cref="ImageFrame"/> lease owned by the buffer
-/// and charged to a <see cref="FrameBudget"/> (once for all buffers that hold the same pixels). The display-link thread reads it, the decode worker fills it; every access
-/// holds the buffer's lock for a dictionary operation only, never during a decode.
+/// and charged to a <see cref="FrameBudget"/> (once for all buffers that hold the same pixels). The display-link thread
+/// reads it, the decode worker fills it; every access holds the buffer's lock for a dictionary operation only, never
+/// during a decode.
 /// </summary>
 internal sealed class FrameBuffer : IDisposable
 {
