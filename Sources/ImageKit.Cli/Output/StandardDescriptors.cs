@@ -6,8 +6,8 @@ namespace ImageKit.Cli.Output;
 /// Tells whether the process's standard input, output and error are the ones its caller gave it. A caller that closes
 /// them (<c>imagekit demo &lt;&amp;- &gt;&amp;-</c>) leaves their numbers free, and the .NET runtime's first descriptors
 /// as it starts take them: with standard input closed as well, descriptor 1 becomes the write end of one of the runtime's
-/// own pipes, and the console writes into it. Nothing reads what lands there, so the output is lost and a long one blocks
-/// the process for good (dotnet/runtime#100323 is the same for standard input). The runtime opens its descriptors
+/// own pipes, and the console writes into it: the output is lost, and the command reports success (reading
+/// <c>/dev/stdin</c> then waits on the pipe's other end; dotnet/runtime#100323 describes that side). The runtime opens its descriptors
 /// close-on-exec, and a descriptor that survived the <c>exec</c> that started this process cannot be, so close-on-exec
 /// on 0, 1 or 2 means the caller closed it.
 /// </summary>
