@@ -109,7 +109,7 @@ public sealed class ImageDecoderRegistry
         var reason = format switch
         {
             ImageFormat.Unknown => ImageFormatDetector.DescribeUnrecognized(data),
-            ImageFormat.Heif or ImageFormat.Avif => $"{format.ToString().ToUpperInvariant()} images are decoded only by ImageIODecoder, which needs macOS",
+            ImageFormat.Heif or ImageFormat.Avif => $"{format.ToString().ToUpperInvariant()} images are decoded only on macOS, by ImageIO (ImageIODecoder)",
             _ => $"no registered decoder accepts {format} data",
         };
         throw new UnsupportedImageFormatException(reason) { DetectedFormat = format, SourceName = options.SourceName };

@@ -57,7 +57,7 @@ public sealed class ImageIODecoderTests
 
         var e = Assert.ThrowsExactly<UnsupportedImageFormatException>(() => AnimatedImage.Decode(Fixture(file)));
 
-        Assert.AreEqual($"{name} images are decoded only by ImageIODecoder, which needs macOS", e.Message);
+        Assert.AreEqual($"{name} images are decoded only on macOS, by ImageIO (ImageIODecoder)", e.Message);
         Assert.AreEqual(name == "HEIF" ? ImageFormat.Heif : ImageFormat.Avif, e.DetectedFormat);
         Assert.IsFalse(new ImageIODecoder().IsAvailable);
         Assert.IsFalse(ImageDecoderRegistry.CreateDefault().Decoders.OfType<ImageIODecoder>().Any(), "the default registry has it on macOS only");
