@@ -35,8 +35,9 @@ public sealed partial class ImageManager
     private async Task StoreAsync(string key, AnimatedImage image, ReadOnlyMemory<byte> data, DiskCacheMetadata metadata, ImageCacheType storeTo, ImageLoadOptions options, ImageDecodeOptions decodeOptions, CancellationToken cancellationToken)
     {
         await StoreOriginalAsync(key, image, data, metadata, storeTo, options, decodeOptions, cancellationToken).ConfigureAwait(false);
-        if (storeTo.HasFlag(ImageCacheType.Disk) && !data.IsEmpty)
+        if (storeTo.HasFlag(ImageCacheType.Disk) && !data.IsEmpty && DiskVariant.Applies(decodeOptions))
         {
+            // Only loads with transformers: the checksum reads every byte of the body.
             await StoreTransformedAsync(key, image, DiskVariant.Identify(data.Span), metadata, options, decodeOptions, cancellationToken).ConfigureAwait(false);
         }
     }
