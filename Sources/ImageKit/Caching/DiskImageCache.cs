@@ -128,6 +128,8 @@ public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable
     /// <summary>How many background WAL checkpoints this instance has begun; for tests.</summary>
     internal long BackgroundCheckpointsStarted => _index.BackgroundCheckpointsStarted;
 
+    internal long BackgroundCheckpointsFinished => _index.BackgroundCheckpointsFinished;
+
     /// <summary>How many times sustained writes grew the WAL to the size where it is cut back while writers wait (for tests).</summary>
     internal long WalTruncationsUnderWrites => _index.BackstopTruncations;
 

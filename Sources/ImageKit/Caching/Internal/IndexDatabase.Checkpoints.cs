@@ -24,6 +24,7 @@ internal sealed partial class IndexDatabase
     private int _checkpointScheduled;
     private bool _checkpointsStopped;
     private long _checkpointsStarted;
+    private long _checkpointsFinished;
     private long _backstopTruncations;
 
     /// <summary>
@@ -40,6 +41,9 @@ internal sealed partial class IndexDatabase
 
     /// <summary>How many background checkpoints have begun (for tests: a store's pages seen in the file before any began were copied by the commit).</summary>
     internal long BackgroundCheckpointsStarted => Interlocked.Read(ref _checkpointsStarted);
+
+    /// <summary>How many background checkpoints have ended, copied or not (for tests: none is running when it equals <see cref="BackgroundCheckpointsStarted"/>).</summary>
+    internal long BackgroundCheckpointsFinished => Interlocked.Read(ref _checkpointsFinished);
 
     /// <summary>Called after every committed write: one checkpoint is pending at most, whatever the number of writes.</summary>
     private void ScheduleCheckpoint()
@@ -91,6 +95,10 @@ internal sealed partial class IndexDatabase
             catch (Exception e) when (e is SqliteException or DiskCacheException or ObjectDisposedException or IOException)
 #pragma warning restore CA1031
             {
+            }
+            finally
+            {
+                Interlocked.Increment(ref _checkpointsFinished);
             }
         }
     }
