@@ -9,23 +9,36 @@ namespace ImageKit.Decoding.Skia;
 /// the canvas already holds, so this source passes the required frame straight through.
 /// </summary>
 /// <remarks>
-/// Native ownership: the codec is the only owner of the Skia stream and data behind it; the data wraps the encoded bytes without
-/// copying, and owns the pin on them until Skia releases it. Disposing
-/// the codec therefore releases everything exactly once, and a codec that fails to open has released it already.
+/// <para>
+/// Native ownership: each codec is the only owner of its Skia stream, and the stream holds its own reference on the data.
+/// The source holds one more reference on data it wrapped without copying (which owns the pin on the bytes until Skia
+/// releases it); data the registry copied into native memory is owned by the image. Disposing the codec and the source's
+/// reference therefore releases everything exactly once, and a codec that fails to open has released its stream already.
+/// </para>
+/// <para>
+/// A still's codec is open only while a call needs it: an open libjpeg or libpng decoder keeps 20–50 KB of state, more
+/// than many images' encoded bytes, which a cached still would otherwise hold for its whole life without its
+/// <see cref="AnimatedImage.MemoryCost"/> counting it. Opening it again reads only the headers (a few microseconds).
+/// An animation keeps its codec, which composites each frame onto the one before.
+/// </para>
 /// </remarks>
 internal sealed class SkiaCodecSource : AnimatedImageSource
 {
     private static readonly SKDataReleaseDelegate s_unpin = static (_, context) => ((IDisposable)context!).Dispose();
 
-    private readonly SKCodec _codec;
+    private readonly SkiaEncodedData? _encoded; // the registry's native copy, owned by the image
+    private readonly SKData? _wrapped; // the caller's bytes wrapped without a copy, owned by this source
     private readonly SKCodecFrameInfo[] _frames;
+    private SKCodec? _codec; // null between a still's calls
     private readonly SKImageInfo _canvasInfo; // as stored: before any EXIF orientation
     private readonly SKEncodedOrigin _origin; // TopLeft unless the still is turned upright
     private int _disposed;
 
-    private SkiaCodecSource(SKCodec codec, ImageFormat format, ReadOnlySpan<byte> data, ImageDecodeOptions options)
+    private SkiaCodecSource(SKCodec codec, SkiaEncodedData? encoded, SKData? wrapped, ImageFormat format, ReadOnlySpan<byte> data, ImageDecodeOptions options)
     {
         _codec = codec;
+        _encoded = encoded;
+        _wrapped = wrapped;
         Format = format;
         var info = codec.Info;
         // The limits first: the frame table is one managed entry per frame, and a hostile file may declare millions.
@@ -60,39 +73,34 @@ internal sealed class SkiaCodecSource : AnimatedImageSource
             BmpBitMasks.ThrowIfNotContiguous(data.Span);
         }
 
-        SKCodec? codec;
-        SKCodecResult result;
-        if (MemoryMarshal.TryGetMemoryManager(data, out SkiaEncodedData? encoded))
-        {
-            // Data the registry copied into native memory: the stream takes its own native reference on it, so the
-            // bytes outlive the codec whatever order the image and the codec are released in.
-            codec = SKCodec.Create(new SKMemoryStream(encoded.Data), out result);
-        }
-        else
-        {
-            // Anything else is wrapped without a copy. The stream takes its own reference on the data and the codec takes
-            // the stream (SkiaSharp revokes the wrapper's ownership either way: the codec owns the stream, or Skia deleted
-            // it when opening failed), so our reference can go as soon as the codec has been attempted.
-            using var skData = WrapWithoutCopy(data);
-            codec = SKCodec.Create(new SKMemoryStream(skData), out result);
-        }
-
-        if (codec is null)
-        {
-            throw new ImageDecodingException(DescribeOpenFailure(result, format));
-        }
-
-        NativeResourceCounters.CodecOpened();
-
+        // Data the registry copied into native memory is read in place (each codec's stream takes its own native reference
+        // on it); anything else is wrapped without a copy, and this source keeps the wrapper to open its codec again.
+        MemoryMarshal.TryGetMemoryManager(data, out SkiaEncodedData? encoded);
+        var wrapped = encoded is null ? WrapWithoutCopy(data) : null;
+        SkiaCodecSource? source = null;
         try
         {
-            return new SkiaCodecSource(codec, format, data.Span, options);
+            var codec = OpenCodec(encoded?.Data ?? wrapped!, out var result)
+                ?? throw new ImageDecodingException(DescribeOpenFailure(result, format));
+            try
+            {
+                source = new SkiaCodecSource(codec, encoded, wrapped, format, data.Span, options);
+            }
+            catch
+            {
+                CloseCodec(codec);
+                throw;
+            }
+
+            source.CloseStillCodec();
+            return source;
         }
-        catch
+        finally
         {
-            codec.Dispose();
-            NativeResourceCounters.CodecClosed();
-            throw;
+            if (source is null)
+            {
+                wrapped?.Dispose();
+            }
         }
     }
 
@@ -108,37 +116,58 @@ internal sealed class SkiaCodecSource : AnimatedImageSource
 
     public override void RenderFrame(int index, int requiredFrame, Span<byte> canvas, int rowBytes)
     {
-        if (_origin != SKEncodedOrigin.TopLeft)
+        try
         {
-            RenderUpright(_canvasInfo, canvas, rowBytes);
-            return;
-        }
+            if (_origin != SKEncodedOrigin.TopLeft)
+            {
+                RenderUpright(_canvasInfo, canvas, rowBytes);
+                return;
+            }
 
-        Decode(_canvasInfo, canvas, rowBytes, _frames.Length == 0 ? new SKCodecOptions(0) : new SKCodecOptions(index, requiredFrame));
+            Decode(_canvasInfo, canvas, rowBytes, _frames.Length == 0 ? new SKCodecOptions(0) : new SKCodecOptions(index, requiredFrame));
+        }
+        finally
+        {
+            CloseStillCodec();
+        }
     }
 
     internal override int AppliedExifOrientation => (int)_origin;
 
     internal override (int Width, int Height)? ReducedDecodeSize(int width, int height)
     {
-        // Sizes here are upright; the codec's are as stored.
-        var swap = ExifOrientation.SwapsAxes(_origin);
-        return (swap ? StoredReducedSize(height, width) : StoredReducedSize(width, height)) is { } stored
-            ? (swap ? (stored.Height, stored.Width) : stored)
-            : null;
+        try
+        {
+            // Sizes here are upright; the codec's are as stored.
+            var swap = ExifOrientation.SwapsAxes(_origin);
+            return (swap ? StoredReducedSize(height, width) : StoredReducedSize(width, height)) is { } stored
+                ? (swap ? (stored.Height, stored.Width) : stored)
+                : null;
+        }
+        finally
+        {
+            CloseStillCodec();
+        }
     }
 
     internal override void RenderReduced(int width, int height, Span<byte> canvas, int rowBytes)
     {
         var stored = ExifOrientation.SwapsAxes(_origin) ? new SKImageInfo(height, width) : new SKImageInfo(width, height);
         stored = stored.WithColorType(SKColorType.Bgra8888).WithAlphaType(SKAlphaType.Premul);
-        if (_origin != SKEncodedOrigin.TopLeft)
+        try
         {
-            RenderUpright(stored, canvas, rowBytes);
-            return;
-        }
+            if (_origin != SKEncodedOrigin.TopLeft)
+            {
+                RenderUpright(stored, canvas, rowBytes);
+                return;
+            }
 
-        Decode(stored, canvas, rowBytes, new SKCodecOptions(0));
+            Decode(stored, canvas, rowBytes, new SKCodecOptions(0));
+        }
+        finally
+        {
+            CloseStillCodec();
+        }
     }
 
     private (int Width, int Height)? StoredReducedSize(int width, int height)
@@ -163,7 +192,7 @@ internal sealed class SkiaCodecSource : AnimatedImageSource
 
         foreach (var scale in candidates)
         {
-            var size = _codec.GetScaledDimensions((float)scale);
+            var size = Codec.GetScaledDimensions((float)scale);
             if (size.Width >= width && size.Height >= height)
             {
                 return (long)size.Width * size.Height < (long)fullWidth * fullHeight ? (size.Width, size.Height) : null;
@@ -215,7 +244,8 @@ internal sealed class SkiaCodecSource : AnimatedImageSource
     // full-size buffer in between. False when the codec has no top-down scanlines (WebP), before anything is written.
     private unsafe bool TryTurnScanlines(SKImageInfo stored, Span<byte> canvas, int rowBytes)
     {
-        if (_codec.ScanlineOrder != SKCodecScanlineOrder.TopDown || _codec.StartScanlineDecode(stored) != SKCodecResult.Success)
+        var codec = Codec;
+        if (codec.ScanlineOrder != SKCodecScanlineOrder.TopDown || codec.StartScanlineDecode(stored) != SKCodecResult.Success)
         {
             return false;
         }
@@ -229,7 +259,7 @@ internal sealed class SkiaCodecSource : AnimatedImageSource
                 int decoded;
                 fixed (byte* pixels = band.Span)
                 {
-                    decoded = _codec.GetScanlines((IntPtr)pixels, count, stored.Width * 4);
+                    decoded = codec.GetScanlines((IntPtr)pixels, count, stored.Width * 4);
                 }
 
                 if (decoded < count)
@@ -253,7 +283,7 @@ internal sealed class SkiaCodecSource : AnimatedImageSource
         SKCodecResult result;
         fixed (byte* pixels = target)
         {
-            result = _codec.GetPixels(info, (IntPtr)pixels, rowBytes, options);
+            result = Codec.GetPixels(info, (IntPtr)pixels, rowBytes, options);
         }
 
         SkiaCodecResults.ThrowUnlessSuccess(result);
@@ -263,11 +293,59 @@ internal sealed class SkiaCodecSource : AnimatedImageSource
     {
         if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _codec.Dispose();
-            NativeResourceCounters.CodecClosed();
+            if (_codec is { } codec)
+            {
+                _codec = null;
+                CloseCodec(codec);
+            }
+
+            _wrapped?.Dispose();
         }
 
         base.Dispose(disposing);
+    }
+
+    // The codec, opened again if this is a still between calls. Calls come from one thread at a time (the image's lock).
+    private SKCodec Codec
+    {
+        get
+        {
+            if (_codec is { } codec)
+            {
+                return codec;
+            }
+
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            return _codec = OpenCodec(_encoded?.Data ?? _wrapped!, out var result)
+                ?? throw new ImageDecodingException(DescribeOpenFailure(result, Format));
+        }
+    }
+
+    // A still's codec goes as soon as the call that needed it ends; an animation keeps its codec.
+    private void CloseStillCodec()
+    {
+        if (FrameCount == 1 && _codec is { } codec)
+        {
+            _codec = null;
+            CloseCodec(codec);
+        }
+    }
+
+    private static SKCodec? OpenCodec(SKData data, out SKCodecResult result)
+    {
+        var codec = SKCodec.Create(new SKMemoryStream(data), out result);
+        if (codec is not null)
+        {
+            NativeResourceCounters.CodecOpened();
+        }
+
+        return codec;
+    }
+
+    private static void CloseCodec(SKCodec codec)
+    {
+        codec.Dispose();
+        NativeResourceCounters.CodecClosed();
     }
 
     private static SKData WrapWithoutCopy(ReadOnlyMemory<byte> data)

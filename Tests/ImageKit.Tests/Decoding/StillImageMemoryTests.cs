@@ -1,0 +1,113 @@
+using ImageKit.Decoding;
+using ImageKit.Decoding.Internal;
+using ImageKit.Tests.TestUtilities;
+using SkiaSharp;
+
+namespace ImageKit.Tests.Decoding;
+
+/// <summary>
+/// A still kept by a cache holds its encoded bytes and its pixels, and nothing else of size: no decoder state (an open
+/// libjpeg or libpng decoder keeps 20–50 KB) that its <see cref="AnimatedImage.MemoryCost"/> would not count. Runs alone
+/// (the C heap is process-wide).
+/// </summary>
+[TestClass]
+[DoNotParallelize]
+public sealed class StillImageMemoryTests
+{
+    private const int Images = 120;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    [DataRow(SKEncodedImageFormat.Png, 150, 150)]
+    [DataRow(SKEncodedImageFormat.Jpeg, 400, 300)]
+    [DataRow(SKEncodedImageFormat.Webp, 400, 300)]
+    public void KeptStills_HoldNoNativeMemoryBeyondTheirEncodedBytesAndPixels(SKEncodedImageFormat format, int width, int height)
+    {
+        var inputs = Enumerable.Range(0, Images).Select(i => Circles(format, width, height, seed: i)).ToArray();
+        var warmUp = inputs.Take(5).Select(DecodeFirstFrame).ToArray(); // Skia's one-time tables, the pool's first blocks
+        foreach (var image in warmUp)
+        {
+            image.Dispose();
+        }
+
+        var heapBefore = NativeHeap.AllocatedBytes();
+        if (heapBefore is null)
+        {
+            Assert.Inconclusive("the C heap cannot be measured on this platform");
+        }
+
+        var pixelsBefore = PixelMemory.AllocatedBytes;
+        var kept = inputs.Select(DecodeFirstFrame).ToArray();
+        var otherNative = NativeHeap.AllocatedBytes()!.Value - heapBefore.Value - (PixelMemory.AllocatedBytes - pixelsBefore);
+        var encoded = kept.Sum(static image => (long)image.EncodedData.Length);
+        TestContext.WriteLine($"{format}: {otherNative / Images:N0} B native per kept still besides pixels, of which {encoded / Images:N0} B encoded");
+
+        // An SKData header and allocator rounding per image (100–350 B); an open decoder keeps 1.6 KB (libwebp's demuxer) to
+        // 48 KB (libpng with its inflate window).
+        Assert.IsLessThan(encoded + (Images * 256L) + (96 * 1024), otherNative, $"{otherNative / Images:N0} B per image, {encoded / Images:N0} B of it encoded");
+        foreach (var image in kept)
+        {
+            image.Dispose();
+        }
+    }
+
+    [TestMethod]
+    [DataRow("orientation/orientation-1.jpg")]
+    [DataRow("orientation/orientation-6.jpg")] // turned a quarter, band by band from the scanlines
+    [DataRow("orientation/orientation-3.jpg")] // flipped in place
+    public void Still_WhoseFrameWasDropped_DecodesItAgainWithTheSamePixels(string fixture)
+    {
+        using var image = AnimatedImage.Load(Path.Combine(AppContext.BaseDirectory, "Fixtures", fixture));
+        byte[] first;
+        using (var frame = image.GetFrame(0))
+        {
+            first = frame.Pixels.ToArray();
+        }
+
+        image.TrimCache();
+        using var again = image.GetFrame(0);
+        CollectionAssert.AreEqual(first, again.Pixels.ToArray());
+    }
+
+    [TestMethod]
+    public void Thumbnail_OfAStillWhoseFrameWasDropped_IsDecodedAgainAtTheReducedSize()
+    {
+        var data = Circles(SKEncodedImageFormat.Jpeg, 800, 600, seed: 7);
+        using var image = ImageDecoderRegistry.Default.Decode(data, new ImageDecodeOptions { ThumbnailPixelSize = new(200, 200) });
+        byte[] first;
+        using (var frame = image.GetFrame(0))
+        {
+            first = frame.Pixels.ToArray();
+        }
+
+        image.TrimCache();
+        using var again = image.GetFrame(0);
+        Assert.AreEqual((200, 150), (again.Width, again.Height));
+        CollectionAssert.AreEqual(first, again.Pixels.ToArray());
+    }
+
+    private static AnimatedImage DecodeFirstFrame(byte[] data)
+    {
+        var image = AnimatedImage.Decode(data);
+        image.GetFrame(0).Dispose(); // the image keeps the composited frame, as a memory cache's image does
+        return image;
+    }
+
+    private static byte[] Circles(SKEncodedImageFormat format, int width, int height, int seed)
+    {
+        var random = new Random(seed);
+        using var bitmap = new SKBitmap(width, height);
+        using var canvas = new SKCanvas(bitmap);
+        canvas.Clear(new SKColor((uint)random.Next() | 0xFF000000));
+        using var paint = new SKPaint { IsAntialias = true };
+        for (var i = 0; i < 40; i++)
+        {
+            paint.Color = new SKColor((uint)random.Next() | 0xFF000000);
+            canvas.DrawCircle(random.Next(width), random.Next(height), random.Next(5, 60), paint);
+        }
+
+        using var encoded = bitmap.Encode(format, 80);
+        return encoded.ToArray();
+    }
+}
