@@ -37,7 +37,7 @@ public sealed partial class ImageManager
         await StoreOriginalAsync(key, image, data, metadata, storeTo, options, decodeOptions, cancellationToken).ConfigureAwait(false);
         if (storeTo.HasFlag(ImageCacheType.Disk) && !data.IsEmpty && DiskVariant.Applies(decodeOptions))
         {
-            // Only loads with transformers: the checksum reads every byte of the body.
+            // Only loads with transformers or a thumbnail size: the checksum reads every byte of the body.
             await StoreTransformedAsync(key, image, DiskVariant.Identify(data.Span), metadata, options, decodeOptions, cancellationToken).ConfigureAwait(false);
         }
     }

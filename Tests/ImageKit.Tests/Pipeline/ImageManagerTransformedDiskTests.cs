@@ -234,6 +234,58 @@ public sealed class ImageManagerTransformedDiskTests
         Assert.IsTrue(pixels.TrueForAll(p => p.IsReleased), "every background store gave its image back, and the memory cache its own");
     }
 
+    [TestMethod]
+    public async Task LoadImageAsync_ThumbnailInALaterManager_IsDecodedFromItsStoredResult()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        var url = server.Image(Png);
+        var thumbnail = new ImageLoadOptions { ThumbnailPixelSize = new Size(48, 48) };
+
+        byte[] first;
+        await using (var manager = NewManager())
+        {
+            using var result = await manager.LoadImageAsync(url, thumbnail, cancellationToken: TestContext.CancellationToken);
+            Assert.AreEqual(ImageLoadSource.Network, result.Source);
+            first = Pixels(result.Image);
+        }
+
+        await using (var manager = NewManager())
+        {
+            Assert.AreEqual(2, (await Disk(manager).GetStatisticsAsync(TestContext.CancellationToken)).EntryCount, "the original and the thumbnail");
+
+            // The cache says where the image came from: made from the original (TransformedFrom set) or the stored result.
+            var decodeOptions = new ImageDecodeOptions { ThumbnailPixelSize = thumbnail.ThumbnailPixelSize };
+            using (var hit = await manager.Cache.QueryAsync(url.AbsoluteUri, ImageCacheType.Disk, decodeOptions, TestContext.CancellationToken))
+            {
+                Assert.IsNotNull(hit);
+                Assert.IsNull(hit.TransformedFrom, "decoded from the stored thumbnail, not made again from the original");
+            }
+
+            using var result = await manager.LoadImageAsync(url, thumbnail, cancellationToken: TestContext.CancellationToken);
+            Assert.AreEqual(ImageLoadSource.Disk, result.Source);
+            Assert.AreEqual((48, 48), (result.Image.PixelWidth, result.Image.PixelHeight));
+            Assert.AreEqual(ImageFormat.Png, result.Image.Format, "the image still says what it was made from");
+            AssertSamePixels(first, Pixels(result.Image));
+        }
+
+        Assert.AreEqual(1, server.ImageHits(Png));
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_ThumbnailNoSmallerThanTheImage_StoresOnlyTheOriginal()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        await using var manager = NewManager();
+
+        // The box holds the whole 300 x 300 image: its pixels (360 KB) would gain nothing over the 11.7 KB PNG.
+        using (await manager.LoadImageAsync(server.Image(Png), new ImageLoadOptions { ThumbnailPixelSize = new Size(400, 400) }, cancellationToken: TestContext.CancellationToken))
+        {
+        }
+
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+        Assert.AreEqual(1, (await Disk(manager).GetStatisticsAsync(TestContext.CancellationToken)).EntryCount);
+    }
+
     private static ImageLoadOptions Avatar(CountingTransformer counter) =>
         new() { Transformers = [new ResizeTransformer(new Size(48, 48)), counter, new CircleTransformer()] };
 

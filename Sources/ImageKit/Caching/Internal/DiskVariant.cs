@@ -6,9 +6,9 @@ using SkiaSharp;
 namespace ImageKit.Caching.Internal;
 
 /// <summary>
-/// A transformed still kept on disk beside its original, so that a later load (another launch) decodes the small result
-/// instead of decoding and transforming the original again: what SDWebImage, Kingfisher and Nuke store for processed
-/// images. Only stills: an animation would need an animated encoder, which Skia does not have, and its frames are
+/// A transformed still or a thumbnail kept on disk beside its original, so that a later load (another launch) decodes the
+/// small result instead of decoding, shrinking and transforming the original again: what SDWebImage, Kingfisher and Nuke
+/// store for processed and thumbnail images. Only stills: an animation would need an animated encoder, which Skia does not have, and its frames are
 /// transformed as they are shown anyway.
 /// </summary>
 /// <remarks>
@@ -36,8 +36,11 @@ internal static class DiskVariant
 
     private static ReadOnlySpan<byte> Magic => "IKV1"u8;
 
-    /// <summary>Whether loads with <paramref name="options"/> may have a stored variant: they transform.</summary>
-    public static bool Applies(ImageDecodeOptions? options) => options is { Transformers.Count: > 0 };
+    /// <summary>
+    /// Whether loads with <paramref name="options"/> may have a stored variant: they transform or ask for a thumbnail.
+    /// (Scale-down to a pixel limit does not: its results are large, so encoding them costs more than it could save.)
+    /// </summary>
+    public static bool Applies(ImageDecodeOptions? options) => options is { Transformers.Count: > 0 } or { ThumbnailPixelSize.IsEmpty: false };
 
     /// <summary>The variant's disk key.</summary>
     public static string KeyFor(string key, ImageDecodeOptions options) => MemoryCacheKey.For(key, options);
