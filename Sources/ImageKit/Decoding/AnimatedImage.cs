@@ -141,12 +141,13 @@ public sealed partial class AnimatedImage : IDisposable
     public long FrameByteCount => (long)PixelWidth * PixelHeight * 4;
 
     /// <summary>
-    /// The most memory the image itself holds: its encoded bytes plus the composited frames it keeps for fast in-order
-    /// access (up to <see cref="CompositedFramesKept"/> frames of <see cref="FrameByteCount"/>). Frames leased to callers
+    /// The most memory the image itself holds: its encoded bytes, the composited frames it keeps for fast in-order
+    /// access (up to <see cref="CompositedFramesKept"/> frames of <see cref="FrameByteCount"/>), and for an animation
+    /// the state its open decoder keeps (about 72 KB for a GIF, 4 KB for a WebP; a still keeps none). Frames leased to callers
     /// (players' buffers) are accounted by their holders, not here. Caches use this as the image's cost. (Pixel memory is
     /// allocated in size classes, so a frame's memory may exceed its <see cref="FrameByteCount"/> by up to 1/16.)
     /// </summary>
-    public long MemoryCost => EncodedData.Length + (Math.Min(_frameCount, CompositedFramesKept) * FrameByteCount);
+    public long MemoryCost => EncodedData.Length + (Math.Min(_frameCount, CompositedFramesKept) * FrameByteCount) + _source.DecoderStateBytes;
 
     /// <summary>
     /// The encoded bytes the image was decoded from. Images decoded by an <see cref="ImageDecoderRegistry"/> keep them in

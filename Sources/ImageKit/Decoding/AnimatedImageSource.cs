@@ -73,6 +73,12 @@ public abstract class AnimatedImageSource : IDisposable
     /// <summary>The EXIF orientation (2–8) this source turns its still upright by, or 1 when it shows it as stored.</summary>
     internal virtual int AppliedExifOrientation => 1;
 
+    /// <summary>
+    /// About how much native memory the decoder keeps between calls (an animation's open codec), for
+    /// <see cref="AnimatedImage.MemoryCost"/>; 0 when it keeps nothing of size.
+    /// </summary>
+    internal virtual long DecoderStateBytes => 0;
+
     /// <summary>Decodes the still at a size <see cref="ReducedDecodeSize"/> returned, into a canvas of that size.</summary>
     /// <exception cref="ImageDecodingException">The data is corrupt or truncated.</exception>
     internal virtual void RenderReduced(int width, int height, Span<byte> canvas, int rowBytes) =>

@@ -134,6 +134,15 @@ internal sealed class SkiaCodecSource : AnimatedImageSource
 
     internal override int AppliedExifOrientation => (int)_origin;
 
+    // What an animation's open codec keeps after decoding a frame, measured with the C heap (KeptImageMemoryTests):
+    // ~71 KB for GIF (the same whatever the file's size), 2–3 KB for animated WebP. A still keeps none.
+    internal override long DecoderStateBytes => FrameCount == 1 ? 0 : Format switch
+    {
+        ImageFormat.Gif => 72 * 1024,
+        ImageFormat.WebP => 4 * 1024,
+        _ => 0,
+    };
+
     internal override (int Width, int Height)? ReducedDecodeSize(int width, int height)
     {
         try

@@ -6,13 +6,13 @@ using SkiaSharp;
 namespace ImageKit.Tests.Decoding;
 
 /// <summary>
-/// A still kept by a cache holds its encoded bytes and its pixels, and nothing else of size: no decoder state (an open
-/// libjpeg or libpng decoder keeps 20–50 KB) that its <see cref="AnimatedImage.MemoryCost"/> would not count. Runs alone
-/// (the C heap is process-wide).
+/// An image kept by a cache holds no native memory its <see cref="AnimatedImage.MemoryCost"/> does not count: a still
+/// its encoded bytes and pixels and no decoder state (an open libjpeg or libpng decoder keeps 20–50 KB); an animation
+/// its open codec too, which its cost counts (a GIF codec keeps ~71 KB). Runs alone (the C heap is process-wide).
 /// </summary>
 [TestClass]
 [DoNotParallelize]
-public sealed class StillImageMemoryTests
+public sealed class KeptImageMemoryTests
 {
     private const int Images = 120;
 
@@ -49,6 +49,35 @@ public sealed class StillImageMemoryTests
         // threads' leftovers share the C heap); an open decoder kept 42 KB (libjpeg) and 48 KB (libpng with its inflate
         // window). (libwebp's demuxer, 1.6 KB, is below what a full run lets this measure.)
         Assert.IsLessThan(encoded + (Images * 8L * 1024) + (256 * 1024), otherNative, $"{otherNative / Images:N0} B per image, {encoded / Images:N0} B of it encoded");
+        foreach (var image in kept)
+        {
+            image.Dispose();
+        }
+    }
+
+    [TestMethod]
+    [DataRow("TestImage.gif")]
+    [DataRow("TestImageAnimated.webp")]
+    public void KeptAnimations_HoldNoNativeMemoryBeyondWhatTheirMemoryCostCounts(string file)
+    {
+        var data = Corpus.Read(file);
+        AnimatedImage.Decode(data).Dispose(); // Skia's one-time tables
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var heapBefore = NativeHeap.AllocatedBytes();
+        if (heapBefore is null)
+        {
+            Assert.Inconclusive("the C heap cannot be measured on this platform");
+        }
+
+        var pixelsBefore = PixelMemory.AllocatedBytes;
+        var kept = Enumerable.Range(0, Images).Select(_ => DecodeFirstFrame(data)).ToArray();
+        var otherNative = NativeHeap.AllocatedBytes()!.Value - heapBefore.Value - (PixelMemory.AllocatedBytes - pixelsBefore);
+        // What the cost counts besides the composited frames, which are pixel memory.
+        var counted = kept.Sum(static image => image.MemoryCost - (Math.Min(image.FrameCount, AnimatedImage.CompositedFramesKept) * image.FrameByteCount));
+        TestContext.WriteLine($"{file}: {otherNative / Images:N0} B native per kept animation besides pixels; its cost counts {counted / Images:N0} B of it");
+
+        Assert.IsLessThan(counted + (Images * 8L * 1024) + (256 * 1024), otherNative, $"{otherNative / Images:N0} B per image, {counted / Images:N0} B counted");
         foreach (var image in kept)
         {
             image.Dispose();
