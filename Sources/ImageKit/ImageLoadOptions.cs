@@ -48,8 +48,8 @@ public sealed record ImageLoadOptions
     /// Decode a thumbnail: an image wider or taller than this box comes back at the largest size that fits in it, aspect
     /// ratio kept (cached in memory as its own variant; the disk keeps the original bytes, so every size is made from
     /// one download, and a still's thumbnail too, see <see cref="StoreTransformedOnDisk"/>). A 0 side leaves that side
-    /// free; nothing is scaled up. JPEG and WebP stills are decoded straight at
-    /// about the thumbnail's size, never at full size first. See <see cref="Decoding.ImageDecodeOptions.ThumbnailPixelSize"/>.
+    /// free; nothing is scaled up. JPEG and WebP stills are decoded straight at about the thumbnail's size, never at full
+    /// size first. See <see cref="Decoding.ImageDecodeOptions.ThumbnailPixelSize"/>.
     /// <value>Default: <see cref="System.Drawing.Size.Empty"/> (the image's own size).</value>
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Set with a negative width or height.</exception>
@@ -80,10 +80,10 @@ public sealed record ImageLoadOptions
     /// bytes (as lossless WebP), so that a later load, in this process or the next, decodes the small result instead of
     /// decoding, shrinking and transforming the original again. It is stored only when its pixels take at most twice the
     /// original's encoded bytes and it encodes smaller than the original (a thumbnail of a photo, not the full-size
-    /// pixels of a thumbnail box larger than a small PNG). The result
-    /// is only used with the original bytes it was made from: once they are replaced (a refresh with new bytes) or gone,
-    /// it is made again. Animations are never stored transformed: their frames are transformed as they are shown. Only
-    /// the built-in <see cref="Caching.ImageCache"/> stores them. <value>Default: <see langword="true"/>.</value>
+    /// pixels of a thumbnail box larger than a small PNG). The result is only used with the original bytes it was made
+    /// from: once they are replaced (a refresh with new bytes) or gone, it is made again. Animations are never stored
+    /// transformed: their frames are transformed as they are shown. Only the built-in <see cref="Caching.ImageCache"/>
+    /// stores them. <value>Default: <see langword="true"/>.</value>
     /// </summary>
     public bool StoreTransformedOnDisk { get; init; } = true;
 

@@ -35,12 +35,16 @@ public sealed partial class ImageManager
     private async Task StoreAsync(string key, AnimatedImage image, ReadOnlyMemory<byte> data, DiskCacheMetadata metadata, ImageCacheType storeTo, ImageLoadOptions options, ImageDecodeOptions decodeOptions, CancellationToken cancellationToken)
     {
         await StoreOriginalAsync(key, image, data, metadata, storeTo, options, decodeOptions, cancellationToken).ConfigureAwait(false);
-        if (storeTo.HasFlag(ImageCacheType.Disk) && !data.IsEmpty && DiskVariant.Applies(decodeOptions))
+        if (storeTo.HasFlag(ImageCacheType.Disk) && !data.IsEmpty && StoresVariant(image, data.Length, options, decodeOptions))
         {
-            // Only loads with transformers or a thumbnail size: the checksum reads every byte of the body.
+            // Only for a result that will be stored: the checksum reads every byte of the body.
             await StoreTransformedAsync(key, image, DiskVariant.Identify(data.Span), metadata, options, decodeOptions, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    // Whether a load with these options stores its result beside an original of originalSize bytes (see DiskVariant).
+    private bool StoresVariant(AnimatedImage image, long originalSize, ImageLoadOptions options, ImageDecodeOptions decodeOptions) =>
+        options.StoreTransformedOnDisk && Cache is ImageCache { Disk: not null } && DiskVariant.Applies(decodeOptions) && DiskVariant.WorthStoring(image, originalSize);
 
     /// <summary>
     /// Stores a transformed still on disk beside the original bytes <paramref name="original"/> names (see
@@ -48,7 +52,7 @@ public sealed partial class ImageManager
     /// </summary>
     private async Task StoreTransformedAsync(string key, AnimatedImage image, (long Size, long Checksum) original, DiskCacheMetadata? metadata, ImageLoadOptions options, ImageDecodeOptions decodeOptions, CancellationToken cancellationToken)
     {
-        if (!options.StoreTransformedOnDisk || Cache is not ImageCache { Disk: { } disk } cache || !DiskVariant.Applies(decodeOptions) || !DiskVariant.WorthStoring(image, original.Size))
+        if (!StoresVariant(image, original.Size, options, decodeOptions) || Cache is not ImageCache { Disk: { } disk } cache)
         {
             return;
         }

@@ -163,7 +163,8 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
 
             return new ImageCacheResult(image.AcquireLease(), ImageCacheType.Disk, entry.Metadata)
             {
-                TransformedFrom = DiskVariant.Applies(decodeOptions) && !image.IsAnimated ? DiskVariant.Identify(entry.Data) : null,
+                // Read by the manager to store the result: only hashed when the result would be worth storing.
+                TransformedFrom = DiskVariant.Applies(decodeOptions) && DiskVariant.WorthStoring(image, entry.Data.Length) ? DiskVariant.Identify(entry.Data) : null,
             };
         }
     }

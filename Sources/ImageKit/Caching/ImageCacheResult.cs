@@ -28,8 +28,9 @@ public sealed class ImageCacheResult : IDisposable
     public DiskCacheMetadata? Metadata { get; }
 
     /// <summary>
-    /// On a disk hit that decoded and transformed a still from its original bytes: the length and checksum of those bytes,
-    /// so that the result can be stored beside them (<see cref="Internal.DiskVariant"/>). Otherwise null.
+    /// On a disk hit that decoded and transformed a still from its original bytes, into a result worth storing: the length
+    /// and checksum of those bytes, so that the result can be stored beside them (<see cref="Internal.DiskVariant"/>).
+    /// Otherwise null.
     /// </summary>
     internal (long Size, long Checksum)? TransformedFrom { get; init; }
 

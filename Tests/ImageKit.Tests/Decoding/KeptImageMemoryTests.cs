@@ -31,17 +31,7 @@ public sealed class KeptImageMemoryTests
             image.Dispose();
         }
 
-        GC.Collect();
-        GC.WaitForPendingFinalizers(); // what earlier tests left to finalizers frees its native memory now, not mid-measure
-        var heapBefore = NativeHeap.AllocatedBytes();
-        if (heapBefore is null)
-        {
-            Assert.Inconclusive("the C heap cannot be measured on this platform");
-        }
-
-        var pixelsBefore = PixelMemory.AllocatedBytes;
-        var kept = inputs.Select(DecodeFirstFrame).ToArray();
-        var otherNative = NativeHeap.AllocatedBytes()!.Value - heapBefore.Value - (PixelMemory.AllocatedBytes - pixelsBefore);
+        var (kept, otherNative) = KeepMeasuringNativeMemory(inputs);
         var encoded = kept.Sum(static image => (long)image.EncodedData.Length);
         TestContext.WriteLine($"{format}: {otherNative / Images:N0} B native per kept still besides pixels, of which {encoded / Images:N0} B encoded");
 
@@ -62,17 +52,7 @@ public sealed class KeptImageMemoryTests
     {
         var data = Corpus.Read(file);
         AnimatedImage.Decode(data).Dispose(); // Skia's one-time tables
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        var heapBefore = NativeHeap.AllocatedBytes();
-        if (heapBefore is null)
-        {
-            Assert.Inconclusive("the C heap cannot be measured on this platform");
-        }
-
-        var pixelsBefore = PixelMemory.AllocatedBytes;
-        var kept = Enumerable.Range(0, Images).Select(_ => DecodeFirstFrame(data)).ToArray();
-        var otherNative = NativeHeap.AllocatedBytes()!.Value - heapBefore.Value - (PixelMemory.AllocatedBytes - pixelsBefore);
+        var (kept, otherNative) = KeepMeasuringNativeMemory(Enumerable.Repeat(data, Images));
         // What the cost counts besides the composited frames, which are pixel memory.
         var counted = kept.Sum(static image => image.MemoryCost - (Math.Min(image.FrameCount, AnimatedImage.CompositedFramesKept) * image.FrameByteCount));
         TestContext.WriteLine($"{file}: {otherNative / Images:N0} B native per kept animation besides pixels; its cost counts {counted / Images:N0} B of it");
@@ -117,6 +97,22 @@ public sealed class KeptImageMemoryTests
         using var again = image.GetFrame(0);
         Assert.AreEqual((200, 150), (again.Width, again.Height));
         CollectionAssert.AreEqual(first, again.Pixels.ToArray());
+    }
+
+    // Decodes and keeps every input with its first frame; the C heap's growth besides pixel memory while doing it.
+    private static (AnimatedImage[] Kept, long OtherNative) KeepMeasuringNativeMemory(IEnumerable<byte[]> inputs)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers(); // what earlier tests left to finalizers frees its native memory now, not mid-measure
+        var heapBefore = NativeHeap.AllocatedBytes();
+        if (heapBefore is null)
+        {
+            Assert.Inconclusive("the C heap cannot be measured on this platform");
+        }
+
+        var pixelsBefore = PixelMemory.AllocatedBytes;
+        var kept = inputs.Select(DecodeFirstFrame).ToArray();
+        return (kept, NativeHeap.AllocatedBytes()!.Value - heapBefore.Value - (PixelMemory.AllocatedBytes - pixelsBefore));
     }
 
     private static AnimatedImage DecodeFirstFrame(byte[] data)

@@ -8,8 +8,8 @@ namespace ImageKit.Caching.Internal;
 /// <summary>
 /// A transformed still or a thumbnail kept on disk beside its original, so that a later load (another launch) decodes the
 /// small result instead of decoding, shrinking and transforming the original again: what SDWebImage, Kingfisher and Nuke
-/// store for processed and thumbnail images. Only stills: an animation would need an animated encoder, which Skia does not have, and its frames are
-/// transformed as they are shown anyway.
+/// store for processed and thumbnail images. Only stills: an animation would need an animated encoder, which Skia does
+/// not have, and its frames are transformed as they are shown anyway.
 /// </summary>
 /// <remarks>
 /// <para>
