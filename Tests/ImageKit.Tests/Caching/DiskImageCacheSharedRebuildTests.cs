@@ -215,6 +215,33 @@ public sealed class DiskImageCacheSharedRebuildTests
             $"{failures.Count} opens failed ({string.Join("; ", failures.Take(4))}); lost {lost.Count} stored entries ({string.Join("; ", lost.Take(6))}); integrity: {string.Join("; ", checks)}");
     }
 
+    /// <summary>
+    /// A cache opening the folder while another one recreates the index (which holds <c>index.lock</c> exclusively from
+    /// deleting the old files until the new one is complete) waits for it: opening the path in between would create a
+    /// file whose journal the rebuild could still delete, and both would then write into one file through two journals.
+    /// </summary>
+    [TestMethod]
+    [Timeout(30_000, CooperativeCancellation = true)]
+    public async Task Open_WhileAnotherCacheRecreatesTheIndex_WaitsUntilItIsDone()
+    {
+        using var folder = new TempFolder();
+        using (var cache = Open(folder.Path, TimeProvider.System))
+        {
+            await cache.SetAsync("old", Bytes(100, 1), null, TestContext.CancellationToken);
+        }
+
+        Task<DiskImageCache> opening;
+        using (new FileStream(folder.Combine("index.lock"), FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+        {
+            opening = Task.Run(() => Open(folder.Path, TimeProvider.System), TestContext.CancellationToken);
+            await Task.Delay(500, TestContext.CancellationToken);
+            Assert.IsFalse(opening.IsCompleted, "the cache opened the index while a rebuild held index.lock");
+        }
+
+        using var opened = await opening;
+        Assert.IsNotNull(await opened.GetAsync("old", TestContext.CancellationToken));
+    }
+
     private static string IntegrityCheck(string folder)
     {
         using var connection = new SqliteConnection($"Data Source={Path.Combine(folder, "index.sqlite")};Mode=ReadOnly;Pooling=False");

@@ -89,6 +89,37 @@ internal sealed partial class IndexDatabase
         }
     }
 
+    /// <summary>
+    /// Takes a shared lock on the stamp file (an OS lock, so across processes) while this cache opens the index, so that
+    /// no rebuild deletes and recreates the files meanwhile; waits at most the busy timeout for one that runs. Returns
+    /// <see langword="null"/> where there is no stamp yet (a new folder; it is created once the index is known to be
+    /// ours, see <see cref="EnsureRebuildStamp"/>) or it cannot be read.
+    /// </summary>
+    private FileStream? ShareRebuildStamp()
+    {
+        var deadline = Environment.TickCount64 + BusyTimeoutMilliseconds;
+        while (true)
+        {
+            try
+            {
+                // Read access with sharing asks for a shared lock (flock LOCK_SH on Unix); a rebuild's FileShare.None is exclusive.
+                return new FileStream(RebuildStampPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            }
+            catch (IOException) when (Environment.TickCount64 < deadline && File.Exists(RebuildStampPath))
+            {
+                Thread.Sleep(20); // another cache is recreating the index: rare, and short
+            }
+            catch (IOException e) when (File.Exists(RebuildStampPath))
+            {
+                throw new DiskCacheException(Path.GetDirectoryName(FilePath), $"the cache index could not be opened: another cache held {RebuildStampPath} for more than {BusyTimeoutMilliseconds / 1000} s while recreating it", e);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+    }
+
     private IndexConnection Open(int generation)
     {
         var connection = new SqliteConnection(_connectionString);

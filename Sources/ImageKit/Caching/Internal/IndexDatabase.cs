@@ -37,7 +37,12 @@ internal sealed partial class IndexDatabase : IDisposable
 
         try
         {
-            Initialize();
+            // Shared with other openers, exclusive to a rebuild: a cache opening the file by its path while another one
+            // deletes and recreates it could create a new file whose journal the rebuild then deletes under it.
+            using (ShareRebuildStamp())
+            {
+                Initialize();
+            }
         }
         catch (SqliteException e) when (IsDamage(e) || WasReplacedUnderneath(e))
         {
