@@ -24,6 +24,12 @@ internal static partial class PipelineLoad
         // PROFILE_WINDOW_ONLY: profile only the timed loads of each round, not the set-up and disposal (store drain).
         var windowOnly = Environment.GetEnvironmentVariable("PROFILE_WINDOW_ONLY") is not null;
         await RoundAsync(-1);
+        using var sampler = Environment.GetEnvironmentVariable("PROFILE_ALLOC") is not null ? new AllocationSampler() : null;
+        if (sampler is not null)
+        {
+            sampler.Recording = true;
+        }
+
         if (fifo is not null && !windowOnly)
         {
             await File.WriteAllTextAsync(fifo, "enable\n");
@@ -59,13 +65,31 @@ internal static partial class PipelineLoad
 
         samples.Sort();
         var count = (double)rounds * urls.Length;
+        if (sampler is not null)
+        {
+            sampler.Recording = false;
+            sampler.Report(output, count);
+        }
+
         output.WriteLine(string.Create(culture, $"{variant}: median {samples[samples.Count / 2]:N0} images/s over {rounds} rounds; CPU user {(u1 - u0) * 10_000.0 / count:N0} sys {(s1 - s0) * 10_000.0 / count:N0} µs per image; GC pauses {pause.TotalMilliseconds * 1000 / count:N1} µs per image, GCs gen0/1/2 {gcs.Item1}/{gcs.Item2}/{gcs.Item3}; managed allocations {allocated / count:N0} bytes per image"));
+
+        // With PROFILE_WINDOW_ONLY, perf records only the timed loads of measured rounds (naive and ImageKit alike).
+        async Task WindowAsync(int round, string command)
+        {
+            if (fifo is not null && windowOnly && round >= 0)
+            {
+                await File.WriteAllTextAsync(fifo, command + "\n");
+            }
+        }
 
         async Task<Measurement> RoundAsync(int round)
         {
             if (variant.StartsWith("naive", StringComparison.Ordinal))
             {
-                return await NaiveAsync(urls, firstFrame);
+                await WindowAsync(round, "enable");
+                var naive = await NaiveAsync(urls, firstFrame);
+                await WindowAsync(round, "disable");
+                return naive;
             }
 
             var options = new ImageCacheOptions { Memory = new MemoryImageCacheOptions { MaxCost = 4L << 30 } };
@@ -81,16 +105,9 @@ internal static partial class PipelineLoad
             var manager = new ImageManager(cache, downloader);
             try
             {
-                if (fifo is not null && windowOnly && round >= 0)
-                {
-                    await File.WriteAllTextAsync(fifo, "enable\n");
-                }
-
+                await WindowAsync(round, "enable");
                 var measured = await TimeAsync(urls, (url, token) => LoadAsync(manager, url, firstFrame, ImageLoadSource.Network, token));
-                if (fifo is not null && windowOnly && round >= 0)
-                {
-                    await File.WriteAllTextAsync(fifo, "disable\n");
-                }
+                await WindowAsync(round, "disable");
 
                 if (cache.Disk is { } stored && Environment.GetEnvironmentVariable("PROFILE_ROUNDS") is not null)
                 {

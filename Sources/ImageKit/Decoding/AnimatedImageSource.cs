@@ -74,8 +74,9 @@ public abstract class AnimatedImageSource : IDisposable
     internal virtual int AppliedExifOrientation => 1;
 
     /// <summary>
-    /// About how much native memory the decoder keeps between calls (an animation's open codec), for
-    /// <see cref="AnimatedImage.MemoryCost"/>; 0 when it keeps nothing of size.
+    /// About how much memory, native and managed, the source keeps between calls besides the encoded bytes: an
+    /// animation's open codec and its frame table, which grow with the frame count. For
+    /// <see cref="AnimatedImage.MemoryCost"/>; 0 when it keeps nothing of size (a still).
     /// </summary>
     internal virtual long DecoderStateBytes => 0;
 
