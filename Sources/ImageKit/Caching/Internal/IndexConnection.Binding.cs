@@ -47,18 +47,47 @@ internal sealed partial class IndexConnection
 
     private static IndexRow ReadRow(SqliteDataReader reader, long inlineLength)
     {
-        var metadata = new DiskCacheMetadata
+        try
         {
-            ContentType = reader.IsDBNull(5) ? null : reader.GetString(5),
-            OriginalUrl = reader.IsDBNull(6) ? null : new Uri(reader.GetString(6), UriKind.RelativeOrAbsolute),
-            ETag = reader.IsDBNull(7) ? null : reader.GetString(7),
-            LastModified = reader.IsDBNull(8) ? null : IndexRow.ToTime(reader.GetInt64(8)),
-            ExtendedData = reader.IsDBNull(9) ? null : (byte[])reader.GetValue(9),
-        };
-        return new IndexRow(
-            reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), metadata, reader.GetInt64(10) != 0, inlineLength);
+            var metadata = new DiskCacheMetadata
+            {
+                ContentType = reader.IsDBNull(5) ? null : reader.GetString(5),
+                OriginalUrl = reader.IsDBNull(6) ? null : new Uri(reader.GetString(6), UriKind.RelativeOrAbsolute),
+                ETag = reader.IsDBNull(7) ? null : reader.GetString(7),
+                LastModified = reader.IsDBNull(8) ? null : IndexRow.ToTime(reader.GetInt64(8)),
+                ExtendedData = reader.IsDBNull(9) ? null : BlobAt(reader, 9),
+            };
+            var row = new IndexRow(
+                reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), metadata, reader.GetInt64(10) != 0, inlineLength);
+            _ = IndexRow.ToTime(row.StoredTicks);
+            _ = IndexRow.ToTime(row.LastAccessTicks);
+            return row;
+        }
+        catch (Exception e) when (IsUnreadable(e))
+        {
+            throw Unreadable(e);
+        }
     }
 
-    private static IndexEntryRef ReadEntryRef(SqliteDataReader reader) =>
-        new(reader.GetInt64(0), (byte[])reader.GetValue(1), reader.GetInt64(2), reader.GetInt64(3) != 0);
+    private static IndexEntryRef ReadEntryRef(SqliteDataReader reader)
+    {
+        try
+        {
+            return new(reader.GetInt64(0), BlobAt(reader, 1), reader.GetInt64(2), reader.GetInt64(3) != 0);
+        }
+        catch (Exception e) when (IsUnreadable(e))
+        {
+            throw Unreadable(e);
+        }
+    }
+
+    private static byte[] BlobAt(SqliteDataReader reader, int ordinal) =>
+        reader.GetValue(ordinal) as byte[] ?? throw Unreadable(new InvalidCastException($"column {ordinal} holds no bytes"));
+
+    // What a row that SQLite reads fine but ImageKit never wrote throws on the way to .NET values: a value of another type
+    // (a BLOB column holding text), a time out of range, a URL that is not one.
+    private static bool IsUnreadable(Exception e) => e is InvalidCastException or FormatException or ArgumentException or OverflowException;
+
+    // Damage (SQLITE_CORRUPT), so that it is handled as any other damage: the index is recreated, never thrown.
+    private static SqliteException Unreadable(Exception e) => new($"a row of the cache index cannot be read: {e.Message}", 11);
 }

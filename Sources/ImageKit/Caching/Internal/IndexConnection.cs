@@ -61,7 +61,7 @@ internal sealed partial class IndexConnection : IDisposable
             return null;
         }
 
-        var data = reader.IsDBNull(11) ? null : (byte[])reader.GetValue(11);
+        var data = reader.IsDBNull(11) ? null : BlobAt(reader, 11);
         return (ReadRow(reader, data?.LongLength ?? -1), data);
     }
 

@@ -211,6 +211,26 @@ internal sealed partial class IndexDatabase
             connection.Commit();
         }
 
+        // Tables, indexes and triggers exactly as this version creates them: damage inside the schema's own text (a
+        // column or a trigger body that no longer reads right) would otherwise fail every later statement that uses it.
+        if (!IndexSchema.Matches(connection.Connection))
+        {
+            throw new SqliteException("the index's schema is not the one this ImageKit creates (damaged)", 11);
+        }
+
+        // The totals row, which every change updates through triggers: a NULL there fails every later store.
+        command.CommandText = "SELECT count(*) FROM totals WHERE id = 0 AND typeof(entries) = 'integer' AND typeof(bytes) = 'integer';";
+        if (command.ExecuteScalar() is not 1L)
+        {
+            throw new SqliteException("the index's totals row is missing or not numbers (damaged)", 11);
+        }
+
+        // A header whose write version is not 1 or 2 makes SQLite open the file read-only: every store would fail.
+        if (HeaderMarksReadOnly())
+        {
+            throw new SqliteException("the index's header marks it read-only for this SQLite (damaged)", 11);
+        }
+
         command.CommandText = IndexSchema.Probe;
         using var reader = command.ExecuteReader();
         do
@@ -220,6 +240,20 @@ internal sealed partial class IndexDatabase
             }
         }
         while (reader.NextResult());
+    }
+
+    private bool HeaderMarksReadOnly()
+    {
+        var header = new byte[20];
+        try
+        {
+            using var file = new FileStream(FilePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            return file.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) == header.Length && header[18] is not (1 or 2);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // unreadable here: SQLite's own reads will say what is wrong
+        }
     }
 
     /// <summary>

@@ -211,7 +211,16 @@ internal sealed partial class IndexDatabase : IDisposable
             connection.Dispose();
         }
 
-        return Open(Generation);
+        // A new connection opens the file by its path: never while a rebuild (this cache's, or another's: the stamp's shared
+        // lock) deletes and recreates it, which would open the old file under the new generation, or an empty one.
+        lock (_rebuildLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using (ShareRebuildStamp())
+            {
+                return Open(Generation);
+            }
+        }
     }
 
     private void Return(IndexConnection connection)

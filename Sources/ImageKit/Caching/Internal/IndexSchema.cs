@@ -1,3 +1,5 @@
+using Microsoft.Data.Sqlite;
+
 namespace ImageKit.Caching.Internal;
 
 /// <summary>
@@ -10,6 +12,8 @@ namespace ImageKit.Caching.Internal;
 /// Version 2 added <c>entries.inline</c> and <c>blobs</c>. A version-1 index is not migrated: it is deleted and
 /// recreated empty (its blob files then have no rows and the opening sweep deletes them). The format was never released,
 /// and a migration could not turn on <c>auto_vacuum</c> without a full <c>VACUUM</c>.
+/// Any change to <see cref="Create"/> beyond whitespace must raise <see cref="Version"/>: an index whose schema objects
+/// differ from what <see cref="Create"/> makes is treated as damaged and recreated empty (<see cref="Matches"/>).
 /// </remarks>
 internal static class IndexSchema
 {
@@ -47,6 +51,41 @@ internal static class IndexSchema
             UPDATE totals SET bytes = bytes - OLD.size + NEW.size WHERE id = 0; END;
         PRAGMA user_version = 2;
         """;
+
+    private static readonly Lazy<string[]> s_expectedObjects = new(static () =>
+    {
+        using var memory = new SqliteConnection("Data Source=:memory:");
+        memory.Open();
+        using var create = memory.CreateCommand();
+        create.CommandText = Create;
+        create.ExecuteNonQuery();
+        return SchemaObjects(memory);
+    });
+
+    /// <summary>
+    /// Whether the database's schema objects (type, name, table and SQL text, whitespace aside) are exactly those
+    /// <see cref="Create"/> makes: the same script run on an empty in-memory database is the reference.
+    /// </summary>
+    public static bool Matches(SqliteConnection connection) => SchemaObjects(connection).SequenceEqual(s_expectedObjects.Value, StringComparer.Ordinal);
+
+    private static string[] SchemaObjects(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name;";
+        using var reader = command.ExecuteReader();
+        var objects = new List<string>();
+        while (reader.Read())
+        {
+            var sql = string.Concat(Text(reader, 3).Where(static c => !char.IsWhiteSpace(c)));
+            objects.Add($"{Text(reader, 0)}|{Text(reader, 1)}|{Text(reader, 2)}|{sql}");
+        }
+
+        return [.. objects];
+    }
+
+    // Any value as text (a damaged schema row may hold NULL or another type where text belongs).
+    private static string Text(SqliteDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? "" : Convert.ToString(reader.GetValue(ordinal), System.Globalization.CultureInfo.InvariantCulture) ?? "";
 
     /// <summary>
     /// Touches the header, the schema, the totals row and both ends of each index: cheap (a few pages), and enough to

@@ -1,0 +1,112 @@
+using ImageKit.Caching;
+
+namespace ImageKit.Fuzz;
+
+/// <summary>
+/// Any bytes become a disk cache's <c>index.sqlite</c>, and a cache opened on that folder is used: reads of the entries
+/// the seed index holds, metadata, statistics, a sweep (SQLite's <c>quick_check</c>), a store and a read back, a trim.
+/// A damaged index must be recreated, never thrown; the only exception allowed is <see cref="DiskCacheException"/> at
+/// open (an index that is another program's database, or a newer ImageKit's, is refused). A read returns the bytes
+/// stored for that key or nothing, never other bytes; a store is read back. Anything else is a finding.
+/// </summary>
+internal static class DiskIndexTarget
+{
+    /// <summary>The entries <see cref="MakeSeed"/> stores: small ones live inside the index, so the input holds their bytes.</summary>
+    private static readonly (string Key, byte[] Data)[] s_entries =
+    [
+        ("a", Bytes(40, 1)),
+        ("b", Bytes(300, 2)),
+        ("https://example.com/c.gif", Bytes(2_000, 3)),
+    ];
+
+    /// <summary>Writes a seed: the index of a cache holding <see cref="s_entries"/> with metadata.</summary>
+    public static void MakeSeed(string path)
+    {
+        var folder = Directory.CreateTempSubdirectory("imagekit-fuzz-seed-").FullName;
+        try
+        {
+            using (var cache = new DiskImageCache(new DiskImageCacheOptions { Directory = folder }))
+            {
+                foreach (var (key, data) in s_entries)
+                {
+                    var metadata = new DiskCacheMetadata
+                    {
+                        ContentType = "image/gif",
+                        ETag = $"\"{key.Length}\"",
+                        LastModified = new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero),
+                        OriginalUrl = new Uri("https://example.com/" + key.Length),
+                    };
+                    cache.SetAsync(key, data, metadata).GetAwaiter().GetResult();
+                }
+            }
+
+            File.Copy(Path.Combine(folder, "index.sqlite"), path, overwrite: true);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>Runs one input; returns what happened.</summary>
+    public static string Exercise(byte[] index)
+    {
+        var folder = Directory.CreateTempSubdirectory("imagekit-fuzz-").FullName;
+        try
+        {
+            File.WriteAllBytes(Path.Combine(folder, "index.sqlite"), index);
+            DiskImageCache cache;
+            try
+            {
+                cache = new DiskImageCache(new DiskImageCacheOptions { Directory = folder, MaxAge = TimeSpan.Zero });
+            }
+            catch (DiskCacheException e) when (!string.IsNullOrWhiteSpace(e.Message))
+            {
+                return $"refused: {e.Message}";
+            }
+
+            using (cache)
+            {
+                var hits = 0;
+                foreach (var (key, data) in s_entries)
+                {
+                    if (cache.GetAsync(key).GetAwaiter().GetResult() is { } entry)
+                    {
+                        if (!entry.Data.AsSpan().SequenceEqual(data))
+                        {
+                            throw new InvalidOperationException($"'{key}' read back {entry.Data.Length} bytes that are not the ones stored");
+                        }
+
+                        hits++;
+                    }
+
+                    _ = cache.GetMetadataAsync(key).GetAwaiter().GetResult();
+                    _ = cache.ContainsAsync(key).GetAwaiter().GetResult();
+                }
+
+                var statistics = cache.GetStatisticsAsync().GetAwaiter().GetResult();
+                var sweep = cache.SweepAsync().GetAwaiter().GetResult();
+                var fresh = Bytes(500, 9);
+                cache.SetAsync("fresh", fresh).GetAwaiter().GetResult();
+                if (cache.GetAsync("fresh").GetAwaiter().GetResult() is not { } stored || !stored.Data.AsSpan().SequenceEqual(fresh))
+                {
+                    throw new InvalidOperationException("an entry stored after opening was not read back");
+                }
+
+                _ = cache.TrimAsync(maxSizeBytes: 1_000).GetAwaiter().GetResult();
+                return $"opened: {hits} hits, {statistics.EntryCount} entries counted, sweep {sweep}";
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static byte[] Bytes(int length, int seed)
+    {
+        var data = new byte[length];
+        new Random(seed).NextBytes(data);
+        return data;
+    }
+}

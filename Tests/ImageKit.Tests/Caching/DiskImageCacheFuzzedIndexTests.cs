@@ -1,0 +1,68 @@
+using ImageKit.Caching;
+using ImageKit.Tests.TestUtilities;
+using static ImageKit.Tests.Caching.DiskCacheTestHelpers;
+
+namespace ImageKit.Tests.Caching;
+
+/// <summary>
+/// Index files the <c>disk-index</c> fuzz target (Tests/ImageKit.Fuzz, docs/fuzzing.md) found to break the cache: each
+/// began as the index of a cache holding three entries, and a few bytes of it were changed. SQLite reads them without
+/// complaint, but ImageKit threw on them: a column name changed inside the schema's text, a trigger body that no longer
+/// parses, a stored time out of .NET's range, a header that makes the file read-only, a NULL in the totals row. Every one must be used or recreated without an exception, never return
+/// other bytes than those stored, and take new entries.
+/// </summary>
+[TestClass]
+public sealed class DiskImageCacheFuzzedIndexTests
+{
+    // What the fuzz target's seed cache stored (DiskIndexTarget: the same keys and the same seeded bytes).
+    private static readonly (string Key, byte[] Data)[] s_seedEntries =
+    [
+        ("a", Seeded(40, 1)),
+        ("b", Seeded(300, 2)),
+        ("https://example.com/c.gif", Seeded(2_000, 3)),
+    ];
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    [DataRow("index-schema-column.sqlite")] // entries.checksum renamed in the CREATE TABLE text
+    [DataRow("index-trigger-body.sqlite")] // a trigger's body names a column that does not exist
+    [DataRow("index-time-out-of-range.sqlite")] // a row's time outside DateTime's range
+    [DataRow("index-time-out-of-range-2.sqlite")]
+    [DataRow("index-read-only-header.sqlite")] // the header's write version makes SQLite open it read-only
+    [DataRow("index-totals-null.sqlite")] // the totals row holds NULL: every trigger update fails its NOT NULL
+    public async Task Open_IndexDamagedWhereSqliteDoesNotLook_IsUsedOrRecreatedWithoutThrowing(string fixture)
+    {
+        using var folder = new TempFolder();
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "Fixtures", "damaged", fixture), folder.Combine("index.sqlite"));
+        var token = TestContext.CancellationToken;
+        using var cache = Open(folder.Path, configure: o => o.MaxAge = TimeSpan.Zero);
+
+        foreach (var (key, data) in s_seedEntries)
+        {
+            if (await cache.GetAsync(key, token) is { } entry)
+            {
+                CollectionAssert.AreEqual(data, entry.Data, $"'{key}' read back other bytes than were stored");
+            }
+
+            _ = await cache.GetMetadataAsync(key, token);
+            _ = await cache.ContainsAsync(key, token);
+        }
+
+        _ = await cache.GetStatisticsAsync(token);
+        _ = await cache.SweepAsync(token);
+        var fresh = Seeded(500, 9);
+        await cache.SetAsync("fresh", fresh, null, token);
+        var stored = await cache.GetAsync("fresh", token);
+        Assert.IsNotNull(stored, "an entry stored after opening must be read back");
+        CollectionAssert.AreEqual(fresh, stored.Data);
+        _ = await cache.TrimAsync(maxSizeBytes: 1_000, cancellationToken: token);
+    }
+
+    private static byte[] Seeded(int length, int seed)
+    {
+        var data = new byte[length];
+        new Random(seed).NextBytes(data);
+        return data;
+    }
+}
