@@ -81,12 +81,26 @@ internal sealed partial class IndexConnection
         }
     }
 
+    // The key hash as the table row holds it, read by row id in the same statement (one snapshot). A lookup by key goes
+    // through the key's index, and SQLite trusts the index: a damaged index entry pointing at another entry's row would
+    // hand out that row, whose bytes then pass its own checksum.
+    private const string TableKeyHash = "(SELECT t.key_hash FROM entries t WHERE t.id = e.id)";
+
+    private static void VerifyKey(SqliteDataReader reader, int ordinal, byte[] hash)
+    {
+        if (reader.IsDBNull(ordinal) || reader.GetValue(ordinal) is not byte[] stored || !stored.AsSpan().SequenceEqual(hash))
+        {
+            throw Unreadable(new InvalidOperationException("the key's index points at another entry's row"));
+        }
+    }
+
     private static byte[] BlobAt(SqliteDataReader reader, int ordinal) =>
         reader.GetValue(ordinal) as byte[] ?? throw Unreadable(new InvalidCastException($"column {ordinal} holds no bytes"));
 
     // What a row that SQLite reads fine but ImageKit never wrote throws on the way to .NET values: a value of another type
-    // (a BLOB column holding text), a time out of range, a URL that is not one.
-    private static bool IsUnreadable(Exception e) => e is InvalidCastException or FormatException or ArgumentException or OverflowException;
+    // (a BLOB column holding text), NULL in a column declared NOT NULL, a time out of range, a URL that is not one.
+    private static bool IsUnreadable(Exception e) =>
+        e is InvalidCastException or FormatException or ArgumentException or OverflowException or InvalidOperationException;
 
     // Damage (SQLITE_CORRUPT), so that it is handled as any other damage: the index is recreated, never thrown.
     private static SqliteException Unreadable(Exception e) => new($"a row of the cache index cannot be read: {e.Message}", 11);

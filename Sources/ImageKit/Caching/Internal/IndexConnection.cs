@@ -43,17 +43,8 @@ internal sealed partial class IndexConnection : IDisposable
     public IndexRow? Find(byte[] hash)
     {
         var command = Command(
-            $"SELECT {RowColumns}, CASE WHEN e.inline THEN IFNULL((SELECT length(data) FROM blobs WHERE id = e.id), -1) ELSE -1 END " +
-            "FROM entries e WHERE e.key_hash = $h");
-        Bind(command, "$h", hash);
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? ReadRow(reader, reader.GetInt64(11)) : null;
-    }
-
-    /// <summary>A row and, for an inline row, its bytes (null when missing), from one statement and so one snapshot.</summary>
-    public (IndexRow Row, byte[]? Data)? FindWithData(byte[] hash)
-    {
-        var command = Command($"SELECT {RowColumns}, b.data FROM entries e LEFT JOIN blobs b ON e.inline AND b.id = e.id WHERE e.key_hash = $h");
+            $"SELECT {RowColumns}, CASE WHEN e.inline THEN IFNULL((SELECT length(data) FROM blobs WHERE id = e.id), -1) ELSE -1 END, " +
+            $"{TableKeyHash} FROM entries e WHERE e.key_hash = $h");
         Bind(command, "$h", hash);
         using var reader = command.ExecuteReader();
         if (!reader.Read())
@@ -61,6 +52,22 @@ internal sealed partial class IndexConnection : IDisposable
             return null;
         }
 
+        VerifyKey(reader, 12, hash);
+        return ReadRow(reader, reader.GetInt64(11));
+    }
+
+    /// <summary>A row and, for an inline row, its bytes (null when missing), from one statement and so one snapshot.</summary>
+    public (IndexRow Row, byte[]? Data)? FindWithData(byte[] hash)
+    {
+        var command = Command($"SELECT {RowColumns}, b.data, {TableKeyHash} FROM entries e LEFT JOIN blobs b ON e.inline AND b.id = e.id WHERE e.key_hash = $h");
+        Bind(command, "$h", hash);
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
+        {
+            return null;
+        }
+
+        VerifyKey(reader, 12, hash);
         var data = reader.IsDBNull(11) ? null : BlobAt(reader, 11);
         return (ReadRow(reader, data?.LongLength ?? -1), data);
     }
@@ -181,7 +188,14 @@ internal sealed partial class IndexConnection : IDisposable
     public (long Entries, long Bytes) Totals()
     {
         using var reader = Command("SELECT entries, bytes FROM totals WHERE id = 0").ExecuteReader();
-        return reader.Read() ? (reader.GetInt64(0), reader.GetInt64(1)) : (0, 0);
+        if (!reader.Read())
+        {
+            return (0, 0);
+        }
+
+        return reader.IsDBNull(0) || reader.IsDBNull(1)
+            ? throw Unreadable(new InvalidOperationException("the totals row holds NULL"))
+            : (reader.GetInt64(0), reader.GetInt64(1));
     }
 
     /// <summary>Up to <paramref name="limit"/> rows with the smallest value of a time column, optionally only those before a time.</summary>
