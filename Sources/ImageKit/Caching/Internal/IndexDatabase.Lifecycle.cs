@@ -225,12 +225,6 @@ internal sealed partial class IndexDatabase
             throw new SqliteException("the index's totals row is missing or not numbers (damaged)", 11);
         }
 
-        // A header whose write version is not 1 or 2 makes SQLite open the file read-only: every store would fail.
-        if (HeaderMarksReadOnly())
-        {
-            throw new SqliteException("the index's header marks it read-only for this SQLite (damaged)", 11);
-        }
-
         command.CommandText = IndexSchema.Probe;
         using var reader = command.ExecuteReader();
         do
@@ -240,20 +234,6 @@ internal sealed partial class IndexDatabase
             }
         }
         while (reader.NextResult());
-    }
-
-    private bool HeaderMarksReadOnly()
-    {
-        var header = new byte[20];
-        try
-        {
-            using var file = new FileStream(FilePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            return file.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) == header.Length && header[18] is not (1 or 2);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false; // unreadable here: SQLite's own reads will say what is wrong
-        }
     }
 
     /// <summary>
