@@ -67,25 +67,15 @@ internal sealed partial class IndexDatabase
     /// <summary>Takes the exclusive lock on the stamp file (an OS lock, so across processes), waiting at most the busy timeout.</summary>
     private FileStream LockRebuildStamp()
     {
-        var deadline = Environment.TickCount64 + BusyTimeoutMilliseconds;
-        while (true)
+        const string Failure = "the damaged cache index could not be recreated";
+        try
         {
-            try
-            {
-                return new FileStream(RebuildStampPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (Environment.TickCount64 < deadline)
-            {
-                Thread.Sleep(20); // another cache is recreating the index: rare, and short
-            }
-            catch (IOException e)
-            {
-                throw new DiskCacheException(Path.GetDirectoryName(FilePath), $"the damaged cache index could not be recreated: another cache held {RebuildStampPath} for more than {BusyTimeoutMilliseconds / 1000} s", e);
-            }
-            catch (UnauthorizedAccessException e)
-            {
-                throw new DiskCacheException(Path.GetDirectoryName(FilePath), $"the cache index cannot be recreated: {e.Message}", e);
-            }
+            return OpenStampWaiting(FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, Failure)
+                ?? throw new DiskCacheException(Path.GetDirectoryName(FilePath), $"{Failure}: {RebuildStampPath} cannot be created");
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new DiskCacheException(Path.GetDirectoryName(FilePath), $"the cache index cannot be recreated: {e.Message}", e);
         }
     }
 
@@ -97,25 +87,39 @@ internal sealed partial class IndexDatabase
     /// </summary>
     private FileStream? ShareRebuildStamp()
     {
+        try
+        {
+            // Read access with sharing asks for a shared lock (flock LOCK_SH on Unix); a rebuild's FileShare.None is exclusive.
+            return OpenStampWaiting(FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, "the cache index could not be opened while another cache recreated it");
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    // Opens the stamp file, retrying while another cache holds a lock that conflicts (rare, and short) until the busy
+    // timeout has passed; null when it or its folder does not exist.
+    private FileStream? OpenStampWaiting(FileMode mode, FileAccess access, FileShare share, string failure)
+    {
         var deadline = Environment.TickCount64 + BusyTimeoutMilliseconds;
         while (true)
         {
             try
             {
-                // Read access with sharing asks for a shared lock (flock LOCK_SH on Unix); a rebuild's FileShare.None is exclusive.
-                return new FileStream(RebuildStampPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                return new FileStream(RebuildStampPath, mode, access, share);
             }
-            catch (IOException) when (Environment.TickCount64 < deadline && File.Exists(RebuildStampPath))
-            {
-                Thread.Sleep(20); // another cache is recreating the index: rare, and short
-            }
-            catch (IOException e) when (File.Exists(RebuildStampPath))
-            {
-                throw new DiskCacheException(Path.GetDirectoryName(FilePath), $"the cache index could not be opened: another cache held {RebuildStampPath} for more than {BusyTimeoutMilliseconds / 1000} s while recreating it", e);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
             {
                 return null;
+            }
+            catch (IOException) when (Environment.TickCount64 < deadline)
+            {
+                Thread.Sleep(20);
+            }
+            catch (IOException e)
+            {
+                throw new DiskCacheException(Path.GetDirectoryName(FilePath), $"{failure}: another cache held {RebuildStampPath} for more than {BusyTimeoutMilliseconds / 1000} s", e);
             }
         }
     }
