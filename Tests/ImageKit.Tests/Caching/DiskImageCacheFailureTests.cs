@@ -34,6 +34,35 @@ public sealed class DiskImageCacheFailureTests
     }
 
     [TestMethod]
+    public async Task Open_IndexFileWriteProtected_IsNotTakenForDamage()
+    {
+        // SQLite opens a write-protected file read-only, as it does a file whose header names a write version it does not
+        // know (damage, recreated: DiskImageCacheFuzzedIndexTests). The protected one must keep its entries.
+        using var folder = new TempFolder();
+        var stored = Bytes(300, 1);
+        using (var first = Open(folder.Path))
+        {
+            await first.OpeningSweep;
+            await first.SetAsync("kept", stored, null, TestContext.CancellationToken);
+        }
+
+        using var protection = OperatingSystem.IsWindows() ? null : WriteProtection.TryApply(folder.Combine("index.sqlite"));
+        if (protection is null)
+        {
+            Assert.Inconclusive("this machine cannot make a file refuse writes to this user");
+        }
+
+        using var cache = Open(folder.Path);
+        var entry = await cache.GetAsync("kept", TestContext.CancellationToken);
+        await cache.OpeningSweep;
+
+        Assert.IsFalse(cache.IndexWasRebuilt, "a write-protected index is not damage");
+        Assert.IsNotNull(entry, "the write-protected index's entry must still be read");
+        CollectionAssert.AreEqual(stored, entry.Data);
+        await Assert.ThrowsExactlyAsync<DiskCacheException>(() => cache.SetAsync("new", Bytes(300, 2), null, TestContext.CancellationToken));
+    }
+
+    [TestMethod]
     public async Task SweepAsync_DamagedIndexThatCannotBeRecreated_ThrowsDiskCacheException()
     {
         using var folder = new TempFolder();

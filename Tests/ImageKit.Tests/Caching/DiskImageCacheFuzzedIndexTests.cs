@@ -8,7 +8,7 @@ namespace ImageKit.Tests.Caching;
 /// Index files the <c>disk-index</c> fuzz target (Tests/ImageKit.Fuzz, docs/fuzzing.md) found to break the cache: each
 /// began as the index of a cache holding three entries, and a few bytes of it were changed. SQLite reads them without
 /// complaint, but ImageKit threw on them (a column name changed inside the schema's text, a trigger body that no longer
-/// parses, a stored time out of .NET's range, a NULL in the totals row) or, worse,
+/// parses, a stored time out of .NET's range, a header that makes the file read-only, a NULL in the totals row) or, worse,
 /// returned another entry's bytes (a key index entry pointing at another entry's row). Every one must be used or
 /// recreated without an exception, never return other bytes than those stored, and take new entries.
 /// </summary>
@@ -30,6 +30,7 @@ public sealed class DiskImageCacheFuzzedIndexTests
     [DataRow("index-trigger-body.sqlite")] // a trigger's body names a column that does not exist
     [DataRow("index-time-out-of-range.sqlite")] // a row's time outside DateTime's range
     [DataRow("index-time-out-of-range-2.sqlite")]
+    [DataRow("index-read-only-header.sqlite")] // the header's write version makes SQLite open it read-only
     [DataRow("index-totals-null.sqlite")] // the totals row holds NULL: every trigger update fails its NOT NULL
     // The key index's entry for one key points at another entry's row: SQLite trusts the index and hands out that row,
     // whose bytes pass their own checksum. (quick_check finds the page damaged, so a background rebuild sometimes wins

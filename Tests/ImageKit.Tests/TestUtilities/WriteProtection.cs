@@ -3,9 +3,9 @@ using System.Diagnostics;
 namespace ImageKit.Tests.TestUtilities;
 
 /// <summary>
-/// Makes a folder refuse new entries for real, and undoes it on dispose: <c>chmod a-w</c> for an ordinary user; for root,
-/// whom permissions do not stop, the immutable attribute (<c>chattr +i</c>, Linux). Checks that creating an entry is
-/// then actually denied.
+/// Makes a folder refuse new entries, or a file refuse writes, for real, and undoes it on dispose: <c>chmod a-w</c> for an
+/// ordinary user; for root, whom permissions do not stop, the immutable attribute (<c>chattr +i</c>, Linux). Checks that
+/// creating an entry (or opening the file for writing) is then actually denied.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 internal sealed class WriteProtection : IDisposable
@@ -21,7 +21,7 @@ internal sealed class WriteProtection : IDisposable
         _immutable = immutable;
     }
 
-    /// <summary>Protects <paramref name="path"/>, or returns <see langword="null"/> when this machine cannot make it refuse writes.</summary>
+    /// <summary>Protects the folder or file <paramref name="path"/>, or returns <see langword="null"/> when this machine cannot make it refuse writes.</summary>
     public static WriteProtection? TryApply(string path)
     {
         var mode = File.GetUnixFileMode(path);
@@ -57,6 +57,22 @@ internal sealed class WriteProtection : IDisposable
 
     private bool Denies()
     {
+        if (File.Exists(_path))
+        {
+            try
+            {
+                using (new FileStream(_path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
+                {
+                }
+
+                return false;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return true;
+            }
+        }
+
         var probe = Path.Combine(_path, "probe-" + Guid.NewGuid().ToString("N"));
         try
         {

@@ -14,16 +14,35 @@ internal sealed partial class IndexConnection : IDisposable
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
     private SqliteTransaction? _transaction;
 
-    public IndexConnection(SqliteConnection connection, int generation)
+    /// <param name="connection">The open connection.</param>
+    /// <param name="generation">The index generation it was opened on.</param>
+    /// <param name="writeProtectedAtOpen">See <see cref="WriteProtectedAtOpen"/>.</param>
+    public IndexConnection(SqliteConnection connection, int generation, bool writeProtectedAtOpen)
     {
         Connection = connection;
         Generation = generation;
+        WriteProtectedAtOpen = writeProtectedAtOpen;
     }
 
     public SqliteConnection Connection { get; }
 
     /// <summary>The index generation this connection was opened on; a rebuilt index retires older connections.</summary>
     public int Generation { get; }
+
+    /// <summary>
+    /// Whether SQLite could open the file for reading only (the file or its folder is write-protected): asked right after
+    /// opening, before any statement (even a pragma) has read the file's header.
+    /// </summary>
+    public bool WriteProtectedAtOpen { get; }
+
+    /// <summary>
+    /// Whether SQLite treats the file as read-only now. Besides <see cref="WriteProtectedAtOpen"/>, it turns read-only when
+    /// the first read finds a file format write version it does not know in the header (byte 18 above 2).
+    /// </summary>
+    public bool IsReadOnly => IsReadOnlyNow(Connection);
+
+    /// <summary>SQLite's own answer (<c>sqlite3_db_readonly</c>) for the connection's main database.</summary>
+    public static bool IsReadOnlyNow(SqliteConnection connection) => SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1;
 
     public void Begin() => _transaction = Connection.BeginTransaction(deferred: false);
 

@@ -130,6 +130,7 @@ internal sealed partial class IndexDatabase
         try
         {
             connection.Open();
+            var writeProtected = IndexConnection.IsReadOnlyNow(connection);
             using var command = connection.CreateCommand();
             // A shared transaction of small entries can hold megabytes of bytes; without a limit the WAL file would stay
             // at the size of the largest one for ever. With it, SQLite cuts the file back once the WAL restarts.
@@ -138,7 +139,7 @@ internal sealed partial class IndexDatabase
                 $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = {MaxWalBytes}; " +
                 $"PRAGMA wal_autocheckpoint = {AutoCheckpointPages};";
             command.ExecuteNonQuery();
-            return new IndexConnection(connection, generation);
+            return new IndexConnection(connection, generation, writeProtected);
         }
         catch
         {
@@ -220,6 +221,15 @@ internal sealed partial class IndexDatabase
         if (!IndexSchema.Matches(connection.Connection))
         {
             throw new SqliteException("the index's schema is not the one this ImageKit creates (damaged)", 11);
+        }
+
+        // A header whose file format write version SQLite does not know (byte 18 above 2) makes it treat the file as
+        // read-only from the first read on, and every store would fail. Asked of SQLite, not read from the file: closing a
+        // descriptor of the file in this process would release the POSIX locks SQLite holds on it. A file that was
+        // read-only from the moment it was opened is write-protected, not damaged, and is left alone.
+        if (connection.IsReadOnly && !connection.WriteProtectedAtOpen)
+        {
+            throw new SqliteException("the index's header marks it read-only for this SQLite (damaged)", 11);
         }
 
         // The totals row, which every change updates through triggers: a NULL there fails every later store.
