@@ -3,8 +3,9 @@ using SharpFuzz;
 namespace ImageKit.Fuzz;
 
 /// <summary>
-/// Fuzz targets for AFL++ (through SharpFuzz): <c>decode</c> (<see cref="DecodeTarget"/>) and <c>disk-index</c>
-/// (<see cref="DiskIndexTarget"/>). docs/fuzzing.md says how to run them.
+/// Fuzz targets for AFL++ (through SharpFuzz): <c>decode</c> (<see cref="DecodeTarget"/>), <c>disk-index</c>
+/// (<see cref="DiskIndexTarget"/>) and <c>http-response</c> (<see cref="HttpResponseTarget"/>). docs/fuzzing.md says how
+/// to run them.
 /// </summary>
 internal static class Program
 {
@@ -12,7 +13,7 @@ internal static class Program
     /// <c>fuzz TARGET [--self-test]</c>: run under <c>afl-fuzz</c> (the SharpFuzz-instrumented ImageKit.dll beside this
     /// program); with <c>--self-test</c> every input that passes is a finding, to check that findings are seen.
     /// <c>replay TARGET PATH...</c>: run files or folders of inputs once each and print what happened.
-    /// <c>seed disk-index FILE</c>: write a seed index.
+    /// <c>seed disk-index FILE</c>: write a seed index. <c>seed http-response FOLDER</c>: write seed responses.
     /// </summary>
     public static int Main(string[] args)
     {
@@ -29,8 +30,11 @@ internal static class Program
             case ["seed", "disk-index", var path]:
                 DiskIndexTarget.MakeSeed(path);
                 return 0;
+            case ["seed", "http-response", var folder]:
+                HttpResponseTarget.MakeSeeds(folder);
+                return 0;
             default:
-                Console.Error.WriteLine("usage: ImageKit.Fuzz fuzz decode|disk-index [--self-test] | replay decode|disk-index PATH... | seed disk-index FILE");
+                Console.Error.WriteLine("usage: ImageKit.Fuzz fuzz TARGET [--self-test] | replay TARGET PATH... | seed disk-index FILE | seed http-response FOLDER (TARGET: decode, disk-index, http-response)");
                 return 2;
         }
     }
@@ -39,6 +43,7 @@ internal static class Program
     {
         "decode" => DecodeTarget.Exercise,
         "disk-index" => DiskIndexTarget.Exercise,
+        "http-response" => HttpResponseTarget.Exercise,
         _ => null,
     };
 

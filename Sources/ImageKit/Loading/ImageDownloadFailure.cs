@@ -12,7 +12,10 @@ public enum ImageDownloadFailure
     /// </summary>
     Timeout,
 
-    /// <summary>The connection failed: refused, reset, closed early, DNS or TLS errors.</summary>
+    /// <summary>
+    /// The connection failed (refused, reset, closed early, DNS or TLS errors), or the response could not be read: a
+    /// malformed status line or headers, or a compressed body (<c>Content-Encoding</c>) that does not decompress.
+    /// </summary>
     Network,
 
     /// <summary>The body is larger than <see cref="ImageDownloaderOptions.MaxResponseBytes"/>.</summary>

@@ -83,6 +83,17 @@ public sealed class ImageDownloaderBodyTests
                     context.Response.Headers.ContentEncoding = "gzip";
                     await ImageServer.WriteAsync(context, compressed.ToArray(), "image/png");
                 });
+                app.MapGet("/corrupt-encoding/{encoding}", async context =>
+                {
+                    // A body labelled compressed that does not decompress: for gzip, a valid header naming an unknown
+                    // compression method (what the http-response fuzz target found); otherwise bytes no decoder takes.
+                    var encoding = (string)context.Request.RouteValues["encoding"]!;
+                    byte[] body = encoding == "gzip"
+                        ? [0x1F, 0x8B, 0x07, 0, 0, 0, 0, 0, 0, 0xFF, .. ImageServer.Gif]
+                        : [0xFF, 0xFF, 0xFF, 0xFF, .. ImageServer.Gif];
+                    context.Response.Headers.ContentEncoding = encoding;
+                    await ImageServer.WriteAsync(context, body, "image/gif");
+                });
                 app.MapGet("/exact-limit", context => ImageServer.WriteAsync(context, ImageServer.Gif));
             },
             context.CancellationToken);
@@ -99,6 +110,21 @@ public sealed class ImageDownloaderBodyTests
         var response = await Download(downloader, "/gzip");
 
         CollectionAssert.AreEqual(ImageServer.Png, response.Data.ToArray());
+    }
+
+    [TestMethod]
+    [DataRow("gzip")]
+    [DataRow("deflate")]
+    [DataRow("br")]
+    public async Task DownloadAsync_CompressedBodyThatDoesNotDecompress_ThrowsNetworkFailureNamingIt(string encoding)
+    {
+        using var downloader = new ImageDownloader(DownloadTestOptions.Fast(maxRetries: 1));
+
+        var ex = await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => Download(downloader, "/corrupt-encoding/" + encoding));
+
+        Assert.AreEqual(ImageDownloadFailure.Network, ex.Failure);
+        Assert.AreEqual(2, ex.Attempts, "a body that does not decompress is retried, as a malformed response is");
+        StringAssert.Contains(ex.Message, "could not be decompressed");
     }
 
     [TestMethod]

@@ -9,6 +9,11 @@ internal static class ResponseBodyReader
     private const int InitialCapacity = 64 * 1024;
     private const int MaxInitialCapacity = 4 * 1024 * 1024;
 
+    // With automatic decompression the body is the decoder's stream. On data they cannot decode, the gzip and deflate
+    // decoders throw InvalidDataException (nothing else in reading an HTTP body does), Brotli's InvalidOperationException.
+    private static bool IsUndecodable(Exception ex, Stream body) =>
+        ex is InvalidDataException || (ex is InvalidOperationException && body is System.IO.Compression.BrotliStream);
+
     /// <summary>Reads the whole body; throws <see cref="ImageDownloadException"/> or <see cref="TransientDownloadException"/>.</summary>
     public static async Task<ReadOnlyMemory<byte>> ReadAsync(
         Stream body,
@@ -62,6 +67,12 @@ internal static class ResponseBodyReader
                 throw contentLength is { } declared
                     ? new TransientDownloadException(ImageDownloadFailure.Truncated, $"the body was cut off after {received} of the {declared} bytes in Content-Length ({ex.Message})", ex)
                     : new TransientDownloadException(ImageDownloadFailure.Network, $"the connection failed after {received} body bytes ({ex.Message})", ex);
+            }
+            catch (Exception ex) when (IsUndecodable(ex, body) && !cancellationToken.IsCancellationRequested)
+            {
+                // A body labelled gzip, deflate or br that does not decompress. Retried, as a malformed response is: a
+                // server or proxy can send a cut or mislabelled body once.
+                throw new TransientDownloadException(ImageDownloadFailure.Network, $"the compressed body (Content-Encoding) could not be decompressed after {received} bytes: {ex.Message}", ex);
             }
 
             if (read == 0)
