@@ -18,7 +18,8 @@ namespace ImageKit.Fuzz;
 /// <remarks>
 /// The rules: a load ends with a result or an <see cref="ImageKitException"/> (the documented failures), within the
 /// attempt timeout; nothing else escapes. A load that failed leaves nothing in either cache (a failed or partial download
-/// is never cached); one that succeeded is on disk; a revalidation that failed keeps what was cached. Each input gets a new manager, downloader and memory cache; the disk cache is shared, with a new key
+/// is never cached); one that succeeded is on disk; a revalidation that failed keeps what was cached; after every load
+/// the downloader has no download left tracked, active or queued. Each input gets a new manager, downloader and memory cache; the disk cache is shared, with a new key
 /// for every input.
 /// </remarks>
 internal static class HttpResponseTarget
@@ -66,6 +67,7 @@ internal static class HttpResponseTarget
         using var manager = new ImageManager(cache, downloader);
 
         var first = Load(manager, url, new ImageLoadOptions { CacheKey = _ => key, WaitForDiskStore = true });
+        CheckNothingLeftInFlight(downloader, first);
         if (first.StartsWith("failed", StringComparison.Ordinal))
         {
             if (memory.Contains(key) || s_disk.Value.ContainsAsync(key).GetAwaiter().GetResult())
@@ -82,12 +84,24 @@ internal static class HttpResponseTarget
         }
 
         var second = Load(manager, url, new ImageLoadOptions { CacheKey = _ => key, RefreshCached = true, WaitForDiskStore = true });
+        CheckNothingLeftInFlight(downloader, second);
         if (second.StartsWith("failed", StringComparison.Ordinal) && !s_disk.Value.ContainsAsync(key).GetAwaiter().GetResult())
         {
             throw new InvalidOperationException($"a revalidation that failed lost the cached image ({second})");
         }
 
         return $"{first}; revalidated: {second}";
+    }
+
+    // A download's waiters may see its outcome a moment before the downloader forgets it (the queue slot and the shared
+    // download are released right after): a short wait, then nothing may be left.
+    private static void CheckNothingLeftInFlight(ImageDownloader downloader, string outcome)
+    {
+        if (!SpinWait.SpinUntil(() => downloader.TrackedDownloads == 0 && downloader.ActiveDownloads == 0 && downloader.QueuedDownloads == 0, TimeSpan.FromSeconds(5)))
+        {
+            throw new InvalidOperationException(
+                $"a finished load left {downloader.TrackedDownloads} shared downloads tracked, {downloader.ActiveDownloads} active and {downloader.QueuedDownloads} queued ({outcome})");
+        }
     }
 
     private static string Load(ImageManager manager, Uri url, ImageLoadOptions options)

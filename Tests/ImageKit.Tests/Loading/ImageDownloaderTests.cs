@@ -136,7 +136,7 @@ public sealed class ImageDownloaderTests
         var ex = await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/empty")), cancellationToken: TestContext.CancellationToken));
 
         Assert.AreEqual(ImageDownloadFailure.NotAnImage, ex.Failure);
-        StringAssert.Contains(ex.Message, "empty");
+        StringAssert.Contains(ex.Message, "the body is empty (Content-Type image/gif)");
     }
 
     [TestMethod]

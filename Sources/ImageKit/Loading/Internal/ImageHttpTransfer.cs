@@ -84,7 +84,8 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
             if (format == ImageFormat.Unknown && options.RequireImageContent)
             {
                 var declared = contentType is null ? "no Content-Type" : $"Content-Type {contentType}";
-                throw new ImageDownloadException(request.Url, ImageDownloadFailure.NotAnImage, $"the body is {ImageFormatDetector.DescribeUnrecognized(data.Span)} ({declared}, {data.Length} bytes)", response.StatusCode);
+                var what = data.IsEmpty ? $"empty ({declared})" : $"{ImageFormatDetector.DescribeUnrecognized(data.Span)} ({declared}, {data.Length} bytes)";
+                throw new ImageDownloadException(request.Url, ImageDownloadFailure.NotAnImage, "the body is " + what, response.StatusCode);
             }
 
             return AttemptResult.Success(new ImageDownloadResponse(
