@@ -66,7 +66,13 @@ internal static class HttpResponseTarget
         using var downloader = ImageDownloader.OverConfiguredClient(client, options);
         using var manager = new ImageManager(cache, downloader);
 
-        var first = Load(manager, url, new ImageLoadOptions { CacheKey = _ => key, WaitForDiskStore = true });
+        var previews = new PreviewCounter();
+        var first = Load(manager, url, new ImageLoadOptions { CacheKey = _ => key, WaitForDiskStore = true, Progressive = true }, previews);
+        if (previews.Count > 0)
+        {
+            first += $" ({previews.Count} previews)";
+        }
+
         CheckNothingLeftInFlight(downloader, first);
         if (first.StartsWith("failed", StringComparison.Ordinal))
         {
@@ -104,12 +110,12 @@ internal static class HttpResponseTarget
         }
     }
 
-    private static string Load(ImageManager manager, Uri url, ImageLoadOptions options)
+    private static string Load(ImageManager manager, Uri url, ImageLoadOptions options, IProgress<ImageLoadProgress>? progress = null)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         try
         {
-            using var result = manager.LoadImageAsync(url, options, cancellationToken: timeout.Token).GetAwaiter().GetResult();
+            using var result = manager.LoadImageAsync(url, options, progress, timeout.Token).GetAwaiter().GetResult();
             var loaded = $"{result.Source}, {result.Image.Format} {result.Image.PixelWidth}x{result.Image.PixelHeight}, {result.Image.FrameCount} frames";
             try
             {
@@ -161,12 +167,49 @@ internal static class HttpResponseTarget
             Write(folder, "200-gif-gzip", Head("200 OK", ("Content-Type", "image/gif"), ("Content-Encoding", "gzip"), ("Content-Length", compressed.Length.ToString(System.Globalization.CultureInfo.InvariantCulture))), compressed.ToArray());
         }
 
+        // Larger stills (under the 16 KiB limit), so that half a body holds whole rows: a progressive load shows a preview.
+        foreach (var (name, format, type) in (ReadOnlySpan<(string, SkiaSharp.SKEncodedImageFormat, string)>)[
+            ("200-png-rows", SkiaSharp.SKEncodedImageFormat.Png, "image/png"), ("200-jpeg-rows", SkiaSharp.SKEncodedImageFormat.Jpeg, "image/jpeg")])
+        {
+            using var bitmap = new SkiaSharp.SKBitmap(48, 48);
+            var random = new Random(7);
+            for (var y = 0; y < 48; y++)
+            {
+                for (var x = 0; x < 48; x++)
+                {
+                    bitmap.SetPixel(x, y, new SkiaSharp.SKColor((byte)(x * 5), (byte)(y * 5), (byte)random.Next(256)));
+                }
+            }
+
+            using var encoded = bitmap.Encode(format, 90);
+            var bytes = encoded.ToArray();
+            Write(folder, name, Head("200 OK", ("Content-Type", type), ("Content-Length", bytes.Length.ToString(System.Globalization.CultureInfo.InvariantCulture))), bytes);
+        }
+
         Write(folder, "304-not-modified", Head("304 Not Modified", ("ETag", "\"v1\"")), []);
         Write(folder, "200-then-304", [.. Head("200 OK", ("Content-Type", "image/gif"), ("Content-Length", gif.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("ETag", "\"v1\""), ("Last-Modified", "Tue, 01 Dec 2026 00:00:00 GMT")), .. gif, .. Separator], Head("304 Not Modified", ("ETag", "\"v1\"")));
         Write(folder, "200-then-500", [.. Head("200 OK", ("Content-Type", "image/gif"), ("Content-Length", gif.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("ETag", "W/\"v2\"")), .. gif, .. Separator], Head("500 Internal Server Error", ("Content-Length", "0")));
         Write(folder, "301-redirect", Head("301 Moved Permanently", ("Location", "http://elsewhere.example/x.gif"), ("Content-Length", "0")), []);
         Write(folder, "503-retry-after", Head("503 Service Unavailable", ("Retry-After", "1"), ("Content-Length", "4")), "busy"u8.ToArray());
         Write(folder, "200-too-long", Head("200 OK", ("Content-Type", "image/gif"), ("Content-Length", "99999")), gif);
+    }
+
+    /// <summary>Counts and disposes progressive previews (decoded from the first half of a body: see <see cref="ResponseServer"/>).</summary>
+    private sealed class PreviewCounter : IProgress<ImageLoadProgress>
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public void Report(ImageLoadProgress value)
+        {
+            if (value.Preview is { } preview)
+            {
+                _ = preview.Width;
+                preview.Dispose();
+                Interlocked.Increment(ref _count);
+            }
+        }
     }
 
     private static byte[][] Split(byte[] input)
@@ -286,7 +329,14 @@ internal static class HttpResponseTarget
                         answer = _answers[Math.Min(_served++, _answers.Length - 1)];
                     }
 
-                    socket.Send(answer);
+                    // In two parts with a pause between, cut in the middle of what follows the head, so that the client
+                    // reads the first half of a body on its own: a progressive load then decodes a preview from it.
+                    var head = answer.AsSpan().IndexOf("\r\n\r\n"u8);
+                    var cut = head < 0 ? answer.Length / 2 : head + 4 + (answer.Length - head - 4) / 2;
+                    socket.NoDelay = true;
+                    socket.Send(answer.AsSpan(0, cut));
+                    Thread.Sleep(2);
+                    socket.Send(answer.AsSpan(cut));
                     socket.Shutdown(SocketShutdown.Send);
                 }
                 catch (SocketException)
