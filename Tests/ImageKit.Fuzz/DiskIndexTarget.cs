@@ -6,7 +6,7 @@ namespace ImageKit.Fuzz;
 /// Any bytes become a disk cache's <c>index.sqlite</c>, and a cache opened on that folder is used: reads of the entries
 /// the seed index holds, metadata, statistics, a sweep (SQLite's <c>quick_check</c>), a store and a read back, a trim.
 /// A damaged index must be recreated, never thrown; the only exception allowed is <see cref="DiskCacheException"/> at
-/// open (an index that is another program's database, or a newer ImageKit's, is refused). A read returns the bytes
+/// open for the two refusals (an index that is another program's database, or a newer ImageKit's). A read returns the bytes
 /// stored for that key or nothing, never other bytes; a store is read back. Anything else is a finding.
 /// </summary>
 internal static class DiskIndexTarget
@@ -60,8 +60,10 @@ internal static class DiskIndexTarget
             {
                 cache = new DiskImageCache(new DiskImageCacheOptions { Directory = folder, MaxAge = TimeSpan.Zero });
             }
-            catch (DiskCacheException e) when (!string.IsNullOrWhiteSpace(e.Message))
+            catch (DiskCacheException e) when (e.Message.Contains("another program's SQLite database", StringComparison.Ordinal)
+                || e.Message.Contains("written by a newer ImageKit", StringComparison.Ordinal))
             {
+                // The only two refusals: anything else at open is damage the cache should have recreated.
                 return $"refused: {e.Message}";
             }
 
