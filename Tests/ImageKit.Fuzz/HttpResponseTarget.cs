@@ -10,17 +10,18 @@ namespace ImageKit.Fuzz;
 
 /// <summary>
 /// Any bytes become what an HTTP server answers, byte for byte (a loopback socket that reads a request's headers, writes
-/// its answer and closes). The input may hold several answers separated by <see cref="Separator"/>: the first request
-/// gets the first, the next the next, and the last answers every request after it. An <see cref="ImageManager"/> loads an image through it, waiting for
-/// the disk store, then loads it again revalidating (the stored <c>ETag</c> and <c>Last-Modified</c> go back as
-/// validators, and the same bytes answer). Every host name connects to that socket, so redirects anywhere come back to it.
+/// its answer in two halves and closes). The input may hold several answers separated by <see cref="Separator"/>: the
+/// first request gets the first, the next the next, and the last answers every request after it. Every host name
+/// connects to that socket, so redirects anywhere come back to it. An <see cref="ImageManager"/> loads an image through
+/// it progressively, waiting for the disk store, then loads it again revalidating (the stored <c>ETag</c> and
+/// <c>Last-Modified</c> go back as validators).
 /// </summary>
 /// <remarks>
-/// The rules: a load ends with a result or an <see cref="ImageKitException"/> (the documented failures), within the
-/// attempt timeout; nothing else escapes. A load that failed leaves nothing in either cache (a failed or partial download
-/// is never cached); one that succeeded is on disk; a revalidation that failed keeps what was cached; after every load
-/// the downloader has no download left tracked, active or queued. Each input gets a new manager, downloader and memory cache; the disk cache is shared, with a new key
-/// for every input.
+/// The rules: a load ends with a result or an <see cref="ImageKitException"/> (the documented failures) within 15 s;
+/// nothing else escapes. A load that failed leaves nothing in either cache (a failed or partial download is never
+/// cached); one that succeeded is on disk; a revalidation that failed keeps what was cached; after every load the
+/// downloader has no download left tracked, active or queued. Each input gets a new manager, downloader and memory
+/// cache; the disk cache is shared, with a new key for every input.
 /// </remarks>
 internal static class HttpResponseTarget
 {
