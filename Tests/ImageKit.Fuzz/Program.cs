@@ -3,9 +3,9 @@ using SharpFuzz;
 namespace ImageKit.Fuzz;
 
 /// <summary>
-/// Fuzz targets for AFL++ (through SharpFuzz): <c>decode</c> (<see cref="DecodeTarget"/>), <c>disk-index</c>
-/// (<see cref="DiskIndexTarget"/>) and <c>http-response</c> (<see cref="HttpResponseTarget"/>). docs/fuzzing.md says how
-/// to run them.
+/// Fuzz targets for AFL++ (through SharpFuzz): <c>decode</c> (<see cref="DecodeTarget"/>), <c>disk-index</c> and
+/// <c>disk-index-shared</c> (<see cref="DiskIndexTarget"/>), <c>http-response</c> (<see cref="HttpResponseTarget"/>).
+/// docs/fuzzing.md says how to run them.
 /// </summary>
 internal static class Program
 {
@@ -34,7 +34,7 @@ internal static class Program
                 HttpResponseTarget.MakeSeeds(folder);
                 return 0;
             default:
-                Console.Error.WriteLine("usage: ImageKit.Fuzz fuzz TARGET [--self-test] | replay TARGET PATH... | seed disk-index FILE | seed http-response FOLDER (TARGET: decode, disk-index, http-response)");
+                Console.Error.WriteLine("usage: ImageKit.Fuzz fuzz TARGET [--self-test] | replay TARGET PATH... | seed disk-index FILE | seed http-response FOLDER (TARGET: decode, disk-index, disk-index-shared, http-response)");
                 return 2;
         }
     }
@@ -43,6 +43,7 @@ internal static class Program
     {
         "decode" => DecodeTarget.Exercise,
         "disk-index" => DiskIndexTarget.Exercise,
+        "disk-index-shared" => DiskIndexTarget.ExerciseShared,
         "http-response" => HttpResponseTarget.Exercise,
         _ => null,
     };
