@@ -48,17 +48,39 @@ internal static class Program
         _ => null,
     };
 
-    private static void Fuzz(Func<byte[], string> run, bool selfTest) =>
+    // With IMAGEKIT_FUZZ_LOG set, every finding's exception is appended to that file before AFL++ sees the crash: AFL++
+    // keeps the input but not what the target printed, and a finding that depends on timing may not replay.
+    private static void Fuzz(Func<byte[], string> run, bool selfTest)
+    {
+        var log = Environment.GetEnvironmentVariable("IMAGEKIT_FUZZ_LOG");
         Fuzzer.Run(stream =>
         {
             using var copy = new MemoryStream();
             stream.CopyTo(copy);
-            var outcome = run(copy.ToArray());
+            string outcome;
+            try
+            {
+                outcome = run(copy.ToArray());
+            }
+            catch (Exception e) when (log is not null && Record(log, copy.ToArray(), e))
+            {
+                throw; // not reached: Record returns false
+            }
+
             if (selfTest && !outcome.StartsWith("rejected", StringComparison.Ordinal) && !outcome.StartsWith("refused", StringComparison.Ordinal))
             {
                 throw new InvalidOperationException("self-test finding");
             }
         });
+    }
+
+    // Appends the finding and returns false, so that the exception propagates unchanged from where it was thrown.
+    private static bool Record(string log, byte[] input, Exception e)
+    {
+        var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(input))[..16];
+        File.AppendAllText(log, $"=== {DateTime.UtcNow:O} input sha256 {hash}, {input.Length} bytes{Environment.NewLine}{e}{Environment.NewLine}");
+        return false;
+    }
 
     private static int Replay(Func<byte[], string> run, string[] paths)
     {

@@ -106,14 +106,16 @@ internal sealed partial class IndexDatabase : IDisposable
     }
 
     /// <summary>
-    /// SQLite's verdict that the file is not (or no longer) a usable database: SQLITE_CORRUPT or SQLITE_NOTADB, or a
-    /// header whose schema format number no SQLite writes (above 4, the format of every SQLite since 2006), which SQLite
-    /// reports as a plain SQLITE_ERROR "unsupported file format". Busy, full, read-only and I/O errors are not damage
-    /// (rebuilding would throw away a healthy index).
+    /// SQLite's verdict that the file is not (or no longer) a usable database: SQLITE_CORRUPT or SQLITE_NOTADB, or one of
+    /// the two header faults SQLite reports as a plain SQLITE_ERROR when it reads the schema: a schema format number no
+    /// SQLite writes (above 4, the format of every SQLite since 2006), and a text encoding that is not 1, 2 or 3 (read as
+    /// UTF-8 the first time, then refused with the message meant for attached databases, which the index never has).
+    /// Busy, full, read-only and I/O errors are not damage (rebuilding would throw away a healthy index).
     /// </summary>
     internal static bool IsDamage(SqliteException e) =>
         (e.SqliteErrorCode & 0xFF) is 11 or 26
-        || (e.SqliteErrorCode == 1 && e.Message.Contains("unsupported file format", StringComparison.Ordinal));
+        || (e.SqliteErrorCode == 1 && (e.Message.Contains("unsupported file format", StringComparison.Ordinal)
+            || e.Message.Contains("attached databases must use the same text encoding", StringComparison.Ordinal)));
 
     /// <summary>
     /// SQLite's sign that the file this connection has open was deleted or replaced by another cache (which recreated a
