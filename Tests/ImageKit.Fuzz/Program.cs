@@ -78,7 +78,9 @@ internal static class Program
     private static bool Record(string log, byte[] input, Exception e)
     {
         var hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(input))[..16];
-        File.AppendAllText(log, $"=== {DateTime.UtcNow:O} input sha256 {hash}, {input.Length} bytes{Environment.NewLine}{e}{Environment.NewLine}");
+        var sqlite = e as Microsoft.Data.Sqlite.SqliteException ?? e.InnerException as Microsoft.Data.Sqlite.SqliteException;
+        var codes = sqlite is null ? "" : $" (SQLite code {sqlite.SqliteErrorCode}, extended {sqlite.SqliteExtendedErrorCode})";
+        File.AppendAllText(log, $"=== {DateTime.UtcNow:O} input sha256 {hash}, {input.Length} bytes{codes}{Environment.NewLine}{e}{Environment.NewLine}");
         return false;
     }
 
