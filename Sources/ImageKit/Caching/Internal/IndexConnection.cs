@@ -36,12 +36,10 @@ internal sealed partial class IndexConnection : IDisposable
     public bool WriteProtectedAtOpen { get; }
 
     /// <summary>
-    /// Whether SQLite treats the file as read-only now. Besides <see cref="WriteProtectedAtOpen"/>, it turns read-only when
-    /// the first read finds a file format write version it does not know in the header (byte 18 above 2).
+    /// Whether SQLite treats the connection's main database as read-only now (<c>sqlite3_db_readonly</c>). Besides a
+    /// write-protected file, it turns read-only when the first read finds a file format write version it does not know
+    /// in the header (byte 18 above 2).
     /// </summary>
-    public bool IsReadOnly => IsReadOnlyNow(Connection);
-
-    /// <summary>SQLite's own answer (<c>sqlite3_db_readonly</c>) for the connection's main database.</summary>
     public static bool IsReadOnlyNow(SqliteConnection connection) => SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1;
 
     public void Begin() => _transaction = Connection.BeginTransaction(deferred: false);

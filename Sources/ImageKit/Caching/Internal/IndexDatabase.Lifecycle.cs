@@ -227,7 +227,7 @@ internal sealed partial class IndexDatabase
         // read-only from the first read on, and every store would fail. Asked of SQLite, not read from the file: closing a
         // descriptor of the file in this process would release the POSIX locks SQLite holds on it. A file that was
         // read-only from the moment it was opened is write-protected, not damaged, and is left alone.
-        if (connection.IsReadOnly && !connection.WriteProtectedAtOpen)
+        if (IndexConnection.IsReadOnlyNow(connection.Connection) && !connection.WriteProtectedAtOpen)
         {
             throw new SqliteException("the index's header marks it read-only for this SQLite (damaged)", 11);
         }
