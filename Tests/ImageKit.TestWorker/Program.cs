@@ -11,6 +11,10 @@ using ImageKit.TestWorker;
 //                                 wrong or missing entry
 //   read DIR KEY SECONDS          reads KEY once (recording an access), prints "ok 0", then stays open SECONDS seconds
 //                                 and exits 0
+//   starved DIR KEY 0             reads KEY, then caps SQLite's heap below what it uses (a real allocation failure, as in a
+//                                 process out of memory), prints one line per cache call made under the cap ("get: …",
+//                                 "open: …", "set: …": "ok" or the exception's type and message), lifts the cap, and
+//                                 prints "after: ok" when KEY is still there
 if (args.Length < 4)
 {
     await Console.Error.WriteLineAsync("usage: write DIR PREFIX COUNT KEYS | mixed DIR PREFIX COUNT");
@@ -53,6 +57,28 @@ if (args[0] == "write")
     return 0;
 }
 
+if (args[0] == "starved")
+{
+    if (await cache.GetAsync(prefix) is null)
+    {
+        await Console.Error.WriteLineAsync($"{prefix}: missing before the cap");
+        return 3;
+    }
+
+    // Below what it uses: every allocation fails until the cap is lifted, whatever was freed meanwhile.
+    SQLitePCL.raw.sqlite3_hard_heap_limit64(1);
+    await output.WriteLineAsync("get: " + await OutcomeAsync(async () => await cache.GetAsync(prefix)));
+    await output.WriteLineAsync("open: " + await OutcomeAsync(() =>
+    {
+        new DiskImageCache(new DiskImageCacheOptions { Directory = directory }).Dispose();
+        return Task.CompletedTask;
+    }));
+    await output.WriteLineAsync("set: " + await OutcomeAsync(() => cache.SetAsync(prefix + "-new", WorkerContent.Create(prefix, 1))));
+    SQLitePCL.raw.sqlite3_hard_heap_limit64(0);
+    await output.WriteLineAsync(await cache.GetAsync(prefix) is null ? "after: missing" : "after: ok");
+    return 0;
+}
+
 var random = new Random(prefix.GetHashCode(StringComparison.Ordinal));
 for (var i = 0; i < count; i++)
 {
@@ -69,3 +95,16 @@ for (var i = 0; i < count; i++)
 
 await output.WriteLineAsync("done");
 return 0;
+
+static async Task<string> OutcomeAsync(Func<Task> call)
+{
+    try
+    {
+        await call();
+        return "ok";
+    }
+    catch (Exception e)
+    {
+        return $"{e.GetType().Name}: {e.Message}";
+    }
+}

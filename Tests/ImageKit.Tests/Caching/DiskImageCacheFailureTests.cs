@@ -63,6 +63,49 @@ public sealed class DiskImageCacheFailureTests
     }
 
     [TestMethod]
+    [Timeout(120_000, CooperativeCancellation = true)]
+    public async Task SqliteOutOfMemory_IsReportedAndTheIndexIsKept()
+    {
+        // SQLite reports some damage as "out of memory" (DiskImageCacheFuzzedIndexTests: index-cell-inside-cell), and the
+        // cache then asks SQLite's quick_check. A real allocation failure must not be taken for damage: a worker process
+        // caps SQLite's heap below what it uses, reads, opens a second cache and stores under the cap, then lifts it.
+        using var folder = new TempFolder();
+        var stored = Bytes(300, 1);
+        using (var first = Open(folder.Path))
+        {
+            await first.OpeningSweep;
+            await first.SetAsync("kept", stored, null, TestContext.CancellationToken);
+        }
+
+        var stamp = await File.ReadAllBytesAsync(folder.Combine("index.lock"), TestContext.CancellationToken);
+        IReadOnlyList<string> lines;
+        using (var worker = new WorkerProcess("starved", folder.Path, "kept", "0"))
+        {
+            Assert.AreEqual(0, await worker.WaitForExitAsync(TestContext.CancellationToken), worker.Errors);
+            lines = worker.Lines;
+        }
+
+        var report = string.Join("\n", lines);
+        foreach (var call in (string[])["get: ", "open: ", "set: "])
+        {
+            var line = lines.SingleOrDefault(l => l.StartsWith(call, StringComparison.Ordinal));
+            Assert.IsNotNull(line, report);
+            if (call != "get: " || line != "get: ok") // a read may find all it needs already allocated
+            {
+                StringAssert.StartsWith(line, call + nameof(DiskCacheException) + ":", report);
+                StringAssert.Contains(line, "out of memory", report);
+            }
+        }
+
+        CollectionAssert.Contains(lines.ToList(), "after: ok", report);
+        CollectionAssert.AreEqual(stamp, await File.ReadAllBytesAsync(folder.Combine("index.lock"), TestContext.CancellationToken), "the index was recreated");
+        using var cache = Open(folder.Path);
+        var entry = await cache.GetAsync("kept", TestContext.CancellationToken);
+        Assert.IsNotNull(entry, "the entry stored before the allocation failures must still be there");
+        CollectionAssert.AreEqual(stored, entry.Data);
+    }
+
+    [TestMethod]
     public async Task SweepAsync_DamagedIndexThatCannotBeRecreated_ThrowsDiskCacheException()
     {
         using var folder = new TempFolder();

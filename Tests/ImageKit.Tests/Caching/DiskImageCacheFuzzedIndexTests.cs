@@ -5,12 +5,14 @@ using static ImageKit.Tests.Caching.DiskCacheTestHelpers;
 namespace ImageKit.Tests.Caching;
 
 /// <summary>
-/// Index files the <c>disk-index</c> fuzz target (Tests/ImageKit.Fuzz, docs/fuzzing.md) found to break the cache: each
+/// Index files the <c>disk-index</c> fuzz targets (Tests/ImageKit.Fuzz, docs/fuzzing.md) found to break the cache: each
 /// began as the index of a cache holding three entries, and a few bytes of it were changed. SQLite reads them without
-/// complaint, but ImageKit threw on them (a column name changed inside the schema's text, a trigger body that no longer
-/// parses, a stored time out of .NET's range, a header that makes the file read-only, a NULL in the totals row) or, worse,
-/// returned another entry's bytes (a key index entry pointing at another entry's row). Every one must be used or
-/// recreated without an exception, never return other bytes than those stored, and take new entries.
+/// complaint, or with an error that is not its code for damage, but ImageKit threw on them (a column name changed inside
+/// the schema's text, a trigger body that no longer parses, a stored time out of .NET's range, a header that makes the
+/// file read-only, a NULL in the totals row, an index page whose cells are not where its pointers say, which SQLite
+/// reports as "out of memory") or, worse, returned another entry's bytes (a key index entry pointing at another entry's
+/// row). Every one must be used or recreated without an exception, never return other bytes than those stored, and take
+/// new entries.
 /// </summary>
 [TestClass]
 public sealed class DiskImageCacheFuzzedIndexTests
@@ -33,6 +35,9 @@ public sealed class DiskImageCacheFuzzedIndexTests
     [DataRow("index-read-only-header.sqlite")] // the header's write version makes SQLite open it read-only
     [DataRow("index-unsupported-format.sqlite")] // 48 bytes: the header alone, with a schema format number SQLite does not know
     [DataRow("index-text-encoding.sqlite")] // the header's text encoding is not 1, 2 or 3: SQLite fails the second schema read
+    // The last_access index's cells sit 5 bytes past where its page's cell pointers say: reading a record from the middle
+    // of a cell, SQLite reports SQLITE_NOMEM ("out of memory"), the same code as a real allocation failure.
+    [DataRow("index-cell-inside-cell.sqlite")]
     [DataRow("index-totals-null.sqlite")] // the totals row holds NULL: every trigger update fails its NOT NULL
     // The key index's entry for one key points at another entry's row: SQLite trusts the index and hands out that row,
     // whose bytes pass their own checksum. (quick_check finds the page damaged, so a background rebuild sometimes wins

@@ -9,6 +9,7 @@ internal sealed class WorkerProcess : IDisposable
     private readonly Lock _gate = new();
     private readonly List<(int Count, long? StartedAfter, TaskCompletionSource Reached)> _waiters = [];
     private readonly List<(int Index, long StartedTicks)> _acknowledgements = [];
+    private readonly List<string> _lines = [];
     private int _acknowledged = -1;
 
     public WorkerProcess(params string[] args)
@@ -47,6 +48,18 @@ internal sealed class WorkerProcess : IDisposable
     public int Acknowledged => Volatile.Read(ref _acknowledged);
 
     public string Errors { get; private set; } = string.Empty;
+
+    /// <summary>Every line the worker printed on stdout so far.</summary>
+    public IReadOnlyList<string> Lines
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _lines];
+            }
+        }
+    }
 
     private static string DotnetHost =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
@@ -113,6 +126,14 @@ internal sealed class WorkerProcess : IDisposable
 
     private void OnLine(string? line)
     {
+        if (line is not null)
+        {
+            lock (_gate)
+            {
+                _lines.Add(line);
+            }
+        }
+
         if (line is null || !line.StartsWith("ok ", StringComparison.Ordinal))
         {
             return;

@@ -152,6 +152,25 @@ internal sealed partial class IndexDatabase
     private void Initialize()
     {
         using var connection = Open(Generation);
+        try
+        {
+            CheckAndPrepare(connection);
+        }
+        catch (SqliteException e) when (IsOutOfMemory(e))
+        {
+            // A damaged page (one found by fuzzing: cells that are not where the page's pointers say) fails the probe
+            // with SQLITE_NOMEM. Damage only if SQLite's own check says so: a real allocation failure keeps the index.
+            if (!CheckFindsDamage(connection.Connection))
+            {
+                throw;
+            }
+
+            throw new SqliteException($"the index is damaged: reading it failed with '{e.Message}', and its quick_check finds damaged pages", 11);
+        }
+    }
+
+    private void CheckAndPrepare(IndexConnection connection)
+    {
         using var command = connection.Connection.CreateCommand();
 
         // Someone else's SQLite database under this name (tables, and no schema version of ours): refuse before changing

@@ -118,6 +118,35 @@ internal sealed partial class IndexDatabase : IDisposable
             || e.Message.Contains("attached databases must use the same text encoding", StringComparison.Ordinal)));
 
     /// <summary>
+    /// SQLITE_NOMEM, which SQLite also returns for damage: a record read from a damaged page whose size field asks for more
+    /// memory than SQLite allocates at once. <see cref="CheckFindsDamage(SqliteConnection)"/> tells the two apart.
+    /// </summary>
+    internal static bool IsOutOfMemory(SqliteException e) => (e.SqliteErrorCode & 0xFF) == 7;
+
+    /// <summary>
+    /// Whether SQLite's <c>quick_check</c> finds the file damaged; asked after <see cref="IsOutOfMemory"/>, so that damage
+    /// is recreated while a real allocation failure is reported as one. A check that fails for another reason (out of
+    /// memory again, busy) finds nothing: a healthy index is never thrown away on a guess.
+    /// </summary>
+    internal static bool CheckFindsDamage(SqliteConnection connection)
+    {
+        try
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA quick_check(1);";
+            return command.ExecuteScalar() is not "ok";
+        }
+        catch (SqliteException e) when (IsDamage(e))
+        {
+            return true;
+        }
+        catch (SqliteException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// SQLite's sign that the file this connection has open was deleted or replaced by another cache (which recreated a
     /// damaged index): SQLITE_READONLY_DBMOVED, or SQLITE_IOERR_DELETE_NOENT from a journal that went with it.
     /// </summary>
@@ -176,6 +205,17 @@ internal sealed partial class IndexDatabase : IDisposable
                 connection = null;
                 Rebuild(generation);
             }
+            catch (SqliteException e) when (IsOutOfMemory(e) && attempt == 0)
+            {
+                connection?.Dispose();
+                connection = null;
+                if (!CheckFindsDamage())
+                {
+                    throw new DiskCacheException(FilePath, $"the cache index failed: {e.Message}", e);
+                }
+
+                Rebuild(generation);
+            }
             catch (SqliteException e) when (WasReplacedUnderneath(e) && attempt < 3)
             {
                 connection?.Dispose();
@@ -200,6 +240,29 @@ internal sealed partial class IndexDatabase : IDisposable
                     Return(connection);
                 }
             }
+        }
+    }
+
+    /// <summary><see cref="CheckFindsDamage(SqliteConnection)"/> on a connection of its own (the one that failed may be in a transaction SQLite rolled back).</summary>
+    private bool CheckFindsDamage()
+    {
+        IndexConnection connection;
+        try
+        {
+            connection = Rent();
+        }
+        catch (SqliteException)
+        {
+            return false;
+        }
+
+        try
+        {
+            return CheckFindsDamage(connection.Connection);
+        }
+        finally
+        {
+            Return(connection);
         }
     }
 
