@@ -99,6 +99,26 @@ public sealed partial class DiskImageCache
         }
     }
 
+    /// <summary>Whether this process can create a file in <paramref name="directory"/> (a file of its own name, deleted at once).</summary>
+    private static bool CanCreateFilesIn(string directory)
+    {
+        try
+        {
+            using var probe = new FileStream(
+                System.IO.Path.Combine(directory, $".imagekit-write-check-{Guid.NewGuid():N}"),
+                FileMode.CreateNew,
+                FileAccess.Write,
+                FileShare.None,
+                bufferSize: 1,
+                FileOptions.DeleteOnClose);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     private readonly struct OperationScope(DiskImageCache cache, bool outer) : IDisposable
     {
         public void Dispose()

@@ -58,6 +58,14 @@ public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable
             System.IO.Directory.CreateDirectory(Directory);
             _index = new IndexDatabase(Directory);
         }
+        catch (SqliteException e) when ((e.SqliteErrorCode & 0xFF) == 14 && !CanCreateFilesIn(Directory))
+        {
+            // SQLITE_CANTOPEN in a folder that takes no new file: the index (in WAL mode) needs its -wal and -shm beside it.
+            throw new DiskCacheException(
+                Directory,
+                $"cannot open the disk cache: this process cannot create files in {Directory} (read-only?), and the index needs its -wal and -shm files beside it ({e.Message})",
+                e);
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or SqliteException)
         {
             throw new DiskCacheException(Directory, $"cannot open the disk cache: {e.Message}", e);

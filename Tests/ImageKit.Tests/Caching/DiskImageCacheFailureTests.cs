@@ -63,6 +63,37 @@ public sealed class DiskImageCacheFailureTests
     }
 
     [TestMethod]
+    public async Task Open_FolderReadOnly_ThrowsDiskCacheExceptionSayingSo()
+    {
+        // An index in WAL mode needs its -shm and -wal files beside it, which a read-only folder cannot take: SQLite
+        // says only "unable to open database file".
+        using var folder = new TempFolder();
+        using (var first = Open(folder.Path))
+        {
+            await first.OpeningSweep;
+            await first.SetAsync("kept", Bytes(300, 1), null, TestContext.CancellationToken);
+        }
+
+        using (var protection = OperatingSystem.IsWindows() ? null : WriteProtection.TryApply(folder.Path))
+        {
+            if (protection is null)
+            {
+                Assert.Inconclusive("this machine cannot make a folder refuse writes to this user");
+            }
+
+            var error = Assert.ThrowsExactly<DiskCacheException>(() => Open(folder.Path).Dispose());
+
+            Assert.AreEqual(folder.Path, error.SourceName);
+            StringAssert.Contains(error.Message, "cannot create files in");
+            StringAssert.Contains(error.Message, "unable to open database file");
+        }
+
+        Assert.IsTrue(File.Exists(folder.Combine("index.sqlite")), "the index must be left as it was");
+        using var cache = Open(folder.Path);
+        Assert.IsNotNull(await cache.GetAsync("kept", TestContext.CancellationToken), "the entry must still be there once the folder is writable");
+    }
+
+    [TestMethod]
     [Timeout(120_000, CooperativeCancellation = true)]
     public async Task SqliteOutOfMemory_IsReportedAndTheIndexIsKept()
     {
