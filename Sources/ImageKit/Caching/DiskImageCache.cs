@@ -63,12 +63,12 @@ public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable
             // SQLITE_CANTOPEN in a folder that takes no new file: the index (in WAL mode) needs its -wal and -shm beside it.
             throw new DiskCacheException(
                 Directory,
-                $"cannot open the disk cache: this process cannot create files in {Directory} (read-only?), and the index needs its -wal and -shm files beside it ({e.Message})",
+                $"cannot open the disk cache: this process cannot create files in {Directory} (read-only?), and the index needs its -wal and -shm files beside it: {IndexDatabase.Describe(e)}",
                 e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or SqliteException)
         {
-            throw new DiskCacheException(Directory, $"cannot open the disk cache: {e.Message}", e);
+            throw new DiskCacheException(Directory, $"cannot open the disk cache: {IndexDatabase.Describe(e)}", e);
         }
 
         try

@@ -86,6 +86,7 @@ public sealed class DiskImageCacheFailureTests
             Assert.AreEqual(folder.Path, error.SourceName);
             StringAssert.Contains(error.Message, "cannot create files in");
             StringAssert.Contains(error.Message, "unable to open database file");
+            StringAssert.Contains(error.Message, "errno"); // the operating system's reason, which SQLite's message leaves out
         }
 
         Assert.IsTrue(File.Exists(folder.Combine("index.sqlite")), "the index must be left as it was");

@@ -75,7 +75,7 @@ internal sealed partial class IndexDatabase
         }
         catch (UnauthorizedAccessException e)
         {
-            throw new DiskCacheException(Path.GetDirectoryName(FilePath), $"the cache index cannot be recreated: {e.Message}", e);
+            throw new DiskCacheException(Path.GetDirectoryName(FilePath), $"the cache index cannot be recreated: {Describe(e)}", e);
         }
     }
 
@@ -155,6 +155,10 @@ internal sealed partial class IndexDatabase
         try
         {
             CheckAndPrepare(connection);
+        }
+        catch (SqliteException e) when (NoteSystemError(e, connection.Connection))
+        {
+            throw; // not reached: NoteSystemError returns false
         }
         catch (SqliteException e) when (IsOutOfMemory(e))
         {
@@ -383,7 +387,7 @@ internal sealed partial class IndexDatabase
             catch (SqliteException e)
             {
                 // Thrown from the catch that met the damage (see Run), where no other handler would wrap it.
-                throw new DiskCacheException(FilePath, $"the damaged cache index cannot be recreated: {e.Message}", e);
+                throw new DiskCacheException(FilePath, $"the damaged cache index cannot be recreated: {Describe(e)}", e);
             }
         }
     }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 
@@ -11,6 +12,8 @@ namespace ImageKit.Caching.Internal;
 internal sealed partial class IndexDatabase : IDisposable
 {
     public const string FileName = "index.sqlite";
+
+    private const string SystemErrorKey = "ImageKit.SystemError";
     private const int MaxIdleConnections = 4;
     private const int BusyTimeoutMilliseconds = 10_000;
 
@@ -118,6 +121,24 @@ internal sealed partial class IndexDatabase : IDisposable
             || e.Message.Contains("attached databases must use the same text encoding", StringComparison.Ordinal)));
 
     /// <summary>
+    /// Records the operating system's error behind an SQLite I/O or open failure (SQLite's message leaves it out) in the
+    /// exception's <see cref="Exception.Data"/>, for <see cref="Describe"/>. Returns <see langword="false"/>: called from
+    /// an exception filter, while the connection that failed is still open.
+    /// </summary>
+    internal static bool NoteSystemError(SqliteException e, SqliteConnection connection)
+    {
+        if ((e.SqliteErrorCode & 0xFF) is 10 or 14 && SqliteSystemError.Of(connection) is var errno and not 0)
+        {
+            e.Data[SystemErrorKey] = $"{Marshal.GetPInvokeErrorMessage(errno)}, errno {errno}";
+        }
+
+        return false;
+    }
+
+    /// <summary>The exception's message, with the operating system's error where <see cref="NoteSystemError"/> found one.</summary>
+    internal static string Describe(Exception e) => e.Data[SystemErrorKey] is string system ? $"{e.Message.TrimEnd('.')} ({system})" : e.Message;
+
+    /// <summary>
     /// SQLITE_NOMEM, which SQLite also returns for damage: a record read from a damaged page whose size field asks for more
     /// memory than SQLite allocates at once. <see cref="CheckFindsDamage(SqliteConnection)"/> tells the two apart.
     /// </summary>
@@ -199,6 +220,10 @@ internal sealed partial class IndexDatabase : IDisposable
 
                 return result;
             }
+            catch (SqliteException e) when (connection is not null && NoteSystemError(e, connection.Connection))
+            {
+                throw; // not reached: NoteSystemError returns false
+            }
             catch (SqliteException e) when (IsDamage(e) && attempt == 0)
             {
                 connection?.Dispose();
@@ -211,7 +236,7 @@ internal sealed partial class IndexDatabase : IDisposable
                 connection = null;
                 if (!CheckFindsDamage())
                 {
-                    throw new DiskCacheException(FilePath, $"the cache index failed: {e.Message}", e);
+                    throw new DiskCacheException(FilePath, $"the cache index failed: {Describe(e)}", e);
                 }
 
                 Rebuild(generation);
@@ -224,7 +249,7 @@ internal sealed partial class IndexDatabase : IDisposable
             }
             catch (SqliteException e)
             {
-                throw new DiskCacheException(FilePath, $"the cache index failed: {e.Message}", e);
+                throw new DiskCacheException(FilePath, $"the cache index failed: {Describe(e)}", e);
             }
             finally
             {
