@@ -60,6 +60,12 @@ public sealed partial class ImageManager
             {
                 using (hit)
                 {
+                    if (hit.Source == ImageCacheType.Disk)
+                    {
+                        // Decoded from the disk copy just now (a memory hit was watched when it was loaded).
+                        WatchFrames(hit.Image, key, decodeOptions);
+                    }
+
                     if (hit.TransformedFrom is { } original)
                     {
                         // Made from the original on disk this time; stored beside it, the next load decodes the result.
@@ -197,6 +203,7 @@ public sealed partial class ImageManager
             : await Task.Run(() => DecodeTraced(data, decodeOptions), cancellationToken).ConfigureAwait(false);
         using (image)
         {
+            WatchFrames(image, key, decodeOptions);
             cancellationToken.ThrowIfCancellationRequested();
             var storeTo = options.CacheType;
             if (!response.StoreOnDisk || Cache is ImageCache { Disk: null })

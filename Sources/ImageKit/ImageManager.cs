@@ -126,6 +126,7 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _lifetimeSource.Cancel();
+            WhenUndecodableForgottenAsync().GetAwaiter().GetResult();
             _diskStores.CloseAsync().GetAwaiter().GetResult();
             _inFlightLoads.Dispose();
             _ownedDownloader?.Dispose();
@@ -139,6 +140,7 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             await _lifetimeSource.CancelAsync().ConfigureAwait(false);
+            await WhenUndecodableForgottenAsync().ConfigureAwait(false);
             await _diskStores.CloseAsync().ConfigureAwait(false);
             _inFlightLoads.Dispose();
             _ownedDownloader?.Dispose();

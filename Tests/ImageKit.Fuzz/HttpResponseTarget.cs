@@ -19,8 +19,9 @@ namespace ImageKit.Fuzz;
 /// <remarks>
 /// The rules: a load ends with a result or an <see cref="ImageKitException"/> (the documented failures) within 15 s;
 /// nothing else escapes. A load that failed leaves nothing in either cache (a failed or partial download is never
-/// cached); one that succeeded is on disk; a revalidation that failed keeps what was cached; after every load the
-/// downloader has no download left tracked, active or queued. Each input gets a new manager, downloader and memory
+/// cached); one that succeeded is on disk, unless its first frame does not decode (then it is in neither cache); a
+/// revalidation that failed keeps what was cached; after every load the downloader has no download left tracked, active
+/// or queued. Each input gets a new manager, downloader and memory
 /// cache; the disk cache is shared, with a new key for every input.
 /// </remarks>
 internal static class HttpResponseTarget
@@ -85,6 +86,18 @@ internal static class HttpResponseTarget
             return first;
         }
 
+        if (first.Contains("; frame 0: ", StringComparison.Ordinal))
+        {
+            // Headers that decode over a frame that does not: the failed frame takes the image out of both caches.
+            manager.WhenUndecodableForgottenAsync().GetAwaiter().GetResult();
+            if (memory.Contains(key) || s_disk.Value.ContainsAsync(key).GetAwaiter().GetResult())
+            {
+                throw new InvalidOperationException($"an image whose first frame does not decode stayed in the cache ({first})");
+            }
+
+            return first;
+        }
+
         if (!s_disk.Value.ContainsAsync(key).GetAwaiter().GetResult())
         {
             throw new InvalidOperationException($"a load that waited for its disk store left nothing on disk ({first})");
@@ -120,8 +133,8 @@ internal static class HttpResponseTarget
             var loaded = $"{result.Source}, {result.Image.Format} {result.Image.PixelWidth}x{result.Image.PixelHeight}, {result.Image.FrameCount} frames";
             try
             {
-                // Frames are decoded when asked for: a body whose headers decode can still hold corrupt frame data, which
-                // is the decoder's to report (the load itself succeeded, and the image is cached as it should be).
+                // Frames are decoded when asked for: a body whose headers decode can still hold corrupt frame data. The
+                // load succeeded; the frame's failure takes the image out of the caches (checked by the caller).
                 using var frame = result.Image.GetFrame(0);
                 return loaded;
             }

@@ -41,6 +41,7 @@ public sealed partial class AnimatedImage : IDisposable
     private readonly int _frameCount;
     private readonly IDisposable? _encodedDataOwner;
     private int[]? _lastDependent;
+    private Action<ImageDecodingException>? _frameDecodeFailed;
 
     // The pixels last handed out for each frame, held weakly and without a reference of their own, so that a frame someone
     // still holds (another player's buffer, a view) is shared instead of decoded again. See AnimatedImage.FrameSharing.cs.
@@ -214,6 +215,26 @@ public sealed partial class AnimatedImage : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, _frameCount);
+        try
+        {
+            return GetFrameLocked(index);
+        }
+        catch (ImageDecodingException e)
+        {
+            Interlocked.Exchange(ref _frameDecodeFailed, null)?.Invoke(e);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Sets what to call, once, when a frame fails to decode: the pipeline then drops the image from its caches (decoding
+    /// reads headers only, so a load can succeed with frames that do not decode). The first caller's wins. It is called
+    /// on the thread that asked for the frame, outside the image's lock, and must not throw.
+    /// </summary>
+    internal void OnFrameDecodeFailed(Action<ImageDecodingException> callback) => Interlocked.CompareExchange(ref _frameDecodeFailed, callback, null);
+
+    private ImageFrame GetFrameLocked(int index)
+    {
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);

@@ -30,6 +30,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1007, EventName = "DiskStoreFailed", Level = LogLevel.Warning, Message = "Storing {Key} on disk failed after its load succeeded; the image stays in memory only: {Reason}")]
     public static partial void DiskStoreFailed(ILogger logger, string key, string reason);
 
+    [LoggerMessage(EventId = 1008, EventName = "UndecodableFrameForgotten", Level = LogLevel.Warning, Message = "A frame of {Source} did not decode ({Reason}); the image was removed from the caches, and its URL fails fast like a failed load")]
+    public static partial void UndecodableFrameForgotten(ILogger logger, string? source, string reason);
+
     [LoggerMessage(EventId = 2001, EventName = "DownloadStarted", Level = LogLevel.Debug, Message = "Downloading {Url}")]
     public static partial void DownloadStarted(ILogger logger, Uri url);
 

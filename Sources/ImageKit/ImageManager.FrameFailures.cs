@@ -1,0 +1,74 @@
+using ImageKit.Caching;
+using ImageKit.Decoding;
+using ImageKit.Diagnostics.Internal;
+
+namespace ImageKit;
+
+public sealed partial class ImageManager
+{
+    private readonly Lock _forgettingLock = new();
+    private Task _forgetting = Task.CompletedTask;
+
+    /// <summary>
+    /// Completes when the images whose frames failed to decode so far are out of the caches (see <see cref="WatchFrames"/>);
+    /// for tests, and for Dispose.
+    /// </summary>
+    internal Task WhenUndecodableForgottenAsync()
+    {
+        lock (_forgettingLock)
+        {
+            return _forgetting;
+        }
+    }
+
+    /// <summary>
+    /// Decoding reads headers and the frame table only, so a load can succeed with an image whose frames do not decode.
+    /// The first frame that fails drops the image from the memory and disk caches (else it would be served broken until
+    /// it expired) and remembers the URL as failed, as a load that failed to decode would be. Holds the manager weakly:
+    /// an image kept by the app must not keep a manager nobody else references.
+    /// </summary>
+    private void WatchFrames(AnimatedImage image, string key, ImageDecodeOptions decodeOptions)
+    {
+        var manager = new WeakReference<ImageManager>(this);
+        image.OnFrameDecodeFailed(e =>
+        {
+            if (manager.TryGetTarget(out var target))
+            {
+                target.ForgetUndecodable(key, decodeOptions, e);
+            }
+        });
+    }
+
+    private void ForgetUndecodable(string key, ImageDecodeOptions decodeOptions, ImageDecodingException failure)
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        Log.UndecodableFrameForgotten(_logger, decodeOptions.SourceName, failure.Message);
+        RememberFailure(key, failure.Message);
+        lock (_forgettingLock)
+        {
+            _forgetting = Task.WhenAll(_forgetting, Task.Run(() => RemoveUndecodableAsync(key, decodeOptions)));
+        }
+    }
+
+    private async Task RemoveUndecodableAsync(string key, ImageDecodeOptions decodeOptions)
+    {
+        try
+        {
+            await Cache.RemoveAsync(key, ImageCacheType.Memory, decodeOptions, CancellationToken.None).ConfigureAwait(false);
+
+            // The image's own disk store may not have landed yet (stores run in the background): after it, or it would
+            // bring the bytes back.
+            await _diskStores.WhenIdleAsync(CancellationToken.None).ConfigureAwait(false);
+            await Cache.RemoveAsync(key, ImageCacheType.Disk, decodeOptions, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ImageKitException or ObjectDisposedException or OperationCanceledException or IOException)
+        {
+            // The cache went away with its manager, or the disk refused: the URL is still remembered as failed.
+            Log.DiskStoreFailed(_logger, key, $"removing an image whose frames do not decode: {e.Message}");
+        }
+    }
+}
