@@ -96,6 +96,29 @@ public sealed class ImageManagerUndecodableFrameTests
         Assert.AreEqual(1, _hits);
     }
 
+    [TestMethod]
+    public async Task ImageKeptAfterItsManagerIsGone_DoesNotKeepTheManager()
+    {
+        var file = Path.Combine(_cacheDir, "broken.gif");
+        await File.WriteAllBytesAsync(file, s_broken, TestContext.CancellationToken);
+        var (result, manager) = LoadWithManagerNobodyKeeps(new Uri(file), Path.Combine(_cacheDir, "cache"));
+        using (result)
+        {
+            Assert.IsTrue(Leaks.CollectUntil(() => !manager.TryGetTarget(out _)), "the image's frame watch keeps its manager alive");
+            Assert.ThrowsExactly<ImageDecodingException>(() => result.Image.GetFrame(0)); // and failing then is harmless
+        }
+    }
+
+    // Synchronous and not inlined: no state machine of this test holds the manager.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static (ImageLoadResult Result, WeakReference<ImageManager> Manager) LoadWithManagerNobodyKeeps(Uri url, string cacheDir)
+    {
+        var manager = ImageManagerTests.NewManager(cacheDir);
+        var result = Task.Run(() => manager.LoadImageAsync(url, new ImageLoadOptions { WaitForDiskStore = true })).GetAwaiter().GetResult();
+        manager.Dispose();
+        return (result, new WeakReference<ImageManager>(manager));
+    }
+
     private Task<LoopbackServer> StartServerAsync() => LoopbackServer.StartAsync(
         app => app.MapGet("/broken.gif", (HttpContext context) =>
         {

@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 
 namespace ImageKit.Caching.Internal;
