@@ -9,6 +9,9 @@ public sealed partial class ImageManager
     private readonly Lock _forgettingLock = new();
     private Task _forgetting = Task.CompletedTask;
 
+    // One for all the images this manager watches (a weak reference has a finalizer and a GC handle: not one per load).
+    private readonly WeakReference<ImageManager> _weakSelf;
+
     /// <summary>
     /// Completes when the images whose frames failed to decode so far are out of the caches (see <see cref="WatchFrames"/>);
     /// for tests, and for Dispose.
@@ -29,7 +32,7 @@ public sealed partial class ImageManager
     /// </summary>
     private void WatchFrames(AnimatedImage image, string key, ImageDecodeOptions decodeOptions)
     {
-        var manager = new WeakReference<ImageManager>(this);
+        var manager = _weakSelf;
         image.OnFrameDecodeFailed(e =>
         {
             if (manager.TryGetTarget(out var target))

@@ -82,6 +82,7 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
             Downloader = downloader;
             Loaders = new ImageLoaderRegistry([new HttpImageLoader(downloader), new FileImageLoader()]);
             _diskStores = new BackgroundStores(_inFlightLoads);
+            _weakSelf = new WeakReference<ImageManager>(this);
         }
         catch
         {
