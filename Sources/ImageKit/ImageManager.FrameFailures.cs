@@ -68,10 +68,15 @@ public sealed partial class ImageManager
             await _diskStores.WhenIdleAsync(CancellationToken.None).ConfigureAwait(false);
             await Cache.RemoveAsync(key, ImageCacheType.Disk, decodeOptions, CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is ImageKitException or ObjectDisposedException or OperationCanceledException or IOException)
+        catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException)
         {
-            // The cache went away with its manager, or the disk refused: the URL is still remembered as failed.
-            Log.DiskStoreFailed(_logger, key, $"removing an image whose frames do not decode: {e.Message}");
+            // The caches closed with their manager meanwhile: nothing is served from them any more.
+        }
+        catch (Exception e) when (e is ImageKitException or IOException)
+        {
+            // The disk refused: the URL is still remembered as failed, and a later load that decodes the copy again meets
+            // the same frame and removes it then.
+            Log.UndecodableImageRemovalFailed(_logger, key, e.Message);
         }
     }
 }

@@ -33,6 +33,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1008, EventName = "UndecodableFrameForgotten", Level = LogLevel.Warning, Message = "A frame of {Source} did not decode ({Reason}); the image was removed from the caches, and its URL fails fast like a failed load")]
     public static partial void UndecodableFrameForgotten(ILogger logger, string? source, string reason);
 
+    [LoggerMessage(EventId = 1009, EventName = "UndecodableImageRemovalFailed", Level = LogLevel.Warning, Message = "Removing {Key}, whose frames do not decode, from the caches failed; the next load that meets it there removes it again: {Reason}")]
+    public static partial void UndecodableImageRemovalFailed(ILogger logger, string key, string reason);
+
     [LoggerMessage(EventId = 2001, EventName = "DownloadStarted", Level = LogLevel.Debug, Message = "Downloading {Url}")]
     public static partial void DownloadStarted(ILogger logger, Uri url);
 
