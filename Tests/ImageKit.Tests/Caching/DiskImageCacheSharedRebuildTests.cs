@@ -1,4 +1,5 @@
 using ImageKit.Caching;
+using ImageKit.Caching.Internal;
 using ImageKit.Tests.TestUtilities;
 using Microsoft.Data.Sqlite;
 using static ImageKit.Tests.Caching.DiskCacheTestHelpers;
@@ -240,6 +241,40 @@ public sealed class DiskImageCacheSharedRebuildTests
 
         using var opened = await opening;
         Assert.IsNotNull(await opened.GetAsync("old", TestContext.CancellationToken));
+    }
+
+    /// <summary>
+    /// The fuzzing finding behind "SQLite Error 10: 'disk I/O error'" (SQLITE_IOERR_FSTAT, errno ENOENT) when two caches
+    /// opened a damaged folder that had no <c>index.lock</c> yet, so neither held the shared lock: one recreated the index
+    /// between the other's opening of the file and its first read. That read opens the WAL, for which SQLite looks the
+    /// database up by its path, and the path is gone. It must count as "replaced underneath" (the opener then waits for
+    /// the rebuild and uses the new index), not as an I/O error that fails the open. Real SQLite, real deleted file.
+    /// </summary>
+    [TestMethod]
+    public async Task IndexDeletedAfterAConnectionOpenedIt_ItsFirstReadCountsAsReplacedUnderneath()
+    {
+        using var folder = new TempFolder();
+        using (var cache = Open(folder.Path, TimeProvider.System))
+        {
+            await cache.SetAsync("old", Bytes(100, 1), null, TestContext.CancellationToken);
+        }
+
+        var path = folder.Combine("index.sqlite");
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        connection.Open();
+        foreach (var suffix in (string[])["", "-wal", "-shm"])
+        {
+            File.Delete(path + suffix);
+        }
+
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM sqlite_master";
+        var e = Assert.ThrowsExactly<SqliteException>(() => command.ExecuteScalar());
+        Assert.AreEqual(1802, e.SqliteExtendedErrorCode, e.Message);
+        IndexDatabase.NoteSystemError(e, connection);
+
+        Assert.IsTrue(IndexDatabase.WasReplacedUnderneath(e), IndexDatabase.Describe(e));
+        StringAssert.Contains(IndexDatabase.Describe(e), "errno 2");
     }
 
     private static string IntegrityCheck(string folder)

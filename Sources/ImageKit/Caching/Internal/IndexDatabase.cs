@@ -14,6 +14,10 @@ internal sealed partial class IndexDatabase : IDisposable
     public const string FileName = "index.sqlite";
 
     private const string SystemErrorKey = "ImageKit.SystemError";
+    private const string SystemErrnoKey = "ImageKit.SystemErrno";
+
+    /// <summary>ENOENT, the same number on Linux and macOS.</summary>
+    private const int NoSuchFile = 2;
     private const int MaxIdleConnections = 4;
     private const int BusyTimeoutMilliseconds = 10_000;
 
@@ -130,6 +134,7 @@ internal sealed partial class IndexDatabase : IDisposable
         if ((e.SqliteErrorCode & 0xFF) is 10 or 14 && SqliteSystemError.Of(connection) is var errno and not 0)
         {
             e.Data[SystemErrorKey] = $"{Marshal.GetPInvokeErrorMessage(errno)}, errno {errno}";
+            e.Data[SystemErrnoKey] = errno;
         }
 
         return false;
@@ -169,9 +174,14 @@ internal sealed partial class IndexDatabase : IDisposable
 
     /// <summary>
     /// SQLite's sign that the file this connection has open was deleted or replaced by another cache (which recreated a
-    /// damaged index): SQLITE_READONLY_DBMOVED, or SQLITE_IOERR_DELETE_NOENT from a journal that went with it.
+    /// damaged index): SQLITE_READONLY_DBMOVED; SQLITE_IOERR_DELETE_NOENT from a journal that went with it; or
+    /// SQLITE_IOERR_FSTAT with ENOENT (recorded by <see cref="NoteSystemError"/>), which is what a connection's first read
+    /// gets when the file went after the connection opened it: opening the WAL, SQLite's Unix layer looks up the database
+    /// by its path (a <c>stat</c>, to give the WAL the database's permissions) and reports that it is gone as a failed
+    /// <c>fstat</c>. Without the errno (another SQLite build) that failure stays an I/O error.
     /// </summary>
-    internal static bool WasReplacedUnderneath(SqliteException e) => e.SqliteExtendedErrorCode is 1032 or 5898;
+    internal static bool WasReplacedUnderneath(SqliteException e) =>
+        e.SqliteExtendedErrorCode is 1032 or 5898 || (e.SqliteExtendedErrorCode == 1802 && e.Data[SystemErrnoKey] is NoSuchFile);
 
     /// <summary>A failure of the index as a whole, whatever was written: busy or locked (another process holds the write lock past the busy timeout), full, read-only or an I/O error.</summary>
     internal static bool IsBusyOrFull(Exception e) =>
