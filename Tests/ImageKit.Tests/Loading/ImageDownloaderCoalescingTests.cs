@@ -20,6 +20,15 @@ public sealed class ImageDownloaderCoalescingTests
             {
                 app.MapGet("/image/{name}", context => ImageServer.WriteAsync(context, ImageServer.Gif));
 
+                // Waits for the gate of the same name, then answers 404.
+                app.MapGet("/gated-404/{name}", async (HttpContext context, string name) =>
+                {
+                    var gate = server.GateFor(name);
+                    gate.Arrived.TrySetResult();
+                    await gate.Release.Task.WaitAsync(context.RequestAborted);
+                    context.Response.StatusCode = StatusCodes.Status404NotFound;
+                });
+
                 // Waits for the gate of the same name, then sends the image in slow chunks.
                 app.MapGet("/gated-drip/{name}", async (HttpContext context, string name) =>
                 {
@@ -114,6 +123,49 @@ public sealed class ImageDownloaderCoalescingTests
         Assert.AreEqual(1, s_server.Hits("/gate/one-cancels"));
     }
 
+    /// <summary>
+    /// The caller that started a shared download leaves, the others stay, and the download fails: the failure reaches
+    /// those that stayed, and nothing is left over that reports it again as an unobserved task exception when collected.
+    /// </summary>
+    [TestMethod]
+    public async Task DownloadAsync_StarterLeavesThenTheSharedDownloadFails_NoUnobservedTaskException()
+    {
+        const string Name = "starter-leaves-then-404";
+        var unobserved = new List<Exception>();
+        void OnUnobserved(object? sender, UnobservedTaskExceptionEventArgs e)
+        {
+            if (e.Exception.InnerExceptions.OfType<ImageDownloadException>().Any(d => d.SourceName?.Contains(Name, StringComparison.Ordinal) == true))
+            {
+                lock (unobserved)
+                {
+                    unobserved.Add(e.Exception);
+                }
+            }
+        }
+
+        TaskScheduler.UnobservedTaskException += OnUnobserved;
+        try
+        {
+            for (var round = 0; round < 5; round++)
+            {
+                await StarterLeavesThenTheDownloadFailsAsync($"{Name}-{round}");
+            }
+
+            for (var i = 0; i < 5; i++)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                await Task.Delay(20, TestContext.CancellationToken);
+            }
+        }
+        finally
+        {
+            TaskScheduler.UnobservedTaskException -= OnUnobserved;
+        }
+
+        Assert.IsEmpty(unobserved, string.Join(Environment.NewLine, unobserved.Take(1)));
+    }
+
     [TestMethod]
     public async Task DownloadAsync_LastWaiterCancels_ServerSeesRequestAborted()
     {
@@ -190,6 +242,22 @@ public sealed class ImageDownloaderCoalescingTests
         {
             await Task.Delay(10, timeout.Token);
         }
+    }
+
+    private async Task StarterLeavesThenTheDownloadFailsAsync(string name)
+    {
+        using var downloader = new ImageDownloader(DownloadTestOptions.Fast(maxRetries: 0));
+        var gate = s_server.GateFor(name);
+        using var cts = new CancellationTokenSource();
+        var starter = downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url($"/gated-404/{name}")), cancellationToken: cts.Token);
+        var staying = Download(downloader, $"/gated-404/{name}");
+        await gate.Arrived.Task.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+
+        await cts.CancelAsync();
+        await Assert.ThrowsAsync<OperationCanceledException>(() => starter);
+        gate.Release.TrySetResult();
+        var failure = await Assert.ThrowsAsync<ImageDownloadException>(() => staying);
+        Assert.AreEqual(ImageDownloadFailure.HttpStatus, failure.Failure);
     }
 
     private Task<ImageDownloadResponse> Download(ImageDownloader downloader, string path) =>
