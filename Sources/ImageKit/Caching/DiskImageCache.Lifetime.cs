@@ -1,3 +1,5 @@
+using ImageKit.Caching.Internal;
+
 namespace ImageKit.Caching;
 
 public sealed partial class DiskImageCache
@@ -99,13 +101,57 @@ public sealed partial class DiskImageCache
         }
     }
 
+    /// <summary>
+    /// Refuses a folder that has no index yet but holds files the cache did not make (Pictures, the temp folder, a home
+    /// folder chosen by mistake): the cache's sweeps delete what they do not know in <c>blobs/</c> and <c>tmp/</c>, so it
+    /// must never move into someone else's folder. A folder whose index was lost still holds only the cache's own names
+    /// (and the file manager's), and opens.
+    /// </summary>
+    private static void EnsureNotSomeoneElsesFolder(string directory)
+    {
+        if (!System.IO.Directory.Exists(directory) || File.Exists(System.IO.Path.Combine(directory, IndexDatabase.FileName)))
+        {
+            return;
+        }
+
+        string[] foreign;
+        try
+        {
+            foreign = [.. System.IO.Directory.EnumerateFileSystemEntries(directory)
+                .Select(System.IO.Path.GetFileName)
+                .OfType<string>()
+                .Where(name => !IsCacheOwnName(name))
+                .Order(StringComparer.Ordinal)
+                .Take(4)];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return; // unreadable: opening the index reports what is wrong with the folder
+        }
+
+        if (foreign.Length > 0)
+        {
+            var shown = string.Join(", ", foreign.Take(3)) + (foreign.Length > 3 ? ", …" : string.Empty);
+            throw new DiskCacheException(
+                directory,
+                $"not an ImageKit disk cache: it has no {IndexDatabase.FileName} and holds other files ({shown}). " +
+                "A disk cache deletes files it does not know in its folder, so it needs a folder of its own: a new or empty one");
+        }
+    }
+
+    private static bool IsCacheOwnName(string name) =>
+        name is "blobs" or "tmp" or "index.lock" or ".DS_Store" or ".localized" or "Thumbs.db" or "desktop.ini"
+        || name.StartsWith(IndexDatabase.FileName + "-", StringComparison.Ordinal) // -wal, -shm, -journal
+        || name.StartsWith(BlobStore.TrashPrefix, StringComparison.Ordinal)
+        || name.StartsWith(WriteCheckPrefix, StringComparison.Ordinal);
+
     /// <summary>Whether this process can create a file in <paramref name="directory"/> (a file of its own name, deleted at once).</summary>
     private static bool CanCreateFilesIn(string directory)
     {
         try
         {
             using var probe = new FileStream(
-                System.IO.Path.Combine(directory, $".imagekit-write-check-{Guid.NewGuid():N}"),
+                System.IO.Path.Combine(directory, $"{WriteCheckPrefix}{Guid.NewGuid():N}"),
                 FileMode.CreateNew,
                 FileAccess.Write,
                 FileShare.None,

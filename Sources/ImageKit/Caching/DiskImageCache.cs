@@ -23,6 +23,7 @@ public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable
 {
     private static readonly TimeSpan s_sweepInterval = TimeSpan.FromDays(1);
     private static readonly TimeSpan s_tempFileGrace = TimeSpan.FromHours(1);
+    private const string WriteCheckPrefix = ".imagekit-write-check-";
 
     private readonly DiskImageCacheOptions _options;
     private readonly BlobStore _blobs;
@@ -42,8 +43,9 @@ public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable
     /// </summary>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
     /// <exception cref="DiskCacheException">
-    /// The folder cannot be created or written, or holds an index this version must not touch: another program's SQLite
-    /// database, or the index of a newer ImageKit (left as it is, so that the newer one keeps its cache).
+    /// The folder cannot be created or written, holds other files and no index (a folder that is not a cache), or holds
+    /// an index this version must not touch: another program's SQLite database, or the index of a newer ImageKit (left
+    /// as it is, so that the newer one keeps its cache).
     /// </exception>
     public DiskImageCache(DiskImageCacheOptions options)
     {
@@ -54,7 +56,8 @@ public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable
         _blobs = new BlobStore(Directory);
         try
         {
-            // The index first: a folder that turns out to hold another program's database is left as it was found.
+            // The index first: a folder that turns out to hold another program's database or files is left as it was found.
+            EnsureNotSomeoneElsesFolder(Directory);
             System.IO.Directory.CreateDirectory(Directory);
             _index = new IndexDatabase(Directory);
         }

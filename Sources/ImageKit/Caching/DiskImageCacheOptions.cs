@@ -7,7 +7,9 @@ namespace ImageKit.Caching;
 public sealed class DiskImageCacheOptions
 {
     /// <summary>
-    /// The cache folder. It is created if absent. Several caches (in one process or several) may share a folder.
+    /// The cache folder, which must be the cache's own: it is created if absent, and an existing folder that has no index
+    /// yet must be empty (a folder of other files is refused with <see cref="DiskCacheException"/>). Several caches (in
+    /// one process or several) may share a folder.
     /// <value>Required. <see cref="DiskImageCache.DefaultDirectory"/> is the conventional per-user location.</value>
     /// </summary>
     public required string Directory { get; set; }

@@ -62,6 +62,65 @@ public sealed class DiskImageCacheFailureTests
         await Assert.ThrowsExactlyAsync<DiskCacheException>(() => cache.SetAsync("new", Bytes(300, 2), null, TestContext.CancellationToken));
     }
 
+    /// <summary>
+    /// A cache pointed at a folder of someone else's files (Pictures, the temp folder, a home folder): its sweeps delete
+    /// whatever they do not know in <c>blobs/</c> and <c>tmp/</c>, so it must refuse the folder and leave every file as
+    /// it was, not create its index there.
+    /// </summary>
+    [TestMethod]
+    public async Task Open_FolderOfOtherFilesWithoutAnIndex_ThrowsAndChangesNothing()
+    {
+        using var folder = new TempFolder();
+        var files = new Dictionary<string, string>
+        {
+            ["notes.txt"] = "notes",
+            [Path.Combine("blobs", "readme.txt")] = "readme",
+            [Path.Combine("blobs", "ab", "photo.jpg")] = "photo",
+            [Path.Combine("tmp", "draft.txt")] = "draft",
+        };
+        foreach (var (name, text) in files)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(folder.Combine(name))!);
+            File.WriteAllText(folder.Combine(name), text);
+            File.SetLastWriteTimeUtc(folder.Combine(name), DateTime.UtcNow.AddDays(-3)); // past every grace period
+        }
+
+        var before = Directory.GetFileSystemEntries(folder.Path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+
+        var error = Assert.ThrowsExactly<DiskCacheException>(() => Open(folder.Path).Dispose());
+
+        Assert.AreEqual(folder.Path, error.SourceName);
+        StringAssert.Contains(error.Message, "not an ImageKit disk cache");
+        StringAssert.Contains(error.Message, "notes.txt");
+        await Task.Delay(200, TestContext.CancellationToken); // a background sweep, if one had started, would act now
+        CollectionAssert.AreEqual(before, Directory.GetFileSystemEntries(folder.Path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray());
+        foreach (var (name, text) in files)
+        {
+            Assert.AreEqual(text, File.ReadAllText(folder.Combine(name)), name);
+        }
+    }
+
+    /// <summary>A cache folder whose index was deleted (by hand, or lost) still holds only the cache's own files: it opens and starts a new index.</summary>
+    [TestMethod]
+    public async Task Open_CacheFolderWhoseIndexWasDeleted_OpensWithANewIndex()
+    {
+        using var folder = new TempFolder();
+        using (var first = Open(folder.Path))
+        {
+            await first.OpeningSweep;
+            await first.SetAsync("big", Bytes(200_000, 1), null, TestContext.CancellationToken); // a blob file
+            await first.SetAsync("small", Bytes(300, 2), null, TestContext.CancellationToken);
+        }
+
+        File.Delete(folder.Combine("index.sqlite"));
+
+        using var cache = Open(folder.Path);
+        await cache.OpeningSweep;
+        Assert.IsNull(await cache.GetAsync("big", TestContext.CancellationToken));
+        await cache.SetAsync("again", Bytes(300, 3), null, TestContext.CancellationToken);
+        Assert.IsNotNull(await cache.GetAsync("again", TestContext.CancellationToken));
+    }
+
     [TestMethod]
     public async Task Open_FolderReadOnly_ThrowsDiskCacheExceptionSayingSo()
     {

@@ -102,4 +102,22 @@ public sealed class FetchCommandTests
         Assert.HasCount(1, result.StderrLines, result.Stderr);
         StringAssert.StartsWith(result.StderrLines[0], "imagekit: ");
     }
+
+    [TestMethod]
+    public async Task Fetch_CacheDirOfOtherFiles_ExitsWith2OneLineAndLeavesTheFilesAlone()
+    {
+        var folder = Path.Combine(_cacheDir, "pictures");
+        Directory.CreateDirectory(Path.Combine(folder, "tmp"));
+        File.WriteAllText(Path.Combine(folder, "holiday.jpg"), "not really a photo");
+        File.WriteAllText(Path.Combine(folder, "tmp", "draft.txt"), "draft");
+
+        var result = await CliRunner.RunAsync("fetch", "http://127.0.0.1:9/a.gif", "--cache-dir", folder);
+
+        Assert.AreEqual(2, result.ExitCode, result.Stdout + result.Stderr);
+        Assert.HasCount(1, result.StderrLines, result.Stderr);
+        StringAssert.Contains(result.StderrLines[0], "not an ImageKit disk cache");
+        CollectionAssert.AreEquivalent(
+            new[] { "holiday.jpg", Path.Combine("tmp", "draft.txt"), "tmp" },
+            Directory.GetFileSystemEntries(folder, "*", SearchOption.AllDirectories).Select(p => Path.GetRelativePath(folder, p)).ToArray());
+    }
 }
