@@ -141,6 +141,7 @@ public sealed partial class DiskImageCache
 
     private static bool IsCacheOwnName(string name) =>
         name is "blobs" or "tmp" or "index.lock" or ".DS_Store" or ".localized" or "Thumbs.db" or "desktop.ini"
+        || name.StartsWith("._", StringComparison.Ordinal) // macOS keeps extended attributes there on FAT and network volumes
         || name.StartsWith(IndexDatabase.FileName + "-", StringComparison.Ordinal) // -wal, -shm, -journal
         || name.StartsWith(BlobStore.TrashPrefix, StringComparison.Ordinal)
         || name.StartsWith(WriteCheckPrefix, StringComparison.Ordinal);

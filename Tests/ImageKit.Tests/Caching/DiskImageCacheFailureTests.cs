@@ -100,7 +100,10 @@ public sealed class DiskImageCacheFailureTests
         }
     }
 
-    /// <summary>A cache folder whose index was deleted (by hand, or lost) still holds only the cache's own files: it opens and starts a new index.</summary>
+    /// <summary>
+    /// A cache folder whose index was deleted (by hand, or lost) still holds only the cache's own files, and those a file
+    /// manager leaves: it opens and starts a new index.
+    /// </summary>
     [TestMethod]
     public async Task Open_CacheFolderWhoseIndexWasDeleted_OpensWithANewIndex()
     {
@@ -113,6 +116,8 @@ public sealed class DiskImageCacheFailureTests
         }
 
         File.Delete(folder.Combine("index.sqlite"));
+        File.WriteAllText(folder.Combine(".DS_Store"), "Finder was here");
+        File.WriteAllText(folder.Combine("._index.lock"), "macOS extended attributes on a FAT volume");
 
         using var cache = Open(folder.Path);
         await cache.OpeningSweep;
