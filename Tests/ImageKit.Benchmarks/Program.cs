@@ -12,6 +12,16 @@ if (args is [var pipelineMode, ..] && pipelineMode.StartsWith("pipeline", String
     Environment.Exit(SelfProcess.RunAgain(args, ("DOTNET_TieredCompilation", "0")));
 }
 
+if (args is ["first-load", ..])
+{
+    Environment.Exit(FirstLoad.RunAll(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 7));
+}
+
+if (args is ["first-load-once", var firstVariant, var hitFolder])
+{
+    Environment.Exit(await FirstLoad.RunOnceAsync(Console.Out, firstVariant, hitFolder));
+}
+
 if (args is ["decode-keep", ..])
 {
     DecodeKeep.Run(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5);
