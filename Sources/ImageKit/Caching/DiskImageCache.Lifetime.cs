@@ -104,7 +104,7 @@ public sealed partial class DiskImageCache
     /// <summary>
     /// Refuses a folder that has no index yet but holds files the cache did not make (Pictures, the temp folder, a home
     /// folder chosen by mistake): the cache's sweeps delete what they do not know in <c>blobs/</c> and <c>tmp/</c>, so it
-    /// must never move into someone else's folder. A folder whose index was lost still holds only the cache's own names
+    /// must never move into someone else's folder. A folder whose index was lost still holds only the cache's own files
     /// (and the file manager's), and opens.
     /// </summary>
     private static void EnsureNotSomeoneElsesFolder(string directory)
@@ -118,9 +118,9 @@ public sealed partial class DiskImageCache
         try
         {
             foreign = [.. System.IO.Directory.EnumerateFileSystemEntries(directory)
+                .Where(path => !IsCacheOwnEntry(path))
                 .Select(System.IO.Path.GetFileName)
                 .OfType<string>()
-                .Where(name => !IsCacheOwnName(name))
                 .Order(StringComparer.Ordinal)
                 .Take(4)];
         }
@@ -139,12 +139,20 @@ public sealed partial class DiskImageCache
         }
     }
 
-    private static bool IsCacheOwnName(string name) =>
-        name is "blobs" or "tmp" or "index.lock" or ".DS_Store" or ".localized" or "Thumbs.db" or "desktop.ini"
-        || name.StartsWith("._", StringComparison.Ordinal) // macOS keeps extended attributes there on FAT and network volumes
-        || name.StartsWith(IndexDatabase.FileName + "-", StringComparison.Ordinal) // -wal, -shm, -journal
-        || name.StartsWith(BlobStore.TrashPrefix, StringComparison.Ordinal)
-        || name.StartsWith(WriteCheckPrefix, StringComparison.Ordinal);
+    // The cache's own folders are checked one level down, as the sweeps act on what is inside them: blobs/ holds only
+    // two-hex-digit fan-out folders, tmp/ only "<guid>.tmp" files.
+    private static bool IsCacheOwnEntry(string path) => System.IO.Path.GetFileName(path) switch
+    {
+        "blobs" => System.IO.Directory.Exists(path) && System.IO.Directory.EnumerateFileSystemEntries(path).All(
+            fanOut => System.IO.Path.GetFileName(fanOut) is { Length: 2 } name && name.All(char.IsAsciiHexDigitLower) && System.IO.Directory.Exists(fanOut)),
+        "tmp" => System.IO.Directory.Exists(path) && System.IO.Directory.EnumerateFileSystemEntries(path).All(
+            temp => System.IO.Path.GetFileName(temp) is { Length: 36 } name && name.EndsWith(".tmp", StringComparison.Ordinal) && File.Exists(temp)),
+        var name => name is "index.lock" or ".DS_Store" or ".localized" or "Thumbs.db" or "desktop.ini"
+            || name.StartsWith("._", StringComparison.Ordinal) // macOS keeps extended attributes there on FAT and network volumes
+            || name.StartsWith(IndexDatabase.FileName + "-", StringComparison.Ordinal) // -wal, -shm, -journal
+            || name.StartsWith(BlobStore.TrashPrefix, StringComparison.Ordinal)
+            || name.StartsWith(WriteCheckPrefix, StringComparison.Ordinal),
+    };
 
     /// <summary>Whether this process can create a file in <paramref name="directory"/> (a file of its own name, deleted at once).</summary>
     private static bool CanCreateFilesIn(string directory)

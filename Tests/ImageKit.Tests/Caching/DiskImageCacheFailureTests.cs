@@ -101,6 +101,29 @@ public sealed class DiskImageCacheFailureTests
     }
 
     /// <summary>
+    /// Folders that hold nothing but a <c>tmp</c> or <c>blobs</c> folder of their own (the names the cache uses) are not
+    /// caches either: what is inside is checked, since that is what the sweeps delete.
+    /// </summary>
+    [TestMethod]
+    [DataRow("tmp/scratch.txt")]
+    [DataRow("blobs/holiday/photo.jpg")]
+    [DataRow("blobs/ab")]
+    public void Open_FolderWhoseTmpOrBlobsHoldOtherFiles_ThrowsAndChangesNothing(string file)
+    {
+        using var folder = new TempFolder();
+        var path = folder.Combine(file.Replace('/', Path.DirectorySeparatorChar));
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, "someone's file");
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddDays(-3));
+
+        var error = Assert.ThrowsExactly<DiskCacheException>(() => Open(folder.Path).Dispose());
+
+        StringAssert.Contains(error.Message, "not an ImageKit disk cache");
+        Assert.AreEqual("someone's file", File.ReadAllText(path));
+        Assert.IsFalse(File.Exists(folder.Combine("index.sqlite")), "no index may be created there");
+    }
+
+    /// <summary>
     /// A cache folder whose index was deleted (by hand, or lost) still holds only the cache's own files, and those a file
     /// manager leaves: it opens and starts a new index.
     /// </summary>
@@ -116,6 +139,8 @@ public sealed class DiskImageCacheFailureTests
         }
 
         File.Delete(folder.Combine("index.sqlite"));
+        Assert.HasCount(1, BlobFiles(folder.Path), "the large entry's file is left in blobs/");
+        File.WriteAllText(folder.Combine("tmp", Guid.NewGuid().ToString("N") + ".tmp"), "a store cut short");
         File.WriteAllText(folder.Combine(".DS_Store"), "Finder was here");
         File.WriteAllText(folder.Combine("._index.lock"), "macOS extended attributes on a FAT volume");
 
