@@ -33,6 +33,7 @@ public sealed class DiskImageCacheFuzzedIndexTests
     [DataRow("index-time-out-of-range.sqlite")] // a row's time outside DateTime's range
     [DataRow("index-time-out-of-range-2.sqlite")]
     [DataRow("index-read-only-header.sqlite")] // the header's write version makes SQLite open it read-only
+    [DataRow("index-rollback-read-only-header.sqlite")] // the same with read version 1 (rollback journal): switching it to WAL fails first
     [DataRow("index-unsupported-format.sqlite")] // 48 bytes: the header alone, with a schema format number SQLite does not know
     [DataRow("index-text-encoding.sqlite")] // the header's text encoding is not 1, 2 or 3: SQLite fails the second schema read
     // The last_access index's cells sit 5 bytes past where its page's cell pointers say: reading a record from the middle

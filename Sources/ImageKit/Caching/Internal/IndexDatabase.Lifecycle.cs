@@ -160,6 +160,12 @@ internal sealed partial class IndexDatabase
         {
             throw; // not reached: NoteSystemError returns false
         }
+        catch (SqliteException e) when ((e.SqliteErrorCode & 0xFF) == 8 && TurnedReadOnly(connection))
+        {
+            // SQLITE_READONLY from a file that could be written when it was opened: the header check below, met earlier.
+            // A header with read version 1 (rollback journal) fails on the switch to WAL before that check is reached.
+            throw new SqliteException(ReadOnlyHeader, 11);
+        }
         catch (SqliteException e) when (IsOutOfMemory(e))
         {
             // A damaged page (one found by fuzzing: cells that are not where the page's pointers say) fails the probe
@@ -250,9 +256,9 @@ internal sealed partial class IndexDatabase
         // read-only from the first read on, and every store would fail. Asked of SQLite, not read from the file: closing a
         // descriptor of the file in this process would release the POSIX locks SQLite holds on it. A file that was
         // read-only from the moment it was opened is write-protected, not damaged, and is left alone.
-        if (IndexConnection.IsReadOnlyNow(connection.Connection) && !connection.WriteProtectedAtOpen)
+        if (TurnedReadOnly(connection))
         {
-            throw new SqliteException("the index's header marks it read-only for this SQLite (damaged)", 11);
+            throw new SqliteException(ReadOnlyHeader, 11);
         }
 
         // The totals row, which every change updates through triggers: a NULL there fails every later store.

@@ -172,6 +172,12 @@ internal sealed partial class IndexDatabase : IDisposable
         }
     }
 
+    private const string ReadOnlyHeader = "the index's header marks it read-only for this SQLite (damaged)";
+
+    // Read-only now, though it could be written when it was opened: what a header with an unknown write version does.
+    private static bool TurnedReadOnly(IndexConnection connection) =>
+        IndexConnection.IsReadOnlyNow(connection.Connection) && !connection.WriteProtectedAtOpen;
+
     /// <summary>
     /// SQLite's sign that the file this connection has open was deleted or replaced by another cache (which recreated a
     /// damaged index): SQLITE_READONLY_DBMOVED; SQLITE_IOERR_DELETE_NOENT from a journal that went with it; or
