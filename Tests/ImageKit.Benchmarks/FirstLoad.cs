@@ -100,19 +100,9 @@ internal static class FirstLoad
 
     private static (double Total, double Manager) RunChild(string variant, string hitFolder)
     {
-        var host = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
-        var start = new ProcessStartInfo(host) { UseShellExecute = false, RedirectStandardOutput = true };
-        if (Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-        {
-            start.ArgumentList.Add(typeof(FirstLoad).Assembly.Location);
-        }
-
-        foreach (var arg in (string[])["first-load-once", variant, hitFolder])
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var child = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {host}");
+        var start = SelfProcess.StartInfo(["first-load-once", variant, hitFolder]);
+        start.RedirectStandardOutput = true;
+        using var child = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {start.FileName}");
         var line = child.StandardOutput.ReadToEnd().Trim();
         child.WaitForExit();
         var parts = line.Split(' ');

@@ -8,6 +8,20 @@ internal static class SelfProcess
 {
     public static int RunAgain(string[] args, params (string Name, string Value)[] environment)
     {
+        var start = StartInfo(args);
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        using var child = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {start.FileName}");
+        child.WaitForExit();
+        return child.ExitCode;
+    }
+
+    /// <summary>How to start this program with <paramref name="args"/>: its apphost, or <c>dotnet</c> with its assembly.</summary>
+    public static ProcessStartInfo StartInfo(IEnumerable<string> args)
+    {
         var host = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
         var start = new ProcessStartInfo(host) { UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
@@ -20,13 +34,6 @@ internal static class SelfProcess
             start.ArgumentList.Add(arg);
         }
 
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        using var child = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {host}");
-        child.WaitForExit();
-        return child.ExitCode;
+        return start;
     }
 }
