@@ -44,4 +44,18 @@ public sealed class TruncatedDataTests
         Assert.IsGreaterThan(0, decoded, "the frames before the cut are usable");
         Assert.IsTrue(failures > 0 || cut.FrameCount < reference.Length, "frames past the cut fail or are not announced");
     }
+
+    [TestMethod]
+    [DataRow("TestImage.png", "Png")]
+    [DataRow("TestImage.jpg", "Jpeg")]
+    [DataRow("TestImage.gif", "Gif")]
+    [DataRow("TestImageStatic.webp", "WebP")]
+    public void Decode_FileCutInsideItsHeader_ThrowsSayingTheFileIsTruncated(string file, string format)
+    {
+        var cut = Corpus.Read(file).AsSpan(0, 20).ToArray();
+
+        var error = Assert.ThrowsExactly<ImageDecodingException>(() => AnimatedImage.Decode(cut));
+
+        Assert.AreEqual($"the {format} data ends inside its header (truncated file)", error.Message);
+    }
 }
