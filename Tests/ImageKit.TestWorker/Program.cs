@@ -15,6 +15,19 @@ using ImageKit.TestWorker;
 //                                 process out of memory), prints one line per cache call made under the cap ("get: …",
 //                                 "open: …", "set: …": "ok" or the exception's type and message), lifts the cap, and
 //                                 prints "after: ok" when KEY is still there
+//   shared HOME URL               with HOME (and XDG_CACHE_HOME = HOME/.cache) set, loads URL through ImageManager.Shared
+//                                 and prints "loaded FRAMES disk=FOLDER" (or "disk=none"); an exception ends the process
+if (args is ["shared", var home, var sharedUrl])
+{
+    Environment.SetEnvironmentVariable("HOME", home);
+    Environment.SetEnvironmentVariable("XDG_CACHE_HOME", Path.Combine(home, ".cache"));
+    var shared = ImageKit.ImageManager.Shared;
+    using var loaded = await shared.LoadImageAsync(new Uri(sharedUrl));
+    var disk = (shared.Cache as ImageCache)?.Disk?.Directory ?? "none";
+    await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"loaded {loaded.Image.FrameCount} disk={disk}"));
+    return 0;
+}
+
 if (args.Length < 4)
 {
     await Console.Error.WriteLineAsync("usage: write DIR PREFIX COUNT KEYS | mixed DIR PREFIX COUNT");
