@@ -49,6 +49,18 @@ if (args is ["disk-cache", ..])
     return;
 }
 
+if (args is ["http-versions-server"])
+{
+    await HttpVersions.ServeAsync(Console.Out);
+    return;
+}
+
+if (args is ["http-versions", ..])
+{
+    await HttpVersions.RunAsync(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5);
+    return;
+}
+
 if (args is ["pipeline-breakdown", ..])
 {
     await PipelineLoad.BreakdownAsync(Console.Out);

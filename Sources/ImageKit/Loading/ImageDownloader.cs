@@ -31,7 +31,8 @@ public sealed partial class ImageDownloader : IDisposable
     /// <summary>
     /// Creates a downloader with its own <see cref="SocketsHttpHandler"/> and <see cref="HttpClient"/>, configured from
     /// <paramref name="options"/> (redirects, decompression, certificates) and disposed with the downloader. Its requests
-    /// carry a <c>User-Agent: ImageKit/&lt;version&gt;</c> header unless a request sets its own.
+    /// carry a <c>User-Agent: ImageKit/&lt;version&gt;</c> header unless a request sets its own, and ask for HTTP versions up
+    /// to <see cref="ImageDownloaderOptions.MaxHttpVersion"/> (by default HTTP/2 over https where the server offers it).
     /// </summary>
     /// <param name="options">The settings; validated and read now. <see langword="null"/> uses the defaults.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
@@ -43,7 +44,9 @@ public sealed partial class ImageDownloader : IDisposable
     /// <summary>
     /// Creates a downloader over an application-supplied <paramref name="httpClient"/>, which it never disposes. Its own
     /// handler settings apply (redirects, certificates, decompression, its <see cref="HttpClient.Timeout"/> as an outer
-    /// limit); <see cref="ImageDownloaderOptions.AttemptTimeout"/> applies on top.
+    /// limit), and so do its <see cref="HttpClient.DefaultRequestVersion"/> and <see cref="HttpClient.DefaultVersionPolicy"/>
+    /// (HTTP/1.1 unless the app set them; set 2.0 and <see cref="HttpVersionPolicy.RequestVersionOrLower"/> for HTTP/2);
+    /// <see cref="ImageDownloaderOptions.AttemptTimeout"/> applies on top.
     /// </summary>
     /// <param name="httpClient">The client to send requests with.</param>
     /// <param name="options">The settings; validated and read now. <see langword="null"/> uses the defaults.</param>
@@ -184,32 +187,11 @@ public sealed partial class ImageDownloader : IDisposable
 
     private static HttpClient CreateOwnedClient(ImageDownloaderOptions options)
     {
-        var handler = new SocketsHttpHandler
-        {
-            // Redirects are followed by RedirectHandler, which checks each hop and keeps credentials on their origin.
-            AllowAutoRedirect = false,
-            AutomaticDecompression = options.AutomaticDecompression ? DecompressionMethods.All : DecompressionMethods.None,
-
-            // Connections are recycled so DNS changes are picked up by a long-lived downloader.
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-
-            // A rejected or over-limit body is abandoned; draining more than a small error page to reuse the connection
-            // would download what the limit is meant to refuse.
-            MaxResponseDrainSize = 64 * 1024,
-        };
-        if (options.AllowInvalidCertificates)
-        {
-#pragma warning disable CA5359 // Accepting any certificate is the documented purpose of this opt-in option.
-            handler.SslOptions.RemoteCertificateValidationCallback = static (_, _, _, _) => true;
-#pragma warning restore CA5359
-        }
-
-        // Timeouts are per attempt (AttemptTimeout); the client's own 100 s total would cut across retries.
-        var client = new HttpClient(new RedirectHandler(options.MaxRedirects) { InnerHandler = handler }, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
-
-        // Some image hosts (Wikimedia among them) refuse requests without a User-Agent.
-        var version = typeof(ImageDownloader).Assembly.GetName().Version?.ToString(3) ?? "0";
-        client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("ImageKit", version));
+        // Validated before the client is built from them (and again with the rest, where an app's client is used).
+        options.Validate();
+        var handler = DownloaderHttp.CreateSocketsHandler(options.AutomaticDecompression, options.AllowInvalidCertificates);
+        var client = new HttpClient(new RedirectHandler(options.MaxRedirects) { InnerHandler = handler }, disposeHandler: true);
+        DownloaderHttp.ConfigureClient(client, options.MaxHttpVersion);
         return client;
     }
 }

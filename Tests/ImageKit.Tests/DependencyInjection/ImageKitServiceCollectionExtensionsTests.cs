@@ -36,6 +36,18 @@ public sealed class ImageKitServiceCollectionExtensionsTests
     }
 
     [TestMethod]
+    public async Task AddImageKit_NamedHttpClient_AsksForHttp2OrLowerWithoutAnOverallTimeout()
+    {
+        await using var services = new ServiceCollection().AddImageKit(o => o.DiskCache.Enabled = false).BuildServiceProvider();
+
+        using var client = services.GetRequiredService<IHttpClientFactory>().CreateClient(ImageKitDefaults.HttpClientName);
+
+        Assert.AreEqual(System.Net.HttpVersion.Version20, client.DefaultRequestVersion);
+        Assert.AreEqual(HttpVersionPolicy.RequestVersionOrLower, client.DefaultVersionPolicy);
+        Assert.AreEqual(Timeout.InfiniteTimeSpan, client.Timeout);
+    }
+
+    [TestMethod]
     public async Task AddImageKit_CalledTwice_RegistersOnceAndAppliesBothConfigurations()
     {
         var collection = new ServiceCollection()

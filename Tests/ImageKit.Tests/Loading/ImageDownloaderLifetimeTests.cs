@@ -40,6 +40,7 @@ public sealed class ImageDownloaderLifetimeTests
         Assert.AreEqual(10, options.MaxRedirects);
         Assert.IsTrue(options.AutomaticDecompression);
         Assert.IsFalse(options.AllowInvalidCertificates);
+        Assert.AreEqual(System.Net.HttpVersion.Version20, options.MaxHttpVersion);
         Assert.IsTrue(options.RequireImageContent);
         Assert.AreEqual(3, options.Retry.MaxRetries);
         Assert.AreEqual(TimeSpan.FromMilliseconds(200), options.Retry.BaseDelay);
@@ -57,6 +58,8 @@ public sealed class ImageDownloaderLifetimeTests
     {
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDownloader(new ImageDownloaderOptions { MaxConcurrentDownloads = 0 }));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDownloader(new ImageDownloaderOptions { AttemptTimeout = TimeSpan.Zero }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDownloader(new ImageDownloaderOptions { MaxHttpVersion = new Version(1, 2) }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDownloader(new ImageDownloaderOptions { MaxHttpVersion = null! }));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDownloader(new ImageDownloaderOptions { AttemptTimeout = TimeSpan.FromMilliseconds(9) }));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDownloader(new ImageDownloaderOptions { MaxResponseBytes = 0 }));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageDownloader(new ImageDownloaderOptions { MaxRedirects = -1 }));

@@ -22,7 +22,12 @@ internal sealed class ImageServer : IAsyncDisposable
 
     public IReadOnlyList<string> Log => [.. _log];
 
-    public static async Task<ImageServer> StartAsync(Action<WebApplication, ImageServer> map, CancellationToken cancellationToken = default)
+    public static Task<ImageServer> StartAsync(Action<WebApplication, ImageServer> map, CancellationToken cancellationToken = default) =>
+        StartAsync(map, certificate: null, cancellationToken);
+
+    /// <summary>With a certificate: HTTPS only, HTTP/2 and HTTP/1.1 offered (see <see cref="LoopbackServer"/>).</summary>
+    public static async Task<ImageServer> StartAsync(
+        Action<WebApplication, ImageServer> map, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate, CancellationToken cancellationToken)
     {
         var server = new ImageServer();
         server._server = await LoopbackServer.StartAsync(
@@ -38,6 +43,7 @@ internal sealed class ImageServer : IAsyncDisposable
                 app.MapGet("/gate/{name}", server.ServeGateAsync);
                 map(app, server);
             },
+            certificate,
             cancellationToken);
         return server;
     }

@@ -15,25 +15,10 @@ internal static class ServiceFactories
 {
     public static HttpMessageHandler CreateHandler(DownloaderSettings settings) => new RedirectHandler(settings.MaxRedirects)
     {
-        InnerHandler = new SocketsHttpHandler
-        {
-            // Redirects are followed by RedirectHandler, which checks each hop and keeps credentials on their origin.
-            AllowAutoRedirect = false,
-            AutomaticDecompression = settings.AutomaticDecompression ? DecompressionMethods.All : DecompressionMethods.None,
-
-            // The downloader keeps its client for its lifetime, so the handler, not the factory's rotation, must pick up DNS changes.
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            MaxResponseDrainSize = 64 * 1024,
-        },
+        InnerHandler = DownloaderHttp.CreateSocketsHandler(settings.AutomaticDecompression, allowInvalidCertificates: false),
     };
 
-    public static void ConfigureClient(HttpClient client)
-    {
-        // Timeouts are per attempt (AttemptTimeout); the client's own 100 s total would cut across retries.
-        client.Timeout = Timeout.InfiniteTimeSpan;
-        var version = typeof(ImageDownloader).Assembly.GetName().Version?.ToString(3) ?? "0";
-        client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("ImageKit", version));
-    }
+    public static void ConfigureClient(HttpClient client) => DownloaderHttp.ConfigureClient(client, System.Net.HttpVersion.Version20);
 
     public static ImageDownloader CreateDownloader(IServiceProvider services)
     {

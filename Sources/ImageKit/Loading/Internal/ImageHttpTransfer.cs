@@ -98,7 +98,9 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
 
     private HttpRequestMessage CreateMessage(ImageDownloadRequest request)
     {
-        var message = new HttpRequestMessage(HttpMethod.Get, request.Url);
+        // HttpClient applies its DefaultRequestVersion only to messages it creates itself: carry it over, so that an app's
+        // own client decides, and the downloader's own asks for HTTP/2 (DownloaderHttp).
+        var message = new HttpRequestMessage(HttpMethod.Get, request.Url) { Version = client.DefaultRequestVersion, VersionPolicy = client.DefaultVersionPolicy };
         try
         {
             if (request.Headers is { } headers)
