@@ -36,6 +36,13 @@ public sealed class DownloaderSettings
     /// <value>Default: <see langword="true"/>.</value>
     public bool RequireImageContent { get; set; } = s_defaults.RequireImageContent;
 
+    /// <summary>
+    /// The highest HTTP version asked for (1.0, 1.1, 2.0 or 3.0); the server's offer decides up to it. With 2.0, HTTP/2
+    /// over https where the server offers it; with 1.1, HTTP/1.1 always.
+    /// </summary>
+    /// <value>Default: 2.0.</value>
+    public Version MaxHttpVersion { get; set; } = s_defaults.MaxHttpVersion;
+
     /// <summary>Retries of transient failures.</summary>
     /// <value>Default: 3 retries, 200 ms base delay, 10 s maximum delay.</value>
     public ImageDownloadRetryOptions Retry { get; set; } = new();

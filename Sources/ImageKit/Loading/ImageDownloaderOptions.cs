@@ -121,6 +121,11 @@ public sealed class ImageDownloaderOptions
     /// <summary>Test hook: called when a retry is scheduled, with the attempt that failed (1-based) and the delay chosen.</summary>
     internal Action<int, TimeSpan>? RetryScheduled { get; set; }
 
+    /// <summary>Whether <paramref name="version"/> is one <see cref="MaxHttpVersion"/> accepts: 1.0, 1.1, 2.0 or 3.0.</summary>
+    internal static bool IsSupportedHttpVersion(Version? version) =>
+        version == System.Net.HttpVersion.Version10 || version == System.Net.HttpVersion.Version11
+        || version == System.Net.HttpVersion.Version20 || version == System.Net.HttpVersion.Version30;
+
     internal void Validate()
     {
         if (MaxConcurrentDownloads is < 1 or > 1024)
@@ -128,8 +133,7 @@ public sealed class ImageDownloaderOptions
             throw new ArgumentOutOfRangeException(nameof(MaxConcurrentDownloads), MaxConcurrentDownloads, "MaxConcurrentDownloads must be between 1 and 1024.");
         }
 
-        if (MaxHttpVersion is null || !(MaxHttpVersion == System.Net.HttpVersion.Version10 || MaxHttpVersion == System.Net.HttpVersion.Version11
-            || MaxHttpVersion == System.Net.HttpVersion.Version20 || MaxHttpVersion == System.Net.HttpVersion.Version30))
+        if (!IsSupportedHttpVersion(MaxHttpVersion))
         {
             throw new ArgumentOutOfRangeException(nameof(MaxHttpVersion), MaxHttpVersion, "MaxHttpVersion must be 1.0, 1.1, 2.0 or 3.0.");
         }

@@ -71,6 +71,7 @@ public sealed class ImageKitServiceCollectionExtensionsTests
             ["ImageKit:Downloader:ExecutionOrder"] = "Lifo",
             ["ImageKit:Downloader:Retry:MaxRetries"] = "1",
             ["ImageKit:Downloader:CircuitBreaker:Enabled"] = "false",
+            ["ImageKit:Downloader:MaxHttpVersion"] = "1.1",
             ["ImageKit:MemoryCache:MaxBytes"] = "1048576",
             ["ImageKit:MemoryCache:MaxCount"] = "7",
             ["ImageKit:DiskCache:Folder"] = folder.Combine("disk"),
@@ -90,6 +91,12 @@ public sealed class ImageKitServiceCollectionExtensionsTests
         Assert.AreEqual(DownloadExecutionOrder.Lifo, downloader.ExecutionOrder);
         Assert.AreEqual(1, downloader.Retry.MaxRetries);
         Assert.IsFalse(downloader.CircuitBreaker.Enabled);
+        Assert.AreEqual(System.Net.HttpVersion.Version11, downloader.MaxHttpVersion);
+        using (var client = services.GetRequiredService<IHttpClientFactory>().CreateClient(ImageKitDefaults.HttpClientName))
+        {
+            Assert.AreEqual(System.Net.HttpVersion.Version11, client.DefaultRequestVersion, "the named client asks for what the settings say");
+        }
+
         var cache = services.GetRequiredService<ImageCache>();
         Assert.AreEqual(1048576, cache.Memory.Options.MaxCost);
         Assert.AreEqual(7, cache.Memory.Options.MaxCount);

@@ -66,6 +66,11 @@ internal sealed class ImageKitOptionsValidator : IValidateOptions<ImageKitOption
             failures.Add(Format("Downloader.MaxRedirects", "must be between 0 and 100", d.MaxRedirects));
         }
 
+        if (!ImageDownloaderOptions.IsSupportedHttpVersion(d.MaxHttpVersion))
+        {
+            failures.Add(Format("Downloader.MaxHttpVersion", "must be 1.0, 1.1, 2.0 or 3.0", d.MaxHttpVersion));
+        }
+
         // The nested option types carry their own range rules; report them under their configuration path.
         Check("Downloader.Retry", () => d.Retry.Validate(), d.Retry is null, failures);
         Check("Downloader.CircuitBreaker", () => d.CircuitBreaker.Validate(), d.CircuitBreaker is null, failures);

@@ -18,7 +18,7 @@ internal static class ServiceFactories
         InnerHandler = DownloaderHttp.CreateSocketsHandler(settings.AutomaticDecompression, allowInvalidCertificates: false),
     };
 
-    public static void ConfigureClient(HttpClient client) => DownloaderHttp.ConfigureClient(client, System.Net.HttpVersion.Version20);
+    public static void ConfigureClient(IServiceProvider services, HttpClient client) => DownloaderHttp.ConfigureClient(client, Options(services).Downloader.MaxHttpVersion);
 
     public static ImageDownloader CreateDownloader(IServiceProvider services)
     {
@@ -32,6 +32,7 @@ internal static class ServiceFactories
             MaxResponseBytes = settings.MaxResponseBytes,
             MaxRedirects = settings.MaxRedirects,
             AutomaticDecompression = settings.AutomaticDecompression,
+            MaxHttpVersion = settings.MaxHttpVersion,
             RequireImageContent = settings.RequireImageContent,
             Retry = settings.Retry,
             CircuitBreaker = settings.CircuitBreaker,
