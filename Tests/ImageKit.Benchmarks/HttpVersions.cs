@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using ImageKit.Loading;
 
 namespace ImageKit.Benchmarks;
@@ -48,7 +46,7 @@ internal static class HttpVersions
     public static async Task ServeAsync(TextWriter output)
     {
         var images = PipelineImages.Create();
-        using var certificate = CreateCertificate();
+        using var certificate = ImageKit.Tests.TestUtilities.TestCertificates.SelfSignedForLoopback();
         await using var server = await PipelineLoad.StartServerAsync(images, certificate);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"listening {PipelineLoad.BaseAddressOf(server)} {images.Length} {images.Sum(i => (long)i.Data.Length)}"));
         output.Flush();
@@ -115,16 +113,5 @@ internal static class HttpVersions
         var elapsed = clock.Elapsed;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
         return (urls.Length / elapsed.TotalSeconds, cpu.TotalMicroseconds / urls.Length);
-    }
-
-    private static X509Certificate2 CreateCertificate()
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=ImageKit benchmark server", key, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(names.Build());
-        using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(1));
-        return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), password: null);
     }
 }
