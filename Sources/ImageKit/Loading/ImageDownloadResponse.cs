@@ -39,6 +39,13 @@ public sealed class ImageDownloadResponse
     public HttpStatusCode StatusCode { get; }
 
     /// <summary>
+    /// The HTTP version the final response came over: 2.0 where the server and
+    /// <see cref="ImageDownloaderOptions.MaxHttpVersion"/> (or an application-supplied client's default) allowed HTTP/2,
+    /// otherwise 1.1 (or 1.0).
+    /// </summary>
+    public Version HttpVersion { get; internal init; } = System.Net.HttpVersion.Version11;
+
+    /// <summary>
     /// <see langword="true"/> when the server answered <c>304 Not Modified</c> to the validators of the request: the copy
     /// the caller already has is current, and <see cref="Data"/> is empty.
     /// </summary>

@@ -99,7 +99,7 @@ public sealed partial class ImageDownloader
         var seconds = ImageKitMetrics.Seconds(started);
         _metrics.DownloadBytes.Add(response.Data.Length);
         _metrics.DownloadDuration.Record(seconds, new KeyValuePair<string, object?>("outcome", "success"));
-        Log.DownloadFinished(_logger, url, (int)response.StatusCode, response.Data.Length, response.Attempts, seconds * 1000);
+        Log.DownloadFinished(_logger, url, response.HttpVersion, (int)response.StatusCode, response.Data.Length, response.Attempts, seconds * 1000);
     }
 
     private void RecordFailure(Uri url, Exception ex, long started)

@@ -82,6 +82,7 @@ public sealed class ImageDownloaderTests
         Assert.AreEqual(url, response.FinalUrl);
         Assert.IsFalse(response.NotModified);
         Assert.AreEqual(1, response.Attempts);
+        Assert.AreEqual(HttpVersion.Version11, response.HttpVersion, "plain http is HTTP/1.1 (HTTP/2 is negotiated only over TLS)");
 
         // The waiter gets its response from inside the download, which gives its slot back just after: eventually free.
         Assert.IsTrue(Leaks.Eventually(() => downloader.ActiveDownloads == 0 && downloader.QueuedDownloads == 0), $"{downloader.ActiveDownloads} active, {downloader.QueuedDownloads} queued");

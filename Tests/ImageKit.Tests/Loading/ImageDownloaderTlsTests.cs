@@ -97,8 +97,10 @@ public sealed class ImageDownloaderTlsTests
         var paths = Enumerable.Range(100, 6).Select(n => $"/image/{n}").ToArray();
 
         // The first download opens the connection; the other five start together once it is up.
-        await downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url(paths[0])), cancellationToken: TestContext.CancellationToken);
-        await Task.WhenAll(paths.Skip(1).Select(path => downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url(path)), cancellationToken: TestContext.CancellationToken)));
+        var first = await downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url(paths[0])), cancellationToken: TestContext.CancellationToken);
+        var rest = await Task.WhenAll(paths.Skip(1).Select(path => downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url(path)), cancellationToken: TestContext.CancellationToken)));
+
+        CollectionAssert.AreEqual(Enumerable.Repeat(HttpVersion.Version20, 6).ToArray(), rest.Prepend(first).Select(r => r.HttpVersion).ToArray(), "the responses say so too");
 
         var seen = s_requests.Where(r => paths.Contains(r.Path)).ToArray();
         Assert.HasCount(6, seen);
@@ -111,9 +113,10 @@ public sealed class ImageDownloaderTlsTests
     {
         using var downloader = new ImageDownloader(new ImageDownloaderOptions { AllowInvalidCertificates = true, MaxHttpVersion = HttpVersion.Version11 });
 
-        await downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/image/400")), cancellationToken: TestContext.CancellationToken);
+        var response = await downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/image/400")), cancellationToken: TestContext.CancellationToken);
 
         Assert.AreEqual("HTTP/1.1", s_requests.Last(r => r.Path == "/image/400").Protocol);
+        Assert.AreEqual(HttpVersion.Version11, response.HttpVersion);
     }
 
     [TestMethod]

@@ -39,8 +39,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 2001, EventName = "DownloadStarted", Level = LogLevel.Debug, Message = "Downloading {Url}")]
     public static partial void DownloadStarted(ILogger logger, Uri url);
 
-    [LoggerMessage(EventId = 2002, EventName = "DownloadFinished", Level = LogLevel.Debug, Message = "Downloaded {Url}: HTTP {StatusCode}, {Bytes} bytes, {Attempts} attempt(s) in {ElapsedMilliseconds:0.###} ms")]
-    public static partial void DownloadFinished(ILogger logger, Uri url, int statusCode, long bytes, int attempts, double elapsedMilliseconds);
+    [LoggerMessage(EventId = 2002, EventName = "DownloadFinished", Level = LogLevel.Debug, Message = "Downloaded {Url}: HTTP/{HttpVersion} {StatusCode}, {Bytes} bytes, {Attempts} attempt(s) in {ElapsedMilliseconds:0.###} ms")]
+    public static partial void DownloadFinished(ILogger logger, Uri url, Version httpVersion, int statusCode, long bytes, int attempts, double elapsedMilliseconds);
 
     [LoggerMessage(EventId = 2003, EventName = "DownloadFailed", Level = LogLevel.Information, Message = "Downloading {Url} failed ({Failure}): {Reason}")]
     public static partial void DownloadFailed(ILogger logger, Uri url, Loading.ImageDownloadFailure failure, string reason);

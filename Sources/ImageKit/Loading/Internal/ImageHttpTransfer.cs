@@ -57,7 +57,10 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
             if (validatorsSent && response.StatusCode == HttpStatusCode.NotModified)
             {
                 return AttemptResult.Success(new ImageDownloadResponse(
-                    request.Url, finalUrl, response.StatusCode, ReadOnlyMemory<byte>.Empty, response.Content.Headers.ContentType?.ToString(), ImageFormat.Unknown, response.Headers.ETag?.ToString(), response.Content.Headers.LastModified));
+                    request.Url, finalUrl, response.StatusCode, ReadOnlyMemory<byte>.Empty, response.Content.Headers.ContentType?.ToString(), ImageFormat.Unknown, response.Headers.ETag?.ToString(), response.Content.Headers.LastModified)
+                {
+                    HttpVersion = response.Version,
+                });
             }
 
             var accepted = options.AcceptStatusCode?.Invoke(response) ?? response.IsSuccessStatusCode;
@@ -92,6 +95,7 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
                 request.Url, finalUrl, response.StatusCode, data, contentType, format, response.Headers.ETag?.ToString(), response.Content.Headers.LastModified)
             {
                 NoStore = response.Headers.CacheControl?.NoStore == true,
+                HttpVersion = response.Version,
             });
         }
     }
