@@ -45,6 +45,7 @@ public sealed class LoadLoggingTests
         var finished = records.Single(r => r.Id.Id == 1002);
         Assert.Contains("TestImage.gif", finished.Message);
         Assert.Contains("from Network", finished.Message);
+        Assert.Contains(": HTTP/1.1 200, ", records.Single(r => r.Id.Id == 2002).Message, "the download line names the protocol version");
     }
 
     [TestMethod]
