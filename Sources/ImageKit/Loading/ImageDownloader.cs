@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
 using ImageKit.Diagnostics;
 using ImageKit.Diagnostics.Internal;
 using ImageKit.Loading.Internal;

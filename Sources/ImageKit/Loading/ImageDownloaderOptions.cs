@@ -63,8 +63,9 @@ public sealed class ImageDownloaderOptions
     /// The highest HTTP version the downloader's own client asks for; it takes what the server offers up to it. With 2.0,
     /// downloads over https use HTTP/2 where the server offers it (ALPN): all downloads to a host share one connection and
     /// one TLS handshake. Plain http, and servers without HTTP/2, get HTTP/1.1. With 1.1 every download is HTTP/1.1 (a
-    /// connection per download in flight), which costs less CPU per download in .NET (~10 % on loopback, see
-    /// docs/benchmarks.md). Applies to the client the downloader creates itself; an application-supplied
+    /// connection per download in flight): in .NET that costs less CPU where the CPU is the limit (9–12 % on loopback) and
+    /// more where the network is (6–11 % with 10 ms of server latency; docs/benchmarks.md). Applies to the client the
+    /// downloader creates itself; an application-supplied
     /// <see cref="HttpClient"/>'s <see cref="HttpClient.DefaultRequestVersion"/> and
     /// <see cref="HttpClient.DefaultVersionPolicy"/> decide for it.
     /// </summary>

@@ -267,8 +267,9 @@ internal sealed partial class SkiaCodecSource : AnimatedImageSource
     }
 
     // Skia opens a codec from data through a memory stream of its own either way; SkiaSharp's overload that takes a
-    // managed SKMemoryStream adds a wrapper object with a finalizer and a per-codec table of owned objects (~1.2 KB and
-    // ~8 µs per open, measured). Only that overload reports why an open failed, so it serves the failure message alone.
+    // managed SKMemoryStream adds a wrapper object with a finalizer and a per-codec table of owned objects (~1 KB and
+    // ~0.7 µs per open in docs/benchmarks.md). Only that overload reports why an open failed, so it serves the failure
+    // message alone.
     private static SKCodec? OpenCodec(SKData data, out SKCodecResult result)
     {
         var codec = SKCodec.Create(data);

@@ -1,6 +1,4 @@
 using System.Diagnostics.Metrics;
-using System.Net;
-using System.Net.Http.Headers;
 using ImageKit.Caching;
 using ImageKit.Loading;
 using ImageKit.Loading.Internal;
