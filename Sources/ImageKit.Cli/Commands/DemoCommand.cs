@@ -6,6 +6,7 @@ using ImageKit.Animation;
 using ImageKit.Caching;
 using ImageKit.Cli.Demo;
 using ImageKit.Cli.Fetching;
+using ImageKit.Cli.Rendering;
 using ImageKit.Transforming;
 
 namespace ImageKit.Cli.Commands;
@@ -77,6 +78,7 @@ internal static partial class DemoCommand
 
     private static async Task RunAsync(DemoSettings settings, TextWriter stdout, CancellationToken cancellationToken)
     {
+        ContactSheet.EnsureWritable(settings.ContactSheet); // before anything runs, not after a minute of demo
         var c = CultureInfo.InvariantCulture;
         await using var server = SampleServer.Start(Samples, ReadAsset);
         var urls = Samples.Select(server.Url).ToList();

@@ -238,6 +238,11 @@ internal static class PlayCommand
             {
                 throw new CliException("--seconds", string.Create(CultureInfo.InvariantCulture, $"must be at most {MaxSeconds:N0} (49 days; leave it out to play until the loops end), not {Seconds}"));
             }
+
+            if (ContactSheet is not null)
+            {
+                Rendering.ContactSheet.EnsureWritable(ContactSheet.FullName);
+            }
         }
     }
 

@@ -82,20 +82,60 @@ internal sealed class ContactSheet : IDisposable
             }
         }
 
+        // Written beside the target and renamed over it: a failure half-way (a full disk) leaves a file the user already
+        // had at that path as it was, and no torn PNG.
+        EnsureWritable(path);
+        var temporary = Path.Combine(Path.GetDirectoryName(path) ?? ".", $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using var file = File.Create(path);
-            using var png = sheet.Encode(SKEncodedImageFormat.Png, 100);
-            png.SaveTo(file);
+            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
+            using (var png = sheet.Encode(SKEncodedImageFormat.Png, 100))
+            {
+                png.SaveTo(file);
+                file.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, path, overwrite: true);
         }
         catch (IOException e)
         {
+            DeleteQuietly(temporary);
             throw new CliException(path, $"cannot write the contact sheet: {e.Message}", e);
         }
         catch (UnauthorizedAccessException e)
         {
-            // Opening a folder for writing fails the same way as a write-protected file.
-            throw new CliException(path, Directory.Exists(path) ? "cannot write the contact sheet: it is a folder, not a file" : "cannot write the contact sheet: permission denied", e);
+            DeleteQuietly(temporary);
+            throw new CliException(path, "cannot write the contact sheet: permission denied", e);
+        }
+    }
+
+    private static void DeleteQuietly(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The write's own failure is the news; a leftover hidden temporary file is harmless.
+        }
+    }
+
+    /// <summary>
+    /// Refuses a path the sheet cannot be written to — a folder, or a file in a folder that does not exist — so that a
+    /// command fails before it plays, not after.
+    /// </summary>
+    public static void EnsureWritable(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new CliException(path, "cannot write the contact sheet: it is a folder, not a file");
+        }
+
+        var folder = Path.GetDirectoryName(path);
+        if (!string.IsNullOrEmpty(folder) && !Directory.Exists(folder))
+        {
+            throw new CliException(path, $"cannot write the contact sheet: the folder {folder} does not exist");
         }
     }
 

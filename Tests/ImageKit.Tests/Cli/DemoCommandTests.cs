@@ -42,6 +42,18 @@ public sealed class DemoCommandTests
     }
 
     [TestMethod]
+    public async Task Demo_ContactSheetInAFolderThatDoesNotExist_FailsBeforeLoadingAnything()
+    {
+        using var folder = new TempFolder();
+        var sheet = folder.Combine("missing", "sheet.png");
+
+        var result = await CliRunner.RunAsync("demo", "--cache-dir", folder.Combine("cache"), "--contact-sheet", sheet);
+
+        result.AssertBadInput(sheet, "does not exist");
+        Assert.IsFalse(Directory.Exists(folder.Combine("cache")), "nothing was loaded or cached");
+    }
+
+    [TestMethod]
     public async Task Demo_SecondRunOnTheSameCacheFolder_LoadsEverySampleFromDiskWithoutHttpRequests()
     {
         var work = Directory.CreateTempSubdirectory("imagekit-demo-test-").FullName;

@@ -11,6 +11,8 @@ namespace ImageKit.Tests.Cli;
 [TestClass]
 public sealed class PlayCommandTests
 {
+    public TestContext TestContext { get; set; } = null!;
+
     private static readonly string[] s_statsFields =
         ["framesShown", "framesSkipped", "loopsCompleted", "elapsedMs", "decodeMsP50", "decodeMsP99", "bufferPeakBytes", "tickJitterMsP50", "tickJitterMsP99"];
 
@@ -84,6 +86,36 @@ public sealed class PlayCommandTests
         Assert.AreEqual(2, result.ExitCode, result.Stderr);
         Assert.HasCount(1, result.StderrLines, result.Stderr);
         StringAssert.Contains(result.StderrLines[0], "it is a folder, not a file");
+    }
+
+    [TestMethod]
+    [DataRow("folder")]
+    [DataRow("missing folder")]
+    public async Task Play_ContactSheetThatCannotBeWritten_FailsBeforeDrawingAFrame(string where)
+    {
+        using var folder = new TempFolder();
+        var (path, reason) = where == "folder"
+            ? (folder.Path, "it is a folder, not a file")
+            : (folder.Combine("missing", "sheet.png"), "does not exist");
+
+        var result = await CliRunner.RunAsync("play", Corpus.PathOf("animated-red-blue.gif"), "--loops", "1", "--contact-sheet", path, "--render");
+
+        result.AssertBadInput(path, reason);
+    }
+
+    [TestMethod]
+    public async Task Play_ContactSheetOverAnExistingFile_ReplacesItAndLeavesNoTemporaryFile()
+    {
+        using var folder = new TempFolder();
+        var path = folder.Combine("sheet.png");
+        await File.WriteAllTextAsync(path, "an older sheet", TestContext.CancellationToken);
+
+        var result = await CliRunner.RunAsync("play", Corpus.PathOf("animated-red-blue.gif"), "--loops", "1", "--rate", "4", "--contact-sheet", path, "--no-render");
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        using var codec = SKCodec.Create(path);
+        Assert.IsNotNull(codec, "the new sheet, a readable PNG");
+        CollectionAssert.AreEqual(new[] { path }, Directory.GetFiles(folder.Path));
     }
 
     [TestMethod]
