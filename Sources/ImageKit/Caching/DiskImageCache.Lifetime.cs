@@ -141,13 +141,14 @@ public sealed partial class DiskImageCache
 
     // The cache's own folders are checked one level down, as the sweeps act on what is inside them: blobs/ holds only
     // two-hex-digit fan-out folders, tmp/ only "<guid>.tmp" files.
-    private static bool IsCacheOwnEntry(string path) => System.IO.Path.GetFileName(path) switch
+    internal static bool IsCacheOwnEntry(string path) => System.IO.Path.GetFileName(path) switch
     {
         "blobs" => System.IO.Directory.Exists(path) && System.IO.Directory.EnumerateFileSystemEntries(path).All(
             fanOut => System.IO.Path.GetFileName(fanOut) is { Length: 2 } name && name.All(char.IsAsciiHexDigitLower) && System.IO.Directory.Exists(fanOut)),
         "tmp" => System.IO.Directory.Exists(path) && System.IO.Directory.EnumerateFileSystemEntries(path).All(
             temp => System.IO.Path.GetFileName(temp) is { Length: 36 } name && name.EndsWith(".tmp", StringComparison.Ordinal) && File.Exists(temp)),
         var name => name is "index.lock" or ".DS_Store" or ".localized" or "Thumbs.db" or "desktop.ini"
+            || name == IndexDatabase.FileName // absent when the check began, made since by another cache creating or recreating it
             || name.StartsWith("._", StringComparison.Ordinal) // macOS keeps extended attributes there on FAT and network volumes
             || name.StartsWith(IndexDatabase.FileName + "-", StringComparison.Ordinal) // -wal, -shm, -journal
             || name.StartsWith(BlobStore.TrashPrefix, StringComparison.Ordinal)
