@@ -105,10 +105,12 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// The process-wide manager, created on first use: a memory cache, a disk cache in
-    /// <see cref="DiskImageCache.DefaultDirectory"/> and a downloader with default settings. Never throws: when that folder
-    /// cannot be used (not writable, holding other files, its index locked by another process for too long) it has a
-    /// memory cache only (its <see cref="Cache"/> is an <see cref="ImageCache"/> whose <see cref="ImageCache.Disk"/> is
-    /// <see langword="null"/>), and the reason is written as a <see cref="System.Diagnostics.Trace"/> warning.
+    /// <see cref="DiskImageCache.DefaultDirectory"/> and a downloader with default settings. Creating it does not wait for
+    /// the disk cache's index: that opens in the background (<see cref="ImageCacheOptions.OpenDiskInBackground"/>), and
+    /// the first loads wait for it only if they reach the disk tier. Never throws: when that folder cannot be used (not
+    /// writable, holding other files, its index locked by another process for too long) it has a memory cache only (its
+    /// <see cref="Cache"/> is an <see cref="ImageCache"/> whose <see cref="ImageCache.Disk"/> is <see langword="null"/>),
+    /// and the reason is written as a <see cref="System.Diagnostics.Trace"/> warning.
     /// </summary>
     public static ImageManager Shared => s_shared.Value;
 
@@ -168,19 +170,9 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
         }
     }
 
-    private static ImageManager CreateShared()
-    {
-        var directory = DiskImageCache.DefaultDirectory;
-        try
-        {
-            return new(new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = directory } });
-        }
-        catch (DiskCacheException e)
-        {
-            // The process-wide manager has to work wherever it is first touched (SDWebImage's and Kingfisher's shared
-            // caches do): an exception here would be Lazy's answer to every later use in the process.
-            System.Diagnostics.Trace.TraceWarning($"ImageKit: ImageManager.Shared runs without a disk cache: {e.Message}");
-            return new(new ImageCacheOptions());
-        }
-    }
+    // The process-wide manager has to work wherever it is first touched (SDWebImage's and Kingfisher's shared caches do),
+    // and is often first touched on an app's main thread: its disk tier opens in the background and falls back to memory
+    // only when the folder cannot be used (an exception here would be Lazy's answer to every later use in the process).
+    private static ImageManager CreateShared() =>
+        new(new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = DiskImageCache.DefaultDirectory }, OpenDiskInBackground = true });
 }

@@ -27,6 +27,11 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
     private readonly bool _ownsTiers;
     private readonly ILogger _logger;
     private readonly ImageKitMetrics _metrics;
+    private readonly DiskImageCache? _disk;
+
+    // With ImageCacheOptions.OpenDiskInBackground: the disk tier opening on the thread pool; null when it could not be used.
+    // Never faults for a folder that cannot be used (see OpenQuietly).
+    private readonly Task<DiskImageCache?>? _diskOpening;
 
     /// <summary>Creates the tiers <paramref name="options"/> describe (memory only unless <see cref="ImageCacheOptions.Disk"/> is set).</summary>
     public ImageCache(ImageCacheOptions? options = null)
@@ -40,7 +45,17 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
         Memory = new MemoryImageCache(options.Memory);
         try
         {
-            Disk = options.Disk is null ? null : new DiskImageCache(options.Disk);
+            if (options.Disk is { } disk && options.OpenDiskInBackground)
+            {
+                // Settings out of range are the app's mistake and still thrown here; a copy, as the app may change its object.
+                disk.Validate();
+                var (settings, logger) = (disk.Clone(), _logger);
+                _diskOpening = Task.Run(() => OpenQuietly(settings, logger));
+            }
+            else
+            {
+                _disk = options.Disk is null ? null : new DiskImageCache(options.Disk);
+            }
         }
         catch
         {
@@ -50,9 +65,9 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
 
         _ownsTiers = true;
         Memory.Logger = _logger;
-        if (Disk is not null)
+        if (_disk is not null)
         {
-            Disk.Logger = _logger;
+            _disk.Logger = _logger;
         }
     }
 
@@ -66,7 +81,7 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(memory);
         Memory = memory;
-        Disk = disk;
+        _disk = disk;
         _decoders = decoders ?? ImageDecoderRegistry.Default;
         _logger = CreateLogger(loggerFactory);
         _metrics = ImageKitMetrics.For(meterFactory);
@@ -75,8 +90,12 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
     /// <summary>The memory tier.</summary>
     public MemoryImageCache Memory { get; }
 
-    /// <summary>The disk tier, or <see langword="null"/> when the cache has none.</summary>
-    public DiskImageCache? Disk { get; }
+    /// <summary>
+    /// The disk tier, or <see langword="null"/> when the cache has none. When it opens in the background
+    /// (<see cref="ImageCacheOptions.OpenDiskInBackground"/>), this waits until it has opened, and is <see langword="null"/>
+    /// also when its folder could not be used.
+    /// </summary>
+    public DiskImageCache? Disk => _diskOpening is null ? _disk : _diskOpening.GetAwaiter().GetResult();
 
     /// <inheritdoc/>
     public async Task<ImageCacheResult?> QueryAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
@@ -94,18 +113,18 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
             _metrics.CacheMisses.Add(1, s_memoryTier);
         }
 
-        if (!cacheType.HasFlag(ImageCacheType.Disk) || Disk is null)
+        if (!cacheType.HasFlag(ImageCacheType.Disk) || await DiskAsync(cancellationToken).ConfigureAwait(false) is not { } disk)
         {
             return null;
         }
 
         if (DiskVariant.Applies(decodeOptions)
-            && await QueryStoredVariantAsync(key, memoryKey, cacheType, cancellationToken).ConfigureAwait(false) is { } stored)
+            && await QueryStoredVariantAsync(disk, key, memoryKey, cacheType, cancellationToken).ConfigureAwait(false) is { } stored)
         {
             return stored;
         }
 
-        var entry = await Disk.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        var entry = await disk.GetAsync(key, cancellationToken).ConfigureAwait(false);
         if (entry is null)
         {
             _metrics.CacheMisses.Add(1, s_diskTier);
@@ -123,7 +142,7 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
             // transformer refusing the image is no fault of the bytes: that propagates, and the entry stays.
             Log.UndecodableCacheEntryRemoved(_logger, key, e.Message);
             _metrics.CacheMisses.Add(1, s_diskTier);
-            await Disk.RemoveAsync(key, cancellationToken).ConfigureAwait(false);
+            await disk.RemoveAsync(key, cancellationToken).ConfigureAwait(false);
             return null;
         }
 
@@ -142,7 +161,7 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
                 // Headers that decode over pixels that do not (a truncated entry) are as useless as the above.
                 Log.UndecodableCacheEntryRemoved(_logger, key, e.Message);
                 _metrics.CacheMisses.Add(1, s_diskTier);
-                await Disk.RemoveAsync(key, cancellationToken).ConfigureAwait(false);
+                await disk.RemoveAsync(key, cancellationToken).ConfigureAwait(false);
                 return null;
             }
             catch (OperationCanceledException)
@@ -171,9 +190,8 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
 
     // A transformed still stored beside its original (see DiskVariant): decoded if it was made from the original bytes on
     // disk now, else removed. Null sends the query on to the original.
-    private async Task<ImageCacheResult?> QueryStoredVariantAsync(string key, string variantKey, ImageCacheType cacheType, CancellationToken cancellationToken)
+    private async Task<ImageCacheResult?> QueryStoredVariantAsync(DiskImageCache disk, string key, string variantKey, ImageCacheType cacheType, CancellationToken cancellationToken)
     {
-        var disk = Disk!;
         var entry = await disk.GetAsync(variantKey, countMiss: false, cancellationToken).ConfigureAwait(false);
         if (entry is null)
         {
@@ -211,17 +229,18 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
     /// </summary>
     internal async Task StoreVariantAsync(string key, AnimatedImage image, ImageDecodeOptions decodeOptions, (long Size, long Checksum) original, DiskCacheMetadata? metadata, CancellationToken cancellationToken)
     {
-        if (Disk is null || !DiskVariant.Applies(decodeOptions) || DiskVariant.Encode(image, original, metadata) is not { } encoded)
+        if (!DiskVariant.Applies(decodeOptions) || await DiskAsync(cancellationToken).ConfigureAwait(false) is not { } disk
+            || DiskVariant.Encode(image, original, metadata) is not { } encoded)
         {
             return;
         }
 
-        await Disk.SetAsync(DiskVariant.KeyFor(key, decodeOptions), encoded.Data, encoded.Metadata, cancellationToken).ConfigureAwait(false);
+        await disk.SetAsync(DiskVariant.KeyFor(key, decodeOptions), encoded.Data, encoded.Metadata, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
-    public Task<DiskCacheEntry?> GetEncodedAsync(string key, CancellationToken cancellationToken = default) =>
-        Disk is null ? Task.FromResult<DiskCacheEntry?>(null) : Disk.GetAsync(key, cancellationToken);
+    public async Task<DiskCacheEntry?> GetEncodedAsync(string key, CancellationToken cancellationToken = default) =>
+        await DiskAsync(cancellationToken).ConfigureAwait(false) is { } disk ? await disk.GetAsync(key, cancellationToken).ConfigureAwait(false) : null;
 
     /// <inheritdoc/>
     public async Task StoreAsync(string key, AnimatedImage? image, ReadOnlyMemory<byte> encodedData, DiskCacheMetadata? metadata = null, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
@@ -232,27 +251,27 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
             Memory.Set(MemoryCacheKey.For(key, decodeOptions), image);
         }
 
-        if (!encodedData.IsEmpty && cacheType.HasFlag(ImageCacheType.Disk) && Disk is not null)
+        if (!encodedData.IsEmpty && cacheType.HasFlag(ImageCacheType.Disk) && await DiskAsync(cancellationToken).ConfigureAwait(false) is { } disk)
         {
-            await Disk.SetAsync(key, encodedData, metadata, cancellationToken).ConfigureAwait(false);
+            await disk.SetAsync(key, encodedData, metadata, cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <inheritdoc/>
-    public Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default) =>
-        Disk is null ? Task.FromResult(false) : Disk.UpdateMetadataAsync(key, metadata, cancellationToken);
+    public async Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default) =>
+        await DiskAsync(cancellationToken).ConfigureAwait(false) is { } disk && await disk.UpdateMetadataAsync(key, metadata, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc/>
     public async Task<bool> RemoveAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         var removed = cacheType.HasFlag(ImageCacheType.Memory) && Memory.Remove(MemoryCacheKey.For(key, decodeOptions));
-        if (cacheType.HasFlag(ImageCacheType.Disk) && Disk is not null)
+        if (cacheType.HasFlag(ImageCacheType.Disk) && await DiskAsync(cancellationToken).ConfigureAwait(false) is { } disk)
         {
-            removed |= await Disk.RemoveAsync(key, cancellationToken).ConfigureAwait(false);
+            removed |= await disk.RemoveAsync(key, cancellationToken).ConfigureAwait(false);
             if (DiskVariant.Applies(decodeOptions))
             {
-                removed |= await Disk.RemoveAsync(DiskVariant.KeyFor(key, decodeOptions!), cancellationToken).ConfigureAwait(false);
+                removed |= await disk.RemoveAsync(DiskVariant.KeyFor(key, decodeOptions!), cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -269,7 +288,8 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
             found |= ImageCacheType.Memory;
         }
 
-        if (cacheType.HasFlag(ImageCacheType.Disk) && Disk is not null && await Disk.ContainsAsync(key, cancellationToken).ConfigureAwait(false))
+        if (cacheType.HasFlag(ImageCacheType.Disk) && await DiskAsync(cancellationToken).ConfigureAwait(false) is { } disk
+            && await disk.ContainsAsync(key, cancellationToken).ConfigureAwait(false))
         {
             found |= ImageCacheType.Disk;
         }
@@ -285,32 +305,71 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
             Memory.Clear();
         }
 
-        if (cacheType.HasFlag(ImageCacheType.Disk) && Disk is not null)
+        if (cacheType.HasFlag(ImageCacheType.Disk) && await DiskAsync(cancellationToken).ConfigureAwait(false) is { } disk)
         {
-            await Disk.ClearAsync(cancellationToken).ConfigureAwait(false);
+            await disk.ClearAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Disposes the tiers this cache created. Idempotent.</summary>
+    /// <summary>
+    /// Disposes the tiers this cache created; a disk tier still opening in the background is waited for, then closed.
+    /// Idempotent.
+    /// </summary>
     public void Dispose()
     {
         if (_ownsTiers)
         {
             Memory.Dispose();
-            Disk?.Dispose();
+            if (_diskOpening is not null)
+            {
+                ((Task)_diskOpening).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing).GetAwaiter().GetResult();
+            }
+
+            OpenedDisk()?.Dispose();
         }
     }
 
-    /// <summary>Disposes the tiers this cache created, the disk tier asynchronously. Idempotent.</summary>
+    /// <summary>Disposes the tiers this cache created, the disk tier asynchronously (see <see cref="Dispose"/>). Idempotent.</summary>
     public async ValueTask DisposeAsync()
     {
         if (_ownsTiers)
         {
             Memory.Dispose();
-            if (Disk is not null)
+            if (_diskOpening is not null)
             {
-                await Disk.DisposeAsync().ConfigureAwait(false);
+                await ((Task)_diskOpening).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
+
+            if (OpenedDisk() is { } disk)
+            {
+                await disk.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    // The disk tier once its opening has ended: the one opened, or none (no tier, a folder that could not be used).
+    private DiskImageCache? OpenedDisk() => _diskOpening is null ? _disk : _diskOpening.IsCompletedSuccessfully ? _diskOpening.Result : null;
+
+    /// <summary>The disk tier, waiting for it while it opens in the background; synchronous once it has.</summary>
+    private ValueTask<DiskImageCache?> DiskAsync(CancellationToken cancellationToken) =>
+        _diskOpening is null ? ValueTask.FromResult(_disk)
+        : _diskOpening.IsCompletedSuccessfully ? ValueTask.FromResult(_diskOpening.Result)
+        : new ValueTask<DiskImageCache?>(_diskOpening.WaitAsync(cancellationToken));
+
+    // Runs on the thread pool: a folder that cannot be used leaves the cache working from memory, as the option promises.
+    private static DiskImageCache? OpenQuietly(DiskImageCacheOptions options, ILogger logger)
+    {
+        try
+        {
+            var disk = new DiskImageCache(options);
+            disk.Logger = logger;
+            return disk;
+        }
+        catch (DiskCacheException e)
+        {
+            Log.DiskTierUnavailable(logger, options.Directory, e.Message);
+            System.Diagnostics.Trace.TraceWarning($"ImageKit: the disk cache in {options.Directory} could not be opened; caching in memory only: {e.Message}");
+            return null;
         }
     }
 

@@ -16,6 +16,20 @@ public sealed record ImageCacheOptions
     /// </summary>
     public DiskImageCacheOptions? Disk { get; init; }
 
+    /// <summary>
+    /// Whether the disk tier opens on the thread pool instead of in the constructor. The first disk index a process opens
+    /// takes tens of milliseconds (SQLite's first use: 66–81 ms of a ReadyToRun app's launch, more with JIT), too long for
+    /// an app's main thread. With this set the constructor returns at once, memory hits are served meanwhile, and what
+    /// needs the disk tier waits for it. A folder that cannot be used is then not thrown: it is logged as a warning
+    /// (event <c>DiskTierUnavailable</c>, and a <see cref="System.Diagnostics.Trace"/> warning) and the cache works from
+    /// memory only, as <see cref="ImageManager.Shared"/>'s does.
+    /// </summary>
+    /// <value>
+    /// Default: <see langword="false"/>: the constructor opens the disk tier and throws <see cref="DiskCacheException"/>
+    /// when it cannot.
+    /// </value>
+    public bool OpenDiskInBackground { get; init; }
+
     /// <summary>The decoders for disk hits. <value>Default: <see cref="ImageDecoderRegistry.Default"/>.</value></summary>
     public ImageDecoderRegistry? Decoders { get; init; }
 

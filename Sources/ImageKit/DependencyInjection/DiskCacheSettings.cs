@@ -28,6 +28,14 @@ public sealed class DiskCacheSettings
     /// <value>Default: 7 days.</value>
     public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// Whether the disk cache opens on the thread pool when the cache is created, so that resolving it (often on an app's
+    /// main thread) does not wait for the index; a folder that cannot be used is then logged and the cache works from
+    /// memory only. See <see cref="ImageCacheOptions.OpenDiskInBackground"/>.
+    /// </summary>
+    /// <value>Default: <see langword="false"/> (resolving the cache opens the index and throws <see cref="DiskCacheException"/> when it cannot).</value>
+    public bool OpenInBackground { get; set; }
+
     /// <summary>What <see cref="MaxAge"/> counts from.</summary>
     /// <value>Default: <see cref="DiskCacheExpiryBasis.LastAccess"/>.</value>
     public DiskCacheExpiryBasis ExpiryBasis { get; set; } = DiskCacheExpiryBasis.LastAccess;

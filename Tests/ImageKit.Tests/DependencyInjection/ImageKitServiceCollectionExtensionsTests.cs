@@ -108,6 +108,33 @@ public sealed class ImageKitServiceCollectionExtensionsTests
     }
 
     [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task AddImageKit_DiskFolderThatCannotBeUsed_ThrowsOnResolveUnlessItOpensInBackground(bool openInBackground)
+    {
+        using var folder = new TempFolder();
+        await File.WriteAllTextAsync(folder.Combine("notes.txt"), "not a cache", TestContext.CancellationToken);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ImageKit:DiskCache:Folder"] = folder.Path,
+            ["ImageKit:DiskCache:OpenInBackground"] = openInBackground ? "true" : "false",
+        }).Build();
+        await using var services = new ServiceCollection()
+            .AddImageKit(configuration.GetSection(ImageKitDefaults.ConfigurationSectionName))
+            .BuildServiceProvider();
+
+        if (!openInBackground)
+        {
+            Assert.ThrowsExactly<DiskCacheException>(() => services.GetRequiredService<ImageCache>());
+            return;
+        }
+
+        var cache = services.GetRequiredService<ImageCache>();
+        Assert.IsNull(cache.Disk, "memory only");
+        CollectionAssert.AreEqual(new[] { folder.Combine("notes.txt") }, Directory.GetFileSystemEntries(folder.Path));
+    }
+
+    [TestMethod]
     public async Task AddImageKit_NamedClientHandler_SeesTheDownloadsOfALoad()
     {
         await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);

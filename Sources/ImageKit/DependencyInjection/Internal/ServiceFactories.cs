@@ -66,6 +66,7 @@ internal static class ServiceFactories
                     TimeProvider = TimeProviderOf(services),
                 }
                 : null,
+            OpenDiskInBackground = disk.OpenInBackground,
             LoggerFactory = services.GetService<ILoggerFactory>(),
             MeterFactory = services.GetService<IMeterFactory>(),
         });
