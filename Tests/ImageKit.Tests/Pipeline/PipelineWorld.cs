@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using ImageKit.Tests.TestUtilities;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace ImageKit.Tests.Pipeline;
+
+/// <summary>
+/// A loopback server with good and bad answers for <see cref="ImageManagerRandomOperationsTests"/>: images whole and
+/// dripped, bodies cut short by a reset, answers that stall until the client gives up, 500, 404, a web page; plus
+/// <c>file://</c> URLs and a scheme nobody loads. It counts the requests in flight, so a test can tell that none was left
+/// behind, and knows which URLs may end up in a disk cache and with which bytes.
+/// </summary>
+internal sealed class PipelineWorld : IAsyncDisposable
+{
+    private static readonly string[] s_images = ["TestImage.gif", "TestImage.png", "TestImageAnimated.webp", "animated-red-blue.apng", "TestImage.jpg"];
+
+    private readonly LoopbackServer _server;
+    private readonly Dictionary<Uri, byte[]> _cacheable = [];
+    private readonly RequestCounter _requests;
+
+    private PipelineWorld(LoopbackServer server, RequestCounter requests)
+    {
+        _server = server;
+        _requests = requests;
+        var urls = new List<Uri>();
+        foreach (var file in s_images)
+        {
+            var bytes = Corpus.Read(file);
+            foreach (var path in new[] { $"/img/{file}", $"/drip/{file}" })
+            {
+                _cacheable[server.Url(path)] = bytes;
+                urls.Add(server.Url(path));
+            }
+
+            urls.Add(server.Url($"/cut/{file}"));
+            urls.Add(server.Url($"/stall/{file}"));
+        }
+
+        urls.AddRange([server.Url("/500"), server.Url("/missing"), server.Url("/html")]);
+        urls.AddRange([new Uri(Corpus.PathOf("TestImage.gif")), new Uri(Corpus.PathOf("no-such-file.gif")), new Uri("gopher://127.0.0.1/x.gif")]);
+        Urls = urls;
+    }
+
+    /// <summary>Every URL the operations pick from.</summary>
+    public IReadOnlyList<Uri> Urls { get; }
+
+    /// <summary>Requests the server has begun and not yet ended.</summary>
+    public int RequestsInFlight => Volatile.Read(ref _requests.InFlight);
+
+    public static async Task<PipelineWorld> StartAsync(CancellationToken cancellationToken)
+    {
+        var requests = new RequestCounter();
+        var server = await LoopbackServer.StartAsync(app =>
+        {
+            app.Use(async (context, next) =>
+            {
+                Interlocked.Increment(ref requests.InFlight);
+                try
+                {
+                    await next(context);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref requests.InFlight);
+                }
+            });
+            app.MapGet("/img/{file}", (HttpContext context, string file) => WriteAsync(context, Corpus.Read(file), chunks: 1));
+            app.MapGet("/drip/{file}", (HttpContext context, string file) => WriteAsync(context, Corpus.Read(file), chunks: 4));
+            app.MapGet("/cut/{file}", async (HttpContext context, string file) =>
+            {
+                var bytes = Corpus.Read(file);
+                context.Response.ContentLength = bytes.Length;
+                await context.Response.Body.WriteAsync(bytes.AsMemory(0, bytes.Length / 2), context.RequestAborted);
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+                context.Abort();
+            });
+            app.MapGet("/stall/{file}", async (HttpContext context, string file) =>
+            {
+                var bytes = Corpus.Read(file);
+                context.Response.ContentLength = bytes.Length;
+                await context.Response.Body.WriteAsync(bytes.AsMemory(0, 16), context.RequestAborted);
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+                await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(static _ => { }, TaskScheduler.Default);
+            });
+            app.MapGet("/500", (HttpContext context) => context.Response.StatusCode = 500);
+            app.MapGet("/missing", (HttpContext context) => context.Response.StatusCode = 404);
+            app.MapGet("/html", LoopbackServer.Bytes("<!doctype html><p>no image</p>"u8.ToArray(), "text/html"));
+        }, cancellationToken);
+        return new PipelineWorld(server, requests);
+    }
+
+    /// <summary>The bytes a disk cache may hold for <paramref name="url"/> (its default key); null: it may hold nothing.</summary>
+    public byte[]? CacheableBytes(Uri url) => _cacheable.GetValueOrDefault(url);
+
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
+
+    private static async Task WriteAsync(HttpContext context, byte[] body, int chunks)
+    {
+        context.Response.ContentType = "application/octet-stream";
+        context.Response.ContentLength = body.Length;
+        var size = (body.Length + chunks - 1) / chunks;
+        for (var offset = 0; offset < body.Length; offset += size)
+        {
+            await context.Response.Body.WriteAsync(body.AsMemory(offset, Math.Min(size, body.Length - offset)), context.RequestAborted);
+            if (chunks > 1)
+            {
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+                await Task.Delay(3, context.RequestAborted);
+            }
+        }
+    }
+
+    // Shared by the server's middleware, which is built before the world.
+    private sealed class RequestCounter
+    {
+        public int InFlight;
+    }
+}
