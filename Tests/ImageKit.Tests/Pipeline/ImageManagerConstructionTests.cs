@@ -31,19 +31,6 @@ public sealed class ImageManagerConstructionTests
         Assert.AreEqual(0, Leaks.OpenFilesUnder(folder.Path), "the index and its WAL were closed before the constructor threw");
     }
 
-    private sealed class ThrowingLoggerFactory : ILoggerFactory
-    {
-        public ILogger CreateLogger(string categoryName) => throw new InvalidOperationException("app factory failed");
-
-        public void AddProvider(ILoggerProvider provider)
-        {
-        }
-
-        public void Dispose()
-        {
-        }
-    }
-
     private sealed class ThrowingMeterFactory : IMeterFactory
     {
         public Meter Create(MeterOptions options) => throw new InvalidOperationException("app factory failed");
