@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using ImageKit.Caching;
 using ImageKit.Loading;
 using ImageKit.Tests.TestUtilities;
+using ImageKit.Transforming;
 
 namespace ImageKit.Tests.Pipeline;
 
@@ -20,6 +21,9 @@ public sealed class ImageManagerRandomOperationsTests
 {
     private const int Workers = 4;
     private const int OperationsPerWorker = 30;
+
+    // The one transform the loads may ask for: a small still, which is stored on disk beside its original.
+    private static readonly ImageTransformer[] s_thumbnail = [new ResizeTransformer(new System.Drawing.Size(24, 24))];
 
     public TestContext TestContext { get; set; } = null!;
 
@@ -48,7 +52,7 @@ public sealed class ImageManagerRandomOperationsTests
         var workers = Enumerable.Range(0, Workers).Select(w => Task.Run(() => run.WorkAsync(new Random((seed * 1000) + w), OperationsPerWorker), TestContext.CancellationToken)).ToArray();
         if (disposeWhileRunning)
         {
-            await Task.Delay(random.Next(100, 600), TestContext.CancellationToken);
+            await Task.Delay(random.Next(300, 3000), TestContext.CancellationToken);
             run.BeginDisposing();
             await manager.DisposeAsync();
         }
@@ -74,6 +78,21 @@ public sealed class ImageManagerRandomOperationsTests
                 var expected = world.CacheableBytes(url);
                 Assert.IsNotNull(expected, $"{url} must not be in the disk cache");
                 CollectionAssert.AreEqual(expected, entry.Data.ToArray(), $"{url}: the disk cache holds other bytes than the server's");
+            }
+        }
+
+        // Every thumbnail stored beside an original reads back as one (or as a miss), never as a failure or a wrong size.
+        await using var later = new ImageManager(new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = folder.Path } });
+        foreach (var url in world.Urls.Where(u => world.CacheableBytes(u) is not null))
+        {
+            try
+            {
+                using var thumbnail = await later.LoadImageAsync(url, new ImageLoadOptions { FromCacheOnly = true, Transformers = s_thumbnail }, cancellationToken: TestContext.CancellationToken);
+                Assert.IsLessThanOrEqualTo(24, Math.Max(thumbnail.Image.PixelWidth, thumbnail.Image.PixelHeight), $"{url}: a thumbnail of {thumbnail.Image.PixelWidth} x {thumbnail.Image.PixelHeight}");
+            }
+            catch (ImageLoadException)
+            {
+                // Not stored as a thumbnail and its original not on disk either: a miss.
             }
         }
 
@@ -203,10 +222,11 @@ public sealed class ImageManagerRandomOperationsTests
             ReturnEncodedData = random.Next(3) == 0,
             WaitForDiskStore = random.Next(4) == 0,
             CacheType = random.Next(6) == 0 ? ImageCacheType.Memory : ImageCacheType.All,
+            Transformers = random.Next(5) == 0 ? s_thumbnail : [],
         };
 
         private static string Show(ImageLoadOptions o) =>
-            $"retry {o.RetryFailed}, refresh {o.RefreshCached}, first frame {o.FirstFrameOnly}, scale {o.ScaleDownMaxPixels}, wait {o.WaitForDiskStore}, cache {o.CacheType}";
+            $"retry {o.RetryFailed}, refresh {o.RefreshCached}, first frame {o.FirstFrameOnly}, scale {o.ScaleDownMaxPixels}, wait {o.WaitForDiskStore}, cache {o.CacheType}, transformers {o.Transformers.Count}";
 
         private static string Describe(int kind) => kind switch
         {
