@@ -47,10 +47,18 @@ internal static class PlayCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var source = parse.GetRequiredValue(input);
+
+            // The parser's AcceptOnlyFromAmong lets through a value that is a command's name ("--mode play"): checked here too.
+            var modeName = parse.GetRequiredValue(mode);
+            if (!s_modes.TryGetValue(modeName, out var playbackMode))
+            {
+                throw new CliException("--mode", $"must be one of {string.Join(", ", s_modes.Keys)}, not '{modeName}'");
+            }
+
             var settings = new PlaySettings(
                 parse.GetValue(loops),
                 parse.GetValue(rate),
-                s_modes[parse.GetRequiredValue(mode)],
+                playbackMode,
                 parse.GetValue(seconds),
                 parse.GetValue(contactSheet),
                 Render: !parse.GetValue(noRender) && (parse.GetValue(render) || (stdoutIsTerminal() && !parse.GetValue(statsJson))),

@@ -11,7 +11,7 @@ internal sealed class CommandLineWorld
 {
     private static readonly string[] s_ints = ["0", "1", "-1", "3", "2147483647", "2147483648", "-2147483648", "abc", "", "1.5", "0x10", " 2", "+4", "\u0661"];
     private static readonly string[] s_numbers = ["0", "1", "0.5", "-1", "1e308", "-1e308", "NaN", "Infinity", "-Infinity", "1e-300", "abc", "", "2,5", "0.0001", "1000"];
-    private static readonly string[] s_modes = ["normal", "reverse", "bounce", "reversed-bounce", "BOUNCE", "", "sideways"];
+    private static readonly string[] s_modes = ["normal", "reverse", "bounce", "reversed-bounce", "BOUNCE", "", "sideways", "play"];
     private static readonly string[] s_sizes = ["0", "1", "100", "1KB", "10MB", "-5", "abc", "1e20", "99999999999999999999", "", "5 MB"];
     private static readonly string[] s_ages = ["0", "1", "0.5", "-1", "NaN", "Infinity", "1e308", "abc", ""];
     private static readonly string[] s_words = ["inspect", "play", "fetch", "cache", "stats", "clear", "trim", "demo", "--json", "--help", "-h", "--version", "--", "-", "--loops", "--cache-dir", "\u001b[2J", "%s%n"];
@@ -142,7 +142,7 @@ internal sealed class CommandLineWorld
         return [.. args];
     }
 
-    // Shuffles options around, drops or repeats a token, or adds a global option, as a typing user might.
+    // Shuffles options around, drops, repeats or replaces a token, or adds a global option, as a typing user might.
     private static void Mutate(Random random, List<string> args)
     {
         if (args.Count > 1 && random.NextDouble() < 0.15)
@@ -159,6 +159,12 @@ internal sealed class CommandLineWorld
         {
             var (a, b) = (random.Next(1, args.Count), random.Next(1, args.Count));
             (args[a], args[b]) = (args[b], args[a]);
+        }
+
+        if (args.Count > 1 && random.NextDouble() < 0.05)
+        {
+            // A command's name where a value belongs: the parser types such a token differently ("play --mode play").
+            args[random.Next(1, args.Count)] = random.Next(2) == 0 ? args[0] : Pick(random, ["inspect", "play", "fetch", "cache", "demo"]);
         }
 
         if (random.NextDouble() < 0.08)

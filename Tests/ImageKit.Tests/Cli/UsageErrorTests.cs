@@ -23,6 +23,8 @@ public sealed class UsageErrorTests
     [DataRow("cache|trim|--max-size|-5", "--max-size", "'-5'")]
     [DataRow("play|--loops|abc|{gif}", "usage", "'abc' for option '--loops' as a whole number.")]
     [DataRow("play|--rate|fast|{gif}", "usage", "'fast' for option '--rate' as a number.")]
+    [DataRow("play|{gif}|--mode|play", "--mode", "not 'play'")] // the command's own name as the value passed the parser's check (a crash)
+    [DataRow("play|{gif}|--mode|cache", "usage", "'cache' not recognized")] // other commands' names do not
     public async Task Run_UsageError_NamesTheOffendingToken(string commandLine, string source, string reason)
     {
         var args = commandLine.Replace("{gif}", s_gif, StringComparison.Ordinal).Split('|');
