@@ -4,7 +4,7 @@ namespace ImageKit.Tests.Cli;
 
 /// <summary>
 /// A folder of what a user might point the CLI at — good images, damaged and empty files, a folder of their own files,
-/// paths that do not exist — and random command lines over it for <see cref="RandomCommandLineTests"/>. The files made
+/// paths that do not exist, a loopback server's good and bad answers — and random command lines over it for <see cref="RandomCommandLineTests"/>. The files made
 /// here are the user's: no command may change or remove them. Output goes to paths under <c>out/</c> and to the caches.
 /// </summary>
 internal sealed class CommandLineWorld
@@ -35,7 +35,9 @@ internal sealed class CommandLineWorld
     /// <summary>Files that were there before the CLI ran, which it must leave as they are.</summary>
     public IReadOnlyList<string> UserFiles { get; }
 
-    public static CommandLineWorld Create(TempFolder folder)
+    /// <param name="folder">Where the user's files are made.</param>
+    /// <param name="serverUrls">URLs of a loopback server (good and bad answers) to use as inputs too.</param>
+    public static CommandLineWorld Create(TempFolder folder, IEnumerable<Uri> serverUrls)
     {
         string Write(string name, byte[] bytes)
         {
@@ -71,14 +73,15 @@ internal sealed class CommandLineWorld
         };
         Directory.CreateDirectory(folder.Combine("empty-folder"));
         var missing = folder.Combine("missing", "nothing.gif");
-        var inputs = new[]
-        {
+        string[] inputs =
+        [
             files[0], files[0], files[1], files[1], files[2], files[3], files[4], files[5], files[6], files[7], folder.Combine("mine"), folder.Combine("empty-folder"),
             missing, "", "-", "/dev/null", folder.Combine(new string('a', 300) + ".gif"), folder.Combine("\u001b[2J.gif"),
             new Uri(files[0]).AbsoluteUri, new Uri(files[4]).AbsoluteUri, new Uri(missing).AbsoluteUri, "file:///dev/null",
             "http://127.0.0.1:1/refused.gif", "https://", "http://[::1", "not-a-url", "ftp://example.invalid/x.gif",
             "data:image/gif;base64,R0lGODlhAQABAAAAACw=",
-        };
+            .. serverUrls.Select(u => u.AbsoluteUri),
+        ];
         var folders = new[]
         {
             folder.Combine("cache"), folder.Combine("cache"), folder.Combine("mine"), folder.Combine("empty-folder"), files[0],

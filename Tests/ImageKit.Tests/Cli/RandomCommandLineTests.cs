@@ -8,7 +8,7 @@ namespace ImageKit.Tests.Cli;
 
 /// <summary>
 /// Command lines made at random from the CLI's own words and hostile values (damaged and empty files, folders where files
-/// belong, out-of-range numbers, URLs that go nowhere) keep the CLI's contract: the process never fails with an exception,
+/// belong, out-of-range numbers, URLs that go nowhere, a loopback server's cut-off, failing and non-image answers) keep the CLI's contract: the process never fails with an exception,
 /// the exit code is 0, 1 or 2, exit 2 comes with exactly one "imagekit: " line on stderr and nothing on stdout, nothing
 /// hangs, and no file the user already had is changed or removed. A fixed seed makes each run the same; set
 /// <c>IMAGEKIT_CLI_FUZZ_CASES</c> and <c>IMAGEKIT_CLI_FUZZ_SEED</c> for a longer or different campaign.
@@ -26,7 +26,10 @@ public sealed class RandomCommandLineTests
         var cases = int.TryParse(Environment.GetEnvironmentVariable("IMAGEKIT_CLI_FUZZ_CASES"), CultureInfo.InvariantCulture, out var n) ? n : 220;
         var seed = int.TryParse(Environment.GetEnvironmentVariable("IMAGEKIT_CLI_FUZZ_SEED"), CultureInfo.InvariantCulture, out var s) ? s : 20261203;
         using var folder = new TempFolder("imagekit-cli-fuzz-");
-        var world = CommandLineWorld.Create(folder);
+        await using var server = await ImageKit.Tests.Pipeline.PipelineWorld.StartAsync(TestContext.CancellationToken);
+
+        // Not the answers that stall: the CLI waits for them as its downloader's defaults say (15 s an attempt, 3 retries).
+        var world = CommandLineWorld.Create(folder, server.Urls.Where(u => u.IsLoopback && !u.AbsolutePath.StartsWith("/stall/", StringComparison.Ordinal) && u.Scheme == "http"));
         var userFiles = Snapshot(world.UserFiles);
         var random = new Random(seed);
         var failures = new List<string>();
