@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using ImageKit.Animation;
 using ImageKit.Decoding;
+using ImageKit.Decoding.Internal;
 using ImageKit.Display;
 using ImageKit.Tests.TestUtilities;
 
@@ -12,7 +13,8 @@ namespace ImageKit.Tests.Animation;
 /// again) and, in some rows, dispose it; other rows dispose it from a thread while the rest run. What must hold: nothing
 /// deadlocks, members throw only what they document (<see cref="ObjectDisposedException"/> once disposed, an
 /// out-of-range loop for a seek racing a loop-count change), indexes stay in range, and once disposed the player has left
-/// the link, returned its whole budget, and every frame it handed out can still be read until released.
+/// the link, returned its whole budget, every frame it handed out can still be read until released, and once those and
+/// the image are released no pixel buffer of any frame seen is still referenced.
 /// </summary>
 [TestClass]
 public sealed class PlayerRandomOperationsTests
@@ -32,7 +34,7 @@ public sealed class PlayerRandomOperationsTests
     {
         using var links = new TimerDisplayLinkProvider(240);
         var budget = new FrameBudget(64L * 1024 * 1024);
-        using var image = AnimatedImage.Decode(Corpus.Read(file));
+        var image = AnimatedImage.Decode(Corpus.Read(file));
         var player = new AnimatedImagePlayer(image, new AnimatedImagePlayerOptions { DisplayLinkProvider = links, Budget = budget });
         var run = new PlayerCalls(player, image.FrameCount, disposeFrom == "handler" ? new Random(seed) : null);
 
@@ -57,12 +59,15 @@ public sealed class PlayerRandomOperationsTests
         run.BeginDisposing();
         player.Dispose();
         run.ReleaseKeptFrames();
+        image.Dispose();
 
         Assert.IsEmpty(run.Problems, string.Join("\n", run.Problems.Take(8)));
         Assert.IsFalse(player.IsPlaying);
         Assert.IsTrue(Leaks.Eventually(() => links.GetDisplayLink().SubscriberCount == 0), "the disposed player left the link");
         Assert.AreEqual(0, budget.UsedBytes, "every buffered frame returned its budget");
         Assert.ThrowsExactly<ObjectDisposedException>(player.Play);
+        var held = run.PixelBuffersSeen.Count(b => !b.IsReleased);
+        Assert.AreEqual(0, held, $"every frame's pixels were let go by the player, the test and the image: {held} of {run.PixelBuffersSeen.Count} still held");
         TestContext.WriteLine($"seed {seed}: {run.Summary}");
     }
 
@@ -73,6 +78,7 @@ public sealed class PlayerRandomOperationsTests
         private readonly int _frameCount;
         private readonly ConcurrentDictionary<string, int> _outcomes = new(StringComparer.Ordinal);
         private readonly ConcurrentQueue<ImageFrame> _kept = new();
+        private readonly ConcurrentDictionary<long, PixelBuffer> _buffers = new();
         private int _disposing;
 
         public PlayerCalls(AnimatedImagePlayer player, int frameCount, Random? disposeInHandler)
@@ -84,6 +90,7 @@ public sealed class PlayerRandomOperationsTests
             {
                 Check(e.Index >= 0 && e.Index < frameCount, $"FrameChanged index {e.Index} of {frameCount}");
                 Check(e.Frame.Width > 0 && e.Frame.Pixels.Length > 0, "FrameChanged with an empty frame");
+                _buffers.TryAdd(e.Frame.Buffer.Id, e.Frame.Buffer);
                 int pick;
                 lock (handlerRandom)
                 {
@@ -126,6 +133,9 @@ public sealed class PlayerRandomOperationsTests
         }
 
         public ConcurrentQueue<string> Problems { get; } = new();
+
+        /// <summary>The pixel buffers of every frame the test saw: none may stay referenced once everything is disposed.</summary>
+        public ICollection<PixelBuffer> PixelBuffersSeen => _buffers.Values;
 
         public string Summary => string.Join(", ", _outcomes.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value}"));
 
@@ -186,6 +196,7 @@ public sealed class PlayerRandomOperationsTests
                 case 8:
                     if (_player.GetCurrentFrame() is { } frame)
                     {
+                        _buffers.TryAdd(frame.Buffer.Id, frame.Buffer);
                         if (value % 2 == 0)
                         {
                             _kept.Enqueue(frame);
