@@ -27,11 +27,11 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
     private readonly bool _ownsTiers;
     private readonly ILogger _logger;
     private readonly ImageKitMetrics _metrics;
-    private readonly DiskImageCache? _disk;
 
-    // With ImageCacheOptions.OpenDiskInBackground: the disk tier opening on the thread pool; null when it could not be used.
-    // Never faults for a folder that cannot be used (see OpenQuietly).
-    private readonly Task<DiskImageCache?>? _diskOpening;
+    // The disk tier (null: none): complete from the start when opened in the constructor or given; with
+    // ImageCacheOptions.OpenDiskInBackground, opening on the thread pool, and null when the folder could not be used (it
+    // never faults for that, see OpenQuietly).
+    private readonly Task<DiskImageCache?> _disk;
 
     /// <summary>Creates the tiers <paramref name="options"/> describe (memory only unless <see cref="ImageCacheOptions.Disk"/> is set).</summary>
     public ImageCache(ImageCacheOptions? options = null)
@@ -50,11 +50,13 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
                 // Settings out of range are the app's mistake and still thrown here; a copy, as the app may change its object.
                 disk.Validate();
                 var (settings, logger) = (disk.Clone(), _logger);
-                _diskOpening = Task.Run(() => OpenQuietly(settings, logger));
+                _disk = Task.Run(() => OpenQuietly(settings, logger));
             }
             else
             {
-                _disk = options.Disk is null ? null : new DiskImageCache(options.Disk);
+                var opened = options.Disk is null ? null : new DiskImageCache(options.Disk);
+                opened?.Logger = _logger;
+                _disk = Task.FromResult(opened);
             }
         }
         catch
@@ -65,10 +67,6 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
 
         _ownsTiers = true;
         Memory.Logger = _logger;
-        if (_disk is not null)
-        {
-            _disk.Logger = _logger;
-        }
     }
 
     /// <summary>Wraps existing tiers; the caller keeps ownership of them.</summary>
@@ -81,7 +79,7 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(memory);
         Memory = memory;
-        _disk = disk;
+        _disk = Task.FromResult(disk);
         _decoders = decoders ?? ImageDecoderRegistry.Default;
         _logger = CreateLogger(loggerFactory);
         _metrics = ImageKitMetrics.For(meterFactory);
@@ -95,7 +93,7 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
     /// (<see cref="ImageCacheOptions.OpenDiskInBackground"/>), this waits until it has opened, and is <see langword="null"/>
     /// also when its folder could not be used.
     /// </summary>
-    public DiskImageCache? Disk => _diskOpening is null ? _disk : _diskOpening.GetAwaiter().GetResult();
+    public DiskImageCache? Disk => _disk.GetAwaiter().GetResult();
 
     /// <inheritdoc/>
     public async Task<ImageCacheResult?> QueryAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
@@ -320,11 +318,7 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
         if (_ownsTiers)
         {
             Memory.Dispose();
-            if (_diskOpening is not null)
-            {
-                ((Task)_diskOpening).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing).GetAwaiter().GetResult();
-            }
-
+            ((Task)_disk).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing).GetAwaiter().GetResult();
             OpenedDisk()?.Dispose();
         }
     }
@@ -335,11 +329,7 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
         if (_ownsTiers)
         {
             Memory.Dispose();
-            if (_diskOpening is not null)
-            {
-                await ((Task)_diskOpening).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-
+            await ((Task)_disk).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             if (OpenedDisk() is { } disk)
             {
                 await disk.DisposeAsync().ConfigureAwait(false);
@@ -348,13 +338,11 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
     }
 
     // The disk tier once its opening has ended: the one opened, or none (no tier, a folder that could not be used).
-    private DiskImageCache? OpenedDisk() => _diskOpening is null ? _disk : _diskOpening.IsCompletedSuccessfully ? _diskOpening.Result : null;
+    private DiskImageCache? OpenedDisk() => _disk.IsCompletedSuccessfully ? _disk.Result : null;
 
     /// <summary>The disk tier, waiting for it while it opens in the background; synchronous once it has.</summary>
     private ValueTask<DiskImageCache?> DiskAsync(CancellationToken cancellationToken) =>
-        _diskOpening is null ? ValueTask.FromResult(_disk)
-        : _diskOpening.IsCompletedSuccessfully ? ValueTask.FromResult(_diskOpening.Result)
-        : new ValueTask<DiskImageCache?>(_diskOpening.WaitAsync(cancellationToken));
+        _disk.IsCompletedSuccessfully ? ValueTask.FromResult(_disk.Result) : new ValueTask<DiskImageCache?>(_disk.WaitAsync(cancellationToken));
 
     // Runs on the thread pool: a folder that cannot be used leaves the cache working from memory, as the option promises.
     private static DiskImageCache? OpenQuietly(DiskImageCacheOptions options, ILogger logger)

@@ -41,12 +41,7 @@ public sealed class ImageManagerRandomOperationsTests
         using var folder = new TempFolder();
         var manager = new ImageManager(
             new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = folder.Path }, OpenDiskInBackground = seed % 2 == 0 },
-            new ImageDownloaderOptions
-            {
-                AttemptTimeout = TimeSpan.FromSeconds(1),
-                Retry = new ImageDownloadRetryOptions { MaxRetries = 1, BaseDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(50) },
-                CircuitBreaker = new ImageDownloadCircuitBreakerOptions { Enabled = false },
-            });
+            PipelineWorld.DownloaderOptions());
         var run = new RandomOperations(manager, world);
         var random = new Random(seed);
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ImageKit.Loading;
 using ImageKit.Tests.TestUtilities;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -89,6 +90,17 @@ internal sealed class PipelineWorld : IAsyncDisposable
         }, cancellationToken);
         return new PipelineWorld(server, requests);
     }
+
+    /// <summary>
+    /// A downloader for this world: a stalled answer fails after two 1 s attempts, and no circuit opens, so that the bad
+    /// answers neither hold a test up nor stop the good ones.
+    /// </summary>
+    public static ImageDownloaderOptions DownloaderOptions() => new()
+    {
+        AttemptTimeout = TimeSpan.FromSeconds(1),
+        Retry = new ImageDownloadRetryOptions { MaxRetries = 1, BaseDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(50) },
+        CircuitBreaker = new ImageDownloadCircuitBreakerOptions { Enabled = false },
+    };
 
     /// <summary>The bytes a disk cache may hold for <paramref name="url"/> (its default key); null: it may hold nothing.</summary>
     public byte[]? CacheableBytes(Uri url) => _cacheable.GetValueOrDefault(url);

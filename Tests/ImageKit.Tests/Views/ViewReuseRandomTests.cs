@@ -31,12 +31,7 @@ public sealed class ViewReuseRandomTests
         using var folder = new TempFolder();
         await using var manager = new ImageManager(
             new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = folder.Path } },
-            new ImageDownloaderOptions
-            {
-                AttemptTimeout = TimeSpan.FromSeconds(1),
-                Retry = new ImageDownloadRetryOptions { MaxRetries = 1, BaseDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(50) },
-                CircuitBreaker = new ImageDownloadCircuitBreakerOptions { Enabled = false },
-            });
+            PipelineWorld.DownloaderOptions());
         var tracker = new ViewLoadTracker();
         var views = Enumerable.Range(0, 6).Select(i => new ReusedView(i)).ToArray();
         var results = new ConcurrentQueue<TrackedResult>();
