@@ -17,7 +17,6 @@ internal sealed partial class IndexConnection
         // A cached command keeps the timeout it was created with; IndexDatabase shortens the connection's DefaultTimeout
         // for one call at a time, so each use takes the current one.
         command.CommandTimeout = Connection.DefaultTimeout;
-        command.Transaction = _transaction;
         return command;
     }
 #pragma warning restore CA2100

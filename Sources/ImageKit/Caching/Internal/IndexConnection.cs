@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace ImageKit.Caching.Internal;
 
@@ -12,7 +13,7 @@ internal sealed partial class IndexConnection : IDisposable
         "e.id, e.size, e.checksum, e.stored_at, e.last_access, e.content_type, e.url, e.etag, e.last_modified, e.extended, e.inline";
 
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
-    private SqliteTransaction? _transaction;
+    private bool _inTransaction;
 
     /// <param name="connection">The open connection.</param>
     /// <param name="generation">The index generation it was opened on.</param>
@@ -40,20 +41,82 @@ internal sealed partial class IndexConnection : IDisposable
     /// write-protected file, it turns read-only when the first read finds a file format write version it does not know
     /// in the header (byte 18 above 2).
     /// </summary>
-    public static bool IsReadOnlyNow(SqliteConnection connection) => SQLitePCL.raw.sqlite3_db_readonly(connection.Handle, "main") == 1;
+    public static bool IsReadOnlyNow(SqliteConnection connection) => raw.sqlite3_db_readonly(connection.Handle, "main") == 1;
 
-    public void Begin() => _transaction = Connection.BeginTransaction(deferred: false);
-
-    public void Commit()
+    /// <summary>
+    /// Begins an immediate transaction: takes the index's write lock, waiting for another process's writer until
+    /// <paramref name="deadline"/> (<see cref="Environment.TickCount64"/>) and no longer.
+    /// </summary>
+    /// <remarks>
+    /// Not Microsoft.Data.Sqlite's <c>BeginTransaction</c>: its command retries a busy statement until its command timeout
+    /// has passed by the clock, while SQLite's busy handler stops once the sleeps it asked for add up to the busy timeout.
+    /// A signal to the thread (a child process ending, a profiler) cuts a sleep short, so SQLite's wait ended a little
+    /// early, and the retry waited a whole busy timeout again: 20 s for a 10 s timeout. Here the clock decides: a wait that
+    /// ends early is asked again for what is left, and none is begun after the deadline.
+    /// </remarks>
+    public void Begin(long deadline)
     {
-        _transaction?.Commit();
-        EndTransaction();
+        var db = Connection.Handle!;
+        try
+        {
+            while (true)
+            {
+                var left = deadline - Environment.TickCount64;
+                _ = raw.sqlite3_busy_timeout(db, (int)Math.Clamp(left, 0, int.MaxValue));
+                var rc = raw.sqlite3_exec(db, "BEGIN IMMEDIATE");
+                if (rc == raw.SQLITE_OK)
+                {
+                    _inTransaction = true;
+                    return;
+                }
+
+                if ((rc & 0xFF) != raw.SQLITE_BUSY || Environment.TickCount64 >= deadline)
+                {
+                    SqliteException.ThrowExceptionForRC(rc, db);
+                }
+
+                // Busy before the deadline: a wait cut short, or a busy answer SQLite gives without waiting (another
+                // process recovering the WAL). Again in a moment, for what is left.
+                Thread.Sleep(1);
+            }
+        }
+        finally
+        {
+            _ = raw.sqlite3_busy_timeout(db, IndexDatabase.BusyTimeoutMilliseconds);
+        }
     }
 
+    /// <summary>Commits the transaction <see cref="Begin"/> began.</summary>
+    public void Commit()
+    {
+        if (!_inTransaction)
+        {
+            return;
+        }
+
+        var db = Connection.Handle!;
+        var rc = raw.sqlite3_exec(db, "COMMIT");
+        if (rc != raw.SQLITE_OK)
+        {
+            SqliteException.ThrowExceptionForRC(rc, db);
+        }
+
+        _inTransaction = false;
+    }
+
+    /// <summary>Rolls back a transaction that was begun and not committed (after a failure); does nothing otherwise.</summary>
     public void EndTransaction()
     {
-        _transaction?.Dispose();
-        _transaction = null;
+        if (!_inTransaction)
+        {
+            return;
+        }
+
+        _inTransaction = false;
+        if (Connection.Handle is { } db && raw.sqlite3_get_autocommit(db) == 0)
+        {
+            _ = raw.sqlite3_exec(db, "ROLLBACK");
+        }
     }
 
     /// <summary>A row without its bytes; for an inline row, the length of its stored bytes (SQLite reads it from the record header).</summary>

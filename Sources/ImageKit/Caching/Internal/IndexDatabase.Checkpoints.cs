@@ -168,7 +168,6 @@ internal sealed partial class IndexDatabase
                     connection.Execute("PRAGMA wal_checkpoint(TRUNCATE)");
                     return 0;
                 },
-                write: false,
                 busyTimeout: busyTimeoutMilliseconds);
             return true;
         }

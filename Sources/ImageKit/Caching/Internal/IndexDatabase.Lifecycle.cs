@@ -34,7 +34,7 @@ internal sealed partial class IndexDatabase
         try
         {
             connection = Open(-1);
-            connection.Begin();
+            connection.Begin(Environment.TickCount64 + BusyTimeoutMilliseconds);
             return connection;
         }
         catch (SqliteException)
@@ -240,7 +240,7 @@ internal sealed partial class IndexDatabase
             }
 
             // Several processes may open a new folder at once: the immediate transaction makes one of them create it.
-            connection.Begin();
+            connection.Begin(Environment.TickCount64 + BusyTimeoutMilliseconds);
             connection.Execute(IndexSchema.Create);
             connection.Commit();
         }

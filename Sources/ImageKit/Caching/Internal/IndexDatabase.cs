@@ -19,7 +19,8 @@ internal sealed partial class IndexDatabase : IDisposable
     /// <summary>ENOENT, the same number on Linux and macOS.</summary>
     private const int NoSuchFile = 2;
     private const int MaxIdleConnections = 4;
-    private const int BusyTimeoutMilliseconds = 10_000;
+    /// <summary>How long SQLite waits for another process's writer or checkpoint (and a writer of this process for its turn).</summary>
+    internal const int BusyTimeoutMilliseconds = 10_000;
 
     private readonly ConcurrentBag<IndexConnection> _idle = [];
     private readonly Lock _rebuildLock = new();
@@ -70,7 +71,7 @@ internal sealed partial class IndexDatabase : IDisposable
     public bool WasRebuilt { get; private set; }
 
     /// <summary>Runs a read on a pooled connection (no transaction: WAL readers never block writers).</summary>
-    public T Read<T>(Func<IndexConnection, T> read) => Run(read, write: false);
+    public T Read<T>(Func<IndexConnection, T> read) => Run(read);
 
     /// <summary>Runs a write in an immediate transaction: the cross-process lock that orders blob renames with their rows.</summary>
     /// <remarks>
@@ -81,8 +82,9 @@ internal sealed partial class IndexDatabase : IDisposable
     public T Write<T>(Func<IndexConnection, T> write)
     {
         // Waiters share the busy timeout: when another process holds the write lock, each queued writer must not wait
-        // out its own 10 s after the one before it did.
-        var started = Environment.TickCount64;
+        // out its own 10 s after the one before it did. Whatever this writer waits for its turn counts against the
+        // time SQLite may then wait for the write lock.
+        var deadline = Environment.TickCount64 + BusyTimeoutMilliseconds;
         if (!_writeLock.TryEnter(BusyTimeoutMilliseconds))
         {
             throw new DiskCacheException(FilePath, $"the cache index stayed locked by another writer for more than {BusyTimeoutMilliseconds / 1000} s");
@@ -90,9 +92,7 @@ internal sealed partial class IndexDatabase : IDisposable
 
         try
         {
-            // Whatever this writer waited for the lock counts against its busy timeout in SQLite too.
-            var waited = Environment.TickCount64 - started;
-            var result = Run(write, write: true, busyTimeout: waited < 100 ? null : (int)Math.Max(1, BusyTimeoutMilliseconds - waited));
+            var result = Run(write, writeDeadline: deadline);
             ScheduleCheckpoint();
             return result;
         }
@@ -193,8 +193,15 @@ internal sealed partial class IndexDatabase : IDisposable
     internal static bool IsBusyOrFull(Exception e) =>
         (e as SqliteException ?? e.InnerException as SqliteException)?.SqliteErrorCode is { } code && (code & 0xFF) is 5 or 6 or 8 or 10 or 13;
 
-    private T Run<T>(Func<IndexConnection, T> operation, bool write, int? busyTimeout = null)
+    /// <param name="operation">What to run on the rented connection.</param>
+    /// <param name="writeDeadline">
+    /// For a write: when to stop waiting for the write lock (<see cref="Environment.TickCount64"/>); the operation runs in
+    /// an immediate transaction. <see langword="null"/> for a read.
+    /// </param>
+    /// <param name="busyTimeout">For a read: SQLite's busy timeout for this call, if not the usual one.</param>
+    private T Run<T>(Func<IndexConnection, T> operation, long? writeDeadline = null, int? busyTimeout = null)
     {
+        var write = writeDeadline is not null;
         for (var attempt = 0; ; attempt++)
         {
             var generation = Generation;
@@ -206,16 +213,15 @@ internal sealed partial class IndexDatabase : IDisposable
                 {
                     connection.Execute($"PRAGMA busy_timeout = {shorter}");
 
-                    // Microsoft.Data.Sqlite retries a busy statement (BEGIN IMMEDIATE here) on its own until the command
-                    // timeout has passed, whole seconds from DefaultTimeout, however short SQLite's busy timeout: left at
-                    // 10 s, a writer that had already waited its turn waited another full busy timeout.
-                    // (At least 1: a DefaultTimeout of 0 means "retry for ever" to Microsoft.Data.Sqlite.)
+                    // Microsoft.Data.Sqlite retries a busy statement on its own until the command timeout has passed,
+                    // whole seconds from DefaultTimeout, however short SQLite's busy timeout. (At least 1: a DefaultTimeout
+                    // of 0 means "retry for ever" to Microsoft.Data.Sqlite.)
                     connection.Connection.DefaultTimeout = Math.Max(1, (shorter + 999) / 1000);
                 }
 
-                if (write)
+                if (writeDeadline is { } deadline)
                 {
-                    connection.Begin();
+                    connection.Begin(deadline);
 
                     // Holding this file's write lock: if another cache recreated the index meanwhile, this connection's
                     // file is no longer the folder's, and what it committed would be lost.
