@@ -15,6 +15,11 @@ using ImageKit.TestWorker;
 //                                 process out of memory), prints one line per cache call made under the cap ("get: …",
 //                                 "open: …", "set: …": "ok" or the exception's type and message), lifts the cap, and
 //                                 prints "after: ok" when KEY is still there
+//   random DIR ACTOR SEED OPS INLINE MAXSIZE GO
+//                                 opens the cache with those MaxInlineBytes and MaxSizeBytes, prints "ready", waits for
+//                                 the file GO to exist, runs OPS seeded random operations (RandomCacheOperations) as
+//                                 actor ACTOR, prints "last KEY GENERATION" (or "last KEY -") for each of its private
+//                                 keys and "done MS COUNTS"; exit 3 with the finding on stderr
 //   shared HOME URL               with HOME (and XDG_CACHE_HOME = HOME/.cache) set, loads URL through ImageManager.Shared
 //                                 and prints "loaded FRAMES disk=FOLDER" (or "disk=none"); an exception ends the process
 if (args is ["shared", var home, var sharedUrl])
@@ -25,6 +30,38 @@ if (args is ["shared", var home, var sharedUrl])
     using var loaded = await shared.LoadImageAsync(new Uri(sharedUrl));
     var disk = (shared.Cache as ImageCache)?.Disk?.Directory ?? "none";
     await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"loaded {loaded.Image.FrameCount} disk={disk}"));
+    return 0;
+}
+
+if (args is ["random", var randomDirectory, var actor, var seed, var operations, var inline, var maxSize, var go])
+{
+    using var randomCache = new DiskImageCache(new DiskImageCacheOptions
+    {
+        Directory = randomDirectory,
+        MaxInlineBytes = int.Parse(inline, CultureInfo.InvariantCulture),
+        MaxSizeBytes = long.Parse(maxSize, CultureInfo.InvariantCulture),
+    });
+    var actions = new RandomCacheOperations(randomCache, int.Parse(actor, CultureInfo.InvariantCulture), int.Parse(seed, CultureInfo.InvariantCulture));
+    await Console.Out.WriteLineAsync("ready");
+    await Console.Out.FlushAsync();
+    while (!File.Exists(go))
+    {
+        await Task.Delay(2);
+    }
+
+    var clock = System.Diagnostics.Stopwatch.StartNew();
+    if (await actions.RunAsync(int.Parse(operations, CultureInfo.InvariantCulture)) is { } finding)
+    {
+        await Console.Error.WriteLineAsync(finding);
+        return 3;
+    }
+
+    foreach (var (key, generation) in actions.LastWrites)
+    {
+        await Console.Out.WriteLineAsync($"last {key} {generation?.ToString(CultureInfo.InvariantCulture) ?? "-"}");
+    }
+
+    await Console.Out.WriteLineAsync($"done {clock.ElapsedMilliseconds} ms: " + string.Join(' ', actions.Counts.Select(c => $"{c.Key}={c.Value}")));
     return 0;
 }
 

@@ -59,7 +59,9 @@ public sealed partial class DiskImageCache
             var fanOut = Path.GetFileName(path);
             if (!System.IO.Directory.Exists(path))
             {
-                removed += BlobStore.TryDelete(path) ? 1 : 0; // nothing belongs at the top level
+                // Nothing belongs at the top level. (Or the folder went: a clear swapped the blob folder away since the
+                // listing; then there is nothing to delete and nothing to count.)
+                removed += BlobStore.TryDeleteExisting(path) ? 1 : 0;
                 continue;
             }
 
@@ -82,7 +84,7 @@ public sealed partial class DiskImageCache
                 }
                 else
                 {
-                    removed += BlobStore.TryDelete(file) ? 1 : 0;
+                    removed += BlobStore.TryDeleteExisting(file) ? 1 : 0;
                 }
             }
         }
@@ -120,9 +122,10 @@ public sealed partial class DiskImageCache
             var removed = 0;
             foreach (var hash in orphans)
             {
-                if (!c.HasFileRow(hash.Bytes))
+                // Counted only if the file was still there: a removal or a clear in another cache may have taken it with
+                // its row since the folder was listed (no file comes back without a row while this lock is held).
+                if (!c.HasFileRow(hash.Bytes) && _blobs.TryDeleteExisting(hash))
                 {
-                    _blobs.Delete(hash);
                     removed++;
                 }
             }
@@ -138,7 +141,9 @@ public sealed partial class DiskImageCache
         // Either folder may be gone (removed by hand while the cache is open): nothing to sweep there then.
         foreach (var file in EnumerateOrNothing(_blobs.TempDirectory))
         {
-            if (File.Exists(file) && File.GetLastWriteTimeUtc(file) < cutoff && BlobStore.TryDelete(file))
+            // One look at the file: another cache's temporary file renamed into place between two looks (File.Exists,
+            // then File.GetLastWriteTimeUtc, which answers 1601 for a missing file) was counted as a stale one deleted.
+            if (new FileInfo(file) is { Exists: true } info && info.LastWriteTimeUtc < cutoff && BlobStore.TryDeleteExisting(file))
             {
                 removed++;
             }

@@ -49,6 +49,9 @@ internal sealed class WorkerProcess : IDisposable
 
     public string Errors { get; private set; } = string.Empty;
 
+    /// <summary>Whether the worker has ended.</summary>
+    public bool HasExited => _process.HasExited;
+
     /// <summary>Every line the worker printed on stdout so far.</summary>
     public IReadOnlyList<string> Lines
     {

@@ -130,6 +130,15 @@ internal sealed class BlobStore(string root)
     /// <summary>Deletes a folder tree, also while another clear or sweep deletes it; what cannot be deleted is left for the next sweep.</summary>
     public static void TryDeleteDirectory(string path) => DirectoryTree.TryDelete(path);
 
+    /// <summary>
+    /// Deletes a file that is there; returns whether one was (a sweep's count of what it removed must not include what a
+    /// clear or a removal in another cache took away between its look and its delete).
+    /// </summary>
+    public static bool TryDeleteExisting(string path) => File.Exists(path) && TryDelete(path);
+
+    /// <summary>Deletes the blob of <paramref name="hash"/> if there is one; returns whether there was.</summary>
+    public bool TryDeleteExisting(in KeyHash hash) => TryDeleteExisting(PathOf(hash));
+
     public static bool TryDelete(string path)
     {
         try
