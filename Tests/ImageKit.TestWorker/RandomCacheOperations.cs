@@ -96,8 +96,12 @@ public sealed class RandomCacheOperations
         return null;
     }
 
-    /// <summary>Runs <paramref name="operations"/> operations; returns the first thing found wrong, or <see langword="null"/>.</summary>
-    public async Task<string?> RunAsync(int operations, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Runs <paramref name="operations"/> operations; returns the first thing found wrong, or <see langword="null"/>.
+    /// With <paramref name="disposing"/>, the cache may be disposed meanwhile: an <see cref="ObjectDisposedException"/>
+    /// once it says so ends the run (before, it is a finding).
+    /// </summary>
+    public async Task<string?> RunAsync(int operations, Func<bool>? disposing = null, CancellationToken cancellationToken = default)
     {
         for (var i = 0; i < operations; i++)
         {
@@ -126,6 +130,11 @@ public sealed class RandomCacheOperations
                 finding = await RunOneAsync(kind, key, isPrivate, expected, cancellationToken).ConfigureAwait(false);
             }
 #pragma warning disable CA1031 // Any exception is a finding: reported, not thrown, so the report says which operation.
+            catch (ObjectDisposedException) when (disposing?.Invoke() == true)
+            {
+                Counts["stopped by dispose"] = 1;
+                return null;
+            }
             catch (Exception e)
 #pragma warning restore CA1031
             {

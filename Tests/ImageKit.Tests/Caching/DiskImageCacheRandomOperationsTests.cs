@@ -12,7 +12,9 @@ namespace ImageKit.Tests.Caching;
 /// sweeping shared keys and keys of their own (<see cref="RandomCacheOperations"/> checks every answer as it comes).
 /// Afterwards the folder must be consistent: nothing for a sweep to repair, totals equal to the rows, one file per file
 /// row and none other, no temporary file left, every entry exactly one write of its key, and each private key holding
-/// its owner's last write or nothing. <c>IMAGEKIT_CACHE_RANDOM_SEED_OFFSET</c> shifts the seeds for longer campaigns.
+/// its owner's last write or nothing. In even rows one instance here is disposed mid-run: its operations may then end with
+/// <see cref="ObjectDisposedException"/> (and only then), and it must leave no file open and nothing half-written.
+/// <c>IMAGEKIT_CACHE_RANDOM_SEED_OFFSET</c> shifts the seeds for longer campaigns.
 /// </summary>
 [TestClass]
 public sealed class DiskImageCacheRandomOperationsTests
@@ -27,6 +29,7 @@ public sealed class DiskImageCacheRandomOperationsTests
     [DataRow(1)]
     [DataRow(2)]
     [DataRow(3)]
+    [DataRow(4)]
     [Timeout(180_000, CooperativeCancellation = true)]
     public async Task CachesOnOneFolder_RandomOperationsAtOnce_NoWrongOrResurrectedEntryAndAConsistentFolder(int row)
     {
@@ -55,14 +58,38 @@ public sealed class DiskImageCacheRandomOperationsTests
                     await Task.Delay(10, TestContext.CancellationToken);
                 }
 
+                // In even rows the last instance is disposed mid-run (Dispose or DisposeAsync), from another thread.
+                var disposing = 0;
+                var disposeAfter = seed % 2 == 0 ? TimeSpan.FromMilliseconds(random.Next(20, 400)) : (TimeSpan?)null;
+                var disposeAsync = random.Next(2) == 0;
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 await File.WriteAllBytesAsync(go, [], TestContext.CancellationToken);
-                var findings = await Task.WhenAll(actors.Select(actor => Task.Run(async () =>
+                var disposer = disposeAfter is { } after
+                    ? Task.Run(
+                        async () =>
+                        {
+                            await Task.Delay(after, TestContext.CancellationToken);
+                            Volatile.Write(ref disposing, 1);
+                            TestContext.WriteLine($"disposing a{WorkerCount + InstanceCount - 1} ({(disposeAsync ? "DisposeAsync" : "Dispose")}) after {clock.ElapsedMilliseconds} ms");
+                            if (disposeAsync)
+                            {
+                                await instances[^1].DisposeAsync();
+                            }
+                            else
+                            {
+                                instances[^1].Dispose();
+                            }
+                        },
+                        TestContext.CancellationToken)
+                    : Task.CompletedTask;
+                var findings = await Task.WhenAll(actors.Select((actor, i) => Task.Run(async () =>
                 {
-                    var finding = await actor.RunAsync(Operations, TestContext.CancellationToken);
-                    TestContext.WriteLine($"instance done after {clock.ElapsedMilliseconds} ms");
+                    Func<bool>? disposed = i == InstanceCount - 1 ? () => Volatile.Read(ref disposing) == 1 : null;
+                    var finding = await actor.RunAsync(Operations, disposed, TestContext.CancellationToken);
+                    TestContext.WriteLine($"a{WorkerCount + i} done after {clock.ElapsedMilliseconds} ms: {string.Join(' ', actor.Counts.Select(c => $"{c.Key}={c.Value}"))}");
                     return finding;
                 })));
+                await disposer;
                 var failures = findings.OfType<string>().ToList();
                 var lastWrites = new Dictionary<string, int?>(StringComparer.Ordinal);
                 foreach (var actor in actors)
@@ -91,7 +118,14 @@ public sealed class DiskImageCacheRandomOperationsTests
                 }
 
                 Assert.IsEmpty(failures, string.Join("\n", failures));
+                foreach (var instance in instances)
+                {
+                    instance.Dispose();
+                }
+
+                Assert.AreEqual(OperatingSystem.IsLinux() ? 0 : null, Leaks.OpenFilesUnder(folder.Path), "files of the folder this process still has open once its caches are disposed");
                 await CheckFolderAsync(folder.Path, lastWrites);
+                Assert.AreEqual(OperatingSystem.IsLinux() ? 0 : null, Leaks.OpenFilesUnder(folder.Path), "files of the folder still open after the check");
             }
             finally
             {
