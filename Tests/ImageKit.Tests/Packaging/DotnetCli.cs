@@ -15,6 +15,20 @@ internal static class DotnetCli
     /// <summary>The dotnet root of the running runtime, for the apphost of an installed tool.</summary>
     public static string Root => Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
 
+    /// <summary>The folder of ImageKit.sln above the test binaries; inconclusive where the tests run without the source tree.</summary>
+    public static string FindRepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "ImageKit.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new AssertInconclusiveException($"ImageKit.sln not found above {AppContext.BaseDirectory}: the test needs the source tree.");
+    }
+
     public static async Task<ProcessResult> RunAsync(
         string fileName,
         IEnumerable<string> arguments,

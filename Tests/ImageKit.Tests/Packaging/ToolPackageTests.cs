@@ -35,7 +35,7 @@ public sealed class ToolPackageTests
     [Timeout(12 * 60 * 1000, CooperativeCancellation = true)]
     public async Task PackedTool_InstalledFromTheLocalPackage_InspectsAGifAsJson()
     {
-        var root = FindRepositoryRoot();
+        var root = DotnetCli.FindRepositoryRoot();
         var temp = Directory.CreateTempSubdirectory("imagekit-tool-");
         try
         {
@@ -127,17 +127,4 @@ public sealed class ToolPackageTests
                     "packageSources",
                     new XElement("clear"),
                     new XElement("add", new XAttribute("key", "local"), new XAttribute("value", feed))))).ToString();
-
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "ImageKit.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new AssertInconclusiveException($"ImageKit.sln not found above {AppContext.BaseDirectory}: the test needs the source tree.");
-    }
 }
