@@ -67,10 +67,17 @@ public sealed partial class ImageManager
         // image until then, whatever the memory cache does with it. Lossless WebP is about half the pixels' size.
         var lease = image.AcquireLease();
         var estimate = image.FrameByteCount / 2;
-        var store = _diskStores.TryStart(() => StoreVariantOnDiskAsync(cache, key, lease, decodeOptions, original, metadata), estimate, disk.StoresInline(estimate), out var mustWait);
+        var deferred = cache.DeferDiskStore(key);
+        var store = _diskStores.TryStart(
+            () => StoreVariantOnDiskAsync(cache, deferred, key, lease, decodeOptions, original, metadata),
+            estimate,
+            disk.StoresInline(estimate),
+            out var mustWait);
         if (store is null)
         {
-            lease.Dispose(); // the manager is closing: nothing more is stored
+            // The manager is closing: nothing more is stored.
+            deferred.End();
+            lease.Dispose();
         }
         else if (mustWait)
         {
@@ -78,11 +85,12 @@ public sealed partial class ImageManager
         }
     }
 
-    private async Task StoreVariantOnDiskAsync(ImageCache cache, string key, ImageLease lease, ImageDecodeOptions decodeOptions, (long Size, long Checksum) original, DiskCacheMetadata? metadata)
+    // Releases the lease whether the store runs or a removal or a clear cancelled it.
+    private async Task StoreVariantOnDiskAsync(ImageCache cache, PendingDiskStores.Store deferred, string key, ImageLease lease, ImageDecodeOptions decodeOptions, (long Size, long Checksum) original, DiskCacheMetadata? metadata)
     {
         try
         {
-            await cache.StoreVariantAsync(key, lease.Image, decodeOptions, original, metadata, CancellationToken.None).ConfigureAwait(false);
+            await ImageCache.StoreDeferredAsync(deferred, () => cache.StoreVariantAsync(key, lease.Image, decodeOptions, original, metadata, CancellationToken.None)).ConfigureAwait(false);
         }
         catch (Exception e) when (LogDiskStoreFailure(key, e))
         {
@@ -106,8 +114,17 @@ public sealed partial class ImageManager
         // fast network; the caller does not need it to have landed. The buffer is the loader's and is never reused.
         await Cache.StoreAsync(key, image, data, metadata, storeTo & ~ImageCacheType.Disk, decodeOptions, cancellationToken).ConfigureAwait(false);
         var inline = Cache is ImageCache { Disk: { } disk } && disk.StoresInline(data.Length);
-        var store = _diskStores.TryStart(() => StoreOnDiskAsync(key, data, metadata, decodeOptions), data.Length, inline, out var mustWait);
-        if (store is not null && mustWait)
+        var deferred = (Cache as ImageCache)?.DeferDiskStore(key);
+        var store = _diskStores.TryStart(
+            () => deferred is null ? StoreOnDiskAsync(key, data, metadata, decodeOptions) : ImageCache.StoreDeferredAsync(deferred, () => StoreOnDiskAsync(key, data, metadata, decodeOptions)),
+            data.Length,
+            inline,
+            out var mustWait);
+        if (store is null)
+        {
+            deferred?.End(); // the manager is closing: nothing more is stored
+        }
+        else if (mustWait)
         {
             // Back-pressure: a network faster than the disk must not pile up encoded bytes in memory without limit.
             await store.ConfigureAwait(false);

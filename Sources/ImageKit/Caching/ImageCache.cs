@@ -19,7 +19,7 @@ namespace ImageKit.Caching;
 /// (<see cref="ImageLoadOptions.StoreTransformedOnDisk"/>), and uses it only if it was made from the original bytes on
 /// disk now. The cache owns the tiers it creates from options and disposes them; tiers passed in are the caller's.
 /// </remarks>
-public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
+public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposable
 {
     private static readonly KeyValuePair<string, object?> s_memoryTier = new("tier", "memory");
     private static readonly KeyValuePair<string, object?> s_diskTier = new("tier", "disk");
@@ -266,6 +266,8 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
         var removed = cacheType.HasFlag(ImageCacheType.Memory) && Memory.Remove(MemoryCacheKey.For(key, decodeOptions));
         if (cacheType.HasFlag(ImageCacheType.Disk) && await DiskAsync(cancellationToken).ConfigureAwait(false) is { } disk)
         {
+            // A store of bytes loaded before this removal, still to come, would bring the entry back.
+            await _deferredStores.CancelAsync(key).WaitAsync(cancellationToken).ConfigureAwait(false);
             removed |= await disk.RemoveAsync(key, cancellationToken).ConfigureAwait(false);
             if (DiskVariant.Applies(decodeOptions))
             {
@@ -305,6 +307,8 @@ public sealed class ImageCache : IImageCache, IDisposable, IAsyncDisposable
 
         if (cacheType.HasFlag(ImageCacheType.Disk) && await DiskAsync(cancellationToken).ConfigureAwait(false) is { } disk)
         {
+            // Stores of images loaded before the clear, still to come, would refill it.
+            await _deferredStores.CancelAsync(null).WaitAsync(cancellationToken).ConfigureAwait(false);
             await disk.ClearAsync(cancellationToken).ConfigureAwait(false);
         }
     }

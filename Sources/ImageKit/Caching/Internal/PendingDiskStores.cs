@@ -1,0 +1,119 @@
+namespace ImageKit.Caching.Internal;
+
+/// <summary>
+/// The disk stores an <see cref="ImageManager"/> has promised for loads that already returned and will run later (in the
+/// background, after the burst of loads): a removal or a clear must not be undone by a store of bytes loaded before it.
+/// A removal of a key (or a clear) cancels the stores of that key (of every key) that have not begun and waits for those
+/// that are running; stores registered after it are untouched. Thread-safe.
+/// </summary>
+/// <remarks>
+/// Without it, <c>ClearAsync</c> returned while the stores of images loaded just before were still queued, and they
+/// landed afterwards: up to 38 of 40 images loaded before a clear were on disk after it.
+/// </remarks>
+internal sealed class PendingDiskStores
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, HashSet<Store>> _byKey = new(StringComparer.Ordinal);
+
+    /// <summary>Registers a store of <paramref name="key"/>'s bytes, or of a variant made from them, that will run later.</summary>
+    public Store Register(string key)
+    {
+        var store = new Store(this, key);
+        lock (_lock)
+        {
+            if (!_byKey.TryGetValue(key, out var stores))
+            {
+                _byKey[key] = stores = [];
+            }
+
+            stores.Add(store);
+        }
+
+        return store;
+    }
+
+    /// <summary>Cancels the stores of <paramref name="key"/> (of every key when <see langword="null"/>) that have not begun; completes when the running ones have ended.</summary>
+    public Task CancelAsync(string? key)
+    {
+        List<Task>? running = null;
+        lock (_lock)
+        {
+            IEnumerable<HashSet<Store>> sets = key is null ? [.. _byKey.Values] : _byKey.TryGetValue(key, out var one) ? [one] : [];
+            foreach (var stores in sets)
+            {
+                foreach (var store in stores.ToList())
+                {
+                    if (store.State == StoreState.Queued)
+                    {
+                        store.State = StoreState.Cancelled;
+                        Forget(store);
+                    }
+                    else
+                    {
+                        (running ??= []).Add(store.Ended.Task);
+                    }
+                }
+            }
+        }
+
+        return running is null ? Task.CompletedTask : Task.WhenAll(running);
+    }
+
+    private void Forget(Store store)
+    {
+        if (_byKey.TryGetValue(store.Key, out var stores) && stores.Remove(store) && stores.Count == 0)
+        {
+            _byKey.Remove(store.Key);
+        }
+    }
+
+    internal enum StoreState
+    {
+        Queued,
+        Running,
+        Cancelled,
+        Ended,
+    }
+
+    /// <summary>One promised store: <see cref="TryBegin"/> when it runs, then <see cref="End"/>; <see cref="End"/> alone if it never will.</summary>
+    internal sealed class Store(PendingDiskStores owner, string key)
+    {
+        public string Key { get; } = key;
+
+        public StoreState State { get; set; }
+
+        public TaskCompletionSource Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Whether the store may run: <see langword="false"/> once a removal or a clear cancelled it.</summary>
+        public bool TryBegin()
+        {
+            lock (owner._lock)
+            {
+                if (State != StoreState.Queued)
+                {
+                    return false;
+                }
+
+                State = StoreState.Running;
+                return true;
+            }
+        }
+
+        /// <summary>The store has landed, failed or will never run. Idempotent.</summary>
+        public void End()
+        {
+            lock (owner._lock)
+            {
+                if (State is StoreState.Ended or StoreState.Cancelled)
+                {
+                    return;
+                }
+
+                State = StoreState.Ended;
+                owner.Forget(this);
+            }
+
+            Ended.TrySetResult();
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using ImageKit.Caching;
+using ImageKit.Tests.TestUtilities;
+
+namespace ImageKit.Tests.Pipeline;
+
+/// <summary>
+/// Loads return before their bytes reach the disk (the stores run later, in the background): a removal or a clear of the
+/// cache after a load must not be undone by that load's store landing afterwards.
+/// </summary>
+[TestClass]
+public sealed class ImageManagerDeferredStoreTests
+{
+    private const int Loads = 40;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    /// <summary>Before the fix, 5, 38 and 18 of the 40 images were on disk after the clear in three runs.</summary>
+    [TestMethod]
+    public async Task CacheClearAsync_RightAfterLoads_LeavesNoneOfThemOnDisk()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        using var folder = new TempFolder();
+        await using var manager = NewManager(folder.Path);
+        await LoadAsync(manager, Urls(server, "a"));
+
+        await manager.Cache.ClearAsync(cancellationToken: TestContext.CancellationToken);
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+
+        Assert.AreEqual(0, (await Disk(manager).GetStatisticsAsync(TestContext.CancellationToken)).EntryCount);
+    }
+
+    [TestMethod]
+    public async Task CacheRemoveAsync_RightAfterALoad_ItsStoreDoesNotBringTheEntryBack()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        using var folder = new TempFolder();
+        await using var manager = NewManager(folder.Path);
+        var urls = Urls(server, "r");
+        await LoadAsync(manager, urls);
+
+        foreach (var url in urls)
+        {
+            await manager.Cache.RemoveAsync(url.AbsoluteUri, cancellationToken: TestContext.CancellationToken);
+        }
+
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+        Assert.AreEqual(0, (await Disk(manager).GetStatisticsAsync(TestContext.CancellationToken)).EntryCount);
+    }
+
+    [TestMethod]
+    public async Task Loads_AfterAClear_AreStoredAsUsualAndOthersKeysAreNotTouchedByARemoval()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        using var folder = new TempFolder();
+        await using var manager = NewManager(folder.Path);
+        await LoadAsync(manager, Urls(server, "before"));
+        await manager.Cache.ClearAsync(cancellationToken: TestContext.CancellationToken);
+
+        var after = Urls(server, "after");
+        await LoadAsync(manager, after);
+        await manager.Cache.RemoveAsync(after[0].AbsoluteUri, cancellationToken: TestContext.CancellationToken);
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+
+        var disk = Disk(manager);
+        Assert.AreEqual(Loads - 1, (await disk.GetStatisticsAsync(TestContext.CancellationToken)).EntryCount);
+        Assert.IsFalse(await disk.ContainsAsync(after[0].AbsoluteUri, TestContext.CancellationToken));
+        Assert.IsTrue(await disk.ContainsAsync(after[^1].AbsoluteUri, TestContext.CancellationToken));
+    }
+
+    private static ImageManager NewManager(string folder) =>
+        new(new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = folder } });
+
+    private static DiskImageCache Disk(ImageManager manager) => ((ImageCache)manager.Cache).Disk!;
+
+    private static List<Uri> Urls(CorpusServer server, string tag) =>
+        [.. Enumerable.Range(0, Loads).Select(i => new Uri($"{server.Image("animated-red-blue.gif")}?{tag}={i}"))];
+
+    private async Task LoadAsync(ImageManager manager, List<Uri> urls) =>
+        await Parallel.ForEachAsync(urls, TestContext.CancellationToken, async (url, ct) => (await manager.LoadImageAsync(url, cancellationToken: ct)).Dispose());
+}
