@@ -12,7 +12,25 @@ public sealed partial class ImageCache
     /// <see cref="ClearAsync"/> cancel it, and once it runs they wait for it, so that neither is undone by bytes loaded
     /// before it. The caller must end the registration: run it, or <see cref="PendingDiskStores.Store.End"/> it.
     /// </summary>
-    internal PendingDiskStores.Store DeferDiskStore(string key) => _deferredStores.Register(key);
+    /// <remarks>
+    /// Until the store lands, a query that misses the disk for <paramref name="key"/> reads <paramref name="data"/> instead
+    /// (a disk hit: the bytes are on their way there), so a second load of the URL (another size, or after the memory
+    /// cache let the image go) does not download it again while the stores wait for a burst of loads to end.
+    /// </remarks>
+    internal PendingDiskStores.Store DeferDiskStore(string key, ReadOnlyMemory<byte> data = default, DiskCacheMetadata? metadata = null) =>
+        _deferredStores.Register(key, data, metadata);
+
+    /// <summary>The bytes of a store of <paramref name="key"/> still to land, as the disk entry they will be; or <see langword="null"/>.</summary>
+    private DiskCacheEntry? PendingEntry(string key)
+    {
+        if (_deferredStores.Pending(key) is not { } pending)
+        {
+            return null;
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        return new DiskCacheEntry(key, pending.Data.ToArray(), pending.Metadata, now, now);
+    }
 
     /// <summary>Runs <paramref name="store"/> for a registration, unless a removal or a clear cancelled it meanwhile.</summary>
     internal static async Task StoreDeferredAsync(PendingDiskStores.Store registration, Func<Task> store)

@@ -122,7 +122,7 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
             return stored;
         }
 
-        var entry = await disk.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        var entry = await disk.GetAsync(key, cancellationToken).ConfigureAwait(false) ?? PendingEntry(key);
         if (entry is null)
         {
             _metrics.CacheMisses.Add(1, s_diskTier);

@@ -67,6 +67,31 @@ public sealed class ImageManagerDeferredStoreTests
         Assert.IsTrue(await disk.ContainsAsync(after[^1].AbsoluteUri, TestContext.CancellationToken));
     }
 
+    /// <summary>
+    /// A thumbnail of an image whose original was just loaded, while the original's disk store still waits (here: held
+    /// up by another process's write lock): read from the bytes on their way to the disk, not downloaded again.
+    /// </summary>
+    [TestMethod]
+    public async Task LoadImageAsync_AnotherSizeWhileTheOriginalsStoreWaits_ReadsItsBytesInsteadOfDownloadingAgain()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        using var folder = new TempFolder();
+        await using var manager = NewManager(folder.Path);
+        await Disk(manager).OpeningSweep;
+        var url = server.Image("TestImage.gif");
+        using (Caching.IndexWriteLock.Hold(folder.Path))
+        {
+            (await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken)).Dispose();
+            using var thumbnail = await manager.LoadImageAsync(url, new ImageLoadOptions { ThumbnailPixelSize = new System.Drawing.Size(24, 24) }, cancellationToken: TestContext.CancellationToken);
+            Assert.AreEqual(ImageLoadSource.Disk, thumbnail.Source);
+            Assert.IsLessThanOrEqualTo(24, Math.Max(thumbnail.Image.PixelWidth, thumbnail.Image.PixelHeight));
+        }
+
+        Assert.AreEqual(1, server.Hits(url.AbsolutePath), "one download");
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+        Assert.IsTrue(await Disk(manager).ContainsAsync(url.AbsoluteUri, TestContext.CancellationToken), "the store landed once the lock was let go");
+    }
+
     private static ImageManager NewManager(string folder) =>
         new(new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = folder } });
 

@@ -14,13 +14,18 @@ internal sealed class PendingDiskStores
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, HashSet<Store>> _byKey = new(StringComparer.Ordinal);
+    private long _registered;
 
-    /// <summary>Registers a store of <paramref name="key"/>'s bytes, or of a variant made from them, that will run later.</summary>
-    public Store Register(string key)
+    /// <summary>
+    /// Registers a store of <paramref name="key"/>'s bytes (<paramref name="data"/> and <paramref name="metadata"/>, which
+    /// <see cref="Pending"/> hands out until it lands), or of a variant made from them (no data), that will run later.
+    /// </summary>
+    public Store Register(string key, ReadOnlyMemory<byte> data = default, DiskCacheMetadata? metadata = null)
     {
-        var store = new Store(this, key);
+        var store = new Store(this, key) { Data = data, Metadata = metadata ?? DiskCacheMetadata.Empty };
         lock (_lock)
         {
+            store.Sequence = ++_registered;
             if (!_byKey.TryGetValue(key, out var stores))
             {
                 _byKey[key] = stores = [];
@@ -59,6 +64,30 @@ internal sealed class PendingDiskStores
         return running is null ? Task.CompletedTask : Task.WhenAll(running);
     }
 
+    /// <summary>
+    /// The bytes of the latest store of <paramref name="key"/> that has not landed yet (waiting or running), or
+    /// <see langword="null"/>: a load that misses the disk while they wait reads them instead of downloading them again.
+    /// </summary>
+    public (ReadOnlyMemory<byte> Data, DiskCacheMetadata Metadata)? Pending(string key)
+    {
+        lock (_lock)
+        {
+            Store? latest = null;
+            if (_byKey.TryGetValue(key, out var stores))
+            {
+                foreach (var store in stores)
+                {
+                    if (!store.Data.IsEmpty && store.State is StoreState.Queued or StoreState.Running && store.Sequence > (latest?.Sequence ?? 0))
+                    {
+                        latest = store;
+                    }
+                }
+            }
+
+            return latest is null ? null : (latest.Data, latest.Metadata);
+        }
+    }
+
     private void Forget(Store store)
     {
         if (_byKey.TryGetValue(store.Key, out var stores) && stores.Remove(store) && stores.Count == 0)
@@ -81,6 +110,12 @@ internal sealed class PendingDiskStores
         public string Key { get; } = key;
 
         public StoreState State { get; set; }
+
+        public long Sequence { get; set; }
+
+        public ReadOnlyMemory<byte> Data { get; init; }
+
+        public DiskCacheMetadata Metadata { get; init; } = DiskCacheMetadata.Empty;
 
         public TaskCompletionSource Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
