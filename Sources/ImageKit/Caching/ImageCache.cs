@@ -122,7 +122,9 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
             return stored;
         }
 
-        var entry = await disk.GetAsync(key, cancellationToken).ConfigureAwait(false) ?? PendingEntry(key);
+        // The bytes of a store still to land first: asked after the disk, a store that landed in between would be missed
+        // by both.
+        var entry = PendingEntry(key) ?? await disk.GetAsync(key, cancellationToken).ConfigureAwait(false);
         if (entry is null)
         {
             _metrics.CacheMisses.Add(1, s_diskTier);
