@@ -15,7 +15,7 @@ namespace ImageKit.Tests.Pipeline;
 /// was cancelled or the manager disposed; <see cref="ObjectDisposedException"/> only once disposing began); a healthy image
 /// loads when nothing cancels it; afterwards no request is left running at the server and no file of the cache folder is
 /// open; and the disk cache holds only whole images, each under its own URL (never a body that was cut short, a
-/// failure, or a <c>file://</c> image).
+/// failure, or a <c>file://</c> image), and none that a removal or a clear took away after every load of it had ended.
 /// </summary>
 [TestClass]
 public sealed class ImageManagerRandomOperationsTests
@@ -75,6 +75,7 @@ public sealed class ImageManagerRandomOperationsTests
             {
                 var expected = world.CacheableBytes(url);
                 Assert.IsNotNull(expected, $"{url} must not be in the disk cache");
+                Assert.IsNull(run.Resurrected(url), $"{url}: {run.Resurrected(url)}");
                 CollectionAssert.AreEqual(expected, entry.Data.ToArray(), $"{url}: the disk cache holds other bytes than the server's");
             }
         }
@@ -102,6 +103,13 @@ public sealed class ImageManagerRandomOperationsTests
     {
         private readonly ConcurrentDictionary<string, int> _outcomes = new(StringComparer.Ordinal);
         private readonly ConcurrentDictionary<long, PixelBuffer> _buffers = new();
+
+        // When the last load of each URL ended (any outcome), and when the last removal of it, or clear of the disk,
+        // that completed began (Stopwatch timestamps): an entry whose every load ended before such a removal or clear
+        // began was brought back by a store of bytes loaded before it.
+        private readonly ConcurrentDictionary<Uri, long> _lastLoadEnded = new();
+        private readonly ConcurrentDictionary<Uri, long> _lastRemovalBegan = new();
+        private long _lastDiskClearBegan;
         private int _disposing;
 
         public ConcurrentQueue<string> Problems { get; } = new();
@@ -114,6 +122,19 @@ public sealed class ImageManagerRandomOperationsTests
         private bool Disposing => Volatile.Read(ref _disposing) != 0;
 
         public void BeginDisposing() => Volatile.Write(ref _disposing, 1);
+
+        /// <summary>Why <paramref name="url"/> should not be on disk any more, or <see langword="null"/>.</summary>
+        public string? Resurrected(Uri url)
+        {
+            var removed = Math.Max(_lastRemovalBegan.GetValueOrDefault(url), Interlocked.Read(ref _lastDiskClearBegan));
+            var loaded = _lastLoadEnded.GetValueOrDefault(url);
+            return removed > loaded
+                ? $"on disk though every load of it ended {System.Diagnostics.Stopwatch.GetElapsedTime(loaded, removed).TotalMilliseconds:F1} ms before a removal or clear began that completed"
+                : null;
+        }
+
+        private static void Latest(ConcurrentDictionary<Uri, long> times, Uri url, long time) =>
+            times.AddOrUpdate(url, time, (_, before) => Math.Max(before, time));
 
         public async Task WorkAsync(Random random, int operations)
         {
@@ -133,22 +154,50 @@ public sealed class ImageManagerRandomOperationsTests
 
                 var kind = random.Next(20);
                 var what = $"{Describe(kind)} {url}";
+                var began = System.Diagnostics.Stopwatch.GetTimestamp();
                 try
                 {
                     switch (kind)
                     {
                         case < 14:
-                            await LoadAsync(url, Options(random), random.Next(3) != 0, cancellation.Token);
+                            try
+                            {
+                                await LoadAsync(url, Options(random), random.Next(3) != 0, cancellation.Token);
+                            }
+                            finally
+                            {
+                                Latest(_lastLoadEnded, url, System.Diagnostics.Stopwatch.GetTimestamp());
+                            }
+
                             break;
                         case 14 or 15:
                             await manager.Cache.RemoveAsync(url.AbsoluteUri, cancellationToken: cancellation.Token);
+                            Latest(_lastRemovalBegan, url, began);
                             break;
                         case 16:
-                            await manager.Cache.ClearAsync(random.Next(4) == 0 ? ImageCacheType.All : ImageCacheType.Memory, cancellation.Token);
+                            var tiers = random.Next(4) == 0 ? ImageCacheType.All : ImageCacheType.Memory;
+                            await manager.Cache.ClearAsync(tiers, cancellation.Token);
+                            if (tiers.HasFlag(ImageCacheType.Disk))
+                            {
+                                InterlockedMax(ref _lastDiskClearBegan, began);
+                            }
+
                             break;
                         case 17 or 18:
                             var urls = Enumerable.Range(0, 3).Select(_ => world.Urls[random.Next(world.Urls.Count)]).ToArray();
-                            await new ImagePrefetcher(manager).PrefetchAsync(urls, cancellationToken: cancellation.Token);
+                            try
+                            {
+                                await new ImagePrefetcher(manager).PrefetchAsync(urls, cancellationToken: cancellation.Token);
+                            }
+                            finally
+                            {
+                                var ended = System.Diagnostics.Stopwatch.GetTimestamp();
+                                foreach (var prefetched in urls)
+                                {
+                                    Latest(_lastLoadEnded, prefetched, ended);
+                                }
+                            }
+
                             break;
                         default:
                             cancellation.CancelAfter(3_000);
@@ -161,6 +210,17 @@ public sealed class ImageManagerRandomOperationsTests
                 catch (Exception e)
                 {
                     Judge(what, e, cancellation.IsCancellationRequested);
+                }
+            }
+        }
+
+        private static void InterlockedMax(ref long location, long value)
+        {
+            for (var seen = Interlocked.Read(ref location); seen < value; seen = Interlocked.Read(ref location))
+            {
+                if (Interlocked.CompareExchange(ref location, value, seen) == seen)
+                {
+                    return;
                 }
             }
         }
