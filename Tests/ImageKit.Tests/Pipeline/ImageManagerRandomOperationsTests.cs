@@ -67,7 +67,7 @@ public sealed class ImageManagerRandomOperationsTests
             await Task.Delay(20, TestContext.CancellationToken);
         }
 
-        Assert.AreEqual(0, world.RequestsInFlight, "no request is left running at the server");
+        Assert.AreEqual(0, world.RequestsInFlight, $"no request is left running at the server: {world.DescribeRequestsInFlight()}");
         await using var disk = new DiskImageCache(new DiskImageCacheOptions { Directory = folder.Path });
         foreach (var url in world.Urls)
         {

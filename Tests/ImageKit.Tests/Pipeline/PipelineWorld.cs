@@ -49,6 +49,10 @@ internal sealed class PipelineWorld : IAsyncDisposable
     /// <summary>Requests the server has begun and not yet ended.</summary>
     public int RequestsInFlight => Volatile.Read(ref _requests.InFlight);
 
+    /// <summary>The requests still running at the server, with when each began, for a failure's message.</summary>
+    public string DescribeRequestsInFlight() =>
+        string.Join(", ", _requests.Running.Values.Select(r => $"{r.Path} (began {(DateTime.UtcNow - r.Began).TotalSeconds:F1} s ago)"));
+
     public static async Task<PipelineWorld> StartAsync(CancellationToken cancellationToken)
     {
         var requests = new RequestCounter();
@@ -57,12 +61,15 @@ internal sealed class PipelineWorld : IAsyncDisposable
             app.Use(async (context, next) =>
             {
                 Interlocked.Increment(ref requests.InFlight);
+                var request = (Path: context.Request.Path.Value ?? "", Began: DateTime.UtcNow);
+                requests.Running.TryAdd(context, request);
                 try
                 {
                     await next(context);
                 }
                 finally
                 {
+                    requests.Running.TryRemove(context, out _);
                     Interlocked.Decrement(ref requests.InFlight);
                 }
             });
@@ -127,5 +134,7 @@ internal sealed class PipelineWorld : IAsyncDisposable
     private sealed class RequestCounter
     {
         public int InFlight;
+
+        public System.Collections.Concurrent.ConcurrentDictionary<HttpContext, (string Path, DateTime Began)> Running { get; } = new();
     }
 }
