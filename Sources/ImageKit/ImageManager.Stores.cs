@@ -113,10 +113,11 @@ public sealed partial class ImageManager
         // The disk write (a file, a flush, an index row) costs more than the download and decode of a small image on a
         // fast network; the caller does not need it to have landed. The buffer is the loader's and is never reused.
         await Cache.StoreAsync(key, image, data, metadata, storeTo & ~ImageCacheType.Disk, decodeOptions, cancellationToken).ConfigureAwait(false);
-        var inline = Cache is ImageCache { Disk: { } disk } && disk.StoresInline(data.Length);
-        var deferred = (Cache as ImageCache)?.DeferDiskStore(key, data, metadata);
+        var imageCache = Cache as ImageCache;
+        var inline = imageCache is { Disk: { } disk } && disk.StoresInline(data.Length);
+        var deferred = imageCache?.DeferDiskStore(key, data, metadata);
         var store = _diskStores.TryStart(
-            () => deferred is null ? StoreOnDiskAsync(key, data, metadata, decodeOptions) : ImageCache.StoreDeferredAsync(deferred, () => StoreOnDiskAsync(key, data, metadata, decodeOptions)),
+            () => ImageCache.StoreDeferredAsync(deferred, () => StoreOnDiskAsync(key, data, metadata, decodeOptions)),
             data.Length,
             inline,
             out var mustWait);

@@ -32,9 +32,18 @@ public sealed partial class ImageCache
         return new DiskCacheEntry(key, pending.Data.ToArray(), pending.Metadata, now, now);
     }
 
-    /// <summary>Runs <paramref name="store"/> for a registration, unless a removal or a clear cancelled it meanwhile.</summary>
-    internal static async Task StoreDeferredAsync(PendingDiskStores.Store registration, Func<Task> store)
+    /// <summary>
+    /// Runs <paramref name="store"/> for a registration, unless a removal or a clear cancelled it meanwhile; without one
+    /// (a cache that is not an <see cref="ImageCache"/>), just runs it.
+    /// </summary>
+    internal static async Task StoreDeferredAsync(PendingDiskStores.Store? registration, Func<Task> store)
     {
+        if (registration is null)
+        {
+            await store().ConfigureAwait(false);
+            return;
+        }
+
         if (!registration.TryBegin())
         {
             return;
