@@ -67,7 +67,7 @@ public sealed partial class ImageManager
         // image until then, whatever the memory cache does with it. Lossless WebP is about half the pixels' size.
         var lease = image.AcquireLease();
         var estimate = image.FrameByteCount / 2;
-        var deferred = cache.DeferDiskStore(key);
+        var deferred = disk.PendingStores.Register(key);
         var store = _diskStores.TryStart(
             () => StoreVariantOnDiskAsync(cache, deferred, key, lease, decodeOptions, original, metadata),
             estimate,

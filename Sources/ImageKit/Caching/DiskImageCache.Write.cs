@@ -6,6 +6,13 @@ namespace ImageKit.Caching;
 public sealed partial class DiskImageCache
 {
     /// <summary>
+    /// The stores of this cache that an <see cref="ImageManager"/> has promised for loads that already returned and runs
+    /// later in the background. <see cref="RemoveAsync"/> and <see cref="ClearAsync"/> cancel them (or wait for those
+    /// running), whoever calls them: a removal is never undone by bytes loaded before it.
+    /// </summary>
+    internal PendingDiskStores PendingStores { get; } = new();
+
+    /// <summary>
     /// Stores an entry atomically, replacing any entry with the same key: readers see the old entry or the new one, never
     /// a mix, and a crash at any point leaves either of them or a miss. With <see cref="DiskImageCacheOptions.MaxSizeBytes"/>
     /// set, least recently used entries are then removed to keep the cache within the limit; data larger than the limit
@@ -154,9 +161,25 @@ public sealed partial class DiskImageCache
 
     /// <summary>Removes an entry and its bytes (its file, or its row in the index).</summary>
     /// <returns><see langword="true"/> when an entry was removed.</returns>
+    /// <remarks>
+    /// A store of the key that an <see cref="ImageManager"/> deferred for a load that came before (see
+    /// <see cref="PendingStores"/>) is cancelled, or waited for if it is running, so that it does not bring the entry back.
+    /// </remarks>
     public Task<bool> RemoveAsync(string key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
+        var pending = PendingStores.CancelAsync(key);
+        return pending.IsCompletedSuccessfully ? Task.FromResult(Remove(key, cancellationToken)) : RemoveAfterAsync(pending, key, cancellationToken);
+    }
+
+    private async Task<bool> RemoveAfterAsync(Task pending, string key, CancellationToken cancellationToken)
+    {
+        await pending.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return Remove(key, cancellationToken);
+    }
+
+    private bool Remove(string key, CancellationToken cancellationToken)
+    {
         using var operation = EnterOperation();
         cancellationToken.ThrowIfCancellationRequested();
         var hash = KeyHash.Of(key);
@@ -171,16 +194,19 @@ public sealed partial class DiskImageCache
             return hadFile is not null;
         });
         _access.Forget(hash);
-        return Task.FromResult(removed);
+        return removed;
     }
 
     /// <summary>
     /// Removes every entry. The index is emptied and the blob folder swapped for an empty one in one transaction; the old
     /// files are then deleted.
+    /// Stores an <see cref="ImageManager"/> deferred for loads that came before are cancelled, or waited for if running
+    /// (see <see cref="PendingStores"/>), so that they do not refill the cache.
     /// </summary>
     /// <exception cref="DiskCacheException">The folder or the index cannot be written.</exception>
     public async Task ClearAsync(CancellationToken cancellationToken = default)
     {
+        await PendingStores.CancelAsync(null).WaitAsync(cancellationToken).ConfigureAwait(false);
         using var operation = EnterOperation();
         cancellationToken.ThrowIfCancellationRequested();
         string? trash;

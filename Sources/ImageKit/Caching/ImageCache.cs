@@ -124,7 +124,7 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
 
         // The bytes of a store still to land first: asked after the disk, a store that landed in between would be missed
         // by both.
-        var entry = PendingEntry(key) ?? await disk.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        var entry = PendingEntry(disk, key) ?? await disk.GetAsync(key, cancellationToken).ConfigureAwait(false);
         if (entry is null)
         {
             _metrics.CacheMisses.Add(1, s_diskTier);
@@ -268,8 +268,7 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
         var removed = cacheType.HasFlag(ImageCacheType.Memory) && Memory.Remove(MemoryCacheKey.For(key, decodeOptions));
         if (cacheType.HasFlag(ImageCacheType.Disk) && await DiskAsync(cancellationToken).ConfigureAwait(false) is { } disk)
         {
-            // A store of bytes loaded before this removal, still to come, would bring the entry back.
-            await _deferredStores.CancelAsync(key).WaitAsync(cancellationToken).ConfigureAwait(false);
+            // Cancels the stores still to come of bytes loaded before this removal, which would bring the entry back.
             removed |= await disk.RemoveAsync(key, cancellationToken).ConfigureAwait(false);
             if (DiskVariant.Applies(decodeOptions))
             {
@@ -309,8 +308,7 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
 
         if (cacheType.HasFlag(ImageCacheType.Disk) && await DiskAsync(cancellationToken).ConfigureAwait(false) is { } disk)
         {
-            // Stores of images loaded before the clear, still to come, would refill it.
-            await _deferredStores.CancelAsync(null).WaitAsync(cancellationToken).ConfigureAwait(false);
+            // Cancels the stores still to come of images loaded before the clear, which would refill it.
             await disk.ClearAsync(cancellationToken).ConfigureAwait(false);
         }
     }

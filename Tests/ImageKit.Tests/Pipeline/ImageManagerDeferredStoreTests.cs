@@ -47,6 +47,39 @@ public sealed class ImageManagerDeferredStoreTests
         Assert.AreEqual(0, (await Disk(manager).GetStatisticsAsync(TestContext.CancellationToken)).EntryCount);
     }
 
+    /// <summary>The disk tier itself (<c>manager.Cache.Disk</c>, what a "clear disk cache" button reaches for) cancels them too.</summary>
+    [TestMethod]
+    public async Task DiskClearAsync_RightAfterLoads_LeavesNoneOfThemOnDisk()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        using var folder = new TempFolder();
+        await using var manager = NewManager(folder.Path);
+        await LoadAsync(manager, Urls(server, "d"));
+
+        await Disk(manager).ClearAsync(TestContext.CancellationToken);
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+
+        Assert.AreEqual(0, (await Disk(manager).GetStatisticsAsync(TestContext.CancellationToken)).EntryCount);
+    }
+
+    [TestMethod]
+    public async Task DiskRemoveAsync_RightAfterALoad_ItsStoreDoesNotBringTheEntryBack()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        using var folder = new TempFolder();
+        await using var manager = NewManager(folder.Path);
+        var urls = Urls(server, "dr");
+        await LoadAsync(manager, urls);
+
+        foreach (var url in urls)
+        {
+            await Disk(manager).RemoveAsync(url.AbsoluteUri, TestContext.CancellationToken);
+        }
+
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+        Assert.AreEqual(0, (await Disk(manager).GetStatisticsAsync(TestContext.CancellationToken)).EntryCount);
+    }
+
     [TestMethod]
     public async Task Loads_AfterAClear_AreStoredAsUsualAndOthersKeysAreNotTouchedByARemoval()
     {

@@ -1,8 +1,9 @@
 namespace ImageKit.Caching.Internal;
 
 /// <summary>
-/// The disk stores an <see cref="ImageManager"/> has promised for loads that already returned and will run later (in the
-/// background, after the burst of loads): a removal or a clear must not be undone by a store of bytes loaded before it.
+/// The stores of one <see cref="DiskImageCache"/> that an <see cref="ImageManager"/> has promised for loads that already
+/// returned and will run later (in the background, after the burst of loads): a removal or a clear must not be undone by
+/// a store of bytes loaded before it. It lives with the disk tier, so that a removal through the tier itself counts too.
 /// A removal of a key (or a clear) cancels the stores of that key (of every key) that have not begun and waits for those
 /// that are running; stores registered after it are untouched. Thread-safe.
 /// </summary>
