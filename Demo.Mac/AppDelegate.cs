@@ -1,13 +1,14 @@
 using AppKit;
 using Demo.Mac.Portable;
 using Foundation;
+using ImageKit;
 using ImageKit.Cli.Demo;
 
 namespace Demo.Mac;
 
 /// <summary>
-/// Starts the loopback server with the bundled samples (as <c>imagekit demo</c> does), opens the demo window, and
-/// stops both when the app quits.
+/// Warms up the shared manager, starts the loopback server with the bundled samples (as <c>imagekit demo</c> does), opens
+/// the demo window, and stops both when the app quits.
 /// </summary>
 [Register("AppDelegate")]
 public sealed class AppDelegate : NSApplicationDelegate
@@ -21,6 +22,8 @@ public sealed class AppDelegate : NSApplicationDelegate
     /// <summary>Starts the server and shows the window.</summary>
     public override void DidFinishLaunching(NSNotification notification)
     {
+        // While the server starts and the window is built, the load path is compiled on the thread pool (not awaited).
+        _ = ImageManager.Shared.WarmUpAsync();
         var samples = new DemoSamples(typeof(AppDelegate).Assembly, SamplePrefix);
         _server = SampleServer.Start(samples.Names, samples.Read);
         _window = new DemoWindow([.. samples.Names.Select(_server.Url)]);

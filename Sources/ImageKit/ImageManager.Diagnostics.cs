@@ -23,11 +23,11 @@ public sealed partial class ImageManager
 
     // Whether anyone would see a load's logs, measurements or activity; if not, the load skips the observing layer.
     private bool IsLoadObserved =>
-        _metrics.Loads.Enabled || _metrics.LoadDuration.Enabled || _logger.IsEnabled(LogLevel.Debug) || ImageKitMetrics.ActivitySource.HasListeners();
+        _metrics.Loads.Enabled || _metrics.LoadDuration.Enabled || _logger.IsEnabled(LogLevel.Debug) || _metrics.Activities.HasListeners();
 
     private async Task<ImageLoadResult> LoadObservedAsync(Uri url, ImageLoadOptions? options, IProgress<ImageLoadProgress>? progress, CancellationToken cancellationToken)
     {
-        using var activity = ImageKitMetrics.ActivitySource.StartActivity(ActivityNames.Load);
+        using var activity = _metrics.Activities.StartActivity(ActivityNames.Load);
         activity?.SetTag("url", url?.ToString());
         var started = Stopwatch.GetTimestamp();
         if (url is not null)
@@ -75,26 +75,26 @@ public sealed partial class ImageManager
     // The stage wrappers hand back the stage's own task when nobody listens to the activity source: a memory hit is a few
     // hundred nanoseconds, and another async layer per stage would be a measurable part of it.
     private Task<ImageCacheResult?> QueryCacheTracedAsync(string key, ImageCacheType cacheType, ImageDecodeOptions decodeOptions, CancellationToken cancellationToken) =>
-        ImageKitMetrics.ActivitySource.HasListeners()
+        _metrics.Activities.HasListeners()
             ? QueryCacheWithActivityAsync(key, cacheType, decodeOptions, cancellationToken)
             : Cache.QueryAsync(key, cacheType, decodeOptions, cancellationToken);
 
     private async Task<ImageCacheResult?> QueryCacheWithActivityAsync(string key, ImageCacheType cacheType, ImageDecodeOptions decodeOptions, CancellationToken cancellationToken)
     {
-        using var activity = ImageKitMetrics.ActivitySource.StartActivity(ActivityNames.CacheQuery);
+        using var activity = _metrics.Activities.StartActivity(ActivityNames.CacheQuery);
         var hit = await Cache.QueryAsync(key, cacheType, decodeOptions, cancellationToken).ConfigureAwait(false);
         activity?.SetTag("hit", hit is null ? "none" : ImageKitMetrics.TierTag(hit.Source == ImageCacheType.Memory));
         return hit;
     }
 
-    private static Task<ImageLoaderResponse> LoadTracedAsync(IImageLoader loader, ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress, CancellationToken cancellationToken) =>
-        ImageKitMetrics.ActivitySource.HasListeners()
+    private Task<ImageLoaderResponse> LoadTracedAsync(IImageLoader loader, ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress, CancellationToken cancellationToken) =>
+        _metrics.Activities.HasListeners()
             ? LoadWithActivityAsync(loader, request, progress, cancellationToken)
             : loader.LoadAsync(request, progress, cancellationToken);
 
-    private static async Task<ImageLoaderResponse> LoadWithActivityAsync(IImageLoader loader, ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress, CancellationToken cancellationToken)
+    private async Task<ImageLoaderResponse> LoadWithActivityAsync(IImageLoader loader, ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress, CancellationToken cancellationToken)
     {
-        using var activity = ImageKitMetrics.ActivitySource.StartActivity(ActivityNames.Download);
+        using var activity = _metrics.Activities.StartActivity(ActivityNames.Download);
         var response = await (loader.LoadAsync(request, progress, cancellationToken) ?? Task.FromResult<ImageLoaderResponse>(null!)).ConfigureAwait(false);
         activity?.SetTag("bytes", response?.Data.Length);
         return response!; // a loader's null is reported by the caller, as without tracing
@@ -102,7 +102,7 @@ public sealed partial class ImageManager
 
     private AnimatedImage DecodeTraced(ReadOnlyMemory<byte> data, ImageDecodeOptions decodeOptions)
     {
-        using var activity = ImageKitMetrics.ActivitySource.StartActivity(ActivityNames.Decode);
+        using var activity = _metrics.Activities.StartActivity(ActivityNames.Decode);
         var started = Stopwatch.GetTimestamp();
         var outcome = "failure";
         try
@@ -124,7 +124,7 @@ public sealed partial class ImageManager
     }
 
     private Task StoreTracedAsync(string key, AnimatedImage image, ReadOnlyMemory<byte> data, DiskCacheMetadata metadata, ImageCacheType storeTo, ImageLoadOptions options, ImageDecodeOptions decodeOptions, CancellationToken cancellationToken) =>
-        ImageKitMetrics.ActivitySource.HasListeners()
+        _metrics.Activities.HasListeners()
             ? StoreWithActivityAsync(key, image, data, metadata, storeTo, options, decodeOptions, cancellationToken)
             : StoreAsync(key, image, data, metadata, storeTo, options, decodeOptions, cancellationToken);
 
@@ -132,7 +132,7 @@ public sealed partial class ImageManager
     // finishes after the load's activity has ended.
     private async Task StoreWithActivityAsync(string key, AnimatedImage image, ReadOnlyMemory<byte> data, DiskCacheMetadata metadata, ImageCacheType storeTo, ImageLoadOptions options, ImageDecodeOptions decodeOptions, CancellationToken cancellationToken)
     {
-        using var activity = ImageKitMetrics.ActivitySource.StartActivity(ActivityNames.Store);
+        using var activity = _metrics.Activities.StartActivity(ActivityNames.Store);
         await StoreAsync(key, image, data, metadata, storeTo, options, decodeOptions, cancellationToken).ConfigureAwait(false);
     }
 

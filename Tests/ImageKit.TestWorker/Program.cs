@@ -20,8 +20,31 @@ using ImageKit.TestWorker;
 //                                 the file GO to exist, runs OPS seeded random operations (RandomCacheOperations) as
 //                                 actor ACTOR, prints "last KEY GENERATION" (or "last KEY -") for each of its private
 //                                 keys and "done MS COUNTS"; exit 3 with the finding on stderr
+//   first-load-jit URL warm|cold  loads URL through a new ImageManager (after WarmUpAsync with "warm") and prints
+//                                 "compiled N source=S": the methods compiled during that first load
 //   shared HOME URL               with HOME (and XDG_CACHE_HOME = HOME/.cache) set, loads URL through ImageManager.Shared
 //                                 and prints "loaded FRAMES disk=FOLDER" (or "disk=none"); an exception ends the process
+if (args is ["first-load-jit", var jitUrl, var warm])
+{
+    // How many methods the runtime compiles for the first load of a fresh process, after a warm-up or without one.
+    await using var manager = new ImageKit.ImageManager();
+    if (warm == "warm")
+    {
+        await manager.WarmUpAsync();
+    }
+
+    FirstLoadStarts(); // a marker in DOTNET_JitStdOutFile listings: what is compiled after it is the first load's
+    var before = System.Runtime.JitInfo.GetCompiledMethodCount();
+    using (var first = await manager.LoadImageAsync(new Uri(jitUrl)))
+    using (first.Image.GetFrame(0))
+    {
+        var compiled = System.Runtime.JitInfo.GetCompiledMethodCount() - before;
+        await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"compiled {compiled} source={first.Source}"));
+    }
+
+    return 0;
+}
+
 if (args is ["shared", var home, var sharedUrl])
 {
     Environment.SetEnvironmentVariable("HOME", home);
@@ -157,4 +180,9 @@ static async Task<string> OutcomeAsync(Func<Task> call)
     {
         return $"{e.GetType().Name}: {e.Message}";
     }
+}
+
+[System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+static void FirstLoadStarts()
+{
 }

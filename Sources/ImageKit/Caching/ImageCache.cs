@@ -345,7 +345,7 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
     private DiskImageCache? OpenedDisk() => _disk.IsCompletedSuccessfully ? _disk.Result : null;
 
     /// <summary>The disk tier, waiting for it while it opens in the background; synchronous once it has.</summary>
-    private ValueTask<DiskImageCache?> DiskAsync(CancellationToken cancellationToken) =>
+    internal ValueTask<DiskImageCache?> DiskAsync(CancellationToken cancellationToken) =>
         _disk.IsCompletedSuccessfully ? ValueTask.FromResult(_disk.Result) : new ValueTask<DiskImageCache?>(_disk.WaitAsync(cancellationToken));
 
     // Runs on the thread pool: a folder that cannot be used leaves the cache working from memory, as the option promises.

@@ -73,6 +73,7 @@ public sealed class NativeAotTests
                 new[] { "relaunch Disk", "di Disk", "ok" },
                 new[] { lines[2], lines[3], lines[^1] },
                 run.ToString());
+            Assert.AreEqual("warm-up skipped=0", lines[5], run.ToString());
             StringAssert.StartsWith(lines[4], "played frame-changes=", run.ToString());
             Assert.IsGreaterThanOrEqualTo(3, int.Parse(lines[4].Split('=')[1], System.Globalization.CultureInfo.InvariantCulture), run.ToString());
         }

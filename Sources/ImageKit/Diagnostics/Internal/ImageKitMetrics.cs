@@ -17,9 +17,10 @@ internal sealed class ImageKitMetrics
     // Every live frame budget, for the frame-buffer gauge; weak, so a budget nobody uses can still be collected.
     private static readonly ConditionalWeakTable<FrameBudget, object?> s_budgets = [];
 
-    private ImageKitMetrics(Meter meter)
+    private ImageKitMetrics(Meter meter, ActivitySource activities)
     {
         Meter = meter;
+        Activities = activities;
         CacheHits = meter.CreateCounter<long>(ImageKitDiagnostics.CacheHits, "{lookup}", "Cache lookups answered, by tier.");
         CacheMisses = meter.CreateCounter<long>(ImageKitDiagnostics.CacheMisses, "{lookup}", "Cache lookups not answered, by tier.");
         DownloadBytes = meter.CreateCounter<long>(ImageKitDiagnostics.DownloadBytes, "By", "Response body bytes downloaded.");
@@ -35,13 +36,17 @@ internal sealed class ImageKitMetrics
         meter.CreateObservableGauge(ImageKitDiagnostics.FrameBufferBytes, ObserveBudgets, "By", "Decoded frame bytes held by players' buffers, in the shared budget and in all others.");
     }
 
-    /// <summary>The process-wide instruments, used when no <see cref="IMeterFactory"/> is given.</summary>
-    public static ImageKitMetrics Default { get; } = new(new Meter(ImageKitDiagnostics.MeterName, Version));
-
     /// <summary>The activity source of loads and their stages.</summary>
-    public static ActivitySource ActivitySource { get; } = new(ImageKitDiagnostics.ActivitySourceName, Version);
+    public static ActivitySource SharedActivitySource { get; } = new(ImageKitDiagnostics.ActivitySourceName, Version);
+
+    // After the activity source: static initializers run in order.
+    /// <summary>The process-wide instruments, used when no <see cref="IMeterFactory"/> is given.</summary>
+    public static ImageKitMetrics Default { get; } = new(new Meter(ImageKitDiagnostics.MeterName, Version), SharedActivitySource);
 
     public Meter Meter { get; }
+
+    /// <summary>Where loads start their activities: <see cref="SharedActivitySource"/>, unless these are <see cref="Unobserved"/>.</summary>
+    public ActivitySource Activities { get; }
 
     public Counter<long> CacheHits { get; }
 
@@ -70,8 +75,22 @@ internal sealed class ImageKitMetrics
     private static string? Version => typeof(ImageKitMetrics).Assembly.GetName().Version?.ToString(3);
 
     /// <summary>The instruments of <paramref name="meterFactory"/>'s <c>ImageKit</c> meter, or <see cref="Default"/>.</summary>
-    public static ImageKitMetrics For(IMeterFactory? meterFactory) =>
-        meterFactory is null ? Default : s_byFactory.GetValue(meterFactory, static f => new ImageKitMetrics(f.Create(new MeterOptions(ImageKitDiagnostics.MeterName) { Version = Version })));
+    public static ImageKitMetrics For(IMeterFactory? meterFactory) => meterFactory switch
+    {
+        null => Default,
+        UnobservedMeterFactory unobserved => unobserved.Metrics,
+        _ => s_byFactory.GetValue(meterFactory, static f => new ImageKitMetrics(f.Create(new MeterOptions(ImageKitDiagnostics.MeterName) { Version = Version }), SharedActivitySource)),
+    };
+
+    /// <summary>
+    /// Instruments and an activity source that no <c>ImageKit</c> subscription sees (their names do not begin with it, so
+    /// neither exact names nor <c>ImageKit*</c> wildcards match): for work the app did not ask to observe, such as
+    /// <see cref="ImageManager.WarmUpAsync"/>. Dispose the factory to dispose them.
+    /// </summary>
+    public static UnobservedMeterFactory Unobserved() =>
+        new(new ImageKitMetrics(new Meter(UnobservedName), new ActivitySource(UnobservedName)));
+
+    private const string UnobservedName = "Unobserved.ImageKitWarmUp";
 
     /// <summary>Registers a frame budget with the frame-buffer gauge.</summary>
     public static void Track(FrameBudget budget) => s_budgets.AddOrUpdate(budget, null);
@@ -112,4 +131,18 @@ internal sealed class ImageKitMetrics
     };
 
     public static double Seconds(long startTimestamp) => Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds;
+
+    /// <summary>Hands <see cref="For"/> the <see cref="Unobserved"/> instruments; never creates a meter itself.</summary>
+    internal sealed class UnobservedMeterFactory(ImageKitMetrics metrics) : IMeterFactory
+    {
+        public ImageKitMetrics Metrics { get; } = metrics;
+
+        public Meter Create(MeterOptions options) => throw new NotSupportedException("only ImageKit's own components read these instruments");
+
+        public void Dispose()
+        {
+            Metrics.Meter.Dispose();
+            Metrics.Activities.Dispose();
+        }
+    }
 }

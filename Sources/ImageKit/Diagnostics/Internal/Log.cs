@@ -36,6 +36,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1009, EventName = "UndecodableImageRemovalFailed", Level = LogLevel.Warning, Message = "Removing {Key}, whose frames do not decode, from the caches failed; the next load that meets it there removes it again: {Reason}")]
     public static partial void UndecodableImageRemovalFailed(ILogger logger, string key, string reason);
 
+    [LoggerMessage(EventId = 1010, EventName = "WarmUpStepSkipped", Level = LogLevel.Debug, Message = "Warming up with {Name} failed and was skipped: {Reason}")]
+    public static partial void WarmUpStepSkipped(ILogger logger, string name, string reason);
+
     [LoggerMessage(EventId = 2001, EventName = "DownloadStarted", Level = LogLevel.Debug, Message = "Downloading {Url}")]
     public static partial void DownloadStarted(ILogger logger, Uri url);
 
