@@ -64,11 +64,18 @@ public sealed partial class ImageManager
         return warmUp.WaitAsync(cancellationToken);
     }
 
-    // Waited for by Dispose: a warm-up racing Dispose has stopped (its token is cancelled) by the time Dispose returns.
-    private Task WarmUpEnded() => Volatile.Read(ref _warmUp) ?? Task.CompletedTask;
+    // Called by Dispose once the lifetime token is cancelled: takes the warm-up's place, so that a WarmUpAsync racing
+    // Dispose finds it taken and starts nothing, and returns the warm-up that did start, to be waited for (it stops at
+    // its next step). So no warm-up work is left running once Dispose has returned.
+    private Task WarmUpEnded() => Interlocked.Exchange(ref _warmUp, Task.CompletedTask) ?? Task.CompletedTask;
 
     private async Task RunWarmUpAsync(CancellationToken lifetime)
     {
+        if (lifetime.IsCancellationRequested)
+        {
+            return;
+        }
+
         try
         {
             using var unobserved = ImageKitMetrics.Unobserved();
