@@ -10,7 +10,7 @@ public class ImageLoadException : ImageKitException
 {
     /// <summary>Creates an exception for <paramref name="url"/> with the reason.</summary>
     public ImageLoadException(Uri url, string reason, Exception? innerException = null)
-        : base(url?.ToString(), reason, innerException)
+        : base(url is null ? null : Internal.UrlText.Describe(url), reason, innerException)
     {
     }
 

@@ -3,6 +3,7 @@ using ImageKit.Caching;
 using ImageKit.Decoding;
 using ImageKit.Decoding.Internal;
 using ImageKit.Diagnostics.Internal;
+using ImageKit.Internal;
 using ImageKit.Loading;
 using Microsoft.Extensions.Logging;
 
@@ -28,11 +29,11 @@ public sealed partial class ImageManager
     private async Task<ImageLoadResult> LoadObservedAsync(Uri url, ImageLoadOptions? options, IProgress<ImageLoadProgress>? progress, CancellationToken cancellationToken)
     {
         using var activity = _metrics.Activities.StartActivity(ActivityNames.Load);
-        activity?.SetTag("url", url?.ToString());
+        activity?.SetTag("url", url is null ? null : UrlText.Describe(url));
         var started = Stopwatch.GetTimestamp();
         if (url is not null)
         {
-            Log.LoadStarted(_logger, url);
+            Log.LoadStarted(_logger, new UrlText.Logged(url));
         }
 
         try
@@ -40,7 +41,7 @@ public sealed partial class ImageManager
             var result = await LoadImageCoreAsync(url!, options, progress, cancellationToken).ConfigureAwait(false);
             var source = ImageKitMetrics.SourceTag(result.Source);
             var seconds = RecordLoad(activity, started, source, "success");
-            Log.LoadFinished(_logger, result.Url, result.Source, seconds * 1000);
+            Log.LoadFinished(_logger, new UrlText.Logged(result.Url), result.Source, seconds * 1000);
             return result;
         }
         catch (Exception e) when (url is not null && e is not ArgumentException and not ObjectDisposedException)
@@ -50,11 +51,11 @@ public sealed partial class ImageManager
             activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             if (e is OperationCanceledException)
             {
-                Log.LoadCancelled(_logger, url);
+                Log.LoadCancelled(_logger, new UrlText.Logged(url));
             }
             else
             {
-                Log.LoadFailed(_logger, url, e.Message);
+                Log.LoadFailed(_logger, new UrlText.Logged(url), e.Message);
             }
 
             throw;

@@ -45,7 +45,7 @@ public sealed partial class ImageManager
             MaxPixelCount = options.ScaleDownMaxPixels > 0 ? options.ScaleDownMaxPixels : _options.DecodeOptions.MaxPixelCount,
             ThumbnailPixelSize = options.ThumbnailPixelSize.IsEmpty ? _options.DecodeOptions.ThumbnailPixelSize : options.ThumbnailPixelSize,
             Transformers = options.Transformers.Count > 0 ? options.Transformers : _options.DecodeOptions.Transformers,
-            SourceName = url.ToString(),
+            SourceName = UrlText.Describe(url),
         };
 
         ThrowIfRecentlyFailed(key, url, options);
@@ -274,7 +274,7 @@ public sealed partial class ImageManager
             return;
         }
 
-        Log.FailedUrlFastFail(_logger, url, failed.Until);
+        Log.FailedUrlFastFail(_logger, new UrlText.Logged(url), failed.Until);
         throw new ImageLoadException(url, $"failed recently and is not retried until {failed.Until:u} (ImageLoadOptions.RetryFailed): {failed.Reason}");
     }
 

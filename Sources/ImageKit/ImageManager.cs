@@ -80,7 +80,7 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
             _metrics = ImageKitMetrics.For(_options.MeterFactory);
             Cache = cache;
             Downloader = downloader;
-            Loaders = new ImageLoaderRegistry([new HttpImageLoader(downloader), new FileImageLoader()]);
+            Loaders = new ImageLoaderRegistry([new HttpImageLoader(downloader), new FileImageLoader(), new DataUrlImageLoader()]);
             _diskStores = new BackgroundStores(_inFlightLoads);
             _weakSelf = new WeakReference<ImageManager>(this);
         }
@@ -121,7 +121,7 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
     /// <summary>The downloader behind <c>http</c> and <c>https</c> URLs.</summary>
     public ImageDownloader Downloader { get; }
 
-    /// <summary>The loaders by URL scheme: http(s) and file by default; insert your own for other schemes.</summary>
+    /// <summary>The loaders by URL scheme: http(s), file and data by default; insert your own for other schemes.</summary>
     public ImageLoaderRegistry Loaders { get; }
 
     /// <summary>

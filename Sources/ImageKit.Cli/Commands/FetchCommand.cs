@@ -17,7 +17,7 @@ internal static class FetchCommand
 {
     public static Command Create(TextWriter stdout, Func<bool> stdoutIsTerminal)
     {
-        var urls = new Argument<string[]>("url") { Description = "Image URLs (http, https or file).", Arity = ArgumentArity.ZeroOrMore };
+        var urls = new Argument<string[]>("url") { Description = "Image URLs (http, https, file or data).", Arity = ArgumentArity.ZeroOrMore };
         var list = new Option<FileInfo?>("--list") { Description = "A file of URLs, one per line (blank lines and # comments ignored)." };
         var cacheDir = new Option<DirectoryInfo?>("--cache-dir") { Description = "The disk cache folder. Default: the platform's user cache folder." };
         var concurrency = new Option<int>("--concurrency") { Description = "How many URLs load at once.", DefaultValueFactory = _ => 6 };
@@ -132,7 +132,7 @@ internal static class FetchCommand
         {
             if (!Uri.TryCreate(text, UriKind.Absolute, out var url))
             {
-                throw new CliException(text, "not an absolute URL (http, https or file)");
+                throw new CliException(text, "not an absolute URL (http, https, file or data)");
             }
 
             urls.Add(url);

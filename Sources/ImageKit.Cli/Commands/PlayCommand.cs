@@ -28,7 +28,7 @@ internal static class PlayCommand
 
     public static Command Create(TextWriter stdout, Func<bool> stdoutIsTerminal)
     {
-        var input = new Argument<string>("file-or-url") { Description = "An image file, or an http(s) URL." };
+        var input = new Argument<string>("file-or-url") { Description = "An image file, or an http(s) or data: URL." };
         var loops = new Option<int?>("--loops") { Description = "Plays in total before stopping (0 = forever). Default: the image's own loop count." };
         var rate = new Option<double>("--rate") { Description = "Speed: 1 normal, 0.5 half, 2 double.", DefaultValueFactory = _ => 1.0 };
         var mode = new Option<string>("--mode") { Description = "normal, reverse, bounce or reversed-bounce.", DefaultValueFactory = _ => "normal" };

@@ -92,10 +92,21 @@ public sealed class InspectCommandTests
     [DataRow("ftp://example.com/a.gif", "the 'ftp' scheme is not supported")]
     [DataRow("http://[::1", "not a valid URL")]
     [DataRow("file:///tmp/a%00b.gif", "not a valid file path")] // once an unhandled ArgumentException
+    [DataRow("data:image/gif;base64,R0lGOD!!", "its data is marked base64 but is not valid base64")]
     public async Task Inspect_MissingFileOrUnreadableUrl_ExitsWith2AndSaysWhich(string input, string reason)
     {
         var result = await CliRunner.RunAsync("inspect", input);
         result.AssertBadInput(input, reason);
+    }
+
+    [TestMethod]
+    public async Task Inspect_DataUrl_ReadsTheImageItCarries()
+    {
+        var result = await CliRunner.RunAsync("inspect", "data:image/gif;base64," + Convert.ToBase64String(Corpus.Read("animated-red-blue.gif")));
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        StringAssert.Contains(result.Stdout, "format      GIF");
+        StringAssert.Contains(result.Stdout, "loop count  3 (3 plays)");
     }
 
     [TestMethod]

@@ -1,3 +1,4 @@
+using ImageKit.Internal;
 using Microsoft.Extensions.Logging;
 
 namespace ImageKit.Diagnostics.Internal;
@@ -10,19 +11,19 @@ namespace ImageKit.Diagnostics.Internal;
 internal static partial class Log
 {
     [LoggerMessage(EventId = 1001, EventName = "LoadStarted", Level = LogLevel.Debug, Message = "Loading {Url}")]
-    public static partial void LoadStarted(ILogger logger, Uri url);
+    public static partial void LoadStarted(ILogger logger, UrlText.Logged url);
 
     [LoggerMessage(EventId = 1002, EventName = "LoadFinished", Level = LogLevel.Debug, Message = "Loaded {Url} from {Source} in {ElapsedMilliseconds:0.###} ms")]
-    public static partial void LoadFinished(ILogger logger, Uri url, ImageLoadSource source, double elapsedMilliseconds);
+    public static partial void LoadFinished(ILogger logger, UrlText.Logged url, ImageLoadSource source, double elapsedMilliseconds);
 
     [LoggerMessage(EventId = 1003, EventName = "LoadFailed", Level = LogLevel.Debug, Message = "Loading {Url} failed: {Reason}")]
-    public static partial void LoadFailed(ILogger logger, Uri url, string reason);
+    public static partial void LoadFailed(ILogger logger, UrlText.Logged url, string reason);
 
     [LoggerMessage(EventId = 1004, EventName = "LoadCancelled", Level = LogLevel.Debug, Message = "Loading {Url} was cancelled")]
-    public static partial void LoadCancelled(ILogger logger, Uri url);
+    public static partial void LoadCancelled(ILogger logger, UrlText.Logged url);
 
     [LoggerMessage(EventId = 1005, EventName = "FailedUrlFastFail", Level = LogLevel.Debug, Message = "{Url} failed recently and fails fast until {Until:u}")]
-    public static partial void FailedUrlFastFail(ILogger logger, Uri url, DateTimeOffset until);
+    public static partial void FailedUrlFastFail(ILogger logger, UrlText.Logged url, DateTimeOffset until);
 
     [LoggerMessage(EventId = 1006, EventName = "DecodeFailed", Level = LogLevel.Warning, Message = "The bytes of {Source} did not decode: {Reason}")]
     public static partial void DecodeFailed(ILogger logger, string? source, string reason);

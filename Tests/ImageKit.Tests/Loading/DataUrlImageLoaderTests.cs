@@ -1,0 +1,103 @@
+using System.Text;
+using ImageKit.Caching;
+using ImageKit.Decoding;
+using ImageKit.Loading;
+using ImageKit.Tests.TestUtilities;
+
+namespace ImageKit.Tests.Loading;
+
+[TestClass]
+public sealed class DataUrlImageLoaderTests
+{
+    private const string Animation = "animated-red-blue.gif";
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    public async Task LoadImageAsync_Base64DataUrl_DecodesItsBytesAndCachesItInMemoryOnly()
+    {
+        using var folder = new TempFolder();
+        await using var manager = new ImageManager(new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = folder.Path } });
+        var url = new Uri("data:image/gif;base64," + Convert.ToBase64String(Corpus.Read(Animation)));
+
+        using (var first = await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken))
+        {
+            Assert.AreEqual(ImageLoadSource.Network, first.Source);
+            Assert.AreEqual(Corpus.Get(Animation).FrameCount, first.Image.FrameCount);
+        }
+
+        using (var second = await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken))
+        {
+            Assert.AreEqual(ImageLoadSource.Memory, second.Source);
+        }
+
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+        Assert.AreEqual(0, (await ((ImageCache)manager.Cache).Disk!.GetStatisticsAsync(TestContext.CancellationToken)).EntryCount, "the URL carries its bytes: nothing to keep on disk");
+    }
+
+    [TestMethod]
+    public async Task LoadAsync_PercentEncodedData_GivesTheSameBytes()
+    {
+        var bytes = Corpus.Read(Animation);
+        var encoded = new StringBuilder("data:image/gif,");
+        foreach (var b in bytes)
+        {
+            encoded.Append(char.IsAsciiLetterOrDigit((char)b) ? ((char)b).ToString() : $"%{b:X2}");
+        }
+
+        var response = await Load(encoded.ToString());
+
+        CollectionAssert.AreEqual(bytes, response.Data.ToArray());
+        Assert.IsFalse(response.StoreOnDisk);
+    }
+
+    [TestMethod]
+    public async Task LoadAsync_Base64WithLineBreaksAndEscapedCharacters_GivesTheSameBytes()
+    {
+        var bytes = Corpus.Read(Animation);
+        var base64 = Convert.ToBase64String(bytes, Base64FormattingOptions.InsertLineBreaks).Replace("+", "%2B", StringComparison.Ordinal).Replace("/", "%2f", StringComparison.Ordinal);
+
+        var response = await Load("DATA:image/gif;BASE64," + base64);
+
+        CollectionAssert.AreEqual(bytes, response.Data.ToArray());
+    }
+
+    [TestMethod]
+    [DataRow("data:image/gif;base64", "not a valid data: URL: there is no comma between the media type and the data")]
+    [DataRow("data:image/gif;base64,R0lGOD!!", "not a valid data: URL: its data is marked base64 but is not valid base64")]
+    [DataRow("data:image/gif,GIF%4", "not a valid data: URL: '%' at data offset 3 is not followed by two hex digits")]
+    [DataRow("data:image/gif,GIF\u20AC", "not a valid data: URL: the character U+20AC at data offset 3 is not a byte (percent-encode binary data)")]
+    public async Task LoadAsync_MalformedDataUrl_FailsWithAClearImageLoadException(string url, string reason)
+    {
+        var error = await Assert.ThrowsExactlyAsync<ImageLoadException>(() => Load(url));
+
+        Assert.AreEqual(reason, error.Message);
+    }
+
+    [TestMethod]
+    public async Task LoadAsync_MoreThanMaxBytes_IsRefusedBeforeDecoding()
+    {
+        var loader = new DataUrlImageLoader { MaxBytes = 1000 };
+        var url = new Uri("data:image/gif;base64," + Convert.ToBase64String(new byte[1003]));
+
+        var error = await Assert.ThrowsExactlyAsync<ImageLoadException>(
+            () => loader.LoadAsync(new ImageLoaderRequest(url), cancellationToken: TestContext.CancellationToken));
+
+        Assert.AreEqual("the data: URL carries more than the 1,000 bytes allowed", error.Message);
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_LongDataUrlThatIsNoImage_NamesItByItsStartAndLength()
+    {
+        await using var manager = new ImageManager();
+        var url = new Uri("data:application/octet-stream;base64," + Convert.ToBase64String(new byte[300_000]));
+
+        var error = await Assert.ThrowsAsync<ImageKitException>(() => manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken));
+
+        Assert.IsInstanceOfType<ImageDecodingException>(error);
+        Assert.AreEqual("data:application/octet-stream;base64,AAAAAAAAAAA… (400,037 characters)", error.SourceName);
+    }
+
+    private Task<ImageLoaderResponse> Load(string url) =>
+        new DataUrlImageLoader().LoadAsync(new ImageLoaderRequest(new Uri(url)), cancellationToken: TestContext.CancellationToken);
+}
