@@ -24,6 +24,13 @@ public sealed class ImageKitOptions
     /// <value>Default: 5 minutes.</value>
     public TimeSpan FailedUrlRetention { get; set; } = new ImageManagerOptions().FailedUrlRetention;
 
+    /// <summary>
+    /// Whether the <see cref="ImageManager"/> starts <see cref="ImageManager.WarmUpAsync"/> when the container creates it,
+    /// so that its first image does not wait for the load path to be compiled. Resolve it early (at launch) to gain the most.
+    /// </summary>
+    /// <value>Default: <see langword="true"/>.</value>
+    public bool WarmUp { get; set; } = true;
+
     /// <summary>How many URLs the registered <see cref="Loading.ImagePrefetcher"/> loads at once. 1 or more.</summary>
     /// <value>Default: 3.</value>
     public int MaxConcurrentPrefetches { get; set; } = 3;

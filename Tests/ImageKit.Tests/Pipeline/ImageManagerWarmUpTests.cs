@@ -4,11 +4,13 @@ using System.Diagnostics.Metrics;
 using System.Globalization;
 using ImageKit.Caching;
 using ImageKit.Decoding;
+using ImageKit.DependencyInjection;
 using ImageKit.Diagnostics;
 using ImageKit.Internal;
 using ImageKit.Loading;
 using ImageKit.Tests.Caching;
 using ImageKit.Tests.TestUtilities;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 
@@ -127,6 +129,44 @@ public sealed class ImageManagerWarmUpTests
         await manager.WarmUpAsync(TestContext.CancellationToken);
 
         Assert.AreEqual(1, warmUps);
+    }
+
+    [TestMethod]
+    [DataRow(true, 1)]
+    [DataRow(false, 0)]
+    public async Task AddImageKit_WarmUpSetting_DecidesWhetherResolvingTheManagerStartsIt(bool warmUp, int expected)
+    {
+        using var folder = new TempFolder();
+        var started = 0;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, _) =>
+            {
+                if (instrument.Meter.Name == "Unobserved.ImageKitWarmUp" && instrument.Name == ImageKitDiagnostics.Loads)
+                {
+                    Interlocked.Increment(ref started);
+                }
+            },
+        };
+        listener.Start();
+        await using var services = new ServiceCollection()
+            .AddImageKit(o =>
+            {
+                o.DiskCache.Folder = folder.Path;
+                o.WarmUp = warmUp;
+            })
+            .BuildServiceProvider();
+
+        _ = services.GetRequiredService<ImageManager>();
+
+        // A warm-up creates its meter first thing (milliseconds after it starts); without one, nothing appears in a second.
+        var clock = Stopwatch.StartNew();
+        while (Volatile.Read(ref started) < 1 && clock.Elapsed < TimeSpan.FromSeconds(warmUp ? 10 : 1))
+        {
+            await Task.Delay(20, TestContext.CancellationToken);
+        }
+
+        Assert.AreEqual(expected, Volatile.Read(ref started));
     }
 
     [TestMethod]

@@ -72,16 +72,25 @@ internal static class ServiceFactories
         });
     }
 
-    public static ImageManager CreateManager(IServiceProvider services) => new(
-        services.GetRequiredService<IImageCache>(),
-        services.GetRequiredService<ImageDownloader>(),
-        new ImageManagerOptions
+    public static ImageManager CreateManager(IServiceProvider services)
+    {
+        var manager = new ImageManager(
+            services.GetRequiredService<IImageCache>(),
+            services.GetRequiredService<ImageDownloader>(),
+            new ImageManagerOptions
+            {
+                FailedUrlRetention = Options(services).FailedUrlRetention,
+                TimeProvider = TimeProviderOf(services),
+                LoggerFactory = services.GetService<ILoggerFactory>(),
+                MeterFactory = services.GetService<IMeterFactory>(),
+            });
+        if (Options(services).WarmUp)
         {
-            FailedUrlRetention = Options(services).FailedUrlRetention,
-            TimeProvider = TimeProviderOf(services),
-            LoggerFactory = services.GetService<ILoggerFactory>(),
-            MeterFactory = services.GetService<IMeterFactory>(),
-        });
+            _ = manager.WarmUpAsync(); // never faults; the container's disposal of the manager stops it
+        }
+
+        return manager;
+    }
 
     public static ImagePrefetcher CreatePrefetcher(IServiceProvider services) =>
         new(services.GetRequiredService<ImageManager>()) { MaxConcurrentPrefetches = Options(services).MaxConcurrentPrefetches };
