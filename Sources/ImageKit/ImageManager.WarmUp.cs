@@ -23,7 +23,7 @@ public sealed partial class ImageManager
     /// </para>
     /// <para>
     /// It loads four tiny built-in images (an animated GIF, a PNG, a JPEG and a WebP) from memory through a throwaway
-    /// downloader, memory cache and manager that use this manager's decoders, decode options and clock, decodes their first
+    /// downloader, memory cache and manager that use this manager's decoders and decode options, decodes their first
     /// frames, and asks the disk cache (when <see cref="Cache"/> is an <see cref="ImageCache"/> with one) for a key it does
     /// not hold, which also waits for a disk cache opening in the background. Nothing of this manager changes: its caches, download
     /// queue, circuit breakers and failed URLs stay as they were; no request is sent and the app's
@@ -80,9 +80,10 @@ public sealed partial class ImageManager
         {
             using var unobserved = ImageKitMetrics.Unobserved();
             using var http = new HttpClient(new WarmUpHandler(), disposeHandler: true);
-            using var downloader = new ImageDownloader(http, new ImageDownloaderOptions { MeterFactory = unobserved, TimeProvider = _options.TimeProvider });
+            // The system clock, not the app's: a test's fake clock advanced past a timeout must not fail the warm-up.
+            using var downloader = new ImageDownloader(http, new ImageDownloaderOptions { MeterFactory = unobserved });
             await using var cache = new ImageCache(new ImageCacheOptions { MeterFactory = unobserved, Decoders = _decoders });
-            await using var manager = new ImageManager(cache, downloader, _options with { LoggerFactory = null, MeterFactory = unobserved, FailedUrlRetention = TimeSpan.Zero });
+            await using var manager = new ImageManager(cache, downloader, _options with { LoggerFactory = null, MeterFactory = unobserved, FailedUrlRetention = TimeSpan.Zero, TimeProvider = TimeProvider.System });
             foreach (var (name, _, _) in WarmUpImages.All)
             {
                 lifetime.ThrowIfCancellationRequested();
