@@ -109,18 +109,7 @@ public sealed class ImageManagerWarmUpTests
     [TestMethod]
     public async Task WarmUpAsync_CalledAgainWhileRunningAndAfter_RunsOnce()
     {
-        var warmUps = 0;
-        using var listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, _) =>
-            {
-                if (instrument.Meter.Name == "Unobserved.ImageKitWarmUp" && instrument.Name == ImageKitDiagnostics.Loads)
-                {
-                    Interlocked.Increment(ref warmUps);
-                }
-            },
-        };
-        listener.Start();
+        using var warmUps = new WarmUpCounter();
         await using var manager = new ImageManager();
 
         var first = manager.WarmUpAsync(TestContext.CancellationToken);
@@ -128,7 +117,7 @@ public sealed class ImageManagerWarmUpTests
         await Task.WhenAll(first, second);
         await manager.WarmUpAsync(TestContext.CancellationToken);
 
-        Assert.AreEqual(1, warmUps);
+        Assert.AreEqual(1, warmUps.Started);
     }
 
     [TestMethod]
@@ -137,18 +126,7 @@ public sealed class ImageManagerWarmUpTests
     public async Task AddImageKit_WarmUpSetting_DecidesWhetherResolvingTheManagerStartsIt(bool warmUp, int expected)
     {
         using var folder = new TempFolder();
-        var started = 0;
-        using var listener = new MeterListener
-        {
-            InstrumentPublished = (instrument, _) =>
-            {
-                if (instrument.Meter.Name == "Unobserved.ImageKitWarmUp" && instrument.Name == ImageKitDiagnostics.Loads)
-                {
-                    Interlocked.Increment(ref started);
-                }
-            },
-        };
-        listener.Start();
+        using var warmUps = new WarmUpCounter();
         await using var services = new ServiceCollection()
             .AddImageKit(o =>
             {
@@ -161,12 +139,12 @@ public sealed class ImageManagerWarmUpTests
 
         // A warm-up creates its meter first thing (milliseconds after it starts); without one, nothing appears in a second.
         var clock = Stopwatch.StartNew();
-        while (Volatile.Read(ref started) < 1 && clock.Elapsed < TimeSpan.FromSeconds(warmUp ? 10 : 1))
+        while (warmUps.Started < 1 && clock.Elapsed < TimeSpan.FromSeconds(warmUp ? 10 : 1))
         {
             await Task.Delay(20, TestContext.CancellationToken);
         }
 
-        Assert.AreEqual(expected, Volatile.Read(ref started));
+        Assert.AreEqual(expected, warmUps.Started);
     }
 
     [TestMethod]
@@ -258,5 +236,31 @@ public sealed class ImageManagerWarmUpTests
         };
         listener.Start();
         return found;
+    }
+
+    /// <summary>Counts the warm-ups started in this process while it lives: each creates its own unobserved meter.</summary>
+    private sealed class WarmUpCounter : IDisposable
+    {
+        private readonly MeterListener _listener;
+        private int _started;
+
+        public WarmUpCounter()
+        {
+            _listener = new MeterListener
+            {
+                InstrumentPublished = (instrument, _) =>
+                {
+                    if (instrument.Meter.Name == "Unobserved.ImageKitWarmUp" && instrument.Name == ImageKitDiagnostics.Loads)
+                    {
+                        Interlocked.Increment(ref _started);
+                    }
+                },
+            };
+            _listener.Start();
+        }
+
+        public int Started => Volatile.Read(ref _started);
+
+        public void Dispose() => _listener.Dispose();
     }
 }
