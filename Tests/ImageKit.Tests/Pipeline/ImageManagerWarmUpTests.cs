@@ -172,6 +172,17 @@ public sealed class ImageManagerWarmUpTests
         Assert.ThrowsExactly<ObjectDisposedException>(() => manager.WarmUpAsync(TestContext.CancellationToken));
     }
 
+    /// <summary>An object nobody references is still collected: the warm-up holds its manager only while it runs.</summary>
+    [TestMethod]
+    [DataRow(true)]
+    [DataRow(false)]
+    public void AManagerNobodyKeepsOrDisposes_OnceItsWarmUpHasEnded_IsCollected(bool waitForWarmUp)
+    {
+        var manager = WarmUpAManagerNobodyKeeps(waitForWarmUp);
+
+        Assert.IsTrue(Leaks.CollectUntil(() => !manager.TryGetTarget(out _)), "the warm-up keeps its manager alive");
+    }
+
     [TestMethod]
     public async Task WarmUpAsync_DisposesItsMeterAndActivitySourceWhenItEnds()
     {
@@ -207,6 +218,20 @@ public sealed class ImageManagerWarmUpTests
         var line = worker.Lines.Single(l => l.StartsWith("compiled ", StringComparison.Ordinal));
         StringAssert.EndsWith(line, "source=Network");
         return int.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture);
+    }
+
+    // Synchronous and not inlined: no state machine of the test holds the manager.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference<ImageManager> WarmUpAManagerNobodyKeeps(bool waitForWarmUp)
+    {
+        var manager = new ImageManager();
+        var warmUp = manager.WarmUpAsync();
+        if (waitForWarmUp)
+        {
+            warmUp.GetAwaiter().GetResult();
+        }
+
+        return new WeakReference<ImageManager>(manager);
     }
 
     private static MeterListener ListenToImageKitMeters(ConcurrentQueue<string> measurements)
