@@ -61,7 +61,7 @@ internal sealed record FetchSummary(IReadOnlyList<FetchOutcome> Results, long El
         text.AppendLine(c, $"{Results.Count} URLs in {ElapsedMs} ms: {Count("memory")} from memory, {Count("disk")} from disk, {Count("network")} downloaded, {Count("failed")} failed; {Bytes:N0} bytes");
         foreach (var failure in Results.Where(static r => r.Failed))
         {
-            text.AppendLine(c, $"  failed  {TerminalText.Printable(failure.Url)}: {TerminalText.Printable(failure.Error ?? string.Empty)}");
+            text.AppendLine(c, $"  failed  {TerminalText.Printable(failure.Name)}: {TerminalText.Printable(failure.Error ?? string.Empty)}");
         }
 
         return text.ToString();

@@ -74,6 +74,20 @@ public sealed class FetchCommandTests
     }
 
     [TestMethod]
+    public async Task Fetch_DataUrls_LoadTheImageTheyCarryAndNameALongFailingOneShortly()
+    {
+        var image = "data:image/gif;base64," + Convert.ToBase64String(Corpus.Read("TestImage.gif"));
+        var notAnImage = "data:application/octet-stream;base64," + Convert.ToBase64String(new byte[30_000]);
+
+        var result = await CliRunner.RunAsync("fetch", image, notAnImage, "--cache-dir", _cacheDir);
+
+        Assert.AreEqual(1, result.ExitCode, result.Stderr);
+        StringAssert.Contains(result.Stdout, "1 downloaded, 1 failed");
+        StringAssert.Contains(result.Stdout, "  failed  data:application/octet-stream;base64,AAAAAAAAAAA… (40,037 characters): ");
+        Assert.IsLessThan(2_000, result.Stdout.Length, result.Stdout);
+    }
+
+    [TestMethod]
     public async Task Fetch_ListWithControlCharacters_PrintsThemEscaped()
     {
         var list = Path.Combine(_cacheDir, "urls.txt");

@@ -9,7 +9,7 @@ namespace ImageKit.Tests.Pipeline;
 /// <summary>
 /// A loopback server with good and bad answers for <see cref="ImageManagerRandomOperationsTests"/>: images whole and
 /// dripped, bodies cut short by a reset, answers that stall until the client gives up, 500, 404, a web page; plus
-/// <c>file://</c> URLs and a scheme nobody loads. It counts the requests in flight, so a test can tell that none was left
+/// <c>file://</c> and <c>data:</c> URLs and a scheme nobody loads. It counts the requests in flight, so a test can tell that none was left
 /// behind, and knows which URLs may end up in a disk cache and with which bytes.
 /// </summary>
 internal sealed class PipelineWorld : IAsyncDisposable
@@ -40,6 +40,9 @@ internal sealed class PipelineWorld : IAsyncDisposable
 
         urls.AddRange([server.Url("/500"), server.Url("/missing"), server.Url("/html")]);
         urls.AddRange([new Uri(Corpus.PathOf("TestImage.gif")), new Uri(Corpus.PathOf("no-such-file.gif")), new Uri("gopher://127.0.0.1/x.gif")]);
+
+        // An image carried by its URL (loaded, never stored on disk) and one whose data is not base64.
+        urls.AddRange([new Uri("data:image/gif;base64," + Convert.ToBase64String(Corpus.Read("TestImage.gif"))), new Uri("data:image/gif;base64,R0lGOD!!")]);
         Urls = urls;
     }
 
