@@ -76,6 +76,9 @@ public sealed partial class ImageDownloader : IDisposable
         }
     }
 
+    /// <summary>The client the downloader sends with (its own, or the application's).</summary>
+    internal HttpClient HttpClient => _client;
+
     /// <summary>A downloader over a client whose handler ImageKit configured from <paramref name="options"/> (the DI client), which it never disposes.</summary>
     internal static ImageDownloader OverConfiguredClient(HttpClient client, ImageDownloaderOptions options) =>
         new(client, options, ownsClient: false, followsRedirects: options.MaxRedirects > 0);
@@ -187,8 +190,7 @@ public sealed partial class ImageDownloader : IDisposable
     {
         // Validated before the client is built from them (and again with the rest, where an app's client is used).
         options.Validate();
-        var handler = DownloaderHttp.CreateSocketsHandler(options.AutomaticDecompression, options.AllowInvalidCertificates);
-        var client = new HttpClient(new RedirectHandler(options.MaxRedirects) { InnerHandler = handler }, disposeHandler: true);
+        var client = new HttpClient(DownloaderHttp.CreateHandler(options.MaxRedirects, options.AutomaticDecompression, options.AllowInvalidCertificates), disposeHandler: true);
         DownloaderHttp.ConfigureClient(client, options.MaxHttpVersion);
         return client;
     }

@@ -133,6 +133,34 @@ public sealed class ImageDownloaderLifetimeTests
         Assert.IsTrue(Leaks.Eventually(() => downloader.ActiveDownloads == 0 && downloader.QueuedDownloads == 0));
     }
 
+    /// <summary>
+    /// SocketsHttpHandler's own Dispose closes only the connections idle in its pool; one still in use (here: a response
+    /// nobody disposed) stayed open, its request waiting at the server, after the downloader was disposed.
+    /// </summary>
+    [TestMethod]
+    public async Task Dispose_ClosesEveryConnectionItOpened_EvenOneStillInUse()
+    {
+        var clientGone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await LoopbackServer.StartAsync(
+            app => app.MapGet("/hold", async (HttpContext context) =>
+            {
+                context.Response.ContentLength = 100;
+                await context.Response.Body.WriteAsync(new byte[1]);
+                await context.Response.Body.FlushAsync();
+                await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => clientGone.TrySetResult(), TaskScheduler.Default);
+            }),
+            certificate: null,
+            TestContext.CancellationToken);
+        var downloader = new ImageDownloader();
+        var held = await downloader.HttpClient.SendAsync(new HttpRequestMessage(HttpMethod.Get, server.Url("/hold")), HttpCompletionOption.ResponseHeadersRead, TestContext.CancellationToken);
+
+        downloader.Dispose();
+
+        var closed = await Task.WhenAny(clientGone.Task, Task.Delay(TimeSpan.FromSeconds(10), TestContext.CancellationToken)) == clientGone.Task;
+        Assert.IsTrue(closed, "the connection of a response still held stayed open after the downloader was disposed");
+        GC.KeepAlive(held);
+    }
+
     [TestMethod]
     [DataRow(false)]
     [DataRow(true)]

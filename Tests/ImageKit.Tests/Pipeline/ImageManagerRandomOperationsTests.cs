@@ -95,7 +95,7 @@ public sealed class ImageManagerRandomOperationsTests
             }
         }
 
-        TestContext.WriteLine($"seed {seed}: {run.Summary}");
+        TestContext.WriteLine($"seed {seed}: {run.Summary}; stalled requests whose end only their connection's close told: {world.EndedByConnectionClosed}");
     }
 
     /// <summary>The operations, and what each may end with.</summary>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using ImageKit.Loading;
 using ImageKit.Tests.TestUtilities;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
 
 namespace ImageKit.Tests.Pipeline;
@@ -49,6 +50,9 @@ internal sealed class PipelineWorld : IAsyncDisposable
     /// <summary>Every URL the operations pick from.</summary>
     public IReadOnlyList<Uri> Urls { get; }
 
+    /// <summary>Stalled requests whose end only the connection's ConnectionClosed told (Kestrel's RequestAborted had not fired a second later).</summary>
+    public int EndedByConnectionClosed => Volatile.Read(ref _requests.EndedByConnectionClosed);
+
     /// <summary>Requests the server has begun and not yet ended.</summary>
     public int RequestsInFlight => Volatile.Read(ref _requests.InFlight);
 
@@ -92,7 +96,22 @@ internal sealed class PipelineWorld : IAsyncDisposable
                 context.Response.ContentLength = bytes.Length;
                 await context.Response.Body.WriteAsync(bytes.AsMemory(0, 16), context.RequestAborted);
                 await context.Response.Body.FlushAsync(context.RequestAborted);
-                await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(static _ => { }, TaskScheduler.Default);
+                // Until the client gives up. RequestAborted alone may never say so: Kestrel runs a request it had read from
+                // the socket before the client closed the connection (written on a kept-alive connection, then cancelled at
+                // once, while the previous answer was still finishing) with a RequestAborted that never fires, though the
+                // connection's own ConnectionClosed has.
+                var connectionClosed = context.Features.Get<IConnectionLifetimeFeature>()?.ConnectionClosed ?? CancellationToken.None;
+                using var clientGone = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, connectionClosed);
+                await Task.Delay(Timeout.Infinite, clientGone.Token).ContinueWith(static _ => { }, TaskScheduler.Default);
+                if (!context.RequestAborted.IsCancellationRequested)
+                {
+                    // Counted only if RequestAborted still has not fired a second later: not a mere ordering of the two.
+                    await Task.Delay(1000, context.RequestAborted).ContinueWith(static _ => { }, TaskScheduler.Default);
+                    if (!context.RequestAborted.IsCancellationRequested)
+                    {
+                        Interlocked.Increment(ref requests.EndedByConnectionClosed);
+                    }
+                }
             });
             app.MapGet("/500", (HttpContext context) => context.Response.StatusCode = 500);
             app.MapGet("/missing", (HttpContext context) => context.Response.StatusCode = 404);
@@ -137,6 +156,9 @@ internal sealed class PipelineWorld : IAsyncDisposable
     private sealed class RequestCounter
     {
         public int InFlight;
+
+        // Stalled requests that ended because their connection closed while their RequestAborted did not fire (a second later).
+        public int EndedByConnectionClosed;
 
         public System.Collections.Concurrent.ConcurrentDictionary<HttpContext, (string Path, DateTime Began)> Running { get; } = new();
     }

@@ -11,10 +11,8 @@ namespace ImageKit.DependencyInjection.Internal;
 /// <summary>Builds ImageKit's services from <see cref="ImageKitOptions"/> and what the container offers.</summary>
 internal static class ServiceFactories
 {
-    public static HttpMessageHandler CreateHandler(DownloaderSettings settings) => new RedirectHandler(settings.MaxRedirects)
-    {
-        InnerHandler = DownloaderHttp.CreateSocketsHandler(settings.AutomaticDecompression, allowInvalidCertificates: false),
-    };
+    public static HttpMessageHandler CreateHandler(DownloaderSettings settings) =>
+        DownloaderHttp.CreateHandler(settings.MaxRedirects, settings.AutomaticDecompression, allowInvalidCertificates: false);
 
     public static void ConfigureClient(IServiceProvider services, HttpClient client) => DownloaderHttp.ConfigureClient(client, Options(services).Downloader.MaxHttpVersion);
 

@@ -10,10 +10,23 @@ namespace ImageKit.Loading.Internal;
 internal static class DownloaderHttp
 {
     /// <summary>
+    /// The handlers ImageKit sends through: <see cref="RedirectHandler"/> over a <see cref="SocketsHttpHandler"/> whose
+    /// sockets it knows (<see cref="OpenConnections"/>), so that disposing the chain closes every connection, in use or not.
+    /// </summary>
+    public static RedirectHandler CreateHandler(int maxRedirects, bool automaticDecompression, bool allowInvalidCertificates)
+    {
+        var connections = new OpenConnections();
+        return new RedirectHandler(maxRedirects, connections)
+        {
+            InnerHandler = CreateSocketsHandler(automaticDecompression, allowInvalidCertificates, connections),
+        };
+    }
+
+    /// <summary>
     /// The handler under <see cref="RedirectHandler"/>, which follows redirects itself (checking each hop and keeping
     /// credentials on their origin).
     /// </summary>
-    public static SocketsHttpHandler CreateSocketsHandler(bool automaticDecompression, bool allowInvalidCertificates)
+    public static SocketsHttpHandler CreateSocketsHandler(bool automaticDecompression, bool allowInvalidCertificates, OpenConnections? connections = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -31,6 +44,11 @@ internal static class DownloaderHttp
             // instead of queueing behind it.
             EnableMultipleHttp2Connections = true,
         };
+        if (connections is not null)
+        {
+            handler.ConnectCallback = connections.ConnectAsync;
+        }
+
         if (allowInvalidCertificates)
         {
 #pragma warning disable CA5359 // Accepting any certificate is the documented purpose of this opt-in option.

@@ -12,8 +12,18 @@ namespace ImageKit.Loading.Internal;
 /// <c>file://</c> with a bare <see cref="UriFormatException"/>.
 /// </summary>
 /// <param name="maxRedirects">How many redirects are followed; with 0 a redirect response is returned as it is.</param>
-internal sealed class RedirectHandler(int maxRedirects) : DelegatingHandler
+/// <param name="connections">The sockets of the handler below, closed when this handler is disposed (see <see cref="OpenConnections"/>).</param>
+internal sealed class RedirectHandler(int maxRedirects, OpenConnections? connections = null) : DelegatingHandler
 {
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            connections?.CloseAll();
+        }
+    }
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var original = request.RequestUri!;
