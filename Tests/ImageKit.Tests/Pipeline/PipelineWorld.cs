@@ -19,6 +19,7 @@ internal sealed class PipelineWorld : IAsyncDisposable
 
     private readonly LoopbackServer _server;
     private readonly Dictionary<Uri, byte[]> _cacheable = [];
+    private readonly HashSet<Uri> _healthyUncached;
     private readonly RequestCounter _requests;
 
     private PipelineWorld(LoopbackServer server, RequestCounter requests)
@@ -40,10 +41,13 @@ internal sealed class PipelineWorld : IAsyncDisposable
         }
 
         urls.AddRange([server.Url("/500"), server.Url("/missing"), server.Url("/html")]);
-        urls.AddRange([new Uri(Corpus.PathOf("TestImage.gif")), new Uri(Corpus.PathOf("no-such-file.gif")), new Uri("gopher://127.0.0.1/x.gif")]);
+        var fileImage = new Uri(Corpus.PathOf("TestImage.gif"));
+        urls.AddRange([fileImage, new Uri(Corpus.PathOf("no-such-file.gif")), new Uri("gopher://127.0.0.1/x.gif")]);
 
         // An image carried by its URL (loaded, never stored on disk) and one whose data is not base64.
-        urls.AddRange([new Uri("data:image/gif;base64," + Convert.ToBase64String(Corpus.Read("TestImage.gif"))), new Uri("data:image/gif;base64,R0lGOD!!")]);
+        var dataImage = new Uri("data:image/gif;base64," + Convert.ToBase64String(Corpus.Read("TestImage.gif")));
+        urls.AddRange([dataImage, new Uri("data:image/gif;base64,R0lGOD!!")]);
+        _healthyUncached = [fileImage, dataImage];
         Urls = urls;
     }
 
@@ -130,6 +134,9 @@ internal sealed class PipelineWorld : IAsyncDisposable
         Retry = new ImageDownloadRetryOptions { MaxRetries = 1, BaseDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(50) },
         CircuitBreaker = new ImageDownloadCircuitBreakerOptions { Enabled = false },
     };
+
+    /// <summary>Whether <paramref name="url"/> loads when nothing cancels it: a server image, the file, or the data: image.</summary>
+    public bool IsHealthy(Uri url) => _cacheable.ContainsKey(url) || _healthyUncached.Contains(url);
 
     /// <summary>The bytes a disk cache may hold for <paramref name="url"/> (its default key); null: it may hold nothing.</summary>
     public byte[]? CacheableBytes(Uri url) => _cacheable.GetValueOrDefault(url);

@@ -83,7 +83,7 @@ public sealed class ViewReuseRandomTests
                     continue; // moved on: Stale or Cancelled, checked by the display's own guard
                 }
 
-                var healthy = world.CacheableBytes(url) is not null || (url.IsFile && File.Exists(url.LocalPath));
+                var healthy = world.IsHealthy(url);
                 var expected = healthy ? ViewLoadOutcome.Shown : ViewLoadOutcome.Failed;
                 if (result.Outcome != expected)
                 {
