@@ -14,23 +14,31 @@ public sealed class ImageManagerDeferredStoreTests
 
     public TestContext TestContext { get; set; } = null!;
 
-    /// <summary>Before the fix, 5, 38 and 18 of the 40 images were on disk after the clear in three runs.</summary>
+    /// <summary>
+    /// Before the fix, 5, 38 and 18 of the 40 images were on disk after the clear in three runs. Through the disk tier
+    /// itself (<c>manager.Cache.Disk</c>, what a "clear disk cache" button reaches for) it failed until the registry of
+    /// pending stores moved into <see cref="DiskImageCache"/>.
+    /// </summary>
     [TestMethod]
-    public async Task CacheClearAsync_RightAfterLoads_LeavesNoneOfThemOnDisk()
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task ClearAsync_RightAfterLoads_LeavesNoneOfThemOnDisk(bool throughDiskTier)
     {
         await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
         using var folder = new TempFolder();
         await using var manager = NewManager(folder.Path);
         await LoadAsync(manager, Urls(server, "a"));
 
-        await manager.Cache.ClearAsync(cancellationToken: TestContext.CancellationToken);
+        await (throughDiskTier ? Disk(manager).ClearAsync(TestContext.CancellationToken) : manager.Cache.ClearAsync(cancellationToken: TestContext.CancellationToken));
         await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
 
         Assert.AreEqual(0, (await Disk(manager).GetStatisticsAsync(TestContext.CancellationToken)).EntryCount);
     }
 
     [TestMethod]
-    public async Task CacheRemoveAsync_RightAfterALoad_ItsStoreDoesNotBringTheEntryBack()
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task RemoveAsync_RightAfterALoad_ItsStoreDoesNotBringTheEntryBack(bool throughDiskTier)
     {
         await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
         using var folder = new TempFolder();
@@ -40,40 +48,9 @@ public sealed class ImageManagerDeferredStoreTests
 
         foreach (var url in urls)
         {
-            await manager.Cache.RemoveAsync(url.AbsoluteUri, cancellationToken: TestContext.CancellationToken);
-        }
-
-        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
-        Assert.AreEqual(0, (await Disk(manager).GetStatisticsAsync(TestContext.CancellationToken)).EntryCount);
-    }
-
-    /// <summary>The disk tier itself (<c>manager.Cache.Disk</c>, what a "clear disk cache" button reaches for) cancels them too.</summary>
-    [TestMethod]
-    public async Task DiskClearAsync_RightAfterLoads_LeavesNoneOfThemOnDisk()
-    {
-        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
-        using var folder = new TempFolder();
-        await using var manager = NewManager(folder.Path);
-        await LoadAsync(manager, Urls(server, "d"));
-
-        await Disk(manager).ClearAsync(TestContext.CancellationToken);
-        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
-
-        Assert.AreEqual(0, (await Disk(manager).GetStatisticsAsync(TestContext.CancellationToken)).EntryCount);
-    }
-
-    [TestMethod]
-    public async Task DiskRemoveAsync_RightAfterALoad_ItsStoreDoesNotBringTheEntryBack()
-    {
-        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
-        using var folder = new TempFolder();
-        await using var manager = NewManager(folder.Path);
-        var urls = Urls(server, "dr");
-        await LoadAsync(manager, urls);
-
-        foreach (var url in urls)
-        {
-            await Disk(manager).RemoveAsync(url.AbsoluteUri, TestContext.CancellationToken);
+            _ = throughDiskTier
+                ? await Disk(manager).RemoveAsync(url.AbsoluteUri, TestContext.CancellationToken)
+                : await manager.Cache.RemoveAsync(url.AbsoluteUri, cancellationToken: TestContext.CancellationToken);
         }
 
         await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
