@@ -113,9 +113,11 @@ public sealed partial class ImageManager
         // The disk write (a file, a flush, an index row) costs more than the download and decode of a small image on a
         // fast network; the caller does not need it to have landed. The buffer is the loader's and is never reused.
         await Cache.StoreAsync(key, image, data, metadata, storeTo & ~ImageCacheType.Disk, decodeOptions, cancellationToken).ConfigureAwait(false);
-        var imageCache = Cache as ImageCache;
-        var inline = imageCache is { Disk: { } disk } && disk.StoresInline(data.Length);
-        var deferred = imageCache?.DeferDiskStore(key, data, metadata);
+        // Registered with the disk tier so that a removal or a clear before it lands cancels it (see PendingDiskStores);
+        // meanwhile a disk query reads these bytes.
+        var disk = (Cache as ImageCache)?.Disk;
+        var inline = disk?.StoresInline(data.Length) == true;
+        var deferred = disk?.PendingStores.Register(key, data, metadata);
         var store = _diskStores.TryStart(
             () => ImageCache.StoreDeferredAsync(deferred, () => StoreOnDiskAsync(key, data, metadata, decodeOptions)),
             data.Length,

@@ -104,8 +104,10 @@ public sealed partial class ImageManager
             {
                 try
                 {
-                    var disk = await imageCache.DiskAsync(lifetime).ConfigureAwait(false);
-                    _ = disk is null ? null : await disk.GetAsync(WarmUpHandler.UrlOf("absent").AbsoluteUri, countMiss: false, lifetime).ConfigureAwait(false);
+                    if (await imageCache.DiskAsync(lifetime).ConfigureAwait(false) is { } disk)
+                    {
+                        await disk.GetAsync(WarmUpHandler.UrlOf("absent").AbsoluteUri, countMiss: false, lifetime).ConfigureAwait(false);
+                    }
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

@@ -36,8 +36,8 @@ internal sealed class ImageKitMetrics
         meter.CreateObservableGauge(ImageKitDiagnostics.FrameBufferBytes, ObserveBudgets, "By", "Decoded frame bytes held by players' buffers, in the shared budget and in all others.");
     }
 
-    /// <summary>The activity source of loads and their stages.</summary>
-    public static ActivitySource SharedActivitySource { get; } = new(ImageKitDiagnostics.ActivitySourceName, Version);
+    // The activity source of loads and their stages (ImageKitDiagnostics.ActivitySourceName), shared by every meter's instruments.
+    private static ActivitySource SharedActivitySource { get; } = new(ImageKitDiagnostics.ActivitySourceName, Version);
 
     // After the activity source: static initializers run in order.
     /// <summary>The process-wide instruments, used when no <see cref="IMeterFactory"/> is given.</summary>
@@ -45,7 +45,7 @@ internal sealed class ImageKitMetrics
 
     public Meter Meter { get; }
 
-    /// <summary>Where loads start their activities: <see cref="SharedActivitySource"/>, unless these are <see cref="Unobserved"/>.</summary>
+    /// <summary>Where loads start their activities: the <c>ImageKit</c> source, unless these are <see cref="Unobserved"/>.</summary>
     public ActivitySource Activities { get; }
 
     public Counter<long> CacheHits { get; }

@@ -24,9 +24,9 @@ internal static class DownloaderHttp
 
     /// <summary>
     /// The handler under <see cref="RedirectHandler"/>, which follows redirects itself (checking each hop and keeping
-    /// credentials on their origin).
+    /// credentials on their origin), connecting through <paramref name="connections"/>.
     /// </summary>
-    public static SocketsHttpHandler CreateSocketsHandler(bool automaticDecompression, bool allowInvalidCertificates, OpenConnections? connections = null)
+    private static SocketsHttpHandler CreateSocketsHandler(bool automaticDecompression, bool allowInvalidCertificates, OpenConnections connections)
     {
         var handler = new SocketsHttpHandler
         {
@@ -43,12 +43,10 @@ internal static class DownloaderHttp
             // HTTP/2 downloads share a connection; past the server's stream limit (often 100), more are opened
             // instead of queueing behind it.
             EnableMultipleHttp2Connections = true,
-        };
-        if (connections is not null)
-        {
-            handler.ConnectCallback = connections.ConnectAsync;
-        }
 
+            // Its sockets are known, so that disposing the chain closes the ones still in use too.
+            ConnectCallback = connections.ConnectAsync,
+        };
         if (allowInvalidCertificates)
         {
 #pragma warning disable CA5359 // Accepting any certificate is the documented purpose of this opt-in option.

@@ -15,18 +15,6 @@ internal sealed class OpenConnections
     private readonly HashSet<Socket> _sockets = [];
     private bool _closed;
 
-    /// <summary>How many sockets are open now.</summary>
-    public int Count
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _sockets.Count;
-            }
-        }
-    }
-
     /// <summary>
     /// Connects as <see cref="SocketsHttpHandler"/> does without a callback (a dual-mode TCP socket, Nagle off, every
     /// address of the name in turn), and remembers the socket until its stream is disposed.
