@@ -24,7 +24,7 @@ internal sealed partial class DemoWindow
     {
         var typed = DemoUrls.Parse(_urlField.StringValue);
         var urls = typed.IsEmpty ? _sampleUrls : typed.Urls;
-        _status.StringValue = typed.Rejected.Count == 0 ? "" : "Not a URL, ignored: " + string.Join(' ', typed.Rejected);
+        _status.StringValue = typed.Rejected.Count == 0 ? "" : "Not a URL, ignored: " + string.Join(' ', typed.Rejected.Select(DemoUrls.Label));
         if (urls.Count == 0)
         {
             return;
@@ -62,12 +62,12 @@ internal sealed partial class DemoWindow
             }
             else if (result.Outcome == ViewLoadOutcome.Failed)
             {
-                _status.StringValue = $"{url}: {result.Error?.Message}";
+                _status.StringValue = $"{DemoUrls.Label(url.OriginalString)}: {result.Error?.Message}";
             }
         }
         catch (Exception e) when (e is ImageKitException or InvalidOperationException or ObjectDisposedException)
         {
-            _status.StringValue = $"{url}: {e.Message}";
+            _status.StringValue = $"{DemoUrls.Label(url.OriginalString)}: {e.Message}";
         }
     }
 

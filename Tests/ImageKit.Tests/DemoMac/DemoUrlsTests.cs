@@ -27,6 +27,28 @@ public sealed class DemoUrlsTests
     }
 
     [TestMethod]
+    public void Parse_DataUrlsBesideOthers_KeepTheirCommasAndSplitFromTheRest()
+    {
+        const string png = "data:image/png;base64,iVBORw0KGgo=";
+        const string text = "data:text/plain,a,b";
+        var list = DemoUrls.Parse($"https://a.example/1.gif,{png} {text}\nhttps://b.example/2.gif");
+
+        CollectionAssert.AreEqual(
+            new[] { "https://a.example/1.gif", png, text, "https://b.example/2.gif" },
+            list.Urls.Select(u => u.OriginalString).ToArray());
+        Assert.IsEmpty(list.Rejected);
+    }
+
+    [TestMethod]
+    public void Parse_DataWordWithoutComma_IsRejectedWhole()
+    {
+        var list = DemoUrls.Parse("data:image/png;base64 https://ok.example/a.gif");
+
+        CollectionAssert.AreEqual(new[] { "https://ok.example/a.gif" }, list.Urls.Select(u => u.AbsoluteUri).ToArray());
+        CollectionAssert.AreEqual(new[] { "data:image/png;base64" }, list.Rejected.ToArray());
+    }
+
+    [TestMethod]
     [DataRow(null)]
     [DataRow("")]
     [DataRow(" \n , ")]
@@ -36,6 +58,17 @@ public sealed class DemoUrlsTests
 
         Assert.IsTrue(list.IsEmpty);
         Assert.IsEmpty(list.Urls);
+    }
+
+    [TestMethod]
+    public void Label_ShortText_IsAsTyped() => Assert.AreEqual("https://a.example/1.gif", DemoUrls.Label("https://a.example/1.gif"));
+
+    [TestMethod]
+    public void Label_LongDataUrl_IsItsStartAndLength()
+    {
+        var url = "data:image/png;base64," + new string('A', 5_000_000);
+
+        Assert.AreEqual($"{url[..48]}… ({url.Length:N0} characters)", DemoUrls.Label(url));
     }
 
     [TestMethod]
