@@ -24,6 +24,14 @@ public sealed class DownloaderSettings
     /// <value>Default: 64 MiB.</value>
     public long MaxResponseBytes { get; set; } = s_defaults.MaxResponseBytes;
 
+    /// <summary>
+    /// How many bytes of cut-off bodies are kept so that only the rest is downloaded again
+    /// (<see cref="ImageDownloaderOptions.MaxResumableBytes"/>); 0 turns resuming off. 0 to
+    /// <see cref="ImageDownloaderOptions.MaxResumableBytesLimit"/>.
+    /// </summary>
+    /// <value>Default: 16 MiB.</value>
+    public long MaxResumableBytes { get; set; } = s_defaults.MaxResumableBytes;
+
     /// <summary>How many redirects are followed; 0 follows none. 0 to 100.</summary>
     /// <value>Default: 10.</value>
     public int MaxRedirects { get; set; } = s_defaults.MaxRedirects;

@@ -35,7 +35,10 @@ public sealed class ImageDownloadResponse
     /// <summary>The URL that answered, after redirects; the same as <see cref="RequestUrl"/> when there were none.</summary>
     public Uri FinalUrl { get; }
 
-    /// <summary>The status code of the final response.</summary>
+    /// <summary>
+    /// The status code of the final response: <c>206 Partial Content</c> when it carried the rest of a body that was cut off
+    /// before (<see cref="ResumedBytes"/>); <see cref="Data"/> is the whole body either way.
+    /// </summary>
     public HttpStatusCode StatusCode { get; }
 
     /// <summary>
@@ -71,6 +74,13 @@ public sealed class ImageDownloadResponse
     /// <see cref="HttpImageLoader"/> passes this on, and <see cref="ImageManager"/> then keeps the image in memory only.
     /// </summary>
     public bool NoStore { get; internal init; }
+
+    /// <summary>
+    /// How many bytes at the start of <see cref="Data"/> were kept from an earlier response that was cut off (a failed
+    /// attempt, a cancelled download; see <see cref="ImageDownloaderOptions.MaxResumableBytes"/>) and not downloaded
+    /// again; 0 when the body came whole.
+    /// </summary>
+    public long ResumedBytes { get; internal init; }
 
     /// <summary>How many HTTP attempts it took, 1 when the first one succeeded.</summary>
     public int Attempts { get; internal set; }

@@ -24,6 +24,12 @@ public sealed partial class ImageDownloader
         var url = download.Request.Url;
         var started = Stopwatch.GetTimestamp();
         Diagnose(static s => Log.DownloadStarted(s.Logger, s.Url), (Logger: _logger, Url: url));
+        // A body an earlier download of this request left cut off (not of a conditional request: its answer may be a 304).
+        if (download.Request is { IfNoneMatch: null, IfModifiedSince: null })
+        {
+            download.Resume = _resumable.Take(download.Key);
+        }
+
         try
         {
             var pipeline = _pipelines.For(url);
@@ -62,16 +68,35 @@ public sealed partial class ImageDownloader
         {
             Diagnose(static s => s.Metrics.DownloadDuration.Record(ImageKitMetrics.Seconds(s.Started), new KeyValuePair<string, object?>("outcome", "cancelled")), (Metrics: _metrics, Started: started));
             download.Completion.TrySetCanceled(token);
+            KeepResumable(download);
         }
         catch (Exception ex)
         {
-            Fail(download, Translate(ex, url, tally), started);
+            var failure = Translate(ex, url, tally);
+            if (failure is ImageDownloadException { Failure: ImageDownloadFailure.Network or ImageDownloadFailure.Truncated or ImageDownloadFailure.Timeout or ImageDownloadFailure.CircuitOpen })
+            {
+                // Kept before the download is complete, so that a download that waits for this one's slot finds it.
+                KeepResumable(download);
+            }
+
+            Fail(download, failure, started);
         }
         finally
         {
             _coalescer.Complete(download);
             download.Dispose();
         }
+    }
+
+    // What a cut-off body left, for the next download of the same request; not once the downloader is disposed.
+    private void KeepResumable(SharedDownload download)
+    {
+        if (download.Resume is { } partial && !_lifetimeToken.IsCancellationRequested)
+        {
+            _resumable.Keep(download.Key, partial);
+        }
+
+        download.Resume = null;
     }
 
     private void Fail(SharedDownload download, Exception failure, long started)

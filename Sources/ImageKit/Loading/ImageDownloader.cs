@@ -22,6 +22,7 @@ public sealed partial class ImageDownloader : IDisposable
     private readonly RequestCoalescer _coalescer = new();
     private readonly HostResiliencePipelines _pipelines;
     private readonly ImageHttpTransfer _transfer;
+    private readonly ResumableBodies _resumable;
     private readonly ILogger _logger;
     private readonly ImageKitMetrics _metrics;
     private int _disposed;
@@ -67,7 +68,8 @@ public sealed partial class ImageDownloader : IDisposable
             _metrics = ImageKitMetrics.For(options.MeterFactory);
             _queue = new DownloadQueue(options.MaxConcurrentDownloads, options.ExecutionOrder);
             _pipelines = new HostResiliencePipelines(options, _logger, _metrics);
-            _transfer = new ImageHttpTransfer(client, options, followsRedirects: followsRedirects ?? (ownsClient && options.MaxRedirects > 0));
+            _transfer = new ImageHttpTransfer(client, options, followsRedirects: followsRedirects ?? (ownsClient && options.MaxRedirects > 0), _logger);
+            _resumable = new ResumableBodies(options.MaxResumableBytes);
         }
         catch when (ownsClient)
         {
@@ -91,6 +93,9 @@ public sealed partial class ImageDownloader : IDisposable
 
     /// <summary>How many downloads wait for a free slot (shared downloads count once).</summary>
     public int QueuedDownloads => _queue.Queued;
+
+    /// <summary>Bytes of cut-off bodies kept for resuming; for tests.</summary>
+    internal long ResumableBytes => _resumable.Bytes;
 
     /// <summary>Shared downloads not yet completed or abandoned; for tests.</summary>
     internal int TrackedDownloads => _coalescer.Count;
@@ -171,6 +176,7 @@ public sealed partial class ImageDownloader : IDisposable
         // source is not disposed: downloads racing with Dispose may still link to its (cancelled) token.
         _lifetime.Cancel();
         _queue.Complete();
+        _resumable.Clear();
         if (_ownsClient)
         {
             _client.Dispose();

@@ -36,6 +36,22 @@ public sealed class ImageDownloaderOptions
     public long MaxResponseBytes { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>
+    /// How many bytes of cut-off response bodies are kept so that only the rest is downloaded: by the next attempt of the
+    /// same download (after a reset, a truncated body or the attempt timeout), and by the next download of the same
+    /// request after one that failed that way or was cancelled (every caller left, say an image scrolled away from). The
+    /// rest is asked for with <c>Range</c> and <c>If-Range</c>, so a changed image is downloaded whole again, never
+    /// spliced. Only bodies the server can continue are kept: a <c>200</c> with <c>Accept-Ranges: bytes</c>, a
+    /// <c>Content-Length</c>, no <c>Content-Encoding</c> and a strong <c>ETag</c> or a <c>Last-Modified</c> date; never
+    /// one of a conditional request. The least recently kept body goes first; held in memory, dropped when the downloader
+    /// is disposed. 0 turns resuming off; at most 1 GiB.
+    /// </summary>
+    /// <value>Default: 16 MiB.</value>
+    public long MaxResumableBytes { get; set; } = 16L * 1024 * 1024;
+
+    /// <summary>The largest <see cref="MaxResumableBytes"/> accepted: 1 GiB.</summary>
+    public const long MaxResumableBytesLimit = 1L << 30;
+
+    /// <summary>
     /// How many redirects are followed; 0 follows none. ImageKit follows them itself and checks every hop: only http and
     /// https targets, never from https down to plain http (either fails with
     /// <see cref="ImageDownloadFailure.TooManyRedirects"/>, not retried), and the request's <c>Authorization</c>,
@@ -152,6 +168,11 @@ public sealed class ImageDownloaderOptions
         if (MaxResponseBytes is < 1 or > MaxResponseBytesLimit)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxResponseBytes), MaxResponseBytes, $"MaxResponseBytes must be between 1 and {MaxResponseBytesLimit}.");
+        }
+
+        if (MaxResumableBytes is < 0 or > MaxResumableBytesLimit)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxResumableBytes), MaxResumableBytes, $"MaxResumableBytes must be between 0 and {MaxResumableBytesLimit}.");
         }
 
         if (MaxRedirects is < 0 or > 100)

@@ -19,6 +19,7 @@ public sealed class ImageKitOptionsValidationTests
             o.Downloader.MaxConcurrentDownloads = 0;
             o.Downloader.Retry.MaxRetries = -1;
             o.Downloader.MaxHttpVersion = new Version(1, 2);
+            o.Downloader.MaxResumableBytes = -1;
             o.MemoryCache.MaxBytes = -5;
             o.DiskCache.MaxSizeBytes = -1;
             o.DiskCache.MaxInlineBytes = -1;
@@ -33,6 +34,7 @@ public sealed class ImageKitOptionsValidationTests
                 "ImageKitOptions.Downloader.MaxConcurrentDownloads must be between 1 and 1024 (was 0).",
                 "ImageKitOptions.Downloader.Retry: Retry.MaxRetries must be between 0 and 100.",
                 "ImageKitOptions.Downloader.MaxHttpVersion must be 1.0, 1.1, 2.0 or 3.0 (was 1.2).",
+                "ImageKitOptions.Downloader.MaxResumableBytes must be between 0 and 1073741824 (was -1).",
                 "ImageKitOptions.MemoryCache.MaxBytes must not be negative (was -5).",
                 "ImageKitOptions.DiskCache.MaxSizeBytes must not be negative (0 means no limit) (was -1).",
                 "ImageKitOptions.DiskCache.MaxInlineBytes must be between 0 and 16 MiB (0 means every entry in its own file) (was -1).",

@@ -72,6 +72,7 @@ public sealed class ImageKitServiceCollectionExtensionsTests
             ["ImageKit:Downloader:Retry:MaxRetries"] = "1",
             ["ImageKit:Downloader:CircuitBreaker:Enabled"] = "false",
             ["ImageKit:Downloader:MaxHttpVersion"] = "1.1",
+            ["ImageKit:Downloader:MaxResumableBytes"] = "0",
             ["ImageKit:MemoryCache:MaxBytes"] = "1048576",
             ["ImageKit:MemoryCache:MaxCount"] = "7",
             ["ImageKit:DiskCache:Folder"] = folder.Combine("disk"),
@@ -92,6 +93,7 @@ public sealed class ImageKitServiceCollectionExtensionsTests
         Assert.AreEqual(1, downloader.Retry.MaxRetries);
         Assert.IsFalse(downloader.CircuitBreaker.Enabled);
         Assert.AreEqual(System.Net.HttpVersion.Version11, downloader.MaxHttpVersion);
+        Assert.AreEqual(0, downloader.MaxResumableBytes);
         using (var client = services.GetRequiredService<IHttpClientFactory>().CreateClient(ImageKitDefaults.HttpClientName))
         {
             Assert.AreEqual(System.Net.HttpVersion.Version11, client.DefaultRequestVersion, "the named client asks for what the settings say");

@@ -61,6 +61,11 @@ internal sealed class ImageKitOptionsValidator : IValidateOptions<ImageKitOption
             failures.Add(Format("Downloader.MaxResponseBytes", $"must be between 1 and {ImageDownloaderOptions.MaxResponseBytesLimit}", d.MaxResponseBytes));
         }
 
+        if (d.MaxResumableBytes is < 0 or > ImageDownloaderOptions.MaxResumableBytesLimit)
+        {
+            failures.Add(Format("Downloader.MaxResumableBytes", $"must be between 0 and {ImageDownloaderOptions.MaxResumableBytesLimit}", d.MaxResumableBytes));
+        }
+
         if (d.MaxRedirects is < 0 or > 100)
         {
             failures.Add(Format("Downloader.MaxRedirects", "must be between 0 and 100", d.MaxRedirects));

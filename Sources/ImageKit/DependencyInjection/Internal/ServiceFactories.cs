@@ -26,6 +26,7 @@ internal static class ServiceFactories
             ExecutionOrder = settings.ExecutionOrder,
             AttemptTimeout = settings.AttemptTimeout,
             MaxResponseBytes = settings.MaxResponseBytes,
+            MaxResumableBytes = settings.MaxResumableBytes,
             MaxRedirects = settings.MaxRedirects,
             AutomaticDecompression = settings.AutomaticDecompression,
             MaxHttpVersion = settings.MaxHttpVersion,

@@ -58,6 +58,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 2006, EventName = "CircuitClosed", Level = LogLevel.Information, Message = "Circuit closed for {Host}")]
     public static partial void CircuitClosed(ILogger logger, string host);
 
+    [LoggerMessage(EventId = 2007, EventName = "DownloadResumed", Level = LogLevel.Debug, Message = "Resuming {Url} after the {Bytes} bytes kept from a response that was cut off")]
+    public static partial void DownloadResumed(ILogger logger, Uri url, int bytes);
+
     [LoggerMessage(EventId = 3001, EventName = "DiskCacheTrimmed", Level = LogLevel.Information, Message = "Disk cache {Directory} trimmed: {Expired} expired and {Evicted} least recently used entries removed, {Bytes} bytes freed")]
     public static partial void DiskCacheTrimmed(ILogger logger, string directory, int expired, int evicted, long bytes);
 

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
 using ImageKit.Decoding;
+using ImageKit.Diagnostics.Internal;
+using Microsoft.Extensions.Logging;
 
 namespace ImageKit.Loading.Internal;
 
@@ -8,7 +10,8 @@ namespace ImageKit.Loading.Internal;
 /// <param name="client">The client to send with.</param>
 /// <param name="options">The downloader's settings.</param>
 /// <param name="followsRedirects">Whether the client follows redirects (<see cref="RedirectHandler"/>): a redirect response that reaches this class was then not one to follow.</param>
-internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOptions options, bool followsRedirects)
+/// <param name="logger">The downloader's logger.</param>
+internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOptions options, bool followsRedirects, ILogger logger)
 {
     private const string DefaultAccept = "image/webp,image/apng,image/png,image/gif,image/jpeg,image/*;q=0.8,*/*;q=0.5";
 
@@ -29,78 +32,130 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
     private async Task<AttemptResult> SendCoreAsync(SharedDownload download, CancellationToken cancellationToken)
     {
         var request = download.Request;
-        using var message = CreateMessage(request);
-        if (options.RequestModifier is { } modifier)
+        while (true)
         {
-            await modifier(message, cancellationToken).ConfigureAwait(false);
-        }
-
-        HttpResponseMessage response;
-        try
-        {
-            response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        }
-        catch (UriFormatException ex)
-        {
-            // An application-supplied client that follows redirects itself fails this way on a Location it cannot parse
-            // as an http URL (file:///…). Not retried: the server will send the same Location again.
-            throw new ImageDownloadException(request.Url, ImageDownloadFailure.TooManyRedirects, $"the HttpClient could not follow a redirect: {ex.Message}", innerException: ex);
-        }
-
-        // Disposing a response whose body was not read to the end aborts the connection, which is what an over-limit or
-        // rejected body needs.
-        using (response)
-        {
-            // Where redirects ended, whoever followed them (RedirectHandler, or an application-supplied client's own handler).
-            var finalUrl = response.RequestMessage?.RequestUri ?? request.Url;
-            var validatorsSent = request.IfNoneMatch is not null || request.IfModifiedSince is not null;
-            if (validatorsSent && response.StatusCode == HttpStatusCode.NotModified)
+            // A body cut off before (an earlier attempt, a cancelled download) is continued: only the rest is asked for.
+            var resumed = download.Resume;
+            if (resumed is not null)
             {
-                return AttemptResult.Success(new ImageDownloadResponse(
-                    request.Url, finalUrl, response.StatusCode, ReadOnlyMemory<byte>.Empty, response.Content.Headers.ContentType?.ToString(), ImageFormat.Unknown, response.Headers.ETag?.ToString(), response.Content.Headers.LastModified)
+                Log.DownloadResumed(logger, request.Url, resumed.Count);
+            }
+
+            using var message = CreateMessage(request, resumed);
+            if (options.RequestModifier is { } modifier)
+            {
+                await modifier(message, cancellationToken).ConfigureAwait(false);
+            }
+
+            HttpResponseMessage response;
+            try
+            {
+                response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            }
+            catch (UriFormatException ex)
+            {
+                // An application-supplied client that follows redirects itself fails this way on a Location it cannot parse
+                // as an http URL (file:///…). Not retried: the server will send the same Location again.
+                throw new ImageDownloadException(request.Url, ImageDownloadFailure.TooManyRedirects, $"the HttpClient could not follow a redirect: {ex.Message}", innerException: ex);
+            }
+
+            // Disposing a response whose body was not read to the end aborts the connection, which is what an over-limit or
+            // rejected body needs.
+            using (response)
+            {
+                if (resumed is not null && !ResumeRules.Continues(response, resumed))
                 {
-                    HttpVersion = response.Version,
-                });
-            }
+                    if (response.StatusCode is HttpStatusCode.PartialContent or HttpStatusCode.RequestedRangeNotSatisfiable)
+                    {
+                        // The server would send another range, or none of it: the kept bytes are of no use. Ask again for
+                        // the whole body (the next round sends no Range, so this happens once).
+                        download.Resume = null;
+                        continue;
+                    }
 
-            var accepted = options.AcceptStatusCode?.Invoke(response) ?? response.IsSuccessStatusCode;
-            if (!accepted)
-            {
-                return Reject(request.Url, response);
-            }
+                    if (response.IsSuccessStatusCode)
+                    {
+                        // The whole body again (the entity changed, or the server ignores ranges).
+                        download.Resume = null;
+                    }
 
-            var contentLength = response.Content.Headers.ContentLength;
-            if (contentLength > options.MaxResponseBytes)
-            {
-                throw new ImageDownloadException(request.Url, ImageDownloadFailure.TooLarge, $"the body is {contentLength} bytes (Content-Length), more than MaxResponseBytes ({options.MaxResponseBytes} bytes); it was not downloaded", response.StatusCode);
-            }
+                    resumed = null;
+                }
 
-            var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            ReadOnlyMemory<byte> data;
-            await using (body.ConfigureAwait(false))
-            {
-                data = await ResponseBodyReader.ReadAsync(body, contentLength, options.MaxResponseBytes, request.Url, download, request.KeepsBody, cancellationToken).ConfigureAwait(false);
+                return await ReadResponseAsync(download, response, resumed, cancellationToken).ConfigureAwait(false);
             }
-
-            var contentType = response.Content.Headers.ContentType?.ToString();
-            var format = ImageFormatDetector.Detect(data.Span);
-            if (format == ImageFormat.Unknown && options.RequireImageContent)
-            {
-                var declared = contentType is null ? "no Content-Type" : $"Content-Type {contentType}";
-                var what = data.IsEmpty ? $"empty ({declared})" : $"{ImageFormatDetector.DescribeUnrecognized(data.Span)} ({declared}, {data.Length} bytes)";
-                throw new ImageDownloadException(request.Url, ImageDownloadFailure.NotAnImage, "the body is " + what, response.StatusCode);
-            }
-
-            return AttemptResult.Success(new ImageDownloadResponse(
-                request.Url, finalUrl, response.StatusCode, data, contentType, format, response.Headers.ETag?.ToString(), response.Content.Headers.LastModified)
-            {
-                NoStore = response.Headers.CacheControl?.NoStore == true,
-                HttpVersion = response.Version,
-            });
         }
     }
 
-    private HttpRequestMessage CreateMessage(ImageDownloadRequest request)
+    private async Task<AttemptResult> ReadResponseAsync(SharedDownload download, HttpResponseMessage response, PartialBody? resumed, CancellationToken cancellationToken)
+    {
+        var request = download.Request;
+
+        // Where redirects ended, whoever followed them (RedirectHandler, or an application-supplied client's own handler).
+        var finalUrl = response.RequestMessage?.RequestUri ?? request.Url;
+        var validatorsSent = request.IfNoneMatch is not null || request.IfModifiedSince is not null;
+        if (validatorsSent && response.StatusCode == HttpStatusCode.NotModified)
+        {
+            return AttemptResult.Success(new ImageDownloadResponse(
+                request.Url, finalUrl, response.StatusCode, ReadOnlyMemory<byte>.Empty, response.Content.Headers.ContentType?.ToString(), ImageFormat.Unknown, response.Headers.ETag?.ToString(), response.Content.Headers.LastModified)
+            {
+                HttpVersion = response.Version,
+            });
+        }
+
+        // The rest of a body asked for by this downloader is its own business, not the status check's.
+        var accepted = resumed is not null || (options.AcceptStatusCode?.Invoke(response) ?? response.IsSuccessStatusCode);
+        if (!accepted)
+        {
+            return Reject(request.Url, response);
+        }
+
+        var contentLength = resumed is null ? response.Content.Headers.ContentLength : ResumeRules.Total(response, resumed);
+        if (contentLength > options.MaxResponseBytes)
+        {
+            throw new ImageDownloadException(request.Url, ImageDownloadFailure.TooLarge, $"the body is {contentLength} bytes (Content-Length), more than MaxResponseBytes ({options.MaxResponseBytes} bytes); it was not downloaded", response.StatusCode);
+        }
+
+        // What a request for the rest would need, should this body be cut off.
+        var validator = resumed?.Validator ?? (options.MaxResumableBytes > 0 && !validatorsSent ? ResumeRules.Validator(response) : null);
+        var contentType = response.Content.Headers.ContentType?.ToString() ?? resumed?.ContentType;
+        var etag = response.Headers.ETag?.ToString() ?? resumed?.ETag;
+        var lastModified = response.Content.Headers.LastModified ?? resumed?.LastModified;
+        var cursor = new BodyCursor(resumed);
+        ReadOnlyMemory<byte> data;
+        try
+        {
+            var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using (body.ConfigureAwait(false))
+            {
+                data = await ResponseBodyReader.ReadAsync(body, contentLength, options.MaxResponseBytes, request.Url, download, request.KeepsBody, cursor, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (validator is not null && cursor is { Buffer: { } buffer, Received: > 0 } && ex is not ImageDownloadException)
+        {
+            // Cut off (a reset, a timeout, a cancelled download): keep what arrived for the next attempt or download.
+            download.Resume = new PartialBody(buffer, cursor.Received, validator, contentLength, contentType, etag, lastModified);
+            throw;
+        }
+
+        download.Resume = null;
+        var format = ImageFormatDetector.Detect(data.Span);
+        if (format == ImageFormat.Unknown && options.RequireImageContent)
+        {
+            var declared = contentType is null ? "no Content-Type" : $"Content-Type {contentType}";
+            var what = data.IsEmpty ? $"empty ({declared})" : $"{ImageFormatDetector.DescribeUnrecognized(data.Span)} ({declared}, {data.Length} bytes)";
+            throw new ImageDownloadException(request.Url, ImageDownloadFailure.NotAnImage, "the body is " + what, response.StatusCode);
+        }
+
+        return AttemptResult.Success(new ImageDownloadResponse(request.Url, finalUrl, response.StatusCode, data, contentType, format, etag, lastModified)
+        {
+            NoStore = response.Headers.CacheControl?.NoStore == true,
+            HttpVersion = response.Version,
+            ResumedBytes = resumed?.Count ?? 0,
+        });
+    }
+
+    private HttpRequestMessage CreateMessage(ImageDownloadRequest request, PartialBody? resumed)
     {
         // HttpClient applies its DefaultRequestVersion only to messages it creates itself: carry it over, so that an app's
         // own client decides, and the downloader's own asks for HTTP/2 (DownloaderHttp).
@@ -126,6 +181,12 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
             if (request.IfModifiedSince is { } since)
             {
                 message.Headers.IfModifiedSince = since;
+            }
+
+            if (resumed is not null)
+            {
+                message.Headers.Range = new RangeHeaderValue(resumed.Count, null);
+                message.Headers.TryAddWithoutValidation("If-Range", resumed.Validator);
             }
 
             if (message.Headers.Accept.Count == 0 && client.DefaultRequestHeaders.Accept.Count == 0)

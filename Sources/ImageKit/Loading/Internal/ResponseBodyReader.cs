@@ -15,6 +15,14 @@ internal static class ResponseBodyReader
         ex is InvalidDataException || (ex is InvalidOperationException && body is System.IO.Compression.BrotliStream);
 
     /// <summary>Reads the whole body; throws <see cref="ImageDownloadException"/> or <see cref="TransientDownloadException"/>.</summary>
+    /// <param name="body">The body stream; when <paramref name="cursor"/> starts with bytes, the rest of the body after them.</param>
+    /// <param name="contentLength">The whole body's length (the bytes the cursor starts with included), when known.</param>
+    /// <param name="maxBytes">The most bytes accepted.</param>
+    /// <param name="url">For messages.</param>
+    /// <param name="download">Receives progress.</param>
+    /// <param name="keepsBody">Whether the body outlives the load (a deferred disk store).</param>
+    /// <param name="cursor">Where reading starts (a resumed body's first bytes) and, as it goes, what has been read: what a body cut off leaves.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
     public static async Task<ReadOnlyMemory<byte>> ReadAsync(
         Stream body,
         long? contentLength,
@@ -22,6 +30,7 @@ internal static class ResponseBodyReader
         Uri url,
         SharedDownload download,
         bool keepsBody,
+        BodyCursor cursor,
         CancellationToken cancellationToken)
     {
 
@@ -37,11 +46,12 @@ internal static class ResponseBodyReader
         // arrays). A known length over 4 MiB grows the same way (the server may lie); bodies of unknown length grow
         // through ordinary arrays.
         var pinned = keepsBody && contentLength is not null;
-        var buffer = contentLength is null
+        var received = cursor.Received;
+        var buffer = cursor.Buffer ?? (contentLength is null
             ? new byte[initialCapacity]
-            : GC.AllocateUninitializedArray<byte>(initialCapacity, pinned);
-        var received = 0;
-        download.Report(0, contentLength, ReadOnlyMemory<byte>.Empty);
+            : GC.AllocateUninitializedArray<byte>(initialCapacity, pinned));
+        cursor.Buffer = buffer;
+        download.Report(received, contentLength, buffer.AsMemory(0, received));
         while (true)
         {
             if (received == buffer.Length)
@@ -55,6 +65,7 @@ internal static class ResponseBodyReader
                 var grown = contentLength is null ? new byte[grownLength] : GC.AllocateUninitializedArray<byte>(grownLength, pinned);
                 buffer.AsSpan(0, received).CopyTo(grown);
                 buffer = grown;
+                cursor.Buffer = grown;
             }
 
             int read;
@@ -81,6 +92,7 @@ internal static class ResponseBodyReader
             }
 
             received += read;
+            cursor.Received = received;
             if (received > maxBytes)
             {
                 throw new ImageDownloadException(url, ImageDownloadFailure.TooLarge, $"the body is larger than MaxResponseBytes ({maxBytes} bytes); the download was aborted after {received} bytes");

@@ -34,6 +34,12 @@ internal sealed class SharedDownload : IDisposable
 
     public DownloadQueueItem? QueueItem { get; set; }
 
+    /// <summary>
+    /// The first bytes of this request's body from a response cut off before, which the next attempt continues; set and
+    /// read by one attempt at a time.
+    /// </summary>
+    public PartialBody? Resume { get; set; }
+
     /// <summary>Set under the coalescer lock once no waiter is left: nobody may join any more.</summary>
     public bool Abandoned { get; private set; }
 
