@@ -9,7 +9,8 @@ namespace ImageKit.Tests.Pipeline;
 
 /// <summary>
 /// A loopback server with good and bad answers for <see cref="ImageManagerRandomOperationsTests"/>: images whole and
-/// dripped, bodies cut short by a reset, answers that stall until the client gives up, 500, 404, a web page; plus
+/// dripped, bodies cut short by a reset, answers that stall until the client gives up, bodies continued with ranges
+/// after a reset or a stall, 500, 404, a web page; plus
 /// <c>file://</c> and <c>data:</c> URLs and a scheme nobody loads. It counts the requests in flight, so a test can tell that none was left
 /// behind, and knows which URLs may end up in a disk cache and with which bytes.
 /// </summary>
@@ -20,6 +21,7 @@ internal sealed class PipelineWorld : IAsyncDisposable
     private readonly LoopbackServer _server;
     private readonly Dictionary<Uri, byte[]> _cacheable = [];
     private readonly HashSet<Uri> _healthyUncached;
+    private readonly HashSet<Uri> _flaky = [];
     private readonly RequestCounter _requests;
 
     private PipelineWorld(LoopbackServer server, RequestCounter requests)
@@ -38,6 +40,11 @@ internal sealed class PipelineWorld : IAsyncDisposable
 
             urls.Add(server.Url($"/cut/{file}"));
             urls.Add(server.Url($"/stall/{file}"));
+
+            // Cut off or stalled now and then, continued with ranges: may fail, but only ever with these bytes.
+            _cacheable[server.Url($"/resume/{file}")] = bytes;
+            _flaky.Add(server.Url($"/resume/{file}"));
+            urls.Add(server.Url($"/resume/{file}"));
         }
 
         urls.AddRange([server.Url("/500"), server.Url("/missing"), server.Url("/html")]);
@@ -56,6 +63,9 @@ internal sealed class PipelineWorld : IAsyncDisposable
 
     /// <summary>Stalled requests whose end only the connection's ConnectionClosed told (Kestrel's RequestAborted had not fired a second later).</summary>
     public int EndedByConnectionClosed => Volatile.Read(ref _requests.EndedByConnectionClosed);
+
+    /// <summary>Requests that asked for the rest of a cut-off body.</summary>
+    public int RangeRequests => Volatile.Read(ref _requests.RangeRequests);
 
     /// <summary>Requests the server has begun and not yet ended.</summary>
     public int RequestsInFlight => Volatile.Read(ref _requests.InFlight);
@@ -117,6 +127,7 @@ internal sealed class PipelineWorld : IAsyncDisposable
                     }
                 }
             });
+            app.MapGet("/resume/{file}", (HttpContext context, string file) => ServeResumableAsync(context, file, requests));
             app.MapGet("/500", (HttpContext context) => context.Response.StatusCode = 500);
             app.MapGet("/missing", (HttpContext context) => context.Response.StatusCode = 404);
             app.MapGet("/html", LoopbackServer.Bytes("<!doctype html><p>no image</p>"u8.ToArray(), "text/html"));
@@ -136,12 +147,45 @@ internal sealed class PipelineWorld : IAsyncDisposable
     };
 
     /// <summary>Whether <paramref name="url"/> loads when nothing cancels it: a server image, the file, or the data: image.</summary>
-    public bool IsHealthy(Uri url) => _cacheable.ContainsKey(url) || _healthyUncached.Contains(url);
+    public bool IsHealthy(Uri url) => (_cacheable.ContainsKey(url) && !_flaky.Contains(url)) || _healthyUncached.Contains(url);
+
+    /// <summary>Whether <paramref name="url"/> may load or fail (a body cut off twice in a row): only its bytes are known.</summary>
+    public bool IsFlaky(Uri url) => _flaky.Contains(url);
 
     /// <summary>The bytes a disk cache may hold for <paramref name="url"/> (its default key); null: it may hold nothing.</summary>
     public byte[]? CacheableBytes(Uri url) => _cacheable.GetValueOrDefault(url);
 
     public ValueTask DisposeAsync() => _server.DisposeAsync();
+
+    // A request for a range is served by ASP.NET Core's own range handling; of the others, a third are whole, a third are
+    // reset after half the body, and a third send half and stall until the client gives up (its attempt timeout).
+    private static async Task ServeResumableAsync(HttpContext context, string file, RequestCounter requests)
+    {
+        var bytes = Corpus.Read(file);
+        var etag = new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{file.GetHashCode(StringComparison.Ordinal):x}\"");
+        var ranged = context.Request.Headers.Range.Count > 0;
+        if (ranged)
+        {
+            Interlocked.Increment(ref requests.RangeRequests);
+        }
+
+        var turn = ranged ? 0 : Interlocked.Increment(ref requests.ResumableTurns) % 3;
+        if (turn == 0)
+        {
+            await Results.Bytes(bytes, "application/octet-stream", entityTag: etag, enableRangeProcessing: true).ExecuteAsync(context);
+            return;
+        }
+
+        context.Response.ContentLength = bytes.Length;
+        context.Response.Headers.AcceptRanges = "bytes";
+        context.Response.Headers.ETag = etag.ToString();
+        await context.Response.Body.WriteAsync(bytes.AsMemory(0, bytes.Length / 2), context.RequestAborted);
+        await context.Response.Body.FlushAsync(context.RequestAborted);
+        var connectionClosed = context.Features.Get<IConnectionLifetimeFeature>()?.ConnectionClosed ?? CancellationToken.None;
+        using var clientGone = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, connectionClosed);
+        await Task.Delay(turn == 1 ? 20 : Timeout.Infinite, clientGone.Token).ContinueWith(static _ => { }, TaskScheduler.Default);
+        context.Abort();
+    }
 
     private static async Task WriteAsync(HttpContext context, byte[] body, int chunks)
     {
@@ -166,6 +210,12 @@ internal sealed class PipelineWorld : IAsyncDisposable
 
         // Stalled requests that ended because their connection closed while their RequestAborted did not fire (a second later).
         public int EndedByConnectionClosed;
+
+        // Which of the three answers the next whole-body request to /resume/ gets.
+        public int ResumableTurns;
+
+        // Requests to /resume/ that asked for a range (the rest of a cut-off body).
+        public int RangeRequests;
 
         public System.Collections.Concurrent.ConcurrentDictionary<HttpContext, (string Path, DateTime Began)> Running { get; } = new();
     }
