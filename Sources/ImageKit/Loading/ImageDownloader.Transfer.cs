@@ -88,10 +88,11 @@ public sealed partial class ImageDownloader
         }
     }
 
-    // What a cut-off body left, for the next download of the same request; not once the downloader is disposed.
+    // What a cut-off body left, for the next download of the same request; not once the downloader is disposed (the store
+    // is closed then, so a download racing with Dispose cannot put a body back).
     private void KeepResumable(SharedDownload download)
     {
-        if (download.Resume is { } partial && !_lifetimeToken.IsCancellationRequested)
+        if (download.Resume is { } partial)
         {
             _resumable.Keep(download.Key, partial);
         }

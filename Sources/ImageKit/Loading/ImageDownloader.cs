@@ -176,7 +176,7 @@ public sealed partial class ImageDownloader : IDisposable
         // source is not disposed: downloads racing with Dispose may still link to its (cancelled) token.
         _lifetime.Cancel();
         _queue.Complete();
-        _resumable.Clear();
+        _resumable.Close();
         if (_ownsClient)
         {
             _client.Dispose();

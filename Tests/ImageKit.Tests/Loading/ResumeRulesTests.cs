@@ -125,6 +125,20 @@ public sealed class ResumeRulesTests
         Assert.IsNotNull(bodies.Take(Key("a")));
     }
 
+    [TestMethod]
+    public void Keep_AfterClose_KeepsNothing()
+    {
+        var bodies = new ResumableBodies(maxBytes: 1000);
+        bodies.Keep(Key("a"), Body(100));
+
+        bodies.Close();
+        bodies.Keep(Key("b"), Body(100));
+
+        Assert.AreEqual(0, bodies.Bytes);
+        Assert.IsNull(bodies.Take(Key("a")));
+        Assert.IsNull(bodies.Take(Key("b")));
+    }
+
     private static DownloadKey Key(string name) => new($"https://example.com/{name}", null, null, null);
 
     private static PartialBody Body(int arrayLength) => new(new byte[arrayLength], 10, "\"v1\"", arrayLength, null, null, null);

@@ -16,6 +16,7 @@ internal sealed class ResumableBodies(long maxBytes)
     private readonly Dictionary<DownloadKey, LinkedListNode<(DownloadKey Key, PartialBody Body)>> _entries = [];
     private readonly LinkedList<(DownloadKey Key, PartialBody Body)> _order = new();
     private long _bytes;
+    private bool _closed;
 
     /// <summary>The bytes held now; for tests.</summary>
     public long Bytes
@@ -39,6 +40,11 @@ internal sealed class ResumableBodies(long maxBytes)
 
         lock (_lock)
         {
+            if (_closed)
+            {
+                return;
+            }
+
             RemoveLocked(key);
             while (_bytes + body.Cost > maxBytes && _order.First is { } oldest)
             {
@@ -65,11 +71,12 @@ internal sealed class ResumableBodies(long maxBytes)
         }
     }
 
-    /// <summary>Drops every body.</summary>
-    public void Clear()
+    /// <summary>Drops every body and keeps none from now on (the downloader is disposed).</summary>
+    public void Close()
     {
         lock (_lock)
         {
+            _closed = true;
             _entries.Clear();
             _order.Clear();
             _bytes = 0;
