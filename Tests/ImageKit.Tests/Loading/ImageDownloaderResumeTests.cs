@@ -64,14 +64,11 @@ public sealed class ImageDownloaderResumeTests
     [TestMethod]
     public async Task DownloadAsync_AfterADownloadCancelledMidBody_AsksOnlyForTheRest()
     {
-        var resource = s_server.Add(nameof(DownloadAsync_AfterADownloadCancelledMidBody_AsksOnlyForTheRest), Image);
-        resource.Script.Enqueue(Step.Stall);
+        var resource = AddStallingOnce(nameof(DownloadAsync_AfterADownloadCancelledMidBody_AsksOnlyForTheRest));
         var url = s_server.Url(nameof(DownloadAsync_AfterADownloadCancelledMidBody_AsksOnlyForTheRest));
         using var downloader = new ImageDownloader(DownloadTestOptions.Fast());
-        using var scrolledAway = CancellationTokenSource.CreateLinkedTokenSource(TestContext.CancellationToken);
 
-        await Assert.ThrowsAsync<OperationCanceledException>(() => downloader.DownloadAsync(new ImageDownloadRequest(url), resource.ReportsCut(scrolledAway.Cancel), scrolledAway.Token));
-        await WaitUntilAsync(() => downloader.ActiveDownloads == 0);
+        await CancelMidBodyAsync(downloader, resource, new ImageDownloadRequest(url));
         var kept = downloader.ResumableBytes;
         var progress = new List<ImageDownloadProgress>();
         var response = await downloader.DownloadAsync(new ImageDownloadRequest(url), new SynchronousProgress<ImageDownloadProgress>(progress.Add), TestContext.CancellationToken);
@@ -90,8 +87,7 @@ public sealed class ImageDownloaderResumeTests
     public async Task LoadImageAsync_AgainAfterALoadCancelledMidBody_DecodesTheWholeImageFromTheRestOnly()
     {
         var name = nameof(LoadImageAsync_AgainAfterALoadCancelledMidBody_DecodesTheWholeImageFromTheRestOnly);
-        var resource = s_server.Add(name, Image);
-        resource.Script.Enqueue(Step.Stall);
+        var resource = AddStallingOnce(name);
         await using var manager = new ImageManager(new ImageCacheOptions { Disk = null }, DownloadTestOptions.Fast());
         using var scrolledAway = CancellationTokenSource.CreateLinkedTokenSource(TestContext.CancellationToken);
         var progress = new SynchronousProgress<ImageLoadProgress>(p =>
@@ -118,12 +114,9 @@ public sealed class ImageDownloaderResumeTests
     public async Task DownloadAsync_ImageChangedSinceTheCut_DownloadsTheNewOneWholeNeverSpliced()
     {
         var name = nameof(DownloadAsync_ImageChangedSinceTheCut_DownloadsTheNewOneWholeNeverSpliced);
-        var resource = s_server.Add(name, Image);
-        resource.Script.Enqueue(Step.Stall);
+        var resource = AddStallingOnce(name);
         using var downloader = new ImageDownloader(DownloadTestOptions.Fast());
-        using var scrolledAway = CancellationTokenSource.CreateLinkedTokenSource(TestContext.CancellationToken);
-        await Assert.ThrowsAsync<OperationCanceledException>(() => downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url(name)), resource.ReportsCut(scrolledAway.Cancel), scrolledAway.Token));
-        await WaitUntilAsync(() => downloader.ActiveDownloads == 0);
+        await CancelMidBodyAsync(downloader, resource, new ImageDownloadRequest(s_server.Url(name)));
         var changed = ImageServer.Gif;
         resource.Current = (changed, new EntityTagHeaderValue("\"v2\""), null);
 
@@ -192,13 +185,10 @@ public sealed class ImageDownloaderResumeTests
     public async Task DownloadAsync_ConditionalRequestCutOff_KeepsNothingToResume()
     {
         var name = nameof(DownloadAsync_ConditionalRequestCutOff_KeepsNothingToResume);
-        var resource = s_server.Add(name, Image);
-        resource.Script.Enqueue(Step.Stall);
+        var resource = AddStallingOnce(name);
         using var downloader = new ImageDownloader(DownloadTestOptions.Fast());
-        using var scrolledAway = CancellationTokenSource.CreateLinkedTokenSource(TestContext.CancellationToken);
 
-        await Assert.ThrowsAsync<OperationCanceledException>(() => downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url(name)) { IfNoneMatch = "\"v0\"" }, resource.ReportsCut(scrolledAway.Cancel), scrolledAway.Token));
-        await WaitUntilAsync(() => downloader.ActiveDownloads == 0);
+        await CancelMidBodyAsync(downloader, resource, new ImageDownloadRequest(s_server.Url(name)) { IfNoneMatch = "\"v0\"" });
 
         Assert.AreEqual(0, downloader.ResumableBytes);
     }
@@ -207,17 +197,31 @@ public sealed class ImageDownloaderResumeTests
     public async Task Dispose_DropsTheBodiesKept()
     {
         var name = nameof(Dispose_DropsTheBodiesKept);
-        var resource = s_server.Add(name, Image);
-        resource.Script.Enqueue(Step.Stall);
+        var resource = AddStallingOnce(name);
         var downloader = new ImageDownloader(DownloadTestOptions.Fast());
-        using var scrolledAway = CancellationTokenSource.CreateLinkedTokenSource(TestContext.CancellationToken);
-        await Assert.ThrowsAsync<OperationCanceledException>(() => downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url(name)), resource.ReportsCut(scrolledAway.Cancel), scrolledAway.Token));
-        await WaitUntilAsync(() => downloader.ActiveDownloads == 0);
+        await CancelMidBodyAsync(downloader, resource, new ImageDownloadRequest(s_server.Url(name)));
         Assert.IsGreaterThan(0, downloader.ResumableBytes);
 
         downloader.Dispose();
 
         Assert.AreEqual(0, downloader.ResumableBytes);
+    }
+
+    // An image whose first answer sends a third of it and stalls.
+    private static RangeImageServer.Resource AddStallingOnce(string name)
+    {
+        var resource = s_server.Add(name, Image);
+        resource.Script.Enqueue(Step.Stall);
+        return resource;
+    }
+
+    // A download cancelled by its only caller once the server has sent the first bytes and stalled; returns when its
+    // queue slot is free (whatever it kept is kept by then).
+    private async Task CancelMidBodyAsync(ImageDownloader downloader, RangeImageServer.Resource resource, ImageDownloadRequest request)
+    {
+        using var scrolledAway = CancellationTokenSource.CreateLinkedTokenSource(TestContext.CancellationToken);
+        await Assert.ThrowsAsync<OperationCanceledException>(() => downloader.DownloadAsync(request, resource.ReportsCut(scrolledAway.Cancel), scrolledAway.Token));
+        await WaitUntilAsync(() => downloader.ActiveDownloads == 0);
     }
 
     private static string Name(string cut, string validator) => $"{nameof(DownloadAsync_BodyCutOffMidway_NextAttemptAsksOnlyForTheRest)}-{cut}-{validator}";
