@@ -90,7 +90,8 @@ public sealed class ImageDownloaderOptions
 
     /// <summary>
     /// Called on every outgoing request (each attempt is a new message) to add headers such as authentication. Redirects
-    /// are followed below it: it runs once per attempt, and the <c>Authorization</c>, <c>Proxy-Authorization</c> and
+    /// are followed below it: it runs once per message (once per attempt, twice when an attempt's request for the rest of
+    /// a cut-off body got an answer that does not continue it), and the <c>Authorization</c>, <c>Proxy-Authorization</c> and
     /// <c>Cookie</c> headers it sets never reach another origin. Runs on a thread-pool thread, possibly concurrently for
     /// different requests.
     /// </summary>
