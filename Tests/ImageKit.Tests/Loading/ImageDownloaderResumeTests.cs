@@ -16,14 +16,54 @@ public sealed class ImageDownloaderResumeTests
 {
     private static readonly byte[] Image = ImageServer.BigGif;
     private static RangeImageServer s_server = null!;
+    private static System.Security.Cryptography.X509Certificates.X509Certificate2 s_certificate = null!;
+    private static RangeImageServer s_http2Server = null!;
 
     public TestContext TestContext { get; set; } = null!;
 
     [ClassInitialize]
-    public static async Task StartServerAsync(TestContext context) => s_server = await RangeImageServer.StartAsync(context.CancellationToken);
+    public static async Task StartServersAsync(TestContext context)
+    {
+        s_server = await RangeImageServer.StartAsync(certificate: null, context.CancellationToken);
+        s_certificate = TestCertificates.SelfSignedForLoopback();
+        s_http2Server = await RangeImageServer.StartAsync(s_certificate, context.CancellationToken);
+    }
 
     [ClassCleanup]
-    public static async Task StopServerAsync() => await s_server.DisposeAsync();
+    public static async Task StopServersAsync()
+    {
+        await s_server.DisposeAsync();
+        await s_http2Server.DisposeAsync();
+        s_certificate.Dispose();
+    }
+
+    [TestMethod]
+    [DataRow("stream reset")]
+    [DataRow("download cancelled")]
+    public async Task DownloadAsync_OverHttp2_StreamResetOrDownloadCancelled_OnlyTheRestIsAskedFor(string how)
+    {
+        // A reset ends only the stream; a cancelled download (the stall, left by its caller) likewise. Either way the
+        // next request asks for the rest.
+        var name = $"{nameof(DownloadAsync_OverHttp2_StreamResetOrDownloadCancelled_OnlyTheRestIsAskedFor)}-{how.Replace(' ', '-')}";
+        var cancelled = how == "download cancelled";
+        var resource = s_http2Server.Add(name, Image);
+        resource.Script.Enqueue(cancelled ? Step.Stall : Step.Cut);
+        var url = s_http2Server.Url(name);
+        var options = DownloadTestOptions.Fast(maxRetries: 1);
+        options.AllowInvalidCertificates = true;
+        using var downloader = new ImageDownloader(options);
+        if (cancelled)
+        {
+            await CancelMidBodyAsync(downloader, resource, new ImageDownloadRequest(url));
+        }
+
+        var response = await downloader.DownloadAsync(new ImageDownloadRequest(url), resource.ReportsCut(), TestContext.CancellationToken);
+
+        Assert.AreEqual(new Version(2, 0), response.HttpVersion);
+        CollectionAssert.AreEqual(Image, response.Data.ToArray());
+        Assert.IsTrue(response.ResumedBytes is > 0 && response.ResumedBytes <= resource.CutAt, $"resumed after {response.ResumedBytes} of the {resource.CutAt} bytes sent");
+        Assert.AreEqual($"bytes={response.ResumedBytes}-", resource.Requests.ToArray()[1].Range);
+    }
 
     [TestMethod]
     [DataRow("reset", "etag")]

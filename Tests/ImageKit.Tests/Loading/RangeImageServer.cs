@@ -17,10 +17,11 @@ internal sealed class RangeImageServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Resource> _resources = new(StringComparer.Ordinal);
     private LoopbackServer _server = null!;
 
-    public static async Task<RangeImageServer> StartAsync(CancellationToken cancellationToken)
+    /// <summary>Plain HTTP/1.1, or with a certificate HTTPS offering HTTP/2 (see <see cref="LoopbackServer"/>).</summary>
+    public static async Task<RangeImageServer> StartAsync(System.Security.Cryptography.X509Certificates.X509Certificate2? certificate, CancellationToken cancellationToken)
     {
         var server = new RangeImageServer();
-        server._server = await LoopbackServer.StartAsync(app => app.MapGet("/r/{name}", server.ServeAsync), cancellationToken);
+        server._server = await LoopbackServer.StartAsync(app => app.MapGet("/r/{name}", server.ServeAsync), certificate, cancellationToken);
         return server;
     }
 
