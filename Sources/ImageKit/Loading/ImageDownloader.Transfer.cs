@@ -60,6 +60,8 @@ public sealed partial class ImageDownloader
             }
             else
             {
+                // Retries ran out on transient statuses (5xx, 408, 429): what an earlier attempt received is still good.
+                KeepResumable(download);
                 var reason = $"HTTP {ImageHttpTransfer.Describe(result.StatusCode, result.ReasonPhrase)}{After(tally.Attempts)}";
                 Fail(download, new ImageDownloadException(url, ImageDownloadFailure.HttpStatus, reason, result.StatusCode, tally.Attempts), started);
             }

@@ -124,6 +124,25 @@ public sealed class ImageDownloaderResumeTests
     }
 
     [TestMethod]
+    public async Task DownloadAsync_AfterADownloadThatEndedOnServerErrors_AsksOnlyForTheRest()
+    {
+        var name = nameof(DownloadAsync_AfterADownloadThatEndedOnServerErrors_AsksOnlyForTheRest);
+        var resource = s_server.Add(name, Image);
+        resource.Script.Enqueue(Step.Cut);
+        resource.Script.Enqueue(Step.Unavailable);
+        using var downloader = new ImageDownloader(DownloadTestOptions.Fast(maxRetries: 1));
+        var failed = await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url(name)), resource.ReportsCut(), TestContext.CancellationToken));
+        await WaitUntilAsync(() => downloader.ActiveDownloads == 0);
+
+        var response = await downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url(name)), cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+        CollectionAssert.AreEqual(Image, response.Data.ToArray());
+        Assert.IsGreaterThan(0L, response.ResumedBytes, "the bytes of the cut-off attempt outlived the failed download");
+        Assert.AreEqual($"bytes={response.ResumedBytes}-", resource.Requests.ToArray()[2].Range);
+    }
+
+    [TestMethod]
     public async Task LoadImageAsync_AgainAfterALoadCancelledMidBody_DecodesTheWholeImageFromTheRestOnly()
     {
         var name = nameof(LoadImageAsync_AgainAfterALoadCancelledMidBody_DecodesTheWholeImageFromTheRestOnly);

@@ -87,6 +87,9 @@ internal sealed class RangeImageServer : IAsyncDisposable
                 await context.Response.Body.WriteAsync(bytes);
                 Interlocked.Add(ref resource.BodyBytesSent, bytes.Length);
                 break;
+            case Step.Unavailable:
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                break;
             case Step.NotSatisfiable:
                 context.Response.StatusCode = StatusCodes.Status416RangeNotSatisfiable;
                 context.Response.Headers.ContentRange = $"bytes */{bytes.Length}";
@@ -126,6 +129,9 @@ internal sealed class RangeImageServer : IAsyncDisposable
 
         /// <summary>A <c>416</c>.</summary>
         NotSatisfiable,
+
+        /// <summary>A <c>503</c>.</summary>
+        Unavailable,
     }
 
     internal sealed record SeenRequest(string? Range, string? IfRange);
