@@ -124,6 +124,29 @@ public sealed class ImageDownloaderResumeTests
     }
 
     [TestMethod]
+    public async Task DownloadAsync_ResumedWithPartialData_FirstSnapshotIsTheKeptBytesAndEverySnapshotStaysIntact()
+    {
+        var name = nameof(DownloadAsync_ResumedWithPartialData_FirstSnapshotIsTheKeptBytesAndEverySnapshotStaysIntact);
+        var resource = AddStallingOnce(name);
+        using var downloader = new ImageDownloader(DownloadTestOptions.Fast());
+        await CancelMidBodyAsync(downloader, resource, new ImageDownloadRequest(s_server.Url(name)) { ReportPartialData = true });
+        var snapshots = new List<ReadOnlyMemory<byte>>();
+
+        var response = await downloader.DownloadAsync(
+            new ImageDownloadRequest(s_server.Url(name)) { ReportPartialData = true },
+            new SynchronousProgress<ImageDownloadProgress>(p => snapshots.Add(p.PartialData)),
+            TestContext.CancellationToken);
+
+        Assert.AreEqual(response.ResumedBytes, snapshots[0].Length);
+        foreach (var snapshot in snapshots)
+        {
+            CollectionAssert.AreEqual(Image[..snapshot.Length], snapshot.ToArray(), "a snapshot kept by the receiver is never overwritten");
+        }
+
+        Assert.AreEqual(Image.Length, snapshots[^1].Length);
+    }
+
+    [TestMethod]
     public async Task DownloadAsync_AfterADownloadThatEndedOnServerErrors_AsksOnlyForTheRest()
     {
         var name = nameof(DownloadAsync_AfterADownloadThatEndedOnServerErrors_AsksOnlyForTheRest);
