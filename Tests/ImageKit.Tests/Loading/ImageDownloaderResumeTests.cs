@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using ImageKit.Caching;
 using ImageKit.Loading;
 using ImageKit.Tests.TestUtilities;
@@ -163,6 +164,27 @@ public sealed class ImageDownloaderResumeTests
         CollectionAssert.AreEqual(Image, response.Data.ToArray());
         Assert.IsGreaterThan(0L, response.ResumedBytes, "the bytes of the cut-off attempt outlived the failed download");
         Assert.AreEqual($"bytes={response.ResumedBytes}-", resource.Requests.ToArray()[2].Range);
+    }
+
+    [TestMethod]
+    public async Task ImageDownloader_KeepingABodyAndDropped_IsCollected()
+    {
+        var downloader = await KeepABodyAndDropAsync(nameof(ImageDownloader_KeepingABodyAndDropped_IsCollected));
+
+        // Continue on a fresh stack: frames of the cancelled download may still hold the downloader in debug builds.
+        await Task.Yield();
+
+        Assert.IsTrue(Leaks.CollectUntil(() => !downloader.IsAlive), "the bodies kept for resuming (and the cancelled download that left one) hold nothing that keeps their downloader alive");
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private async Task<WeakReference> KeepABodyAndDropAsync(string name)
+    {
+        var resource = AddStallingOnce(name);
+        var downloader = new ImageDownloader(DownloadTestOptions.Fast());
+        await CancelMidBodyAsync(downloader, resource, new ImageDownloadRequest(s_server.Url(name)));
+        Assert.IsGreaterThan(0, downloader.ResumableBytes);
+        return new WeakReference(downloader);
     }
 
     [TestMethod]
