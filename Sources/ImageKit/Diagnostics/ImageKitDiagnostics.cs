@@ -31,6 +31,12 @@ public static class ImageKitDiagnostics
     /// <summary>Counter of response body bytes downloaded (successful downloads). Unit <c>By</c>.</summary>
     public const string DownloadBytes = "imagekit.download.bytes";
 
+    /// <summary>
+    /// Counter of body bytes not downloaded again because a cut-off response was continued
+    /// (<see cref="Loading.ImageDownloadResponse.ResumedBytes"/>, successful downloads). Unit <c>By</c>.
+    /// </summary>
+    public const string DownloadResumedBytes = "imagekit.download.resumed_bytes";
+
     /// <summary>Histogram of download durations, queue wait excluded, tag <c>outcome</c>. Unit <c>s</c>.</summary>
     public const string DownloadDuration = "imagekit.download.duration";
 

@@ -126,6 +126,11 @@ public sealed partial class ImageDownloader
     {
         var seconds = ImageKitMetrics.Seconds(started);
         _metrics.DownloadBytes.Add(response.Data.Length);
+        if (response.ResumedBytes > 0)
+        {
+            _metrics.DownloadResumedBytes.Add(response.ResumedBytes);
+        }
+
         _metrics.DownloadDuration.Record(seconds, new KeyValuePair<string, object?>("outcome", "success"));
         Log.DownloadFinished(_logger, url, response.HttpVersion, (int)response.StatusCode, response.Data.Length, response.Attempts, seconds * 1000);
     }

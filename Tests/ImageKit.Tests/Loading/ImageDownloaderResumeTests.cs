@@ -1,8 +1,12 @@
 using System.Net;
 using System.Runtime.CompilerServices;
+using System.Diagnostics.Metrics;
 using ImageKit.Caching;
+using ImageKit.Diagnostics;
 using ImageKit.Loading;
+using ImageKit.Tests.Diagnostics;
 using ImageKit.Tests.TestUtilities;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Net.Http.Headers;
 using Step = ImageKit.Tests.Loading.RangeImageServer.Step;
 
@@ -122,6 +126,25 @@ public sealed class ImageDownloaderResumeTests
         Assert.AreEqual(new ImageDownloadProgress(response.ResumedBytes, Image.Length), progress[0], "progress starts at the bytes kept, out of the whole length");
         Assert.AreEqual(new ImageDownloadProgress(Image.Length, Image.Length), progress[^1]);
         Assert.AreEqual(0, downloader.ResumableBytes);
+    }
+
+    [TestMethod]
+    public async Task DownloadAsync_Resumed_CountsTheBytesNotDownloadedAgain()
+    {
+        var name = nameof(DownloadAsync_Resumed_CountsTheBytesNotDownloadedAgain);
+        var resource = s_server.Add(name, Image);
+        resource.Script.Enqueue(Step.Cut);
+        await using var harness = new DiagnosticsHarness();
+        using var resumed = harness.Collect<long>(ImageKitDiagnostics.DownloadResumedBytes);
+        var options = DownloadTestOptions.Fast(maxRetries: 1);
+        options.MeterFactory = harness.Services.GetRequiredService<IMeterFactory>();
+        using var downloader = new ImageDownloader(options);
+
+        var response = await downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url(name)), resource.ReportsCut(), TestContext.CancellationToken);
+        var whole = await downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url(name)), cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(0, whole.ResumedBytes);
+        Assert.AreEqual(response.ResumedBytes, resumed.GetMeasurementSnapshot().Single().Value, "one measurement, for the resumed download only");
     }
 
     [TestMethod]

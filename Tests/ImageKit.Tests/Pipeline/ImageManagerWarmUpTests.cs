@@ -28,7 +28,7 @@ public sealed class ImageManagerWarmUpTests
     // The instruments a load records into; players' instruments are left out (a player of another class may still tick).
     private static readonly HashSet<string> s_loadInstruments =
     [
-        ImageKitDiagnostics.CacheHits, ImageKitDiagnostics.CacheMisses, ImageKitDiagnostics.DownloadBytes,
+        ImageKitDiagnostics.CacheHits, ImageKitDiagnostics.CacheMisses, ImageKitDiagnostics.DownloadBytes, ImageKitDiagnostics.DownloadResumedBytes,
         ImageKitDiagnostics.DownloadDuration, ImageKitDiagnostics.DownloadRetries, ImageKitDiagnostics.CircuitBreaks,
         ImageKitDiagnostics.DecodeDuration, ImageKitDiagnostics.Loads, ImageKitDiagnostics.LoadDuration,
     ];

@@ -24,6 +24,7 @@ internal sealed class ImageKitMetrics
         CacheHits = meter.CreateCounter<long>(ImageKitDiagnostics.CacheHits, "{lookup}", "Cache lookups answered, by tier.");
         CacheMisses = meter.CreateCounter<long>(ImageKitDiagnostics.CacheMisses, "{lookup}", "Cache lookups not answered, by tier.");
         DownloadBytes = meter.CreateCounter<long>(ImageKitDiagnostics.DownloadBytes, "By", "Response body bytes downloaded.");
+        DownloadResumedBytes = meter.CreateCounter<long>(ImageKitDiagnostics.DownloadResumedBytes, "By", "Body bytes not downloaded again because a cut-off response was continued.");
         DownloadDuration = meter.CreateHistogram<double>(ImageKitDiagnostics.DownloadDuration, "s", "Duration of downloads, retries included, queue wait excluded.");
         DownloadRetries = meter.CreateCounter<long>(ImageKitDiagnostics.DownloadRetries, "{retry}", "Download retries scheduled.");
         CircuitBreaks = meter.CreateCounter<long>(ImageKitDiagnostics.CircuitBreaks, "{break}", "Per-host circuit breaker openings.");
@@ -53,6 +54,8 @@ internal sealed class ImageKitMetrics
     public Counter<long> CacheMisses { get; }
 
     public Counter<long> DownloadBytes { get; }
+
+    public Counter<long> DownloadResumedBytes { get; }
 
     public Histogram<double> DownloadDuration { get; }
 
