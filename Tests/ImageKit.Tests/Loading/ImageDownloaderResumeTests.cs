@@ -102,6 +102,7 @@ public sealed class ImageDownloaderResumeTests
         Assert.IsNull(requests[0].Range);
         Assert.AreEqual($"bytes={response.ResumedBytes}-", requests[1].Range);
         Assert.AreEqual(validator == "etag" ? "\"v1\"" : "Fri, 02 Jan 2026 03:04:05 GMT", requests[1].IfRange);
+        await WaitUntilAsync(() => resource.Settled);
         Assert.AreEqual(resource.CutAt + Image.Length - response.ResumedBytes, Interlocked.Read(ref resource.BodyBytesSent), "the second response carried only the rest");
         Assert.AreEqual(0, downloader.ResumableBytes, "a completed download keeps nothing");
     }
@@ -234,6 +235,7 @@ public sealed class ImageDownloaderResumeTests
         var requests = resource.Requests.ToArray();
         Assert.HasCount(2, requests);
         StringAssert.StartsWith(requests[1].Range, "bytes=");
+        await WaitUntilAsync(() => resource.Settled);
         Assert.IsLessThan(2L * Image.Length - resource.CutAt, Interlocked.Read(ref resource.BodyBytesSent), "the second load did not download the whole image again");
     }
 

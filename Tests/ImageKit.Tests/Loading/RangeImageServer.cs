@@ -35,6 +35,19 @@ internal sealed class RangeImageServer : IAsyncDisposable
     private async Task ServeAsync(HttpContext context, string name)
     {
         var resource = _resources[name];
+        try
+        {
+            await ServeCoreAsync(context, resource);
+        }
+        finally
+        {
+            // After its bytes were counted: a client can have the whole answer before the handler returns.
+            Interlocked.Increment(ref resource.ResponsesEnded);
+        }
+    }
+
+    private static async Task ServeCoreAsync(HttpContext context, Resource resource)
+    {
         var headers = context.Request.Headers;
         resource.Requests.Enqueue(new SeenRequest(headers.Range.Count == 0 ? null : headers.Range.ToString(), headers.IfRange.Count == 0 ? null : headers.IfRange.ToString()));
         var step = resource.Script.TryDequeue(out var next) ? next : Step.Serve;
@@ -140,6 +153,8 @@ internal sealed class RangeImageServer : IAsyncDisposable
     {
         public long BodyBytesSent;
 
+        public int ResponsesEnded;
+
         public (byte[] Bytes, EntityTagHeaderValue? ETag, DateTimeOffset? LastModified) Current { get; set; } = (bytes, new EntityTagHeaderValue("\"v1\""), null);
 
         public bool AcceptRanges { get; set; } = true;
@@ -149,6 +164,9 @@ internal sealed class RangeImageServer : IAsyncDisposable
         public ConcurrentQueue<Step> Script { get; } = new();
 
         public ConcurrentQueue<SeenRequest> Requests { get; } = new();
+
+        /// <summary>Whether every request that arrived has been answered (and its body bytes counted).</summary>
+        public bool Settled => Volatile.Read(ref ResponsesEnded) == Requests.Count;
 
         /// <summary>Set by the test once its client has received <see cref="CutAt"/> bytes.</summary>
         public TaskCompletionSource ClientHasCut { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
