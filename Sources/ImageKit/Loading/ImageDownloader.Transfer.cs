@@ -38,6 +38,11 @@ public sealed partial class ImageDownloader
                 {
                     var (self, shared, counts, outerToken) = state;
                     counts.Attempts++;
+                    if (shared.Resume is { } resumed)
+                    {
+                        Diagnose(static s => Log.DownloadResumed(s.Logger, s.Url, s.Count), (Logger: self._logger, Url: shared.Request.Url, resumed.Count));
+                    }
+
                     try
                     {
                         return await self._transfer.SendAsync(shared, attemptToken).ConfigureAwait(false);

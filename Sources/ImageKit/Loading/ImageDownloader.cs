@@ -68,7 +68,7 @@ public sealed partial class ImageDownloader : IDisposable
             _metrics = ImageKitMetrics.For(options.MeterFactory);
             _queue = new DownloadQueue(options.MaxConcurrentDownloads, options.ExecutionOrder);
             _pipelines = new HostResiliencePipelines(options, _logger, _metrics);
-            _transfer = new ImageHttpTransfer(client, options, followsRedirects: followsRedirects ?? (ownsClient && options.MaxRedirects > 0), _logger);
+            _transfer = new ImageHttpTransfer(client, options, followsRedirects: followsRedirects ?? (ownsClient && options.MaxRedirects > 0));
             _resumable = new ResumableBodies(options.MaxResumableBytes);
         }
         catch when (ownsClient)

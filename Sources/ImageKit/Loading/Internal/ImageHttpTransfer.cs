@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using ImageKit.Decoding;
-using ImageKit.Diagnostics.Internal;
-using Microsoft.Extensions.Logging;
 
 namespace ImageKit.Loading.Internal;
 
@@ -10,8 +8,7 @@ namespace ImageKit.Loading.Internal;
 /// <param name="client">The client to send with.</param>
 /// <param name="options">The downloader's settings.</param>
 /// <param name="followsRedirects">Whether the client follows redirects (<see cref="RedirectHandler"/>): a redirect response that reaches this class was then not one to follow.</param>
-/// <param name="logger">The downloader's logger.</param>
-internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOptions options, bool followsRedirects, ILogger logger)
+internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOptions options, bool followsRedirects)
 {
     private const string DefaultAccept = "image/webp,image/apng,image/png,image/gif,image/jpeg,image/*;q=0.8,*/*;q=0.5";
 
@@ -36,11 +33,6 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
         {
             // A body cut off before (an earlier attempt, a cancelled download) is continued: only the rest is asked for.
             var resumed = download.Resume;
-            if (resumed is not null)
-            {
-                Log.DownloadResumed(logger, request.Url, resumed.Count);
-            }
-
             using var message = CreateMessage(request, resumed);
             if (options.RequestModifier is { } modifier)
             {
