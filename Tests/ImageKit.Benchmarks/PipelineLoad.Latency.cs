@@ -13,9 +13,9 @@ internal static partial class PipelineLoad
     {
         var culture = CultureInfo.InvariantCulture;
         var images = PipelineImages.Create();
-        await using var server = await StartServerAsync(images);
+        await using var server = await PipelineServer.StartAsync(images);
         var urls = Enumerable.Range(0, images.Length)
-            .Select(i => new Uri(BaseAddressOf(server), string.Create(culture, $"/img/{i}?delayMs={latencyMilliseconds}")))
+            .Select(i => new Uri(server.BaseAddress, string.Create(culture, $"/img/{i}?delayMs={latencyMilliseconds}")))
             .ToArray();
         var root = Path.Combine(Path.GetTempPath(), "imagekit-bench", string.Create(culture, $"pipeline-latency-{Environment.ProcessId}"));
         output.WriteLine(string.Create(culture, $"{images.Length:N0} images, {latencyMilliseconds} ms server latency, {Concurrency} loads in flight"));

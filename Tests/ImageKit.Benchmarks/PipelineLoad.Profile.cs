@@ -15,8 +15,8 @@ internal static partial class PipelineLoad
     {
         var culture = CultureInfo.InvariantCulture;
         var images = PipelineImages.Create();
-        await using var server = await StartServerAsync(images);
-        var urls = Enumerable.Range(0, images.Length).Select(i => new Uri(BaseAddressOf(server), string.Create(culture, $"/img/{i}"))).ToArray();
+        await using var server = await PipelineServer.StartAsync(images);
+        var urls = Enumerable.Range(0, images.Length).Select(i => new Uri(server.BaseAddress, string.Create(culture, $"/img/{i}"))).ToArray();
         var root = Path.Combine(Path.GetTempPath(), "imagekit-bench", string.Create(culture, $"pipeline-profile-{Environment.ProcessId}"));
         var firstFrame = variant.Contains("-ff", StringComparison.Ordinal);
         var fifo = Environment.GetEnvironmentVariable("PERF_CTL_FIFO");
@@ -39,6 +39,8 @@ internal static partial class PipelineLoad
         var pause0 = GC.GetTotalPauseDuration();
         var allocated0 = GC.GetTotalAllocatedBytes(precise: true);
         var gcs0 = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+        var workItems0 = ThreadPool.CompletedWorkItemCount;
+        var switches0 = ContextSwitches();
         var samples = new List<double>();
         for (var round = 0; round < rounds; round++)
         {
@@ -53,6 +55,8 @@ internal static partial class PipelineLoad
         var pause = GC.GetTotalPauseDuration() - pause0;
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated0;
         var gcs = (GC.CollectionCount(0) - gcs0.Item1, GC.CollectionCount(1) - gcs0.Item2, GC.CollectionCount(2) - gcs0.Item3);
+        var workItems = ThreadPool.CompletedWorkItemCount - workItems0;
+        var switches = ContextSwitches() - switches0;
         if (fifo is not null && !windowOnly)
         {
             await File.WriteAllTextAsync(fifo, "disable\n");
@@ -71,7 +75,7 @@ internal static partial class PipelineLoad
             sampler.Report(output, count);
         }
 
-        output.WriteLine(string.Create(culture, $"{variant}: median {samples[samples.Count / 2]:N0} images/s over {rounds} rounds; CPU user {(u1 - u0) * 10_000.0 / count:N0} sys {(s1 - s0) * 10_000.0 / count:N0} µs per image; GC pauses {pause.TotalMilliseconds * 1000 / count:N1} µs per image, GCs gen0/1/2 {gcs.Item1}/{gcs.Item2}/{gcs.Item3}; managed allocations {allocated / count:N0} bytes per image"));
+        output.WriteLine(string.Create(culture, $"{variant}: median {samples[samples.Count / 2]:N0} images/s over {rounds} rounds; CPU user {(u1 - u0) * 10_000.0 / count:N0} sys {(s1 - s0) * 10_000.0 / count:N0} µs per image; GC pauses {pause.TotalMilliseconds * 1000 / count:N1} µs per image, GCs gen0/1/2 {gcs.Item1}/{gcs.Item2}/{gcs.Item3}; managed allocations {allocated / count:N0} bytes per image; thread-pool work items {workItems / count:N2}, context switches {switches / count:N2} per image"));
 
         // With PROFILE_WINDOW_ONLY, perf records only the timed loads of measured rounds (naive and ImageKit alike).
         async Task WindowAsync(int round, string command)
@@ -129,5 +133,29 @@ internal static partial class PipelineLoad
                 await cache.DisposeAsync();
             }
         }
+    }
+
+    // Voluntary and involuntary context switches of every thread of this process so far (Linux /proc; 0 elsewhere).
+    private static long ContextSwitches()
+    {
+        long total = 0;
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+            {
+                foreach (var line in File.ReadLines(Path.Combine(task, "status")))
+                {
+                    if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal) || line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
+                    {
+                        total += long.Parse(line.AsSpan(line.IndexOf(':', StringComparison.Ordinal) + 1).Trim(), CultureInfo.InvariantCulture);
+                    }
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return total;
     }
 }

@@ -38,8 +38,9 @@ internal static partial class PipelineLoad
             output.WriteLine(string.Create(culture, $"  {type.Key}: {s.Length}, p10 {s[s.Length / 10] / 1024.0:N1} KiB, median {s[s.Length / 2] / 1024.0:N1} KiB, p90 {s[s.Length * 9 / 10] / 1024.0:N1} KiB"));
         }
 
-        await using var server = await StartServerAsync(images);
-        var urls = Enumerable.Range(0, images.Length).Select(i => new Uri(BaseAddressOf(server), string.Create(culture, $"/img/{i}"))).ToArray();
+        await using var server = await PipelineServer.StartAsync(images);
+        output.WriteLine(server.OutOfProcess ? "server: Kestrel in a process of its own (PIPELINE_SERVER_PROCESS=1)" : "server: Kestrel in this process");
+        var urls = Enumerable.Range(0, images.Length).Select(i => new Uri(server.BaseAddress, string.Create(culture, $"/img/{i}"))).ToArray();
         var root = Path.Combine(Path.GetTempPath(), "imagekit-bench", "pipeline");
         if (Directory.Exists(root))
         {

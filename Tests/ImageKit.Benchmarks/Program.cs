@@ -85,6 +85,12 @@ if (args is ["store-profile", ..])
     return;
 }
 
+if (args is ["pipeline-server"])
+{
+    await PipelineServer.ServeAsync();
+    return;
+}
+
 if (args is ["pipeline-profile", var profileVariant, ..])
 {
     await PipelineLoad.ProfileAsync(Console.Out, profileVariant, args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10);

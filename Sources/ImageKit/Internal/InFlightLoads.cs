@@ -6,7 +6,9 @@ namespace ImageKit.Internal;
 /// between loads, and work that starts in each short gap would take the CPU from the next ones. Loading that never
 /// pauses counts as paused once it has gone on for <see cref="MaxDeferral"/>, so that background work is held back,
 /// never starved. While loads are in flight but leave the CPU idle (they wait on the network), the work waiting so far
-/// is released every <see cref="HeadroomInterval"/>: yielding is for loads that need the CPU. Thread-safe.
+/// is released every <see cref="HeadroomInterval"/>: yielding is for loads that need the CPU. Idle means idle for the
+/// process (under its CPU quota) and, where the OS tells, for the machine: a process whose loads wait on a server running
+/// on the same machine, or beside a build, leaves its own share idle while the cores are busy. Thread-safe.
 /// </summary>
 internal sealed class InFlightLoads : IDisposable
 {
@@ -28,6 +30,7 @@ internal sealed class InFlightLoads : IDisposable
     private readonly Lock _lock = new();
     private readonly TimeProvider _time;
     private readonly Func<TimeSpan> _cpuTime;
+    private readonly Func<SystemCpuSample?> _systemCpu;
     private readonly double _availableCores;
     private readonly double _spareCoresToRelease;
     private readonly ITimer _settle;
@@ -38,6 +41,7 @@ internal sealed class InFlightLoads : IDisposable
     private bool _disposed;
     private long _sampledAt;
     private TimeSpan _sampledCpu;
+    private SystemCpuSample? _sampledSystemCpu;
     private long _headroomReleases;
 
     public TimeSpan SettleTime { get; }
@@ -49,7 +53,7 @@ internal sealed class InFlightLoads : IDisposable
 
     /// <param name="settleTime">How long no load must be in flight before loading counts as paused.</param>
     public InFlightLoads(TimeSpan settleTime)
-        : this(settleTime, TimeProvider.System, static () => Environment.CpuUsage.TotalTime, CpuQuota.AvailableCores())
+        : this(settleTime, TimeProvider.System, static () => Environment.CpuUsage.TotalTime, CpuQuota.AvailableCores(), SystemCpuTimes.Reader())
     {
     }
 
@@ -58,10 +62,21 @@ internal sealed class InFlightLoads : IDisposable
     /// <param name="cpuTime">The CPU time the process has used so far (all its threads).</param>
     /// <param name="availableCores">The cores the process may use, a fraction under a container's CPU quota.</param>
     public InFlightLoads(TimeSpan settleTime, TimeProvider time, Func<TimeSpan> cpuTime, double availableCores)
+        : this(settleTime, time, cpuTime, availableCores, static () => null)
+    {
+    }
+
+    /// <param name="settleTime">How long no load must be in flight before loading counts as paused.</param>
+    /// <param name="time">The clock of the timers and of the CPU samples.</param>
+    /// <param name="cpuTime">The CPU time the process has used so far (all its threads).</param>
+    /// <param name="availableCores">The cores the process may use, a fraction under a container's CPU quota.</param>
+    /// <param name="systemCpu">The machine's idle and total CPU time so far, or <see langword="null"/> where it is unknown.</param>
+    public InFlightLoads(TimeSpan settleTime, TimeProvider time, Func<TimeSpan> cpuTime, double availableCores, Func<SystemCpuSample?> systemCpu)
     {
         SettleTime = settleTime;
         _time = time;
         _cpuTime = cpuTime;
+        _systemCpu = systemCpu;
         _availableCores = availableCores;
         // Under a quota of less than a core, half of what the process may use.
         _spareCoresToRelease = Math.Min(SpareCoresToRelease, availableCores / 2);
@@ -74,6 +89,9 @@ internal sealed class InFlightLoads : IDisposable
     /// <summary>How many times waiting work was released because loads left the CPU idle (for tests and benchmarks).</summary>
     public long HeadroomReleases => Interlocked.Read(ref _headroomReleases);
 
+    /// <summary>Whether the machine's CPU times can be read here (for tests).</summary>
+    internal bool ReadsMachineCpu => _systemCpu() is not null;
+
     public void Started()
     {
         lock (_lock)
@@ -84,6 +102,7 @@ internal sealed class InFlightLoads : IDisposable
                 _deadline.Change(MaxDeferral, Timeout.InfiniteTimeSpan);
                 _sampledAt = _time.GetTimestamp();
                 _sampledCpu = _cpuTime();
+                _sampledSystemCpu = _systemCpu();
                 _headroom.Change(HeadroomInterval, HeadroomInterval);
             }
         }
@@ -164,6 +183,7 @@ internal sealed class InFlightLoads : IDisposable
 
             var now = _time.GetTimestamp();
             var cpu = _cpuTime();
+            var systemCpu = _systemCpu();
             if (_paused.Task.IsCompleted)
             {
                 _headroom.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan); // paused, or hurried: nothing waits
@@ -172,8 +192,12 @@ internal sealed class InFlightLoads : IDisposable
 
             var wall = _time.GetElapsedTime(_sampledAt, now);
             var used = cpu - _sampledCpu;
-            (_sampledAt, _sampledCpu) = (now, cpu);
-            if (wall > TimeSpan.Zero && _availableCores - (used / wall) >= _spareCoresToRelease)
+            var systemIdleShare = SystemCpuTimes.IdleShare(_sampledSystemCpu, systemCpu);
+            (_sampledAt, _sampledCpu, _sampledSystemCpu) = (now, cpu, systemCpu);
+
+            // The machine's idle share of the cores this process may use: what other processes leave over.
+            if (wall > TimeSpan.Zero && _availableCores - (used / wall) >= _spareCoresToRelease
+                && (systemIdleShare is not { } idle || idle * _availableCores >= _spareCoresToRelease))
             {
                 released = _paused;
                 _paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
