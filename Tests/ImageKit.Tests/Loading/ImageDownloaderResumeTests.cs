@@ -7,6 +7,7 @@ using ImageKit.Loading;
 using ImageKit.Tests.Diagnostics;
 using ImageKit.Tests.TestUtilities;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
 using Step = ImageKit.Tests.Loading.RangeImageServer.Step;
 
@@ -320,6 +321,26 @@ public sealed class ImageDownloaderResumeTests
         await CancelMidBodyAsync(downloader, resource, new ImageDownloadRequest(s_server.Url(name)) { IfNoneMatch = "\"v0\"" });
 
         Assert.AreEqual(0, downloader.ResumableBytes);
+    }
+
+    /// <summary>An app's logger that throws on "resuming" (event 2007, Debug) must not fail the download it logs.</summary>
+    [TestMethod]
+    public async Task DownloadAsync_ResumedWithALoggerThatThrowsOnResuming_StillCompletesWithTheWholeImage()
+    {
+        var name = nameof(DownloadAsync_ResumedWithALoggerThatThrowsOnResuming_StillCompletesWithTheWholeImage);
+        var resource = s_server.Add(name, Image);
+        resource.Script.Enqueue(Step.Cut);
+        using var logging = new ThrowingOnEventLoggerProvider(2007);
+        using var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(logging));
+        var options = DownloadTestOptions.Fast(maxRetries: 1);
+        options.LoggerFactory = loggerFactory;
+        using var downloader = new ImageDownloader(options);
+
+        var response = await downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url(name)), resource.ReportsCut(), TestContext.CancellationToken);
+
+        Assert.AreEqual(1, logging.Throws, "the logger was asked to log the resumption");
+        CollectionAssert.AreEqual(Image, response.Data.ToArray());
+        Assert.IsGreaterThan(0, response.ResumedBytes);
     }
 
     [TestMethod]
