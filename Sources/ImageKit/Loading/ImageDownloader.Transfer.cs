@@ -12,6 +12,9 @@ namespace ImageKit.Loading;
 
 public sealed partial class ImageDownloader
 {
+    // How long a new download waits at most for an abandoned one of the same request to keep what it received.
+    private static readonly TimeSpan s_predecessorPatience = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Runs one shared download in its queue slot; never throws, completes the download's task instead.</summary>
     /// <remarks>
     /// Logging and metrics run through <see cref="Diagnose{TState}"/>: an app's logger or meter listener that throws must
@@ -24,14 +27,16 @@ public sealed partial class ImageDownloader
         var url = download.Request.Url;
         var started = Stopwatch.GetTimestamp();
         Diagnose(static s => Log.DownloadStarted(s.Logger, s.Url), (Logger: _logger, Url: url));
-        // A body an earlier download of this request left cut off (not of a conditional request: its answer may be a 304).
-        if (download.Request is { IfNoneMatch: null, IfModifiedSince: null })
-        {
-            download.Resume = _resumable.Take(download.Key);
-        }
-
         try
         {
+            // A body an earlier download of this request left cut off (not of a conditional request: its answer may be a
+            // 304). One abandoned a moment ago may still be unwinding: what it received is kept only as it ends.
+            if (download.Request is { IfNoneMatch: null, IfModifiedSince: null })
+            {
+                await AwaitPredecessorAsync(download, token).ConfigureAwait(false);
+                download.Resume = _resumable.Take(download.Key);
+            }
+
             var pipeline = _pipelines.For(url);
             var result = await pipeline.ExecuteAsync(
                 static async (state, attemptToken) =>
@@ -92,6 +97,28 @@ public sealed partial class ImageDownloader
         {
             _coalescer.Complete(download);
             download.Dispose();
+        }
+    }
+
+    // A cancelled download unwinds in microseconds (its socket read is aborted); one still running an app's request
+    // modifier may take longer, and this download does not wait for it beyond s_predecessorPatience: it starts over.
+    private static async ValueTask AwaitPredecessorAsync(SharedDownload download, CancellationToken cancellationToken)
+    {
+        if (download.Predecessor is not { } previous)
+        {
+            return;
+        }
+
+        download.Predecessor = null;
+        if (!previous.Unwound.IsCompleted)
+        {
+            try
+            {
+                await previous.Unwound.WaitAsync(s_predecessorPatience, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+            }
         }
     }
 

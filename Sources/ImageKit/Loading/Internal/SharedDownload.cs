@@ -10,6 +10,7 @@ namespace ImageKit.Loading.Internal;
 /// </remarks>
 internal sealed class SharedDownload : IDisposable
 {
+    private readonly TaskCompletionSource _unwound = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DownloadWaiter[] _waiters = [];
 
     public SharedDownload(DownloadKey key, ImageDownloadRequest request, CancellationToken lifetime)
@@ -39,6 +40,16 @@ internal sealed class SharedDownload : IDisposable
     /// read by one attempt at a time.
     /// </summary>
     public PartialBody? Resume { get; set; }
+
+    /// <summary>
+    /// The abandoned download of the same request that was still unwinding when this one was created: what it received
+    /// is kept for resuming only as it unwinds, so this one waits for that before it looks. Set under the coalescer lock
+    /// at creation, read once by the run.
+    /// </summary>
+    public SharedDownload? Predecessor { get; set; }
+
+    /// <summary>Completes once the download has ended and kept whatever can be resumed, or will never run.</summary>
+    public Task Unwound => _unwound.Task;
 
     /// <summary>Set under the coalescer lock once no waiter is left: nobody may join any more.</summary>
     public bool Abandoned { get; private set; }
@@ -105,6 +116,9 @@ internal sealed class SharedDownload : IDisposable
             }
         }
     }
+
+    /// <summary>Marks the download as ended, with whatever it could resume from kept; called once it can do nothing more.</summary>
+    public void MarkUnwound() => _unwound.TrySetResult();
 
     public void Dispose() => Cancellation.Dispose();
 }
