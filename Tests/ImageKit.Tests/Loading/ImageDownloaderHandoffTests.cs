@@ -37,16 +37,16 @@ public sealed class ImageDownloaderHandoffTests
         var request = new ImageDownloadRequest(s_server.Url(name));
         using var downloader = new ImageDownloader(DownloadTestOptions.Fast());
         using var scrolledAway = CancellationTokenSource.CreateLinkedTokenSource(TestContext.CancellationToken);
-        Task<ImageDownloadResponse>? again = null;
+        var requestedAgain = new TaskCompletionSource<Task<ImageDownloadResponse>>(TaskCreationOptions.RunContinuationsAsynchronously);
 
         var first = downloader.DownloadAsync(request, resource.ReportsCut(() =>
         {
             scrolledAway.Cancel();
-            again = downloader.DownloadAsync(request, cancellationToken: TestContext.CancellationToken);
+            requestedAgain.SetResult(downloader.DownloadAsync(request, cancellationToken: TestContext.CancellationToken));
         }), scrolledAway.Token);
         await Assert.ThrowsAsync<OperationCanceledException>(() => first);
-        await WaitUntilAsync(() => again is not null);
-        var response = await again!.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+        var again = await requestedAgain.Task.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+        var response = await again.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
 
         CollectionAssert.AreEqual(Image, response.Data.ToArray());
         Assert.IsTrue(response.ResumedBytes is > 0 && response.ResumedBytes <= resource.CutAt, $"resumed after {response.ResumedBytes} of the {resource.CutAt} bytes sent");
@@ -97,16 +97,6 @@ public sealed class ImageDownloaderHandoffTests
         finally
         {
             release.TrySetResult();
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + DownloadTestOptions.Patience;
-        while (!condition())
-        {
-            Assert.IsLessThan(deadline, DateTime.UtcNow, "the condition never held");
-            await Task.Delay(5);
         }
     }
 }
