@@ -100,6 +100,19 @@ public sealed record ImageLoadOptions
     public Func<Uri, string>? CacheKey { get; init; }
 
     /// <summary>
+    /// Extra request headers for this load (a token for this one image, an <c>Accept</c> for one request): sent by the
+    /// HTTP loader, and given to other loaders in <see cref="ImageLoaderRequest.Headers"/>. Headers every request needs
+    /// belong in <see cref="ImageDownloaderOptions.RequestModifier"/>. They do not change the cache key: a load with other
+    /// headers is answered from the caches like any load of the URL (set <see cref="CacheKey"/> when they change the
+    /// image). They do change which loads share one download, and a failure is remembered (see <see cref="RetryFailed"/>)
+    /// for the headers it was met with only, so a load that failed without a token does not stop one with it. A name or
+    /// value with a line break, or a header that cannot go on a GET request, fails the load with
+    /// <see cref="ImageDownloadFailure.InvalidRequest"/>.
+    /// </summary>
+    /// <value>Default: <see langword="null"/> (none).</value>
+    public IReadOnlyDictionary<string, string>? Headers { get; init; }
+
+    /// <summary>
     /// Return only once the encoded bytes are in the disk cache. Otherwise the load returns as soon as the image is decoded
     /// and in the memory cache, and the disk store finishes in the background (<see cref="ImageManager.WaitForDiskStoresAsync"/>
     /// and disposing the manager wait for it). <value>Default: <see langword="false"/>.</value>

@@ -5,6 +5,7 @@ using ImageKit.Diagnostics.Internal;
 using ImageKit.Decoding;
 using ImageKit.Internal;
 using ImageKit.Loading;
+using ImageKit.Loading.Internal;
 
 namespace ImageKit;
 
@@ -48,7 +49,8 @@ public sealed partial class ImageManager
             SourceName = UrlText.Describe(url),
         };
 
-        ThrowIfRecentlyFailed(key, url, options);
+        var failureKey = FailureKey(key, options);
+        ThrowIfRecentlyFailed(failureKey, url, options);
         DiskCacheEntry? revalidating = null;
         if (!options.FromNetworkOnly)
         {
@@ -114,7 +116,7 @@ public sealed partial class ImageManager
         }
         catch (ImageKitException e) when (IsLasting(e) && !lifetime.IsCancellationRequested)
         {
-            RememberFailure(key, e.Message);
+            RememberFailure(failureKey, e.Message);
             throw;
         }
         catch (ObjectDisposedException e) when (LifetimeToken.IsCancellationRequested)
@@ -136,6 +138,7 @@ public sealed partial class ImageManager
         var request = new ImageLoaderRequest(url)
         {
             Priority = options.Priority,
+            Headers = options.Headers,
             IfNoneMatch = revalidating?.Metadata.ETag,
             IfModifiedSince = revalidating?.Metadata.ETag is null ? revalidating?.Metadata.LastModified : null,
             ReportPartialData = previews is not null,
@@ -224,10 +227,14 @@ public sealed partial class ImageManager
             }
 
             await StoreTracedAsync(key, image, data, metadata, storeTo, options, decodeOptions, cancellationToken).ConfigureAwait(false);
-            _failedUrls.TryRemove(key, out _);
+            _failedUrls.TryRemove(FailureKey(key, options), out _);
             return new ImageLoadResult(image.AcquireLease(), source, url, response.FinalUrl, key, options.ReturnEncodedData ? data.ToArray() : (ReadOnlyMemory<byte>?)null);
         }
     }
+
+    // A failure met with some headers (a 401 without a token) says nothing of a load with others, nor a success of one without.
+    private static string FailureKey(string key, ImageLoadOptions options) =>
+        options.Headers is { Count: > 0 } headers ? key + "\n" + DownloadKey.CanonicalHeaders(headers) : key;
 
     /// <summary>How many failed URLs are remembered now; for tests.</summary>
     internal int RememberedFailures => _failedUrls.Count;

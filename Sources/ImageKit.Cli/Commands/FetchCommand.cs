@@ -22,9 +22,10 @@ internal static class FetchCommand
         var cacheDir = new Option<DirectoryInfo?>("--cache-dir") { Description = "The disk cache folder. Default: the platform's user cache folder." };
         var concurrency = new Option<int>("--concurrency") { Description = "How many URLs load at once.", DefaultValueFactory = _ => 6 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with every result and the summary." };
+        var header = new Option<string[]>("--header", "-H") { Description = "An extra request header, \"Name: value\" (repeatable), sent with every URL; the caches still answer by URL." };
         var command = new Command("fetch", "Load images through the full pipeline into the caches and report where each came from.")
         {
-            urls, list, cacheDir, concurrency, json,
+            urls, list, cacheDir, concurrency, json, header,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -36,14 +37,16 @@ internal static class FetchCommand
                 throw new CliException("--concurrency", $"must be between 1 and 256, not {parallel}");
             }
 
+            var headers = RequestHeaders.Parse(parse.GetValue(header) ?? []);
+            var options = headers is null ? FetchRunner.LoadOptions : FetchRunner.LoadOptions with { Headers = headers };
             var targets = await CollectUrlsAsync(parse.GetValue(urls) ?? [], parse.GetValue(list), cancellationToken).ConfigureAwait(false);
 
             var directory = parse.GetValue(cacheDir)?.FullName ?? DiskImageCache.DefaultDirectory;
             await using var manager = CreateManager(directory, parallel);
             var asJson = parse.GetValue(json);
             var summary = !asJson && stdoutIsTerminal()
-                ? await RunWithProgressBarAsync(manager, targets, parallel, stdout, cancellationToken).ConfigureAwait(false)
-                : await FetchRunner.RunAsync(manager, targets, parallel, null, cancellationToken).ConfigureAwait(false);
+                ? await RunWithProgressBarAsync(manager, targets, parallel, options, stdout, cancellationToken).ConfigureAwait(false)
+                : await FetchRunner.RunAsync(manager, targets, parallel, null, cancellationToken, options).ConfigureAwait(false);
             await stdout.WriteAsync(asJson ? summary.ToJson() : summary.ToText()).ConfigureAwait(false);
             await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             return summary.AnyFailed ? CliApp.PartialFailure : CliApp.Success;
@@ -141,7 +144,7 @@ internal static class FetchCommand
         return urls;
     }
 
-    private static async Task<FetchSummary> RunWithProgressBarAsync(ImageManager manager, List<Uri> urls, int concurrency, TextWriter stdout, CancellationToken cancellationToken)
+    private static async Task<FetchSummary> RunWithProgressBarAsync(ImageManager manager, List<Uri> urls, int concurrency, ImageLoadOptions options, TextWriter stdout, CancellationToken cancellationToken)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(stdout) });
         FetchSummary? summary = null;
@@ -151,7 +154,7 @@ internal static class FetchCommand
             .StartAsync(async context =>
             {
                 var task = context.AddTask("fetching", maxValue: urls.Count);
-                summary = await FetchRunner.RunAsync(manager, urls, concurrency, _ => task.Increment(1), cancellationToken).ConfigureAwait(false);
+                summary = await FetchRunner.RunAsync(manager, urls, concurrency, _ => task.Increment(1), cancellationToken, options).ConfigureAwait(false);
             }).ConfigureAwait(false);
         return summary!;
     }

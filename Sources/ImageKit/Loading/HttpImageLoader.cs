@@ -21,6 +21,7 @@ public sealed class HttpImageLoader(ImageDownloader downloader) : IImageLoader
         var download = new ImageDownloadRequest(request.Url)
         {
             Priority = request.Priority,
+            Headers = request.Headers,
             IfNoneMatch = request.IfNoneMatch,
             IfModifiedSince = request.IfModifiedSince,
             ReportPartialData = request.ReportPartialData && progress is not null,

@@ -27,7 +27,8 @@ public sealed record ImageDownloadRequest(Uri Url)
     /// <summary>
     /// Extra request headers (for example <c>Authorization</c> or <c>Accept</c>). They can change the answer, so they are
     /// part of what makes two requests the same. Headers that apply to every request belong in
-    /// <see cref="ImageDownloaderOptions.RequestModifier"/> instead.
+    /// <see cref="ImageDownloaderOptions.RequestModifier"/> instead. A name or value with a line break or NUL, or a header
+    /// that cannot go on a GET request, fails the download with <see cref="ImageDownloadFailure.InvalidRequest"/>.
     /// </summary>
     /// <value>Default: <see langword="null"/> (none).</value>
     public IReadOnlyDictionary<string, string>? Headers { get; init; }

@@ -7,6 +7,10 @@ public sealed record ImageLoaderRequest(Uri Url)
     /// <summary>The queue priority, for loaders that queue. <value>Default: <see cref="DownloadPriority.Normal"/>.</value></summary>
     public DownloadPriority Priority { get; init; } = DownloadPriority.Normal;
 
+    /// <summary>Extra request headers the load asked for (<see cref="ImageLoadOptions.Headers"/>); loaders without headers ignore them.</summary>
+    /// <value>Default: <see langword="null"/> (none).</value>
+    public IReadOnlyDictionary<string, string>? Headers { get; init; }
+
     /// <summary>The cached entity tag to revalidate against, if any.</summary>
     public string? IfNoneMatch { get; init; }
 

@@ -64,6 +64,23 @@ public sealed class FetchCommandTests
     }
 
     [TestMethod]
+    public async Task Fetch_WithHeader_SendsItAndWithoutItTheServersRefusalIsTheError()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        var url = server.PrivateImage("TestImage.gif").ToString();
+
+        var refused = await CliRunner.RunAsync("fetch", url, "--cache-dir", _cacheDir, "--json");
+        var fetched = await CliRunner.RunAsync("fetch", url, "-H", $"authorization:  {CorpusServer.PrivateAuthorization} ", "--cache-dir", _cacheDir, "--json");
+
+        Assert.AreEqual(1, refused.ExitCode, refused.Stderr);
+        StringAssert.Contains(refused.Stdout, "401");
+        Assert.AreEqual(0, fetched.ExitCode, fetched.Stderr);
+        using var json = JsonDocument.Parse(fetched.Stdout);
+        Assert.AreEqual("network", json.RootElement.GetProperty("results")[0].GetProperty("source").GetString());
+        Assert.AreEqual(2, server.Hits("/private/TestImage.gif"));
+    }
+
+    [TestMethod]
     public async Task Fetch_Text_PrintsASummaryWithTheFailures()
     {
         await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);

@@ -45,6 +45,18 @@ internal sealed class CorpusServer : IAsyncDisposable
                 context.Response.ContentType = "application/octet-stream";
                 await context.Response.Body.WriteAsync(await File.ReadAllBytesAsync(path));
             });
+            // An image that needs "Authorization: Bearer letmein" (401 without it).
+            app.MapGet("/private/{file}", async (HttpContext context, string file) =>
+            {
+                if (context.Request.Headers.Authorization != PrivateAuthorization)
+                {
+                    context.Response.StatusCode = 401;
+                    return;
+                }
+
+                context.Response.ContentType = "application/octet-stream";
+                await context.Response.Body.WriteAsync(await File.ReadAllBytesAsync(Corpus.PathOf(file)));
+            });
             app.MapGet("/missing", (HttpContext context) => context.Response.StatusCode = 404);
             app.MapGet("/html", LoopbackServer.Bytes("<!doctype html><html><body>no image</body></html>"u8.ToArray(), "text/html"));
         }, cancellationToken);
@@ -52,7 +64,13 @@ internal sealed class CorpusServer : IAsyncDisposable
         return self;
     }
 
+    /// <summary>The <c>Authorization</c> value <see cref="PrivateImage"/> needs.</summary>
+    public const string PrivateAuthorization = "Bearer letmein";
+
     public Uri Image(string file) => _server.Url($"/img/{file}");
+
+    /// <summary>A corpus file that is served only with <see cref="PrivateAuthorization"/>.</summary>
+    public Uri PrivateImage(string file) => _server.Url($"/private/{file}");
 
     public Uri Url(string path) => _server.Url(path);
 

@@ -14,7 +14,8 @@ internal readonly record struct DownloadKey(string Url, string? Headers, string?
         request.IfNoneMatch,
         request.IfModifiedSince);
 
-    private static string? CanonicalHeaders(IReadOnlyDictionary<string, string>? headers)
+    /// <summary>The headers as one string, names without case and in order; <see langword="null"/> for none.</summary>
+    public static string? CanonicalHeaders(IReadOnlyDictionary<string, string>? headers)
     {
         if (headers is null || headers.Count == 0)
         {

@@ -158,6 +158,13 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
             {
                 foreach (var (name, value) in headers)
                 {
+                    // Not checked by TryAddWithoutValidation; HttpClient would refuse them only when sending, as a network
+                    // error (and retried).
+                    if (name.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0 || value is null || value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
+                    {
+                        throw new ImageDownloadException(request.Url, ImageDownloadFailure.InvalidRequest, $"the header '{name.Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal).Replace("\0", "\\0", StringComparison.Ordinal)}' has a line break or NUL in its name or value");
+                    }
+
                     if (!message.Headers.TryAddWithoutValidation(name, value))
                     {
                         throw new ImageDownloadException(request.Url, ImageDownloadFailure.InvalidRequest, $"the header '{name}' cannot be sent on a GET request");
