@@ -22,7 +22,7 @@ internal static class FetchCommand
         var cacheDir = new Option<DirectoryInfo?>("--cache-dir") { Description = "The disk cache folder. Default: the platform's user cache folder." };
         var concurrency = new Option<int>("--concurrency") { Description = "How many URLs load at once.", DefaultValueFactory = _ => 6 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with every result and the summary." };
-        var header = new Option<string[]>("--header", "-H") { Description = "An extra request header, \"Name: value\" (repeatable), sent with every URL; the caches still answer by URL." };
+        var header = RequestHeaders.CreateOption("every URL's request (the caches still answer by URL)");
         var command = new Command("fetch", "Load images through the full pipeline into the caches and report where each came from.")
         {
             urls, list, cacheDir, concurrency, json, header,

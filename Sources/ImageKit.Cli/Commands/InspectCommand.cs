@@ -24,17 +24,19 @@ internal static class InspectCommand
             Description = "Write every composited frame as frame-0000.png, frame-0001.png, … (canvas size, RGBA, straight alpha).",
         };
 
+        var header = RequestHeaders.CreateOption("the request when the input is an http(s) URL");
         var command = new Command("inspect", "Show an image's format, size, frames, loop count and durations.")
         {
             input,
             json,
             framesDir,
+            header,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
         {
             var source = parse.GetRequiredValue(input);
-            var bytes = await InputReader.ReadAsync(source, cancellationToken).ConfigureAwait(false);
+            var bytes = await InputReader.ReadAsync(source, RequestHeaders.Parse(parse.GetValue(header) ?? []), cancellationToken).ConfigureAwait(false);
             using var image = AnimatedImage.Decode(bytes, new ImageDecodeOptions { SourceName = source });
 
             // Every frame is decoded before anything is printed, so damaged data is reported as an error, not as a

@@ -38,10 +38,11 @@ internal static class PlayCommand
         var noRender = new Option<bool>("--no-render") { Description = "Do not draw the animation." };
         var render = new Option<bool>("--render") { Description = "Draw the animation even when stdout is not a terminal." };
         var statsJson = new Option<bool>("--stats-json") { Description = "Print the statistics as one JSON object instead of text." };
+        var header = RequestHeaders.CreateOption("the request when the input is an http(s) URL");
 
         var command = new Command("play", "Play an animated image on the terminal through the real player and display link.")
         {
-            input, loops, rate, mode, seconds, contactSheet, noRender, render, statsJson,
+            input, loops, rate, mode, seconds, contactSheet, noRender, render, statsJson, header,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -64,8 +65,9 @@ internal static class PlayCommand
                 Render: !parse.GetValue(noRender) && (parse.GetValue(render) || (stdoutIsTerminal() && !parse.GetValue(statsJson))),
                 parse.GetValue(statsJson));
             settings.Validate();
+            var headers = RequestHeaders.Parse(parse.GetValue(header) ?? []);
 
-            var bytes = await InputReader.ReadAsync(source, cancellationToken).ConfigureAwait(false);
+            var bytes = await InputReader.ReadAsync(source, headers, cancellationToken).ConfigureAwait(false);
             using var image = AnimatedImage.Decode(bytes, new ImageDecodeOptions { SourceName = source });
             var stats = await PlayAsync(image, settings, stdout, cancellationToken).ConfigureAwait(false);
             await stdout.WriteAsync(settings.StatsJson ? stats.ToJson() : stats.ToText()).ConfigureAwait(false);

@@ -11,7 +11,10 @@ internal static class InputReader
 
     private static readonly TimeSpan s_httpTimeout = TimeSpan.FromSeconds(30);
 
-    public static async Task<byte[]> ReadAsync(string input, CancellationToken cancellationToken)
+    /// <param name="input">A file path, or an http(s), <c>file:</c> or <c>data:</c> URL.</param>
+    /// <param name="headers">Extra request headers for an http(s) URL; ignored for the others.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    public static async Task<byte[]> ReadAsync(string input, IReadOnlyDictionary<string, string>? headers, CancellationToken cancellationToken)
     {
         if (input.Length == 0)
         {
@@ -21,7 +24,7 @@ internal static class InputReader
         var isUrl = Uri.TryCreate(input, UriKind.Absolute, out var uri) && input.Contains(':', StringComparison.Ordinal) && !Path.IsPathRooted(input);
         if (isUrl && (uri!.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
         {
-            return await DownloadAsync(uri, input, cancellationToken).ConfigureAwait(false);
+            return await DownloadAsync(uri, input, headers, cancellationToken).ConfigureAwait(false);
         }
 
         if (isUrl && string.Equals(uri!.Scheme, "data", StringComparison.OrdinalIgnoreCase))
@@ -123,7 +126,7 @@ internal static class InputReader
     // Through the SDK's downloader: retries of transient failures, a per-attempt timeout, and the size limit enforced
     // from Content-Length and while streaming. The bytes are not required to look like an image here: the decoder then
     // says what they are, as it does for files.
-    private static async Task<byte[]> DownloadAsync(Uri uri, string input, CancellationToken cancellationToken)
+    private static async Task<byte[]> DownloadAsync(Uri uri, string input, IReadOnlyDictionary<string, string>? headers, CancellationToken cancellationToken)
     {
         using var downloader = new ImageDownloader(new ImageDownloaderOptions
         {
@@ -133,7 +136,7 @@ internal static class InputReader
         });
         try
         {
-            var response = await downloader.DownloadAsync(new ImageDownloadRequest(uri), cancellationToken: cancellationToken).ConfigureAwait(false);
+            var response = await downloader.DownloadAsync(new ImageDownloadRequest(uri) { Headers = headers }, cancellationToken: cancellationToken).ConfigureAwait(false);
             return response.Data.ToArray();
         }
         catch (ImageDownloadException e)

@@ -42,10 +42,10 @@ public sealed class InputReaderTests
         await File.WriteAllBytesAsync(folder.Combine(name), data, TestContext.CancellationToken);
         await File.WriteAllBytesAsync(folder.Combine(Uri.UnescapeDataString(name)), [1, 2, 3], TestContext.CancellationToken);
 
-        CollectionAssert.AreEqual(data, await InputReader.ReadAsync(folder.Combine(name), TestContext.CancellationToken));
+        CollectionAssert.AreEqual(data, await InputReader.ReadAsync(folder.Combine(name), headers: null, TestContext.CancellationToken));
         CollectionAssert.AreEqual(
             new byte[] { 1, 2, 3 },
-            await InputReader.ReadAsync(new Uri(folder.Combine(Uri.UnescapeDataString(name))).AbsoluteUri, TestContext.CancellationToken),
+            await InputReader.ReadAsync(new Uri(folder.Combine(Uri.UnescapeDataString(name))).AbsoluteUri, headers: null, TestContext.CancellationToken),
             "a file: URL is unescaped");
     }
 }

@@ -110,6 +110,20 @@ public sealed class InspectCommandTests
     }
 
     [TestMethod]
+    public async Task Inspect_UrlThatNeedsAHeader_ReadsItWithTheHeaderAndSaysWhyNotWithout()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        var url = server.PrivateImage("animated-red-blue.gif").ToString();
+
+        var refused = await CliRunner.RunAsync("inspect", url);
+        var read = await CliRunner.RunAsync("inspect", "-H", "Authorization: " + CorpusServer.PrivateAuthorization, url);
+
+        refused.AssertBadInput(url, "401");
+        Assert.AreEqual(0, read.ExitCode, read.Stderr);
+        StringAssert.Contains(read.Stdout, "format      GIF");
+    }
+
+    [TestMethod]
     public async Task Inspect_EmptyArgument_ExitsWith2InsteadOfCrashing()
     {
         var result = await CliRunner.RunAsync("inspect", string.Empty);

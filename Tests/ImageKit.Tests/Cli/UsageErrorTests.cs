@@ -18,6 +18,8 @@ public sealed class UsageErrorTests
     [DataRow("fetch|--header|NoColon|http://127.0.0.1:9/a.gif", "--header", "'NoColon' is not \"Name: value\"")]
     [DataRow("fetch|-H|Bad Name: x|http://127.0.0.1:9/a.gif", "--header", "'Bad Name' is not a valid header name")]
     [DataRow("fetch|-H|: x|http://127.0.0.1:9/a.gif", "--header", "'' is not a valid header name")]
+    [DataRow("inspect|--header|x|{gif}", "--header", "'x' is not \"Name: value\"")]
+    [DataRow("play|{gif}|-H|a b:c", "--header", "'a b' is not a valid header name")]
     [DataRow("cache|frob", "usage", "'frob'")]
     [DataRow("bogus", "usage", "'bogus'")]
     [DataRow("demo|--bogus", "usage", "'--bogus'")]

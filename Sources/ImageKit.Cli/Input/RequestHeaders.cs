@@ -1,4 +1,6 @@
-namespace ImageKit.Cli.Fetching;
+using System.CommandLine;
+
+namespace ImageKit.Cli.Input;
 
 /// <summary>
 /// <c>--header "Name: value"</c> arguments (as curl's <c>-H</c>) turned into the headers a load sends. A name given twice
@@ -7,6 +9,10 @@ namespace ImageKit.Cli.Fetching;
 internal static class RequestHeaders
 {
     private const string Option = "--header";
+
+    /// <summary>The repeatable <c>--header</c>/<c>-H</c> option; <paramref name="sentWith"/> says which requests carry it.</summary>
+    public static Option<string[]> CreateOption(string sentWith) =>
+        new(Option, "-H") { Description = $"An extra request header, \"Name: value\" (repeatable), sent with {sentWith}." };
 
     /// <summary>The headers, or <see langword="null"/> when none were given.</summary>
     /// <exception cref="CliException">An argument is not <c>Name: value</c> with a valid field name.</exception>
