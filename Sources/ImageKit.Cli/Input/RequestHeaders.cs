@@ -4,7 +4,8 @@ namespace ImageKit.Cli.Input;
 
 /// <summary>
 /// <c>--header "Name: value"</c> arguments (as curl's <c>-H</c>) turned into the headers a load sends. A name given twice
-/// sends its values joined with ", ", as HTTP allows for list-valued fields.
+/// sends its values joined with ", ", as HTTP allows for list-valued fields. Messages quote the argument as it is: the CLI
+/// prints every error through <see cref="TerminalText"/>, which keeps it on one line and escapes control characters.
 /// </summary>
 internal static class RequestHeaders
 {
@@ -29,14 +30,14 @@ internal static class RequestHeaders
             var colon = argument.IndexOf(':', StringComparison.Ordinal);
             if (colon < 0)
             {
-                throw new CliException(Option, $"'{Shown(argument)}' is not \"Name: value\"");
+                throw new CliException(Option, $"'{argument}' is not \"Name: value\"");
             }
 
             var name = argument[..colon].Trim();
             var value = argument[(colon + 1)..].Trim();
             if (name.Length == 0 || !name.All(IsTokenChar))
             {
-                throw new CliException(Option, $"'{Shown(name)}' is not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only)");
+                throw new CliException(Option, $"'{name}' is not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only)");
             }
 
             if (value.Any(c => c is '\r' or '\n' or '\0'))
@@ -52,6 +53,4 @@ internal static class RequestHeaders
 
     // RFC 9110 §5.6.2: tchar.
     private static bool IsTokenChar(char c) => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal);
-
-    private static string Shown(string text) => text.Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal).Replace("\0", "\\0", StringComparison.Ordinal);
 }
