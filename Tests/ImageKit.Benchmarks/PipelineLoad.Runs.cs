@@ -11,15 +11,22 @@ internal static partial class PipelineLoad
     /// <see cref="ImageManager"/> does before it returns); with <paramref name="firstFrame"/>, also decode frame 0.
     /// A new HttpClient per run, as each cold ImageKit run has a new manager and so a new downloader. With
     /// <paramref name="keepBitmaps"/>, every decoded bitmap is kept until the run ends (as a cache of decoded images
-    /// does), which shows what keeping decoded pixels costs by itself.
+    /// does), which shows what keeping decoded pixels costs by itself. With <paramref name="files"/>, each body is first
+    /// written to a file of its own in a new folder, named by the SHA-256 of its URL, as a naive disk cache does (and, with
+    /// <see cref="NaiveFiles.Flushed"/>, flushed to the device before the load goes on, as ImageKit's disk cache does).
     /// </summary>
-    private static async Task<Measurement> NaiveAsync(Uri[] urls, bool firstFrame, bool keepBitmaps = false)
+    private static async Task<Measurement> NaiveAsync(Uri[] urls, bool firstFrame, bool keepBitmaps = false, NaiveFiles files = NaiveFiles.None, string? folder = null)
     {
         using var client = new HttpClient(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.All });
         var kept = new System.Collections.Concurrent.ConcurrentBag<SKBitmap>();
+        if (files != NaiveFiles.None)
+        {
+            Directory.CreateDirectory(folder!);
+        }
+
         try
         {
-            return await TimeNaiveAsync(client, urls, firstFrame, keepBitmaps ? kept : null).ConfigureAwait(false);
+            return await TimeNaiveAsync(client, urls, firstFrame, keepBitmaps ? kept : null, files, folder).ConfigureAwait(false);
         }
         finally
         {
@@ -30,11 +37,27 @@ internal static partial class PipelineLoad
         }
     }
 
-    private static Task<Measurement> TimeNaiveAsync(HttpClient client, Uri[] urls, bool firstFrame, System.Collections.Concurrent.ConcurrentBag<SKBitmap>? kept)
+    internal enum NaiveFiles { None, Written, Flushed }
+
+    private static Task<Measurement> TimeNaiveAsync(HttpClient client, Uri[] urls, bool firstFrame, System.Collections.Concurrent.ConcurrentBag<SKBitmap>? kept, NaiveFiles files, string? folder)
     {
         return TimeAsync(urls, async (url, token) =>
         {
             var bytes = await client.GetByteArrayAsync(url, token).ConfigureAwait(false);
+            if (files != NaiveFiles.None)
+            {
+                var path = Path.Combine(folder!, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(url.AbsoluteUri))));
+                var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0, FileOptions.Asynchronous);
+                await using (stream.ConfigureAwait(false))
+                {
+                    await stream.WriteAsync(bytes, token).ConfigureAwait(false);
+                    if (files == NaiveFiles.Flushed)
+                    {
+                        stream.Flush(flushToDisk: true);
+                    }
+                }
+            }
+
             using var data = SKData.CreateCopy(bytes);
             using var codec = SKCodec.Create(data) ?? throw new InvalidOperationException($"Skia cannot open {url}");
             _ = codec.FrameInfo;

@@ -78,6 +78,11 @@ internal static partial class PipelineLoad
                     Add(samples, "naive, keeping every decoded bitmap" + suffix, await NaiveAsync(urls, firstFrame, keepBitmaps: true));
                 }
 
+                // A naive disk cache: each body written to a file of its own before decoding (what the store-inclusive rows
+                // below do in ImageKit's index and files), without and with a flush to the device.
+                Add(samples, "naive, writing each body to a file" + suffix, await NaiveAsync(urls, firstFrame, files: NaiveFiles.Written, folder: Path.Combine(root, string.Create(culture, $"naive{rep}-{firstFrame}"))));
+                Add(samples, "naive, writing and flushing each body to a file" + suffix, await NaiveAsync(urls, firstFrame, files: NaiveFiles.Flushed, folder: Path.Combine(root, string.Create(culture, $"naive{rep}-{firstFrame}-flushed"))));
+
                 Add(samples, "ImageKit cold" + suffix, round.Cold);
                 Add(samples, "ImageKit cold incl. store drain" + suffix, round.ColdDrained);
                 Add(samples, "ImageKit cold, WaitForDiskStore" + suffix, await ColdWaitingForDiskAsync(urls, Path.Combine(root, string.Create(culture, $"rep{rep}-{firstFrame}-wait")), firstFrame));
@@ -123,6 +128,41 @@ internal static partial class PipelineLoad
                 var paired = list.Zip(naiveRuns, (m, n) => m.ImagesPerSecond / n.ImagesPerSecond).Order().ToArray();
                 var reached = paired.Count(r => r >= 0.9);
                 output.WriteLine(string.Create(culture, $"| {name} | {median:N0} ({ips.Min():N0}–{ips.Max():N0}) | {mbs:N1} | {median / naive:N2}× | {Median(paired):N2}× ({Quantile(paired, 0.25):N2}–{Quantile(paired, 0.75):N2}), {reached} of {paired.Length} |"));
+            }
+        }
+
+        WriteStoringTable(output, samples);
+    }
+
+    // The rows that include ImageKit's disk stores, against the naive loops that store their bodies in files too.
+    private static void WriteStoringTable(TextWriter output, Dictionary<string, List<Measurement>> samples)
+    {
+        var culture = CultureInfo.InvariantCulture;
+        string[] baselines = ["naive, writing each body to a file", "naive, writing and flushing each body to a file"];
+        string[] rows = ["ImageKit cold", "ImageKit cold incl. store drain", "ImageKit cold, WaitForDiskStore"];
+        if (!samples.ContainsKey(baselines[0] + ", open"))
+        {
+            return;
+        }
+
+        output.WriteLine();
+        output.WriteLine("| against a naive loop that stores too, paired median (p25–p75) | vs naive writing files | vs naive writing and flushing files |");
+        output.WriteLine("|---|---:|---:|");
+        foreach (var variant in new[] { ", open", ", first frame" })
+        {
+            foreach (var row in rows)
+            {
+                if (!samples.TryGetValue(row + variant, out var list))
+                {
+                    continue;
+                }
+
+                var cells = baselines.Select(b =>
+                {
+                    var paired = list.Zip(samples[b + variant], (m, n) => m.ImagesPerSecond / n.ImagesPerSecond).Order().ToArray();
+                    return string.Create(culture, $"{Median(paired):N2}× ({Quantile(paired, 0.25):N2}–{Quantile(paired, 0.75):N2})");
+                });
+                output.WriteLine($"| {row}{variant} | {string.Join(" | ", cells)} |");
             }
         }
     }
