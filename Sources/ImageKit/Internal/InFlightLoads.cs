@@ -192,8 +192,18 @@ internal sealed class InFlightLoads : IDisposable
 
             var wall = _time.GetElapsedTime(_sampledAt, now);
             var used = cpu - _sampledCpu;
+            (_sampledAt, _sampledCpu) = (now, cpu);
+
+            // The same machine sample again is no news, not an unknown machine: macOS answers host_statistics anew only a
+            // few times a second for ordinary apps and repeats its last answer in between. The last new sample stays the
+            // baseline, and nothing is released until the next one tells how idle the machine was since.
+            if (systemCpu is { } current && _sampledSystemCpu is { } previous && current.Total == previous.Total)
+            {
+                return;
+            }
+
             var systemIdleShare = SystemCpuTimes.IdleShare(_sampledSystemCpu, systemCpu);
-            (_sampledAt, _sampledCpu, _sampledSystemCpu) = (now, cpu, systemCpu);
+            _sampledSystemCpu = systemCpu;
 
             // The machine's idle share of the cores this process may use: what other processes leave over.
             if (wall > TimeSpan.Zero && _availableCores - (used / wall) >= _spareCoresToRelease

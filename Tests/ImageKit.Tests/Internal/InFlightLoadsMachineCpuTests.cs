@@ -99,6 +99,54 @@ public sealed class InFlightLoadsMachineCpuTests
         loads.Ended();
     }
 
+    /// <summary>
+    /// macOS answers <c>host_statistics</c> for ordinary apps only a few times a second and repeats its last answer in
+    /// between: a repeated sample is no news, not an unknown machine, so a busy machine still holds work back.
+    /// </summary>
+    [TestMethod]
+    public async Task InFlightLoads_MachineBusyButItsTimesRepeatBetweenRealAnswers_HoldsWorkUntilTheDeadline()
+    {
+        var time = new FakeTimeProvider();
+        var start = time.GetTimestamp();
+        var machine = new FakeMachineCpu(time, idleShare: 0.05, realAnswerEvery: TimeSpan.FromMilliseconds(500));
+        using var loads = new InFlightLoads(InFlightLoads.DefaultSettleTime, time, () => TimeSpan.Zero, availableCores: 2, machine.Read);
+
+        loads.Started();
+        var waiting = loads.WhenPausedAsync();
+        while (time.GetElapsedTime(start) + InFlightLoads.HeadroomInterval < InFlightLoads.MaxDeferral)
+        {
+            time.Advance(InFlightLoads.HeadroomInterval);
+            Assert.IsFalse(waiting.IsCompleted, $"released at {time.GetElapsedTime(start).TotalMilliseconds} ms with the machine 95 % busy");
+        }
+
+        time.Advance(InFlightLoads.HeadroomInterval);
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10), TestContext.CancellationToken);
+        Assert.AreEqual(0, loads.HeadroomReleases);
+        loads.Ended();
+    }
+
+    /// <summary>Between real answers the last real sample stays the baseline, so an idle machine releases at the next one.</summary>
+    [TestMethod]
+    public void InFlightLoads_MachineIdleAndItsTimesRepeatBetweenRealAnswers_ReleasesAtTheNextRealAnswer()
+    {
+        var time = new FakeTimeProvider();
+        var start = time.GetTimestamp();
+        var machine = new FakeMachineCpu(time, idleShare: 0.9, realAnswerEvery: TimeSpan.FromMilliseconds(500));
+        using var loads = new InFlightLoads(InFlightLoads.DefaultSettleTime, time, () => TimeSpan.Zero, availableCores: 2, machine.Read);
+
+        loads.Started();
+        var waiting = loads.WhenPausedAsync();
+        while (!waiting.IsCompleted && time.GetElapsedTime(start) < InFlightLoads.MaxDeferral)
+        {
+            time.Advance(InFlightLoads.HeadroomInterval);
+        }
+
+        Assert.IsTrue(waiting.IsCompleted);
+        Assert.AreEqual(1, loads.HeadroomReleases);
+        Assert.AreEqual(500, time.GetElapsedTime(start).TotalMilliseconds, "released at the first new answer, not before it");
+        loads.Ended();
+    }
+
     /// <summary>What a manager creates reads the machine's CPU times where the OS gives them (here: Linux's /proc/stat).</summary>
     [TestMethod]
     [OSCondition(OperatingSystems.Linux)]
@@ -109,16 +157,29 @@ public sealed class InFlightLoadsMachineCpuTests
         Assert.IsTrue(loads.ReadsMachineCpu);
     }
 
-    /// <summary>A machine whose cores spend <paramref name="idleShare"/> of their time idle, in 10 ms ticks per core as Linux counts.</summary>
-    private sealed class FakeMachineCpu(FakeTimeProvider time, double idleShare)
+    /// <summary>
+    /// A machine whose cores spend <paramref name="idleShare"/> of their time idle, in 10 ms ticks per core as Linux counts.
+    /// With <paramref name="realAnswerEvery"/>, it answers anew only that often and repeats its last answer in between,
+    /// as macOS rate-limits <c>host_statistics</c>.
+    /// </summary>
+    private sealed class FakeMachineCpu(FakeTimeProvider time, double idleShare, TimeSpan realAnswerEvery = default)
     {
         private const int Cores = 2;
         private readonly long _start = time.GetTimestamp();
+        private SystemCpuSample? _last;
+        private TimeSpan _lastAt;
 
         public SystemCpuSample? Read()
         {
-            var ticks = (ulong)(time.GetElapsedTime(_start).TotalMilliseconds / 10 * Cores);
-            return new SystemCpuSample((ulong)(ticks * idleShare), ticks);
+            var elapsed = time.GetElapsedTime(_start);
+            if (_last is not null && elapsed - _lastAt < realAnswerEvery)
+            {
+                return _last;
+            }
+
+            var ticks = (ulong)(elapsed.TotalMilliseconds / 10 * Cores);
+            (_last, _lastAt) = (new SystemCpuSample((ulong)(ticks * idleShare), ticks), elapsed);
+            return _last;
         }
     }
 }

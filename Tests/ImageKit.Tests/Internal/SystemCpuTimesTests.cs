@@ -62,6 +62,73 @@ public sealed class SystemCpuTimesTests
         Assert.AreEqual(new SystemCpuSample(80, 100), SystemCpuTimes.ReadProcStat(path));
     }
 
+    /// <summary>A process held to some CPUs (taskset, a container's cpuset) counts only their lines.</summary>
+    [TestMethod]
+    public void ReadProcStat_AllowedCpus_AddsUpOnlyTheirLines()
+    {
+        using var folder = new TempFolder();
+        var path = folder.Combine("stat");
+        File.WriteAllText(path,
+            "cpu  400 0 0 400 0 0 0 0 0 0\n" +
+            "cpu0 100 0 0 0 0 0 0 0 0 0\n" +   // busy
+            "cpu1 10 0 10 70 10 0 0 0 0 0\n" + // 80 % idle
+            "cpu2 100 0 0 0 0 0 0 0 0 0\n" +
+            "cpu3 0 0 0 100 0 0 0 0 0 0\n" +   // idle
+            "intr 1 2 3\n");
+        var allowed = SystemCpuTimes.ParseCpuList("1,3")!;
+
+        Assert.AreEqual(new SystemCpuSample(180, 200), SystemCpuTimes.ReadProcStat(path, allowed));
+        Assert.IsNull(SystemCpuTimes.ReadProcStat(path, SystemCpuTimes.ParseCpuList("7")!), "no line of an allowed CPU");
+    }
+
+    [TestMethod]
+    public void ParseCpuList_RangesAndSingleCpus_AreAllowedAndNothingElse()
+    {
+        var allowed = SystemCpuTimes.ParseCpuList("0-2,5,7-8");
+
+        Assert.IsNotNull(allowed);
+        CollectionAssert.AreEqual(new[] { true, true, true, false, false, true, false, true, true }, allowed);
+    }
+
+    [TestMethod]
+    [DataRow("")]
+    [DataRow("a")]
+    [DataRow("3-1")]
+    [DataRow("0-")]
+    [DataRow("1,,2")]
+    [DataRow("99999999")]
+    public void ParseCpuList_Malformed_IsNull(string list) => Assert.IsNull(SystemCpuTimes.ParseCpuList(list));
+
+    /// <summary>Only a process held to fewer CPUs than the machine lists gets a CPU set; otherwise the aggregate line is read.</summary>
+    [TestMethod]
+    [DataRow("0-3", false)]
+    [DataRow("0-7", false)]
+    [DataRow("1,3", true)]
+    [DataRow("0-2", true)]
+    public void AllowedCpus_FromTheStatusFile_OnlyWhenFewerThanTheMachinesCpus(string list, bool restricted)
+    {
+        using var folder = new TempFolder();
+        var status = folder.Combine("status");
+        var stat = folder.Combine("stat");
+        File.WriteAllText(status, $"Name:\tdotnet\nCpus_allowed:\tf\nCpus_allowed_list:\t{list}\nMems_allowed_list:\t0\n");
+        File.WriteAllText(stat, "cpu  1 0 0 1 0 0 0 0 0 0\n" + string.Concat(Enumerable.Range(0, 4).Select(i => $"cpu{i} 1 0 0 1 0 0 0 0 0 0\n")) + "intr 1\n");
+
+        var allowed = SystemCpuTimes.AllowedCpus(status, stat);
+
+        Assert.AreEqual(restricted, allowed is not null);
+    }
+
+    [TestMethod]
+    public void AllowedCpus_StatusWithoutTheFieldOrMissing_IsNull()
+    {
+        using var folder = new TempFolder();
+        var status = folder.Combine("status");
+        File.WriteAllText(status, "Name:\tdotnet\n");
+
+        Assert.IsNull(SystemCpuTimes.AllowedCpus(status, "/proc/stat"));
+        Assert.IsNull(SystemCpuTimes.AllowedCpus(folder.Combine("none"), "/proc/stat"));
+    }
+
     [TestMethod]
     public void ReadProcStat_MissingFile_IsNull()
     {
