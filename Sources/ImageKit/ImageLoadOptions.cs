@@ -105,9 +105,10 @@ public sealed record ImageLoadOptions
     /// belong in <see cref="ImageDownloaderOptions.RequestModifier"/>. They do not change the cache key: a load with other
     /// headers is answered from the caches like any load of the URL (set <see cref="CacheKey"/> when they change the
     /// image). They do change which loads share one download, and a failure is remembered (see <see cref="RetryFailed"/>)
-    /// for the headers it was met with only, so a load that failed without a token does not stop one with it. A name or
-    /// value with a line break, or a header that cannot go on a GET request, fails the load with
-    /// <see cref="ImageDownloadFailure.InvalidRequest"/>.
+    /// for the headers it was met with only, so a load that failed without a token does not stop one with it. They are
+    /// not sent to another origin a redirect leads to. A header that may not be sent (see
+    /// <see cref="ImageDownloadRequest.Headers"/>) fails the load with <see cref="ImageDownloadFailure.InvalidRequest"/>,
+    /// unsent. The dictionary is copied when the load starts.
     /// </summary>
     /// <value>Default: <see langword="null"/> (none).</value>
     public IReadOnlyDictionary<string, string>? Headers { get; init; }

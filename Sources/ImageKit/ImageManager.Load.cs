@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Collections.Concurrent;
 using System.Net;
 using ImageKit.Caching;
@@ -39,6 +40,13 @@ public sealed partial class ImageManager
         }
 
         var loader = Loaders.Find(url) ?? throw new ImageLoadException(url, $"no loader handles the '{url.Scheme}' scheme (register one in ImageManager.Loaders)");
+        if (options.Headers is { Count: > 0 } headers)
+        {
+            // A copy of its own: the failure key and the loader see the same headers, whatever the caller does with its
+            // dictionary meanwhile.
+            options = options with { Headers = headers.ToFrozenDictionary(StringComparer.Ordinal) };
+        }
+
         var key = options.CacheKey?.Invoke(url) ?? url.AbsoluteUri;
         var decodeOptions = _options.DecodeOptions with
         {
@@ -49,8 +57,6 @@ public sealed partial class ImageManager
             SourceName = UrlText.Describe(url),
         };
 
-        var failureKey = FailureKey(key, options);
-        ThrowIfRecentlyFailed(failureKey, url, options);
         DiskCacheEntry? revalidating = null;
         if (!options.FromNetworkOnly)
         {
@@ -103,6 +109,11 @@ public sealed partial class ImageManager
         {
             throw new ImageLoadException(url, revalidating is null ? "not in the cache, and the load was limited to the cache" : "revalidation needs the network, and the load was limited to the cache");
         }
+
+        // A recent lasting failure stops the loader, not the caches: an image they hold (loaded with other headers, or
+        // before the failure) is still answered.
+        var failureKey = FailureKey(key, options);
+        ThrowIfRecentlyFailed(failureKey, url, options);
 
         // Counted so that background disk stores yield to loads (see BackgroundStores). Cache hits are not: they take
         // microseconds, and counting them would put two timer updates on the hottest path.

@@ -1,11 +1,14 @@
 using System.CommandLine;
+using ImageKit.Loading.Internal;
 
 namespace ImageKit.Cli.Input;
 
 /// <summary>
 /// <c>--header "Name: value"</c> arguments (as curl's <c>-H</c>) turned into the headers a load sends. A name given twice
-/// sends its values joined with ", ", as HTTP allows for list-valued fields. Messages quote the argument as it is: the CLI
-/// prints every error through <see cref="TerminalText"/>, which keeps it on one line and escapes control characters.
+/// sends its values joined with ", ", as HTTP allows for list-valued fields. Names and values follow the SDK's rules
+/// (<see cref="RequestHeaderRules"/>), so a header the downloader would refuse is a usage error here. Messages name the
+/// header, never quote a value (it may be a secret); the CLI prints every error through <see cref="TerminalText"/>, which
+/// keeps it on one line and escapes control characters.
 /// </summary>
 internal static class RequestHeaders
 {
@@ -25,24 +28,21 @@ internal static class RequestHeaders
         }
 
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var argument in arguments)
+        for (var i = 0; i < arguments.Count; i++)
         {
+            var argument = arguments[i];
             var colon = argument.IndexOf(':', StringComparison.Ordinal);
             if (colon < 0)
             {
-                throw new CliException(Option, $"'{argument}' is not \"Name: value\"");
+                // Not quoted: the argument may be a secret with its colon missing ("Authorization Bearer …").
+                throw new CliException(Option, $"argument {i + 1} of {arguments.Count} is not \"Name: value\" (it has no colon)");
             }
 
-            var name = argument[..colon].Trim();
-            var value = argument[(colon + 1)..].Trim();
-            if (name.Length == 0 || !name.All(IsTokenChar))
+            var name = argument[..colon].Trim(' ', '\t');
+            var value = argument[(colon + 1)..].Trim(' ', '\t');
+            if (RequestHeaderRules.Problem(name, value) is { } problem)
             {
-                throw new CliException(Option, $"'{name}' is not a valid header name (letters, digits and !#$%&'*+-.^_`|~ only)");
-            }
-
-            if (value.Any(c => c is '\r' or '\n' or '\0'))
-            {
-                throw new CliException(Option, $"the value of '{name}' has a line break or NUL");
+                throw new CliException(Option, problem);
             }
 
             headers[name] = headers.TryGetValue(name, out var earlier) ? $"{earlier}, {value}" : value;
@@ -50,7 +50,4 @@ internal static class RequestHeaders
 
         return headers;
     }
-
-    // RFC 9110 §5.6.2: tchar.
-    private static bool IsTokenChar(char c) => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal);
 }

@@ -47,6 +47,9 @@ public class ImageDownloadException : ImageKitException
     /// <summary>The status code of the last response, or <see langword="null"/> when no response arrived.</summary>
     public HttpStatusCode? StatusCode { get; }
 
-    /// <summary>How many HTTP attempts were made, retries included; 0 when none was sent (an open circuit).</summary>
+    /// <summary>
+    /// How many HTTP attempts were made, retries included; 0 when none was sent (an open circuit, a header that may not
+    /// be sent).
+    /// </summary>
     public int Attempts { get; internal set; }
 }

@@ -27,8 +27,14 @@ public sealed record ImageDownloadRequest(Uri Url)
     /// <summary>
     /// Extra request headers (for example <c>Authorization</c> or <c>Accept</c>). They can change the answer, so they are
     /// part of what makes two requests the same. Headers that apply to every request belong in
-    /// <see cref="ImageDownloaderOptions.RequestModifier"/> instead. A name or value with a line break or NUL, or a header
-    /// that cannot go on a GET request, fails the download with <see cref="ImageDownloadFailure.InvalidRequest"/>.
+    /// <see cref="ImageDownloaderOptions.RequestModifier"/> instead. They are copied when the download is asked for, and
+    /// not sent to another origin a redirect leads to. These fail the download with
+    /// <see cref="ImageDownloadFailure.InvalidRequest"/>, unsent: a name that is not an HTTP token, a value with anything
+    /// but printable ASCII, spaces and tabs, a name given twice in different case, the downloader's own headers
+    /// (<c>Range</c>, <c>If-Range</c> and the validators <c>If-None-Match</c>, <c>If-Modified-Since</c>, <c>If-Match</c>,
+    /// <c>If-Unmodified-Since</c>: use <see cref="IfNoneMatch"/> and <see cref="IfModifiedSince"/>), the connection's
+    /// (<c>Host</c>, <c>Connection</c>, <c>Keep-Alive</c>, <c>TE</c>, <c>Upgrade</c>, <c>Expect</c>,
+    /// <c>Transfer-Encoding</c>) and a body's (<c>Content-*</c>, <c>Expires</c>, <c>Last-Modified</c>, <c>Allow</c>).
     /// </summary>
     /// <value>Default: <see langword="null"/> (none).</value>
     public IReadOnlyDictionary<string, string>? Headers { get; init; }

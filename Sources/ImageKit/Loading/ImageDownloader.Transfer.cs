@@ -12,9 +12,6 @@ namespace ImageKit.Loading;
 
 public sealed partial class ImageDownloader
 {
-    // How long a new download waits at most for an abandoned one of the same request to keep what it received.
-    private static readonly TimeSpan s_predecessorPatience = TimeSpan.FromMilliseconds(250);
-
     /// <summary>Runs one shared download in its queue slot; never throws, completes the download's task instead.</summary>
     /// <remarks>
     /// Logging and metrics run through <see cref="Diagnose{TState}"/>: an app's logger or meter listener that throws must
@@ -101,25 +98,28 @@ public sealed partial class ImageDownloader
     }
 
     // A cancelled download unwinds in microseconds (its socket read is aborted); one still running an app's request
-    // modifier may take longer, and this download does not wait for it beyond s_predecessorPatience: it starts over.
-    private static async ValueTask AwaitPredecessorAsync(SharedDownload download, CancellationToken cancellationToken)
+    // modifier may take longer, and this download does not wait for it beyond Options.PredecessorPatience (250 ms): it
+    // starts over.
+    private async ValueTask AwaitPredecessorAsync(SharedDownload download, CancellationToken cancellationToken)
     {
         if (download.Predecessor is not { } previous)
         {
             return;
         }
 
-        download.Predecessor = null;
         if (!previous.Unwound.IsCompleted)
         {
             try
             {
-                await previous.Unwound.WaitAsync(s_predecessorPatience, cancellationToken).ConfigureAwait(false);
+                await previous.Unwound.WaitAsync(Options.PredecessorPatience, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
             }
         }
+
+        // Cleared only once waited for: one left while it waits passes it on (RequestCoalescer.Complete).
+        download.Predecessor = null;
     }
 
     // What a cut-off body left, for the next download of the same request; not once the downloader is disposed (the store

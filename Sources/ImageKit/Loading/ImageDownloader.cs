@@ -19,7 +19,7 @@ public sealed partial class ImageDownloader : IDisposable
     private readonly CancellationTokenSource _lifetime = new();
     private readonly CancellationToken _lifetimeToken;
     private readonly DownloadQueue _queue;
-    private readonly RequestCoalescer _coalescer = new();
+    private readonly RequestCoalescer _coalescer;
     private readonly HostResiliencePipelines _pipelines;
     private readonly ImageHttpTransfer _transfer;
     private readonly ResumableBodies _resumable;
@@ -70,6 +70,7 @@ public sealed partial class ImageDownloader : IDisposable
             _pipelines = new HostResiliencePipelines(options, _logger, _metrics);
             _transfer = new ImageHttpTransfer(client, options, followsRedirects: followsRedirects ?? (ownsClient && options.MaxRedirects > 0));
             _resumable = new ResumableBodies(options.MaxResumableBytes);
+            _coalescer = new RequestCoalescer(handsOver: options.MaxResumableBytes > 0);
         }
         catch when (ownsClient)
         {
@@ -130,6 +131,12 @@ public sealed partial class ImageDownloader : IDisposable
         }
 
         cancellationToken.ThrowIfCancellationRequested();
+
+        // Checked before it can share a download, and copied: what the key is made of is what every attempt sends.
+        if (request.Headers is not null)
+        {
+            request = request with { Headers = RequestHeaderRules.Checked(request.Url, request.Headers) };
+        }
 
         var waiter = new DownloadWaiter(progress, request.ReportPartialData, request.Priority);
         var (download, created) = _coalescer.Join(DownloadKey.From(request), request, waiter, _lifetimeToken);

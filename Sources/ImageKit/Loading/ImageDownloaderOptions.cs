@@ -136,6 +136,12 @@ public sealed class ImageDownloaderOptions
     /// <value>Default: <see langword="null"/> (the process-wide <c>ImageKit</c> meter).</value>
     public IMeterFactory? MeterFactory { get; set; }
 
+    /// <summary>
+    /// How long a download waits for an abandoned download of the same request to unwind and keep its bytes for resuming
+    /// (tests set it longer, to tell waiting from not waiting without timing).
+    /// </summary>
+    internal TimeSpan PredecessorPatience { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Test hook: called when a retry is scheduled, with the attempt that failed (1-based) and the delay chosen.</summary>
     internal Action<int, TimeSpan>? RetryScheduled { get; set; }
 

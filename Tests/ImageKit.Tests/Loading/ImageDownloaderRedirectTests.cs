@@ -113,7 +113,7 @@ public sealed class ImageDownloaderRedirectTests
     }
 
     [TestMethod]
-    public async Task DownloadAsync_RedirectToOtherOrigin_DropsCredentialsButKeepsOtherHeaders()
+    public async Task DownloadAsync_RedirectToOtherOrigin_DropsCredentialsAndTheRequestsOwnHeaders()
     {
         using var downloader = new ImageDownloader(DownloadTestOptions.Fast());
         var request = new ImageDownloadRequest(s_origin.Url("/to-other-origin"))
@@ -125,7 +125,7 @@ public sealed class ImageDownloaderRedirectTests
         var response = await downloader.DownloadAsync(request, cancellationToken: TestContext.CancellationToken);
 
         Assert.AreEqual(s_other.Url("/image.gif"), response.FinalUrl);
-        Assert.AreEqual($"{s_other.Url("/").Port}|auth=|cookie=|x=t1", s_seen.Single());
+        Assert.AreEqual($"{s_other.Url("/").Port}|auth=|cookie=|x=", s_seen.Single());
     }
 
     [TestMethod]

@@ -77,10 +77,45 @@ public sealed class ImageManagerHeadersTests
         var ex = await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => manager.LoadImageAsync(url, new ImageLoadOptions { Headers = new Dictionary<string, string> { [name] = value } }, cancellationToken: TestContext.CancellationToken));
 
         Assert.AreEqual(ImageDownloadFailure.InvalidRequest, ex.Failure);
-        Assert.AreEqual(1, ex.Attempts, "not retried");
-        StringAssert.Contains(ex.Message, "line break or NUL");
+        Assert.AreEqual(0, ex.Attempts, "not sent, and not retried");
+        StringAssert.Contains(ex.Message, "X-Token");
         Assert.IsFalse(ex.Message.Contains('\n', StringComparison.Ordinal), "the message stays on one line");
         Assert.AreEqual(hits, s_server.Hits("/img/TestImageStatic.webp"));
+    }
+
+    /// <summary>A remembered failure stops the network, not the caches: an image they hold is still answered.</summary>
+    [TestMethod]
+    public async Task LoadImageAsync_FailedWithoutTheTokenThenCachedWithIt_WithoutTheTokenIsAnsweredFromTheCache()
+    {
+        var url = s_server.PrivateImage("TestImageStatic.webp");
+        await using var manager = MemoryOnlyManager();
+
+        await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken));
+        using (var withToken = await manager.LoadImageAsync(url, new ImageLoadOptions { Headers = s_token }, cancellationToken: TestContext.CancellationToken))
+        {
+            Assert.AreEqual(ImageLoadSource.Network, withToken.Source);
+        }
+
+        using var without = await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(ImageLoadSource.Memory, without.Source);
+        Assert.AreEqual(2, s_server.Hits("/private/TestImageStatic.webp"));
+    }
+
+    /// <summary>A Range of one load would put part of an image in the caches every load of the URL reads.</summary>
+    [TestMethod]
+    public async Task LoadImageAsync_RangeHeader_FailsAsInvalidRequestAndLaterLoadsGetTheWholeImage()
+    {
+        var url = s_server.Image("TestImageAnimated.webp");
+        await using var manager = MemoryOnlyManager();
+
+        var e = await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => manager.LoadImageAsync(url, new ImageLoadOptions { Headers = new Dictionary<string, string> { ["Range"] = "bytes=0-999" } }, cancellationToken: TestContext.CancellationToken));
+        using var whole = await manager.LoadImageAsync(url, new ImageLoadOptions { ReturnEncodedData = true }, cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(ImageDownloadFailure.InvalidRequest, e.Failure);
+        StringAssert.Contains(e.Message, "Range");
+        Assert.AreEqual(ImageLoadSource.Network, whole.Source);
+        Assert.AreEqual(new FileInfo(Corpus.PathOf("TestImageAnimated.webp")).Length, whole.EncodedData!.Value.Length);
     }
 
     // Memory cache only (no disk), its own downloader; everything disposed with it.

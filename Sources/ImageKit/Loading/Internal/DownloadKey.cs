@@ -25,8 +25,8 @@ internal readonly record struct DownloadKey(string Url, string? Headers, string?
         var builder = new StringBuilder();
         foreach (var (name, value) in headers.OrderBy(h => h.Key, StringComparer.OrdinalIgnoreCase).ThenBy(h => h.Key, StringComparer.Ordinal))
         {
-            // Line breaks cannot occur in valid header names or values, so they separate entries unambiguously.
-            builder.Append(name.ToUpperInvariant()).Append(':').Append(value).Append('\n');
+            // Each name and value after its length: no two header sets, valid or not, give the same string.
+            builder.Append(name.Length).Append(':').Append(name.ToUpperInvariant()).Append(value?.Length ?? -1).Append(':').Append(value).Append('\n');
         }
 
         return builder.ToString();

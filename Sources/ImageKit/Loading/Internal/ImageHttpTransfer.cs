@@ -12,6 +12,9 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
 {
     private const string DefaultAccept = "image/webp,image/apng,image/png,image/gif,image/jpeg,image/*;q=0.8,*/*;q=0.5";
 
+    /// <summary>The names of a request's per-load headers, which <see cref="RedirectHandler"/> does not carry to another origin.</summary>
+    internal static readonly HttpRequestOptionsKey<string[]> PerLoadHeaderNames = new("ImageKit.PerLoadHeaderNames");
+
     public async Task<AttemptResult> SendAsync(SharedDownload download, CancellationToken cancellationToken)
     {
         try
@@ -102,6 +105,12 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
             return Reject(request.Url, response);
         }
 
+        // Part of a body nobody asked a part of: never an image to decode or to keep.
+        if (resumed is null && response.StatusCode == HttpStatusCode.PartialContent && options.AcceptStatusCode is null)
+        {
+            throw new ImageDownloadException(request.Url, ImageDownloadFailure.HttpStatus, "HTTP 206 Partial Content: the server sent part of the image to a request for all of it", response.StatusCode);
+        }
+
         var contentLength = resumed is null ? response.Content.Headers.ContentLength : ResumeRules.Total(response, resumed);
         if (contentLength > options.MaxResponseBytes)
         {
@@ -154,22 +163,21 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
         var message = new HttpRequestMessage(HttpMethod.Get, request.Url) { Version = client.DefaultRequestVersion, VersionPolicy = client.DefaultVersionPolicy };
         try
         {
+            var acceptGiven = false;
             if (request.Headers is { } headers)
             {
+                // Checked by RequestHeaderRules when the download was asked for (DownloadAsync).
                 foreach (var (name, value) in headers)
                 {
-                    // Not checked by TryAddWithoutValidation; HttpClient would refuse them only when sending, as a network
-                    // error (and retried).
-                    if (name.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0 || value is null || value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
-                    {
-                        throw new ImageDownloadException(request.Url, ImageDownloadFailure.InvalidRequest, $"the header '{name.Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal).Replace("\0", "\\0", StringComparison.Ordinal)}' has a line break or NUL in its name or value");
-                    }
-
                     if (!message.Headers.TryAddWithoutValidation(name, value))
                     {
-                        throw new ImageDownloadException(request.Url, ImageDownloadFailure.InvalidRequest, $"the header '{name}' cannot be sent on a GET request");
+                        throw new ImageDownloadException(request.Url, ImageDownloadFailure.InvalidRequest, $"the header '{name}' describes a body and cannot be sent on a GET request");
                     }
+
+                    acceptGiven |= name.Equals("Accept", StringComparison.OrdinalIgnoreCase);
                 }
+
+                message.Options.Set(PerLoadHeaderNames, [.. headers.Keys]);
             }
 
             if (request.IfNoneMatch is { } etag && !message.Headers.TryAddWithoutValidation("If-None-Match", etag))
@@ -188,7 +196,7 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
                 message.Headers.TryAddWithoutValidation("If-Range", resumed.Validator);
             }
 
-            if (message.Headers.Accept.Count == 0 && client.DefaultRequestHeaders.Accept.Count == 0)
+            if (!acceptGiven && message.Headers.Accept.Count == 0 && client.DefaultRequestHeaders.Accept.Count == 0)
             {
                 message.Headers.TryAddWithoutValidation("Accept", DefaultAccept);
             }

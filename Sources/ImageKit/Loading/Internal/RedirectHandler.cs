@@ -62,6 +62,15 @@ internal sealed class RedirectHandler(int maxRedirects, OpenConnections? connect
                 request.Headers.Authorization = null;
                 request.Headers.ProxyAuthorization = null;
                 request.Headers.Remove("Cookie");
+
+                // A load's own headers (ImageLoadOptions.Headers: a token for this one image) are for its own origin.
+                if (request.Options.TryGetValue(ImageHttpTransfer.PerLoadHeaderNames, out var perLoad))
+                {
+                    foreach (var name in perLoad)
+                    {
+                        request.Headers.Remove(name);
+                    }
+                }
             }
 
             request.RequestUri = next;

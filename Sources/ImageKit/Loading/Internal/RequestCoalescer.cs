@@ -7,7 +7,8 @@ namespace ImageKit.Loading.Internal;
 /// the dying download as its <see cref="SharedDownload.Predecessor"/> and resumes from its bytes once it has unwound.
 /// </summary>
 /// <remarks>One lock guards the maps and every waiter list; nothing slow or user-supplied runs under it.</remarks>
-internal sealed class RequestCoalescer
+/// <param name="handsOver">Whether abandoned downloads are handed to the next one (resuming is enabled).</param>
+internal sealed class RequestCoalescer(bool handsOver = true)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<DownloadKey, SharedDownload> _inFlight = [];
@@ -61,7 +62,12 @@ internal sealed class RequestCoalescer
             if (last)
             {
                 Forget(download);
-                _unwinding[download.Key] = download;
+
+                // Only what can be resumed from is worth waiting for: not a conditional request's body.
+                if (handsOver && download.Key is { IfNoneMatch: null, IfModifiedSince: null })
+                {
+                    _unwinding[download.Key] = download;
+                }
             }
         }
 
@@ -93,16 +99,41 @@ internal sealed class RequestCoalescer
     /// </summary>
     public void Complete(SharedDownload download)
     {
+        SharedDownload? passedOn;
         lock (_lock)
         {
             Forget(download);
+
+            // A predecessor this download never got to resume from (it was left while waiting, or while queued) is passed
+            // on to whoever comes next, rather than dropped.
+            passedOn = download.Predecessor is { Unwound.IsCompleted: false } pending ? pending : null;
+            download.Predecessor = null;
             if (_unwinding.TryGetValue(download.Key, out var unwinding) && ReferenceEquals(unwinding, download))
             {
-                _unwinding.Remove(download.Key);
+                if (passedOn is null)
+                {
+                    _unwinding.Remove(download.Key);
+                }
+                else
+                {
+                    _unwinding[download.Key] = passedOn;
+                }
+            }
+            else if (passedOn is not null && !_unwinding.ContainsKey(download.Key) && !_inFlight.ContainsKey(download.Key))
+            {
+                _unwinding[download.Key] = passedOn;
             }
         }
 
-        download.MarkUnwound();
+        if (passedOn is null)
+        {
+            download.MarkUnwound();
+        }
+        else
+        {
+            // A successor that took this download waits, through it, for the one with the bytes (within its patience).
+            passedOn.Unwound.ContinueWith(static (_, state) => ((SharedDownload)state!).MarkUnwound(), download, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
     }
 
     private void Forget(SharedDownload download)
