@@ -50,7 +50,7 @@ public sealed partial class ImageManager
         }
 
         Log.UndecodableFrameForgotten(_logger, decodeOptions.SourceName, failure.Message);
-        RememberFailure(key, failure.Message);
+        RememberFailure(key, failure.Message, cachedCopyBroken: true);
         lock (_forgettingLock)
         {
             _forgetting = Task.WhenAll(_forgetting, Task.Run(() => RemoveUndecodableAsync(key, decodeOptions)));

@@ -57,6 +57,8 @@ public sealed partial class ImageManager
             SourceName = UrlText.Describe(url),
         };
 
+        // The caches' copy itself failed to decode (ImageManager.FrameFailures): not answered while it is being removed.
+        ThrowIfRecentlyFailed(key, url, options, onlyBrokenCopies: true);
         DiskCacheEntry? revalidating = null;
         if (!options.FromNetworkOnly)
         {
@@ -113,7 +115,7 @@ public sealed partial class ImageManager
         // A recent lasting failure stops the loader, not the caches: an image they hold (loaded with other headers, or
         // before the failure) is still answered.
         var failureKey = FailureKey(key, options);
-        ThrowIfRecentlyFailed(failureKey, url, options);
+        ThrowIfRecentlyFailed(failureKey, url, options, onlyBrokenCopies: false);
 
         // Counted so that background disk stores yield to loads (see BackgroundStores). Cache hits are not: they take
         // microseconds, and counting them would put two timer updates on the hottest path.
@@ -250,7 +252,10 @@ public sealed partial class ImageManager
     /// <summary>How many failed URLs are remembered now; for tests.</summary>
     internal int RememberedFailures => _failedUrls.Count;
 
-    private void RememberFailure(string key, string reason)
+    /// <param name="key">The failure key (<see cref="FailureKey"/>), or the cache key for a cached copy that is broken.</param>
+    /// <param name="reason">Why, for the fast failure's message.</param>
+    /// <param name="cachedCopyBroken">The caches' copy failed to decode: loads fail fast before looking in the caches.</param>
+    private void RememberFailure(string key, string reason, bool cachedCopyBroken = false)
     {
         if (_options.FailedUrlRetention <= TimeSpan.Zero)
         {
@@ -259,7 +264,7 @@ public sealed partial class ImageManager
 
         var now = _options.TimeProvider.GetUtcNow();
         var until = _options.FailedUrlRetention >= DateTimeOffset.MaxValue - now ? DateTimeOffset.MaxValue : now + _options.FailedUrlRetention;
-        _failedUrls[key] = new FailedUrl(until, reason);
+        _failedUrls[key] = new FailedUrl(until, reason, cachedCopyBroken);
         var sweepAt = Volatile.Read(ref _failedUrlsNextSweep);
         if (_failedUrls.Count < sweepAt || Interlocked.CompareExchange(ref _failedUrlsNextSweep, int.MaxValue, sweepAt) != sweepAt)
         {
@@ -279,9 +284,9 @@ public sealed partial class ImageManager
         Volatile.Write(ref _failedUrlsNextSweep, Math.Max(FailedUrlsFirstSweep, (int)Math.Min(int.MaxValue / 2, (long)_failedUrls.Count * 2)));
     }
 
-    private void ThrowIfRecentlyFailed(string key, Uri url, ImageLoadOptions options)
+    private void ThrowIfRecentlyFailed(string key, Uri url, ImageLoadOptions options, bool onlyBrokenCopies)
     {
-        if (!_failedUrls.TryGetValue(key, out var failed))
+        if (!_failedUrls.TryGetValue(key, out var failed) || (onlyBrokenCopies && !failed.CachedCopyBroken))
         {
             return;
         }
@@ -310,5 +315,5 @@ public sealed partial class ImageManager
         _ => false,
     };
 
-    private readonly record struct FailedUrl(DateTimeOffset Until, string Reason);
+    private readonly record struct FailedUrl(DateTimeOffset Until, string Reason, bool CachedCopyBroken);
 }

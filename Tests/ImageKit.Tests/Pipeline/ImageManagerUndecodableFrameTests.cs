@@ -55,6 +55,28 @@ public sealed class ImageManagerUndecodableFrameTests
         Assert.AreEqual(2, _hits);
     }
 
+    /// <summary>The caches still hold the broken copy until its removal has run: the next load fails fast all the same.</summary>
+    [TestMethod]
+    public async Task FrameThatDoesNotDecode_TheNextLoadFailsFastBeforeTheCopyIsRemoved()
+    {
+        await using var server = await StartServerAsync();
+        await using var manager = ImageManagerTests.NewManager(_cacheDir);
+        var url = server.Url("/broken.gif");
+        var token = TestContext.CancellationToken;
+
+        using (var result = await manager.LoadImageAsync(url, new ImageLoadOptions { WaitForDiskStore = true }, cancellationToken: token))
+        {
+            Assert.ThrowsExactly<ImageDecodingException>(() => result.Image.GetFrame(0));
+        }
+
+        var fast = await Assert.ThrowsExactlyAsync<ImageLoadException>(() => manager.LoadImageAsync(url, cancellationToken: token));
+        await manager.WhenUndecodableForgottenAsync();
+
+        StringAssert.Contains(fast.Message, "failed recently");
+        StringAssert.Contains(fast.Message, "frame 0");
+        Assert.AreEqual(1, _hits);
+    }
+
     [TestMethod]
     public async Task FrameFailsBeforeItsBackgroundDiskStoreLands_TheDiskCopyIsRemovedToo()
     {
