@@ -25,8 +25,8 @@ public abstract class DisplayLink : IDisposable
     private static DisplayLink? t_dispatching;
 
     // Lock discipline: _lock guards the subscriber list and the desired state (_running, _disposed) and is held only for
-    // a few instructions. _transition serialises StartCore/StopCore, which may block (CVDisplayLinkStop waits for an
-    // in-flight callback), and is never taken on the tick thread: a state change requested from inside a tick is applied
+    // a few instructions. _transition serialises StartCore/StopCore, which may block (CVDisplayLinkStop may wait for an
+    // in-flight callback; the CoreVideo backend waits for one itself), and is never taken on the tick thread: a state change requested from inside a tick is applied
     // from the thread pool, so stopping a link can never wait for the very tick that asked for it.
     private readonly Lock _lock = new();
     private readonly Lock _transition = new();

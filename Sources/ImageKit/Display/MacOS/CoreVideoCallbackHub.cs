@@ -5,9 +5,10 @@ using ImageKit.Display.MacOS.Interop;
 namespace ImageKit.Display.MacOS;
 
 /// <summary>
-/// What CoreVideo's callback context points at: a small object, reached through a normal GC handle, that reaches its
-/// display link only through a weak reference — never a player, never a delegate — so the native side keeps nothing of
-/// the app alive.
+/// What CoreVideo's callback context names: a small object, found by a number that is never used twice (not a pointer
+/// or a GC handle, whose slots are reused), that reaches its display link only through a weak reference — never a
+/// player, never a delegate — so the native side keeps nothing of the app alive, and a callback CoreVideo makes late,
+/// after its link was released, finds nothing (or a hub that delivers nothing) instead of freed or reused memory.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -30,6 +31,11 @@ internal sealed unsafe class CoreVideoCallbackHub
     private const int Delivering = 1;
     private const int Detached = 2;
 
+    // The hubs CoreVideo's callbacks can reach, by context number: registered before the callback is set, removed once
+    // no callback is inside the hub any more. Lock-free reads, no allocation on the callback path.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<nint, CoreVideoCallbackHub> s_registered = new();
+    private static long s_lastContext;
+
     [ThreadStatic]
     private static CoreVideoCallbackHub? t_inCallback;
 
@@ -47,7 +53,10 @@ internal sealed unsafe class CoreVideoCallbackHub
         _ticksPerHostTimeUnit = hostFrequency > 0 ? TimeSpan.TicksPerSecond / hostFrequency : 0;
     }
 
-    /// <summary>The output callback to give CoreVideo, with a GC handle to this hub as context.</summary>
+    /// <summary>How many hubs callbacks can reach now; for tests.</summary>
+    public static int Registered => s_registered.Count;
+
+    /// <summary>The output callback to give CoreVideo, with a context from <see cref="Register"/>.</summary>
     public static delegate* unmanaged<IntPtr, CVTimeStamp*, CVTimeStamp*, ulong, ulong*, IntPtr, int> Callback => &OnOutput;
 
     /// <summary>Callbacks currently inside ImageKit.</summary>
@@ -61,6 +70,20 @@ internal sealed unsafe class CoreVideoCallbackHub
 
     /// <summary>Remembers which native link this hub serves, so that a callback for any other link is ignored.</summary>
     public void Bind(IntPtr displayLink) => Volatile.Write(ref _displayLink, displayLink);
+
+    /// <summary>Makes <paramref name="hub"/> reachable by callbacks; returns the context to give CoreVideo.</summary>
+    public static nint Register(CoreVideoCallbackHub hub)
+    {
+        var context = (nint)Interlocked.Increment(ref s_lastContext);
+        s_registered[context] = hub;
+        return context;
+    }
+
+    /// <summary>What a callback with <paramref name="context"/> reaches, if anything; for tests.</summary>
+    public static object? Find(nint context) => s_registered.TryGetValue(context, out var hub) ? hub : null;
+
+    /// <summary>Makes the hub of <paramref name="context"/> unreachable: later callbacks with it do nothing.</summary>
+    public static void Unregister(nint context) => s_registered.TryRemove(context, out _);
 
     /// <summary>From now on callbacks deliver ticks (unless detached).</summary>
     public void StartDelivering() => Interlocked.CompareExchange(ref _state, Delivering, Idle);
@@ -98,11 +121,10 @@ internal sealed unsafe class CoreVideoCallbackHub
     {
         try
         {
-            // Resolving the handle allocates nothing and sends no Objective-C message, so it may precede the pool. The
-            // handle is freed only once the link is stopped and released, when CoreVideo has no reason to call again; if
-            // it ever did, a freed slot reads as null and a reused one as some other object, and comparing the link
-            // pointer rules out another link's hub, so even that call would do nothing.
-            if (GCHandle.FromIntPtr(displayLinkContext).Target is CoreVideoCallbackHub hub
+            // The lookup allocates nothing and sends no Objective-C message, so it may precede the pool. CoreVideo can
+            // still call after CVDisplayLinkStop has returned, and even after the release: then the context is no longer
+            // registered (or its hub is detached), and contexts are never reused, so no other link's hub is reached.
+            if (s_registered.TryGetValue(displayLinkContext, out var hub)
                 && hub._displayLink == displayLink)
             {
                 hub.OnOutput(inNow, inOutputTime);

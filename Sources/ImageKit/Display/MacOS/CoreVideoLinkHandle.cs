@@ -5,15 +5,17 @@ using ImageKit.Display.MacOS.Interop;
 namespace ImageKit.Display.MacOS;
 
 /// <summary>
-/// The one owner of a <c>CVDisplayLinkRef</c> and of the GC handle CoreVideo holds as its callback context. As the
+/// The one owner of a <c>CVDisplayLinkRef</c> and of the registration CoreVideo's callback context names. As the
 /// smallest owner of native state it is the only type here with a finalizer (SafeHandle's), so a link that was never
 /// disposed is still stopped and released once nothing references it; SafeHandle's reference count also makes the
 /// release happen exactly once, after the last <c>DangerousAddRef</c> user is done, however Dispose and the finalizer race.
 /// </summary>
 /// <remarks>
-/// Teardown order: detach the hub (callbacks deliver nothing), stop the link if it still runs, release it — CoreVideo
-/// keeps the callback and its context only inside the link, so once it is stopped and released no new callback can
-/// start — then wait until no callback is inside ImageKit, and only then free the GC handle.
+/// Teardown order: detach the hub (callbacks deliver nothing), stop the link if it still runs, wait until no callback
+/// is inside ImageKit (<c>CVDisplayLinkStop</c> does not wait for one in flight on CoreVideo's thread), unregister the
+/// context, and only then release the link. CoreVideo may still call once more after that: the context then names no
+/// hub, and is never used again, so the call does nothing. What CoreVideo's own thread does with a released link is
+/// its business; projects that met crashes there keep one link per display for the process (not done here).
 /// </remarks>
 internal sealed class CoreVideoLinkHandle : SafeHandle
 {
@@ -22,7 +24,7 @@ internal sealed class CoreVideoLinkHandle : SafeHandle
 
     private readonly ICoreVideo _coreVideo;
     private readonly CoreVideoCallbackHub _hub;
-    private GCHandle _hubHandle;
+    private nint _context;
 
     private CoreVideoLinkHandle(ICoreVideo coreVideo, CoreVideoCallbackHub hub)
         : base(IntPtr.Zero, ownsHandle: true)
@@ -54,9 +56,9 @@ internal sealed class CoreVideoLinkHandle : SafeHandle
         // From here on every path releases the link through this owner.
         owner.SetHandle(displayLink);
         hub.Bind(displayLink);
-        owner._hubHandle = GCHandle.Alloc(hub);
+        owner._context = CoreVideoCallbackHub.Register(hub);
         DisplayLinkCounters.CallbackHandleAllocated();
-        status = coreVideo.SetOutputCallback(displayLink, CoreVideoCallbackHub.Callback, GCHandle.ToIntPtr(owner._hubHandle));
+        status = coreVideo.SetOutputCallback(displayLink, CoreVideoCallbackHub.Callback, owner._context);
         if (status != KCVReturnSuccess)
         {
             owner.Dispose();
@@ -93,12 +95,15 @@ internal sealed class CoreVideoLinkHandle : SafeHandle
             _ = _coreVideo.Stop(displayLink);
         }
 
-        _coreVideo.Release(displayLink);
-        if (_hubHandle.IsAllocated)
+        // Before the release: a callback still inside ImageKit may be using the link (a target reading RefreshPeriod).
+        if (_context != 0)
         {
             _hub.WaitUntilIdle();
-            _hubHandle.Free();
+            CoreVideoCallbackHub.Unregister(_context);
+            _context = 0;
             DisplayLinkCounters.CallbackHandleFreed();
         }
+
+        _coreVideo.Release(displayLink);
     }
 }

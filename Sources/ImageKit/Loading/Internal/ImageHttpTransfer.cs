@@ -122,6 +122,7 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
         var contentType = response.Content.Headers.ContentType?.ToString() ?? resumed?.ContentType;
         var etag = response.Headers.ETag?.ToString() ?? resumed?.ETag;
         var lastModified = response.Content.Headers.LastModified ?? resumed?.LastModified;
+        var noStore = response.Headers.CacheControl?.NoStore == true || resumed?.NoStore == true;
         var cursor = new BodyCursor(resumed);
         ReadOnlyMemory<byte> data;
         try
@@ -135,7 +136,13 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
         catch (Exception ex) when (validator is not null && cursor is { Buffer: { } buffer, Received: > 0 } && ex is not ImageDownloadException)
         {
             // Cut off (a reset, a timeout, a cancelled download): keep what arrived for the next attempt or download.
-            download.Resume = new PartialBody(buffer, cursor.Received, validator, contentLength, contentType, etag, lastModified);
+            download.Resume = new PartialBody(buffer, cursor.Received, validator, contentLength, contentType, etag, lastModified, resumed?.Source ?? finalUrl, noStore);
+            throw;
+        }
+        catch (Exception) when (cursor.Received == 0)
+        {
+            // An answer that cannot be trusted (longer than it said): nothing kept before it is worth continuing either.
+            download.Resume = null;
             throw;
         }
 
@@ -150,7 +157,7 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
 
         return AttemptResult.Success(new ImageDownloadResponse(request.Url, finalUrl, response.StatusCode, data, contentType, format, etag, lastModified)
         {
-            NoStore = response.Headers.CacheControl?.NoStore == true,
+            NoStore = noStore,
             HttpVersion = response.Version,
             ResumedBytes = resumed?.Count ?? 0,
         });

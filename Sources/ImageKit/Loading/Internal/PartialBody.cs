@@ -16,7 +16,9 @@ namespace ImageKit.Loading.Internal;
 /// <param name="ContentType">The <c>Content-Type</c> of the interrupted response.</param>
 /// <param name="ETag">Its <c>ETag</c>.</param>
 /// <param name="LastModified">Its <c>Last-Modified</c>.</param>
-internal sealed record PartialBody(byte[] Buffer, int Count, string Validator, long? Total, string? ContentType, string? ETag, DateTimeOffset? LastModified)
+/// <param name="Source">The URL that answered (after redirects).</param>
+/// <param name="NoStore">Whether it said no-store.</param>
+internal sealed record PartialBody(byte[] Buffer, int Count, string Validator, long? Total, string? ContentType, string? ETag, DateTimeOffset? LastModified, Uri? Source = null, bool NoStore = false)
 {
     /// <summary>What keeping it costs: the whole array, not only the bytes received.</summary>
     public long Cost => Buffer.Length;

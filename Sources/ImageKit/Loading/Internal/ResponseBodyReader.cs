@@ -106,6 +106,13 @@ internal static class ResponseBodyReader
             throw new TransientDownloadException(ImageDownloadFailure.Truncated, $"the body ended after {received} of the {expected} bytes in Content-Length");
         }
 
+        // A body longer than it said (a chunked body with a Content-Length beside it): its bytes cannot be trusted.
+        if (contentLength is not null && await body.ReadAsync(new byte[1], cancellationToken).ConfigureAwait(false) != 0)
+        {
+            cursor.Received = 0; // nothing of it is kept to resume from
+            throw new TransientDownloadException(ImageDownloadFailure.Network, $"the body is longer than the {contentLength} bytes it declared");
+        }
+
         return buffer.AsMemory(0, received);
     }
 }

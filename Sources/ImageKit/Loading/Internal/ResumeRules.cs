@@ -54,8 +54,18 @@ internal static class ResumeRules
             return false;
         }
 
+        // RFC 9110 §15.3.7.3: parts are combined only when they share the same strong validator, and of the same
+        // resource (entity tags tell apart versions of one resource only).
+        var byDate = resumed.ETag is null;
+        if ((response.Headers.ETag is { } etag && (byDate || etag.IsWeak || !string.Equals(etag.Tag, resumed.Validator, StringComparison.Ordinal)))
+            || (byDate && headers.LastModified is { } modified && modified != resumed.LastModified)
+            || (resumed.Source is { } source && response.RequestMessage?.RequestUri is { } answered && source != answered))
+        {
+            return false;
+        }
+
         var total = range.Length ?? to + 1;
-        return from == resumed.Count && to == total - 1 && length == to - from + 1 && (resumed.Total is not { } before || before == total);
+        return from == resumed.Count && to == total - 1 && length == to - from + 1 && (resumed.Total is not { } kept || kept == total);
     }
 
     /// <summary>The whole body's length, for a response that <see cref="Continues"/> a kept body.</summary>

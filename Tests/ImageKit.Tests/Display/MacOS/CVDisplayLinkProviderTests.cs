@@ -18,7 +18,7 @@ public sealed partial class CVDisplayLinkProviderTests
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(10);
 
     [TestMethod]
-    public void Constructor_CreatesTheLinkAndGivesCoreVideoAHandleToAHubOnly()
+    public void Constructor_CreatesTheLinkAndGivesCoreVideoAContextThatReachesAHubOnly()
     {
         var handles = DisplayLinkCounters.LiveCallbackHandles;
         using var fake = new FakeCoreVideo();
@@ -29,11 +29,12 @@ public sealed partial class CVDisplayLinkProviderTests
             Assert.AreNotEqual(IntPtr.Zero, fake.Context);
 
             // The context reaches a hub, never a link, a target or a delegate.
-            Assert.IsInstanceOfType<CoreVideoCallbackHub>(GCHandle.FromIntPtr(fake.Context).Target);
+            Assert.IsInstanceOfType<CoreVideoCallbackHub>(CoreVideoCallbackHub.Find(fake.Context));
             Assert.AreEqual(handles + 1, DisplayLinkCounters.LiveCallbackHandles);
         }
 
-        Assert.AreEqual(handles, DisplayLinkCounters.LiveCallbackHandles, "the GC handle is freed");
+        Assert.AreEqual(handles, DisplayLinkCounters.LiveCallbackHandles, "the context is unregistered");
+        Assert.IsNull(CoreVideoCallbackHub.Find(fake.Context));
         Assert.AreEqual(1, fake.Count("Release"));
         Assert.IsEmpty(fake.Violations);
     }
@@ -140,7 +141,7 @@ public sealed partial class CVDisplayLinkProviderTests
         var target = new RecordingTarget();
         using var subscription = provider.GetDisplayLink().Subscribe(target);
 
-        // GCHandle.FromIntPtr(0) throws inside the callback.
+        // A context that names no hub.
         Assert.AreEqual(0, fake.InvokeCallback(context: IntPtr.Zero));
 
         fake.ThrowFromPoolPop = true;

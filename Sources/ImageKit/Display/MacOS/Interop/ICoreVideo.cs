@@ -20,7 +20,10 @@ internal unsafe interface ICoreVideo
     /// <summary><c>CVDisplayLinkStart</c>.</summary>
     int Start(IntPtr displayLink);
 
-    /// <summary><c>CVDisplayLinkStop</c>: may wait for a callback in flight.</summary>
+    /// <summary>
+    /// <c>CVDisplayLinkStop</c>: asks the link's thread to stop. It does not promise to wait for a callback in flight,
+    /// nor that none starts after it returns (or after the release), so callers wait for their own callbacks.
+    /// </summary>
     int Stop(IntPtr displayLink);
 
     /// <summary><c>CVDisplayLinkIsRunning</c>.</summary>
