@@ -60,12 +60,15 @@ public sealed partial class AnimatedImagePlayer
             // thread), which waits for the tick being delivered, which may be waiting for _lock in OnDisplayLinkTick.
             var link = _displayLinkProvider.GetDisplayLink();
             var subscription = link.Subscribe(this);
+
+            // Read outside _lock too: a native link may ask its OS for the period, and the tick thread takes _lock.
+            var period = link.RefreshPeriod;
             lock (_lock)
             {
                 if (_playing && !_disposed && _subscription is null)
                 {
                     _subscription = subscription;
-                    _linkPeriod = link.RefreshPeriod;
+                    _linkPeriod = period;
                     subscription = null;
                 }
             }
