@@ -141,6 +141,11 @@ internal static class CacheCommand
         {
             throw new CliException("--cache-dir", $"{index} is not a SQLite database, so not a cache index; delete it (or the folder) to start a new cache");
         }
+        else if (Damage(index) is { } damage)
+        {
+            // Opened, the cache would rebuild the index and its sweep would then delete every stored file.
+            throw new CliException("--cache-dir", $"{index} is damaged ({damage}); delete it (or the folder) to start a new cache");
+        }
 
         var options = new DiskImageCacheOptions { Directory = path };
         if (maxAge is { } age)
@@ -149,6 +154,29 @@ internal static class CacheCommand
         }
 
         return new DiskImageCache(options);
+    }
+
+    // What SQLite's quick_check finds wrong with an index whose header is fine (damaged pages, a cut-off file), read-only.
+    private static string? Damage(string index)
+    {
+        try
+        {
+            using var connection = new Microsoft.Data.Sqlite.SqliteConnection(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder
+            {
+                DataSource = index,
+                Mode = Microsoft.Data.Sqlite.SqliteOpenMode.ReadOnly,
+                Pooling = false,
+            }.ToString());
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA quick_check(1)";
+            var result = command.ExecuteScalar() as string;
+            return result == "ok" ? null : result ?? "quick_check gave no answer";
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e) when (e.SqliteErrorCode is 11 or 26)
+        {
+            return e.Message; // SQLITE_CORRUPT, SQLITE_NOTADB
+        }
     }
 
     private static bool IsSqliteFile(string path)

@@ -65,6 +65,11 @@ internal static class PlayCommand
                 Render: !parse.GetValue(noRender) && (parse.GetValue(render) || (stdoutIsTerminal() && !parse.GetValue(statsJson))),
                 parse.GetValue(statsJson));
             settings.Validate();
+            if (settings.ContactSheet is { } sheetFile && IsSameFile(source, sheetFile.FullName))
+            {
+                throw new CliException(sheetFile.FullName, "cannot write the contact sheet over the image being played");
+            }
+
             var headers = RequestHeaders.Parse(parse.GetValue(header) ?? []);
 
             var bytes = await InputReader.ReadAsync(source, headers, cancellationToken).ConfigureAwait(false);
@@ -223,6 +228,29 @@ internal static class PlayCommand
 
     // The longest delay a cancellation timer takes (2^32 - 2 ms).
     private const double MaxSeconds = 4_294_967;
+
+    // Whether the input (a path or a file: URL; other URLs never are) names the file the contact sheet would replace,
+    // links followed.
+    private static bool IsSameFile(string source, string sheet)
+    {
+        var path = Uri.TryCreate(source, UriKind.Absolute, out var url) && url.IsFile ? url.LocalPath
+            : Uri.TryCreate(source, UriKind.Absolute, out var other) && !other.IsFile && !Path.IsPathRooted(source) ? null
+            : source;
+        return path is not null && string.Equals(Resolve(path), Resolve(sheet), OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase);
+
+        static string Resolve(string file)
+        {
+            var full = Path.GetFullPath(file);
+            try
+            {
+                return File.ResolveLinkTarget(full, returnFinalTarget: true)?.FullName ?? full;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return full;
+            }
+        }
+    }
 
     internal sealed record PlaySettings(
         int? Loops, double Rate, PlaybackMode Mode, double? Seconds, FileInfo? ContactSheet, bool Render, bool StatsJson)

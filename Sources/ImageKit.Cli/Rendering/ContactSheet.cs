@@ -132,6 +132,12 @@ internal sealed class ContactSheet : IDisposable
             throw new CliException(path, "cannot write the contact sheet: it is a folder, not a file");
         }
 
+        // The sheet is renamed over the path: a device (/dev/null) or a FIFO there would be replaced by a file.
+        if (Output.FileKind.IsSpecial(path) == true)
+        {
+            throw new CliException(path, "cannot write the contact sheet: it is a device, FIFO or socket, not a file (leave out --contact-sheet to write none)");
+        }
+
         var folder = Path.GetDirectoryName(path);
         if (!string.IsNullOrEmpty(folder) && !Directory.Exists(folder))
         {
