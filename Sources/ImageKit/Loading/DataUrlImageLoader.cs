@@ -57,7 +57,7 @@ public sealed class DataUrlImageLoader : IImageLoader
         var isBase64 = text.AsSpan(0, comma).EndsWith(";base64", StringComparison.OrdinalIgnoreCase);
         var payload = text.AsMemory(comma + 1);
         var bound = isBase64 ? Base64.GetMaxDecodedFromUtf8Length(payload.Length) : payload.Length;
-        if (bound > MaxBytes && (isBase64 ? EstimateBase64Bytes(payload.Span) : payload.Length / 3) > MaxBytes)
+        if (bound > MaxBytes && (isBase64 ? EstimateBase64Bytes(payload.Span) : payload.Length - (2L * payload.Span.Count('%'))) > MaxBytes)
         {
             throw new ImageLoadException(url, string.Create(CultureInfo.InvariantCulture, $"the data: URL carries more than the {MaxBytes:N0} bytes allowed"));
         }
@@ -135,8 +135,10 @@ public sealed class DataUrlImageLoader : IImageLoader
         return bytes;
     }
 
+    // URLs are ASCII: a raw U+0080–U+00FF would read as one byte here while the cache key (Uri.AbsoluteUri) escapes it as
+    // two UTF-8 bytes, so two URLs with different bytes would share one cache entry.
     private static byte ByteOf(Uri url, char c, int offset) =>
-        c <= 0xFF ? (byte)c : throw new ImageLoadException(url, string.Create(CultureInfo.InvariantCulture, $"not a valid data: URL: the character U+{(int)c:X4} at data offset {offset} is not a byte (percent-encode binary data)"));
+        c < 0x80 ? (byte)c : throw new ImageLoadException(url, string.Create(CultureInfo.InvariantCulture, $"not a valid data: URL: the character U+{(int)c:X4} at data offset {offset} is not ASCII (percent-encode binary data)"));
 
     // Base64 characters (escapes counted as the character they stand for) × 3/4: whitespace does not count.
     private static long EstimateBase64Bytes(ReadOnlySpan<char> payload)

@@ -66,7 +66,7 @@ public sealed class DataUrlImageLoaderTests
     [DataRow("data:image/gif;base64", "not a valid data: URL: there is no comma between the media type and the data")]
     [DataRow("data:image/gif;base64,R0lGOD!!", "not a valid data: URL: its data is marked base64 but is not valid base64")]
     [DataRow("data:image/gif,GIF%4", "not a valid data: URL: '%' at data offset 3 is not followed by two hex digits")]
-    [DataRow("data:image/gif,GIF\u20AC", "not a valid data: URL: the character U+20AC at data offset 3 is not a byte (percent-encode binary data)")]
+    [DataRow("data:image/gif,GIF\u20AC", "not a valid data: URL: the character U+20AC at data offset 3 is not ASCII (percent-encode binary data)")]
     public async Task LoadAsync_MalformedDataUrl_FailsWithAClearImageLoadException(string url, string reason)
     {
         var error = await Assert.ThrowsExactlyAsync<ImageLoadException>(() => Load(url));
@@ -96,6 +96,38 @@ public sealed class DataUrlImageLoaderTests
 
         Assert.IsInstanceOfType<ImageDecodingException>(error);
         Assert.AreEqual("data:application/octet-stream;base64,AAAAAAAAAAA… (400,037 characters)", error.SourceName);
+    }
+
+    /// <summary>
+    /// A raw non-ASCII character would read as one byte while the cache key escapes it as UTF-8, so two URLs with
+    /// different bytes would share one cache entry: refused, and its escaped form loads as its own image.
+    /// </summary>
+    [TestMethod]
+    public async Task LoadImageAsync_RawNonAsciiCharacter_IsRefusedAndItsEscapedFormLoadsItsOwnBytes()
+    {
+        await using var manager = new ImageManager();
+        var bytes = Corpus.Read("animated-red-blue.gif");
+        var encoded = "data:image/gif," + string.Concat(bytes.Select(static b => $"%{b:X2}"));
+
+        var error = await Assert.ThrowsExactlyAsync<ImageLoadException>(() => manager.LoadImageAsync(new Uri(encoded + "\u00E9"), cancellationToken: TestContext.CancellationToken));
+        using var escaped = await manager.LoadImageAsync(new Uri(encoded + "%C3%A9"), cancellationToken: TestContext.CancellationToken);
+
+        StringAssert.Contains(error.Message, "U+00E9");
+        StringAssert.Contains(error.Message, "not ASCII");
+        Assert.AreEqual(ImageLoadSource.Network, escaped.Source);
+        Assert.AreEqual(bytes.Length + 2, escaped.Image.EncodedData.Length);
+    }
+
+    /// <summary>Plain (not percent-encoded) data over MaxBytes is refused before decoding, by its exact length.</summary>
+    [TestMethod]
+    public async Task LoadAsync_PlainPayloadOverMaxBytes_IsRefusedBeforeDecoding()
+    {
+        var loader = new DataUrlImageLoader { MaxBytes = 1000 };
+        var url = new Uri("data:application/octet-stream," + new string('A', 3000) + "\u20AC");
+
+        var error = await Assert.ThrowsExactlyAsync<ImageLoadException>(() => loader.LoadAsync(new ImageLoaderRequest(url), cancellationToken: TestContext.CancellationToken));
+
+        Assert.AreEqual("the data: URL carries more than the 1,000 bytes allowed", error.Message);
     }
 
     private Task<ImageLoaderResponse> Load(string url) =>
