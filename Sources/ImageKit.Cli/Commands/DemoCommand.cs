@@ -67,6 +67,15 @@ internal static partial class DemoCommand
         return command;
     }
 
+    // A folder the demo writes into must not be a file: found out up front, before anything is printed.
+    private static void EnsureFolderOrNothing(string option, string path)
+    {
+        if (File.Exists(path))
+        {
+            throw new CliException(option, $"{path} is a file, not a folder");
+        }
+    }
+
     internal static byte[] ReadAsset(string name)
     {
         using var stream = typeof(DemoCommand).Assembly.GetManifestResourceStream($"ImageKit.Cli.Assets.{name}")
@@ -79,6 +88,11 @@ internal static partial class DemoCommand
     private static async Task RunAsync(DemoSettings settings, TextWriter stdout, CancellationToken cancellationToken)
     {
         ContactSheet.EnsureWritable(settings.ContactSheet); // before anything runs, not after a minute of demo
+        EnsureFolderOrNothing("--cache-dir", settings.CacheDirectory);
+        if (settings.FramesDirectory is { } frames)
+        {
+            EnsureFolderOrNothing("--frames-dir", frames.FullName);
+        }
         var c = CultureInfo.InvariantCulture;
         await using var server = SampleServer.Start(Samples, ReadAsset);
         var urls = Samples.Select(server.Url).ToList();

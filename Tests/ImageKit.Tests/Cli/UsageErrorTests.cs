@@ -27,6 +27,8 @@ public sealed class UsageErrorTests
     [DataRow("cache|frob", "usage", "'frob'")]
     [DataRow("bogus", "usage", "'bogus'")]
     [DataRow("demo|--bogus", "usage", "'--bogus'")]
+    [DataRow("demo|--cache-dir|{gif}", "--cache-dir", "is a file, not a folder")]
+    [DataRow("demo|--frames-dir|{gif}", "--frames-dir", "is a file, not a folder")]
     [DataRow("fetch|--concurrency|abc|not-a-url", "usage", "'abc' for option '--concurrency'")]
     [DataRow("play|{gif}|--loops|-1", "--loops", "not -1")]
     [DataRow("cache|trim|--max-size|-5", "--max-size", "'-5'")]
