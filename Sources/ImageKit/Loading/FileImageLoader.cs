@@ -39,16 +39,25 @@ public sealed class FileImageLoader : IImageLoader
 
         try
         {
-            var info = new FileInfo(path);
-            if (!info.Exists)
+            if (Directory.Exists(path))
             {
-                throw new ImageLoadException(request.Url, Directory.Exists(path) ? "is a directory, not an image file" : "file not found");
+                throw new ImageLoadException(request.Url, "is a directory, not an image file");
             }
 
+            // Opened without asking first whether it exists: FileInfo.Exists is false for any failure (a folder without
+            // search permission, a name too long), which would all read as "file not found".
             // A FIFO blocks in its open until someone writes to it: the read honours cancellation even then.
             var data = await BoundedFileReader.ReadAsync(path, MaxFileBytes, TooLarge, cancellationToken).ConfigureAwait(false);
             progress?.Report(new ImageLoadProgress(data.Length, data.Length));
-            return new ImageLoaderResponse(request.Url, data) { StoreOnDisk = false, LastModified = info.LastWriteTimeUtc };
+            return new ImageLoaderResponse(request.Url, data) { StoreOnDisk = false, LastModified = new FileInfo(path).LastWriteTimeUtc };
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ImageLoadException(request.Url, "file not found", e);
+        }
+        catch (PathTooLongException e)
+        {
+            throw new ImageLoadException(request.Url, "the file name is too long", e);
         }
         catch (UnauthorizedAccessException e)
         {

@@ -236,6 +236,18 @@ public sealed class ImageManagerTests
         Assert.AreEqual(url.ToString(), error.SourceName);
     }
 
+    /// <summary>A name the file system refuses is not reported as a missing file (FileInfo.Exists says false for both).</summary>
+    [TestMethod]
+    public async Task LoadImageAsync_FileNameTooLong_SaysSoRatherThanNotFound()
+    {
+        await using var manager = NewManager();
+        var url = new Uri(Path.Combine(_cacheDir, new string('a', 300) + ".gif"));
+
+        var error = await Assert.ThrowsExactlyAsync<ImageLoadException>(() => manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken));
+
+        Assert.AreEqual("the file name is too long", error.Message);
+    }
+
     [TestMethod]
     public async Task LoadImageAsync_UnknownScheme_IsRefusedUntilALoaderIsRegistered()
     {
