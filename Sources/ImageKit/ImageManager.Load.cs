@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Collections.Concurrent;
 using System.Net;
 using ImageKit.Caching;
@@ -44,7 +43,7 @@ public sealed partial class ImageManager
         {
             // A copy of its own: the failure key and the loader see the same headers, whatever the caller does with its
             // dictionary meanwhile.
-            options = options with { Headers = headers.ToFrozenDictionary(StringComparer.Ordinal) };
+            options = options with { Headers = new Dictionary<string, string>(headers, StringComparer.Ordinal).AsReadOnly() };
         }
 
         var key = options.CacheKey?.Invoke(url) ?? url.AbsoluteUri;

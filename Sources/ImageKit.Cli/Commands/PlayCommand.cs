@@ -229,26 +229,21 @@ internal static class PlayCommand
     // The longest delay a cancellation timer takes (2^32 - 2 ms).
     private const double MaxSeconds = 4_294_967;
 
-    // Whether the input (a path or a file: URL; other URLs never are) names the file the contact sheet would replace,
-    // links followed.
-    private static bool IsSameFile(string source, string sheet)
-    {
-        var path = Uri.TryCreate(source, UriKind.Absolute, out var url) && url.IsFile ? url.LocalPath
-            : Uri.TryCreate(source, UriKind.Absolute, out var other) && !other.IsFile && !Path.IsPathRooted(source) ? null
-            : source;
-        return path is not null && string.Equals(Resolve(path), Resolve(sheet), OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase);
+    // Whether the input names the file the contact sheet would replace (InputReader's reading of it), links followed.
+    private static bool IsSameFile(string source, string sheet) =>
+        InputReader.LocalPath(source) is { } path
+        && string.Equals(Resolve(path), Resolve(sheet), OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase);
 
-        static string Resolve(string file)
+    private static string Resolve(string file)
+    {
+        var full = Path.GetFullPath(file);
+        try
         {
-            var full = Path.GetFullPath(file);
-            try
-            {
-                return File.ResolveLinkTarget(full, returnFinalTarget: true)?.FullName ?? full;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return full;
-            }
+            return File.ResolveLinkTarget(full, returnFinalTarget: true)?.FullName ?? full;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return full;
         }
     }
 

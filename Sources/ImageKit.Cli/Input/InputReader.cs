@@ -21,7 +21,7 @@ internal static class InputReader
             throw new CliException(null, "usage: the file or URL is empty");
         }
 
-        var isUrl = Uri.TryCreate(input, UriKind.Absolute, out var uri) && input.Contains(':', StringComparison.Ordinal) && !Path.IsPathRooted(input);
+        var isUrl = IsUrl(input, out var uri);
         if (isUrl && (uri!.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
         {
             return await DownloadAsync(uri, input, headers, cancellationToken).ConfigureAwait(false);
@@ -32,8 +32,7 @@ internal static class InputReader
             return await ReadDataUrlAsync(uri, cancellationToken).ConfigureAwait(false);
         }
 
-        // Only a file: URL is unescaped; a path is taken as it is ("a%41.gif" is that file, not "aA.gif").
-        var path = isUrl && uri!.IsFile ? uri.LocalPath : input;
+        var path = LocalPath(input)!;
         if (!path.Contains('\0', StringComparison.Ordinal)) // ReadFileAsync says what is wrong with such a path
         {
             if (Directory.Exists(path))
@@ -49,6 +48,27 @@ internal static class InputReader
 
         return await ReadFileAsync(path, input, MaxInputBytes, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The local file an input names, as <see cref="ReadAsync"/> reads it, or <see langword="null"/> for an http(s) or
+    /// <c>data:</c> URL. Only a <c>file:</c> URL is unescaped; a path is taken as it is ("a%41.gif" is that file, not
+    /// "aA.gif").
+    /// </summary>
+    public static string? LocalPath(string input)
+    {
+        if (!IsUrl(input, out var uri))
+        {
+            return input;
+        }
+
+        return uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps || string.Equals(uri.Scheme, "data", StringComparison.OrdinalIgnoreCase) ? null
+            : uri.IsFile ? uri.LocalPath
+            : input;
+    }
+
+    // A URL rather than a path: absolute, with a scheme, and not a rooted path (which .NET also parses as a file: URL).
+    private static bool IsUrl(string input, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Uri? uri) =>
+        Uri.TryCreate(input, UriKind.Absolute, out uri) && input.Contains(':', StringComparison.Ordinal) && !Path.IsPathRooted(input);
 
     /// <summary>
     /// Reads a local file with the SDK's bounded reader: also a file that cannot say its length (a pipe such as

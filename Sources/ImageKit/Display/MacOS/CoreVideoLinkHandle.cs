@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using ImageKit.Display.Internal;
 using ImageKit.Display.MacOS.Interop;
 
 namespace ImageKit.Display.MacOS;
@@ -57,7 +56,6 @@ internal sealed class CoreVideoLinkHandle : SafeHandle
         owner.SetHandle(displayLink);
         hub.Bind(displayLink);
         owner._context = CoreVideoCallbackHub.Register(hub);
-        DisplayLinkCounters.CallbackHandleAllocated();
         status = coreVideo.SetOutputCallback(displayLink, CoreVideoCallbackHub.Callback, owner._context);
         if (status != KCVReturnSuccess)
         {
@@ -101,7 +99,6 @@ internal sealed class CoreVideoLinkHandle : SafeHandle
             _hub.WaitUntilIdle();
             CoreVideoCallbackHub.Unregister(_context);
             _context = 0;
-            DisplayLinkCounters.CallbackHandleFreed();
         }
 
         _coreVideo.Release(displayLink);

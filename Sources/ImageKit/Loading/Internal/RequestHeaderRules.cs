@@ -78,7 +78,7 @@ internal static class RequestHeaderRules
             }
         }
 
-        return copy.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
+        return copy.AsReadOnly();
     }
 
     private static readonly System.Buffers.SearchValues<char> s_tokenChars =
