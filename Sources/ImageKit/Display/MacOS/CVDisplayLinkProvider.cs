@@ -15,8 +15,9 @@ namespace ImageKit.Display.MacOS;
 /// <b>Lifetime.</b> The native link is created with the provider and released exactly once: by
 /// <see cref="DisplayLinkProvider.Dispose()"/> (which stops it first, waits for a callback in flight, and returns only
 /// when no tick can be delivered any more) or, if the provider is dropped undisposed and nothing else references its link,
-/// by a finalizer. CoreVideo's callback context is a GC handle to a small hub that holds the link weakly; that handle is
-/// freed once the link is stopped and released and no callback is running.
+/// by a finalizer. CoreVideo's callback context is a number, never used twice, that names a small hub holding the link
+/// weakly; it is unregistered once the link is stopped and no callback is running, before the link is released, so a
+/// callback CoreVideo makes late finds nothing.
 /// </para>
 /// <para>
 /// <b>Callbacks.</b> Every callback runs inside its own Objective-C autorelease pool and never lets an exception reach

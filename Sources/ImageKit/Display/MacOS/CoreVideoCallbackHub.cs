@@ -153,8 +153,11 @@ internal sealed unsafe class CoreVideoCallbackHub
                 && Volatile.Read(ref _link) is { } weakLink
                 && weakLink.TryGetTarget(out var link))
             {
+                // Without a host time for the output, the frame is one period away: the period the timestamps carry,
+                // else the last one the link knows. Never a CoreVideo query from here (see LastKnownRefreshPeriod).
                 var now = ToTimeSpan(in *inNow) ?? Stopwatch.GetElapsedTime(0);
-                var target = ToTimeSpan(in *inOutputTime) ?? now + link.RefreshPeriod;
+                var target = ToTimeSpan(in *inOutputTime)
+                    ?? now + (VideoPeriod(in *inOutputTime) ?? VideoPeriod(in *inNow) ?? link.LastKnownRefreshPeriod);
                 link.Deliver(new DisplayLinkTick(now, target));
             }
         }
@@ -164,6 +167,12 @@ internal sealed unsafe class CoreVideoCallbackHub
             Interlocked.Decrement(ref _inFlight);
         }
     }
+
+    // videoRefreshPeriod is in units of videoTimeScale, valid with the video-time flag.
+    private static TimeSpan? VideoPeriod(in CVTimeStamp timeStamp) =>
+        (timeStamp.Flags & CVTimeStamp.VideoTimeValid) != 0 && timeStamp.VideoTimeScale > 0 && timeStamp.VideoRefreshPeriod > 0
+            ? TimeSpan.FromTicks((long)((Int128)timeStamp.VideoRefreshPeriod * TimeSpan.TicksPerSecond / timeStamp.VideoTimeScale))
+            : null;
 
     // Host time is mach_absolute_time, the clock Stopwatch reads on macOS (CLOCK_UPTIME_RAW): monotonic, shared by every
     // display, and comparable with timestamps taken anywhere else in the process. Video time would restart its scale and

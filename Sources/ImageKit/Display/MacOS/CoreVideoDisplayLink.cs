@@ -8,7 +8,7 @@ namespace ImageKit.Display.MacOS;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Ownership: this link owns its <see cref="CoreVideoLinkHandle"/> (the native link and the callback's GC handle); the
+/// Ownership: this link owns its <see cref="CoreVideoLinkHandle"/> (the native link and the registration its callback context names); the
 /// hub CoreVideo calls into holds this link weakly, so an undisposed link nobody references is collected and its handle's
 /// finalizer stops and releases the native link.
 /// </para>
@@ -39,13 +39,14 @@ internal sealed class CoreVideoDisplayLink : DisplayLink
 
     /// <summary>
     /// The refresh period CoreVideo measures (<c>CVDisplayLinkGetActualOutputVideoRefreshPeriod</c>) once the link has
-    /// run a little, else the display's nominal one, else 1/60 s; after disposal, the last one known.
+    /// run a little, else the display's nominal one, else 1/60 s; after disposal, and inside a tick, the last one known.
     /// </summary>
     public override TimeSpan RefreshPeriod
     {
         get
         {
-            if (TryAddRef(out var displayLink))
+            // Inside a callback CoreVideo is not asked: it may hold a lock of its own around the callback.
+            if (!_hub.IsCallbackThread && TryAddRef(out var displayLink))
             {
                 try
                 {
@@ -61,9 +62,12 @@ internal sealed class CoreVideoDisplayLink : DisplayLink
                 }
             }
 
-            return TimeSpan.FromTicks(Volatile.Read(ref _lastPeriodTicks));
+            return LastKnownRefreshPeriod;
         }
     }
+
+    /// <summary>The period <see cref="RefreshPeriod"/> last found, without asking CoreVideo (1/60 s before the first query).</summary>
+    internal TimeSpan LastKnownRefreshPeriod => TimeSpan.FromTicks(Volatile.Read(ref _lastPeriodTicks));
 
     /// <summary>Whether <see cref="DisplayLink.Dispose()"/> has been called.</summary>
     public bool Disposed => IsDisposed;
@@ -140,7 +144,7 @@ internal sealed class CoreVideoDisplayLink : DisplayLink
 
         // Every caller, not only the first, returns only once no callback is delivering a tick (except its own, when it
         // is called from a tick); then the handle stops the link if the base class could not (a Dispose from inside a
-        // tick), releases it exactly once and frees the GC handle.
+        // tick), unregisters the callback context and releases the link exactly once.
         _hub.WaitUntilIdle();
         _handle.Dispose();
     }

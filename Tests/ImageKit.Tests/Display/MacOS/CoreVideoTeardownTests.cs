@@ -73,6 +73,25 @@ public sealed class CoreVideoTeardownTests
         Assert.AreEqual(1, target.Count, "a late callback delivers nothing");
     }
 
+    [TestMethod]
+    public void LateCallbackAfterTheRelease_FindsNothingAndTouchesNeitherTheLinkNorThePool()
+    {
+        using var fake = new FakeCoreVideo();
+        var provider = new CVDisplayLinkProvider(fake);
+        var target = new CountingTarget();
+        _ = provider.GetDisplayLink().Subscribe(target);
+        Assert.IsTrue(Leaks.Eventually(() => target.Count > 2, s_wait));
+
+        provider.Dispose();
+        var ticks = target.Count;
+
+        Assert.IsTrue(Leaks.Eventually(() => fake.LateCallbacksMade == 1, s_wait), "the fake's thread called once more after the release");
+        Assert.IsTrue(Leaks.Eventually(() => fake.Callbacks[^1] == new FakeCoreVideo.CallbackRecord(0, 0, 0, 0), s_wait), "and that call did nothing at all");
+        Assert.AreEqual(ticks, target.Count);
+        Assert.AreEqual("Release", fake.Calls[^1], "nothing was called on CoreVideo after the release");
+        Assert.IsEmpty(fake.Violations, string.Join(" | ", fake.Violations));
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static WeakReference StartHoldAndDrop(FakeCoreVideo fake)
     {

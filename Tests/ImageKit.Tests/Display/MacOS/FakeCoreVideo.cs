@@ -22,6 +22,9 @@ internal sealed unsafe class FakeCoreVideo : ICoreVideo, IDisposable
     [ThreadStatic]
     private static int t_pops;
 
+    [ThreadStatic]
+    private static bool t_inCallback;
+
     private readonly Lock _lock = new();
     private readonly List<string> _calls = [];
     private readonly List<string> _violations = [];
@@ -35,6 +38,8 @@ internal sealed unsafe class FakeCoreVideo : ICoreVideo, IDisposable
     private int _generation;
     private long _nextPool = 0x9000;
     private bool _released;
+    private int _lateCallbacks;
+    private volatile bool _disposed;
 
     /// <summary>What <c>CVDisplayLinkCreateWithActiveCGDisplays</c> returns (-6661 = kCVReturnInvalidDisplay: no display).</summary>
     public int CreateStatus { get; init; }
@@ -47,19 +52,23 @@ internal sealed unsafe class FakeCoreVideo : ICoreVideo, IDisposable
     public bool AutoTick { get; init; } = true;
 
     /// <summary>
-    /// Whether Stop waits for a callback in flight, as CVDisplayLinkStop does. When false, Stop returns at once and the
-    /// callback in flight finishes later, as callbacks have been seen to do after CVDisplayLinkStop returned.
+    /// Whether Stop waits for a callback in flight. By default it does not, as CVDisplayLinkStop does not: Stop returns at
+    /// once and the callback in flight finishes later.
     /// </summary>
-    public bool StopWaitsForCallback { get; init; } = true;
+    public bool StopWaitsForCallback { get; init; }
 
-    /// <summary>Whether the fake thread's callbacks carry valid host times; without them the backend asks for the period.</summary>
-    public bool ValidTimes { get; set; } = true;
+    /// <summary>
+    /// Whether the fake's thread, once its link is stopped, waits for the release and then calls once more, as CoreVideo's
+    /// thread has been seen to do after CVDisplayLinkStop returned; on by default, so every test that releases meets one.
+    /// </summary>
+    public bool LateCallbacks { get; init; } = true;
+
+    /// <summary>How many callbacks the thread made after the link stopped.</summary>
+    public int LateCallbacksMade => Volatile.Read(ref _lateCallbacks);
 
     public double ActualPeriodSeconds { get; set; }
 
     public CVTime NominalPeriod { get; set; } = new() { TimeValue = 1, TimeScale = 60 };
-
-    public bool ThrowFromActualPeriod { get; set; }
 
     public bool ThrowFromPoolPop { get; set; }
 
@@ -121,12 +130,14 @@ internal sealed unsafe class FakeCoreVideo : ICoreVideo, IDisposable
 
     /// <summary>
     /// Invokes the registered callback as CoreVideo would, on the calling thread. Host time is in nanoseconds (the
-    /// fake's host clock runs at 1 GHz); <paramref name="validTimes"/> false leaves both timestamps' flags empty.
+    /// fake's host clock runs at 1 GHz); <paramref name="validTimes"/> false clears both timestamps' host-time flag, and
+    /// <paramref name="videoTimes"/> (default: as <paramref name="validTimes"/>) sets or clears the video-time flag alone:
+    /// the timestamps' video fields say the period is 10/600 s (60 Hz).
     /// </summary>
-    public int InvokeCallback(ulong? nowNs = null, ulong? outputNs = null, IntPtr? context = null, bool validTimes = true)
+    public int InvokeCallback(ulong? nowNs = null, ulong? outputNs = null, IntPtr? context = null, bool validTimes = true, bool? videoTimes = null)
     {
         var hostNow = nowNs ?? (ulong)(Stopwatch.GetElapsedTime(0).Ticks * 100);
-        var flags = validTimes ? CVTimeStamp.HostTimeValid | CVTimeStamp.VideoTimeValid : 0;
+        var flags = (validTimes ? CVTimeStamp.HostTimeValid : 0) | ((videoTimes ?? validTimes) ? CVTimeStamp.VideoTimeValid : 0);
         var inNow = new CVTimeStamp
         {
             VideoTimeScale = 600,
@@ -143,7 +154,17 @@ internal sealed unsafe class FakeCoreVideo : ICoreVideo, IDisposable
 
         var pushes = t_pushes;
         var pops = t_pops;
-        var result = _callback(DisplayLinkRef, &inNow, &inOutput, 0, &flagsOut, context ?? Context);
+        t_inCallback = true;
+        int result;
+        try
+        {
+            result = _callback(DisplayLinkRef, &inNow, &inOutput, 0, &flagsOut, context ?? Context);
+        }
+        finally
+        {
+            t_inCallback = false;
+        }
+
         lock (_lock)
         {
             _callbacks.Add(new CallbackRecord(result, t_pushes - pushes, t_pops - pops, t_pools?.Count ?? 0));
@@ -240,9 +261,8 @@ internal sealed unsafe class FakeCoreVideo : ICoreVideo, IDisposable
             _released = true;
         }
 
-        // Destroying the link ends its thread: no callback starts after the last release.
+        // The link's thread ends, but not before this returns, and it may still call once more (see LateCallbacks).
         _running = false;
-        _thread?.Join();
     }
 
     public CVTime GetNominalOutputVideoRefreshPeriod(IntPtr displayLink)
@@ -254,7 +274,7 @@ internal sealed unsafe class FakeCoreVideo : ICoreVideo, IDisposable
     public double GetActualOutputVideoRefreshPeriod(IntPtr displayLink)
     {
         Record("GetActualPeriod", displayLink);
-        return ThrowFromActualPeriod ? throw new InvalidOperationException("fake CoreVideo failure") : ActualPeriodSeconds;
+        return ActualPeriodSeconds;
     }
 
     public double GetHostClockFrequency() => 1e9;
@@ -291,6 +311,7 @@ internal sealed unsafe class FakeCoreVideo : ICoreVideo, IDisposable
 
     public void Dispose()
     {
+        _disposed = true;
         _running = false;
         _resume.Set();
         _thread?.Join();
@@ -303,8 +324,26 @@ internal sealed unsafe class FakeCoreVideo : ICoreVideo, IDisposable
     {
         while (_running && (int)generation! == Volatile.Read(ref _generation))
         {
-            InvokeCallback(validTimes: ValidTimes);
+            InvokeCallback();
             Thread.Sleep(1);
+        }
+
+        if (!LateCallbacks)
+        {
+            return;
+        }
+
+        // The harshest case: the late call comes after the link was released (unless it is started again first, when
+        // that start's own thread ticks, or the fake is disposed).
+        while (!Volatile.Read(ref _released) && !_disposed && (int)generation! == Volatile.Read(ref _generation))
+        {
+            Thread.Sleep(1);
+        }
+
+        if (Volatile.Read(ref _released) && !_disposed)
+        {
+            Interlocked.Increment(ref _lateCallbacks);
+            InvokeCallback();
         }
     }
 
@@ -318,9 +357,17 @@ internal sealed unsafe class FakeCoreVideo : ICoreVideo, IDisposable
                 _violations.Add($"{call} on an unknown link {link}");
             }
 
-            if (_released && call != "Release")
+            // The autorelease pool belongs to the Objective-C runtime, not the link: a late callback may push one.
+            if (_released && call is not ("Release" or "Push" or "Pop"))
             {
                 _violations.Add($"{call} after Release");
+            }
+
+            // ImageKit's own rule: a callback touches CoreVideo only for its autorelease pool, so nothing CoreVideo may
+            // hold around the callback can be waited for from inside it.
+            if (t_inCallback && call is not ("Push" or "Pop"))
+            {
+                _violations.Add($"{call} inside a callback");
             }
         }
     }
