@@ -27,7 +27,7 @@ internal static class ContainerEnd
             ImageFormat.Gif => InGif(data),
             ImageFormat.Png or ImageFormat.Apng => InPng(data),
             ImageFormat.WebP => InWebP(data),
-            ImageFormat.Jpeg => data.Length > 2 && data[2..].IndexOf([(byte)0xFF, (byte)0xD9]) < 0 ? new Cut(false, "no end-of-image marker") : null,
+            ImageFormat.Jpeg => InJpeg(data),
             _ => null,
         };
         if (cut is null)
@@ -76,6 +76,126 @@ internal static class ContainerEnd
             offset += 12 + (int)length;
         }
     }
+
+    /// <summary>
+    /// Walks the marker segments from the start-of-image marker: each segment but a scan's data declares its length, so an
+    /// EXIF thumbnail's own end marker inside APP1 is skipped with its segment. The end marker counts only after the first
+    /// scan; a progressive JPEG has several scans, with tables between them.
+    /// </summary>
+    private static Cut? InJpeg(ReadOnlySpan<byte> data)
+    {
+        if (data.Length < 2 || data[0] != 0xFF || data[1] != 0xD8)
+        {
+            return null;
+        }
+
+        var offset = 2;
+        var scans = 0;
+        while (true)
+        {
+            // Decoders skip stray bytes before a marker, and any number of FF fill bytes.
+            var marker = data[offset..].IndexOf((byte)0xFF);
+            offset = marker < 0 ? data.Length : offset + marker;
+            while (offset + 1 < data.Length && data[offset + 1] == 0xFF)
+            {
+                offset++;
+            }
+
+            if (offset + 1 >= data.Length)
+            {
+                return new Cut(false, scans == 0 ? "no image data" : "no end-of-image marker");
+            }
+
+            var start = offset;
+            var code = data[offset + 1];
+            offset += 2;
+            if (code == 0xD9)
+            {
+                return null; // the end, or an end before any scan, which the decoder has refused already
+            }
+
+            if (code is 0x01 or (>= 0xD0 and <= 0xD8))
+            {
+                continue; // markers without a length: TEM, restarts, start of image
+            }
+
+            if (data.Length - offset < 2)
+            {
+                return new Cut(false, At($"the {SegmentName(code)} segment", start));
+            }
+
+            var length = BinaryPrimitives.ReadUInt16BigEndian(data[offset..]);
+            if (length < 2)
+            {
+                return null;
+            }
+
+            if (length > data.Length - offset)
+            {
+                return new Cut(false, At($"the {SegmentName(code)} segment", start));
+            }
+
+            offset += length;
+            if (code == 0xDA)
+            {
+                scans++;
+                offset = SkipEntropyCodedData(data, offset);
+                if (offset < 0)
+                {
+                    return new Cut(false, At(string.Create(CultureInfo.InvariantCulture, $"scan {scans} of the image data"), start));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The offset of the marker that ends a scan's entropy-coded data starting at <paramref name="offset"/>, or -1 when
+    /// the data ends first. Inside it, FF 00 is a stuffed FF byte and FF D0–D7 are restart markers; FF FF is fill.
+    /// </summary>
+    private static int SkipEntropyCodedData(ReadOnlySpan<byte> data, int offset)
+    {
+        while (true)
+        {
+            var next = data[offset..].IndexOf((byte)0xFF);
+            if (next < 0)
+            {
+                return -1;
+            }
+
+            offset += next;
+            if (offset + 1 >= data.Length)
+            {
+                return -1;
+            }
+
+            var code = data[offset + 1];
+            if (code is 0x00 or (>= 0xD0 and <= 0xD7))
+            {
+                offset += 2;
+            }
+            else if (code == 0xFF)
+            {
+                offset++;
+            }
+            else
+            {
+                return offset;
+            }
+        }
+    }
+
+    private static string SegmentName(byte code) => code switch
+    {
+        0xC4 => "DHT",
+        0xCC => "DAC",
+        >= 0xC0 and <= 0xCF => string.Create(CultureInfo.InvariantCulture, $"SOF{code - 0xC0}"),
+        0xDA => "SOS",
+        0xDB => "DQT",
+        0xDD => "DRI",
+        >= 0xE0 and <= 0xEF => string.Create(CultureInfo.InvariantCulture, $"APP{code - 0xE0}"),
+        0xFE => "COM",
+        _ => string.Create(CultureInfo.InvariantCulture, $"FF{code:X2}"),
+    };
 
     private static Cut? InWebP(ReadOnlySpan<byte> data)
     {

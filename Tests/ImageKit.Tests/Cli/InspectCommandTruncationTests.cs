@@ -39,12 +39,54 @@ public sealed class InspectCommandTruncationTests
         result.AssertBadInput(path, reason);
     }
 
+    /// <summary>
+    /// A JPEG with an EXIF thumbnail holds the thumbnail's own end-of-image marker (FF D9) in its APP1 segment, before the
+    /// main image. Skia shows a progressive JPEG cut after its first scan without complaint, so only the container check
+    /// can tell, and it must look for the end marker after the main image's scans, not anywhere in the file.
+    /// </summary>
+    [TestMethod]
+    [DataRow("progressive.jpeg", true)]
+    [DataRow("tricky_progressive.jpeg", false)] // a camera's file, with its own EXIF thumbnail
+    public async Task Inspect_JpegWithExifThumbnailCutInsideItsScans_ExitsWith2AndSaysItIsTruncated(string file, bool addThumbnail)
+    {
+        var bytes = addThumbnail ? ExifThumbnailJpeg.AddThumbnail(Corpus.Read(file)) : Corpus.Read(file);
+        var firstScan = ExifThumbnailJpeg.StartOfScan(bytes);
+        Assert.IsGreaterThanOrEqualTo(0, bytes.AsSpan(0, firstScan).IndexOf([(byte)0xFF, (byte)0xD9]), "the thumbnail's end marker comes before the image data");
+        using var folder = new TempFolder();
+        var whole = folder.Combine("whole-" + file);
+        var cut = folder.Combine("cut-" + file);
+        await File.WriteAllBytesAsync(whole, bytes, TestContext.CancellationToken);
+        await File.WriteAllBytesAsync(cut, bytes[..((firstScan + bytes.Length) / 2)], TestContext.CancellationToken);
+
+        var complete = await CliRunner.RunAsync("inspect", whole);
+        var truncated = await CliRunner.RunAsync("inspect", cut);
+
+        Assert.AreEqual(0, complete.ExitCode, complete.Stderr);
+        truncated.AssertBadInput(cut, "the data ends before the end of the JPEG file (it ends inside scan ");
+        StringAssert.EndsWith(truncated.StderrLines[0].TrimEnd(), $" of the image data at byte {ScanStartBefore(bytes, (firstScan + bytes.Length) / 2)}; truncated file)");
+    }
+
+    [TestMethod]
+    public async Task Inspect_ProgressiveJpegWithExifThumbnailCutJustBeforeItsLastScan_ExitsWith2AndSaysItHasNoEndMarker()
+    {
+        var bytes = ExifThumbnailJpeg.AddThumbnail(Corpus.Read("progressive.jpeg"));
+        var lastScan = bytes.AsSpan().LastIndexOf([(byte)0xFF, (byte)0xDA]);
+        using var folder = new TempFolder();
+        var path = folder.Combine("cut-between-scans.jpeg");
+        await File.WriteAllBytesAsync(path, bytes[..lastScan], TestContext.CancellationToken);
+
+        var result = await CliRunner.RunAsync("inspect", path);
+
+        result.AssertBadInput(path, "the data ends before the end of the JPEG file (no end-of-image marker; truncated file)");
+    }
+
     [TestMethod]
     [DataRow("animated-red-blue.gif")]
     [DataRow("animated-red-blue.apng")]
     [DataRow("TestImageAnimated.webp")]
     [DataRow("TestImage.png")]
     [DataRow("TestImage.jpg")]
+    [DataRow("tricky_progressive.jpeg")]
     public async Task Inspect_CompleteFileWithBytesAfterItsEnd_IsNotCalledTruncated(string file)
     {
         using var folder = new TempFolder();
@@ -55,4 +97,8 @@ public sealed class InspectCommandTruncationTests
 
         Assert.AreEqual(0, result.ExitCode, result.Stderr);
     }
+
+    /// <summary>Where the scan the data ends in starts: the last start-of-scan marker before <paramref name="end"/>, as the message prints it.</summary>
+    private static string ScanStartBefore(byte[] jpeg, int end) =>
+        jpeg.AsSpan(0, end).LastIndexOf([(byte)0xFF, (byte)0xDA]).ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
 }
