@@ -81,6 +81,21 @@ public sealed class InspectCommandTruncationTests
     }
 
     [TestMethod]
+    public async Task Inspect_CompletePngWithoutImageData_SaysSoInsteadOfTruncated()
+    {
+        var png = Corpus.Read("TestImage.png");
+        using var folder = new TempFolder();
+        var path = folder.Combine("no-idat.png");
+        await File.WriteAllBytesAsync(path, [.. png[..33], .. png[^12..]], TestContext.CancellationToken); // IHDR, then IEND
+
+        var result = await CliRunner.RunAsync("inspect", path);
+        var corpusFile = await CliRunner.RunAsync("inspect", Corpus.PathOf("test-corrupt.png")); // IHDR, gAMA, IEND
+
+        result.AssertBadInput(path, "the PNG has no image data (no IDAT chunk)");
+        corpusFile.AssertBadInput("test-corrupt.png", "the PNG has no image data (no IDAT chunk)");
+    }
+
+    [TestMethod]
     [DataRow("animated-red-blue.gif")]
     [DataRow("animated-red-blue.apng")]
     [DataRow("TestImageAnimated.webp")]

@@ -80,8 +80,17 @@ internal sealed partial class SkiaCodecSource : AnimatedImageSource
         SkiaCodecSource? source = null;
         try
         {
-            var codec = OpenCodec(encoded?.Data ?? wrapped!, out var result)
-                ?? throw new ImageDecodingException(DescribeOpenFailure(result, format));
+            var codec = OpenCodec(encoded?.Data ?? wrapped!, out var result);
+            if (codec is null)
+            {
+                if (format is ImageFormat.Png or ImageFormat.Apng)
+                {
+                    PngOpenFailure.ThrowIfExplained(data.Span, options.Limits);
+                }
+
+                throw new ImageDecodingException(DescribeOpenFailure(result, format));
+            }
+
             try
             {
                 source = new SkiaCodecSource(codec, encoded, wrapped, format, data.Span, options);
