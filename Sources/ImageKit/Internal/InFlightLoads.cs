@@ -42,6 +42,7 @@ internal sealed class InFlightLoads : IDisposable
     private long _sampledAt;
     private TimeSpan _sampledCpu;
     private SystemCpuSample? _sampledSystemCpu;
+    private bool _baselinePending;
     private long _headroomReleases;
 
     public TimeSpan SettleTime { get; }
@@ -94,15 +95,28 @@ internal sealed class InFlightLoads : IDisposable
 
     public void Started()
     {
+        TaskCompletionSource burst;
         lock (_lock)
         {
-            if (_inFlight++ == 0 && _paused.Task.IsCompleted && !_disposed)
+            if (_inFlight++ != 0 || !_paused.Task.IsCompleted || _disposed)
             {
-                _paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _deadline.Change(MaxDeferral, Timeout.InfiniteTimeSpan);
-                _sampledAt = _time.GetTimestamp();
-                _sampledCpu = _cpuTime();
-                _sampledSystemCpu = _systemCpu();
+                return;
+            }
+
+            burst = _paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _deadline.Change(MaxDeferral, Timeout.InfiniteTimeSpan);
+            _baselinePending = true;
+        }
+
+        // The burst's baseline, read outside the lock (the machine's times are file I/O or a system call) that the other
+        // loads' starts and ends take. A sample that comes first takes its own place (see OnHeadroomSample).
+        var (at, cpu, systemCpu) = Sample();
+        lock (_lock)
+        {
+            if (ReferenceEquals(_paused, burst) && _baselinePending && !_disposed)
+            {
+                (_sampledAt, _sampledCpu, _sampledSystemCpu) = (at, cpu, systemCpu);
+                _baselinePending = false;
                 _headroom.Change(HeadroomInterval, HeadroomInterval);
             }
         }
@@ -174,6 +188,7 @@ internal sealed class InFlightLoads : IDisposable
     private void OnHeadroomSample()
     {
         TaskCompletionSource? released = null;
+        var (now, cpu, systemCpu) = Sample(); // outside the lock, as in Started
         lock (_lock)
         {
             if (_disposed)
@@ -181,12 +196,23 @@ internal sealed class InFlightLoads : IDisposable
                 return;
             }
 
-            var now = _time.GetTimestamp();
-            var cpu = _cpuTime();
-            var systemCpu = _systemCpu();
             if (_paused.Task.IsCompleted)
             {
                 _headroom.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan); // paused, or hurried: nothing waits
+                return;
+            }
+
+            // Samples taken outside the lock can arrive out of order: an older one than the baseline is no news, and one
+            // that comes before its burst's baseline was stored becomes that baseline.
+            if (_baselinePending)
+            {
+                (_sampledAt, _sampledCpu, _sampledSystemCpu) = (now, cpu, systemCpu);
+                _baselinePending = false;
+                return;
+            }
+
+            if (now <= _sampledAt)
+            {
                 return;
             }
 
@@ -217,6 +243,8 @@ internal sealed class InFlightLoads : IDisposable
 
         released?.TrySetResult();
     }
+
+    private (long At, TimeSpan Cpu, SystemCpuSample? SystemCpu) Sample() => (_time.GetTimestamp(), _cpuTime(), _systemCpu());
 
     private static TaskCompletionSource NewCompleted()
     {

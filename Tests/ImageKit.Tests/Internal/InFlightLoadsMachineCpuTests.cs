@@ -158,6 +158,44 @@ public sealed class InFlightLoadsMachineCpuTests
     }
 
     /// <summary>
+    /// Reading the machine's CPU times is file I/O on Linux (<c>/proc/stat</c>) and a Mach call on macOS: it happens
+    /// outside the lock that every load's start and end take, for the first load of a burst and for every sample.
+    /// </summary>
+    [TestMethod]
+    public void InFlightLoads_ReadsTheMachineCpuWithoutHoldingTheLockLoadsTake()
+    {
+        var time = new FakeTimeProvider();
+        var machine = new FakeMachineCpu(time, idleShare: 0.9);
+        InFlightLoads? loads = null;
+        var reads = 0;
+        var readsUnderLock = 0;
+        SystemCpuSample? Read()
+        {
+            reads++;
+
+            // Another thread takes the lock: with the lock held here it would wait until this read returned.
+            if (!Task.Run(() => { _ = loads!.WhenPausedAsync(); }).Wait(TimeSpan.FromSeconds(2)))
+            {
+                readsUnderLock++;
+            }
+
+            return machine.Read();
+        }
+
+        using (loads = new InFlightLoads(InFlightLoads.DefaultSettleTime, time, () => TimeSpan.Zero, availableCores: 2, Read))
+        {
+            loads.Started();
+            var waiting = loads.WhenPausedAsync();
+            time.Advance(InFlightLoads.HeadroomInterval);
+
+            Assert.IsTrue(waiting.IsCompleted, "the sample still releases the waiting work");
+            Assert.AreEqual(2, reads, "one baseline, one sample");
+            Assert.AreEqual(0, readsUnderLock);
+            loads.Ended();
+        }
+    }
+
+    /// <summary>
     /// A machine whose cores spend <paramref name="idleShare"/> of their time idle, in 10 ms ticks per core as Linux counts.
     /// With <paramref name="realAnswerEvery"/>, it answers anew only that often and repeats its last answer in between,
     /// as macOS rate-limits <c>host_statistics</c>.
