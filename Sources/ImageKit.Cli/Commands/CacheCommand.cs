@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using ImageKit.Caching;
+using ImageKit.Cli.Input;
 
 namespace ImageKit.Cli.Commands;
 
@@ -102,9 +103,8 @@ internal static class CacheCommand
             return null;
         }
 
-        return long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes)
-            ? bytes
-            : throw new CliException("--max-size", $"'{text}' is not a number of bytes (a whole number, 0 or more)");
+        return NumberOption.Whole(
+            "--max-size", text, 0, long.MaxValue, "a number of bytes (a whole number, 0 or more)", string.Create(CultureInfo.InvariantCulture, $"between 0 and {long.MaxValue:N0} bytes"));
     }
 
     internal static TimeSpan? ParseDays(string? text)
@@ -114,10 +114,12 @@ internal static class CacheCommand
             return null;
         }
 
-        return double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var days) && days * TimeSpan.TicksPerDay < TimeSpan.MaxValue.Ticks
-            ? TimeSpan.FromDays(days)
-            : throw new CliException("--max-age", $"'{text}' is not a number of days (0 or more)");
+        return TimeSpan.FromDays(NumberOption.Decimal(
+            "--max-age", text, 0, MaxDays, "a number of days (0 or more)", string.Create(CultureInfo.InvariantCulture, $"between 0 and {MaxDays:N0} days")));
     }
+
+    // The most days a TimeSpan holds (10,675,199.1…), in whole days.
+    private const double MaxDays = 10_675_199;
 
     // These commands look after an existing cache: they never create one over someone else's files, nor let the cache's
     // self-healing replace a damaged index (the user should see that).

@@ -4,6 +4,7 @@ using ImageKit.Caching;
 using ImageKit.Cli.Diagnostics;
 using ImageKit.Cli.Fetching;
 using ImageKit.Cli.Input;
+using ImageKit.Internal;
 using ImageKit.Loading;
 using Spectre.Console;
 
@@ -20,7 +21,7 @@ internal static class FetchCommand
         var urls = new Argument<string[]>("url") { Description = "Image URLs (http, https, file or data).", Arity = ArgumentArity.ZeroOrMore };
         var list = new Option<FileInfo?>("--list") { Description = "A file of URLs, one per line (blank lines and # comments ignored)." };
         var cacheDir = new Option<DirectoryInfo?>("--cache-dir") { Description = "The disk cache folder. Default: the platform's user cache folder." };
-        var concurrency = new Option<int>("--concurrency") { Description = "How many URLs load at once.", DefaultValueFactory = _ => 6 };
+        var concurrency = new Option<string>("--concurrency") { Description = "How many URLs load at once (1 to 256).", DefaultValueFactory = _ => "6" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with every result and the summary." };
         var header = RequestHeaders.CreateOption("every URL's request (the caches still answer by URL)");
         var command = new Command("fetch", "Load images through the full pipeline into the caches and report where each came from.")
@@ -31,11 +32,7 @@ internal static class FetchCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             // Options before the URLs they apply to: a bad option value is the usage error, whatever the URLs hold.
-            var parallel = parse.GetValue(concurrency);
-            if (parallel is < 1 or > 256)
-            {
-                throw new CliException("--concurrency", $"must be between 1 and 256, not {parallel}");
-            }
+            var parallel = (int)NumberOption.Whole("--concurrency", parse.GetRequiredValue(concurrency), 1, MaxConcurrency, "a whole number", $"between 1 and {MaxConcurrency}");
 
             var headers = RequestHeaders.Parse(parse.GetValue(header) ?? []);
             var options = headers is null ? FetchRunner.LoadOptions : FetchRunner.LoadOptions with { Headers = headers };
@@ -89,6 +86,9 @@ internal static class FetchCommand
         }
     }
 
+    /// <summary>The most URLs loaded at once.</summary>
+    private const int MaxConcurrency = 256;
+
     /// <summary>The largest URL list read (about a million URLs).</summary>
     private const long MaxListBytes = 64L * 1024 * 1024;
 
@@ -97,16 +97,21 @@ internal static class FetchCommand
         var texts = new List<string>(arguments);
         if (list is not null)
         {
-            if (!list.Exists)
+            if (Directory.Exists(list.FullName))
             {
-                throw new CliException(list.FullName, Directory.Exists(list.FullName) ? "is a directory, not a list file" : "list file not found");
+                throw new CliException(list.FullName, "is a directory, not a list file");
             }
 
             // Bounded, and a FIFO or pipe (fetch --list <(…)) works and can be cancelled: see InputReader.ReadFileAsync.
+            // Opened without asking first whether it exists (FileInfo.Exists says false for any failure).
             byte[] bytes;
             try
             {
                 bytes = await InputReader.ReadFileAsync(list.FullName, list.FullName, MaxListBytes, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CliException e) when (FileReadFailure.IsNotFound(e.InnerException))
+            {
+                throw new CliException(e.SourceName, "list file not found", e);
             }
             catch (CliException e)
             {
@@ -127,7 +132,9 @@ internal static class FetchCommand
 
         if (texts.Count == 0)
         {
-            throw new CliException(null, "usage: give at least one URL, or --list FILE");
+            throw list is null
+                ? new CliException(null, "usage: give at least one URL, or --list FILE")
+                : new CliException(list.FullName, "the list file has no URLs");
         }
 
         var urls = new List<Uri>(texts.Count);

@@ -29,7 +29,7 @@ internal static class PlayCommand
     public static Command Create(TextWriter stdout, Func<bool> stdoutIsTerminal)
     {
         var input = new Argument<string>("file-or-url") { Description = "An image file, or an http(s) or data: URL." };
-        var loops = new Option<int?>("--loops") { Description = "Plays in total before stopping (0 = forever). Default: the image's own loop count." };
+        var loops = new Option<string?>("--loops") { Description = "Plays in total before stopping (0 = forever). Default: the image's own loop count." };
         var rate = new Option<double>("--rate") { Description = "Speed: 1 normal, 0.5 half, 2 double.", DefaultValueFactory = _ => 1.0 };
         var mode = new Option<string>("--mode") { Description = "normal, reverse, bounce or reversed-bounce.", DefaultValueFactory = _ => "normal" };
         mode.AcceptOnlyFromAmong([.. s_modes.Keys]);
@@ -56,8 +56,15 @@ internal static class PlayCommand
                 throw new CliException("--mode", $"must be one of {string.Join(", ", s_modes.Keys)}, not '{modeName}'");
             }
 
+            if (parse.GetValue(render) && parse.GetValue(noRender))
+            {
+                throw new CliException(null, "usage: --render and --no-render cannot be given together");
+            }
+
             var settings = new PlaySettings(
-                parse.GetValue(loops),
+                parse.GetValue(loops) is { } loopText
+                    ? (int)NumberOption.Whole("--loops", loopText, 0, int.MaxValue, "a whole number", string.Create(CultureInfo.InvariantCulture, $"between 0 (forever) and {int.MaxValue:N0}"))
+                    : null,
                 parse.GetValue(rate),
                 playbackMode,
                 parse.GetValue(seconds),
@@ -77,6 +84,10 @@ internal static class PlayCommand
             var stats = await PlayAsync(image, settings, stdout, cancellationToken).ConfigureAwait(false);
             await stdout.WriteAsync(settings.StatsJson ? stats.ToJson() : stats.ToText()).ConfigureAwait(false);
             await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+
+            // Interrupted (Ctrl-C, SIGTERM): what was shown is reported above, but the run did not end by itself, and
+            // says so as every command does: exit 130, "imagekit: cancelled".
+            cancellationToken.ThrowIfCancellationRequested();
             return CliApp.Success;
         });
 
@@ -252,11 +263,6 @@ internal static class PlayCommand
     {
         public void Validate()
         {
-            if (Loops is < 0)
-            {
-                throw new CliException("--loops", $"must be 0 (forever) or more, not {Loops}");
-            }
-
             if (!(Rate is > 0 and <= AnimatedImagePlayer.MaxPlaybackRate))
             {
                 throw new CliException("--rate", $"must be a number above 0 and at most {AnimatedImagePlayer.MaxPlaybackRate.ToString(CultureInfo.InvariantCulture)}, not {Rate.ToString(CultureInfo.InvariantCulture)}");

@@ -33,20 +33,20 @@ internal static class InputReader
         }
 
         var path = LocalPath(input)!;
-        if (!path.Contains('\0', StringComparison.Ordinal)) // ReadFileAsync says what is wrong with such a path
+        if (!path.Contains('\0', StringComparison.Ordinal) && Directory.Exists(path)) // ReadFileAsync says what is wrong with a NUL
         {
-            if (Directory.Exists(path))
-            {
-                throw new CliException(input, "is a directory, not an image file");
-            }
-
-            if (!File.Exists(path))
-            {
-                throw new CliException(input, NotFoundReason(input, isUrl ? uri : null));
-            }
+            throw new CliException(input, "is a directory, not an image file");
         }
 
-        return await ReadFileAsync(path, input, MaxInputBytes, cancellationToken).ConfigureAwait(false);
+        // Opened without asking first whether it exists (File.Exists says false for any failure): see ReadFileAsync.
+        try
+        {
+            return await ReadFileAsync(path, input, MaxInputBytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CliException e) when (FileReadFailure.IsNotFound(e.InnerException))
+        {
+            throw new CliException(input, NotFoundReason(input, isUrl ? uri : null), e.InnerException);
+        }
     }
 
     /// <summary>
@@ -92,31 +92,21 @@ internal static class InputReader
             throw new CliException(sourceName, "standard input is closed");
         }
 
+        // The file is opened without asking first whether it exists, and the failure is said as FileImageLoader says it:
+        // "file not found", "the file name is too long", "permission denied" or "cannot read the file: …".
         try
         {
             return await BoundedFileReader.ReadAsync(path, maxBytes, TooLarge, cancellationToken).ConfigureAwait(false);
         }
-        catch (FileNotFoundException e)
+        catch (Exception e) when (FileReadFailure.Describe(e) is { } reason)
         {
-            throw new CliException(sourceName, "file not found", e);
-        }
-        catch (DirectoryNotFoundException e)
-        {
-            throw new CliException(sourceName, "file not found", e);
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new CliException(sourceName, "permission denied", e);
-        }
-        catch (IOException e)
-        {
-            throw new CliException(sourceName, $"cannot read the file: {e.Message}", e);
+            throw new CliException(sourceName, reason, e);
         }
 
         Exception TooLarge(long? length) => new CliException(sourceName, BoundedFileReader.TooLargeReason(length, maxBytes, "this tool reads"));
     }
 
-    // Through the SDK's loader, with this tool's size limit; a long URL is named by its start and length.
+    // Through the SDK's loader, with this tool's size limit; the URL is named as typed, a long one by its start and length.
     private static async Task<byte[]> ReadDataUrlAsync(Uri uri, CancellationToken cancellationToken)
     {
         try
@@ -126,7 +116,7 @@ internal static class InputReader
         }
         catch (ImageLoadException e)
         {
-            throw new CliException(e.SourceName, e.Message, e);
+            throw new CliException(UrlText.DescribeAsGiven(uri), e.Message, e);
         }
     }
 

@@ -8,13 +8,21 @@ internal static class UrlText
 {
     private const int DataUrlShown = 48;
 
-    public static string Describe(Uri url)
-    {
-        var text = url.OriginalString;
-        return url.IsAbsoluteUri && text.Length > DataUrlShown + 16 && string.Equals(url.Scheme, "data", StringComparison.OrdinalIgnoreCase)
-            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{text.AsSpan(0, DataUrlShown)}… ({text.Length:N0} characters)")
-            : url.ToString();
-    }
+    /// <summary>The URL as <see cref="Uri.ToString"/> shows it (unescaped where it can be), a long <c>data:</c> URL shortened.</summary>
+    public static string Describe(Uri url) => IsLongDataUrl(url) ? Shorten(url.OriginalString) : url.ToString();
+
+    /// <summary>
+    /// The URL as it was given (<see cref="Uri.OriginalString"/>), a long <c>data:</c> URL shortened: how the CLI names the
+    /// URLs its user typed, which <see cref="Uri.ToString"/> would show otherwise ("a%20b.gif" as "a b.gif", "x%41" as "xA",
+    /// "HTTP://Host:80" as "http://host/").
+    /// </summary>
+    public static string DescribeAsGiven(Uri url) => IsLongDataUrl(url) ? Shorten(url.OriginalString) : url.OriginalString;
+
+    private static bool IsLongDataUrl(Uri url) =>
+        url.IsAbsoluteUri && url.OriginalString.Length > DataUrlShown + 16 && string.Equals(url.Scheme, "data", StringComparison.OrdinalIgnoreCase);
+
+    private static string Shorten(string text) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{text.AsSpan(0, DataUrlShown)}… ({text.Length:N0} characters)");
 
     /// <summary>A URL for a log message: described (see <see cref="Describe"/>) only if the message is written.</summary>
     public readonly record struct Logged(Uri Url)

@@ -13,7 +13,12 @@ public sealed class FileImageLoader : IImageLoader
     /// The most bytes read from one file; larger files are refused, not read. A file that cannot say its length (a pipe,
     /// a device, a <c>/proc</c> file) is read up to this many bytes and refused beyond. <value>Default: 256 MiB.</value>
     /// </summary>
-    public long MaxFileBytes { get; init; } = BoundedFileReader.DefaultMaxBytes;
+    /// <exception cref="ArgumentOutOfRangeException">Set to 0 or less.</exception>
+    public long MaxFileBytes
+    {
+        get;
+        init => field = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "MaxFileBytes must be positive.");
+    } = BoundedFileReader.DefaultMaxBytes;
 
     /// <inheritdoc/>
     public bool CanLoad(Uri url)
@@ -44,28 +49,15 @@ public sealed class FileImageLoader : IImageLoader
                 throw new ImageLoadException(request.Url, "is a directory, not an image file");
             }
 
-            // Opened without asking first whether it exists: FileInfo.Exists is false for any failure (a folder without
-            // search permission, a name too long), which would all read as "file not found".
+            // Opened without asking first whether it exists: the failure says what is wrong (see FileReadFailure).
             // A FIFO blocks in its open until someone writes to it: the read honours cancellation even then.
             var data = await BoundedFileReader.ReadAsync(path, MaxFileBytes, TooLarge, cancellationToken).ConfigureAwait(false);
             progress?.Report(new ImageLoadProgress(data.Length, data.Length));
             return new ImageLoaderResponse(request.Url, data) { StoreOnDisk = false, LastModified = new FileInfo(path).LastWriteTimeUtc };
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        catch (Exception e) when (FileReadFailure.Describe(e) is { } reason)
         {
-            throw new ImageLoadException(request.Url, "file not found", e);
-        }
-        catch (PathTooLongException e)
-        {
-            throw new ImageLoadException(request.Url, "the file name is too long", e);
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new ImageLoadException(request.Url, "permission denied", e);
-        }
-        catch (IOException e)
-        {
-            throw new ImageLoadException(request.Url, $"cannot read the file: {e.Message}", e);
+            throw new ImageLoadException(request.Url, reason, e);
         }
 
         Exception TooLarge(long? length) => new ImageLoadException(request.Url, BoundedFileReader.TooLargeReason(length, MaxFileBytes, "allowed"));

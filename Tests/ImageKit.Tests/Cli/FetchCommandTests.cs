@@ -105,6 +105,42 @@ public sealed class FetchCommandTests
     }
 
     [TestMethod]
+    public async Task Fetch_Json_ShowsEachUrlAsGivenNotAsUriReEscapesIt()
+    {
+        // Uri.ToString() shows "a%20b.gif" as "a b.gif" and "x%41" as "xA": not what was typed, nor a URL that can be pasted.
+        var path = Path.Combine(_cacheDir, "a b.gif");
+        File.Copy(Corpus.PathOf("animated-red-blue.gif"), path);
+        var loaded = new Uri(path).AbsoluteUri;
+        var missing = "file:///no/such/x%41%20y.gif";
+        StringAssert.Contains(loaded, "a%20b.gif");
+
+        var result = await CliRunner.RunAsync("fetch", loaded, missing, "--cache-dir", Path.Combine(_cacheDir, "c"), "--json");
+
+        Assert.AreEqual(1, result.ExitCode, result.Stderr);
+        using var json = JsonDocument.Parse(result.Stdout);
+        CollectionAssert.AreEqual(new[] { "results", "summary" }, json.RootElement.EnumerateObject().Select(p => p.Name).ToArray());
+        var results = json.RootElement.GetProperty("results");
+        Assert.AreEqual(2, results.GetArrayLength());
+        foreach (var item in results.EnumerateArray())
+        {
+            CollectionAssert.AreEqual(new[] { "url", "source", "bytes", "frameCount", "error" }, item.EnumerateObject().Select(p => p.Name).ToArray());
+        }
+
+        Assert.AreEqual(loaded, results[0].GetProperty("url").GetString());
+        Assert.AreEqual("network", results[0].GetProperty("source").GetString());
+        Assert.AreEqual(JsonValueKind.Null, results[0].GetProperty("error").ValueKind);
+        Assert.AreEqual(missing, results[1].GetProperty("url").GetString());
+        Assert.AreEqual("failed", results[1].GetProperty("source").GetString());
+        Assert.AreEqual("file not found", results[1].GetProperty("error").GetString());
+        CollectionAssert.AreEqual(
+            new[] { "memory", "disk", "network", "failed", "bytes", "elapsedMs" },
+            json.RootElement.GetProperty("summary").EnumerateObject().Select(p => p.Name).ToArray());
+
+        var text = await CliRunner.RunAsync("fetch", missing, "--cache-dir", Path.Combine(_cacheDir, "c"));
+        StringAssert.Contains(text.Stdout, $"  failed  {missing}: file not found");
+    }
+
+    [TestMethod]
     public async Task Fetch_ListWithControlCharacters_PrintsThemEscaped()
     {
         var list = Path.Combine(_cacheDir, "urls.txt");

@@ -40,4 +40,32 @@ public sealed class FetchListFileTests
         var result = await CliRunner.RunAsync("fetch", "--list", list, "--cache-dir", folder.Combine("cache"));
         Assert.AreEqual(0, result.ExitCode, result.Stderr);
     }
+
+    [TestMethod]
+    [DataRow("")]
+    [DataRow("# nothing yet\n\n   \n")]
+    public async Task Fetch_ListWithoutUrls_SaysTheListHasNoneAndNamesIt(string content)
+    {
+        using var folder = new TempFolder();
+        var list = folder.Combine("urls.txt");
+        await File.WriteAllTextAsync(list, content, TestContext.CancellationToken);
+
+        var result = await CliRunner.RunAsync("fetch", "--list", list, "--cache-dir", folder.Combine("cache"));
+
+        result.AssertBadInput(list, "the list file has no URLs");
+        Assert.DoesNotContain("give at least one URL", result.Stderr);
+    }
+
+    [TestMethod]
+    public async Task Fetch_EmptyListWithUrlArguments_FetchesTheArguments()
+    {
+        using var folder = new TempFolder();
+        var list = folder.Combine("urls.txt");
+        await File.WriteAllTextAsync(list, "# none\n", TestContext.CancellationToken);
+
+        var result = await CliRunner.RunAsync("fetch", new Uri(Corpus.PathOf("animated-red-blue.gif")).AbsoluteUri, "--list", list, "--cache-dir", folder.Combine("cache"));
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        StringAssert.StartsWith(result.Stdout, "1 URLs");
+    }
 }

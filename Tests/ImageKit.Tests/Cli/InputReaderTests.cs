@@ -48,4 +48,98 @@ public sealed class InputReaderTests
             await InputReader.ReadAsync(new Uri(folder.Combine(Uri.UnescapeDataString(name))).AbsoluteUri, headers: null, TestContext.CancellationToken),
             "a file: URL is unescaped");
     }
+
+    // File.Exists says false for any failure to look at the file, so each of these was "file not found".
+    [TestMethod]
+    public async Task Inspect_FileNameTooLong_SaysSoRatherThanNotFound()
+    {
+        using var folder = new TempFolder();
+        var path = folder.Combine(new string('a', 300) + ".gif");
+
+        var result = await CliRunner.RunAsync("inspect", path);
+
+        result.AssertBadInput(path, "the file name is too long");
+    }
+
+    [TestMethod]
+    public async Task Inspect_PathThroughALinkToItself_SaysWhyItCannotBeReadRatherThanNotFound()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Inconclusive("a loop of symbolic links is a Unix test");
+            return;
+        }
+
+        using var folder = new TempFolder();
+        var loop = folder.Combine("loop");
+        File.CreateSymbolicLink(loop, loop);
+        var path = Path.Combine(loop, "image.gif");
+
+        var result = await CliRunner.RunAsync("inspect", path);
+
+        result.AssertBadInput(path, "cannot read the file: ");
+        Assert.DoesNotContain("not found", result.Stderr);
+    }
+
+    [TestMethod]
+    [DataRow("file")]
+    [DataRow("folder")]
+    public async Task Inspect_WithoutPermission_SaysPermissionDenied(string what)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Inconclusive("Unix permissions");
+            return;
+        }
+
+        using var folder = new TempFolder();
+        var locked = folder.Combine("locked");
+        Directory.CreateDirectory(locked);
+        var path = Path.Combine(locked, "image.gif");
+        File.Copy(Corpus.PathOf("animated-red-blue.gif"), path);
+        var target = what == "file" ? path : locked;
+        var mode = File.GetUnixFileMode(target);
+        File.SetUnixFileMode(target, UnixFileMode.None);
+        try
+        {
+            if (CanRead(path))
+            {
+                Assert.Inconclusive($"file permissions do not stop {Environment.UserName} from reading the file (root?): nothing to test");
+            }
+
+            var result = await CliRunner.RunAsync("inspect", path);
+
+            result.AssertBadInput(path, "permission denied");
+        }
+        finally
+        {
+            File.SetUnixFileMode(target, mode);
+        }
+    }
+
+    [TestMethod]
+    public async Task Fetch_ListFileNameTooLong_SaysSoRatherThanNotFound()
+    {
+        using var folder = new TempFolder();
+        var list = folder.Combine(new string('u', 300) + ".txt");
+
+        var result = await CliRunner.RunAsync("fetch", "--list", list, "--cache-dir", folder.Combine("cache"));
+
+        result.AssertBadInput(list, "cannot read the list: the file name is too long");
+    }
+
+    private static bool CanRead(string path)
+    {
+        try
+        {
+            using (File.OpenRead(path))
+            {
+                return true;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 }

@@ -93,6 +93,7 @@ public sealed class InspectCommandTests
     [DataRow("http://[::1", "not a valid URL")]
     [DataRow("file:///tmp/a%00b.gif", "not a valid file path")] // once an unhandled ArgumentException
     [DataRow("data:image/gif;base64,R0lGOD!!", "its data is marked base64 but is not valid base64")]
+    [DataRow("data:image/gif;base64,R0lG%20OD!!", "base64")] // named as typed, not as Uri.ToString() unescapes it ("R0lG OD!!")
     public async Task Inspect_MissingFileOrUnreadableUrl_ExitsWith2AndSaysWhich(string input, string reason)
     {
         var result = await CliRunner.RunAsync("inspect", input);

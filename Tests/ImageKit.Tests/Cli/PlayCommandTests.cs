@@ -77,6 +77,26 @@ public sealed class PlayCommandTests
     }
 
     [TestMethod]
+    public async Task Play_InterruptedWhilePlaying_PrintsWhatWasShownAndExits130LikeEveryCommand()
+    {
+        // Interrupted (Ctrl-C) as the first frame is drawn, in an endless play: the statistics and the sheet of the
+        // frames shown so far are still written, but the exit code says the run was interrupted (it was 0).
+        using var folder = new TempFolder();
+        var sheet = folder.Combine("sheet.png");
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.CancellationToken);
+        using var stdout = new CancelOnFirstWrite(cancel);
+        using var stderr = new StringWriter();
+
+        var exitCode = await ImageKit.Cli.CliApp.RunAsync(
+            ["play", Corpus.PathOf("animated-red-blue.gif"), "--loops", "0", "--render", "--contact-sheet", sheet], stdout, stderr, cancel.Token);
+
+        Assert.AreEqual(130, exitCode, stderr.ToString());
+        Assert.AreEqual("imagekit: cancelled" + Environment.NewLine, stderr.ToString());
+        StringAssert.Contains(stdout.ToString(), "frames shown");
+        Assert.IsTrue(File.Exists(sheet), "the sheet of the frames shown");
+    }
+
+    [TestMethod]
     public async Task Play_ContactSheetPathIsAFolder_SaysSoInsteadOfPermissionDenied()
     {
         using var folder = new TempFolder();
@@ -167,5 +187,27 @@ public sealed class PlayCommandTests
         var result = await CliRunner.RunAsync("play", path, "--stats-json");
 
         result.AssertBadInput("undecodable-animation.gif", "frame 0: the frame's data is corrupt");
+    }
+
+    /// <summary>Collects what is written, and cancels the run the first time anything is.</summary>
+    private sealed class CancelOnFirstWrite(CancellationTokenSource cancel) : StringWriter
+    {
+        public override void Write(char value)
+        {
+            base.Write(value);
+            cancel.Cancel();
+        }
+
+        public override void Write(string? value)
+        {
+            base.Write(value);
+            cancel.Cancel();
+        }
+
+        public override void Write(char[] buffer, int index, int count)
+        {
+            base.Write(buffer, index, count);
+            cancel.Cancel();
+        }
     }
 }

@@ -14,7 +14,6 @@ public sealed class UsageErrorTests
     [DataRow("play|--fps|-1|{gif}", "usage", "'--fps'")]
     [DataRow("fetch|--bogus|http://127.0.0.1:9/a.gif", "usage", "'--bogus'")]
     [DataRow("fetch|--json|--bogus", "usage", "'--bogus'")]
-    [DataRow("fetch|--concurrency|0|not-a-url", "--concurrency", "not 0")]
     [DataRow("fetch|--header|NoColon|http://127.0.0.1:9/a.gif", "--header", "argument 1 of 1 is not \"Name: value\" (it has no colon)")]
     [DataRow("fetch|-H|Bad Name: x|http://127.0.0.1:9/a.gif", "--header", "'Bad Name' is not a header name")]
     [DataRow("fetch|-H|: x|http://127.0.0.1:9/a.gif", "--header", "'' is not a header name")]
@@ -29,10 +28,23 @@ public sealed class UsageErrorTests
     [DataRow("demo|--bogus", "usage", "'--bogus'")]
     [DataRow("demo|--cache-dir|{gif}", "--cache-dir", "is a file, not a folder")]
     [DataRow("demo|--frames-dir|{gif}", "--frames-dir", "is a file, not a folder")]
-    [DataRow("fetch|--concurrency|abc|not-a-url", "usage", "'abc' for option '--concurrency'")]
-    [DataRow("play|{gif}|--loops|-1", "--loops", "not -1")]
-    [DataRow("cache|trim|--max-size|-5", "--max-size", "'-5'")]
-    [DataRow("play|--loops|abc|{gif}", "usage", "'abc' for option '--loops' as a whole number.")]
+    [DataRow("fetch|--concurrency|abc|not-a-url", "--concurrency", "'abc' is not a whole number")]
+    [DataRow("cache|trim|--max-size|-5", "--max-size", "out of range: must be between 0 and 9,223,372,036,854,775,807 bytes, not -5")]
+    [DataRow("play|--loops|abc|{gif}", "--loops", "'abc' is not a whole number")]
+
+    // Numbers out of range say so and give the range, also those too large for the type ("not a number" before).
+    [DataRow("fetch|--concurrency|0|not-a-url", "--concurrency", "out of range: must be between 1 and 256, not 0")]
+    [DataRow("fetch|--concurrency|-5|not-a-url", "--concurrency", "out of range: must be between 1 and 256, not -5")]
+    [DataRow("fetch|--concurrency|99999999999|not-a-url", "--concurrency", "out of range: must be between 1 and 256, not 99999999999")]
+    [DataRow("play|{gif}|--loops|-1", "--loops", "out of range: must be between 0 (forever) and 2,147,483,647, not -1")]
+    [DataRow("play|{gif}|--loops|99999999999", "--loops", "out of range: must be between 0 (forever) and 2,147,483,647, not 99999999999")]
+    [DataRow("cache|trim|--max-size|99999999999999999999", "--max-size", "out of range: must be between 0 and 9,223,372,036,854,775,807 bytes, not 99999999999999999999")]
+    [DataRow("cache|trim|--max-age|-1", "--max-age", "out of range: must be between 0 and 10,675,199 days, not -1")]
+    [DataRow("cache|trim|--max-age|99999999", "--max-age", "out of range: must be between 0 and 10,675,199 days, not 99999999")]
+    [DataRow("cache|trim|--max-size|12abc", "--max-size", "'12abc' is not a number of bytes")]
+    [DataRow("cache|trim|--max-age|NaN", "--max-age", "'NaN' is not a number of days")]
+
+    [DataRow("play|{gif}|--no-render|--render|--rate|4", "usage", "--render and --no-render cannot be given together")]
     [DataRow("play|--rate|fast|{gif}", "usage", "'fast' for option '--rate' as a number.")]
     [DataRow("play|{gif}|--mode|play", "--mode", "not 'play'")] // the command's own name as the value passed the parser's check (a crash)
     [DataRow("play|{gif}|--mode|cache", "usage", "'cache' not recognized")] // other commands' names do not

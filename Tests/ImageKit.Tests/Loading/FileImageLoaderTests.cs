@@ -54,4 +54,15 @@ public sealed class FileImageLoaderTests
         await Assert.ThrowsExactlyAsync<ImageLoadException>(
             () => new FileImageLoader().LoadAsync(new ImageLoaderRequest(new Uri("images/a.gif", UriKind.Relative)), cancellationToken: TestContext.CancellationToken));
     }
+
+    [TestMethod]
+    [DataRow(0L)]
+    [DataRow(-1L)]
+    [DataRow(long.MinValue)]
+    public void MaxFileBytes_NotPositive_IsRefusedAsDecodingLimitsAndDataUrlImageLoaderRefuseIt(long value)
+    {
+        var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new FileImageLoader { MaxFileBytes = value });
+        StringAssert.Contains(error.Message, "MaxFileBytes must be positive.");
+        Assert.AreEqual(value, error.ActualValue);
+    }
 }
