@@ -104,7 +104,7 @@ public sealed class InputReaderTests
         {
             if (CanRead(path))
             {
-                Assert.Inconclusive($"file permissions do not stop {Environment.UserName} from reading the file (root?): nothing to test");
+                Assert.Inconclusive($"file permissions do not stop this user ({Environment.UserName}) from reading the file: nothing to test");
             }
 
             var result = await CliRunner.RunAsync("inspect", path);
