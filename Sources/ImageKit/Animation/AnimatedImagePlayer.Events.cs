@@ -58,7 +58,12 @@ public sealed partial class AnimatedImagePlayer
     {
         if (context is null)
         {
-            Run(raise, ref failure);
+            // Checked before each handler, as a posted one is: a Dispose on another thread while this tick raised its
+            // frame change has returned, and the app has let go of the player.
+            if (!IsDisposedNow)
+            {
+                Run(raise, ref failure);
+            }
         }
         else
         {

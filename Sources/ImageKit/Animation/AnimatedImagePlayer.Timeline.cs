@@ -58,11 +58,32 @@ public sealed partial class AnimatedImagePlayer
         {
             // Outside _lock: starting the link may wait for a stop in progress (a Pause of its last subscriber on another
             // thread), which waits for the tick being delivered, which may be waiting for _lock in OnDisplayLinkTick.
-            var link = _displayLinkProvider.GetDisplayLink();
-            var subscription = link.Subscribe(this);
+            IDisposable? subscription = null;
+            TimeSpan period;
+            try
+            {
+                var link = _displayLinkProvider.GetDisplayLink();
+                subscription = link.Subscribe(this);
 
-            // Read outside _lock too: a native link may ask its OS for the period, and the tick thread takes _lock.
-            var period = link.RefreshPeriod;
+                // Read outside _lock too: a native link may ask its OS for the period, and the tick thread takes _lock.
+                period = link.RefreshPeriod;
+            }
+            catch
+            {
+                // The link failed to start (or its provider is disposed): this Play did not happen, so the next one
+                // subscribes again instead of returning early on a player that thinks it plays but gets no ticks.
+                subscription?.Dispose();
+                lock (_lock)
+                {
+                    if (_subscription is null)
+                    {
+                        SetPlaying(false);
+                    }
+                }
+
+                throw;
+            }
+
             lock (_lock)
             {
                 if (_playing && !_disposed && _subscription is null)
@@ -237,9 +258,9 @@ public sealed partial class AnimatedImagePlayer
 
     private void Advance(TimeSpan delta, ref PendingEvents events)
     {
-        if (_options.WaitForFrames && !_shownCurrentStep)
+        if (_options.WaitForFrames && !_shownCurrentStep && !_core.HasFailed(_core.Sequence[_step]))
         {
-            return; // the clock waits for the frame that is due
+            return; // the clock waits for the frame that is due, unless it failed to decode: it never will be
         }
 
         _elapsedInStep += delta;
