@@ -106,6 +106,15 @@ public sealed class FrameBudget
         }
     }
 
+    /// <summary>Whether more than one buffer holds <paramref name="pixels"/>: one of them letting go frees nothing.</summary>
+    internal bool IsShared(long pixels)
+    {
+        lock (_charges)
+        {
+            return _charges.TryGetValue(pixels, out var charge) && charge.Holders > 1;
+        }
+    }
+
     /// <summary>Removes one holder of <paramref name="pixels"/>; the last one gives their bytes back.</summary>
     internal void Discharge(long pixels)
     {

@@ -91,6 +91,41 @@ public sealed class FrameBudgetTests
             $"the finalized buffers returned their charges ({budget.UsedBytes} bytes left)");
     }
 
+    /// <summary>
+    /// A full buffer makes way for a nearer frame by dropping its farthest one; when another player holds that one too,
+    /// dropping it gives the budget nothing back, and the nearer frame's charge was forced past the budget anyway.
+    /// </summary>
+    [TestMethod]
+    public async Task FullBudget_PlayerSwappingFramesItShares_StaysWithinTheTwoFramesItMayAlwaysHold()
+    {
+        using var image = NewImage();
+        var budget = new FrameBudget(Frames / 2 * FrameBytes);
+        await using var links = new Players(image, budget, count: 0);
+        await using var first = links.Add(Frames / 2 * FrameBytes);
+        Assert.IsTrue(Leaks.Eventually(() => first.BufferedFrameCount == Frames / 2), "the first player filled the budget with frames 0-19");
+
+        await using var second = links.Add(Frames * FrameBytes);
+        Assert.IsTrue(Leaks.Eventually(() => second.BufferedFrameCount == Frames / 2), "the second player shares frames 0-19 at no cost");
+        Assert.AreEqual(budget.CapacityBytes, budget.UsedBytes);
+
+        // Frames 30-39 are now nearest: each nearer than the shared 19, 18, ... the second player holds.
+        second.SeekToFrame(30);
+        Assert.IsTrue(
+            Leaks.Eventually(
+                () =>
+                {
+                    using var frame = second.GetCurrentFrame();
+                    return frame?.Index == 30;
+                }),
+            "frame 30 is on screen");
+        Leaks.Eventually(() => budget.UsedBytes > budget.CapacityBytes + (2 * FrameBytes), TimeSpan.FromSeconds(2));
+
+        Assert.IsLessThanOrEqualTo(
+            budget.CapacityBytes + (2 * FrameBytes),
+            budget.UsedBytes,
+            $"{(budget.UsedBytes - budget.CapacityBytes) / FrameBytes} frames over the budget");
+    }
+
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static void StartAndDrop(AnimatedImage image, FrameBudget budget, ManualDisplayLinkProvider links)
     {
@@ -110,12 +145,23 @@ public sealed class FrameBudgetTests
         private readonly ManualDisplayLinkProvider _links = new(new FakeTimeProvider(), s_period);
         private readonly List<AnimatedImagePlayer> _players;
 
-        public Players(AnimatedImage image, FrameBudget budget, int count) =>
+        private readonly AnimatedImage _image;
+        private readonly FrameBudget _budget;
+
+        public Players(AnimatedImage image, FrameBudget budget, int count)
+        {
+            _image = image;
+            _budget = budget;
             _players = [.. Enumerable.Range(0, count).Select(_ => new AnimatedImagePlayer(
                 image,
                 new AnimatedImagePlayerOptions { DisplayLinkProvider = _links, Budget = budget, MaxBufferSize = Frames * FrameBytes }))];
+        }
 
         public AnimatedImagePlayer this[int index] => _players[index];
+
+        /// <summary>Another player of the image, buffering at most <paramref name="maxBufferSize"/>; the caller disposes it.</summary>
+        public AnimatedImagePlayer Add(long maxBufferSize) =>
+            new(_image, new AnimatedImagePlayerOptions { DisplayLinkProvider = _links, Budget = _budget, MaxBufferSize = maxBufferSize });
 
         public bool All(Func<AnimatedImagePlayer, bool> predicate) => _players.All(predicate);
 

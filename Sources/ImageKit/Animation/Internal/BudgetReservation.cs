@@ -36,6 +36,9 @@ internal sealed class BudgetReservation(FrameBudget budget) : IDisposable
     /// <summary>Whether <paramref name="bytes"/> of pixels nobody holds yet would fit.</summary>
     public bool CouldGrow(long bytes) => budget.UsedBytes + bytes <= budget.CapacityBytes;
 
+    /// <summary>Whether another buffer holds <paramref name="pixels"/> too: giving this hold back frees nothing.</summary>
+    public bool IsShared(long pixels) => budget.IsShared(pixels);
+
     /// <summary>Gives back one hold on <paramref name="pixels"/>, charged by <see cref="TryCharge"/>.</summary>
     public void Discharge(long pixels)
     {

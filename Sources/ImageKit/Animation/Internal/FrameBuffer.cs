@@ -140,6 +140,7 @@ internal sealed class FrameBuffer : IDisposable
         {
             var held = 0;
             var farthestRank = -1;
+            var paysForFew = PaysForFewerThanMinimum();
             var newRank = -1;
             for (var i = 0; i < upcoming.Count; i++)
             {
@@ -151,7 +152,7 @@ internal sealed class FrameBuffer : IDisposable
                 if (_frames.ContainsKey(upcoming[i]))
                 {
                     held++;
-                    if (upcoming[i] != _pinnedIndex)
+                    if (upcoming[i] != _pinnedIndex && MaySwapOut(upcoming[i], paysForFew))
                     {
                         farthestRank = i;
                     }
@@ -168,19 +169,41 @@ internal sealed class FrameBuffer : IDisposable
         }
     }
 
-    // Under _lock: the buffered frame farthest from the playhead (not the pinned one), or null.
+    // Under _lock: the buffered frame farthest from the playhead that may make way (not the pinned one), or null.
     private (int Index, int Rank)? Farthest(Dictionary<int, int> rank)
     {
         (int Index, int Rank)? farthest = null;
+        var paysForFew = PaysForFewerThanMinimum();
         foreach (var buffered in _frames.Keys)
         {
-            if (buffered != _pinnedIndex && rank.TryGetValue(buffered, out var r) && (farthest is null || r > farthest.Value.Rank))
+            if (buffered != _pinnedIndex && rank.TryGetValue(buffered, out var r) && (farthest is null || r > farthest.Value.Rank)
+                && MaySwapOut(buffered, paysForFew))
             {
                 farthest = (buffered, r);
             }
         }
 
         return farthest;
+    }
+
+    // Under _lock: whether a full buffer may drop frame `index` for a nearer one whose charge is forced. Only if that gives
+    // the budget its bytes back (no other buffer holds the frame), or the buffer pays for fewer than MinimumFrames of its
+    // frames: swapping out frames another player shares would otherwise charge every nearer frame past the budget.
+    private bool MaySwapOut(int index, bool paysForFew) => paysForFew || !_reservation.IsShared(_frames[index].Buffer.Id);
+
+    // Under _lock.
+    private bool PaysForFewerThanMinimum()
+    {
+        var paid = 0;
+        foreach (var frame in _frames.Values)
+        {
+            if (!_reservation.IsShared(frame.Buffer.Id) && ++paid >= MinimumFrames)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     // Under _lock: removes a frame and gives its charge back to the budget.
