@@ -131,6 +131,12 @@ public sealed partial class ImageManager
             RememberFailure(failureKey, e.Message);
             throw;
         }
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested && e.CancellationToken != cancellationToken)
+        {
+            // Thrown by a stage with the linked token: the caller is told with its own, as .NET's cancellation contract
+            // has it (`catch (OperationCanceledException e) when (e.CancellationToken == token)` must see its token).
+            throw new OperationCanceledException(e.Message, e, cancellationToken);
+        }
         catch (ObjectDisposedException e) when (LifetimeToken.IsCancellationRequested)
         {
             // A tier the manager owned was disposed under the load: to the caller, the load was cancelled by Dispose.
