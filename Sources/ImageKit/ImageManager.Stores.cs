@@ -34,6 +34,21 @@ public sealed partial class ImageManager
 
     private async Task StoreAsync(string key, AnimatedImage image, ReadOnlyMemory<byte> data, DiskCacheMetadata metadata, ImageCacheType storeTo, ImageLoadOptions options, ImageDecodeOptions decodeOptions, CancellationToken cancellationToken)
     {
+        if (options.WaitForDiskStore && storeTo.HasFlag(ImageCacheType.Disk) && !data.IsEmpty)
+        {
+            // The disk first, the memory last: a load cancelled (or failing) while its disk store runs stores nothing,
+            // where a memory tier written first kept the image of a load that threw. Once the disk holds the entry, the
+            // memory store cannot be cancelled.
+            await Cache.StoreAsync(key, image: null, data, metadata, ImageCacheType.Disk, decodeOptions, cancellationToken).ConfigureAwait(false);
+            if (StoresVariant(image, data.Length, options, decodeOptions))
+            {
+                await StoreTransformedAsync(key, image, DiskVariant.Identify(data.Span), metadata, options, decodeOptions, cancellationToken).ConfigureAwait(false);
+            }
+
+            await Cache.StoreAsync(key, image, default, metadata, storeTo & ~ImageCacheType.Disk, decodeOptions, CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+
         await StoreOriginalAsync(key, image, data, metadata, storeTo, options, decodeOptions, cancellationToken).ConfigureAwait(false);
         if (storeTo.HasFlag(ImageCacheType.Disk) && !data.IsEmpty && StoresVariant(image, data.Length, options, decodeOptions))
         {

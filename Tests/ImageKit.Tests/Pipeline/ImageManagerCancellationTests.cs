@@ -1,6 +1,9 @@
+using System.Diagnostics;
 using ImageKit.Caching;
+using ImageKit.Diagnostics;
 using ImageKit.Loading;
 using ImageKit.Tests.Loading;
+using ImageKit.Tests.TestUtilities;
 
 namespace ImageKit.Tests.Pipeline;
 
@@ -45,6 +48,50 @@ public sealed class ImageManagerCancellationTests
 
         var e = await Assert.ThrowsAsync<OperationCanceledException>(() => load);
         Assert.AreEqual(cts.Token, e.CancellationToken, "the caller's token");
+    }
+
+    // Promise (ImageManager): "Nothing that failed or was cancelled is stored." A load that waits for its disk store (as
+    // every prefetch does) and is cancelled once the store has begun threw OperationCanceledException, but the memory
+    // cache kept its image: the memory tier was written first, and the cancellation hit the disk write after it.
+    [TestMethod]
+    public async Task LoadImageAsync_WaitingForTheDiskStoreCancelledWhenTheStoreBegins_StoresNothing()
+    {
+        using var folder = new TempFolder();
+        await using var manager = new ImageManager(new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = folder.Path } });
+        manager.Loaders.Insert(0, new AssetLoader());
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.CancellationToken);
+        var url = new Uri("asset://images/store-cancelled.gif");
+
+        // The listener is process-wide: only this test's own trace cancels, as its store stage begins.
+        using var root = new Activity("test-root").Start();
+        var traceId = root.TraceId;
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == ImageKitDiagnostics.ActivitySourceName,
+            Sample = (ref _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStarted = activity =>
+            {
+                if (activity.TraceId == traceId && activity.OperationName == "ImageKit.Store")
+                {
+                    cts.Cancel();
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        await Assert.ThrowsAsync<OperationCanceledException>(() => manager.LoadImageAsync(url, new ImageLoadOptions { WaitForDiskStore = true }, cancellationToken: cts.Token));
+        root.Stop();
+
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+        Assert.AreEqual(ImageCacheType.None, await manager.Cache.ContainsAsync(url.AbsoluteUri, cancellationToken: TestContext.CancellationToken), "the cancelled load left nothing in either tier");
+    }
+
+    private sealed class AssetLoader : IImageLoader
+    {
+        public bool CanLoad(Uri url) => url.Scheme == "asset";
+
+        public Task<ImageLoaderResponse> LoadAsync(ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress = null, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new ImageLoaderResponse(request.Url, Corpus.Read("TestImage.gif")));
     }
 
     private sealed class GatedLoader : IImageLoader
