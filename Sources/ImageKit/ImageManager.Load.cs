@@ -47,14 +47,7 @@ public sealed partial class ImageManager
         }
 
         var key = options.CacheKey?.Invoke(url) ?? url.AbsoluteUri;
-        var decodeOptions = _options.DecodeOptions with
-        {
-            FirstFrameOnly = options.FirstFrameOnly || _options.DecodeOptions.FirstFrameOnly,
-            MaxPixelCount = options.ScaleDownMaxPixels > 0 ? options.ScaleDownMaxPixels : _options.DecodeOptions.MaxPixelCount,
-            ThumbnailPixelSize = options.ThumbnailPixelSize.IsEmpty ? _options.DecodeOptions.ThumbnailPixelSize : options.ThumbnailPixelSize,
-            Transformers = options.Transformers.Count > 0 ? options.Transformers : _options.DecodeOptions.Transformers,
-            SourceName = UrlText.Describe(url),
-        };
+        var decodeOptions = DecodeOptionsFor(url, options);
 
         // The caches' copy itself failed to decode (ImageManager.FrameFailures): not answered while it is being removed.
         ThrowIfRecentlyFailed(key, url, options, onlyBrokenCopies: true);
@@ -147,6 +140,24 @@ public sealed partial class ImageManager
             _inFlightLoads.Ended();
         }
     }
+
+    /// <summary>
+    /// Where a load of <paramref name="url"/> with <paramref name="options"/> would find its image without loading it (the
+    /// memory cache under the decoded variant those options make, or the disk cache's bytes), or
+    /// <see cref="ImageCacheType.None"/>; for <see cref="ImagePrefetcher"/>, which skips what is there already.
+    /// </summary>
+    internal Task<ImageCacheType> ContainsAsync(Uri url, ImageLoadOptions options, CancellationToken cancellationToken) =>
+        Cache.ContainsAsync(options.CacheKey?.Invoke(url) ?? url.AbsoluteUri, options.CacheType, DecodeOptionsFor(url, options), cancellationToken);
+
+    // The manager's decode options with a load's own on top: what the decoded image, and its memory key, are made of.
+    private ImageDecodeOptions DecodeOptionsFor(Uri url, ImageLoadOptions options) => _options.DecodeOptions with
+    {
+        FirstFrameOnly = options.FirstFrameOnly || _options.DecodeOptions.FirstFrameOnly,
+        MaxPixelCount = options.ScaleDownMaxPixels > 0 ? options.ScaleDownMaxPixels : _options.DecodeOptions.MaxPixelCount,
+        ThumbnailPixelSize = options.ThumbnailPixelSize.IsEmpty ? _options.DecodeOptions.ThumbnailPixelSize : options.ThumbnailPixelSize,
+        Transformers = options.Transformers.Count > 0 ? options.Transformers : _options.DecodeOptions.Transformers,
+        SourceName = UrlText.Describe(url),
+    };
 
     private async Task<ImageLoadResult> LoadFromSourceAsync(
         IImageLoader loader, Uri url, string key, ImageLoadOptions options, ImageDecodeOptions decodeOptions,

@@ -55,8 +55,8 @@ public sealed class ImagePrefetcher
                     throw new ImageLoadException(url, "the URL is not absolute"); // as LoadImageAsync says; AbsoluteUri would throw first
                 }
 
-                var key = Options.CacheKey?.Invoke(url) ?? url.AbsoluteUri;
-                if (!Options.RefreshCached && await _manager.Cache.ContainsAsync(key, Options.CacheType, cancellationToken: token).ConfigureAwait(false) != ImageCacheType.None)
+                // Under the variant these options decode (a thumbnail, say), as the load itself would look.
+                if (!Options.RefreshCached && await _manager.ContainsAsync(url, Options, token).ConfigureAwait(false) != ImageCacheType.None)
                 {
                     counts.Skip();
                     return;

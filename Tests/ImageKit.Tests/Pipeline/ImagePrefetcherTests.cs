@@ -47,6 +47,31 @@ public sealed class ImagePrefetcherTests
         await Assert.ThrowsAsync<OperationCanceledException>(() => prefetcher.PrefetchAsync([new Uri("http://127.0.0.1:9/a.gif")], cancellationToken: cts.Token));
     }
 
+    // Promise (PrefetchAsync): a URL is skipped when it "is there already", else loaded into the caches. The check looked
+    // for the full-size image whatever the prefetch's decode options: with a thumbnail size (and no disk tier to make it
+    // from), a URL whose full image was in memory was skipped and its thumbnail never cached, and a URL whose thumbnail
+    // was cached was loaded again and counted as finished.
+    [TestMethod]
+    public async Task PrefetchAsync_ThumbnailOptions_SkipsByTheThumbnailNotTheFullImage()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        await using var manager = new ImageManager(new ImageCacheOptions());
+        var thumbnail = new ImageLoadOptions { ThumbnailPixelSize = new System.Drawing.Size(24, 24), CacheType = ImageCacheType.Memory };
+        var prefetcher = new ImagePrefetcher(manager) { Options = thumbnail };
+        var full = server.Image("TestImage.png");
+        var thumbnailOnly = server.Image("TestImage.gif");
+        (await manager.LoadImageAsync(full, cancellationToken: TestContext.CancellationToken)).Dispose();
+        (await manager.LoadImageAsync(thumbnailOnly, thumbnail, cancellationToken: TestContext.CancellationToken)).Dispose();
+
+        var result = await prefetcher.PrefetchAsync([full, thumbnailOnly], cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(new ImagePrefetchProgress(Finished: 1, Skipped: 1, Failed: 0, Total: 2), result.Progress, "the full image is no thumbnail; the cached thumbnail is");
+        using var cached = await manager.LoadImageAsync(full, thumbnail with { FromCacheOnly = true }, cancellationToken: TestContext.CancellationToken);
+        Assert.AreEqual(ImageLoadSource.Memory, cached.Source, "the prefetch put the thumbnail in the cache");
+        var again = await prefetcher.PrefetchAsync([full, thumbnailOnly], cancellationToken: TestContext.CancellationToken);
+        Assert.AreEqual(new ImagePrefetchProgress(Finished: 0, Skipped: 2, Failed: 0, Total: 2), again.Progress, "both thumbnails are cached now");
+    }
+
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);
