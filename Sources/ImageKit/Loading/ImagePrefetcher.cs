@@ -78,27 +78,88 @@ public sealed class ImagePrefetcher
         return new ImagePrefetchResult(counts.Snapshot(), failures);
     }
 
+    // Reports go out one at a time, in the order of the counts they carry, so that the last one a handler sees is the
+    // final counts: each worker reporting its own URL at once called a handler that was still busy with the previous
+    // report, and an older report could land after a newer one. Whoever counts while another worker is reporting
+    // leaves its report to that worker (it delivers every queued report before it goes on) and does not wait for it.
     private sealed class Counts(int total, IProgress<ImagePrefetchProgress>? progress)
     {
+        private readonly Lock _lock = new();
+        private readonly Queue<ImagePrefetchProgress> _unreported = new();
         private int _finished;
         private int _skipped;
         private int _failed;
+        private bool _reporting;
 
-        public void Finish() => Report(Interlocked.Increment(ref _finished));
+        public void Finish() => Count(ref _finished);
 
-        public void Skip() => Report(Interlocked.Increment(ref _skipped));
+        public void Skip() => Count(ref _skipped);
 
-        public void Fail() => Report(Interlocked.Increment(ref _failed));
+        public void Fail() => Count(ref _failed);
 
-        public ImagePrefetchProgress Snapshot() => new(Volatile.Read(ref _finished), Volatile.Read(ref _skipped), Volatile.Read(ref _failed), total);
+        public ImagePrefetchProgress Snapshot()
+        {
+            lock (_lock)
+            {
+                return new(_finished, _skipped, _failed, total);
+            }
+        }
+
+        private void Count(ref int counter)
+        {
+            lock (_lock)
+            {
+                counter++;
+                if (progress is null)
+                {
+                    return;
+                }
+
+                _unreported.Enqueue(new(_finished, _skipped, _failed, total));
+                if (_reporting)
+                {
+                    return;
+                }
+
+                _reporting = true;
+            }
+
+            while (true)
+            {
+                ImagePrefetchProgress next;
+                lock (_lock)
+                {
+                    if (!_unreported.TryDequeue(out next!))
+                    {
+                        _reporting = false;
+                        return;
+                    }
+                }
+
+                try
+                {
+                    Report(next);
+                }
+                catch
+                {
+                    // Only what Report lets through (OutOfMemoryException): the next count takes over reporting.
+                    lock (_lock)
+                    {
+                        _reporting = false;
+                    }
+
+                    throw;
+                }
+            }
+        }
 
         // The app's progress handler failing must not turn a finished URL into a failed one, nor throw out of the
         // prefetch ("failures are counted and collected, never thrown"): what it throws is dropped.
-        private void Report(int _)
+        private void Report(ImagePrefetchProgress counts)
         {
             try
             {
-                progress?.Report(Snapshot());
+                progress!.Report(counts);
             }
 #pragma warning disable CA1031 // A throwing progress handler is the app's bug; the prefetch and its counts go on.
             catch (Exception e) when (e is not OutOfMemoryException)

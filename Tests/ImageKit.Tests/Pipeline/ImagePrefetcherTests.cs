@@ -72,6 +72,51 @@ public sealed class ImagePrefetcherTests
         Assert.AreEqual(new ImagePrefetchProgress(Finished: 0, Skipped: 2, Failed: 0, Total: 2), again.Progress, "both thumbnails are cached now");
     }
 
+    // Promise (PrefetchAsync): progress says how far the prefetch has come. Each finished URL reported from its own
+    // worker, at once: a handler still showing one report when the next came (a UI's synchronous Invoke, say) was
+    // called again meanwhile, and the older counts landed last, so the app was left showing 1 of 2 done after both were.
+    // Reports now come one at a time, in the order of the counts, the last one the final counts.
+    [TestMethod]
+    public async Task PrefetchAsync_SlowProgressHandler_ReportsOneAtATimeInOrder()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        await using var manager = new ImageManager(new ImageCacheOptions());
+        var urls = new[] { server.Image("TestImage.gif"), server.Image("TestImage.png") };
+        foreach (var url in urls)
+        {
+            (await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken)).Dispose();
+        }
+
+        var prefetcher = new ImagePrefetcher(manager) { MaxConcurrentPrefetches = 2 };
+        var shown = new ConcurrentQueue<int>();
+        var inHandler = 0;
+        var overlapped = false;
+        using var secondShown = new ManualResetEventSlim();
+        var progress = new SynchronousProgress<ImagePrefetchProgress>(p =>
+        {
+            overlapped |= Interlocked.Increment(ref inHandler) > 1;
+            if (p.Completed == 1)
+            {
+                // Still showing the first report: given the time for a second report to come in beside it (it does
+                // at once where reports overlap; serialized, it waits until this one is shown).
+                secondShown.Wait(TimeSpan.FromSeconds(2), TestContext.CancellationToken);
+            }
+
+            shown.Enqueue(p.Completed);
+            Interlocked.Decrement(ref inHandler);
+            if (p.Completed == 2)
+            {
+                secondShown.Set();
+            }
+        });
+
+        var result = await prefetcher.PrefetchAsync(urls, progress, TestContext.CancellationToken);
+
+        Assert.AreEqual(new ImagePrefetchProgress(Finished: 0, Skipped: 2, Failed: 0, Total: 2), result.Progress);
+        Assert.IsFalse(overlapped, "the handler was called again before it returned");
+        CollectionAssert.AreEqual(new[] { 1, 2 }, shown.ToArray(), "shown in order, the final counts last");
+    }
+
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);
