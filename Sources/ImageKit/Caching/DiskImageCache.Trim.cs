@@ -93,8 +93,13 @@ public sealed partial class DiskImageCache
         return (removed, bytes);
     }
 
-    /// <summary>If the total is over the limit, removes least recently used entries down to the target fraction of it.</summary>
-    private (int Removed, long Bytes) TrimToSize(long limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// If the total is over the limit, removes least recently used entries down to the target fraction of it, except the
+    /// entry of <paramref name="keep"/>: the one a write just stored, which may be larger than the target (or, with a
+    /// clock that did not move, tie with older entries, and a replaced entry keeps its old row id), and must not be
+    /// trimmed away by its own write.
+    /// </summary>
+    private (int Removed, long Bytes) TrimToSize(long limit, CancellationToken cancellationToken, byte[]? keep = null)
     {
         if (_index.Read(c => c.Totals()).Bytes <= limit)
         {
@@ -115,7 +120,7 @@ public sealed partial class DiskImageCache
                     return (0, 0L);
                 }
 
-                return DeleteRows(c, c.Oldest("last_access", long.MaxValue, TrimBatch), total, target);
+                return DeleteRows(c, c.Oldest("last_access", long.MaxValue, TrimBatch), total, target, keep);
             });
             if (count == 0)
             {
@@ -128,10 +133,10 @@ public sealed partial class DiskImageCache
     }
 
     /// <summary>
-    /// Deletes rows and their blobs in order; with a target, stops once <paramref name="total"/> minus what was freed is
-    /// at or below it.
+    /// Deletes rows and their blobs in order, except the row of <paramref name="keep"/>; with a target, stops once
+    /// <paramref name="total"/> minus what was freed is at or below it.
     /// </summary>
-    private (int Count, long Freed) DeleteRows(IndexConnection connection, List<IndexEntryRef> rows, long total = 0, long? target = null)
+    private (int Count, long Freed) DeleteRows(IndexConnection connection, List<IndexEntryRef> rows, long total = 0, long? target = null, byte[]? keep = null)
     {
         var count = 0;
         long freed = 0;
@@ -140,6 +145,11 @@ public sealed partial class DiskImageCache
             if (target is { } t && total - freed <= t)
             {
                 break;
+            }
+
+            if (keep is not null && hash.AsSpan().SequenceEqual(keep))
+            {
+                continue;
             }
 
             connection.DeleteById(id); // the trigger deletes inline bytes

@@ -31,7 +31,9 @@ public sealed partial class DiskImageCache
         using var operation = EnterOperation();
         if (_options.MaxSizeBytes > 0 && data.Length > _options.MaxSizeBytes)
         {
-            await RemoveAsync(key, cancellationToken).ConfigureAwait(false);
+            // Not RemoveAsync: that waits for the running deferred stores of the key, and this may be one of them (an
+            // ImageManager's background store of bytes over the limit), which then waited for itself for ever.
+            Remove(key, cancellationToken);
             return;
         }
 
@@ -51,7 +53,7 @@ public sealed partial class DiskImageCache
         {
             // The entry is committed: cancelling now would tell the caller "cancelled" about a write that happened, so
             // the size limit is enforced regardless.
-            await EnforceSizeLimitAsync(CancellationToken.None).ConfigureAwait(false);
+            await EnforceSizeLimitAsync(hash, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -231,7 +233,8 @@ public sealed partial class DiskImageCache
         }
     }
 
-    private async Task EnforceSizeLimitAsync(CancellationToken cancellationToken)
+    /// <summary>Trims least recently used entries if the cache is over the limit, never <paramref name="written"/> (the entry just stored).</summary>
+    private async Task EnforceSizeLimitAsync(KeyHash written, CancellationToken cancellationToken)
     {
         var limit = _options.MaxSizeBytes;
         if (_index.Read(c => c.Totals()).Bytes <= limit)
@@ -243,7 +246,7 @@ public sealed partial class DiskImageCache
         try
         {
             _access.Flush();
-            var (evicted, bytes) = TrimToSize(limit, CancellationToken.None);
+            var (evicted, bytes) = TrimToSize(limit, CancellationToken.None, written.Bytes);
             LogTrim(0, evicted, bytes);
         }
         finally
