@@ -102,6 +102,33 @@ public sealed class ImageManagerDeferredStoreTests
         Assert.IsTrue(await Disk(manager).ContainsAsync(url.AbsoluteUri, TestContext.CancellationToken), "the store landed once the lock was let go");
     }
 
+    /// <summary>
+    /// A background store of bytes over the disk's size limit removes the key's older entry instead of storing; that
+    /// removal waited for the key's pending stores, its own among them, so the store, <c>WaitForDiskStoresAsync</c> and the
+    /// manager's disposal never ended.
+    /// </summary>
+    [TestMethod]
+    public async Task BackgroundStore_OfAnImageOverTheDiskLimit_EndsAndStoresNothing()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        using var folder = new TempFolder();
+        var manager = new ImageManager(new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = folder.Path, MaxSizeBytes = 1024 } });
+        try
+        {
+            var url = server.Image("TestImage.gif"); // 3,109 bytes
+            (await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken)).Dispose();
+
+            var drained = manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+            Assert.AreSame(drained, await Task.WhenAny(drained, Task.Delay(TimeSpan.FromSeconds(30), TestContext.CancellationToken)), "the store ended");
+            Assert.IsFalse(await Disk(manager).ContainsAsync(url.AbsoluteUri, TestContext.CancellationToken));
+        }
+        finally
+        {
+            var disposed = manager.DisposeAsync().AsTask();
+            Assert.AreSame(disposed, await Task.WhenAny(disposed, Task.Delay(TimeSpan.FromSeconds(30), TestContext.CancellationToken)), "the manager's disposal ended");
+        }
+    }
+
     private static ImageManager NewManager(string folder) =>
         new(new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = folder } });
 
