@@ -28,19 +28,35 @@ public static class ViewImageLoader
     /// <param name="display">What to do to the view at each step.</param>
     /// <param name="cancellationToken">Cancels the load.</param>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    public static async Task<ViewLoadResult> LoadAsync<T>(
+    public static Task<ViewLoadResult> LoadAsync<T>(
         ViewLoadTracker tracker,
         object view,
         Func<CancellationToken, Task<T>> load,
         ViewImageDisplay<T> display,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(tracker);
-        ArgumentNullException.ThrowIfNull(view);
-        ArgumentNullException.ThrowIfNull(load);
-        ArgumentNullException.ThrowIfNull(display);
+        ViewLoadTicket ticket;
+        try
+        {
+            ArgumentNullException.ThrowIfNull(tracker);
+            ArgumentNullException.ThrowIfNull(view);
+            ArgumentNullException.ThrowIfNull(load);
+            ArgumentNullException.ThrowIfNull(display);
+            ticket = tracker.Begin(view, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<ViewLoadResult>(e); // in the task, as from an async method
+        }
 
-        using var ticket = tracker.Begin(view, cancellationToken);
+        // The view stays out of the async state machine, whose fields the pending load roots: only the ticket, which
+        // holds it weakly, goes along, so a view dropped while its image loads can be collected.
+        return RunAsync(ticket, load, display);
+    }
+
+    private static async Task<ViewLoadResult> RunAsync<T>(ViewLoadTicket ticket, Func<CancellationToken, Task<T>> load, ViewImageDisplay<T> display)
+    {
+        using var _ = ticket;
         display.ShowPlaceholder?.Invoke();
 
         T result;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using ImageKit.Tests.TestUtilities;
 using ImageKit.Views;
 
 namespace ImageKit.Tests.Views;
@@ -255,6 +257,23 @@ public sealed class ViewImageLoaderTests
     }
 
     [TestMethod]
+    public async Task LoadAsync_PendingLoadOfADroppedView_DoesNotKeepTheViewAlive()
+    {
+        var tracker = new ViewLoadTracker();
+        var load = new TaskCompletionSource<Result>();
+        var shown = new List<string>();
+        var (weak, task) = StartOnGarbageView(tracker, load, shown);
+
+        Assert.IsTrue(Leaks.CollectUntil(() => !weak.TryGetTarget(out _)), "the pending load kept the view alive");
+        var late = new Result("late");
+        load.SetResult(late);
+
+        Assert.AreEqual(ViewLoadOutcome.Stale, (await task).Outcome, "a load for a collected view shows nothing");
+        Assert.IsEmpty(shown);
+        Assert.IsTrue(late.Disposed, "a result nobody shows is disposed");
+    }
+
+    [TestMethod]
     public async Task LoadAsync_NullArguments_Throw()
     {
         var view = new FakeView();
@@ -267,6 +286,15 @@ public sealed class ViewImageLoaderTests
         await Assert.ThrowsExactlyAsync<ArgumentNullException>(() => ViewImageLoader.LoadAsync(tracker, view, null!, display));
         await Assert.ThrowsExactlyAsync<ArgumentNullException>(() => ViewImageLoader.LoadAsync(tracker, view, load, null!));
         Assert.AreEqual(string.Empty, view.Log);
+    }
+
+    // The view exists only here: the display callbacks do not capture it, as a view extension holding it weakly would.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static (WeakReference<object> View, Task<ViewLoadResult> Load) StartOnGarbageView(ViewLoadTracker tracker, TaskCompletionSource<Result> load, List<string> shown)
+    {
+        var view = new object();
+        var task = ViewImageLoader.LoadAsync(tracker, view, _ => load.Task, new ViewImageDisplay<Result> { ShowResult = (r, _) => shown.Add(r.Name) });
+        return (new WeakReference<object>(view), task);
     }
 
     private sealed class Result(string name) : IDisposable
