@@ -176,6 +176,46 @@ public sealed class ImageKitServiceCollectionExtensionsTests
         Assert.AreEqual(2, server.Hits("/missing"), "after the retention the URL is tried again");
     }
 
+    [TestMethod]
+    public async Task AddImageKit_SettingsChangedAfterResolve_DoNotReachTheDownloader()
+    {
+        var handler = new UnavailableHandler();
+        var collection = new ServiceCollection().AddImageKit(o =>
+        {
+            o.DiskCache.Enabled = false;
+            o.WarmUp = false;
+            o.Downloader.Retry.MaxRetries = 0;
+            o.Downloader.Retry.BaseDelay = TimeSpan.Zero;
+            o.Downloader.CircuitBreaker.Enabled = false;
+        });
+        collection.AddHttpClient(ImageKitDefaults.HttpClientName).AddHttpMessageHandler(() => handler);
+        await using var services = collection.BuildServiceProvider();
+        var manager = services.GetRequiredService<ImageManager>();
+
+        // "Read once, when the services are first resolved": a later change, never validated, must not take effect.
+        var settings = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ImageKitOptions>>().Value.Downloader;
+        settings.Retry.MaxRetries = 3;
+        settings.CircuitBreaker.Enabled = true;
+
+        await Assert.ThrowsAsync<ImageKitException>(() => manager.LoadImageAsync(new Uri("http://imagekit.test/a.png"), cancellationToken: TestContext.CancellationToken));
+        Assert.AreEqual(1, handler.Requests, "no retries: the downloader runs on the settings it was created with");
+        Assert.AreEqual(0, manager.Downloader.Options.Retry.MaxRetries);
+        Assert.IsFalse(manager.Downloader.Options.CircuitBreaker.Enabled);
+    }
+
+    private sealed class UnavailableHandler : DelegatingHandler
+    {
+        private int _requests;
+
+        public int Requests => Volatile.Read(ref _requests);
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _requests);
+            return Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.ServiceUnavailable) { RequestMessage = request });
+        }
+    }
+
     private sealed class CountingHandler : DelegatingHandler
     {
         private int _requests;
