@@ -29,6 +29,16 @@ public sealed class ImageDownloadCircuitBreakerOptions
     /// <value>Default: 15 s.</value>
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>A copy: what a downloader keeps, so that changes to this instance afterwards have no effect.</summary>
+    internal ImageDownloadCircuitBreakerOptions Copy() => new()
+    {
+        Enabled = Enabled,
+        FailureRatio = FailureRatio,
+        MinimumThroughput = MinimumThroughput,
+        SamplingDuration = SamplingDuration,
+        BreakDuration = BreakDuration,
+    };
+
     internal void Validate()
     {
         if (!Enabled)

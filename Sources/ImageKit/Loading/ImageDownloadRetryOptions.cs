@@ -19,6 +19,9 @@ public sealed class ImageDownloadRetryOptions
     /// <value>Default: 10 s.</value>
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>A copy: what a downloader keeps, so that changes to this instance afterwards have no effect.</summary>
+    internal ImageDownloadRetryOptions Copy() => new() { MaxRetries = MaxRetries, BaseDelay = BaseDelay, MaxDelay = MaxDelay };
+
     internal void Validate()
     {
         if (MaxRetries is < 0 or > 100)

@@ -31,8 +31,8 @@ internal static class ServiceFactories
             AutomaticDecompression = settings.AutomaticDecompression,
             MaxHttpVersion = settings.MaxHttpVersion,
             RequireImageContent = settings.RequireImageContent,
-            Retry = CopyOf(settings.Retry),
-            CircuitBreaker = CopyOf(settings.CircuitBreaker),
+            Retry = settings.Retry.Copy(),
+            CircuitBreaker = settings.CircuitBreaker.Copy(),
             TimeProvider = TimeProviderOf(services),
             LoggerFactory = services.GetService<ILoggerFactory>(),
             MeterFactory = services.GetService<IMeterFactory>(),
@@ -93,24 +93,6 @@ internal static class ServiceFactories
 
     public static ImagePrefetcher CreatePrefetcher(IServiceProvider services) =>
         new(services.GetRequiredService<ImageManager>()) { MaxConcurrentPrefetches = Options(services).MaxConcurrentPrefetches };
-
-    // Copies, not the settings' own instances: the downloader reads them when it first meets a host, and the settings
-    // are read once (a later change to IOptions<ImageKitOptions>.Value, never validated, must not reach it).
-    private static ImageDownloadRetryOptions CopyOf(ImageDownloadRetryOptions retry) => new()
-    {
-        MaxRetries = retry.MaxRetries,
-        BaseDelay = retry.BaseDelay,
-        MaxDelay = retry.MaxDelay,
-    };
-
-    private static ImageDownloadCircuitBreakerOptions CopyOf(ImageDownloadCircuitBreakerOptions breaker) => new()
-    {
-        Enabled = breaker.Enabled,
-        FailureRatio = breaker.FailureRatio,
-        MinimumThroughput = breaker.MinimumThroughput,
-        SamplingDuration = breaker.SamplingDuration,
-        BreakDuration = breaker.BreakDuration,
-    };
 
     private static ImageKitOptions Options(IServiceProvider services) => services.GetRequiredService<IOptions<ImageKitOptions>>().Value;
 

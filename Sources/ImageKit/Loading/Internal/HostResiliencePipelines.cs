@@ -21,6 +21,14 @@ internal sealed class HostResiliencePipelines(ImageDownloaderOptions options, IL
 {
     private readonly ConcurrentDictionary<string, ResiliencePipeline<AttemptResult>> _pipelines = new(StringComparer.Ordinal);
 
+    // Read now, not when a host is first met: the options are "read once when the downloader is created", and the app
+    // may change (or reuse) its instances afterwards.
+    private readonly ImageDownloadRetryOptions _retry = options.Retry.Copy();
+    private readonly ImageDownloadCircuitBreakerOptions _breaker = options.CircuitBreaker.Copy();
+    private readonly TimeProvider _time = options.TimeProvider;
+    private readonly TimeSpan _attemptTimeout = options.AttemptTimeout;
+    private readonly Action<int, TimeSpan>? _retryScheduled = options.RetryScheduled;
+
     public static string HostKey(Uri url) => url.GetLeftPart(UriPartial.Authority);
 
     public ResiliencePipeline<AttemptResult> For(Uri url) => _pipelines.GetOrAdd(HostKey(url), static (host, self) => self.Create(host), this);
@@ -42,12 +50,12 @@ internal sealed class HostResiliencePipelines(ImageDownloaderOptions options, IL
 
     private ResiliencePipeline<AttemptResult> Create(string host)
     {
-        var builder = new ResiliencePipelineBuilder<AttemptResult> { TimeProvider = options.TimeProvider };
-        var retry = options.Retry;
+        var builder = new ResiliencePipelineBuilder<AttemptResult> { TimeProvider = _time };
+        var retry = _retry;
         if (retry.MaxRetries > 0)
         {
             var maxDelay = retry.MaxDelay;
-            var observer = options.RetryScheduled;
+            var observer = _retryScheduled;
             builder.AddRetry(new RetryStrategyOptions<AttemptResult>
             {
                 MaxRetryAttempts = retry.MaxRetries,
@@ -68,7 +76,7 @@ internal sealed class HostResiliencePipelines(ImageDownloaderOptions options, IL
             });
         }
 
-        var breaker = options.CircuitBreaker;
+        var breaker = _breaker;
         if (breaker.Enabled)
         {
             // Polly closes a half-open circuit on any outcome it does not handle. A trial its caller cancelled never
@@ -99,7 +107,7 @@ internal sealed class HostResiliencePipelines(ImageDownloaderOptions options, IL
             });
         }
 
-        builder.AddTimeout(options.AttemptTimeout);
+        builder.AddTimeout(_attemptTimeout);
         return builder.Build();
     }
 }
