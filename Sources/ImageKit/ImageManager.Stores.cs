@@ -49,7 +49,7 @@ public sealed partial class ImageManager
             return;
         }
 
-        await StoreOriginalAsync(key, image, data, metadata, storeTo, options, decodeOptions, cancellationToken).ConfigureAwait(false);
+        await StoreOriginalAsync(key, image, data, metadata, storeTo, decodeOptions, cancellationToken).ConfigureAwait(false);
         if (storeTo.HasFlag(ImageCacheType.Disk) && !data.IsEmpty && StoresVariant(image, data.Length, options, decodeOptions))
         {
             // Only for a result that will be stored: the checksum reads every byte of the body.
@@ -117,9 +117,10 @@ public sealed partial class ImageManager
         }
     }
 
-    private async Task StoreOriginalAsync(string key, AnimatedImage image, ReadOnlyMemory<byte> data, DiskCacheMetadata metadata, ImageCacheType storeTo, ImageLoadOptions options, ImageDecodeOptions decodeOptions, CancellationToken cancellationToken)
+    private async Task StoreOriginalAsync(string key, AnimatedImage image, ReadOnlyMemory<byte> data, DiskCacheMetadata metadata, ImageCacheType storeTo, ImageDecodeOptions decodeOptions, CancellationToken cancellationToken)
     {
-        if (options.WaitForDiskStore || !storeTo.HasFlag(ImageCacheType.Disk) || data.IsEmpty)
+        // A load that waits for its disk store does not come here (see StoreAsync: the disk first, the memory last).
+        if (!storeTo.HasFlag(ImageCacheType.Disk) || data.IsEmpty)
         {
             await Cache.StoreAsync(key, image, data, metadata, storeTo, decodeOptions, cancellationToken).ConfigureAwait(false);
             return;
