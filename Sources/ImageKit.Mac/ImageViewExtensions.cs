@@ -40,10 +40,11 @@ public static class ImageViewExtensions
             ViewLoadTracker.Shared,
             view,
             token => ImageManager.Shared.LoadImageAsync(url, options, progress, token),
-            new ViewImageDisplay<ImageLoadResult>
+            new ViewImageDisplay<NSImageView, ImageLoadResult>
             {
-                ShowPlaceholder = () => view.Image = placeholder,
-                ShowResult = (result, _) => view.Image = FirstFrameImage(result),
+                // The view comes as an argument, never captured: a view dropped while its image loads can be collected.
+                ShowPlaceholder = v => v.Image = placeholder,
+                ShowResult = static (v, result, _) => v.Image = FirstFrameImage(result),
             },
             cancellationToken);
     }
@@ -70,10 +71,10 @@ public static class ImageViewExtensions
             ViewLoadTracker.Shared,
             view,
             token => ImageManager.Shared.LoadImageAsync(url, options, progress, token),
-            new ViewImageDisplay<ImageLoadResult>
+            new ViewImageDisplay<AnimatedImageView, ImageLoadResult>
             {
-                ShowPlaceholder = () => ShowPlaceholder(view, placeholder),
-                ShowResult = (result, _) => ShowAnimated(view, result),
+                ShowPlaceholder = v => ShowPlaceholder(v, placeholder),
+                ShowResult = static (v, result, _) => ShowAnimated(v, result),
             },
             cancellationToken);
     }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace ImageKit.Views;
 
 /// <summary>
@@ -12,15 +14,21 @@ public static class ViewImageLoader
     /// </summary>
     /// <remarks>
     /// <para>
-    /// A result that is not shown (stale, or cancelled yet delivered) is disposed when it is <see cref="IDisposable"/>;
-    /// a shown result belongs to <see cref="ViewImageDisplay{T}.ShowResult"/>. Cancellation shows nothing and does not
-    /// throw. An exception thrown by a display callback propagates.
+    /// A result that is not shown (stale, cancelled yet delivered, or its view collected meanwhile) is disposed when it is
+    /// <see cref="IDisposable"/>; a shown result belongs to <see cref="ViewImageDisplay{TView, T}.ShowResult"/>.
+    /// Cancellation shows nothing and does not throw. An exception thrown by a display callback propagates.
+    /// </para>
+    /// <para>
+    /// <b>Lifetime.</b> The pending load holds the view weakly and hands it to each display callback: a view nobody else
+    /// references can be collected while its image loads (the load then ends as <see cref="ViewLoadOutcome.Stale"/>),
+    /// unless <paramref name="load"/> or <paramref name="display"/> capture it.
     /// </para>
     /// <para>
     /// <b>Threading.</b> Call it on the UI thread: the callbacks run there, because the continuation after the load
     /// resumes on the caller's synchronization context.
     /// </para>
     /// </remarks>
+    /// <typeparam name="TView">The view type.</typeparam>
     /// <typeparam name="T">The loaded result.</typeparam>
     /// <param name="tracker">The tracker that knows each view's latest load, usually <see cref="ViewLoadTracker.Shared"/>.</param>
     /// <param name="view">The view; held weakly.</param>
@@ -28,12 +36,13 @@ public static class ViewImageLoader
     /// <param name="display">What to do to the view at each step.</param>
     /// <param name="cancellationToken">Cancels the load.</param>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
-    public static Task<ViewLoadResult> LoadAsync<T>(
+    public static Task<ViewLoadResult> LoadAsync<TView, T>(
         ViewLoadTracker tracker,
-        object view,
+        TView view,
         Func<CancellationToken, Task<T>> load,
-        ViewImageDisplay<T> display,
+        ViewImageDisplay<TView, T> display,
         CancellationToken cancellationToken = default)
+        where TView : class
     {
         ViewLoadTicket ticket;
         try
@@ -50,14 +59,15 @@ public static class ViewImageLoader
         }
 
         // The view stays out of the async state machine, whose fields the pending load roots: only the ticket, which
-        // holds it weakly, goes along, so a view dropped while its image loads can be collected.
+        // holds it weakly, goes along, and each step takes the view back from it in a frame of its own.
         return RunAsync(ticket, load, display);
     }
 
-    private static async Task<ViewLoadResult> RunAsync<T>(ViewLoadTicket ticket, Func<CancellationToken, Task<T>> load, ViewImageDisplay<T> display)
+    private static async Task<ViewLoadResult> RunAsync<TView, T>(ViewLoadTicket ticket, Func<CancellationToken, Task<T>> load, ViewImageDisplay<TView, T> display)
+        where TView : class
     {
         using var _ = ticket;
-        display.ShowPlaceholder?.Invoke();
+        ShowPlaceholder(ticket, display);
 
         T result;
         try
@@ -72,16 +82,45 @@ public static class ViewImageLoader
         }
         catch (Exception error)
         {
-            if (ticket.Complete() != ViewLoadCompletion.Current)
-            {
-                return new ViewLoadResult(ticket.CancellationToken.IsCancellationRequested ? ViewLoadOutcome.Cancelled : ViewLoadOutcome.Stale);
-            }
-
-            display.ShowError?.Invoke(error);
-            return new ViewLoadResult(ViewLoadOutcome.Failed, error);
+            return ShowError(ticket, display, error);
         }
 
-        if (ticket.Complete() != ViewLoadCompletion.Current)
+        return ShowResult(ticket, display, result);
+    }
+
+    // The steps below run outside the state machine (no inlining), so the view they take from the ticket is a local of
+    // their own frame, never a hoisted field that the pending load would keep alive.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ShowPlaceholder<TView, T>(ViewLoadTicket ticket, ViewImageDisplay<TView, T> display)
+        where TView : class
+    {
+        if (display.ShowPlaceholder is { } show && ticket.View is TView view)
+        {
+            show(view);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ViewLoadResult ShowError<TView, T>(ViewLoadTicket ticket, ViewImageDisplay<TView, T> display, Exception error)
+        where TView : class
+    {
+        // Taken before completing, so a view alive at completion stays alive until it has been shown the error.
+        var view = ticket.View as TView;
+        if (ticket.Complete() != ViewLoadCompletion.Current || view is null)
+        {
+            return new ViewLoadResult(ticket.CancellationToken.IsCancellationRequested ? ViewLoadOutcome.Cancelled : ViewLoadOutcome.Stale);
+        }
+
+        display.ShowError?.Invoke(view, error);
+        return new ViewLoadResult(ViewLoadOutcome.Failed, error);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static ViewLoadResult ShowResult<TView, T>(ViewLoadTicket ticket, ViewImageDisplay<TView, T> display, T result)
+        where TView : class
+    {
+        var view = ticket.View as TView;
+        if (ticket.Complete() != ViewLoadCompletion.Current || view is null)
         {
             (result as IDisposable)?.Dispose();
             return new ViewLoadResult(ViewLoadOutcome.Stale);
@@ -98,7 +137,7 @@ public static class ViewImageLoader
             throw;
         }
 
-        display.ShowResult(result, crossFade);
+        display.ShowResult(view, result, crossFade);
         return new ViewLoadResult(ViewLoadOutcome.Shown);
     }
 }

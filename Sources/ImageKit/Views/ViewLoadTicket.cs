@@ -72,5 +72,8 @@ public sealed class ViewLoadTicket : IDisposable
         }
     }
 
+    /// <summary>The view, or <see langword="null"/> once it has been collected.</summary>
+    internal object? View => Target;
+
     private object? Target => _view.TryGetTarget(out var view) ? view : null;
 }

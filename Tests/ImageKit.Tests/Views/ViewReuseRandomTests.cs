@@ -62,7 +62,7 @@ public sealed class ViewReuseRandomTests
                             tracker,
                             view,
                             cancellationToken => LoadAsync(url, cancellationToken),
-                            Display(view, generation, url, uiThread, problems));
+                            Display(generation, url, uiThread, problems));
                         loads.Add((view, generation, url, outcome));
                         break;
                     case 7:
@@ -117,9 +117,9 @@ public sealed class ViewReuseRandomTests
     }
 
     // What a view does at each step; the guard checks that only the view's current load reaches it, on the UI thread.
-    private static ViewImageDisplay<TrackedResult> Display(ReusedView view, int generation, Uri url, int uiThread, ConcurrentQueue<string> problems)
+    private static ViewImageDisplay<ReusedView, TrackedResult> Display(int generation, Uri url, int uiThread, ConcurrentQueue<string> problems)
     {
-        void Guard(string step, bool mustBeCurrent)
+        void Guard(ReusedView view, string step, bool mustBeCurrent)
         {
             if (Environment.CurrentManagedThreadId != uiThread)
             {
@@ -132,19 +132,19 @@ public sealed class ViewReuseRandomTests
             }
         }
 
-        return new ViewImageDisplay<TrackedResult>
+        return new ViewImageDisplay<ReusedView, TrackedResult>
         {
-            ShowPlaceholder = () =>
+            ShowPlaceholder = view =>
             {
-                Guard("the placeholder", mustBeCurrent: true);
+                Guard(view, "the placeholder", mustBeCurrent: true);
                 view.Show(null, null);
             },
-            ShowResult = (result, _) =>
+            ShowResult = (view, result, _) =>
             {
-                Guard("the result", mustBeCurrent: true);
+                Guard(view, "the result", mustBeCurrent: true);
                 view.Show(result, url);
             },
-            ShowError = _ => Guard("the error", mustBeCurrent: true),
+            ShowError = (view, _) => Guard(view, "the error", mustBeCurrent: true),
         };
     }
 
