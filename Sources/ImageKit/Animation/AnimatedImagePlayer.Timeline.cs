@@ -18,6 +18,12 @@ public sealed partial class AnimatedImagePlayer
     private ImageFrame? _current;
     private int _currentIndex = -1;
     private IDisposable? _subscription;
+
+    // A playback session begins with each Play that finds the player paused; _startsInFlight counts the Plays of the
+    // current session still starting the link. A failed start rolls back to paused only if its session is current and no
+    // other start of it is still running (under _lock).
+    private long _playSession;
+    private int _startsInFlight;
     private long _framesShown;
     private long _framesSkipped;
 
@@ -32,26 +38,40 @@ public sealed partial class AnimatedImagePlayer
     {
         var events = new PendingEvents();
         bool subscribe;
+        long session;
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_playing)
+            if (_playing && (_subscription is not null || _frameCount <= 1))
             {
                 return;
             }
 
-            if (_finished)
+            // Playing without a subscription: another Play is starting the link. This one starts it too rather than
+            // trusting that start, which may fail after this call has returned as if the player played.
+            if (!_playing)
             {
-                _finished = false;
-                MoveTo(0, 0);
+                if (_finished)
+                {
+                    _finished = false;
+                    MoveTo(0, 0);
+                }
+
+                SetPlaying(true);
+                _playSession++;
+                _startsInFlight = 0; // the starts of an earlier session, still running, no longer count
+                _hasPlayed = true;
+                _core.Idle = false;
+                _lastTimestamp = null;
+                ShowCurrentIfReady(ref events);
             }
 
-            SetPlaying(true);
-            _hasPlayed = true;
-            _core.Idle = false;
-            _lastTimestamp = null;
-            ShowCurrentIfReady(ref events);
-            subscribe = _frameCount > 1 && _subscription is null;
+            session = _playSession;
+            subscribe = _frameCount > 1;
+            if (subscribe)
+            {
+                _startsInFlight++;
+            }
         }
 
         if (subscribe)
@@ -71,11 +91,13 @@ public sealed partial class AnimatedImagePlayer
             catch
             {
                 // The link failed to start (or its provider is disposed): this Play did not happen, so the next one
-                // subscribes again instead of returning early on a player that thinks it plays but gets no ticks.
+                // subscribes again instead of returning early on a player that thinks it plays but gets no ticks. Only if
+                // it was the last hope of its playback: not after a Pause and a newer Play on other threads (another
+                // session, which the roll-back must not undo), nor while another Play of this session is still starting.
                 subscription?.Dispose();
                 lock (_lock)
                 {
-                    if (_subscription is null)
+                    if (_playSession == session && --_startsInFlight == 0 && _subscription is null)
                     {
                         SetPlaying(false);
                     }
@@ -86,6 +108,11 @@ public sealed partial class AnimatedImagePlayer
 
             lock (_lock)
             {
+                if (_playSession == session)
+                {
+                    _startsInFlight--;
+                }
+
                 if (_playing && !_disposed && _subscription is null)
                 {
                     _subscription = subscription;
