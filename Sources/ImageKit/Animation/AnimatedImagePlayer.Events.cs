@@ -141,5 +141,16 @@ public sealed partial class AnimatedImagePlayer
         public List<int> LoopsCompleted = [];
         public bool Finished;
         public IDisposable? Unsubscribe;
+
+        // Keeps the last MaxLoopEventsPerTick loops: a tick that completes more raises LoopCompleted for those only.
+        public readonly void AddLoopCompleted(int loop)
+        {
+            if (LoopsCompleted.Count == MaxLoopEventsPerTick)
+            {
+                LoopsCompleted.RemoveAt(0);
+            }
+
+            LoopsCompleted.Add(loop);
+        }
     }
 }

@@ -88,7 +88,12 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
     /// <summary>Raised when the frame on screen changes.</summary>
     public event EventHandler<FrameChangedEventArgs>? FrameChanged;
 
-    /// <summary>Raised when a loop has been played to its end.</summary>
+    /// <summary>
+    /// Raised when a loop has been played to its end. A tick that completes more than 16 loops at once (the clock catching
+    /// up after a long gap between ticks at a high <see cref="PlaybackRate"/>, or very short frames) raises it for the last
+    /// 16 only, in order: the loops before them were skipped, as frames due but not shown are, and are counted in
+    /// <see cref="PlayerStatistics.LoopsCompleted"/>.
+    /// </summary>
     public event EventHandler<LoopCompletedEventArgs>? LoopCompleted;
 
     /// <summary>Raised once when the last loop of a finite loop count ends.</summary>
