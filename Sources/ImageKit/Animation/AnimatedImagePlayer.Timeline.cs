@@ -258,16 +258,20 @@ public sealed partial class AnimatedImagePlayer
         // Never raised on the worker's own thread: a handler that disposes the player would wait there for the worker, that
         // is for itself, and one that throws would end the worker's loop. A handler that throws here is counted, as the
         // display link counts a failing tick.
-        ThreadPool.UnsafeQueueUserWorkItem(static state => state.Player.RaiseIfStillPaused(state.Events), (Player: this, Events: events), preferLocal: false);
+        ThreadPool.UnsafeQueueUserWorkItem(static state => state.Player.RaiseDecodedFrame(state.Events), (Player: this, Events: events), preferLocal: false);
     }
 
-    private void RaiseIfStillPaused(PendingEvents events)
+    // Raises a frame change the worker put on screen. Also when playback has started since: the display link raises
+    // events only for the frames it puts on screen itself, and this one is already there. A frame that has been replaced
+    // since is not raised: without a context RaiseFrameChanged checks that it is still current, a posted change raises
+    // the current frame.
+    private void RaiseDecodedFrame(PendingEvents events)
     {
         lock (_lock)
         {
-            if (_disposed || (_playing && _subscription is not null))
+            if (_disposed)
             {
-                return; // playback started meanwhile: the display link shows frames (and raises their events) from here on
+                return;
             }
         }
 
