@@ -35,8 +35,19 @@ public sealed partial class AnimatedImagePlayer
             }
             else if (Interlocked.Exchange(ref _frameChangedPosted, 1) == 0)
             {
-                // At most one frame change is pending on the UI thread; when it runs it shows whatever is current then.
-                context.Post(static state => ((AnimatedImagePlayer)state!).RaisePostedFrameChanged(), this);
+                // At most one frame change is pending on the UI thread; when it runs it shows whatever is current then. A
+                // post that threw is not pending: left marked, it would swallow every later frame change for good.
+#pragma warning disable CA1031 // The context's failure: kept to rethrow once the other events are posted.
+                try
+                {
+                    context.Post(static state => ((AnimatedImagePlayer)state!).RaisePostedFrameChanged(), this);
+                }
+                catch (Exception e)
+                {
+                    Volatile.Write(ref _frameChangedPosted, 0);
+                    failure ??= ExceptionDispatchInfo.Capture(e);
+                }
+#pragma warning restore CA1031
             }
         }
 
@@ -68,17 +79,20 @@ public sealed partial class AnimatedImagePlayer
         else
         {
             // A post that runs after Dispose is dropped, as a posted frame change is: its handler would find a player
-            // that no longer has an image (a reused cell disposes its player before the UI thread runs the queue).
-            context.Post(
-                static state =>
-                {
-                    var (player, raise) = ((AnimatedImagePlayer, Action))state!;
-                    if (!player.IsDisposedNow)
+            // that no longer has an image (a reused cell disposes its player before the UI thread runs the queue). A
+            // post that throws does not keep the events after it (Finished) from being posted.
+            Run(
+                () => context.Post(
+                    static state =>
                     {
-                        raise();
-                    }
-                },
-                (this, raise));
+                        var (player, raise) = ((AnimatedImagePlayer, Action))state!;
+                        if (!player.IsDisposedNow)
+                        {
+                            raise();
+                        }
+                    },
+                    (this, raise)),
+                ref failure);
         }
     }
 
