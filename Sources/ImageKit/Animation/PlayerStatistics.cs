@@ -7,8 +7,8 @@ namespace ImageKit.Animation;
 /// <param name="DecodeErrors">Frames that failed to decode (they count as skipped when due).</param>
 /// <param name="DecodeMillisecondsP50">Median time to decode one frame.</param>
 /// <param name="DecodeMillisecondsP99">99th percentile of the time to decode one frame.</param>
-/// <param name="BufferedBytes">Bytes of decoded frames the buffer holds now.</param>
-/// <param name="BufferPeakBytes">The most bytes the buffer has held.</param>
+/// <param name="BufferedBytes">Bytes of decoded frames the buffer holds now, frames it shares with other players of the image included (<see cref="FrameBudget.UsedBytes"/> counts those once).</param>
+/// <param name="BufferPeakBytes">The most bytes the buffer has held, counted as <paramref name="BufferedBytes"/> is.</param>
 public sealed record PlayerStatistics(
     long FramesShown,
     long FramesSkipped,

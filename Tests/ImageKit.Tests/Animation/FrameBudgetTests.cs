@@ -49,6 +49,29 @@ public sealed class FrameBudgetTests
         Assert.AreEqual(budget.CapacityBytes, budget.UsedBytes);
     }
 
+    /// <summary>
+    /// A buffer asks whether the budget has room for a whole frame before decoding, whether or not another player holds
+    /// that frame (free to share). Pinned: with the budget full, the refusal costs no decode and no frame; each player
+    /// reports the frames it holds, the budget charges them once.
+    /// </summary>
+    [TestMethod]
+    public async Task BudgetFullOfOnePlayersFrames_AnotherPlayerOfTheImage_TakesThemWithoutDecodingAndReportsThem()
+    {
+        var source = new TestAnimation(Frames, TimeSpan.FromMilliseconds(50), width: Side, height: Side);
+        using var image = new AnimatedImage(source, ReadOnlyMemory<byte>.Empty);
+        var budget = new FrameBudget(Frames * FrameBytes);
+        await using var first = new Players(image, budget, count: 1);
+        Assert.IsTrue(Leaks.Eventually(() => first[0].BufferedFrameCount == Frames), "the first player buffered the whole animation");
+        var renders = source.Renders;
+
+        await using var second = new Players(image, budget, count: 1);
+        Assert.IsTrue(Leaks.Eventually(() => second[0].BufferedFrameCount == Frames), "the second player buffered the whole animation");
+
+        Assert.AreEqual(renders, source.Renders, "frames decoded for the second player");
+        Assert.AreEqual(Frames * FrameBytes, second[0].Statistics.BufferedBytes, "the second player reports the frames it holds");
+        Assert.AreEqual(Frames * FrameBytes, budget.UsedBytes, "the budget charges them once");
+    }
+
     [TestMethod]
     public async Task SharedFrames_StayChargedUntilTheirLastHolderLetsGo()
     {
