@@ -76,22 +76,38 @@ public sealed partial class DiskImageCache
     // One transaction for a batch of inline writes (see GroupCommit).
     private void CommitInline(IReadOnlyList<InlineWrite> writes)
     {
+        // The files of replaced entries. Moved aside under the write lock, not deleted: if a later write of the batch or
+        // the commit fails, the old rows come back and so must their files. (A reader that still holds an old row misses
+        // the file, sees the row changed and reads again.) Deleted once the new rows are committed.
+        var asides = new List<(KeyHash Hash, string Path)>();
         try
         {
-            _index.Write(c =>
-            {
-                foreach (var write in writes)
+            _index.Write(
+                c =>
                 {
-                    if (c.Upsert(write.Hash.Bytes, write.Data.Length, write.Checksum, write.StoredTicks, write.Metadata, write.Data))
+                    foreach (var write in writes)
                     {
-                        // The replaced entry had a file. Deleted under the write lock, as a remove does: a reader that
-                        // still holds the old row misses the file, sees the row changed and reads again.
-                        _blobs.Delete(write.Hash);
+                        if (c.Upsert(write.Hash.Bytes, write.Data.Length, write.Checksum, write.StoredTicks, write.Metadata, write.Data))
+                        {
+                            MoveAsideQuietly(write.Hash, asides);
+                        }
                     }
-                }
 
-                return 0;
-            });
+                    return 0;
+                },
+                undo: () =>
+                {
+                    foreach (var (hash, path) in asides)
+                    {
+                        _blobs.PutBack(path, hash);
+                    }
+
+                    asides.Clear();
+                });
+            foreach (var (_, path) in asides)
+            {
+                BlobStore.TryDelete(path);
+            }
         }
         finally
         {
@@ -99,6 +115,24 @@ public sealed partial class DiskImageCache
             {
                 _access.Forget(write.Hash);
             }
+        }
+    }
+
+    /// <summary>
+    /// Moves the file of an entry an inline write replaces aside (see <see cref="BlobStore.MoveAside"/>). A file that cannot
+    /// be moved is left where it is: beside an inline row it is never read, and the next sweep deletes it.
+    /// </summary>
+    private void MoveAsideQuietly(KeyHash hash, List<(KeyHash Hash, string Path)> asides)
+    {
+        try
+        {
+            if (_blobs.MoveAside(hash) is { } path)
+            {
+                asides.Add((hash, path));
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
         }
     }
 
@@ -120,19 +154,42 @@ public sealed partial class DiskImageCache
         {
             var now = NowTicks;
             var moved = false;
-            _index.Write(c =>
-            {
-                // The rename happens under the index's write lock, so the blob on disk and its row change together as
-                // far as every other writer, remover and sweeper is concerned.
-                if (!moved)
+            string? aside = null;
+            _index.Write(
+                c =>
                 {
-                    _blobs.MoveIntoPlace(temp, hash);
-                    moved = true;
-                }
+                    // The rename happens under the index's write lock, so the blob on disk and its row change together as
+                    // far as every other writer, remover and sweeper is concerned. The old blob is moved aside, not
+                    // overwritten: if the transaction fails, its row comes back and so must it.
+                    if (!moved)
+                    {
+                        aside = _blobs.MoveAside(hash);
+                        _blobs.MoveIntoPlace(temp, hash);
+                        moved = true;
+                    }
 
-                c.Upsert(hash.Bytes, data.Length, checksum, now, metadata ?? DiskCacheMetadata.Empty);
-                return 0;
-            });
+                    c.Upsert(hash.Bytes, data.Length, checksum, now, metadata ?? DiskCacheMetadata.Empty);
+                    return 0;
+                },
+                undo: () =>
+                {
+                    if (moved)
+                    {
+                        _blobs.TakeBack(hash, temp);
+                        moved = false;
+                    }
+
+                    if (aside is not null)
+                    {
+                        _blobs.PutBack(aside, hash);
+                        aside = null;
+                    }
+                });
+            if (aside is not null)
+            {
+                BlobStore.TryDelete(aside);
+            }
+
             _access.Forget(hash);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

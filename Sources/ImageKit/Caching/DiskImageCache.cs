@@ -59,7 +59,7 @@ public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable
             // The index first: a folder that turns out to hold another program's database or files is left as it was found.
             EnsureNotSomeoneElsesFolder(Directory);
             System.IO.Directory.CreateDirectory(Directory);
-            _index = new IndexDatabase(Directory);
+            _index = new IndexDatabase(Directory) { BeforeCommit = _options.BeforeIndexCommit };
         }
         catch (SqliteException e) when ((e.SqliteErrorCode & 0xFF) == 14 && !CanCreateFilesIn(Directory))
         {

@@ -70,6 +70,12 @@ public sealed class DiskImageCacheOptions
     /// </summary>
     internal bool FlushWrites { get; set; } = true;
 
+    /// <summary>
+    /// Called inside every index write transaction of the cache, after its work and just before it commits; for tests,
+    /// which throw from it to make a commit fail (as a full disk or an I/O error would) and see what is left.
+    /// </summary>
+    internal Action? BeforeIndexCommit { get; set; }
+
     internal bool Expires => MaxAge > TimeSpan.Zero && MaxAge != Timeout.InfiniteTimeSpan;
 
     internal void Validate()
@@ -113,5 +119,6 @@ public sealed class DiskImageCacheOptions
         MaxInlineBytes = MaxInlineBytes,
         TimeProvider = TimeProvider,
         FlushWrites = FlushWrites,
+        BeforeIndexCommit = BeforeIndexCommit,
     };
 }

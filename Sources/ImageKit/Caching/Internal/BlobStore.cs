@@ -51,6 +51,82 @@ internal sealed class BlobStore(string root)
         File.Move(tempPath, final, overwrite: true);
     }
 
+    /// <summary>
+    /// Moves the blob of a key out of the way, into <c>tmp/</c> under a name of its own, instead of deleting or overwriting
+    /// it inside an index write transaction: a transaction that then fails puts it back (<see cref="PutBack"/>), one that
+    /// commits deletes it afterwards. Call inside the transaction. Returns its new path, or <see langword="null"/> when
+    /// the key has no blob.
+    /// </summary>
+    public string? MoveAside(in KeyHash hash)
+    {
+        var path = PathOf(hash);
+        try
+        {
+            // Made recent first: a sweep deletes temporary files more than an hour old, and the blob may be older.
+            File.SetLastWriteTimeUtc(path, DateTime.UtcNow);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Another user's file in a shared folder: its time cannot be set, but it can be renamed (the folder is ours).
+        }
+
+        // Named as a temporary file: what a crash leaves there is swept as one, and a folder whose index was lost still
+        // holds only files the cache knows (DiskImageCache.IsCacheOwnEntry).
+        var aside = Path.Combine(TempDirectory, Guid.NewGuid().ToString("N") + ".tmp");
+        try
+        {
+            File.Move(path, aside);
+        }
+        catch (DirectoryNotFoundException) when (File.Exists(path))
+        {
+            // Someone deleted tmp/: recreate it and try once more.
+            System.IO.Directory.CreateDirectory(TempDirectory);
+            File.Move(path, aside);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+
+        return aside;
+    }
+
+    /// <summary>
+    /// Puts a blob <see cref="MoveAside"/> moved back in its place after the transaction failed, unless the key has a
+    /// blob there again; then, or if it cannot, deletes it. Never throws.
+    /// </summary>
+    public void PutBack(string aside, in KeyHash hash)
+    {
+        try
+        {
+            File.Move(aside, PathOf(hash), overwrite: false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(aside);
+        }
+    }
+
+    /// <summary>
+    /// Moves the blob a failed transaction renamed into place (<see cref="MoveIntoPlace"/>) back to its temporary path, so
+    /// that the key's old blob can be put back. Never throws.
+    /// </summary>
+    public void TakeBack(in KeyHash hash, string tempPath)
+    {
+        try
+        {
+            File.Move(PathOf(hash), tempPath, overwrite: false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Nothing to take back, or it cannot be moved: the key's old blob, if any, stays aside (PutBack deletes it).
+        }
+    }
+
     /// <summary>Reads a blob and checks its length and checksum; null when missing, unreadable, torn or different.</summary>
     public async Task<byte[]?> ReadVerifiedAsync(KeyHash hash, long size, long checksum, CancellationToken cancellationToken)
     {

@@ -86,6 +86,9 @@ internal sealed partial class IndexConnection : IDisposable
         }
     }
 
+    /// <summary>Whether a transaction <see cref="Begin"/> began is neither committed nor ended.</summary>
+    public bool InTransaction => _inTransaction;
+
     /// <summary>Commits the transaction <see cref="Begin"/> began.</summary>
     public void Commit()
     {

@@ -67,6 +67,9 @@ internal sealed partial class IndexDatabase : IDisposable
 
     public int Generation => Volatile.Read(ref _generation);
 
+    /// <summary>Called in each write transaction just before it commits (<see cref="DiskImageCacheOptions.BeforeIndexCommit"/>; for tests).</summary>
+    public Action? BeforeCommit { get; init; }
+
     /// <summary>True once the index was found damaged and recreated by this instance.</summary>
     public bool WasRebuilt { get; private set; }
 
@@ -79,7 +82,13 @@ internal sealed partial class IndexDatabase : IDisposable
     /// losers of each race get SQLITE_BUSY and sleep in the busy handler (milliseconds each, growing), which held
     /// concurrent stores to a few hundred a second; the busy timeout is still there for writers in other processes.
     /// </remarks>
-    public T Write<T>(Func<IndexConnection, T> write)
+    /// <param name="write">The work of the transaction.</param>
+    /// <param name="undo">
+    /// What puts back the files <paramref name="write"/> moved when the transaction fails instead of committing: called
+    /// before the rollback, so still under the write lock (unless SQLite rolled back by itself, as after some I/O errors).
+    /// Must not throw. Not called when the work is run again (a damaged or replaced index), nor after a commit.
+    /// </param>
+    public T Write<T>(Func<IndexConnection, T> write, Action? undo = null)
     {
         // Waiters share the busy timeout: when another process holds the write lock, each queued writer must not wait
         // out its own 10 s after the one before it did. Whatever this writer waits for its turn counts against the
@@ -92,7 +101,7 @@ internal sealed partial class IndexDatabase : IDisposable
 
         try
         {
-            var result = Run(write, writeDeadline: deadline);
+            var result = Run(write, writeDeadline: deadline, undo: undo);
             ScheduleCheckpoint();
             return result;
         }
@@ -199,7 +208,8 @@ internal sealed partial class IndexDatabase : IDisposable
     /// an immediate transaction. <see langword="null"/> for a read.
     /// </param>
     /// <param name="busyTimeout">For a read: SQLite's busy timeout for this call, if not the usual one.</param>
-    private T Run<T>(Func<IndexConnection, T> operation, long? writeDeadline = null, int? busyTimeout = null)
+    /// <param name="undo">For a write: see <see cref="Write{T}(Func{IndexConnection, T}, Action?)"/>.</param>
+    private T Run<T>(Func<IndexConnection, T> operation, long? writeDeadline = null, int? busyTimeout = null, Action? undo = null)
     {
         var write = writeDeadline is not null;
         for (var attempt = 0; ; attempt++)
@@ -237,6 +247,7 @@ internal sealed partial class IndexDatabase : IDisposable
                 var result = operation(connection);
                 if (write)
                 {
+                    BeforeCommit?.Invoke();
                     connection.Commit();
                 }
 
@@ -258,6 +269,7 @@ internal sealed partial class IndexDatabase : IDisposable
                 connection = null;
                 if (!CheckFindsDamage())
                 {
+                    undo?.Invoke(); // rolled back with the connection
                     throw new DiskCacheException(FilePath, $"the cache index failed: {Describe(e)}", e);
                 }
 
@@ -277,6 +289,12 @@ internal sealed partial class IndexDatabase : IDisposable
             {
                 if (connection is not null)
                 {
+                    if (connection.InTransaction)
+                    {
+                        // Begun and neither committed nor rolled back: the work failed, or its commit did.
+                        undo?.Invoke();
+                    }
+
                     connection.EndTransaction();
                     if (busyTimeout is not null)
                     {

@@ -1,0 +1,147 @@
+using ImageKit.Caching;
+using ImageKit.Tests.TestUtilities;
+using Microsoft.Data.Sqlite;
+using static ImageKit.Tests.Caching.DiskCacheTestHelpers;
+
+namespace ImageKit.Tests.Caching;
+
+/// <summary>
+/// A write whose index transaction fails after its file work (a full disk or an I/O error at commit, injected through
+/// <see cref="DiskImageCacheOptions.BeforeIndexCommit"/>) must leave the entry it replaces readable: the row is rolled back,
+/// so the old bytes must still be where that row says.
+/// </summary>
+[TestClass]
+public sealed class DiskImageCacheFailedCommitTests
+{
+    private const int Threshold = 1000;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    public async Task SetAsync_InlineOverAFileEntryWhoseCommitFails_OldEntryStaysReadable()
+    {
+        using var folder = new TempFolder();
+        var commits = new CommitFailures();
+        using var cache = OpenFailing(folder.Path, commits);
+        await cache.SetAsync("k", Bytes(Threshold + 500, 1), new DiskCacheMetadata { ETag = "\"old\"" }, TestContext.CancellationToken);
+
+        commits.Fail = true;
+        await Assert.ThrowsExactlyAsync<DiskCacheException>(() => cache.SetAsync("k", Bytes(300, 2), null, TestContext.CancellationToken));
+        commits.Fail = false;
+
+        var entry = await cache.GetAsync("k", TestContext.CancellationToken);
+        Assert.IsNotNull(entry, "the failed write must not take the old entry's file with it");
+        CollectionAssert.AreEqual(Bytes(Threshold + 500, 1), entry.Data);
+        Assert.AreEqual("\"old\"", entry.Metadata.ETag);
+    }
+
+    [TestMethod]
+    public async Task SetAsync_InlineWritesOverFileEntriesWhoseSharedCommitFails_EveryOldEntryStaysReadable()
+    {
+        using var folder = new TempFolder();
+        var commits = new CommitFailures();
+        using var cache = OpenFailing(folder.Path, commits);
+        for (var i = 0; i < 8; i++)
+        {
+            await cache.SetAsync($"k{i}", Bytes(Threshold + 100 + i, i), null, TestContext.CancellationToken);
+        }
+
+        // Together, so that some share a transaction (GroupCommit); a full index fails every write of the batch at once.
+        commits.Fail = true;
+        var writes = Enumerable.Range(0, 8)
+            .Select(i => Task.Run(() => cache.SetAsync($"k{i}", Bytes(200 + i, 100 + i), null, TestContext.CancellationToken), TestContext.CancellationToken))
+            .ToArray();
+        foreach (var write in writes)
+        {
+            await Assert.ThrowsExactlyAsync<DiskCacheException>(() => write);
+        }
+
+        commits.Fail = false;
+
+        for (var i = 0; i < 8; i++)
+        {
+            CollectionAssert.AreEqual(Bytes(Threshold + 100 + i, i), (await cache.GetAsync($"k{i}", TestContext.CancellationToken))?.Data, $"k{i}");
+        }
+    }
+
+    [TestMethod]
+    public async Task SetAsync_FileOverAFileEntryWhoseCommitFails_OldEntryStaysReadable()
+    {
+        using var folder = new TempFolder();
+        var commits = new CommitFailures();
+        using var cache = OpenFailing(folder.Path, commits);
+        await cache.SetAsync("k", Bytes(Threshold + 500, 1), new DiskCacheMetadata { ETag = "\"old\"" }, TestContext.CancellationToken);
+
+        commits.Fail = true;
+        await Assert.ThrowsExactlyAsync<DiskCacheException>(() => cache.SetAsync("k", Bytes(Threshold + 900, 2), null, TestContext.CancellationToken));
+        commits.Fail = false;
+
+        var entry = await cache.GetAsync("k", TestContext.CancellationToken);
+        Assert.IsNotNull(entry, "the failed write must not leave its bytes under the old entry's row");
+        CollectionAssert.AreEqual(Bytes(Threshold + 500, 1), entry.Data);
+        Assert.AreEqual("\"old\"", entry.Metadata.ETag);
+        Assert.IsEmpty(Directory.GetFiles(folder.Combine("tmp")), "nothing of the failed write is left behind");
+    }
+
+    [TestMethod]
+    public async Task SetAsync_FileOverAnInlineEntryWhoseCommitFails_OldEntryStaysAndNoFileIsLeft()
+    {
+        using var folder = new TempFolder();
+        var commits = new CommitFailures();
+        using var cache = OpenFailing(folder.Path, commits);
+        await cache.SetAsync("k", Bytes(300, 1), null, TestContext.CancellationToken);
+
+        commits.Fail = true;
+        await Assert.ThrowsExactlyAsync<DiskCacheException>(() => cache.SetAsync("k", Bytes(Threshold + 900, 2), null, TestContext.CancellationToken));
+        commits.Fail = false;
+
+        CollectionAssert.AreEqual(Bytes(300, 1), (await cache.GetAsync("k", TestContext.CancellationToken))?.Data);
+        Assert.IsFalse(File.Exists(BlobPath(folder.Path, "k")), "the failed write's file must not stay beside the inline entry");
+    }
+
+    [TestMethod]
+    public async Task SetAsync_ReplacingFileEntries_NewEntriesReadAndNoOldFileIsLeft()
+    {
+        using var folder = new TempFolder();
+        var commits = new CommitFailures();
+        using var cache = OpenFailing(folder.Path, commits);
+        await cache.SetAsync("to inline", Bytes(Threshold + 1, 1), null, TestContext.CancellationToken);
+        await cache.SetAsync("to file", Bytes(Threshold + 2, 2), null, TestContext.CancellationToken);
+
+        await cache.SetAsync("to inline", Bytes(10, 3), null, TestContext.CancellationToken);
+        await cache.SetAsync("to file", Bytes(Threshold + 3, 4), null, TestContext.CancellationToken);
+
+        CollectionAssert.AreEqual(Bytes(10, 3), (await cache.GetAsync("to inline", TestContext.CancellationToken))?.Data);
+        CollectionAssert.AreEqual(Bytes(Threshold + 3, 4), (await cache.GetAsync("to file", TestContext.CancellationToken))?.Data);
+        Assert.IsFalse(File.Exists(BlobPath(folder.Path, "to inline")));
+        Assert.HasCount(1, BlobFiles(folder.Path));
+        Assert.IsEmpty(Directory.GetFiles(folder.Combine("tmp")), "the replaced files are deleted once the new rows are committed");
+    }
+
+    private static DiskImageCache OpenFailing(string folder, CommitFailures commits)
+    {
+        var cache = Open(folder, configure: o =>
+        {
+            o.MaxInlineBytes = Threshold;
+            o.BeforeIndexCommit = commits.Check;
+        });
+        cache.OpeningSweep.GetAwaiter().GetResult();
+        return cache;
+    }
+
+    /// <summary>While <see cref="Fail"/> is set, each commit fails as SQLite's "database or disk is full" (SQLITE_FULL).</summary>
+    private sealed class CommitFailures
+    {
+        private volatile bool _fail;
+
+        public bool Fail { get => _fail; set => _fail = value; }
+
+        public void Check()
+        {
+            if (_fail)
+            {
+                throw new SqliteException("injected: database or disk is full", 13);
+            }
+        }
+    }
+}
