@@ -251,7 +251,8 @@ public sealed partial class ImageManager
 
             if (response.NotModified)
             {
-                await Cache.UpdateMetadataAsync(key, metadata, cancellationToken).ConfigureAwait(false);
+                // Only onto the bytes the server confirmed: another process may have stored another version meanwhile.
+                await ImageCache.UpdateRevalidatedAsync(Cache, key, metadata, data, cancellationToken).ConfigureAwait(false);
                 storeTo &= ~ImageCacheType.Disk;
             }
 

@@ -207,7 +207,16 @@ public sealed partial class DiskImageCache
     /// touching its bytes. The whole metadata record is replaced: pass every field you want kept.
     /// </summary>
     /// <returns><see langword="false"/> when there is no such entry.</returns>
-    public Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default)
+    public Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default) =>
+        UpdateMetadataOfBytesAsync(key, metadata, ofBytes: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="UpdateMetadataAsync(string, DiskCacheMetadata, CancellationToken)"/>, with <paramref name="ofBytes"/>
+    /// only if the entry still holds those bytes (same length and checksum): validators a server gave for the bytes that
+    /// were revalidated must not be attached to another version that another cache (another process) stored meanwhile.
+    /// </summary>
+    /// <returns><see langword="false"/> when there is no such entry, or it holds other bytes (it is then left as it is).</returns>
+    internal Task<bool> UpdateMetadataOfBytesAsync(string key, DiskCacheMetadata metadata, ReadOnlyMemory<byte>? ofBytes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(metadata);
@@ -215,7 +224,8 @@ public sealed partial class DiskImageCache
         cancellationToken.ThrowIfCancellationRequested();
         var hash = KeyHash.Of(key);
         var now = NowTicks;
-        return Task.FromResult(_index.Write(c => c.UpdateMetadata(hash.Bytes, now, metadata)));
+        (long, long)? bytes = ofBytes is { } data ? (data.Length, BlobStore.Checksum(data.Span)) : null;
+        return Task.FromResult(_index.Write(c => c.UpdateMetadata(hash.Bytes, now, metadata, bytes)));
     }
 
     /// <summary>Removes an entry and its bytes (its file, or its row in the index).</summary>

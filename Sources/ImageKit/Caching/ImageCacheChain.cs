@@ -110,6 +110,14 @@ public sealed class ImageCacheChain : IImageCache
     public async Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default) =>
         (await Task.WhenAll(Select(StorePolicy).Select(c => c.UpdateMetadataAsync(key, metadata, cancellationToken))).ConfigureAwait(false)).Any(static r => r);
 
+    /// <summary>
+    /// <see cref="UpdateMetadataAsync"/> after a server confirmed <paramref name="revalidated"/>, in each cache only if it
+    /// still holds those bytes (see <see cref="ImageCache.UpdateRevalidatedAsync(IImageCache, string, DiskCacheMetadata, ReadOnlyMemory{byte}, CancellationToken)"/>).
+    /// </summary>
+    internal async Task<bool> UpdateRevalidatedAsync(string key, DiskCacheMetadata metadata, ReadOnlyMemory<byte> revalidated, CancellationToken cancellationToken) =>
+        (await Task.WhenAll(Select(StorePolicy).Select(c => ImageCache.UpdateRevalidatedAsync(c, key, metadata, revalidated, cancellationToken))).ConfigureAwait(false))
+            .Any(static r => r);
+
     /// <inheritdoc/>
     public async Task<bool> RemoveAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
         (await Task.WhenAll(Select(StorePolicy).Select(c => c.RemoveAsync(key, cacheType, decodeOptions, cancellationToken))).ConfigureAwait(false)).Any(static r => r);

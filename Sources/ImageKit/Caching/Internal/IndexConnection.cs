@@ -212,13 +212,19 @@ internal sealed partial class IndexConnection : IDisposable
         return previous == 0;
     }
 
-    public bool UpdateMetadata(byte[] hash, long now, DiskCacheMetadata metadata)
+    /// <summary>
+    /// Replaces a row's metadata and refreshes its stored time; with <paramref name="bytes"/>, only if the row still holds
+    /// bytes of that length and checksum. Returns whether a row was updated.
+    /// </summary>
+    public bool UpdateMetadata(byte[] hash, long now, DiskCacheMetadata metadata, (long Size, long Checksum)? bytes = null)
     {
         var command = Command(
             "UPDATE entries SET stored_at = $now, last_access = MAX(last_access, $now), content_type = $ct, url = $url, etag = $etag, " +
-            "last_modified = $lm, extended = $ext WHERE key_hash = $h");
+            "last_modified = $lm, extended = $ext WHERE key_hash = $h AND ($size IS NULL OR (size = $size AND checksum = $sum))");
         Bind(command, "$h", hash);
         Bind(command, "$now", now);
+        Bind(command, "$size", bytes?.Size);
+        Bind(command, "$sum", bytes?.Checksum);
         BindMetadata(command, metadata);
         return command.ExecuteNonQuery() > 0;
     }

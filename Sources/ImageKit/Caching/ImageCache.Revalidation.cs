@@ -1,0 +1,24 @@
+namespace ImageKit.Caching;
+
+public sealed partial class ImageCache
+{
+    /// <summary>
+    /// Replaces the disk metadata of <paramref name="key"/> after a server confirmed the bytes <paramref name="revalidated"/>
+    /// (an HTTP 304), only where the entry still holds those bytes: another cache on the folder (another process) may have
+    /// stored a different version meanwhile, which must keep its own validators. A cache that is neither an
+    /// <see cref="ImageCache"/> nor an <see cref="ImageCacheChain"/> of them cannot tell: its
+    /// <see cref="IImageCache.UpdateMetadataAsync"/> is called.
+    /// </summary>
+    /// <returns>Whether an entry was updated.</returns>
+    internal static Task<bool> UpdateRevalidatedAsync(
+        IImageCache cache, string key, DiskCacheMetadata metadata, ReadOnlyMemory<byte> revalidated, CancellationToken cancellationToken) => cache switch
+    {
+        ImageCache imageCache => imageCache.UpdateRevalidatedAsync(key, metadata, revalidated, cancellationToken),
+        ImageCacheChain chain => chain.UpdateRevalidatedAsync(key, metadata, revalidated, cancellationToken),
+        _ => cache.UpdateMetadataAsync(key, metadata, cancellationToken),
+    };
+
+    private async Task<bool> UpdateRevalidatedAsync(string key, DiskCacheMetadata metadata, ReadOnlyMemory<byte> revalidated, CancellationToken cancellationToken) =>
+        await DiskAsync(cancellationToken).ConfigureAwait(false) is { } disk
+        && await disk.UpdateMetadataOfBytesAsync(key, metadata, revalidated, cancellationToken).ConfigureAwait(false);
+}

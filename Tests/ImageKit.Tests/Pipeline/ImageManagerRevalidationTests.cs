@@ -1,0 +1,80 @@
+using ImageKit.Caching;
+using ImageKit.Loading;
+using ImageKit.Tests.TestUtilities;
+
+namespace ImageKit.Tests.Pipeline;
+
+/// <summary>
+/// A 304 refreshes the validators of the bytes that were revalidated, and of no others: another cache on the folder (another
+/// process) may store a different version of the image while the request is out.
+/// </summary>
+[TestClass]
+public sealed class ImageManagerRevalidationTests
+{
+    private static readonly Uri s_url = new("asset://revalidated/image");
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    public async Task RefreshCached_AnotherCacheStoresANewVersionDuringThe304_NewVersionKeepsItsOwnValidators()
+    {
+        using var folder = new TempFolder();
+        var versionA = Corpus.Read("TestImage.gif");
+        var versionB = Corpus.Read("TestImage.png");
+        using var other = new DiskImageCache(new DiskImageCacheOptions { Directory = folder.Path });
+        await other.SetAsync(s_url.AbsoluteUri, versionA, new DiskCacheMetadata { ETag = "\"A\"" }, TestContext.CancellationToken);
+
+        // The other process stores version B (ETag "B") after this load read version A and before the server's 304 for "A".
+        var loader = new Answers304(() => other.SetAsync(s_url.AbsoluteUri, versionB, new DiskCacheMetadata { ETag = "\"B\"" }, TestContext.CancellationToken));
+        await using var manager = ImageManagerTests.NewManager(folder.Path);
+        manager.Loaders.Insert(0, loader);
+
+        using (var refreshed = await manager.LoadImageAsync(s_url, new ImageLoadOptions { RefreshCached = true, ReturnEncodedData = true }, cancellationToken: TestContext.CancellationToken))
+        {
+            Assert.AreEqual(ImageLoadSource.Disk, refreshed.Source);
+            CollectionAssert.AreEqual(versionA, refreshed.EncodedData!.Value.ToArray(), "the load returns the bytes the server confirmed");
+        }
+
+        Assert.AreEqual("\"A\"", loader.SentETag);
+        var entry = await other.GetAsync(s_url.AbsoluteUri, TestContext.CancellationToken);
+        Assert.IsNotNull(entry);
+        CollectionAssert.AreEqual(versionB, entry.Data);
+        Assert.AreEqual("\"B\"", entry.Metadata.ETag, "A's validators must not be attached to B's bytes");
+    }
+
+    [TestMethod]
+    public async Task RefreshCached_304WithANewETag_RefreshesTheEntryItRevalidated()
+    {
+        using var folder = new TempFolder();
+        var versionA = Corpus.Read("TestImage.gif");
+        using var other = new DiskImageCache(new DiskImageCacheOptions { Directory = folder.Path });
+        await other.SetAsync(s_url.AbsoluteUri, versionA, new DiskCacheMetadata { ETag = "\"A\"" }, TestContext.CancellationToken);
+
+        var loader = new Answers304(() => Task.CompletedTask) { LastModified = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero) };
+        await using var manager = ImageManagerTests.NewManager(folder.Path);
+        manager.Loaders.Insert(0, loader);
+        (await manager.LoadImageAsync(s_url, new ImageLoadOptions { RefreshCached = true }, cancellationToken: TestContext.CancellationToken)).Dispose();
+
+        var entry = await other.GetAsync(s_url.AbsoluteUri, TestContext.CancellationToken);
+        Assert.IsNotNull(entry);
+        CollectionAssert.AreEqual(versionA, entry.Data);
+        Assert.AreEqual(loader.LastModified, entry.Metadata.LastModified, "the 304's validators are kept with the bytes it confirmed");
+    }
+
+    /// <summary>Answers every request 304 Not Modified for the ETag it was sent, after running <paramref name="beforeAnswer"/>.</summary>
+    private sealed class Answers304(Func<Task> beforeAnswer) : IImageLoader
+    {
+        public string? SentETag { get; private set; }
+
+        public DateTimeOffset? LastModified { get; init; }
+
+        public bool CanLoad(Uri url) => url.Scheme == "asset";
+
+        public async Task<ImageLoaderResponse> LoadAsync(ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress = null, CancellationToken cancellationToken = default)
+        {
+            SentETag = request.IfNoneMatch;
+            await beforeAnswer();
+            return new ImageLoaderResponse(request.Url, ReadOnlyMemory<byte>.Empty) { NotModified = true, ETag = request.IfNoneMatch, LastModified = LastModified };
+        }
+    }
+}
