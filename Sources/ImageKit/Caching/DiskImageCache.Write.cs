@@ -206,6 +206,12 @@ public sealed partial class DiskImageCache
     /// Replaces an entry's metadata and sets its stored time to now (as after an HTTP 304 with new validators), without
     /// touching its bytes. The whole metadata record is replaced: pass every field you want kept.
     /// </summary>
+    /// <remarks>
+    /// An entry that has expired but was not removed yet (no read, trim or sweep met it since) is updated too, and is then
+    /// fresh again, whatever the <see cref="DiskImageCacheOptions.ExpiryBasis"/>: a 304 makes a stale stored response fresh
+    /// (RFC 9111 §4.3.4), and a revalidation's answer may come after the entry's age ran out. An expired entry that was
+    /// already removed is not brought back.
+    /// </remarks>
     /// <returns><see langword="false"/> when there is no such entry.</returns>
     public Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default) =>
         UpdateMetadataOfBytesAsync(key, metadata, ofBytes: null, cancellationToken);

@@ -54,4 +54,47 @@ public sealed class DiskImageCacheRevalidationTests
         Assert.AreEqual("\"A2\"", entry?.Metadata.ETag);
         Assert.AreEqual(time.GetUtcNow(), entry!.StoredAt);
     }
+
+    /// <summary>
+    /// An entry that expired but was not removed yet (nothing met it since) is fresh again after an update: a 304 makes a
+    /// stale stored response fresh (RFC 9111 §4.3.4), and a load that revalidates may well find its entry expired by the
+    /// time the answer comes. Documented on <see cref="DiskImageCache.UpdateMetadataAsync"/>.
+    /// </summary>
+    [TestMethod]
+    [DataRow(DiskCacheExpiryBasis.Stored)]
+    [DataRow(DiskCacheExpiryBasis.LastAccess)]
+    public async Task UpdateMetadataAsync_EntryExpiredButNotYetRemoved_MakesItFreshAgain(DiskCacheExpiryBasis basis)
+    {
+        using var folder = new TempFolder();
+        var time = new FakeTimeProvider();
+        using var cache = Open(folder.Path, time, o =>
+        {
+            o.ExpiryBasis = basis;
+            o.MaxAge = TimeSpan.FromDays(7);
+        });
+        await cache.SetAsync("k", Bytes(300, 1), new DiskCacheMetadata { ETag = "\"A\"" }, TestContext.CancellationToken);
+        time.Advance(TimeSpan.FromDays(8));
+
+        Assert.IsTrue(await cache.UpdateMetadataAsync("k", new DiskCacheMetadata { ETag = "\"A2\"" }, TestContext.CancellationToken));
+
+        var entry = await cache.GetAsync("k", TestContext.CancellationToken);
+        Assert.IsNotNull(entry, "refreshed, so no longer expired");
+        Assert.AreEqual("\"A2\"", entry.Metadata.ETag);
+        Assert.AreEqual(time.GetUtcNow(), entry.StoredAt);
+    }
+
+    [TestMethod]
+    public async Task UpdateMetadataAsync_ExpiredEntryAlreadyRemoved_ReturnsFalseAndBringsNothingBack()
+    {
+        using var folder = new TempFolder();
+        var time = new FakeTimeProvider();
+        using var cache = Open(folder.Path, time, o => o.MaxAge = TimeSpan.FromDays(7));
+        await cache.SetAsync("k", Bytes(300, 1), new DiskCacheMetadata { ETag = "\"A\"" }, TestContext.CancellationToken);
+        time.Advance(TimeSpan.FromDays(8));
+        Assert.IsNull(await cache.GetAsync("k", TestContext.CancellationToken), "expired: a miss, and removed");
+
+        Assert.IsFalse(await cache.UpdateMetadataAsync("k", new DiskCacheMetadata { ETag = "\"A2\"" }, TestContext.CancellationToken));
+
+        Assert.IsNull(await cache.GetAsync("k", TestContext.CancellationToken));
+    }
 }
