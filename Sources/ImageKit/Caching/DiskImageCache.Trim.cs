@@ -18,6 +18,11 @@ public sealed partial class DiskImageCache
     /// indexes (removing k entries costs O(k log n)) and releases the write lock between batches. Finally returns the
     /// index pages that removed inline entries occupied to the file system, so the index file shrinks.
     /// </summary>
+    /// <remarks>
+    /// Recency and age come from the access times in the index, with this instance's pending ones written first: reads in
+    /// another instance or process on the folder that it has not written yet (a few seconds at most) do not count (see
+    /// the remarks on <see cref="DiskImageCache"/>).
+    /// </remarks>
     /// <param name="maxSizeBytes">The size limit; <see langword="null"/> uses <see cref="DiskImageCacheOptions.MaxSizeBytes"/>; 0 means none.</param>
     /// <param name="maxAge">The maximum age; <see langword="null"/> uses <see cref="DiskImageCacheOptions.MaxAge"/>; zero or infinite means none.</param>
     /// <param name="cancellationToken">Stops between batches; what was removed stays removed.</param>

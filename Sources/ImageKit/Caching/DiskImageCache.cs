@@ -17,7 +17,12 @@ namespace ImageKit.Caching;
 /// All members are thread-safe; <see cref="Dispose"/> waits for the operations in flight. Methods run their SQLite work
 /// synchronously on the calling thread (index operations take microseconds; writes may wait up to 10 s for another
 /// process's write lock) and their file I/O asynchronously.
-/// Read last-access times are written in batches (at most a few seconds late).
+/// Read last-access times are written in batches (at most a few seconds late). Until then they count for this instance
+/// only: a trim (<see cref="TrimAsync"/>, or the one that enforces <see cref="DiskImageCacheOptions.MaxSizeBytes"/> after
+/// a write) or an expiry by <see cref="DiskCacheExpiryBasis.LastAccess"/> in another instance or process on the folder
+/// orders entries by the times in the index, so it may remove an entry that was read there in the last few seconds as
+/// if it had not been. That costs a download again, never wrong bytes; this instance's own reads are written before its
+/// trims. Making every hit write its time at once would cost a write transaction per hit, which the batching avoids.
 /// </remarks>
 public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable
 {
