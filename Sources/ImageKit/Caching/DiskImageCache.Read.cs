@@ -58,7 +58,11 @@ public sealed partial class DiskImageCache
                 continue;
             }
 
-            RemoveIfUnchanged(hash, row);
+            if (!RemoveIfStillBroken(hash, row))
+            {
+                continue; // intact again: a failed write put the file back
+            }
+
             break;
         }
 
@@ -151,6 +155,37 @@ public sealed partial class DiskImageCache
 
     /// <summary>Whether a row's bytes exist with its recorded length: one stat for a file, nothing more for an inline row.</summary>
     private bool HasIntactLength(IndexRow row, in KeyHash hash) => row.Inline ? row.InlineLength == row.Size : _blobs.HasLength(hash, row.Size);
+
+    /// <summary>
+    /// Removes a row whose bytes read as missing or damaged, and its blob, unless another writer replaced them since the row
+    /// was read, or the row's file reads intact now: a write that replaces the entry moves its file aside inside its
+    /// transaction and, if that fails, puts it back before it lets go of the write lock, which this waits for.
+    /// </summary>
+    /// <returns><see langword="false"/> when the file reads intact now (read the entry again).</returns>
+    private bool RemoveIfStillBroken(KeyHash hash, IndexRow row)
+    {
+        var intact = _index.Write(c =>
+        {
+            // Under the write lock no writer is between a rename and its row: the file is what the committed rows say.
+            if (!row.Inline && _blobs.IsIntact(hash, row.Size, row.Checksum))
+            {
+                return true;
+            }
+
+            if (c.DeleteIfUnchanged(hash.Bytes, row.Checksum, row.StoredTicks) && !row.Inline)
+            {
+                _blobs.Delete(hash);
+            }
+
+            return false;
+        });
+        if (!intact)
+        {
+            _access.Forget(hash);
+        }
+
+        return !intact;
+    }
 
     /// <summary>Removes a row and its blob, unless another writer replaced them since the row was read.</summary>
     private void RemoveIfUnchanged(KeyHash hash, IndexRow row)

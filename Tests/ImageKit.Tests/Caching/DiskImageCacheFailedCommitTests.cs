@@ -118,6 +118,60 @@ public sealed class DiskImageCacheFailedCommitTests
         Assert.IsEmpty(Directory.GetFiles(folder.Combine("tmp")), "the replaced files are deleted once the new rows are committed");
     }
 
+    /// <summary>
+    /// A read of the entry while the failing write holds the old file aside finds no file and the row unchanged, and waits
+    /// for the write lock to remove the row as broken. By then the failed write has put the file back: the read must see
+    /// it and keep the entry.
+    /// </summary>
+    [TestMethod]
+    [DataRow(300, DisplayName = "inline write")]
+    [DataRow(Threshold + 900, DisplayName = "file write")]
+    public async Task GetAsync_DuringAReplacingWriteWhoseCommitFails_KeepsTheOldEntry(int newLength)
+    {
+        using var folder = new TempFolder();
+        var old = Bytes(Threshold + 500, 1);
+        Thread? reader = null;
+        DiskCacheEntry? readDuringWrite = null;
+        Exception? readerFailure = null;
+        DiskImageCache cache = null!;
+        var commits = new CommitFailures
+        {
+            // Inside the failing write's transaction, the old file aside: a read on another thread of this cache misses the
+            // file and then waits for the write lock this thread holds (a waiting thread is in WaitSleepJoin).
+            DuringFailingCommit = () =>
+            {
+                reader = new Thread(() =>
+                {
+                    try
+                    {
+                        readDuringWrite = cache.GetAsync("k", TestContext.CancellationToken).GetAwaiter().GetResult();
+                    }
+                    catch (Exception e)
+                    {
+                        readerFailure = e;
+                    }
+                });
+                reader.Start();
+                while (reader.IsAlive && (reader.ThreadState & ThreadState.WaitSleepJoin) == 0)
+                {
+                    Thread.Sleep(1);
+                }
+            },
+        };
+        using (cache = OpenFailing(folder.Path, commits))
+        {
+            await cache.SetAsync("k", old, null, TestContext.CancellationToken);
+
+            commits.FailNext(1); // the read's own write transaction, which may begin at once, commits
+            await Assert.ThrowsExactlyAsync<DiskCacheException>(() => cache.SetAsync("k", Bytes(newLength, 2), null, TestContext.CancellationToken));
+            reader!.Join();
+
+            Assert.IsNull(readerFailure);
+            CollectionAssert.AreEqual(old, readDuringWrite?.Data, "the read during the failed write finds the old entry once the file is back");
+            CollectionAssert.AreEqual(old, (await cache.GetAsync("k", TestContext.CancellationToken))?.Data, "the read did not remove it");
+        }
+    }
+
     private static DiskImageCache OpenFailing(string folder, CommitFailures commits)
     {
         var cache = Open(folder, configure: o =>
@@ -129,18 +183,34 @@ public sealed class DiskImageCacheFailedCommitTests
         return cache;
     }
 
-    /// <summary>While <see cref="Fail"/> is set, each commit fails as SQLite's "database or disk is full" (SQLITE_FULL).</summary>
+    /// <summary>
+    /// While <see cref="Fail"/> is set, or for the next <see cref="FailNext"/> commits, each commit fails as SQLite's
+    /// "database or disk is full" (SQLITE_FULL).
+    /// </summary>
     private sealed class CommitFailures
     {
-        private volatile bool _fail;
+        private int _remaining;
 
-        public bool Fail { get => _fail; set => _fail = value; }
+        public bool Fail
+        {
+            get => Volatile.Read(ref _remaining) > 0;
+            set => Volatile.Write(ref _remaining, value ? int.MaxValue : 0);
+        }
+
+        /// <summary>Run inside the transaction whose commit is made to fail, before it fails.</summary>
+        public Action? DuringFailingCommit { get; init; }
+
+        public void FailNext(int count) => Volatile.Write(ref _remaining, count);
 
         public void Check()
         {
-            if (_fail)
+            for (var remaining = Volatile.Read(ref _remaining); remaining > 0; remaining = Volatile.Read(ref _remaining))
             {
-                throw new SqliteException("injected: database or disk is full", 13);
+                if (Interlocked.CompareExchange(ref _remaining, remaining == int.MaxValue ? remaining : remaining - 1, remaining) == remaining)
+                {
+                    DuringFailingCommit?.Invoke();
+                    throw new SqliteException("injected: database or disk is full", 13);
+                }
             }
         }
     }

@@ -158,6 +158,37 @@ internal sealed class BlobStore(string root)
         }
     }
 
+    /// <summary>Whether the blob exists with the given length and checksum (read whole, synchronously).</summary>
+    public bool IsIntact(in KeyHash hash, long size, long checksum)
+    {
+        try
+        {
+            using var handle = File.OpenHandle(PathOf(hash), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (RandomAccess.GetLength(handle) != size || size > Array.MaxLength)
+            {
+                return false;
+            }
+
+            var data = GC.AllocateUninitializedArray<byte>((int)size);
+            for (var read = 0; read < data.Length;)
+            {
+                var count = RandomAccess.Read(handle, data.AsSpan(read), read);
+                if (count == 0)
+                {
+                    return false;
+                }
+
+                read += count;
+            }
+
+            return Checksum(data) == checksum;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Whether the blob exists with the given length (one stat, no read).</summary>
     public bool HasLength(in KeyHash hash, long size)
     {
