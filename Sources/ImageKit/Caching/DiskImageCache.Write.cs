@@ -211,6 +211,9 @@ public sealed partial class DiskImageCache
     /// fresh again, whatever the <see cref="DiskImageCacheOptions.ExpiryBasis"/>: a 304 makes a stale stored response fresh
     /// (RFC 9111 §4.3.4), and a revalidation's answer may come after the entry's age ran out. An expired entry that was
     /// already removed is not brought back.
+    /// The metadata goes onto whatever bytes the entry holds by then, also when another instance or process replaced them
+    /// since they were read; an <see cref="ImageManager"/> revalidating an image updates the entry only if it still holds
+    /// the bytes the server confirmed.
     /// </remarks>
     /// <returns><see langword="false"/> when there is no such entry.</returns>
     public Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default) =>

@@ -61,6 +61,39 @@ public sealed class ImageManagerRevalidationTests
         Assert.AreEqual(loader.LastModified, entry.Metadata.LastModified, "the 304's validators are kept with the bytes it confirmed");
     }
 
+    [TestMethod]
+    public async Task RefreshCached_ChainOfCachesOneOfWhichGetsANewVersionDuringThe304_OnlyTheRevalidatedCopyIsRefreshed()
+    {
+        using var first = new TempFolder();
+        using var second = new TempFolder();
+        var versionA = Corpus.Read("TestImage.gif");
+        var versionB = Corpus.Read("TestImage.png");
+        using var firstCache = new ImageCache(new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = first.Path } });
+        using var secondCache = new ImageCache(new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = second.Path } });
+        using var otherOnSecond = new DiskImageCache(new DiskImageCacheOptions { Directory = second.Path });
+        foreach (var folder in new[] { first.Path, second.Path })
+        {
+            using var disk = new DiskImageCache(new DiskImageCacheOptions { Directory = folder });
+            await disk.SetAsync(s_url.AbsoluteUri, versionA, new DiskCacheMetadata { ETag = "\"A\"" }, TestContext.CancellationToken);
+        }
+
+        var loader = new Answers304(() => otherOnSecond.SetAsync(s_url.AbsoluteUri, versionB, new DiskCacheMetadata { ETag = "\"B\"" }, TestContext.CancellationToken))
+        {
+            LastModified = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero),
+        };
+        using var downloader = new ImageDownloader(ImageManagerTests.s_fastDownloads);
+        await using var manager = new ImageManager(new ImageCacheChain([firstCache, secondCache]), downloader);
+        manager.Loaders.Insert(0, loader);
+        (await manager.LoadImageAsync(s_url, new ImageLoadOptions { RefreshCached = true }, cancellationToken: TestContext.CancellationToken)).Dispose();
+
+        var refreshed = await firstCache.GetEncodedAsync(s_url.AbsoluteUri, TestContext.CancellationToken);
+        Assert.AreEqual(loader.LastModified, refreshed?.Metadata.LastModified, "the first cache held the revalidated bytes");
+        var replaced = await otherOnSecond.GetAsync(s_url.AbsoluteUri, TestContext.CancellationToken);
+        CollectionAssert.AreEqual(versionB, replaced?.Data);
+        Assert.AreEqual("\"B\"", replaced!.Metadata.ETag, "the second cache's new version keeps its own validators");
+        Assert.IsNull(replaced.Metadata.LastModified);
+    }
+
     /// <summary>Answers every request 304 Not Modified for the ETag it was sent, after running <paramref name="beforeAnswer"/>.</summary>
     private sealed class Answers304(Func<Task> beforeAnswer) : IImageLoader
     {
