@@ -116,7 +116,7 @@ internal static class InputReader
         }
         catch (ImageLoadException e)
         {
-            throw new CliException(UrlText.DescribeAsGiven(uri), e.Message, e);
+            throw new CliException(UrlText.Describe(uri), e.Message, e);
         }
     }
 

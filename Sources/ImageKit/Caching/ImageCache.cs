@@ -4,6 +4,7 @@ using ImageKit.Decoding;
 using ImageKit.Decoding.Internal;
 using ImageKit.Diagnostics;
 using ImageKit.Diagnostics.Internal;
+using ImageKit.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -134,7 +135,7 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
         AnimatedImage image;
         try
         {
-            image = _decoders.Decode(entry.Data, (decodeOptions ?? ImageDecodeOptions.Default) with { SourceName = entry.Metadata.OriginalUrl?.ToString() ?? key });
+            image = _decoders.Decode(entry.Data, (decodeOptions ?? ImageDecodeOptions.Default) with { SourceName = SourceNameOf(entry, key) });
         }
         catch (ImageKitException e) when (e is not Transforming.ImageTransformException)
         {
@@ -200,7 +201,7 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
 
         // Counts as a use of the original too: trimming the original first would make the variant useless.
         var image = disk.Identify(key, recordAccess: true) is { } original
-            ? await Task.Run(() => DiskVariant.Decode(entry, original, entry.Metadata.OriginalUrl?.ToString() ?? key), cancellationToken).ConfigureAwait(false)
+            ? await Task.Run(() => DiskVariant.Decode(entry, original, SourceNameOf(entry, key)), cancellationToken).ConfigureAwait(false)
             : null;
         if (image is null)
         {
@@ -349,6 +350,9 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
         _disk.IsCompletedSuccessfully ? ValueTask.FromResult(_disk.Result) : new ValueTask<DiskImageCache?>(_disk.WaitAsync(cancellationToken));
 
     // Runs on the thread pool: a folder that cannot be used leaves the cache working from memory, as the option promises.
+    // What a disk entry's decode failures name: its URL as the load gave it (see UrlText), else its key.
+    private static string SourceNameOf(DiskCacheEntry entry, string key) => entry.Metadata.OriginalUrl is { } url ? UrlText.Describe(url) : key;
+
     private static DiskImageCache? OpenQuietly(DiskImageCacheOptions options, ILogger logger)
     {
         try

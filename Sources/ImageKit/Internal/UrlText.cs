@@ -1,22 +1,19 @@
 namespace ImageKit.Internal;
 
 /// <summary>
-/// How a URL is named in exceptions, logs and traces: as itself, except a long <c>data:</c> URL, which carries its
-/// image and can be megabytes long: its start and its length.
+/// How a URL is named in exceptions, logs and traces (by the SDK and the CLI alike): as it was given, except a long
+/// <c>data:</c> URL, which carries its image and can be megabytes long: its start and its length.
 /// </summary>
 internal static class UrlText
 {
     private const int DataUrlShown = 48;
 
-    /// <summary>The URL as <see cref="Uri.ToString"/> shows it (unescaped where it can be), a long <c>data:</c> URL shortened.</summary>
-    public static string Describe(Uri url) => IsLongDataUrl(url) ? Shorten(url.OriginalString) : url.ToString();
-
     /// <summary>
-    /// The URL as it was given (<see cref="Uri.OriginalString"/>), a long <c>data:</c> URL shortened: how the CLI names the
-    /// URLs its user typed, which <see cref="Uri.ToString"/> would show otherwise ("a%20b.gif" as "a b.gif", "x%41" as "xA",
-    /// "HTTP://Host:80" as "http://host/").
+    /// The URL as it was given (<see cref="Uri.OriginalString"/>), a long <c>data:</c> URL shortened. Not
+    /// <see cref="Uri.ToString"/>, which unescapes what it can ("a%20b.gif" as "a b.gif", "x%41" as "xA", "%E2%9C%93" as
+    /// "✓") and normalizes ("HTTP://Host:80" as "http://host/"): a name the caller never passed and cannot look up.
     /// </summary>
-    public static string DescribeAsGiven(Uri url) => IsLongDataUrl(url) ? Shorten(url.OriginalString) : url.OriginalString;
+    public static string Describe(Uri url) => IsLongDataUrl(url) ? Shorten(url.OriginalString) : url.OriginalString;
 
     private static bool IsLongDataUrl(Uri url) =>
         url.IsAbsoluteUri && url.OriginalString.Length > DataUrlShown + 16 && string.Equals(url.Scheme, "data", StringComparison.OrdinalIgnoreCase);

@@ -17,7 +17,7 @@ public class ImageDownloadException : ImageKitException
     /// <param name="attempts">How many HTTP attempts were made (0 when none was sent).</param>
     /// <param name="innerException">The error that caused this one, if any.</param>
     public ImageDownloadException(Uri url, ImageDownloadFailure failure, string reason, HttpStatusCode? statusCode = null, int attempts = 0, Exception? innerException = null)
-        : base(url?.ToString(), reason, innerException)
+        : base(url is null ? null : ImageKit.Internal.UrlText.Describe(url), reason, innerException)
     {
         Failure = failure;
         StatusCode = statusCode;

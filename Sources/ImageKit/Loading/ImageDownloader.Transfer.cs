@@ -3,6 +3,7 @@ using System.Net;
 using System.Diagnostics;
 using System.Net.Sockets;
 using ImageKit.Diagnostics.Internal;
+using ImageKit.Internal;
 using ImageKit.Loading.Internal;
 using Polly;
 using Polly.CircuitBreaker;
@@ -23,7 +24,7 @@ public sealed partial class ImageDownloader
         var tally = new AttemptTally();
         var url = download.Request.Url;
         var started = Stopwatch.GetTimestamp();
-        Diagnose(static s => Log.DownloadStarted(s.Logger, s.Url), (Logger: _logger, Url: url));
+        Diagnose(static s => Log.DownloadStarted(s.Logger, new UrlText.Logged(s.Url)), (Logger: _logger, Url: url));
         try
         {
             // A body an earlier download of this request left cut off (not of a conditional request: its answer may be a
@@ -42,7 +43,7 @@ public sealed partial class ImageDownloader
                     counts.Attempts++;
                     if (shared.Resume is { } resumed)
                     {
-                        Diagnose(static s => Log.DownloadResumed(s.Logger, s.Url, s.Count), (Logger: self._logger, Url: shared.Request.Url, resumed.Count));
+                        Diagnose(static s => Log.DownloadResumed(s.Logger, new UrlText.Logged(s.Url), s.Count), (Logger: self._logger, Url: shared.Request.Url, resumed.Count));
                     }
 
                     try
@@ -164,7 +165,7 @@ public sealed partial class ImageDownloader
         }
 
         _metrics.DownloadDuration.Record(seconds, new KeyValuePair<string, object?>("outcome", "success"));
-        Log.DownloadFinished(_logger, url, response.HttpVersion, (int)response.StatusCode, response.Data.Length, response.Attempts, seconds * 1000);
+        Log.DownloadFinished(_logger, new UrlText.Logged(url), response.HttpVersion, (int)response.StatusCode, response.Data.Length, response.Attempts, seconds * 1000);
     }
 
     private void RecordFailure(Uri url, Exception ex, long started)
@@ -172,7 +173,7 @@ public sealed partial class ImageDownloader
         _metrics.DownloadDuration.Record(ImageKitMetrics.Seconds(started), new KeyValuePair<string, object?>("outcome", "failure"));
         if (ex is ImageDownloadException download)
         {
-            Log.DownloadFailed(_logger, url, download.Failure, download.Message);
+            Log.DownloadFailed(_logger, new UrlText.Logged(url), download.Failure, download.Message);
         }
     }
 

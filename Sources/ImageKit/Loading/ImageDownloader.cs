@@ -1,5 +1,6 @@
 using ImageKit.Diagnostics;
 using ImageKit.Diagnostics.Internal;
+using ImageKit.Internal;
 using ImageKit.Loading.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -195,7 +196,7 @@ public sealed partial class ImageDownloader : IDisposable
         ArgumentNullException.ThrowIfNull(url);
         if (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
         {
-            throw new ArgumentException($"Only absolute http and https URLs can be downloaded: '{url}'.", nameof(url));
+            throw new ArgumentException($"Only absolute http and https URLs can be downloaded: '{UrlText.Describe(url)}'.", nameof(url));
         }
     }
 

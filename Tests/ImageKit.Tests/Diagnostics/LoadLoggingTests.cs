@@ -94,4 +94,21 @@ public sealed class LoadLoggingTests
         Assert.AreEqual(LogLevel.Warning, harness.Logs.GetSnapshot().Single(r => r.Id.Id == 1006).Level);
         Assert.AreEqual("failure", decodes.GetMeasurementSnapshot().Single().Tags["outcome"]);
     }
+
+    // The logs name a URL as the caller gave it, as the exceptions do: Uri.ToString() showed "a%20b%41.gif" as "a bA.gif".
+    [TestMethod]
+    public async Task LoadImageAsync_Fails_LogsTheUrlAsGiven()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        await using var harness = new DiagnosticsHarness(o => o.Downloader.Retry.MaxRetries = 0);
+        var url = new Uri(server.Url("/img/").AbsoluteUri + "no%20such%20image%41.gif");
+
+        await Assert.ThrowsAsync<ImageKitException>(() => harness.Manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken));
+
+        var records = harness.Logs.GetSnapshot();
+        foreach (var id in new[] { 1001, 1003, 2001, 2003 })
+        {
+            Assert.Contains(url.OriginalString, records.Single(r => r.Id.Id == id).Message, $"event {id}");
+        }
+    }
 }

@@ -233,7 +233,7 @@ public sealed class ImageManagerTests
         var url = new Uri(Path.Combine(_cacheDir, "nope.gif"));
         var error = await Assert.ThrowsExactlyAsync<ImageLoadException>(() => manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken));
         Assert.AreEqual("file not found", error.Message);
-        Assert.AreEqual(url.ToString(), error.SourceName);
+        Assert.AreEqual(url.OriginalString, error.SourceName, "named as given: the path, not the file: URL made of it");
     }
 
     /// <summary>A name the file system refuses is not reported as a missing file (FileInfo.Exists says false for both).</summary>

@@ -41,13 +41,13 @@ internal static partial class Log
     public static partial void WarmUpStepSkipped(ILogger logger, string name, string reason);
 
     [LoggerMessage(EventId = 2001, EventName = "DownloadStarted", Level = LogLevel.Debug, Message = "Downloading {Url}")]
-    public static partial void DownloadStarted(ILogger logger, Uri url);
+    public static partial void DownloadStarted(ILogger logger, UrlText.Logged url);
 
     [LoggerMessage(EventId = 2002, EventName = "DownloadFinished", Level = LogLevel.Debug, Message = "Downloaded {Url}: HTTP/{HttpVersion} {StatusCode}, {Bytes} bytes, {Attempts} attempt(s) in {ElapsedMilliseconds:0.###} ms")]
-    public static partial void DownloadFinished(ILogger logger, Uri url, Version httpVersion, int statusCode, long bytes, int attempts, double elapsedMilliseconds);
+    public static partial void DownloadFinished(ILogger logger, UrlText.Logged url, Version httpVersion, int statusCode, long bytes, int attempts, double elapsedMilliseconds);
 
     [LoggerMessage(EventId = 2003, EventName = "DownloadFailed", Level = LogLevel.Information, Message = "Downloading {Url} failed ({Failure}): {Reason}")]
-    public static partial void DownloadFailed(ILogger logger, Uri url, Loading.ImageDownloadFailure failure, string reason);
+    public static partial void DownloadFailed(ILogger logger, UrlText.Logged url, Loading.ImageDownloadFailure failure, string reason);
 
     [LoggerMessage(EventId = 2004, EventName = "RetryScheduled", Level = LogLevel.Warning, Message = "Retrying a download from {Host} in {DelayMilliseconds:0} ms: attempt {Attempt} failed ({Reason})")]
     public static partial void RetryScheduled(ILogger logger, string host, double delayMilliseconds, int attempt, string reason);
@@ -59,7 +59,7 @@ internal static partial class Log
     public static partial void CircuitClosed(ILogger logger, string host);
 
     [LoggerMessage(EventId = 2007, EventName = "DownloadResumed", Level = LogLevel.Debug, Message = "Resuming {Url} after the {Bytes} bytes kept from a response that was cut off")]
-    public static partial void DownloadResumed(ILogger logger, Uri url, int bytes);
+    public static partial void DownloadResumed(ILogger logger, UrlText.Logged url, int bytes);
 
     [LoggerMessage(EventId = 3001, EventName = "DiskCacheTrimmed", Level = LogLevel.Information, Message = "Disk cache {Directory} trimmed: {Expired} expired and {Evicted} least recently used entries removed, {Bytes} bytes freed")]
     public static partial void DiskCacheTrimmed(ILogger logger, string directory, int expired, int evicted, long bytes);
