@@ -25,119 +25,134 @@ public sealed partial class ImageManager
     /// <param name="url">An absolute <c>http</c>, <c>https</c> or <c>file</c> URL, or one of a registered loader.</param>
     /// <param name="options">How to load; <see langword="null"/> for <see cref="ImageLoadOptions.Default"/>.</param>
     /// <param name="progress">Bytes received, when the image is loaded from its URL.</param>
-    /// <param name="cancellationToken">Cancels the load: its download leaves the queue (or is aborted) and nothing is stored.</param>
+    /// <param name="cancellationToken">
+    /// Cancels the load: its download leaves the queue (or is aborted) and nothing is stored. A custom loader that ignores
+    /// the token is not waited for: the load ends at once, and what the loader returns later is dropped.
+    /// </param>
     /// <returns>The result, owned by the caller: dispose it when done with the image.</returns>
     /// <exception cref="ImageKitException">The image cannot be had; the derived type and message say why.</exception>
     private async Task<ImageLoadResult> LoadImageCoreAsync(Uri url, ImageLoadOptions? options, IProgress<ImageLoadProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(url);
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        options ??= ImageLoadOptions.Default;
-        if (!url.IsAbsoluteUri)
+        if (!_loads.TryEnter())
         {
-            throw new ImageLoadException(url, "the URL is not absolute");
+            // Disposed, or being disposed: a load that began now could outlive Dispose (which waits for those running).
+            ObjectDisposedException.ThrowIf(true, this);
         }
 
-        var loader = Loaders.Find(url) ?? throw new ImageLoadException(url, $"no loader handles the '{url.Scheme}' scheme (register one in ImageManager.Loaders)");
-        if (options.Headers is { Count: > 0 } headers)
-        {
-            // A copy of its own: the failure key and the loader see the same headers, whatever the caller does with its
-            // dictionary meanwhile.
-            options = options with { Headers = new Dictionary<string, string>(headers, StringComparer.Ordinal).AsReadOnly() };
-        }
-
-        var key = options.CacheKey?.Invoke(url) ?? url.AbsoluteUri;
-        var decodeOptions = DecodeOptionsFor(url, options);
-
-        // The caches' copy itself failed to decode (ImageManager.FrameFailures): not answered while it is being removed.
-        ThrowIfRecentlyFailed(key, url, options, onlyBrokenCopies: true);
-        DiskCacheEntry? revalidating = null;
-        if (!options.FromNetworkOnly)
-        {
-            if (options.RefreshCached)
-            {
-                revalidating = options.CacheType.HasFlag(ImageCacheType.Disk) ? await Cache.GetEncodedAsync(key, cancellationToken).ConfigureAwait(false) : null;
-            }
-            else if (await QueryCacheTracedAsync(key, options.CacheType, decodeOptions, cancellationToken).ConfigureAwait(false) is { } hit)
-            {
-                using (hit)
-                {
-                    if (hit.Source == ImageCacheType.Disk)
-                    {
-                        // Decoded from the disk copy just now (a memory hit was watched when it was loaded).
-                        WatchFrames(hit.Image, key, decodeOptions);
-                    }
-
-                    if (hit.TransformedFrom is { } original)
-                    {
-                        // Made from the original on disk this time; stored beside it, the next load decodes the result.
-                        await StoreTransformedAsync(key, hit.Image, original, hit.Metadata, options, decodeOptions, cancellationToken).ConfigureAwait(false);
-                    }
-
-                    var source = hit.Source == ImageCacheType.Memory ? ImageLoadSource.Memory : ImageLoadSource.Disk;
-                    ReadOnlyMemory<byte>? encoded = null;
-                    if (options.ReturnEncodedData)
-                    {
-                        // A smaller or transformed still is kept as pixels alone; its bytes are the original's on disk.
-                        if (!hit.Image.EncodedData.IsEmpty)
-                        {
-                            encoded = hit.Image.EncodedData.ToArray();
-                        }
-                        else if (options.CacheType.HasFlag(ImageCacheType.Disk) && await Cache.GetEncodedAsync(key, cancellationToken).ConfigureAwait(false) is { } entry)
-                        {
-                            encoded = entry.Data;
-                        }
-                    }
-
-                    if (!options.ReturnEncodedData || encoded is not null)
-                    {
-                        return new ImageLoadResult(hit.ShareImage(), source, url, url, key, encoded);
-                    }
-
-                    // The bytes were asked for and are nowhere but at the URL (a memory-only entry): load it again.
-                }
-            }
-        }
-
-        if (options.FromCacheOnly)
-        {
-            throw new ImageLoadException(url, revalidating is null ? "not in the cache, and the load was limited to the cache" : "revalidation needs the network, and the load was limited to the cache");
-        }
-
-        // A recent lasting failure stops the loader, not the caches: an image they hold (loaded with other headers, or
-        // before the failure) is still answered.
-        var failureKey = FailureKey(key, options);
-        ThrowIfRecentlyFailed(failureKey, url, options, onlyBrokenCopies: false);
-
-        // Counted so that background disk stores yield to loads (see BackgroundStores). Cache hits are not: they take
-        // microseconds, and counting them would put two timer updates on the hottest path.
-        _inFlightLoads.Started();
-
-        // Disposing the manager cancels the load wherever it is (loader, decode, store), not only its download.
-        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, LifetimeToken);
         try
         {
-            return await LoadFromSourceAsync(loader, url, key, options, decodeOptions, revalidating, progress, lifetime.Token).ConfigureAwait(false);
-        }
-        catch (ImageKitException e) when (IsLasting(e) && !lifetime.IsCancellationRequested)
-        {
-            RememberFailure(failureKey, e.Message);
-            throw;
-        }
-        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested && e.CancellationToken != cancellationToken)
-        {
-            // Thrown by a stage with the linked token: the caller is told with its own, as .NET's cancellation contract
-            // has it (`catch (OperationCanceledException e) when (e.CancellationToken == token)` must see its token).
-            throw new OperationCanceledException(e.Message, e, cancellationToken);
-        }
-        catch (ObjectDisposedException e) when (LifetimeToken.IsCancellationRequested)
-        {
-            // A tier the manager owned was disposed under the load: to the caller, the load was cancelled by Dispose.
-            throw new OperationCanceledException("The image manager was disposed while the image was loading.", e, LifetimeToken);
+            options ??= ImageLoadOptions.Default;
+            if (!url.IsAbsoluteUri)
+            {
+                throw new ImageLoadException(url, "the URL is not absolute");
+            }
+
+            var loader = Loaders.Find(url) ?? throw new ImageLoadException(url, $"no loader handles the '{url.Scheme}' scheme (register one in ImageManager.Loaders)");
+            if (options.Headers is { Count: > 0 } headers)
+            {
+                // A copy of its own: the failure key and the loader see the same headers, whatever the caller does with its
+                // dictionary meanwhile.
+                options = options with { Headers = new Dictionary<string, string>(headers, StringComparer.Ordinal).AsReadOnly() };
+            }
+
+            var key = options.CacheKey?.Invoke(url) ?? url.AbsoluteUri;
+            var decodeOptions = DecodeOptionsFor(url, options);
+
+            // The caches' copy itself failed to decode (ImageManager.FrameFailures): not answered while it is being removed.
+            ThrowIfRecentlyFailed(key, url, options, onlyBrokenCopies: true);
+            DiskCacheEntry? revalidating = null;
+            if (!options.FromNetworkOnly)
+            {
+                if (options.RefreshCached)
+                {
+                    revalidating = options.CacheType.HasFlag(ImageCacheType.Disk) ? await Cache.GetEncodedAsync(key, cancellationToken).ConfigureAwait(false) : null;
+                }
+                else if (await QueryCacheTracedAsync(key, options.CacheType, decodeOptions, cancellationToken).ConfigureAwait(false) is { } hit)
+                {
+                    using (hit)
+                    {
+                        if (hit.Source == ImageCacheType.Disk)
+                        {
+                            // Decoded from the disk copy just now (a memory hit was watched when it was loaded).
+                            WatchFrames(hit.Image, key, decodeOptions);
+                        }
+
+                        if (hit.TransformedFrom is { } original)
+                        {
+                            // Made from the original on disk this time; stored beside it, the next load decodes the result.
+                            await StoreTransformedAsync(key, hit.Image, original, hit.Metadata, options, decodeOptions, cancellationToken).ConfigureAwait(false);
+                        }
+
+                        var source = hit.Source == ImageCacheType.Memory ? ImageLoadSource.Memory : ImageLoadSource.Disk;
+                        ReadOnlyMemory<byte>? encoded = null;
+                        if (options.ReturnEncodedData)
+                        {
+                            // A smaller or transformed still is kept as pixels alone; its bytes are the original's on disk.
+                            if (!hit.Image.EncodedData.IsEmpty)
+                            {
+                                encoded = hit.Image.EncodedData.ToArray();
+                            }
+                            else if (options.CacheType.HasFlag(ImageCacheType.Disk) && await Cache.GetEncodedAsync(key, cancellationToken).ConfigureAwait(false) is { } entry)
+                            {
+                                encoded = entry.Data;
+                            }
+                        }
+
+                        if (!options.ReturnEncodedData || encoded is not null)
+                        {
+                            return new ImageLoadResult(hit.ShareImage(), source, url, url, key, encoded);
+                        }
+
+                        // The bytes were asked for and are nowhere but at the URL (a memory-only entry): load it again.
+                    }
+                }
+            }
+
+            if (options.FromCacheOnly)
+            {
+                throw new ImageLoadException(url, revalidating is null ? "not in the cache, and the load was limited to the cache" : "revalidation needs the network, and the load was limited to the cache");
+            }
+
+            // A recent lasting failure stops the loader, not the caches: an image they hold (loaded with other headers, or
+            // before the failure) is still answered.
+            var failureKey = FailureKey(key, options);
+            ThrowIfRecentlyFailed(failureKey, url, options, onlyBrokenCopies: false);
+
+            // Counted so that background disk stores yield to loads (see BackgroundStores). Cache hits are not: they take
+            // microseconds, and counting them would put two timer updates on the hottest path.
+            _inFlightLoads.Started();
+
+            // Disposing the manager cancels the load wherever it is (loader, decode, store), not only its download.
+            using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, LifetimeToken);
+            try
+            {
+                return await LoadFromSourceAsync(loader, url, key, options, decodeOptions, revalidating, progress, lifetime.Token).ConfigureAwait(false);
+            }
+            catch (ImageKitException e) when (IsLasting(e) && !lifetime.IsCancellationRequested)
+            {
+                RememberFailure(failureKey, e.Message);
+                throw;
+            }
+            catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested && e.CancellationToken != cancellationToken)
+            {
+                // Thrown by a stage with the linked token: the caller is told with its own, as .NET's cancellation contract
+                // has it (`catch (OperationCanceledException e) when (e.CancellationToken == token)` must see its token).
+                throw new OperationCanceledException(e.Message, e, cancellationToken);
+            }
+            catch (ObjectDisposedException e) when (LifetimeToken.IsCancellationRequested)
+            {
+                // A tier the manager owned was disposed under the load: to the caller, the load was cancelled by Dispose.
+                throw new OperationCanceledException("The image manager was disposed while the image was loading.", e, LifetimeToken);
+            }
+            finally
+            {
+                _inFlightLoads.Ended();
+            }
         }
         finally
         {
-            _inFlightLoads.Ended();
+            _loads.Exit();
         }
     }
 
@@ -181,7 +196,7 @@ public sealed partial class ImageManager
             // A loader is the app's code: a null task or response is its bug, reported as one, not as a NullReferenceException.
             var loading = LoadTracedAsync(loader, request, previews ?? progress, cancellationToken)
                 ?? throw new ImageLoadException(url, $"the loader {loader.GetType().Name} returned no task");
-            response = await loading.ConfigureAwait(false)
+            response = await AwaitLoaderAsync(loading, cancellationToken).ConfigureAwait(false)
                 ?? throw new ImageLoadException(url, $"the loader {loader.GetType().Name} returned no response");
         }
         finally
@@ -259,6 +274,22 @@ public sealed partial class ImageManager
             await StoreTracedAsync(key, image, data, metadata, storeTo, options, decodeOptions, cancellationToken).ConfigureAwait(false);
             _failedUrls.TryRemove(FailureKey(key, options), out _);
             return new ImageLoadResult(image.AcquireLease(), source, url, response.FinalUrl, key, options.ReturnEncodedData ? data.ToArray() : (ReadOnlyMemory<byte>?)null);
+        }
+    }
+
+    // A loader may ignore its token: the load stops waiting for it once cancelled (by its caller or by Dispose, which waits
+    // for the loads but must not wait for the app's code forever). What the loader returns later is dropped, never decoded
+    // or stored, and a failure of its is observed (it would reach TaskScheduler.UnobservedTaskException).
+    private static async Task<ImageLoaderResponse> AwaitLoaderAsync(Task<ImageLoaderResponse> loading, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await loading.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!loading.IsCompleted)
+        {
+            _ = loading.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            throw;
         }
     }
 

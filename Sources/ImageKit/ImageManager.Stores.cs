@@ -9,6 +9,7 @@ namespace ImageKit;
 public sealed partial class ImageManager
 {
     private readonly InFlightLoads _inFlightLoads = new();
+    private readonly LoadGate _loads = new();
     private readonly BackgroundStores _diskStores;
 
     /// <summary>

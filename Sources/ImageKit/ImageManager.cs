@@ -125,14 +125,29 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
     public ImageLoaderRegistry Loaders { get; }
 
     /// <summary>
-    /// Waits for the disk stores still running (see <see cref="WaitForDiskStoresAsync"/>), then disposes the cache and
-    /// downloader this manager created. Idempotent.
+    /// Cancels the loads in flight and waits for them to end, then for the disk stores still running (see
+    /// <see cref="WaitForDiskStoresAsync"/>), then disposes the cache and downloader this manager created. Idempotent.
     /// </summary>
+    /// <remarks>
+    /// <para>
+    /// Once it returns, every load of this manager has ended (with its image, or with
+    /// <see cref="OperationCanceledException"/>), none touches the caches or the downloader any more, and new loads throw
+    /// <see cref="ObjectDisposedException"/>: a cache or downloader passed in can be disposed right after.
+    /// </para>
+    /// <para>
+    /// A loader (<see cref="Loaders"/>) is not waited for: a load waiting for one stops at once, and a loader that ignores
+    /// its token runs on by itself; what it returns is dropped, never decoded or stored. The rest of a load (a cache query,
+    /// a decode, a store) ends within its own work. Code of the app that a load calls and waits for (a custom
+    /// <see cref="IImageCache"/>, decoder or transformer, a progress handler) must not wait for this disposal itself, nor
+    /// block for ever: the disposal would wait for that load.
+    /// </para>
+    /// </remarks>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _lifetimeSource.Cancel();
+            _loads.CloseAsync().GetAwaiter().GetResult();
             WarmUpEnded().GetAwaiter().GetResult();
             WhenUndecodableForgottenAsync().GetAwaiter().GetResult();
             _diskStores.CloseAsync().GetAwaiter().GetResult();
@@ -142,12 +157,14 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
         }
     }
 
-    /// <summary>Like <see cref="Dispose"/>, closing the disk cache asynchronously.</summary>
+    /// <summary>Like <see cref="Dispose"/>, waiting for the loads and closing the disk cache asynchronously.</summary>
+    /// <inheritdoc cref="Dispose" path="/remarks"/>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             await _lifetimeSource.CancelAsync().ConfigureAwait(false);
+            await _loads.CloseAsync().ConfigureAwait(false);
             await WarmUpEnded().ConfigureAwait(false);
             await WhenUndecodableForgottenAsync().ConfigureAwait(false);
             await _diskStores.CloseAsync().ConfigureAwait(false);
