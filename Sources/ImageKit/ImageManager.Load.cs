@@ -156,14 +156,6 @@ public sealed partial class ImageManager
         }
     }
 
-    /// <summary>
-    /// Where a load of <paramref name="url"/> with <paramref name="options"/> would find its image without loading it (the
-    /// memory cache under the decoded variant those options make, or the disk cache's bytes), or
-    /// <see cref="ImageCacheType.None"/>; for <see cref="ImagePrefetcher"/>, which skips what is there already.
-    /// </summary>
-    internal Task<ImageCacheType> ContainsAsync(Uri url, ImageLoadOptions options, CancellationToken cancellationToken) =>
-        Cache.ContainsAsync(options.CacheKey?.Invoke(url) ?? url.AbsoluteUri, options.CacheType, DecodeOptionsFor(url, options), cancellationToken);
-
     // The manager's decode options with a load's own on top: what the decoded image, and its memory key, are made of.
     private ImageDecodeOptions DecodeOptionsFor(Uri url, ImageLoadOptions options) => _options.DecodeOptions with
     {

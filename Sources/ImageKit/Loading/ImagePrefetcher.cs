@@ -31,6 +31,19 @@ public sealed class ImagePrefetcher
     /// Loads each URL into the caches unless it is there already (skipped). Failures are counted and collected, never
     /// thrown; cancelling stops the URLs not yet done and aborts those in flight.
     /// </summary>
+    /// <remarks>
+    /// "There already" means where a load with <see cref="Options"/> would put it: the memory cache (under the decoded
+    /// variant those options make) or the disk cache, and the disk whenever that load stores on disk (its
+    /// <see cref="ImageLoadOptions.CacheType"/> includes the disk, the cache has a disk tier, and the URL is not a
+    /// <c>file:</c> or <c>data:</c> one, which are never copied to disk); a disk store that an earlier load started and that
+    /// has not landed yet counts. An image held in memory only would be gone after a restart: it is loaded again from its
+    /// URL and counted as finished. Unlike SDWebImage's prefetcher, which counts a memory hit as done, a finished or skipped
+    /// URL is on disk (as with Nuke's prefetching to the disk cache). A custom loader whose responses stay off the disk
+    /// (<see cref="ImageLoaderResponse.StoreOnDisk"/>), and a <c>Cache-Control: no-store</c> response, are loaded again by
+    /// each prefetch that finds them in memory; so is every memory hit with an <see cref="IImageCache"/> of the app's that
+    /// has no disk (only an <see cref="ImageCache"/> says whether it has one): give such a prefetcher
+    /// <see cref="Options"/> without <see cref="ImageCacheType.Disk"/>.
+    /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="urls"/> holds a null URL.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<ImagePrefetchResult> PrefetchAsync(IEnumerable<Uri> urls, IProgress<ImagePrefetchProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -55,14 +68,16 @@ public sealed class ImagePrefetcher
                     throw new ImageLoadException(url, "the URL is not absolute"); // as LoadImageAsync says; AbsoluteUri would throw first
                 }
 
-                // Under the variant these options decode (a thumbnail, say), as the load itself would look.
-                if (!Options.RefreshCached && await _manager.ContainsAsync(url, Options, token).ConfigureAwait(false) != ImageCacheType.None)
+                // Skipped when it is where the load would put it (see ImageManager.PrefetchOptionsAsync); in memory only
+                // while the load would store it on disk too, it is loaded again (it would be gone after a restart).
+                var options = Options.RefreshCached ? Options : await _manager.PrefetchOptionsAsync(url, Options, token).ConfigureAwait(false);
+                if (options is null)
                 {
                     counts.Skip();
                     return;
                 }
 
-                using var result = await _manager.LoadImageAsync(url, Options, cancellationToken: token).ConfigureAwait(false);
+                using var result = await _manager.LoadImageAsync(url, options, cancellationToken: token).ConfigureAwait(false);
                 counts.Finish();
             }
             catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)

@@ -136,4 +136,56 @@ public sealed class ImagePrefetcherTests
 
         Assert.AreEqual(new ImagePrefetchProgress(Finished: 2, Skipped: 0, Failed: 0, Total: 2), result.Progress, "the handler's exceptions neither escape nor turn finished URLs into failures");
     }
+
+    // Promise (ImagePrefetcher.Options): a load that waits for its disk store, "so that a finished prefetch is on disk";
+    // a URL is skipped when it "is there already". An image held in the memory cache only (loaded memory-only, or its
+    // disk copy evicted or cleared) counted as there: the prefetch skipped it, and after a restart it was gone. It is
+    // skipped now only when it is where the prefetch's load would put it: on disk, when that load stores on disk.
+    [TestMethod]
+    public async Task PrefetchAsync_ImageInMemoryOnly_LoadsItOntoTheDisk()
+    {
+        using var folder = new TempFolder();
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        var cacheOptions = new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = folder.Path } };
+        var url = server.Image("TestImage.gif");
+        await using (var manager = new ImageManager(cacheOptions))
+        {
+            (await manager.LoadImageAsync(url, new ImageLoadOptions { CacheType = ImageCacheType.Memory }, cancellationToken: TestContext.CancellationToken)).Dispose();
+            Assert.AreEqual(ImageCacheType.Memory, await manager.Cache.ContainsAsync(url.AbsoluteUri, cancellationToken: TestContext.CancellationToken), "in memory only");
+
+            var result = await new ImagePrefetcher(manager).PrefetchAsync([url], cancellationToken: TestContext.CancellationToken);
+
+            Assert.AreEqual(new ImagePrefetchProgress(Finished: 1, Skipped: 0, Failed: 0, Total: 1), result.Progress);
+            Assert.AreEqual(2, server.ImageHits("TestImage.gif"), "loaded again: its bytes were nowhere but at the URL");
+            var again = await new ImagePrefetcher(manager).PrefetchAsync([url], cancellationToken: TestContext.CancellationToken);
+            Assert.AreEqual(new ImagePrefetchProgress(Finished: 0, Skipped: 1, Failed: 0, Total: 1), again.Progress, "on disk now");
+        }
+
+        // The app restarts: the prefetched image is still there.
+        await using var restarted = new ImageManager(cacheOptions);
+        using var cached = await restarted.LoadImageAsync(url, new ImageLoadOptions { FromCacheOnly = true }, cancellationToken: TestContext.CancellationToken);
+        Assert.AreEqual(ImageLoadSource.Disk, cached.Source);
+    }
+
+    // Where the prefetch's load would not store on disk, a memory hit is where it would put the image: skipped, as
+    // before. Here the prefetch's options keep it in memory; the built-in file and data loaders never store on disk.
+    [TestMethod]
+    public async Task PrefetchAsync_ImageInMemoryWhereTheLoadWouldNotStoreOnDisk_SkipsIt()
+    {
+        using var folder = new TempFolder();
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        await using var manager = new ImageManager(new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = folder.Path } });
+        var memoryOnly = new ImageLoadOptions { CacheType = ImageCacheType.Memory };
+        var http = server.Image("TestImage.gif");
+        var file = new Uri(Corpus.PathOf("TestImage.png"));
+        (await manager.LoadImageAsync(http, memoryOnly, cancellationToken: TestContext.CancellationToken)).Dispose();
+        (await manager.LoadImageAsync(file, cancellationToken: TestContext.CancellationToken)).Dispose();
+
+        var memoryPrefetch = await new ImagePrefetcher(manager) { Options = memoryOnly }.PrefetchAsync([http], cancellationToken: TestContext.CancellationToken);
+        var filePrefetch = await new ImagePrefetcher(manager).PrefetchAsync([file], cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(new ImagePrefetchProgress(Finished: 0, Skipped: 1, Failed: 0, Total: 1), memoryPrefetch.Progress, "a memory-only prefetch");
+        Assert.AreEqual(new ImagePrefetchProgress(Finished: 0, Skipped: 1, Failed: 0, Total: 1), filePrefetch.Progress, "a file: URL, never stored on disk");
+        Assert.AreEqual(1, server.ImageHits("TestImage.gif"));
+    }
 }
