@@ -100,11 +100,11 @@ internal static partial class DemoCommand
         await stdout.WriteLineAsync(string.Create(c, $"  server  {server.BaseAddress}")).ConfigureAwait(false);
         await stdout.WriteLineAsync(string.Create(c, $"  cache   {settings.CacheDirectory}")).ConfigureAwait(false);
 
-        FetchSummary cold, hot;
+        FetchSummary cold, hot, warm;
         await using (var manager = FetchCommand.CreateManager(settings.CacheDirectory, concurrency: 6))
         {
             cold = await FetchRunner.RunAsync(manager, urls, 6, null, cancellationToken, s_loadOptions).ConfigureAwait(false);
-            await WriteStageAsync(stdout, "1. First load: network → decode → disk and memory caches", cold, server.Requests).ConfigureAwait(false);
+            await WriteStageAsync(stdout, FirstLoadTitle(cold), cold, server.Requests).ConfigureAwait(false);
             if (cold.AnyFailed)
             {
                 throw new CliException(server.BaseAddress.ToString(), "the demo's own server failed to deliver its samples: " + cold.Results.First(r => r.Failed).Error);
@@ -121,7 +121,7 @@ internal static partial class DemoCommand
         await using (var fresh = FetchCommand.CreateManager(settings.CacheDirectory, concurrency: 6))
         {
             var requestsBefore = server.Requests;
-            var warm = await FetchRunner.RunAsync(fresh, urls, 6, null, cancellationToken, s_loadOptions).ConfigureAwait(false);
+            warm = await FetchRunner.RunAsync(fresh, urls, 6, null, cancellationToken, s_loadOptions).ConfigureAwait(false);
             await WriteStageAsync(stdout, "5. A new manager on the same cache folder (as after a restart): disk cache", warm, server.Requests - requestsBefore).ConfigureAwait(false);
             if (((ImageCache)fresh.Cache).Disk is { } disk)
             {
@@ -133,8 +133,28 @@ internal static partial class DemoCommand
         }
 
         await stdout.WriteLineAsync().ConfigureAwait(false);
-        await stdout.WriteLineAsync(string.Create(c, $"Done: {cold.Count("network")} downloaded, then {hot.Count("memory")} memory hits, then disk hits after a restart. Contact sheet: {settings.ContactSheet}")).ConfigureAwait(false);
+        await stdout.WriteLineAsync(string.Create(c, $"Done: {FirstLoadOutcome(cold)}, then {hot.Count("memory")} memory hits, then {warm.Count("disk")} disk hits after a restart. Contact sheet: {settings.ContactSheet}")).ConfigureAwait(false);
         await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    // A --cache-dir kept from an earlier run answers the first load from disk: the title says where the images came from.
+    private static string FirstLoadTitle(FetchSummary cold) => (cold.Count("network"), cold.Count("disk")) switch
+    {
+        ( > 0, 0) => "1. First load: network → decode → disk and memory caches",
+        (0, > 0) => "1. First load: disk cache (kept from an earlier run) → decode → memory cache",
+        _ => "1. First load: network, or disk cache kept from an earlier run → decode → caches",
+    };
+
+    private static string FirstLoadOutcome(FetchSummary cold)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var (network, disk) = (cold.Count("network"), cold.Count("disk"));
+        return (network, disk) switch
+        {
+            (_, 0) => string.Create(c, $"{network} downloaded"),
+            (0, _) => string.Create(c, $"{disk} from disk (kept from an earlier run)"),
+            _ => string.Create(c, $"{network} downloaded and {disk} from disk (kept from an earlier run)"),
+        };
     }
 
     // Stage 6: variants of every sample made from the disk copies, without a download: a 48-pixel round avatar each

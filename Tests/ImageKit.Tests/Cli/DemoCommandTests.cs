@@ -78,6 +78,32 @@ public sealed class DemoCommandTests
         }
     }
 
+    [TestMethod]
+    public async Task Demo_SecondRunOnTheSameCacheFolder_SaysTheFirstLoadCameFromDiskNotTheNetwork()
+    {
+        var work = Directory.CreateTempSubdirectory("imagekit-demo-test-").FullName;
+        try
+        {
+            var cache = Path.Combine(work, "cache");
+            var first = await CliRunner.RunAsync("demo", "--cache-dir", cache, "--contact-sheet", Path.Combine(work, "a.png"));
+            Assert.AreEqual(0, first.ExitCode, first.Stderr);
+            StringAssert.Contains(first.Stdout, "1. First load: network → decode → disk and memory caches");
+            StringAssert.Contains(first.Stdout, "Done: 6 downloaded, then 6 memory hits, then 6 disk hits after a restart.");
+
+            var second = await CliRunner.RunAsync("demo", "--cache-dir", cache, "--contact-sheet", Path.Combine(work, "b.png"));
+
+            Assert.AreEqual(0, second.ExitCode, second.Stderr);
+            var stage1 = second.Stdout.Split("\n\n").Single(s => s.StartsWith("1. First load", StringComparison.Ordinal));
+            StringAssert.StartsWith(stage1, "1. First load: disk cache (kept from an earlier run) → decode → memory cache\n");
+            StringAssert.Contains(second.Stdout, "Done: 6 from disk (kept from an earlier run), then 6 memory hits, then 6 disk hits after a restart.");
+            Assert.DoesNotContain("downloaded", second.Stdout, second.Stdout);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
     private static int CountLines(string[] stages, string title, string source) =>
         stages.Single(s => s.StartsWith(title, StringComparison.Ordinal)).Split('\n').Count(l => l.Contains(source, StringComparison.Ordinal) && l.EndsWith(" frames", StringComparison.Ordinal));
 
