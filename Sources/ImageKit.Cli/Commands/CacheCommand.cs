@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using ImageKit.Caching;
 using ImageKit.Cli.Input;
+using ImageKit.Cli.Output;
 
 namespace ImageKit.Cli.Commands;
 
@@ -59,7 +60,7 @@ internal static class CacheCommand
                     w.WriteNumber("removedEntries", before.EntryCount);
                     w.WriteNumber("removedBytes", before.TotalBytes);
                 })
-                : string.Create(CultureInfo.InvariantCulture, $"{cache.Directory}: removed {before.EntryCount:N0} entries ({FormatSize(before.TotalBytes)})\n");
+                : string.Create(CultureInfo.InvariantCulture, $"{cache.Directory}: removed {Quantity.Of(before.EntryCount, "entry", "entries")} ({FormatSize(before.TotalBytes)})\n");
             await WriteAsync(stdout, text, cancellationToken).ConfigureAwait(false);
             return CliApp.Success;
         });
@@ -89,7 +90,7 @@ internal static class CacheCommand
                     w.WriteNumber("bytes", stats.TotalBytes);
                 })
                 : string.Create(CultureInfo.InvariantCulture,
-                    $"{cache.Directory}: removed {result.ExpiredRemoved:N0} expired and {result.SizeRemoved:N0} least recently used entries, freed {FormatSize(result.BytesFreed)}; {stats.EntryCount:N0} entries ({FormatSize(stats.TotalBytes)}) remain\n");
+                    $"{cache.Directory}: removed {result.ExpiredRemoved:N0} expired and {Quantity.Of(result.SizeRemoved, "least recently used entry", "least recently used entries")}, freed {FormatSize(result.BytesFreed)}; {Quantity.Of(stats.EntryCount, "entry", "entries")} ({FormatSize(stats.TotalBytes)}) {(stats.EntryCount == 1 ? "remains" : "remain")}\n");
             await WriteAsync(stdout, text, cancellationToken).ConfigureAwait(false);
             return CliApp.Success;
         });

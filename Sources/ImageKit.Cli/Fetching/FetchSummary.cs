@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using ImageKit.Cli.Output;
 
 namespace ImageKit.Cli.Fetching;
 
@@ -58,7 +59,7 @@ internal sealed record FetchSummary(IReadOnlyList<FetchOutcome> Results, long El
     {
         var c = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
-        text.AppendLine(c, $"{Results.Count} URLs in {ElapsedMs} ms: {Count("memory")} from memory, {Count("disk")} from disk, {Count("network")} downloaded, {Count("failed")} failed; {Bytes:N0} bytes");
+        text.AppendLine(c, $"{Quantity.Of(Results.Count, "URL", "URLs")} in {ElapsedMs} ms: {Count("memory")} from memory, {Count("disk")} from disk, {Count("network")} downloaded, {Count("failed")} failed; {Bytes:N0} bytes");
         foreach (var failure in Results.Where(static r => r.Failed))
         {
             text.AppendLine(c, $"  failed  {TerminalText.Printable(failure.Name)}: {TerminalText.Printable(failure.Error ?? string.Empty)}");

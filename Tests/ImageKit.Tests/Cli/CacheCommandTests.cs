@@ -52,6 +52,21 @@ public sealed class CacheCommandTests
     }
 
     [TestMethod]
+    public async Task ClearAndTrim_OneEntry_SayEntryNotEntries()
+    {
+        using var folder = new TempFolder();
+        await FillAsync(folder.Path, 2, 500);
+
+        var trim = await CliRunner.RunAsync("cache", "trim", "--cache-dir", folder.Path, "--max-size", "800");
+        Assert.AreEqual(0, trim.ExitCode, trim.Stderr);
+        Assert.AreEqual($"{folder.Path}: removed 0 expired and 1 least recently used entry, freed 0.5 KiB; 1 entry (0.5 KiB) remains\n", trim.Stdout);
+
+        var clear = await CliRunner.RunAsync("cache", "clear", "--cache-dir", folder.Path);
+        Assert.AreEqual(0, clear.ExitCode, clear.Stderr);
+        Assert.AreEqual($"{folder.Path}: removed 1 entry (0.5 KiB)\n", clear.Stdout);
+    }
+
+    [TestMethod]
     [DataRow("--max-size", "-5")]
     [DataRow("--max-size", "12abc")]
     [DataRow("--max-age", "soon")]

@@ -91,6 +91,18 @@ public sealed class FetchCommandTests
     }
 
     [TestMethod]
+    public async Task Fetch_OneUrl_SaysUrlNotUrls()
+    {
+        var image = "data:image/gif;base64," + Convert.ToBase64String(Corpus.Read("TestImage.gif"));
+
+        var result = await CliRunner.RunAsync("fetch", image, "--cache-dir", _cacheDir);
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        StringAssert.StartsWith(result.Stdout, "1 URL in ");
+        StringAssert.Contains(result.Stdout, " ms: 0 from memory, 0 from disk, 1 downloaded, 0 failed; ");
+    }
+
+    [TestMethod]
     public async Task Fetch_DataUrls_LoadTheImageTheyCarryAndNameALongFailingOneShortly()
     {
         var image = "data:image/gif;base64," + Convert.ToBase64String(Corpus.Read("TestImage.gif"));

@@ -66,6 +66,6 @@ public sealed class FetchListFileTests
         var result = await CliRunner.RunAsync("fetch", new Uri(Corpus.PathOf("animated-red-blue.gif")).AbsoluteUri, "--list", list, "--cache-dir", folder.Combine("cache"));
 
         Assert.AreEqual(0, result.ExitCode, result.Stderr);
-        StringAssert.StartsWith(result.Stdout, "1 URLs");
+        StringAssert.StartsWith(result.Stdout, "1 URL in ");
     }
 }
