@@ -28,8 +28,8 @@ internal static partial class CliApp
 
         var root = new RootCommand("ImageKit: load, decode, cache and play animated GIF, WebP and APNG images.")
         {
-            InspectCommand.Create(stdout, stderr),
             DemoCommand.Create(stdout, isTerminal),
+            InspectCommand.Create(stdout, stderr),
             PlayCommand.Create(stdout, isTerminal),
             FetchCommand.Create(stdout, isTerminal),
             CacheCommand.Create(stdout),

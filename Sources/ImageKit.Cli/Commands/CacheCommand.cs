@@ -189,7 +189,10 @@ internal static class CacheCommand
         return file.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) == header.Length && header.SequenceEqual("SQLite format 3\0"u8);
     }
 
-    private static Option<DirectoryInfo?> DirectoryOption() => new("--cache-dir") { Description = "The cache folder. Default: the per-user cache folder." };
+    private static Option<DirectoryInfo?> DirectoryOption() => new("--cache-dir") { Description = CacheDirDescription };
+
+    /// <summary>The help of every <c>--cache-dir</c> that defaults to <see cref="DiskImageCache.DefaultDirectory"/>, which it names.</summary>
+    internal static string CacheDirDescription => $"The disk cache folder. Default: {DiskImageCache.DefaultDirectory} (the per-user cache folder).";
 
     private static Option<bool> JsonOption() => new("--json") { Description = "Print one JSON object instead of text." };
 

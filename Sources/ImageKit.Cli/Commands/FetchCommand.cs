@@ -20,7 +20,7 @@ internal static class FetchCommand
     {
         var urls = new Argument<string[]>("url") { Description = "Image URLs (http, https, file or data).", Arity = ArgumentArity.ZeroOrMore };
         var list = new Option<FileInfo?>("--list") { Description = "A file of URLs, one per line (blank lines and # comments ignored)." };
-        var cacheDir = new Option<DirectoryInfo?>("--cache-dir") { Description = "The disk cache folder. Default: the platform's user cache folder." };
+        var cacheDir = new Option<DirectoryInfo?>("--cache-dir") { Description = CacheCommand.CacheDirDescription };
         var concurrency = new Option<string>("--concurrency") { Description = "How many URLs load at once (1 to 256).", DefaultValueFactory = _ => "6" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with every result and the summary." };
         var header = RequestHeaders.CreateOption("every URL's request (the caches still answer by URL)");

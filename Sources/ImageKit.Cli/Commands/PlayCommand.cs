@@ -29,14 +29,14 @@ internal static class PlayCommand
     public static Command Create(TextWriter stdout, Func<bool> stdoutIsTerminal)
     {
         var input = new Argument<string>("file-or-url") { Description = "An image file, or an http(s) or data: URL." };
-        var loops = new Option<string?>("--loops") { Description = "Plays in total before stopping (0 = forever). Default: the image's own loop count." };
-        var rate = new Option<double>("--rate") { Description = "Speed: 1 normal, 0.5 half, 2 double.", DefaultValueFactory = _ => 1.0 };
-        var mode = new Option<string>("--mode") { Description = "normal, reverse, bounce or reversed-bounce.", DefaultValueFactory = _ => "normal" };
+        var loops = new Option<string?>("--loops") { Description = "How many times to play the animation (0 = forever). Default: the image's own loop count." };
+        var rate = new Option<double>("--rate") { Description = $"Speed: 1 normal, 0.5 half, 2 double; above 0, at most {AnimatedImagePlayer.MaxPlaybackRate.ToString(CultureInfo.InvariantCulture)}.", DefaultValueFactory = _ => 1.0 };
+        var mode = new Option<string>("--mode") { Description = "How the frames advance: normal (forward), reverse (backward), bounce (forward then back) or reversed-bounce (backward then forward).", DefaultValueFactory = _ => "normal" };
         mode.AcceptOnlyFromAmong([.. s_modes.Keys]);
-        var seconds = new Option<double?>("--seconds") { Description = "Stop after this many seconds of real time." };
-        var contactSheet = new Option<FileInfo?>("--contact-sheet") { Description = "Write the frames actually shown as a PNG grid." };
-        var noRender = new Option<bool>("--no-render") { Description = "Do not draw the animation." };
-        var render = new Option<bool>("--render") { Description = "Draw the animation even when stdout is not a terminal." };
+        var seconds = new Option<double?>("--seconds") { Description = string.Create(CultureInfo.InvariantCulture, $"Stop after this many seconds of real time (at most {MaxSeconds:N0}). Default: until the loops end.") };
+        var contactSheet = new Option<FileInfo?>("--contact-sheet") { Description = "Write the frames actually shown as a PNG grid to this file. Default: none." };
+        var noRender = new Option<bool>("--no-render") { Description = "Do not draw the animation, even on a terminal (when stdout is not one, nothing is drawn anyway)." };
+        var render = new Option<bool>("--render") { Description = "Draw the animation even when stdout is not a terminal (24-bit colour ANSI escape codes)." };
         var statsJson = new Option<bool>("--stats-json") { Description = "Print the statistics as one JSON object instead of text." };
         var header = RequestHeaders.CreateOption("the request when the input is an http(s) URL");
 
