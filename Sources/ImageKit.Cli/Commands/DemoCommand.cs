@@ -200,6 +200,9 @@ internal static partial class DemoCommand
             await stdout.WriteLineAsync("   " + line.TrimEnd()).ConfigureAwait(false);
         }
 
+        // Interrupted: what was shown is reported above, but a sheet in the work folder goes with the folder, so the
+        // path is not shown; the interruption is the news (exit 130).
+        cancellationToken.ThrowIfCancellationRequested();
         await stdout.WriteLineAsync("   contact sheet of the frames shown: " + settings.ContactSheet).ConfigureAwait(false);
     }
 

@@ -50,6 +50,23 @@ public sealed class DemoInterruptionTests
     }
 
     [TestMethod]
+    public async Task Demo_CancelledAfterFramesWereShown_DoesNotPointToAContactSheetItIsAboutToRemove()
+    {
+        // Interrupted once frames were shown: the statistics are printed (as play does), but the contact sheet in the
+        // work folder goes with the folder, so no line may send the user looking for it.
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.CancellationToken);
+        var stdout = new ScriptedWriter("frames shown", _ => cancel.Cancel());
+
+        var (exitCode, stderr, work) = await RunAsync(stdout, cancel.Token, "demo");
+
+        Assert.AreEqual(130, exitCode, stderr);
+        Assert.AreEqual("imagekit: cancelled" + Environment.NewLine, stderr);
+        Assert.IsFalse(Directory.Exists(work), $"{work} was removed");
+        StringAssert.Contains(stdout.ToString(), "frames shown");
+        Assert.DoesNotContain("contact-sheet.png", stdout.ToString(), stdout.ToString());
+    }
+
+    [TestMethod]
     public async Task Demo_CancelledWithTheUsersCacheFolderAndContactSheet_LeavesTheirFolderAndCacheInPlace()
     {
         using var folder = new TempFolder("imagekit-demo-users-");
