@@ -37,14 +37,15 @@ internal static class InspectCommand
         {
             var source = parse.GetRequiredValue(input);
             var bytes = await InputReader.ReadAsync(source, RequestHeaders.Parse(parse.GetValue(header) ?? []), cancellationToken).ConfigureAwait(false);
-            using var image = AnimatedImage.Decode(bytes, new ImageDecodeOptions { SourceName = source });
+            var name = InputReader.DisplayName(source);
+            using var image = AnimatedImage.Decode(bytes, new ImageDecodeOptions { SourceName = name });
 
             // Every frame is decoded before anything is printed, so damaged data is reported as an error, not as a
             // half-printed summary.
             var directory = parse.GetValue(framesDir);
             if (directory is not null)
             {
-                WriteFrames(image, directory, source, cancellationToken);
+                WriteFrames(image, directory, name, cancellationToken);
             }
             else
             {
@@ -55,10 +56,10 @@ internal static class InspectCommand
             // reports the cut, as it reports a GIF frame whose data ends early.
             if (ContainerEnd.FindTruncation(bytes, image.Format, image.FrameCount) is { } truncation)
             {
-                throw new CliException(source, truncation);
+                throw new CliException(name, truncation);
             }
 
-            var text = parse.GetValue(json) ? FormatJson(image) : FormatText(image, source);
+            var text = parse.GetValue(json) ? FormatJson(image) : FormatText(image, name);
             await stdout.WriteAsync(text).ConfigureAwait(false);
             await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
             return CliApp.Success;

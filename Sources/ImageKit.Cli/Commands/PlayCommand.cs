@@ -80,7 +80,7 @@ internal static class PlayCommand
             var headers = RequestHeaders.Parse(parse.GetValue(header) ?? []);
 
             var bytes = await InputReader.ReadAsync(source, headers, cancellationToken).ConfigureAwait(false);
-            using var image = AnimatedImage.Decode(bytes, new ImageDecodeOptions { SourceName = source });
+            using var image = AnimatedImage.Decode(bytes, new ImageDecodeOptions { SourceName = InputReader.DisplayName(source) });
             var stats = await PlayAsync(image, settings, stdout, cancellationToken).ConfigureAwait(false);
             await stdout.WriteAsync(settings.StatsJson ? stats.ToJson() : stats.ToText()).ConfigureAwait(false);
             await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);

@@ -50,6 +50,13 @@ internal static class InputReader
     }
 
     /// <summary>
+    /// How an input is named on output and in errors: as given, except a long <c>data:</c> URL (it carries the image),
+    /// by its start and its length, as <c>fetch</c> and the SDK name it.
+    /// </summary>
+    public static string DisplayName(string input) =>
+        IsUrl(input, out var uri) && string.Equals(uri.Scheme, "data", StringComparison.OrdinalIgnoreCase) ? UrlText.Describe(uri) : input;
+
+    /// <summary>
     /// The local file an input names, as <see cref="ReadAsync"/> reads it, or <see langword="null"/> for an http(s) or
     /// <c>data:</c> URL. Only a <c>file:</c> URL is unescaped; a path is taken as it is ("a%41.gif" is that file, not
     /// "aA.gif").

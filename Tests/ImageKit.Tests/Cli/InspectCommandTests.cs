@@ -111,6 +111,30 @@ public sealed class InspectCommandTests
     }
 
     [TestMethod]
+    public async Task Inspect_LongDataUrl_NamesItByItsStartAndLengthAsFetchDoes()
+    {
+        var url = "data:image/gif;base64," + Convert.ToBase64String(Corpus.Read("animated-red-blue.gif"));
+
+        var result = await CliRunner.RunAsync("inspect", url);
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        Assert.AreEqual($"{url[..48]}… ({url.Length.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} characters)", result.Stdout.Split('\n')[0]);
+    }
+
+    [TestMethod]
+    [DataRow("inspect")]
+    [DataRow("play")]
+    public async Task LongDataUrlThatIsNotAnImage_ErrorLineNamesItByItsStartAndLength(string command)
+    {
+        var url = "data:application/octet-stream;base64," + Convert.ToBase64String(new byte[3000]);
+
+        var result = await CliRunner.RunAsync(command, url);
+
+        result.AssertBadInput($"imagekit: {url[..48]}… ({url.Length.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} characters): ", "not a recognised image format");
+        Assert.IsLessThan(300, result.Stderr.Length, result.Stderr);
+    }
+
+    [TestMethod]
     public async Task Inspect_UrlThatNeedsAHeader_ReadsItWithTheHeaderAndSaysWhyNotWithout()
     {
         await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
