@@ -127,6 +127,7 @@ internal static class CacheCommand
     private static DiskImageCache Open(DirectoryInfo? directory, TimeSpan? maxAge)
     {
         var path = directory?.FullName ?? DiskImageCache.DefaultDirectory;
+        FolderOption.EnsureFolderOrNothing("--cache-dir", path);
         if (!Directory.Exists(path))
         {
             throw new CliException("--cache-dir", $"no disk cache at {path}: the folder does not exist");

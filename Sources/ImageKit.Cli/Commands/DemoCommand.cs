@@ -6,6 +6,7 @@ using ImageKit.Animation;
 using ImageKit.Caching;
 using ImageKit.Cli.Demo;
 using ImageKit.Cli.Fetching;
+using ImageKit.Cli.Input;
 using ImageKit.Cli.Rendering;
 using ImageKit.Transforming;
 
@@ -67,15 +68,6 @@ internal static partial class DemoCommand
         return command;
     }
 
-    // A folder the demo writes into must not be a file: found out up front, before anything is printed.
-    private static void EnsureFolderOrNothing(string option, string path)
-    {
-        if (File.Exists(path))
-        {
-            throw new CliException(option, $"{path} is a file, not a folder");
-        }
-    }
-
     internal static byte[] ReadAsset(string name)
     {
         using var stream = typeof(DemoCommand).Assembly.GetManifestResourceStream($"ImageKit.Cli.Assets.{name}")
@@ -88,10 +80,10 @@ internal static partial class DemoCommand
     private static async Task RunAsync(DemoSettings settings, TextWriter stdout, CancellationToken cancellationToken)
     {
         ContactSheet.EnsureWritable(settings.ContactSheet); // before anything runs, not after a minute of demo
-        EnsureFolderOrNothing("--cache-dir", settings.CacheDirectory);
+        FolderOption.EnsureFolderOrNothing("--cache-dir", settings.CacheDirectory);
         if (settings.FramesDirectory is { } frames)
         {
-            EnsureFolderOrNothing("--frames-dir", frames.FullName);
+            FolderOption.EnsureFolderOrNothing("--frames-dir", frames.FullName);
         }
         var c = CultureInfo.InvariantCulture;
         await using var server = SampleServer.Start(Samples, ReadAsset);

@@ -35,10 +35,11 @@ internal static class FetchCommand
             var parallel = (int)NumberOption.Whole("--concurrency", parse.GetRequiredValue(concurrency), 1, MaxConcurrency, "a whole number", $"between 1 and {MaxConcurrency}");
 
             var headers = RequestHeaders.Parse(parse.GetValue(header) ?? []);
+            var directory = parse.GetValue(cacheDir)?.FullName ?? DiskImageCache.DefaultDirectory;
+            FolderOption.EnsureFolderOrNothing("--cache-dir", directory);
             var options = headers is null ? FetchRunner.LoadOptions : FetchRunner.LoadOptions with { Headers = headers };
             var targets = await CollectUrlsAsync(parse.GetValue(urls) ?? [], parse.GetValue(list), cancellationToken).ConfigureAwait(false);
 
-            var directory = parse.GetValue(cacheDir)?.FullName ?? DiskImageCache.DefaultDirectory;
             await using var manager = CreateManager(directory, parallel);
             var asJson = parse.GetValue(json);
             var summary = !asJson && stdoutIsTerminal()

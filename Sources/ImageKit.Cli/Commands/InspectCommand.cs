@@ -36,13 +36,18 @@ internal static class InspectCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var source = parse.GetRequiredValue(input);
+            var directory = parse.GetValue(framesDir);
+            if (directory is not null)
+            {
+                FolderOption.EnsureFolderOrNothing("--frames-dir", directory.FullName);
+            }
+
             var bytes = await InputReader.ReadAsync(source, RequestHeaders.Parse(parse.GetValue(header) ?? []), cancellationToken).ConfigureAwait(false);
             var name = InputReader.DisplayName(source);
             using var image = AnimatedImage.Decode(bytes, new ImageDecodeOptions { SourceName = name });
 
             // Every frame is decoded before anything is printed, so damaged data is reported as an error, not as a
             // half-printed summary.
-            var directory = parse.GetValue(framesDir);
             if (directory is not null)
             {
                 WriteFrames(image, directory, name, cancellationToken);

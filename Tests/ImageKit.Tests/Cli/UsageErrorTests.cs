@@ -28,6 +28,11 @@ public sealed class UsageErrorTests
     [DataRow("demo|--bogus", "usage", "'--bogus'")]
     [DataRow("demo|--cache-dir|{gif}", "--cache-dir", "is a file, not a folder")]
     [DataRow("demo|--frames-dir|{gif}", "--frames-dir", "is a file, not a folder")]
+    [DataRow("fetch|--cache-dir|{gif}|http://127.0.0.1:9/a.gif", "--cache-dir", "is a file, not a folder")] // once .NET's "The file '…' already exists."
+    [DataRow("cache|stats|--cache-dir|{gif}", "--cache-dir", "is a file, not a folder")] // once "the folder does not exist"
+    [DataRow("cache|clear|--cache-dir|{gif}", "--cache-dir", "is a file, not a folder")]
+    [DataRow("cache|trim|--cache-dir|{gif}", "--cache-dir", "is a file, not a folder")]
+    [DataRow("inspect|{gif}|--frames-dir|{gif}", "--frames-dir", "is a file, not a folder")]
     [DataRow("fetch|--concurrency|abc|not-a-url", "--concurrency", "'abc' is not a whole number")]
     [DataRow("cache|trim|--max-size|-5", "--max-size", "out of range: must be between 0 and 9,223,372,036,854,775,807 bytes, not -5")]
     [DataRow("play|--loops|abc|{gif}", "--loops", "'abc' is not a whole number")]
