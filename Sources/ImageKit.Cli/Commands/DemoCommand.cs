@@ -210,7 +210,7 @@ internal static partial class DemoCommand
             text.AppendLine(c, $"   {name,-13} {r.Source,-8} {r.Bytes,9:N0} bytes  {r.FrameCount,3} frames{(r.Error is null ? "" : "  " + r.Error)}");
         }
 
-        text.AppendLine(c, $"   {summary.Results.Count} images in {summary.ElapsedMs} ms; HTTP requests to the server: {requests}");
+        text.AppendLine(c, $"   {summary.Results.Count} images in {summary.ElapsedText}; HTTP requests to the server: {requests}");
         await stdout.WriteAsync(text.ToString()).ConfigureAwait(false);
     }
 

@@ -35,7 +35,7 @@ internal static class FetchRunner
             results[i] = outcome;
             onDone?.Invoke(outcome);
         }).ConfigureAwait(false);
-        return new FetchSummary(results, (long)watch.Elapsed.TotalMilliseconds);
+        return new FetchSummary(results, watch.Elapsed);
     }
 
     private static string SourceName(ImageLoadSource source) => source switch

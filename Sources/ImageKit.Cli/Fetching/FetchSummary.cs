@@ -6,8 +6,16 @@ using ImageKit.Cli.Output;
 namespace ImageKit.Cli.Fetching;
 
 /// <summary>The outcomes of a fetch and their totals, as text or as the one JSON object of <c>fetch --json</c>.</summary>
-internal sealed record FetchSummary(IReadOnlyList<FetchOutcome> Results, long ElapsedMs)
+internal sealed record FetchSummary(IReadOnlyList<FetchOutcome> Results, TimeSpan Elapsed)
 {
+    /// <summary>Whole milliseconds, as <c>--json</c>'s <c>elapsedMs</c> gives them.</summary>
+    public long ElapsedMs => (long)Elapsed.TotalMilliseconds;
+
+    /// <summary>The time for text output: hundredths below 10 ms (memory hits take a fraction of one), else whole milliseconds.</summary>
+    public string ElapsedText => Elapsed.TotalMilliseconds < 10
+        ? string.Create(CultureInfo.InvariantCulture, $"{Elapsed.TotalMilliseconds:0.00} ms")
+        : string.Create(CultureInfo.InvariantCulture, $"{ElapsedMs} ms");
+
     public int Count(string source) => Results.Count(r => r.Source == source);
 
     public long Bytes => Results.Where(static r => !r.Failed).Sum(static r => r.Bytes);
@@ -59,7 +67,7 @@ internal sealed record FetchSummary(IReadOnlyList<FetchOutcome> Results, long El
     {
         var c = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
-        text.AppendLine(c, $"{Quantity.Of(Results.Count, "URL", "URLs")} in {ElapsedMs} ms: {Count("memory")} from memory, {Count("disk")} from disk, {Count("network")} downloaded, {Count("failed")} failed; {Bytes:N0} bytes");
+        text.AppendLine(c, $"{Quantity.Of(Results.Count, "URL", "URLs")} in {ElapsedText}: {Count("memory")} from memory, {Count("disk")} from disk, {Count("network")} downloaded, {Count("failed")} failed; {Bytes:N0} bytes");
         foreach (var failure in Results.Where(static r => r.Failed))
         {
             text.AppendLine(c, $"  failed  {TerminalText.Printable(failure.Name)}: {TerminalText.Printable(failure.Error ?? string.Empty)}");
