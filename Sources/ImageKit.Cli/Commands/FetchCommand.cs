@@ -87,6 +87,9 @@ internal static class FetchCommand
         }
     }
 
+    /// <summary>The schemes the tool's manager has loaders for.</summary>
+    private static readonly HashSet<string> s_schemes = new(StringComparer.OrdinalIgnoreCase) { "http", "https", "file", "data" };
+
     /// <summary>The most URLs loaded at once.</summary>
     private const int MaxConcurrency = 256;
 
@@ -144,6 +147,12 @@ internal static class FetchCommand
             if (!Uri.TryCreate(text, UriKind.Absolute, out var url))
             {
                 throw new CliException(text, "not an absolute URL (http, https, file or data)");
+            }
+
+            // The tool registers no other loader: another scheme is bad input, as in inspect, not a failed load.
+            if (!s_schemes.Contains(url.Scheme))
+            {
+                throw new CliException(text, $"the '{url.Scheme}' scheme is not supported (http, https, file and data URLs are)");
             }
 
             urls.Add(url);

@@ -34,6 +34,7 @@ public sealed class UsageErrorTests
     [DataRow("cache|trim|--cache-dir|{gif}", "--cache-dir", "is a file, not a folder")]
     [DataRow("inspect|{gif}|--frames-dir|{gif}", "--frames-dir", "is a file, not a folder")]
     [DataRow("fetch|--concurrency|abc|not-a-url", "--concurrency", "'abc' is not a whole number")]
+    [DataRow("fetch|http://127.0.0.1:9/a.gif|ftp://example.com/a.gif", "ftp://example.com/a.gif", "the 'ftp' scheme is not supported (http, https, file and data URLs are)")] // as inspect says; was a failed load (exit 1) pointing at ImageManager.Loaders
     [DataRow("cache|trim|--max-size|-5", "--max-size", "out of range: must be between 0 and 9,223,372,036,854,775,807 bytes, not -5")]
     [DataRow("play|--loops|abc|{gif}", "--loops", "'abc' is not a whole number")]
 
