@@ -223,7 +223,8 @@ public sealed partial class ImageDownloader
             },
         };
         var innermost = ex.GetBaseException().Message;
-        return string.Equals(innermost, ex.Message, StringComparison.Ordinal) ? $"{what} ({ex.Message})" : $"{what} ({ex.Message} {innermost})";
+        // The outer message often quotes the innermost one ("Connection refused (host:port)" over "Connection refused").
+        return ex.Message.Contains(innermost, StringComparison.Ordinal) ? $"{what} ({ex.Message})" : $"{what} ({ex.Message} {innermost})";
     }
 
     private static SocketError? FindSocketError(Exception? ex)

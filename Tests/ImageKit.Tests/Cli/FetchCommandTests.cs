@@ -91,6 +91,22 @@ public sealed class FetchCommandTests
     }
 
     [TestMethod]
+    public async Task Fetch_ConnectionRefused_SaysSoWithoutRepeatingTheSystemsMessage()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop(); // nothing listens there now: the connection is refused
+
+        var result = await CliRunner.RunAsync("fetch", $"http://127.0.0.1:{port}/a.gif", "--cache-dir", _cacheDir, "--json");
+
+        Assert.AreEqual(1, result.ExitCode, result.Stderr);
+        var error = JsonDocument.Parse(result.Stdout).RootElement.GetProperty("results")[0].GetProperty("error").GetString()!;
+        StringAssert.StartsWith(error, "the connection was refused (");
+        Assert.IsLessThanOrEqualTo(1, System.Text.RegularExpressions.Regex.Count(error, "Connection refused"), error); // Linux's words; once twice
+    }
+
+    [TestMethod]
     public async Task Fetch_OneUrl_SaysUrlNotUrls()
     {
         var image = "data:image/gif;base64," + Convert.ToBase64String(Corpus.Read("TestImage.gif"));
