@@ -145,7 +145,8 @@ public sealed partial class AnimatedImage : IDisposable
     /// The most memory the image itself holds: its encoded bytes, the composited frames it keeps for fast in-order
     /// access (up to <see cref="CompositedFramesKept"/> frames of <see cref="FrameByteCount"/>), and for an animation
     /// the state its decoder keeps: an open codec (about 72 KB for a GIF, 2 KB and a few rows for a WebP) and a frame
-    /// table of 120–220 bytes a frame (a still keeps none). Frames leased to callers (players' buffers) are accounted by
+    /// table of 120–220 bytes a frame (a still keeps none). A thumbnail or scale-down of an animation also counts the
+    /// full-size frames and decoder it composites from. Frames leased to callers (players' buffers) are accounted by
     /// their holders, not here. Caches use this as the image's cost. (Pixel memory is allocated in size classes, so a
     /// frame's memory may exceed its <see cref="FrameByteCount"/> by up to 1/16.)
     /// </summary>

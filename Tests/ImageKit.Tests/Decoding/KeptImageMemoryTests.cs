@@ -72,6 +72,43 @@ public sealed class KeptImageMemoryTests
         }
     }
 
+    // A thumbnail or scale-down of an animation composites each frame at full size in the image it wraps, which keeps its
+    // last few full-size frames for in-order playback: a cache charged only the small frames would hold far more pixels
+    // than its cost limit says.
+    [TestMethod]
+    [DataRow("large-gif-anim-combine.gif")] // 1000 x 1000
+    [DataRow("TestImageAnimated.webp")] // 990 x 1050
+    [DataRow("ezgif-apng.png")] // 720 x 720
+    public void KeptThumbnailsOfAnimations_HoldNoPixelsBeyondWhatTheirMemoryCostCounts(string file)
+    {
+        const int count = 8;
+        var data = Corpus.Read(file);
+        var options = new ImageDecodeOptions { ThumbnailPixelSize = new(40, 40) };
+        var before = PixelMemory.AllocatedBytes - PixelBufferPool.Shared.PooledBytes;
+        var kept = Enumerable.Range(0, count).Select(_ =>
+        {
+            var image = ImageDecoderRegistry.Default.Decode(data, options);
+            for (var i = 0; i < Math.Min(image.FrameCount, AnimatedImage.CompositedFramesKept); i++)
+            {
+                image.GetFrame(i).Dispose(); // played a little, as a cache's image is
+            }
+
+            return image;
+        }).ToArray();
+        var inUse = PixelMemory.AllocatedBytes - PixelBufferPool.Shared.PooledBytes - before;
+        var counted = kept.Sum(static image => image.MemoryCost - image.EncodedData.Length);
+
+        Assert.IsGreaterThan(1, kept[0].FrameCount);
+        Assert.AreEqual(40, Math.Max(kept[0].PixelWidth, kept[0].PixelHeight), "decoded as a thumbnail");
+
+        // Pixel memory comes in size classes up to 1/16 larger than what is asked for.
+        Assert.IsLessThanOrEqualTo(counted + (counted / 16), inUse, $"{inUse / count:N0} B of pixels per thumbnail, {counted / count:N0} B counted besides the encoded bytes");
+        foreach (var image in kept)
+        {
+            image.Dispose();
+        }
+    }
+
     [TestMethod]
     [DataRow("orientation/orientation-1.jpg")]
     [DataRow("orientation/orientation-6.jpg")] // turned a quarter, band by band from the scanlines

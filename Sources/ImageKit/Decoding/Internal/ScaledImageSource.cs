@@ -42,6 +42,13 @@ internal sealed class ScaledImageSource : AnimatedImageSource
 
     internal override int AppliedExifOrientation => _inner.AppliedExifOrientation;
 
+    // An animation's wrapped image keeps its last few full-size composited frames and its decoder between calls: memory
+    // this image holds, which its MemoryCost must count (the encoded bytes are shared and counted once, by this image). A
+    // still's wrapped image drops its frame after each scaling.
+    internal override long DecoderStateBytes => _inner.IsAnimated
+        ? _inner.MemoryCost - _inner.EncodedData.Length
+        : _inner.Source.DecoderStateBytes;
+
     // Resampling writes the whole target.
     internal override bool WritesEveryPixel(int index) => true;
 
