@@ -1,6 +1,7 @@
 using ImageKit.Decoding;
 using ImageKit.Decoding.Internal;
 using ImageKit.Tests.TestUtilities;
+using ImageKit.Transforming;
 using SkiaSharp;
 
 namespace ImageKit.Tests.Decoding;
@@ -81,28 +82,36 @@ public sealed class KeptImageMemoryTests
     [DataRow("ezgif-apng.png")] // 720 x 720
     public void KeptThumbnailsOfAnimations_HoldNoPixelsBeyondWhatTheirMemoryCostCounts(string file)
     {
-        const int count = 8;
-        var data = Corpus.Read(file);
-        var options = new ImageDecodeOptions { ThumbnailPixelSize = new(40, 40) };
-        var before = PixelMemory.AllocatedBytes - PixelBufferPool.Shared.PooledBytes;
-        var kept = Enumerable.Range(0, count).Select(_ =>
-        {
-            var image = ImageDecoderRegistry.Default.Decode(data, options);
-            for (var i = 0; i < Math.Min(image.FrameCount, AnimatedImage.CompositedFramesKept); i++)
-            {
-                image.GetFrame(i).Dispose(); // played a little, as a cache's image is
-            }
-
-            return image;
-        }).ToArray();
-        var inUse = PixelMemory.AllocatedBytes - PixelBufferPool.Shared.PooledBytes - before;
+        var (kept, inUse) = KeepMeasuringPixels(Corpus.Read(file), new ImageDecodeOptions { ThumbnailPixelSize = new(40, 40) });
         var counted = kept.Sum(static image => image.MemoryCost - image.EncodedData.Length);
 
         Assert.IsGreaterThan(1, kept[0].FrameCount);
         Assert.AreEqual(40, Math.Max(kept[0].PixelWidth, kept[0].PixelHeight), "decoded as a thumbnail");
 
         // Pixel memory comes in size classes up to 1/16 larger than what is asked for.
-        Assert.IsLessThanOrEqualTo(counted + (counted / 16), inUse, $"{inUse / count:N0} B of pixels per thumbnail, {counted / count:N0} B counted besides the encoded bytes");
+        Assert.IsLessThanOrEqualTo(counted + (counted / 16), inUse, $"{inUse / kept.Length:N0} B of pixels per thumbnail, {counted / kept.Length:N0} B counted besides the encoded bytes");
+        foreach (var image in kept)
+        {
+            image.Dispose();
+        }
+    }
+
+    // The same for an animation whose frames go through transformers: each frame is transformed from the wrapped image's
+    // full-size composited frame, which that image keeps for in-order playback.
+    [TestMethod]
+    [DataRow("large-gif-anim-combine.gif", false)] // 1000 x 1000, resized to 40 x 40
+    [DataRow("TestImageAnimated.webp", true)] // 990 x 1050, corners rounded at full size
+    [DataRow("ezgif-apng.png", false)]
+    public void KeptTransformedAnimations_HoldNoPixelsBeyondWhatTheirMemoryCostCounts(string file, bool fullSize)
+    {
+        ImageTransformer transformer = fullSize ? new RoundCornersTransformer(8) : new ResizeTransformer(new(40, 40));
+        var (kept, inUse) = KeepMeasuringPixels(Corpus.Read(file), new ImageDecodeOptions { Transformers = [transformer] });
+        var counted = kept.Sum(static image => image.MemoryCost - image.EncodedData.Length);
+
+        Assert.IsGreaterThan(1, kept[0].FrameCount);
+
+        // Pixel memory comes in size classes up to 1/16 larger than what is asked for.
+        Assert.IsLessThanOrEqualTo(counted + (counted / 16), inUse, $"{inUse / kept.Length:N0} B of pixels per image, {counted / kept.Length:N0} B counted besides the encoded bytes");
         foreach (var image in kept)
         {
             image.Dispose();
@@ -142,6 +151,24 @@ public sealed class KeptImageMemoryTests
         using var again = image.GetFrame(0);
         Assert.AreEqual((200, 150), (again.Width, again.Height));
         CollectionAssert.AreEqual(first, again.Pixels.ToArray());
+    }
+
+    // Decodes and keeps a few images of `data`, each played through its first frames as a cache's image is: the pixel
+    // memory in use that this added (pooled blocks not counted).
+    private static (AnimatedImage[] Kept, long PixelsInUse) KeepMeasuringPixels(byte[] data, ImageDecodeOptions options)
+    {
+        var before = PixelMemory.AllocatedBytes - PixelBufferPool.Shared.PooledBytes;
+        var kept = Enumerable.Range(0, 8).Select(_ =>
+        {
+            var image = ImageDecoderRegistry.Default.Decode(data, options);
+            for (var i = 0; i < Math.Min(image.FrameCount, AnimatedImage.CompositedFramesKept); i++)
+            {
+                image.GetFrame(i).Dispose();
+            }
+
+            return image;
+        }).ToArray();
+        return (kept, PixelMemory.AllocatedBytes - PixelBufferPool.Shared.PooledBytes - before);
     }
 
     // Decodes and keeps every input with its first frame: the C heap's growth besides pixel memory while doing it, and

@@ -36,6 +36,13 @@ internal sealed class TransformedImageSource : AnimatedImageSource
 
     internal override int AppliedExifOrientation => _inner.AppliedExifOrientation;
 
+    // An animation's wrapped image keeps its last few composited frames (before transforming) and its decoder between
+    // calls: memory this image holds, which its MemoryCost must count (the encoded bytes are shared and counted once, by
+    // this image). A still's wrapped image drops its frame after each transform.
+    internal override long DecoderStateBytes => _inner.IsAnimated
+        ? _inner.MemoryCost - _inner.EncodedData.Length
+        : _inner.Source.DecoderStateBytes;
+
     /// <summary>
     /// Wraps <paramref name="inner"/>, taking ownership: it is disposed with the source, or now if this throws.
     /// </summary>
