@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using ImageKit.Decoding;
 using ImageKit.Tests.TestUtilities;
@@ -65,6 +66,33 @@ public sealed class ReferenceFrameTests
             var where = $"{file} frame {i} ({reference.Tool}): max difference {max} at pixel ({worst / 4 % columns}, {worst / 4 / columns}), mean {mean:0.000}";
             Assert.IsLessThanOrEqualTo(reference.Lossy ? LossyMeanDifference : LosslessMeanDifference, mean, where);
             Assert.IsLessThanOrEqualTo(reference.Lossy ? LossyMaxDifference : LosslessMaxDifference, max, where);
+        }
+    }
+
+    // sample_big.gif (259 frames of 1000 x 175, every one disposed and drawn over the last) has no reference frames: they
+    // would take 71 MB. Fixtures/frame-hashes holds the SHA-256 of each frame ImageMagick composites instead (straight
+    // RGBA, fully transparent pixels as 0,0,0,0; Pillow's frames are identical). A GIF's pixels are exact, so the hashes
+    // must match exactly.
+    [TestMethod]
+    public void GetFrame_SampleBigGif_EveryFrameEqualsTheIndependentDecoderExactly()
+    {
+        const string file = "sample_big.gif";
+        var expected = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "Fixtures", "frame-hashes", file + ".sha256"));
+        using var image = AnimatedImage.Decode(Corpus.Read(file), new ImageDecodeOptions { SourceName = file });
+        Assert.HasCount(image.FrameCount, expected, "frame count");
+        for (var i = 0; i < image.FrameCount; i++)
+        {
+            using var frame = image.GetFrame(i);
+            var rgba = frame.ToRgba();
+            for (var p = 3; p < rgba.Length; p += 4)
+            {
+                if (rgba[p] == 0)
+                {
+                    rgba.AsSpan(p - 3, 3).Clear();
+                }
+            }
+
+            Assert.AreEqual(expected[i], Convert.ToHexStringLower(SHA256.HashData(rgba)), $"{file} frame {i}");
         }
     }
 
