@@ -24,6 +24,7 @@ using ImageKit.TestWorker;
 //                                 "compiled N source=S": the methods compiled during that first load
 //   shared HOME URL               with HOME (and XDG_CACHE_HOME = HOME/.cache) set, loads URL through ImageManager.Shared
 //                                 and prints "loaded FRAMES disk=FOLDER" (or "disk=none"); an exception ends the process
+//   default-dir HOME              with HOME set and XDG_CACHE_HOME unset, prints DiskImageCache.DefaultDirectory
 if (args is ["first-load-jit", var jitUrl, var warm])
 {
     // How many methods the runtime compiles for the first load of a fresh process, after a warm-up or without one.
@@ -42,6 +43,14 @@ if (args is ["first-load-jit", var jitUrl, var warm])
         await Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"compiled {compiled} source={first.Source}"));
     }
 
+    return 0;
+}
+
+if (args is ["default-dir", var userHome])
+{
+    Environment.SetEnvironmentVariable("HOME", userHome);
+    Environment.SetEnvironmentVariable("XDG_CACHE_HOME", null);
+    await Console.Out.WriteLineAsync(DiskImageCache.DefaultDirectory);
     return 0;
 }
 

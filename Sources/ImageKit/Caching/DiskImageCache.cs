@@ -108,20 +108,31 @@ public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable
     /// <summary>
     /// The conventional per-user cache folder: <c>~/Library/Caches/ImageKit</c> on macOS; <c>$XDG_CACHE_HOME/imagekit</c>
     /// or <c>~/.cache/imagekit</c> on Linux and other Unix systems; <c>%LOCALAPPDATA%\ImageKit\Cache</c> on Windows.
+    /// Always a full path: a home folder that does not exist yet (a service account's) still names it, and a process
+    /// with no home folder at all (no <c>HOME</c> and no account entry, as in a container run under an arbitrary user id)
+    /// gets <c>imagekit-</c><i>user</i> in the temporary folder. Reading it creates nothing.
     /// </summary>
     public static string DefaultDirectory
     {
         get
         {
-            var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+            // DoNotVerify: by default .NET answers "" for a folder that does not exist, which Path.Combine would turn
+            // into a path relative to wherever the process runs.
+            var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile, Environment.SpecialFolderOption.DoNotVerify);
+            if (OperatingSystem.IsWindows())
+            {
+                var local = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify);
+                return Path.IsPathRooted(local) ? Path.Combine(local, "ImageKit", "Cache") : WithoutHome();
+            }
+
+            if (!Path.IsPathRooted(home))
+            {
+                return WithoutHome();
+            }
+
             if (OperatingSystem.IsMacOS() || OperatingSystem.IsMacCatalyst())
             {
                 return Path.Combine(home, "Library", "Caches", "ImageKit");
-            }
-
-            if (OperatingSystem.IsWindows())
-            {
-                return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "ImageKit", "Cache");
             }
 
             // The XDG spec says a relative XDG_CACHE_HOME is invalid and must be ignored.
@@ -129,6 +140,9 @@ public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable
             return !string.IsNullOrEmpty(xdg) && Path.IsPathRooted(xdg)
                 ? Path.Combine(xdg, "imagekit")
                 : Path.Combine(home, ".cache", "imagekit");
+
+            // A folder of the user's own name in the shared temporary folder.
+            static string WithoutHome() => Path.Combine(Path.GetTempPath(), "imagekit-" + Environment.UserName);
         }
     }
 
