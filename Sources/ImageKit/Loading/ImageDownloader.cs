@@ -109,7 +109,9 @@ public sealed partial class ImageDownloader : IDisposable
     /// <param name="request">What to download.</param>
     /// <param name="progress">
     /// Receives progress on the thread that reads the response (use a synchronous <see cref="IProgress{T}"/> for ordered
-    /// reports; <see cref="Progress{T}"/> posts them and may reorder). Exceptions it throws are ignored.
+    /// reports; <see cref="Progress{T}"/> posts them and may reorder). Exceptions it throws are ignored. No report starts
+    /// once this call has completed, even while the shared download goes on for other callers; one already being delivered
+    /// on the reading thread at that moment may still finish.
     /// </param>
     /// <param name="cancellationToken">
     /// Stops this caller's wait. The HTTP request itself is cancelled (taken out of the queue, or its connection aborted)
@@ -166,6 +168,12 @@ public sealed partial class ImageDownloader : IDisposable
         {
             _coalescer.Leave(download, waiter);
             throw;
+        }
+        finally
+        {
+            // Before the call completes: a report under way to the other callers, or a later one (a read that has not
+            // unwound yet after Dispose), no longer reaches this caller's handler.
+            waiter.End();
         }
     }
 

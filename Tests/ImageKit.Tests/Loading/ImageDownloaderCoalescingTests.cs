@@ -234,6 +234,83 @@ public sealed class ImageDownloaderCoalescingTests
         CollectionAssert.AreEqual(ImageServer.Png, response.Data.ToArray());
     }
 
+    /// <summary>
+    /// A report being delivered to every caller of a shared download is held up by one caller's handler while another
+    /// caller leaves (its token cancelled, or the downloader disposed): once the leaving caller's DownloadAsync has ended,
+    /// that report, and any later one, no longer reaches its handler (a recycled view would show another image's progress).
+    /// </summary>
+    [TestMethod]
+    [DataRow(false, DisplayName = "the caller cancels")]
+    [DataRow(true, DisplayName = "the downloader is disposed")]
+    public async Task DownloadAsync_CallerLeavesWhileAReportIsUnderWay_GetsNoReportAfterItsCallEnded(bool dispose)
+    {
+        var name = dispose ? "leave-mid-report-dispose" : "leave-mid-report-cancel";
+        var downloader = new ImageDownloader();
+        try
+        {
+            var gate = s_server.GateFor(name);
+            var request = new ImageDownloadRequest(s_server.Url($"/gate/{name}"));
+            var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var letGo = new ManualResetEventSlim();
+            var holder = downloader.DownloadAsync(
+                request,
+                new SynchronousProgress<ImageDownloadProgress>(_ =>
+                {
+                    // Holds up the first report, before it reaches the caller that joined second.
+                    if (holding.TrySetResult())
+                    {
+                        letGo.Wait(DownloadTestOptions.Patience);
+                    }
+                }),
+                TestContext.CancellationToken);
+            using var leaverCts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.CancellationToken);
+            var ended = 0;
+            var lateReports = 0;
+            var leaver = downloader.DownloadAsync(
+                request,
+                new SynchronousProgress<ImageDownloadProgress>(_ =>
+                {
+                    if (Volatile.Read(ref ended) != 0)
+                    {
+                        Interlocked.Increment(ref lateReports);
+                    }
+                }),
+                leaverCts.Token);
+            await gate.Arrived.Task.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+            gate.Release.TrySetResult();
+            await holding.Task.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+
+            if (dispose)
+            {
+                downloader.Dispose();
+            }
+            else
+            {
+                await leaverCts.CancelAsync();
+            }
+
+            await Assert.ThrowsAsync<OperationCanceledException>(() => leaver);
+            Volatile.Write(ref ended, 1);
+            letGo.Set();
+            if (dispose)
+            {
+                await Assert.ThrowsAsync<OperationCanceledException>(() => holder);
+            }
+            else
+            {
+                Assert.AreEqual(ImageServer.Gif.Length, (await holder).Data.Length);
+            }
+
+            // The disposed download's caller is released before its read has unwound: wait for the read to end.
+            await WaitUntilAsync(() => downloader.ActiveDownloads == 0);
+            Assert.AreEqual(0, Volatile.Read(ref lateReports), "a report reached a caller whose DownloadAsync had ended");
+        }
+        finally
+        {
+            downloader.Dispose();
+        }
+    }
+
     private async Task WaitUntilAsync(Func<bool> condition)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.CancellationToken);

@@ -89,7 +89,7 @@ internal sealed class SharedDownload : IDisposable
     }
 
     /// <summary>
-    /// Reports progress to every waiter; <paramref name="partialData"/> (a slice of a buffer never written again at those
+    /// Reports progress to every waiter whose call has not ended; <paramref name="partialData"/> (a slice of a buffer never written again at those
     /// positions, so no copy is needed) goes only to those that asked for it, including waiters that joined mid-download.
     /// </summary>
     public void Report(long received, long? expected, ReadOnlyMemory<byte> partialData)
@@ -98,7 +98,8 @@ internal sealed class SharedDownload : IDisposable
         ImageDownloadProgress? withData = null;
         foreach (var waiter in Volatile.Read(ref _waiters))
         {
-            if (waiter.Progress is not { } progress)
+            // A waiter that left (or whose call otherwise ended) is still in a snapshot taken before: not reported to.
+            if (waiter.Progress is not { } progress || waiter.HasEnded)
             {
                 continue;
             }
