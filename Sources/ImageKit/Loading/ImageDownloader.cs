@@ -60,7 +60,10 @@ public sealed partial class ImageDownloader : IDisposable
         // The application's logger and meter factories may throw too, not only validation.
         try
         {
+            // Kept as a copy: what each attempt reads (the size limit, the status check, the request modifier) must not
+            // change with the app's instance either.
             options.Validate();
+            options = options.Snapshot();
             Options = options;
             _client = client;
             _ownsClient = ownsClient;

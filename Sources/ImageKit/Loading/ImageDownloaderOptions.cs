@@ -145,6 +145,18 @@ public sealed class ImageDownloaderOptions
     /// <summary>Test hook: called when a retry is scheduled, with the attempt that failed (1-based) and the delay chosen.</summary>
     internal Action<int, TimeSpan>? RetryScheduled { get; set; }
 
+    /// <summary>
+    /// A copy the downloader keeps (the retry and circuit-breaker settings copied too), so that changing or reusing this
+    /// instance afterwards changes nothing it does, down to the settings each attempt reads.
+    /// </summary>
+    internal ImageDownloaderOptions Snapshot()
+    {
+        var copy = (ImageDownloaderOptions)MemberwiseClone();
+        copy.Retry = Retry.Copy();
+        copy.CircuitBreaker = CircuitBreaker.Copy();
+        return copy;
+    }
+
     /// <summary>Whether <paramref name="version"/> is one <see cref="MaxHttpVersion"/> accepts: 1.0, 1.1, 2.0 or 3.0.</summary>
     internal static bool IsSupportedHttpVersion(Version? version) =>
         version == System.Net.HttpVersion.Version10 || version == System.Net.HttpVersion.Version11

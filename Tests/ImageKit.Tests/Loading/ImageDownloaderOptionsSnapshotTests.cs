@@ -33,6 +33,37 @@ public sealed class ImageDownloaderOptionsSnapshotTests
         Assert.AreEqual(1, handler.Requests, "no retries: " + error.Message);
     }
 
+    /// <summary>
+    /// The settings each attempt reads (the size limit, the content check, the status check, the request modifier) are
+    /// also those the downloader was created with, and <see cref="ImageDownloader.Options"/> still shows them.
+    /// </summary>
+    [TestMethod]
+    public async Task DownloadAsync_ResponseSettingsChangedAfterCreation_RunsOnTheSettingsItWasCreatedWith()
+    {
+        using var client = new HttpClient(new ImageHandler());
+        var options = new ImageDownloaderOptions { Retry = { MaxRetries = 0 }, CircuitBreaker = { Enabled = false } };
+        using var downloader = new ImageDownloader(client, options);
+
+        options.MaxResponseBytes = 1;
+        options.AcceptStatusCode = _ => false;
+        options.RequestModifier = (_, _) => throw new InvalidOperationException("a modifier set after the downloader was created ran");
+        options.MaxResumableBytes = 0;
+
+        var response = await downloader.DownloadAsync(new ImageDownloadRequest(new Uri("http://imagekit.test/a.gif")), cancellationToken: TestContext.CancellationToken);
+
+        CollectionAssert.AreEqual(ImageServer.Gif, response.Data.ToArray());
+        Assert.AreEqual(64L * 1024 * 1024, downloader.Options.MaxResponseBytes);
+        Assert.IsNull(downloader.Options.AcceptStatusCode);
+        Assert.IsNull(downloader.Options.RequestModifier);
+        Assert.AreEqual(16L * 1024 * 1024, downloader.Options.MaxResumableBytes);
+    }
+
+    private sealed class ImageHandler : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { RequestMessage = request, Content = new ByteArrayContent(ImageServer.Gif) });
+    }
+
     private sealed class UnavailableHandler : HttpMessageHandler
     {
         private int _requests;
