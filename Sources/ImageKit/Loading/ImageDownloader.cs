@@ -24,6 +24,7 @@ public sealed partial class ImageDownloader : IDisposable
     private readonly HostResiliencePipelines _pipelines;
     private readonly ImageHttpTransfer _transfer;
     private readonly ResumableBodies _resumable;
+    private readonly Func<SharedDownload, Task> _run;
     private readonly ILogger _logger;
     private readonly ImageKitMetrics _metrics;
     private int _disposed;
@@ -75,6 +76,7 @@ public sealed partial class ImageDownloader : IDisposable
             _transfer = new ImageHttpTransfer(client, options, followsRedirects: followsRedirects ?? (ownsClient && options.MaxRedirects > 0));
             _resumable = new ResumableBodies(options.MaxResumableBytes);
             _coalescer = new RequestCoalescer(handsOver: options.MaxResumableBytes > 0);
+            _run = RunAsync;
         }
         catch when (ownsClient)
         {
@@ -145,12 +147,13 @@ public sealed partial class ImageDownloader : IDisposable
         }
 
         var waiter = new DownloadWaiter(progress, request.ReportPartialData, request.Priority);
-        var (download, created) = _coalescer.Join(DownloadKey.From(request), request, waiter, _lifetimeToken);
+        var (download, created) = _coalescer.Join(DownloadKey.From(request), request, waiter, _run, _lifetimeToken);
         if (created)
         {
+            Options.BeforeEnqueue?.Invoke(request);
             try
             {
-                download.QueueItem = _queue.Enqueue(request.Priority, () => RunAsync(download), download.Cancellation.Token);
+                _queue.Enqueue(download.QueueItem, download.Cancellation.Token);
             }
             catch (ObjectDisposedException)
             {
@@ -158,9 +161,10 @@ public sealed partial class ImageDownloader : IDisposable
                 throw;
             }
         }
-        else if (download.QueueItem is { } item)
+        else
         {
-            _queue.Promote(item, request.Priority);
+            // Also before the creator has queued it: it then enters the queue with this priority.
+            _queue.Promote(download.QueueItem, request.Priority);
         }
 
         try

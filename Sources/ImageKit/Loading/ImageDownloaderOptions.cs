@@ -142,6 +142,12 @@ public sealed class ImageDownloaderOptions
     /// </summary>
     internal TimeSpan PredecessorPatience { get; set; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// Test hook: called by the caller that starts a shared download, after other callers can join it and before it is
+    /// queued.
+    /// </summary>
+    internal Action<ImageDownloadRequest>? BeforeEnqueue { get; set; }
+
     /// <summary>Test hook: called when a retry is scheduled, with the attempt that failed (1-based) and the delay chosen.</summary>
     internal Action<int, TimeSpan>? RetryScheduled { get; set; }
 

@@ -72,6 +72,41 @@ public sealed class ImageDownloaderSchedulingTests
         Assert.AreSame(await low, await lowAgainUrgent);
     }
 
+    /// <summary>
+    /// An urgent request joins a download in the moment between its creation and its entering the queue (a deterministic
+    /// stand-in for a second thread): it is promoted all the same, and overtakes a normal one queued before.
+    /// </summary>
+    [TestMethod]
+    public async Task DownloadAsync_UrgentRequestJoinsBeforeTheSharedDownloadIsQueued_PromotesIt()
+    {
+        var prefix = "/order/promote-early-";
+        var lowUrl = s_server.Url(prefix + "low");
+        Task<ImageDownloadResponse>? urgent = null;
+        ImageDownloader? self = null;
+        var options = new ImageDownloaderOptions { MaxConcurrentDownloads = 1 };
+        options.BeforeEnqueue = request =>
+        {
+            if (request.Url == lowUrl && urgent is null)
+            {
+                urgent = self!.DownloadAsync(new ImageDownloadRequest(lowUrl) { Priority = DownloadPriority.High }, cancellationToken: TestContext.CancellationToken);
+            }
+        };
+        using var downloader = self = new ImageDownloader(options);
+        var gate = s_server.GateFor("promote-early");
+        var blocker = Download(downloader, "/gate/promote-early");
+        await gate.Arrived.Task.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+
+        var normal = Download(downloader, prefix + "normal", DownloadPriority.Normal);
+        var low = Download(downloader, prefix + "low", DownloadPriority.Low);
+        Assert.IsNotNull(urgent);
+        Assert.AreEqual(2, downloader.QueuedDownloads, "the urgent request shares the queued one");
+        gate.Release.TrySetResult();
+        await Task.WhenAll(blocker, low, normal, urgent);
+
+        CollectionAssert.AreEqual(new[] { prefix + "low", prefix + "normal" }, s_server.Log.Where(p => p.StartsWith(prefix, StringComparison.Ordinal)).ToArray());
+        Assert.AreSame(await low, await urgent);
+    }
+
     [TestMethod]
     public async Task DownloadAsync_QueuedRequestCancelled_LeavesQueueAtOnceAndIsNeverSent()
     {

@@ -42,9 +42,16 @@ internal sealed class DownloadQueue
     /// never runs.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The queue was completed.</exception>
-    public DownloadQueueItem Enqueue(DownloadPriority priority, Func<Task> work, CancellationToken cancellationToken)
+    public DownloadQueueItem Enqueue(DownloadPriority priority, Func<Task> work, CancellationToken cancellationToken) =>
+        Enqueue(new DownloadQueueItem(priority, work), cancellationToken);
+
+    /// <summary>
+    /// Queues <paramref name="item"/>, created beforehand so that <see cref="Promote"/> may raise its priority even before
+    /// it is queued; otherwise as <see cref="Enqueue(DownloadPriority, Func{Task}, CancellationToken)"/>. Call once per item.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The queue was completed.</exception>
+    public DownloadQueueItem Enqueue(DownloadQueueItem item, CancellationToken cancellationToken)
     {
-        var item = new DownloadQueueItem(priority, work);
         Interlocked.Increment(ref _queued);
 
         // Registered before the item can start or enter a bucket: a token that is already cancelled marks it cancelled
@@ -79,7 +86,8 @@ internal sealed class DownloadQueue
                 }
                 else
                 {
-                    item.Node = _buckets[(int)priority].AddLast(item);
+                    // Its priority as last raised (Promote), also before it got here.
+                    item.Node = _buckets[(int)item.Priority].AddLast(item);
                 }
             }
         }
@@ -112,15 +120,23 @@ internal sealed class DownloadQueue
         return item;
     }
 
-    /// <summary>Raises the priority of a still queued item (a more urgent request joined it).</summary>
+    /// <summary>
+    /// Raises the priority of a still queued item (a more urgent request joined it), also of one not queued yet: it then
+    /// enters the queue with the raised priority.
+    /// </summary>
     public void Promote(DownloadQueueItem item, DownloadPriority priority)
     {
         lock (_lock)
         {
-            if (item.IsQueued && priority > item.Priority && item.Node?.List is { } list)
+            if (!item.IsQueued || priority <= item.Priority)
+            {
+                return;
+            }
+
+            item.Priority = priority;
+            if (item.Node?.List is { } list)
             {
                 list.Remove(item.Node);
-                item.Priority = priority;
                 item.Node = _buckets[(int)priority].AddLast(item);
             }
         }

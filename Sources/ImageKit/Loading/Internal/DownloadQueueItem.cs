@@ -18,7 +18,7 @@ internal sealed class DownloadQueueItem
         Work = work;
     }
 
-    /// <summary>The bucket the item is in; changed only under the queue's lock.</summary>
+    /// <summary>The bucket the item is in, or will enter; changed only under the queue's lock.</summary>
     public DownloadPriority Priority { get; set; }
 
     public Func<Task> Work { get; }

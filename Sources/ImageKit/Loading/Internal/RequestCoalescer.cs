@@ -31,7 +31,7 @@ internal sealed class RequestCoalescer(bool handsOver = true)
 
     /// <summary>Attaches <paramref name="waiter"/> to the download for <paramref name="key"/>, creating it when there is none.</summary>
     /// <returns>The download and whether the caller created it (and so must start it).</returns>
-    public (SharedDownload Download, bool Created) Join(DownloadKey key, ImageDownloadRequest request, DownloadWaiter waiter, CancellationToken lifetime)
+    public (SharedDownload Download, bool Created) Join(DownloadKey key, ImageDownloadRequest request, DownloadWaiter waiter, Func<SharedDownload, Task> run, CancellationToken lifetime)
     {
         lock (_lock)
         {
@@ -40,7 +40,7 @@ internal sealed class RequestCoalescer(bool handsOver = true)
                 return (existing, false);
             }
 
-            var created = new SharedDownload(key, request, lifetime);
+            var created = new SharedDownload(key, request, run, lifetime);
             if (_unwinding.Remove(key, out var previous))
             {
                 created.Predecessor = previous;
@@ -85,7 +85,7 @@ internal sealed class RequestCoalescer(bool handsOver = true)
             }
 
             // A download cancelled while still queued never runs, so nothing else would release it.
-            if (download.QueueItem is { IsCancelled: true })
+            if (download.QueueItem.IsCancelled)
             {
                 Complete(download);
                 download.Dispose();

@@ -13,10 +13,17 @@ internal sealed class SharedDownload : IDisposable
     private readonly TaskCompletionSource _unwound = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DownloadWaiter[] _waiters = [];
 
-    public SharedDownload(DownloadKey key, ImageDownloadRequest request, CancellationToken lifetime)
+    /// <param name="key">What the download is shared by.</param>
+    /// <param name="request">The first caller's request.</param>
+    /// <param name="run">Runs the download in its queue slot.</param>
+    /// <param name="lifetime">The downloader's lifetime, which cancels the download.</param>
+    public SharedDownload(DownloadKey key, ImageDownloadRequest request, Func<SharedDownload, Task> run, CancellationToken lifetime)
     {
         Key = key;
         Request = request;
+
+        // Made now, before any other caller can join: one that joins before it is queued still finds it to promote.
+        QueueItem = new DownloadQueueItem(request.Priority, () => run(this));
         Cancellation = CancellationTokenSource.CreateLinkedTokenSource(lifetime);
 
         // Waiters are released at once when the download is cancelled, even if it is still queued and never runs.
@@ -33,7 +40,8 @@ internal sealed class SharedDownload : IDisposable
 
     public TaskCompletionSource<ImageDownloadResponse> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public DownloadQueueItem? QueueItem { get; set; }
+    /// <summary>Its place in the queue; queued by the caller that created the download.</summary>
+    public DownloadQueueItem QueueItem { get; }
 
     /// <summary>
     /// The first bytes of this request's body from a response cut off before, which the next attempt continues; set and
