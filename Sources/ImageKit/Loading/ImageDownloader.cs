@@ -197,7 +197,16 @@ public sealed partial class ImageDownloader : IDisposable
 
         // Cancel first, so that in-flight requests end as cancelled rather than failing on a disposed client. The lifetime
         // source is not disposed: downloads racing with Dispose may still link to its (cancelled) token.
-        _lifetime.Cancel();
+        try
+        {
+            _lifetime.Cancel();
+        }
+        catch (AggregateException)
+        {
+            // A callback the app registered on a download's token (in a request modifier, in its own handler) threw. Every
+            // callback has run all the same; what is left to release must be released, and Dispose must not throw.
+        }
+
         _queue.Complete();
         _resumable.Close();
         if (_ownsClient)

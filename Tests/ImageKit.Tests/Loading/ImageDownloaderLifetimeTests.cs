@@ -112,6 +112,55 @@ public sealed class ImageDownloaderLifetimeTests
         await Assert.ThrowsExactlyAsync<ObjectDisposedException>(() => downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/gate/dispose")), cancellationToken: TestContext.CancellationToken));
     }
 
+    /// <summary>
+    /// The app's code registered a callback on a download's token that throws when it is cancelled (a request modifier
+    /// completing a TaskCompletionSource twice, say). Cancelling the download, by its last caller leaving or by Dispose,
+    /// still ends as documented: the caller gets <see cref="OperationCanceledException"/>, Dispose returns and releases
+    /// the client it created.
+    /// </summary>
+    [TestMethod]
+    [DataRow(false, DisplayName = "the last caller leaves")]
+    [DataRow(true, DisplayName = "the downloader is disposed")]
+    public async Task DownloadCancelled_AnAppCallbackOnItsTokenThrows_CallerGetsCancelledAndDisposeCompletes(bool dispose)
+    {
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = new ImageDownloaderOptions
+        {
+            RequestModifier = async (_, token) =>
+            {
+                token.Register(static () => throw new InvalidOperationException("the app's cancellation callback failed"));
+                entered.TrySetResult();
+                await Task.Delay(Timeout.Infinite, token);
+            },
+        };
+        var downloader = new ImageDownloader(options);
+        try
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.CancellationToken);
+            var download = downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/image")), cancellationToken: cts.Token);
+            await entered.Task.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+
+            if (dispose)
+            {
+                downloader.Dispose();
+            }
+            else
+            {
+                await cts.CancelAsync();
+            }
+
+            await Assert.ThrowsAsync<OperationCanceledException>(() => download);
+            if (dispose)
+            {
+                await Assert.ThrowsExactlyAsync<ObjectDisposedException>(() => downloader.HttpClient.GetAsync(s_server.Url("/image"), TestContext.CancellationToken));
+            }
+        }
+        finally
+        {
+            downloader.Dispose();
+        }
+    }
+
     [TestMethod]
     public async Task DownloadAsync_AfterSuccessFailureAndCancellation_NothingStaysTracked()
     {

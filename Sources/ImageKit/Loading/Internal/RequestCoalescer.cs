@@ -83,6 +83,11 @@ internal sealed class RequestCoalescer(bool handsOver = true)
                 // It completed and was cleaned up in between: nothing left to cancel.
                 return;
             }
+            catch (AggregateException)
+            {
+                // A callback the app registered on the download's token threw. Every callback has run all the same; the
+                // caller leaving gets its OperationCanceledException, not the app's failure.
+            }
 
             // A download cancelled while still queued never runs, so nothing else would release it.
             if (download.QueueItem.IsCancelled)
