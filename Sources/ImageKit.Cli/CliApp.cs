@@ -45,7 +45,7 @@ internal static partial class CliApp
         if (UsageError(parseResult) is { } usage)
         {
             var message = string.Join(' ', usage.Split((char[])['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-            await stderr.WriteLineAsync($"imagekit: usage: {TerminalText.Printable(message)} (see 'imagekit --help')").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"imagekit: usage: {TerminalText.Printable(message)} (see '{HelpCommandFor(parseResult)}')").ConfigureAwait(false);
             return BadInput;
         }
 
@@ -85,6 +85,20 @@ internal static partial class CliApp
         {
             diagnostics.Report?.WriteTo(stderr);
         }
+    }
+
+    // The help of the command the error was met in ("imagekit cache trim --help"), which lists the options it takes.
+    private static string HelpCommandFor(ParseResult parseResult)
+    {
+        var names = new List<string>();
+        for (var result = parseResult.CommandResult; result.Parent is CommandResult parent; result = parent)
+        {
+            names.Add(result.Command.Name);
+        }
+
+        names.Add("imagekit");
+        names.Reverse();
+        return string.Join(' ', names) + " --help";
     }
 
     /// <summary>

@@ -27,7 +27,7 @@ internal static class NumberOption
         return value >= min && value <= max ? (long)value : throw OutOfRange(option, text, range);
     }
 
-    /// <summary>The number <paramref name="text"/> gives (a sign and a decimal point allowed), from <paramref name="min"/> to <paramref name="max"/>.</summary>
+    /// <summary>The number <paramref name="text"/> gives (a sign, a decimal point and an exponent allowed), from <paramref name="min"/> to <paramref name="max"/>.</summary>
     /// <param name="option">The option, which the error line names.</param>
     /// <param name="text">The option's value as given.</param>
     /// <param name="min">The least value accepted.</param>
@@ -36,7 +36,7 @@ internal static class NumberOption
     /// <param name="range">The range, said after "must be": "between 0 and 10,675,199 days".</param>
     public static double Decimal(string option, string text, double min, double max, string what, string range)
     {
-        if (!double.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) || double.IsNaN(value))
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || double.IsNaN(value))
         {
             throw new CliException(option, $"'{text}' is not {what}");
         }

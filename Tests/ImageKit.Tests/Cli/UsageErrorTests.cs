@@ -47,6 +47,7 @@ public sealed class UsageErrorTests
     [DataRow("cache|trim|--max-size|99999999999999999999", "--max-size", "out of range: must be between 0 and 9,223,372,036,854,775,807 bytes, not 99999999999999999999")]
     [DataRow("cache|trim|--max-age|-1", "--max-age", "out of range: must be between 0 and 10,675,199 days, not -1")]
     [DataRow("cache|trim|--max-age|99999999", "--max-age", "out of range: must be between 0 and 10,675,199 days, not 99999999")]
+    [DataRow("cache|trim|--max-age|1e10", "--max-age", "out of range: must be between 0 and 10,675,199 days, not 1e10")] // exponent notation was "not a number of days"
     [DataRow("cache|trim|--max-size|12abc", "--max-size", "'12abc' is not a number of bytes")]
     [DataRow("cache|trim|--max-age|NaN", "--max-age", "'NaN' is not a number of days")]
 
@@ -78,5 +79,18 @@ public sealed class UsageErrorTests
         var result = await CliRunner.RunAsync("fetch", "--", "--not-an-option");
 
         result.AssertBadInput("--not-an-option", "not an absolute URL");
+    }
+
+    [TestMethod]
+    [DataRow("cache|trim|--bogus", "imagekit cache trim --help")]
+    [DataRow("fetch|--concurrency", "imagekit fetch --help")]
+    [DataRow("--bogus", "imagekit --help")]
+    [DataRow("nosuchcommand", "imagekit --help")]
+    public async Task Run_UsageError_PointsToTheHelpOfTheCommandItWasIn(string commandLine, string help)
+    {
+        var result = await CliRunner.RunAsync(commandLine.Split('|'));
+
+        Assert.AreEqual(2, result.ExitCode, result.Stderr);
+        StringAssert.EndsWith(result.Stderr.TrimEnd(), $"(see '{help}')");
     }
 }
