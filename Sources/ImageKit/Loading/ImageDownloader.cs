@@ -174,6 +174,9 @@ public sealed partial class ImageDownloader : IDisposable
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             _coalescer.Leave(download, waiter);
+
+            // Still queued for others: it waits with their priority now, not with the one of the caller who left.
+            _queue.Reprioritize(download.QueueItem, download.WaitingPriority);
             throw;
         }
         finally

@@ -107,6 +107,38 @@ public sealed class ImageDownloaderSchedulingTests
         Assert.AreSame(await low, await urgent);
     }
 
+    /// <summary>
+    /// The urgent caller of a shared, queued download leaves (its view scrolled away): the download goes back to the
+    /// priority of the callers still waiting (as in Nuke, the highest of theirs), whether the urgent one created it or
+    /// joined it, and a normal request queued after it now goes first.
+    /// </summary>
+    [TestMethod]
+    [DataRow(true)]
+    [DataRow(false)]
+    public async Task DownloadAsync_UrgentCallerLeavesSharedQueuedDownload_ItTakesThePriorityOfThoseLeft(bool urgentFirst)
+    {
+        var prefix = $"/order/demote-{urgentFirst}-";
+        var lowUrl = s_server.Url(prefix + "low");
+        using var downloader = new ImageDownloader(new ImageDownloaderOptions { MaxConcurrentDownloads = 1 });
+        var gate = s_server.GateFor($"demote-{urgentFirst}");
+        var blocker = Download(downloader, $"/gate/demote-{urgentFirst}");
+        await gate.Arrived.Task.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+
+        using var leaving = CancellationTokenSource.CreateLinkedTokenSource(TestContext.CancellationToken);
+        Task<ImageDownloadResponse> Urgent() => downloader.DownloadAsync(new ImageDownloadRequest(lowUrl) { Priority = DownloadPriority.High }, cancellationToken: leaving.Token);
+        var urgent = urgentFirst ? Urgent() : null;
+        var low = Download(downloader, prefix + "low", DownloadPriority.Low);
+        urgent ??= Urgent();
+        var normal = Download(downloader, prefix + "normal", DownloadPriority.Normal);
+        Assert.AreEqual(2, downloader.QueuedDownloads, "the urgent and the low request share one download");
+        await leaving.CancelAsync();
+        await Assert.ThrowsAsync<OperationCanceledException>(() => urgent);
+        gate.Release.TrySetResult();
+        await Task.WhenAll(blocker, low, normal);
+
+        CollectionAssert.AreEqual(new[] { prefix + "normal", prefix + "low" }, s_server.Log.Where(p => p.StartsWith(prefix, StringComparison.Ordinal)).ToArray());
+    }
+
     [TestMethod]
     public async Task DownloadAsync_QueuedRequestCancelled_LeavesQueueAtOnceAndIsNeverSent()
     {

@@ -133,11 +133,25 @@ internal sealed class DownloadQueue
                 return;
             }
 
-            item.Priority = priority;
-            if (item.Node?.List is { } list)
+            Move(item, priority);
+        }
+    }
+
+    /// <summary>
+    /// Sets the priority of a still queued item (also of one not queued yet) to what <paramref name="priorityOf"/> says,
+    /// up or down: a caller of a shared download left, and it takes the priority of those still waiting. Asked under the
+    /// queue's lock, so that an answer read before a caller joined cannot undo that caller's <see cref="Promote"/> (a
+    /// caller is added before it promotes). A moved item waits behind those already in its new bucket.
+    /// </summary>
+    /// <param name="item">The item.</param>
+    /// <param name="priorityOf">The priority it should have now, or <see langword="null"/> to leave it as it is.</param>
+    public void Reprioritize(DownloadQueueItem item, Func<DownloadPriority?> priorityOf)
+    {
+        lock (_lock)
+        {
+            if (item.IsQueued && priorityOf() is { } priority && priority != item.Priority)
             {
-                list.Remove(item.Node);
-                item.Node = _buckets[(int)priority].AddLast(item);
+                Move(item, priority);
             }
         }
     }
@@ -148,6 +162,17 @@ internal sealed class DownloadQueue
         lock (_lock)
         {
             _completed = true;
+        }
+    }
+
+    // Under _lock: into the bucket of priority, or only marked with it while the item is not queued yet.
+    private void Move(DownloadQueueItem item, DownloadPriority priority)
+    {
+        item.Priority = priority;
+        if (item.Node?.List is { } list)
+        {
+            list.Remove(item.Node);
+            item.Node = _buckets[(int)priority].AddLast(item);
         }
     }
 

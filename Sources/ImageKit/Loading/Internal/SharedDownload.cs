@@ -96,6 +96,21 @@ internal sealed class SharedDownload : IDisposable
         return false;
     }
 
+    /// <summary>The highest priority of the callers still waiting, or <see langword="null"/> when none is left.</summary>
+    public DownloadPriority? WaitingPriority()
+    {
+        DownloadPriority? highest = null;
+        foreach (var waiter in Volatile.Read(ref _waiters))
+        {
+            if (highest is null || waiter.Priority > highest)
+            {
+                highest = waiter.Priority;
+            }
+        }
+
+        return highest;
+    }
+
     /// <summary>
     /// Reports progress to every waiter whose call has not ended; <paramref name="partialData"/> (a slice of a buffer never written again at those
     /// positions, so no copy is needed) goes only to those that asked for it, including waiters that joined mid-download.
