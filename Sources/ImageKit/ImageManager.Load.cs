@@ -24,7 +24,10 @@ public sealed partial class ImageManager
     /// </summary>
     /// <param name="url">An absolute <c>http</c>, <c>https</c> or <c>file</c> URL, or one of a registered loader.</param>
     /// <param name="options">How to load; <see langword="null"/> for <see cref="ImageLoadOptions.Default"/>.</param>
-    /// <param name="progress">Bytes received, when the image is loaded from its URL.</param>
+    /// <param name="progress">
+    /// Bytes received, when the image is loaded from its URL. No report starts once the load has ended, also from a custom
+    /// loader that goes on after its load was cancelled; one being delivered at that moment may still finish.
+    /// </param>
     /// <param name="cancellationToken">
     /// Cancels the load: its download leaves the queue (or is aborted) and nothing is stored. A custom loader that ignores
     /// the token is not waited for: the load ends at once, and what the loader returns later is dropped.
@@ -182,17 +185,20 @@ public sealed partial class ImageManager
             // Only a deferred disk store keeps the bytes past the load (results get a copy of them).
             KeepsBody = options.CacheType.HasFlag(ImageCacheType.Disk) && !options.WaitForDiskStore && Cache is not ImageCache { Disk: null },
         };
+        // Closed when the load stops waiting for its loader: one that ignores its token may report on.
+        var relay = progress is null ? null : new LoadProgressRelay(previews ?? progress);
         ImageLoaderResponse response;
         try
         {
             // A loader is the app's code: a null task or response is its bug, reported as one, not as a NullReferenceException.
-            var loading = LoadTracedAsync(loader, request, previews ?? progress, cancellationToken)
+            var loading = LoadTracedAsync(loader, request, relay, cancellationToken)
                 ?? throw new ImageLoadException(url, $"the loader {loader.GetType().Name} returned no task");
             response = await AwaitLoaderAsync(loading, cancellationToken).ConfigureAwait(false)
                 ?? throw new ImageLoadException(url, $"the loader {loader.GetType().Name} returned no response");
         }
         finally
         {
+            relay?.End();
             if (previews is not null)
             {
                 // No preview may reach the caller after the load: the last one in progress finishes (or is dropped) first.
