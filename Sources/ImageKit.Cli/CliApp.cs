@@ -125,6 +125,12 @@ internal static partial class CliApp
             return $"Unrecognized command or argument '{unknown}'.";
         }
 
+        if (parseResult.Errors.Count > 0 && parseResult.CommandResult.Command is { Subcommands.Count: > 0 } command)
+        {
+            // A command that only groups others was given none of them (the parser says "Required command was not provided.").
+            return "a command is required: " + string.Join(", ", command.Subcommands.Where(static c => !c.Hidden).Select(static c => c.Name));
+        }
+
         return parseResult.Errors.Count > 0 ? WithFriendlyTypes(parseResult.Errors[0].Message) : null;
     }
 

@@ -93,4 +93,16 @@ public sealed class UsageErrorTests
         Assert.AreEqual(2, result.ExitCode, result.Stderr);
         StringAssert.EndsWith(result.Stderr.TrimEnd(), $"(see '{help}')");
     }
+
+    // "Required command was not provided." left a new user to find the commands in the help.
+    [TestMethod]
+    [DataRow("", "a command is required: demo, inspect, play, fetch, cache (see 'imagekit --help')")]
+    [DataRow("cache", "a command is required: stats, clear, trim (see 'imagekit cache --help')")]
+    [DataRow("--verbose", "a command is required: demo, inspect, play, fetch, cache (see 'imagekit --help')")]
+    public async Task Run_NoCommand_NamesTheCommandsToChooseFrom(string commandLine, string reason)
+    {
+        var result = await CliRunner.RunAsync(commandLine.Split('|', StringSplitOptions.RemoveEmptyEntries));
+
+        result.AssertBadInput("usage", reason);
+    }
 }
