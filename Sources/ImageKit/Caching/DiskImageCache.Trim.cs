@@ -86,10 +86,9 @@ public sealed partial class DiskImageCache
         do
         {
             cancellationToken.ThrowIfCancellationRequested();
-            (batch, var batchBytes) = _index.Write(c =>
-            {
-                return DeleteRows(c, c.Oldest(column, cutoff, TrimBatch));
-            });
+            var asides = new AsideBlobs(_blobs);
+            (batch, var batchBytes) = _index.Write(c => DeleteRows(c, asides, c.Oldest(column, cutoff, TrimBatch)), undo: asides.PutBack);
+            asides.Delete();
             removed += batch;
             bytes += batchBytes;
         }
@@ -117,16 +116,20 @@ public sealed partial class DiskImageCache
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var (count, batchBytes) = _index.Write(c =>
-            {
-                var total = c.Totals().Bytes;
-                if (total <= target)
+            var asides = new AsideBlobs(_blobs);
+            var (count, batchBytes) = _index.Write(
+                c =>
                 {
-                    return (0, 0L);
-                }
+                    var total = c.Totals().Bytes;
+                    if (total <= target)
+                    {
+                        return (0, 0L);
+                    }
 
-                return DeleteRows(c, c.Oldest("last_access", long.MaxValue, TrimBatch), total, target, keep);
-            });
+                    return DeleteRows(c, asides, c.Oldest("last_access", long.MaxValue, TrimBatch), total, target, keep);
+                },
+                undo: asides.PutBack);
+            asides.Delete();
             if (count == 0)
             {
                 return (removed, bytes);
@@ -138,10 +141,12 @@ public sealed partial class DiskImageCache
     }
 
     /// <summary>
-    /// Deletes rows and their blobs in order, except the row of <paramref name="keep"/>; with a target, stops once
-    /// <paramref name="total"/> minus what was freed is at or below it.
+    /// Deletes rows in order, except the row of <paramref name="keep"/>, and moves their blobs into <paramref name="asides"/>
+    /// (deleted once the transaction commits, put back if it fails); with a target, stops once <paramref name="total"/>
+    /// minus what was freed is at or below it.
     /// </summary>
-    private (int Count, long Freed) DeleteRows(IndexConnection connection, List<IndexEntryRef> rows, long total = 0, long? target = null, byte[]? keep = null)
+    private static (int Count, long Freed) DeleteRows(
+        IndexConnection connection, AsideBlobs asides, List<IndexEntryRef> rows, long total = 0, long? target = null, byte[]? keep = null)
     {
         var count = 0;
         long freed = 0;
@@ -160,7 +165,7 @@ public sealed partial class DiskImageCache
             connection.DeleteById(id); // the trigger deletes inline bytes
             if (!inline)
             {
-                _blobs.Delete(KeyHash.FromBytes(hash));
+                asides.MoveAside(KeyHash.FromBytes(hash));
             }
 
             freed += size;

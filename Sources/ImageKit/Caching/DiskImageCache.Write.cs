@@ -79,7 +79,7 @@ public sealed partial class DiskImageCache
         // The files of replaced entries. Moved aside under the write lock, not deleted: if a later write of the batch or
         // the commit fails, the old rows come back and so must their files. (A reader that still holds an old row misses
         // the file, sees the row changed and reads again.) Deleted once the new rows are committed.
-        var asides = new List<(KeyHash Hash, string Path)>();
+        var asides = new AsideBlobs(_blobs);
         try
         {
             _index.Write(
@@ -89,25 +89,14 @@ public sealed partial class DiskImageCache
                     {
                         if (c.Upsert(write.Hash.Bytes, write.Data.Length, write.Checksum, write.StoredTicks, write.Metadata, write.Data))
                         {
-                            MoveAsideQuietly(write.Hash, asides);
+                            asides.MoveAside(write.Hash);
                         }
                     }
 
                     return 0;
                 },
-                undo: () =>
-                {
-                    foreach (var (hash, path) in asides)
-                    {
-                        _blobs.PutBack(path, hash);
-                    }
-
-                    asides.Clear();
-                });
-            foreach (var (_, path) in asides)
-            {
-                BlobStore.TryDelete(path);
-            }
+                undo: asides.PutBack);
+            asides.Delete();
         }
         finally
         {
@@ -115,24 +104,6 @@ public sealed partial class DiskImageCache
             {
                 _access.Forget(write.Hash);
             }
-        }
-    }
-
-    /// <summary>
-    /// Moves the file of an entry an inline write replaces aside (see <see cref="BlobStore.MoveAside"/>). A file that cannot
-    /// be moved is left where it is: beside an inline row it is never read, and the next sweep deletes it.
-    /// </summary>
-    private void MoveAsideQuietly(KeyHash hash, List<(KeyHash Hash, string Path)> asides)
-    {
-        try
-        {
-            if (_blobs.MoveAside(hash) is { } path)
-            {
-                asides.Add((hash, path));
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
         }
     }
 
@@ -261,23 +232,29 @@ public sealed partial class DiskImageCache
         using var operation = EnterOperation();
         cancellationToken.ThrowIfCancellationRequested();
         var hash = KeyHash.Of(key);
-        var removed = _index.Write(c =>
-        {
-            var hadFile = c.Delete(hash.Bytes);
-            if (hadFile == true)
+        // The file is moved aside, not deleted, inside the transaction, and deleted once the row's deletion is committed:
+        // a transaction that fails leaves the row, and so must leave its file.
+        var asides = new AsideBlobs(_blobs);
+        var removed = _index.Write(
+            c =>
             {
-                _blobs.Delete(hash);
-            }
+                var hadFile = c.Delete(hash.Bytes);
+                if (hadFile == true)
+                {
+                    asides.MoveAside(hash);
+                }
 
-            return hadFile is not null;
-        });
+                return hadFile is not null;
+            },
+            undo: asides.PutBack);
+        asides.Delete();
         _access.Forget(hash);
         return removed;
     }
 
     /// <summary>
     /// Removes every entry. The index is emptied and the blob folder swapped for an empty one in one transaction; the old
-    /// files are then deleted.
+    /// files are deleted once it has committed (if it fails, the folder is put back with the rows).
     /// Stores an <see cref="ImageManager"/> deferred for loads that came before are cancelled, or waited for if running
     /// (see <see cref="PendingStores"/>), so that they do not refill the cache.
     /// </summary>
@@ -287,14 +264,24 @@ public sealed partial class DiskImageCache
         await PendingStores.CancelAsync(null).WaitAsync(cancellationToken).ConfigureAwait(false);
         using var operation = EnterOperation();
         cancellationToken.ThrowIfCancellationRequested();
-        string? trash;
+        string? trash = null;
         try
         {
-            trash = _index.Write(c =>
-            {
-                c.DeleteAll();
-                return _blobs.DetachAll();
-            });
+            _index.Write(
+                c =>
+                {
+                    c.DeleteAll();
+                    trash ??= _blobs.DetachAll();
+                    return 0;
+                },
+                undo: () =>
+                {
+                    if (trash is not null)
+                    {
+                        _blobs.Reattach(trash);
+                        trash = null;
+                    }
+                });
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

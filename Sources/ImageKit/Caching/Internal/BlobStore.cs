@@ -206,7 +206,9 @@ internal sealed class BlobStore(string root)
 
     /// <summary>
     /// Swaps the blob folder for an empty one (call inside the index write transaction) and returns the old folder's new
-    /// name for deletion, or null if files had to be deleted one by one (a platform that cannot rename a folder in use).
+    /// name, to delete once the transaction commits or to give to <see cref="Reattach"/> if it fails; null when there was
+    /// no blob folder. On a platform that cannot rename a folder in use, the files are moved into the new name one by one
+    /// (one that cannot be moved stays: its row is gone, so the next sweep deletes it).
     /// </summary>
     public string? DetachAll()
     {
@@ -225,12 +227,52 @@ internal sealed class BlobStore(string root)
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             System.IO.Directory.CreateDirectory(BlobsDirectory);
-            foreach (var file in System.IO.Directory.EnumerateFiles(BlobsDirectory, "*", SearchOption.AllDirectories))
-            {
-                TryDelete(file);
-            }
+            MoveFiles(BlobsDirectory, trash, overwrite: true);
+            return trash;
+        }
+    }
 
-            return null;
+    /// <summary>
+    /// Puts back a blob folder <see cref="DetachAll"/> swapped away, after its transaction failed: swapped back whole
+    /// while the new folder is still empty; otherwise its files are moved back one by one, each only where its key has no
+    /// file (one written since is newer). What cannot be moved back is deleted with the rest of the folder. Never throws.
+    /// </summary>
+    public void Reattach(string trash)
+    {
+        try
+        {
+            System.IO.Directory.Delete(BlobsDirectory); // only when empty
+            System.IO.Directory.Move(trash, BlobsDirectory);
+            return;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+
+        MoveFiles(trash, BlobsDirectory, overwrite: false);
+        TryDeleteDirectory(trash);
+    }
+
+    /// <summary>Moves the files of a blob folder's fan-out folders to the same places under another; what fails stays. Never throws.</summary>
+    private static void MoveFiles(string from, string to, bool overwrite)
+    {
+        try
+        {
+            foreach (var file in System.IO.Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+            {
+                try
+                {
+                    var target = Path.Combine(to, Path.GetRelativePath(from, file));
+                    System.IO.Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                    File.Move(file, target, overwrite);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
         }
     }
 

@@ -1,0 +1,35 @@
+using Microsoft.Data.Sqlite;
+
+namespace ImageKit.Tests.Caching;
+
+/// <summary>
+/// While <see cref="Fail"/> is set, or for the next <see cref="FailNext"/> commits, each commit fails as SQLite's
+/// "database or disk is full" (SQLITE_FULL).
+/// </summary>
+internal sealed class CommitFailures
+{
+    private int _remaining;
+
+    public bool Fail
+    {
+        get => Volatile.Read(ref _remaining) > 0;
+        set => Volatile.Write(ref _remaining, value ? int.MaxValue : 0);
+    }
+
+    /// <summary>Run inside the transaction whose commit is made to fail, before it fails.</summary>
+    public Action? DuringFailingCommit { get; init; }
+
+    public void FailNext(int count) => Volatile.Write(ref _remaining, count);
+
+    public void Check()
+    {
+        for (var remaining = Volatile.Read(ref _remaining); remaining > 0; remaining = Volatile.Read(ref _remaining))
+        {
+            if (Interlocked.CompareExchange(ref _remaining, remaining == int.MaxValue ? remaining : remaining - 1, remaining) == remaining)
+            {
+                DuringFailingCommit?.Invoke();
+                throw new SqliteException("injected: database or disk is full", 13);
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+using ImageKit.Caching;
+using ImageKit.Tests.TestUtilities;
+using static ImageKit.Tests.Caching.DiskCacheTestHelpers;
+
+namespace ImageKit.Tests.Caching;
+
+/// <summary>
+/// A removal, trim or clear whose index transaction fails to commit (a full disk or an I/O error, injected through
+/// <see cref="DiskImageCacheOptions.BeforeIndexCommit"/>) leaves the rows it meant to delete: their files must still be
+/// there, so that the entries stay readable. Files go only once the deletion of their rows is committed.
+/// </summary>
+[TestClass]
+public sealed class DiskImageCacheFailedRemovalTests
+{
+    private const int Threshold = 1000;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    public async Task RemoveAsync_WhoseCommitFails_EntryStaysReadable()
+    {
+        using var folder = new TempFolder();
+        var commits = new CommitFailures();
+        using var cache = OpenFailing(folder.Path, commits);
+        await cache.SetAsync("k", Bytes(Threshold + 500, 1), null, TestContext.CancellationToken);
+
+        commits.Fail = true;
+        await Assert.ThrowsExactlyAsync<DiskCacheException>(() => cache.RemoveAsync("k", TestContext.CancellationToken));
+        commits.Fail = false;
+
+        CollectionAssert.AreEqual(Bytes(Threshold + 500, 1), (await cache.GetAsync("k", TestContext.CancellationToken))?.Data,
+            "the removal was not committed: its row stays, and so must its file");
+    }
+
+    [TestMethod]
+    public async Task TrimAsync_WhoseCommitFails_EntriesStayReadable()
+    {
+        using var folder = new TempFolder();
+        var commits = new CommitFailures();
+        using var cache = OpenFailing(folder.Path, commits);
+        for (var i = 0; i < 4; i++)
+        {
+            await cache.SetAsync($"k{i}", Bytes(Threshold + 100 + i, i), null, TestContext.CancellationToken);
+        }
+
+        commits.Fail = true;
+        await Assert.ThrowsExactlyAsync<DiskCacheException>(() => cache.TrimAsync(maxSizeBytes: 1, maxAge: TimeSpan.Zero, cancellationToken: TestContext.CancellationToken));
+        commits.Fail = false;
+
+        for (var i = 0; i < 4; i++)
+        {
+            CollectionAssert.AreEqual(Bytes(Threshold + 100 + i, i), (await cache.GetAsync($"k{i}", TestContext.CancellationToken))?.Data, $"k{i}");
+        }
+    }
+
+    [TestMethod]
+    public async Task ClearAsync_WhoseCommitFails_EntriesStayReadable()
+    {
+        using var folder = new TempFolder();
+        var commits = new CommitFailures();
+        using var cache = OpenFailing(folder.Path, commits);
+        for (var i = 0; i < 4; i++)
+        {
+            await cache.SetAsync($"k{i}", Bytes(Threshold + 100 + i, i), null, TestContext.CancellationToken);
+        }
+
+        commits.Fail = true;
+        await Assert.ThrowsExactlyAsync<DiskCacheException>(() => cache.ClearAsync(TestContext.CancellationToken));
+        commits.Fail = false;
+
+        for (var i = 0; i < 4; i++)
+        {
+            CollectionAssert.AreEqual(Bytes(Threshold + 100 + i, i), (await cache.GetAsync($"k{i}", TestContext.CancellationToken))?.Data, $"k{i}");
+        }
+
+        Assert.IsEmpty(Directory.GetDirectories(folder.Path, "trash-*"), "the blob folder was put back, not left as trash");
+    }
+
+    [TestMethod]
+    public async Task RemoveTrimAndClear_ThatCommit_LeaveNoFileOfTheirEntries()
+    {
+        using var folder = new TempFolder();
+        var commits = new CommitFailures();
+        using var cache = OpenFailing(folder.Path, commits);
+        for (var i = 0; i < 6; i++)
+        {
+            await cache.SetAsync($"k{i}", Bytes(Threshold + 100 + i, i), null, TestContext.CancellationToken);
+        }
+
+        Assert.IsTrue(await cache.RemoveAsync("k0", TestContext.CancellationToken));
+        Assert.IsFalse(File.Exists(BlobPath(folder.Path, "k0")));
+        Assert.HasCount(5, BlobFiles(folder.Path));
+
+        var trimmed = await cache.TrimAsync(maxSizeBytes: 3 * (Threshold + 110), cancellationToken: TestContext.CancellationToken);
+        Assert.AreEqual(trimmed.SizeRemoved, 5 - BlobFiles(folder.Path).Length, "one file deleted a trimmed entry");
+        Assert.IsGreaterThan(0, trimmed.SizeRemoved);
+
+        await cache.ClearAsync(TestContext.CancellationToken);
+        Assert.IsEmpty(BlobFiles(folder.Path));
+        Assert.IsEmpty(Directory.GetFiles(folder.Combine("tmp")), "the files are deleted once their rows' deletion is committed, none is left aside");
+        Assert.IsEmpty(Directory.GetDirectories(folder.Path, "trash-*"));
+    }
+
+    private static DiskImageCache OpenFailing(string folder, CommitFailures commits)
+    {
+        var cache = Open(folder, configure: o =>
+        {
+            o.MaxInlineBytes = Threshold;
+            o.BeforeIndexCommit = commits.Check;
+        });
+        cache.OpeningSweep.GetAwaiter().GetResult();
+        return cache;
+    }
+}
