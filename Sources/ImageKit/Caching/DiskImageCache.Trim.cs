@@ -87,7 +87,7 @@ public sealed partial class DiskImageCache
         {
             cancellationToken.ThrowIfCancellationRequested();
             var asides = new AsideBlobs(_blobs);
-            (batch, var batchBytes) = _index.Write(c => DeleteRows(c, asides, c.Oldest(column, cutoff, TrimBatch)), undo: asides.PutBack);
+            (batch, var batchBytes) = _index.Write(c => DeleteRows(c, asides, c.Oldest(column, cutoff, TrimBatch)), undo: _ => asides.PutBack());
             asides.Delete();
             removed += batch;
             bytes += batchBytes;
@@ -128,7 +128,7 @@ public sealed partial class DiskImageCache
 
                     return DeleteRows(c, asides, c.Oldest("last_access", long.MaxValue, TrimBatch), total, target, keep);
                 },
-                undo: asides.PutBack);
+                undo: _ => asides.PutBack());
             asides.Delete();
             if (count == 0)
             {

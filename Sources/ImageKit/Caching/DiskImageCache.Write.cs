@@ -87,7 +87,7 @@ public sealed partial class DiskImageCache
                 {
                     foreach (var write in writes)
                     {
-                        if (c.Upsert(write.Hash.Bytes, write.Data.Length, write.Checksum, write.StoredTicks, write.Metadata, write.Data))
+                        if (c.Upsert(write.Hash.Bytes, write.Data.Length, write.Checksum, write.StoredTicks, write.Metadata, write.Data) is { InFile: true })
                         {
                             asides.MoveAside(write.Hash);
                         }
@@ -95,7 +95,7 @@ public sealed partial class DiskImageCache
 
                     return 0;
                 },
-                undo: asides.PutBack);
+                undo: _ => asides.PutBack()); // safe unchecked: a file is put back only where its key has none
             asides.Delete();
         }
         finally
@@ -126,33 +126,43 @@ public sealed partial class DiskImageCache
             var now = NowTicks;
             var moved = false;
             string? aside = null;
+            (bool InFile, long Checksum, long StoredTicks)? replaced = null;
             _index.Write(
                 c =>
                 {
                     // The rename happens under the index's write lock, so the blob on disk and its row change together as
                     // far as every other writer, remover and sweeper is concerned. The old blob is moved aside, not
-                    // overwritten: if the transaction fails, its row comes back and so must it.
-                    if (!moved)
-                    {
-                        aside = _blobs.MoveAside(hash);
-                        _blobs.MoveIntoPlace(temp, hash);
-                        moved = true;
-                    }
-
-                    c.Upsert(hash.Bytes, data.Length, checksum, now, metadata ?? DiskCacheMetadata.Empty);
+                    // overwritten: if the transaction fails, its row comes back and so must it. The row first: what it
+                    // replaced is what a failed transaction's undo must find again before it touches the files.
+                    replaced = c.Upsert(hash.Bytes, data.Length, checksum, now, metadata ?? DiskCacheMetadata.Empty);
+                    aside = _blobs.MoveAside(hash);
+                    _blobs.MoveIntoPlace(temp, hash);
+                    moved = true;
                     return 0;
                 },
-                undo: () =>
+                undo: c =>
                 {
-                    if (moved)
+                    // SQLite rolled back by itself (c is set), letting go of the lock for a moment: if the key's row is no
+                    // longer the one this write replaced, another cache wrote or removed the entry meanwhile, and the file
+                    // in place (or its absence) is theirs. Only the old file aside goes then.
+                    var ours = c is null || IsStillRow(c, hash, replaced);
+                    if (ours && moved)
                     {
                         _blobs.TakeBack(hash, temp);
-                        moved = false;
                     }
 
+                    moved = false;
                     if (aside is not null)
                     {
-                        _blobs.PutBack(aside, hash);
+                        if (ours)
+                        {
+                            _blobs.PutBack(aside, hash);
+                        }
+                        else
+                        {
+                            BlobStore.TryDelete(aside);
+                        }
+
                         aside = null;
                     }
                 });
@@ -170,6 +180,29 @@ public sealed partial class DiskImageCache
         finally
         {
             BlobStore.TryDelete(temp); // nothing left to delete once renamed
+        }
+    }
+
+    /// <summary>
+    /// Whether the key's row is <paramref name="row"/> (null: none), as read through a connection that holds the write lock
+    /// again; false when it does not, or the row cannot be read.
+    /// </summary>
+    private static bool IsStillRow(IndexConnection connection, KeyHash hash, (bool InFile, long Checksum, long StoredTicks)? row)
+    {
+        if (!connection.HoldsWriteLock)
+        {
+            return false;
+        }
+
+        try
+        {
+            return connection.Find(hash.Bytes) is { } current
+                ? row is { } r && r.InFile == !current.Inline && r.Checksum == current.Checksum && r.StoredTicks == current.StoredTicks
+                : row is null;
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException)
+        {
+            return false;
         }
     }
 
@@ -246,7 +279,7 @@ public sealed partial class DiskImageCache
 
                 return hadFile is not null;
             },
-            undo: asides.PutBack);
+            undo: _ => asides.PutBack());
         asides.Delete();
         _access.Forget(hash);
         return removed;
@@ -274,7 +307,7 @@ public sealed partial class DiskImageCache
                     trash ??= _blobs.DetachAll();
                     return 0;
                 },
-                undo: () =>
+                undo: _ =>
                 {
                     if (trash is not null)
                     {

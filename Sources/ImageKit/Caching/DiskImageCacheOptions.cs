@@ -71,10 +71,11 @@ public sealed class DiskImageCacheOptions
     internal bool FlushWrites { get; set; } = true;
 
     /// <summary>
-    /// Called inside every index write transaction of the cache, after its work and just before it commits; for tests,
-    /// which throw from it to make a commit fail (as a full disk or an I/O error would) and see what is left.
+    /// Called inside every index write transaction of the cache, after its work and just before it commits, with the
+    /// transaction's connection; for tests, which throw from it to make a commit fail (as a full disk or an I/O error
+    /// would) and see what is left, or set SQLite hooks on the connection to make SQLite roll back by itself.
     /// </summary>
-    internal Action? BeforeIndexCommit { get; set; }
+    internal Action<Microsoft.Data.Sqlite.SqliteConnection>? BeforeIndexCommit { get; set; }
 
     internal bool Expires => MaxAge > TimeSpan.Zero && MaxAge != Timeout.InfiniteTimeSpan;
 

@@ -21,7 +21,8 @@ internal sealed class CommitFailures
 
     public void FailNext(int count) => Volatile.Write(ref _remaining, count);
 
-    public void Check()
+    /// <summary>For <see cref="ImageKit.Caching.DiskImageCacheOptions.BeforeIndexCommit"/>.</summary>
+    public void Check(SqliteConnection connection)
     {
         for (var remaining = Volatile.Read(ref _remaining); remaining > 0; remaining = Volatile.Read(ref _remaining))
         {

@@ -43,85 +43,6 @@ internal sealed partial class IndexConnection : IDisposable
     /// </summary>
     public static bool IsReadOnlyNow(SqliteConnection connection) => raw.sqlite3_db_readonly(connection.Handle, "main") == 1;
 
-    /// <summary>
-    /// Begins an immediate transaction: takes the index's write lock, waiting for another process's writer until
-    /// <paramref name="deadline"/> (<see cref="Environment.TickCount64"/>) and no longer.
-    /// </summary>
-    /// <remarks>
-    /// Not Microsoft.Data.Sqlite's <c>BeginTransaction</c>: its command retries a busy statement until its command timeout
-    /// has passed by the clock, while SQLite's busy handler stops once the sleeps it asked for add up to the busy timeout.
-    /// A signal to the thread (a child process ending, a profiler) cuts a sleep short, so SQLite's wait ended a little
-    /// early, and the retry waited a whole busy timeout again: 20 s for a 10 s timeout. Here the clock decides: a wait that
-    /// ends early is asked again for what is left, and none is begun after the deadline.
-    /// </remarks>
-    public void Begin(long deadline)
-    {
-        var db = Connection.Handle!;
-        try
-        {
-            while (true)
-            {
-                var left = deadline - Environment.TickCount64;
-                _ = raw.sqlite3_busy_timeout(db, (int)Math.Clamp(left, 0, int.MaxValue));
-                var rc = raw.sqlite3_exec(db, "BEGIN IMMEDIATE");
-                if (rc == raw.SQLITE_OK)
-                {
-                    _inTransaction = true;
-                    return;
-                }
-
-                if ((rc & 0xFF) != raw.SQLITE_BUSY || Environment.TickCount64 >= deadline)
-                {
-                    SqliteException.ThrowExceptionForRC(rc, db);
-                }
-
-                // Busy before the deadline: a wait cut short, or a busy answer SQLite gives without waiting (another
-                // process recovering the WAL). Again in a moment, for what is left.
-                Thread.Sleep(1);
-            }
-        }
-        finally
-        {
-            _ = raw.sqlite3_busy_timeout(db, IndexDatabase.BusyTimeoutMilliseconds);
-        }
-    }
-
-    /// <summary>Whether a transaction <see cref="Begin"/> began is neither committed nor ended.</summary>
-    public bool InTransaction => _inTransaction;
-
-    /// <summary>Commits the transaction <see cref="Begin"/> began.</summary>
-    public void Commit()
-    {
-        if (!_inTransaction)
-        {
-            return;
-        }
-
-        var db = Connection.Handle!;
-        var rc = raw.sqlite3_exec(db, "COMMIT");
-        if (rc != raw.SQLITE_OK)
-        {
-            SqliteException.ThrowExceptionForRC(rc, db);
-        }
-
-        _inTransaction = false;
-    }
-
-    /// <summary>Rolls back a transaction that was begun and not committed (after a failure); does nothing otherwise.</summary>
-    public void EndTransaction()
-    {
-        if (!_inTransaction)
-        {
-            return;
-        }
-
-        _inTransaction = false;
-        if (Connection.Handle is { } db && raw.sqlite3_get_autocommit(db) == 0)
-        {
-            _ = raw.sqlite3_exec(db, "ROLLBACK");
-        }
-    }
-
     /// <summary>A row without its bytes; for an inline row, the length of its stored bytes (SQLite reads it from the record header).</summary>
     public IndexRow? Find(byte[] hash)
     {
@@ -167,12 +88,24 @@ internal sealed partial class IndexConnection : IDisposable
     /// Inserts or replaces a row, keeping its id. With <paramref name="inlineData"/> the bytes go into <c>blobs</c>;
     /// without, any inline bytes of the replaced row are deleted. Call inside a write transaction.
     /// </summary>
-    /// <returns>Whether the replaced row kept its bytes in a file (which an inline write must then delete).</returns>
-    public bool Upsert(byte[] hash, long size, long checksum, long now, DiskCacheMetadata metadata, byte[]? inlineData = null)
+    /// <returns>
+    /// The row it replaced, or <see langword="null"/> when there was none: whether it kept its bytes in a file (which an
+    /// inline write must then delete), and its checksum and stored time, which tell whether it is still the key's row.
+    /// </returns>
+    public (bool InFile, long Checksum, long StoredTicks)? Upsert(byte[] hash, long size, long checksum, long now, DiskCacheMetadata metadata, byte[]? inlineData = null)
     {
-        var find = Command("SELECT inline FROM entries WHERE key_hash = $h");
+        var find = Command("SELECT inline, checksum, stored_at FROM entries WHERE key_hash = $h");
         Bind(find, "$h", hash);
-        var previous = find.ExecuteScalar() as long?;
+        (bool InFile, long Checksum, long StoredTicks)? replaced = null;
+        long? previous = null;
+        using (var reader = find.ExecuteReader())
+        {
+            if (reader.Read())
+            {
+                previous = reader.GetInt64(0);
+                replaced = (previous == 0, reader.GetInt64(1), reader.GetInt64(2));
+            }
+        }
 
         var command = Command(
             "INSERT INTO entries (key_hash, size, checksum, stored_at, last_access, content_type, url, etag, last_modified, extended, inline) " +
@@ -209,7 +142,7 @@ internal sealed partial class IndexConnection : IDisposable
             drop.ExecuteNonQuery();
         }
 
-        return previous == 0;
+        return replaced;
     }
 
     /// <summary>

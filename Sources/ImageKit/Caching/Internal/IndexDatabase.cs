@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 
 namespace ImageKit.Caching.Internal;
@@ -67,8 +66,8 @@ internal sealed partial class IndexDatabase : IDisposable
 
     public int Generation => Volatile.Read(ref _generation);
 
-    /// <summary>Called in each write transaction just before it commits (<see cref="DiskImageCacheOptions.BeforeIndexCommit"/>; for tests).</summary>
-    public Action? BeforeCommit { get; init; }
+    /// <summary>Called in each write transaction just before it commits, with its connection (<see cref="DiskImageCacheOptions.BeforeIndexCommit"/>; for tests).</summary>
+    public Action<SqliteConnection>? BeforeCommit { get; init; }
 
     /// <summary>True once the index was found damaged and recreated by this instance.</summary>
     public bool WasRebuilt { get; private set; }
@@ -84,11 +83,17 @@ internal sealed partial class IndexDatabase : IDisposable
     /// </remarks>
     /// <param name="write">The work of the transaction.</param>
     /// <param name="undo">
-    /// What puts back the files <paramref name="write"/> moved when the transaction fails instead of committing: called
-    /// before the rollback, so still under the write lock (unless SQLite rolled back by itself, as after some I/O errors).
-    /// Must not throw. Not called when the work is run again (a damaged or replaced index), nor after a commit.
+    /// What puts back the files <paramref name="write"/> moved, when its transaction fails instead of committing: called
+    /// once for each run of the work that does not commit (also before the work is run again on a damaged or replaced
+    /// index), never after a commit, and always while this instance's writers wait (see <see cref="UndoFailedWork"/>).
+    /// Called with <see langword="null"/> while the transaction is still open: the write lock was held all along, so
+    /// everything can be put back. Called with the connection when SQLite had already rolled the transaction back by
+    /// itself (a full disk or an I/O error in the work or at commit), which let go of the write lock for a moment, so
+    /// that another cache or process may have written or removed the same keys since: the connection then holds the
+    /// lock again in a new transaction (<see cref="IndexConnection.HoldsWriteLock"/>; false if it could not be taken),
+    /// and the undo must check a key's row through it before it takes a file away from that key. Must not throw.
     /// </param>
-    public T Write<T>(Func<IndexConnection, T> write, Action? undo = null)
+    public T Write<T>(Func<IndexConnection, T> write, Action<IndexConnection?>? undo = null)
     {
         // Waiters share the busy timeout: when another process holds the write lock, each queued writer must not wait
         // out its own 10 s after the one before it did. Whatever this writer waits for its turn counts against the
@@ -121,100 +126,20 @@ internal sealed partial class IndexDatabase : IDisposable
         }
     }
 
-    /// <summary>
-    /// SQLite's verdict that the file is not (or no longer) a usable database: SQLITE_CORRUPT or SQLITE_NOTADB, or one of
-    /// the two header faults SQLite reports as a plain SQLITE_ERROR when it reads the schema: a schema format number no
-    /// SQLite writes (above 4, the format of every SQLite since 2006), and a text encoding that is not 1, 2 or 3 (read as
-    /// UTF-8 the first time, then refused with the message meant for attached databases, which the index never has).
-    /// Busy, full, read-only and I/O errors are not damage (rebuilding would throw away a healthy index).
-    /// </summary>
-    internal static bool IsDamage(SqliteException e) =>
-        (e.SqliteErrorCode & 0xFF) is 11 or 26
-        || (e.SqliteErrorCode == 1 && (e.Message.Contains("unsupported file format", StringComparison.Ordinal)
-            || e.Message.Contains("attached databases must use the same text encoding", StringComparison.Ordinal)));
-
-    /// <summary>
-    /// Records the operating system's error behind an SQLite I/O or open failure (SQLite's message leaves it out) in the
-    /// exception's <see cref="Exception.Data"/>, for <see cref="Describe"/>. Returns <see langword="false"/>: called from
-    /// an exception filter, while the connection that failed is still open.
-    /// </summary>
-    internal static bool NoteSystemError(SqliteException e, SqliteConnection connection)
-    {
-        if ((e.SqliteErrorCode & 0xFF) is 10 or 14 && SqliteSystemError.Of(connection) is var errno and not 0)
-        {
-            e.Data[SystemErrorKey] = $"{Marshal.GetPInvokeErrorMessage(errno)}, errno {errno}";
-            e.Data[SystemErrnoKey] = errno;
-        }
-
-        return false;
-    }
-
-    /// <summary>The exception's message, with the operating system's error where <see cref="NoteSystemError"/> found one.</summary>
-    internal static string Describe(Exception e) => e.Data[SystemErrorKey] is string system ? $"{e.Message.TrimEnd('.')} ({system})" : e.Message;
-
-    /// <summary>
-    /// SQLITE_NOMEM, which SQLite also returns for damage: a record read from a damaged page whose size field asks for more
-    /// memory than SQLite allocates at once. <see cref="CheckFindsDamage(SqliteConnection)"/> tells the two apart.
-    /// </summary>
-    internal static bool IsOutOfMemory(SqliteException e) => (e.SqliteErrorCode & 0xFF) == 7;
-
-    /// <summary>
-    /// Whether SQLite's <c>quick_check</c> finds the file damaged; asked after <see cref="IsOutOfMemory"/>, so that damage
-    /// is recreated while a real allocation failure is reported as one. A check that fails for another reason (out of
-    /// memory again, busy) finds nothing: a healthy index is never thrown away on a guess.
-    /// </summary>
-    internal static bool CheckFindsDamage(SqliteConnection connection)
-    {
-        try
-        {
-            using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA quick_check(1);";
-            return command.ExecuteScalar() is not "ok";
-        }
-        catch (SqliteException e) when (IsDamage(e))
-        {
-            return true;
-        }
-        catch (SqliteException)
-        {
-            return false;
-        }
-    }
-
-    private const string ReadOnlyHeader = "the index's header marks it read-only for this SQLite (damaged)";
-
-    // Read-only now, though it could be written when it was opened: what a header with an unknown write version does.
-    private static bool TurnedReadOnly(IndexConnection connection) =>
-        IndexConnection.IsReadOnlyNow(connection.Connection) && !connection.WriteProtectedAtOpen;
-
-    /// <summary>
-    /// SQLite's sign that the file this connection has open was deleted or replaced by another cache (which recreated a
-    /// damaged index): SQLITE_READONLY_DBMOVED; SQLITE_IOERR_DELETE_NOENT from a journal that went with it; or
-    /// SQLITE_IOERR_FSTAT with ENOENT (recorded by <see cref="NoteSystemError"/>), which is what a connection's first read
-    /// gets when the file went after the connection opened it: opening the WAL, SQLite's Unix layer looks up the database
-    /// by its path (a <c>stat</c>, to give the WAL the database's permissions) and reports that it is gone as a failed
-    /// <c>fstat</c>. Without the errno (another SQLite build) that failure stays an I/O error.
-    /// </summary>
-    internal static bool WasReplacedUnderneath(SqliteException e) =>
-        e.SqliteExtendedErrorCode is 1032 or 5898 || (e.SqliteExtendedErrorCode == 1802 && e.Data[SystemErrnoKey] is NoSuchFile);
-
-    /// <summary>A failure of the index as a whole, whatever was written: busy or locked (another process holds the write lock past the busy timeout), full, read-only or an I/O error.</summary>
-    internal static bool IsBusyOrFull(Exception e) =>
-        (e as SqliteException ?? e.InnerException as SqliteException)?.SqliteErrorCode is { } code && (code & 0xFF) is 5 or 6 or 8 or 10 or 13;
-
     /// <param name="operation">What to run on the rented connection.</param>
     /// <param name="writeDeadline">
     /// For a write: when to stop waiting for the write lock (<see cref="Environment.TickCount64"/>); the operation runs in
     /// an immediate transaction. <see langword="null"/> for a read.
     /// </param>
     /// <param name="busyTimeout">For a read: SQLite's busy timeout for this call, if not the usual one.</param>
-    /// <param name="undo">For a write: see <see cref="Write{T}(Func{IndexConnection, T}, Action?)"/>.</param>
-    private T Run<T>(Func<IndexConnection, T> operation, long? writeDeadline = null, int? busyTimeout = null, Action? undo = null)
+    /// <param name="undo">For a write: see <see cref="Write{T}(Func{IndexConnection, T}, Action{IndexConnection?}?)"/>.</param>
+    private T Run<T>(Func<IndexConnection, T> operation, long? writeDeadline = null, int? busyTimeout = null, Action<IndexConnection?>? undo = null)
     {
         var write = writeDeadline is not null;
         for (var attempt = 0; ; attempt++)
         {
             var generation = Generation;
+            var pendingUndo = undo; // once for each run of the work
             IndexConnection? connection = null;
             try
             {
@@ -247,7 +172,7 @@ internal sealed partial class IndexDatabase : IDisposable
                 var result = operation(connection);
                 if (write)
                 {
-                    BeforeCommit?.Invoke();
+                    BeforeCommit?.Invoke(connection.Connection);
                     connection.Commit();
                 }
 
@@ -259,17 +184,18 @@ internal sealed partial class IndexDatabase : IDisposable
             }
             catch (SqliteException e) when (IsDamage(e) && attempt == 0)
             {
+                UndoFailedWork(connection, ref pendingUndo);
                 connection?.Dispose();
                 connection = null;
                 Rebuild(generation);
             }
             catch (SqliteException e) when (IsOutOfMemory(e) && attempt == 0)
             {
+                UndoFailedWork(connection, ref pendingUndo);
                 connection?.Dispose();
                 connection = null;
                 if (!CheckFindsDamage())
                 {
-                    undo?.Invoke(); // rolled back with the connection
                     throw new DiskCacheException(FilePath, $"the cache index failed: {Describe(e)}", e);
                 }
 
@@ -277,6 +203,7 @@ internal sealed partial class IndexDatabase : IDisposable
             }
             catch (SqliteException e) when (WasReplacedUnderneath(e) && attempt < 3)
             {
+                UndoFailedWork(connection, ref pendingUndo);
                 connection?.Dispose();
                 connection = null;
                 Retire(generation);
@@ -289,12 +216,7 @@ internal sealed partial class IndexDatabase : IDisposable
             {
                 if (connection is not null)
                 {
-                    if (connection.InTransaction)
-                    {
-                        // Begun and neither committed nor rolled back: the work failed, or its commit did.
-                        undo?.Invoke();
-                    }
-
+                    UndoFailedWork(connection, ref pendingUndo);
                     connection.EndTransaction();
                     if (busyTimeout is not null)
                     {
@@ -306,6 +228,39 @@ internal sealed partial class IndexDatabase : IDisposable
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Calls the undo of a run of the work whose transaction was begun and not committed (the work failed, or its commit
+    /// did), at most once; called before the connection rolls back or is disposed, and always within
+    /// <see cref="Write{T}(Func{IndexConnection, T}, Action{IndexConnection?}?)"/>'s turn, so no other writer of this
+    /// instance is in between. When SQLite rolled the transaction back by itself, its write lock was let go: it is taken
+    /// again first, so that the undo checks and moves files while no writer of another cache or process can either.
+    /// </summary>
+    private static void UndoFailedWork(IndexConnection? connection, ref Action<IndexConnection?>? undo)
+    {
+        if (connection is null || !connection.InTransaction || undo is not { } pending)
+        {
+            return;
+        }
+
+        undo = null;
+        if (connection.HoldsWriteLock)
+        {
+            pending(null);
+            return;
+        }
+
+        try
+        {
+            connection.Begin(Environment.TickCount64 + BusyTimeoutMilliseconds);
+        }
+        catch (SqliteException)
+        {
+            // Not taken (another process holds it, or the disk fails again): the undo sees HoldsWriteLock false.
+        }
+
+        pending(connection);
     }
 
     /// <summary><see cref="CheckFindsDamage(SqliteConnection)"/> on a connection of its own (the one that failed may be in a transaction SQLite rolled back).</summary>

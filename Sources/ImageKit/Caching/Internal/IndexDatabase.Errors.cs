@@ -1,0 +1,89 @@
+using System.Runtime.InteropServices;
+using Microsoft.Data.Sqlite;
+
+namespace ImageKit.Caching.Internal;
+
+/// <summary>How the index tells SQLite's failures apart: damage, a file replaced underneath, busy or full, out of memory.</summary>
+internal sealed partial class IndexDatabase
+{
+    /// <summary>
+    /// SQLite's verdict that the file is not (or no longer) a usable database: SQLITE_CORRUPT or SQLITE_NOTADB, or one of
+    /// the two header faults SQLite reports as a plain SQLITE_ERROR when it reads the schema: a schema format number no
+    /// SQLite writes (above 4, the format of every SQLite since 2006), and a text encoding that is not 1, 2 or 3 (read as
+    /// UTF-8 the first time, then refused with the message meant for attached databases, which the index never has).
+    /// Busy, full, read-only and I/O errors are not damage (rebuilding would throw away a healthy index).
+    /// </summary>
+    internal static bool IsDamage(SqliteException e) =>
+        (e.SqliteErrorCode & 0xFF) is 11 or 26
+        || (e.SqliteErrorCode == 1 && (e.Message.Contains("unsupported file format", StringComparison.Ordinal)
+            || e.Message.Contains("attached databases must use the same text encoding", StringComparison.Ordinal)));
+
+    /// <summary>
+    /// Records the operating system's error behind an SQLite I/O or open failure (SQLite's message leaves it out) in the
+    /// exception's <see cref="Exception.Data"/>, for <see cref="Describe"/>. Returns <see langword="false"/>: called from
+    /// an exception filter, while the connection that failed is still open.
+    /// </summary>
+    internal static bool NoteSystemError(SqliteException e, SqliteConnection connection)
+    {
+        if ((e.SqliteErrorCode & 0xFF) is 10 or 14 && SqliteSystemError.Of(connection) is var errno and not 0)
+        {
+            e.Data[SystemErrorKey] = $"{Marshal.GetPInvokeErrorMessage(errno)}, errno {errno}";
+            e.Data[SystemErrnoKey] = errno;
+        }
+
+        return false;
+    }
+
+    /// <summary>The exception's message, with the operating system's error where <see cref="NoteSystemError"/> found one.</summary>
+    internal static string Describe(Exception e) => e.Data[SystemErrorKey] is string system ? $"{e.Message.TrimEnd('.')} ({system})" : e.Message;
+
+    /// <summary>
+    /// SQLITE_NOMEM, which SQLite also returns for damage: a record read from a damaged page whose size field asks for more
+    /// memory than SQLite allocates at once. <see cref="CheckFindsDamage(SqliteConnection)"/> tells the two apart.
+    /// </summary>
+    internal static bool IsOutOfMemory(SqliteException e) => (e.SqliteErrorCode & 0xFF) == 7;
+
+    /// <summary>
+    /// Whether SQLite's <c>quick_check</c> finds the file damaged; asked after <see cref="IsOutOfMemory"/>, so that damage
+    /// is recreated while a real allocation failure is reported as one. A check that fails for another reason (out of
+    /// memory again, busy) finds nothing: a healthy index is never thrown away on a guess.
+    /// </summary>
+    internal static bool CheckFindsDamage(SqliteConnection connection)
+    {
+        try
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA quick_check(1);";
+            return command.ExecuteScalar() is not "ok";
+        }
+        catch (SqliteException e) when (IsDamage(e))
+        {
+            return true;
+        }
+        catch (SqliteException)
+        {
+            return false;
+        }
+    }
+
+    private const string ReadOnlyHeader = "the index's header marks it read-only for this SQLite (damaged)";
+
+    // Read-only now, though it could be written when it was opened: what a header with an unknown write version does.
+    private static bool TurnedReadOnly(IndexConnection connection) =>
+        IndexConnection.IsReadOnlyNow(connection.Connection) && !connection.WriteProtectedAtOpen;
+
+    /// <summary>
+    /// SQLite's sign that the file this connection has open was deleted or replaced by another cache (which recreated a
+    /// damaged index): SQLITE_READONLY_DBMOVED; SQLITE_IOERR_DELETE_NOENT from a journal that went with it; or
+    /// SQLITE_IOERR_FSTAT with ENOENT (recorded by <see cref="NoteSystemError"/>), which is what a connection's first read
+    /// gets when the file went after the connection opened it: opening the WAL, SQLite's Unix layer looks up the database
+    /// by its path (a <c>stat</c>, to give the WAL the database's permissions) and reports that it is gone as a failed
+    /// <c>fstat</c>. Without the errno (another SQLite build) that failure stays an I/O error.
+    /// </summary>
+    internal static bool WasReplacedUnderneath(SqliteException e) =>
+        e.SqliteExtendedErrorCode is 1032 or 5898 || (e.SqliteExtendedErrorCode == 1802 && e.Data[SystemErrnoKey] is NoSuchFile);
+
+    /// <summary>A failure of the index as a whole, whatever was written: busy or locked (another process holds the write lock past the busy timeout), full, read-only or an I/O error.</summary>
+    internal static bool IsBusyOrFull(Exception e) =>
+        (e as SqliteException ?? e.InnerException as SqliteException)?.SqliteErrorCode is { } code && (code & 0xFF) is 5 or 6 or 8 or 10 or 13;
+}

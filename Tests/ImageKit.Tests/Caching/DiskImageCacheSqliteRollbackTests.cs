@@ -1,0 +1,106 @@
+using ImageKit.Caching;
+using ImageKit.Tests.TestUtilities;
+using static ImageKit.Tests.Caching.DiskCacheTestHelpers;
+
+namespace ImageKit.Tests.Caching;
+
+/// <summary>
+/// A write transaction that SQLite rolls back by itself (a full disk or an I/O error at commit) has let go of the write
+/// lock before the cache can undo its file work: another cache or process on the folder may write or remove the same key
+/// at that moment (run inside SQLite's rollback hook here, see <see cref="SqliteRollbacks"/>). The undo must take the
+/// lock again and leave what that other writer did; with nobody in between, it must still bring the old entry back.
+/// </summary>
+[TestClass]
+public sealed class DiskImageCacheSqliteRollbackTests
+{
+    private const int Threshold = 1000;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    [DataRow(300, DisplayName = "inline write")]
+    [DataRow(Threshold + 900, DisplayName = "file write")]
+    public async Task SetAsync_RolledBackBySqliteWhileAnotherCacheStoresTheKey_KeepsTheOtherStore(int newLength)
+    {
+        using var folder = new TempFolder();
+        var rollbacks = new SqliteRollbacks();
+        using var cache = Open(folder.Path, rollbacks);
+        using var other = Open(folder.Path, new SqliteRollbacks());
+        await cache.SetAsync("k", Bytes(Threshold + 500, 1), null, TestContext.CancellationToken);
+
+        var theirs = Bytes(Threshold + 700, 3);
+        rollbacks.FailNext(() => other.SetAsync("k", theirs, null, TestContext.CancellationToken).GetAwaiter().GetResult());
+        await Assert.ThrowsExactlyAsync<DiskCacheException>(() => cache.SetAsync("k", Bytes(newLength, 2), null, TestContext.CancellationToken));
+        Assert.AreEqual(1, rollbacks.Count);
+        Assert.IsNull(rollbacks.Failure, "the other cache stores while SQLite has let go of the lock");
+
+        CollectionAssert.AreEqual(theirs, (await other.GetAsync("k", TestContext.CancellationToken))?.Data,
+            "the failed write's undo must not take the other cache's file, nor put the old one under its row");
+        CollectionAssert.AreEqual(theirs, (await cache.GetAsync("k", TestContext.CancellationToken))?.Data);
+        Assert.HasCount(1, BlobFiles(folder.Path));
+        Assert.IsEmpty(Directory.GetFiles(folder.Combine("tmp")), "the old file aside and the failed write's file are deleted");
+    }
+
+    [TestMethod]
+    public async Task SetAsync_RolledBackBySqliteWhileAnotherCacheRemovesTheKey_StaysRemoved()
+    {
+        using var folder = new TempFolder();
+        var rollbacks = new SqliteRollbacks();
+        using var cache = Open(folder.Path, rollbacks);
+        using var other = Open(folder.Path, new SqliteRollbacks());
+        await cache.SetAsync("k", Bytes(Threshold + 500, 1), null, TestContext.CancellationToken);
+
+        rollbacks.FailNext(() => other.RemoveAsync("k", TestContext.CancellationToken).GetAwaiter().GetResult());
+        await Assert.ThrowsExactlyAsync<DiskCacheException>(() => cache.SetAsync("k", Bytes(Threshold + 900, 2), null, TestContext.CancellationToken));
+        Assert.IsNull(rollbacks.Failure);
+
+        Assert.IsNull(await other.GetAsync("k", TestContext.CancellationToken));
+        Assert.IsEmpty(BlobFiles(folder.Path), "no file of the removed entry is put back");
+        Assert.IsEmpty(Directory.GetFiles(folder.Combine("tmp")));
+    }
+
+    [TestMethod]
+    [DataRow(300, DisplayName = "inline write")]
+    [DataRow(Threshold + 900, DisplayName = "file write")]
+    public async Task SetAsync_RolledBackBySqlite_OldEntryStaysReadable(int newLength)
+    {
+        using var folder = new TempFolder();
+        var rollbacks = new SqliteRollbacks();
+        using var cache = Open(folder.Path, rollbacks);
+        await cache.SetAsync("k", Bytes(Threshold + 500, 1), new DiskCacheMetadata { ETag = "\"old\"" }, TestContext.CancellationToken);
+
+        rollbacks.FailNext();
+        await Assert.ThrowsExactlyAsync<DiskCacheException>(() => cache.SetAsync("k", Bytes(newLength, 2), null, TestContext.CancellationToken));
+        Assert.AreEqual(1, rollbacks.Count);
+
+        var entry = await cache.GetAsync("k", TestContext.CancellationToken);
+        CollectionAssert.AreEqual(Bytes(Threshold + 500, 1), entry?.Data);
+        Assert.AreEqual("\"old\"", entry?.Metadata.ETag);
+        Assert.IsEmpty(Directory.GetFiles(folder.Combine("tmp")));
+    }
+
+    [TestMethod]
+    public async Task RemoveAsync_RolledBackBySqlite_EntryStaysReadable()
+    {
+        using var folder = new TempFolder();
+        var rollbacks = new SqliteRollbacks();
+        using var cache = Open(folder.Path, rollbacks);
+        await cache.SetAsync("k", Bytes(Threshold + 500, 1), null, TestContext.CancellationToken);
+
+        rollbacks.FailNext();
+        await Assert.ThrowsExactlyAsync<DiskCacheException>(() => cache.RemoveAsync("k", TestContext.CancellationToken));
+
+        CollectionAssert.AreEqual(Bytes(Threshold + 500, 1), (await cache.GetAsync("k", TestContext.CancellationToken))?.Data);
+    }
+
+    private static DiskImageCache Open(string folder, SqliteRollbacks rollbacks)
+    {
+        var cache = DiskCacheTestHelpers.Open(folder, configure: o =>
+        {
+            o.MaxInlineBytes = Threshold;
+            o.BeforeIndexCommit = rollbacks.BeforeCommit;
+        });
+        cache.OpeningSweep.GetAwaiter().GetResult();
+        return cache;
+    }
+}
