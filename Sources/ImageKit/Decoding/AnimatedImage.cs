@@ -78,7 +78,8 @@ public sealed partial class AnimatedImage : IDisposable
                 throw new ImageDecodingException("the image has no frames");
             }
 
-            options.Limits.Check(source.PixelWidth, source.PixelHeight, source.FrameCount);
+            // Against the frames decoded: a first-frame-only image is one frame, however many its source declares.
+            options.Limits.Check(source.PixelWidth, source.PixelHeight, _frameCount);
             _durations = new TimeSpan[_frameCount];
             _effectiveDurations = new TimeSpan[_frameCount];
             for (var i = 0; i < _frameCount; i++)

@@ -2,7 +2,9 @@ namespace ImageKit.Decoding;
 
 /// <summary>
 /// Limits that protect the process from hostile or broken images. They are checked from the headers, before any large
-/// allocation, and a breach throws <see cref="ImageLimitExceededException"/>.
+/// allocation, and a breach throws <see cref="ImageLimitExceededException"/>. With <see cref="ImageDecodeOptions.FirstFrameOnly"/>
+/// they apply to the one frame decoded: frames the image declares beyond it count against neither <see cref="MaxFrameCount"/>
+/// nor <see cref="MaxTotalDecodedBytes"/>.
 /// </summary>
 public sealed record DecodingLimits
 {
@@ -12,12 +14,15 @@ public sealed record DecodingLimits
     /// <summary>The largest canvas in pixels (width × height). <value>Default: 100,000,000 (for example 10,000 × 10,000).</value></summary>
     public long MaxPixelsPerFrame { get; init; } = 100_000_000;
 
-    /// <summary>The most frames an image may declare. <value>Default: 10,000.</value></summary>
+    /// <summary>
+    /// The most frames an image may declare (a first-frame-only decode counts one). <value>Default: 10,000.</value>
+    /// </summary>
     public int MaxFrameCount { get; init; } = 10_000;
 
     /// <summary>
-    /// The most bytes that decoding every frame of the image would produce (width × height × 4 × frames). Frames are
-    /// decoded lazily, so this bounds what a tiny file can make the process decode over its life, not what it holds at once.
+    /// The most bytes that decoding every frame of the image would produce (width × height × 4 × frames; one frame for a
+    /// first-frame-only decode). Frames are decoded lazily, so this bounds what a tiny file can make the process decode
+    /// over its life, not what it holds at once.
     /// <value>Default: 4 GiB.</value>
     /// </summary>
     public long MaxTotalDecodedBytes { get; init; } = 4L * 1024 * 1024 * 1024;

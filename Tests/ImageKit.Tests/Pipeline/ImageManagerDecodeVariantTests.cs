@@ -1,4 +1,5 @@
 using ImageKit.Caching;
+using ImageKit.Decoding;
 using ImageKit.Tests.TestUtilities;
 
 namespace ImageKit.Tests.Pipeline;
@@ -39,6 +40,23 @@ public sealed class ImageManagerDecodeVariantTests
         Assert.AreEqual(Corpus.Get("TestImageAnimated.webp").FrameCount, full.Image.FrameCount, "the first-frame variant never answers for the full image");
         Assert.AreEqual(ImageLoadSource.Disk, full.Source, "the encoded bytes were shared on disk");
         Assert.AreEqual(1, server.ImageHits("TestImageAnimated.webp"));
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_FirstFrameOnly_OfMoreFramesThanTheManagersMaxFrameCount_LoadsTheFirstFrame()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        var limits = new DecodingLimits { MaxFrameCount = 2 }; // TestImageAnimated.webp has 8
+        await using var manager = ImageManagerTests.NewManager(_cacheDir, new ImageManagerOptions { DecodeOptions = new ImageDecodeOptions { Limits = limits } });
+        var url = server.Image("TestImageAnimated.webp");
+
+        using (var still = await manager.LoadImageAsync(url, new ImageLoadOptions { FirstFrameOnly = true }, cancellationToken: TestContext.CancellationToken))
+        {
+            Assert.AreEqual(1, still.Image.FrameCount);
+        }
+
+        await Assert.ThrowsAsync<ImageLimitExceededException>(
+            () => manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken), "the full image is still held to the limit");
     }
 
     [TestMethod]

@@ -33,7 +33,7 @@ public sealed class ApngDecoder : IImageDecoder
     public AnimatedImageSource CreateSource(ReadOnlyMemory<byte> data, ImageDecodeOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var container = ApngReader.Read(data.Span, options.Limits);
+        var container = ApngReader.Read(data.Span, options.Limits, options.FirstFrameOnly);
         return container is null
             ? SkiaCodecSource.Create(data, ImageFormat.Png, options)
             : new ApngFrameSource(data, container);

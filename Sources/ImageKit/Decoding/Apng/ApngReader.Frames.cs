@@ -27,7 +27,7 @@ internal sealed partial class ApngReader
         var payload = chunk.GetData(data);
         CheckSequence(chunk, payload);
         FinishPendingFrame();
-        if (_frames.Count >= _limits.MaxFrameCount)
+        if (!_firstFrameOnly && _frames.Count >= _limits.MaxFrameCount)
         {
             throw new ImageLimitExceededException(
                 $"the image has more than {_limits.MaxFrameCount:N0} frames, the limit (DecodingLimits.MaxFrameCount)");

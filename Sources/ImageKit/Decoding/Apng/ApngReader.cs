@@ -13,6 +13,7 @@ namespace ImageKit.Decoding.Apng;
 internal sealed partial class ApngReader
 {
     private readonly DecodingLimits _limits;
+    private readonly bool _firstFrameOnly;
     private readonly ArrayBufferWriter<byte> _frameChunks = new();
     private byte[] _header = [];
     private int _width;
@@ -26,13 +27,20 @@ internal sealed partial class ApngReader
     private int _loopCount;
     private string? _truncation;
 
-    private ApngReader(DecodingLimits limits) => _limits = limits;
-
-    /// <summary>Parses <paramref name="data"/>; see the type's summary for the three outcomes.</summary>
-    /// <exception cref="ImageDecodingException">The PNG or its animation is broken, or a limit is exceeded.</exception>
-    public static ApngContainer? Read(ReadOnlySpan<byte> data, DecodingLimits limits)
+    private ApngReader(DecodingLimits limits, bool firstFrameOnly)
     {
-        var reader = new ApngReader(limits);
+        _limits = limits;
+        _firstFrameOnly = firstFrameOnly;
+    }
+
+    /// <summary>
+    /// Parses <paramref name="data"/>; see the type's summary for the three outcomes. With <paramref name="firstFrameOnly"/>
+    /// the whole file is still read and checked, but the limits count one frame and the container keeps frame 0 alone.
+    /// </summary>
+    /// <exception cref="ImageDecodingException">The PNG or its animation is broken, or a limit is exceeded.</exception>
+    public static ApngContainer? Read(ReadOnlySpan<byte> data, DecodingLimits limits, bool firstFrameOnly = false)
+    {
+        var reader = new ApngReader(limits, firstFrameOnly);
         var chunks = new PngChunkReader(data);
         if (!chunks.TryReadNext(out var first) || first.Type != PngChunk.Ihdr)
         {
@@ -165,7 +173,7 @@ internal sealed partial class ApngReader
         }
 
         // Before anything is allocated per frame: the declared count is what a hostile file controls.
-        _limits.Check(_width, _height, (int)numFrames);
+        _limits.Check(_width, _height, _firstFrameOnly ? 1 : (int)numFrames);
         _declaredFrames = (int)numFrames;
         _loopCount = (int)Math.Min(BinaryPrimitives.ReadUInt32BigEndian(payload[4..]), int.MaxValue);
     }
@@ -214,6 +222,7 @@ internal sealed partial class ApngReader
         }
 
         // More frames than declared are all played (as Pillow does): each one was counted against the limits as it was read.
-        return new ApngContainer(_width, _height, _header, _frameChunks.WrittenSpan.ToArray(), [.. _frames], _loopCount, _hasAlpha);
+        ApngFrame[] frames = _firstFrameOnly ? [_frames[0]] : [.. _frames];
+        return new ApngContainer(_width, _height, _header, _frameChunks.WrittenSpan.ToArray(), frames, _loopCount, _hasAlpha);
     }
 }

@@ -32,6 +32,7 @@ internal sealed partial class SkiaCodecSource : AnimatedImageSource
     private SKCodec? _codec; // null between a still's calls
     private readonly SKImageInfo _canvasInfo; // as stored: before any EXIF orientation
     private readonly SKEncodedOrigin _origin; // TopLeft unless the still is turned upright
+    private readonly bool _isAnimation; // the codec has more than one frame, also when only the first is kept
     private int _disposed;
 
     private SkiaCodecSource(SKCodec codec, SkiaEncodedData? encoded, SKData? wrapped, ImageFormat format, ReadOnlySpan<byte> data, ImageDecodeOptions options)
@@ -41,10 +42,14 @@ internal sealed partial class SkiaCodecSource : AnimatedImageSource
         _wrapped = wrapped;
         Format = format;
         var info = codec.Info;
-        // The limits first: the frame table is one managed entry per frame, and a hostile file may declare millions.
+        // The limits first: the frame table is one managed entry per frame, and a hostile file may declare millions. A
+        // first-frame-only image decodes and keeps one frame, and is checked as one.
         var frameCount = codec.FrameCount;
-        options.Limits.Check(info.Width, info.Height, Math.Max(1, frameCount));
-        _frames = frameCount > 0 ? codec.FrameInfo : [];
+        _isAnimation = frameCount > 1;
+        options.Limits.Check(info.Width, info.Height, options.FirstFrameOnly ? 1 : Math.Max(1, frameCount));
+        _frames = frameCount <= 0 ? []
+            : options.FirstFrameOnly ? FirstFrameInfo(codec)
+            : codec.FrameInfo;
         FrameCount = Math.Max(1, _frames.Length);
         _canvasInfo = new SKImageInfo(info.Width, info.Height, SKColorType.Bgra8888, SKAlphaType.Premul);
         _origin = ExifOrientation.ToApply(codec, format, options.Orientation);
@@ -193,7 +198,7 @@ internal sealed partial class SkiaCodecSource : AnimatedImageSource
     private (int Width, int Height)? StoredReducedSize(int width, int height)
     {
         var (fullWidth, fullHeight) = (_canvasInfo.Width, _canvasInfo.Height);
-        if (_frames.Length > 1 || (width >= fullWidth && height >= fullHeight))
+        if (_isAnimation || (width >= fullWidth && height >= fullHeight))
         {
             return null;
         }
@@ -356,6 +361,10 @@ internal sealed partial class SkiaCodecSource : AnimatedImageSource
             NativeResourceCounters.PinReleased();
         }
     }
+
+    // Frame 0's entry alone (none for a codec that is not an animation format), without the table of every frame.
+    private static SKCodecFrameInfo[] FirstFrameInfo(SKCodec codec) =>
+        codec.GetFrameInfo(0, out var first) ? [first] : [];
 
     private static int ReadLoopCount(SKCodec codec, ImageFormat format, GifLoopCountSemantics gifSemantics)
     {
