@@ -162,7 +162,12 @@ public sealed partial class AnimatedImage : IDisposable
     /// <summary>What the image was decoded from (file path or URL), when known.</summary>
     public string? SourceName { get; }
 
-    /// <summary>The encoded duration of each frame, as stored in the file (zero for stills).</summary>
+    /// <summary>
+    /// The encoded duration of each frame, as stored in the file. A still reports what its file stores too: a one-frame
+    /// GIF, APNG or WebP animation its delay (a first-frame-only decode its first frame's), a format without durations
+    /// (JPEG, PNG, BMP, HEIC…) zero. A scaled-down, thumbnail or transformed still that a cache keeps as its pixels alone
+    /// keeps no durations: zero.
+    /// </summary>
     public IReadOnlyList<TimeSpan> FrameDurations => _durations;
 
     /// <summary>The duration each frame is shown for during playback, after the <see cref="FrameDurationPolicy"/>.</summary>

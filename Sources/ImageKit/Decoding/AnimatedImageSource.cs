@@ -29,7 +29,10 @@ public abstract class AnimatedImageSource : IDisposable
     /// <summary>Whether the encoding carries transparency (not whether any pixel is actually transparent).</summary>
     public abstract bool HasAlpha { get; }
 
-    /// <summary>The encoded duration of frame <paramref name="index"/> (zero for stills).</summary>
+    /// <summary>
+    /// The encoded duration of frame <paramref name="index"/>, as the file stores it (also for a one-frame animation
+    /// format); zero when the format stores none.
+    /// </summary>
     public abstract TimeSpan GetFrameDuration(int index);
 
     /// <summary>

@@ -53,7 +53,7 @@ public sealed class ImageFrame : IDisposable
     /// <summary>The bytes of pixel memory this frame holds: <see cref="RowBytes"/> × <see cref="Height"/>.</summary>
     public long ByteCount => (long)RowBytes * Height;
 
-    /// <summary>The duration stored in the file (zero for stills).</summary>
+    /// <summary>The duration stored in the file (see <see cref="AnimatedImage.FrameDurations"/>; zero when it stores none).</summary>
     public TimeSpan Duration { get; }
 
     /// <summary>The duration the frame is shown for, after the image's <see cref="FrameDurationPolicy"/>.</summary>
