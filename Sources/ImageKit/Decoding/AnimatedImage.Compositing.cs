@@ -103,6 +103,43 @@ public sealed partial class AnimatedImage
         return copy;
     }
 
+    // For an animation wrapped by a scale-down or a transform, which keeps each frame it makes from this one itself: once
+    // frame `index` has been made, its full-size copy is dropped unless a later frame is drawn onto it. Between calls the
+    // image then keeps only frames that others are drawn onto (none for an animation of independent frames), whatever
+    // order the frames are asked in.
+    internal void ReleaseCompositedUnlessBuiltOn(int index)
+    {
+        lock (_lock)
+        {
+            if (LastDependent(index) < 0)
+            {
+                _composited.Remove(index);
+            }
+        }
+    }
+
+    // What such a wrapped animation keeps between calls besides its encoded bytes: at most CompositedFramesKept of the
+    // frames that others are drawn onto, and its decoder's state.
+    internal long WrappedStateBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                var builtOn = 0;
+                for (var frame = 0; frame < _frameCount && builtOn < CompositedFramesKept; frame++)
+                {
+                    if (LastDependent(frame) >= 0)
+                    {
+                        builtOn++;
+                    }
+                }
+
+                return (builtOn * FrameByteCount) + _source.DecoderStateBytes;
+            }
+        }
+    }
+
     // The last frame drawn directly onto frame `frame`, or -1 when none is.
     private int LastDependent(int frame)
     {

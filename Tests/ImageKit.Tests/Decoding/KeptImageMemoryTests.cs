@@ -118,6 +118,53 @@ public sealed class KeptImageMemoryTests
         }
     }
 
+    // The image a thumbnail, scale-down or transform of an animation wraps keeps only the full-size frames that later frames
+    // are drawn onto: the wrapper keeps each frame it makes, so a full-size copy no frame builds on is never used again
+    // (it kept its last three, 12 MB for a 40 x 40 thumbnail of a 990 x 1050 WebP of independent frames).
+    [TestMethod]
+    [DataRow("TestImageAnimated.webp", false, 0)] // 990 x 1050, every frame independent
+    [DataRow("ezgif-apng.png", false, 0)] // 720 x 720, every frame independent
+    [DataRow("large-gif-anim-combine.gif", false, 1)] // 1000 x 1000, frame 1 drawn onto frame 0
+    [DataRow("dispose_prev.gif", false, 1)] // frames 1-4 drawn onto frame 0 (restore to previous)
+    [DataRow("TestImageAnimated.webp", true, 0)] // resized by a transformer
+    public void KeptThumbnailsOfAnimations_KeepOnlyTheFullSizeFramesOthersAreDrawnOnto(string file, bool transformed, int fullSizeFrames)
+    {
+        var data = Corpus.Read(file);
+        var options = transformed
+            ? new ImageDecodeOptions { Transformers = [new ResizeTransformer(new(40, 40))] }
+            : new ImageDecodeOptions { ThumbnailPixelSize = new(40, 40) };
+        long fullFrameBytes;
+        using (var full = AnimatedImage.Decode(data))
+        {
+            fullFrameBytes = full.FrameByteCount;
+        }
+
+        var before = PixelMemory.AllocatedBytes - PixelBufferPool.Shared.PooledBytes;
+        var kept = Enumerable.Range(0, 4).Select(_ =>
+        {
+            var image = ImageDecoderRegistry.Default.Decode(data, options);
+            for (var i = 0; i < 2 * image.FrameCount; i++)
+            {
+                image.GetFrame(i % image.FrameCount).Dispose(); // two plays in order
+            }
+
+            return image;
+        }).ToArray();
+        var inUse = (PixelMemory.AllocatedBytes - PixelBufferPool.Shared.PooledBytes - before) / kept.Length;
+        var small = Math.Min(kept[0].FrameCount, AnimatedImage.CompositedFramesKept) * kept[0].FrameByteCount;
+        var expected = small + (fullSizeFrames * fullFrameBytes);
+
+        Assert.IsGreaterThan(1, kept[0].FrameCount);
+        Assert.IsLessThanOrEqualTo(expected + (expected / 16), inUse, $"{inUse:N0} B of pixels per image, {(double)(inUse - small) / fullFrameBytes:0.00} full-size frames");
+        // Charged for what it keeps (the existing tests check it is charged no less), plus its decoder's state.
+        var charged = kept[0].MemoryCost - kept[0].EncodedData.Length;
+        Assert.IsLessThan(expected + (256 * 1024), charged, $"charged {charged:N0} B");
+        foreach (var image in kept)
+        {
+            image.Dispose();
+        }
+    }
+
     [TestMethod]
     [DataRow("orientation/orientation-1.jpg")]
     [DataRow("orientation/orientation-6.jpg")] // turned a quarter, band by band from the scanlines

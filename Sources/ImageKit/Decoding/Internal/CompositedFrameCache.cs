@@ -64,6 +64,21 @@ internal sealed class CompositedFrameCache(int capacity)
         _entries.Add((index, buffer));
     }
 
+    /// <summary>Drops frame <paramref name="index"/>, releasing the cache's reference on it, when it is kept.</summary>
+    public void Remove(int index)
+    {
+        for (var i = 0; i < _entries.Count; i++)
+        {
+            if (_entries[i].Index == index)
+            {
+                var buffer = _entries[i].Buffer;
+                _entries.RemoveAt(i);
+                buffer.Release();
+                return;
+            }
+        }
+    }
+
     public void Clear()
     {
         foreach (var (_, buffer) in _entries)

@@ -8,7 +8,8 @@ namespace ImageKit.Decoding.Internal;
 /// </summary>
 /// <remarks>
 /// Owns the wrapped image. A still drops its full-size frame right after scaling, so only the scaled pixels stay in
-/// memory; an animation lets the wrapped image keep its few composited frames for cheap in-order playback.
+/// memory; an animation lets the wrapped image keep the few full-size frames that later frames are drawn onto (none when
+/// every frame stands alone), for cheap in-order playback.
 /// </remarks>
 internal sealed class ScaledImageSource : AnimatedImageSource
 {
@@ -42,11 +43,11 @@ internal sealed class ScaledImageSource : AnimatedImageSource
 
     internal override int AppliedExifOrientation => _inner.AppliedExifOrientation;
 
-    // An animation's wrapped image keeps its last few full-size composited frames and its decoder between calls: memory
-    // this image holds, which its MemoryCost must count (the encoded bytes are shared and counted once, by this image). A
-    // still's wrapped image drops its frame after each scaling.
+    // An animation's wrapped image keeps the few full-size composited frames that later frames are drawn onto, and its
+    // decoder, between calls: memory this image holds, which its MemoryCost must count (the encoded bytes are shared and
+    // counted once, by this image). A still's wrapped image drops its frame after each scaling.
     internal override long DecoderStateBytes => _inner.IsAnimated
-        ? _inner.MemoryCost - _inner.EncodedData.Length
+        ? _inner.WrappedStateBytes
         : _inner.Source.DecoderStateBytes;
 
     // Resampling writes the whole target.
@@ -86,6 +87,10 @@ internal sealed class ScaledImageSource : AnimatedImageSource
         if (!_inner.IsAnimated)
         {
             _inner.TrimCache();
+        }
+        else
+        {
+            _inner.ReleaseCompositedUnlessBuiltOn(index); // this image keeps the scaled frame
         }
     }
 

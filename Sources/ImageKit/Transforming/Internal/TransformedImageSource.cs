@@ -36,11 +36,11 @@ internal sealed class TransformedImageSource : AnimatedImageSource
 
     internal override int AppliedExifOrientation => _inner.AppliedExifOrientation;
 
-    // An animation's wrapped image keeps its last few composited frames (before transforming) and its decoder between
-    // calls: memory this image holds, which its MemoryCost must count (the encoded bytes are shared and counted once, by
-    // this image). A still's wrapped image drops its frame after each transform.
+    // An animation's wrapped image keeps the few composited frames (before transforming) that later frames are drawn
+    // onto, and its decoder, between calls: memory this image holds, which its MemoryCost must count (the encoded bytes are
+    // shared and counted once, by this image). A still's wrapped image drops its frame after each transform.
     internal override long DecoderStateBytes => _inner.IsAnimated
-        ? _inner.MemoryCost - _inner.EncodedData.Length
+        ? _inner.WrappedStateBytes
         : _inner.Source.DecoderStateBytes;
 
     /// <summary>
@@ -87,6 +87,10 @@ internal sealed class TransformedImageSource : AnimatedImageSource
         if (!_inner.IsAnimated)
         {
             _inner.TrimCache();
+        }
+        else
+        {
+            _inner.ReleaseCompositedUnlessBuiltOn(index); // this image keeps the transformed frame
         }
     }
 
