@@ -149,7 +149,14 @@ public sealed partial class DiskImageCache
             }
         }
 
-        foreach (var trash in EnumerateOrNothing(Directory).Where(d => Path.GetFileName(d).StartsWith(BlobStore.TrashPrefix, StringComparison.Ordinal)))
+        // Listed under the index's write lock, which every cache and process on the folder takes for its writes: a clear
+        // moves the blob folder to a trash folder inside its transaction and puts it back if that fails, so a trash folder
+        // seen while no write is under way belongs to a clear that committed (or to a process that died), never to one that
+        // may still need it. Deleted after the lock is let go: that may take long.
+        var trashFolders = _index.Write(_ => EnumerateOrNothing(Directory)
+            .Where(d => Path.GetFileName(d).StartsWith(BlobStore.TrashPrefix, StringComparison.Ordinal))
+            .ToList());
+        foreach (var trash in trashFolders)
         {
             if (System.IO.Directory.Exists(trash))
             {

@@ -76,6 +76,47 @@ public sealed class DiskImageCacheFailedRemovalTests
         Assert.IsEmpty(Directory.GetDirectories(folder.Path, "trash-*"), "the blob folder was put back, not left as trash");
     }
 
+    /// <summary>
+    /// A clear moves the blob folder to a <c>trash-</c> folder inside its transaction and puts it back if that fails. A
+    /// sweep of another cache on the folder meanwhile deleted every <c>trash-</c> folder it found, that one too: the clear
+    /// then failed with nothing to put back, and every entry was lost. The sweep waits for the write lock, and may take a
+    /// second or two to show that it does not return before the clear ends.
+    /// </summary>
+    [TestMethod]
+    public async Task SweepAsync_OfAnotherCacheDuringAClearWhoseCommitFails_LeavesTheClearItsFolderToPutBack()
+    {
+        using var folder = new TempFolder();
+        Task<DiskCacheSweepResult>? sweep = null;
+        DiskImageCache other = null!;
+        var commits = new CommitFailures
+        {
+            DuringFailingCommit = () =>
+            {
+                sweep = other.SweepAsync(TestContext.CancellationToken);
+                _ = ((Task)sweep).Wait(TimeSpan.FromSeconds(2), TestContext.CancellationToken);
+            },
+        };
+        using var cache = OpenFailing(folder.Path, commits);
+        using (other = Open(folder.Path, configure: o => o.MaxInlineBytes = Threshold))
+        {
+            await other.OpeningSweep;
+            for (var i = 0; i < 4; i++)
+            {
+                await cache.SetAsync($"k{i}", Bytes(Threshold + 100 + i, i), null, TestContext.CancellationToken);
+            }
+
+            commits.FailNext(1);
+            await Assert.ThrowsExactlyAsync<DiskCacheException>(() => cache.ClearAsync(TestContext.CancellationToken));
+            Assert.IsNotNull(sweep);
+            await sweep;
+        }
+
+        for (var i = 0; i < 4; i++)
+        {
+            CollectionAssert.AreEqual(Bytes(Threshold + 100 + i, i), (await cache.GetAsync($"k{i}", TestContext.CancellationToken))?.Data, $"k{i}");
+        }
+    }
+
     [TestMethod]
     public async Task RemoveTrimAndClear_ThatCommit_LeaveNoFileOfTheirEntries()
     {
