@@ -53,6 +53,8 @@ public sealed class ReadmeSnippetTests
             # Title
 
             ```csharp
+            using ImageKit;
+
             using var manager = new ImageManager();
             await manager.LoadPictureAsync(url);
             ```
@@ -61,7 +63,7 @@ public sealed class ReadmeSnippetTests
         var errors = s_compiler.Value.Compile(snippet.Code, snippet.FenceLine + 1);
 
         Assert.HasCount(1, errors);
-        StringAssert.StartsWith(errors[0], "README.md(5,15): error CS1061:");
+        StringAssert.StartsWith(errors[0], "README.md(7,15): error CS1061:");
         StringAssert.Contains(errors[0], "LoadPictureAsync");
     }
 

@@ -12,8 +12,8 @@ namespace ImageKit.Tests.Documentation;
 /// console app's <c>Program.cs</c>, <c>args</c> included), or, when it holds no statement, type declarations only (a
 /// library).</item>
 /// <item>Around it, what an app's project gives it: the implicit usings of a <c>Microsoft.NET.Sdk.Web</c> project (a
-/// superset of a console app's), a global using of every ImageKit namespace with public types, and references to the
-/// shared frameworks (.NET and ASP.NET Core) and the packages ImageKit brings.</item>
+/// superset of a console app's) and references to the shared frameworks (.NET and ASP.NET Core) and the packages ImageKit
+/// brings. No ImageKit namespace is imported for it: a reader copies one snippet, so each names the ones it uses.</item>
 /// <item>The snippet's givens (<see cref="Givens"/>): what the README's snippets take as the app's own, for example
 /// <c>url</c> (a <see cref="Uri"/>), <c>manager</c>, <c>cancellationToken</c>, and the app's <c>view</c>. They are
 /// static members of the partial <c>Program</c> class, so a snippet that declares its own <c>url</c> or
@@ -38,6 +38,9 @@ internal sealed class SnippetCompiler
     /// <summary>The app's own variables, views and types that the snippets use without declaring them.</summary>
     internal const string Givens = """
         using System.Drawing;
+        using ImageKit;
+        using ImageKit.Animation;
+        using ImageKit.Decoding;
 
         partial class Program
         {
@@ -87,19 +90,14 @@ internal sealed class SnippetCompiler
     /// </summary>
     public static SnippetCompiler Create(string documentName)
     {
-        var imageKit = typeof(ImageManager).Assembly;
         var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Where(path => IsReference(Path.GetFileNameWithoutExtension(path)))
             .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
             .ToList();
 
-        var namespaces = imageKit.GetExportedTypes()
-            .Select(type => type.Namespace!)
-            .Distinct()
-            .Order(StringComparer.Ordinal);
         var globalUsings = string.Join(
-            '\n', s_sdkImplicitUsings.Concat(namespaces).Select(name => $"global using global::{name};"));
+            '\n', s_sdkImplicitUsings.Select(name => $"global using global::{name};"));
 
         var options = new CSharpCompilationOptions(OutputKind.ConsoleApplication)
             .WithNullableContextOptions(NullableContextOptions.Enable);
