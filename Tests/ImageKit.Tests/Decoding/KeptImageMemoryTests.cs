@@ -33,18 +33,14 @@ public sealed class KeptImageMemoryTests
             image.Dispose();
         }
 
-        var (kept, otherNative, _) = KeepMeasuringMemory(inputs);
-        var encoded = kept.Sum(static image => (long)image.EncodedData.Length);
-        TestContext.WriteLine($"{format}: {otherNative / Images:N0} B native per kept still besides pixels, of which {encoded / Images:N0} B encoded");
-
-        // An SKData header and allocator rounding per image (100–350 B alone; up to ~3 KB in a full run, where other
-        // threads' leftovers share the C heap); an open decoder kept 42 KB (libjpeg) and 48 KB (libpng with its inflate
-        // window). (libwebp's demuxer, 1.6 KB, is below what a full run lets this measure.)
-        Assert.IsLessThan(encoded + (Images * 8L * 1024) + (256 * 1024), otherNative, $"{otherNative / Images:N0} B per image, {encoded / Images:N0} B of it encoded");
-        foreach (var image in kept)
-        {
-            image.Dispose();
-        }
+        // The encoded bytes, plus an SKData header and allocator rounding per image (100–350 B alone; up to ~3 KB in a
+        // full run, where other threads' leftovers share the C heap); an open decoder kept 42 KB (libjpeg) and 48 KB
+        // (libpng with its inflate window). (libwebp's demuxer, 1.6 KB, is below what a full run lets this measure.)
+        AssertKeptMemoryBelow(
+            format.ToString(),
+            inputs,
+            allowed: static kept => kept.Sum(static image => (long)image.EncodedData.Length) + (Images * 8L * 1024) + (256 * 1024),
+            held: static (otherNative, _) => otherNative);
     }
 
     [TestMethod]
@@ -61,16 +57,13 @@ public sealed class KeptImageMemoryTests
             ? File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", file))
             : Corpus.Read(file);
         AnimatedImage.Decode(data).Dispose(); // Skia's one-time tables
-        var (kept, otherNative, managed) = KeepMeasuringMemory(Enumerable.Repeat(data, Images));
-        // What the cost counts besides the composited frames, which are pixel memory.
-        var counted = kept.Sum(static image => image.MemoryCost - (Math.Min(image.FrameCount, AnimatedImage.CompositedFramesKept) * image.FrameByteCount));
-        TestContext.WriteLine($"{file}: {otherNative / Images:N0} B native and {managed / Images:N0} B managed per kept animation besides pixels; its cost counts {counted / Images:N0} B");
-
-        Assert.IsLessThan(counted + (Images * 8L * 1024) + (256 * 1024), otherNative + managed, $"{(otherNative + managed) / Images:N0} B per image, {counted / Images:N0} B counted");
-        foreach (var image in kept)
-        {
-            image.Dispose();
-        }
+        // What the cost counts besides the composited frames (pixel memory), and the same slack as for stills.
+        AssertKeptMemoryBelow(
+            file,
+            Enumerable.Repeat(data, Images).ToArray(),
+            allowed: static kept => kept.Sum(static image => image.MemoryCost - (Math.Min(image.FrameCount, AnimatedImage.CompositedFramesKept) * image.FrameByteCount))
+                + (Images * 8L * 1024) + (256 * 1024),
+            held: static (otherNative, managed) => otherNative + managed);
     }
 
     // A thumbnail or scale-down of an animation composites each frame at full size in the image it wraps, which keeps its
@@ -220,6 +213,39 @@ public sealed class KeptImageMemoryTests
 
     // Decodes and keeps every input with its first frame: the C heap's growth besides pixel memory while doing it, and
     // the GC heap's (what the images' managed objects keep).
+    /// <summary>
+    /// Keeps the first frames of <paramref name="inputs"/> decoded, and asserts that what they hold besides their pixels
+    /// (<paramref name="held"/> of the native and managed memory measured) is below <paramref name="allowed"/>. Other
+    /// threads (the runtime, what earlier tests left running) may allocate on the C heap while it is measured, which only
+    /// adds to the figure: a measure over the bound is taken again, up to three times. A real excess is in every one.
+    /// </summary>
+    private void AssertKeptMemoryBelow(string what, IReadOnlyList<byte[]> inputs, Func<AnimatedImage[], long> allowed, Func<long, long, long> held)
+    {
+        const int Measures = 3;
+        for (var measure = 1; ; measure++)
+        {
+            var (kept, otherNative, managed) = KeepMeasuringMemory(inputs);
+            try
+            {
+                var (limit, actual) = (allowed(kept), held(otherNative, managed));
+                var text = $"{what}: {actual / Images:N0} B held per kept image besides pixels, less than {limit / Images:N0} B allowed (measure {measure} of at most {Measures})";
+                TestContext.WriteLine(text);
+                if (actual < limit || measure == Measures)
+                {
+                    Assert.IsLessThan(limit, actual, text);
+                    return;
+                }
+            }
+            finally
+            {
+                foreach (var image in kept)
+                {
+                    image.Dispose();
+                }
+            }
+        }
+    }
+
     private static (AnimatedImage[] Kept, long OtherNative, long Managed) KeepMeasuringMemory(IEnumerable<byte[]> inputs)
     {
         GC.Collect();
