@@ -1,3 +1,4 @@
+using ImageKit.Caching;
 using Microsoft.Data.Sqlite;
 
 namespace ImageKit.Tests.Caching;
@@ -20,6 +21,21 @@ internal sealed class CommitFailures
     public Action? DuringFailingCommit { get; init; }
 
     public void FailNext(int count) => Volatile.Write(ref _remaining, count);
+
+    /// <summary>
+    /// Opens a cache on <paramref name="folder"/> whose commits this fails, keeping entries up to
+    /// <paramref name="maxInlineBytes"/> inside the index; returns once its opening sweep has ended.
+    /// </summary>
+    public DiskImageCache OpenCache(string folder, int maxInlineBytes)
+    {
+        var cache = DiskCacheTestHelpers.Open(folder, configure: o =>
+        {
+            o.MaxInlineBytes = maxInlineBytes;
+            o.BeforeIndexCommit = Check;
+        });
+        cache.OpeningSweep.GetAwaiter().GetResult();
+        return cache;
+    }
 
     /// <summary>For <see cref="ImageKit.Caching.DiskImageCacheOptions.BeforeIndexCommit"/>.</summary>
     public void Check(SqliteConnection connection)

@@ -22,7 +22,7 @@ public sealed class DiskImageCacheFailedCommitTests
     {
         using var folder = new TempFolder();
         var commits = new CommitFailures();
-        using var cache = OpenFailing(folder.Path, commits);
+        using var cache = commits.OpenCache(folder.Path, Threshold);
         await cache.SetAsync("k", Bytes(Threshold + 500, 1), new DiskCacheMetadata { ETag = "\"old\"" }, TestContext.CancellationToken);
 
         commits.Fail = true;
@@ -40,7 +40,7 @@ public sealed class DiskImageCacheFailedCommitTests
     {
         using var folder = new TempFolder();
         var commits = new CommitFailures();
-        using var cache = OpenFailing(folder.Path, commits);
+        using var cache = commits.OpenCache(folder.Path, Threshold);
         for (var i = 0; i < 8; i++)
         {
             await cache.SetAsync($"k{i}", Bytes(Threshold + 100 + i, i), null, TestContext.CancellationToken);
@@ -69,7 +69,7 @@ public sealed class DiskImageCacheFailedCommitTests
     {
         using var folder = new TempFolder();
         var commits = new CommitFailures();
-        using var cache = OpenFailing(folder.Path, commits);
+        using var cache = commits.OpenCache(folder.Path, Threshold);
         await cache.SetAsync("k", Bytes(Threshold + 500, 1), new DiskCacheMetadata { ETag = "\"old\"" }, TestContext.CancellationToken);
 
         commits.Fail = true;
@@ -88,7 +88,7 @@ public sealed class DiskImageCacheFailedCommitTests
     {
         using var folder = new TempFolder();
         var commits = new CommitFailures();
-        using var cache = OpenFailing(folder.Path, commits);
+        using var cache = commits.OpenCache(folder.Path, Threshold);
         await cache.SetAsync("k", Bytes(300, 1), null, TestContext.CancellationToken);
 
         commits.Fail = true;
@@ -104,7 +104,7 @@ public sealed class DiskImageCacheFailedCommitTests
     {
         using var folder = new TempFolder();
         var commits = new CommitFailures();
-        using var cache = OpenFailing(folder.Path, commits);
+        using var cache = commits.OpenCache(folder.Path, Threshold);
         await cache.SetAsync("to inline", Bytes(Threshold + 1, 1), null, TestContext.CancellationToken);
         await cache.SetAsync("to file", Bytes(Threshold + 2, 2), null, TestContext.CancellationToken);
 
@@ -158,7 +158,7 @@ public sealed class DiskImageCacheFailedCommitTests
                 }
             },
         };
-        using (cache = OpenFailing(folder.Path, commits))
+        using (cache = commits.OpenCache(folder.Path, Threshold))
         {
             await cache.SetAsync("k", old, null, TestContext.CancellationToken);
 
@@ -170,16 +170,5 @@ public sealed class DiskImageCacheFailedCommitTests
             CollectionAssert.AreEqual(old, readDuringWrite?.Data, "the read during the failed write finds the old entry once the file is back");
             CollectionAssert.AreEqual(old, (await cache.GetAsync("k", TestContext.CancellationToken))?.Data, "the read did not remove it");
         }
-    }
-
-    private static DiskImageCache OpenFailing(string folder, CommitFailures commits)
-    {
-        var cache = Open(folder, configure: o =>
-        {
-            o.MaxInlineBytes = Threshold;
-            o.BeforeIndexCommit = commits.Check;
-        });
-        cache.OpeningSweep.GetAwaiter().GetResult();
-        return cache;
     }
 }

@@ -21,7 +21,7 @@ public sealed class DiskImageCacheFailedRemovalTests
     {
         using var folder = new TempFolder();
         var commits = new CommitFailures();
-        using var cache = OpenFailing(folder.Path, commits);
+        using var cache = commits.OpenCache(folder.Path, Threshold);
         await cache.SetAsync("k", Bytes(Threshold + 500, 1), null, TestContext.CancellationToken);
 
         commits.Fail = true;
@@ -37,20 +37,14 @@ public sealed class DiskImageCacheFailedRemovalTests
     {
         using var folder = new TempFolder();
         var commits = new CommitFailures();
-        using var cache = OpenFailing(folder.Path, commits);
-        for (var i = 0; i < 4; i++)
-        {
-            await cache.SetAsync($"k{i}", Bytes(Threshold + 100 + i, i), null, TestContext.CancellationToken);
-        }
+        using var cache = commits.OpenCache(folder.Path, Threshold);
+        await FillAsync(cache, 4);
 
         commits.Fail = true;
         await Assert.ThrowsExactlyAsync<DiskCacheException>(() => cache.TrimAsync(maxSizeBytes: 1, maxAge: TimeSpan.Zero, cancellationToken: TestContext.CancellationToken));
         commits.Fail = false;
 
-        for (var i = 0; i < 4; i++)
-        {
-            CollectionAssert.AreEqual(Bytes(Threshold + 100 + i, i), (await cache.GetAsync($"k{i}", TestContext.CancellationToken))?.Data, $"k{i}");
-        }
+        await AssertReadableAsync(cache, 4);
     }
 
     [TestMethod]
@@ -58,20 +52,14 @@ public sealed class DiskImageCacheFailedRemovalTests
     {
         using var folder = new TempFolder();
         var commits = new CommitFailures();
-        using var cache = OpenFailing(folder.Path, commits);
-        for (var i = 0; i < 4; i++)
-        {
-            await cache.SetAsync($"k{i}", Bytes(Threshold + 100 + i, i), null, TestContext.CancellationToken);
-        }
+        using var cache = commits.OpenCache(folder.Path, Threshold);
+        await FillAsync(cache, 4);
 
         commits.Fail = true;
         await Assert.ThrowsExactlyAsync<DiskCacheException>(() => cache.ClearAsync(TestContext.CancellationToken));
         commits.Fail = false;
 
-        for (var i = 0; i < 4; i++)
-        {
-            CollectionAssert.AreEqual(Bytes(Threshold + 100 + i, i), (await cache.GetAsync($"k{i}", TestContext.CancellationToken))?.Data, $"k{i}");
-        }
+        await AssertReadableAsync(cache, 4);
 
         Assert.IsEmpty(Directory.GetDirectories(folder.Path, "trash-*"), "the blob folder was put back, not left as trash");
     }
@@ -96,14 +84,11 @@ public sealed class DiskImageCacheFailedRemovalTests
                 _ = ((Task)sweep).Wait(TimeSpan.FromSeconds(2), TestContext.CancellationToken);
             },
         };
-        using var cache = OpenFailing(folder.Path, commits);
+        using var cache = commits.OpenCache(folder.Path, Threshold);
         using (other = Open(folder.Path, configure: o => o.MaxInlineBytes = Threshold))
         {
             await other.OpeningSweep;
-            for (var i = 0; i < 4; i++)
-            {
-                await cache.SetAsync($"k{i}", Bytes(Threshold + 100 + i, i), null, TestContext.CancellationToken);
-            }
+            await FillAsync(cache, 4);
 
             commits.FailNext(1);
             await Assert.ThrowsExactlyAsync<DiskCacheException>(() => cache.ClearAsync(TestContext.CancellationToken));
@@ -111,10 +96,7 @@ public sealed class DiskImageCacheFailedRemovalTests
             await sweep;
         }
 
-        for (var i = 0; i < 4; i++)
-        {
-            CollectionAssert.AreEqual(Bytes(Threshold + 100 + i, i), (await cache.GetAsync($"k{i}", TestContext.CancellationToken))?.Data, $"k{i}");
-        }
+        await AssertReadableAsync(cache, 4);
     }
 
     [TestMethod]
@@ -122,11 +104,8 @@ public sealed class DiskImageCacheFailedRemovalTests
     {
         using var folder = new TempFolder();
         var commits = new CommitFailures();
-        using var cache = OpenFailing(folder.Path, commits);
-        for (var i = 0; i < 6; i++)
-        {
-            await cache.SetAsync($"k{i}", Bytes(Threshold + 100 + i, i), null, TestContext.CancellationToken);
-        }
+        using var cache = commits.OpenCache(folder.Path, Threshold);
+        await FillAsync(cache, 6);
 
         Assert.IsTrue(await cache.RemoveAsync("k0", TestContext.CancellationToken));
         Assert.IsFalse(File.Exists(BlobPath(folder.Path, "k0")));
@@ -142,14 +121,20 @@ public sealed class DiskImageCacheFailedRemovalTests
         Assert.IsEmpty(Directory.GetDirectories(folder.Path, "trash-*"));
     }
 
-    private static DiskImageCache OpenFailing(string folder, CommitFailures commits)
+    // Entries k0, k1, … each in a file of its own (larger than the index keeps inline).
+    private async Task FillAsync(DiskImageCache cache, int count)
     {
-        var cache = Open(folder, configure: o =>
+        for (var i = 0; i < count; i++)
         {
-            o.MaxInlineBytes = Threshold;
-            o.BeforeIndexCommit = commits.Check;
-        });
-        cache.OpeningSweep.GetAwaiter().GetResult();
-        return cache;
+            await cache.SetAsync($"k{i}", Bytes(Threshold + 100 + i, i), null, TestContext.CancellationToken);
+        }
+    }
+
+    private async Task AssertReadableAsync(DiskImageCache cache, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            CollectionAssert.AreEqual(Bytes(Threshold + 100 + i, i), (await cache.GetAsync($"k{i}", TestContext.CancellationToken))?.Data, $"k{i}");
+        }
     }
 }
