@@ -16,7 +16,10 @@ public static class ViewImageLoader
     /// <para>
     /// A result that is not shown (stale, cancelled yet delivered, or its view collected meanwhile) is disposed when it is
     /// <see cref="IDisposable"/>; a shown result belongs to <see cref="ViewImageDisplay{TView, T}.ShowResult"/>.
-    /// Cancellation shows nothing and does not throw. An exception thrown by a display callback propagates.
+    /// Cancellation shows nothing and does not throw, whoever cancelled: the caller, a newer load, the tracker, or the load
+    /// itself (an <see cref="OperationCanceledException"/> for a cancelled token, as the loads of a disposed
+    /// <see cref="ImageManager"/> end); a timeout reported as one (with an inner <see cref="TimeoutException"/>) is a
+    /// failure. An exception thrown by a display callback propagates.
     /// </para>
     /// <para>
     /// <b>Lifetime.</b> The pending load holds the view weakly and hands it to each display callback: a view nobody else
@@ -75,7 +78,7 @@ public static class ViewImageLoader
             // Back on the caller's context on purpose: the display callbacks touch the view.
             result = await load(ticket.CancellationToken).ConfigureAwait(true);
         }
-        catch (OperationCanceledException) when (ticket.CancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException e) when (ticket.CancellationToken.IsCancellationRequested || IsCancellation(e))
         {
             ticket.Complete();
             return new ViewLoadResult(ViewLoadOutcome.Cancelled);
@@ -87,6 +90,11 @@ public static class ViewImageLoader
 
         return ShowResult(ticket, display, result);
     }
+
+    // Cancelled by someone other than the view, such as a disposed manager (its loads end with OperationCanceledException
+    // for its own, cancelled token). A timeout that reports itself as a cancellation (HttpClient's) is a failure.
+    private static bool IsCancellation(OperationCanceledException e) =>
+        e.CancellationToken.IsCancellationRequested && e.InnerException is not TimeoutException;
 
     // The steps below run outside the state machine (no inlining), so the view they take from the ticket is a local of
     // their own frame, never a hoisted field that the pending load would keep alive.

@@ -12,6 +12,9 @@ public enum ViewLoadOutcome
     /// <summary>A newer load began for the view before this one ended: nothing was shown, the result was discarded.</summary>
     Stale,
 
-    /// <summary>The load was cancelled (by the caller, a newer load or <see cref="ViewLoadTracker.Cancel"/>): nothing was shown.</summary>
+    /// <summary>
+    /// The load was cancelled (by the caller, a newer load, <see cref="ViewLoadTracker.Cancel"/> or the load itself, as a
+    /// disposed <see cref="ImageManager"/> cancels its loads): nothing was shown.
+    /// </summary>
     Cancelled,
 }
