@@ -28,6 +28,9 @@ public sealed class ViewLoadTracker
     /// <param name="view">The view the image is for.</param>
     /// <param name="cancellationToken">Also cancels the ticket's token; the ticket then completes as stale.</param>
     /// <exception cref="ArgumentNullException"><paramref name="view"/> is <see langword="null"/>.</exception>
+    /// <exception cref="AggregateException">
+    /// A cancellation callback of the previous load threw (all of them ran); no load is left begun for the view.
+    /// </exception>
     public ViewLoadTicket Begin(object view, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(view);
@@ -40,7 +43,18 @@ public sealed class ViewLoadTracker
         }
 
         // Outside the lock: cancellation runs the callbacks registered by the load, which may call back into the tracker.
-        previous?.Supersede();
+        try
+        {
+            previous?.Supersede();
+        }
+        catch
+        {
+            // A callback threw (every callback has run): the caller gets no ticket to dispose, so it must not stay the
+            // view's load, nor linked to the caller's token.
+            ticket.Dispose();
+            throw;
+        }
+
         return ticket;
     }
 

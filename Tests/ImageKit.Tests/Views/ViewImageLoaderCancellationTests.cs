@@ -72,6 +72,24 @@ public sealed class ViewImageLoaderCancellationTests
         Assert.AreEqual("error", string.Join(", ", log));
     }
 
+    // Promise (ViewLoadTracker): nothing is left behind on any path. A cancellation callback of the view's previous load
+    // that threw made Begin throw after it had made the new ticket the view's load: nobody could dispose that ticket, so
+    // the view was "loading" for ever and the ticket's link to the caller's token was never undone.
+    [TestMethod]
+    public void Begin_PreviousLoadsCancellationCallbackThrows_LeavesNoLoadBehind()
+    {
+        var tracker = new ViewLoadTracker();
+        var view = new object();
+        using var first = tracker.Begin(view);
+        using var registration = first.CancellationToken.Register(() => throw new InvalidOperationException("app callback"));
+        using var caller = new CancellationTokenSource();
+
+        Assert.ThrowsExactly<AggregateException>(() => tracker.Begin(view, caller.Token));
+
+        Assert.IsFalse(tracker.IsLoading(view), "a load nobody holds a ticket for stays the view's current load");
+        Assert.IsFalse(tracker.Cancel(view));
+    }
+
     // A loader that waits until its load is cancelled.
     private sealed class WaitingLoader : IImageLoader
     {
