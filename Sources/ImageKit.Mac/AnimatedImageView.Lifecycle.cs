@@ -16,7 +16,7 @@ public partial class AnimatedImageView
 
     private NSObject? _occlusionObserver;
     private NSObject? _closeObserver;
-    private ImageFrame? _pendingFrame;
+    private PendingFrame? _pendingFrame;
     private int _framePosted;
 
     /// <inheritdoc/>
@@ -50,7 +50,7 @@ public partial class AnimatedImageView
             ViewLoadTracker.Shared.Cancel(this);
             ObserveOcclusion(null);
             SetPlayer(null, ownedImage: null);
-            Interlocked.Exchange(ref _pendingFrame, null)?.Dispose();
+            DropPendingFrame();
         }
 
         base.Dispose(disposing);
@@ -108,7 +108,7 @@ public partial class AnimatedImageView
 
     private void OnFrameChanged(object? sender, FrameChangedEventArgs e)
     {
-        if (!ReferenceEquals(sender, _player))
+        if (sender is not AnimatedImagePlayer player || !ReferenceEquals(player, _player))
         {
             return;
         }
@@ -120,8 +120,10 @@ public partial class AnimatedImageView
         }
 
         // A player without the main-thread context raises on the display-link thread, and its frame is valid only during
-        // the handler: keep a share, and post at most one update at a time (the latest frame wins).
-        Interlocked.Exchange(ref _pendingFrame, e.Frame.Share())?.Dispose();
+        // the handler: keep a share, and post at most one update at a time (the latest frame wins). The frame keeps the
+        // player it came from: the view may be given another image before the post runs (a memory hit, on the main
+        // thread), and the old image's frame must not then be shown over the new one.
+        Interlocked.Exchange(ref _pendingFrame, new PendingFrame(player, e.Frame.Share()))?.Frame.Dispose();
         if (Interlocked.Exchange(ref _framePosted, 1) == 0)
         {
             BeginInvokeOnMainThread(ShowPendingFrame);
@@ -131,12 +133,24 @@ public partial class AnimatedImageView
     private void ShowPendingFrame()
     {
         Volatile.Write(ref _framePosted, 0);
-        using var frame = Interlocked.Exchange(ref _pendingFrame, null);
-        if (frame is not null && _player is not null)
+        if (Interlocked.Exchange(ref _pendingFrame, null) is not { } pending)
         {
-            ShowFrame(frame);
+            return;
+        }
+
+        using (pending.Frame)
+        {
+            if (ReferenceEquals(pending.Player, _player))
+            {
+                ShowFrame(pending.Frame);
+            }
         }
     }
+
+    // The frame a post waits to show, with its pixels: released at once when the view changes player or is disposed.
+    private void DropPendingFrame() => Interlocked.Exchange(ref _pendingFrame, null)?.Frame.Dispose();
+
+    private sealed record PendingFrame(AnimatedImagePlayer Player, ImageFrame Frame);
 
     private void ShowFrame(ImageFrame? frame)
     {

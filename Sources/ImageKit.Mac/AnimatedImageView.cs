@@ -106,6 +106,8 @@ public partial class AnimatedImageView : NSView
             oldPlayer.Dispose();
         }
 
+        DropPendingFrame();
+
         oldImage?.Dispose();
         _player = player;
         _ownedImage = ownedImage;
