@@ -187,18 +187,26 @@ public sealed partial class DiskImageCache
         return !intact;
     }
 
-    /// <summary>Removes a row and its blob, unless another writer replaced them since the row was read.</summary>
+    /// <summary>
+    /// Removes a row and its blob (an expired entry's), unless another writer replaced them since the row was read. The
+    /// file is moved aside in the transaction and deleted once it has committed: a removal that fails leaves the row,
+    /// which <see cref="UpdateMetadataAsync"/> can make fresh again, and so must leave its file.
+    /// </summary>
     private void RemoveIfUnchanged(KeyHash hash, IndexRow row)
     {
-        _index.Write(c =>
-        {
-            if (c.DeleteIfUnchanged(hash.Bytes, row.Checksum, row.StoredTicks) && !row.Inline)
+        var asides = new AsideBlobs(_blobs);
+        _index.Write(
+            c =>
             {
-                _blobs.Delete(hash);
-            }
+                if (c.DeleteIfUnchanged(hash.Bytes, row.Checksum, row.StoredTicks) && !row.Inline)
+                {
+                    asides.MoveAside(hash);
+                }
 
-            return 0;
-        });
+                return 0;
+            },
+            undo: _ => asides.PutBack()); // safe unchecked: a file is put back only where its key has none
+        asides.Delete();
         _access.Forget(hash);
     }
 }

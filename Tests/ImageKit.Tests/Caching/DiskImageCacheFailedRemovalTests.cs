@@ -99,6 +99,38 @@ public sealed class DiskImageCacheFailedRemovalTests
         await AssertReadableAsync(cache, 4);
     }
 
+    /// <summary>
+    /// A read that meets an expired entry removes it; when that removal's commit fails, the row stays, and an expired row
+    /// that was not removed is brought back by <see cref="DiskImageCache.UpdateMetadataAsync"/> (a late HTTP 304). The
+    /// read deleted the file inside the transaction, so the revived entry had no bytes.
+    /// </summary>
+    [TestMethod]
+    public async Task GetAsync_MeetingAnExpiredEntryWhoseRemovalFails_LeavesItsFileForTheRowThatStays()
+    {
+        using var folder = new TempFolder();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var commits = new CommitFailures();
+        using var cache = Open(folder.Path, time, o =>
+        {
+            o.MaxInlineBytes = Threshold;
+            o.ExpiryBasis = DiskCacheExpiryBasis.Stored;
+            o.MaxAge = TimeSpan.FromDays(1);
+            o.BeforeIndexCommit = commits.Check;
+        });
+        await cache.OpeningSweep;
+        await cache.SetAsync("k", Bytes(Threshold + 500, 1), null, TestContext.CancellationToken);
+        time.Advance(TimeSpan.FromDays(2));
+
+        commits.Fail = true;
+        await Assert.ThrowsExactlyAsync<DiskCacheException>(() => cache.GetAsync("k", TestContext.CancellationToken));
+        commits.Fail = false;
+
+        Assert.IsTrue(await cache.UpdateMetadataAsync("k", new DiskCacheMetadata { ETag = "new" }, TestContext.CancellationToken), "the row stayed");
+        var entry = await cache.GetAsync("k", TestContext.CancellationToken);
+        CollectionAssert.AreEqual(Bytes(Threshold + 500, 1), entry?.Data, "the removal was not committed: its row stays, and so must its file");
+        Assert.AreEqual("new", entry?.Metadata.ETag);
+    }
+
     [TestMethod]
     public async Task RemoveTrimAndClear_ThatCommit_LeaveNoFileOfTheirEntries()
     {
