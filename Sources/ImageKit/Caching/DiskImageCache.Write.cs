@@ -133,9 +133,11 @@ public sealed partial class DiskImageCache
                     // The rename happens under the index's write lock, so the blob on disk and its row change together as
                     // far as every other writer, remover and sweeper is concerned. The old blob is moved aside, not
                     // overwritten: if the transaction fails, its row comes back and so must it. The row first: what it
-                    // replaced is what a failed transaction's undo must find again before it touches the files.
+                    // replaced is what a failed transaction's undo must find again before it touches the files, and
+                    // whether there is a file to move at all (a new key has none: looking would cost a thrown exception;
+                    // a stale file beside no file row is garbage the rename may overwrite).
                     replaced = c.Upsert(hash.Bytes, data.Length, checksum, now, metadata ?? DiskCacheMetadata.Empty);
-                    aside = _blobs.MoveAside(hash);
+                    aside = replaced is { InFile: true } ? _blobs.MoveAside(hash) : null;
                     _blobs.MoveIntoPlace(temp, hash);
                     moved = true;
                     return 0;

@@ -35,6 +35,41 @@ public sealed class DiskImageCacheFailedCommitTests
         Assert.AreEqual("\"old\"", entry.Metadata.ETag);
     }
 
+    /// <summary>
+    /// A write of a file entry moves the key's old file aside only when the row it replaces has one: it tried for every
+    /// write, and for a new key (the usual store of a download) the missing file cost a thrown and caught exception
+    /// (<see cref="FileNotFoundException"/> or <see cref="DirectoryNotFoundException"/>) inside the write lock.
+    /// </summary>
+    [TestMethod]
+    public async Task SetAsync_FileEntryOfANewKey_MeetsNoMissingFile()
+    {
+        using var folder = new TempFolder();
+        using var cache = new CommitFailures().OpenCache(folder.Path, Threshold);
+        var missing = 0;
+        void Count(object? sender, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs e)
+        {
+            if (e.Exception is IOException && e.Exception.Message.Contains(folder.Path, StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref missing);
+            }
+        }
+
+        AppDomain.CurrentDomain.FirstChanceException += Count;
+        try
+        {
+            await cache.SetAsync("new", Bytes(Threshold + 500, 1), null, TestContext.CancellationToken);
+            await cache.SetAsync("new", Bytes(Threshold + 600, 2), null, TestContext.CancellationToken);
+        }
+        finally
+        {
+            AppDomain.CurrentDomain.FirstChanceException -= Count;
+        }
+
+        Assert.AreEqual(0, Volatile.Read(ref missing), "I/O exceptions thrown about the cache's files");
+        CollectionAssert.AreEqual(Bytes(Threshold + 600, 2), (await cache.GetAsync("new", TestContext.CancellationToken))?.Data);
+        Assert.IsEmpty(Directory.GetFiles(folder.Combine("tmp")), "the replaced file was deleted after the commit");
+    }
+
     [TestMethod]
     public async Task SetAsync_InlineWritesOverFileEntriesWhoseSharedCommitFails_EveryOldEntryStaysReadable()
     {
