@@ -60,7 +60,7 @@ public sealed partial class DiskImageCache
 
             if (!RemoveIfStillBroken(hash, row))
             {
-                continue; // intact again: a failed write put the file back
+                continue; // intact again (a failed write put the file back), or replaced by a write that committed
             }
 
             break;
@@ -159,12 +159,16 @@ public sealed partial class DiskImageCache
     /// <summary>
     /// Removes a row whose bytes read as missing or damaged, and its blob, unless another writer replaced them since the row
     /// was read, or the row's file reads intact now: a write that replaces the entry moves its file aside inside its
-    /// transaction and, if that fails, puts it back before it lets go of the write lock, which this waits for.
+    /// transaction and, if that fails, puts it back before it lets go of the write lock, which this waits for; if it
+    /// commits, the key has its new row by then.
     /// </summary>
-    /// <returns><see langword="false"/> when the file reads intact now (read the entry again).</returns>
+    /// <returns>
+    /// <see langword="false"/> when the entry is there to read again: its file reads intact now, or a writer replaced it
+    /// since the row was read (readers see the old entry or the new one, not a miss in between).
+    /// </returns>
     private bool RemoveIfStillBroken(KeyHash hash, IndexRow row)
     {
-        var intact = _index.Write(c =>
+        var readAgain = _index.Write(c =>
         {
             // Under the write lock no writer is between a rename and its row: the file is what the committed rows say.
             if (!row.Inline && _blobs.IsIntact(hash, row.Size, row.Checksum))
@@ -172,19 +176,24 @@ public sealed partial class DiskImageCache
                 return true;
             }
 
-            if (c.DeleteIfUnchanged(hash.Bytes, row.Checksum, row.StoredTicks) && !row.Inline)
+            if (c.DeleteIfUnchanged(hash.Bytes, row.Checksum, row.StoredTicks))
             {
-                _blobs.Delete(hash);
+                if (!row.Inline)
+                {
+                    _blobs.Delete(hash);
+                }
+
+                return false;
             }
 
-            return false;
+            return c.Find(hash.Bytes) is not null; // replaced since (else removed: a miss)
         });
-        if (!intact)
+        if (!readAgain)
         {
             _access.Forget(hash);
         }
 
-        return !intact;
+        return !readAgain;
     }
 
     /// <summary>

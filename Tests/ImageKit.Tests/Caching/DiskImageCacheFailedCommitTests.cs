@@ -154,6 +154,65 @@ public sealed class DiskImageCacheFailedCommitTests
     }
 
     /// <summary>
+    /// A read of the entry while an inline write that replaces its file commits: the read finds the old row, no file (moved
+    /// aside), the row still the same (not committed yet), and waits for the write lock to remove it as broken. By then
+    /// the new entry is committed: the read must return it (readers see the old entry or the new one), not a miss.
+    /// </summary>
+    [TestMethod]
+    public async Task GetAsync_DuringAReplacingWriteThatCommits_ReturnsTheNewEntry()
+    {
+        using var folder = new TempFolder();
+        Thread? reader = null;
+        DiskCacheEntry? readDuringWrite = null;
+        Exception? readerFailure = null;
+        DiskImageCache cache = null!;
+        var armed = 0;
+        void DuringCommit(SqliteConnection connection)
+        {
+            if (Interlocked.Exchange(ref armed, 0) == 0)
+            {
+                return;
+            }
+
+            // The file open fails at once (no file), so the waiting state is the write lock's.
+            reader = new Thread(() =>
+            {
+                try
+                {
+                    readDuringWrite = cache.GetAsync("k", TestContext.CancellationToken).GetAwaiter().GetResult();
+                }
+                catch (Exception e)
+                {
+                    readerFailure = e;
+                }
+            });
+            reader.Start();
+            while (reader.IsAlive && (reader.ThreadState & ThreadState.WaitSleepJoin) == 0)
+            {
+                Thread.Sleep(1);
+            }
+        }
+
+        using (cache = Open(folder.Path, configure: o =>
+        {
+            o.MaxInlineBytes = Threshold;
+            o.BeforeIndexCommit = DuringCommit;
+        }))
+        {
+            await cache.OpeningSweep;
+            await cache.SetAsync("k", Bytes(Threshold + 500, 1), null, TestContext.CancellationToken);
+
+            Volatile.Write(ref armed, 1);
+            await cache.SetAsync("k", Bytes(300, 2), null, TestContext.CancellationToken);
+            reader!.Join();
+
+            Assert.IsNull(readerFailure);
+            CollectionAssert.AreEqual(Bytes(300, 2), readDuringWrite?.Data, "the read during the write finds the new entry once it is committed");
+            CollectionAssert.AreEqual(Bytes(300, 2), (await cache.GetAsync("k", TestContext.CancellationToken))?.Data);
+        }
+    }
+
+    /// <summary>
     /// A read of the entry while the failing write holds the old file aside finds no file and the row unchanged, and waits
     /// for the write lock to remove the row as broken. By then the failed write has put the file back: the read must see
     /// it and keep the entry.
