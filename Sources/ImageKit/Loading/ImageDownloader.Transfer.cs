@@ -112,7 +112,7 @@ public sealed partial class ImageDownloader
         {
             try
             {
-                await previous.Unwound.WaitAsync(Options.PredecessorPatience, cancellationToken).ConfigureAwait(false);
+                await previous.Unwound.WaitAsync(_options.PredecessorPatience, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
@@ -191,7 +191,7 @@ public sealed partial class ImageDownloader
                 return new ImageDownloadException(url, ImageDownloadFailure.CircuitOpen, $"circuit open for {host} after repeated failures{retryIn}; {(attempts == 0 ? "no request was sent" : $"gave up after {attempts} attempt{(attempts == 1 ? "" : "s")}")}", null, attempts, ex);
             case TimeoutRejectedException:
                 var each = tally.Timeouts >= attempts ? (attempts == 1 ? "on its only attempt" : $"on each of {attempts} attempts") : $"on the last of {attempts} attempts";
-                return new ImageDownloadException(url, ImageDownloadFailure.Timeout, $"timed out after {FormatDuration(Options.AttemptTimeout)} {each}", null, attempts, ex);
+                return new ImageDownloadException(url, ImageDownloadFailure.Timeout, $"timed out after {FormatDuration(_options.AttemptTimeout)} {each}", null, attempts, ex);
             case TransientDownloadException transient:
                 return new ImageDownloadException(url, transient.Failure, transient.Message + After(attempts), null, attempts, ex);
             case HttpRequestException http:

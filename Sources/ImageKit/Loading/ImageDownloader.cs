@@ -25,6 +25,7 @@ public sealed partial class ImageDownloader : IDisposable
     private readonly ImageHttpTransfer _transfer;
     private readonly ResumableBodies _resumable;
     private readonly Func<SharedDownload, Task> _run;
+    private readonly ImageDownloaderOptions _options; // what the downloader runs on; Options shows a copy
     private readonly ILogger _logger;
     private readonly ImageKitMetrics _metrics;
     private int _disposed;
@@ -62,10 +63,11 @@ public sealed partial class ImageDownloader : IDisposable
         try
         {
             // Kept as a copy: what each attempt reads (the size limit, the status check, the request modifier) must not
-            // change with the app's instance either.
+            // change with the app's instance either, nor with the one Options shows (another copy).
             options.Validate();
             options = options.Snapshot();
-            Options = options;
+            _options = options;
+            Options = options.Snapshot();
             _client = client;
             _ownsClient = ownsClient;
             _lifetimeToken = _lifetime.Token;
@@ -150,7 +152,7 @@ public sealed partial class ImageDownloader : IDisposable
         var (download, created) = _coalescer.Join(DownloadKey.From(request), request, waiter, _run, _lifetimeToken);
         if (created)
         {
-            Options.BeforeEnqueue?.Invoke(request);
+            _options.BeforeEnqueue?.Invoke(request);
             try
             {
                 _queue.Enqueue(download.QueueItem, download.Cancellation.Token);

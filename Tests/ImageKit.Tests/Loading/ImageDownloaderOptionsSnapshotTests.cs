@@ -58,6 +58,26 @@ public sealed class ImageDownloaderOptionsSnapshotTests
         Assert.AreEqual(16L * 1024 * 1024, downloader.Options.MaxResumableBytes);
     }
 
+    /// <summary>
+    /// <see cref="ImageDownloader.Options"/> says changing its settings afterwards has no effect: the instance it returns is
+    /// not the one the attempts read (it was, so setting a size limit or a request modifier on it changed a running downloader).
+    /// </summary>
+    [TestMethod]
+    public async Task DownloadAsync_OptionsPropertyChangedAfterCreation_RunsOnTheSettingsItWasCreatedWith()
+    {
+        using var client = new HttpClient(new ImageHandler());
+        using var downloader = new ImageDownloader(client, new ImageDownloaderOptions { Retry = { MaxRetries = 0 }, CircuitBreaker = { Enabled = false } });
+
+        downloader.Options.MaxResponseBytes = 1;
+        downloader.Options.AcceptStatusCode = _ => false;
+        downloader.Options.RequestModifier = (_, _) => throw new InvalidOperationException("a modifier set on ImageDownloader.Options ran");
+        downloader.Options.RequireImageContent = false;
+
+        var response = await downloader.DownloadAsync(new ImageDownloadRequest(new Uri("http://imagekit.test/b.gif")), cancellationToken: TestContext.CancellationToken);
+
+        CollectionAssert.AreEqual(ImageServer.Gif, response.Data.ToArray());
+    }
+
     private sealed class ImageHandler : HttpMessageHandler
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
