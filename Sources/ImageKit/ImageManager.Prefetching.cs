@@ -17,7 +17,27 @@ public sealed partial class ImageManager
     /// in memory only, options that load it again from its URL (<see cref="ImageLoadOptions.FromNetworkOnly"/>): its bytes
     /// are nowhere else, and a load would stop at the memory hit.
     /// </returns>
+    /// <exception cref="ObjectDisposedException">The manager is disposed, or being disposed.</exception>
     internal async Task<ImageLoadOptions?> PrefetchOptionsAsync(Uri url, ImageLoadOptions options, CancellationToken cancellationToken)
+    {
+        // Counted as a load: Dispose waits for it, and once Dispose has begun it asks the caches nothing (they may be
+        // disposed right after it returns).
+        if (!_loads.TryEnter())
+        {
+            ObjectDisposedException.ThrowIf(true, this);
+        }
+
+        try
+        {
+            return await PrefetchOptionsCoreAsync(url, options, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _loads.Exit();
+        }
+    }
+
+    private async Task<ImageLoadOptions?> PrefetchOptionsCoreAsync(Uri url, ImageLoadOptions options, CancellationToken cancellationToken)
     {
         // Under the variant these options decode (a thumbnail, say) in memory, as the load itself would look.
         var key = options.CacheKey?.Invoke(url) ?? url.AbsoluteUri;

@@ -126,6 +126,26 @@ public sealed class ImageManagerDisposeTests
         }
     }
 
+    // Promise (ImageManager.Dispose): once it returns, nothing of the manager touches the caches, and a cache passed in
+    // can be disposed right after. A prefetch through a disposed manager still asked the app's cache whether it held
+    // each URL (ImageManager.PrefetchOptionsAsync was outside the loads Dispose waits for and shuts out).
+    [TestMethod]
+    public async Task PrefetchAsync_AfterDispose_DoesNotTouchTheCache()
+    {
+        using var inner = new ImageCache(new ImageCacheOptions());
+        var cache = new BlockingStoreCache(inner);
+        using var downloader = new ImageDownloader(DownloadTestOptions.Fast());
+        var manager = new ImageManager(cache, downloader);
+        var prefetcher = new ImagePrefetcher(manager);
+        manager.Dispose();
+
+        var result = await prefetcher.PrefetchAsync([new Uri("http://imagekit.test/e.gif")], cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(0, cache.ContainsCalls, "the disposed manager's prefetch asked the cache");
+        Assert.AreEqual(1, result.Progress.Failed);
+        Assert.IsInstanceOfType<ObjectDisposedException>(result.Failures[0].Error);
+    }
+
     // A loader that ignores its token: it returns only when released.
     private sealed class StubbornLoader : IImageLoader
     {
@@ -163,6 +183,8 @@ public sealed class ImageManagerDisposeTests
 
         public volatile bool StoreEnded;
 
+        private int _containsCalls;
+
         public Task<ImageCacheResult?> QueryAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
             inner.QueryAsync(key, cacheType, decodeOptions, cancellationToken);
 
@@ -181,8 +203,13 @@ public sealed class ImageManagerDisposeTests
         public Task<bool> RemoveAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
             inner.RemoveAsync(key, cacheType, decodeOptions, cancellationToken);
 
-        public Task<ImageCacheType> ContainsAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
-            inner.ContainsAsync(key, cacheType, decodeOptions, cancellationToken);
+        public int ContainsCalls => Volatile.Read(ref _containsCalls);
+
+        public Task<ImageCacheType> ContainsAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _containsCalls);
+            return inner.ContainsAsync(key, cacheType, decodeOptions, cancellationToken);
+        }
 
         public Task ClearAsync(ImageCacheType cacheType = ImageCacheType.All, CancellationToken cancellationToken = default) => inner.ClearAsync(cacheType, cancellationToken);
     }
