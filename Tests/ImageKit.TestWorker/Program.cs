@@ -15,6 +15,11 @@ using ImageKit.TestWorker;
 //                                 process out of memory), prints one line per cache call made under the cap ("get: …",
 //                                 "open: …", "set: …": "ok" or the exception's type and message), lifts the cap, and
 //                                 prints "after: ok" when KEY is still there
+//   no-fds DIR KEY 0              reads KEY, then lets the process open no more files (RLIMIT_NOFILE lowered and filled
+//                                 with /dev/null, a real "too many open files"), prints "exhausted: …" (the outcome of
+//                                 opening a file then), "get: …" ("hit", "missing" or the
+//                                 exception's type and message) for a read of KEY, frees the descriptors, and prints
+//                                 "after: ok" when KEY is still there (Linux and macOS)
 //   random DIR ACTOR SEED OPS INLINE MAXSIZE GO
 //                                 opens the cache with those MaxInlineBytes and MaxSizeBytes, prints "ready", waits for
 //                                 the file GO to exist, runs OPS seeded random operations (RandomCacheOperations) as
@@ -157,6 +162,36 @@ if (args[0] == "starved")
     }));
     await output.WriteLineAsync("set: " + await OutcomeAsync(() => cache.SetAsync(prefix + "-new", WorkerContent.Create(prefix, 1))));
     SQLitePCL.raw.sqlite3_hard_heap_limit64(0);
+    await output.WriteLineAsync(await cache.GetAsync(prefix) is null ? "after: missing" : "after: ok");
+    return 0;
+}
+
+if (args[0] == "no-fds")
+{
+    if (await cache.GetAsync(prefix) is null)
+    {
+        await Console.Error.WriteLineAsync($"{prefix}: missing before the descriptors ran out");
+        return 3;
+    }
+
+    // Whatever the runtime would load lazily later (the console, exception messages) is loaded now, while it can open files.
+    await output.WriteLineAsync("before: " + await OutcomeAsync(() => { File.OpenHandle(Path.Combine(directory, "none")).Dispose(); return Task.CompletedTask; }));
+    await output.FlushAsync();
+    string outcome;
+    using (var exhaustion = DescriptorExhaustion.Begin())
+    {
+        await output.WriteLineAsync("exhausted: " + await OutcomeAsync(() => { File.OpenHandle(Path.Combine(directory, "index.sqlite")).Dispose(); return Task.CompletedTask; }));
+        try
+        {
+            outcome = await cache.GetAsync(prefix) is null ? "missing" : "hit";
+        }
+        catch (Exception e)
+        {
+            outcome = $"{e.GetType().Name}: {e.Message}";
+        }
+    }
+
+    await output.WriteLineAsync("get: " + outcome);
     await output.WriteLineAsync(await cache.GetAsync(prefix) is null ? "after: missing" : "after: ok");
     return 0;
 }

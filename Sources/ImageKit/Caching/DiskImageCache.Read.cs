@@ -158,20 +158,22 @@ public sealed partial class DiskImageCache
 
     /// <summary>
     /// Removes a row whose bytes read as missing or damaged, and its blob, unless another writer replaced them since the row
-    /// was read, or the row's file reads intact now: a write that replaces the entry moves its file aside inside its
+    /// was read, or the row's file reads intact now (or cannot be read at all now, which is not damage): a write that replaces the entry moves its file aside inside its
     /// transaction and, if that fails, puts it back before it lets go of the write lock, which this waits for; if it
     /// commits, the key has its new row by then.
     /// </summary>
     /// <returns>
-    /// <see langword="false"/> when the entry is there to read again: its file reads intact now, or a writer replaced it
-    /// since the row was read (readers see the old entry or the new one, not a miss in between).
+    /// <see langword="false"/> when the entry is there to read again: its file reads intact now or cannot be read now, or a
+    /// writer replaced it since the row was read (readers see the old entry or the new one, not a miss in between).
     /// </returns>
     private bool RemoveIfStillBroken(KeyHash hash, IndexRow row)
     {
         var readAgain = _index.Write(c =>
         {
-            // Under the write lock no writer is between a rename and its row: the file is what the committed rows say.
-            if (!row.Inline && _blobs.IsIntact(hash, row.Size, row.Checksum))
+            // Under the write lock no writer is between a rename and its row: the file is what the committed rows say. A
+            // file that cannot be read now (no file descriptor left, an I/O error) is not known to be damaged: kept, and
+            // read once more before the read gives up as a miss.
+            if (!row.Inline && _blobs.IsIntact(hash, row.Size, row.Checksum) is not false)
             {
                 return true;
             }

@@ -246,6 +246,38 @@ public sealed class DiskImageCacheFailureTests
     }
 
     [TestMethod]
+    [OSCondition(OperatingSystems.Linux | OperatingSystems.OSX)]
+    [Timeout(120_000, CooperativeCancellation = true)]
+    public async Task GetAsync_ProcessOutOfFileDescriptors_KeepsTheEntry()
+    {
+        // "Too many open files" passes: a read that cannot open an intact blob's file is a miss, not damage, and must not
+        // remove the entry. A worker process runs out of descriptors for real (RLIMIT_NOFILE), reads, then frees them.
+        using var folder = new TempFolder();
+        var stored = Bytes(100_000, 1); // above MaxInlineBytes: a file of its own
+        using (var first = Open(folder.Path))
+        {
+            await first.OpeningSweep;
+            await first.SetAsync("kept", stored, null, TestContext.CancellationToken);
+        }
+
+        IReadOnlyList<string> lines;
+        using (var worker = new WorkerProcess("no-fds", folder.Path, "kept", "0"))
+        {
+            Assert.AreEqual(0, await worker.WaitForExitAsync(TestContext.CancellationToken), worker.Errors);
+            lines = worker.Lines;
+        }
+
+        var report = string.Join("\n", lines);
+        Assert.IsTrue(lines.Any(l => l.StartsWith("exhausted: IOException", StringComparison.Ordinal)), "precondition: the worker could still open files\n" + report);
+        Assert.IsTrue(lines.Contains("get: missing") || lines.Any(l => l.StartsWith("get: " + nameof(DiskCacheException), StringComparison.Ordinal)), report);
+        CollectionAssert.Contains(lines.ToList(), "after: ok", report);
+        using var cache = Open(folder.Path);
+        var entry = await cache.GetAsync("kept", TestContext.CancellationToken);
+        Assert.IsNotNull(entry, "the entry read while no file could be opened must still be there");
+        CollectionAssert.AreEqual(stored, entry.Data);
+    }
+
+    [TestMethod]
     public async Task SweepAsync_DamagedIndexThatCannotBeRecreated_ThrowsDiskCacheException()
     {
         using var folder = new TempFolder();

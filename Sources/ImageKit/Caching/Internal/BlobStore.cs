@@ -158,8 +158,12 @@ internal sealed class BlobStore(string root)
         }
     }
 
-    /// <summary>Whether the blob exists with the given length and checksum (read whole, synchronously).</summary>
-    public bool IsIntact(in KeyHash hash, long size, long checksum)
+    /// <summary>
+    /// Whether the blob exists with the given length and checksum (read whole, synchronously); <see langword="null"/> when
+    /// it cannot tell: the file is there but cannot be read now (the process is out of file descriptors, an I/O error),
+    /// which is no reason to remove the entry.
+    /// </summary>
+    public bool? IsIntact(in KeyHash hash, long size, long checksum)
     {
         try
         {
@@ -183,9 +187,13 @@ internal sealed class BlobStore(string root)
 
             return Checksum(data) == checksum;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             return false;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 
