@@ -19,7 +19,9 @@ using ImageKit.TestWorker;
 //                                 with /dev/null, a real "too many open files"), prints "exhausted: …" (the outcome of
 //                                 opening a file then), "get: …" ("hit", "missing" or the
 //                                 exception's type and message) for a read of KEY, frees the descriptors, and prints
-//                                 "after: ok" when KEY is still there (Linux and macOS)
+//                                 "after: ok" when KEY is still there (Linux and macOS). Only that read runs out of
+//                                 descriptors: the runtime itself ends the process ("Out of memory.") when it cannot
+//                                 start a thread then, as opening a second cache makes it do.
 //   random DIR ACTOR SEED OPS INLINE MAXSIZE GO
 //                                 opens the cache with those MaxInlineBytes and MaxSizeBytes, prints "ready", waits for
 //                                 the file GO to exist, runs OPS seeded random operations (RandomCacheOperations) as
