@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using ImageKit.Caching;
 using SkiaSharp;
 
 namespace ImageKit.Benchmarks;
@@ -125,6 +126,21 @@ internal static partial class PipelineLoad
         await using (manager.ConfigureAwait(false))
         {
             return await TimeAsync(urls, (url, token) => LoadAsync(manager, url, firstFrame, ImageLoadSource.Network, token, s_waitForDisk)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Cold with a memory cache that keeps nothing (no strong entries, no weak table): each image is released once its
+    /// load has read it, as the naive loop releases its bitmaps, so only the pipeline's own work differs from that loop.
+    /// The other cold rows keep every image, which any cache of decoded images must (compare them with the naive loop that
+    /// keeps its bitmaps).
+    /// </summary>
+    private static async Task<Measurement> ColdWithoutMemoryCacheAsync(Uri[] urls, string directory, bool firstFrame)
+    {
+        var manager = new ImageManager(CacheOptions(directory) with { Memory = new MemoryImageCacheOptions { MaxCost = 0, UseWeakCache = false } });
+        await using (manager.ConfigureAwait(false))
+        {
+            return await TimeAsync(urls, (url, token) => LoadAsync(manager, url, firstFrame, ImageLoadSource.Network, token)).ConfigureAwait(false);
         }
     }
 

@@ -85,6 +85,7 @@ internal static partial class PipelineLoad
 
                 Add(samples, "ImageKit cold" + suffix, round.Cold);
                 Add(samples, "ImageKit cold incl. store drain" + suffix, round.ColdDrained);
+                Add(samples, "ImageKit cold, memory cache off" + suffix, await ColdWithoutMemoryCacheAsync(urls, Path.Combine(root, string.Create(culture, $"rep{rep}-{firstFrame}-nomemory")), firstFrame));
                 Add(samples, "ImageKit cold, WaitForDiskStore" + suffix, await ColdWaitingForDiskAsync(urls, Path.Combine(root, string.Create(culture, $"rep{rep}-{firstFrame}-wait")), firstFrame));
                 Add(samples, "ImageKit warm (disk)" + suffix, round.Warm);
                 Add(samples, "ImageKit hot (memory)" + suffix, round.Hot);
