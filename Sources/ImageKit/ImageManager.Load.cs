@@ -279,14 +279,16 @@ public sealed partial class ImageManager
 
     // A loader may ignore its token: the load stops waiting for it once cancelled (by its caller or by Dispose, which waits
     // for the loads but must not wait for the app's code forever). What the loader returns later is dropped, never decoded
-    // or stored, and a failure of its is observed (it would reach TaskScheduler.UnobservedTaskException).
+    // or stored, and a failure of its is observed (it would reach TaskScheduler.UnobservedTaskException). Also when it has
+    // ended by the time the wait resumes: cancelled from a UI thread, the wait resumes on a pool thread after the cancel
+    // has run the loader's own callback, which may fail its task meanwhile, with nothing watching it any more.
     private static async Task<ImageLoaderResponse> AwaitLoaderAsync(Task<ImageLoaderResponse> loading, CancellationToken cancellationToken)
     {
         try
         {
             return await loading.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!loading.IsCompleted)
+        catch (OperationCanceledException)
         {
             _ = loading.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             throw;

@@ -48,6 +48,113 @@ public sealed class ImageManagerAbandonedLoaderTests
         Assert.AreEqual(0, Volatile.Read(ref reportsAfterTheEnd), "a report of the abandoned loader reached the caller after its load had ended");
     }
 
+    // A loader around a callback API whose cancellation ends in an error (an aborted transfer), cancelled from a UI thread:
+    // the manager's wait resumes on a pool thread, after the UI thread's Cancel has run the loader's callback. The loader's
+    // task had faulted by then, with nothing watching it any more, and it reached TaskScheduler.UnobservedTaskException.
+    [TestMethod]
+    public async Task LoadImageAsync_LoaderFaultsAsItsLoadIsCancelledOnAUiThread_NoUnobservedTaskException()
+    {
+        var marker = $"aborted by its cancellation {Guid.NewGuid():N}";
+        var unobserved = new List<Exception>();
+        void OnUnobserved(object? sender, UnobservedTaskExceptionEventArgs e)
+        {
+            if (e.Exception.Flatten().InnerExceptions.Any(inner => inner.Message == marker))
+            {
+                lock (unobserved)
+                {
+                    unobserved.Add(e.Exception);
+                }
+            }
+        }
+
+        TaskScheduler.UnobservedTaskException += OnUnobserved;
+        try
+        {
+            await LoadCancelledOnAUiThreadAsync(marker);
+            for (var i = 0; i < 5; i++)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                await Task.Delay(20, TestContext.CancellationToken);
+            }
+        }
+        finally
+        {
+            TaskScheduler.UnobservedTaskException -= OnUnobserved;
+        }
+
+        Assert.IsEmpty(unobserved, string.Join(Environment.NewLine, unobserved.Take(1)));
+    }
+
+    private async Task LoadCancelledOnAUiThreadAsync(string marker)
+    {
+        using var manager = new ImageManager(new ImageCacheOptions());
+        var loader = new FaultingOnCancelLoader(marker);
+        manager.Loaders.Insert(0, loader);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.CancellationToken);
+
+        // A pool thread entering the load's context waits, once armed, until the UI thread's Cancel has returned: the order
+        // that UI-thread cancellation gives almost always (the pool thread wakes later), made certain.
+        using var cancelled = new ManualResetEventSlim();
+        var armed = false;
+        var gate = new AsyncLocal<bool>(change =>
+        {
+            if (change.ThreadContextChanged && change.CurrentValue && Volatile.Read(ref armed) && Thread.CurrentThread.IsThreadPoolThread)
+            {
+                cancelled.Wait(DownloadTestOptions.Patience);
+            }
+        });
+        Task<ImageLoadResult> StartAsync()
+        {
+            using (ExecutionContext.SuppressFlow())
+            {
+                return Task.Run(() =>
+                {
+                    gate.Value = true;
+                    return manager.LoadImageAsync(new Uri("faulting://host/a.gif"), cancellationToken: cancel.Token);
+                });
+            }
+        }
+
+        var load = StartAsync();
+        await loader.Entered.Task.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+
+        Volatile.Write(ref armed, true);
+        await UiThread.RunAsync(() =>
+        {
+            cancel.Cancel();
+            cancelled.Set();
+            return Task.CompletedTask;
+        }).WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+
+        await Assert.ThrowsAsync<OperationCanceledException>(() => load.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken));
+        Assert.IsTrue(loader.Faulted, "the loader's cancellation callback ran");
+    }
+
+    // Ends its load with an error when its token is cancelled, as a callback API's "aborted" does.
+    private sealed class FaultingOnCancelLoader(string message) : IImageLoader
+    {
+        private volatile bool _faulted;
+
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool Faulted => _faulted;
+
+        public bool CanLoad(Uri url) => url.Scheme == "faulting";
+
+        public Task<ImageLoaderResponse> LoadAsync(ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress = null, CancellationToken cancellationToken = default)
+        {
+            var loading = new TaskCompletionSource<ImageLoaderResponse>();
+            cancellationToken.Register(() =>
+            {
+                loading.TrySetException(new IOException(message));
+                _faulted = true;
+            });
+            Entered.TrySetResult();
+            return loading.Task;
+        }
+    }
+
     // Reports the first half, waits for the test whatever its token says, then reports the rest and returns.
     private sealed class StubbornReportingLoader : IImageLoader
     {
