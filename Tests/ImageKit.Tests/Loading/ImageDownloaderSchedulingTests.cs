@@ -139,6 +139,37 @@ public sealed class ImageDownloaderSchedulingTests
         CollectionAssert.AreEqual(new[] { prefix + "normal", prefix + "low" }, s_server.Log.Where(p => p.StartsWith(prefix, StringComparison.Ordinal)).ToArray());
     }
 
+    /// <summary>
+    /// The urgent caller of a shared, queued download leaves and the download goes back to the low priority of the caller
+    /// left: it waits behind the low downloads already queued, in either execution order. Under LIFO it was put where the
+    /// newest goes and started before all of them, as though its low caller had asked last.
+    /// </summary>
+    [TestMethod]
+    [DataRow(DownloadExecutionOrder.Fifo, new[] { "low1", "low2", "shared" })]
+    [DataRow(DownloadExecutionOrder.Lifo, new[] { "low2", "low1", "shared" })]
+    public async Task DownloadAsync_SharedQueuedDownloadLowered_WaitsBehindThoseAlreadyInItsNewPriority(DownloadExecutionOrder order, string[] expected)
+    {
+        var prefix = $"/order/lowered-{order}-";
+        var sharedUrl = s_server.Url(prefix + "shared");
+        using var downloader = new ImageDownloader(new ImageDownloaderOptions { MaxConcurrentDownloads = 1, ExecutionOrder = order });
+        var gate = s_server.GateFor($"lowered-{order}");
+        var blocker = Download(downloader, $"/gate/lowered-{order}");
+        await gate.Arrived.Task.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+
+        using var leaving = CancellationTokenSource.CreateLinkedTokenSource(TestContext.CancellationToken);
+        var low1 = Download(downloader, prefix + "low1", DownloadPriority.Low);
+        var shared = Download(downloader, prefix + "shared", DownloadPriority.Low);
+        var urgent = downloader.DownloadAsync(new ImageDownloadRequest(sharedUrl) { Priority = DownloadPriority.High }, cancellationToken: leaving.Token);
+        var low2 = Download(downloader, prefix + "low2", DownloadPriority.Low);
+        Assert.AreEqual(3, downloader.QueuedDownloads, "the urgent and the low request share one download");
+        await leaving.CancelAsync();
+        await Assert.ThrowsAsync<OperationCanceledException>(() => urgent);
+        gate.Release.TrySetResult();
+        await Task.WhenAll(blocker, low1, shared, low2);
+
+        CollectionAssert.AreEqual(expected.Select(n => prefix + n).ToArray(), s_server.Log.Where(p => p.StartsWith(prefix, StringComparison.Ordinal)).ToArray());
+    }
+
     [TestMethod]
     public async Task DownloadAsync_QueuedRequestCancelled_LeavesQueueAtOnceAndIsNeverSent()
     {

@@ -122,7 +122,8 @@ internal sealed class DownloadQueue
 
     /// <summary>
     /// Raises the priority of a still queued item (a more urgent request joined it), also of one not queued yet: it then
-    /// enters the queue with the raised priority.
+    /// enters the queue with the raised priority. A raised item counts as just queued in its new bucket (its urgent caller
+    /// has just asked): behind those already there under FIFO, before them under LIFO.
     /// </summary>
     public void Promote(DownloadQueueItem item, DownloadPriority priority)
     {
@@ -133,7 +134,7 @@ internal sealed class DownloadQueue
                 return;
             }
 
-            Move(item, priority);
+            Move(item, priority, asNewest: true);
         }
     }
 
@@ -141,7 +142,9 @@ internal sealed class DownloadQueue
     /// Sets the priority of a still queued item (also of one not queued yet) to what <paramref name="priorityOf"/> says,
     /// up or down: a caller of a shared download left, and it takes the priority of those still waiting. Asked under the
     /// queue's lock, so that an answer read before a caller joined cannot undo that caller's <see cref="Promote"/> (a
-    /// caller is added before it promotes). A moved item waits behind those already in its new bucket.
+    /// caller is added before it promotes). A moved item waits behind those already in its new bucket, in either execution
+    /// order: under LIFO it is not taken for the newest (its callers did not just ask), nor put back where it was queued
+    /// first (it would overtake those that waited there while it waited at a higher priority).
     /// </summary>
     /// <param name="item">The item.</param>
     /// <param name="priorityOf">The priority it should have now, or <see langword="null"/> to leave it as it is.</param>
@@ -151,7 +154,7 @@ internal sealed class DownloadQueue
         {
             if (item.IsQueued && priorityOf() is { } priority && priority != item.Priority)
             {
-                Move(item, priority);
+                Move(item, priority, asNewest: false);
             }
         }
     }
@@ -165,14 +168,17 @@ internal sealed class DownloadQueue
         }
     }
 
-    // Under _lock: into the bucket of priority, or only marked with it while the item is not queued yet.
-    private void Move(DownloadQueueItem item, DownloadPriority priority)
+    // Under _lock: into the bucket of priority, or only marked with it while the item is not queued yet. As the newest
+    // there (last in the bucket: the next to start under LIFO), or behind all those there (the first under LIFO, which
+    // starts its bucket from the end).
+    private void Move(DownloadQueueItem item, DownloadPriority priority, bool asNewest)
     {
         item.Priority = priority;
         if (item.Node?.List is { } list)
         {
             list.Remove(item.Node);
-            item.Node = _buckets[(int)priority].AddLast(item);
+            var bucket = _buckets[(int)priority];
+            item.Node = _lifo && !asNewest ? bucket.AddFirst(item) : bucket.AddLast(item);
         }
     }
 
