@@ -20,7 +20,10 @@ namespace ImageKit.Decoding.Apng;
 /// declares no frames or more than 2^31 − 1), the file is shown as browsers show it: as the plain PNG it also is, decoded
 /// by Skia, with <see cref="ImageFormat.Png"/> as its format. A broken animation (sequence-number errors, a frame without
 /// data or outside the canvas, fewer frames than declared, a damaged <c>fcTL</c> or <c>fdAT</c>) and a broken PNG
-/// (truncated chunks, damaged critical chunks) throw <see cref="ImageDecodingException"/>.
+/// (truncated chunks, damaged critical chunks) throw <see cref="ImageDecodingException"/>. A
+/// <see cref="ImageDecodeOptions.FirstFrameOnly"/> decode reads the file only up to the end of the first frame's data (the
+/// next frame's <c>fcTL</c>): what follows cannot change that frame, so later frames that are broken, or fewer than the
+/// <c>acTL</c> declares, do not fail it; the first frame and everything before it are checked as in a full decode.
 /// </para>
 /// <para><b>Threading.</b> The decoder is stateless and can be shared; each source it creates is used by one image.</para>
 /// </remarks>

@@ -35,7 +35,10 @@ internal sealed partial class ApngReader
 
     /// <summary>
     /// Parses <paramref name="data"/>; see the type's summary for the three outcomes. With <paramref name="firstFrameOnly"/>
-    /// the whole file is still read and checked, but the limits count one frame and the container keeps frame 0 alone.
+    /// the file is read and checked up to the end of frame 0's data (the fcTL of frame 1) and no further, the limits count
+    /// one frame, and the container keeps frame 0 alone: nothing after frame 0's data changes it (the chunks that describe
+    /// its pixels, and the acTL, come before the image data), so later frames that are broken, or missing although the
+    /// acTL declares them, do not fail it.
     /// </summary>
     /// <exception cref="ImageDecodingException">The PNG or its animation is broken, or a limit is exceeded.</exception>
     public static ApngContainer? Read(ReadOnlySpan<byte> data, DecodingLimits limits, bool firstFrameOnly = false)
@@ -51,7 +54,7 @@ internal sealed partial class ApngReader
 
         // A file that ends without IEND, or inside a chunk, is read as far as it goes (browsers do): the frames it holds
         // stay usable, and a frame whose data is cut off fails when it is decoded.
-        while (chunks.TryReadNext(out var chunk) && chunk.Type != PngChunk.Iend)
+        while (chunks.TryReadNext(out var chunk) && chunk.Type != PngChunk.Iend && !reader.EndsFirstFrame(chunk))
         {
             reader.Read(chunk, data);
         }
@@ -59,6 +62,11 @@ internal sealed partial class ApngReader
         reader._truncation = chunks.Truncation;
         return reader.Finish();
     }
+
+    // First-frame-only: an fcTL after frame 0's data ends that data (fdAT chunks follow their own fcTL; an IDAT image's
+    // chunks are one run, over by now). Checked before the chunk's CRC, which is frame 1's concern.
+    private bool EndsFirstFrame(PngChunk chunk) =>
+        _firstFrameOnly && chunk.Type == PngChunk.Fctl && !_animationIgnored && _frames.Count == 0 && _pending is not null && _pendingSegments.Count > 0;
 
     private void ReadHeader(PngChunk chunk, ReadOnlySpan<byte> data)
     {
@@ -215,7 +223,8 @@ internal sealed partial class ApngReader
             throw new ImageDecodingException($"the acTL declares {_declaredFrames:N0} frames but there is no fcTL");
         }
 
-        if (_frames.Count < _declaredFrames && _truncation is null)
+        // A first-frame-only read stops after frame 0: how many frames follow is not its concern.
+        if (_frames.Count < _declaredFrames && _truncation is null && !_firstFrameOnly)
         {
             throw new ImageDecodingException(
                 $"the acTL declares {_declaredFrames:N0} frames but only {_frames.Count:N0} are present (truncated or corrupt animation)");
