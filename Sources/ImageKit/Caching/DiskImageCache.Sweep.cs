@@ -9,7 +9,7 @@ public sealed partial class DiskImageCache
     /// <summary>
     /// Repairs what crashes and outside hands leave behind: checks the whole index (SQLite <c>quick_check</c>) and
     /// recreates it empty if it is damaged; deletes blob files that have no index row (and stray files
-    /// in the blob folder), temporary files more than an hour old, and folders left by an interrupted clear; removes rows
+    /// in the blob folder), temporary files and folders left by an interrupted clear once they are more than an hour old; removes rows
     /// whose file (or inline bytes) is missing or has the wrong length; recounts the running totals; and shrinks the index
     /// file by its free pages. Scans the folder and the table,
     /// so it runs in the background after open (when the index is new or rebuilt, or the last sweep is a day old) and is
@@ -149,12 +149,15 @@ public sealed partial class DiskImageCache
             }
         }
 
-        // Listed under the index's write lock, which every cache and process on the folder takes for its writes: a clear
-        // moves the blob folder to a trash folder inside its transaction and puts it back if that fails, so a trash folder
-        // seen while no write is under way belongs to a clear that committed (or to a process that died), never to one that
-        // may still need it. Deleted after the lock is let go: that may take long.
+        // A clear moves the blob folder to a trash folder inside its transaction and puts it back if that fails, so a trash
+        // folder may be deleted only once no clear can still need it. Listed under the index's write lock, which every
+        // cache and process on the folder takes for its writes, so none of theirs is under way; and only those made longer
+        // ago than the grace (by the time in their names): when SQLite rolls a clear back by itself, it lets go of the write
+        // lock before the clear's undo takes it again to put the folder back. Deleted after the lock is let go: that may
+        // take long.
+        var now = DateTime.UtcNow;
         var trashFolders = _index.Write(_ => EnumerateOrNothing(Directory)
-            .Where(d => Path.GetFileName(d).StartsWith(BlobStore.TrashPrefix, StringComparison.Ordinal))
+            .Where(d => Path.GetFileName(d).StartsWith(BlobStore.TrashPrefix, StringComparison.Ordinal) && !IsRecentTrash(d, now, grace))
             .ToList());
         foreach (var trash in trashFolders)
         {
@@ -166,6 +169,13 @@ public sealed partial class DiskImageCache
 
         return removed;
     }
+
+    /// <summary>
+    /// Whether a trash folder was made within <paramref name="grace"/> of <paramref name="now"/> (either way: a clock set
+    /// back must not keep one for ever); one without a time in its name is an earlier version's, and old.
+    /// </summary>
+    private static bool IsRecentTrash(string path, DateTime now, TimeSpan grace) =>
+        BlobStore.TrashFolderMadeAt(path) is { } made && made >= now - grace && made <= now + grace;
 
     private int SweepBrokenRows(CancellationToken cancellationToken)
     {

@@ -93,6 +93,58 @@ public sealed class DiskImageCacheSqliteRollbackTests
         CollectionAssert.AreEqual(Bytes(Threshold + 500, 1), (await cache.GetAsync("k", TestContext.CancellationToken))?.Data);
     }
 
+    /// <summary>
+    /// A clear moves the blob folder to a <c>trash-</c> folder and puts it back if its commit fails. When SQLite rolls the
+    /// clear back by itself, the write lock is free until the undo takes it again: a sweep of another cache that lists the
+    /// trash folders then (under the write lock, free at that moment) took the clear's as one left by a committed clear and
+    /// deleted it, and every entry, whose row had come back, lost its file. (The other sweep is stopped after that step
+    /// here, as if the undo had taken the lock before its next one.)
+    /// </summary>
+    [TestMethod]
+    public async Task ClearAsync_RolledBackBySqliteWhileAnotherCacheSweepsTrashFolders_EntriesStayReadable()
+    {
+        using var folder = new TempFolder();
+        var rollbacks = new SqliteRollbacks();
+        using var cache = Open(folder.Path, rollbacks);
+        var sweeperCommits = 0;
+        var stopSweeper = false;
+        using var sweeper = DiskCacheTestHelpers.Open(folder.Path, configure: o =>
+        {
+            o.MaxInlineBytes = Threshold;
+            o.BeforeIndexCommit = _ =>
+            {
+                // Its first commit lists the trash folders; the next one would remove rows whose files are in the trash.
+                if (Volatile.Read(ref stopSweeper) && Interlocked.Increment(ref sweeperCommits) > 1)
+                {
+                    throw new Microsoft.Data.Sqlite.SqliteException("injected: stopped after listing the trash folders", 13);
+                }
+            };
+        });
+        await sweeper.OpeningSweep;
+        for (var i = 0; i < 4; i++)
+        {
+            await cache.SetAsync($"k{i}", Bytes(Threshold + 100 + i, i), null, TestContext.CancellationToken);
+        }
+
+        rollbacks.FailNext(() =>
+        {
+            Volatile.Write(ref stopSweeper, true);
+            Assert.ThrowsExactly<DiskCacheException>(() => sweeper.SweepAsync(TestContext.CancellationToken).GetAwaiter().GetResult());
+        });
+        await Assert.ThrowsExactlyAsync<DiskCacheException>(() => cache.ClearAsync(TestContext.CancellationToken));
+        Assert.AreEqual(1, rollbacks.Count);
+        Assert.IsNull(rollbacks.Failure, "the other cache sweeps while SQLite has let go of the lock");
+        Assert.AreEqual(2, sweeperCommits, "the other sweep listed the trash folders, and was stopped at its next commit");
+
+        for (var i = 0; i < 4; i++)
+        {
+            CollectionAssert.AreEqual(Bytes(Threshold + 100 + i, i), (await cache.GetAsync($"k{i}", TestContext.CancellationToken))?.Data,
+                $"k{i}: the clear was rolled back, its rows stay, and so must their files");
+        }
+
+        Assert.IsEmpty(Directory.GetDirectories(folder.Path, "trash-*"), "the blob folder was put back");
+    }
+
     private static DiskImageCache Open(string folder, SqliteRollbacks rollbacks)
     {
         var cache = DiskCacheTestHelpers.Open(folder, configure: o =>

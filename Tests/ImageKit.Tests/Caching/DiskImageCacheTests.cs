@@ -188,4 +188,29 @@ public sealed class DiskImageCacheTests
         Assert.IsTrue(Path.IsPathRooted(directory));
         StringAssert.Contains(directory.ToUpperInvariant(), "IMAGEKIT");
     }
+
+    [TestMethod]
+    public async Task SweepAsync_DeletesTrashFoldersOfOldAndEarlierVersionClears_KeepsOneMadeWithinTheHour()
+    {
+        using var folder = new TempFolder();
+        using var cache = Open(folder.Path);
+        await cache.OpeningSweep;
+        string Trash(string name)
+        {
+            var path = folder.Combine(name);
+            Directory.CreateDirectory(Path.Combine(path, "ab"));
+            File.WriteAllBytes(Path.Combine(path, "ab", "file"), [1]);
+            return path;
+        }
+
+        var earlierVersion = Trash($"trash-{Guid.NewGuid():N}");
+        var old = Trash($"trash-{DateTime.UtcNow.AddHours(-2).Ticks:x16}-{Guid.NewGuid():N}");
+        var recent = Trash($"trash-{DateTime.UtcNow.AddMinutes(-5).Ticks:x16}-{Guid.NewGuid():N}");
+
+        await cache.SweepAsync(TestContext.CancellationToken);
+
+        Assert.IsFalse(Directory.Exists(earlierVersion));
+        Assert.IsFalse(Directory.Exists(old));
+        Assert.IsTrue(Directory.Exists(recent), "a clear that SQLite rolled back by itself may still put it back");
+    }
 }

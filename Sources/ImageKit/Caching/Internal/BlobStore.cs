@@ -220,7 +220,7 @@ internal sealed class BlobStore(string root)
     /// </summary>
     public string? DetachAll()
     {
-        var trash = Path.Combine(Path.GetDirectoryName(BlobsDirectory)!, TrashPrefix + Guid.NewGuid().ToString("N"));
+        var trash = Path.Combine(Path.GetDirectoryName(BlobsDirectory)!, $"{TrashPrefix}{DateTime.UtcNow.Ticks:x16}-{Guid.NewGuid():N}");
         try
         {
             System.IO.Directory.Move(BlobsDirectory, trash);
@@ -259,6 +259,26 @@ internal sealed class BlobStore(string root)
 
         MoveFiles(trash, BlobsDirectory, overwrite: false);
         TryDeleteDirectory(trash);
+    }
+
+    /// <summary>
+    /// When a trash folder was made, from its name (<see cref="TrashPrefix"/>, the UTC time in ticks as 16 hex digits, a
+    /// dash, a GUID); <see langword="null"/> for a name without a time (an earlier version's, or not one of ours).
+    /// </summary>
+    public static DateTime? TrashFolderMadeAt(string path)
+    {
+        var name = Path.GetFileName(path.AsSpan());
+        const int TimeLength = 16;
+        if (name.Length == TrashPrefix.Length + TimeLength + 1 + 32
+            && name.StartsWith(TrashPrefix, StringComparison.Ordinal)
+            && name[TrashPrefix.Length + TimeLength] == '-'
+            && long.TryParse(name.Slice(TrashPrefix.Length, TimeLength), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var ticks)
+            && ticks >= DateTime.MinValue.Ticks && ticks <= DateTime.MaxValue.Ticks)
+        {
+            return new DateTime(ticks, DateTimeKind.Utc);
+        }
+
+        return null;
     }
 
     /// <summary>Moves the files of a blob folder's fan-out folders to the same places under another; what fails stays. Never throws.</summary>
