@@ -216,16 +216,16 @@ internal sealed class BlobStore(string root)
     /// Swaps the blob folder for an empty one (call inside the index write transaction) and returns the old folder's new
     /// name, to delete once the transaction commits or to give to <see cref="Reattach"/> if it fails; null when there was
     /// no blob folder. On a platform that cannot rename a folder in use, the files are moved into the new name one by one
-    /// (one that cannot be moved stays: its row is gone, so the next sweep deletes it).
+    /// (one that cannot be moved stays: its row is gone, so the next sweep deletes it). Once files were moved, it does not
+    /// throw: the caller must learn where they went.
     /// </summary>
-    public string? DetachAll()
+    /// <param name="afterMove">For tests: called once the blob folder is moved away, before the new one is made.</param>
+    public string? DetachAll(Action? afterMove = null)
     {
         var trash = Path.Combine(Path.GetDirectoryName(BlobsDirectory)!, $"{TrashPrefix}{DateTime.UtcNow.Ticks:x16}-{Guid.NewGuid():N}");
         try
         {
             System.IO.Directory.Move(BlobsDirectory, trash);
-            System.IO.Directory.CreateDirectory(BlobsDirectory);
-            return trash;
         }
         catch (DirectoryNotFoundException)
         {
@@ -234,22 +234,42 @@ internal sealed class BlobStore(string root)
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            System.IO.Directory.CreateDirectory(BlobsDirectory);
-            MoveFiles(BlobsDirectory, trash, overwrite: true);
+            MoveFiles(BlobsDirectory, trash, overwrite: true); // never throws
             return trash;
         }
+
+        afterMove?.Invoke();
+        try
+        {
+            System.IO.Directory.CreateDirectory(BlobsDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // No room for a new folder (a full disk), say. The next file stored makes it (MoveIntoPlace), and Reattach
+            // puts the old one back in its place.
+        }
+
+        return trash;
     }
 
     /// <summary>
     /// Puts back a blob folder <see cref="DetachAll"/> swapped away, after its transaction failed: swapped back whole
-    /// while the new folder is still empty; otherwise its files are moved back one by one, each only where its key has no
-    /// file (one written since is newer). What cannot be moved back is deleted with the rest of the folder. Never throws.
+    /// while the new folder is still empty (or was not made); otherwise its files are moved back one by one, each only
+    /// where its key has no file (one written since is newer). What cannot be moved back is deleted with the rest of the
+    /// folder. Never throws.
     /// </summary>
     public void Reattach(string trash)
     {
         try
         {
-            System.IO.Directory.Delete(BlobsDirectory); // only when empty
+            try
+            {
+                System.IO.Directory.Delete(BlobsDirectory); // only when empty
+            }
+            catch (DirectoryNotFoundException)
+            {
+            }
+
             System.IO.Directory.Move(trash, BlobsDirectory);
             return;
         }
