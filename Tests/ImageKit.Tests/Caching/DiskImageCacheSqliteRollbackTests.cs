@@ -145,6 +145,45 @@ public sealed class DiskImageCacheSqliteRollbackTests
         Assert.IsEmpty(Directory.GetDirectories(folder.Path, "trash-*"), "the blob folder was put back");
     }
 
+    /// <summary>
+    /// A write rolled back by SQLite lets go of the lock; another cache then recreates the index (here: of another schema
+    /// version; damage is handled the same way) and stores the key in the new one. The failed write's undo took the lock
+    /// again on its old connection, whose file is deleted and no longer the folder's, found the key's old row there, and
+    /// so took the new entry's file away and put the old file under the new row.
+    /// </summary>
+    [TestMethod]
+    public async Task SetAsync_RolledBackBySqliteWhileAnotherCacheRecreatesTheIndexAndStoresTheKey_KeepsTheNewStore()
+    {
+        using var folder = new TempFolder();
+        var rollbacks = new SqliteRollbacks();
+        using var cache = Open(folder.Path, rollbacks);
+        await cache.SetAsync("k", Bytes(Threshold + 500, 1), null, TestContext.CancellationToken);
+
+        DiskImageCache? rebuilder = null;
+        var theirs = Bytes(Threshold + 700, 3);
+        try
+        {
+            rollbacks.FailNext(() =>
+            {
+                InlineIndex.Execute(folder.Path, "PRAGMA user_version = 1");
+                rebuilder = Open(folder.Path, new SqliteRollbacks());
+                rebuilder.SetAsync("k", theirs, null, TestContext.CancellationToken).GetAwaiter().GetResult();
+            });
+            await Assert.ThrowsExactlyAsync<DiskCacheException>(() => cache.SetAsync("k", Bytes(Threshold + 900, 2), null, TestContext.CancellationToken));
+            Assert.AreEqual(1, rollbacks.Count);
+            Assert.IsNull(rollbacks.Failure, "the other cache recreates the index and stores while SQLite has let go of the lock");
+            Assert.IsNotNull(rebuilder);
+            Assert.IsTrue(rebuilder.IndexWasRebuilt);
+
+            CollectionAssert.AreEqual(theirs, (await rebuilder.GetAsync("k", TestContext.CancellationToken))?.Data,
+                "the failed write's undo must not take the file of the entry stored in the new index");
+        }
+        finally
+        {
+            rebuilder?.Dispose();
+        }
+    }
+
     private static DiskImageCache Open(string folder, SqliteRollbacks rollbacks)
     {
         var cache = DiskCacheTestHelpers.Open(folder, configure: o =>

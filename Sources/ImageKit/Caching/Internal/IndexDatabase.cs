@@ -90,8 +90,9 @@ internal sealed partial class IndexDatabase : IDisposable
     /// everything can be put back. Called with the connection when SQLite had already rolled the transaction back by
     /// itself (a full disk or an I/O error in the work or at commit), which let go of the write lock for a moment, so
     /// that another cache or process may have written or removed the same keys since: the connection then holds the
-    /// lock again in a new transaction (<see cref="IndexConnection.HoldsWriteLock"/>; false if it could not be taken),
-    /// and the undo must check a key's row through it before it takes a file away from that key. Must not throw.
+    /// lock again in a new transaction (<see cref="IndexConnection.HoldsWriteLock"/>; false if it could not be taken, or
+    /// if the connection's file is no longer the folder's index: another cache recreated it meanwhile), and the undo must
+    /// check a key's row through it before it takes a file away from that key. Must not throw.
     /// </param>
     public T Write<T>(Func<IndexConnection, T> write, Action<IndexConnection?>? undo = null)
     {
@@ -237,7 +238,14 @@ internal sealed partial class IndexDatabase : IDisposable
     /// instance is in between. When SQLite rolled the transaction back by itself, its write lock was let go: it is taken
     /// again first, so that the undo checks and moves files while no writer of another cache or process can either.
     /// </summary>
-    private static void UndoFailedWork(IndexConnection? connection, ref Action<IndexConnection?>? undo)
+    /// <remarks>
+    /// The lock is the folder's only while the connection's file is the folder's index: another cache may have recreated
+    /// the index meanwhile (while SQLite had let go of the lock, or after waiting for it past the busy timeout), and a
+    /// lock on the deleted file keeps nobody out, nor are its rows the folder's. Then the transaction is ended and the
+    /// undo runs as when the lock could not be taken again (<see cref="IndexConnection.HoldsWriteLock"/> false): it takes
+    /// no file away from a key.
+    /// </remarks>
+    private void UndoFailedWork(IndexConnection? connection, ref Action<IndexConnection?>? undo)
     {
         if (connection is null || !connection.InTransaction || undo is not { } pending)
         {
@@ -245,22 +253,27 @@ internal sealed partial class IndexDatabase : IDisposable
         }
 
         undo = null;
-        if (connection.HoldsWriteLock)
+        var heldAllAlong = connection.HoldsWriteLock;
+        if (!heldAllAlong)
         {
-            pending(null);
+            try
+            {
+                connection.Begin(Environment.TickCount64 + BusyTimeoutMilliseconds);
+            }
+            catch (SqliteException)
+            {
+                // Not taken (another process holds it, or the disk fails again): the undo sees HoldsWriteLock false.
+            }
+        }
+
+        if (connection.HoldsWriteLock && IndexWasReplaced())
+        {
+            connection.EndTransaction();
+            pending(connection);
             return;
         }
 
-        try
-        {
-            connection.Begin(Environment.TickCount64 + BusyTimeoutMilliseconds);
-        }
-        catch (SqliteException)
-        {
-            // Not taken (another process holds it, or the disk fails again): the undo sees HoldsWriteLock false.
-        }
-
-        pending(connection);
+        pending(heldAllAlong ? null : connection);
     }
 
     /// <summary><see cref="CheckFindsDamage(SqliteConnection)"/> on a connection of its own (the one that failed may be in a transaction SQLite rolled back).</summary>
