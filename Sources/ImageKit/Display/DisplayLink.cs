@@ -98,11 +98,14 @@ public abstract class DisplayLink : IDisposable
             _running = true;
         }
 
-        if (start)
+        // A Subscribe that finds the link starting waits for that start too (except on the tick thread, which must never
+        // wait for a transition): if it failed, the link would otherwise stay stopped under a subscriber that was told it
+        // is subscribed. It then starts the backend itself, and a failure is thrown to it as to the first.
+        if (start || !IsTickThreadOfDeferringLink)
         {
             try
             {
-                ApplyState();
+                ApplyState(subscription);
             }
             catch
             {
@@ -227,12 +230,39 @@ public abstract class DisplayLink : IDisposable
     // calls settle on the last one whatever order they arrive in.
     private void ApplyState() => ApplyState(deferred: false);
 
+    // Whether this thread is delivering one of this link's ticks, and the link defers its transitions off that thread.
+    private bool IsTickThreadOfDeferringLink => ReferenceEquals(t_dispatching, this) && !CanStopOnTickThread;
+
+    // ApplyState for a Subscribe: a start that failed meanwhile on another thread gave up the desired state (and was
+    // thrown to its own caller); this subscriber, still listed, asks for it again.
+    private void ApplyState(Subscription subscription)
+    {
+        if (IsTickThreadOfDeferringLink)
+        {
+            ApplyState();
+            return;
+        }
+
+        lock (_transition)
+        {
+            lock (_lock)
+            {
+                if (!_disposed && Array.IndexOf(_subscriptions, subscription) >= 0)
+                {
+                    _running = true;
+                }
+            }
+
+            ApplyState();
+        }
+    }
+
     // On the caller's thread a failing backend start or stop is thrown to the caller (Subscribe removes the subscription
     // it added); deferred to the thread pool it is counted in FailedTransitions instead, because an exception there would
     // end the process. Either way the desired state falls back to what the backend really is.
     private void ApplyState(bool deferred)
     {
-        if (!deferred && ReferenceEquals(t_dispatching, this) && !CanStopOnTickThread)
+        if (!deferred && IsTickThreadOfDeferringLink)
         {
             ThreadPool.UnsafeQueueUserWorkItem(static link => link.ApplyState(deferred: true), this, preferLocal: false);
             return;
