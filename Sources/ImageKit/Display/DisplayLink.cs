@@ -167,8 +167,15 @@ public abstract class DisplayLink : IDisposable
         t_dispatching = this;
         try
         {
+            var subscriptions = Volatile.Read(ref _subscriptions);
+            if (subscriptions.Length == 0)
+            {
+                RetryFailedStop();
+                return;
+            }
+
             var dead = false;
-            foreach (var subscription in Volatile.Read(ref _subscriptions))
+            foreach (var subscription in subscriptions)
             {
                 if (!subscription.TryGetTarget(out var target))
                 {
@@ -200,6 +207,33 @@ public abstract class DisplayLink : IDisposable
     }
 
     private void Remove(Subscription subscription) => RemoveWhere(s => ReferenceEquals(s, subscription));
+
+    // A tick with nobody subscribed, on a link that is not already stopping: a stop failed (the desired state fell back to
+    // the running backend, or Dispose could not stop it). Each such tick tries again, so that a link nobody uses does not
+    // tick for ever; a failure is counted, never thrown into the backend's thread.
+    private void RetryFailedStop()
+    {
+        lock (_lock)
+        {
+            if (_subscriptions.Length != 0 || !(_running || _disposed))
+            {
+                return;
+            }
+
+            _running = false;
+        }
+
+        try
+        {
+            ApplyState();
+        }
+#pragma warning disable CA1031 // Thrown on the tick thread, it would reach the backend's thread (a timer, CoreVideo).
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            Interlocked.Increment(ref _failedTransitions);
+        }
+    }
 
     private void RemoveWhere(Func<Subscription, bool> predicate)
     {

@@ -4,7 +4,8 @@ namespace ImageKit.Tests.Display;
 
 /// <summary>
 /// A backend start or stop that fails on the caller's thread is thrown to that caller. A subscriber that joined a start
-/// while it was in progress must not be left subscribed to a link that never started (it would wait for ticks for ever).
+/// while it was in progress must not be left subscribed to a link that never started (it would wait for ticks for ever),
+/// and a backend that failed to stop must not tick for ever with nobody subscribed.
 /// </summary>
 [TestClass]
 public sealed class DisplayLinkTransitionFailureTests
@@ -69,6 +70,78 @@ public sealed class DisplayLinkTransitionFailureTests
         Assert.AreEqual(0, link.SubscriberCount);
         Assert.IsFalse(link.IsRunning);
         Assert.IsFalse(link.CoreRunning);
+    }
+
+    [TestMethod]
+    [DataRow(true, DisplayName = "stops on its tick thread")]
+    [DataRow(false, DisplayName = "stops off its tick thread")]
+    public void Unsubscribe_LastSubscriberWhileTheBackendFailsToStop_ALaterTickStopsIt(bool stopsOnTickThread)
+    {
+        using var link = new FailingStopLink(stopsOnTickThread) { FailStops = 1 };
+        var subscription = link.Subscribe(new NullTarget());
+
+        Assert.ThrowsExactly<InvalidOperationException>(subscription.Dispose, "the failure reaches the caller");
+        Assert.IsTrue(link.CoreRunning, "the backend still runs");
+
+        link.Tick();
+        Assert.IsTrue(
+            SpinWait.SpinUntil(() => !link.CoreRunning, s_safety),
+            "the backend still ticks with nobody subscribed: nothing will ever stop it");
+        Assert.IsFalse(link.IsRunning);
+        Assert.AreEqual(2, link.Stops);
+    }
+
+    [TestMethod]
+    public void Dispose_WhileTheBackendFailsToStop_ALaterTickStopsIt()
+    {
+        var link = new FailingStopLink(stopsOnTickThread: false) { FailStops = 1 };
+        _ = link.Subscribe(new NullTarget());
+
+        Assert.ThrowsExactly<InvalidOperationException>(link.Dispose);
+        Assert.IsTrue(link.CoreRunning, "the backend still runs");
+
+        link.Tick();
+        Assert.IsTrue(
+            SpinWait.SpinUntil(() => !link.CoreRunning, s_safety),
+            "a disposed link's backend still ticks: nothing will ever stop it");
+        Assert.AreEqual(2, link.Stops);
+    }
+
+    /// <summary>A link that ticks when told; its first <see cref="FailStops"/> stops throw and leave the backend running.</summary>
+    private sealed class FailingStopLink(bool stopsOnTickThread) : DisplayLink
+    {
+        private int _failStops;
+        private int _stops;
+        private volatile bool _coreRunning;
+
+        public int FailStops
+        {
+            get => Volatile.Read(ref _failStops);
+            init => _failStops = value;
+        }
+
+        public int Stops => Volatile.Read(ref _stops);
+
+        public bool CoreRunning => _coreRunning;
+
+        public override TimeSpan RefreshPeriod => TimeSpan.FromMilliseconds(16);
+
+        protected override bool CanStopOnTickThread => stopsOnTickThread;
+
+        public void Tick() => DispatchTick(new DisplayLinkTick(TimeSpan.Zero, RefreshPeriod));
+
+        protected override void StartCore() => _coreRunning = true;
+
+        protected override void StopCore()
+        {
+            Interlocked.Increment(ref _stops);
+            if (Interlocked.Decrement(ref _failStops) >= 0)
+            {
+                throw new InvalidOperationException("the backend could not stop");
+            }
+
+            _coreRunning = false;
+        }
     }
 
     /// <summary>Its first start waits for <see cref="ReleaseFirstStart"/> and throws; later starts succeed (or fail, with <see cref="LaterStartsFail"/>).</summary>
