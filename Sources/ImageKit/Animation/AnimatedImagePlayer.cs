@@ -278,36 +278,51 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
     /// <summary>Stops playback, unsubscribes from the link, stops the worker and releases every buffered frame. Idempotent.</summary>
     public void Dispose()
     {
-        if (!BeginDispose())
+        if (!BeginDispose(out var subscription))
         {
             return;
         }
 
+        // A link that fails to stop throws to the thread that unsubscribes: the player is released all the same first.
         try
         {
-            _worker.StopAsync().GetAwaiter().GetResult();
+            subscription?.Dispose();
         }
         finally
         {
-            EndDispose();
+            try
+            {
+                _worker.StopAsync().GetAwaiter().GetResult();
+            }
+            finally
+            {
+                EndDispose();
+            }
         }
     }
 
     /// <summary>Like <see cref="Dispose"/>, waiting for a decode in progress asynchronously.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (!BeginDispose())
+        if (!BeginDispose(out var subscription))
         {
             return;
         }
 
         try
         {
-            await _worker.StopAsync().ConfigureAwait(false);
+            subscription?.Dispose();
         }
         finally
         {
-            EndDispose();
+            try
+            {
+                await _worker.StopAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                EndDispose();
+            }
         }
     }
 
@@ -321,11 +336,12 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
     private static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 
-    private bool BeginDispose()
+    // Marks the player disposed and hands back its subscription, for the caller to end (outside _lock).
+    private bool BeginDispose(out IDisposable? subscription)
     {
-        IDisposable? subscription;
         lock (_lock)
         {
+            subscription = null;
             if (_disposed)
             {
                 return false;
@@ -337,7 +353,6 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
             _subscription = null;
         }
 
-        subscription?.Dispose();
         return true;
     }
 

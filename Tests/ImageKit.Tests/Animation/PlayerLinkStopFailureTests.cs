@@ -1,0 +1,90 @@
+using ImageKit.Animation;
+using ImageKit.Display;
+using ImageKit.Tests.TestUtilities;
+
+namespace ImageKit.Tests.Animation;
+
+/// <summary>
+/// A display link whose backend fails to stop throws that failure to the thread that unsubscribed (as
+/// <see cref="DisplayLink"/> documents). The player unsubscribes in Dispose and when playback finishes: a failing stop
+/// must neither leave a disposed player's worker, frames and image lease behind nor swallow the events of the tick.
+/// </summary>
+[TestClass]
+public sealed class PlayerLinkStopFailureTests
+{
+    private static readonly TimeSpan s_period = TimeSpan.FromMilliseconds(10);
+
+    [TestMethod]
+    public void Dispose_LinkFailsToStop_StillReleasesTheFramesAndTheImage()
+    {
+        using var links = new FailingStopLinkProvider(s_period);
+        var budget = new FrameBudget(64L * 1024 * 1024);
+        using var image = TestAnimation.Image(4);
+        var player = new AnimatedImagePlayer(image, new AnimatedImagePlayerOptions { DisplayLinkProvider = links, Budget = budget });
+        player.Play();
+        Assert.IsTrue(SpinWait.SpinUntil(() => budget.UsedBytes > 0, TimeSpan.FromSeconds(30)), "the worker buffered a frame");
+
+        try
+        {
+            player.Dispose();
+        }
+        catch (InvalidOperationException)
+        {
+            // The backend's failure may reach the caller, once the player has released what it holds.
+        }
+
+        player.Dispose(); // idempotent, whatever the first call did
+        Assert.AreEqual(0, budget.UsedBytes, "the disposed player's buffered frames were released");
+        Assert.IsNull(player.GetCurrentFrame(), "and the frame on screen");
+        Assert.ThrowsExactly<ObjectDisposedException>(() => player.Image, "and its lease on the image");
+        Assert.AreEqual(0, links.Link.SubscriberCount);
+    }
+
+    /// <summary>A link that ticks only when told, and whose every stop throws after stopping nothing.</summary>
+    private sealed class FailingStopLinkProvider(TimeSpan period, bool stopsOnTickThread = false) : DisplayLinkProvider
+    {
+        public FailingStopLink Link { get; } = new(period, stopsOnTickThread);
+
+        public override DisplayLink GetDisplayLink() => Link;
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                Link.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+
+    private sealed class FailingStopLink(TimeSpan period, bool stopsOnTickThread) : DisplayLink
+    {
+        private int _disposing;
+
+        public override TimeSpan RefreshPeriod => period;
+
+        protected override bool CanStopOnTickThread => stopsOnTickThread;
+
+        public void Tick(TimeSpan at) => DispatchTick(new DisplayLinkTick(at, at + period));
+
+        protected override void StartCore()
+        {
+        }
+
+        // The provider's own Dispose stops the link for good: the fake lets that one through.
+        protected override void StopCore()
+        {
+            if (Volatile.Read(ref _disposing) == 0)
+            {
+                throw new InvalidOperationException("the backend could not stop");
+            }
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            Volatile.Write(ref _disposing, 1);
+            base.Dispose(disposing);
+        }
+    }
+}
