@@ -15,9 +15,16 @@ public sealed partial class AnimatedImagePlayer
     // forever); the first exception is rethrown once all have run, so the display link still counts the failure.
     private void Raise(PendingEvents events)
     {
-        events.Unsubscribe?.Dispose();
         var context = _options.SynchronizationContext;
         ExceptionDispatchInfo? failure = null;
+
+        // A link that fails to stop throws to the thread that unsubscribes (a finished playback's tick, on a link that
+        // stops on its tick thread): kept to rethrow, so that the tick's events, Finished among them, are still raised.
+        if (events.Unsubscribe is { } unsubscribe)
+        {
+            Run(unsubscribe.Dispose, ref failure);
+        }
+
         if (events.FrameChanged is var (index, loop))
         {
             if (context is null)

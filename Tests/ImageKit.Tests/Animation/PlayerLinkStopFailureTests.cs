@@ -40,6 +40,26 @@ public sealed class PlayerLinkStopFailureTests
         Assert.AreEqual(0, links.Link.SubscriberCount);
     }
 
+    [TestMethod]
+    public void Finished_LinkThatStopsOnTheTickThreadFailsToStop_IsStillRaised()
+    {
+        using var links = new FailingStopLinkProvider(s_period, stopsOnTickThread: true);
+        using var image = TestAnimation.Image(2, durationMs: 100, loopCount: 1);
+        using var player = new AnimatedImagePlayer(image, new AnimatedImagePlayerOptions { DisplayLinkProvider = links });
+        var finished = 0;
+        var loops = 0;
+        player.Finished += (_, _) => finished++;
+        player.LoopCompleted += (_, _) => loops++;
+
+        player.Play();
+        links.Link.Tick(TimeSpan.Zero);
+        links.Link.Tick(TimeSpan.FromMilliseconds(500)); // a 0.2 s single loop: it finishes, and the player unsubscribes
+
+        Assert.IsFalse(player.IsPlaying);
+        Assert.AreEqual(1, loops, "LoopCompleted of the last loop was raised");
+        Assert.AreEqual(1, finished, "Finished was raised although the link failed to stop");
+    }
+
     /// <summary>A link that ticks only when told, and whose every stop throws after stopping nothing.</summary>
     private sealed class FailingStopLinkProvider(TimeSpan period, bool stopsOnTickThread = false) : DisplayLinkProvider
     {
