@@ -47,9 +47,15 @@ public sealed class ManualDisplayLinkProvider : DisplayLinkProvider
     private sealed class ManualDisplayLink(TimeProvider time, TimeSpan period) : DisplayLink
     {
         private readonly long _origin = time.GetTimestamp();
+
+        // Held while a tick is delivered: ticks go one at a time. A real clock's
+        // timer fires again on another thread while a slow callback still runs; a virtual clock fires on the thread that
+        // advances it, which may advance it again from inside a tick (the lock is reentrant).
+        private readonly Lock _tickLock = new();
         private ITimer? _timer;
         private TimeSpan _startedAt;
         private long _periodicTicks;
+        private long _missedTicks;
 
         public override TimeSpan RefreshPeriod => period;
 
@@ -59,10 +65,13 @@ public sealed class ManualDisplayLinkProvider : DisplayLinkProvider
 
         public void TickNow()
         {
-            if (IsRunning)
+            lock (_tickLock)
             {
-                var now = time.GetElapsedTime(_origin);
-                DispatchTick(new DisplayLinkTick(now, now + period));
+                if (IsRunning)
+                {
+                    var now = time.GetElapsedTime(_origin);
+                    DispatchTick(new DisplayLinkTick(now, now + period));
+                }
             }
         }
 
@@ -70,25 +79,41 @@ public sealed class ManualDisplayLinkProvider : DisplayLinkProvider
         {
             _startedAt = time.GetElapsedTime(_origin);
             _periodicTicks = 0;
+            Interlocked.Exchange(ref _missedTicks, 0);
             // Ticks run for every subscriber, not in the context of the one whose Subscribe started the link.
             _timer = ImageKit.Internal.ContextFreeTimer.Create(time, static state => ((ManualDisplayLink)state!).PeriodicTick(), this, period, period);
-        }
-
-        // A virtual clock may jump over several periods at once (FakeTimeProvider.Advance); each tick carries the time it
-        // was due at, not the time the jump landed on, so playback is the same however the clock is advanced.
-        private void PeriodicTick()
-        {
-            if (IsRunning)
-            {
-                var due = _startedAt + (period * ++_periodicTicks);
-                DispatchTick(new DisplayLinkTick(due, due + period));
-            }
         }
 
         protected override void StopCore()
         {
             _timer?.Dispose();
             _timer = null;
+        }
+
+        // A virtual clock may jump over several periods at once (FakeTimeProvider.Advance); each tick carries the time it
+        // was due at, not the time the jump landed on, so playback is the same however the clock is advanced. A callback
+        // that finds a tick still being delivered skips its refresh, as a display link does, instead of overlapping it.
+        private void PeriodicTick()
+        {
+            if (!_tickLock.TryEnter())
+            {
+                Interlocked.Increment(ref _missedTicks);
+                return;
+            }
+
+            try
+            {
+                if (IsRunning)
+                {
+                    _periodicTicks += 1 + Interlocked.Exchange(ref _missedTicks, 0);
+                    var due = _startedAt + (period * _periodicTicks);
+                    DispatchTick(new DisplayLinkTick(due, due + period));
+                }
+            }
+            finally
+            {
+                _tickLock.Exit();
+            }
         }
     }
 }
