@@ -48,7 +48,7 @@ public sealed class ManualDisplayLinkProvider : DisplayLinkProvider
     {
         private readonly long _origin = time.GetTimestamp();
 
-        // Held while a tick is delivered: ticks go one at a time. A real clock's
+        // Held while a tick is delivered: ticks go one at a time, and Dispose waits for the one in flight. A real clock's
         // timer fires again on another thread while a slow callback still runs; a virtual clock fires on the thread that
         // advances it, which may advance it again from inside a tick (the lock is reentrant).
         private readonly Lock _tickLock = new();
@@ -88,6 +88,19 @@ public sealed class ManualDisplayLinkProvider : DisplayLinkProvider
         {
             _timer?.Dispose();
             _timer = null;
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            base.Dispose(disposing);
+
+            // The timer is stopped, but a callback of a real clock's timer may still be delivering a tick on another
+            // thread: wait for it, so that no tick follows Dispose (a Dispose from inside a tick cannot wait for itself).
+            if (!_tickLock.IsHeldByCurrentThread)
+            {
+                _tickLock.Enter();
+                _tickLock.Exit();
+            }
         }
 
         // A virtual clock may jump over several periods at once (FakeTimeProvider.Advance); each tick carries the time it

@@ -38,6 +38,39 @@ public sealed class ManualDisplayLinkConcurrencyTests
         Assert.IsTrue(stamps.Zip(stamps.Skip(1)).All(p => p.First < p.Second), $"ticks in order: {string.Join(", ", stamps)}");
     }
 
+    [TestMethod]
+    public async Task Dispose_WhileATickIsDeliveredOnAnotherThread_ReturnsOnlyOnceNoTickCanFollow()
+    {
+        var time = new SteppedTimeProvider();
+        var provider = new ManualDisplayLinkProvider(time, s_period);
+        using var gate = new ManualResetEventSlim();
+        var blocking = new GatedTarget(gate);
+        var later = new DisposeWatchingTarget();
+        var link = provider.GetDisplayLink();
+        using var first = link.Subscribe(blocking);
+        using var second = link.Subscribe(later); // ticked after `blocking` within the same tick
+
+        var ticking = Task.Run(time.Fire, TestContext.CancellationToken);
+        Assert.IsTrue(blocking.Entered.Wait(s_safety, TestContext.CancellationToken), "a tick is being delivered");
+        var disposer = new Thread(() =>
+        {
+            provider.Dispose();
+            later.DisposeReturned = true;
+        });
+        disposer.Start();
+
+        // Either Dispose returns while the tick is held (the bug), or it waits for that tick.
+        Assert.IsTrue(
+            SpinWait.SpinUntil(() => later.DisposeReturned || (disposer.ThreadState & ThreadState.WaitSleepJoin) != 0, s_safety),
+            "Dispose neither returned nor waited");
+        gate.Set();
+        await ticking;
+        disposer.Join();
+
+        Assert.AreEqual(0, later.TicksAfterDispose, "a tick was delivered after Dispose returned");
+        Assert.IsFalse(link.IsRunning);
+    }
+
     /// <summary>A clock whose one timer fires only when <see cref="Fire"/> is called, on the caller's thread.</summary>
     private sealed class SteppedTimeProvider : TimeProvider
     {
@@ -144,6 +177,28 @@ public sealed class ManualDisplayLinkConcurrencyTests
             int seen;
             while ((seen = Volatile.Read(ref location)) < value && Interlocked.CompareExchange(ref location, value, seen) != seen)
             {
+            }
+        }
+    }
+
+    private sealed class DisposeWatchingTarget : IDisplayLinkTarget
+    {
+        private int _ticksAfterDispose;
+        private volatile bool _disposeReturned;
+
+        public bool DisposeReturned
+        {
+            get => _disposeReturned;
+            set => _disposeReturned = value;
+        }
+
+        public int TicksAfterDispose => Volatile.Read(ref _ticksAfterDispose);
+
+        public void OnDisplayLinkTick(DisplayLinkTick tick)
+        {
+            if (_disposeReturned)
+            {
+                Interlocked.Increment(ref _ticksAfterDispose);
             }
         }
     }
