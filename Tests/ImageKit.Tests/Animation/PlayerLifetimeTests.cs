@@ -134,6 +134,28 @@ public sealed class PlayerLifetimeTests
         Assert.AreEqual(0, budget.UsedBytes, "their budget came back through finalization");
     }
 
+    [TestMethod]
+    public void Player_CreatedInsideAnAsyncLocalScope_DoesNotKeepItsValuesAliveWhileItLives()
+    {
+        var time = new FakeTimeProvider();
+        using var links = new ManualDisplayLinkProvider(time, s_period);
+        using var image = AnimatedImage.Decode(Corpus.Read("animated-red-blue.gif"));
+        var local = new AsyncLocal<object?>();
+
+        var (player, weak) = CreateInScope(local, image, new AnimatedImagePlayerOptions { DisplayLinkProvider = links });
+        using (player)
+        {
+            player.Play();
+            time.Advance(s_period);
+
+            // A long-lived player (a view's) must not hold what its creator's context happened to carry (a request's
+            // state, an Activity, logging scopes) for its whole life, as the project's timers do not.
+            Assert.IsTrue(
+                Leaks.CollectUntil(() => !weak.IsAlive, within: TimeSpan.FromSeconds(5)),
+                "the player's decode worker keeps the creator's AsyncLocal value alive");
+        }
+    }
+
     private static async Task RunCyclesAsync(AnimatedImage image, AnimatedImagePlayerOptions options, FakeTimeProvider time, int cycles)
     {
         for (var i = 0; i < cycles; i++)
@@ -164,6 +186,26 @@ public sealed class PlayerLifetimeTests
         }
 
         return weak;
+    }
+
+    // Creates the player with an AsyncLocal value set in a context of its own, which the caller's context never sees.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static (AnimatedImagePlayer Player, WeakReference Value) CreateInScope(
+        AsyncLocal<object?> local, AnimatedImage image, AnimatedImagePlayerOptions options)
+    {
+        AnimatedImagePlayer? player = null;
+        WeakReference? weak = null;
+        ExecutionContext.Run(
+            ExecutionContext.Capture()!,
+            _ =>
+            {
+                var value = new byte[1024];
+                local.Value = value;
+                weak = new WeakReference(value);
+                player = new AnimatedImagePlayer(image, options);
+            },
+            null);
+        return (player!, weak!);
     }
 
     private static long ManagedBytesAfterGc()

@@ -9,8 +9,9 @@ namespace ImageKit.Animation.Internal;
 /// buffer until it holds every upcoming frame it has room for.
 /// </summary>
 /// <remarks>
-/// The worker is an async loop that holds no thread while idle and references only the <see cref="PlaybackCore"/>: if the
-/// player is dropped without being disposed, the loop, its channel and the core become garbage together.
+/// The worker is an async loop that holds no thread while idle and references only the <see cref="PlaybackCore"/> (not
+/// even its creator's execution context): if the player is dropped without being disposed, the loop, its channel and the
+/// core become garbage together.
 /// </remarks>
 internal sealed class FrameDecodeWorker
 {
@@ -19,7 +20,29 @@ internal sealed class FrameDecodeWorker
 
     private readonly Task _loop;
 
-    public FrameDecodeWorker(PlaybackCore core) => _loop = Task.Run(() => RunAsync(core, _wakeUps.Reader));
+    public FrameDecodeWorker(PlaybackCore core)
+    {
+        // The loop lives as long as its player and decodes for it alone: it must not run in, nor keep alive for the
+        // player's whole life, the context its creator happened to have (AsyncLocal values: a request's state, an
+        // Activity, logging scopes), as ImageKit's timers do not (ContextFreeTimer).
+        var restore = !ExecutionContext.IsFlowSuppressed();
+        if (restore)
+        {
+            ExecutionContext.SuppressFlow();
+        }
+
+        try
+        {
+            _loop = Task.Run(() => RunAsync(core, _wakeUps.Reader));
+        }
+        finally
+        {
+            if (restore)
+            {
+                ExecutionContext.RestoreFlow();
+            }
+        }
+    }
 
     public void Wake() => _wakeUps.Writer.TryWrite(true);
 
