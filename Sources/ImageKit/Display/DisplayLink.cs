@@ -21,8 +21,13 @@ namespace ImageKit.Display;
 /// </remarks>
 public abstract class DisplayLink : IDisposable
 {
+    // The links whose ticks this thread is delivering, outermost first: a tick handler may deliver another link's tick (it
+    // advances a virtual clock), and a transition requested from inside that one is still on the outer link's tick thread.
     [ThreadStatic]
-    private static DisplayLink? t_dispatching;
+    private static DisplayLink?[]? t_dispatching;
+
+    [ThreadStatic]
+    private static int t_dispatchDepth;
 
     // Lock discipline: _lock guards the subscriber list and the desired state (_running, _disposed) and is held only for
     // a few instructions. _transition serialises StartCore/StopCore, which may block (CVDisplayLinkStop may wait for an
@@ -163,8 +168,14 @@ public abstract class DisplayLink : IDisposable
     /// </summary>
     protected void DispatchTick(DisplayLinkTick tick)
     {
-        var outer = t_dispatching;
-        t_dispatching = this;
+        var stack = t_dispatching ??= new DisplayLink?[4];
+        if (t_dispatchDepth == stack.Length)
+        {
+            Array.Resize(ref stack, stack.Length * 2);
+            t_dispatching = stack;
+        }
+
+        stack[t_dispatchDepth++] = this;
         try
         {
             var subscriptions = Volatile.Read(ref _subscriptions);
@@ -202,7 +213,7 @@ public abstract class DisplayLink : IDisposable
         }
         finally
         {
-            t_dispatching = outer;
+            t_dispatching![--t_dispatchDepth] = null;
         }
     }
 
@@ -265,7 +276,21 @@ public abstract class DisplayLink : IDisposable
     private void ApplyState() => ApplyState(deferred: false);
 
     // Whether this thread is delivering one of this link's ticks, and the link defers its transitions off that thread.
-    private bool IsTickThreadOfDeferringLink => ReferenceEquals(t_dispatching, this) && !CanStopOnTickThread;
+    private bool IsTickThreadOfDeferringLink => !CanStopOnTickThread && IsDispatchingOnThisThread();
+
+    private bool IsDispatchingOnThisThread()
+    {
+        var stack = t_dispatching;
+        for (var i = 0; i < t_dispatchDepth; i++)
+        {
+            if (ReferenceEquals(stack![i], this))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     // ApplyState for a Subscribe: a start that failed meanwhile on another thread gave up the desired state (and was
     // thrown to its own caller); this subscriber, still listed, asks for it again.
