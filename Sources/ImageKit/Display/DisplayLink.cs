@@ -122,12 +122,26 @@ public abstract class DisplayLink : IDisposable
         return subscription;
     }
 
-    /// <summary>Stops the link and releases what it holds. Idempotent; no tick is delivered after it returns.</summary>
+    /// <summary>
+    /// Stops the link and releases what it holds. Idempotent; no tick is delivered after it returns. Does nothing on the
+    /// link of <see cref="DisplayLinkProvider.System"/>, which, like that provider, is shared by the whole process.
+    /// </summary>
     public void Dispose()
     {
+        if (IsProcessWide)
+        {
+            return;
+        }
+
         Dispose(disposing: true);
         GC.SuppressFinalize(this);
     }
+
+    /// <summary>
+    /// Whether this is the link of <see cref="DisplayLinkProvider.System"/>: one caller disposing it would stop every
+    /// animation of the app for good, so its Dispose does nothing, as the provider's does not. Set before it is shared.
+    /// </summary>
+    internal bool IsProcessWide { get; set; }
 
     /// <summary>Starts delivering ticks. Calls to <see cref="StartCore"/> and <see cref="StopCore"/> alternate and never overlap.</summary>
     protected abstract void StartCore();

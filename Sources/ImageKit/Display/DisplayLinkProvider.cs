@@ -68,12 +68,19 @@ public abstract class DisplayLinkProvider : IDisposable
     {
     }
 
-    private static DisplayLinkProvider CreateSystem()
+    /// <summary>
+    /// The system default as <see cref="System"/> has it: picked by <see cref="Select"/>, and neither it nor its link can
+    /// be disposed. Separate from <see cref="System"/> so that tests get one of their own.
+    /// </summary>
+    internal static DisplayLinkProvider CreateProcessWide(bool isMacOS, Func<ICoreVideo> coreVideo)
     {
-        var provider = Select(OperatingSystem.IsMacOS(), NativeCoreVideo);
+        var provider = Select(isMacOS, coreVideo);
         provider._isSystem = true;
+        provider.GetDisplayLink().IsProcessWide = true;
         return provider;
     }
+
+    private static DisplayLinkProvider CreateSystem() => CreateProcessWide(OperatingSystem.IsMacOS(), NativeCoreVideo);
 
     private static ICoreVideo NativeCoreVideo() =>
         OperatingSystem.IsMacOS() ? CoreVideoNative.Instance : throw new PlatformNotSupportedException();

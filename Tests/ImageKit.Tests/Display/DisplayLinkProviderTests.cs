@@ -28,6 +28,36 @@ public sealed class DisplayLinkProviderTests
     }
 
     [TestMethod]
+    [DataRow(false, DisplayName = "timer")]
+    [DataRow(true, DisplayName = "CoreVideo")]
+    public void ProcessWideProvider_ItsLinkDisposedByOneCaller_StillServesEveryOther(bool isMacOS)
+    {
+        using var fake = new FakeCoreVideo();
+        var provider = DisplayLinkProvider.CreateProcessWide(isMacOS, () => fake);
+        var link = provider.GetDisplayLink();
+
+        link.Dispose(); // one component tidying up what it took for its own
+
+        var stillServed = Record(() =>
+        {
+            Assert.AreSame(link, provider.GetDisplayLink());
+            using (link.Subscribe(new NullTarget()))
+            {
+                Assert.IsTrue(link.IsRunning);
+            }
+        });
+        var released = fake.Count("Release");
+
+        // Not the process's: released here, not by a finalizer in the middle of a test that counts callback contexts.
+        link.IsProcessWide = false;
+        link.Dispose();
+
+        Assert.IsNull(stillServed, $"every animation of the app lost its display link: {stillServed}");
+        Assert.IsFalse(link.IsRunning, "it still stops with its last subscriber");
+        Assert.AreEqual(0, released, "the process-wide link is never released");
+    }
+
+    [TestMethod]
     public void Select_MacOSWithADisplay_PicksCoreVideo()
     {
         using var fake = new FakeCoreVideo();
@@ -64,5 +94,27 @@ public sealed class DisplayLinkProviderTests
             () => throw new AssertFailedException("CoreVideo must not be touched off macOS"));
 
         Assert.IsInstanceOfType<TimerDisplayLinkProvider>(provider);
+    }
+
+    private static Exception? Record(Action action)
+    {
+        try
+        {
+            action();
+            return null;
+        }
+#pragma warning disable CA1031 // recorded for the assertion
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return e;
+        }
+    }
+
+    private sealed class NullTarget : IDisplayLinkTarget
+    {
+        public void OnDisplayLinkTick(DisplayLinkTick tick)
+        {
+        }
     }
 }
