@@ -137,10 +137,8 @@ public abstract class DisplayLink : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>
-    /// Whether this is the link of <see cref="DisplayLinkProvider.System"/>: one caller disposing it would stop every
-    /// animation of the app for good, so its Dispose does nothing, as the provider's does not. Set before it is shared.
-    /// </summary>
+    // The link of DisplayLinkProvider.System (set before it is shared): one caller disposing it would stop every animation
+    // of the app for good, so its Dispose does nothing, as the provider's does not.
     internal bool IsProcessWide { get; set; }
 
     /// <summary>Starts delivering ticks. Calls to <see cref="StartCore"/> and <see cref="StopCore"/> alternate and never overlap.</summary>
