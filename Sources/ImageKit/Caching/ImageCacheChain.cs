@@ -45,7 +45,9 @@ public sealed class ImageCacheChain : IImageCache
         {
             // Every query is awaited before anything is thrown: a hit from one tier holds a lease that must be released
             // even when another tier fails (Task.WhenAll would throw before the hits could be disposed).
-            var queries = _caches.Select(c => c.QueryAsync(key, cacheType, decodeOptions, cancellationToken)).ToArray();
+            // A tier that throws before returning a task (one written without async) fails its query like any other: the
+            // hits of the tiers already asked are still released below.
+            var queries = _caches.Select(c => QueryOrFault(c, key, cacheType, decodeOptions, cancellationToken)).ToArray();
             try
             {
                 await Task.WhenAll(queries).ConfigureAwait(false);
@@ -141,6 +143,18 @@ public sealed class ImageCacheChain : IImageCache
     /// <inheritdoc/>
     public Task ClearAsync(ImageCacheType cacheType = ImageCacheType.All, CancellationToken cancellationToken = default) =>
         Task.WhenAll(Select(StorePolicy).Select(c => c.ClearAsync(cacheType, cancellationToken)));
+
+    private static Task<ImageCacheResult?> QueryOrFault(IImageCache cache, string key, ImageCacheType cacheType, ImageDecodeOptions? decodeOptions, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return cache.QueryAsync(key, cacheType, decodeOptions, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<ImageCacheResult?>(e);
+        }
+    }
 
     private ImmutableArray<IImageCache> Select(ImageCacheChainPolicy policy) => policy switch
     {
