@@ -195,7 +195,8 @@ public sealed partial class MemoryImageCache : IDisposable
         bool removed;
         lock (_lock)
         {
-            removed = _weak.Remove(key);
+            // A weak entry counts only while its image is still usable, as Contains sees it.
+            removed = _weak.Remove(key, out var weak) && weak.Image.TryGetTarget(out var image) && !image.IsDisposed;
             if (_entries.Remove(key, out var node))
             {
                 Unlink(node);
