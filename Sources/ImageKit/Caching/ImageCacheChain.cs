@@ -45,8 +45,8 @@ public sealed class ImageCacheChain : IImageCache
         {
             // Every query is awaited before anything is thrown: a hit from one tier holds a lease that must be released
             // even when another tier fails (Task.WhenAll would throw before the hits could be disposed).
-            // A tier that throws before returning a task (one written without async) fails its query like any other: the
-            // hits of the tiers already asked are still released below.
+            // A tier that throws before returning a task (one written without async), or returns none, fails its query like
+            // any other: the hits of the other tiers are still released below.
             var queries = _caches.Select(c => QueryOrFault(c, key, cacheType, decodeOptions, cancellationToken)).ToArray();
             try
             {
@@ -148,7 +148,9 @@ public sealed class ImageCacheChain : IImageCache
     {
         try
         {
-            return cache.QueryAsync(key, cacheType, decodeOptions, cancellationToken);
+            // A null task is the cache's bug, reported as one, not as a NullReferenceException that leaks the other hits.
+            return cache.QueryAsync(key, cacheType, decodeOptions, cancellationToken)
+                ?? Task.FromException<ImageCacheResult?>(new InvalidOperationException($"the cache {cache.GetType().Name} returned no task"));
         }
         catch (Exception e)
         {
