@@ -89,13 +89,31 @@ public sealed partial class MemoryImageCache
         _totalCost -= node.Cost;
     }
 
-    // Caller holds _lock. An evicted image someone else still owns comes back as the most recently used.
+    // Whether an image of this (chargeable) cost can be held strongly at all.
+    private bool Fits(long cost) => cost <= Math.Min(Options.MaxCost, MaxChargeableCost);
+
+    // Caller holds _lock. An evicted image someone else still owns comes back as the most recently used; one that costs
+    // more than the cache may hold stays in the weak table, and the caller gets a lease of its own.
     private ImageLease? TryReviveWeak(string key, ref ReleasedLeases released)
     {
-        if (!_weak.Remove(key, out var weak) || !weak.Image.TryGetTarget(out var image))
+        if (!_weak.TryGetValue(key, out var weak) || !weak.Image.TryGetTarget(out var image))
         {
+            _weak.Remove(key);
             return null;
         }
+
+        if (!Fits(weak.Cost))
+        {
+            var lease = image.TryAcquireLease();
+            if (lease is null)
+            {
+                _weak.Remove(key); // every owner let go: the image has been released
+            }
+
+            return lease;
+        }
+
+        _weak.Remove(key);
 
         var cacheLease = image.TryAcquireLease();
         if (cacheLease is null)

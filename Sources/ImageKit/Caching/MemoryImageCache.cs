@@ -143,7 +143,11 @@ public sealed partial class MemoryImageCache : IDisposable
     /// </summary>
     /// <param name="key">The cache key.</param>
     /// <param name="image">The image; it must not have been released.</param>
-    /// <param name="cost">The cost to charge; negative (the default) charges <see cref="AnimatedImage.MemoryCost"/>.</param>
+    /// <param name="cost">
+    /// The cost to charge; negative (the default) charges <see cref="AnimatedImage.MemoryCost"/>. An image costing more
+    /// than <see cref="MemoryImageCacheOptions.MaxCost"/> is not held strongly (it would only evict every other image
+    /// before itself): it replaces the key's entry and is found through the weak table while something else owns it.
+    /// </param>
     /// <exception cref="ObjectDisposedException">The image has been released, or the cache disposed.</exception>
     public void Set(string key, AnimatedImage image, long cost = -1)
     {
@@ -160,6 +164,29 @@ public sealed partial class MemoryImageCache : IDisposable
                 {
                     released.Add(lease);
                     ObjectDisposedException.ThrowIf(true, this);
+                }
+
+                if (!Fits(node.Cost))
+                {
+                    // Held strongly, it would be evicted last, after every image that fits: it replaces the key's entry
+                    // and is found through the weak table while someone else owns it, and nothing else is evicted.
+                    released.Add(lease);
+                    if (_entries.Remove(key, out var replacedNode))
+                    {
+                        Unlink(replacedNode);
+                        released.Add(replacedNode.Lease);
+                    }
+
+                    if (Options.UseWeakCache)
+                    {
+                        _weak[key] = new WeakEntry(new WeakReference<AnimatedImage>(image), node.Cost);
+                    }
+                    else
+                    {
+                        _weak.Remove(key);
+                    }
+
+                    return;
                 }
 
                 // One hash lookup for both the replace and the insert.
