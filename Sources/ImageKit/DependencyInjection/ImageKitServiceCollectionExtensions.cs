@@ -29,7 +29,11 @@ public static class ImageKitServiceCollectionExtensions
     /// <param name="services">The services.</param>
     /// <param name="configure">Changes to the settings; <see langword="null"/> keeps the defaults (or configuration bound elsewhere).</param>
     /// <returns><paramref name="services"/>, for chaining.</returns>
-    /// <remarks>Calling it more than once registers the services once; every <paramref name="configure"/> applies, in order.</remarks>
+    /// <remarks>
+    /// Calling it more than once registers the services once; every <paramref name="configure"/> applies, in order. An
+    /// <see cref="ImageCache"/> instance registered before it is used (also as <see cref="IImageCache"/>) and stays the
+    /// application's: the container does not dispose it.
+    /// </remarks>
     public static IServiceCollection AddImageKit(this IServiceCollection services, Action<ImageKitOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -75,7 +79,17 @@ public static class ImageKitServiceCollectionExtensions
             .ConfigureHttpClient(ServiceFactories.ConfigureClient);
         services.TryAddSingleton(ServiceFactories.CreateDownloader);
         services.TryAddSingleton(ServiceFactories.CreateCache);
-        services.TryAddSingleton<IImageCache>(static sp => sp.GetRequiredService<ImageCache>());
+        if (services.LastOrDefault(static d => d.ServiceType == typeof(ImageCache) && !d.IsKeyedService)?.ImplementationInstance is ImageCache appCache)
+        {
+            // The application's own instance stays the application's: the container disposes what a factory returns,
+            // even an instance it merely looked up, but never an instance registered as such.
+            services.TryAddSingleton<IImageCache>(appCache);
+        }
+        else
+        {
+            services.TryAddSingleton<IImageCache>(static sp => sp.GetRequiredService<ImageCache>());
+        }
+
         services.TryAddSingleton(ServiceFactories.CreateManager);
         services.TryAddSingleton(ServiceFactories.CreatePrefetcher);
         services.TryAddSingleton(static _ => DisplayLinkProvider.System);
