@@ -115,8 +115,12 @@ internal static class CacheCommand
             return null;
         }
 
-        return TimeSpan.FromDays(NumberOption.Decimal(
-            "--max-age", text, 0, MaxDays, "a number of days (0 or more)", string.Create(CultureInfo.InvariantCulture, $"between 0 and {MaxDays:N0} days")));
+        var days = NumberOption.Decimal(
+            "--max-age", text, 0, MaxDays, "a number of days (0 or more)", string.Create(CultureInfo.InvariantCulture, $"between 0 and {MaxDays:N0} days"));
+
+        // An age above 0 that is less than a tick would become zero, which keeps every entry: the least age is one tick.
+        var age = TimeSpan.FromDays(days);
+        return days > 0 && age == TimeSpan.Zero ? TimeSpan.FromTicks(1) : age;
     }
 
     // The most days a TimeSpan holds (10,675,199.1…), in whole days.

@@ -67,6 +67,24 @@ public sealed class CacheCommandTests
     }
 
     [TestMethod]
+    [DataRow("0.000000000001")]
+    [DataRow("1e-300")]
+    public async Task Trim_MaxAgeAboveZeroButBelowOneTick_RemovesEntriesNotUsedSinceInsteadOfKeepingAll(string days)
+    {
+        using var folder = new TempFolder();
+        var anHourAgo = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-1));
+        using (var cache = new DiskImageCache(new DiskImageCacheOptions { Directory = folder.Path, TimeProvider = anHourAgo }))
+        {
+            await cache.SetAsync("k", new byte[100], null, TestContext.CancellationToken);
+        }
+
+        var result = await CliRunner.RunAsync("cache", "trim", "--cache-dir", folder.Path, "--max-age", days, "--json");
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        Assert.AreEqual("{\"expiredRemoved\":1,\"sizeRemoved\":0,\"bytesFreed\":100,\"entries\":0,\"bytes\":0}\n", result.Stdout);
+    }
+
+    [TestMethod]
     [DataRow("--max-size", "-5")]
     [DataRow("--max-size", "12abc")]
     [DataRow("--max-age", "soon")]
