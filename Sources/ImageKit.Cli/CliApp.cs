@@ -41,7 +41,7 @@ internal static partial class CliApp
         root.Options.Add(verbose);
         root.Options.Add(metrics);
 
-        var parseResult = root.Parse(args);
+        var parseResult = root.Parse(args, Input.ResponseFiles.Configuration);
         if (UsageError(parseResult) is { } usage)
         {
             var message = string.Join(' ', usage.Split((char[])['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
