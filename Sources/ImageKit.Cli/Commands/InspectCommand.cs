@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using ImageKit.Cli.Input;
+using ImageKit.Cli.Output;
 using ImageKit.Decoding;
 
 namespace ImageKit.Cli.Commands;
@@ -47,10 +48,12 @@ internal static class InspectCommand
             using var image = AnimatedImage.Decode(bytes, new ImageDecodeOptions { SourceName = name });
 
             // Every frame is decoded before anything is printed, so damaged data is reported as an error, not as a
-            // half-printed summary.
-            if (directory is not null)
+            // half-printed summary; frames are written under temporary names and put in place only once the whole file
+            // has passed, so bad input leaves the folder as it was.
+            using var written = directory is null ? null : new StagedFrames(directory);
+            if (written is not null)
             {
-                WriteFrames(image, directory, name, cancellationToken);
+                WriteFrames(image, written, name, cancellationToken);
             }
             else
             {
@@ -63,6 +66,8 @@ internal static class InspectCommand
             {
                 throw new CliException(name, truncation);
             }
+
+            written?.Commit();
 
             var text = parse.GetValue(json) ? FormatJson(image) : FormatText(image, name);
             await stdout.WriteAsync(text).ConfigureAwait(false);
@@ -96,27 +101,25 @@ internal static class InspectCommand
         }
     }
 
-    private static void WriteFrames(AnimatedImage image, DirectoryInfo directory, string source, CancellationToken cancellationToken)
+    private static void WriteFrames(AnimatedImage image, StagedFrames frames, string source, CancellationToken cancellationToken)
     {
         try
         {
-            directory.Create();
             for (var i = 0; i < image.FrameCount; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var frame = image.GetFrame(i);
-                var path = Path.Combine(directory.FullName, string.Create(CultureInfo.InvariantCulture, $"frame-{i:D4}.png"));
-                using var file = File.Create(path);
+                using var file = frames.Create(string.Create(CultureInfo.InvariantCulture, $"frame-{i:D4}.png"));
                 frame.SaveAsPng(file);
             }
         }
         catch (IOException e)
         {
-            throw new CliException(directory.FullName, $"cannot write frames: {e.Message}", e);
+            throw new CliException(frames.Directory.FullName, $"cannot write frames: {e.Message}", e);
         }
         catch (UnauthorizedAccessException e)
         {
-            throw new CliException(directory.FullName, "cannot write frames: permission denied", e);
+            throw new CliException(frames.Directory.FullName, "cannot write frames: permission denied", e);
         }
         catch (ImageDecodingException e)
         {

@@ -23,6 +23,24 @@ public sealed class InspectCommandTruncationTests
     }
 
     [TestMethod]
+    [DataRow("truncated-animation.apng")]
+    [DataRow("truncated-animation.webp")]
+    public async Task Inspect_FramesDirOfAnAnimationCutInsideAFrame_ExitsWith2AndWritesNoFrame(string file)
+    {
+        // Bad input writes nothing: the frames of a file reported as truncated are not left in the folder.
+        var path = Path.Combine(AppContext.BaseDirectory, "Fixtures", "damaged", file);
+        using var folder = new TempFolder();
+        var frames = folder.Combine("frames");
+        File.WriteAllText(folder.Combine("kept.txt"), "an earlier file of the user's");
+
+        var result = await CliRunner.RunAsync("inspect", path, "--frames-dir", frames);
+
+        result.AssertBadInput(file, "the data ends before the frame is complete");
+        Assert.IsFalse(Directory.Exists(frames) && Directory.EnumerateFileSystemEntries(frames).Any(), "frames were written for bad input");
+        Assert.IsTrue(File.Exists(folder.Combine("kept.txt")));
+    }
+
+    [TestMethod]
     [DataRow("animated-red-blue.gif", 2126, "the data ends before the end of the GIF file (no trailer; truncated file)")]
     [DataRow("animated-red-blue.gif", 2140, "frame 1: the data ends before the frame is complete (truncated file)")]
     [DataRow("animated-red-blue.apng", 1955, "the data ends before the end of the APNG file (no IEND chunk; truncated file)")]
