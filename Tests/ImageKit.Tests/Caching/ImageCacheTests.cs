@@ -125,42 +125,4 @@ public sealed class ImageCacheTests
         using var hit = await all.QueryAsync("k", cancellationToken: TestContext.CancellationToken);
         Assert.IsNotNull(hit);
     }
-
-    [TestMethod]
-    public async Task Chain_QueryAllAndOneTierThrows_ReleasesTheOtherTiersHits()
-    {
-        var memory = new MemoryImageCache(new MemoryImageCacheOptions { TrimOnMemoryPressure = false });
-        using var good = new ImageCache(memory, disk: null);
-        var image = TestAnimation.Image(2);
-        good.Memory.Set("k", image);
-        image.Dispose(); // the memory cache holds the only lease now
-        var chain = new ImageCacheChain([good, new FailingTier()]) { QueryPolicy = ImageCacheChainPolicy.All };
-
-        await Assert.ThrowsExactlyAsync<IOException>(() => chain.QueryAsync("k", cancellationToken: TestContext.CancellationToken));
-
-        memory.Dispose();
-        Assert.IsTrue(image.IsDisposed, "the memory tier's hit was released when the other tier failed");
-    }
-
-    // A tier whose query fails after yielding; nothing else is used.
-    private sealed class FailingTier : IImageCache
-    {
-        public async Task<ImageCacheResult?> QueryAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
-        {
-            await Task.Yield();
-            throw new IOException("tier failed");
-        }
-
-        public Task<DiskCacheEntry?> GetEncodedAsync(string key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task StoreAsync(string key, AnimatedImage? image, ReadOnlyMemory<byte> encodedData, DiskCacheMetadata? metadata = null, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task<bool> RemoveAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task<ImageCacheType> ContainsAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task ClearAsync(ImageCacheType cacheType = ImageCacheType.All, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-    }
 }
