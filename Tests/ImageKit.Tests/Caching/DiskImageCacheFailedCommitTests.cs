@@ -162,34 +162,14 @@ public sealed class DiskImageCacheFailedCommitTests
     public async Task GetAsync_DuringAReplacingWriteThatCommits_ReturnsTheNewEntry()
     {
         using var folder = new TempFolder();
-        Thread? reader = null;
-        DiskCacheEntry? readDuringWrite = null;
-        Exception? readerFailure = null;
         DiskImageCache cache = null!;
+        var reader = new BlockedReader(() => cache, "k", TestContext.CancellationToken);
         var armed = 0;
         void DuringCommit(SqliteConnection connection)
         {
-            if (Interlocked.Exchange(ref armed, 0) == 0)
+            if (Interlocked.Exchange(ref armed, 0) != 0)
             {
-                return;
-            }
-
-            // The file open fails at once (no file), so the waiting state is the write lock's.
-            reader = new Thread(() =>
-            {
-                try
-                {
-                    readDuringWrite = cache.GetAsync("k", TestContext.CancellationToken).GetAwaiter().GetResult();
-                }
-                catch (Exception e)
-                {
-                    readerFailure = e;
-                }
-            });
-            reader.Start();
-            while (reader.IsAlive && (reader.ThreadState & ThreadState.WaitSleepJoin) == 0)
-            {
-                Thread.Sleep(1);
+                reader.Start(); // the file open fails at once (no file), so the waiting state is the write lock's
             }
         }
 
@@ -204,9 +184,8 @@ public sealed class DiskImageCacheFailedCommitTests
 
             Volatile.Write(ref armed, 1);
             await cache.SetAsync("k", Bytes(300, 2), null, TestContext.CancellationToken);
-            reader!.Join();
+            var readDuringWrite = reader.Join();
 
-            Assert.IsNull(readerFailure);
             CollectionAssert.AreEqual(Bytes(300, 2), readDuringWrite?.Data, "the read during the write finds the new entry once it is committed");
             CollectionAssert.AreEqual(Bytes(300, 2), (await cache.GetAsync("k", TestContext.CancellationToken))?.Data);
         }
@@ -224,33 +203,13 @@ public sealed class DiskImageCacheFailedCommitTests
     {
         using var folder = new TempFolder();
         var old = Bytes(Threshold + 500, 1);
-        Thread? reader = null;
-        DiskCacheEntry? readDuringWrite = null;
-        Exception? readerFailure = null;
         DiskImageCache cache = null!;
+        var reader = new BlockedReader(() => cache, "k", TestContext.CancellationToken);
         var commits = new CommitFailures
         {
             // Inside the failing write's transaction, the old file aside: a read on another thread of this cache misses the
-            // file and then waits for the write lock this thread holds (a waiting thread is in WaitSleepJoin).
-            DuringFailingCommit = () =>
-            {
-                reader = new Thread(() =>
-                {
-                    try
-                    {
-                        readDuringWrite = cache.GetAsync("k", TestContext.CancellationToken).GetAwaiter().GetResult();
-                    }
-                    catch (Exception e)
-                    {
-                        readerFailure = e;
-                    }
-                });
-                reader.Start();
-                while (reader.IsAlive && (reader.ThreadState & ThreadState.WaitSleepJoin) == 0)
-                {
-                    Thread.Sleep(1);
-                }
-            },
+            // file and then waits for the write lock this thread holds.
+            DuringFailingCommit = reader.Start,
         };
         using (cache = commits.OpenCache(folder.Path, Threshold))
         {
@@ -258,9 +217,8 @@ public sealed class DiskImageCacheFailedCommitTests
 
             commits.FailNext(1); // the read's own write transaction, which may begin at once, commits
             await Assert.ThrowsExactlyAsync<DiskCacheException>(() => cache.SetAsync("k", Bytes(newLength, 2), null, TestContext.CancellationToken));
-            reader!.Join();
+            var readDuringWrite = reader.Join();
 
-            Assert.IsNull(readerFailure);
             CollectionAssert.AreEqual(old, readDuringWrite?.Data, "the read during the failed write finds the old entry once the file is back");
             CollectionAssert.AreEqual(old, (await cache.GetAsync("k", TestContext.CancellationToken))?.Data, "the read did not remove it");
         }
