@@ -32,7 +32,8 @@ public static class ImageKitServiceCollectionExtensions
     /// <remarks>
     /// Calling it more than once registers the services once; every <paramref name="configure"/> applies, in order. An
     /// <see cref="ImageCache"/> instance registered before it is used (also as <see cref="IImageCache"/>) and stays the
-    /// application's: the container does not dispose it.
+    /// application's: the container does not dispose it. One registered after it is reached through a factory, and the
+    /// container disposes what factories return: register your own cache first.
     /// </remarks>
     public static IServiceCollection AddImageKit(this IServiceCollection services, Action<ImageKitOptions>? configure = null)
     {
