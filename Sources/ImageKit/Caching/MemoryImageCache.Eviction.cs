@@ -136,7 +136,7 @@ public sealed partial class MemoryImageCache
         List<string>? dead = null;
         foreach (var (key, weak) in _weak)
         {
-            if (!weak.Image.TryGetTarget(out var image) || image.IsDisposed)
+            if (!weak.IsAlive)
             {
                 (dead ??= []).Add(key);
             }

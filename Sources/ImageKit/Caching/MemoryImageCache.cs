@@ -133,7 +133,7 @@ public sealed partial class MemoryImageCache : IDisposable
         lock (_lock)
         {
             return _entries.ContainsKey(key)
-                || (_weak.TryGetValue(key, out var weak) && weak.Image.TryGetTarget(out var image) && !image.IsDisposed);
+                || (_weak.TryGetValue(key, out var weak) && weak.IsAlive);
         }
     }
 
@@ -223,7 +223,7 @@ public sealed partial class MemoryImageCache : IDisposable
         lock (_lock)
         {
             // A weak entry counts only while its image is still usable, as Contains sees it.
-            removed = _weak.Remove(key, out var weak) && weak.Image.TryGetTarget(out var image) && !image.IsDisposed;
+            removed = _weak.Remove(key, out var weak) && weak.IsAlive;
             if (_entries.Remove(key, out var node))
             {
                 Unlink(node);
@@ -293,5 +293,9 @@ public sealed partial class MemoryImageCache : IDisposable
     }
 
     // An evicted image, with the cost it was charged, so that reviving it charges the same.
-    private readonly record struct WeakEntry(WeakReference<AnimatedImage> Image, long Cost);
+    private readonly record struct WeakEntry(WeakReference<AnimatedImage> Image, long Cost)
+    {
+        // Whether the image can still be found: not collected, and not released by its last owner.
+        public bool IsAlive => Image.TryGetTarget(out var image) && !image.IsDisposed;
+    }
 }
