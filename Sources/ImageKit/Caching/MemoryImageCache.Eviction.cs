@@ -63,9 +63,9 @@ public sealed partial class MemoryImageCache
     private void EvictToLimits(long maxCost, int maxCount, ref ReleasedLeases released)
     {
         maxCost = Math.Min(maxCost, MaxChargeableCost);
-        while (_lru.Last is { } last && (_totalCost > maxCost || (maxCount > 0 && _entries.Count > maxCount)))
+        while (_lru.Last is { } last && (_totalCost > maxCost || (maxCount > 0 && _lru.Count > maxCount)))
         {
-            _entries.Remove(last.Key);
+            _entries.TryRemove(last.Key, out _);
             Unlink(last);
             _evictions++;
             if (Options.UseWeakCache)
@@ -76,15 +76,17 @@ public sealed partial class MemoryImageCache
             released.Add(last.Lease);
         }
 
-        if (_weak.Count > 64 && _weak.Count > 2 * _entries.Count)
+        if (_weak.Count > 64 && _weak.Count > 2 * _lru.Count)
         {
             PruneWeak();
         }
     }
 
-    // Caller holds _lock.
+    // Caller holds _lock. Marks the node removed before its lease is released (after the lock), which a lock-free hit on
+    // it checks.
     private void Unlink(LruNode node)
     {
+        node.IsRemoved = true;
         _lru.Remove(node);
         _totalCost -= node.Cost;
     }
@@ -122,7 +124,7 @@ public sealed partial class MemoryImageCache
         }
 
         var node = new LruNode(key, cacheLease, weak.Cost);
-        _entries.Add(key, node);
+        _entries[key] = node; // the key is not held strongly: the caller looked it up under the lock
         _lru.AddFirst(node);
         _totalCost += node.Cost;
         var callerLease = cacheLease.Share();

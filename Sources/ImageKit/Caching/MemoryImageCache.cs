@@ -1,5 +1,5 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
-using System.Runtime.InteropServices;
 using ImageKit.Caching.Internal;
 using ImageKit.Decoding;
 
@@ -16,7 +16,17 @@ namespace ImageKit.Caching;
 /// player or a load result still owns stays usable and is released when its last owner lets go. The creator of an image
 /// may dispose it right after <see cref="Set"/>.
 /// </para>
-/// <para><b>Threading.</b> Every member is thread-safe; lookups, stores and removals are O(1) under one short lock.</para>
+/// <para>
+/// <b>Threading.</b> Every member is thread-safe. Stores, removals and misses are O(1) under one short lock; a hit on an
+/// image held strongly takes no lock: it takes the caller's lease, counts the hit and records it in a small per-thread
+/// buffer, which is applied to the recency order under the lock when it fills and before every eviction, trim or clear.
+/// </para>
+/// <para>
+/// <b>Recency order.</b> When one thread uses the cache the order is exact least-recently-used. Hits made on several
+/// threads between two stores are applied thread by thread rather than in the order they happened, and under heavy
+/// contention a hit may find its buffer full (or overtaken by a drain) and leave the order unchanged: eviction is then
+/// approximately least-recently-used. Hit and miss counts stay exact.
+/// </para>
 /// <para>
 /// <b>After <see cref="Dispose"/>.</b> <see cref="TryGet"/> and <see cref="Set"/> throw <see cref="ObjectDisposedException"/>
 /// (a lookup or a store would be a mistake); <see cref="Contains"/>, <see cref="Remove"/>, <see cref="Clear"/> and
@@ -26,15 +36,17 @@ namespace ImageKit.Caching;
 public sealed partial class MemoryImageCache : IDisposable
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, LruNode> _entries = new(StringComparer.Ordinal);
+    // Written only under _lock; read without it by the hit path.
+    private readonly ConcurrentDictionary<string, LruNode> _entries = new(concurrencyLevel: 1, capacity: 31, StringComparer.Ordinal);
     private readonly LruList _lru = new(); // most recently used first
+    private readonly HitBuffer _lockFreeHits = new(); // hits taken without _lock, counted and waiting for _lru
     private readonly Dictionary<string, WeakEntry> _weak = new(StringComparer.Ordinal);
     private long _totalCost;
-    private long _hits;
+    private long _hits; // hits answered under _lock; the lock-free ones are counted by _lockFreeHits
     private long _weakHits;
     private long _misses;
     private long _evictions;
-    private bool _disposed;
+    private volatile bool _disposed;
 
     /// <summary>Creates an empty cache.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
@@ -58,7 +70,7 @@ public sealed partial class MemoryImageCache : IDisposable
         {
             lock (_lock)
             {
-                return _entries.Count;
+                return _lru.Count;
             }
         }
     }
@@ -82,7 +94,7 @@ public sealed partial class MemoryImageCache : IDisposable
         {
             lock (_lock)
             {
-                return new MemoryCacheStatistics(_entries.Count, _totalCost, _hits, _weakHits, _misses, _evictions);
+                return new MemoryCacheStatistics(_lru.Count, _totalCost, _hits + _lockFreeHits.Hits, _weakHits, _misses, _evictions);
             }
         }
     }
@@ -92,38 +104,35 @@ public sealed partial class MemoryImageCache : IDisposable
     /// becomes the most recently used (a weak hit is held strongly again) and <paramref name="lease"/> is the caller's own
     /// lease on it, to dispose when done.
     /// </summary>
+    /// <remarks>
+    /// A hit on an image held strongly takes no lock (see the class remarks). It never hands out a lease on an image the
+    /// cache has let go of meanwhile: when an eviction, removal or <see cref="Dispose"/> races it, the lookup is done
+    /// again under the lock.
+    /// </remarks>
+    /// <exception cref="ObjectDisposedException">The cache has been disposed.</exception>
     public bool TryGet(string key, [NotNullWhen(true)] out ImageLease? lease)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var released = default(ReleasedLeases);
-        try
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_entries.TryGetValue(key, out var node) && node.Lease.TryShare() is { } shared)
         {
-            lock (_lock)
+            // The share was taken while the cache's lease was live, so the image had not been released. The node still
+            // being held after it means no removal has committed yet: the hit comes before it.
+            if (!node.IsRemoved)
             {
-                ObjectDisposedException.ThrowIf(_disposed, this);
-                if (_entries.TryGetValue(key, out var node))
+                if (_lockFreeHits.Record(node))
                 {
-                    _lru.MoveToFirst(node);
-                    _hits++;
-                    lease = node.Lease.Share();
-                    return true;
+                    TryDrainHits();
                 }
 
-                lease = _weak.Count == 0 ? null : TryReviveWeak(key, ref released);
-                if (lease is not null)
-                {
-                    _weakHits++;
-                    return true;
-                }
-
-                _misses++;
-                return false;
+                lease = shared;
+                return true;
             }
+
+            shared.Dispose();
         }
-        finally
-        {
-            released.Release();
-        }
+
+        return TryGetLocked(key, out lease);
     }
 
     /// <summary>Whether <paramref name="key"/> is held strongly or found in the weak table (counts as no lookup).</summary>
@@ -166,12 +175,14 @@ public sealed partial class MemoryImageCache : IDisposable
                     ObjectDisposedException.ThrowIf(true, this);
                 }
 
+                _lockFreeHits.Drain(_lru); // the hits made so far come before this store
+
                 if (!Fits(node.Cost))
                 {
                     // Held strongly, it would be evicted last, after every image that fits: it replaces the key's entry
                     // and is found through the weak table while someone else owns it, and nothing else is evicted.
                     released.Add(lease);
-                    if (_entries.Remove(key, out var replacedNode))
+                    if (_entries.TryRemove(key, out var replacedNode))
                     {
                         Unlink(replacedNode);
                         released.Add(replacedNode.Lease);
@@ -189,15 +200,13 @@ public sealed partial class MemoryImageCache : IDisposable
                     return;
                 }
 
-                // One hash lookup for both the replace and the insert.
-                ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_entries, key, out var replaced);
-                if (replaced)
+                if (_entries.TryGetValue(key, out var replaced))
                 {
-                    Unlink(slot!);
-                    released.Add(slot!.Lease);
+                    Unlink(replaced);
+                    released.Add(replaced.Lease);
                 }
 
-                slot = node;
+                _entries[key] = node;
                 if (_weak.Count > 0)
                 {
                     _weak.Remove(key);
@@ -224,7 +233,7 @@ public sealed partial class MemoryImageCache : IDisposable
         {
             // A weak entry counts only while its image is still usable, as Contains sees it.
             removed = _weak.Remove(key, out var weak) && weak.IsAlive;
-            if (_entries.Remove(key, out var node))
+            if (_entries.TryRemove(key, out var node))
             {
                 Unlink(node);
                 released = node.Lease;
@@ -242,9 +251,11 @@ public sealed partial class MemoryImageCache : IDisposable
         List<ImageLease> released;
         lock (_lock)
         {
-            released = new List<ImageLease>(_entries.Count);
+            _lockFreeHits.Drain(_lru); // empties the buffers, so they keep no node alive
+            released = new List<ImageLease>(_lru.Count);
             for (var node = _lru.First; node is not null; node = node.Next)
             {
+                node.IsRemoved = true;
                 released.Add(node.Lease);
             }
 
@@ -270,6 +281,7 @@ public sealed partial class MemoryImageCache : IDisposable
         var released = default(ReleasedLeases);
         lock (_lock)
         {
+            _lockFreeHits.Drain(_lru);
             EvictToLimits(targetCost, maxCount: 0, ref released);
         }
 

@@ -27,6 +27,13 @@ public sealed class ImageLease : IDisposable
     /// <exception cref="ObjectDisposedException">This lease has been disposed.</exception>
     public ImageLease Share() => Image.AcquireLease();
 
+    /// <summary>
+    /// Takes another lease on the same image unless this lease has been disposed or the image released (then
+    /// <see langword="null"/>). Never returns a lease on a released image: the share is taken by the image's atomic
+    /// ownership count, which cannot leave zero once it has reached it.
+    /// </summary>
+    internal ImageLease? TryShare() => Volatile.Read(ref _image)?.TryAcquireLease();
+
     /// <summary>Gives up this share of ownership. Idempotent and thread-safe.</summary>
     public void Dispose() => Interlocked.Exchange(ref _image, null)?.ReleaseOwnership();
 }

@@ -11,6 +11,8 @@ internal sealed class LruList
 
     public LruNode? Last { get; private set; }
 
+    public int Count { get; private set; }
+
     public void AddFirst(LruNode node)
     {
         node.Previous = null;
@@ -25,6 +27,7 @@ internal sealed class LruList
         }
 
         First = node;
+        Count++;
     }
 
     public void Remove(LruNode node)
@@ -49,6 +52,7 @@ internal sealed class LruList
 
         node.Previous = null;
         node.Next = null;
+        Count--;
     }
 
     public void MoveToFirst(LruNode node)
@@ -64,5 +68,6 @@ internal sealed class LruList
     {
         First = null;
         Last = null;
+        Count = 0;
     }
 }

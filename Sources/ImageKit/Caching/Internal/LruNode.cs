@@ -8,6 +8,8 @@ namespace ImageKit.Caching.Internal;
 /// </summary>
 internal sealed class LruNode(string key, ImageLease lease, long cost)
 {
+    private volatile bool _removed;
+
     public string Key { get; } = key;
 
     public ImageLease Lease { get; } = lease;
@@ -17,4 +19,15 @@ internal sealed class LruNode(string key, ImageLease lease, long cost)
     public LruNode? Previous { get; set; }
 
     public LruNode? Next { get; set; }
+
+    /// <summary>
+    /// Whether the cache has let go of this entry (evicted, removed, replaced or cleared). Set once, under the cache's lock,
+    /// before the cache's lease is disposed; never cleared (an image held again gets a new node). A lock-free hit checks it
+    /// after taking its share, and a recorded hit drained later is ignored once it is set.
+    /// </summary>
+    public bool IsRemoved
+    {
+        get => _removed;
+        set => _removed = value;
+    }
 }

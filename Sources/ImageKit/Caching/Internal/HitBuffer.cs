@@ -1,0 +1,135 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace ImageKit.Caching.Internal;
+
+/// <summary>
+/// The hits a <see cref="MemoryImageCache"/> answered without its lock, waiting to be applied to the recency list, and
+/// the count of those hits. Striped by thread: each thread records into one stripe (a small ring), so threads on different
+/// stripes write no shared memory, and one thread's hits stay in the order it made them. The owner drains the stripes
+/// into the list under its lock.
+/// </summary>
+/// <remarks>
+/// Lossy by design, and only under contention: a hit recorded while its stripe is full (no drain could take the lock), or
+/// overtaken by a concurrent drain before it was written, is counted but not applied to the recency order. With one
+/// thread recording and every order-dependent decision preceded by <see cref="Drain"/>, nothing is lost and the order is
+/// exact.
+/// </remarks>
+internal sealed class HitBuffer
+{
+    private const int SlotsPerStripe = 32; // a power of two
+    private const int SlotMask = SlotsPerStripe - 1;
+
+    private readonly Stripe[] _stripes;
+    private readonly int _stripeMask;
+
+    public HitBuffer()
+    {
+        // Enough stripes that the threads that can run at once rarely share one; managed thread ids are small and dense,
+        // so masking them spreads the threads of a process over the stripes.
+        var count = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(Environment.ProcessorCount * 2, 4, 64));
+        _stripes = new Stripe[count];
+        for (var i = 0; i < _stripes.Length; i++)
+        {
+            _stripes[i] = new Stripe();
+        }
+
+        _stripeMask = count - 1;
+    }
+
+    /// <summary>Hits recorded so far, exact once no <see cref="Record"/> is running.</summary>
+    public long Hits
+    {
+        get
+        {
+            long hits = 0;
+            foreach (var stripe in _stripes)
+            {
+                hits += stripe.Recorded;
+            }
+
+            return hits;
+        }
+    }
+
+    /// <summary>
+    /// Counts a hit on <paramref name="node"/> and queues it for the recency list. Lock-free; returns whether the calling
+    /// thread's stripe is full and should be drained.
+    /// </summary>
+    public bool Record(LruNode node) => _stripes[Environment.CurrentManagedThreadId & _stripeMask].Record(node);
+
+    /// <summary>
+    /// Moves every queued node the cache still holds to the front of <paramref name="lru"/>, stripe by stripe, each in the
+    /// order its hits were recorded. Caller holds the cache's lock (one drain at a time).
+    /// </summary>
+    public void Drain(LruList lru)
+    {
+        foreach (var stripe in _stripes)
+        {
+            stripe.Drain(lru);
+        }
+    }
+
+    private sealed class Stripe
+    {
+        private readonly LruNode?[] _slots = new LruNode?[SlotsPerStripe];
+        private Positions _positions;
+
+        public long Recorded => Volatile.Read(ref _positions.Tail);
+
+        public bool Record(LruNode node)
+        {
+            // Claiming the position also counts the hit, whether or not the node then finds room.
+            var position = Interlocked.Increment(ref _positions.Tail) - 1;
+            var used = position - Volatile.Read(ref _positions.Head);
+            if (used >= SlotsPerStripe)
+            {
+                return true; // full: the hit is counted, its recency dropped
+            }
+
+            if (used < 0)
+            {
+                return false; // a drain went past this position before it was written: dropped
+            }
+
+            Volatile.Write(ref _slots[position & SlotMask], node);
+            return used == SlotsPerStripe - 1;
+        }
+
+        public void Drain(LruList lru)
+        {
+            var head = _positions.Head;
+            var tail = Volatile.Read(ref _positions.Tail);
+            if (tail == head)
+            {
+                return;
+            }
+
+            // Positions past a full ring were never written; a claimed slot not written yet (null) is skipped, and its
+            // late write is picked up, or overwritten, by a later drain.
+            var end = Math.Min(tail, head + SlotsPerStripe);
+            for (var position = head; position < end; position++)
+            {
+                var node = Interlocked.Exchange(ref _slots[position & SlotMask], null);
+                if (node is { IsRemoved: false })
+                {
+                    lru.MoveToFirst(node);
+                }
+            }
+
+            Volatile.Write(ref _positions.Head, tail);
+        }
+    }
+
+    // The two counters of a stripe on a cache line of their own, away from the other stripes' (the stripes are allocated
+    // one after another). Head is written only by drains, Tail by the stripe's threads.
+    [StructLayout(LayoutKind.Explicit, Size = 192)]
+    private struct Positions
+    {
+        [FieldOffset(64)]
+        public long Head;
+
+        [FieldOffset(72)]
+        public long Tail;
+    }
+}

@@ -1,0 +1,61 @@
+using System.Diagnostics.CodeAnalysis;
+using ImageKit.Caching.Internal;
+using ImageKit.Decoding;
+
+namespace ImageKit.Caching;
+
+// The locked side of lookups: misses, weak-table revivals, hits that raced a removal, and draining the lock-free hits.
+public sealed partial class MemoryImageCache
+{
+    private bool TryGetLocked(string key, [NotNullWhen(true)] out ImageLease? lease)
+    {
+        var released = default(ReleasedLeases);
+        try
+        {
+            lock (_lock)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                _lockFreeHits.Drain(_lru); // the hits made so far come before this one
+                if (_entries.TryGetValue(key, out var node))
+                {
+                    // Under the lock the node is held and its lease live: the share cannot fail.
+                    _lru.MoveToFirst(node);
+                    _hits++;
+                    lease = node.Lease.Share();
+                    return true;
+                }
+
+                lease = _weak.Count == 0 ? null : TryReviveWeak(key, ref released);
+                if (lease is not null)
+                {
+                    _weakHits++;
+                    return true;
+                }
+
+                _misses++;
+                return false;
+            }
+        }
+        finally
+        {
+            released.Release();
+        }
+    }
+
+    // A stripe of lock-free hits is full: apply them unless someone holds the lock (then the next drain applies them, and
+    // hits recorded on this stripe until then are counted but leave the recency order as it is).
+    private void TryDrainHits()
+    {
+        if (_lock.TryEnter())
+        {
+            try
+            {
+                _lockFreeHits.Drain(_lru);
+            }
+            finally
+            {
+                _lock.Exit();
+            }
+        }
+    }
+}
