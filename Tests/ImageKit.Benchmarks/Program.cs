@@ -22,6 +22,12 @@ if (args is ["first-load-once", var firstVariant, var hitFolder])
     Environment.Exit(await FirstLoad.RunOnceAsync(Console.Out, firstVariant, hitFolder));
 }
 
+if (args is ["memory-cache-interleaved", ..])
+{
+    MemoryCacheInterleaved.Run(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 41);
+    return;
+}
+
 if (args is ["decode-keep", ..])
 {
     DecodeKeep.Run(Console.Out, args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5);
