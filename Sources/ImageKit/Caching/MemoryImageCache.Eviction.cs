@@ -65,7 +65,6 @@ public sealed partial class MemoryImageCache
         maxCost = Math.Min(maxCost, MaxChargeableCost);
         while (_lru.Last is { } last && (_totalCost > maxCost || (maxCount > 0 && _lru.Count > maxCount)))
         {
-            _entries.TryRemove(last.Key, out _);
             Unlink(last);
             _evictions++;
             if (Options.UseWeakCache)
@@ -87,6 +86,7 @@ public sealed partial class MemoryImageCache
     private void Unlink(LruNode node)
     {
         node.IsRemoved = true;
+        _entries.Remove(node);
         _lru.Remove(node);
         _totalCost -= node.Cost;
     }
@@ -124,7 +124,7 @@ public sealed partial class MemoryImageCache
         }
 
         var node = new LruNode(key, cacheLease, weak.Cost);
-        _entries[key] = node; // the key is not held strongly: the caller looked it up under the lock
+        _entries.Add(node); // the key is not held strongly: the caller looked it up under the lock
         _lru.AddFirst(node);
         _totalCost += node.Cost;
         var callerLease = cacheLease.Share();

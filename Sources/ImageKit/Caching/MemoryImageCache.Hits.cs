@@ -16,7 +16,7 @@ public sealed partial class MemoryImageCache
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
                 _lockFreeHits.Drain(_lru); // the hits made so far come before this one
-                if (_entries.TryGetValue(key, out var node))
+                if (_entries.Find(key) is { } node)
                 {
                     // Under the lock the node is held and its lease live: the share cannot fail.
                     _lru.MoveToFirst(node);
@@ -42,15 +42,16 @@ public sealed partial class MemoryImageCache
         }
     }
 
-    // A stripe of lock-free hits is full: apply them unless someone holds the lock (then the next drain applies them, and
-    // hits recorded on this stripe until then are counted but leave the recency order as it is).
+    // The calling thread's stripe of lock-free hits is full: apply it unless someone holds the lock (then the next drain
+    // applies it, and hits recorded on this stripe until then are counted but leave the recency order as it is). Only this
+    // stripe: one thread's hits still reach the list in order, and the other threads' stripes stay in their caches.
     private void TryDrainHits()
     {
         if (_lock.TryEnter())
         {
             try
             {
-                _lockFreeHits.Drain(_lru);
+                _lockFreeHits.DrainCurrentStripe(_lru);
             }
             finally
             {

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using ImageKit.Caching.Internal;
 using ImageKit.Decoding;
@@ -36,8 +35,7 @@ namespace ImageKit.Caching;
 public sealed partial class MemoryImageCache : IDisposable
 {
     private readonly Lock _lock = new();
-    // Written only under _lock; read without it by the hit path.
-    private readonly ConcurrentDictionary<string, LruNode> _entries = new(concurrencyLevel: 1, capacity: 31, StringComparer.Ordinal);
+    private readonly LruIndex _entries = new(); // written under _lock; read without it by the hit path
     private readonly LruList _lru = new(); // most recently used first
     private readonly HitBuffer _lockFreeHits = new(); // hits taken without _lock, counted and waiting for _lru
     private readonly Dictionary<string, WeakEntry> _weak = new(StringComparer.Ordinal);
@@ -114,7 +112,7 @@ public sealed partial class MemoryImageCache : IDisposable
     {
         ArgumentNullException.ThrowIfNull(key);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_entries.TryGetValue(key, out var node) && node.Lease.TryShare() is { } shared)
+        if (_entries.Find(key) is { } node && node.Lease.TryShare() is { } shared)
         {
             // The share was taken while the cache's lease was live, so the image had not been released. The node still
             // being held after it means no removal has committed yet: the hit comes before it.
@@ -141,7 +139,7 @@ public sealed partial class MemoryImageCache : IDisposable
         ArgumentNullException.ThrowIfNull(key);
         lock (_lock)
         {
-            return _entries.ContainsKey(key)
+            return _entries.Find(key) is not null
                 || (_weak.TryGetValue(key, out var weak) && weak.IsAlive);
         }
     }
@@ -182,7 +180,7 @@ public sealed partial class MemoryImageCache : IDisposable
                     // Held strongly, it would be evicted last, after every image that fits: it replaces the key's entry
                     // and is found through the weak table while someone else owns it, and nothing else is evicted.
                     released.Add(lease);
-                    if (_entries.TryRemove(key, out var replacedNode))
+                    if (_entries.Find(key, node.Hash) is { } replacedNode)
                     {
                         Unlink(replacedNode);
                         released.Add(replacedNode.Lease);
@@ -200,13 +198,13 @@ public sealed partial class MemoryImageCache : IDisposable
                     return;
                 }
 
-                if (_entries.TryGetValue(key, out var replaced))
+                if (_entries.Find(key, node.Hash) is { } replaced)
                 {
                     Unlink(replaced);
                     released.Add(replaced.Lease);
                 }
 
-                _entries[key] = node;
+                _entries.Add(node);
                 if (_weak.Count > 0)
                 {
                     _weak.Remove(key);
@@ -233,7 +231,7 @@ public sealed partial class MemoryImageCache : IDisposable
         {
             // A weak entry counts only while its image is still usable, as Contains sees it.
             removed = _weak.Remove(key, out var weak) && weak.IsAlive;
-            if (_entries.TryRemove(key, out var node))
+            if (_entries.Find(key) is { } node)
             {
                 Unlink(node);
                 released = node.Lease;

@@ -25,8 +25,8 @@ internal sealed class HitBuffer
 
     public HitBuffer()
     {
-        // Enough stripes that the threads that can run at once rarely share one; managed thread ids are small and dense,
-        // so masking them spreads the threads of a process over the stripes.
+        // Enough stripes that the threads that can run at once rarely share one (threads are numbered in the order they
+        // first record a hit, so the first ones each get a stripe of their own).
         var count = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(Environment.ProcessorCount * 2, 4, 64));
         _stripes = new Stripe[count];
         for (var i = 0; i < _stripes.Length; i++)
@@ -56,7 +56,13 @@ internal sealed class HitBuffer
     /// Counts a hit on <paramref name="node"/> and queues it for the recency list. Lock-free; returns whether the calling
     /// thread's stripe is full and should be drained.
     /// </summary>
-    public bool Record(LruNode node) => _stripes[Environment.CurrentManagedThreadId & _stripeMask].Record(node);
+    public bool Record(LruNode node) => _stripes[ThreadStripe.Index & _stripeMask].Record(node);
+
+    /// <summary>
+    /// Applies the calling thread's stripe only (it is full): the other stripes' memory stays with their threads. Caller
+    /// holds the cache's lock.
+    /// </summary>
+    public void DrainCurrentStripe(LruList lru) => _stripes[ThreadStripe.Index & _stripeMask].Drain(lru);
 
     /// <summary>
     /// Moves every queued node the cache still holds to the front of <paramref name="lru"/>, stripe by stripe, each in the
@@ -84,7 +90,9 @@ internal sealed class HitBuffer
             var used = position - Volatile.Read(ref _positions.Head);
             if (used >= SlotsPerStripe)
             {
-                return true; // full: the hit is counted, its recency dropped
+                // Full: the hit is counted, its recency dropped. Ask for a drain again only once a ring's worth of hits
+                // later, so that a stripe whose drain lost the lock does not make every hit try it.
+                return (position & SlotMask) == SlotMask;
             }
 
             if (used < 0)
@@ -110,7 +118,9 @@ internal sealed class HitBuffer
             var end = Math.Min(tail, head + SlotsPerStripe);
             for (var position = head; position < end; position++)
             {
-                var node = Interlocked.Exchange(ref _slots[position & SlotMask], null);
+                ref var slot = ref _slots[position & SlotMask];
+                var node = Volatile.Read(ref slot);
+                slot = null; // a late write racing this is lost: one more dropped hit
                 if (node is { IsRemoved: false })
                 {
                     lru.MoveToFirst(node);

@@ -9,8 +9,12 @@ namespace ImageKit.Caching.Internal;
 internal sealed class LruNode(string key, ImageLease lease, long cost)
 {
     private volatile bool _removed;
+    private volatile LruNode? _nextInBucket;
 
     public string Key { get; } = key;
+
+    /// <summary>The key's hash, as <see cref="LruIndex"/> files it.</summary>
+    public int Hash { get; } = LruIndex.Hash(key);
 
     public ImageLease Lease { get; } = lease;
 
@@ -19,6 +23,13 @@ internal sealed class LruNode(string key, ImageLease lease, long cost)
     public LruNode? Previous { get; set; }
 
     public LruNode? Next { get; set; }
+
+    /// <summary>The next node in the same <see cref="LruIndex"/> chain; read without a lock.</summary>
+    public LruNode? NextInBucket
+    {
+        get => _nextInBucket;
+        set => _nextInBucket = value;
+    }
 
     /// <summary>
     /// Whether the cache has let go of this entry (evicted, removed, replaced or cleared). Set once, under the cache's lock,
