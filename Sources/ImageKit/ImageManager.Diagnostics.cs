@@ -101,7 +101,7 @@ public sealed partial class ImageManager
         return response!; // a loader's null is reported by the caller, as without tracing
     }
 
-    private AnimatedImage DecodeTraced(ReadOnlyMemory<byte> data, ImageDecodeOptions decodeOptions)
+    private AnimatedImage DecodeTraced(ReadOnlyMemory<byte> data, bool dataIsPinned, ImageDecodeOptions decodeOptions)
     {
         using var activity = _metrics.Activities.StartActivity(ActivityNames.Decode);
         var started = Stopwatch.GetTimestamp();
@@ -109,7 +109,7 @@ public sealed partial class ImageManager
         try
         {
             // A smaller or transformed still is decoded now and kept as its pixels alone (see StillVariant).
-            var image = StillVariant.KeepAsPixels(_decoders.Decode(data.Span, decodeOptions));
+            var image = StillVariant.KeepAsPixels((dataIsPinned ? _decoders.DecodePinned(data, decodeOptions) : _decoders.Decode(data.Span, decodeOptions)));
             outcome = "success";
             return image;
         }

@@ -245,9 +245,10 @@ public sealed partial class ImageManager
         // another hop would cost a thread switch for a few microseconds of work. A loader that completed on the caller's
         // thread (a UI thread, say) still never decodes there.
         cancellationToken.ThrowIfCancellationRequested();
+        var pinned = response.DataIsPinned && !response.NotModified;
         var image = Thread.CurrentThread.IsThreadPoolThread && SynchronizationContext.Current is null
-            ? DecodeTraced(data, decodeOptions)
-            : await Task.Run(() => DecodeTraced(data, decodeOptions), cancellationToken).ConfigureAwait(false);
+            ? DecodeTraced(data, pinned, decodeOptions)
+            : await Task.Run(() => DecodeTraced(data, pinned, decodeOptions), cancellationToken).ConfigureAwait(false);
         using (image)
         {
             WatchFrames(image, key, decodeOptions);

@@ -72,7 +72,15 @@ public sealed class ImageDecoderRegistry
     /// <exception cref="UnsupportedImageFormatException">No decoder accepts the data; the message says what it looks like.</exception>
     /// <exception cref="ImageDecodingException">The data is corrupt or breaks a limit.</exception>
     /// <exception cref="Transforming.ImageTransformException">One of the options' transformers refuses the image's size.</exception>
-    public AnimatedImage Decode(ReadOnlySpan<byte> data, ImageDecodeOptions? options = null)
+    public AnimatedImage Decode(ReadOnlySpan<byte> data, ImageDecodeOptions? options = null) => Decode(data, options, pinned: default);
+
+    /// <summary>
+    /// Decodes <paramref name="pinned"/>, an array on the pinned object heap that nothing writes to again (a response
+    /// body), keeping it as the image's encoded data instead of a native copy.
+    /// </summary>
+    internal AnimatedImage DecodePinned(ReadOnlyMemory<byte> pinned, ImageDecodeOptions? options) => Decode(pinned.Span, options, pinned);
+
+    private AnimatedImage Decode(ReadOnlySpan<byte> data, ImageDecodeOptions? options, ReadOnlyMemory<byte> pinned)
     {
         options ??= ImageDecodeOptions.Default;
         var format = ImageFormatDetector.Detect(data);
@@ -84,7 +92,7 @@ public sealed class ImageDecoderRegistry
             }
 
             // One native copy, shared by the image (which owns it) and its Skia codecs (which take their own references).
-            var encoded = SkiaEncodedData.Copy(data);
+            var encoded = pinned.IsEmpty ? SkiaEncodedData.Copy(data) : SkiaEncodedData.WrapPinned(pinned);
             AnimatedImageSource source;
             try
             {

@@ -36,6 +36,7 @@ public sealed class HttpImageLoader(ImageDownloader downloader) : IImageLoader
             ContentType = response.ContentType,
             ETag = response.ETag,
             LastModified = response.LastModified,
+            DataIsPinned = response.DataIsPinned && !response.NotModified,
         };
     }
 

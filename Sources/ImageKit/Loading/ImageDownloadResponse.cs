@@ -82,6 +82,12 @@ public sealed class ImageDownloadResponse
     /// </summary>
     public long ResumedBytes { get; internal init; }
 
+    /// <summary>
+    /// Whether <see cref="Data"/> lies in an array on the pinned object heap that nothing writes to again, so that a
+    /// decoded image can keep it as its encoded data without copying it.
+    /// </summary>
+    internal bool DataIsPinned { get; init; }
+
     /// <summary>How many HTTP attempts it took, 1 when the first one succeeded.</summary>
     public int Attempts { get; internal set; }
 }

@@ -22,4 +22,7 @@ public sealed record ImageLoaderResponse(Uri FinalUrl, ReadOnlyMemory<byte> Data
 
     /// <summary>Whether the bytes belong in the disk cache (local files do not: they are on disk already). <value>Default: <see langword="true"/>.</value></summary>
     public bool StoreOnDisk { get; init; } = true;
+
+    /// <summary>Whether <see cref="Data"/> lies in an array on the pinned object heap (set by the HTTP loader only).</summary>
+    internal bool DataIsPinned { get; init; }
 }

@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using SkiaSharp;
 
 namespace ImageKit.Decoding.Skia;
@@ -29,6 +31,25 @@ internal sealed class SkiaEncodedData : MemoryManager<byte>
         var data = SKData.CreateCopy(bytes) ?? throw new ImageDecodingException("Skia could not allocate memory for the encoded data");
         return new SkiaEncodedData(data, bytes.Length);
     }
+
+    /// <summary>
+    /// Wraps <paramref name="bytes"/>, which must lie in an array on the pinned object heap that nothing writes to again,
+    /// without copying it: the array stays reachable from the data's release context until Skia's last reference goes.
+    /// </summary>
+    public static unsafe SkiaEncodedData WrapPinned(ReadOnlyMemory<byte> bytes)
+    {
+        if (!MemoryMarshal.TryGetArray(bytes, out var segment) || segment.Array is not { } array || segment.Count == 0)
+        {
+            return Copy(bytes.Span);
+        }
+
+        var address = (IntPtr)Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(array), segment.Offset));
+        var data = SKData.Create(address, segment.Count, s_keepArray, array) ?? throw new ImageDecodingException("Skia could not wrap the encoded data");
+        return new SkiaEncodedData(data, segment.Count);
+    }
+
+    // The array is the context: Skia's proxy keeps it reachable until the data is released; nothing else is to free.
+    private static readonly SKDataReleaseDelegate s_keepArray = static (_, _) => { };
 
     public override unsafe Span<byte> GetSpan() => _length == 0 ? [] : new Span<byte>((void*)Data.Data, _length);
 

@@ -160,6 +160,7 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
             NoStore = noStore,
             HttpVersion = response.Version,
             ResumedBytes = resumed?.Count ?? 0,
+            DataIsPinned = cursor.BufferPinned,
         });
     }
 

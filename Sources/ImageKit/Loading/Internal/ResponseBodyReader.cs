@@ -47,9 +47,13 @@ internal static class ResponseBodyReader
         // through ordinary arrays.
         var pinned = keepsBody && contentLength is not null;
         var received = cursor.Received;
-        var buffer = cursor.Buffer ?? (contentLength is null
-            ? new byte[initialCapacity]
-            : GC.AllocateUninitializedArray<byte>(initialCapacity, pinned));
+        var buffer = cursor.Buffer;
+        if (buffer is null)
+        {
+            buffer = contentLength is null ? new byte[initialCapacity] : GC.AllocateUninitializedArray<byte>(initialCapacity, pinned);
+            cursor.BufferPinned = pinned;
+        }
+
         cursor.Buffer = buffer;
         download.Report(received, contentLength, buffer.AsMemory(0, received));
         while (true)
@@ -66,6 +70,7 @@ internal static class ResponseBodyReader
                 buffer.AsSpan(0, received).CopyTo(grown);
                 buffer = grown;
                 cursor.Buffer = grown;
+                cursor.BufferPinned = pinned;
             }
 
             int read;
