@@ -25,6 +25,24 @@ public sealed partial class AnimatedImagePlayer
             Run(unsubscribe.Dispose, ref failure);
         }
 
+        // Nothing is raised once the player is disposed, and Dispose on another thread waits for what is being raised.
+        if ((events.FrameChanged is not null || events.LoopsCompleted.Count != 0 || events.Finished) && TryBeginDelivery())
+        {
+            try
+            {
+                RaiseOrPost(context, events, ref failure);
+            }
+            finally
+            {
+                EndDelivery();
+            }
+        }
+
+        failure?.Throw();
+    }
+
+    private void RaiseOrPost(SynchronizationContext? context, PendingEvents events, ref ExceptionDispatchInfo? failure)
+    {
         if (events.FrameChanged is var (index, loop))
         {
             if (context is null)
@@ -68,8 +86,6 @@ public sealed partial class AnimatedImagePlayer
         {
             Dispatch(context, () => Finished?.Invoke(this, EventArgs.Empty), ref failure);
         }
-
-        failure?.Throw();
     }
 
     private void Dispatch(SynchronizationContext? context, Action raise, ref ExceptionDispatchInfo? failure)
@@ -93,9 +109,16 @@ public sealed partial class AnimatedImagePlayer
                     static state =>
                     {
                         var (player, raise) = ((AnimatedImagePlayer, Action))state!;
-                        if (!player.IsDisposedNow)
+                        if (player.TryBeginDelivery())
                         {
-                            raise();
+                            try
+                            {
+                                raise();
+                            }
+                            finally
+                            {
+                                player.EndDelivery();
+                            }
                         }
                     },
                     (this, raise)),
@@ -131,14 +154,26 @@ public sealed partial class AnimatedImagePlayer
     private void RaisePostedFrameChanged()
     {
         Volatile.Write(ref _frameChangedPosted, 0);
-        int index, loop;
-        lock (_lock)
+        if (!TryBeginDelivery())
         {
-            index = _currentIndex;
-            loop = _loop;
+            return;
         }
 
-        RaiseFrameChanged(index, loop);
+        try
+        {
+            int index, loop;
+            lock (_lock)
+            {
+                index = _currentIndex;
+                loop = _loop;
+            }
+
+            RaiseFrameChanged(index, loop);
+        }
+        finally
+        {
+            EndDelivery();
+        }
     }
 
     private void RaiseFrameChanged(int index, int loop)

@@ -26,7 +26,8 @@ namespace ImageKit.Animation;
 /// </para>
 /// <para>
 /// <b>Lifetime.</b> <see cref="Dispose"/> unsubscribes from the link, stops the worker and releases every buffered frame
-/// before it returns. A player nobody references is collected even if never disposed: the link holds it weakly, the
+/// before it returns, and after it returns no event handler runs: it waits for one running on another thread (not for
+/// the one it is called from). A player nobody references is collected even if never disposed: the link holds it weakly, the
 /// worker does not hold it at all, and its budget share is returned when its buffer is finalized. The player holds an
 /// <see cref="ImageLease"/> on its image until it is disposed, so the image's creator (or a cache evicting it) may let go
 /// of the image at any time while it plays.
@@ -275,11 +276,23 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
     /// <summary>Drops buffered frames except the one on screen (memory pressure); the buffer refills as playback goes on.</summary>
     public void TrimBuffer() => _core.Buffer.Trim();
 
-    /// <summary>Stops playback, unsubscribes from the link, stops the worker and releases every buffered frame. Idempotent.</summary>
+    /// <summary>
+    /// Stops playback, unsubscribes from the link, stops the worker and releases every buffered frame. Idempotent.
+    /// </summary>
+    /// <remarks>
+    /// Once it returns, no handler of the player's events runs any more: events being raised on another thread (the
+    /// display link's, a thread-pool thread showing a decoded frame, the synchronization context's) are waited for, with
+    /// every handler they still call, and nothing is raised after. Called from inside a handler it cannot wait for that
+    /// handler, and does not deadlock: the rest of that handler runs, and the events of that delivery not raised yet are
+    /// dropped (the other handlers of one multicast event are still called). Because it may wait for a handler, do not
+    /// call it while holding a lock that a handler takes, nor from a thread a handler waits for (a handler that
+    /// synchronously invokes onto the thread disposing the player).
+    /// </remarks>
     public void Dispose()
     {
         if (!BeginDispose(out var subscription))
         {
+            WaitForDeliveries(); // another Dispose is releasing the player; this one's caller gets the same guarantee
             return;
         }
 
@@ -292,6 +305,7 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
         {
             try
             {
+                WaitForDeliveries();
                 _worker.StopAsync().GetAwaiter().GetResult();
             }
             finally
@@ -301,11 +315,15 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
         }
     }
 
-    /// <summary>Like <see cref="Dispose"/>, waiting for a decode in progress asynchronously.</summary>
+    /// <summary>
+    /// Like <see cref="Dispose"/>, waiting for a decode in progress, and for handlers running on other threads,
+    /// asynchronously.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (!BeginDispose(out var subscription))
         {
+            await WaitForDeliveriesAsync().ConfigureAwait(false);
             return;
         }
 
@@ -317,6 +335,7 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
         {
             try
             {
+                await WaitForDeliveriesAsync().ConfigureAwait(false);
                 await _worker.StopAsync().ConfigureAwait(false);
             }
             finally

@@ -14,12 +14,15 @@ namespace ImageKit.Display;
 /// <para>
 /// <b>Threading.</b> Ticks arrive on the link's own thread, one at a time. <see cref="Subscribe"/>, subscription disposal
 /// and <see cref="Dispose()"/> may be called from any thread, including from inside a tick. After <see cref="Dispose()"/>
-/// returns, no tick is delivered. Starting or stopping the link may wait for the tick being delivered, so never call
-/// <see cref="Subscribe"/> or dispose a subscription while holding a lock that a tick handler takes (a player subscribes
+/// returns, no tick is delivered. Disposing a subscription waits for a tick being delivered to its target on another
+/// thread, so after it returns the target is never called again (from inside the target's own tick it does not wait: the
+/// rest of that tick's handler still runs). Since starting or stopping the link and disposing a subscription may wait
+/// for the tick being delivered, never call <see cref="Subscribe"/> or dispose a subscription while holding a lock that a
+/// tick handler takes, or from a thread that a tick handler waits for (a player subscribes
 /// outside its own lock for this reason).
 /// </para>
 /// </remarks>
-public abstract class DisplayLink : IDisposable
+public abstract partial class DisplayLink : IDisposable
 {
     // The links whose ticks this thread is delivering, outermost first: a tick handler may deliver another link's tick (it
     // advances a virtual clock), and a transition requested from inside that one is still on the outer link's tick thread.
@@ -87,7 +90,8 @@ public abstract class DisplayLink : IDisposable
 
     /// <summary>
     /// Subscribes <paramref name="target"/>, weakly: the link never keeps it alive. Dispose the returned object to
-    /// unsubscribe. Starts the link if it was idle.
+    /// unsubscribe: once that returns (on a thread other than the one delivering the target's tick), the target is not
+    /// called again, and a tick it was being given on another thread has returned. Starts the link if it was idle.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The link has been disposed.</exception>
     public IDisposable Subscribe(IDisplayLinkTarget target)
@@ -200,7 +204,7 @@ public abstract class DisplayLink : IDisposable
             var dead = false;
             foreach (var subscription in subscriptions)
             {
-                if (!subscription.TryGetTarget(out var target))
+                if (!subscription.TryBeginDelivery(out var target))
                 {
                     dead = true;
                     continue;
@@ -216,6 +220,10 @@ public abstract class DisplayLink : IDisposable
                 {
                     Interlocked.Increment(ref _failedTicks);
                 }
+                finally
+                {
+                    subscription.EndDelivery();
+                }
             }
 
             if (dead)
@@ -230,33 +238,6 @@ public abstract class DisplayLink : IDisposable
     }
 
     private void Remove(Subscription subscription) => RemoveWhere(s => ReferenceEquals(s, subscription));
-
-    // A tick with nobody subscribed, on a link that is not already stopping: a stop failed (the desired state fell back to
-    // the running backend, or Dispose could not stop it). Each such tick tries again, so that a link nobody uses does not
-    // tick for ever; a failure is counted, never thrown into the backend's thread.
-    private void RetryFailedStop()
-    {
-        lock (_lock)
-        {
-            if (_subscriptions.Length != 0 || !(_running || _disposed))
-            {
-                return;
-            }
-
-            _running = false;
-        }
-
-        try
-        {
-            ApplyState();
-        }
-#pragma warning disable CA1031 // Thrown on the tick thread, it would reach the backend's thread (a timer, CoreVideo).
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-            Interlocked.Increment(ref _failedTransitions);
-        }
-    }
 
     private void RemoveWhere(Func<Subscription, bool> predicate)
     {
@@ -281,119 +262,5 @@ public abstract class DisplayLink : IDisposable
         {
             ApplyState();
         }
-    }
-
-    // Brings the backend to the desired state. Re-reads that state under _transition, so racing subscribe/unsubscribe
-    // calls settle on the last one whatever order they arrive in.
-    private void ApplyState() => ApplyState(deferred: false);
-
-    // Whether this thread is delivering one of this link's ticks, and the link defers its transitions off that thread.
-    private bool IsTickThreadOfDeferringLink => !CanStopOnTickThread && IsDispatchingOnThisThread();
-
-    private bool IsDispatchingOnThisThread()
-    {
-        var stack = t_dispatching;
-        for (var i = 0; i < t_dispatchDepth; i++)
-        {
-            if (ReferenceEquals(stack![i], this))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    // ApplyState for a Subscribe: a start that failed meanwhile on another thread gave up the desired state (and was
-    // thrown to its own caller); this subscriber, still listed, asks for it again.
-    private void ApplyState(Subscription subscription)
-    {
-        if (IsTickThreadOfDeferringLink)
-        {
-            ApplyState();
-            return;
-        }
-
-        lock (_transition)
-        {
-            lock (_lock)
-            {
-                if (!_disposed && Array.IndexOf(_subscriptions, subscription) >= 0)
-                {
-                    _running = true;
-                }
-            }
-
-            ApplyState();
-        }
-    }
-
-    // On the caller's thread a failing backend start or stop is thrown to the caller (Subscribe removes the subscription
-    // it added); deferred to the thread pool it is counted in FailedTransitions instead, because an exception there would
-    // end the process. Either way the desired state falls back to what the backend really is.
-    private void ApplyState(bool deferred)
-    {
-        if (!deferred && IsTickThreadOfDeferringLink)
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(static link => link.ApplyState(deferred: true), this, preferLocal: false);
-            return;
-        }
-
-        lock (_transition)
-        {
-            bool desired;
-            lock (_lock)
-            {
-                desired = _running;
-            }
-
-            try
-            {
-                if (desired && !_coreRunning)
-                {
-                    StartCore();
-                    _coreRunning = true;
-                }
-                else if (!desired && _coreRunning)
-                {
-                    StopCore();
-                    _coreRunning = false;
-                }
-            }
-            catch (Exception) when (deferred)
-            {
-                Interlocked.Increment(ref _failedTransitions);
-                SettleOnBackendState();
-            }
-            catch
-            {
-                SettleOnBackendState();
-                throw;
-            }
-        }
-    }
-
-    private void SettleOnBackendState()
-    {
-        lock (_lock)
-        {
-            _running = _coreRunning && !_disposed;
-        }
-    }
-
-    private sealed class Subscription(DisplayLink link, IDisplayLinkTarget target) : IDisposable
-    {
-        private readonly WeakReference<IDisplayLinkTarget> _target = new(target);
-        private DisplayLink? _link = link;
-
-        public bool IsAlive => Volatile.Read(ref _link) is not null && _target.TryGetTarget(out _);
-
-        public bool TryGetTarget(out IDisplayLinkTarget target)
-        {
-            target = null!;
-            return Volatile.Read(ref _link) is not null && _target.TryGetTarget(out target!);
-        }
-
-        public void Dispose() => Interlocked.Exchange(ref _link, null)?.Remove(this);
     }
 }

@@ -92,9 +92,17 @@ public sealed class PlayerFailurePathTests
         var tick = Task.Run(() => links.Link.Tick(TimeSpan.FromMilliseconds(210)), TestContext.CancellationToken);
         Assert.IsTrue(inHandler.Wait(TimeSpan.FromSeconds(10), TestContext.CancellationToken), "the tick raised FrameChanged");
 
-        await player.DisposeAsync();
-        Volatile.Write(ref disposeReturned, true);
+        // Dispose waits for the events being raised on the tick thread, so the handler is released while it waits.
+        var disposing = Task.Run(
+            async () =>
+            {
+                await player.DisposeAsync();
+                Volatile.Write(ref disposeReturned, true);
+            },
+            TestContext.CancellationToken);
+        Assert.IsFalse(disposing.Wait(TimeSpan.FromMilliseconds(300), TestContext.CancellationToken), "Dispose returned while a handler was running");
         release.Set();
+        await disposing;
         await tick;
 
         Assert.AreEqual(0, raisedAfterDispose, "LoopCompleted was raised after Dispose returned");
