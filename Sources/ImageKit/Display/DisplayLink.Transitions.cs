@@ -93,12 +93,14 @@ public abstract partial class DisplayLink
                 desired = _running;
             }
 
+            var starting = desired && !_coreRunning;
             try
             {
-                if (desired && !_coreRunning)
+                if (starting)
                 {
                     StartCore();
                     _coreRunning = true;
+                    StartSucceeded();
                 }
                 else if (!desired && _coreRunning)
                 {
@@ -110,6 +112,10 @@ public abstract partial class DisplayLink
             {
                 Interlocked.Increment(ref _failedTransitions);
                 SettleOnBackendState();
+                if (starting)
+                {
+                    ScheduleStartRetry();
+                }
             }
             catch
             {

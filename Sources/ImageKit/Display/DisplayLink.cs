@@ -63,7 +63,11 @@ public abstract partial class DisplayLink : IDisposable
     /// <summary>The number of subscriptions not yet ended (a collected target counts until the next tick notices it).</summary>
     public int SubscriberCount => Volatile.Read(ref _subscriptions).Length;
 
-    /// <summary>Backend starts or stops that failed off the caller's thread (a failure on the caller's thread is thrown to it).</summary>
+    /// <summary>
+    /// Backend starts or stops that failed off the caller's thread (a failure on the caller's thread is thrown to it). A
+    /// start that failed there is tried again, after a delay growing from 50 ms to 5 s, while a subscriber remains; a stop,
+    /// at the next tick.
+    /// </summary>
     public long FailedTransitions => Interlocked.Read(ref _failedTransitions);
 
     /// <summary>Ticks whose target threw; the exception was swallowed so that other targets keep their refreshes.</summary>
@@ -172,6 +176,7 @@ public abstract partial class DisplayLink : IDisposable
             _subscriptions = [];
         }
 
+        CancelStartRetry();
         if (stop)
         {
             ApplyState();

@@ -40,6 +40,8 @@ internal sealed unsafe class FakeCoreVideo : ICoreVideo, IDisposable
     private bool _released;
     private int _lateCallbacks;
     private volatile bool _disposed;
+    private int _failingStarts;
+    private int _failingStops;
 
     /// <summary>What <c>CVDisplayLinkCreateWithActiveCGDisplays</c> returns (-6661 = kCVReturnInvalidDisplay: no display).</summary>
     public int CreateStatus { get; init; }
@@ -47,6 +49,20 @@ internal sealed unsafe class FakeCoreVideo : ICoreVideo, IDisposable
     public int SetOutputCallbackStatus { get; init; }
 
     public int StartStatus { get; init; }
+
+    /// <summary>How many of the next starts fail (with kCVReturnError), whatever <see cref="StartStatus"/> says.</summary>
+    public int FailingStarts
+    {
+        get => Volatile.Read(ref _failingStarts);
+        set => Volatile.Write(ref _failingStarts, value);
+    }
+
+    /// <summary>How many of the next stops throw (as a P/Invoke that fails to marshal would) and leave the link running.</summary>
+    public int FailingStops
+    {
+        get => Volatile.Read(ref _failingStops);
+        set => Volatile.Write(ref _failingStops, value);
+    }
 
     /// <summary>Whether a started link ticks on its own thread; when false, tests call <see cref="InvokeCallback"/>.</summary>
     public bool AutoTick { get; init; } = true;
@@ -199,6 +215,13 @@ internal sealed unsafe class FakeCoreVideo : ICoreVideo, IDisposable
             return StartStatus;
         }
 
+        if (Interlocked.Decrement(ref _failingStarts) >= 0)
+        {
+            return -6660;
+        }
+
+        Interlocked.Exchange(ref _failingStarts, 0);
+
         if (_running)
         {
             Violation("Start on a running link");
@@ -222,6 +245,13 @@ internal sealed unsafe class FakeCoreVideo : ICoreVideo, IDisposable
             Violation("Stop on the callback thread");
             return 0;
         }
+
+        if (Interlocked.Decrement(ref _failingStops) >= 0)
+        {
+            throw new InvalidOperationException("fake CVDisplayLinkStop failure");
+        }
+
+        Interlocked.Exchange(ref _failingStops, 0);
 
         _running = false;
         if (StopWaitsForCallback)

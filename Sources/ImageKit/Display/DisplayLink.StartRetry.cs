@@ -1,0 +1,87 @@
+using ImageKit.Internal;
+
+namespace ImageKit.Display;
+
+public abstract partial class DisplayLink
+{
+    // A failed deferred start is tried again after this long, doubling with each failure up to the cap: a display that
+    // comes back (a lid opened, a monitor plugged in) brings the animations back within seconds, and a backend that keeps
+    // failing costs one attempt every few seconds.
+    private static readonly TimeSpan s_firstStartRetryDelay = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan s_maxStartRetryDelay = TimeSpan.FromSeconds(5);
+
+    // Under _lock: the delay of the last retry scheduled (zero once a start succeeds), and the timer of a pending one.
+    private TimeSpan _startRetryDelay;
+    private ITimer? _startRetry;
+
+    // A start deferred to the thread pool (a Subscribe from a tick while the link was stopping) has no caller to throw
+    // to, and its subscribers were told they are subscribed: rather than leave them on a stopped link for good, the start
+    // is tried again, with a growing delay, for as long as a live subscriber remains and nothing else started the link.
+    private void ScheduleStartRetry()
+    {
+        lock (_lock)
+        {
+            if (_disposed || _running || _startRetry is not null || _subscriptions.Length == 0)
+            {
+                return;
+            }
+
+            _startRetryDelay = _startRetryDelay == TimeSpan.Zero
+                ? s_firstStartRetryDelay
+                : TimeSpan.FromTicks(Math.Min(_startRetryDelay.Ticks * 2, s_maxStartRetryDelay.Ticks));
+
+            // The callback takes _lock first, so it cannot see the field before it is set.
+            _startRetry = ContextFreeTimer.Create(
+                TimeProvider.System,
+                static link => ((DisplayLink)link!).RetryStart(),
+                this,
+                _startRetryDelay,
+                Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void RetryStart()
+    {
+        bool start;
+        lock (_lock)
+        {
+            _startRetry?.Dispose();
+            _startRetry = null;
+            start = !_disposed && !_running && Array.Exists(_subscriptions, static s => s.IsAlive);
+            if (start)
+            {
+                _running = true;
+            }
+        }
+
+        if (start)
+        {
+            ApplyState(deferred: true); // a failure is counted and scheduled again
+        }
+        else
+        {
+            RemoveWhere(static s => !s.IsAlive); // collected targets that nothing ticks to notice
+        }
+    }
+
+    private void StartSucceeded()
+    {
+        lock (_lock)
+        {
+            _startRetryDelay = TimeSpan.Zero;
+        }
+    }
+
+    // From Dispose: a pending retry has nothing left to start.
+    private void CancelStartRetry()
+    {
+        ITimer? retry;
+        lock (_lock)
+        {
+            retry = _startRetry;
+            _startRetry = null;
+        }
+
+        retry?.Dispose();
+    }
+}
