@@ -126,6 +126,14 @@ internal sealed class CoreVideoDisplayLink : DisplayLink
             {
                 _ = _coreVideo.Stop(displayLink);
             }
+            catch
+            {
+                // The link still runs: its callbacks deliver again (unless Dispose detached the hub), so the base class,
+                // which still counts it running, retries the stop at the next tick that finds nobody subscribed. Left
+                // idle, the hub would swallow every tick and nothing would ever retry.
+                _hub.StartDelivering();
+                throw;
+            }
             finally
             {
                 _handle.DangerousRelease();
@@ -140,13 +148,19 @@ internal sealed class CoreVideoDisplayLink : DisplayLink
     {
         // Detach first: a callback that starts from now on delivers nothing, whatever the stop below is waiting for.
         _hub.Detach();
-        base.Dispose(disposing);
-
-        // Every caller, not only the first, returns only once no callback is delivering a tick (except its own, when it
-        // is called from a tick); then the handle stops the link if the base class could not (a Dispose from inside a
-        // tick), unregisters the callback context and releases the link exactly once.
-        _hub.WaitUntilIdle();
-        _handle.Dispose();
+        try
+        {
+            base.Dispose(disposing);
+        }
+        finally
+        {
+            // Every caller, not only the first, returns only once no callback is delivering a tick (except its own, when
+            // it is called from a tick); then the handle stops the link if the base class could not (a Dispose from
+            // inside a tick, or a stop that threw: the handle tries once more), unregisters the callback context and
+            // releases the link exactly once. A failed stop is still thrown to the caller, after all that.
+            _hub.WaitUntilIdle();
+            _handle.Dispose();
+        }
     }
 
     private long QueryPeriodTicks(IntPtr displayLink)

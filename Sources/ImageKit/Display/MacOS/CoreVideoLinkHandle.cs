@@ -14,7 +14,8 @@ namespace ImageKit.Display.MacOS;
 /// is inside ImageKit (<c>CVDisplayLinkStop</c> does not wait for one in flight on CoreVideo's thread), unregister the
 /// context, and only then release the link. CoreVideo may still call once more after that: the context then names no
 /// hub, and is never used again, so the call does nothing. What CoreVideo's own thread does with a released link is
-/// its business; projects that met crashes there keep one link per display for the process (not done here).
+/// its business; projects that met crashes there keep one link per display for the process (not done here). A stop that
+/// throws during teardown leaves the link unreleased (its context withdrawn) rather than released while it runs.
 /// </remarks>
 internal sealed class CoreVideoLinkHandle : SafeHandle
 {
@@ -85,15 +86,28 @@ internal sealed class CoreVideoLinkHandle : SafeHandle
         return true;
     }
 
+    // Runs from Dispose, the finalizer or the thread pool: nothing may be thrown from here (on the finalizer thread or
+    // the pool it would end the process).
     private void Teardown()
     {
         var displayLink = handle;
+        var stopped = true;
         if (_coreVideo.IsRunning(displayLink))
         {
-            _ = _coreVideo.Stop(displayLink);
+            try
+            {
+                _ = _coreVideo.Stop(displayLink);
+            }
+#pragma warning disable CA1031 // A stop that threw here has no caller to reach; the link is then left unreleased (below).
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                stopped = false;
+            }
         }
 
         // Before the release: a callback still inside ImageKit may be using the link (a target reading RefreshPeriod).
+        // Unregistered whatever the stop did, so that no callback reaches the hub any more.
         if (_context != 0)
         {
             _hub.WaitUntilIdle();
@@ -101,6 +115,11 @@ internal sealed class CoreVideoLinkHandle : SafeHandle
             _context = 0;
         }
 
-        _coreVideo.Release(displayLink);
+        // A link that could not be stopped is left to CoreVideo rather than released while it runs (what CoreVideo's
+        // thread does with a released running link is unknown here): it calls back into nothing of the app's.
+        if (stopped)
+        {
+            _coreVideo.Release(displayLink);
+        }
     }
 }

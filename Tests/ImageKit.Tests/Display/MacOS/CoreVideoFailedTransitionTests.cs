@@ -50,6 +50,64 @@ public sealed class CoreVideoFailedTransitionTests
         Assert.IsEmpty(fake.Violations, string.Join(" | ", fake.Violations));
     }
 
+    [TestMethod]
+    public void StopThatThrows_LeavesTheLinkTicking_AndTheNextTickStopsIt()
+    {
+        using var fake = new FakeCoreVideo { AutoTick = false };
+        using var provider = new CVDisplayLinkProvider(fake);
+        var link = provider.GetDisplayLink();
+        var target = new CountingTarget();
+        var subscription = link.Subscribe(target);
+        fake.FailingStops = 1;
+
+        Assert.ThrowsExactly<InvalidOperationException>(subscription.Dispose, "the failure reaches the caller");
+        Assert.IsTrue(fake.IsStarted, "CoreVideo's link still runs");
+
+        Assert.AreEqual(0, fake.InvokeCallback()); // CoreVideo keeps calling: that tick finds nobody subscribed
+        Assert.IsTrue(
+            SpinWait.SpinUntil(() => !fake.IsStarted, s_safety),
+            $"the link runs on with nobody subscribed: nothing retries the stop (stops: {fake.Count("Stop")})");
+        Assert.AreEqual(2, fake.Count("Stop"));
+        Assert.IsFalse(link.IsRunning);
+        Assert.AreEqual(0, target.Count, "the unsubscribed target got no tick");
+        Assert.IsEmpty(fake.Violations, string.Join(" | ", fake.Violations));
+    }
+
+    [TestMethod]
+    public void Dispose_WhoseStopThrows_StillStopsAndReleasesTheLink()
+    {
+        using var fake = new FakeCoreVideo { AutoTick = false };
+        var provider = new CVDisplayLinkProvider(fake);
+        _ = provider.GetDisplayLink().Subscribe(new CountingTarget());
+        fake.FailingStops = 1;
+
+        Assert.ThrowsExactly<InvalidOperationException>(provider.Dispose, "the failure reaches the caller");
+
+        Assert.AreEqual(1, fake.Count("Release"), "the link was released (not left to the finalizer)");
+        Assert.AreEqual(2, fake.Count("Stop"), "the handle stopped it first");
+        Assert.IsFalse(fake.IsStarted);
+        Assert.AreEqual(0, fake.InvokeCallback(context: fake.Context), "a late callback reaches nothing");
+        Assert.IsEmpty(fake.Violations, string.Join(" | ", fake.Violations));
+    }
+
+    [TestMethod]
+    public void Dispose_WhoseStopThrowsAgainInTheHandle_LeavesTheLinkUnreleasedButReachingNothing()
+    {
+        using var fake = new FakeCoreVideo { AutoTick = false };
+        var registered = CoreVideoCallbackHub.Registered;
+        var provider = new CVDisplayLinkProvider(fake);
+        _ = provider.GetDisplayLink().Subscribe(new CountingTarget());
+        fake.FailingStops = 2;
+
+        Assert.ThrowsExactly<InvalidOperationException>(provider.Dispose, "the first failure reaches the caller");
+
+        Assert.AreEqual(2, fake.Count("Stop"));
+        Assert.AreEqual(0, fake.Count("Release"), "a link that could not be stopped is not released while it runs");
+        Assert.AreEqual(registered, CoreVideoCallbackHub.Registered, "but its callback context is withdrawn");
+        Assert.AreEqual(0, fake.InvokeCallback(context: fake.Context));
+        Assert.IsEmpty(fake.Violations, string.Join(" | ", fake.Violations));
+    }
+
     private sealed class CountingTarget : IDisplayLinkTarget
     {
         private int _count;
