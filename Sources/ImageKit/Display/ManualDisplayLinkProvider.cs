@@ -53,6 +53,10 @@ public sealed class ManualDisplayLinkProvider : DisplayLinkProvider
         // advances it, which may advance it again from inside a tick (the lock is reentrant).
         private readonly Lock _tickLock = new();
         private ITimer? _timer;
+
+        // Which run of the timer is current: each start makes a new timer, and a callback of an earlier one (a real clock's
+        // timer may already be calling back when it is disposed) is recognised by its run and does nothing.
+        private int _run;
         private TimeSpan _startedAt;
         private long _periodicTicks;
         private long _missedTicks;
@@ -80,8 +84,19 @@ public sealed class ManualDisplayLinkProvider : DisplayLinkProvider
             _startedAt = time.GetElapsedTime(_origin);
             _periodicTicks = 0;
             Interlocked.Exchange(ref _missedTicks, 0);
+            var run = Interlocked.Increment(ref _run);
+
             // Ticks run for every subscriber, not in the context of the one whose Subscribe started the link.
-            _timer = ImageKit.Internal.ContextFreeTimer.Create(time, static state => ((ManualDisplayLink)state!).PeriodicTick(), this, period, period);
+            _timer = ImageKit.Internal.ContextFreeTimer.Create(
+                time,
+                static state =>
+                {
+                    var (link, run) = ((ManualDisplayLink, int))state!;
+                    link.PeriodicTick(run);
+                },
+                (this, run),
+                period,
+                period);
         }
 
         protected override void StopCore()
@@ -106,8 +121,15 @@ public sealed class ManualDisplayLinkProvider : DisplayLinkProvider
         // A virtual clock may jump over several periods at once (FakeTimeProvider.Advance); each tick carries the time it
         // was due at, not the time the jump landed on, so playback is the same however the clock is advanced. A callback
         // that finds a tick still being delivered skips its refresh, as a display link does, instead of overlapping it.
-        private void PeriodicTick()
+        // A callback of a timer stopped since (the link stopped, and maybe started again with a new timer) does nothing:
+        // it would deliver an extra tick of the new run, or count a missed one against it.
+        private void PeriodicTick(int run)
         {
+            if (run != Volatile.Read(ref _run))
+            {
+                return;
+            }
+
             if (!_tickLock.TryEnter())
             {
                 Interlocked.Increment(ref _missedTicks);
@@ -116,7 +138,7 @@ public sealed class ManualDisplayLinkProvider : DisplayLinkProvider
 
             try
             {
-                if (IsRunning)
+                if (IsRunning && run == Volatile.Read(ref _run))
                 {
                     _periodicTicks += 1 + Interlocked.Exchange(ref _missedTicks, 0);
                     var due = _startedAt + (period * _periodicTicks);
