@@ -15,8 +15,10 @@ public abstract partial class DisplayLink
     private ITimer? _startRetry;
 
     // A start deferred to the thread pool (a Subscribe from a tick while the link was stopping) has no caller to throw
-    // to, and its subscribers were told they are subscribed: rather than leave them on a stopped link for good, the start
-    // is tried again, with a growing delay, for as long as a live subscriber remains and nothing else started the link.
+    // to, and a Subscribe from a tick that found the link starting does not wait for that start; both subscribers were
+    // told they are subscribed. Rather than leave them on a stopped link for good, a failed start is tried again, with a
+    // growing delay, for as long as a live subscriber remains and nothing else started the link (a start that failed on
+    // its caller's thread withdrew the caller's own subscription first, so a retry finds only the others).
     private void ScheduleStartRetry()
     {
         lock (_lock)

@@ -120,6 +120,13 @@ public abstract partial class DisplayLink
             catch
             {
                 SettleOnBackendState();
+                if (starting)
+                {
+                    // Thrown to this caller (whose Subscribe then withdraws its own subscription), but a subscriber that
+                    // joined from a tick did not wait for this start and would be left on a stopped link.
+                    ScheduleStartRetry();
+                }
+
                 throw;
             }
         }

@@ -65,8 +65,8 @@ public abstract partial class DisplayLink : IDisposable
 
     /// <summary>
     /// Backend starts or stops that failed off the caller's thread (a failure on the caller's thread is thrown to it). A
-    /// start that failed there is tried again, after a delay growing from 50 ms to 5 s, while a subscriber remains; a stop,
-    /// at the next tick.
+    /// failed start is tried again, after a delay growing from 50 ms to 5 s, while a subscriber remains (one other than a
+    /// caller that was thrown the failure); a failed stop, at the next tick.
     /// </summary>
     public long FailedTransitions => Interlocked.Read(ref _failedTransitions);
 

@@ -107,6 +107,47 @@ public sealed class DisplayLinkTransitionFailureTests
         Assert.AreEqual(2, link.Stops);
     }
 
+    [TestMethod]
+    public void Subscribe_FromATickWhileAnotherThreadsStartFails_IsNotLeftOnAStoppedLink()
+    {
+        using var link = new GatedFailingLink();
+        using var stopped = new ManualResetEventSlim();
+        using var bSubscribed = new ManualResetEventSlim();
+        IDisposable? tickSubscription = null;
+        IDisposable? fromTick = null;
+        var fromTickTarget = new NullTarget();
+
+        // The only subscriber leaves from its tick (the stop goes to the thread pool), waits for that stop, lets another
+        // thread subscribe (its start is held, then fails), and subscribes from the tick meanwhile: the link is starting,
+        // so that Subscribe, on the tick thread, does not wait for the start.
+        var ticking = new ActionTarget(() =>
+        {
+            tickSubscription!.Dispose();
+            Assert.IsTrue(SpinWait.SpinUntil(() => link.Stops == 1, s_safety), "the deferred stop ran");
+            stopped.Set();
+            Assert.IsTrue(link.FirstStartEntered.Wait(s_safety), "the other thread's start is under way");
+            fromTick = link.Subscribe(fromTickTarget);
+            bSubscribed.Set();
+        });
+        link.SkipFirstStart = true; // this subscription's start succeeds; the next one is the held, failing one
+        tickSubscription = link.Subscribe(ticking);
+        var tick = new Thread(link.Tick);
+        tick.Start();
+        Assert.IsTrue(stopped.Wait(s_safety, TestContext.CancellationToken));
+
+        var other = new Thread(() => Assert.ThrowsExactly<InvalidOperationException>(() => link.Subscribe(new NullTarget())));
+        other.Start();
+        Assert.IsTrue(bSubscribed.Wait(s_safety, TestContext.CancellationToken), "subscribed from the tick");
+        link.ReleaseFirstStart.Set();
+        Assert.IsTrue(other.Join(s_safety) && tick.Join(s_safety), "hang guard");
+
+        Assert.IsTrue(
+            SpinWait.SpinUntil(() => link.IsRunning && link.CoreRunning, s_safety),
+            $"the subscriber from the tick waits on a stopped link (starts {link.Starts})");
+        Assert.AreEqual(1, link.SubscriberCount);
+        fromTick!.Dispose();
+    }
+
     /// <summary>A link that ticks when told; its first <see cref="FailStops"/> stops throw and leave the backend running.</summary>
     private sealed class FailingStopLink(bool stopsOnTickThread) : DisplayLink
     {
@@ -148,6 +189,14 @@ public sealed class DisplayLinkTransitionFailureTests
     private sealed class GatedFailingLink : DisplayLink
     {
         private int _starts;
+        private int _stops;
+
+        /// <summary>The very first start succeeds at once; the held, failing one is the next.</summary>
+        public bool SkipFirstStart { get; set; }
+
+        public int Stops => Volatile.Read(ref _stops);
+
+        public void Tick() => DispatchTick(new DisplayLinkTick(TimeSpan.Zero, RefreshPeriod));
 
         public ManualResetEventSlim FirstStartEntered { get; } = new();
 
@@ -163,6 +212,13 @@ public sealed class DisplayLinkTransitionFailureTests
 
         protected override void StartCore()
         {
+            if (SkipFirstStart)
+            {
+                SkipFirstStart = false;
+                CoreRunning = true;
+                return;
+            }
+
             if (Interlocked.Increment(ref _starts) == 1)
             {
                 FirstStartEntered.Set();
@@ -178,7 +234,11 @@ public sealed class DisplayLinkTransitionFailureTests
             CoreRunning = true;
         }
 
-        protected override void StopCore() => CoreRunning = false;
+        protected override void StopCore()
+        {
+            Interlocked.Increment(ref _stops);
+            CoreRunning = false;
+        }
 
         protected override void Dispose(bool disposing)
         {
@@ -189,6 +249,11 @@ public sealed class DisplayLinkTransitionFailureTests
                 ReleaseFirstStart.Dispose();
             }
         }
+    }
+
+    private sealed class ActionTarget(Action onTick) : IDisplayLinkTarget
+    {
+        public void OnDisplayLinkTick(DisplayLinkTick tick) => onTick();
     }
 
     private sealed class NullTarget : IDisplayLinkTarget
