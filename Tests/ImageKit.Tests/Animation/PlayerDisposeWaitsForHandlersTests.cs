@@ -55,10 +55,12 @@ public sealed class PlayerDisposeWaitsForHandlersTests
     public void Dispose_WhileADecodedFrameIsRaisedOnTheThreadPool_ReturnsOnlyAfterItAndNoHandlerRunsAfter()
     {
         using var links = new ManualDisplayLinkProvider(new FakeTimeProvider(), s_period);
-        using var image = TestAnimation.Image(4, durationMs: 5000);
+        var (image, source) = TestAnimation.Gated(4, durationMs: 5000);
+        using var _ = image;
         var player = new AnimatedImagePlayer(image, new AnimatedImagePlayerOptions { DisplayLinkProvider = links });
         using var held = new HeldHandler();
-        held.Attach(player); // paused: the worker shows frame 0 once decoded, and its FrameChanged leaves from the pool
+        held.Attach(player);
+        source.AllowAll(); // paused: the worker shows frame 0 once decoded, and its FrameChanged leaves from the pool
 
         Assert.IsTrue(held.Entered.Wait(s_safety), "the decoded frame's FrameChanged handler is running");
         var disposer = held.DisposeOn(player);
