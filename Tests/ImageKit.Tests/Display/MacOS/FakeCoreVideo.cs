@@ -9,7 +9,7 @@ namespace ImageKit.Tests.Display.MacOS;
 /// and notes every breach of the contract a real CVDisplayLink would punish (stop or release on the callback thread,
 /// release of a running link, a second release, unbalanced autorelease pools).
 /// </summary>
-internal sealed unsafe class FakeCoreVideo : ICoreVideo, IDisposable
+internal sealed unsafe partial class FakeCoreVideo : ICoreVideo, IDisposable
 {
     public static readonly IntPtr DisplayLinkRef = 0x5EED0;
 
@@ -93,46 +93,8 @@ internal sealed unsafe class FakeCoreVideo : ICoreVideo, IDisposable
 
     public bool IsStarted => _running;
 
-    public IReadOnlyList<string> Calls
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return [.. _calls];
-            }
-        }
-    }
-
-    public IReadOnlyList<string> Violations
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return [.. _violations];
-            }
-        }
-    }
-
-    public IReadOnlyList<CallbackRecord> Callbacks
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return [.. _callbacks];
-            }
-        }
-    }
-
     /// <summary>Signalled when a callback is held inside its autorelease-pool push.</summary>
     public WaitHandle Held => _held.WaitHandle;
-
-    public int Count(string call) => Calls.Count(c => c == call);
-
-    /// <summary>Where <paramref name="call"/> first happened in <see cref="Calls"/>, or -1.</summary>
-    public int IndexOf(string call) => Calls.ToList().IndexOf(call);
 
     /// <summary>The next pool push blocks, mid-callback, until <see cref="ResumeHeldCallback"/>.</summary>
     public void HoldNextCallback()
@@ -376,40 +338,4 @@ internal sealed unsafe class FakeCoreVideo : ICoreVideo, IDisposable
             InvokeCallback();
         }
     }
-
-    private void Record(string call, IntPtr? displayLink = null)
-    {
-        lock (_lock)
-        {
-            _calls.Add(call);
-            if (displayLink is { } link && link != DisplayLinkRef)
-            {
-                _violations.Add($"{call} on an unknown link {link}");
-            }
-
-            // The autorelease pool belongs to the Objective-C runtime, not the link: a late callback may push one.
-            if (_released && call is not ("Release" or "Push" or "Pop"))
-            {
-                _violations.Add($"{call} after Release");
-            }
-
-            // ImageKit's own rule: a callback touches CoreVideo only for its autorelease pool, so nothing CoreVideo may
-            // hold around the callback can be waited for from inside it.
-            if (t_inCallback && call is not ("Push" or "Pop"))
-            {
-                _violations.Add($"{call} inside a callback");
-            }
-        }
-    }
-
-    private void Violation(string violation)
-    {
-        lock (_lock)
-        {
-            _violations.Add(violation);
-        }
-    }
-
-    /// <summary>One callback: what it returned, the pools it pushed and popped, and pools still open on the thread after it.</summary>
-    public readonly record struct CallbackRecord(int Result, int Pushes, int Pops, int OpenPools);
 }
