@@ -16,14 +16,14 @@ public sealed class ApngFirstFrameOnlyTests
     private static readonly ImageDecodeOptions s_firstFrameOnly = new() { FirstFrameOnly = true };
 
     // animated-red-blue.apng: the IDAT image is frame 0 (fcTL 0 before it). apng-skip-idat.png: the IDAT image is not
-    // shown, frame 0 is the first fcTL's fdAT data.
+    // shown, frame 0 is the first fcTL's fdAT data. Each with each way of breaking an fcTL.
+    public static IEnumerable<object[]> FctlCorruptions =>
+        from file in new[] { "animated-red-blue.apng", "apng-skip-idat.png" }
+        from corruption in new[] { Corruption.Crc, Corruption.Sequence, Corruption.OutsideTheCanvas }
+        select new object[] { file, corruption };
+
     [TestMethod]
-    [DataRow("animated-red-blue.apng", Corruption.Crc)]
-    [DataRow("animated-red-blue.apng", Corruption.Sequence)]
-    [DataRow("animated-red-blue.apng", Corruption.OutsideTheCanvas)]
-    [DataRow("apng-skip-idat.png", Corruption.Crc)]
-    [DataRow("apng-skip-idat.png", Corruption.Sequence)]
-    [DataRow("apng-skip-idat.png", Corruption.OutsideTheCanvas)]
+    [DynamicData(nameof(FctlCorruptions))]
     public void Decode_FirstFrameOnly_SecondFramesFctlCorrupt_DecodesTheFirstFrame(string file, Corruption corruption)
     {
         var original = Read(file);
@@ -42,12 +42,7 @@ public sealed class ApngFirstFrameOnlyTests
     }
 
     [TestMethod]
-    [DataRow("animated-red-blue.apng", Corruption.Crc)]
-    [DataRow("animated-red-blue.apng", Corruption.Sequence)]
-    [DataRow("animated-red-blue.apng", Corruption.OutsideTheCanvas)]
-    [DataRow("apng-skip-idat.png", Corruption.Crc)]
-    [DataRow("apng-skip-idat.png", Corruption.Sequence)]
-    [DataRow("apng-skip-idat.png", Corruption.OutsideTheCanvas)]
+    [DynamicData(nameof(FctlCorruptions))]
     public void Decode_FirstFrameOnly_FirstFramesFctlCorrupt_StillThrows(string file, Corruption corruption)
     {
         var original = Read(file);
