@@ -92,7 +92,8 @@ public sealed class LruIndexTests
         }
 
         Volatile.Write(ref done, 1);
-        Task.WaitAll(readers);
+        // A lookup caught in a looping chain would never end: a failure here, not a hung run.
+        Assert.IsTrue(Task.WaitAll(readers, TimeSpan.FromSeconds(60)), "a reader's lookup never ended: a chain looped");
         Assert.IsTrue(errors.IsEmpty, string.Join("; ", errors.Take(5)));
         Assert.IsTrue(stable.All(node => index.Find(node.Key) == node), "every stable key is found once the writer stopped");
         Assert.AreEqual(stable.Length + live.Count, index.Count);
