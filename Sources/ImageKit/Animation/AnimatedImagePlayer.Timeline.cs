@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using ImageKit.Decoding;
 using ImageKit.Display;
 
@@ -146,9 +147,31 @@ public sealed partial class AnimatedImagePlayer
     /// Pauses, then goes back to the first frame (<see cref="AnimatedImagePlayerOptions.ResetFrameIndexWhenStopped"/>) and
     /// drops the buffered frames (<see cref="AnimatedImagePlayerOptions.ClearBufferWhenStopped"/>).
     /// </summary>
+    /// <remarks>
+    /// A display link whose backend fails to stop throws that failure to the thread that leaves it (as from
+    /// <see cref="Pause"/>); <see cref="Stop"/> throws it only once it has gone back to the first frame and dropped the
+    /// buffer all the same.
+    /// </remarks>
     public void Stop()
     {
-        Pause();
+        // A link whose backend fails to stop throws from the unsubscribe, after the player has left it: the rest of Stop
+        // still happens, and the failure is thrown at the end.
+        ExceptionDispatchInfo? failure = null;
+        try
+        {
+            Pause();
+        }
+        catch (Exception e)
+        {
+            failure = ExceptionDispatchInfo.Capture(e);
+        }
+
+        StopAfterPause();
+        failure?.Throw();
+    }
+
+    private void StopAfterPause()
+    {
         var events = new PendingEvents();
         bool clear;
         lock (_lock)

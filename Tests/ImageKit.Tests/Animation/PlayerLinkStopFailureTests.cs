@@ -60,6 +60,25 @@ public sealed class PlayerLinkStopFailureTests
         Assert.AreEqual(1, finished, "Finished was raised although the link failed to stop");
     }
 
+    [TestMethod]
+    public void Stop_LinkFailsToStop_ThrowsTheFailureAfterGoingBackToTheFirstFrameAndDroppingTheBuffer()
+    {
+        using var links = new FailingStopLinkProvider(s_period);
+        using var image = TestAnimation.Image(4);
+        using var player = new AnimatedImagePlayer(image, new AnimatedImagePlayerOptions { DisplayLinkProvider = links, Budget = new FrameBudget(64L * 1024 * 1024) });
+        Assert.IsTrue(SpinWait.SpinUntil(() => player.BufferedFrameCount >= 4, TimeSpan.FromSeconds(30)), "every frame buffered");
+        player.Play();
+        player.SeekToFrame(2);
+
+        Assert.ThrowsExactly<InvalidOperationException>(player.Stop, "the backend's failure still reaches the caller");
+
+        Assert.IsFalse(player.IsPlaying);
+        Assert.AreEqual(0, player.CurrentFrameIndex, "Stop went back to the first frame all the same");
+        Assert.IsLessThanOrEqualTo(1, player.BufferedFrameCount, "and dropped the buffered frames but the one on screen");
+        using var shown = player.GetCurrentFrame();
+        Assert.IsTrue(shown is null || shown.Index == 0, "nothing but the first frame is on screen");
+    }
+
     /// <summary>A link that ticks only when told, and whose every stop throws after stopping nothing.</summary>
     private sealed class FailingStopLinkProvider(TimeSpan period, bool stopsOnTickThread = false) : DisplayLinkProvider
     {
