@@ -122,7 +122,17 @@ public sealed partial class AnimatedImagePlayer
                 }
             }
 
-            subscription?.Dispose(); // paused, finished or disposed meanwhile, or another Play subscribed first
+            try
+            {
+                subscription?.Dispose(); // paused, finished or disposed meanwhile, or another Play subscribed first
+            }
+            catch
+            {
+                // The link failed to stop: the worker and the first frame's event still go ahead.
+                _worker.Wake();
+                Raise(events);
+                throw;
+            }
         }
 
         _worker.Wake();

@@ -79,6 +79,32 @@ public sealed class PlayerLinkStopFailureTests
         Assert.IsTrue(shown is null || shown.Index == 0, "nothing but the first frame is on screen");
     }
 
+    [TestMethod]
+    public void Play_PausedWhileItsLinkStartsAndTheLinkFailsToStop_StillShowsTheFirstFrame()
+    {
+        using var links = new FailingStopLinkProvider(s_period) { Link = { FailStops = false } };
+        using var image = TestAnimation.Image(2, durationMs: 100, loopCount: 1);
+        using var player = new AnimatedImagePlayer(image, new AnimatedImagePlayerOptions { DisplayLinkProvider = links, Budget = new FrameBudget(64L * 1024 * 1024) });
+        Assert.IsTrue(SpinWait.SpinUntil(() => player.BufferedFrameCount >= 2, TimeSpan.FromSeconds(30)), "both frames buffered");
+        player.Play();
+        links.Link.Tick(TimeSpan.Zero);
+        links.Link.Tick(TimeSpan.FromMilliseconds(500)); // the single loop ends on frame 1: Play starts over from frame 0
+        Assert.IsTrue(SpinWait.SpinUntil(() => links.Link.Stops == 1, TimeSpan.FromSeconds(30)), "precondition: the finished player left the link, whose backend stopped");
+        var shown = new List<int>();
+        player.FrameChanged += (_, e) => shown.Add(e.Index);
+
+        // Another thread's Pause lands between the link's start and the Play keeping the subscription, and the
+        // subscription the Play then gives back fails to stop the link.
+        links.Link.FailStops = true;
+        links.Link.OnStart = player.Pause;
+        Assert.ThrowsExactly<InvalidOperationException>(player.Play, "the failed stop reaches the caller");
+
+        Assert.IsFalse(player.IsPlaying);
+        Assert.AreEqual(0, player.CurrentFrameIndex);
+        CollectionAssert.AreEqual(new[] { 0 }, shown, "the Play still raised FrameChanged for the first frame it put on screen");
+        links.Link.FailStops = false;
+    }
+
     /// <summary>A link that ticks only when told, and whose every stop throws after stopping nothing.</summary>
     private sealed class FailingStopLinkProvider(TimeSpan period, bool stopsOnTickThread = false) : DisplayLinkProvider
     {
@@ -107,14 +133,39 @@ public sealed class PlayerLinkStopFailureTests
 
         public void Tick(TimeSpan at) => DispatchTick(new DisplayLinkTick(at, at + period));
 
-        protected override void StartCore()
+        private Action? _onStart;
+        private int _stops;
+        private volatile bool _failStops = true;
+
+        /// <summary>Whether stops throw (until the link is disposed). Default: true.</summary>
+        public bool FailStops
         {
+            get => _failStops;
+            set => _failStops = value;
         }
+
+        /// <summary>Called by the next start only.</summary>
+        public Action? OnStart
+        {
+            get => Volatile.Read(ref _onStart);
+            set => Volatile.Write(ref _onStart, value);
+        }
+
+        /// <summary>Backend stops that succeeded.</summary>
+        public int Stops => Volatile.Read(ref _stops);
+
+        protected override void StartCore() => Interlocked.Exchange(ref _onStart, null)?.Invoke();
 
         // The provider's own Dispose stops the link for good: the fake lets that one through.
         protected override void StopCore()
         {
-            if (Volatile.Read(ref _disposing) == 0)
+            StopOrThrow();
+            Interlocked.Increment(ref _stops);
+        }
+
+        private void StopOrThrow()
+        {
+            if (_failStops && Volatile.Read(ref _disposing) == 0)
             {
                 throw new InvalidOperationException("the backend could not stop");
             }
