@@ -245,7 +245,7 @@ public sealed partial class ImageManager
         // another hop would cost a thread switch for a few microseconds of work. A loader that completed on the caller's
         // thread (a UI thread, say) still never decodes there.
         cancellationToken.ThrowIfCancellationRequested();
-        var pinned = response.DataIsPinned && !response.NotModified;
+        var pinned = response.DataIsPinned; // never set with NotModified (the bytes above are then the disk's)
         var image = Thread.CurrentThread.IsThreadPoolThread && SynchronizationContext.Current is null
             ? DecodeTraced(data, pinned, decodeOptions)
             : await Task.Run(() => DecodeTraced(data, pinned, decodeOptions), cancellationToken).ConfigureAwait(false);

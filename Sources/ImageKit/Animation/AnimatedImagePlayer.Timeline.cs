@@ -38,6 +38,7 @@ public sealed partial class AnimatedImagePlayer
     public void Play()
     {
         var events = new PendingEvents();
+        ExceptionDispatchInfo? stopFailure = null;
         bool subscribe;
         long session;
         lock (_lock)
@@ -126,17 +127,16 @@ public sealed partial class AnimatedImagePlayer
             {
                 subscription?.Dispose(); // paused, finished or disposed meanwhile, or another Play subscribed first
             }
-            catch
+            catch (Exception e)
             {
-                // The link failed to stop: the worker and the first frame's event still go ahead.
-                _worker.Wake();
-                Raise(events);
-                throw;
+                // The link failed to stop: the worker and the first frame's event still go ahead, then it is thrown.
+                stopFailure = ExceptionDispatchInfo.Capture(e);
             }
         }
 
         _worker.Wake();
         Raise(events);
+        stopFailure?.Throw();
     }
 
     /// <summary>Pauses on the current frame and leaves the display link; <see cref="Play"/> resumes from here.</summary>
