@@ -38,12 +38,19 @@ public sealed partial class ImageManager
         if (options.WaitForDiskStore && storeTo.HasFlag(ImageCacheType.Disk) && !data.IsEmpty)
         {
             // The disk first, the memory last: a load cancelled (or failing) while its disk store runs stores nothing,
-            // where a memory tier written first kept the image of a load that threw. Once the disk holds the entry, the
-            // memory store cannot be cancelled.
+            // where a memory tier written first kept the image of a load that threw. Once the disk holds the entry the
+            // load is done, and a cancellation no longer ends it: the transformed copy's store, only a shortcut for later
+            // loads, is then skipped (they transform the original again), and the memory store cannot be cancelled.
             await Cache.StoreAsync(key, image: null, data, metadata, ImageCacheType.Disk, decodeOptions, cancellationToken).ConfigureAwait(false);
             if (StoresVariant(image, data.Length, options, decodeOptions))
             {
-                await StoreTransformedAsync(key, image, DiskVariant.Identify(data.Span), metadata, options, decodeOptions, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await StoreTransformedAsync(key, image, DiskVariant.Identify(data.Span), metadata, options, decodeOptions, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                }
             }
 
             await Cache.StoreAsync(key, image, default, metadata, storeTo & ~ImageCacheType.Disk, decodeOptions, CancellationToken.None).ConfigureAwait(false);

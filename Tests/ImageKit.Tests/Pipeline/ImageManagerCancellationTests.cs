@@ -4,6 +4,7 @@ using ImageKit.Diagnostics;
 using ImageKit.Loading;
 using ImageKit.Tests.Loading;
 using ImageKit.Tests.TestUtilities;
+using ImageKit.Transforming;
 
 namespace ImageKit.Tests.Pipeline;
 
@@ -86,12 +87,51 @@ public sealed class ImageManagerCancellationTests
         Assert.AreEqual(ImageCacheType.None, await manager.Cache.ContainsAsync(url.AbsoluteUri, cancellationToken: TestContext.CancellationToken), "the cancelled load left nothing in either tier");
     }
 
-    private sealed class AssetLoader : IImageLoader
+    // Promise (README, WaitForDiskStore): a load cancelled while it waits for its disk store leaves nothing in either tier,
+    // and one whose bytes are on disk is done. Cancelled right as the original bytes were committed, a load that also
+    // stores its transformed result threw OperationCanceledException from that second store: the caller was told
+    // "cancelled" about a load whose bytes were on disk, and the memory tier (written last) never got its image.
+    [TestMethod]
+    public async Task LoadImageAsync_WaitingForTheDiskStoreCancelledOnceTheOriginalIsCommitted_ReturnsItsImage()
+    {
+        using var folder = new TempFolder();
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.CancellationToken);
+        var disk = new DiskImageCacheOptions
+        {
+            Directory = folder.Path,
+            BeforeIndexCommit = connection =>
+            {
+                // The first transaction that holds an entry: the original's, which commits right after this.
+                using var count = connection.CreateCommand();
+                count.CommandText = "SELECT count(*) FROM entries";
+                if ((long)count.ExecuteScalar()! > 0 && !cts.IsCancellationRequested)
+                {
+                    cts.Cancel();
+                }
+            },
+        };
+        await using var manager = new ImageManager(new ImageCacheOptions { Disk = disk });
+        manager.Loaders.Insert(0, new AssetLoader("TestImage.png"));
+        var url = new Uri("asset://images/committed-then-cancelled.png");
+        var thumbnail = new ImageLoadOptions { WaitForDiskStore = true, Transformers = [new ResizeTransformer(new System.Drawing.Size(48, 48))] };
+
+        using (var result = await manager.LoadImageAsync(url, thumbnail, cancellationToken: cts.Token))
+        {
+            Assert.IsTrue(cts.IsCancellationRequested, "cancelled during the load");
+            Assert.AreEqual((48, 48), (result.Image.PixelWidth, result.Image.PixelHeight));
+        }
+
+        Assert.IsNotNull(await manager.Cache.GetEncodedAsync(url.AbsoluteUri, TestContext.CancellationToken), "the original's bytes are on disk");
+        using var again = await manager.LoadImageAsync(url, thumbnail with { WaitForDiskStore = false }, cancellationToken: TestContext.CancellationToken);
+        Assert.AreEqual(ImageLoadSource.Memory, again.Source, "the memory tier got the image");
+    }
+
+    private sealed class AssetLoader(string name = "TestImage.gif") : IImageLoader
     {
         public bool CanLoad(Uri url) => url.Scheme == "asset";
 
         public Task<ImageLoaderResponse> LoadAsync(ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress = null, CancellationToken cancellationToken = default) =>
-            Task.FromResult(new ImageLoaderResponse(request.Url, Corpus.Read("TestImage.gif")));
+            Task.FromResult(new ImageLoaderResponse(request.Url, Corpus.Read(name)));
     }
 
     private sealed class GatedLoader : IImageLoader
