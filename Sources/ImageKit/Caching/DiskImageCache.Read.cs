@@ -112,7 +112,7 @@ public sealed partial class DiskImageCache
         cancellationToken.ThrowIfCancellationRequested();
         var hash = KeyHash.Of(key);
         var row = _index.Read(c => c.Find(hash.Bytes));
-        return Task.FromResult(row is not null && !IsExpired(row, hash, NowTicks) && HasIntactLength(row, hash));
+        return Task.FromResult(row is not null && !IsExpired(row, hash, NowTicks) && HasIntactLength(row, hash) == true);
     }
 
     /// <summary>
@@ -153,8 +153,11 @@ public sealed partial class DiskImageCache
         return basis < now - _options.MaxAge.Ticks;
     }
 
-    /// <summary>Whether a row's bytes exist with its recorded length: one stat for a file, nothing more for an inline row.</summary>
-    private bool HasIntactLength(IndexRow row, in KeyHash hash) => row.Inline ? row.InlineLength == row.Size : _blobs.HasLength(hash, row.Size);
+    /// <summary>
+    /// Whether a row's bytes exist with its recorded length: one stat for a file, nothing more for an inline row;
+    /// <see langword="null"/> when the file cannot be looked at now (see <see cref="BlobStore.HasLength"/>).
+    /// </summary>
+    private bool? HasIntactLength(IndexRow row, in KeyHash hash) => row.Inline ? row.InlineLength == row.Size : _blobs.HasLength(hash, row.Size);
 
     /// <summary>
     /// Removes a row whose bytes read as missing or damaged, and its blob, unless another writer replaced them since the row

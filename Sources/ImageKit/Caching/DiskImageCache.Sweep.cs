@@ -11,7 +11,8 @@ public sealed partial class DiskImageCache
     /// recreates it empty if it is damaged; deletes blob files that have no index row (and stray files
     /// in the blob folder), temporary files and folders left by an interrupted clear once they are more than an hour old; removes rows
     /// whose file (or inline bytes) is missing or has the wrong length; recounts the running totals; and shrinks the index
-    /// file by its free pages. Scans the folder and the table,
+    /// file by its free pages. A file or folder it cannot look at now (permissions, an I/O error) is left as it is, with its
+    /// row, for a later sweep. Scans the folder and the table,
     /// so it runs in the background after open (when the index is new or rebuilt, or the last sweep is a day old) and is
     /// rarely worth calling directly. Safe while other instances and processes use the folder.
     /// </summary>
@@ -92,14 +93,17 @@ public sealed partial class DiskImageCache
         return removed + RemoveOrphans(candidates);
     }
 
-    /// <summary>The entries of a folder, or none if it vanished (a concurrent clear swaps the blob folder away).</summary>
+    /// <summary>
+    /// The entries of a folder, or none if it vanished (a concurrent clear swaps the blob folder away) or cannot be listed
+    /// now (its permissions, an I/O error): its files are then left for a later sweep, never taken for orphans.
+    /// </summary>
     private static string[] EnumerateOrNothing(string path)
     {
         try
         {
             return System.IO.Directory.GetFileSystemEntries(path);
         }
-        catch (DirectoryNotFoundException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return [];
         }
@@ -192,7 +196,7 @@ public sealed partial class DiskImageCache
 
             lastId = page[^1].Entry.Id;
             var broken = page
-                .Where(r => r.Entry.Inline ? r.InlineLength != r.Entry.Size : !_blobs.HasLength(KeyHash.FromBytes(r.Entry.Hash), r.Entry.Size))
+                .Where(r => r.Entry.Inline ? r.InlineLength != r.Entry.Size : _blobs.HasLength(KeyHash.FromBytes(r.Entry.Hash), r.Entry.Size) == false)
                 .Select(r => r.Entry.Hash)
                 .ToList();
             if (broken.Count > 0)
@@ -204,7 +208,7 @@ public sealed partial class DiskImageCache
                     {
                         // Look again under the lock: a writer may have replaced the entry since the page was read.
                         var hash = KeyHash.FromBytes(bytes);
-                        if (c.Find(bytes) is { } row && !HasIntactLength(row, hash) && c.DeleteIfUnchanged(bytes, row.Checksum, row.StoredTicks))
+                        if (c.Find(bytes) is { } row && HasIntactLength(row, hash) == false && c.DeleteIfUnchanged(bytes, row.Checksum, row.StoredTicks))
                         {
                             // The damaged file goes with its row (orphans were swept before this, so nothing else would
                             // remove it until the next sweep).

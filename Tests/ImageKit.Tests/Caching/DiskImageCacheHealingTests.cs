@@ -174,6 +174,44 @@ public sealed class DiskImageCacheHealingTests
         Assert.AreEqual(100, stats.TotalBytes);
     }
 
+    // Promise (SweepAsync): only rows whose bytes are missing or of the wrong length are removed. A file the sweep could
+    // not look at (its folder unreadable for a while: permissions, a network share's hiccup) read as missing, and the
+    // entry was dropped although its bytes were intact.
+    [TestMethod]
+    public async Task SweepAsync_BlobItCannotLookAt_KeepsTheEntry()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Inconclusive("Unix file permissions");
+            return;
+        }
+
+        using var folder = new TempFolder();
+        using var cache = Open(folder.Path, configure: o => o.MaxInlineBytes = 0);
+        await cache.OpeningSweep;
+        await cache.SetAsync("kept", Bytes(100, 1), null, TestContext.CancellationToken);
+        var shard = Path.GetDirectoryName(BlobPath(folder.Path, "kept"))!;
+        var mode = File.GetUnixFileMode(shard);
+        File.SetUnixFileMode(shard, UnixFileMode.None);
+        DiskCacheSweepResult result;
+        try
+        {
+            if (File.Exists(BlobPath(folder.Path, "kept")))
+            {
+                Assert.Inconclusive($"file permissions do not stop this user ({Environment.UserName}) from looking at the file: nothing to test");
+            }
+
+            result = await cache.SweepAsync(TestContext.CancellationToken);
+        }
+        finally
+        {
+            File.SetUnixFileMode(shard, mode);
+        }
+
+        Assert.AreEqual(0, result.BrokenRowsRemoved);
+        CollectionAssert.AreEqual(Bytes(100, 1), (await cache.GetAsync("kept", TestContext.CancellationToken))?.Data, "the entry is still there once its folder can be read again");
+    }
+
     [TestMethod]
     public async Task SweepAsync_TempFolderRemovedWhileOpen_SweepsTheRestWithoutThrowing()
     {

@@ -197,11 +197,24 @@ internal sealed class BlobStore(string root)
         }
     }
 
-    /// <summary>Whether the blob exists with the given length (one stat, no read).</summary>
-    public bool HasLength(in KeyHash hash, long size)
+    /// <summary>
+    /// Whether the blob exists with the given length (one stat, no read); <see langword="null"/> when it cannot tell: the
+    /// file or its folder cannot be looked at now (permissions, an I/O error), which is no reason to remove the entry.
+    /// </summary>
+    public bool? HasLength(in KeyHash hash, long size)
     {
-        var info = new FileInfo(PathOf(hash));
-        return info.Exists && info.Length == size;
+        try
+        {
+            return new FileInfo(PathOf(hash)).Length == size; // FileInfo.Exists would say false for any failure
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     public void Delete(in KeyHash hash) => TryDelete(PathOf(hash));
