@@ -81,6 +81,13 @@ internal static partial class CliApp
             await stderr.WriteLineAsync("imagekit: cancelled").ConfigureAwait(false);
             return 130;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A file or folder this run could not use (permissions, a full disk, an I/O error) that no command turned into
+            // a clearer message: still one line and a bad-input exit, never a crash.
+            await stderr.WriteLineAsync(FormatError(null, e.Message)).ConfigureAwait(false);
+            return BadInput;
+        }
         finally
         {
             diagnostics.Report?.WriteTo(stderr);

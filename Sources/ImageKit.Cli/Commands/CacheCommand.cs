@@ -131,6 +131,22 @@ internal static class CacheCommand
     private static DiskImageCache Open(DirectoryInfo? directory, TimeSpan? maxAge)
     {
         var path = directory?.FullName ?? DiskImageCache.DefaultDirectory;
+        try
+        {
+            return OpenExisting(path, maxAge);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new CliException("--cache-dir", $"cannot use the cache folder {path}: permission denied", e);
+        }
+        catch (IOException e)
+        {
+            throw new CliException("--cache-dir", $"cannot use the cache folder {path}: {e.Message}", e);
+        }
+    }
+
+    private static DiskImageCache OpenExisting(string path, TimeSpan? maxAge)
+    {
         FolderOption.EnsureFolderOrNothing("--cache-dir", path);
         if (!Directory.Exists(path))
         {
