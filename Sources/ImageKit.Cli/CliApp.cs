@@ -132,6 +132,12 @@ internal static partial class CliApp
             return $"Unrecognized command or argument '{unknown}'.";
         }
 
+        if (parseResult.Errors.FirstOrDefault(static e => Input.ResponseFiles.Reported(e.Message)) is { } unreadable)
+        {
+            // An @file that could not be read: what it held (perhaps the command) is missing, so say that first.
+            return unreadable.Message;
+        }
+
         if (parseResult.Errors.Count > 0 && parseResult.CommandResult.Command is { Subcommands.Count: > 0 } command)
         {
             // A command that only groups others was given none of them (the parser says "Required command was not provided.").

@@ -16,6 +16,12 @@ internal static class ResponseFiles
     /// <summary>The largest response file read.</summary>
     public const long MaxBytes = 1024 * 1024;
 
+    // Every error this reader reports names the file as a response file.
+    private const string Noun = "response file";
+
+    /// <summary>Whether a parse error is one this reader reported (an @file it could not read).</summary>
+    public static bool Reported(string message) => message.Contains(Noun, StringComparison.Ordinal);
+
     /// <summary>The parser's configuration, with this reader for response files.</summary>
     public static ParserConfiguration Configuration { get; } = new() { ResponseFileTokenReplacer = TryRead };
 
@@ -28,7 +34,7 @@ internal static class ResponseFiles
         {
             if (Directory.Exists(path))
             {
-                error = $"{path}: is a directory, not a response file";
+                error = $"{path}: is a directory, not a {Noun}";
                 return false;
             }
 
@@ -41,7 +47,7 @@ internal static class ResponseFiles
         }
         catch (Exception e) when (FileReadFailure.Describe(e) is { } reason)
         {
-            error = $"{path}: cannot read the response file: {reason}";
+            error = $"{path}: cannot read the {Noun}: {reason}";
             return false;
         }
 
@@ -59,6 +65,6 @@ internal static class ResponseFiles
         tokens = arguments;
         return true;
 
-        Exception TooLarge(long? length) => new CliException(path, string.Create(CultureInfo.InvariantCulture, $"the file has more than the {MaxBytes:N0} bytes a response file may have"));
+        Exception TooLarge(long? length) => new CliException(path, string.Create(CultureInfo.InvariantCulture, $"the file has more than the {MaxBytes:N0} bytes a {Noun} may have"));
     }
 }

@@ -19,6 +19,18 @@ public sealed class ResponseFileTests
         result.AssertBadInput(folder.Path, "response file");
     }
 
+    // The command itself may be in the file: one that cannot be read was reported as "a command is required".
+    [TestMethod]
+    public async Task ResponseFileThatCannotBeRead_InPlaceOfTheCommand_SaysWhyNotThatACommandIsMissing()
+    {
+        using var folder = new TempFolder();
+        var file = folder.Combine("missing.rsp");
+
+        var result = await CliRunner.RunAsync("@" + file);
+
+        result.AssertBadInput(file, "cannot read the response file: file not found");
+    }
+
     [TestMethod]
     public async Task ResponseFile_ArgumentsAreRead()
     {
