@@ -178,6 +178,7 @@ public sealed class DiskImageCacheHealingTests
     // not look at (its folder unreadable for a while: permissions, a network share's hiccup) read as missing, and the
     // entry was dropped although its bytes were intact.
     [TestMethod]
+    [TestCategory(Permissions.UnprivilegedUserTests.Category)]
     public async Task SweepAsync_BlobItCannotLookAt_KeepsTheEntry()
     {
         if (OperatingSystem.IsWindows())

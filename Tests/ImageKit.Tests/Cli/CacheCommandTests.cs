@@ -141,6 +141,7 @@ public sealed class CacheCommandTests
     // Promise (CLI): bad input gets one line on stderr and exit code 2, never a crash. A cache folder this user may not
     // read ended `cache stats`, `clear` and `trim` with an unhandled UnauthorizedAccessException (exit 134).
     [TestMethod]
+    [TestCategory(Permissions.UnprivilegedUserTests.Category)]
     [DataRow("stats")]
     [DataRow("clear")]
     [DataRow("trim")]

@@ -82,6 +82,7 @@ public sealed class InputReaderTests
     }
 
     [TestMethod]
+    [TestCategory(Permissions.UnprivilegedUserTests.Category)]
     [DataRow("file")]
     [DataRow("folder")]
     public async Task Inspect_WithoutPermission_SaysPermissionDenied(string what)

@@ -1,0 +1,73 @@
+using System.Text.RegularExpressions;
+using ImageKit.Tests.Packaging;
+using ImageKit.Tests.TestUtilities;
+
+namespace ImageKit.Tests.Permissions;
+
+/// <summary>
+/// The tests of what ImageKit does when file permissions refuse it (category <see cref="Category"/>) are inconclusive as
+/// root, whom permissions do not stop, and CI runs as root. Run as root, this test runs them again, in a test host of
+/// their own, as the unprivileged user <c>nobody</c>, so that they are really exercised there too. (Run as that user,
+/// they found a sweep that threw on a folder it could not list and a CLI command that crashed on one.)
+/// </summary>
+[TestClass]
+public sealed partial class UnprivilegedUserTests
+{
+    /// <summary>The category of the tests that need a user whom file permissions stop.</summary>
+    public const string Category = "Permissions";
+
+    private const int Nobody = 65534;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    [Timeout(300_000, CooperativeCancellation = true)]
+    public async Task PermissionTests_RunAsAnUnprivilegedUser_AllPass()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
+        {
+            Assert.Inconclusive("run as root only: as any other user the permission tests have run for real in this run");
+            return;
+        }
+
+        var tests = Path.Combine(AppContext.BaseDirectory, "ImageKit.Tests.dll");
+        using var home = new TempFolder();
+        File.SetUnixFileMode(home.Path, (UnixFileMode)0b111_111_111);
+        string[] asNobody = ["--reuid", $"{Nobody}", "--regid", $"{Nobody}", "--clear-groups", "env", $"HOME={home.Path}", $"DOTNET_CLI_HOME={home.Path}", "DOTNET_NOLOGO=1"];
+
+        ProcessResult canRead;
+        try
+        {
+            canRead = await DotnetCli.RunAsync("setpriv", [.. asNobody, "test", "-r", tests], TimeSpan.FromSeconds(30), cancellationToken: TestContext.CancellationToken);
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            Assert.Inconclusive("setpriv (util-linux) is not installed");
+            return;
+        }
+
+        if (canRead.ExitCode != 0)
+        {
+            Assert.Inconclusive($"the user nobody cannot read {tests} (a folder above it is private): {canRead}");
+            return;
+        }
+
+        var run = await DotnetCli.RunAsync(
+            "setpriv",
+            [.. asNobody, DotnetCli.Executable, tests, "--filter", $"TestCategory={Category}", "--results-directory", Path.Combine(home.Path, "results")],
+            TimeSpan.FromSeconds(240),
+            cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(0, run.ExitCode, run.ToString());
+        Assert.AreEqual("0", Count(run.Stdout, "failed"), run.ToString());
+        Assert.AreEqual("0", Count(run.Stdout, "skipped"), $"none inconclusive: permissions stop this user\n{run}");
+        Assert.IsGreaterThanOrEqualTo(12, int.Parse(Count(run.Stdout, "succeeded"), System.Globalization.CultureInfo.InvariantCulture), run.ToString());
+    }
+
+    // A count from the test platform's summary ("  failed: 0").
+    private static string Count(string summary, string what) =>
+        SummaryLine().Matches(summary).LastOrDefault(m => m.Groups[1].Value == what)?.Groups[2].Value ?? "missing";
+
+    [GeneratedRegex(@"^\s*(failed|succeeded|skipped):\s*(\d+)\s*$", RegexOptions.Multiline)]
+    private static partial Regex SummaryLine();
+}
