@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace ImageKit.Decoding;
 
 /// <summary>
@@ -52,27 +54,27 @@ public sealed record DecodingLimits
         if (pixels > MaxPixelsPerFrame)
         {
             throw new ImageLimitExceededException(
-                $"the canvas {width}x{height} has {pixels:N0} pixels, more than the limit of {MaxPixelsPerFrame:N0} (DecodingLimits.MaxPixelsPerFrame)");
+                string.Create(CultureInfo.InvariantCulture, $"the canvas {width}x{height} has {pixels:N0} pixels, more than the limit of {MaxPixelsPerFrame:N0} (DecodingLimits.MaxPixelsPerFrame)"));
         }
 
         // One frame is one buffer, and a buffer holds at most Array.MaxLength bytes (~2 GiB), whatever the limits allow.
         if (pixels * 4 > Array.MaxLength)
         {
             throw new ImageLimitExceededException(
-                $"the canvas {width}x{height} needs {pixels * 4:N0} bytes per frame, more than one frame buffer can hold ({Array.MaxLength:N0} bytes)");
+                string.Create(CultureInfo.InvariantCulture, $"the canvas {width}x{height} needs {pixels * 4:N0} bytes per frame, more than one frame buffer can hold ({Array.MaxLength:N0} bytes)"));
         }
 
         if (frameCount > MaxFrameCount)
         {
             throw new ImageLimitExceededException(
-                $"the image declares {frameCount:N0} frames, more than the limit of {MaxFrameCount:N0} (DecodingLimits.MaxFrameCount)");
+                string.Create(CultureInfo.InvariantCulture, $"the image declares {frameCount:N0} frames, more than the limit of {MaxFrameCount:N0} (DecodingLimits.MaxFrameCount)"));
         }
 
         var total = pixels * 4 * Math.Max(frameCount, 1);
         if (total > MaxTotalDecodedBytes)
         {
             throw new ImageLimitExceededException(
-                $"decoding all {frameCount:N0} frames of {width}x{height} would take {total:N0} bytes, more than the limit of {MaxTotalDecodedBytes:N0} (DecodingLimits.MaxTotalDecodedBytes)");
+                string.Create(CultureInfo.InvariantCulture, $"decoding all {frameCount:N0} frames of {width}x{height} would take {total:N0} bytes, more than the limit of {MaxTotalDecodedBytes:N0} (DecodingLimits.MaxTotalDecodedBytes)"));
         }
     }
 }

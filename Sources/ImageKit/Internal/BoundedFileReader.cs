@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace ImageKit.Internal;
 
 /// <summary>
@@ -14,8 +16,8 @@ internal static class BoundedFileReader
 
     /// <summary>Says why a file was refused: "the file has N bytes, more than the M {limit}", or "more than the M bytes {limit}" without a length.</summary>
     public static string TooLargeReason(long? length, long maxBytes, string limit) => length is { } known
-        ? $"the file has {known:N0} bytes, more than the {maxBytes:N0} {limit}"
-        : $"the file has more than the {maxBytes:N0} bytes {limit}";
+        ? string.Create(CultureInfo.InvariantCulture, $"the file has {known:N0} bytes, more than the {maxBytes:N0} {limit}")
+        : string.Create(CultureInfo.InvariantCulture, $"the file has more than the {maxBytes:N0} bytes {limit}");
 
     // Reads of a file of known length are this large, so that a cancelled read stops within one of them.
     private const int ChunkBytes = 1024 * 1024;

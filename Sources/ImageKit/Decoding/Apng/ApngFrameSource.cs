@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 
 namespace ImageKit.Decoding.Apng;
 
@@ -34,7 +35,7 @@ internal sealed class ApngFrameSource : AnimatedImageSource
             var length = ApngFramePng.GetEncodedLength(container, _frames[i]);
             if (length > Array.MaxLength)
             {
-                throw new ImageDecodingException($"frame {i} holds {length:N0} bytes of compressed data, more than one buffer can hold");
+                throw new ImageDecodingException(string.Create(CultureInfo.InvariantCulture, $"frame {i} holds {length:N0} bytes of compressed data, more than one buffer can hold"));
             }
 
             _encodedLengths[i] = (int)length;

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 
 namespace ImageKit.Decoding.Apng;
 
@@ -21,7 +22,7 @@ internal sealed partial class ApngReader
         if (chunk.Length != ApngFrameControl.Size)
         {
             throw new ImageDecodingException(
-                $"the fcTL chunk at byte {chunk.Offset:N0} is {chunk.Length} bytes long, not {ApngFrameControl.Size}");
+                string.Create(CultureInfo.InvariantCulture, $"the fcTL chunk at byte {chunk.Offset:N0} is {chunk.Length} bytes long, not {ApngFrameControl.Size}"));
         }
 
         var payload = chunk.GetData(data);
@@ -30,7 +31,7 @@ internal sealed partial class ApngReader
         if (!_firstFrameOnly && _frames.Count >= _limits.MaxFrameCount)
         {
             throw new ImageLimitExceededException(
-                $"the image has more than {_limits.MaxFrameCount:N0} frames, the limit (DecodingLimits.MaxFrameCount)");
+                string.Create(CultureInfo.InvariantCulture, $"the image has more than {_limits.MaxFrameCount:N0} frames, the limit (DecodingLimits.MaxFrameCount)"));
         }
 
         var control = ApngFrameControl.Parse(payload, _width, _height, _frames.Count);
@@ -56,13 +57,13 @@ internal sealed partial class ApngReader
 
         if (chunk.Length < 4)
         {
-            throw new ImageDecodingException($"the fdAT chunk at byte {chunk.Offset:N0} is too short to hold a sequence number");
+            throw new ImageDecodingException(string.Create(CultureInfo.InvariantCulture, $"the fdAT chunk at byte {chunk.Offset:N0} is too short to hold a sequence number"));
         }
 
         CheckSequence(chunk, chunk.GetData(data));
         if (_pending is null || _pendingUsesIdat)
         {
-            throw new ImageDecodingException($"the fdAT chunk at byte {chunk.Offset:N0} has no fcTL before it");
+            throw new ImageDecodingException(string.Create(CultureInfo.InvariantCulture, $"the fdAT chunk at byte {chunk.Offset:N0} has no fcTL before it"));
         }
 
         _pendingSegments.Add(new ApngDataSegment(chunk.DataOffset + 4, chunk.Length - 4));
@@ -72,7 +73,7 @@ internal sealed partial class ApngReader
     {
         if (_idatEnded)
         {
-            throw new ImageDecodingException($"the IDAT chunk at byte {chunk.Offset:N0} is separated from the other IDAT chunks");
+            throw new ImageDecodingException(string.Create(CultureInfo.InvariantCulture, $"the IDAT chunk at byte {chunk.Offset:N0} is separated from the other IDAT chunks"));
         }
 
         _seenIdat = true;
@@ -90,7 +91,7 @@ internal sealed partial class ApngReader
         if (sequence != _nextSequence)
         {
             throw new ImageDecodingException(
-                $"the {chunk.Name} chunk at byte {chunk.Offset:N0} has sequence number {sequence:N0}, expected {_nextSequence:N0} (animation chunks missing, repeated or out of order)");
+                string.Create(CultureInfo.InvariantCulture, $"the {chunk.Name} chunk at byte {chunk.Offset:N0} has sequence number {sequence:N0}, expected {_nextSequence:N0} (animation chunks missing, repeated or out of order)"));
         }
 
         _nextSequence++;
@@ -106,7 +107,7 @@ internal sealed partial class ApngReader
         if (_pendingSegments.Count == 0)
         {
             throw new ImageDecodingException(
-                $"frame {_frames.Count}'s fcTL at byte {_pendingOffset:N0} is not followed by any image data");
+                string.Create(CultureInfo.InvariantCulture, $"frame {_frames.Count}'s fcTL at byte {_pendingOffset:N0} is not followed by any image data"));
         }
 
         _frames.Add(new ApngFrame(control, [.. _pendingSegments]));

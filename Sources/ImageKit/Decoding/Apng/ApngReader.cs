@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Globalization;
 
 namespace ImageKit.Decoding.Apng;
 
@@ -127,11 +128,11 @@ internal sealed partial class ApngReader
                 KeepForFrames(chunk, data);
                 break;
             case PngChunk.Ihdr:
-                throw new ImageDecodingException($"a second IHDR chunk appears at byte {chunk.Offset:N0}");
+                throw new ImageDecodingException(string.Create(CultureInfo.InvariantCulture, $"a second IHDR chunk appears at byte {chunk.Offset:N0}"));
             default:
                 if (chunk.IsCritical)
                 {
-                    throw new ImageDecodingException($"the PNG has an unknown critical chunk {chunk.Name} at byte {chunk.Offset:N0}");
+                    throw new ImageDecodingException(string.Create(CultureInfo.InvariantCulture, $"the PNG has an unknown critical chunk {chunk.Name} at byte {chunk.Offset:N0}"));
                 }
 
                 break;
@@ -145,7 +146,7 @@ internal sealed partial class ApngReader
         var fatal = chunk.IsCritical || (!_animationIgnored && chunk.Type is PngChunk.Fctl or PngChunk.Fdat);
         if (fatal)
         {
-            throw new ImageDecodingException($"the {chunk.Name} chunk at byte {chunk.Offset:N0} fails its CRC check (corrupt data)");
+            throw new ImageDecodingException(string.Create(CultureInfo.InvariantCulture, $"the {chunk.Name} chunk at byte {chunk.Offset:N0} fails its CRC check (corrupt data)"));
         }
 
         if (chunk.Type == PngChunk.Actl && !_seenIdat)
@@ -220,14 +221,14 @@ internal sealed partial class ApngReader
         FinishPendingFrame();
         if (_frames.Count == 0)
         {
-            throw new ImageDecodingException($"the acTL declares {_declaredFrames:N0} frames but there is no fcTL");
+            throw new ImageDecodingException(string.Create(CultureInfo.InvariantCulture, $"the acTL declares {_declaredFrames:N0} frames but there is no fcTL"));
         }
 
         // A first-frame-only read stops after frame 0: how many frames follow is not its concern.
         if (_frames.Count < _declaredFrames && _truncation is null && !_firstFrameOnly)
         {
             throw new ImageDecodingException(
-                $"the acTL declares {_declaredFrames:N0} frames but only {_frames.Count:N0} are present (truncated or corrupt animation)");
+                string.Create(CultureInfo.InvariantCulture, $"the acTL declares {_declaredFrames:N0} frames but only {_frames.Count:N0} are present (truncated or corrupt animation)"));
         }
 
         // More frames than declared are all played (as Pillow does): each one was counted against the limits as it was read.

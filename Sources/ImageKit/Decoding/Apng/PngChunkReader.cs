@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.IO.Hashing;
 
 namespace ImageKit.Decoding.Apng;
@@ -48,7 +49,7 @@ internal ref struct PngChunkReader
 
         if (remaining < PngChunk.Overhead)
         {
-            Truncation = $"the data ends {remaining} bytes into a chunk at byte {_offset:N0} (truncated file)";
+            Truncation = string.Create(CultureInfo.InvariantCulture, $"the data ends {remaining} bytes into a chunk at byte {_offset:N0} (truncated file)");
             return false;
         }
 
@@ -59,19 +60,19 @@ internal ref struct PngChunkReader
             // Letters are the only thing that tells a chunk header from the middle of compressed data, so a bad type
             // means an earlier length was wrong and everything after it is misaligned.
             throw new ImageDecodingException(
-                $"the bytes at {_offset:N0} are not a chunk header (type {PngChunk.TypeName(type)}): a chunk length before it is corrupt");
+                string.Create(CultureInfo.InvariantCulture, $"the bytes at {_offset:N0} are not a chunk header (type {PngChunk.TypeName(type)}): a chunk length before it is corrupt"));
         }
 
         if (length > int.MaxValue)
         {
             throw new ImageDecodingException(
-                $"the {PngChunk.TypeName(type)} chunk at byte {_offset:N0} declares {length:N0} bytes, more than PNG allows (2^31 - 1)");
+                string.Create(CultureInfo.InvariantCulture, $"the {PngChunk.TypeName(type)} chunk at byte {_offset:N0} declares {length:N0} bytes, more than PNG allows (2^31 - 1)"));
         }
 
         if (length > (uint)(remaining - PngChunk.Overhead))
         {
             Truncation =
-                $"the {PngChunk.TypeName(type)} chunk at byte {_offset:N0} declares {length:N0} bytes but only {remaining - PngChunk.Overhead:N0} follow (truncated file)";
+                string.Create(CultureInfo.InvariantCulture, $"the {PngChunk.TypeName(type)} chunk at byte {_offset:N0} declares {length:N0} bytes but only {remaining - PngChunk.Overhead:N0} follow (truncated file)");
             return false;
         }
 
