@@ -5,8 +5,15 @@ namespace ImageKit.Tests.Cli;
 /// <summary>Runs the imagekit command line in-process and captures what it prints.</summary>
 internal static class CliRunner
 {
+    /// <remarks>
+    /// In the invariant culture, as the tool itself always runs (<c>InvariantGlobalization</c>): under the test host's
+    /// culture, <c>--seconds 0.5</c> read as five seconds in Turkish.
+    /// </remarks>
     public static async Task<CliResult> RunAsync(params string[] args)
     {
+        // Set inside this async method, so it flows into the run and is undone for the caller when it returns.
+        System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
+        System.Globalization.CultureInfo.CurrentUICulture = System.Globalization.CultureInfo.InvariantCulture;
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
         var exitCode = await CliApp.RunAsync(args, stdout, stderr);

@@ -18,7 +18,7 @@ public sealed class AnimatedImageLoadLimitTests
 
         var error = Assert.Throws<ImageLimitExceededException>(() => AnimatedImage.Load(path, options));
 
-        StringAssert.Contains(error.Message, $"the file has {length:N0} bytes");
+        StringAssert.Contains(error.Message, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the file has {length:N0} bytes"));
         StringAssert.Contains(error.Message, "DecodingLimits.MaxFileBytes");
         Assert.AreEqual(path, error.SourceName);
         using var fits = AnimatedImage.Load(path, new ImageDecodeOptions { Limits = new DecodingLimits { MaxFileBytes = length } });
