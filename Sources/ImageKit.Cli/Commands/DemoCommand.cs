@@ -97,9 +97,10 @@ internal static partial class DemoCommand
         {
             cold = await FetchRunner.RunAsync(manager, urls, 6, null, cancellationToken, s_loadOptions).ConfigureAwait(false);
             await WriteStageAsync(stdout, FirstLoadTitle(cold), cold, server.Requests).ConfigureAwait(false);
-            if (cold.AnyFailed)
+            if (cold.Results.FirstOrDefault(static r => r.Failed) is { } failed)
             {
-                throw new CliException(server.BaseAddress.ToString(), "the demo's own server failed to deliver its samples: " + cold.Results.First(r => r.Failed).Error);
+                // Not necessarily the server's fault: the disk cache may have refused the bytes (a full disk).
+                throw new CliException(failed.Url, "the demo could not load its own sample: " + failed.Error);
             }
 
             await PlayOneAsync(manager, server.Url(PlayedSample), settings, stdout, cancellationToken).ConfigureAwait(false);

@@ -58,6 +58,27 @@ public sealed class DemoCommandTests
         Assert.IsFalse(Directory.Exists(folder.Combine("cache")), "nothing was loaded or cached");
     }
 
+    // A first load that fails because the cache cannot take a sample (a full disk, here a folder where its file goes)
+    // was reported as "the demo's own server failed to deliver its samples": the server had delivered it.
+    [TestMethod]
+    public async Task Demo_DiskCacheThatCannotStoreASample_SaysWhichSampleAndWhyWithoutBlamingTheServer()
+    {
+        using var folder = new TempFolder();
+        var cache = folder.Combine("cache");
+        using (new ImageKit.Caching.DiskImageCache(new ImageKit.Caching.DiskImageCacheOptions { Directory = cache }))
+        {
+        }
+
+        // earth.gif (239 KB) gets a file of its own; a folder in its place cannot be replaced by it.
+        Directory.CreateDirectory(Path.Combine(Caching.DiskCacheTestHelpers.BlobPath(cache, "imagekit-demo:/samples/earth.gif"), "in-the-way"));
+
+        var result = await CliRunner.RunAsync("demo", "--cache-dir", cache, "--contact-sheet", folder.Combine("sheet.png"));
+
+        result = result with { Stdout = string.Empty }; // the first stage's table was printed before the failure
+        result.AssertBadInput("/samples/earth.gif", "the demo could not load its own sample: cannot write to the disk cache");
+        Assert.DoesNotContain("server failed", result.Stderr);
+    }
+
     [TestMethod]
     public async Task Demo_SecondRunOnTheSameCacheFolder_LoadsEverySampleFromDiskWithoutHttpRequests()
     {
