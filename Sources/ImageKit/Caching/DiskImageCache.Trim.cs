@@ -86,9 +86,7 @@ public sealed partial class DiskImageCache
         do
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var asides = new AsideBlobs(_blobs);
-            (batch, var batchBytes) = _index.Write(c => DeleteRows(c, asides, c.Oldest(column, cutoff, TrimBatch)), undo: _ => asides.PutBack());
-            asides.Delete();
+            (batch, var batchBytes) = RemoveBatch((c, asides) => DeleteRows(c, asides, c.Oldest(column, cutoff, TrimBatch)));
             removed += batch;
             bytes += batchBytes;
         }
@@ -116,9 +114,8 @@ public sealed partial class DiskImageCache
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var asides = new AsideBlobs(_blobs);
-            var (count, batchBytes) = _index.Write(
-                c =>
+            var (count, batchBytes) = RemoveBatch(
+                (c, asides) =>
                 {
                     var total = c.Totals().Bytes;
                     if (total <= target)
@@ -127,9 +124,7 @@ public sealed partial class DiskImageCache
                     }
 
                     return DeleteRows(c, asides, c.Oldest("last_access", long.MaxValue, TrimBatch), total, target, keep);
-                },
-                undo: _ => asides.PutBack());
-            asides.Delete();
+                });
             if (count == 0)
             {
                 return (removed, bytes);
@@ -139,6 +134,46 @@ public sealed partial class DiskImageCache
             bytes += batchBytes;
         }
     }
+
+    /// <summary>
+    /// Runs one batch of removals: its files are moved aside in the transaction, deleted once it commits, put back if it
+    /// fails. A full disk keeps even deletions from committing (SQLite writes them to its WAL first), so a cache that
+    /// filled the disk could never trim itself: the batch then deletes the files it was removing for good, which makes
+    /// room, and runs once more. If that fails too, their rows are left without files: they read as misses, which is
+    /// what the trim meant, and the next trim or sweep removes them.
+    /// </summary>
+    private (int Count, long Freed) RemoveBatch(Func<IndexConnection, AsideBlobs, (int Count, long Freed)> delete)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var asides = new AsideBlobs(_blobs);
+            try
+            {
+                var result = _index.Write(c => delete(c, asides), undo: _ => asides.PutBack());
+                asides.Delete();
+                return result;
+            }
+            catch (DiskCacheException e) when (attempt == 0 && IndexDatabase.IsFull(e))
+            {
+                DeleteFilesToMakeRoom(asides.Taken);
+            }
+        }
+    }
+
+    // Under the write lock, in a transaction that changes nothing (so it commits on a full disk too): only files whose
+    // key still has a file row, as another cache or process may have removed the key meanwhile.
+    private void DeleteFilesToMakeRoom(IReadOnlyList<KeyHash> hashes) => _index.Write(c =>
+    {
+        foreach (var hash in hashes)
+        {
+            if (c.HasFileRow(hash.Bytes))
+            {
+                _blobs.Delete(hash);
+            }
+        }
+
+        return 0;
+    });
 
     /// <summary>
     /// Deletes rows in order, except the row of <paramref name="keep"/>, and moves their blobs into <paramref name="asides"/>

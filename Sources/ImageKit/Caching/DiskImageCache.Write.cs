@@ -302,21 +302,24 @@ public sealed partial class DiskImageCache
         string? trash = null;
         try
         {
-            _index.Write(
-                c =>
+            try
+            {
+                ClearIndexAndDetachBlobs(ref trash);
+            }
+            catch (DiskCacheException e) when (IndexDatabase.IsFull(e))
+            {
+                // A full disk keeps even the deletion from committing (SQLite writes it to its WAL first), so a cache that
+                // filled the disk could never be cleared: its files go first, for good, which makes room, and the clear
+                // runs once more. If that fails too, the rows are left without files and read as misses.
+                string? files = null;
+                _index.Write(_ => files = _blobs.DetachAll()); // changes nothing in the index: commits on a full disk too
+                if (files is not null)
                 {
-                    c.DeleteAll();
-                    trash ??= _blobs.DetachAll();
-                    return 0;
-                },
-                undo: _ =>
-                {
-                    if (trash is not null)
-                    {
-                        _blobs.Reattach(trash);
-                        trash = null;
-                    }
-                });
+                    BlobStore.TryDeleteDirectory(files);
+                }
+
+                ClearIndexAndDetachBlobs(ref trash);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -329,6 +332,28 @@ public sealed partial class DiskImageCache
         {
             await Task.Run(() => BlobStore.TryDeleteDirectory(trash), CancellationToken.None).ConfigureAwait(false);
         }
+    }
+
+    // One transaction: every row deleted and the blob folder swapped for an empty one (put back if it fails to commit).
+    private void ClearIndexAndDetachBlobs(ref string? trash)
+    {
+        string? detached = null;
+        _index.Write(
+            c =>
+            {
+                c.DeleteAll();
+                detached ??= _blobs.DetachAll();
+                return 0;
+            },
+            undo: _ =>
+            {
+                if (detached is not null)
+                {
+                    _blobs.Reattach(detached);
+                    detached = null;
+                }
+            });
+        trash = detached;
     }
 
     /// <summary>Trims least recently used entries if the cache is over the limit, never <paramref name="written"/> (the entry just stored).</summary>

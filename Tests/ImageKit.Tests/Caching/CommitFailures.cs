@@ -5,7 +5,7 @@ namespace ImageKit.Tests.Caching;
 
 /// <summary>
 /// While <see cref="Fail"/> is set, or for the next <see cref="FailNext"/> commits, each commit fails as SQLite's
-/// "database or disk is full" (SQLITE_FULL).
+/// "database or disk is full" (SQLITE_FULL), or with <see cref="ErrorCode"/>.
 /// </summary>
 internal sealed class CommitFailures
 {
@@ -16,6 +16,9 @@ internal sealed class CommitFailures
         get => Volatile.Read(ref _remaining) > 0;
         set => Volatile.Write(ref _remaining, value ? int.MaxValue : 0);
     }
+
+    /// <summary>The SQLite error the commits fail with: 13, SQLITE_FULL, unless set (10, SQLITE_IOERR, say).</summary>
+    public int ErrorCode { get; init; } = 13;
 
     /// <summary>Run inside the transaction whose commit is made to fail, before it fails.</summary>
     public Action? DuringFailingCommit { get; init; }
@@ -45,7 +48,7 @@ internal sealed class CommitFailures
             if (Interlocked.CompareExchange(ref _remaining, remaining == int.MaxValue ? remaining : remaining - 1, remaining) == remaining)
             {
                 DuringFailingCommit?.Invoke();
-                throw new SqliteException("injected: database or disk is full", 13);
+                throw new SqliteException(ErrorCode == 13 ? "injected: database or disk is full" : "injected: disk I/O error", ErrorCode);
             }
         }
     }

@@ -5,9 +5,10 @@ using static ImageKit.Tests.Caching.DiskCacheTestHelpers;
 namespace ImageKit.Tests.Caching;
 
 /// <summary>
-/// A removal, trim or clear whose index transaction fails to commit (a full disk or an I/O error, injected through
-/// <see cref="DiskImageCacheOptions.BeforeIndexCommit"/>) leaves the rows it meant to delete: their files must still be
-/// there, so that the entries stay readable. Files go only once the deletion of their rows is committed.
+/// A removal, trim or clear whose index transaction fails to commit (an I/O error, or a full disk for a removal,
+/// injected through <see cref="DiskImageCacheOptions.BeforeIndexCommit"/>) leaves the rows it meant to delete: their
+/// files must still be there, so that the entries stay readable. Files go only once the deletion of their rows is
+/// committed. (A trim or clear on a full disk makes room first: see <see cref="DiskImageCacheFullDiskTests"/>.)
 /// </summary>
 [TestClass]
 public sealed class DiskImageCacheFailedRemovalTests
@@ -36,7 +37,7 @@ public sealed class DiskImageCacheFailedRemovalTests
     public async Task TrimAsync_WhoseCommitFails_EntriesStayReadable()
     {
         using var folder = new TempFolder();
-        var commits = new CommitFailures();
+        var commits = new CommitFailures { ErrorCode = 10 };
         using var cache = commits.OpenCache(folder.Path, Threshold);
         await FillAsync(cache, 4);
 
@@ -51,7 +52,7 @@ public sealed class DiskImageCacheFailedRemovalTests
     public async Task ClearAsync_WhoseCommitFails_EntriesStayReadable()
     {
         using var folder = new TempFolder();
-        var commits = new CommitFailures();
+        var commits = new CommitFailures { ErrorCode = 10 };
         using var cache = commits.OpenCache(folder.Path, Threshold);
         await FillAsync(cache, 4);
 
@@ -78,6 +79,7 @@ public sealed class DiskImageCacheFailedRemovalTests
         DiskImageCache other = null!;
         var commits = new CommitFailures
         {
+            ErrorCode = 10,
             DuringFailingCommit = () =>
             {
                 sweep = other.SweepAsync(TestContext.CancellationToken);

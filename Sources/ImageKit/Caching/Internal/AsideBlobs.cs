@@ -13,6 +13,10 @@ namespace ImageKit.Caching.Internal;
 internal sealed class AsideBlobs(BlobStore blobs)
 {
     private List<(KeyHash Hash, string Path)>? _files; // made for the first file: most writes replace none
+    private List<KeyHash>? _taken; // every key whose file was moved aside, kept after PutBack
+
+    /// <summary>The keys whose files this moved aside, also once they are put back: what a failed removal meant to delete.</summary>
+    public IReadOnlyList<KeyHash> Taken => _taken ?? [];
 
     /// <summary>
     /// Moves the blob of a key aside, if it has one. Call inside the transaction. A file that cannot be moved is left where
@@ -25,6 +29,7 @@ internal sealed class AsideBlobs(BlobStore blobs)
             if (blobs.MoveAside(hash) is { } path)
             {
                 (_files ??= []).Add((hash, path));
+                (_taken ??= []).Add(hash);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -83,6 +83,10 @@ internal sealed partial class IndexDatabase
     internal static bool WasReplacedUnderneath(SqliteException e) =>
         e.SqliteExtendedErrorCode is 1032 or 5898 || (e.SqliteExtendedErrorCode == 1802 && e.Data[SystemErrnoKey] is NoSuchFile);
 
+    /// <summary>SQLite found no room for the transaction (SQLITE_FULL): a full disk, as SQLite needs room in its WAL even to delete.</summary>
+    internal static bool IsFull(Exception e) =>
+        ((e as SqliteException ?? e.InnerException as SqliteException)?.SqliteErrorCode & 0xFF) == 13;
+
     /// <summary>A failure of the index as a whole, whatever was written: busy or locked (another process holds the write lock past the busy timeout), full, read-only or an I/O error.</summary>
     internal static bool IsBusyOrFull(Exception e) =>
         (e as SqliteException ?? e.InnerException as SqliteException)?.SqliteErrorCode is { } code && (code & 0xFF) is 5 or 6 or 8 or 10 or 13;

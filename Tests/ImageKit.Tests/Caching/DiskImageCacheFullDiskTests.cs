@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using ImageKit.Caching;
+using ImageKit.Tests.TestUtilities;
+using static ImageKit.Tests.Caching.DiskCacheTestHelpers;
+
+namespace ImageKit.Tests.Caching;
+
+/// <summary>
+/// A cache that filled the disk must still be able to trim and clear itself: SQLite writes even a deletion to its WAL
+/// first, so on a full disk the transaction fails to commit, and a trim or clear that then kept every file (as a failed
+/// removal does) could never free anything. Seen with a cache on a 512 KiB tmpfs: <c>imagekit cache trim</c> failed with
+/// "database or disk is full" and freed nothing. Such a trim or clear now deletes the files it removes first and
+/// commits then; where even that fails, their rows are left without files and read as misses.
+/// </summary>
+[TestClass]
+public sealed class DiskImageCacheFullDiskTests
+{
+    private const int Threshold = 1000; // entries larger than this get files
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    public async Task TrimAsync_WhoseCommitFindsTheDiskFull_DeletesTheFilesItRemovesAndCommits()
+    {
+        using var folder = new TempFolder();
+        var commits = new CommitFailures();
+        using var cache = commits.OpenCache(folder.Path, Threshold);
+        await FillAsync(cache, 4);
+
+        commits.FailNext(1);
+        var result = await cache.TrimAsync(maxSizeBytes: 1, maxAge: TimeSpan.Zero, cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(4, result.SizeRemoved);
+        Assert.AreEqual(0, (await cache.GetStatisticsAsync(TestContext.CancellationToken)).EntryCount);
+        Assert.IsEmpty(BlobFiles(folder.Path));
+    }
+
+    [TestMethod]
+    public async Task TrimAsync_OnADiskThatStaysFull_ThrowsAndTheEntriesItRemovesReadAsMisses()
+    {
+        using var folder = new TempFolder();
+        var commits = new CommitFailures();
+        using var cache = commits.OpenCache(folder.Path, Threshold);
+        await FillAsync(cache, 4);
+
+        commits.Fail = true;
+        await Assert.ThrowsExactlyAsync<DiskCacheException>(() => cache.TrimAsync(maxSizeBytes: 1, maxAge: TimeSpan.Zero, cancellationToken: TestContext.CancellationToken));
+        commits.Fail = false;
+
+        Assert.IsEmpty(BlobFiles(folder.Path), "the files went to make room");
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.IsNull(await cache.GetAsync($"k{i}", TestContext.CancellationToken), $"k{i} is a miss, never wrong bytes");
+        }
+
+        Assert.AreEqual(0, (await cache.GetStatisticsAsync(TestContext.CancellationToken)).EntryCount, "the misses removed their rows");
+    }
+
+    [TestMethod]
+    public async Task ClearAsync_WhoseCommitFindsTheDiskFull_DeletesTheFilesAndCommits()
+    {
+        using var folder = new TempFolder();
+        var commits = new CommitFailures();
+        using var cache = commits.OpenCache(folder.Path, Threshold);
+        await FillAsync(cache, 4);
+
+        commits.FailNext(1);
+        await cache.ClearAsync(TestContext.CancellationToken);
+
+        Assert.AreEqual(0, (await cache.GetStatisticsAsync(TestContext.CancellationToken)).EntryCount);
+        Assert.IsEmpty(BlobFiles(folder.Path));
+        Assert.IsEmpty(Directory.GetDirectories(folder.Path, "trash-*"));
+        await cache.SetAsync("after", Bytes(Threshold + 1, 9), null, TestContext.CancellationToken);
+        CollectionAssert.AreEqual(Bytes(Threshold + 1, 9), (await cache.GetAsync("after", TestContext.CancellationToken))?.Data, "the cache works on");
+    }
+
+    [TestMethod]
+    public async Task ClearAsync_OnADiskThatStaysFull_ThrowsAndEveryEntryReadsAsAMiss()
+    {
+        using var folder = new TempFolder();
+        var commits = new CommitFailures();
+        using var cache = commits.OpenCache(folder.Path, Threshold);
+        await FillAsync(cache, 4);
+
+        commits.Fail = true;
+        await Assert.ThrowsExactlyAsync<DiskCacheException>(() => cache.ClearAsync(TestContext.CancellationToken));
+        commits.Fail = false;
+
+        Assert.IsEmpty(BlobFiles(folder.Path), "the files went to make room");
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.IsNull(await cache.GetAsync($"k{i}", TestContext.CancellationToken), $"k{i}");
+        }
+    }
+
+    // The real thing where this machine allows it: a cache filling a 512 KiB tmpfs until its stores fail, then a trim
+    // and a clear that must succeed and give the space back. Needs root and permission to mount (inconclusive elsewhere).
+    [TestMethod]
+    [Timeout(60_000, CooperativeCancellation = true)]
+    public async Task TrimAndClear_OfACacheThatFilledItsFilesystem_SucceedAndFreeTheSpace()
+    {
+        using var folder = new TempFolder();
+        var mountPoint = Directory.CreateDirectory(folder.Combine("small")).FullName;
+        if (!OperatingSystem.IsLinux() || Environment.UserName != "root" || !await RunAsync("mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", mountPoint))
+        {
+            Assert.Inconclusive("needs root on Linux with permission to mount a tmpfs");
+            return;
+        }
+
+        try
+        {
+            var cacheFolder = Path.Combine(mountPoint, "cache");
+            using (var cache = Open(cacheFolder, configure: o => o.MaxInlineBytes = 16 * 1024))
+            {
+                await cache.OpeningSweep;
+                var stored = 0;
+                for (var i = 0; i < 200 && await TryStoreAsync(cache, $"k{i}", Bytes(i % 2 == 0 ? 40_000 : 6_000, i)); i++)
+                {
+                    stored++;
+                }
+
+                Assert.IsLessThan(200, stored, "the filesystem filled up");
+                var full = new DriveInfo(mountPoint).AvailableFreeSpace;
+
+                var trimmed = await cache.TrimAsync(maxSizeBytes: 100_000, cancellationToken: TestContext.CancellationToken);
+
+                Assert.IsGreaterThan(0, trimmed.SizeRemoved);
+                var afterTrim = new DriveInfo(mountPoint).AvailableFreeSpace;
+                TestContext.WriteLine($"stored {stored}, free {full} full, {afterTrim} after the trim ({trimmed})");
+                Assert.IsGreaterThan(full + 40_000, afterTrim, "the trim gave space back (at least one file)");
+                await cache.ClearAsync(TestContext.CancellationToken);
+                Assert.AreEqual(0, (await cache.GetStatisticsAsync(TestContext.CancellationToken)).EntryCount);
+                Assert.IsTrue(await TryStoreAsync(cache, "after", Bytes(40_000, 7)), "the cache stores again");
+            }
+        }
+        finally
+        {
+            await RunAsync("umount", mountPoint);
+        }
+    }
+
+    private async Task<bool> TryStoreAsync(DiskImageCache cache, string key, byte[] data)
+    {
+        try
+        {
+            await cache.SetAsync(key, data, null, TestContext.CancellationToken);
+            return true;
+        }
+        catch (DiskCacheException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task<bool> RunAsync(string program, params string[] args)
+    {
+        try
+        {
+            using var process = Process.Start(new ProcessStartInfo(program, args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+            await process.WaitForExitAsync();
+            return process.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    }
+
+    private async Task FillAsync(DiskImageCache cache, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await cache.SetAsync($"k{i}", Bytes(Threshold + 100 + i, i), null, TestContext.CancellationToken);
+        }
+    }
+}
