@@ -52,6 +52,28 @@ public sealed class CliPermissionTests
         Assert.IsEmpty(Directory.GetFileSystemEntries(frames), "no frame was written");
     }
 
+    // A cache folder this user may not read ended `cache stats`, `clear` and `trim` with an unhandled
+    // UnauthorizedAccessException (exit 134).
+    [TestMethod]
+    [TestCategory(UnprivilegedUserTests.Category)]
+    [DataRow("stats")]
+    [DataRow("clear")]
+    [DataRow("trim")]
+    public async Task Cache_FolderThisUserCannotRead_ExitsWith2AndOneLine(string command)
+    {
+        using var folder = new TempFolder();
+        var cache = folder.Combine("cache");
+        using (var disk = new ImageKit.Caching.DiskImageCache(new ImageKit.Caching.DiskImageCacheOptions { Directory = cache }))
+        {
+            await disk.SetAsync("k", new byte[10]);
+        }
+
+        string[] extra = command == "trim" ? ["--max-size", "1"] : [];
+        var result = await RunWithout(cache, UnixFileMode.None, ["cache", command, "--cache-dir", cache, .. extra]);
+
+        result?.AssertBadInput(cache, "permission denied");
+    }
+
     // Runs the tool with path's permissions set to mode; null (the test inconclusive) when they do not stop this user.
     private static async Task<CliResult?> RunWithout(string path, UnixFileMode mode, params string[] args)
     {
