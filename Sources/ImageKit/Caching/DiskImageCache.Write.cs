@@ -304,7 +304,7 @@ public sealed partial class DiskImageCache
         {
             try
             {
-                ClearIndexAndDetachBlobs(ref trash);
+                trash = ClearIndexAndDetachBlobs();
             }
             catch (DiskCacheException e) when (IndexDatabase.IsFull(e))
             {
@@ -312,13 +312,19 @@ public sealed partial class DiskImageCache
                 // filled the disk could never be cleared: its files go first, for good, which makes room, and the clear
                 // runs once more. If that fails too, the rows are left without files and read as misses.
                 string? files = null;
-                _index.Write(_ => files = _blobs.DetachAll()); // changes nothing in the index: commits on a full disk too
-                if (files is not null)
+                try
                 {
-                    BlobStore.TryDeleteDirectory(files);
+                    _index.Write(_ => files ??= _blobs.DetachAll()); // changes nothing in the index: commits on a full disk too
+                }
+                finally
+                {
+                    if (files is not null)
+                    {
+                        BlobStore.TryDeleteDirectory(files);
+                    }
                 }
 
-                ClearIndexAndDetachBlobs(ref trash);
+                trash = ClearIndexAndDetachBlobs();
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -335,7 +341,8 @@ public sealed partial class DiskImageCache
     }
 
     // One transaction: every row deleted and the blob folder swapped for an empty one (put back if it fails to commit).
-    private void ClearIndexAndDetachBlobs(ref string? trash)
+    // Returns where the old folder went, to delete once committed.
+    private string? ClearIndexAndDetachBlobs()
     {
         string? detached = null;
         _index.Write(
@@ -353,7 +360,7 @@ public sealed partial class DiskImageCache
                     detached = null;
                 }
             });
-        trash = detached;
+        return detached;
     }
 
     /// <summary>Trims least recently used entries if the cache is over the limit, never <paramref name="written"/> (the entry just stored).</summary>
