@@ -47,6 +47,15 @@ internal static class DiskCacheTestHelpers
         return data;
     }
 
+    /// <summary>Stores k0, k1, … of <paramref name="firstSize"/>, <paramref name="firstSize"/> + 1, … bytes (seeded by their index).</summary>
+    public static async Task FillAsync(DiskImageCache cache, int count, int firstSize, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await cache.SetAsync($"k{i}", Bytes(firstSize + i, i), null, cancellationToken);
+        }
+    }
+
     public static string[] BlobFiles(string directory) =>
         Directory.GetFiles(Path.Combine(directory, "blobs"), "*", SearchOption.AllDirectories);
 }

@@ -156,13 +156,7 @@ public sealed class DiskImageCacheFailedRemovalTests
     }
 
     // Entries k0, k1, … each in a file of its own (larger than the index keeps inline).
-    private async Task FillAsync(DiskImageCache cache, int count)
-    {
-        for (var i = 0; i < count; i++)
-        {
-            await cache.SetAsync($"k{i}", Bytes(Threshold + 100 + i, i), null, TestContext.CancellationToken);
-        }
-    }
+    private Task FillAsync(DiskImageCache cache, int count) => DiskCacheTestHelpers.FillAsync(cache, count, Threshold + 100, TestContext.CancellationToken);
 
     private async Task AssertReadableAsync(DiskImageCache cache, int count)
     {

@@ -166,11 +166,5 @@ public sealed class DiskImageCacheFullDiskTests
         }
     }
 
-    private async Task FillAsync(DiskImageCache cache, int count)
-    {
-        for (var i = 0; i < count; i++)
-        {
-            await cache.SetAsync($"k{i}", Bytes(Threshold + 100 + i, i), null, TestContext.CancellationToken);
-        }
-    }
+    private Task FillAsync(DiskImageCache cache, int count) => DiskCacheTestHelpers.FillAsync(cache, count, Threshold + 100, TestContext.CancellationToken);
 }
