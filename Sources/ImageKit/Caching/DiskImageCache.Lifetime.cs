@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ImageKit.Caching.Internal;
 
 namespace ImageKit.Caching;
@@ -155,8 +156,12 @@ public sealed partial class DiskImageCache
             || name.StartsWith(WriteCheckPrefix, StringComparison.Ordinal),
     };
 
-    /// <summary>Whether this process can create a file in <paramref name="directory"/> (a file of its own name, deleted at once).</summary>
-    private static bool CanCreateFilesIn(string directory)
+    /// <summary>
+    /// Why this process cannot create a file in <paramref name="directory"/> (tried with a file of its own name, deleted at
+    /// once), in the operating system's words ("Permission denied", "Read-only file system", "Too many open files"); null
+    /// when it can.
+    /// </summary>
+    private static string? WhyNoFilesIn(string directory)
     {
         try
         {
@@ -167,11 +172,18 @@ public sealed partial class DiskImageCache
                 FileShare.None,
                 bufferSize: 1,
                 FileOptions.DeleteOnClose);
-            return true;
+            return null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (UnauthorizedAccessException e)
         {
-            return false;
+            // On Unix the inner exception carries the system's reason (EACCES, EPERM); the outer one says only "denied".
+            return e.InnerException is IOException system ? system.Message : e.Message;
+        }
+        catch (IOException e)
+        {
+            // On Unix an error .NET has no exception type for is an IOException whose HResult is the errno, and whose
+            // message ends with the path of the probe file: the system's own text for the errno says it without the path.
+            return !OperatingSystem.IsWindows() && e.HResult is > 0 and < 4096 ? Marshal.GetPInvokeErrorMessage(e.HResult) : e.Message;
         }
     }
 

@@ -66,14 +66,15 @@ public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable
             System.IO.Directory.CreateDirectory(Directory);
             _index = new IndexDatabase(Directory) { BeforeCommit = _options.BeforeIndexCommit };
         }
-        catch (SqliteException e) when ((e.SqliteErrorCode & 0xFF) is 14 or 8 && !CanCreateFilesIn(Directory))
+        catch (SqliteException e) when ((e.SqliteErrorCode & 0xFF) is 14 or 8 && WhyNoFilesIn(Directory) is { } reason)
         {
             // SQLITE_CANTOPEN (or SQLITE_READONLY: SQLite opens the index read-only when it may not create the -shm file,
             // as in a folder whose permissions refuse this user) in a folder that takes no new file: the index (in WAL
-            // mode) needs its -wal and -shm beside it.
+            // mode) needs its -wal and -shm beside it. The reason is the system's: a read-only folder or volume, but also
+            // a process out of file descriptors.
             throw new DiskCacheException(
                 Directory,
-                $"cannot open the disk cache: this process cannot create files in {Directory} (read-only?), and the index needs its -wal and -shm files beside it: {IndexDatabase.Describe(e)}",
+                $"cannot open the disk cache: this process cannot create files in {Directory} ({reason.TrimEnd('.')}), and the index needs its -wal and -shm files beside it: {IndexDatabase.Describe(e)}",
                 e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or SqliteException)

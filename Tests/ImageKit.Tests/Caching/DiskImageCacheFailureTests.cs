@@ -199,12 +199,14 @@ public sealed class DiskImageCacheFailureTests
             if (Environment.UserName == "root")
             {
                 // chattr +i: SQLite cannot open the index at all (SQLITE_CANTOPEN).
+                StringAssert.Contains(error.Message, $"cannot create files in {folder.Path} (Operation not permitted)");
                 StringAssert.Contains(error.Message, "unable to open database file");
                 StringAssert.Contains(error.Message, "errno"); // the operating system's reason, which SQLite's message leaves out
             }
             else
             {
                 // Permissions: SQLite opens the index read-only, as it may not create the -shm file (SQLITE_READONLY).
+                StringAssert.Contains(error.Message, $"cannot create files in {folder.Path} (Permission denied)");
                 StringAssert.Contains(error.Message, "readonly database");
             }
         }
@@ -212,6 +214,34 @@ public sealed class DiskImageCacheFailureTests
         Assert.IsTrue(File.Exists(folder.Combine("index.sqlite")), "the index must be left as it was");
         using var cache = Open(folder.Path);
         Assert.IsNotNull(await cache.GetAsync("kept", TestContext.CancellationToken), "the entry must still be there once the folder is writable");
+    }
+
+    // The reason is the system's, not a guess: a volume mounted read-only says so (it once said "(read-only?)" for every
+    // failure, a process out of file descriptors included). Needs root to mount a tmpfs (inconclusive elsewhere).
+    [TestMethod]
+    [Timeout(60_000, CooperativeCancellation = true)]
+    public async Task Open_OnAVolumeMountedReadOnly_ThrowsDiskCacheExceptionNamingTheReason()
+    {
+        using var folder = new TempFolder();
+        await using var mount = await TmpfsMount.TryMountAsync(Directory.CreateDirectory(folder.Combine("volume")).FullName, "1m");
+        if (mount is null)
+        {
+            Assert.Inconclusive("needs root on Linux with permission to mount a tmpfs");
+            return;
+        }
+
+        var cacheFolder = Path.Combine(mount.Path, "cache");
+        using (var first = Open(cacheFolder))
+        {
+            await first.OpeningSweep;
+            await first.SetAsync("kept", Bytes(300, 1), null, TestContext.CancellationToken);
+        }
+
+        await mount.RemountReadOnlyAsync();
+
+        var error = Assert.ThrowsExactly<DiskCacheException>(() => Open(cacheFolder).Dispose());
+
+        StringAssert.Contains(error.Message, $"cannot create files in {cacheFolder} (Read-only file system)");
     }
 
     [TestMethod]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ImageKit.Caching;
 using ImageKit.Tests.TestUtilities;
 using static ImageKit.Tests.Caching.DiskCacheTestHelpers;
@@ -100,42 +99,36 @@ public sealed class DiskImageCacheFullDiskTests
     public async Task TrimAndClear_OfACacheThatFilledItsFilesystem_SucceedAndFreeTheSpace()
     {
         using var folder = new TempFolder();
-        var mountPoint = Directory.CreateDirectory(folder.Combine("small")).FullName;
-        if (!OperatingSystem.IsLinux() || Environment.UserName != "root" || !await RunAsync("mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", mountPoint))
+        await using var mount = await TmpfsMount.TryMountAsync(Directory.CreateDirectory(folder.Combine("small")).FullName, "512k");
+        if (mount is null)
         {
             Assert.Inconclusive("needs root on Linux with permission to mount a tmpfs");
             return;
         }
 
-        try
+        var mountPoint = mount.Path;
+        var cacheFolder = Path.Combine(mountPoint, "cache");
+        using (var cache = Open(cacheFolder, configure: o => o.MaxInlineBytes = 16 * 1024))
         {
-            var cacheFolder = Path.Combine(mountPoint, "cache");
-            using (var cache = Open(cacheFolder, configure: o => o.MaxInlineBytes = 16 * 1024))
+            await cache.OpeningSweep;
+            var stored = 0;
+            for (var i = 0; i < 200 && await TryStoreAsync(cache, $"k{i}", Bytes(i % 2 == 0 ? 40_000 : 6_000, i)); i++)
             {
-                await cache.OpeningSweep;
-                var stored = 0;
-                for (var i = 0; i < 200 && await TryStoreAsync(cache, $"k{i}", Bytes(i % 2 == 0 ? 40_000 : 6_000, i)); i++)
-                {
-                    stored++;
-                }
-
-                Assert.IsLessThan(200, stored, "the filesystem filled up");
-                var full = new DriveInfo(mountPoint).AvailableFreeSpace;
-
-                var trimmed = await cache.TrimAsync(maxSizeBytes: 100_000, cancellationToken: TestContext.CancellationToken);
-
-                Assert.IsGreaterThan(0, trimmed.SizeRemoved);
-                var afterTrim = new DriveInfo(mountPoint).AvailableFreeSpace;
-                TestContext.WriteLine($"stored {stored}, free {full} full, {afterTrim} after the trim ({trimmed})");
-                Assert.IsGreaterThan(full + 40_000, afterTrim, "the trim gave space back (at least one file)");
-                await cache.ClearAsync(TestContext.CancellationToken);
-                Assert.AreEqual(0, (await cache.GetStatisticsAsync(TestContext.CancellationToken)).EntryCount);
-                Assert.IsTrue(await TryStoreAsync(cache, "after", Bytes(40_000, 7)), "the cache stores again");
+                stored++;
             }
-        }
-        finally
-        {
-            await RunAsync("umount", mountPoint);
+
+            Assert.IsLessThan(200, stored, "the filesystem filled up");
+            var full = new DriveInfo(mountPoint).AvailableFreeSpace;
+
+            var trimmed = await cache.TrimAsync(maxSizeBytes: 100_000, cancellationToken: TestContext.CancellationToken);
+
+            Assert.IsGreaterThan(0, trimmed.SizeRemoved);
+            var afterTrim = new DriveInfo(mountPoint).AvailableFreeSpace;
+            TestContext.WriteLine($"stored {stored}, free {full} full, {afterTrim} after the trim ({trimmed})");
+            Assert.IsGreaterThan(full + 40_000, afterTrim, "the trim gave space back (at least one file)");
+            await cache.ClearAsync(TestContext.CancellationToken);
+            Assert.AreEqual(0, (await cache.GetStatisticsAsync(TestContext.CancellationToken)).EntryCount);
+            Assert.IsTrue(await TryStoreAsync(cache, "after", Bytes(40_000, 7)), "the cache stores again");
         }
     }
 
@@ -147,20 +140,6 @@ public sealed class DiskImageCacheFullDiskTests
             return true;
         }
         catch (DiskCacheException)
-        {
-            return false;
-        }
-    }
-
-    private static async Task<bool> RunAsync(string program, params string[] args)
-    {
-        try
-        {
-            using var process = Process.Start(new ProcessStartInfo(program, args) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-            await process.WaitForExitAsync();
-            return process.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
         {
             return false;
         }
