@@ -46,6 +46,9 @@ internal static class DownloaderHttp
 
             // Its sockets are known, so that disposing the chain closes the ones still in use too.
             ConnectCallback = connections.ConnectAsync,
+
+            // The application's proxy, but never for a loopback host.
+            Proxy = LoopbackBypassingProxy.Default,
         };
         if (allowInvalidCertificates)
         {
