@@ -66,6 +66,13 @@ public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable
             System.IO.Directory.CreateDirectory(Directory);
             _index = new IndexDatabase(Directory) { BeforeCommit = _options.BeforeIndexCommit };
         }
+        catch (SqliteException e) when ((e.SqliteErrorCode & 0xFF) is 14 && IndexDatabase.PathBytesOverLimit(Directory) is { } bytes)
+        {
+            throw new DiskCacheException(
+                Directory,
+                $"cannot open the disk cache: the path of its index, {System.IO.Path.Combine(Directory, IndexDatabase.FileName)}, is {bytes} bytes long, and SQLite opens paths of at most {IndexDatabase.MaxPathBytes} bytes: choose a folder with a shorter path",
+                e);
+        }
         catch (SqliteException e) when ((e.SqliteErrorCode & 0xFF) is 14 or 8 && WhyNoFilesIn(Directory) is { } reason)
         {
             // SQLITE_CANTOPEN (or SQLITE_READONLY: SQLite opens the index read-only when it may not create the -shm file,
