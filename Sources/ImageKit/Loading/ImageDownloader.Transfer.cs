@@ -224,7 +224,10 @@ public sealed partial class ImageDownloader
         };
         var innermost = ex.GetBaseException().Message;
         // The outer message often quotes the innermost one ("Connection refused (host:port)" over "Connection refused").
-        return ex.Message.Contains(innermost, StringComparison.Ordinal) ? $"{what} ({ex.Message})" : $"{what} ({ex.Message} {innermost})";
+        // Either may quote the server ("Received an invalid status line: '…'"): clipped.
+        return ex.Message.Contains(innermost, StringComparison.Ordinal)
+            ? $"{what} ({ServerText.Clip(ex.Message)})"
+            : $"{what} ({ServerText.Clip(ex.Message)} {ServerText.Clip(innermost)})";
     }
 
     private static SocketError? FindSocketError(Exception? ex)

@@ -150,7 +150,7 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
         var format = ImageFormatDetector.Detect(data.Span);
         if (format == ImageFormat.Unknown && options.RequireImageContent)
         {
-            var declared = contentType is null ? "no Content-Type" : $"Content-Type {contentType}";
+            var declared = contentType is null ? "no Content-Type" : $"Content-Type {ServerText.Clip(contentType)}";
             var what = data.IsEmpty ? $"empty ({declared})" : $"{ImageFormatDetector.DescribeUnrecognized(data.Span)} ({declared}, {data.Length} bytes)";
             throw new ImageDownloadException(request.Url, ImageDownloadFailure.NotAnImage, "the body is " + what, response.StatusCode);
         }
@@ -224,7 +224,7 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
         var code = (int)status;
         if (!followsRedirects && code is >= 300 and <= 399 && response.Headers.Location is { } location)
         {
-            var reason = $"HTTP {code} redirect to {location} was not followed ({(options.MaxRedirects == 0 ? "MaxRedirects is 0" : "the HttpClient does not follow redirects")})";
+            var reason = $"HTTP {code} redirect to {ServerText.Clip(location.ToString())} was not followed ({(options.MaxRedirects == 0 ? "MaxRedirects is 0" : "the HttpClient does not follow redirects")})";
             throw new ImageDownloadException(url, ImageDownloadFailure.TooManyRedirects, reason, status);
         }
 
@@ -233,7 +233,25 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
             return AttemptResult.TransientStatus(status, response.ReasonPhrase, RetryAfter(response.Headers.RetryAfter));
         }
 
-        throw new ImageDownloadException(url, ImageDownloadFailure.HttpStatus, $"HTTP {Describe(status, response.ReasonPhrase)}", status);
+        throw new ImageDownloadException(url, ImageDownloadFailure.HttpStatus, $"HTTP {Describe(status, response.ReasonPhrase)}{WhyNotFollowed(response)}", status);
+    }
+
+    /// <summary>
+    /// For a redirect status left unfollowed for want of a usable <c>Location</c> (missing, or not a URL: .NET then
+    /// leaves the header unparsed), what was wrong with it; empty otherwise.
+    /// </summary>
+    private static string WhyNotFollowed(HttpResponseMessage response)
+    {
+        if (response.StatusCode is not (HttpStatusCode.MovedPermanently or HttpStatusCode.Found or HttpStatusCode.SeeOther
+                or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect)
+            || response.Headers.Location is not null)
+        {
+            return string.Empty;
+        }
+
+        return response.Headers.NonValidated.TryGetValues("Location", out var values) && values.Count > 0
+            ? $": a redirect whose Location is not a URL ('{ServerText.Clip(values.ToString())}')"
+            : ": a redirect without a Location";
     }
 
     private TimeSpan? RetryAfter(RetryConditionHeaderValue? header)
@@ -254,7 +272,7 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
 
     internal static string Describe(HttpStatusCode status, string? reasonPhrase)
     {
-        var phrase = string.IsNullOrWhiteSpace(reasonPhrase) ? status.ToString() : reasonPhrase;
+        var phrase = string.IsNullOrWhiteSpace(reasonPhrase) ? status.ToString() : ServerText.Clip(reasonPhrase);
         return $"{(int)status} {phrase}";
     }
 }

@@ -91,17 +91,17 @@ internal sealed class RedirectHandler(int maxRedirects, OpenConnections? connect
         var code = (int)response.StatusCode;
         if (!Uri.TryCreate(url, location, out var next))
         {
-            throw new ImageDownloadException(original, ImageDownloadFailure.TooManyRedirects, $"HTTP {code} redirect to '{location}' was refused: not a valid URL", response.StatusCode);
+            throw new ImageDownloadException(original, ImageDownloadFailure.TooManyRedirects, $"HTTP {code} redirect to '{ServerText.Clip(location.ToString())}' was refused: not a valid URL", response.StatusCode);
         }
 
         if (next.Scheme != Uri.UriSchemeHttp && next.Scheme != Uri.UriSchemeHttps)
         {
-            throw new ImageDownloadException(original, ImageDownloadFailure.TooManyRedirects, $"HTTP {code} redirect to {next} was refused: only http and https URLs are followed", response.StatusCode);
+            throw new ImageDownloadException(original, ImageDownloadFailure.TooManyRedirects, $"HTTP {code} redirect to {ServerText.Clip(next.ToString())} was refused: only http and https URLs are followed", response.StatusCode);
         }
 
         if (url.Scheme == Uri.UriSchemeHttps && next.Scheme == Uri.UriSchemeHttp)
         {
-            throw new ImageDownloadException(original, ImageDownloadFailure.TooManyRedirects, $"HTTP {code} redirect to {next} was refused: it leaves https for plain http", response.StatusCode);
+            throw new ImageDownloadException(original, ImageDownloadFailure.TooManyRedirects, $"HTTP {code} redirect to {ServerText.Clip(next.ToString())} was refused: it leaves https for plain http", response.StatusCode);
         }
 
         return next;
