@@ -82,8 +82,10 @@ public sealed partial class ImageManager
             using var http = new HttpClient(new WarmUpHandler(), disposeHandler: true);
             // The system clock, not the app's: a test's fake clock advanced past a timeout must not fail the warm-up.
             using var downloader = new ImageDownloader(http, new ImageDownloaderOptions { MeterFactory = unobserved });
-            await using var cache = new ImageCache(new ImageCacheOptions { MeterFactory = unobserved, Decoders = _decoders });
-            await using var manager = new ImageManager(cache, downloader, _options with { LoggerFactory = null, MeterFactory = unobserved, FailedUrlRetention = TimeSpan.Zero, TimeProvider = TimeProvider.System });
+            var cache = new ImageCache(new ImageCacheOptions { MeterFactory = unobserved, Decoders = _decoders });
+            await using var disposeCache = cache.ConfigureAwait(false);
+            var manager = new ImageManager(cache, downloader, _options with { LoggerFactory = null, MeterFactory = unobserved, FailedUrlRetention = TimeSpan.Zero, TimeProvider = TimeProvider.System });
+            await using var disposeManager = manager.ConfigureAwait(false);
             foreach (var (name, _, _) in WarmUpImages.All)
             {
                 lifetime.ThrowIfCancellationRequested();
