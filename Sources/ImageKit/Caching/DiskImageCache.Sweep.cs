@@ -40,6 +40,7 @@ public sealed partial class DiskImageCache
         _index.CheckAndRebuildIfDamaged();
         var orphans = SweepOrphanBlobs(cancellationToken) + SweepTemporaryFiles(tempFileGrace);
         var broken = SweepBrokenRows(cancellationToken);
+        BringBackFutureTimes();
         var now = NowTicks;
         _index.Write(c =>
         {

@@ -12,6 +12,9 @@ public sealed partial class DiskImageCache
 
     private const int TrimBatch = 1024; // larger batches rewrite fewer WAL pages; the write lock is held for about one batch of unlinks
 
+    /// <summary>How far ahead of now a recorded time may be before it counts as written by a clock that ran ahead.</summary>
+    private static readonly TimeSpan s_futureTolerance = TimeSpan.FromHours(1);
+
     /// <summary>
     /// Removes expired entries, then, if the cache is over the size limit, least recently used entries until it is at
     /// <see cref="DiskImageCacheOptions.TrimTargetFraction"/> of the limit. Works in batches through the index's time
@@ -43,6 +46,7 @@ public sealed partial class DiskImageCache
         try
         {
             _access.Flush();
+            BringBackFutureTimes();
             var (expired, expiredBytes) = RemoveExpired(maxAge ?? _options.MaxAge, cancellationToken);
             var limit = maxSizeBytes ?? _options.MaxSizeBytes;
             var (sized, sizedBytes) = limit > 0 ? TrimToSize(limit, cancellationToken) : (0, 0);
@@ -70,6 +74,28 @@ public sealed partial class DiskImageCache
         cancellationToken.ThrowIfCancellationRequested();
         var (entries, bytes) = _index.Read(c => c.Totals());
         return Task.FromResult(new DiskCacheStatistics(entries, bytes, Interlocked.Read(ref _hits), Interlocked.Read(ref _misses)));
+    }
+
+    /// <summary>
+    /// Sets stored and access times later than now (by more than <see cref="s_futureTolerance"/>) to now. Written while
+    /// the clock ran ahead (a machine that started with a wrong date and was set right later), they kept their entries from
+    /// expiring and from being evicted as least recently used until that future came: with a clock once 14 years ahead,
+    /// for 14 years. Runs before every trim and sweep: a lookup in each time index when there are none.
+    /// </summary>
+    private void BringBackFutureTimes()
+    {
+        var now = NowTicks;
+        var latest = now + s_futureTolerance.Ticks;
+        if (!_index.Read(c => c.HasTimesAfter(latest)))
+        {
+            return;
+        }
+
+        var count = _index.Write(c => c.BringBackTimesAfter(latest, now));
+        if (count > 0)
+        {
+            Log.DiskCacheTimesFromTheFutureReset(Logger, _options.Directory, count);
+        }
     }
 
     private (int Removed, long Bytes) RemoveExpired(TimeSpan maxAge, CancellationToken cancellationToken)

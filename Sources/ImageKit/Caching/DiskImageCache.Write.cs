@@ -376,6 +376,7 @@ public sealed partial class DiskImageCache
         try
         {
             _access.Flush();
+            BringBackFutureTimes();
             var (evicted, bytes) = TrimToSize(limit, CancellationToken.None, written.Bytes);
             LogTrim(0, evicted, bytes);
         }

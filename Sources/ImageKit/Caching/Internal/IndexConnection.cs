@@ -198,6 +198,25 @@ internal sealed partial class IndexConnection : IDisposable
         return count;
     }
 
+    /// <summary>Whether any entry's stored or access time is later than <paramref name="latestTicks"/> (two index lookups).</summary>
+    public bool HasTimesAfter(long latestTicks)
+    {
+        var command = Command("SELECT EXISTS (SELECT 1 FROM entries WHERE last_access > $latest) OR EXISTS (SELECT 1 FROM entries WHERE stored_at > $latest)");
+        Bind(command, "$latest", latestTicks);
+        return command.ExecuteScalar() is long found && found != 0;
+    }
+
+    /// <summary>Sets stored and access times later than <paramref name="latestTicks"/> to <paramref name="nowTicks"/>; returns the rows changed.</summary>
+    public int BringBackTimesAfter(long latestTicks, long nowTicks)
+    {
+        var command = Command(
+            "UPDATE entries SET last_access = MIN(last_access, $now), stored_at = MIN(stored_at, $now) " +
+            "WHERE id IN (SELECT id FROM entries WHERE last_access > $latest UNION SELECT id FROM entries WHERE stored_at > $latest)");
+        Bind(command, "$latest", latestTicks);
+        Bind(command, "$now", nowTicks);
+        return command.ExecuteNonQuery();
+    }
+
     /// <summary>Records an access no earlier than the one already stored (batched flushes may arrive out of order).</summary>
     public void Touch(byte[] hash, long ticks)
     {
