@@ -313,9 +313,9 @@ public sealed partial class ImageManager
             return;
         }
 
-        var now = _options.TimeProvider.GetUtcNow();
-        var until = _options.FailedUrlRetention >= DateTimeOffset.MaxValue - now ? DateTimeOffset.MaxValue : now + _options.FailedUrlRetention;
-        _failedUrls[key] = new FailedUrl(until, reason, cachedCopyBroken);
+        // Measured on the monotonic timestamp, not the wall clock: a clock set back (by years, on a machine that started
+        // with a wrong date) would otherwise make a failure fail fast for as long, and one set forward forget it at once.
+        _failedUrls[key] = new FailedUrl(_options.TimeProvider.GetTimestamp(), reason, cachedCopyBroken);
         var sweepAt = Volatile.Read(ref _failedUrlsNextSweep);
         if (_failedUrls.Count < sweepAt || Interlocked.CompareExchange(ref _failedUrlsNextSweep, int.MaxValue, sweepAt) != sweepAt)
         {
@@ -326,7 +326,7 @@ public sealed partial class ImageManager
         // again would otherwise stay for the manager's lifetime.
         foreach (var (url, failed) in _failedUrls)
         {
-            if (failed.Until <= now)
+            if (HasExpired(failed))
             {
                 _failedUrls.TryRemove(KeyValuePair.Create(url, failed));
             }
@@ -342,14 +342,25 @@ public sealed partial class ImageManager
             return;
         }
 
-        if (options.RetryFailed || failed.Until <= _options.TimeProvider.GetUtcNow())
+        if (options.RetryFailed || HasExpired(failed))
         {
             _failedUrls.TryRemove(KeyValuePair.Create(key, failed));
             return;
         }
 
-        Log.FailedUrlFastFail(_logger, new UrlText.Logged(url), failed.Until);
-        throw new ImageLoadException(url, $"failed recently and is not retried until {failed.Until:u} (ImageLoadOptions.RetryFailed): {failed.Reason}");
+        var until = RetriedAfter(failed);
+        Log.FailedUrlFastFail(_logger, new UrlText.Logged(url), until);
+        throw new ImageLoadException(url, $"failed recently and is not retried until {until:u} (ImageLoadOptions.RetryFailed): {failed.Reason}");
+    }
+
+    private bool HasExpired(FailedUrl failed) => _options.TimeProvider.GetElapsedTime(failed.Since) >= _options.FailedUrlRetention;
+
+    // When a failure's retention ends, on the wall clock as it reads now (for the message).
+    private DateTimeOffset RetriedAfter(FailedUrl failed)
+    {
+        var now = _options.TimeProvider.GetUtcNow();
+        var left = _options.FailedUrlRetention - _options.TimeProvider.GetElapsedTime(failed.Since);
+        return left >= DateTimeOffset.MaxValue - now ? DateTimeOffset.MaxValue : now + left;
     }
 
     // Failures that another attempt in a few minutes would meet again; transient ones (timeouts, resets, 5xx, an open
@@ -366,5 +377,6 @@ public sealed partial class ImageManager
         _ => false,
     };
 
-    private readonly record struct FailedUrl(DateTimeOffset Until, string Reason, bool CachedCopyBroken);
+    // Since: when it failed, a TimeProvider.GetTimestamp of the manager's clock.
+    private readonly record struct FailedUrl(long Since, string Reason, bool CachedCopyBroken);
 }

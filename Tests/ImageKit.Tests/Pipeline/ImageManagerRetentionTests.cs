@@ -78,11 +78,77 @@ public sealed class ImageManagerRetentionTests
         Assert.AreEqual(0, manager.RememberedFailures);
     }
 
+    // The wall clock set back by years a second after a failure (a machine that started with a wrong date, set right):
+    // the failure is retried once its retention has passed, as measured by the monotonic clock, not years later.
+    [TestMethod]
+    public async Task LoadImageAsync_WallClockSetBackAfterAFailure_RetriesOnceTheRetentionHasPassed()
+    {
+        var clock = new SteppingClock(new DateTimeOffset(2040, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var manager = new ImageManager(new ImageCacheOptions(), s_fastDownloads, new ImageManagerOptions { FailedUrlRetention = TimeSpan.FromMinutes(1), TimeProvider = clock });
+        var loader = new GarbageLoader();
+        manager.Loaders.Insert(0, loader);
+        var url = new Uri("garbage://host/a");
+        await Assert.ThrowsAsync<ImageDecodingException>(() => manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken));
+
+        clock.Wall = new DateTimeOffset(2026, 12, 4, 0, 0, 0, TimeSpan.Zero);
+        clock.Elapse(TimeSpan.FromSeconds(30));
+        var fast = await Assert.ThrowsExactlyAsync<ImageLoadException>(() => manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken), "within the retention");
+        clock.Elapse(TimeSpan.FromSeconds(31));
+        await Assert.ThrowsAsync<ImageDecodingException>(() => manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken), "retried: the retention has passed");
+
+        StringAssert.Contains(fast.Message, "is not retried until 2026-12-04 00:01:00Z", "the end of the retention on the clock as it reads now");
+        Assert.AreEqual(2, loader.Loads);
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_WallClockSetForwardAfterAFailure_StillFailsFastWithinTheRetention()
+    {
+        var clock = new SteppingClock(new DateTimeOffset(2026, 12, 4, 0, 0, 0, TimeSpan.Zero));
+        await using var manager = new ImageManager(new ImageCacheOptions(), s_fastDownloads, new ImageManagerOptions { FailedUrlRetention = TimeSpan.FromMinutes(1), TimeProvider = clock });
+        var loader = new GarbageLoader();
+        manager.Loaders.Insert(0, loader);
+        var url = new Uri("garbage://host/a");
+        await Assert.ThrowsAsync<ImageDecodingException>(() => manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken));
+
+        clock.Wall = clock.Wall.AddYears(1);
+        clock.Elapse(TimeSpan.FromSeconds(10));
+
+        await Assert.ThrowsExactlyAsync<ImageLoadException>(() => manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken));
+        Assert.AreEqual(1, loader.Loads);
+    }
+
+    /// <summary>A clock whose wall time is set by the test and whose monotonic time only moves by <see cref="Elapse"/>.</summary>
+    private sealed class SteppingClock(DateTimeOffset wall) : TimeProvider
+    {
+        private long _ticks;
+
+        public DateTimeOffset Wall { get; set; } = wall;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override DateTimeOffset GetUtcNow() => Wall;
+
+        public override long GetTimestamp() => Interlocked.Read(ref _ticks);
+
+        public void Elapse(TimeSpan time)
+        {
+            Interlocked.Add(ref _ticks, time.Ticks);
+            Wall += time;
+        }
+    }
+
     private sealed class GarbageLoader : IImageLoader
     {
+        private int _loads;
+
+        public int Loads => Volatile.Read(ref _loads);
+
         public bool CanLoad(Uri url) => url.Scheme == "garbage";
 
-        public Task<ImageLoaderResponse> LoadAsync(ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress = null, CancellationToken cancellationToken = default) =>
-            Task.FromResult(new ImageLoaderResponse(request.Url, "not an image at all"u8.ToArray()) { StoreOnDisk = false });
+        public Task<ImageLoaderResponse> LoadAsync(ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress = null, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _loads);
+            return Task.FromResult(new ImageLoaderResponse(request.Url, "not an image at all"u8.ToArray()) { StoreOnDisk = false });
+        }
     }
 }
