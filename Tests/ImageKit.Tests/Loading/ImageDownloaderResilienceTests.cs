@@ -189,6 +189,50 @@ public sealed class ImageDownloaderResilienceTests
         Assert.AreEqual(ImageDownloadFailure.CircuitOpen, next.Failure, $"the cancelled trial closed the circuit: the next request was sent ({next.Message})");
     }
 
+    // Polly times its breaker on the wall clock: set back by a year while the circuit was open (a machine that started with
+    // a wrong date, set right), it kept the circuit open for that year. The downloader gives it a monotonic clock.
+    [TestMethod]
+    public async Task DownloadAsync_WallClockSetBackWhileTheCircuitIsOpen_TrialStillComesAfterTheBreakDuration()
+    {
+        var time = new SteppingClock(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero));
+        var options = DownloadTestOptions.Fast(maxRetries: 0);
+        options.TimeProvider = time;
+        options.CircuitBreaker = new ImageDownloadCircuitBreakerOptions { MinimumThroughput = 2, BreakDuration = TimeSpan.FromSeconds(20) };
+        using var downloader = new ImageDownloader(options);
+        await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => Download(downloader, "/status/503"));
+        await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => Download(downloader, "/status/503"));
+
+        time.Wall = time.Wall.AddYears(-1);
+        time.Elapse(TimeSpan.FromSeconds(19));
+        var stillOpen = await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => Download(downloader, "/image/clock-back"));
+        time.Elapse(TimeSpan.FromSeconds(2));
+        var trial = await Download(downloader, "/image/clock-back");
+
+        Assert.AreEqual(ImageDownloadFailure.CircuitOpen, stillOpen.Failure);
+        StringAssert.Contains(stillOpen.Message, "it closes for a trial in 1 s");
+        Assert.AreEqual(HttpStatusCode.OK, trial.StatusCode);
+    }
+
+    /// <summary>A clock whose wall time the test sets and whose monotonic time moves only by <see cref="Elapse"/>; timers are real.</summary>
+    private sealed class SteppingClock(DateTimeOffset wall) : TimeProvider
+    {
+        private long _ticks;
+
+        public DateTimeOffset Wall { get; set; } = wall;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override DateTimeOffset GetUtcNow() => Wall;
+
+        public override long GetTimestamp() => Interlocked.Read(ref _ticks);
+
+        public void Elapse(TimeSpan time)
+        {
+            Interlocked.Add(ref _ticks, time.Ticks);
+            Wall += time;
+        }
+    }
+
     private Task<ImageDownloadResponse> Download(ImageDownloader downloader, string path) =>
         downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url(path)), cancellationToken: TestContext.CancellationToken);
 

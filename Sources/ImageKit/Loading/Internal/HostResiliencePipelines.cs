@@ -25,7 +25,9 @@ internal sealed class HostResiliencePipelines(ImageDownloaderOptions options, IL
     // may change (or reuse) its instances afterwards.
     private readonly ImageDownloadRetryOptions _retry = options.Retry.Copy();
     private readonly ImageDownloadCircuitBreakerOptions _breaker = options.CircuitBreaker.Copy();
-    private readonly TimeProvider _time = options.TimeProvider;
+    // Polly reads the wall time for its breaker: given one that moves only with the monotonic clock, a wall clock set back
+    // or forward while a circuit is open neither stretches nor cuts the break.
+    private readonly TimeProvider _time = new ImageKit.Internal.MonotonicClock(options.TimeProvider);
     private readonly TimeSpan _attemptTimeout = options.AttemptTimeout;
     private readonly Action<int, TimeSpan>? _retryScheduled = options.RetryScheduled;
 
