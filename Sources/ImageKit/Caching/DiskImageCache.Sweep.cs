@@ -142,13 +142,17 @@ public sealed partial class DiskImageCache
     private int SweepTemporaryFiles(TimeSpan grace)
     {
         var removed = 0;
-        var cutoff = DateTime.UtcNow - grace; // file times are wall-clock times, whatever clock the options use
+        var wallNow = DateTime.UtcNow; // file times are wall-clock times, whatever clock the options use
         // Either folder may be gone (removed by hand while the cache is open): nothing to sweep there then.
         foreach (var file in EnumerateOrNothing(_blobs.TempDirectory))
         {
             // One look at the file: another cache's temporary file renamed into place between two looks (File.Exists,
             // then File.GetLastWriteTimeUtc, which answers 1601 for a missing file) was counted as a stale one deleted.
-            if (new FileInfo(file) is { Exists: true } info && info.LastWriteTimeUtc < cutoff && BlobStore.TryDeleteExisting(file))
+            // Stale either way, as trash folders are: one left by a crash while the clock ran ahead would otherwise stay
+            // until that future came.
+            if (new FileInfo(file) is { Exists: true } info
+                && (info.LastWriteTimeUtc < wallNow - grace || info.LastWriteTimeUtc > wallNow + grace)
+                && BlobStore.TryDeleteExisting(file))
             {
                 removed++;
             }
@@ -160,9 +164,8 @@ public sealed partial class DiskImageCache
         // ago than the grace (by the time in their names): when SQLite rolls a clear back by itself, it lets go of the write
         // lock before the clear's undo takes it again to put the folder back. Deleted after the lock is let go: that may
         // take long.
-        var now = DateTime.UtcNow;
         var trashFolders = _index.Write(_ => EnumerateOrNothing(Directory)
-            .Where(d => Path.GetFileName(d).StartsWith(BlobStore.TrashPrefix, StringComparison.Ordinal) && !IsRecentTrash(d, now, grace))
+            .Where(d => Path.GetFileName(d).StartsWith(BlobStore.TrashPrefix, StringComparison.Ordinal) && !IsRecentTrash(d, wallNow, grace))
             .ToList());
         foreach (var trash in trashFolders)
         {

@@ -159,10 +159,14 @@ public sealed class DiskImageCacheHealingTests
         File.SetLastWriteTimeUtc(oldTemp, DateTime.UtcNow.AddHours(-2));
         var freshTemp = folder.Combine("tmp", "fresh.tmp"); // perhaps another process's write in progress
         File.WriteAllBytes(freshTemp, [1]);
+        var futureTemp = folder.Combine("tmp", "future.tmp"); // left by a crash while the clock ran years ahead
+        File.WriteAllBytes(futureTemp, [1]);
+        File.SetLastWriteTimeUtc(futureTemp, DateTime.UtcNow.AddYears(14));
 
         var result = await cache.SweepAsync(TestContext.CancellationToken);
 
-        Assert.AreEqual(new DiskCacheSweepResult(3, 2), result);
+        Assert.IsFalse(File.Exists(futureTemp), "a temporary file from the future is stale too");
+        Assert.AreEqual(new DiskCacheSweepResult(4, 2), result);
         Assert.IsFalse(File.Exists(shortBlob), "a broken row's file goes with the row");
         Assert.IsFalse(File.Exists(orphan));
         Assert.IsFalse(File.Exists(stray));
