@@ -19,7 +19,7 @@ internal static class FetchCommand
     public static Command Create(TextWriter stdout, Func<bool> stdoutIsTerminal)
     {
         var urls = new Argument<string[]>("url") { Description = "Image URLs (http, https, file or data).", Arity = ArgumentArity.ZeroOrMore };
-        var list = new Option<FileInfo?>("--list") { Description = "A file of URLs, one per line (blank lines and # comments ignored)." };
+        var list = new Option<FileInfo?>("--list") { Description = "A file of URLs, one per line (blank lines and # comments ignored); - reads them from standard input." };
         var cacheDir = new Option<DirectoryInfo?>("--cache-dir") { Description = CacheCommand.CacheDirDescription };
         var concurrency = new Option<string>("--concurrency") { Description = "How many URLs load at once (1 to 256).", DefaultValueFactory = _ => "6" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with every result and the summary." };
@@ -99,7 +99,21 @@ internal static class FetchCommand
     private static async Task<List<Uri>> CollectUrlsAsync(string[] arguments, FileInfo? list, CancellationToken cancellationToken)
     {
         var texts = new List<string>(arguments);
-        if (list is not null)
+        if (list?.ToString() == InputReader.StandardInput)
+        {
+            byte[] piped;
+            try
+            {
+                piped = await InputReader.ReadStandardInputAsync(MaxListBytes, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CliException e)
+            {
+                throw new CliException(e.SourceName, $"cannot read the list: {e.Message}", e);
+            }
+
+            await AddLinesAsync(texts, piped, cancellationToken).ConfigureAwait(false);
+        }
+        else if (list is not null)
         {
             if (Directory.Exists(list.FullName))
             {
@@ -122,22 +136,13 @@ internal static class FetchCommand
                 throw new CliException(e.SourceName, $"cannot read the list: {e.Message}", e);
             }
 
-            // As File.ReadAllLines: a byte order mark says the encoding (UTF-8 otherwise), lines end at \n, \r\n or \r.
-            using var reader = new StreamReader(new MemoryStream(bytes), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-            while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
-            {
-                var text = line.Trim();
-                if (text.Length > 0 && !text.StartsWith('#'))
-                {
-                    texts.Add(text);
-                }
-            }
+            await AddLinesAsync(texts, bytes, cancellationToken).ConfigureAwait(false);
         }
 
         if (texts.Count == 0)
         {
-            throw list is null
-                ? new CliException(null, "usage: give at least one URL, or --list FILE")
+            throw list is null ? new CliException(null, "usage: give at least one URL, or --list FILE")
+                : list.ToString() == InputReader.StandardInput ? new CliException("standard input", "the list has no URLs")
                 : new CliException(list.FullName, "the list file has no URLs");
         }
 
@@ -159,6 +164,21 @@ internal static class FetchCommand
         }
 
         return urls;
+    }
+
+    // As File.ReadAllLines: a byte order mark says the encoding (UTF-8 otherwise), lines end at \n, \r\n or \r; blank
+    // lines and # comments are skipped.
+    private static async Task AddLinesAsync(List<string> texts, byte[] bytes, CancellationToken cancellationToken)
+    {
+        using var reader = new StreamReader(new MemoryStream(bytes), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        {
+            var text = line.Trim();
+            if (text.Length > 0 && !text.StartsWith('#'))
+            {
+                texts.Add(text);
+            }
+        }
     }
 
     private static async Task<FetchSummary> RunWithProgressBarAsync(ImageManager manager, List<Uri> urls, int concurrency, ImageLoadOptions options, TextWriter stdout, CancellationToken cancellationToken)

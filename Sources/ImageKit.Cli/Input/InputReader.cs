@@ -9,6 +9,9 @@ internal static class InputReader
     /// <summary>The most bytes read from one input (larger inputs are refused, not buffered).</summary>
     public const long MaxInputBytes = 256L * 1024 * 1024;
 
+    /// <summary>The input that names standard input, as in most Unix tools (<c>curl … | imagekit inspect -</c>).</summary>
+    public const string StandardInput = "-";
+
     private static readonly TimeSpan s_httpTimeout = TimeSpan.FromSeconds(30);
 
     /// <param name="input">A file path, or an http(s), <c>file:</c> or <c>data:</c> URL.</param>
@@ -19,6 +22,11 @@ internal static class InputReader
         if (input.Length == 0)
         {
             throw new CliException(null, "usage: the file or URL is empty");
+        }
+
+        if (input == StandardInput)
+        {
+            return await ReadStandardInputAsync(MaxInputBytes, cancellationToken).ConfigureAwait(false);
         }
 
         var isUrl = IsUrl(input, out var uri);
@@ -54,7 +62,9 @@ internal static class InputReader
     /// by its start and its length, as <c>fetch</c> and the SDK name it.
     /// </summary>
     public static string DisplayName(string input) =>
-        IsUrl(input, out var uri) && string.Equals(uri.Scheme, "data", StringComparison.OrdinalIgnoreCase) ? UrlText.Describe(uri) : input;
+        input == StandardInput ? "standard input"
+        : IsUrl(input, out var uri) && string.Equals(uri.Scheme, "data", StringComparison.OrdinalIgnoreCase) ? UrlText.Describe(uri)
+        : input;
 
     /// <summary>
     /// The local file an input names, as <see cref="ReadAsync"/> reads it, or <see langword="null"/> for an http(s) or
@@ -63,6 +73,11 @@ internal static class InputReader
     /// </summary>
     public static string? LocalPath(string input)
     {
+        if (input == StandardInput)
+        {
+            return null;
+        }
+
         if (!IsUrl(input, out var uri))
         {
             return input;
@@ -111,6 +126,35 @@ internal static class InputReader
         }
 
         Exception TooLarge(long? length) => new CliException(sourceName, BoundedFileReader.TooLargeReason(length, maxBytes, "this tool reads"));
+    }
+
+    /// <summary>
+    /// Reads standard input to its end, up to <paramref name="maxBytes"/>, with the file reader's checks: a closed standard
+    /// input is said to be one, and a pipe nobody writes to can be cancelled. On Unix through <c>/dev/stdin</c>.
+    /// </summary>
+    public static async Task<byte[]> ReadStandardInputAsync(long maxBytes, CancellationToken cancellationToken)
+    {
+        const string name = "standard input";
+        if (!OperatingSystem.IsWindows())
+        {
+            return await ReadFileAsync("/dev/stdin", name, maxBytes, cancellationToken).ConfigureAwait(false);
+        }
+
+        using var stdin = Console.OpenStandardInput();
+        using var copy = new MemoryStream();
+        var buffer = new byte[81920];
+        int read;
+        while ((read = await stdin.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (copy.Length + read > maxBytes)
+            {
+                throw new CliException(name, BoundedFileReader.TooLargeReason(null, maxBytes, "this tool reads"));
+            }
+
+            copy.Write(buffer, 0, read);
+        }
+
+        return copy.ToArray();
     }
 
     // Through the SDK's loader, with this tool's size limit; the URL is named as typed, a long one by its start and length.
