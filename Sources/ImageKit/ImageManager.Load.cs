@@ -213,7 +213,7 @@ public sealed partial class ImageManager
         var metadata = new DiskCacheMetadata
         {
             ContentType = response.ContentType,
-            OriginalUrl = url,
+            OriginalUrl = UrlText.WithoutPasswordUri(url), // the index is no place for a password
             ETag = response.ETag,
             LastModified = response.LastModified,
         };

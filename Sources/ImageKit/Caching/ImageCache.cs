@@ -141,7 +141,7 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
         {
             // Bytes that no longer decode (a decoder removed, a limit lowered) are useless: drop them, report a miss. A
             // transformer refusing the image is no fault of the bytes: that propagates, and the entry stays.
-            Log.UndecodableCacheEntryRemoved(_logger, key, e.Message);
+            Log.UndecodableCacheEntryRemoved(_logger, new UrlText.LoggedKey(key), e.Message);
             _metrics.CacheMisses.Add(1, s_diskTier);
             await disk.RemoveAsync(key, cancellationToken).ConfigureAwait(false);
             return null;
@@ -160,7 +160,7 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
             catch (ImageDecodingException e)
             {
                 // Headers that decode over pixels that do not (a truncated entry) are as useless as the above.
-                Log.UndecodableCacheEntryRemoved(_logger, key, e.Message);
+                Log.UndecodableCacheEntryRemoved(_logger, new UrlText.LoggedKey(key), e.Message);
                 _metrics.CacheMisses.Add(1, s_diskTier);
                 await disk.RemoveAsync(key, cancellationToken).ConfigureAwait(false);
                 return null;
@@ -206,7 +206,7 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
         if (image is null)
         {
             // Made from other bytes than those stored now (the original was replaced, expired or removed), or damaged.
-            Log.StaleVariantRemoved(_logger, key);
+            Log.StaleVariantRemoved(_logger, new UrlText.LoggedKey(key));
             await disk.RemoveAsync(variantKey, cancellationToken).ConfigureAwait(false);
             return null;
         }

@@ -13,7 +13,51 @@ internal static class UrlText
     /// <see cref="Uri.ToString"/>, which unescapes what it can ("a%20b.gif" as "a b.gif", "x%41" as "xA", "%E2%9C%93" as
     /// "✓") and normalizes ("HTTP://Host:80" as "http://host/"): a name the caller never passed and cannot look up.
     /// </summary>
-    public static string Describe(Uri url) => IsLongDataUrl(url) ? Shorten(url.OriginalString) : url.OriginalString;
+    public static string Describe(Uri url) => IsLongDataUrl(url) ? Shorten(url.OriginalString) : WithoutPassword(url);
+
+    /// <summary>
+    /// The URL as it was given, with the password of its user information (<c>user:password@host</c>) replaced by
+    /// <c>***</c>: a URL's credentials never reach a log, an exception, a trace, the CLI's output or the disk cache's
+    /// index. A user name alone is kept.
+    /// </summary>
+    public static string WithoutPassword(Uri url)
+    {
+        var text = url.OriginalString;
+        if (!url.IsAbsoluteUri || url.UserInfo.Length == 0)
+        {
+            return text;
+        }
+
+        // The authority of the text as given: after "scheme://", up to the path, query or fragment. Its user information
+        // ends at its last '@'.
+        var start = text.IndexOf("://", StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return text;
+        }
+
+        start += 3;
+        var end = text.AsSpan(start).IndexOfAny("/?#") is var found and >= 0 ? start + found : text.Length;
+        var at = text.AsSpan(start, end - start).LastIndexOf('@');
+        var colon = at < 0 ? -1 : text.AsSpan(start, at).IndexOf(':');
+        return colon < 0 ? text : string.Concat(text.AsSpan(0, start + colon + 1), "***", text.AsSpan(start + at));
+    }
+
+    /// <summary>
+    /// <paramref name="url"/>, or the same URL without its password (see <see cref="WithoutPassword"/>) when it has one:
+    /// what the disk cache keeps as an entry's original URL.
+    /// </summary>
+    public static Uri WithoutPasswordUri(Uri url) => WithoutPassword(url) is var text && text != url.OriginalString ? new Uri(text) : url;
+
+    /// <summary>
+    /// A cache key for a log message, described only if the message is written: a key that is a URL with a password (the
+    /// default key is the URL) is shown without it.
+    /// </summary>
+    public readonly record struct LoggedKey(string Key)
+    {
+        public override string ToString() =>
+            Key.Contains('@', StringComparison.Ordinal) && Uri.TryCreate(Key, UriKind.Absolute, out var url) ? WithoutPassword(url) : Key;
+    }
 
     private static bool IsLongDataUrl(Uri url) =>
         url.IsAbsoluteUri && url.OriginalString.Length > DataUrlShown + 16 && string.Equals(url.Scheme, "data", StringComparison.OrdinalIgnoreCase);

@@ -68,7 +68,7 @@ internal static partial class Log
     public static partial void MemoryCacheTrimmed(ILogger logger, long targetBytes);
 
     [LoggerMessage(EventId = 3003, EventName = "UndecodableCacheEntryRemoved", Level = LogLevel.Warning, Message = "Removed the disk cache entry {Key}: its bytes no longer decode ({Reason})")]
-    public static partial void UndecodableCacheEntryRemoved(ILogger logger, string key, string reason);
+    public static partial void UndecodableCacheEntryRemoved(ILogger logger, UrlText.LoggedKey key, string reason);
 
     [LoggerMessage(EventId = 3005, EventName = "DiskTierUnavailable", Level = LogLevel.Warning, Message = "The disk cache in {Directory} could not be opened; caching in memory only: {Reason}")]
     public static partial void DiskTierUnavailable(ILogger logger, string directory, string reason);
@@ -77,5 +77,5 @@ internal static partial class Log
     public static partial void DiskCacheTimesFromTheFutureReset(ILogger logger, string directory, int count);
 
     [LoggerMessage(EventId = 3004, EventName = "StaleTransformedEntryRemoved", Level = LogLevel.Debug, Message = "Removed the stored transformed image of {Key}: the original on disk is not the one it was made from, or it is damaged")]
-    public static partial void StaleVariantRemoved(ILogger logger, string key);
+    public static partial void StaleVariantRemoved(ILogger logger, UrlText.LoggedKey key);
 }

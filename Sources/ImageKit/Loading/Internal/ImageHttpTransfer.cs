@@ -188,6 +188,13 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
                 message.Options.Set(PerLoadHeaderNames, [.. headers.Keys]);
             }
 
+            // A URL's user information (https://user:password@host/…) goes out as Basic authentication, as curl sends it;
+            // .NET would drop it silently. Not over an Authorization the load or the app's client already sets.
+            if (message.Headers.Authorization is null && client.DefaultRequestHeaders.Authorization is null && BasicCredentials(request.Url) is { } basic)
+            {
+                message.Headers.Authorization = basic;
+            }
+
             if (request.IfNoneMatch is { } etag && !message.Headers.TryAddWithoutValidation("If-None-Match", etag))
             {
                 throw new ImageDownloadException(request.Url, ImageDownloadFailure.InvalidRequest, "the IfNoneMatch value cannot be sent as If-None-Match");
@@ -216,6 +223,21 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
             message.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Basic credentials from the URL's user information (percent-escapes decoded), or <see langword="null"/> when it has none.</summary>
+    internal static AuthenticationHeaderValue? BasicCredentials(Uri url)
+    {
+        if (url.UserInfo.Length == 0)
+        {
+            return null;
+        }
+
+        var userInfo = url.UserInfo;
+        var colon = userInfo.IndexOf(':', StringComparison.Ordinal);
+        var user = Uri.UnescapeDataString(colon < 0 ? userInfo : userInfo[..colon]);
+        var password = colon < 0 ? string.Empty : Uri.UnescapeDataString(userInfo[(colon + 1)..]);
+        return new AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{user}:{password}")));
     }
 
     private AttemptResult Reject(Uri url, HttpResponseMessage response)
