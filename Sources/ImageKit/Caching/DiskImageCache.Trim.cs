@@ -91,10 +91,18 @@ public sealed partial class DiskImageCache
             return;
         }
 
-        var count = _index.Write(c => c.BringBackTimesAfter(latest, now));
-        if (count > 0)
+        try
         {
-            Log.DiskCacheTimesFromTheFutureReset(Logger, _options.Directory, count);
+            var count = _index.Write(c => c.BringBackTimesAfter(latest, now));
+            if (count > 0)
+            {
+                Log.DiskCacheTimesFromTheFutureReset(Logger, _options.Directory, count);
+            }
+        }
+        catch (Exception e) when (IndexDatabase.IsBusyOrFull(e))
+        {
+            // Not this trim's or sweep's own work: on a full disk (or a busy index) it goes on without, which a trim must
+            // then do to make room; the next one brings the times back.
         }
     }
 

@@ -67,6 +67,32 @@ public sealed class DiskImageCacheClockTests
         Assert.AreEqual($"Disk cache {folder.Path}: 1 entries had times later than now, written while the clock was ahead; they now count from now", reset.Message);
     }
 
+    // Bringing the times back is a write, which a full disk refuses: the trim must still do its own work, which on a full
+    // disk is what makes room.
+    [TestMethod]
+    public async Task TrimAsync_WhenBringingTimesBackFindsTheDiskFull_StillRemovesTheExpiredEntries()
+    {
+        using var folder = new TempFolder();
+        var commits = new CommitFailures();
+        var clock = new FakeTimeProvider(s_today);
+        using var cache = Open(folder.Path, clock, o => o.BeforeIndexCommit = commits.Check);
+        await cache.OpeningSweep;
+        await cache.SetAsync("today", Bytes(300, 2), null, TestContext.CancellationToken);
+        using (var ahead = Open(folder.Path, new FakeTimeProvider(s_today.AddYears(14))))
+        {
+            await ahead.OpeningSweep;
+            await ahead.SetAsync("ahead", Bytes(300, 1), null, TestContext.CancellationToken);
+        }
+
+        clock.Advance(TimeSpan.FromDays(2));
+        commits.FailNext(1);
+        var result = await cache.TrimAsync(maxAge: TimeSpan.FromDays(1), cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(1, result.ExpiredRemoved);
+        Assert.IsNull(await cache.GetAsync("today", TestContext.CancellationToken));
+        Assert.IsFalse(commits.Fail, "the injected failure was met");
+    }
+
     [TestMethod]
     public async Task TimesLessThanAnHourAhead_AreLeftAsTheyAre()
     {
