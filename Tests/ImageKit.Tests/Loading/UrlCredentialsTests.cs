@@ -87,6 +87,28 @@ public sealed class UrlCredentialsTests
         Assert.DoesNotContain("s3cret", text.Stdout + text.Stderr + json.Stdout + json.Stderr);
     }
 
+    // The retry and circuit logs name the host: by scheme, host and port, never with the user information.
+    [TestMethod]
+    public async Task DownloadAsync_RetriesAndACircuitForAUrlWithAPassword_LogTheHostWithoutIt()
+    {
+        var attempts = 0;
+        await using var server = await LoopbackServer.StartAsync(
+            app => app.MapGet("/a.gif", (HttpContext context) => context.Response.StatusCode = Interlocked.Increment(ref attempts) < 99 ? 503 : 200),
+            TestContext.CancellationToken);
+        var logs = new FakeLogCollector();
+        using var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(new FakeLoggerProvider(logs)));
+        var options = DownloadTestOptions.Fast(maxRetries: 2);
+        options.LoggerFactory = loggers;
+        options.CircuitBreaker = new ImageDownloadCircuitBreakerOptions { MinimumThroughput = 2 };
+        using var downloader = new ImageDownloader(options);
+
+        await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => downloader.DownloadAsync(new ImageDownloadRequest(new Uri($"http://me:s3cret@{server.BaseAddress.Authority}/a.gif")), cancellationToken: TestContext.CancellationToken));
+
+        var messages = logs.GetSnapshot().Select(r => r.Message).ToList();
+        Assert.IsTrue(messages.Any(m => m.Contains($"http://{server.BaseAddress.Authority}", StringComparison.Ordinal) && m.StartsWith("Circuit opened", StringComparison.Ordinal)), string.Join("\n", messages));
+        Assert.IsFalse(messages.Any(m => m.Contains("s3cret", StringComparison.Ordinal)), string.Join("\n", messages));
+    }
+
     [TestMethod]
     public async Task DownloadAsync_UrlWithCredentialsAndTheLoadsOwnAuthorization_SendsTheLoadsOwn()
     {

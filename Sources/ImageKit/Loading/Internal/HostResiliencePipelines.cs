@@ -31,7 +31,8 @@ internal sealed class HostResiliencePipelines(ImageDownloaderOptions options, IL
     private readonly TimeSpan _attemptTimeout = options.AttemptTimeout;
     private readonly Action<int, TimeSpan>? _retryScheduled = options.RetryScheduled;
 
-    public static string HostKey(Uri url) => url.GetLeftPart(UriPartial.Authority);
+    // Scheme, host and port, never the user information (GetLeftPart(Authority) keeps it): the key names the host in logs.
+    public static string HostKey(Uri url) => $"{url.Scheme}://{url.Authority}";
 
     public ResiliencePipeline<AttemptResult> For(Uri url) => _pipelines.GetOrAdd(HostKey(url), static (host, self) => self.Create(host), this);
 
