@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using ImageKit.Loading;
+using ImageKit.Tests.TestUtilities;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
@@ -211,26 +212,6 @@ public sealed class ImageDownloaderResilienceTests
         Assert.AreEqual(ImageDownloadFailure.CircuitOpen, stillOpen.Failure);
         StringAssert.Contains(stillOpen.Message, "it closes for a trial in 1 s");
         Assert.AreEqual(HttpStatusCode.OK, trial.StatusCode);
-    }
-
-    /// <summary>A clock whose wall time the test sets and whose monotonic time moves only by <see cref="Elapse"/>; timers are real.</summary>
-    private sealed class SteppingClock(DateTimeOffset wall) : TimeProvider
-    {
-        private long _ticks;
-
-        public DateTimeOffset Wall { get; set; } = wall;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override DateTimeOffset GetUtcNow() => Wall;
-
-        public override long GetTimestamp() => Interlocked.Read(ref _ticks);
-
-        public void Elapse(TimeSpan time)
-        {
-            Interlocked.Add(ref _ticks, time.Ticks);
-            Wall += time;
-        }
     }
 
     private Task<ImageDownloadResponse> Download(ImageDownloader downloader, string path) =>

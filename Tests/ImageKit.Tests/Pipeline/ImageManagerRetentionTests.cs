@@ -117,26 +117,6 @@ public sealed class ImageManagerRetentionTests
         Assert.AreEqual(1, loader.Loads);
     }
 
-    /// <summary>A clock whose wall time is set by the test and whose monotonic time only moves by <see cref="Elapse"/>.</summary>
-    private sealed class SteppingClock(DateTimeOffset wall) : TimeProvider
-    {
-        private long _ticks;
-
-        public DateTimeOffset Wall { get; set; } = wall;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override DateTimeOffset GetUtcNow() => Wall;
-
-        public override long GetTimestamp() => Interlocked.Read(ref _ticks);
-
-        public void Elapse(TimeSpan time)
-        {
-            Interlocked.Add(ref _ticks, time.Ticks);
-            Wall += time;
-        }
-    }
-
     private sealed class GarbageLoader : IImageLoader
     {
         private int _loads;
