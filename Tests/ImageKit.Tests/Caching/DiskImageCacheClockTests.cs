@@ -24,11 +24,7 @@ public sealed class DiskImageCacheClockTests
     public async Task EntryWrittenWhileTheClockWasYearsAhead_ExpiresMaxAgeAfterTheClockIsSetRight()
     {
         using var folder = new TempFolder();
-        using (var ahead = Open(folder.Path, new FakeTimeProvider(s_today.AddYears(14)), o => o.MaxAge = TimeSpan.FromDays(1)))
-        {
-            await ahead.OpeningSweep;
-            await ahead.SetAsync("ahead", Bytes(300, 1), null, TestContext.CancellationToken);
-        }
+        await StoreWithTheClockAheadAsync(folder.Path, s_today.AddYears(14));
 
         var clock = new FakeTimeProvider(s_today);
         using var cache = Open(folder.Path, clock, o => o.MaxAge = TimeSpan.FromDays(1));
@@ -49,11 +45,7 @@ public sealed class DiskImageCacheClockTests
         var logs = new FakeLogCollector();
         cache.Logger = new FakeLogger(logs);
         await cache.SetAsync("today", Bytes(300, 2), null, TestContext.CancellationToken);
-        using (var ahead = Open(folder.Path, new FakeTimeProvider(s_today.AddYears(14))))
-        {
-            await ahead.OpeningSweep;
-            await ahead.SetAsync("ahead", Bytes(300, 1), null, TestContext.CancellationToken);
-        }
+        await StoreWithTheClockAheadAsync(folder.Path, s_today.AddYears(14));
 
         clock.Advance(TimeSpan.FromDays(2));
         var first = await cache.TrimAsync(maxAge: TimeSpan.FromDays(1), cancellationToken: TestContext.CancellationToken);
@@ -78,11 +70,7 @@ public sealed class DiskImageCacheClockTests
         using var cache = Open(folder.Path, clock, o => o.BeforeIndexCommit = commits.Check);
         await cache.OpeningSweep;
         await cache.SetAsync("today", Bytes(300, 2), null, TestContext.CancellationToken);
-        using (var ahead = Open(folder.Path, new FakeTimeProvider(s_today.AddYears(14))))
-        {
-            await ahead.OpeningSweep;
-            await ahead.SetAsync("ahead", Bytes(300, 1), null, TestContext.CancellationToken);
-        }
+        await StoreWithTheClockAheadAsync(folder.Path, s_today.AddYears(14));
 
         clock.Advance(TimeSpan.FromDays(2));
         commits.FailNext(1);
@@ -101,14 +89,19 @@ public sealed class DiskImageCacheClockTests
         var clock = new FakeTimeProvider(s_today);
         using var cache = Open(folder.Path, clock);
         await cache.OpeningSweep;
-        using (var ahead = Open(folder.Path, new FakeTimeProvider(s_today.AddMinutes(50))))
-        {
-            await ahead.SetAsync("ahead", Bytes(300, 1), null, TestContext.CancellationToken);
-        }
+        await StoreWithTheClockAheadAsync(folder.Path, s_today.AddMinutes(50));
 
         await cache.TrimAsync(cancellationToken: TestContext.CancellationToken);
         var entry = await cache.GetAsync("ahead", TestContext.CancellationToken);
 
         Assert.AreEqual(s_today.AddMinutes(50), entry!.StoredAt);
+    }
+
+    // Another cache on the folder, its clock at `now`, stores the entry "ahead".
+    private async Task StoreWithTheClockAheadAsync(string folder, DateTimeOffset now)
+    {
+        using var ahead = Open(folder, new FakeTimeProvider(now));
+        await ahead.OpeningSweep;
+        await ahead.SetAsync("ahead", Bytes(300, 1), null, TestContext.CancellationToken);
     }
 }
