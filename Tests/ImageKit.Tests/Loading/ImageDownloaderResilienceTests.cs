@@ -214,6 +214,34 @@ public sealed class ImageDownloaderResilienceTests
         Assert.AreEqual(HttpStatusCode.OK, trial.StatusCode);
     }
 
+    // The resolver's "no such name" is an answer, not a failure to answer: asking again gets the same. It was retried
+    // three times, with the backoff in between.
+    [TestMethod]
+    public async Task DownloadAsync_HostNameThatDoesNotExist_FailsAfterOneAttempt()
+    {
+        const string host = "images.imagekit-test.invalid"; // RFC 2606: never resolves
+        try
+        {
+            await System.Net.Dns.GetHostAddressesAsync(host, TestContext.CancellationToken);
+            Assert.Inconclusive($"this machine's resolver answers for {host}");
+        }
+        catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode is not (System.Net.Sockets.SocketError.HostNotFound or System.Net.Sockets.SocketError.NoData))
+        {
+            Assert.Inconclusive($"this machine's resolver cannot answer now ({e.SocketErrorCode}), which is retried");
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            // No such name: what the test needs.
+        }
+
+        using var downloader = new ImageDownloader(DownloadTestOptions.Fast(maxRetries: 3));
+
+        var error = await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => downloader.DownloadAsync(new ImageDownloadRequest(new Uri($"http://{host}/a.gif")), cancellationToken: TestContext.CancellationToken));
+
+        Assert.AreEqual(1, error.Attempts);
+        StringAssert.StartsWith(error.Message, "the host name could not be resolved");
+    }
+
     private Task<ImageDownloadResponse> Download(ImageDownloader downloader, string path) =>
         downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url(path)), cancellationToken: TestContext.CancellationToken);
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.Http;
+using System.Net.Sockets;
 using ImageKit.Diagnostics.Internal;
 using Microsoft.Extensions.Logging;
 using Polly;
@@ -41,11 +42,31 @@ internal sealed class HostResiliencePipelines(ImageDownloaderOptions options, IL
     {
         null => outcome.Result?.IsTransientStatus == true,
         TransientDownloadException or TimeoutRejectedException => true,
-        HttpRequestException http => http.HttpRequestError is not (HttpRequestError.SecureConnectionError or HttpRequestError.ConfigurationLimitExceeded),
+        HttpRequestException http => http.HttpRequestError is not (HttpRequestError.SecureConnectionError or HttpRequestError.ConfigurationLimitExceeded)
+            && !IsUnknownHost(http),
         OperationCanceledException => false,
         IOException => true,
         _ => false,
     };
+
+    /// <summary>
+    /// The resolver's answer that the name does not exist (NXDOMAIN: <see cref="SocketError.HostNotFound"/> or
+    /// <see cref="SocketError.NoData"/>): asking again a moment later gets the same answer, so it is not retried (a
+    /// mistyped or dead host cost four lookups and the backoff between them). A resolver that could not answer
+    /// (<see cref="SocketError.TryAgain"/>, as when the network is down on Linux) is retried as before.
+    /// </summary>
+    private static bool IsUnknownHost(HttpRequestException http)
+    {
+        for (Exception? e = http; e is not null; e = e.InnerException)
+        {
+            if (e is SocketException socket)
+            {
+                return socket.SocketErrorCode is SocketError.HostNotFound or SocketError.NoData;
+            }
+        }
+
+        return false;
+    }
 
     private static string Describe(Outcome<AttemptResult> outcome) => outcome.Exception is { } e
         ? e.GetType().Name + ": " + e.Message
