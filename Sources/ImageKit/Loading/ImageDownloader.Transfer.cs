@@ -195,7 +195,7 @@ public sealed partial class ImageDownloader
             case TransientDownloadException transient:
                 return new ImageDownloadException(url, transient.Failure, transient.Message + After(attempts), null, attempts, ex);
             case HttpRequestException http:
-                return new ImageDownloadException(url, ImageDownloadFailure.Network, $"{DescribeNetworkError(http)}{After(attempts)}", http.StatusCode, attempts, ex);
+                return new ImageDownloadException(url, ImageDownloadFailure.Network, $"{DescribeNetworkError(http)}{ThroughProxy(url)}{After(attempts)}", http.StatusCode, attempts, ex);
             case IOException io:
                 return new ImageDownloadException(url, ImageDownloadFailure.Network, $"the connection failed: {io.Message}{After(attempts)}", null, attempts, ex);
             default:
@@ -229,6 +229,11 @@ public sealed partial class ImageDownloader
             ? $"{what} ({ServerText.Clip(ex.Message)})"
             : $"{what} ({ServerText.Clip(ex.Message)} {ServerText.Clip(innermost)})";
     }
+
+    // A network error of a request sent through a proxy is the proxy's connection's: said, so that a proxy that is down
+    // is not read as the image host refusing (the address in .NET's message is the proxy's).
+    private string ThroughProxy(Uri url) =>
+        _sendsThroughOwnHandler && LoopbackBypassingProxy.Default.GetProxy(url) is { } proxy ? $" through the proxy {UrlText.WithoutPasswordUri(proxy).GetLeftPart(UriPartial.Authority)}" : string.Empty;
 
     private static SocketError? FindSocketError(Exception? ex)
     {

@@ -17,6 +17,10 @@ public sealed partial class ImageDownloader : IDisposable
 {
     private readonly HttpClient _client;
     private readonly bool _ownsClient;
+
+    // Whether the client sends through ImageKit's own handler (created here, or for dependency injection), and so through
+    // LoopbackBypassingProxy: a network error then names the proxy it went through.
+    private readonly bool _sendsThroughOwnHandler;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly CancellationToken _lifetimeToken;
     private readonly DownloadQueue _queue;
@@ -70,6 +74,7 @@ public sealed partial class ImageDownloader : IDisposable
             Options = options.Snapshot();
             _client = client;
             _ownsClient = ownsClient;
+            _sendsThroughOwnHandler = ownsClient || followsRedirects is not null;
             _lifetimeToken = _lifetime.Token;
             _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger(ImageKitDiagnostics.ImageDownloaderCategory);
             _metrics = ImageKitMetrics.For(options.MeterFactory);

@@ -90,4 +90,35 @@ public sealed class ImageDownloaderProxyTests
         Assert.AreEqual(1, direct, "the loopback origin was asked directly");
         CollectionAssert.AreEqual(new[] { "http://images.example/proxied.gif" }, proxied.ToArray(), "only the other host went through the proxy");
     }
+
+    /// <summary>A proxy that is down reads as such: .NET's message names only an address (the proxy's).</summary>
+    [TestMethod]
+    [Timeout(120_000, CooperativeCancellation = true)]
+    public async Task Fetch_ThroughAProxyThatIsDown_SaysTheConnectionToTheProxyFailed()
+    {
+        var port = ClosedPort();
+        var proxyUrl = $"http://127.0.0.1:{port}";
+        using var cache = new TempFolder();
+        var environment = new Dictionary<string, string> { ["http_proxy"] = proxyUrl, ["HTTP_PROXY"] = proxyUrl, ["no_proxy"] = string.Empty, ["NO_PROXY"] = string.Empty };
+
+        var result = await DotnetCli.RunAsync(
+            DotnetCli.Executable,
+            [Path.Combine(AppContext.BaseDirectory, "ImageKit.Cli.dll"), "fetch", "http://images.example/a.gif", $"http://127.0.0.1:{port}/direct.gif", "--json", "--cache-dir", cache.Path],
+            TimeSpan.FromSeconds(100),
+            environment,
+            TestContext.CancellationToken);
+
+        Assert.AreEqual(1, result.ExitCode, result.ToString());
+        using var json = JsonDocument.Parse(result.Stdout);
+        var errors = json.RootElement.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("error").GetString()!).ToArray();
+        StringAssert.Contains(errors[0], $"through the proxy {proxyUrl} ");
+        Assert.DoesNotContain("proxy", errors[1], "the loopback URL was not sent through the proxy");
+    }
+
+    private static int ClosedPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port; // nothing listens there once the listener is disposed
+    }
 }
