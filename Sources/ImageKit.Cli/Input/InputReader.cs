@@ -140,21 +140,13 @@ internal static class InputReader
             return await ReadFileAsync("/dev/stdin", name, maxBytes, cancellationToken).ConfigureAwait(false);
         }
 
+        // Windows has no path for it: the same bounded read, from the console's stream.
         using var stdin = Console.OpenStandardInput();
-        using var copy = new MemoryStream();
-        var buffer = new byte[81920];
-        int read;
-        while ((read = await stdin.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            if (copy.Length + read > maxBytes)
-            {
-                throw new CliException(name, BoundedFileReader.TooLargeReason(null, maxBytes, "this tool reads"));
-            }
-
-            copy.Write(buffer, 0, read);
-        }
-
-        return copy.ToArray();
+        return await BoundedFileReader.ReadToEndAsync(
+            stdin,
+            maxBytes,
+            length => new CliException(name, BoundedFileReader.TooLargeReason(length, maxBytes, "this tool reads")),
+            cancellationToken).ConfigureAwait(false);
     }
 
     // Through the SDK's loader, with this tool's size limit; the URL is named as typed, a long one by its start and length.

@@ -40,6 +40,18 @@ internal static class BoundedFileReader
         return reading.WaitAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Reads <paramref name="stream"/> (one that cannot say its length: standard input, say) to its end on the thread pool,
+    /// up to <paramref name="maxBytes"/>, as <see cref="ReadAsync"/> reads a pipe. The caller owns the stream.
+    /// </summary>
+    public static Task<byte[]> ReadToEndAsync(Stream stream, long maxBytes, Func<long?, Exception> tooLarge, CancellationToken cancellationToken)
+    {
+        var limit = (int)Math.Clamp(maxBytes, 0, Array.MaxLength - 1);
+        var reading = Task.Run(() => ReadToEnd(stream, limit, tooLarge, cancellationToken), cancellationToken);
+        _ = reading.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return reading.WaitAsync(cancellationToken);
+    }
+
     /// <inheritdoc cref="ReadAsync"/>
     /// <remarks>Reads on the calling thread; opening a FIFO blocks until a writer opens it.</remarks>
     public static byte[] Read(string path, long maxBytes, Func<long?, Exception> tooLarge, CancellationToken cancellationToken = default)
@@ -83,7 +95,7 @@ internal static class BoundedFileReader
     }
 
     // No length to trust: read in growing chunks until the end, refusing the file once it passes the limit.
-    private static byte[] ReadToEnd(FileStream stream, int limit, Func<long?, Exception> tooLarge, CancellationToken cancellationToken)
+    private static byte[] ReadToEnd(Stream stream, int limit, Func<long?, Exception> tooLarge, CancellationToken cancellationToken)
     {
         var buffer = GC.AllocateUninitializedArray<byte>(Math.Min(FirstChunkBytes, limit + 1));
         var filled = 0;

@@ -235,7 +235,8 @@ public sealed partial class ImageDownloader
     private string ThroughProxy(Uri url) =>
         _sendsThroughOwnHandler && LoopbackBypassingProxy.Default.GetProxy(url) is { } proxy ? $" through the proxy {UrlText.WithoutPasswordUri(proxy).GetLeftPart(UriPartial.Authority)}" : string.Empty;
 
-    private static SocketError? FindSocketError(Exception? ex)
+    /// <summary>The error of the first <see cref="SocketException"/> among <paramref name="ex"/> and its inner exceptions.</summary>
+    internal static SocketError? FindSocketError(Exception? ex)
     {
         for (; ex is not null; ex = ex.InnerException)
         {

@@ -55,18 +55,8 @@ internal sealed class HostResiliencePipelines(ImageDownloaderOptions options, IL
     /// mistyped or dead host cost four lookups and the backoff between them). A resolver that could not answer
     /// (<see cref="SocketError.TryAgain"/>, as when the network is down on Linux) is retried as before.
     /// </summary>
-    private static bool IsUnknownHost(HttpRequestException http)
-    {
-        for (Exception? e = http; e is not null; e = e.InnerException)
-        {
-            if (e is SocketException socket)
-            {
-                return socket.SocketErrorCode is SocketError.HostNotFound or SocketError.NoData;
-            }
-        }
-
-        return false;
-    }
+    private static bool IsUnknownHost(HttpRequestException http) =>
+        ImageDownloader.FindSocketError(http) is SocketError.HostNotFound or SocketError.NoData;
 
     private static string Describe(Outcome<AttemptResult> outcome) => outcome.Exception is { } e
         ? e.GetType().Name + ": " + e.Message
