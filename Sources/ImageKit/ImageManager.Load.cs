@@ -213,7 +213,7 @@ public sealed partial class ImageManager
         var metadata = new DiskCacheMetadata
         {
             ContentType = response.ContentType,
-            OriginalUrl = UrlText.WithoutPasswordUri(url), // the index is no place for a password
+            OriginalUrl = UrlText.RedactedUri(url), // the index is no place for a password or a signature
             ETag = response.ETag,
             LastModified = response.LastModified,
         };

@@ -25,11 +25,11 @@ internal static class FetchRunner
                 // Fetching fills the disk cache: a URL counts as fetched once its bytes are stored (a failed store fails it),
                 // and several stores at once keep up with the downloads better than the manager's one background store.
                 using var result = await manager.LoadImageAsync(url, options, cancellationToken: token).ConfigureAwait(false);
-                outcome = new FetchOutcome(UrlText.WithoutPassword(url), UrlText.Describe(url), SourceName(result.Source), result.Image.EncodedData.Length, result.Image.FrameCount, null);
+                outcome = new FetchOutcome(UrlText.Redact(url), UrlText.Describe(url), SourceName(result.Source), result.Image.EncodedData.Length, result.Image.FrameCount, null);
             }
             catch (ImageKitException e)
             {
-                outcome = new FetchOutcome(UrlText.WithoutPassword(url), UrlText.Describe(url), "failed", 0, 0, e.Message.ReplaceLineEndings(" "));
+                outcome = new FetchOutcome(UrlText.Redact(url), UrlText.Describe(url), "failed", 0, 0, e.Message.ReplaceLineEndings(" "));
             }
 
             results[i] = outcome;

@@ -53,17 +53,18 @@ internal static class InputReader
         }
         catch (CliException e) when (FileReadFailure.IsNotFound(e.InnerException))
         {
-            throw new CliException(input, NotFoundReason(input, isUrl ? uri : null), e.InnerException);
+            throw new CliException(DisplayName(input), NotFoundReason(input, isUrl ? uri : null), e.InnerException);
         }
     }
 
     /// <summary>
     /// How an input is named on output and in errors: as given, except a long <c>data:</c> URL (it carries the image),
-    /// by its start and its length, as <c>fetch</c> and the SDK name it.
+    /// by its start and its length, and a URL's secrets (a password, secret query parameters) as <c>***</c>, as
+    /// <c>fetch</c> and the SDK name them.
     /// </summary>
     public static string DisplayName(string input) =>
         input == StandardInput ? "standard input"
-        : IsUrl(input, out var uri) && string.Equals(uri.Scheme, "data", StringComparison.OrdinalIgnoreCase) ? UrlText.Describe(uri)
+        : IsUrl(input, out var uri) ? UrlText.Describe(uri)
         : input;
 
     /// <summary>
@@ -194,7 +195,7 @@ internal static class InputReader
         }
         catch (ImageDownloadException e)
         {
-            throw new CliException(input, $"download failed: {e.Message}", e);
+            throw new CliException(DisplayName(input), $"download failed: {e.Message}", e);
         }
     }
 }

@@ -2,7 +2,8 @@ namespace ImageKit.Internal;
 
 /// <summary>
 /// How a URL is named in exceptions, logs and traces (by the SDK and the CLI alike): as it was given, except a long
-/// <c>data:</c> URL, which carries its image and can be megabytes long: its start and its length.
+/// <c>data:</c> URL, which carries its image and can be megabytes long: its start and its length; and except its secrets:
+/// a password and the values of secret query parameters (see <see cref="SecretQueryParameters"/>) are shown as <c>***</c>.
 /// </summary>
 internal static class UrlText
 {
@@ -13,7 +14,18 @@ internal static class UrlText
     /// <see cref="Uri.ToString"/>, which unescapes what it can ("a%20b.gif" as "a b.gif", "x%41" as "xA", "%E2%9C%93" as
     /// "✓") and normalizes ("HTTP://Host:80" as "http://host/"): a name the caller never passed and cannot look up.
     /// </summary>
-    public static string Describe(Uri url) => IsLongDataUrl(url) ? Shorten(url.OriginalString) : WithoutPassword(url);
+    public static string Describe(Uri url) => IsLongDataUrl(url) ? Shorten(url.OriginalString) : Redact(url);
+
+    /// <summary>
+    /// The URL as it was given, its secrets shown as <c>***</c>: the password of its user information (see
+    /// <see cref="WithoutPassword"/>) and the values of secret query parameters (see <see cref="SecretQueryParameters"/>;
+    /// a <c>data:</c> URL has no query).
+    /// </summary>
+    public static string Redact(Uri url)
+    {
+        var text = WithoutPassword(url);
+        return url.IsAbsoluteUri && string.Equals(url.Scheme, "data", StringComparison.OrdinalIgnoreCase) ? text : SecretQueryParameters.Hide(text);
+    }
 
     /// <summary>
     /// The URL as it was given, with the password of its user information (<c>user:password@host</c>) replaced by
@@ -44,19 +56,19 @@ internal static class UrlText
     }
 
     /// <summary>
-    /// <paramref name="url"/>, or the same URL without its password (see <see cref="WithoutPassword"/>) when it has one:
-    /// what the disk cache keeps as an entry's original URL.
+    /// <paramref name="url"/>, or the same URL with its secrets shown as <c>***</c> (see <see cref="Redact"/>) when it has
+    /// any: what the disk cache keeps as an entry's original URL.
     /// </summary>
-    public static Uri WithoutPasswordUri(Uri url) => WithoutPassword(url) is var text && text != url.OriginalString ? new Uri(text) : url;
+    public static Uri RedactedUri(Uri url) => Redact(url) is var text && text != url.OriginalString ? new Uri(text, UriKind.RelativeOrAbsolute) : url;
 
     /// <summary>
-    /// A cache key for a log message, described only if the message is written: a key that is a URL with a password (the
-    /// default key is the URL) is shown without it.
+    /// A cache key for a log message, described only if the message is written: a key that is a URL (the default key is
+    /// the URL) is shown without its secrets (a password, the values of secret query parameters).
     /// </summary>
     public readonly record struct LoggedKey(string Key)
     {
         public override string ToString() =>
-            Key.Contains('@', StringComparison.Ordinal) && Uri.TryCreate(Key, UriKind.Absolute, out var url) ? WithoutPassword(url) : Key;
+            SecretQueryParameters.Hide(Key.Contains('@', StringComparison.Ordinal) && Uri.TryCreate(Key, UriKind.Absolute, out var url) ? WithoutPassword(url) : Key);
     }
 
     private static bool IsLongDataUrl(Uri url) =>

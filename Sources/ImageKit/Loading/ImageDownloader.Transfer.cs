@@ -233,7 +233,7 @@ public sealed partial class ImageDownloader
     // A network error of a request sent through a proxy is the proxy's connection's: said, so that a proxy that is down
     // is not read as the image host refusing (the address in .NET's message is the proxy's).
     private string ThroughProxy(Uri url) =>
-        _sendsThroughOwnHandler && LoopbackBypassingProxy.Default.GetProxy(url) is { } proxy ? $" through the proxy {UrlText.WithoutPasswordUri(proxy).GetLeftPart(UriPartial.Authority)}" : string.Empty;
+        _sendsThroughOwnHandler && LoopbackBypassingProxy.Default.GetProxy(url) is { } proxy ? $" through the proxy {UrlText.RedactedUri(proxy).GetLeftPart(UriPartial.Authority)}" : string.Empty;
 
     /// <summary>The error of the first <see cref="SocketException"/> among <paramref name="ex"/> and its inner exceptions.</summary>
     internal static SocketError? FindSocketError(Exception? ex)

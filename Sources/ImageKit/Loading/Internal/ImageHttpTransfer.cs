@@ -1,3 +1,4 @@
+using ImageKit.Internal;
 using System.Net;
 using System.Net.Http.Headers;
 using ImageKit.Decoding;
@@ -246,7 +247,7 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
         var code = (int)status;
         if (!followsRedirects && code is >= 300 and <= 399 && response.Headers.Location is { } location)
         {
-            var reason = $"HTTP {code} redirect to {ServerText.Clip(location.ToString())} was not followed ({(options.MaxRedirects == 0 ? "MaxRedirects is 0" : "the HttpClient does not follow redirects")})";
+            var reason = $"HTTP {code} redirect to {ServerText.Clip(UrlText.Redact(location))} was not followed ({(options.MaxRedirects == 0 ? "MaxRedirects is 0" : "the HttpClient does not follow redirects")})";
             throw new ImageDownloadException(url, ImageDownloadFailure.TooManyRedirects, reason, status);
         }
 
@@ -272,7 +273,7 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
         }
 
         return response.Headers.NonValidated.TryGetValues("Location", out var values) && values.Count > 0
-            ? $": a redirect whose Location is not a URL ('{ServerText.Clip(values.ToString())}')"
+            ? $": a redirect whose Location is not a URL ('{ServerText.Clip(SecretQueryParameters.Hide(values.ToString()))}')"
             : ": a redirect without a Location";
     }
 

@@ -1,3 +1,4 @@
+using ImageKit.Internal;
 using System.Net;
 
 namespace ImageKit.Loading.Internal;
@@ -41,7 +42,7 @@ internal sealed class RedirectHandler(int maxRedirects, OpenConnections? connect
                 next = NextHop(original, request.RequestUri!, response);
                 if (next is not null && redirects == maxRedirects)
                 {
-                    throw new ImageDownloadException(original, ImageDownloadFailure.TooManyRedirects, $"too many redirects: more than MaxRedirects ({maxRedirects}) followed; the last response (HTTP {(int)response.StatusCode}) pointed to {next}", response.StatusCode);
+                    throw new ImageDownloadException(original, ImageDownloadFailure.TooManyRedirects, $"too many redirects: more than MaxRedirects ({maxRedirects}) followed; the last response (HTTP {(int)response.StatusCode}) pointed to {ServerText.Clip(UrlText.Redact(next))}", response.StatusCode);
                 }
             }
             catch
@@ -91,17 +92,17 @@ internal sealed class RedirectHandler(int maxRedirects, OpenConnections? connect
         var code = (int)response.StatusCode;
         if (!Uri.TryCreate(url, location, out var next))
         {
-            throw new ImageDownloadException(original, ImageDownloadFailure.TooManyRedirects, $"HTTP {code} redirect to '{ServerText.Clip(location.ToString())}' was refused: not a valid URL", response.StatusCode);
+            throw new ImageDownloadException(original, ImageDownloadFailure.TooManyRedirects, $"HTTP {code} redirect to '{ServerText.Clip(SecretQueryParameters.Hide(location.ToString()))}' was refused: not a valid URL", response.StatusCode);
         }
 
         if (next.Scheme != Uri.UriSchemeHttp && next.Scheme != Uri.UriSchemeHttps)
         {
-            throw new ImageDownloadException(original, ImageDownloadFailure.TooManyRedirects, $"HTTP {code} redirect to {ServerText.Clip(next.ToString())} was refused: only http and https URLs are followed", response.StatusCode);
+            throw new ImageDownloadException(original, ImageDownloadFailure.TooManyRedirects, $"HTTP {code} redirect to {ServerText.Clip(UrlText.Redact(next))} was refused: only http and https URLs are followed", response.StatusCode);
         }
 
         if (url.Scheme == Uri.UriSchemeHttps && next.Scheme == Uri.UriSchemeHttp)
         {
-            throw new ImageDownloadException(original, ImageDownloadFailure.TooManyRedirects, $"HTTP {code} redirect to {ServerText.Clip(next.ToString())} was refused: it leaves https for plain http", response.StatusCode);
+            throw new ImageDownloadException(original, ImageDownloadFailure.TooManyRedirects, $"HTTP {code} redirect to {ServerText.Clip(UrlText.Redact(next))} was refused: it leaves https for plain http", response.StatusCode);
         }
 
         return next;
