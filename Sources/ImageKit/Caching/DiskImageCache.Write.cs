@@ -111,77 +111,86 @@ public sealed partial class DiskImageCache
 
     private async Task SetFileAsync(KeyHash hash, ReadOnlyMemory<byte> data, long checksum, DiskCacheMetadata? metadata, CancellationToken cancellationToken)
     {
-        string temp;
-        try
+        for (var attempt = 0; ; attempt++)
         {
-            temp = await _blobs.WriteTempAsync(data, _options.FlushWrites, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new DiskCacheException(Directory, $"cannot write to the disk cache: {e.Message}", e);
-        }
-
-        try
-        {
-            var now = NowTicks;
-            var moved = false;
-            string? aside = null;
-            (bool InFile, long Checksum, long StoredTicks)? replaced = null;
-            _index.Write(
-                c =>
-                {
-                    // The rename happens under the index's write lock, so the blob on disk and its row change together as
-                    // far as every other writer, remover and sweeper is concerned. The old blob is moved aside, not
-                    // overwritten: if the transaction fails, its row comes back and so must it. The row first: what it
-                    // replaced is what a failed transaction's undo must find again before it touches the files, and
-                    // whether there is a file to move at all (a new key has none: looking would cost a thrown exception;
-                    // a stale file beside no file row is garbage the rename may overwrite).
-                    replaced = c.Upsert(hash.Bytes, data.Length, checksum, now, metadata ?? DiskCacheMetadata.Empty);
-                    aside = replaced is { InFile: true } ? _blobs.MoveAside(hash) : null;
-                    _blobs.MoveIntoPlace(temp, hash);
-                    moved = true;
-                    return 0;
-                },
-                undo: c =>
-                {
-                    // SQLite rolled back by itself (c is set), letting go of the lock for a moment: if the key's row is no
-                    // longer the one this write replaced, another cache wrote or removed the entry meanwhile, and the file
-                    // in place (or its absence) is theirs. Only the old file aside goes then.
-                    var ours = c is null || IsStillRow(c, hash, replaced);
-                    if (ours && moved)
-                    {
-                        _blobs.TakeBack(hash, temp);
-                    }
-
-                    moved = false;
-                    if (aside is not null)
-                    {
-                        if (ours)
-                        {
-                            _blobs.PutBack(aside, hash);
-                        }
-                        else
-                        {
-                            BlobStore.TryDelete(aside);
-                        }
-
-                        aside = null;
-                    }
-                });
-            if (aside is not null)
+            string temp;
+            try
             {
-                BlobStore.TryDelete(aside);
+                temp = await _blobs.WriteTempAsync(data, _options.FlushWrites, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new DiskCacheException(Directory, $"cannot write to the disk cache: {e.Message}", e);
             }
 
-            _access.Forget(hash);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new DiskCacheException(Directory, $"cannot write to the disk cache: {e.Message}", e);
-        }
-        finally
-        {
-            BlobStore.TryDelete(temp); // nothing left to delete once renamed
+            try
+            {
+                var now = NowTicks;
+                var moved = false;
+                string? aside = null;
+                (bool InFile, long Checksum, long StoredTicks)? replaced = null;
+                _index.Write(
+                    c =>
+                    {
+                        // The rename happens under the index's write lock, so the blob on disk and its row change together as
+                        // far as every other writer, remover and sweeper is concerned. The old blob is moved aside, not
+                        // overwritten: if the transaction fails, its row comes back and so must it. The row first: what it
+                        // replaced is what a failed transaction's undo must find again before it touches the files, and
+                        // whether there is a file to move at all (a new key has none: looking would cost a thrown exception;
+                        // a stale file beside no file row is garbage the rename may overwrite).
+                        replaced = c.Upsert(hash.Bytes, data.Length, checksum, now, metadata ?? DiskCacheMetadata.Empty);
+                        aside = replaced is { InFile: true } ? _blobs.MoveAside(hash) : null;
+                        _blobs.MoveIntoPlace(temp, hash);
+                        moved = true;
+                        return 0;
+                    },
+                    undo: c =>
+                    {
+                        // SQLite rolled back by itself (c is set), letting go of the lock for a moment: if the key's row is no
+                        // longer the one this write replaced, another cache wrote or removed the entry meanwhile, and the file
+                        // in place (or its absence) is theirs. Only the old file aside goes then.
+                        var ours = c is null || IsStillRow(c, hash, replaced);
+                        if (ours && moved)
+                        {
+                            _blobs.TakeBack(hash, temp);
+                        }
+
+                        moved = false;
+                        if (aside is not null)
+                        {
+                            if (ours)
+                            {
+                                _blobs.PutBack(aside, hash);
+                            }
+                            else
+                            {
+                                BlobStore.TryDelete(aside);
+                            }
+
+                            aside = null;
+                        }
+                    });
+                if (aside is not null)
+                {
+                    BlobStore.TryDelete(aside);
+                }
+
+                _access.Forget(hash);
+                return;
+            }
+            catch (IOException e) when (attempt == 0 && e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                // The temporary file, or the folder it was to go to, went before the rename: the cache folder was emptied
+                // from outside (by the user or a cleaning tool) while the store ran. The bytes are still here: once more.
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new DiskCacheException(Directory, $"cannot write to the disk cache: {e.Message}", e);
+            }
+            finally
+            {
+                BlobStore.TryDelete(temp); // nothing left to delete once renamed
+            }
         }
     }
 

@@ -11,12 +11,22 @@ internal sealed partial class IndexDatabase
     /// the two header faults SQLite reports as a plain SQLITE_ERROR when it reads the schema: a schema format number no
     /// SQLite writes (above 4, the format of every SQLite since 2006), and a text encoding that is not 1, 2 or 3 (read as
     /// UTF-8 the first time, then refused with the message meant for attached databases, which the index never has).
-    /// Busy, full, read-only and I/O errors are not damage (rebuilding would throw away a healthy index).
+    /// A table of the index missing (a file emptied or replaced by an empty one from outside: the schema was checked when
+    /// the index was opened) is damage too. Busy, full, read-only and I/O errors are not damage (rebuilding would throw
+    /// away a healthy index).
     /// </summary>
     internal static bool IsDamage(SqliteException e) =>
         (e.SqliteErrorCode & 0xFF) is 11 or 26
         || (e.SqliteErrorCode == 1 && (e.Message.Contains("unsupported file format", StringComparison.Ordinal)
-            || e.Message.Contains("attached databases must use the same text encoding", StringComparison.Ordinal)));
+            || e.Message.Contains("attached databases must use the same text encoding", StringComparison.Ordinal)
+            || e.Message.Contains("no such table: ", StringComparison.Ordinal)));
+
+    /// <summary>
+    /// The index file is gone from its folder (SQLITE_CANTOPEN, and no file at its path): deleted from outside, with or
+    /// without its folder, by the user or a cleaning tool emptying caches. Connections open only existing files after
+    /// the index was opened, so this is what a new connection meets; the index is then recreated empty.
+    /// </summary>
+    private bool WasDeletedUnderneath(SqliteException e) => (e.SqliteErrorCode & 0xFF) == 14 && !File.Exists(FilePath);
 
     /// <summary>
     /// The longest index path SQLite opens, in bytes of UTF-8, outside Windows: its Unix file layer takes paths of up to
@@ -41,7 +51,7 @@ internal sealed partial class IndexDatabase
     /// </summary>
     internal static bool NoteSystemError(SqliteException e, SqliteConnection connection)
     {
-        if ((e.SqliteErrorCode & 0xFF) is 10 or 14 && SqliteSystemError.Of(connection) is var errno and not 0)
+        if ((e.SqliteErrorCode & 0xFF) is 10 or 14 && BundledSqlite.SystemErrno(connection) is var errno and not 0)
         {
             e.Data[SystemErrorKey] = $"{Marshal.GetPInvokeErrorMessage(errno)}, errno {errno}";
             e.Data[SystemErrnoKey] = errno;

@@ -70,6 +70,8 @@ internal sealed partial class IndexDatabase
         const string Failure = "the damaged cache index could not be recreated";
         try
         {
+            // The whole folder may have been deleted underneath (see WasDeletedUnderneath): the cache starts again in it.
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
             return OpenStampWaiting(FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, Failure)
                 ?? throw new DiskCacheException(Path.GetDirectoryName(FilePath), $"{Failure}: {RebuildStampPath} cannot be created");
         }
@@ -124,9 +126,11 @@ internal sealed partial class IndexDatabase
         }
     }
 
-    private IndexConnection Open(int generation)
+    /// <param name="generation">The generation the connection belongs to (-1: none, never pooled).</param>
+    /// <param name="create">Whether a missing file is created (only when the index is opened or recreated).</param>
+    private IndexConnection Open(int generation, bool create = false)
     {
-        var connection = new SqliteConnection(_connectionString);
+        var connection = new SqliteConnection(create ? _createConnectionString : _connectionString);
         try
         {
             connection.Open();
@@ -151,7 +155,7 @@ internal sealed partial class IndexDatabase
     /// <summary>Opens the file, turns on WAL, creates the schema if it is new (or of another version), and probes it cheaply.</summary>
     private void Initialize()
     {
-        using var connection = Open(Generation);
+        using var connection = Open(Generation, create: true);
         try
         {
             CheckAndPrepare(connection);
@@ -336,12 +340,15 @@ internal sealed partial class IndexDatabase
     /// deleted file.
     /// </summary>
     /// <param name="damagedGeneration">The generation whose connections met the damage.</param>
-    /// <param name="seenAtOpen">
-    /// Whether the damage was met by <see cref="Initialize"/>, the check this method can repeat: a cache opening while
-    /// another recreates the index may have opened the old file after the stamp changed, so passing it again means the
-    /// file was recreated meanwhile. Damage met later (a read, the sweep's full check) is always acted on.
+    /// <param name="useFileAtPath">
+    /// Whether to use the file now at the index's path when <see cref="Initialize"/> finds it usable (or creates it, when
+    /// there is none), and recreate it only otherwise: when the damage was met by <see cref="Initialize"/>, the check this
+    /// method can repeat (a cache opening while another recreates the index may have opened the old file after the stamp
+    /// changed, so passing it again means the file was recreated meanwhile), and when the file was deleted or replaced
+    /// from outside (what is there now is not what was found damaged). Damage met later (a read, the sweep's full check)
+    /// is always acted on.
     /// </param>
-    private void Rebuild(int damagedGeneration, bool seenAtOpen = false)
+    private void Rebuild(int damagedGeneration, bool useFileAtPath = false)
     {
         lock (_rebuildLock)
         {
@@ -354,7 +361,7 @@ internal sealed partial class IndexDatabase
             Interlocked.Increment(ref _generation);
             DrainIdle();
             using var stamp = LockRebuildStamp();
-            if (seenAtOpen || IndexWasReplaced())
+            if (useFileAtPath || IndexWasReplaced())
             {
                 // Another cache recreated the index since this one last looked: the damage this one met was in the old
                 // file. Use the new one (unless it is damaged too).

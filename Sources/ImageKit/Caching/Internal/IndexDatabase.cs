@@ -25,6 +25,7 @@ internal sealed partial class IndexDatabase : IDisposable
     private readonly Lock _rebuildLock = new();
     private readonly Lock _writeLock = new();
     private readonly string _connectionString;
+    private readonly string _createConnectionString;
     private int _idleCount;
     private int _generation;
     private long _stampTicks;
@@ -33,14 +34,21 @@ internal sealed partial class IndexDatabase : IDisposable
     public IndexDatabase(string directory)
     {
         FilePath = Path.Combine(directory, FileName);
-        _connectionString = new SqliteConnectionStringBuilder
+        var builder = new SqliteConnectionStringBuilder
         {
             DataSource = FilePath,
-            Mode = SqliteOpenMode.ReadWriteCreate,
+            Mode = SqliteOpenMode.ReadWrite,
             Cache = SqliteCacheMode.Private,
             Pooling = false, // this type pools; SQLite's own pool would keep the file open after Dispose
             DefaultTimeout = BusyTimeoutMilliseconds / 1000,
-        }.ToString();
+        };
+
+        // Only opening the index (Initialize) creates the file: a connection opened later by its path finds it or fails. A
+        // file deleted underneath (the folder emptied by the user or a cleaning tool) would otherwise come back empty,
+        // without tables, and fail every statement after it.
+        _connectionString = builder.ToString();
+        builder.Mode = SqliteOpenMode.ReadWriteCreate;
+        _createConnectionString = builder.ToString();
 
         try
         {
@@ -54,7 +62,7 @@ internal sealed partial class IndexDatabase : IDisposable
         catch (SqliteException e) when (IsDamage(e) || WasReplacedUnderneath(e))
         {
             // Damaged, or recreated by another cache while this one opened it: Rebuild looks again under the lock.
-            Rebuild(_generation, seenAtOpen: true);
+            Rebuild(_generation, useFileAtPath: true);
         }
 
         // The stamp file exists from here on (created now, once the folder is known to be a cache of ours), so that only a
@@ -168,6 +176,16 @@ internal sealed partial class IndexDatabase : IDisposable
                         Retire(generation);
                         continue;
                     }
+
+                    // The same loss when the file was deleted or replaced from outside (the folder emptied by the user
+                    // or a cleaning tool): SQLite in WAL mode writes on into the deleted file without a word.
+                    if (BundledSqlite.FileHasMoved(connection.Connection) && attempt < 3)
+                    {
+                        connection.Dispose();
+                        connection = null;
+                        Rebuild(generation, useFileAtPath: true);
+                        continue;
+                    }
                 }
 
                 var result = operation(connection);
@@ -201,6 +219,14 @@ internal sealed partial class IndexDatabase : IDisposable
                 }
 
                 Rebuild(generation);
+            }
+            catch (SqliteException e) when (WasDeletedUnderneath(e) && attempt < 3)
+            {
+                // The index file (or the whole folder) was deleted from outside: start again, empty, in the same place.
+                UndoFailedWork(connection, ref pendingUndo);
+                connection?.Dispose();
+                connection = null;
+                Rebuild(generation, useFileAtPath: true);
             }
             catch (SqliteException e) when (WasReplacedUnderneath(e) && attempt < 3)
             {
@@ -266,7 +292,7 @@ internal sealed partial class IndexDatabase : IDisposable
             }
         }
 
-        if (connection.HoldsWriteLock && IndexWasReplaced())
+        if (connection.HoldsWriteLock && (IndexWasReplaced() || BundledSqlite.FileHasMoved(connection.Connection)))
         {
             connection.EndTransaction();
             pending(connection);
