@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 
 namespace ImageKit.Loading.Internal;
@@ -16,27 +17,30 @@ internal sealed class OpenConnections
     private bool _closed;
 
     /// <summary>
-    /// Connects as <see cref="SocketsHttpHandler"/> does without a callback (a dual-mode TCP socket, Nagle off, every
-    /// address of the name in turn), and remembers the socket until its stream is disposed.
+    /// Resolves a host name to its addresses: <see cref="Dns.GetHostAddressesAsync(string, CancellationToken)"/>, or a
+    /// stand-in in tests (a name with an address that never answers).
+    /// </summary>
+    public Func<string, CancellationToken, Task<IPAddress[]>> Resolve { get; init; } = static (host, token) => Dns.GetHostAddressesAsync(host, token);
+
+    /// <summary>
+    /// Connects to the host (a TCP socket with Nagle off) and remembers the socket until its stream is disposed. A name
+    /// with several addresses is connected to as RFC 8305 asks (<see cref="HappyEyeballs"/>), where
+    /// <see cref="SocketsHttpHandler"/> alone waits for each address to fail before it tries the next.
     /// </summary>
     public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var endpoint = context.DnsEndPoint;
+        var addresses = IPAddress.TryParse(endpoint.Host.AsSpan().Trim("[]"), out var literal)
+            ? [literal]
+            : await Resolve(endpoint.Host, cancellationToken).ConfigureAwait(false);
+        var socket = await HappyEyeballs.ConnectAsync(addresses, endpoint.Port, Open, Discard, HappyEyeballs.AttemptDelay, cancellationToken).ConfigureAwait(false);
         try
         {
-            lock (_lock)
-            {
-                ObjectDisposedException.ThrowIf(_closed, this);
-                _sockets.Add(socket);
-            }
-
-            await socket.ConnectAsync(context.DnsEndPoint, cancellationToken).ConfigureAwait(false);
             return new TrackedStream(socket, this);
         }
         catch
         {
-            Forget(socket);
-            socket.Dispose();
+            Discard(socket);
             throw;
         }
     }
@@ -56,6 +60,28 @@ internal sealed class OpenConnections
         {
             socket.Dispose();
         }
+    }
+
+    private Socket Open(AddressFamily family)
+    {
+        var socket = new Socket(family, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        lock (_lock)
+        {
+            if (!_closed)
+            {
+                _sockets.Add(socket);
+                return socket;
+            }
+        }
+
+        socket.Dispose();
+        throw new ObjectDisposedException(nameof(OpenConnections));
+    }
+
+    private void Discard(Socket socket)
+    {
+        Forget(socket);
+        socket.Dispose();
     }
 
     private void Forget(Socket socket)
