@@ -178,6 +178,48 @@ public static class ImageFormatDetector
             return "a RIFF container that is not WebP";
         }
 
+        return GuessOtherImageOrArchive(data);
+    }
+
+    // Image formats no decoder here reads, and compressed data: each named, so that the error says what to do (convert
+    // the image; or, for gzip, that a server compressed the body without a Content-Encoding to say so).
+    private static string? GuessOtherImageOrArchive(ReadOnlySpan<byte> data)
+    {
+        if (data.StartsWith("II*\0"u8) || data.StartsWith("MM\0*"u8) || data.StartsWith("II+\0"u8) || data.StartsWith("MM\0+"u8))
+        {
+            return "a TIFF image (TIFF is not supported)";
+        }
+
+        if (data.StartsWith((ReadOnlySpan<byte>)[0xFF, 0x0A]) || data.StartsWith((ReadOnlySpan<byte>)[0x00, 0x00, 0x00, 0x0C, (byte)'J', (byte)'X', (byte)'L', (byte)' ']))
+        {
+            return "a JPEG XL image (JPEG XL is not supported)";
+        }
+
+        if (data.StartsWith((ReadOnlySpan<byte>)[0xFF, 0x4F, 0xFF, 0x51]) || data.StartsWith((ReadOnlySpan<byte>)[0x00, 0x00, 0x00, 0x0C, (byte)'j', (byte)'P', (byte)' ', (byte)' ']))
+        {
+            return "a JPEG 2000 image (JPEG 2000 is not supported)";
+        }
+
+        if (data.StartsWith("8BPS"u8))
+        {
+            return "a Photoshop document (PSD is not supported)";
+        }
+
+        if (data.StartsWith("qoif"u8))
+        {
+            return "a QOI image (QOI is not supported)";
+        }
+
+        if (data.StartsWith((ReadOnlySpan<byte>)[0x1F, 0x8B]))
+        {
+            return "gzip-compressed data (a server that compressed the body without saying so in Content-Encoding?)";
+        }
+
+        if (data.StartsWith("PK\u0003\u0004"u8))
+        {
+            return "a ZIP archive";
+        }
+
         return null;
     }
 

@@ -40,6 +40,20 @@ public sealed class ImageFormatDetectorTests
     }
 
     [TestMethod]
+    [DataRow(new byte[] { (byte)'I', (byte)'I', (byte)'*', 0, 8, 0, 0, 0 }, "a TIFF image (TIFF is not supported)")]
+    [DataRow(new byte[] { (byte)'M', (byte)'M', 0, (byte)'*', 0, 0, 0, 8 }, "a TIFF image (TIFF is not supported)")]
+    [DataRow(new byte[] { 0xFF, 0x0A, 0xFA, 0x1F }, "a JPEG XL image (JPEG XL is not supported)")]
+    [DataRow(new byte[] { 0, 0, 0, 0x0C, (byte)'J', (byte)'X', (byte)'L', (byte)' ', 0x0D, 0x0A, 0x87, 0x0A }, "a JPEG XL image (JPEG XL is not supported)")]
+    [DataRow(new byte[] { 0, 0, 0, 0x0C, (byte)'j', (byte)'P', (byte)' ', (byte)' ', 0x0D, 0x0A, 0x87, 0x0A }, "a JPEG 2000 image (JPEG 2000 is not supported)")]
+    [DataRow(new byte[] { 0xFF, 0x4F, 0xFF, 0x51, 0, 0x2F }, "a JPEG 2000 image (JPEG 2000 is not supported)")]
+    [DataRow(new byte[] { (byte)'8', (byte)'B', (byte)'P', (byte)'S', 0, 1 }, "a Photoshop document (PSD is not supported)")]
+    [DataRow(new byte[] { (byte)'q', (byte)'o', (byte)'i', (byte)'f', 0, 0, 0, 8 }, "a QOI image (QOI is not supported)")]
+    [DataRow(new byte[] { 0x1F, 0x8B, 0x08, 0x00 }, "gzip-compressed data")]
+    [DataRow(new byte[] { (byte)'P', (byte)'K', 3, 4, 20, 0 }, "a ZIP archive")]
+    public void DescribeUnrecognized_AnotherImageFormatOrArchive_NamesIt(byte[] data, string named) =>
+        StringAssert.Contains(ImageFormatDetector.DescribeUnrecognized(data), $"which looks like {named}");
+
+    [TestMethod]
     public void DescribeUnrecognized_Empty_SaysEmpty() =>
         StringAssert.Contains(ImageFormatDetector.DescribeUnrecognized([]), "empty");
 }
