@@ -54,6 +54,28 @@ public sealed class DiskImageCacheDeletedFolderTests
         CollectionAssert.AreEqual(Bytes(9000, 3), (await reopened.GetAsync("after", TestContext.CancellationToken))?.Data);
     }
 
+    /// <summary>
+    /// A cache that only reads notices too (within a second): it answered from the deleted index, and kept the deleted
+    /// file's disk space taken, until the process ended.
+    /// </summary>
+    [TestMethod]
+    [Timeout(60_000, CooperativeCancellation = true)]
+    public async Task GetAsync_AfterTheFolderIsDeleted_StopsAnsweringFromTheDeletedIndexWithoutAnyWrite()
+    {
+        using var folder = new TempFolder();
+        using var cache = Open(folder.Path, configure: o => o.MaxInlineBytes = 2048);
+        await cache.SetAsync("inline", Bytes(1000, 1), null, TestContext.CancellationToken);
+        Assert.IsNotNull(await cache.GetAsync("inline", TestContext.CancellationToken));
+        Delete(folder.Path, "folder");
+
+        while (await cache.GetAsync("inline", TestContext.CancellationToken) is not null)
+        {
+            await Task.Delay(50, TestContext.CancellationToken);
+        }
+
+        Assert.IsTrue(File.Exists(folder.Combine("index.sqlite")), "the index was recreated in its folder");
+    }
+
     [TestMethod]
     public async Task ConcurrentStores_WhileTheFolderIsDeletedRepeatedly_NeverFailOnceItStaysAway()
     {

@@ -29,6 +29,7 @@ internal sealed partial class IndexDatabase : IDisposable
     private int _idleCount;
     private int _generation;
     private long _stampTicks;
+    private long _movedCheckTicks = Environment.TickCount64;
     private bool _disposed;
 
     public IndexDatabase(string directory)
@@ -163,6 +164,17 @@ internal sealed partial class IndexDatabase : IDisposable
                     connection.Connection.DefaultTimeout = Math.Max(1, (shorter + 999) / 1000);
                 }
 
+                // Reads look at most once a second whether the file was deleted or replaced from outside (writes look every
+                // time, below): a cache that only reads would otherwise answer from a deleted index, and keep its disk
+                // space taken, until the process ends.
+                if (!write && attempt < 3 && IsTimeToCheckForMove() && BundledSqlite.FileHasMoved(connection.Connection))
+                {
+                    connection.Dispose();
+                    connection = null;
+                    Rebuild(generation, useFileAtPath: true);
+                    continue;
+                }
+
                 if (writeDeadline is { } deadline)
                 {
                     connection.Begin(deadline);
@@ -255,6 +267,14 @@ internal sealed partial class IndexDatabase : IDisposable
                 }
             }
         }
+    }
+
+    /// <summary>Whether a read should ask if the index file was moved: true at most once a second across threads.</summary>
+    private bool IsTimeToCheckForMove()
+    {
+        var now = Environment.TickCount64;
+        var last = Volatile.Read(ref _movedCheckTicks);
+        return now - last >= 1000 && Interlocked.CompareExchange(ref _movedCheckTicks, now, last) == last;
     }
 
     /// <summary>
