@@ -32,7 +32,7 @@ internal static class SecretQueryParameters
     public static readonly string[] SecretEndings =
         ["signature", "token", "secret", "password", "credential", "apikey", "accesskey", "accesskeyid"];
 
-    private const int MaxNameChars = 64;
+    private const int MaxStackChars = 256;
     private const string Hidden = "***";
 
     private static readonly bool Disabled = ReadDisabled();
@@ -60,7 +60,8 @@ internal static class SecretQueryParameters
         var copied = 0;
         for (var start = query + 1; start < end;)
         {
-            var length = text.AsSpan(start, end - start).IndexOf('&') is var amp and >= 0 ? amp : end - start;
+            // Parameters are separated by '&', and by ';' in some older servers' URLs (a secret after one must not slip).
+            var length = text.AsSpan(start, end - start).IndexOfAny('&', ';') is var separator and >= 0 ? separator : end - start;
             var equals = text.AsSpan(start, length).IndexOf('=');
             if (equals > 0 && equals < length - 1 && IsSecret(text.AsSpan(start, equals)))
             {
@@ -83,21 +84,14 @@ internal static class SecretQueryParameters
             name = Uri.UnescapeDataString(name.ToString());
         }
 
-        Span<char> normalized = stackalloc char[MaxNameChars];
+        Span<char> normalized = name.Length <= MaxStackChars ? stackalloc char[name.Length] : new char[name.Length];
         var count = 0;
         foreach (var c in name)
         {
-            if (c is '-' or '_' or '.')
+            if (c is not ('-' or '_' or '.'))
             {
-                continue;
+                normalized[count++] = char.ToLowerInvariant(c);
             }
-
-            if (count == MaxNameChars)
-            {
-                return false; // no secret parameter has a name this long
-            }
-
-            normalized[count++] = char.ToLowerInvariant(c);
         }
 
         var key = normalized[..count];

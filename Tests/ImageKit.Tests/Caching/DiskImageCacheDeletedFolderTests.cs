@@ -171,6 +171,35 @@ public sealed class DiskImageCacheDeletedFolderTests
         Assert.AreEqual(ImageLoadSource.Disk, hit.Source);
     }
 
+    /// <summary>
+    /// What is at the index's path after a deletion is opened as at start, not deleted blindly: here another program's
+    /// SQLite database (a missing table once read as damage, and the file was deleted and recreated).
+    /// </summary>
+    [TestMethod]
+    public async Task Operations_AfterTheIndexIsReplacedByAnotherProgramsDatabase_FailAndLeaveItAlone()
+    {
+        using var folder = new TempFolder();
+        using var cache = Open(folder.Path, configure: o => o.MaxInlineBytes = 2048);
+        await cache.SetAsync("inline", Bytes(1000, 1), null, TestContext.CancellationToken);
+        Delete(folder.Path, "index files");
+        using (var other = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={folder.Combine("index.sqlite")};Pooling=False"))
+        {
+            other.Open();
+            using var create = other.CreateCommand();
+            create.CommandText = "CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('keep me');";
+            create.ExecuteNonQuery();
+        }
+
+        var refused = await Assert.ThrowsAsync<DiskCacheException>(() => cache.SetAsync("after", Bytes(500, 2), null, TestContext.CancellationToken));
+
+        StringAssert.Contains(refused.Message, "another program's SQLite database");
+        using var check = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={folder.Combine("index.sqlite")};Mode=ReadOnly;Pooling=False");
+        check.Open();
+        using var read = check.CreateCommand();
+        read.CommandText = "SELECT text FROM notes;";
+        Assert.AreEqual("keep me", read.ExecuteScalar());
+    }
+
     private static void Delete(string directory, string what)
     {
         switch (what)

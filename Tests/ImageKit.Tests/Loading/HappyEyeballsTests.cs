@@ -107,6 +107,51 @@ public sealed class HappyEyeballsTests
         Assert.AreEqual(2, discarded);
     }
 
+    /// <summary>
+    /// Attempts that fail while another wins are observed: their exceptions reached
+    /// <see cref="TaskScheduler.UnobservedTaskException"/> (270–340 of 300 connects in the review that found it).
+    /// </summary>
+    [TestMethod]
+    [Timeout(120_000, CooperativeCancellation = true)]
+    public async Task ConnectAsync_LosersThatFail_LeaveNoUnobservedTaskException()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var unobserved = 0;
+        EventHandler<UnobservedTaskExceptionEventArgs> count = (_, e) =>
+        {
+            if (e.Exception.InnerExceptions.Any(x => x is SocketException { SocketErrorCode: SocketError.ConnectionRefused }))
+            {
+                Interlocked.Increment(ref unobserved);
+            }
+        };
+        TaskScheduler.UnobservedTaskException += count;
+        try
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                using var socket = await HappyEyeballs.ConnectAsync(
+                    [IPAddress.Loopback, IPAddress.Parse("127.0.0.2"), IPAddress.Parse("127.0.0.3")], port, Open, s => s.Dispose(),
+                    TimeSpan.Zero, TestContext.CancellationToken);
+                using var accepted = await listener.AcceptSocketAsync(TestContext.CancellationToken);
+            }
+
+            await Task.Delay(100, TestContext.CancellationToken); // the losers' continuations have run
+            for (var i = 0; i < 3; i++)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+            }
+        }
+        finally
+        {
+            TaskScheduler.UnobservedTaskException -= count;
+        }
+
+        Assert.AreEqual(0, unobserved);
+    }
+
     private static Socket Open(AddressFamily family) => new(family, SocketType.Stream, ProtocolType.Tcp);
 
     private static int ClosedPort()

@@ -38,6 +38,8 @@ public sealed class UrlRedactionTests
     [DataRow("https://api.example/a.gif?API%5FKEY=k3y", "https://api.example/a.gif?API%5FKEY=***")] // an escaped name is read unescaped
     [DataRow("https://api.example/a.gif?token=a&token=b#token=c", "https://api.example/a.gif?token=***&token=***#token=c")] // a fragment is never sent
     [DataRow("http://me:pw@h/a.gif?Signature=s", "http://me:***@h/a.gif?Signature=***")]
+    [DataRow("https://api.example/a.gif?w=1;token=abc;h=2", "https://api.example/a.gif?w=1;token=***;h=2")] // ';' separates too
+    [DataRow("https://api.example/a.gif?a_very_long_parameter_name_that_goes_on_and_on_for_more_than_sixty_four_characters_access_token=abc", "https://api.example/a.gif?a_very_long_parameter_name_that_goes_on_and_on_for_more_than_sixty_four_characters_access_token=***")]
     [DataRow("https://img.example/a.gif?w=200&h=100&fm=webp&v=3", "https://img.example/a.gif?w=200&h=100&fm=webp&v=3")]
     [DataRow("https://img.example/a.gif?keyframe=1&monkey=2&token=&sig", "https://img.example/a.gif?keyframe=1&monkey=2&token=&sig")] // empty values hide nothing
     [DataRow("https://img.example/a.gif#x?token=y", "https://img.example/a.gif#x?token=y")]

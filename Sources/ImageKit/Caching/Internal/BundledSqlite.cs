@@ -60,8 +60,10 @@ internal static partial class BundledSqlite
     }
 
     [LibraryImport(BundledLibrary)]
+    [UnmanagedCallConv(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
     private static partial int sqlite3_system_errno(IntPtr db);
 
     [LibraryImport(BundledLibrary, StringMarshalling = StringMarshalling.Utf8)]
+    [UnmanagedCallConv(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
     private static partial int sqlite3_file_control(IntPtr db, string databaseName, int operation, ref int argument);
 }

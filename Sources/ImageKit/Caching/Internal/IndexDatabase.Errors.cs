@@ -11,22 +11,24 @@ internal sealed partial class IndexDatabase
     /// the two header faults SQLite reports as a plain SQLITE_ERROR when it reads the schema: a schema format number no
     /// SQLite writes (above 4, the format of every SQLite since 2006), and a text encoding that is not 1, 2 or 3 (read as
     /// UTF-8 the first time, then refused with the message meant for attached databases, which the index never has).
-    /// A table of the index missing (a file emptied or replaced by an empty one from outside: the schema was checked when
-    /// the index was opened) is damage too. Busy, full, read-only and I/O errors are not damage (rebuilding would throw
-    /// away a healthy index).
+    /// Busy, full, read-only and I/O errors are not damage (rebuilding would throw away a healthy index).
     /// </summary>
     internal static bool IsDamage(SqliteException e) =>
         (e.SqliteErrorCode & 0xFF) is 11 or 26
         || (e.SqliteErrorCode == 1 && (e.Message.Contains("unsupported file format", StringComparison.Ordinal)
-            || e.Message.Contains("attached databases must use the same text encoding", StringComparison.Ordinal)
-            || e.Message.Contains("no such table: ", StringComparison.Ordinal)));
+            || e.Message.Contains("attached databases must use the same text encoding", StringComparison.Ordinal)));
 
     /// <summary>
-    /// The index file is gone from its folder (SQLITE_CANTOPEN, and no file at its path): deleted from outside, with or
-    /// without its folder, by the user or a cleaning tool emptying caches. Connections open only existing files after
-    /// the index was opened, so this is what a new connection meets; the index is then recreated empty.
+    /// The index file was deleted or replaced from outside (by the user or a cleaning tool emptying caches, with or
+    /// without its folder): SQLITE_CANTOPEN with no file at its path (connections open only existing files after the
+    /// index was opened, so this is what a new connection meets), or a table of the index missing (an empty file there
+    /// now: the schema was checked when the index was opened). The file now at the path is then opened as at start (used
+    /// if it is a usable index, created if there is none) and recreated only if it is damaged: another cache may just
+    /// have created it, and another program's database is refused, not deleted.
     /// </summary>
-    private bool WasDeletedUnderneath(SqliteException e) => (e.SqliteErrorCode & 0xFF) == 14 && !File.Exists(FilePath);
+    private bool WasDeletedUnderneath(SqliteException e) =>
+        ((e.SqliteErrorCode & 0xFF) == 14 && !File.Exists(FilePath))
+        || (e.SqliteErrorCode == 1 && e.Message.Contains("no such table: ", StringComparison.Ordinal));
 
     /// <summary>
     /// The longest index path SQLite opens, in bytes of UTF-8, outside Windows: its Unix file layer takes paths of up to

@@ -371,9 +371,15 @@ internal sealed partial class IndexDatabase
                     Volatile.Write(ref _stampTicks, File.GetLastWriteTimeUtc(RebuildStampPath).Ticks);
                     return;
                 }
-                catch (SqliteException)
+                catch (SqliteException e) when (IsDamage(e) || WasReplacedUnderneath(e))
                 {
                     Interlocked.Increment(ref _generation); // not usable either: recreate it below
+                }
+                catch (SqliteException e)
+                {
+                    // Not damage (too many open files, an I/O error, busy): the file there may be a healthy index another
+                    // cache just created, so it is kept, and this operation fails.
+                    throw new DiskCacheException(FilePath, $"the cache index cannot be opened: {Describe(e)}", e);
                 }
             }
 

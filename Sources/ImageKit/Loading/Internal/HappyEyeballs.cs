@@ -126,6 +126,10 @@ internal static class HappyEyeballs
                         {
                             ((Action<Socket>)state!)(t.Result);
                         }
+                        else if (t.IsFaulted)
+                        {
+                            _ = t.Exception; // observed: a loser's failure is no news (TaskScheduler.UnobservedTaskException)
+                        }
                     },
                     discard,
                     CancellationToken.None,
