@@ -81,10 +81,10 @@ internal static partial class CliApp
             await stderr.WriteLineAsync("imagekit: cancelled").ConfigureAwait(false);
             return 130;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
         {
-            // A file or folder this run could not use (permissions, a full disk, an I/O error) that no command turned into
-            // a clearer message: still one line and a bad-input exit, never a crash.
+            // A file or folder this run could not use (permissions, a full disk, an I/O error, a cache index SQLite cannot
+            // read) that no command turned into a clearer message: still one line and a bad-input exit, never a crash.
             await stderr.WriteLineAsync(FormatError(null, e.Message)).ConfigureAwait(false);
             return BadInput;
         }

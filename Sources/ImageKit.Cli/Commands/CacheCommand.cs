@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using ImageKit.Caching;
+using ImageKit.Caching.Internal;
 using ImageKit.Cli.Input;
 using ImageKit.Cli.Output;
 
@@ -181,25 +182,35 @@ internal static class CacheCommand
     }
 
     // What SQLite's quick_check finds wrong with an index whose header is fine (damaged pages, a cut-off file), read-only.
+    // An index it cannot read for another reason (an I/O error, a side file it cannot open, another process's lock past
+    // the timeout) is said to be one, with the system's reason: the cache is left as it is.
     private static string? Damage(string index)
     {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder
+        {
+            DataSource = index,
+            Mode = Microsoft.Data.Sqlite.SqliteOpenMode.ReadOnly,
+            Pooling = false,
+        }.ToString());
         try
         {
-            using var connection = new Microsoft.Data.Sqlite.SqliteConnection(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder
-            {
-                DataSource = index,
-                Mode = Microsoft.Data.Sqlite.SqliteOpenMode.ReadOnly,
-                Pooling = false,
-            }.ToString());
             connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText = "PRAGMA quick_check(1)";
             var result = command.ExecuteScalar() as string;
             return result == "ok" ? null : result ?? "quick_check gave no answer";
         }
+        catch (Microsoft.Data.Sqlite.SqliteException e) when (IndexDatabase.NoteSystemError(e, connection))
+        {
+            throw; // not reached: NoteSystemError returns false
+        }
         catch (Microsoft.Data.Sqlite.SqliteException e) when (e.SqliteErrorCode is 11 or 26)
         {
             return e.Message; // SQLITE_CORRUPT, SQLITE_NOTADB
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            throw new CliException("--cache-dir", $"cannot read the cache index {index}: {IndexDatabase.Describe(e)}", e);
         }
     }
 

@@ -44,4 +44,29 @@ public sealed class CacheCommandDamagedIndexTests
         CollectionAssert.AreEqual(bytes, await File.ReadAllBytesAsync(index, TestContext.CancellationToken), "the damaged index is left for the user to see");
         result.AssertBadInput(folder.Path, "damaged");
     }
+
+    /// <summary>
+    /// An index SQLite cannot read for a reason that is not damage (an I/O error, an unusable side file): `cache stats`
+    /// crashed with an unhandled SqliteException (exit 134; found with a cache on a FUSE FAT32 mount, whose `-wal` SQLite
+    /// could not create). Made here with a folder where the index's `-wal` file should be.
+    /// </summary>
+    [TestMethod]
+    [DataRow("stats")]
+    [DataRow("trim")]
+    [DataRow("clear")]
+    public async Task Command_IndexSqliteCannotRead_ExitsWith2AndSaysWhy(string command)
+    {
+        using var folder = new TempFolder();
+        using (var cache = new DiskImageCache(new DiskImageCacheOptions { Directory = folder.Path }))
+        {
+            await cache.SetAsync("k", new byte[1000], null, TestContext.CancellationToken);
+        }
+
+        Directory.CreateDirectory(Path.Combine(folder.Path, "index.sqlite-wal"));
+
+        var result = await CliRunner.RunAsync("cache", command, "--cache-dir", folder.Path);
+
+        result.AssertBadInput(folder.Path, "unable to open database file");
+        Assert.IsTrue(File.Exists(Path.Combine(folder.Path, "index.sqlite")), "the index is left as it was");
+    }
 }
