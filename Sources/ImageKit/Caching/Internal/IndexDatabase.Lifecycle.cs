@@ -45,87 +45,6 @@ internal sealed partial class IndexDatabase
         }
     }
 
-    private void EnsureRebuildStamp()
-    {
-        if (!File.Exists(RebuildStampPath))
-        {
-            try
-            {
-                using (new FileStream(RebuildStampPath, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
-                {
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // A read-only folder: nothing will be recreated here either.
-            }
-        }
-
-        Volatile.Write(ref _stampTicks, File.GetLastWriteTimeUtc(RebuildStampPath).Ticks);
-    }
-
-    /// <summary>Takes the exclusive lock on the stamp file (an OS lock, so across processes), waiting at most the busy timeout.</summary>
-    private FileStream LockRebuildStamp()
-    {
-        const string Failure = "the damaged cache index could not be recreated";
-        try
-        {
-            // The whole folder may have been deleted underneath (see WasDeletedUnderneath): the cache starts again in it.
-            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
-            return OpenStampWaiting(FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, Failure)
-                ?? throw new DiskCacheException(Path.GetDirectoryName(FilePath), $"{Failure}: {RebuildStampPath} cannot be created");
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new DiskCacheException(Path.GetDirectoryName(FilePath), $"the cache index cannot be recreated: {Describe(e)}", e);
-        }
-    }
-
-    /// <summary>
-    /// Takes a shared lock on the stamp file (an OS lock, so across processes) while this cache opens the index, so that
-    /// no rebuild deletes and recreates the files meanwhile; waits at most the busy timeout for one that runs. Returns
-    /// <see langword="null"/> where there is no stamp yet (a new folder; it is created once the index is known to be
-    /// ours, see <see cref="EnsureRebuildStamp"/>) or it cannot be read.
-    /// </summary>
-    private FileStream? ShareRebuildStamp()
-    {
-        try
-        {
-            // Read access with sharing asks for a shared lock (flock LOCK_SH on Unix); a rebuild's FileShare.None is exclusive.
-            return OpenStampWaiting(FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, "the cache index could not be opened while another cache recreated it");
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
-
-    // Opens the stamp file, retrying while another cache holds a lock that conflicts (rare, and short) until the busy
-    // timeout has passed; null when it or its folder does not exist.
-    private FileStream? OpenStampWaiting(FileMode mode, FileAccess access, FileShare share, string failure)
-    {
-        var deadline = Environment.TickCount64 + BusyTimeoutMilliseconds;
-        while (true)
-        {
-            try
-            {
-                return new FileStream(RebuildStampPath, mode, access, share);
-            }
-            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-            {
-                return null;
-            }
-            catch (IOException) when (Environment.TickCount64 < deadline)
-            {
-                Thread.Sleep(20);
-            }
-            catch (IOException e)
-            {
-                throw new DiskCacheException(Path.GetDirectoryName(FilePath), $"{failure}: another cache held {RebuildStampPath} for more than {BusyTimeoutMilliseconds / 1000} s", e);
-            }
-        }
-    }
-
     /// <param name="generation">The generation the connection belongs to (-1: none, never pooled).</param>
     /// <param name="create">Whether a missing file is created (only when the index is opened or recreated).</param>
     private IndexConnection Open(int generation, bool create = false)
@@ -305,12 +224,6 @@ internal sealed partial class IndexDatabase
         return true;
     }
 
-    /// <summary>The file whose exclusive lock serialises recreating the index across caches and processes, and whose change time tells the others that it was recreated.</summary>
-    internal string RebuildStampPath => FilePath[..^FileName.Length] + "index.lock";
-
-    /// <summary>Whether another cache recreated the index since this one last looked (a stat of the stamp file).</summary>
-    private bool IndexWasReplaced() => File.GetLastWriteTimeUtc(RebuildStampPath).Ticks != Volatile.Read(ref _stampTicks);
-
     /// <summary>Retires the connections of <paramref name="generation"/> (another cache recreated the file they have open).</summary>
     private void Retire(int generation)
     {
@@ -325,9 +238,9 @@ internal sealed partial class IndexDatabase
 
             // The cache recreating the index holds the stamp's lock until the new file is complete: reopening before that
             // would find no file (and create an empty one) or one without its tables.
-            using (LockRebuildStamp())
+            using (var stamp = LockRebuildStamp())
             {
-                Volatile.Write(ref _stampTicks, File.GetLastWriteTimeUtc(RebuildStampPath).Ticks);
+                NoteStamp(stamp);
             }
         }
     }
@@ -361,14 +274,14 @@ internal sealed partial class IndexDatabase
             Interlocked.Increment(ref _generation);
             DrainIdle();
             using var stamp = LockRebuildStamp();
-            if (useFileAtPath || IndexWasReplaced())
+            if (useFileAtPath || IndexWasReplaced() || StampWasRewritten(stamp))
             {
                 // Another cache recreated the index since this one last looked: the damage this one met was in the old
                 // file. Use the new one (unless it is damaged too).
                 try
                 {
                     InitializeRetryingRaces();
-                    Volatile.Write(ref _stampTicks, File.GetLastWriteTimeUtc(RebuildStampPath).Ticks);
+                    NoteStamp(stamp);
                     return;
                 }
                 catch (SqliteException e) when (IsDamage(e) || WasReplacedUnderneath(e))
@@ -388,9 +301,7 @@ internal sealed partial class IndexDatabase
             // into the old file after checking an old stamp: they wait, then see the new stamp and reopen.
             using (HoldWriteLockIfPossible())
             {
-                stamp.SetLength(0);
-                stamp.Write(Guid.NewGuid().ToByteArray());
-                stamp.Flush(flushToDisk: true);
+                RewriteStamp(stamp);
                 foreach (var suffix in (string[])["", "-wal", "-shm", "-journal"])
                 {
                     BlobStore.TryDelete(FilePath + suffix);
@@ -401,7 +312,7 @@ internal sealed partial class IndexDatabase
             try
             {
                 InitializeRetryingRaces();
-                Volatile.Write(ref _stampTicks, File.GetLastWriteTimeUtc(RebuildStampPath).Ticks);
+                NoteStamp(stamp);
             }
             catch (SqliteException e)
             {

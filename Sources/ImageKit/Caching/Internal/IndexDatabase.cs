@@ -29,7 +29,6 @@ internal sealed partial class IndexDatabase : IDisposable
     private int _idleCount;
     private int _generation;
     private long _stampTicks;
-    private long _movedCheckTicks = Environment.TickCount64;
     private bool _disposed;
 
     public IndexDatabase(string directory)
@@ -267,14 +266,6 @@ internal sealed partial class IndexDatabase : IDisposable
                 }
             }
         }
-    }
-
-    /// <summary>Whether a read should ask if the index file was moved: true at most once a second across threads.</summary>
-    private bool IsTimeToCheckForMove()
-    {
-        var now = Environment.TickCount64;
-        var last = Volatile.Read(ref _movedCheckTicks);
-        return now - last >= 1000 && Interlocked.CompareExchange(ref _movedCheckTicks, now, last) == last;
     }
 
     /// <summary>
