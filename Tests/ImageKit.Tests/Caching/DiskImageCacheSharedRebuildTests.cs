@@ -63,6 +63,44 @@ public sealed class DiskImageCacheSharedRebuildTests
         Assert.IsEmpty(missing, $"{afterwards.Count} stores begun after the index was recreated (w-{afterwards[0]} on); missing {missing.Count}: w-{string.Join(", w-", missing.Take(10))}");
     }
 
+    /// <summary>
+    /// The same, where the stamp's change time does not move (FAT keeps 2 s, HFS+ 1 s, exFAT 10 ms, and FUSE caches it):
+    /// the survivor must still recognise the rebuild by the identifier in the stamp, not delete the new index when it
+    /// meets the old one's damage. Found on an exFAT (FUSE) mount, where the test above failed every run.
+    /// </summary>
+    [TestMethod]
+    [Timeout(60_000, CooperativeCancellation = true)]
+    public async Task IndexRecreatedByAnotherCache_StampTimeUnchanged_TheSurvivorUsesTheNewIndex()
+    {
+        using var folder = new TempFolder();
+        using var survivor = Open(folder.Path, TimeProvider.System);
+        await survivor.OpeningSweep;
+        await survivor.SetAsync("before", Bytes(100, 1), null, TestContext.CancellationToken);
+        var stampTime = File.GetLastWriteTimeUtc(folder.Combine("index.lock"));
+        InlineIndex.Execute(folder.Path, "PRAGMA wal_checkpoint(TRUNCATE)");
+        using (var stream = File.OpenWrite(folder.Combine("index.sqlite")))
+        {
+            stream.Write(new byte[100]);
+        }
+
+        using (var rebuilder = Open(folder.Path, TimeProvider.System))
+        {
+            Assert.IsTrue(rebuilder.IndexWasRebuilt);
+            await rebuilder.OpeningSweep;
+            await rebuilder.SetAsync("from-rebuilder", Bytes(100, 2), null, TestContext.CancellationToken);
+        }
+
+        File.SetLastWriteTimeUtc(folder.Combine("index.lock"), stampTime);
+
+        await survivor.GetAsync("before", TestContext.CancellationToken);
+        await survivor.SetAsync("from-survivor", Bytes(100, 3), null, TestContext.CancellationToken);
+
+        using var later = Open(folder.Path, TimeProvider.System);
+        Assert.IsNotNull(await later.GetAsync("from-rebuilder", TestContext.CancellationToken), $"the rebuilder's entry survives; survivor recreated the index too: {survivor.IndexWasRebuilt}");
+        Assert.IsNotNull(await later.GetAsync("from-survivor", TestContext.CancellationToken));
+        Assert.IsFalse(survivor.IndexWasRebuilt);
+    }
+
     /// <summary>Open handles of this process on index files that were deleted (Linux: /proc/self/fd), for diagnostics.</summary>
     private static string DeletedIndexHandles(string folder)
     {
