@@ -163,17 +163,6 @@ internal sealed partial class IndexDatabase : IDisposable
                     connection.Connection.DefaultTimeout = Math.Max(1, (shorter + 999) / 1000);
                 }
 
-                // Reads look at most once a second whether the file was deleted or replaced from outside (writes look every
-                // time, below): a cache that only reads would otherwise answer from a deleted index, and keep its disk
-                // space taken, until the process ends.
-                if (!write && attempt < 3 && IsTimeToCheckForMove() && BundledSqlite.FileHasMoved(connection.Connection))
-                {
-                    connection.Dispose();
-                    connection = null;
-                    Rebuild(generation, useFileAtPath: true);
-                    continue;
-                }
-
                 if (writeDeadline is { } deadline)
                 {
                     connection.Begin(deadline);
@@ -187,16 +176,18 @@ internal sealed partial class IndexDatabase : IDisposable
                         Retire(generation);
                         continue;
                     }
+                }
 
-                    // The same loss when the file was deleted or replaced from outside (the folder emptied by the user
-                    // or a cleaning tool): SQLite in WAL mode writes on into the deleted file without a word.
-                    if (BundledSqlite.FileHasMoved(connection.Connection) && attempt < 3)
-                    {
-                        connection.Dispose();
-                        connection = null;
-                        Rebuild(generation, useFileAtPath: true);
-                        continue;
-                    }
+                // The file deleted or replaced from outside (the folder emptied by the user or a cleaning tool): a write,
+                // which looks every time while it holds the write lock, would be lost into the deleted file (SQLite in WAL
+                // mode writes on without a word); a read, which looks at most once a second, would answer from it and
+                // keep its disk space taken until the process ends.
+                if (attempt < 3 && (write || IsTimeToCheckForMove()) && BundledSqlite.FileHasMoved(connection.Connection))
+                {
+                    connection.Dispose();
+                    connection = null;
+                    Rebuild(generation, useFileAtPath: true);
+                    continue;
                 }
 
                 var result = operation(connection);
