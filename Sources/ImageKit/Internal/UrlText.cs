@@ -24,7 +24,7 @@ internal static class UrlText
     public static string Redact(Uri url)
     {
         var text = WithoutPassword(url);
-        return url.IsAbsoluteUri && string.Equals(url.Scheme, "data", StringComparison.OrdinalIgnoreCase) ? text : SecretQueryParameters.Hide(text);
+        return IsDataUrl(url) ? text : SecretQueryParameters.Hide(text);
     }
 
     /// <summary>
@@ -71,8 +71,9 @@ internal static class UrlText
             SecretQueryParameters.Hide(Key.Contains('@', StringComparison.Ordinal) && Uri.TryCreate(Key, UriKind.Absolute, out var url) ? WithoutPassword(url) : Key);
     }
 
-    private static bool IsLongDataUrl(Uri url) =>
-        url.IsAbsoluteUri && url.OriginalString.Length > DataUrlShown + 16 && string.Equals(url.Scheme, "data", StringComparison.OrdinalIgnoreCase);
+    private static bool IsDataUrl(Uri url) => url.IsAbsoluteUri && string.Equals(url.Scheme, "data", StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsLongDataUrl(Uri url) => url.OriginalString.Length > DataUrlShown + 16 && IsDataUrl(url);
 
     private static string Shorten(string text) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{text.AsSpan(0, DataUrlShown)}… ({text.Length:N0} characters)");

@@ -42,15 +42,21 @@ internal static class HappyEyeballs
             }
         }
 
-        var ordered = new IPAddress[seen.Count];
-        for (var i = 0; i < ordered.Length; i++)
+        var ordered = new List<IPAddress>(seen.Count);
+        while (preferred.Count > 0 || other.Count > 0)
         {
-            ordered[i] = (i % 2 == 0 ? preferred : other).TryDequeue(out var next) || (i % 2 == 0 ? other : preferred).TryDequeue(out next)
-                ? next
-                : throw new InvalidOperationException("unreachable: the two queues hold every address");
+            if (preferred.TryDequeue(out var next))
+            {
+                ordered.Add(next);
+            }
+
+            if (other.TryDequeue(out next))
+            {
+                ordered.Add(next);
+            }
         }
 
-        return ordered;
+        return [.. ordered];
     }
 
     /// <summary>
