@@ -8,7 +8,8 @@ internal static partial class PipelineLoad
 {
     /// <summary>
     /// Runs one cold scenario over and over for a CPU profiler: <c>naive-open</c>, <c>naive-ff</c>, <c>memory-open</c>,
-    /// <c>memory-ff</c>, <c>disk-open</c> or <c>disk-ff</c>. With <c>PERF_CTL_FIFO</c> set (perf record --control
+    /// <c>memory-ff</c>, <c>disk-open</c> or <c>disk-ff</c>; <c>-keep</c> (naive: keep every bitmap until the round ends),
+    /// <c>-nokeep</c> (ImageKit: a memory cache that keeps nothing) and <c>-bare</c> (no retries, no circuit breaker) vary them. With <c>PERF_CTL_FIFO</c> set (perf record --control
     /// fifo:PATH -D -1), profiling is switched on only once the images are made and the server runs, and off at the end.
     /// </summary>
     public static async Task ProfileAsync(TextWriter output, string variant, int rounds)
@@ -28,6 +29,12 @@ internal static partial class PipelineLoad
         if (sampler is not null)
         {
             sampler.Recording = true;
+        }
+
+        using var gcSampler = Environment.GetEnvironmentVariable("PROFILE_GC") is not null ? new GcPauseSampler() : null;
+        if (gcSampler is not null)
+        {
+            gcSampler.Recording = true;
         }
 
         if (fifo is not null && !windowOnly)
@@ -75,6 +82,13 @@ internal static partial class PipelineLoad
             sampler.Report(output, count);
         }
 
+        if (gcSampler is not null)
+        {
+            await Task.Delay(1000);
+            gcSampler.Recording = false;
+            gcSampler.Report(output, count);
+        }
+
         output.WriteLine(string.Create(culture, $"{variant}: median {samples[samples.Count / 2]:N0} images/s over {rounds} rounds; CPU user {(u1 - u0) * 10_000.0 / count:N0} sys {(s1 - s0) * 10_000.0 / count:N0} µs per image; GC pauses {pause.TotalMilliseconds * 1000 / count:N1} µs per image, GCs gen0/1/2 {gcs.Item1}/{gcs.Item2}/{gcs.Item3}; managed allocations {allocated / count:N0} bytes per image; thread-pool work items {workItems / count:N2}, context switches {switches / count:N2} per image"));
 
         // With PROFILE_WINDOW_ONLY, perf records only the timed loads of measured rounds (naive and ImageKit alike).
@@ -91,12 +105,18 @@ internal static partial class PipelineLoad
             if (variant.StartsWith("naive", StringComparison.Ordinal))
             {
                 await WindowAsync(round, "enable");
-                var naive = await NaiveAsync(urls, firstFrame);
+                var naive = await NaiveAsync(urls, firstFrame, keepBitmaps: variant.Contains("-keep", StringComparison.Ordinal));
                 await WindowAsync(round, "disable");
                 return naive;
             }
 
-            var options = new ImageCacheOptions { Memory = new MemoryImageCacheOptions { MaxCost = 4L << 30 } };
+            // "-nokeep": the memory cache keeps nothing, so each image is released once its load has read it (as the naive loop does).
+            var options = new ImageCacheOptions
+            {
+                Memory = variant.Contains("-nokeep", StringComparison.Ordinal)
+                    ? new MemoryImageCacheOptions { MaxCost = 0, UseWeakCache = false }
+                    : new MemoryImageCacheOptions { MaxCost = 4L << 30 },
+            };
             if (variant.StartsWith("disk", StringComparison.Ordinal))
             {
                 options = options with { Disk = new DiskImageCacheOptions { Directory = Path.Combine(root, string.Create(culture, $"r{round + 1}")) } };
