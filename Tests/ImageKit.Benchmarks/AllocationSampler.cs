@@ -10,21 +10,13 @@ namespace ImageKit.Benchmarks;
 /// context (mostly large arrays and whatever follows them). Used by <c>pipeline-profile</c> when <c>PROFILE_ALLOC</c>
 /// is set.
 /// </summary>
-internal sealed class AllocationSampler : EventListener
+internal sealed class AllocationSampler : RuntimeEventSampler
 {
     private const int AllocationSampledEventId = 303;
     private const long AllocationSamplingKeyword = 0x800_0000_0000;
     private const double MeanSamplingDistance = 100 * 1024;
     private readonly Dictionary<string, long> _bytesByType = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
-    private volatile bool _recording;
-
-    public bool Recording
-    {
-        get => _recording;
-        set => _recording = value;
-    }
-
     public void Report(TextWriter output, double perCount)
     {
         lock (_gate)
@@ -38,17 +30,11 @@ internal sealed class AllocationSampler : EventListener
         }
     }
 
-    protected override void OnEventSourceCreated(EventSource eventSource)
-    {
-        if (eventSource.Name == "Microsoft-Windows-DotNETRuntime")
-        {
-            EnableEvents(eventSource, EventLevel.Informational, (EventKeywords)AllocationSamplingKeyword);
-        }
-    }
+    protected override EventKeywords Keywords => (EventKeywords)AllocationSamplingKeyword;
 
-    protected override void OnEventWritten(EventWrittenEventArgs eventData)
+    protected override void OnRecordedEvent(EventWrittenEventArgs eventData)
     {
-        if (!_recording || eventData.EventId != AllocationSampledEventId || eventData.Payload is null || eventData.PayloadNames is null)
+        if (eventData.EventId != AllocationSampledEventId || eventData.Payload is null || eventData.PayloadNames is null)
         {
             return;
         }

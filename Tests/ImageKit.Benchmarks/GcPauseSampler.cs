@@ -8,7 +8,7 @@ namespace ImageKit.Benchmarks;
 /// and restarting them, from the runtime's GC events (timestamps as the runtime wrote them). Used by
 /// <c>pipeline-profile</c> when <c>PROFILE_GC</c> is set.
 /// </summary>
-internal sealed class GcPauseSampler : EventListener
+internal sealed class GcPauseSampler : RuntimeEventSampler
 {
     private const int GCStart = 1;
     private const int GCEnd = 2;
@@ -32,14 +32,6 @@ internal sealed class GcPauseSampler : EventListener
     private DateTime _suspendEnd;
     private DateTime _gcStart;
     private int _depth;
-    private volatile bool _recording;
-
-    public bool Recording
-    {
-        get => _recording;
-        set => _recording = value;
-    }
-
     public void Report(TextWriter output, double perCount)
     {
         lock (_gate)
@@ -61,21 +53,10 @@ internal sealed class GcPauseSampler : EventListener
         }
     }
 
-    protected override void OnEventSourceCreated(EventSource eventSource)
-    {
-        if (eventSource.Name == "Microsoft-Windows-DotNETRuntime")
-        {
-            EnableEvents(eventSource, EventLevel.Informational, (EventKeywords)0x1);
-        }
-    }
+    protected override EventKeywords Keywords => (EventKeywords)0x1; // GC
 
-    protected override void OnEventWritten(EventWrittenEventArgs eventData)
+    protected override void OnRecordedEvent(EventWrittenEventArgs eventData)
     {
-        if (!_recording)
-        {
-            return;
-        }
-
         lock (_gate)
         {
             switch (eventData.EventId)
