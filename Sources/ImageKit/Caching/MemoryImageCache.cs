@@ -303,6 +303,18 @@ public sealed partial class MemoryImageCache : IDisposable
     }
 
     // An evicted image, with the cost it was charged, so that reviving it charges the same.
+    /// <summary>Entries in the weak table, live or not (tests: the table is pruned, so it does not grow with every eviction).</summary>
+    internal int WeakEntryCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _weak.Count;
+            }
+        }
+    }
+
     private readonly record struct WeakEntry(WeakReference<AnimatedImage> Image, long Cost)
     {
         // Whether the image can still be found: not collected, and not released by its last owner.

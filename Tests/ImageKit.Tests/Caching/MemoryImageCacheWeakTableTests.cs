@@ -26,4 +26,24 @@ public sealed class MemoryImageCacheWeakTableTests
         GC.KeepAlive(image); // the weak table's target is still alive, only released
         other.Dispose();
     }
+
+    [TestMethod]
+    public void Set_ManyEvictedImagesReleased_TheWeakTableDoesNotGrowWithThem()
+    {
+        // Every eviction leaves a weak entry (a GC handle) in case someone else still owns the image. In an app that runs
+        // for days and loads thousands of distinct images, entries whose images are gone must not pile up.
+        using var cache = NewCache(maxCost: 100);
+        var sources = new List<CountingSource>();
+        for (var i = 0; i < 1_000; i++)
+        {
+            var (image, source) = CountingSource.Create();
+            sources.Add(source);
+            cache.Set($"k{i}", image, 100); // evicts the one before, which nobody else owns: released at once
+            image.Dispose();
+        }
+
+        Assert.AreEqual(999, sources.Take(999).Count(s => s.Disposals == 1), "every evicted image was released");
+        Assert.IsLessThanOrEqualTo(65, cache.WeakEntryCount, "entries of released images are pruned");
+        Assert.IsTrue(cache.Contains("k999"));
+    }
 }
