@@ -165,6 +165,9 @@ public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable
     /// <summary>Whether this instance found the index damaged and recreated it empty (at open or later).</summary>
     internal bool IndexWasRebuilt => _index.WasRebuilt;
 
+    /// <summary>The index (tests).</summary>
+    internal IndexDatabase Index => _index;
+
     /// <summary>How many background WAL checkpoints this instance has begun; for tests.</summary>
     internal long BackgroundCheckpointsStarted => _index.BackgroundCheckpointsStarted;
 

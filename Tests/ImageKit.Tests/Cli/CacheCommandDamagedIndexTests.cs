@@ -69,4 +69,27 @@ public sealed class CacheCommandDamagedIndexTests
         result.AssertBadInput(folder.Path, "unable to open database file");
         Assert.IsTrue(File.Exists(Path.Combine(folder.Path, "index.sqlite")), "the index is left as it was");
     }
+
+    [TestMethod]
+    [DataRow("index.lock")]
+    [DataRow("index.sqlite-shm")]
+    [DataRow("index.sqlite-wal")]
+    public async Task Commands_ASideFileIsAFolder_AnswerOrExitWith2InOneLine(string name)
+    {
+        using var folder = new TempFolder();
+        using (var cache = new DiskImageCache(new DiskImageCacheOptions { Directory = folder.Path }))
+        {
+            await cache.SetAsync("k", new byte[1000], null, TestContext.CancellationToken);
+        }
+
+        File.Delete(folder.Combine(name));
+        Directory.CreateDirectory(folder.Combine(name));
+        foreach (var command in (string[])["stats", "trim", "clear"])
+        {
+            var result = await CliRunner.RunAsync("cache", command, "--cache-dir", folder.Path);
+
+            Assert.IsTrue(result.ExitCode is 0 or 2, $"{command}: exit {result.ExitCode}: {result.Stderr}");
+            Assert.IsLessThanOrEqualTo(1, result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length, $"{command}: {result.Stderr}");
+        }
+    }
 }

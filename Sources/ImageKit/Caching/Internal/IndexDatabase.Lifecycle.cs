@@ -225,16 +225,21 @@ internal sealed partial class IndexDatabase
     }
 
     /// <summary>Retires the connections of <paramref name="generation"/> (another cache recreated the file they have open).</summary>
-    private void Retire(int generation)
+    internal void Retire(int generation)
     {
         lock (_rebuildLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (Generation == generation)
+            if (Generation != generation)
             {
-                Interlocked.Increment(ref _generation);
-                DrainIdle();
+                // Another caller retired it, or rebuilt, and noted the stamp then. Noting it again here would tie a stamp
+                // newer than the current connections' file to them: if another cache recreated the index meanwhile, the
+                // next damage met in the old file would look like no rebuild, and the new index would be deleted.
+                return;
             }
+
+            Interlocked.Increment(ref _generation);
+            DrainIdle();
 
             // The cache recreating the index holds the stamp's lock until the new file is complete: reopening before that
             // would find no file (and create an empty one) or one without its tables.

@@ -13,6 +13,12 @@ internal sealed partial class IndexDatabase
     private Guid _stampId;
     private long _movedCheckTicks = Environment.TickCount64;
 
+    /// <summary>The identifier this cache noted in the stamp (tests).</summary>
+    internal Guid NotedStampId => _stampId;
+
+    /// <summary>Puts off the readers' next moved-file check by a second, as if one had just run (tests).</summary>
+    internal void PostponeMoveCheck() => Volatile.Write(ref _movedCheckTicks, Environment.TickCount64);
+
     /// <summary>The stamp file's path.</summary>
     internal string RebuildStampPath => FilePath[..^FileName.Length] + "index.lock";
 
@@ -47,9 +53,19 @@ internal sealed partial class IndexDatabase
     private void RewriteStamp(FileStream stamp)
     {
         var id = Guid.NewGuid();
-        stamp.SetLength(0);
-        stamp.Write(id.ToByteArray());
-        stamp.Flush(flushToDisk: true);
+        try
+        {
+            stamp.SetLength(0);
+            stamp.Write(id.ToByteArray());
+            stamp.Flush(flushToDisk: true);
+        }
+        catch (IOException e)
+        {
+            // A full disk (the first identifier needs a block) or an I/O error. Nothing was deleted yet; a stamp left
+            // empty reads as "never rewritten", which costs another cache at most one more look at the damaged file.
+            throw new DiskCacheException(Path.GetDirectoryName(FilePath), $"the damaged cache index cannot be recreated: {RebuildStampPath} cannot be written: {e.Message}", e);
+        }
+
         _stampId = id;
     }
 
@@ -84,14 +100,16 @@ internal sealed partial class IndexDatabase
             }
         }
 
-        // Read without waiting: an identifier not read (a rebuild holds the stamp this moment) only makes this cache's own
-        // next rebuild look at the file at the path first.
+        // Under a shared lock, waiting for one another cache holds (its rebuild, or a retirement noting the stamp): an
+        // identifier not read would make this cache's next damage look like another cache's rebuild, and it would adopt
+        // the damaged file instead of recreating it (the operation failing, not healed). Read without one only when the
+        // lock is not had within the busy timeout, or the file cannot be opened at all.
         try
         {
-            using var stamp = new FileStream(RebuildStampPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var stamp = OpenStampWaiting(FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, "the cache index could not be opened while another cache recreated it");
             NoteStamp(stamp);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DiskCacheException)
         {
             NoteStamp(null);
         }
