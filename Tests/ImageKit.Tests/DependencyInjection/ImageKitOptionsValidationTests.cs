@@ -46,6 +46,58 @@ public sealed class ImageKitOptionsValidationTests
     }
 
     [TestMethod]
+    public async Task StartAsync_OtherInvalidSettings_FailWithOneMessagePerSetting()
+    {
+        var e = await StartExpectingFailureAsync(o =>
+        {
+            o.Downloader.ExecutionOrder = (ImageKit.Loading.DownloadExecutionOrder)7;
+            o.Downloader.AttemptTimeout = TimeSpan.FromMilliseconds(1);
+            o.Downloader.MaxResponseBytes = 0;
+            o.Downloader.MaxRedirects = 101;
+            o.Downloader.CircuitBreaker.FailureRatio = 0;
+            o.MemoryCache.MaxCount = -1;
+            o.DiskCache.MaxAge = TimeSpan.FromSeconds(-1);
+            o.DiskCache.Folder = " ";
+            o.FailedUrlRetention = TimeSpan.FromSeconds(-1);
+        });
+
+        CollectionAssert.AreEquivalent(
+            new[]
+            {
+                "ImageKitOptions.Downloader.ExecutionOrder is not Fifo or Lifo (was 7).",
+                "ImageKitOptions.Downloader.AttemptTimeout must be between 10 ms and 1 day (was 00:00:00.0010000).",
+                "ImageKitOptions.Downloader.MaxResponseBytes must be between 1 and 2147483591 (was 0).",
+                "ImageKitOptions.Downloader.MaxRedirects must be between 0 and 100 (was 101).",
+                "ImageKitOptions.Downloader.CircuitBreaker: CircuitBreaker.FailureRatio must be greater than 0 and at most 1.",
+                "ImageKitOptions.MemoryCache.MaxCount must not be negative (was -1).",
+                "ImageKitOptions.DiskCache.MaxAge must not be negative (zero means forever) (was -00:00:01).",
+                "ImageKitOptions.DiskCache.Folder must not be empty (leave it unset for the default folder) (was ' ').",
+                "ImageKitOptions.FailedUrlRetention must not be negative (was -00:00:01).",
+            },
+            e.Failures.ToArray());
+    }
+
+    [TestMethod]
+    public async Task StartAsync_SectionsSetToNull_FailSayingWhichOne()
+    {
+        var e = await StartExpectingFailureAsync(o =>
+        {
+            o.Downloader = null!;
+            o.MemoryCache = null!;
+            o.DiskCache = null!;
+        });
+
+        CollectionAssert.AreEquivalent(
+            new[]
+            {
+                "ImageKitOptions.Downloader must not be null.",
+                "ImageKitOptions.MemoryCache must not be null.",
+                "ImageKitOptions.DiskCache must not be null.",
+            },
+            e.Failures.ToArray());
+    }
+
+    [TestMethod]
     public async Task StartAsync_FolderUnderAFile_FailsAsNotWritable()
     {
         using var folder = new TempFolder();
