@@ -149,6 +149,29 @@ public sealed class FrameBudgetTests
             $"{(budget.UsedBytes - budget.CapacityBytes) / FrameBytes} frames over the budget");
     }
 
+    [TestMethod]
+    public async Task Trim_PlayersHoldingEveryFrame_KeepOnlyTheFrameOnScreenAndTheBudgetIsGivenBack()
+    {
+        using var image = NewImage();
+        var budget = new FrameBudget(64L * 1024 * 1024);
+        await using var players = new Players(image, budget, count: 2);
+        Assert.IsTrue(Leaks.Eventually(() => players.All(p => p.BufferedFrameCount == Frames)), "every player buffered the whole animation");
+
+        budget.Trim();
+
+        Assert.IsTrue(players.All(p => p.BufferedFrameCount <= 1), $"each keeps at most the frame on screen ({players[0].BufferedFrameCount}, {players[1].BufferedFrameCount})");
+        Assert.IsLessThanOrEqualTo(FrameBytes, budget.UsedBytes, "the frame both show is charged once");
+    }
+
+    [TestMethod]
+    public void CapacityBytes_Negative_IsRefused()
+    {
+        var budget = new FrameBudget(1024);
+
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => budget.CapacityBytes = -1);
+        Assert.AreEqual(1024, budget.CapacityBytes);
+    }
+
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static void StartAndDrop(AnimatedImage image, FrameBudget budget, ManualDisplayLinkProvider links)
     {
