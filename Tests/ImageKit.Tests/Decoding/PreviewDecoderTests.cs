@@ -96,6 +96,28 @@ public sealed class PreviewDecoderTests
     }
 
     [TestMethod]
+    [DataRow(2)] // mirrored
+    [DataRow(3)] // turned half round
+    [DataRow(4)] // flipped upside down
+    public void PreviewDecoder_MirroredOrFlippedJpeg_IsUprightLikeTheFinishedImage(int orientation)
+    {
+        // The corpus photo with its orientation 6 (which swaps the axes) changed to one that keeps them.
+        var data = Corpus.Read("right-orientation.jpeg");
+        var tag = data.AsSpan().IndexOf((ReadOnlySpan<byte>)[0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01, 0x00, 0x06]);
+        Assert.IsGreaterThan(0, tag, "the big-endian orientation entry");
+        data[tag + 9] = (byte)orientation;
+
+        using var preview = PreviewDecoder.TryDecode(data.AsSpan(0, data.Length * 3 / 5), new ImageDecodeOptions());
+        using var finished = AnimatedImage.Decode(data);
+        using var frame = finished.GetFrame(0);
+
+        Assert.IsNotNull(preview);
+        Assert.AreEqual((finished.PixelWidth, finished.PixelHeight), (preview.Width, preview.Height));
+        Assert.IsGreaterThan(0.3, SameFraction(preview.Pixels, frame.Pixels), "what has arrived is already where the finished image has it");
+        Assert.IsLessThan(0.3, SameFraction(Unturned(data.AsSpan(0, data.Length * 3 / 5)), frame.Pixels), "(the test tells: the preview left as stored would not match)");
+    }
+
+    [TestMethod]
     public void PreviewDecoder_FirstFifthOfAProgressiveJpeg_ShowsTheWholeCanvasCoarsely()
     {
         var data = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", "progressive", "plasma-480x360-progressive.jpg"));
@@ -115,5 +137,25 @@ public sealed class PreviewDecoderTests
     {
         var limits = new DecodingLimits { MaxPixelsPerFrame = 1000 };
         Assert.ThrowsExactly<ImageLimitExceededException>(() => PreviewDecoder.TryDecode(s_jpeg.AsSpan(0, s_jpeg.Length / 2), limits));
+    }
+
+    private static double SameFraction(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        var x = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(a);
+        var y = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(b);
+        var same = 0;
+        for (var i = 0; i < x.Length; i++)
+        {
+            same += x[i] == y[i] ? 1 : 0;
+        }
+
+        return (double)same / x.Length;
+    }
+
+    private static byte[] Unturned(ReadOnlySpan<byte> partial)
+    {
+        using var preview = PreviewDecoder.TryDecode(partial, new ImageDecodeOptions { Orientation = ExifOrientationPolicy.Ignore });
+        Assert.IsNotNull(preview);
+        return preview.Pixels.ToArray();
     }
 }
