@@ -72,10 +72,11 @@ public sealed partial class ImageManager
         {
             // The caches closed with their manager meanwhile: nothing is served from them any more.
         }
-        catch (Exception e) when (e is ImageKitException or IOException)
+        catch (Exception e)
         {
-            // The disk refused: the URL is still remembered as failed, and a later load that decodes the copy again meets
-            // the same frame and removes it then.
+            // The disk refused, or an app's own cache threw (anything: this runs in the background, and a fault kept here
+            // would fail the manager's DisposeAsync before it closed its stores): the URL is still remembered as failed,
+            // and a later load that decodes the copy again meets the same frame and removes it then.
             Log.UndecodableImageRemovalFailed(_logger, key, e.Message);
         }
     }

@@ -143,7 +143,7 @@ public sealed partial class ImageManager
         var inline = disk?.StoresInline(data.Length) == true;
         var deferred = disk?.PendingStores.Register(key, data, metadata);
         var store = _diskStores.TryStart(
-            () => ImageCache.StoreDeferredAsync(deferred, () => StoreOnDiskAsync(key, data, metadata, decodeOptions)),
+            () => ImageCache.StoreDeferredAsync(deferred, () => StoreOnDiskAsync(key, data, deferred?.Metadata ?? metadata, decodeOptions)), // a 304 meanwhile may have replaced the metadata
             data.Length,
             inline,
             out var mustWait);

@@ -29,6 +29,15 @@ public sealed partial class DiskImageCache
     {
         ArgumentNullException.ThrowIfNull(key);
         using var operation = EnterOperation();
+
+        // Stores of the key's bytes an ImageManager deferred before this write hold older bytes: cancelled, or waited for
+        // if running, so that they never land over these (nor are answered instead of them).
+        var superseding = PendingStores.SupersedeAsync(key);
+        if (!superseding.IsCompletedSuccessfully)
+        {
+            await superseding.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         if (_options.MaxSizeBytes > 0 && data.Length > _options.MaxSizeBytes)
         {
             // Not RemoveAsync: that waits for the running deferred stores of the key, and this may be one of them (an
@@ -215,41 +224,6 @@ public sealed partial class DiskImageCache
         {
             return false;
         }
-    }
-
-    /// <summary>
-    /// Replaces an entry's metadata and sets its stored time to now (as after an HTTP 304 with new validators), without
-    /// touching its bytes. The whole metadata record is replaced: pass every field you want kept.
-    /// </summary>
-    /// <remarks>
-    /// An entry that has expired but was not removed yet (no read, trim or sweep met it since) is updated too, and is then
-    /// fresh again, whatever the <see cref="DiskImageCacheOptions.ExpiryBasis"/>: a 304 makes a stale stored response fresh
-    /// (RFC 9111 §4.3.4), and a revalidation's answer may come after the entry's age ran out. An expired entry that was
-    /// already removed is not brought back.
-    /// The metadata goes onto whatever bytes the entry holds by then, also when another instance or process replaced them
-    /// since they were read; an <see cref="ImageManager"/> revalidating an image updates the entry only if it still holds
-    /// the bytes the server confirmed.
-    /// </remarks>
-    /// <returns><see langword="false"/> when there is no such entry.</returns>
-    public Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default) =>
-        UpdateMetadataOfBytesAsync(key, metadata, ofBytes: null, cancellationToken);
-
-    /// <summary>
-    /// <see cref="UpdateMetadataAsync(string, DiskCacheMetadata, CancellationToken)"/>, with <paramref name="ofBytes"/>
-    /// only if the entry still holds those bytes (same length and checksum): validators a server gave for the bytes that
-    /// were revalidated must not be attached to another version that another cache (another process) stored meanwhile.
-    /// </summary>
-    /// <returns><see langword="false"/> when there is no such entry, or it holds other bytes (it is then left as it is).</returns>
-    internal Task<bool> UpdateMetadataOfBytesAsync(string key, DiskCacheMetadata metadata, ReadOnlyMemory<byte>? ofBytes, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        ArgumentNullException.ThrowIfNull(metadata);
-        using var operation = EnterOperation();
-        cancellationToken.ThrowIfCancellationRequested();
-        var hash = KeyHash.Of(key);
-        var now = NowTicks;
-        (long, long)? bytes = ofBytes is { } data ? (data.Length, BlobStore.Checksum(data.Span)) : null;
-        return Task.FromResult(_index.Write(c => c.UpdateMetadata(hash.Bytes, now, metadata, bytes)));
     }
 
     /// <summary>Removes an entry and its bytes (its file, or its row in the index).</summary>

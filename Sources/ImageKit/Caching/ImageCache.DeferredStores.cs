@@ -40,6 +40,9 @@ public sealed partial class ImageCache
 
         try
         {
+            // Its own write supersedes the stores of the key registered before it, never itself (see SupersedeAsync). Set
+            // in this async method, the value flows into the store and is gone when it returns.
+            PendingDiskStores.Current = registration;
             await store().ConfigureAwait(false);
         }
         finally

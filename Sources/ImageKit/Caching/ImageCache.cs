@@ -241,7 +241,9 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
 
     /// <inheritdoc/>
     public async Task<DiskCacheEntry?> GetEncodedAsync(string key, CancellationToken cancellationToken = default) =>
-        await DiskAsync(cancellationToken).ConfigureAwait(false) is { } disk ? await disk.GetAsync(key, cancellationToken).ConfigureAwait(false) : null;
+        await DiskAsync(cancellationToken).ConfigureAwait(false) is { } disk
+            ? PendingEntry(disk, key) ?? await disk.GetAsync(key, cancellationToken).ConfigureAwait(false) // a store still to land counts as on disk
+            : null;
 
     /// <inheritdoc/>
     public async Task StoreAsync(string key, AnimatedImage? image, ReadOnlyMemory<byte> encodedData, DiskCacheMetadata? metadata = null, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
@@ -291,7 +293,7 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
         }
 
         if (cacheType.HasFlag(ImageCacheType.Disk) && await DiskAsync(cancellationToken).ConfigureAwait(false) is { } disk
-            && await disk.ContainsAsync(key, cancellationToken).ConfigureAwait(false))
+            && (disk.PendingStores.Pending(key) is not null || await disk.ContainsAsync(key, cancellationToken).ConfigureAwait(false)))
         {
             found |= ImageCacheType.Disk;
         }

@@ -14,19 +14,17 @@ public sealed class DiskImageCacheEdgeCaseTests
     [TestMethod]
     public async Task SetAsync_OverTheLimitFromTheDeferredStoreOfItsOwnKey_CompletesAndRemovesTheOldEntry()
     {
-        // What an ImageManager's background store does: it registers the store of the key, begins it, and stores the
-        // bytes through SetAsync. Bytes over the size limit make SetAsync remove the key instead, and a removal waits for
+        // What an ImageManager's background store does: it registers the store of the key, then runs it (StoreDeferredAsync
+        // begins it and stores the bytes through SetAsync). Bytes over the size limit make SetAsync remove the key instead, and a removal waits for
         // the running stores of the key: this one, which waited for itself for ever.
         using var folder = new TempFolder();
         using var cache = Open(folder.Path, configure: o => o.MaxSizeBytes = 1000);
         await cache.SetAsync("k", Bytes(500, 1), null, TestContext.CancellationToken);
         var big = Bytes(2000, 2);
         var store = cache.PendingStores.Register("k", big);
-        Assert.IsTrue(store.TryBegin());
 
-        var set = cache.SetAsync("k", big, null, TestContext.CancellationToken);
+        var set = ImageCache.StoreDeferredAsync(store, () => cache.SetAsync("k", big, null, TestContext.CancellationToken));
         var finished = await Task.WhenAny(set, Task.Delay(TimeSpan.FromSeconds(30), TestContext.CancellationToken));
-        store.End();
 
         Assert.AreSame(set, finished, "the store waited for itself");
         await set;

@@ -5,7 +5,9 @@ namespace ImageKit.Caching.Internal;
 /// returned and will run later (in the background, after the burst of loads): a removal or a clear must not be undone by
 /// a store of bytes loaded before it. It lives with the disk tier, so that a removal through the tier itself counts too.
 /// A removal of a key (or a clear) cancels the stores of that key (of every key) that have not begun and waits for those
-/// that are running; stores registered after it are untouched. Thread-safe.
+/// that are running; stores registered after it are untouched. A write of a key's bytes supersedes the stores of its
+/// bytes registered before it in the same way (see <see cref="SupersedeAsync"/>), and new validators for a key (a 304)
+/// go onto the bytes still waiting too (see <see cref="UpdateMetadataAsync"/>). Thread-safe.
 /// </summary>
 /// <remarks>
 /// Without it, <c>ClearAsync</c> returned while the stores of images loaded just before were still queued, and they
@@ -13,6 +15,9 @@ namespace ImageKit.Caching.Internal;
 /// </remarks>
 internal sealed class PendingDiskStores
 {
+    // The registered store whose write runs in this flow of execution (set by ImageCache.StoreDeferredAsync): its own write
+    // must not supersede itself or the stores registered after it.
+    private static readonly AsyncLocal<Store?> s_current = new();
     private readonly Lock _lock = new();
     private readonly Dictionary<string, HashSet<Store>> _byKey = new(StringComparer.Ordinal);
     private long _registered;
@@ -65,6 +70,94 @@ internal sealed class PendingDiskStores
         return running is null ? Task.CompletedTask : Task.WhenAll(running);
     }
 
+    /// <summary>The registered store whose write runs in the current flow of execution, if any.</summary>
+    internal static Store? Current
+    {
+        get => s_current.Value;
+        set => s_current.Value = value;
+    }
+
+    /// <summary>
+    /// Before a write of <paramref name="key"/>'s bytes: cancels the stores of its bytes registered before it that have not
+    /// begun (they hold older bytes, which would land over the newer ones), and completes when those running have ended,
+    /// so that the newer bytes land last. A write made by a registered store (<see cref="Current"/>) leaves that store and
+    /// the ones registered after it alone. Stores of variants (no bytes) are left alone.
+    /// </summary>
+    public Task SupersedeAsync(string key)
+    {
+        var current = Current;
+        List<Task>? running = null;
+        lock (_lock)
+        {
+            if (!_byKey.TryGetValue(key, out var stores))
+            {
+                return Task.CompletedTask;
+            }
+
+            foreach (var store in stores.ToList())
+            {
+                if (store.Data.IsEmpty || (current is not null && store.Sequence >= current.Sequence))
+                {
+                    continue;
+                }
+
+                if (store.State == StoreState.Queued)
+                {
+                    store.State = StoreState.Cancelled;
+                    Forget(store);
+                }
+                else
+                {
+                    (running ??= []).Add(store.Ended.Task);
+                }
+            }
+        }
+
+        return running is null ? Task.CompletedTask : Task.WhenAll(running);
+    }
+
+    /// <summary>
+    /// New validators for <paramref name="key"/> (a server's 304): the stores of its bytes that have not begun get them (only
+    /// those holding <paramref name="ofBytes"/>, when given), so that a store landing after the 304 does not bring the old
+    /// validators back; completes, with whether any store took them, once the running ones have ended, so that the caller
+    /// then updates the entry they wrote.
+    /// </summary>
+    public async Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, ReadOnlyMemory<byte>? ofBytes)
+    {
+        var updated = false;
+        List<Task>? running = null;
+        lock (_lock)
+        {
+            if (_byKey.TryGetValue(key, out var stores))
+            {
+                foreach (var store in stores)
+                {
+                    if (store.Data.IsEmpty || (ofBytes is { } bytes && !bytes.Span.SequenceEqual(store.Data.Span)))
+                    {
+                        continue;
+                    }
+
+                    if (store.State == StoreState.Queued)
+                    {
+                        store.Metadata = metadata;
+                        updated = true;
+                    }
+                    else
+                    {
+                        (running ??= []).Add(store.Ended.Task);
+                    }
+                }
+            }
+        }
+
+        if (running is not null)
+        {
+            await Task.WhenAll(running).ConfigureAwait(false);
+        }
+
+        return updated;
+    }
+
     /// <summary>
     /// The bytes of the latest store of <paramref name="key"/> that has not landed yet (waiting or running), or
     /// <see langword="null"/>: a load that misses the disk while they wait reads them instead of downloading them again.
@@ -108,6 +201,8 @@ internal sealed class PendingDiskStores
     /// <summary>One promised store: <see cref="TryBegin"/> when it runs, then <see cref="End"/>; <see cref="End"/> alone if it never will.</summary>
     internal sealed class Store(PendingDiskStores owner, string key)
     {
+        private DiskCacheMetadata _metadata = DiskCacheMetadata.Empty;
+
         public string Key { get; } = key;
 
         public StoreState State { get; set; }
@@ -116,7 +211,25 @@ internal sealed class PendingDiskStores
 
         public ReadOnlyMemory<byte> Data { get; init; }
 
-        public DiskCacheMetadata Metadata { get; init; } = DiskCacheMetadata.Empty;
+        /// <summary>What goes beside the bytes; replaced by a 304 that comes before the store begins (under the owner's lock).</summary>
+        public DiskCacheMetadata Metadata
+        {
+            get
+            {
+                lock (owner._lock)
+                {
+                    return _metadata;
+                }
+            }
+
+            set
+            {
+                lock (owner._lock)
+                {
+                    _metadata = value;
+                }
+            }
+        }
 
         public TaskCompletionSource Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
