@@ -94,7 +94,8 @@ internal sealed class PendingDiskStores
                 return Task.CompletedTask;
             }
 
-            foreach (var store in stores.ToList())
+            List<Store>? cancelled = null; // most writes are a store's own, with no other store of its key: nothing allocated
+            foreach (var store in stores)
             {
                 if (store.Data.IsEmpty || (current is not null && store.Sequence >= current.Sequence))
                 {
@@ -103,13 +104,18 @@ internal sealed class PendingDiskStores
 
                 if (store.State == StoreState.Queued)
                 {
-                    store.State = StoreState.Cancelled;
-                    Forget(store);
+                    (cancelled ??= []).Add(store);
                 }
                 else
                 {
                     (running ??= []).Add(store.Ended.Task);
                 }
+            }
+
+            foreach (var store in cancelled ?? [])
+            {
+                store.State = StoreState.Cancelled;
+                Forget(store);
             }
         }
 
