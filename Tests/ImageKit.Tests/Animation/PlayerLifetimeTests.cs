@@ -156,6 +156,28 @@ public sealed class PlayerLifetimeTests
         }
     }
 
+    [TestMethod]
+    public void Dispose_WhileAFrameDecodesWithAWakeUpQueued_WaitsForThatDecodeOnly()
+    {
+        // A wake-up queued during the decode (any Play, seek or tick posts one) must not make the stopping worker decode
+        // the rest of its window into a buffer about to be released, with Dispose waiting for all of it.
+        var (image, source) = TestAnimation.Gated(20);
+        using var _ = image;
+        using var links = new ManualDisplayLinkProvider(new FakeTimeProvider());
+        var player = new AnimatedImagePlayer(image, new AnimatedImagePlayerOptions { DisplayLinkProvider = links, Budget = new FrameBudget(1L << 30) });
+        Thread.Sleep(300);     // the worker is now held decoding frame 0
+        player.SeekToFrame(0); // a wake-up queued while it decodes
+
+        var dispose = Task.Run(player.Dispose, TestContext.CancellationToken);
+        Thread.Sleep(200);
+        source.Allow(0);       // the decode in progress finishes; nothing else may be decoded
+        var returned = dispose.Wait(TimeSpan.FromSeconds(3), TestContext.CancellationToken);
+        var renders = source.Renders;
+        source.AllowAll();     // let a worker that went on finish
+        dispose.Wait(TestContext.CancellationToken);
+        Assert.IsTrue(returned, $"Dispose did not return once the decode in progress finished: the worker went on to the next frame (renders so far {renders})");
+    }
+
     private static async Task RunCyclesAsync(AnimatedImage image, AnimatedImagePlayerOptions options, FakeTimeProvider time, int cycles)
     {
         for (var i = 0; i < cycles; i++)

@@ -9,9 +9,9 @@ namespace ImageKit.Animation.Internal;
 /// buffer until it holds every upcoming frame it has room for.
 /// </summary>
 /// <remarks>
-/// The worker is an async loop that holds no thread while idle and references only the <see cref="PlaybackCore"/> (not
-/// even its creator's execution context): if the player is dropped without being disposed, the loop, its channel and the
-/// core become garbage together.
+/// The worker is an async loop that holds no thread while idle and references only itself and the
+/// <see cref="PlaybackCore"/> (not even its creator's execution context): if the player is dropped without being
+/// disposed, the loop, its channel and the core become garbage together.
 /// </remarks>
 internal sealed class FrameDecodeWorker
 {
@@ -19,6 +19,10 @@ internal sealed class FrameDecodeWorker
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true, SingleWriter = false });
 
     private readonly Task _loop;
+
+    // Set by StopAsync before it completes the channel, and read before every decode: the channel's completion cannot tell
+    // the loop to stop, as it stays incomplete while a wake-up is still queued.
+    private volatile bool _stopping;
 
     public FrameDecodeWorker(PlaybackCore core)
     {
@@ -33,7 +37,7 @@ internal sealed class FrameDecodeWorker
 
         try
         {
-            _loop = Task.Run(() => RunAsync(core, _wakeUps.Reader));
+            _loop = Task.Run(() => RunAsync(core));
         }
         finally
         {
@@ -49,12 +53,14 @@ internal sealed class FrameDecodeWorker
     /// <summary>Stops the loop and waits for a decode in progress to finish. The task never faults.</summary>
     public Task StopAsync()
     {
+        _stopping = true;
         _wakeUps.Writer.TryComplete();
         return _loop;
     }
 
-    private static async Task RunAsync(PlaybackCore core, ChannelReader<bool> wakeUps)
+    private async Task RunAsync(PlaybackCore core)
     {
+        var wakeUps = _wakeUps.Reader;
         while (await wakeUps.WaitToReadAsync().ConfigureAwait(false))
         {
             while (wakeUps.TryRead(out _))
@@ -63,7 +69,8 @@ internal sealed class FrameDecodeWorker
 
             try
             {
-                while (!wakeUps.Completion.IsCompleted && core.DecodeNext())
+                // Once stopping, not one more frame: the buffer is about to be released, and Dispose waits for the loop.
+                while (!_stopping && core.DecodeNext())
                 {
                 }
             }
