@@ -2,14 +2,13 @@ namespace ImageKit.Animation;
 
 public sealed partial class AnimatedImagePlayer
 {
-    // The players whose events this thread is raising, innermost last: a Dispose from inside a handler (or from anything
-    // a handler calls) must not wait for the delivery it is part of.
-    [ThreadStatic]
-    private static List<AnimatedImagePlayer>? t_delivering;
-
-    // Event deliveries in progress, on any thread (under _lock); none begins once _disposed is set. A Dispose that must
-    // wait for them waits for _deliveriesEnded, completed (and replaced by the next waiter) whenever one ends.
-    private int _deliveries;
+    // The threads raising the player's events now (under _lock), one entry per delivery in progress; none begins once
+    // _disposed is set. A delivery begins and ends on one thread, so those of the thread calling Dispose are the ones it is
+    // part of (it was called from inside a handler, or from anything a handler calls): it must not wait for them. Kept by
+    // thread rather than counted: DisposeAsync goes on on another thread, and its caller's deliveries, ending meanwhile,
+    // must not leave it taking another thread's for its own. A Dispose that must wait waits for _deliveriesEnded,
+    // completed (and replaced by the next waiter) whenever a delivery ends.
+    private readonly List<int> _deliveringThreads = [];
     private TaskCompletionSource? _deliveriesEnded;
 
     // Begins raising events to the application's handlers (or posting them to its context), unless the player is
@@ -23,21 +22,18 @@ public sealed partial class AnimatedImagePlayer
                 return false;
             }
 
-            _deliveries++;
+            _deliveringThreads.Add(Environment.CurrentManagedThreadId);
         }
 
-        (t_delivering ??= []).Add(this);
         return true;
     }
 
     private void EndDelivery()
     {
-        var delivering = t_delivering!;
-        delivering.RemoveAt(delivering.LastIndexOf(this));
         TaskCompletionSource? ended;
         lock (_lock)
         {
-            _deliveries--;
+            _deliveringThreads.Remove(Environment.CurrentManagedThreadId);
             ended = _deliveriesEnded;
             _deliveriesEnded = null;
         }
@@ -45,30 +41,12 @@ public sealed partial class AnimatedImagePlayer
         ended?.TrySetResult();
     }
 
-    // How many of the deliveries in progress are this thread's own: those a Dispose on this thread must not wait for.
-    private int DeliveriesOnThisThread()
-    {
-        var count = 0;
-        if (t_delivering is { } delivering)
-        {
-            foreach (var player in delivering)
-            {
-                if (ReferenceEquals(player, this))
-                {
-                    count++;
-                }
-            }
-        }
-
-        return count;
-    }
-
-    // Once _disposed is set: completes when no delivery is in progress but the caller's own (`own` of them).
-    private Task DeliveriesEnded(int own)
+    // Once _disposed is set: completes when no delivery is in progress but those of the caller's thread.
+    private Task DeliveriesEnded(int callerThread)
     {
         lock (_lock)
         {
-            return _deliveries <= own
+            return !_deliveringThreads.Exists(thread => thread != callerThread)
                 ? Task.CompletedTask
                 : (_deliveriesEnded ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
         }
@@ -77,9 +55,9 @@ public sealed partial class AnimatedImagePlayer
     // Dispose's wait for the handlers running on other threads (a tick's, a decoded frame's, a posted one's).
     private void WaitForDeliveries()
     {
-        var own = DeliveriesOnThisThread();
+        var callerThread = Environment.CurrentManagedThreadId;
         Task ended;
-        while (!(ended = DeliveriesEnded(own)).IsCompleted)
+        while (!(ended = DeliveriesEnded(callerThread)).IsCompleted)
         {
             ended.Wait();
         }
@@ -87,10 +65,10 @@ public sealed partial class AnimatedImagePlayer
 
     private async ValueTask WaitForDeliveriesAsync()
     {
-        // Counted before the first await: the continuation may run on another thread.
-        var own = DeliveriesOnThisThread();
+        // Taken before the first await: the continuation may run on another thread.
+        var callerThread = Environment.CurrentManagedThreadId;
         Task ended;
-        while (!(ended = DeliveriesEnded(own)).IsCompleted)
+        while (!(ended = DeliveriesEnded(callerThread)).IsCompleted)
         {
             await ended.ConfigureAwait(false);
         }

@@ -120,6 +120,50 @@ public sealed class PlayerDisposeWaitsForHandlersTests
         Assert.ThrowsExactly<ObjectDisposedException>(() => player.Image);
     }
 
+    [TestMethod]
+    [DoNotParallelize]
+    public void DisposeAsync_AwaitedFromAHandler_CompletesOnlyAfterAnotherThreadsRunningHandler()
+    {
+        // The handler calling DisposeAsync returns at its await, so its own delivery ends while DisposeAsync waits: that
+        // must not make the delivery still running on another thread pass for the caller's.
+        using var links = new ManualDisplayLinkProvider(new FakeTimeProvider());
+        using var image = TestAnimation.Image(4, durationMs: 100);
+        var player = new AnimatedImagePlayer(image, new AnimatedImagePlayerOptions { DisplayLinkProvider = links, Budget = new FrameBudget(1L << 30) });
+        Assert.IsTrue(SpinWait.SpinUntil(() => player.BufferedFrameCount >= 4, s_safety), "every frame is buffered");
+        Thread.Sleep(200); // the first frame's FrameChanged from the pool has been raised
+
+        using var enteredB = new ManualResetEventSlim();
+        using var releaseB = new ManualResetEventSlim();
+        var threadB = -1;
+        ValueTask disposal = default;
+        var disposeStarted = false;
+        player.FrameChanged += (_, _) =>
+        {
+            if (Environment.CurrentManagedThreadId == Volatile.Read(ref threadB))
+            {
+                enteredB.Set();
+                releaseB.Wait(s_safety);
+            }
+            else if (!disposeStarted)
+            {
+                disposeStarted = true;
+                disposal = player.DisposeAsync(); // an async handler's `await player.DisposeAsync();`
+            }
+        };
+
+        var b = new Thread(() => player.SeekToFrame(1));
+        threadB = b.ManagedThreadId;
+        b.Start();
+        Assert.IsTrue(enteredB.Wait(s_safety), "thread B's handler runs");
+        player.SeekToFrame(2); // this thread's handler starts DisposeAsync and returns
+
+        var completedWhileBRuns = SpinWait.SpinUntil(() => disposal.IsCompleted, s_chanceToReturn);
+        releaseB.Set();
+        Assert.IsTrue(b.Join(s_safety), "hang guard");
+        Assert.IsTrue(SpinWait.SpinUntil(() => disposal.IsCompleted, s_safety), "DisposeAsync completes once thread B's handler has returned");
+        Assert.IsFalse(completedWhileBRuns, "DisposeAsync completed while another thread's FrameChanged handler was still running");
+    }
+
     /// <summary>
     /// A FrameChanged handler that holds its first call (on <see cref="OnlyOn"/>, if set) until released, then a second
     /// handler, and handlers of the other events, that count calls after Dispose returned.
