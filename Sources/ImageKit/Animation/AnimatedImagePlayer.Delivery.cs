@@ -41,6 +41,15 @@ public sealed partial class AnimatedImagePlayer
         ended?.TrySetResult();
     }
 
+    // Whether this thread is raising the player's events: a Dispose called here is inside one of its handlers.
+    private bool IsDeliveringOnThisThread()
+    {
+        lock (_lock)
+        {
+            return _deliveringThreads.Contains(Environment.CurrentManagedThreadId);
+        }
+    }
+
     // Once _disposed is set: completes when no delivery is in progress but those of the caller's thread.
     private Task DeliveriesEnded(int callerThread)
     {

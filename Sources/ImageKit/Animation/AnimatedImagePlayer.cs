@@ -277,7 +277,9 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
     public void TrimBuffer() => _core.Buffer.Trim();
 
     /// <summary>
-    /// Stops playback, unsubscribes from the link, stops the worker and releases every buffered frame. Idempotent.
+    /// Stops playback, unsubscribes from the link, stops the worker and releases every buffered frame. Idempotent: a call
+    /// made while another is under way returns once that one has released the player (called from inside a handler, once
+    /// the handlers running on other threads have returned, since that other call may be waiting for this handler).
     /// </summary>
     /// <remarks>
     /// Once it returns, no handler of the player's events runs any more: events being raised on another thread (the
@@ -292,7 +294,7 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
     {
         if (!BeginDispose(out var subscription))
         {
-            WaitForDeliveries(); // another Dispose is releasing the player; this one's caller gets the same guarantee
+            WaitForOtherDispose(); // another Dispose is releasing the player; this one's caller gets the same guarantees
             return;
         }
 
@@ -317,13 +319,14 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
 
     /// <summary>
     /// Like <see cref="Dispose"/>, waiting for a decode in progress, and for handlers running on other threads,
-    /// asynchronously.
+    /// asynchronously. A call made while another is under way completes once that one has released the player, also
+    /// from inside a handler (awaiting it does not hold that handler up).
     /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (!BeginDispose(out var subscription))
         {
-            await WaitForDeliveriesAsync().ConfigureAwait(false);
+            await WaitForOtherDisposeAsync().ConfigureAwait(false);
             return;
         }
 
@@ -354,39 +357,4 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
 
     private static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
-
-    // Marks the player disposed and hands back its subscription, for the caller to end (outside _lock).
-    private bool BeginDispose(out IDisposable? subscription)
-    {
-        lock (_lock)
-        {
-            subscription = null;
-            if (_disposed)
-            {
-                return false;
-            }
-
-            _disposed = true;
-            SetPlaying(false);
-            subscription = _subscription;
-            _subscription = null;
-        }
-
-        return true;
-    }
-
-    private void EndDispose()
-    {
-        ImageFrame? current;
-        lock (_lock)
-        {
-            current = _current;
-            _current = null;
-        }
-
-        current?.Dispose();
-        _core.Buffer.Dispose();
-        _core.ReleaseImage(); // the worker has stopped
-        _imageLease.Dispose();
-    }
 }

@@ -178,6 +178,38 @@ public sealed class PlayerLifetimeTests
         Assert.IsTrue(returned, $"Dispose did not return once the decode in progress finished: the worker went on to the next frame (renders so far {renders})");
     }
 
+    [TestMethod]
+    public void Dispose_CalledWhileAnotherIsUnderWay_ReturnsOnlyOnceThatOneReleasedTheFrames()
+    {
+        var (image, source) = TestAnimation.Gated(6);
+        using var _ = image;
+        var budget = new FrameBudget(1L << 30);
+        using var links = new ManualDisplayLinkProvider(new FakeTimeProvider());
+        var player = new AnimatedImagePlayer(image, new AnimatedImagePlayerOptions { DisplayLinkProvider = links, Budget = budget });
+        source.Allow(0);
+        Assert.IsTrue(SpinWait.SpinUntil(() => player.BufferedFrameCount >= 1, TimeSpan.FromSeconds(10)), "frame 0 is buffered");
+        Thread.Sleep(200); // the worker is now held decoding frame 1
+
+        var first = Task.Run(player.Dispose, TestContext.CancellationToken); // waits for the decode in progress
+        Thread.Sleep(200);
+        var usedWhenSecondReturned = -1L;
+        var bufferedWhenSecondReturned = -1;
+        var second = Task.Run(
+            () =>
+            {
+                player.Dispose(); // the app's own Dispose, on another thread
+                usedWhenSecondReturned = budget.UsedBytes;
+                bufferedWhenSecondReturned = player.BufferedFrameCount;
+            },
+            TestContext.CancellationToken);
+        second.Wait(TimeSpan.FromMilliseconds(300), TestContext.CancellationToken); // a wrong Dispose returns meanwhile
+
+        source.AllowAll();
+        Assert.IsTrue(first.Wait(TimeSpan.FromSeconds(30), TestContext.CancellationToken), "hang guard: the first Dispose");
+        Assert.IsTrue(second.Wait(TimeSpan.FromSeconds(30), TestContext.CancellationToken), "hang guard: the second Dispose");
+        Assert.AreEqual(0L, usedWhenSecondReturned, $"the second Dispose returned with {bufferedWhenSecondReturned} frame(s) still buffered and {usedWhenSecondReturned} budget bytes charged");
+    }
+
     private static async Task RunCyclesAsync(AnimatedImage image, AnimatedImagePlayerOptions options, FakeTimeProvider time, int cycles)
     {
         for (var i = 0; i < cycles; i++)
