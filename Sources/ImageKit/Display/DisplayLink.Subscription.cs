@@ -53,6 +53,10 @@ public abstract partial class DisplayLink
             Interlocked.Decrement(ref _inFlight);
         }
 
+        // The link is being disposed, and has dropped the subscription: ended without waiting (the link's stop waits for a
+        // tick on another thread), so that a tick going on through its copy of the list no longer calls the target.
+        public void EndWithLink() => Interlocked.Exchange(ref _link, null);
+
         // Waits for a tick being delivered to the target on another thread (never for one on this thread: a target may
         // end its own subscription from its tick). Targets must return quickly, so a spin that backs off to sleeping is
         // enough, as for the CoreVideo hub.

@@ -163,6 +163,7 @@ public abstract partial class DisplayLink : IDisposable
     protected virtual void Dispose(bool disposing)
     {
         bool stop;
+        Subscription[] subscriptions;
         lock (_lock)
         {
             if (_disposed)
@@ -173,7 +174,16 @@ public abstract partial class DisplayLink : IDisposable
             _disposed = true;
             stop = _running;
             _running = false;
+            subscriptions = _subscriptions;
             _subscriptions = [];
+        }
+
+        // A tick in progress goes on through its own copy of the list: ending every subscription keeps it from ticking the
+        // targets after the caller's once a Dispose called from inside it has returned (a tick on another thread is waited
+        // for by the stop).
+        foreach (var subscription in subscriptions)
+        {
+            subscription.EndWithLink();
         }
 
         CancelStartRetry();

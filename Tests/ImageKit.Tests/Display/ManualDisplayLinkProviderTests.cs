@@ -120,6 +120,33 @@ public sealed class ManualDisplayLinkProviderTests
         Assert.Throws<ObjectDisposedException>(() => provider.GetDisplayLink());
     }
 
+    [TestMethod]
+    public void Dispose_LinkFromInsideATick_NoTargetIsTickedAfterItReturned()
+    {
+        // The tick goes on through its copy of the subscriber list: the targets after the disposing one must see the end.
+        var time = new FakeTimeProvider();
+        using var provider = new ManualDisplayLinkProvider(time, s_period);
+        var link = provider.GetDisplayLink();
+        var disposeReturned = false;
+        var ticksAfterDispose = 0;
+        var disposing = new ActionTarget(() =>
+        {
+            link.Dispose();
+            disposeReturned = true;
+        });
+        var next = new ActionTarget(() => ticksAfterDispose += disposeReturned ? 1 : 0);
+        using var first = link.Subscribe(disposing);
+        using var second = link.Subscribe(next);
+
+        time.Advance(s_period);
+
+        Assert.IsTrue(disposeReturned);
+        Assert.AreEqual(0, ticksAfterDispose, "a target was ticked after the link's Dispose had returned");
+        Assert.IsFalse(link.IsRunning);
+        GC.KeepAlive(disposing);
+        GC.KeepAlive(next);
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static WeakReference SubscribeAndDrop(DisplayLink link)
     {
@@ -138,6 +165,11 @@ public sealed class ManualDisplayLinkProviderTests
     private sealed class ThrowingTarget : IDisplayLinkTarget
     {
         public void OnDisplayLinkTick(DisplayLinkTick tick) => throw new InvalidOperationException("boom");
+    }
+
+    private sealed class ActionTarget(Action onTick) : IDisplayLinkTarget
+    {
+        public void OnDisplayLinkTick(DisplayLinkTick tick) => onTick();
     }
 
     private sealed class SelfRemovingTarget : IDisplayLinkTarget
