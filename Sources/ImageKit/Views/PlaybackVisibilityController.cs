@@ -15,6 +15,12 @@ namespace ImageKit.Views;
 /// becoming visible again resumes it where it was — unless the app paused it, or it finished its loops meanwhile (a
 /// finished animation is not restarted by scrolling it back into view; <see cref="Play"/> restarts it).
 /// </para>
+/// <para>
+/// A player that fails to start (its display link could not start: a <see cref="Display.DisplayLinkException"/>) stays
+/// paused, and the exception is thrown to the caller of the member that started it (<see cref="Play"/>,
+/// <see cref="Player"/> or a visibility input); the start is tried again at the next of these calls that finds the
+/// view visible.
+/// </para>
 /// <para><b>Threading.</b> Not thread-safe: use it from the UI thread, like the view that owns it.</para>
 /// </remarks>
 public sealed class PlaybackVisibilityController
@@ -123,7 +129,18 @@ public sealed class PlaybackVisibilityController
             {
                 _startPending = false;
                 _suspended = false;
-                target.Play();
+                try
+                {
+                    target.Play();
+                }
+                catch
+                {
+                    // The player did not start (a display link that failed to start leaves it paused): it is tried again
+                    // at the next change, and the failure is thrown to the caller, as the link throws it to the thread
+                    // that started it.
+                    _startPending = true;
+                    throw;
+                }
             }
         }
         else if (target.IsPlaying)

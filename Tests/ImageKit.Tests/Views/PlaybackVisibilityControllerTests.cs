@@ -220,6 +220,22 @@ public sealed class PlaybackVisibilityControllerTests
         Assert.IsTrue(player.IsPlaying);
     }
 
+    [TestMethod]
+    public void Visibility_PlayThatFailed_IsThrownAndTriedAgainWhenTheViewBecomesVisibleAgain()
+    {
+        // A display link that fails to start throws DisplayLinkException from the player's Play and leaves it paused.
+        var controller = new PlaybackVisibilityController { IsInWindow = true };
+        var player = new FailingOncePlayer();
+
+        Assert.ThrowsExactly<DisplayLinkException>(() => controller.Target = player);
+        Assert.IsFalse(player.IsPlaying);
+        controller.IsHidden = true;
+        controller.IsHidden = false;
+
+        Assert.IsTrue(player.IsPlaying, $"the player stays stopped for good after one failed start (Play calls: {player.PlayCalls})");
+        Assert.AreEqual(2, player.PlayCalls);
+    }
+
     private static (PlaybackVisibilityController Controller, FakePlayer Player) Visible() =>
         (new PlaybackVisibilityController { IsInWindow = true }, new FakePlayer());
 
@@ -264,5 +280,24 @@ public sealed class PlaybackVisibilityControllerTests
             _calls.Add("finish");
             IsPlaying = false;
         }
+    }
+
+    private sealed class FailingOncePlayer : IPlaybackTarget
+    {
+        public int PlayCalls { get; private set; }
+
+        public bool IsPlaying { get; private set; }
+
+        public void Play()
+        {
+            if (++PlayCalls == 1)
+            {
+                throw new DisplayLinkException("CVDisplayLinkStart failed"); // as AnimatedImagePlayer.Play, left paused
+            }
+
+            IsPlaying = true;
+        }
+
+        public void Pause() => IsPlaying = false;
     }
 }
