@@ -119,8 +119,10 @@ public sealed partial class ImageManager
 
             // A recent lasting failure stops the loader, not the caches: an image they hold (loaded with other headers, or
             // before the failure) is still answered.
-            var failureKey = FailureKey(key, options);
-            ThrowIfRecentlyFailed(failureKey, url, options, onlyBrokenCopies: false);
+            var sourceFailureKey = SourceFailureKey(url, options);
+            var decodeFailureKey = DecodeFailureKey(key, options, decodeOptions);
+            ThrowIfRecentlyFailed(sourceFailureKey, url, options, onlyBrokenCopies: false);
+            ThrowIfRecentlyFailed(decodeFailureKey, url, options, onlyBrokenCopies: false);
 
             // Counted so that background disk stores yield to loads (see BackgroundStores). Cache hits are not: they take
             // microseconds, and counting them would put two timer updates on the hottest path.
@@ -134,7 +136,7 @@ public sealed partial class ImageManager
             }
             catch (ImageKitException e) when (IsLasting(e) && !lifetime.IsCancellationRequested)
             {
-                RememberFailure(failureKey, e.Message);
+                RememberFailure(e is ImageDecodingException ? decodeFailureKey : sourceFailureKey, e.Message);
                 throw;
             }
             catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested && e.CancellationToken != cancellationToken)
@@ -273,7 +275,8 @@ public sealed partial class ImageManager
             }
 
             await StoreTracedAsync(key, image, data, metadata, storeTo, options, decodeOptions, cancellationToken).ConfigureAwait(false);
-            _failedUrls.TryRemove(FailureKey(key, options), out _);
+            _failedUrls.TryRemove(SourceFailureKey(url, options), out _);
+            _failedUrls.TryRemove(DecodeFailureKey(key, options, decodeOptions), out _);
             return new ImageLoadResult(image.AcquireLease(), source, url, response.FinalUrl, key, options.ReturnEncodedData ? data.ToArray() : (ReadOnlyMemory<byte>?)null);
         }
     }
@@ -296,14 +299,23 @@ public sealed partial class ImageManager
         }
     }
 
-    // A failure met with some headers (a 401 without a token) says nothing of a load with others, nor a success of one without.
-    private static string FailureKey(string key, ImageLoadOptions options) =>
-        options.Headers is { Count: > 0 } headers ? key + "\n" + DownloadKey.CanonicalHeaders(headers) : key;
+    // A failure of the source (an HTTP 4xx, a body that is no image) belongs to the URL as requested, not to the cache key:
+    // a custom CacheKey that leaves out a signed URL's signature must not let an expired signature (a 403) block the
+    // freshly signed URL. A failure met with some headers (a 401 without a token) says nothing of a load with others.
+    private static string SourceFailureKey(Uri url, ImageLoadOptions options) => WithHeaders("source\n" + url.AbsoluteUri, options);
+
+    // A failure of decoding belongs to the bytes (the cache key) and to how they are decoded: too many frames for the
+    // limits as a whole animation says nothing of the first frame alone.
+    private static string DecodeFailureKey(string key, ImageLoadOptions options, ImageDecodeOptions decodeOptions) =>
+        WithHeaders("decode\n" + Caching.Internal.MemoryCacheKey.For(key, decodeOptions), options);
+
+    private static string WithHeaders(string failureKey, ImageLoadOptions options) =>
+        options.Headers is { Count: > 0 } headers ? failureKey + "\n" + DownloadKey.CanonicalHeaders(headers) : failureKey;
 
     /// <summary>How many failed URLs are remembered now; for tests.</summary>
     internal int RememberedFailures => _failedUrls.Count;
 
-    /// <param name="key">The failure key (<see cref="FailureKey"/>), or the cache key for a cached copy that is broken.</param>
+    /// <param name="key">The failure key (<see cref="SourceFailureKey"/>, <see cref="DecodeFailureKey"/>), or the cache key for a cached copy that is broken.</param>
     /// <param name="reason">Why, for the fast failure's message.</param>
     /// <param name="cachedCopyBroken">The caches' copy failed to decode: loads fail fast before looking in the caches.</param>
     private void RememberFailure(string key, string reason, bool cachedCopyBroken = false)

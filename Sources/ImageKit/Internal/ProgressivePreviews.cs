@@ -25,6 +25,12 @@ internal sealed class ProgressivePreviews : IProgress<ImageLoadProgress>
     private ImageLoadProgress? _waiting;
     private Task _decoding = Task.CompletedTask;
     private long _lastDecodedBytes;
+
+    // Serialises the reports to the target (the download's thread reports bytes while a preview decodes on another), so
+    // that BytesReceived never goes backwards: a preview of an earlier snapshot is reported with the bytes received by
+    // then, not the snapshot's.
+    private readonly Lock _reportGate = new();
+    private long _reportedBytes;
     private bool _busy;
     private bool _stopped;
 
@@ -36,7 +42,12 @@ internal sealed class ProgressivePreviews : IProgress<ImageLoadProgress>
 
     public void Report(ImageLoadProgress value)
     {
-        _target.Report(value);
+        lock (_reportGate)
+        {
+            _reportedBytes = Math.Max(_reportedBytes, value.BytesReceived);
+            _target.Report(value);
+        }
+
         if (value.PartialData.IsEmpty || value.BytesReceived == value.BytesExpected)
         {
             return; // nothing to preview, or the whole image is here and the real decode follows
@@ -107,7 +118,10 @@ internal sealed class ProgressivePreviews : IProgress<ImageLoadProgress>
             {
                 try
                 {
-                    _target.Report(new ImageLoadProgress(value.BytesReceived, value.BytesExpected) { Preview = preview });
+                    lock (_reportGate)
+                    {
+                        _target.Report(new ImageLoadProgress(Math.Max(value.BytesReceived, _reportedBytes), value.BytesExpected) { Preview = preview });
+                    }
                 }
 #pragma warning disable CA1031 // The app's progress handler failed: that must not fail the load (byte reports are treated the same way).
                 catch (Exception)
