@@ -182,6 +182,8 @@ public sealed partial class ImageDownloader
         var attempts = tally.Attempts;
         switch (ex)
         {
+            case AppCallbackException callback when callback.InnerException is { } own:
+                return own; // the app's own exception, as its code threw it
             case ImageDownloadException download:
                 download.Attempts = attempts;
                 return download;

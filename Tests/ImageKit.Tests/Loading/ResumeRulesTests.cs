@@ -139,7 +139,7 @@ public sealed class ResumeRulesTests
         Assert.IsNull(bodies.Take(Key("b")));
     }
 
-    private static DownloadKey Key(string name) => new($"https://example.com/{name}", null, null, null);
+    private static DownloadKey Key(string name) => new($"https://example.com/{name}", Credentials: null, Headers: null, IfNoneMatch: null, IfModifiedSince: null);
 
     private static PartialBody Body(int arrayLength) => new(new byte[arrayLength], 10, "\"v1\"", arrayLength, null, null, null);
 

@@ -3,13 +3,21 @@ using System.Text;
 namespace ImageKit.Loading.Internal;
 
 /// <summary>
-/// What makes two requests the same HTTP request: the URL without its fragment, the extra headers (names compared without
-/// case, in any order) and the validators. Priority and progressive delivery do not change the answer, so they are left out.
+/// What makes two requests the same HTTP request: the URL without its fragment, the credentials in it (sent as Basic
+/// authentication: two users' requests for one path are two requests, and one's cut-off body is never resumed into the
+/// other's), the extra headers (names compared without case, in any order) and the validators. Priority and progressive
+/// delivery do not change the answer, so they are left out.
 /// </summary>
-internal readonly record struct DownloadKey(string Url, string? Headers, string? IfNoneMatch, DateTimeOffset? IfModifiedSince)
+/// <param name="Url">The URL without its fragment and credentials.</param>
+/// <param name="Credentials">A hash of the URL's user information, or <see langword="null"/> for none: never the password itself, so that the key can be shown.</param>
+/// <param name="Headers">The extra headers (<see cref="CanonicalHeaders"/>).</param>
+/// <param name="IfNoneMatch">The ETag validator.</param>
+/// <param name="IfModifiedSince">The date validator.</param>
+internal readonly record struct DownloadKey(string Url, string? Credentials, string? Headers, string? IfNoneMatch, DateTimeOffset? IfModifiedSince)
 {
     public static DownloadKey From(ImageDownloadRequest request) => new(
         request.Url.GetComponents(UriComponents.HttpRequestUrl, UriFormat.UriEscaped),
+        request.Url.UserInfo is { Length: > 0 } userInfo ? Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(userInfo))) : null,
         CanonicalHeaders(request.Headers),
         request.IfNoneMatch,
         request.IfModifiedSince);

@@ -40,7 +40,14 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
             using var message = CreateMessage(request, resumed);
             if (options.RequestModifier is { } modifier)
             {
-                await modifier(message, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await modifier(message, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (!(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
+                {
+                    throw new AppCallbackException(e); // the app's, not the host's: not retried, passed on as it is
+                }
             }
 
             HttpResponseMessage response;
@@ -100,7 +107,7 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
         }
 
         // The rest of a body asked for by this downloader is its own business, not the status check's.
-        var accepted = resumed is not null || (options.AcceptStatusCode?.Invoke(response) ?? response.IsSuccessStatusCode);
+        var accepted = resumed is not null || (options.AcceptStatusCode is { } accept ? Accepts(accept, response) : response.IsSuccessStatusCode);
         if (!accepted)
         {
             return Reject(request.Url, response);
@@ -297,5 +304,17 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
     {
         var phrase = string.IsNullOrWhiteSpace(reasonPhrase) ? status.ToString() : ServerText.Clip(reasonPhrase);
         return $"{(int)status} {phrase}";
+    }
+
+    private static bool Accepts(Func<HttpResponseMessage, bool> accept, HttpResponseMessage response)
+    {
+        try
+        {
+            return accept(response);
+        }
+        catch (Exception e)
+        {
+            throw new AppCallbackException(e); // the app's, not the host's: not retried, passed on as it is
+        }
     }
 }
