@@ -276,6 +276,9 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
     /// <summary>Drops buffered frames except the one on screen (memory pressure); the buffer refills as playback goes on.</summary>
     public void TrimBuffer() => _core.Buffer.Trim();
 
+    /// <summary>Whether a disposal has told the decode worker to stop (tests).</summary>
+    internal bool DecodeWorkerStopping => _worker.IsStopping;
+
     /// <summary>
     /// Stops playback, unsubscribes from the link, stops the worker and releases every buffered frame. Idempotent: a call
     /// made while another is under way returns once that one has released the player (called from inside a handler, once

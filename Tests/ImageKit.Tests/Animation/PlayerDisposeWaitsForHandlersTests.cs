@@ -129,8 +129,11 @@ public sealed class PlayerDisposeWaitsForHandlersTests
         using var links = new ManualDisplayLinkProvider(new FakeTimeProvider());
         using var image = TestAnimation.Image(4, durationMs: 100);
         var player = new AnimatedImagePlayer(image, new AnimatedImagePlayerOptions { DisplayLinkProvider = links, Budget = new FrameBudget(1L << 30) });
-        Assert.IsTrue(SpinWait.SpinUntil(() => player.BufferedFrameCount >= 4, s_safety), "every frame is buffered");
-        Thread.Sleep(200); // the first frame's FrameChanged from the pool has been raised
+        var firstFrameShown = 0;
+        EventHandler<FrameChangedEventArgs> count = (_, _) => Interlocked.Increment(ref firstFrameShown);
+        player.FrameChanged += count;
+        Assert.IsTrue(SpinWait.SpinUntil(() => player.BufferedFrameCount >= 4 && Volatile.Read(ref firstFrameShown) > 0, s_safety), "every frame is buffered, and the first one's FrameChanged (from the pool) was raised");
+        player.FrameChanged -= count;
 
         using var enteredB = new ManualResetEventSlim();
         using var releaseB = new ManualResetEventSlim();

@@ -165,16 +165,19 @@ public sealed class PlayerLifetimeTests
         using var _ = image;
         using var links = new ManualDisplayLinkProvider(new FakeTimeProvider());
         var player = new AnimatedImagePlayer(image, new AnimatedImagePlayerOptions { DisplayLinkProvider = links, Budget = new FrameBudget(1L << 30) });
-        Thread.Sleep(300);     // the worker is now held decoding frame 0
+        Assert.IsTrue(SpinWait.SpinUntil(() => source.IsWaitingFor(0), TimeSpan.FromSeconds(30)), "the worker is held decoding frame 0");
         player.SeekToFrame(0); // a wake-up queued while it decodes
 
-        var dispose = Task.Run(player.Dispose, TestContext.CancellationToken);
-        Thread.Sleep(200);
+        // On a thread of its own (a busy thread pool must not delay it), and frame 0 let through only once the worker was
+        // told to stop: a worker that stops as it should then decodes nothing more.
+        var dispose = new Thread(player.Dispose) { IsBackground = true };
+        dispose.Start();
+        Assert.IsTrue(SpinWait.SpinUntil(() => player.DecodeWorkerStopping, TimeSpan.FromSeconds(30)), "Dispose told the worker to stop");
         source.Allow(0);       // the decode in progress finishes; nothing else may be decoded
-        var returned = dispose.Wait(TimeSpan.FromSeconds(3), TestContext.CancellationToken);
+        var returned = dispose.Join(TimeSpan.FromSeconds(20));
         var renders = source.Renders;
         source.AllowAll();     // let a worker that went on finish
-        dispose.Wait(TestContext.CancellationToken);
+        dispose.Join();
         Assert.IsTrue(returned, $"Dispose did not return once the decode in progress finished: the worker went on to the next frame (renders so far {renders})");
     }
 

@@ -11,6 +11,7 @@ internal sealed class TestAnimation : AnimatedImageSource
     private readonly TimeSpan _duration;
     private readonly object _gate = new();
     private readonly HashSet<int> _allowed = [];
+    private readonly HashSet<int> _waitingFor = [];
     private bool _gated;
 
     public TestAnimation(int frameCount, TimeSpan duration, int loopCount = 0, int width = 8, int height = 8)
@@ -57,6 +58,15 @@ internal sealed class TestAnimation : AnimatedImageSource
 
     public void AllowAll() => Allow([.. Enumerable.Range(0, FrameCount)]);
 
+    /// <summary>Whether a decode of frame <paramref name="index"/> is waiting at the gate now.</summary>
+    public bool IsWaitingFor(int index)
+    {
+        lock (_gate)
+        {
+            return _waitingFor.Contains(index);
+        }
+    }
+
     public override TimeSpan GetFrameDuration(int index) => _duration;
 
     public override int GetRequiredFrame(int index) => -1;
@@ -67,10 +77,13 @@ internal sealed class TestAnimation : AnimatedImageSource
         {
             lock (_gate)
             {
+                _waitingFor.Add(index);
                 while (!_allowed.Contains(index))
                 {
                     Monitor.Wait(_gate);
                 }
+
+                _waitingFor.Remove(index);
             }
         }
 

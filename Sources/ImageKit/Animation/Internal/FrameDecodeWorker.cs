@@ -50,6 +50,9 @@ internal sealed class FrameDecodeWorker
 
     public void Wake() => _wakeUps.Writer.TryWrite(true);
 
+    /// <summary>Whether <see cref="StopAsync"/> was called (tests).</summary>
+    internal bool IsStopping => _stopping;
+
     /// <summary>Stops the loop and waits for a decode in progress to finish. The task never faults.</summary>
     public Task StopAsync()
     {
