@@ -119,10 +119,12 @@ public sealed partial class ImageManager
 
             // A recent lasting failure stops the loader, not the caches: an image they hold (loaded with other headers, or
             // before the failure) is still answered.
-            var sourceFailureKey = SourceFailureKey(url, options);
-            var decodeFailureKey = DecodeFailureKey(key, options, decodeOptions);
-            ThrowIfRecentlyFailed(sourceFailureKey, url, options, onlyBrokenCopies: false);
-            ThrowIfRecentlyFailed(decodeFailureKey, url, options, onlyBrokenCopies: false);
+            // The keys are made only where failures are remembered: most loads meet an empty table and allocate nothing.
+            if (!_failedUrls.IsEmpty)
+            {
+                ThrowIfRecentlyFailed(SourceFailureKey(url, options), url, options, onlyBrokenCopies: false);
+                ThrowIfRecentlyFailed(DecodeFailureKey(key, options, decodeOptions), url, options, onlyBrokenCopies: false);
+            }
 
             // Counted so that background disk stores yield to loads (see BackgroundStores). Cache hits are not: they take
             // microseconds, and counting them would put two timer updates on the hottest path.
@@ -136,7 +138,7 @@ public sealed partial class ImageManager
             }
             catch (ImageKitException e) when (IsLasting(e) && !lifetime.IsCancellationRequested)
             {
-                RememberFailure(e is ImageDecodingException ? decodeFailureKey : sourceFailureKey, e.Message);
+                RememberFailure(e is ImageDecodingException ? DecodeFailureKey(key, options, decodeOptions) : SourceFailureKey(url, options), e.Message);
                 throw;
             }
             catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested && e.CancellationToken != cancellationToken)
@@ -275,8 +277,11 @@ public sealed partial class ImageManager
             }
 
             await StoreTracedAsync(key, image, data, metadata, storeTo, options, decodeOptions, cancellationToken).ConfigureAwait(false);
-            _failedUrls.TryRemove(SourceFailureKey(url, options), out _);
-            _failedUrls.TryRemove(DecodeFailureKey(key, options, decodeOptions), out _);
+            if (!_failedUrls.IsEmpty)
+            {
+                _failedUrls.TryRemove(SourceFailureKey(url, options), out _);
+                _failedUrls.TryRemove(DecodeFailureKey(key, options, decodeOptions), out _);
+            }
             return new ImageLoadResult(image.AcquireLease(), source, url, response.FinalUrl, key, options.ReturnEncodedData ? data.ToArray() : (ReadOnlyMemory<byte>?)null);
         }
     }
