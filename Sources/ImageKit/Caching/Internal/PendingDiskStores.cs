@@ -46,28 +46,17 @@ internal sealed class PendingDiskStores
     /// <summary>Cancels the stores of <paramref name="key"/> (of every key when <see langword="null"/>) that have not begun; completes when the running ones have ended.</summary>
     public Task CancelAsync(string? key)
     {
-        List<Task>? running = null;
         lock (_lock)
         {
             IEnumerable<HashSet<Store>> sets = key is null ? [.. _byKey.Values] : _byKey.TryGetValue(key, out var one) ? [one] : [];
+            List<Task>? running = null;
             foreach (var stores in sets)
             {
-                foreach (var store in stores.ToList())
-                {
-                    if (store.State == StoreState.Queued)
-                    {
-                        store.State = StoreState.Cancelled;
-                        Forget(store);
-                    }
-                    else
-                    {
-                        (running ??= []).Add(store.Ended.Task);
-                    }
-                }
+                CancelOrWait(stores, before: null, bytesOnly: false, ref running);
             }
-        }
 
-        return running is null ? Task.CompletedTask : Task.WhenAll(running);
+            return running is null ? Task.CompletedTask : Task.WhenAll(running);
+        }
     }
 
     /// <summary>The registered store whose write runs in the current flow of execution, if any.</summary>
@@ -86,7 +75,6 @@ internal sealed class PendingDiskStores
     public Task SupersedeAsync(string key)
     {
         var current = Current;
-        List<Task>? running = null;
         lock (_lock)
         {
             if (!_byKey.TryGetValue(key, out var stores))
@@ -94,32 +82,40 @@ internal sealed class PendingDiskStores
                 return Task.CompletedTask;
             }
 
-            List<Store>? cancelled = null; // most writes are a store's own, with no other store of its key: nothing allocated
-            foreach (var store in stores)
-            {
-                if (store.Data.IsEmpty || (current is not null && store.Sequence >= current.Sequence))
-                {
-                    continue;
-                }
+            List<Task>? running = null;
+            CancelOrWait(stores, before: current, bytesOnly: true, ref running);
+            return running is null ? Task.CompletedTask : Task.WhenAll(running);
+        }
+    }
 
-                if (store.State == StoreState.Queued)
-                {
-                    (cancelled ??= []).Add(store);
-                }
-                else
-                {
-                    (running ??= []).Add(store.Ended.Task);
-                }
+    // Caller holds _lock. Cancels the stores of one key that have not begun (only those registered before `before`, and
+    // only stores of bytes when `bytesOnly`); adds the Ended of those running to `running`. Allocates nothing when it
+    // cancels nothing (most calls: a store's own write).
+    private void CancelOrWait(HashSet<Store> stores, Store? before, bool bytesOnly, ref List<Task>? running)
+    {
+        List<Store>? cancelled = null;
+        foreach (var store in stores)
+        {
+            if ((bytesOnly && store.Data.IsEmpty) || (before is not null && store.Sequence >= before.Sequence))
+            {
+                continue;
             }
 
-            foreach (var store in cancelled ?? [])
+            if (store.State == StoreState.Queued)
             {
-                store.State = StoreState.Cancelled;
-                Forget(store);
+                (cancelled ??= []).Add(store);
+            }
+            else
+            {
+                (running ??= []).Add(store.Ended.Task);
             }
         }
 
-        return running is null ? Task.CompletedTask : Task.WhenAll(running);
+        foreach (var store in cancelled ?? [])
+        {
+            store.State = StoreState.Cancelled;
+            Forget(store);
+        }
     }
 
     /// <summary>

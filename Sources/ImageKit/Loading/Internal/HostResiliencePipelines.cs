@@ -91,14 +91,13 @@ internal sealed class HostResiliencePipelines(ImageDownloaderOptions options, IL
         }
 
         var breaker = _breaker;
-        CircuitBreakerStateProvider? breakerState = null;
         if (breaker.Enabled)
         {
             // Polly closes a half-open circuit on any outcome it does not handle. A trial its caller cancelled never
             // heard from the host: count it as a failure then, so the circuit opens again instead of letting every
             // queued request through to a host that may still be down. Only the trial: an attempt that began before the
             // circuit opened and is cancelled while it is half-open must not open it again over a trial that succeeds.
-            breakerState = new CircuitBreakerStateProvider();
+            var breakerState = new CircuitBreakerStateProvider();
             builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<AttemptResult>
             {
                 FailureRatio = breaker.FailureRatio,
@@ -121,12 +120,9 @@ internal sealed class HostResiliencePipelines(ImageDownloaderOptions options, IL
                     return default;
                 },
             });
-        }
 
-        if (breaker.Enabled)
-        {
             // Inside the breaker, once per attempt: whether it is the half-open circuit's trial (see ShouldHandle above).
-            builder.AddStrategy(_ => new TrialMarkStrategy(breakerState!));
+            builder.AddStrategy(_ => new TrialMarkStrategy(breakerState));
         }
 
         builder.AddTimeout(_attemptTimeout);

@@ -17,7 +17,14 @@ internal sealed class TrialMarkStrategy(CircuitBreakerStateProvider circuit) : R
     protected override ValueTask<Outcome<TResult>> ExecuteCore<TResult, TState>(
         Func<ResilienceContext, TState, ValueTask<Outcome<TResult>>> callback, ResilienceContext context, TState state)
     {
-        context.Properties.Set(IsTrial, circuit.CircuitState == CircuitState.HalfOpen);
+        // Written only when it is a trial, or to undo an earlier attempt's mark (a retry reuses the context): most attempts
+        // box nothing.
+        var trial = circuit.CircuitState == CircuitState.HalfOpen;
+        if (trial || context.Properties.TryGetValue(IsTrial, out _))
+        {
+            context.Properties.Set(IsTrial, trial);
+        }
+
         return callback(context, state);
     }
 }
