@@ -137,13 +137,19 @@ public sealed partial class ImageManager
         // The disk write (a file, a flush, an index row) costs more than the download and decode of a small image on a
         // fast network; the caller does not need it to have landed. The buffer is the loader's and is never reused.
         await Cache.StoreAsync(key, image, data, metadata, storeTo & ~ImageCacheType.Disk, decodeOptions, cancellationToken).ConfigureAwait(false);
+        if (Cache is ImageCacheChain chain)
+        {
+            await DeferThroughChainAsync(chain, key, data, metadata, decodeOptions).ConfigureAwait(false);
+            return;
+        }
+
         // Registered with the disk tier so that a removal or a clear before it lands cancels it (see PendingDiskStores);
         // meanwhile a disk query reads these bytes.
         var disk = (Cache as ImageCache)?.Disk;
         var inline = disk?.StoresInline(data.Length) == true;
         var deferred = disk?.PendingStores.Register(key, data, metadata);
         var store = _diskStores.TryStart(
-            () => ImageCache.StoreDeferredAsync(deferred, () => StoreOnDiskAsync(key, data, deferred?.Metadata ?? metadata, decodeOptions)), // a 304 meanwhile may have replaced the metadata
+            () => ImageCache.StoreDeferredAsync(deferred, () => StoreOnDiskAsync(Cache, key, data, deferred?.Metadata ?? metadata, decodeOptions)), // a 304 meanwhile may have replaced the metadata
             data.Length,
             inline,
             out var mustWait);
@@ -158,11 +164,51 @@ public sealed partial class ImageManager
         }
     }
 
-    private async Task StoreOnDiskAsync(string key, ReadOnlyMemory<byte> data, DiskCacheMetadata metadata, ImageDecodeOptions decodeOptions)
+    /// <summary>
+    /// <see cref="StoreOriginalAsync"/>'s deferred disk store through a chain: one store per cache the chain's store policy
+    /// reaches, each registered with its own disk tier when it is an <see cref="ImageCache"/> with one, so that a removal,
+    /// a clear or a newer write of the key through the chain or through that cache alone cancels or outranks it there,
+    /// and the chain's queries read the waiting bytes, as with the manager's own <see cref="ImageCache"/>.
+    /// </summary>
+    private async Task DeferThroughChainAsync(ImageCacheChain chain, string key, ReadOnlyMemory<byte> data, DiskCacheMetadata metadata, ImageDecodeOptions decodeOptions)
+    {
+        var targets = ImageCache.StoreTargets(chain);
+        var registrations = new PendingDiskStores.Store?[targets.Count];
+        var inline = false;
+        var fileStore = false;
+        for (var i = 0; i < targets.Count; i++)
+        {
+            if ((targets[i] as ImageCache)?.Disk is { } disk)
+            {
+                registrations[i] = disk.PendingStores.Register(key, data, metadata);
+                inline |= disk.StoresInline(data.Length);
+                fileStore |= !disk.StoresInline(data.Length);
+            }
+        }
+
+        var store = _diskStores.TryStart(
+            () => Task.WhenAll(targets.Select((target, i) => ImageCache.StoreDeferredAsync(registrations[i], () => StoreOnDiskAsync(target, key, data, registrations[i]?.Metadata ?? metadata, decodeOptions)))),
+            data.Length,
+            inline && !fileStore, // a store that writes a file anywhere runs with the file stores, one at a time
+            out var mustWait);
+        if (store is null)
+        {
+            foreach (var registration in registrations)
+            {
+                registration?.End(); // the manager is closing: nothing more is stored
+            }
+        }
+        else if (mustWait)
+        {
+            await store.ConfigureAwait(false);
+        }
+    }
+
+    private async Task StoreOnDiskAsync(IImageCache cache, string key, ReadOnlyMemory<byte> data, DiskCacheMetadata metadata, ImageDecodeOptions decodeOptions)
     {
         try
         {
-            await Cache.StoreAsync(key, image: null, data, metadata, ImageCacheType.Disk, decodeOptions, CancellationToken.None).ConfigureAwait(false);
+            await cache.StoreAsync(key, image: null, data, metadata, ImageCacheType.Disk, decodeOptions, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (LogDiskStoreFailure(key, e))
         {

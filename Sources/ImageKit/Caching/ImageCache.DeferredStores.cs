@@ -22,6 +22,36 @@ public sealed partial class ImageCache
     }
 
     /// <summary>
+    /// The caches that a store through <paramref name="cache"/> reaches, each once: the members an
+    /// <see cref="ImageCacheChain"/>'s <see cref="ImageCacheChain.StorePolicy"/> selects (chains within it flattened the same
+    /// way), or the cache itself. A deferred disk store is registered with each of them that is an <see cref="ImageCache"/>
+    /// with a disk tier, so that a removal, a clear or a newer write through the chain (which reach the same members)
+    /// cancels or outranks it as it would through that cache alone.
+    /// </summary>
+    internal static List<IImageCache> StoreTargets(IImageCache cache)
+    {
+        var targets = new List<IImageCache>();
+        Collect(cache, targets);
+        return targets;
+
+        // A chain is made of caches that exist before it, so chains nest without cycles.
+        static void Collect(IImageCache cache, List<IImageCache> into)
+        {
+            if (cache is ImageCacheChain chain)
+            {
+                foreach (var member in chain.StoreTargets)
+                {
+                    Collect(member, into);
+                }
+            }
+            else if (!into.Contains(cache))
+            {
+                into.Add(cache);
+            }
+        }
+    }
+
+    /// <summary>
     /// Runs <paramref name="store"/> for a registration, unless a removal or a clear cancelled it meanwhile; without one
     /// (a cache that is not an <see cref="ImageCache"/>, or has no disk tier), just runs it.
     /// </summary>

@@ -158,6 +158,9 @@ public sealed class ImageCacheChain : IImageCache
         }
     }
 
+    /// <summary>The caches that stores, removals and clears go to (<see cref="StorePolicy"/>).</summary>
+    internal ImmutableArray<IImageCache> StoreTargets => Select(StorePolicy);
+
     private ImmutableArray<IImageCache> Select(ImageCacheChainPolicy policy) => policy switch
     {
         ImageCacheChainPolicy.HighestPriorityOnly => [_caches[0]],
