@@ -141,6 +141,7 @@ internal sealed partial class DemoWindow : IDisposable
                 var cell = new AnimatedImageView(CGRect.Empty) { ContentMode = ContentMode.Fit };
                 cell.Layer!.BackgroundColor = NSColor.ControlBackground.CGColor;
                 cell.Layer.CornerRadius = 6;
+                cell.StartFailed += (_, e) => _status.StringValue = $"Playback did not start: {e.Exception.Message}";
                 _cells[(r * Columns) + c] = cell;
                 row.AddArrangedSubview(cell);
             }

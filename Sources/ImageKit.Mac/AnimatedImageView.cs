@@ -79,6 +79,13 @@ public partial class AnimatedImageView : NSView
         set => _visibility.AutoPlay = value;
     }
 
+    /// <summary>
+    /// The player did not start when it was set or the view became visible (its display link could not start); it stays
+    /// paused and is started again the next time the view becomes visible. Raised on the main thread instead of throwing
+    /// into AppKit's callbacks. <see cref="StartAnimating"/> throws such a failure to its caller instead.
+    /// </summary>
+    public event EventHandler<PlaybackStartFailedEventArgs>? StartFailed;
+
     /// <summary>The view's layer is its own drawing: AppKit must not ask <c>DrawRect</c> for it.</summary>
     public override bool WantsUpdateLayer => true;
 
@@ -123,6 +130,7 @@ public partial class AnimatedImageView : NSView
 
     private void Initialize()
     {
+        _visibility.StartFailed += (_, e) => StartFailed?.Invoke(this, e);
         WantsLayer = true;
         LayerContentsRedrawPolicy = NSViewLayerContentsRedrawPolicy.Never;
         Layer!.ContentsGravity = ContentModeLayout.ToContentsGravity(_contentMode);

@@ -17,9 +17,11 @@ namespace ImageKit.Views;
 /// </para>
 /// <para>
 /// A player that fails to start (its display link could not start: a <see cref="Display.DisplayLinkException"/>) stays
-/// paused, and the exception is thrown to the caller of the member that started it (<see cref="Play"/>,
-/// <see cref="Player"/> or a visibility input); the start is tried again at the next of these calls that finds the
-/// view visible.
+/// paused, and the start is tried again at the next call that finds the view visible and the player wanted. The failure
+/// is thrown to the app when its own <see cref="Play"/> started the player; when attaching a <see cref="Player"/> or a
+/// visibility input started it, it is reported through <see cref="StartFailed"/> instead, and the input still takes
+/// effect: those are set from a UI toolkit's callbacks (AppKit's <c>viewDidMoveToWindow</c>, an occlusion notification),
+/// where an exception would reach the toolkit and end the app.
 /// </para>
 /// <para><b>Threading.</b> Not thread-safe: use it from the UI thread, like the view that owns it.</para>
 /// </remarks>
@@ -43,6 +45,14 @@ public sealed class PlaybackVisibilityController
         get => (_target as PlayerPlaybackTarget)?.Player;
         set => Target = value is null ? null : new PlayerPlaybackTarget(value);
     }
+
+    /// <summary>
+    /// A start that attaching a <see cref="Player"/> or a visibility input (<see cref="IsInWindow"/>, <see cref="IsHidden"/>,
+    /// <see cref="IsOccluded"/>) set off failed; the player stays paused and is started again at the next of these calls
+    /// that finds the view visible. Raised on the thread that made the call, before it returns. A failed start of
+    /// <see cref="Play"/> is thrown instead.
+    /// </summary>
+    public event EventHandler<PlaybackStartFailedEventArgs>? StartFailed;
 
     /// <summary>Whether a newly attached player starts playing as soon as it is visible. <value>Default: <see langword="true"/>.</value></summary>
     public bool AutoPlay { get; set; } = true;
@@ -83,7 +93,7 @@ public sealed class PlaybackVisibilityController
             _wantsPlayback = value is not null && AutoPlay;
             _startPending = _wantsPlayback;
             _suspended = false;
-            Update();
+            Update(reportFailure: true);
         }
     }
 
@@ -92,7 +102,7 @@ public sealed class PlaybackVisibilityController
     {
         _wantsPlayback = true;
         _startPending = true;
-        Update();
+        Update(reportFailure: false);
     }
 
     /// <summary>The app wants the player paused: pauses now and stays paused when the view becomes visible again.</summary>
@@ -112,10 +122,11 @@ public sealed class PlaybackVisibilityController
         }
 
         field = value;
-        Update();
+        Update(reportFailure: true);
     }
 
-    private void Update()
+    // reportFailure: a failed start goes to StartFailed instead of the caller (see the remarks).
+    private void Update(bool reportFailure)
     {
         var target = _target;
         if (target is null)
@@ -133,13 +144,17 @@ public sealed class PlaybackVisibilityController
                 {
                     target.Play();
                 }
-                catch
+                catch (Exception e)
                 {
                     // The player did not start (a display link that failed to start leaves it paused): it is tried again
-                    // at the next change, and the failure is thrown to the caller, as the link throws it to the thread
-                    // that started it.
+                    // at the next change.
                     _startPending = true;
-                    throw;
+                    if (!reportFailure)
+                    {
+                        throw;
+                    }
+
+                    StartFailed?.Invoke(this, new PlaybackStartFailedEventArgs(e));
                 }
             }
         }

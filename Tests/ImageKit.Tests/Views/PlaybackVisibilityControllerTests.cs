@@ -221,19 +221,64 @@ public sealed class PlaybackVisibilityControllerTests
     }
 
     [TestMethod]
-    public void Visibility_PlayThatFailed_IsThrownAndTriedAgainWhenTheViewBecomesVisibleAgain()
+    public void Visibility_StartThatFailed_IsReportedNotThrownAndTriedAgainWhenTheViewBecomesVisibleAgain()
     {
-        // A display link that fails to start throws DisplayLinkException from the player's Play and leaves it paused.
+        // A display link that fails to start throws DisplayLinkException from the player's Play and leaves it paused. The
+        // player is attached and the visibility inputs set by a view's toolkit callbacks (AppKit's viewDidMoveToWindow,
+        // an occlusion notification): an exception there would reach the toolkit, so the failure is reported instead.
         var controller = new PlaybackVisibilityController { IsInWindow = true };
         var player = new FailingOncePlayer();
+        var failures = new List<Exception>();
+        controller.StartFailed += (sender, e) =>
+        {
+            Assert.AreSame(controller, sender);
+            failures.Add(e.Exception);
+        };
 
-        Assert.ThrowsExactly<DisplayLinkException>(() => controller.Target = player);
+        controller.Target = player;
         Assert.IsFalse(player.IsPlaying);
+        Assert.HasCount(1, failures);
+        Assert.IsInstanceOfType<DisplayLinkException>(failures[0]);
         controller.IsHidden = true;
         controller.IsHidden = false;
 
         Assert.IsTrue(player.IsPlaying, $"the player stays stopped for good after one failed start (Play calls: {player.PlayCalls})");
         Assert.AreEqual(2, player.PlayCalls);
+        Assert.HasCount(1, failures, "the second start succeeded");
+    }
+
+    [TestMethod]
+    public void Visibility_StartFailsInAVisibilityInput_TheInputStillTakesEffect()
+    {
+        var controller = new PlaybackVisibilityController { IsInWindow = false, AutoPlay = true };
+        var player = new FailingOncePlayer();
+        controller.Target = player;
+        var failures = 0;
+        controller.StartFailed += (_, _) => failures++;
+
+        controller.IsInWindow = true; // starts the player, which fails
+
+        Assert.IsTrue(controller.IsInWindow && controller.IsVisible, "the input was recorded although the start it caused failed");
+        Assert.AreEqual(1, failures);
+        controller.IsOccluded = true;
+        controller.IsOccluded = false;
+        Assert.IsTrue(player.IsPlaying);
+    }
+
+    [TestMethod]
+    public void Play_StartThatFailed_IsThrownToTheAppAndTriedAgainAtTheNextPlay()
+    {
+        var controller = new PlaybackVisibilityController { IsInWindow = true, AutoPlay = false };
+        var player = new FailingOncePlayer();
+        controller.Target = player;
+        var reported = 0;
+        controller.StartFailed += (_, _) => reported++;
+
+        Assert.ThrowsExactly<DisplayLinkException>(controller.Play);
+        Assert.AreEqual(0, reported, "the app that called Play gets the exception itself");
+        Assert.IsFalse(player.IsPlaying);
+        controller.Play();
+        Assert.IsTrue(player.IsPlaying);
     }
 
     private static (PlaybackVisibilityController Controller, FakePlayer Player) Visible() =>
