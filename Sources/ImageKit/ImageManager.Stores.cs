@@ -173,6 +173,12 @@ public sealed partial class ImageManager
     private async Task DeferThroughChainAsync(ImageCacheChain chain, string key, ReadOnlyMemory<byte> data, DiskCacheMetadata metadata, ImageDecodeOptions decodeOptions)
     {
         var targets = ImageCache.StoreTargets(chain);
+        targets.RemoveAll(static t => t is ImageCache { Disk: null });
+        if (targets.Count == 0)
+        {
+            return; // only memory-only members: nothing goes to a disk
+        }
+
         var registrations = new PendingDiskStores.Store?[targets.Count];
         var inline = false;
         var fileStore = false;

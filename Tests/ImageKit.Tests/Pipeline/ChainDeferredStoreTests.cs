@@ -115,6 +115,24 @@ public sealed class ChainDeferredStoreTests
 
     }
 
+    [TestMethod]
+    public async Task ChainWithAMemoryOnlyMember_StoresOnTheDiskMemberAndTheMemoryOnlyOneNeedsNone()
+    {
+        var (_, tiers) = NewChain();
+        var memoryOnly = new ImageCache(new ImageCacheOptions { Memory = new MemoryImageCacheOptions { TrimOnMemoryPressure = false } });
+        _owned.Add(memoryOnly);
+        var nested = new ImageCacheChain([memoryOnly, new ImageCacheChain([tiers[0]])]);
+        await using (var manager = NewManager(nested))
+        {
+            (await manager.LoadImageAsync(s_url, cancellationToken: TestContext.CancellationToken)).Dispose();
+            await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+            Assert.AreEqual(0, manager.FailedDiskStores);
+        }
+
+        Assert.IsNotNull(await tiers[0].Disk!.GetAsync(Key, TestContext.CancellationToken), "the disk member of the nested chain");
+        Assert.IsNull(await tiers[1].Disk!.GetAsync(Key, TestContext.CancellationToken), "not in the chain");
+    }
+
     private (ImageCacheChain Chain, ImageCache[] Tiers) NewChain()
     {
         TempFolder[] folders = [new(), new()];
