@@ -1,5 +1,6 @@
 using ImageKit.Caching;
 using ImageKit.Decoding;
+using ImageKit.Decoding.Internal;
 using ImageKit.Diagnostics.Internal;
 
 namespace ImageKit;
@@ -30,17 +31,8 @@ public sealed partial class ImageManager
     /// it expired) and remembers the URL as failed, as a load that failed to decode would be. Holds the manager weakly:
     /// an image kept by the app must not keep a manager nobody else references.
     /// </summary>
-    private void WatchFrames(AnimatedImage image, string key, ImageDecodeOptions decodeOptions)
-    {
-        var manager = _weakSelf;
-        image.OnFrameDecodeFailed(e =>
-        {
-            if (manager.TryGetTarget(out var target))
-            {
-                target.ForgetUndecodable(key, decodeOptions, e);
-            }
-        });
-    }
+    private void WatchFrames(AnimatedImage image, string key, ImageDecodeOptions decodeOptions) =>
+        image.OnFrameDecodeFailed(new FrameWatch(_weakSelf, key, decodeOptions));
 
     private void ForgetUndecodable(string key, ImageDecodeOptions decodeOptions, ImageDecodingException failure)
     {
@@ -78,6 +70,18 @@ public sealed partial class ImageManager
             // would fail the manager's DisposeAsync before it closed its stores): the URL is still remembered as failed,
             // and a later load that decodes the copy again meets the same frame and removes it then.
             Log.UndecodableImageRemovalFailed(_logger, key, e.Message);
+        }
+    }
+
+    // One object per watched image (a closure and its delegate would be two), kept as long as the image is.
+    private sealed class FrameWatch(WeakReference<ImageManager> manager, string key, ImageDecodeOptions decodeOptions) : IFrameDecodeFailureHandler
+    {
+        public void OnFrameDecodeFailed(ImageDecodingException failure)
+        {
+            if (manager.TryGetTarget(out var target))
+            {
+                target.ForgetUndecodable(key, decodeOptions, failure);
+            }
         }
     }
 }

@@ -4,8 +4,8 @@ namespace ImageKit.Decoding;
 
 public sealed partial class AnimatedImage
 {
-    // Called under _lock. Walks back along the chain of required frames to the nearest one that is cached (or to an
-    // independent frame), then draws forward. Each drawn frame enters the cache, so playing in order draws exactly one
+    // Called under the image's lock. Walks back along the chain of required frames to the nearest one that is cached (or
+    // to an independent frame), then draws forward. Each drawn frame enters the cache, so playing in order draws exactly one
     // frame per call. Returns a buffer whose reference is held by the cache.
     private PixelBuffer Composite(int index)
     {
@@ -80,7 +80,7 @@ public sealed partial class AnimatedImage
     {
         if (required < 0)
         {
-            var canvas = _pool.Rent(checked((int)FrameByteCount));
+            var canvas = PixelBufferPool.Shared.Rent(checked((int)FrameByteCount));
             if (!_source.WritesEveryPixel(current))
             {
                 canvas.Span.Clear();
@@ -98,7 +98,7 @@ public sealed partial class AnimatedImage
 
         var prior = _composited.Get(required)
             ?? throw new InvalidOperationException($"Frame {required} needed by frame {current} is not composited.");
-        var copy = _pool.Rent(checked((int)FrameByteCount));
+        var copy = PixelBufferPool.Shared.Rent(checked((int)FrameByteCount));
         prior.Span.CopyTo(copy.Span);
         return copy;
     }
@@ -109,7 +109,7 @@ public sealed partial class AnimatedImage
     // order the frames are asked in.
     internal void ReleaseCompositedUnlessBuiltOn(int index)
     {
-        lock (_lock)
+        lock (_composited)
         {
             if (LastDependent(index) < 0)
             {
@@ -124,7 +124,7 @@ public sealed partial class AnimatedImage
     {
         get
         {
-            lock (_lock)
+            lock (_composited)
             {
                 var builtOn = 0;
                 for (var frame = 0; frame < _frameCount && builtOn < CompositedFramesKept; frame++)
@@ -140,10 +140,16 @@ public sealed partial class AnimatedImage
         }
     }
 
-    // The last frame drawn directly onto frame `frame`, or -1 when none is.
+    // The last frame drawn directly onto frame `frame`, or -1 when none is (a still's one frame: none, with no table).
     private int LastDependent(int frame)
     {
-        if (_lastDependent is null)
+        if (_frameCount == 1)
+        {
+            return -1;
+        }
+
+        var tables = Tables;
+        if (tables.LastDependent is null)
         {
             var last = new int[_frameCount];
             Array.Fill(last, -1);
@@ -156,10 +162,10 @@ public sealed partial class AnimatedImage
                 }
             }
 
-            _lastDependent = last;
+            tables.LastDependent = last;
         }
 
-        return _lastDependent[frame];
+        return tables.LastDependent[frame];
     }
 
     // A stack of frame indices that starts on the stack and moves to the heap only for long chains (random access deep

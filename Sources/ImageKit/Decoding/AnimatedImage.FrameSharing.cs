@@ -24,7 +24,7 @@ public sealed partial class AnimatedImage
     /// </summary>
     internal ImageFrame? TryGetFrameWithoutDecoding(int index)
     {
-        lock (_lock)
+        lock (_composited)
         {
             if (_disposed)
             {
@@ -41,17 +41,17 @@ public sealed partial class AnimatedImage
                 buffer = TryShareHandedOut(index);
             }
 
-            return buffer is null ? null : new ImageFrame(buffer, index, PixelWidth, PixelHeight, _durations[index], _effectiveDurations[index]);
+            return buffer is null ? null : NewFrame(buffer, index);
         }
     }
 
-    // Under _lock. A new reference on the pixels of frame `index` that someone still holds, or null.
+    // Under the image's lock. A new reference on the pixels of frame `index` that someone still holds, or null.
     private PixelBuffer? TryShareHandedOut(int index) =>
-        _handedOut?[index] is { } entry && entry.TryGetTarget(out var buffer) && buffer.TryAddReference() ? buffer : null;
+        _frameCount > 1 && Tables.HandedOut?[index] is { } entry && entry.TryGetTarget(out var buffer) && buffer.TryAddReference() ? buffer : null;
 
-    // Under _lock. Remembers that `buffer` holds frame `index` (it must, for as long as anyone holds a reference). Only for
-    // animations: a still's one frame stays among the composited frames the image keeps (until a trim), and a weak
-    // reference per still would put a GC handle on every cold load.
+    // Under the image's lock. Remembers that `buffer` holds frame `index` (it must, for as long as anyone holds a
+    // reference). Only for animations: a still's one frame stays among the composited frames the image keeps (until a
+    // trim), and a weak reference per still would put a GC handle on every cold load.
     private void RememberHandedOut(int index, PixelBuffer buffer)
     {
         if (_frameCount == 1)
@@ -59,21 +59,22 @@ public sealed partial class AnimatedImage
             return;
         }
 
-        _handedOut ??= new WeakReference<PixelBuffer>?[_frameCount];
-        if (_handedOut[index] is { } entry)
+        var handedOut = Tables.HandedOut ??= new WeakReference<PixelBuffer>?[_frameCount];
+        if (handedOut[index] is { } entry)
         {
             entry.SetTarget(buffer);
         }
         else
         {
-            _handedOut[index] = new WeakReference<PixelBuffer>(buffer);
+            handedOut[index] = new WeakReference<PixelBuffer>(buffer);
         }
     }
 
-    // Under _lock. `buffer` is about to hold another frame than `index`: it must no longer be found as frame `index`.
+    // Under the image's lock. `buffer` is about to hold another frame than `index`: it must no longer be found as frame
+    // `index`.
     private void ForgetHandedOut(int index, PixelBuffer buffer)
     {
-        if (_handedOut?[index] is { } entry && entry.TryGetTarget(out var remembered) && ReferenceEquals(remembered, buffer))
+        if (_frameCount > 1 && Tables.HandedOut?[index] is { } entry && entry.TryGetTarget(out var remembered) && ReferenceEquals(remembered, buffer))
         {
             entry.SetTarget(null!);
         }

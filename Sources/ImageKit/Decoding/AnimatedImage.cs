@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
 using ImageKit.Decoding.Internal;
 using ImageKit.Internal;
 
@@ -32,20 +34,18 @@ public sealed partial class AnimatedImage : IDisposable
     /// <summary>How many composited frames an image keeps for in-order access.</summary>
     public const int CompositedFramesKept = 3;
 
-    private readonly Lock _lock = new();
+    // A memory cache keeps every image it loads, and the collections that follow copy each managed object an image keeps
+    // (docs/benchmarks.md): a still keeps as few as it can. So the composited frames are kept in one object that is also
+    // the image's lock (private: nothing else can take it), a still's durations are fields rather than arrays, and the
+    // tables only an animation needs (FrameTables) are made only for one.
+    private readonly CompositedFrameCache _composited = new();
     private readonly AnimatedImageSource _source;
-    private readonly TimeSpan[] _durations;
-    private readonly TimeSpan[] _effectiveDurations;
-    private readonly CompositedFrameCache _composited;
-    private readonly PixelBufferPool _pool;
     private readonly int _frameCount;
-    private readonly IDisposable? _encodedDataOwner;
-    private int[]? _lastDependent;
-    private Action<ImageDecodingException>? _frameDecodeFailed;
-
-    // The pixels last handed out for each frame, held weakly and without a reference of their own, so that a frame someone
-    // still holds (another player's buffer, a view) is shared instead of decoded again. See AnimatedImage.FrameSharing.cs.
-    private WeakReference<PixelBuffer>?[]? _handedOut;
+    private readonly bool _ownsEncodedData;
+    private readonly TimeSpan _firstDuration;
+    private readonly TimeSpan _firstEffectiveDuration;
+    private FrameTables? _tables; // an animation's from the start; a still's only once its FrameDurations are read
+    private IFrameDecodeFailureHandler? _frameDecodeFailed;
     private bool _disposed;
 
     // Owners: the creator (released by Dispose) plus one per live ImageLease. At zero the image releases its resources.
@@ -61,12 +61,13 @@ public sealed partial class AnimatedImage : IDisposable
     /// <param name="options">Decode options; <see langword="null"/> for the defaults.</param>
     /// <exception cref="ImageLimitExceededException">The image breaks <see cref="ImageDecodeOptions.Limits"/>.</exception>
     public AnimatedImage(AnimatedImageSource source, ReadOnlyMemory<byte> encodedData, ImageDecodeOptions? options = null)
-        : this(source, encodedData, options, encodedDataOwner: null)
+        : this(source, encodedData, options, ownsEncodedData: false)
     {
     }
 
-    // encodedDataOwner: what holds the encoded bytes, disposed with the image (and when this constructor throws).
-    internal AnimatedImage(AnimatedImageSource source, ReadOnlyMemory<byte> encodedData, ImageDecodeOptions? options, IDisposable? encodedDataOwner)
+    // ownsEncodedData: the memory manager behind encodedData holds the bytes, and is disposed with the image (and when this
+    // constructor throws).
+    internal AnimatedImage(AnimatedImageSource source, ReadOnlyMemory<byte> encodedData, ImageDecodeOptions? options, bool ownsEncodedData)
     {
         ArgumentNullException.ThrowIfNull(source);
         options ??= ImageDecodeOptions.Default;
@@ -80,12 +81,20 @@ public sealed partial class AnimatedImage : IDisposable
 
             // Against the frames decoded: a first-frame-only image is one frame, however many its source declares.
             options.Limits.Check(source.PixelWidth, source.PixelHeight, _frameCount);
-            _durations = new TimeSpan[_frameCount];
-            _effectiveDurations = new TimeSpan[_frameCount];
-            for (var i = 0; i < _frameCount; i++)
+            _firstDuration = source.GetFrameDuration(0);
+            _firstEffectiveDuration = options.FrameDurations.Apply(_firstDuration);
+            if (_frameCount > 1)
             {
-                _durations[i] = source.GetFrameDuration(i);
-                _effectiveDurations[i] = options.FrameDurations.Apply(_durations[i]);
+                var durations = new TimeSpan[_frameCount];
+                var effectiveDurations = new TimeSpan[_frameCount];
+                (durations[0], effectiveDurations[0]) = (_firstDuration, _firstEffectiveDuration);
+                for (var i = 1; i < _frameCount; i++)
+                {
+                    durations[i] = source.GetFrameDuration(i);
+                    effectiveDurations[i] = options.FrameDurations.Apply(durations[i]);
+                }
+
+                _tables = new FrameTables(durations, effectiveDurations);
             }
 
             _source = source;
@@ -96,21 +105,19 @@ public sealed partial class AnimatedImage : IDisposable
             LoopCount = _frameCount == 1 ? 1 : source.LoopCount; // a still plays once, whatever its container says
             EncodedData = encodedData;
             SourceName = options.SourceName;
-            _pool = PixelBufferPool.Shared;
-            _composited = new CompositedFrameCache(CompositedFramesKept);
-            _encodedDataOwner = encodedDataOwner;
+            _ownsEncodedData = ownsEncodedData;
         }
         catch (ImageKitException e)
         {
             source.Dispose();
-            encodedDataOwner?.Dispose();
+            DisposeEncodedData(encodedData, ownsEncodedData);
             e.SourceName ??= options.SourceName;
             throw;
         }
         catch
         {
             source.Dispose();
-            encodedDataOwner?.Dispose();
+            DisposeEncodedData(encodedData, ownsEncodedData);
             throw;
         }
     }
@@ -168,14 +175,10 @@ public sealed partial class AnimatedImage : IDisposable
     /// (JPEG, PNG, BMP, HEIC…) zero. A scaled-down, thumbnail or transformed still that a cache keeps as its pixels alone
     /// keeps no durations: zero.
     /// </summary>
-    public IReadOnlyList<TimeSpan> FrameDurations => _durations;
+    public IReadOnlyList<TimeSpan> FrameDurations => Tables.Durations;
 
     /// <summary>The duration each frame is shown for during playback, after the <see cref="FrameDurationPolicy"/>.</summary>
-    public IReadOnlyList<TimeSpan> EffectiveFrameDurations => _effectiveDurations;
-
-    /// <summary>The length of one play: the sum of <see cref="EffectiveFrameDurations"/>.</summary>
-    /// <remarks>Saturates at <see cref="TimeSpan.MaxValue"/> (durations a custom policy made huge).</remarks>
-    public TimeSpan TotalDuration => _effectiveDurations.Aggregate(TimeSpan.Zero, static (sum, d) => sum > TimeSpan.MaxValue - d ? TimeSpan.MaxValue : sum + d);
+    public IReadOnlyList<TimeSpan> EffectiveFrameDurations => Tables.EffectiveDurations;
 
     /// <summary>Decodes <paramref name="data"/> with <see cref="ImageDecoderRegistry.Default"/>.</summary>
     /// <exception cref="ImageDecodingException">The data is not a supported image, is corrupt, or breaks a limit.</exception>
@@ -228,7 +231,7 @@ public sealed partial class AnimatedImage : IDisposable
         }
         catch (ImageDecodingException e)
         {
-            Interlocked.Exchange(ref _frameDecodeFailed, null)?.Invoke(e);
+            Interlocked.Exchange(ref _frameDecodeFailed, null)?.OnFrameDecodeFailed(e);
             throw;
         }
     }
@@ -238,36 +241,36 @@ public sealed partial class AnimatedImage : IDisposable
     /// reads headers only, so a load can succeed with frames that do not decode). The first caller's wins. It is called
     /// on the thread that asked for the frame, outside the image's lock, and must not throw.
     /// </summary>
-    internal void OnFrameDecodeFailed(Action<ImageDecodingException> callback) => Interlocked.CompareExchange(ref _frameDecodeFailed, callback, null);
+    internal void OnFrameDecodeFailed(IFrameDecodeFailureHandler handler) => Interlocked.CompareExchange(ref _frameDecodeFailed, handler, null);
 
     private ImageFrame GetFrameLocked(int index)
     {
-        lock (_lock)
+        lock (_composited)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_source.StoredFrame(index) is { } stored)
             {
                 stored.AddReference();
-                return new ImageFrame(stored, index, PixelWidth, PixelHeight, _durations[index], _effectiveDurations[index]);
+                return NewFrame(stored, index);
             }
 
             var buffer = _composited.Get(index);
             if (buffer is null && TryShareHandedOut(index) is { } shared)
             {
-                return new ImageFrame(shared, index, PixelWidth, PixelHeight, _durations[index], _effectiveDurations[index]);
+                return NewFrame(shared, index);
             }
 
             buffer ??= Composite(index);
             buffer.AddReference();
             RememberHandedOut(index, buffer);
-            return new ImageFrame(buffer, index, PixelWidth, PixelHeight, _durations[index], _effectiveDurations[index]);
+            return NewFrame(buffer, index);
         }
     }
 
     /// <summary>Drops the composited frames the image keeps for fast in-order access (memory pressure). Leased frames stay valid.</summary>
     public void TrimCache()
     {
-        lock (_lock)
+        lock (_composited)
         {
             _composited.Clear();
         }
@@ -335,7 +338,7 @@ public sealed partial class AnimatedImage : IDisposable
 
     private void ReleaseResources()
     {
-        lock (_lock)
+        lock (_composited)
         {
             if (_disposed)
             {
@@ -345,7 +348,15 @@ public sealed partial class AnimatedImage : IDisposable
             _disposed = true;
             _composited.Clear();
             _source.Dispose();
-            _encodedDataOwner?.Dispose();
+            DisposeEncodedData(EncodedData, _ownsEncodedData);
+        }
+    }
+
+    private static void DisposeEncodedData(ReadOnlyMemory<byte> encodedData, bool owned)
+    {
+        if (owned && MemoryMarshal.TryGetMemoryManager(encodedData, out MemoryManager<byte>? owner))
+        {
+            ((IDisposable)owner).Dispose();
         }
     }
 }

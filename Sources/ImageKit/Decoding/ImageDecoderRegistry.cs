@@ -110,7 +110,7 @@ public sealed class ImageDecoderRegistry
                 throw;
             }
 
-            var image = new AnimatedImage(source, encoded.Memory, options, encoded);
+            var image = new AnimatedImage(source, encoded.Memory, options, ownsEncodedData: true);
             return Transform(ScaleDown(image, options), options);
         }
 
@@ -131,7 +131,7 @@ public sealed class ImageDecoderRegistry
         }
 
         // The scaled source owns the full-size image; the new image disposes the source (and so it) on every path.
-        return new AnimatedImage(ScaledImageSource.Create(image, size.Width, size.Height), image.EncodedData, options, encodedDataOwner: null);
+        return new AnimatedImage(ScaledImageSource.Create(image, size.Width, size.Height), image.EncodedData, options, ownsEncodedData: false);
     }
 
     private static AnimatedImage Transform(AnimatedImage image, ImageDecodeOptions options)
@@ -144,7 +144,7 @@ public sealed class ImageDecoderRegistry
         // As above: the transformed source owns the image it wraps, and the new image owns the source on every path.
         try
         {
-            return new AnimatedImage(TransformedImageSource.Create(image, options.Transformers), image.EncodedData, options, encodedDataOwner: null);
+            return new AnimatedImage(TransformedImageSource.Create(image, options.Transformers), image.EncodedData, options, ownsEncodedData: false);
         }
         catch (ImageKitException e)
         {

@@ -1,31 +1,38 @@
+using System.Runtime.CompilerServices;
+
 namespace ImageKit.Decoding.Internal;
 
 /// <summary>
-/// The few most recently composited frames of one image, each holding one reference on its pixels. Not thread-safe: the
-/// owning <see cref="AnimatedImage"/> calls it under its lock.
+/// The few most recently composited frames of one image (<see cref="AnimatedImage.CompositedFramesKept"/>), each holding
+/// one reference on its pixels, least recently used first. Not thread-safe: the owning <see cref="AnimatedImage"/> calls
+/// it under its lock, which is this object itself.
 /// </summary>
-internal sealed class CompositedFrameCache(int capacity)
+/// <remarks>
+/// The entries are fields of this object rather than a list of its own: a memory cache keeps every image it loads, and
+/// each managed object an image keeps is copied by the collections that follow (see docs/benchmarks.md), so a still costs
+/// one object here, not a cache, a list and its array.
+/// </remarks>
+internal sealed class CompositedFrameCache
 {
-    private readonly List<(int Index, PixelBuffer Buffer)> _entries = new(capacity);
+    private Entries _entries;
+    private int _count;
 
     public PixelBuffer? Get(int index)
     {
-        for (var i = 0; i < _entries.Count; i++)
+        var i = IndexOf(index);
+        if (i < 0)
         {
-            if (_entries[i].Index == index)
-            {
-                var entry = _entries[i];
-                if (i != _entries.Count - 1)
-                {
-                    _entries.RemoveAt(i);
-                    _entries.Add(entry);
-                }
-
-                return entry.Buffer;
-            }
+            return null;
         }
 
-        return null;
+        var entry = _entries[i];
+        if (i != _count - 1)
+        {
+            RemoveAt(i);
+            _entries[_count++] = entry;
+        }
+
+        return entry.Buffer;
     }
 
     /// <summary>
@@ -34,58 +41,87 @@ internal sealed class CompositedFrameCache(int capacity)
     /// </summary>
     public PixelBuffer? TryTakeExclusive(int index)
     {
-        for (var i = 0; i < _entries.Count; i++)
+        var i = IndexOf(index);
+        if (i < 0)
         {
-            if (_entries[i].Index == index)
-            {
-                var buffer = _entries[i].Buffer;
-                if (!buffer.IsExclusive)
-                {
-                    return null;
-                }
-
-                _entries.RemoveAt(i);
-                return buffer;
-            }
+            return null;
         }
 
-        return null;
+        var buffer = _entries[i].Buffer;
+        if (!buffer.IsExclusive)
+        {
+            return null;
+        }
+
+        RemoveAt(i);
+        return buffer;
     }
 
     /// <summary>Adds a frame, taking over the caller's reference, and evicts the least recently used one past capacity.</summary>
     public void Add(int index, PixelBuffer buffer)
     {
-        if (_entries.Count == capacity)
+        if (_count == AnimatedImage.CompositedFramesKept)
         {
             _entries[0].Buffer.Release();
-            _entries.RemoveAt(0);
+            RemoveAt(0);
         }
 
-        _entries.Add((index, buffer));
+        _entries[_count++] = new Entry(index, buffer);
     }
 
     /// <summary>Drops frame <paramref name="index"/>, releasing the cache's reference on it, when it is kept.</summary>
     public void Remove(int index)
     {
-        for (var i = 0; i < _entries.Count; i++)
+        var i = IndexOf(index);
+        if (i >= 0)
         {
-            if (_entries[i].Index == index)
-            {
-                var buffer = _entries[i].Buffer;
-                _entries.RemoveAt(i);
-                buffer.Release();
-                return;
-            }
+            var buffer = _entries[i].Buffer;
+            RemoveAt(i);
+            buffer.Release();
         }
     }
 
     public void Clear()
     {
-        foreach (var (_, buffer) in _entries)
+        for (var i = 0; i < _count; i++)
         {
-            buffer.Release();
+            _entries[i].Buffer.Release();
         }
 
-        _entries.Clear();
+        _entries = default;
+        _count = 0;
+    }
+
+    private int IndexOf(int index)
+    {
+        for (var i = 0; i < _count; i++)
+        {
+            if (_entries[i].Index == index)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    // Closes the gap at `i`, keeping the order, and clears the slot freed at the end (it must not keep a buffer reachable).
+    private void RemoveAt(int i)
+    {
+        _count--;
+        for (var j = i; j < _count; j++)
+        {
+            _entries[j] = _entries[j + 1];
+        }
+
+        _entries[_count] = default;
+    }
+
+    private readonly record struct Entry(int Index, PixelBuffer Buffer);
+
+    [InlineArray(AnimatedImage.CompositedFramesKept)]
+    private struct Entries
+    {
+        private Entry _first;
     }
 }

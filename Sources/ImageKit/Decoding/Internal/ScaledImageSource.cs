@@ -37,7 +37,7 @@ internal sealed class ScaledImageSource : AnimatedImageSource
     /// <summary>Wraps <paramref name="inner"/> (taking ownership: it is disposed with the source, or now if this throws).</summary>
     public static ScaledImageSource Create(AnimatedImage inner, int width, int height) => new(inner, width, height);
 
-    public override TimeSpan GetFrameDuration(int index) => _inner.FrameDurations[index];
+    public override TimeSpan GetFrameDuration(int index) => _inner.FrameDuration(index);
 
     public override int GetRequiredFrame(int index) => -1;
 

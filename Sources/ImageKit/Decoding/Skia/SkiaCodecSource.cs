@@ -24,22 +24,22 @@ namespace ImageKit.Decoding.Skia;
 /// </remarks>
 internal sealed partial class SkiaCodecSource : AnimatedImageSource
 {
-    private static readonly SKDataReleaseDelegate s_unpin = static (_, context) => ((IDisposable)context!).Dispose();
-
-    private readonly SkiaEncodedData? _encoded; // the registry's native copy, owned by the image
-    private readonly SKData? _wrapped; // the caller's bytes wrapped without a copy, owned by this source
+    // A memory cache keeps every still it loads with its source, and the collections that follow copy each of its bytes
+    // (docs/benchmarks.md): nothing here that the fields below already say (the canvas's size is the upright one, turned
+    // back by the origin).
+    private readonly SKData _data; // the registry's native copy (the image owns it), or the caller's bytes wrapped
+    private readonly bool _ownsData; // _data wraps the caller's bytes without a copy: this source owns it
     private readonly SKCodecFrameInfo[] _frames;
     private SKCodec? _codec; // null between a still's calls
-    private readonly SKImageInfo _canvasInfo; // as stored: before any EXIF orientation
     private readonly SKEncodedOrigin _origin; // TopLeft unless the still is turned upright
     private readonly bool _isAnimation; // the codec has more than one frame, also when only the first is kept
     private int _disposed;
 
-    private SkiaCodecSource(SKCodec codec, SkiaEncodedData? encoded, SKData? wrapped, ImageFormat format, ReadOnlySpan<byte> data, ImageDecodeOptions options)
+    private SkiaCodecSource(SKCodec codec, SKData data, bool ownsData, ImageFormat format, ReadOnlySpan<byte> bytes, ImageDecodeOptions options)
     {
         _codec = codec;
-        _encoded = encoded;
-        _wrapped = wrapped;
+        _data = data;
+        _ownsData = ownsData;
         Format = format;
         var info = codec.Info;
         // The limits first: the frame table is one managed entry per frame, and a hostile file may declare millions. A
@@ -51,10 +51,9 @@ internal sealed partial class SkiaCodecSource : AnimatedImageSource
             : options.FirstFrameOnly ? FirstFrameInfo(codec)
             : codec.FrameInfo;
         FrameCount = Math.Max(1, _frames.Length);
-        _canvasInfo = new SKImageInfo(info.Width, info.Height, SKColorType.Bgra8888, SKAlphaType.Premul);
         _origin = ExifOrientation.ToApply(codec, format, options.Orientation);
         (PixelWidth, PixelHeight) = ExifOrientation.SwapsAxes(_origin) ? (info.Height, info.Width) : (info.Width, info.Height);
-        HasAlpha = EncodedAlphaProbe.HasAlpha(format, data)
+        HasAlpha = EncodedAlphaProbe.HasAlpha(format, bytes)
             ?? (info.AlphaType != SKAlphaType.Opaque || _frames.Any(static f => f.AlphaType != SKAlphaType.Opaque));
         LoopCount = ReadLoopCount(codec, format, options.GifLoopCount);
     }
@@ -85,7 +84,8 @@ internal sealed partial class SkiaCodecSource : AnimatedImageSource
         SkiaCodecSource? source = null;
         try
         {
-            var codec = OpenCodec(encoded?.Data ?? wrapped!, out var result);
+            var native = encoded?.Data ?? wrapped!;
+            var codec = OpenCodec(native, out var result);
             if (codec is null)
             {
                 if (format is ImageFormat.Png or ImageFormat.Apng)
@@ -98,7 +98,7 @@ internal sealed partial class SkiaCodecSource : AnimatedImageSource
 
             try
             {
-                source = new SkiaCodecSource(codec, encoded, wrapped, format, data.Span, options);
+                source = new SkiaCodecSource(codec, native, ownsData: wrapped is not null, format, data.Span, options);
             }
             catch
             {
@@ -134,11 +134,11 @@ internal sealed partial class SkiaCodecSource : AnimatedImageSource
         {
             if (_origin != SKEncodedOrigin.TopLeft)
             {
-                RenderUpright(_canvasInfo, canvas, rowBytes);
+                RenderUpright(CanvasInfo, canvas, rowBytes);
                 return;
             }
 
-            Decode(_canvasInfo, canvas, rowBytes, _frames.Length == 0 ? new SKCodecOptions(0) : new SKCodecOptions(index, requiredFrame));
+            Decode(CanvasInfo, canvas, rowBytes, _frames.Length == 0 ? new SKCodecOptions(0) : new SKCodecOptions(index, requiredFrame));
         }
         finally
         {
@@ -197,7 +197,7 @@ internal sealed partial class SkiaCodecSource : AnimatedImageSource
 
     private (int Width, int Height)? StoredReducedSize(int width, int height)
     {
-        var (fullWidth, fullHeight) = (_canvasInfo.Width, _canvasInfo.Height);
+        var (fullWidth, fullHeight) = ExifOrientation.SwapsAxes(_origin) ? (PixelHeight, PixelWidth) : (PixelWidth, PixelHeight);
         if (_isAnimation || (width >= fullWidth && height >= fullHeight))
         {
             return null;
@@ -248,11 +248,19 @@ internal sealed partial class SkiaCodecSource : AnimatedImageSource
                 CloseCodec(codec);
             }
 
-            _wrapped?.Dispose();
+            if (_ownsData)
+            {
+                _data.Dispose();
+            }
         }
 
         base.Dispose(disposing);
     }
+
+    // The canvas as stored: before any EXIF orientation.
+    private SKImageInfo CanvasInfo => ExifOrientation.SwapsAxes(_origin)
+        ? new SKImageInfo(PixelHeight, PixelWidth, SKColorType.Bgra8888, SKAlphaType.Premul)
+        : new SKImageInfo(PixelWidth, PixelHeight, SKColorType.Bgra8888, SKAlphaType.Premul);
 
     // The codec, opened again if this is a still between calls. Calls come from one thread at a time (the image's lock).
     private SKCodec Codec
@@ -264,8 +272,8 @@ internal sealed partial class SkiaCodecSource : AnimatedImageSource
                 return codec;
             }
 
-            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-            return _codec = OpenCodec(_encoded?.Data ?? _wrapped!, out var result)
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0 || _data.Handle == IntPtr.Zero, this);
+            return _codec = OpenCodec(_data, out var result)
                 ?? throw new ImageDecodingException(DescribeOpenFailure(result, Format));
         }
     }
@@ -309,57 +317,6 @@ internal sealed partial class SkiaCodecSource : AnimatedImageSource
     {
         codec.Dispose();
         NativeResourceCounters.CodecClosed();
-    }
-
-    private static SKData WrapWithoutCopy(ReadOnlyMemory<byte> data)
-    {
-        if (data.IsEmpty)
-        {
-            throw new ImageDecodingException("the data is empty (0 bytes)");
-        }
-
-        // The pin is owned by the SKData from here on: Skia calls the release procedure exactly once, when its last
-        // reference goes, and only then is the memory unpinned. (Arrays on the pinned object heap pin for free.)
-        var pin = new PinnedMemory(data.Pin());
-        try
-        {
-            unsafe
-            {
-                return SKData.Create((IntPtr)pin.Pointer, data.Length, s_unpin, pin)
-                    ?? throw new ImageDecodingException("Skia could not wrap the encoded data");
-            }
-        }
-        catch
-        {
-            pin.Dispose();
-            throw;
-        }
-    }
-
-    private sealed class PinnedMemory : IDisposable
-    {
-        private System.Buffers.MemoryHandle _handle;
-        private int _released;
-
-        public PinnedMemory(System.Buffers.MemoryHandle handle)
-        {
-            _handle = handle;
-            NativeResourceCounters.PinTaken();
-        }
-
-        public unsafe void* Pointer => _handle.Pointer;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _released, 1) != 0)
-            {
-                NativeResourceCounters.ExtraRelease();
-                return;
-            }
-
-            _handle.Dispose();
-            NativeResourceCounters.PinReleased();
-        }
     }
 
     // Frame 0's entry alone (none for a codec that is not an animation format), without the table of every frame.

@@ -60,7 +60,7 @@ internal sealed class TransformedImageSource : AnimatedImageSource
         }
     }
 
-    public override TimeSpan GetFrameDuration(int index) => _inner.FrameDurations[index];
+    public override TimeSpan GetFrameDuration(int index) => _inner.FrameDuration(index);
 
     public override int GetRequiredFrame(int index) => -1;
 
