@@ -69,10 +69,10 @@ public sealed partial class MemoryImageCache
             _evictions++;
             if (Options.UseWeakCache)
             {
-                _weak[last.Key] = new WeakEntry(new WeakReference<AnimatedImage>(last.Lease.Image), last.Cost);
+                _weak[last.Key] = new WeakEntry(new WeakReference<AnimatedImage>(last.Image), last.Cost);
             }
 
-            released.Add(last.Lease);
+            released.Add(last);
         }
 
         if (_weak.Count > 64 && _weak.Count > 2 * _lru.Count)
@@ -117,17 +117,16 @@ public sealed partial class MemoryImageCache
 
         _weak.Remove(key);
 
-        var cacheLease = image.TryAcquireLease();
-        if (cacheLease is null)
+        if (!image.TryAddOwner())
         {
             return null; // every owner let go: the image has been released
         }
 
-        var node = new LruNode(key, cacheLease, weak.Cost);
+        var node = new LruNode(key, image, weak.Cost);
         _entries.Add(node); // the key is not held strongly: the caller looked it up under the lock
         _lru.AddFirst(node);
         _totalCost += node.Cost;
-        var callerLease = cacheLease.Share();
+        var callerLease = image.AcquireLease();
         EvictToLimits(Options.MaxCost, Options.MaxCount, ref released);
         return callerLease;
     }

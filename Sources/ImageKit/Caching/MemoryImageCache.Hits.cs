@@ -18,10 +18,10 @@ public sealed partial class MemoryImageCache
                 _lockFreeHits.Drain(_lru); // the hits made so far come before this one
                 if (_entries.Find(key) is { } node)
                 {
-                    // Under the lock the node is held and its lease live: the share cannot fail.
+                    // Under the lock the node is held and its share live: the image has not been released.
                     _lru.MoveToFirst(node);
                     _hits++;
-                    lease = node.Lease.Share();
+                    lease = node.Image.AcquireLease();
                     return true;
                 }
 

@@ -10,9 +10,9 @@ namespace ImageKit.Caching;
 /// </summary>
 /// <remarks>
 /// <para>
-/// <b>Ownership.</b> The cache holds an <see cref="ImageLease"/> on each image it stores and hands every caller of
-/// <see cref="TryGet"/> a lease of its own. Evicting, removing or trimming only gives up the cache's lease: an image a
-/// player or a load result still owns stays usable and is released when its last owner lets go. The creator of an image
+/// <b>Ownership.</b> The cache holds a share of ownership of each image it stores, as an <see cref="ImageLease"/> does,
+/// and hands every caller of <see cref="TryGet"/> a lease of its own. Evicting, removing or trimming only gives up the
+/// cache's share: an image a player or a load result still owns stays usable and is released when its last owner lets go. The creator of an image
 /// may dispose it right after <see cref="Set"/>.
 /// </para>
 /// <para>
@@ -112,10 +112,10 @@ public sealed partial class MemoryImageCache : IDisposable
     {
         ArgumentNullException.ThrowIfNull(key);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_entries.Find(key) is { } node && node.Lease.TryShare() is { } shared)
+        if (_entries.Find(key) is { } node && node.Image.TryAcquireLease() is { } shared)
         {
-            // The share was taken while the cache's lease was live, so the image had not been released. The node still
-            // being held after it means no removal has committed yet: the hit comes before it.
+            // A share is never taken on a released image. The node still being held after it means no removal has
+            // committed yet (a removal marks the node before it releases the cache's share): the hit comes before it.
             if (!node.IsRemoved)
             {
                 if (_lockFreeHits.Record(node))
@@ -160,8 +160,8 @@ public sealed partial class MemoryImageCache : IDisposable
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(image);
-        var lease = image.AcquireLease();
-        var node = new LruNode(key, lease, ChargeableCost(cost < 0 ? image.MemoryCost : cost));
+        ObjectDisposedException.ThrowIf(!image.TryAddOwner(), image); // the cache's share, held by its node
+        var node = new LruNode(key, image, ChargeableCost(cost < 0 ? image.MemoryCost : cost));
         var released = default(ReleasedLeases);
         try
         {
@@ -169,7 +169,7 @@ public sealed partial class MemoryImageCache : IDisposable
             {
                 if (_disposed)
                 {
-                    released.Add(lease);
+                    released.Add(node);
                     ObjectDisposedException.ThrowIf(true, this);
                 }
 
@@ -179,11 +179,11 @@ public sealed partial class MemoryImageCache : IDisposable
                 {
                     // Held strongly, it would be evicted last, after every image that fits: it replaces the key's entry
                     // and is found through the weak table while someone else owns it, and nothing else is evicted.
-                    released.Add(lease);
+                    released.Add(node);
                     if (_entries.Find(key, node.Hash) is { } replacedNode)
                     {
                         Unlink(replacedNode);
-                        released.Add(replacedNode.Lease);
+                        released.Add(replacedNode);
                     }
 
                     if (Options.UseWeakCache)
@@ -201,7 +201,7 @@ public sealed partial class MemoryImageCache : IDisposable
                 if (_entries.Find(key, node.Hash) is { } replaced)
                 {
                     Unlink(replaced);
-                    released.Add(replaced.Lease);
+                    released.Add(replaced);
                 }
 
                 _entries.Add(node);
@@ -225,7 +225,7 @@ public sealed partial class MemoryImageCache : IDisposable
     public bool Remove(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        ImageLease? released = null;
+        LruNode? released = null;
         bool removed;
         lock (_lock)
         {
@@ -234,27 +234,27 @@ public sealed partial class MemoryImageCache : IDisposable
             if (_entries.Find(key) is { } node)
             {
                 Unlink(node);
-                released = node.Lease;
+                released = node;
                 removed = true;
             }
         }
 
-        released?.Dispose();
+        released?.ReleaseShare();
         return removed;
     }
 
     /// <summary>Removes everything, weak table included.</summary>
     public void Clear()
     {
-        List<ImageLease> released;
+        List<LruNode> released;
         lock (_lock)
         {
             _lockFreeHits.Drain(_lru); // empties the buffers, so they keep no node alive
-            released = new List<ImageLease>(_lru.Count);
+            released = new List<LruNode>(_lru.Count);
             for (var node = _lru.First; node is not null; node = node.Next)
             {
                 node.IsRemoved = true;
-                released.Add(node.Lease);
+                released.Add(node);
             }
 
             _entries.Clear();
@@ -263,9 +263,9 @@ public sealed partial class MemoryImageCache : IDisposable
             _totalCost = 0;
         }
 
-        foreach (var lease in released)
+        foreach (var node in released)
         {
-            lease.Dispose();
+            node.ReleaseShare();
         }
     }
 

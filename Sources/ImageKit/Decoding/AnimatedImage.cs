@@ -293,7 +293,13 @@ public sealed partial class AnimatedImage : IDisposable
     internal int AppliedExifOrientation => _source.AppliedExifOrientation;
 
     /// <summary>Takes a share of ownership unless the image has already been released (then <see langword="null"/>).</summary>
-    internal ImageLease? TryAcquireLease()
+    internal ImageLease? TryAcquireLease() => TryAddOwner() ? new ImageLease(this) : null;
+
+    /// <summary>
+    /// Takes a share of ownership, without a lease, unless the image has already been released: for an owner that keeps
+    /// the image itself (a memory cache's entry) and gives the share back with <see cref="ReleaseOwnership"/> exactly once.
+    /// </summary>
+    internal bool TryAddOwner()
     {
         var owners = Volatile.Read(ref _owners);
         while (owners > 0)
@@ -301,13 +307,13 @@ public sealed partial class AnimatedImage : IDisposable
             var seen = Interlocked.CompareExchange(ref _owners, owners + 1, owners);
             if (seen == owners)
             {
-                return new ImageLease(this);
+                return true;
             }
 
             owners = seen;
         }
 
-        return null;
+        return false;
     }
 
     /// <summary>Gives up one share of ownership; the last one releases the decoder and native objects.</summary>

@@ -12,7 +12,7 @@ public sealed class LruIndexTests
     {
         var (image, _) = CountingSource.Create();
         var index = new LruIndex();
-        var nodes = Enumerable.Range(0, 1_000).Select(i => new LruNode($"key{i}", image.AcquireLease(), 1)).ToArray();
+        var nodes = Enumerable.Range(0, 1_000).Select(i => new LruNode($"key{i}", image, 1)).ToArray();
         foreach (var node in nodes)
         {
             index.Add(node);
@@ -42,7 +42,7 @@ public sealed class LruIndexTests
         var (image, _) = CountingSource.Create();
         var lease = image.AcquireLease();
         var index = new LruIndex();
-        var stable = Enumerable.Range(0, 50).Select(i => new LruNode($"stable{i}", lease, 1)).ToArray();
+        var stable = Enumerable.Range(0, 50).Select(i => new LruNode($"stable{i}", image, 1)).ToArray();
         foreach (var node in stable)
         {
             index.Add(node);
@@ -85,7 +85,7 @@ public sealed class LruIndexTests
                     live.Remove(old);
                 }
 
-                var node = new LruNode(key, lease, 1);
+                var node = new LruNode(key, image, 1);
                 index.Add(node);
                 live.Add(node);
             }

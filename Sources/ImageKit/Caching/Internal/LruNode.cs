@@ -3,12 +3,22 @@ using ImageKit.Decoding;
 namespace ImageKit.Caching.Internal;
 
 /// <summary>
-/// One image held strongly by a <see cref="MemoryImageCache"/>: the entry and its place in the recency list in one object,
-/// so a store allocates one node rather than an entry plus a <see cref="LinkedListNode{T}"/>.
+/// One image held strongly by a <see cref="MemoryImageCache"/>: the entry, its place in the recency list and the cache's
+/// share of ownership of the image in one object, so a store allocates one node rather than an entry, a
+/// <see cref="LinkedListNode{T}"/> and an <see cref="ImageLease"/> (the cache keeps every image it loads, and the
+/// collections that follow copy each object it keeps).
 /// </summary>
-internal sealed class LruNode(string key, ImageLease lease, long cost)
+/// <param name="key">The cache key.</param>
+/// <param name="image">The image, on which the caller has taken a share of ownership (<see cref="AnimatedImage.TryAddOwner"/>)
+/// that the node now holds and gives back with <see cref="ReleaseShare"/>.</param>
+/// <param name="cost">The cost charged.</param>
+internal sealed class LruNode(string key, AnimatedImage image, long cost)
 {
-    private volatile bool _removed;
+    private const int Held = 0;
+    private const int Removed = 1;
+    private const int Released = 2;
+
+    private int _state; // Held, then Removed (under the cache's lock), then Released (after it)
     private volatile LruNode? _nextInBucket;
 
     public string Key { get; } = key;
@@ -16,7 +26,8 @@ internal sealed class LruNode(string key, ImageLease lease, long cost)
     /// <summary>The key's hash, as <see cref="LruIndex"/> files it.</summary>
     public int Hash { get; } = LruIndex.Hash(key);
 
-    public ImageLease Lease { get; } = lease;
+    /// <summary>The image, usable until <see cref="ReleaseShare"/>.</summary>
+    public AnimatedImage Image { get; } = image;
 
     public long Cost { get; } = cost;
 
@@ -33,12 +44,30 @@ internal sealed class LruNode(string key, ImageLease lease, long cost)
 
     /// <summary>
     /// Whether the cache has let go of this entry (evicted, removed, replaced or cleared). Set once, under the cache's lock,
-    /// before the cache's lease is disposed; never cleared (an image held again gets a new node). A lock-free hit checks it
-    /// after taking its share, and a recorded hit drained later is ignored once it is set.
+    /// before the cache's share is released; never cleared (an image held again gets a new node). A lock-free hit checks
+    /// it after taking its share, and a recorded hit drained later is ignored once it is set.
     /// </summary>
     public bool IsRemoved
     {
-        get => _removed;
-        set => _removed = value;
+        get => Volatile.Read(ref _state) != Held;
+        set
+        {
+            if (value)
+            {
+                Interlocked.CompareExchange(ref _state, Removed, Held);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Gives up the cache's share of ownership of the image (marking the node removed, if it was not): the last owner's
+    /// release disposes the image's decoder, so callers do it outside the cache's lock. Idempotent, as disposing a lease is.
+    /// </summary>
+    public void ReleaseShare()
+    {
+        if (Interlocked.Exchange(ref _state, Released) != Released)
+        {
+            Image.ReleaseOwnership();
+        }
     }
 }

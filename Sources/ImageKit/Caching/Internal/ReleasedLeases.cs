@@ -1,37 +1,36 @@
-using ImageKit.Decoding;
-
 namespace ImageKit.Caching.Internal;
 
 /// <summary>
-/// Leases a <see cref="MemoryImageCache"/> gives up under its lock and disposes after leaving it. The common case (a store
-/// that evicts one image) needs no list, so a steady stream of stores allocates nothing here.
+/// The shares of ownership (held by their nodes) a <see cref="MemoryImageCache"/> gives up under its lock and releases
+/// after leaving it. The common case (a store that evicts one image) needs no list, so a steady stream of stores allocates
+/// nothing here.
 /// </summary>
 internal struct ReleasedLeases
 {
-    private ImageLease? _first;
-    private List<ImageLease>? _more;
+    private LruNode? _first;
+    private List<LruNode>? _more;
 
-    public void Add(ImageLease lease)
+    public void Add(LruNode node)
     {
         if (_first is null)
         {
-            _first = lease;
+            _first = node;
         }
         else
         {
-            (_more ??= []).Add(lease);
+            (_more ??= []).Add(node);
         }
     }
 
-    /// <summary>Disposes every lease added; the last release of an image disposes its codecs, which is not O(1).</summary>
+    /// <summary>Releases every share added; the last release of an image disposes its codecs, which is not O(1).</summary>
     public readonly void Release()
     {
-        _first?.Dispose();
+        _first?.ReleaseShare();
         if (_more is not null)
         {
-            foreach (var lease in _more)
+            foreach (var node in _more)
             {
-                lease.Dispose();
+                node.ReleaseShare();
             }
         }
     }
