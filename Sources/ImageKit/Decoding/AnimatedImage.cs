@@ -81,7 +81,7 @@ public sealed partial class AnimatedImage : IDisposable
 
             // Against the frames decoded: a first-frame-only image is one frame, however many its source declares.
             options.Limits.Check(source.PixelWidth, source.PixelHeight, _frameCount);
-            _firstDuration = source.GetFrameDuration(0);
+            _firstDuration = EncodedDuration(source, 0);
             _firstEffectiveDuration = options.FrameDurations.Apply(_firstDuration);
             if (_frameCount > 1)
             {
@@ -90,7 +90,7 @@ public sealed partial class AnimatedImage : IDisposable
                 (durations[0], effectiveDurations[0]) = (_firstDuration, _firstEffectiveDuration);
                 for (var i = 1; i < _frameCount; i++)
                 {
-                    durations[i] = source.GetFrameDuration(i);
+                    durations[i] = EncodedDuration(source, i);
                     effectiveDurations[i] = options.FrameDurations.Apply(durations[i]);
                 }
 
@@ -357,6 +357,11 @@ public sealed partial class AnimatedImage : IDisposable
             DisposeEncodedData(EncodedData, _ownsEncodedData);
         }
     }
+
+    // A source's (an app's own) negative duration reads as zero: no frame is shown for a negative time, and the sums of
+    // durations (TotalDuration, the player's timeline) assume none is.
+    private static TimeSpan EncodedDuration(AnimatedImageSource source, int index) =>
+        source.GetFrameDuration(index) is var duration && duration > TimeSpan.Zero ? duration : TimeSpan.Zero;
 
     private static void DisposeEncodedData(ReadOnlyMemory<byte> encodedData, bool owned)
     {

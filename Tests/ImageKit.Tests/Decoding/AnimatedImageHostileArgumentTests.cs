@@ -20,6 +20,25 @@ public sealed class AnimatedImageHostileArgumentTests
     }
 
     [TestMethod]
+    public void FrameDurationPolicy_NegativeReplacement_ThrowsArgumentOutOfRange()
+    {
+        // A negative effective duration made TotalDuration throw OverflowException (TimeSpan.MaxValue - d).
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new FrameDurationPolicy(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(-5)));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => FrameDurationPolicy.Browser with { Replacement = TimeSpan.FromTicks(-1) });
+    }
+
+    [TestMethod]
+    [DataRow(1)]
+    [DataRow(3)]
+    public void CustomSourceWithNegativeDurations_AsEncoded_ReadsAsZeroAndTotalDurationDoesNotThrow(int frameCount)
+    {
+        using var image = new AnimatedImage(new NegativeDurations(frameCount), ReadOnlyMemory<byte>.Empty, new ImageDecodeOptions { FrameDurations = FrameDurationPolicy.AsEncoded });
+
+        Assert.AreEqual(TimeSpan.Zero, image.TotalDuration);
+        Assert.IsTrue(image.FrameDurations.All(d => d == TimeSpan.Zero) && image.EffectiveFrameDurations.All(d => d == TimeSpan.Zero), string.Join(", ", image.EffectiveFrameDurations));
+    }
+
+    [TestMethod]
     public void Decode_NullLimitsOrFrameDurations_ThrowsArgumentNullException()
     {
         var data = Corpus.Read("animated-red-blue.gif");
@@ -35,5 +54,26 @@ public sealed class AnimatedImageHostileArgumentTests
         // A NullReferenceException at the first Decode before.
         var e = Assert.ThrowsExactly<ArgumentException>(() => new ImageDecoderRegistry([new SkiaImageDecoder(), null!]));
         Assert.AreEqual("decoders", e.ParamName);
+    }
+
+    private sealed class NegativeDurations(int frameCount) : AnimatedImageSource
+    {
+        public override ImageFormat Format => ImageFormat.Gif;
+
+        public override int PixelWidth => 4;
+
+        public override int PixelHeight => 4;
+
+        public override int FrameCount => frameCount;
+
+        public override int LoopCount => 0;
+
+        public override bool HasAlpha => false;
+
+        public override TimeSpan GetFrameDuration(int index) => TimeSpan.FromMilliseconds(-20 - index);
+
+        public override int GetRequiredFrame(int index) => -1;
+
+        public override void RenderFrame(int index, int requiredFrame, Span<byte> canvas, int rowBytes) => canvas.Clear();
     }
 }
