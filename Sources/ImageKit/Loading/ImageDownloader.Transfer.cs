@@ -138,7 +138,13 @@ public sealed partial class ImageDownloader
     private void Fail(SharedDownload download, Exception failure, long started)
     {
         Diagnose(static s => s.Self.RecordFailure(s.Url, s.Failure, s.Started), (Self: this, Url: download.Request.Url, Failure: failure, Started: started));
-        download.Completion.TrySetException(failure);
+        if (download.Completion.TrySetException(failure))
+        {
+            // Observed here: the waiters get it by awaiting, but the last one may have stopped waiting just before (its
+            // wait, cancelled from a UI thread, resumes on a pool thread, and only then cancels the download), and then
+            // nobody would: it must not reach TaskScheduler.UnobservedTaskException.
+            _ = download.Completion.Task.Exception;
+        }
     }
 
     // Logging and metrics never fail a download: what the app's logger or listener throws is dropped here.
