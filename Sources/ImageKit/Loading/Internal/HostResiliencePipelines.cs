@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.Http;
 using System.Net.Sockets;
+using System.Runtime.ExceptionServices;
 using ImageKit.Diagnostics.Internal;
 using Microsoft.Extensions.Logging;
 using Polly;
@@ -12,7 +13,8 @@ namespace ImageKit.Loading.Internal;
 
 /// <summary>
 /// One Polly pipeline per host (scheme, host and port): retry outside, the host's circuit breaker in the middle, the
-/// attempt timeout inside, so each attempt is timed on its own and every attempt counts towards the breaker.
+/// attempt timeout inside, so each attempt is timed on its own and every attempt counts towards the breaker (but one whose
+/// download was cancelled: see CountsAsFailure).
 /// </summary>
 /// <remarks>
 /// Retry and timeout hold no state; only the breaker must be per host, but one pipeline per host keeps the composition in
@@ -58,6 +60,36 @@ internal sealed class HostResiliencePipelines(ImageDownloaderOptions options, IL
     private static bool IsUnknownHost(HttpRequestException http) =>
         ImageDownloader.FindSocketError(http) is SocketError.HostNotFound or SocketError.NoData;
 
+    /// <summary>Whether the breaker counts an attempt's outcome as a failure of the host (or else as a success).</summary>
+    /// <remarks>
+    /// An attempt its download's caller cancelled never heard from the host, and Polly counts every outcome it does not
+    /// handle as a success: a burst of cancelled attempts (a list scrolled past) would dilute the failure ratio of a
+    /// closed circuit until it never opens for a host that failed every attempt that ended, and an attempt that began
+    /// before the circuit opened, cancelled while it is half-open, would close it before its trial has answered. So such
+    /// an attempt is not counted at all: its cancellation is thrown from here, which leaves the breaker before it records
+    /// the outcome (the retry outside takes it as the attempt's outcome, and does not retry it). Only the half-open
+    /// circuit's trial (see <see cref="TrialMarkStrategy"/>) counts as a failure when cancelled, so that the circuit
+    /// opens again instead of letting every queued request through to a host that may still be down.
+    /// </remarks>
+    /// <exception cref="OperationCanceledException">The attempt's download was cancelled, and it was not the trial.</exception>
+    private static bool CountsAsFailure(CircuitBreakerPredicateArguments<AttemptResult> args)
+    {
+        if (args.Outcome.Exception is OperationCanceledException cancelled)
+        {
+            if (args.Context.Properties.GetValue(TrialMarkStrategy.IsTrial, false))
+            {
+                return true;
+            }
+
+            if (args.Context.CancellationToken.IsCancellationRequested)
+            {
+                ExceptionDispatchInfo.Throw(cancelled);
+            }
+        }
+
+        return IsTransient(args.Outcome);
+    }
+
     private static string Describe(Outcome<AttemptResult> outcome) => outcome.Exception is { } e
         ? e.GetType().Name + ": " + e.Message
         : $"HTTP {(int?)outcome.Result?.StatusCode}";
@@ -93,10 +125,7 @@ internal sealed class HostResiliencePipelines(ImageDownloaderOptions options, IL
         var breaker = _breaker;
         if (breaker.Enabled)
         {
-            // Polly closes a half-open circuit on any outcome it does not handle. A trial its caller cancelled never
-            // heard from the host: count it as a failure then, so the circuit opens again instead of letting every
-            // queued request through to a host that may still be down. Only the trial: an attempt that began before the
-            // circuit opened and is cancelled while it is half-open must not open it again over a trial that succeeds.
+            // What the breaker makes of cancelled attempts: see CountsAsFailure.
             var breakerState = new CircuitBreakerStateProvider();
             builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<AttemptResult>
             {
@@ -105,9 +134,7 @@ internal sealed class HostResiliencePipelines(ImageDownloaderOptions options, IL
                 SamplingDuration = breaker.SamplingDuration,
                 BreakDuration = breaker.BreakDuration,
                 StateProvider = breakerState,
-                ShouldHandle = static args => ValueTask.FromResult(
-                    IsTransient(args.Outcome)
-                    || (args.Outcome.Exception is OperationCanceledException && args.Context.Properties.GetValue(TrialMarkStrategy.IsTrial, false))),
+                ShouldHandle = static args => ValueTask.FromResult(CountsAsFailure(args)),
                 OnOpened = args =>
                 {
                     metrics.CircuitBreaks.Add(1);
