@@ -1,7 +1,9 @@
 using ImageKit.Caching;
+using ImageKit.Caching.Internal;
 using ImageKit.Decoding;
 using ImageKit.Decoding.Internal;
 using ImageKit.Diagnostics.Internal;
+using ImageKit.Internal;
 
 namespace ImageKit;
 
@@ -9,6 +11,10 @@ public sealed partial class ImageManager
 {
     private readonly Lock _forgettingLock = new();
     private Task _forgetting = Task.CompletedTask;
+
+    // The removals under way, by cache key (more than one when copies of a key failed again meanwhile); guarded by
+    // _forgettingLock, and empty whenever _forgetting has completed.
+    private readonly Dictionary<string, List<UndecodableRemoval>> _removals = new(StringComparer.Ordinal);
 
     // One for all the images this manager watches (a weak reference has a finalizer and a GC handle: not one per load).
     private readonly WeakReference<ImageManager> _weakSelf;
@@ -43,22 +49,57 @@ public sealed partial class ImageManager
 
         Log.UndecodableFrameForgotten(_logger, decodeOptions.SourceName, failure.Message);
         RememberFailure(key, failure.Message, cachedCopyBroken: true);
+        var removal = new UndecodableRemoval(MemoryCacheKey.For(key, decodeOptions));
         lock (_forgettingLock)
         {
-            _forgetting = Task.WhenAll(_forgetting, Task.Run(() => RemoveUndecodableAsync(key, decodeOptions)));
+            if (!_removals.TryGetValue(key, out var pending))
+            {
+                _removals[key] = pending = [];
+            }
+
+            pending.Add(removal);
+            _forgetting = Task.WhenAll(_forgetting, Task.Run(() => RemoveUndecodableAsync(key, decodeOptions, removal)));
         }
     }
 
-    private async Task RemoveUndecodableAsync(string key, ImageDecodeOptions decodeOptions)
+    /// <summary>
+    /// Called by a load about to store a fresh copy under <paramref name="key"/> in <paramref name="tiers"/>: the removals
+    /// of a broken copy still under way leave those tiers alone (the one waiting for the disk stores to land would remove
+    /// the fresh copy after them); the memory tier only where the fresh copy takes the broken one's entry (decoded alike).
+    /// Waits only for a removal step already under way.
+    /// </summary>
+    private Task SupersedeUndecodableRemovalAsync(string key, ImageDecodeOptions decodeOptions, ImageCacheType tiers, CancellationToken cancellationToken)
+    {
+        if (tiers == ImageCacheType.None || Volatile.Read(ref _forgetting).IsCompleted)
+        {
+            return Task.CompletedTask;
+        }
+
+        UndecodableRemoval[] pending;
+        lock (_forgettingLock)
+        {
+            if (!_removals.TryGetValue(key, out var removals))
+            {
+                return Task.CompletedTask;
+            }
+
+            pending = [.. removals];
+        }
+
+        var memoryKey = MemoryCacheKey.For(key, decodeOptions);
+        return Task.WhenAll(pending.Select(r => r.SupersedeAsync(string.Equals(r.MemoryKey, memoryKey, StringComparison.Ordinal) ? tiers : tiers & ~ImageCacheType.Memory, cancellationToken)));
+    }
+
+    private async Task RemoveUndecodableAsync(string key, ImageDecodeOptions decodeOptions, UndecodableRemoval removal)
     {
         try
         {
-            await Cache.RemoveAsync(key, ImageCacheType.Memory, decodeOptions, CancellationToken.None).ConfigureAwait(false);
+            await removal.RemoveAsync(ImageCacheType.Memory, () => Cache.RemoveAsync(key, ImageCacheType.Memory, decodeOptions, CancellationToken.None)).ConfigureAwait(false);
 
             // The image's own disk store may not have landed yet (stores run in the background): after it, or it would
             // bring the bytes back.
             await _diskStores.WhenIdleAsync(CancellationToken.None).ConfigureAwait(false);
-            await Cache.RemoveAsync(key, ImageCacheType.Disk, decodeOptions, CancellationToken.None).ConfigureAwait(false);
+            await removal.RemoveAsync(ImageCacheType.Disk, () => Cache.RemoveAsync(key, ImageCacheType.Disk, decodeOptions, CancellationToken.None)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException)
         {
@@ -70,6 +111,16 @@ public sealed partial class ImageManager
             // would fail the manager's DisposeAsync before it closed its stores): the URL is still remembered as failed,
             // and a later load that decodes the copy again meets the same frame and removes it then.
             Log.UndecodableImageRemovalFailed(_logger, key, e.Message);
+        }
+        finally
+        {
+            lock (_forgettingLock)
+            {
+                if (_removals.TryGetValue(key, out var pending) && pending.Remove(removal) && pending.Count == 0)
+                {
+                    _removals.Remove(key);
+                }
+            }
         }
     }
 

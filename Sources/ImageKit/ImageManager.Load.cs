@@ -276,6 +276,7 @@ public sealed partial class ImageManager
                 storeTo &= ~ImageCacheType.Disk;
             }
 
+            await SupersedeUndecodableRemovalAsync(key, decodeOptions, response.NotModified ? ImageCacheType.None : storeTo, cancellationToken).ConfigureAwait(false);
             await StoreTracedAsync(key, image, data, metadata, storeTo, options, decodeOptions, cancellationToken).ConfigureAwait(false);
             if (!_failedUrls.IsEmpty)
             {

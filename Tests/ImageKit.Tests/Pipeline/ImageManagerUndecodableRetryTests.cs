@@ -1,0 +1,158 @@
+using ImageKit.Caching;
+using ImageKit.Decoding;
+using ImageKit.Loading;
+using ImageKit.Tests.TestUtilities;
+
+namespace ImageKit.Tests.Pipeline;
+
+/// <summary>
+/// A cached image whose frame fails to decode is removed from the caches in the background, and its disk copy only once
+/// the disk stores started before have landed. A load retried meanwhile (<see cref="ImageLoadOptions.RetryFailed"/>, from
+/// the network) stores a fresh, good copy under the same key: the removal of the broken one must not take it away.
+/// </summary>
+[TestClass]
+public sealed class ImageManagerUndecodableRetryTests
+{
+    private static readonly byte[] s_broken = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", "damaged", "undecodable-animation.gif"));
+    private static readonly Uri s_url = new("asset://images/broken.gif");
+    private static readonly Uri s_other = new("asset://images/other.gif");
+
+    private string _cacheDir = null!;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestInitialize]
+    public void CreateCacheDirectory() => _cacheDir = Directory.CreateTempSubdirectory("imagekit-undecodable-retry-").FullName;
+
+    [TestCleanup]
+    public void DeleteCacheDirectory() => Directory.Delete(_cacheDir, recursive: true);
+
+    [TestMethod]
+    public async Task RetriedFromTheNetworkWhileTheBrokenCopyIsBeingRemoved_TheFreshCopyStaysCached()
+    {
+        var token = TestContext.CancellationToken;
+        using var inner = new ImageCache(new ImageCacheOptions
+        {
+            Memory = new MemoryImageCacheOptions { TrimOnMemoryPressure = false },
+            Disk = new DiskImageCacheOptions { Directory = _cacheDir },
+        });
+        var cache = new GatedCache(inner, s_other.AbsoluteUri, s_url.AbsoluteUri);
+        using var downloader = new ImageDownloader();
+        var loader = new SwitchingLoader();
+        await using var manager = new ImageManager(cache, downloader);
+        manager.Loaders.Insert(0, loader);
+
+        try
+        {
+            // Another image's background disk store is held: the removal of the broken copy waits for it before the disk.
+            (await manager.LoadImageAsync(s_other, cancellationToken: token)).Dispose();
+            await cache.OtherDiskStoreEntered.Task.WaitAsync(token);
+
+            using (var result = await manager.LoadImageAsync(s_url, new ImageLoadOptions { WaitForDiskStore = true }, cancellationToken: token))
+            {
+                Assert.AreEqual(ImageCacheType.All, await inner.ContainsAsync(s_url.AbsoluteUri, cancellationToken: token), "precondition: cached in both tiers");
+                Assert.ThrowsExactly<ImageDecodingException>(() => result.Image.GetFrame(0));
+            }
+
+            // Its memory copy is gone; its disk copy waits for the held store.
+            await cache.MemoryRemoved.Task.WaitAsync(token);
+            Assert.IsFalse(manager.WhenUndecodableForgottenAsync().IsCompleted, "precondition: the removal waits for the held store");
+
+            // The server has a good image now; the app retries from the network.
+            loader.Serve(Corpus.Read("TestImage.gif"));
+            using (var fresh = await manager.LoadImageAsync(s_url, new ImageLoadOptions { RetryFailed = true, FromNetworkOnly = true, WaitForDiskStore = true }, cancellationToken: token))
+            {
+                Assert.AreEqual(ImageLoadSource.Network, fresh.Source);
+                Assert.IsNotNull(fresh.Image.GetFrame(0));
+            }
+
+            Assert.AreEqual(ImageCacheType.All, await inner.ContainsAsync(s_url.AbsoluteUri, cancellationToken: token), "precondition: the fresh copy is cached in both tiers");
+
+            cache.ReleaseOtherDiskStore.TrySetResult();
+            await manager.WhenUndecodableForgottenAsync().WaitAsync(token);
+            await manager.WaitForDiskStoresAsync(token);
+
+            Assert.AreEqual(ImageCacheType.All, await inner.ContainsAsync(s_url.AbsoluteUri, cancellationToken: token), "the removal of the broken copy took the fresh one");
+            using var again = await manager.LoadImageAsync(s_url, cancellationToken: token);
+            Assert.AreNotEqual(ImageLoadSource.Network, again.Source);
+            Assert.IsNotNull(again.Image.GetFrame(0));
+            Assert.AreEqual(2, loader.Loads, "only the broken image and the retry were loaded from the source");
+        }
+        finally
+        {
+            // Else disposing the manager would wait for the held store.
+            cache.ReleaseOtherDiskStore.TrySetResult();
+        }
+    }
+
+    /// <summary>Serves the broken image until told to serve another.</summary>
+    private sealed class SwitchingLoader : IImageLoader
+    {
+        private byte[] _bytes = s_broken;
+        private int _loads;
+
+        public int Loads => Volatile.Read(ref _loads);
+
+        public void Serve(byte[] bytes) => Volatile.Write(ref _bytes, bytes);
+
+        public bool CanLoad(Uri url) => url.Scheme == "asset";
+
+        public Task<ImageLoaderResponse> LoadAsync(ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress = null, CancellationToken cancellationToken = default)
+        {
+            if (request.Url == s_other)
+            {
+                return Task.FromResult(new ImageLoaderResponse(request.Url, Corpus.Read("TestImage.png")));
+            }
+
+            Interlocked.Increment(ref _loads);
+            return Task.FromResult(new ImageLoaderResponse(request.Url, Volatile.Read(ref _bytes)));
+        }
+    }
+
+    /// <summary>
+    /// The app's own cache over an <see cref="ImageCache"/>: the disk store of <c>held</c> waits for the test, and the
+    /// memory removal of <c>watched</c> is reported.
+    /// </summary>
+    private sealed class GatedCache(ImageCache inner, string held, string watched) : IImageCache
+    {
+        public TaskCompletionSource OtherDiskStoreEntered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource ReleaseOtherDiskStore { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource MemoryRemoved { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<ImageCacheResult?> QueryAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
+            inner.QueryAsync(key, cacheType, decodeOptions, cancellationToken);
+
+        public Task<DiskCacheEntry?> GetEncodedAsync(string key, CancellationToken cancellationToken = default) => inner.GetEncodedAsync(key, cancellationToken);
+
+        public async Task StoreAsync(string key, AnimatedImage? image, ReadOnlyMemory<byte> encodedData, DiskCacheMetadata? metadata = null, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
+        {
+            if (key == held && cacheType.HasFlag(ImageCacheType.Disk))
+            {
+                OtherDiskStoreEntered.TrySetResult();
+                await ReleaseOtherDiskStore.Task.ConfigureAwait(false);
+            }
+
+            await inner.StoreAsync(key, image, encodedData, metadata, cacheType, decodeOptions, cancellationToken).ConfigureAwait(false);
+        }
+
+        public Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default) => inner.UpdateMetadataAsync(key, metadata, cancellationToken);
+
+        public async Task<bool> RemoveAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
+        {
+            var removed = await inner.RemoveAsync(key, cacheType, decodeOptions, cancellationToken).ConfigureAwait(false);
+            if (key == watched && cacheType == ImageCacheType.Memory)
+            {
+                MemoryRemoved.TrySetResult();
+            }
+
+            return removed;
+        }
+
+        public Task<ImageCacheType> ContainsAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
+            inner.ContainsAsync(key, cacheType, decodeOptions, cancellationToken);
+
+        public Task ClearAsync(ImageCacheType cacheType = ImageCacheType.All, CancellationToken cancellationToken = default) => inner.ClearAsync(cacheType, cancellationToken);
+    }
+}
