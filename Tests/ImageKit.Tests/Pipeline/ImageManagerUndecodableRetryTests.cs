@@ -31,62 +31,99 @@ public sealed class ImageManagerUndecodableRetryTests
     public async Task RetriedFromTheNetworkWhileTheBrokenCopyIsBeingRemoved_TheFreshCopyStaysCached()
     {
         var token = TestContext.CancellationToken;
-        using var inner = new ImageCache(new ImageCacheOptions
-        {
-            Memory = new MemoryImageCacheOptions { TrimOnMemoryPressure = false },
-            Disk = new DiskImageCacheOptions { Directory = _cacheDir },
-        });
-        var cache = new GatedCache(inner, s_other.AbsoluteUri, s_url.AbsoluteUri);
-        using var downloader = new ImageDownloader();
-        var loader = new SwitchingLoader();
-        await using var manager = new ImageManager(cache, downloader);
-        manager.Loaders.Insert(0, loader);
+        await using var rig = new Rig(_cacheDir);
+        await rig.BreakCachedCopyAsync(token);
 
-        try
+        // The server has a good image now; the app retries from the network.
+        rig.Loader.Serve(Corpus.Read("TestImage.gif"));
+        using (var fresh = await rig.Manager.LoadImageAsync(s_url, new ImageLoadOptions { RetryFailed = true, FromNetworkOnly = true, WaitForDiskStore = true }, cancellationToken: token))
         {
-            // Another image's background disk store is held: the removal of the broken copy waits for it before the disk.
-            (await manager.LoadImageAsync(s_other, cancellationToken: token)).Dispose();
-            await cache.OtherDiskStoreEntered.Task.WaitAsync(token);
+            Assert.AreEqual(ImageLoadSource.Network, fresh.Source);
+            Assert.IsNotNull(fresh.Image.GetFrame(0));
+        }
 
-            using (var result = await manager.LoadImageAsync(s_url, new ImageLoadOptions { WaitForDiskStore = true }, cancellationToken: token))
+        Assert.AreEqual(ImageCacheType.All, await rig.Inner.ContainsAsync(s_url.AbsoluteUri, cancellationToken: token), "precondition: the fresh copy is cached in both tiers");
+
+        rig.Cache.ReleaseOtherDiskStore.TrySetResult();
+        await rig.Manager.WhenUndecodableForgottenAsync().WaitAsync(token);
+        await rig.Manager.WaitForDiskStoresAsync(token);
+
+        Assert.AreEqual(ImageCacheType.All, await rig.Inner.ContainsAsync(s_url.AbsoluteUri, cancellationToken: token), "the removal of the broken copy took the fresh one");
+        using var again = await rig.Manager.LoadImageAsync(s_url, cancellationToken: token);
+        Assert.AreNotEqual(ImageLoadSource.Network, again.Source);
+        Assert.IsNotNull(again.Image.GetFrame(0));
+        Assert.AreEqual(2, rig.Loader.Loads, "only the broken image and the retry were loaded from the source");
+    }
+
+    [TestMethod]
+    public async Task RetriedWhileTheBrokenCopyIsBeingRemoved_LoadsAFreshCopyInsteadOfTheBrokenOneOnDisk()
+    {
+        var token = TestContext.CancellationToken;
+        await using var rig = new Rig(_cacheDir);
+        await rig.BreakCachedCopyAsync(token);
+
+        rig.Loader.Serve(Corpus.Read("TestImage.gif"));
+        using var fresh = await rig.Manager.LoadImageAsync(s_url, new ImageLoadOptions { RetryFailed = true }, cancellationToken: token);
+
+        Assert.AreEqual(ImageLoadSource.Network, fresh.Source, "a retry of a copy known to be broken was answered that copy, still on disk");
+        Assert.IsNotNull(fresh.Image.GetFrame(0));
+    }
+
+    /// <summary>A manager over a <see cref="GatedCache"/> whose other image's disk store is held until the test lets it go.</summary>
+    private sealed class Rig : IAsyncDisposable
+    {
+        private readonly ImageDownloader _downloader = new();
+
+        public Rig(string cacheDir)
+        {
+            Inner = new ImageCache(new ImageCacheOptions
             {
-                Assert.AreEqual(ImageCacheType.All, await inner.ContainsAsync(s_url.AbsoluteUri, cancellationToken: token), "precondition: cached in both tiers");
+                Memory = new MemoryImageCacheOptions { TrimOnMemoryPressure = false },
+                Disk = new DiskImageCacheOptions { Directory = cacheDir },
+            });
+            Cache = new GatedCache(Inner, s_other.AbsoluteUri, s_url.AbsoluteUri);
+            Manager = new ImageManager(Cache, _downloader);
+            Manager.Loaders.Insert(0, Loader);
+        }
+
+        public ImageCache Inner { get; }
+
+        public GatedCache Cache { get; }
+
+        public SwitchingLoader Loader { get; } = new();
+
+        public ImageManager Manager { get; }
+
+        /// <summary>
+        /// Loads the broken image (cached in both tiers) and fails its frame: its memory copy is removed, its disk copy's
+        /// removal waits for the other image's held disk store.
+        /// </summary>
+        public async Task BreakCachedCopyAsync(CancellationToken token)
+        {
+            (await Manager.LoadImageAsync(s_other, cancellationToken: token)).Dispose();
+            await Cache.OtherDiskStoreEntered.Task.WaitAsync(token);
+
+            using (var result = await Manager.LoadImageAsync(s_url, new ImageLoadOptions { WaitForDiskStore = true }, cancellationToken: token))
+            {
+                Assert.AreEqual(ImageCacheType.All, await Inner.ContainsAsync(s_url.AbsoluteUri, cancellationToken: token), "precondition: cached in both tiers");
                 Assert.ThrowsExactly<ImageDecodingException>(() => result.Image.GetFrame(0));
             }
 
-            // Its memory copy is gone; its disk copy waits for the held store.
-            await cache.MemoryRemoved.Task.WaitAsync(token);
-            Assert.IsFalse(manager.WhenUndecodableForgottenAsync().IsCompleted, "precondition: the removal waits for the held store");
-
-            // The server has a good image now; the app retries from the network.
-            loader.Serve(Corpus.Read("TestImage.gif"));
-            using (var fresh = await manager.LoadImageAsync(s_url, new ImageLoadOptions { RetryFailed = true, FromNetworkOnly = true, WaitForDiskStore = true }, cancellationToken: token))
-            {
-                Assert.AreEqual(ImageLoadSource.Network, fresh.Source);
-                Assert.IsNotNull(fresh.Image.GetFrame(0));
-            }
-
-            Assert.AreEqual(ImageCacheType.All, await inner.ContainsAsync(s_url.AbsoluteUri, cancellationToken: token), "precondition: the fresh copy is cached in both tiers");
-
-            cache.ReleaseOtherDiskStore.TrySetResult();
-            await manager.WhenUndecodableForgottenAsync().WaitAsync(token);
-            await manager.WaitForDiskStoresAsync(token);
-
-            Assert.AreEqual(ImageCacheType.All, await inner.ContainsAsync(s_url.AbsoluteUri, cancellationToken: token), "the removal of the broken copy took the fresh one");
-            using var again = await manager.LoadImageAsync(s_url, cancellationToken: token);
-            Assert.AreNotEqual(ImageLoadSource.Network, again.Source);
-            Assert.IsNotNull(again.Image.GetFrame(0));
-            Assert.AreEqual(2, loader.Loads, "only the broken image and the retry were loaded from the source");
+            await Cache.MemoryRemoved.Task.WaitAsync(token);
+            Assert.IsFalse(Manager.WhenUndecodableForgottenAsync().IsCompleted, "precondition: the removal waits for the held store");
         }
-        finally
+
+        public async ValueTask DisposeAsync()
         {
-            // Else disposing the manager would wait for the held store.
-            cache.ReleaseOtherDiskStore.TrySetResult();
+            Cache.ReleaseOtherDiskStore.TrySetResult(); // else disposing the manager would wait for the held store
+            await Manager.DisposeAsync();
+            _downloader.Dispose();
+            Inner.Dispose();
         }
     }
 
     /// <summary>Serves the broken image until told to serve another.</summary>
-    private sealed class SwitchingLoader : IImageLoader
+    internal sealed class SwitchingLoader : IImageLoader
     {
         private byte[] _bytes = s_broken;
         private int _loads;
@@ -113,7 +150,7 @@ public sealed class ImageManagerUndecodableRetryTests
     /// The app's own cache over an <see cref="ImageCache"/>: the disk store of <c>held</c> waits for the test, and the
     /// memory removal of <c>watched</c> is reported.
     /// </summary>
-    private sealed class GatedCache(ImageCache inner, string held, string watched) : IImageCache
+    internal sealed class GatedCache(ImageCache inner, string held, string watched) : IImageCache
     {
         public TaskCompletionSource OtherDiskStoreEntered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
