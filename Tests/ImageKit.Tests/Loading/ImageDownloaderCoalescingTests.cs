@@ -1,4 +1,5 @@
 using ImageKit.Loading;
+using ImageKit.Tests.TestUtilities;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
@@ -131,37 +132,7 @@ public sealed class ImageDownloaderCoalescingTests
     public async Task DownloadAsync_StarterLeavesThenTheSharedDownloadFails_NoUnobservedTaskException()
     {
         const string Name = "starter-leaves-then-404";
-        var unobserved = new List<Exception>();
-        void OnUnobserved(object? sender, UnobservedTaskExceptionEventArgs e)
-        {
-            if (e.Exception.InnerExceptions.OfType<ImageDownloadException>().Any(d => d.SourceName?.Contains(Name, StringComparison.Ordinal) == true))
-            {
-                lock (unobserved)
-                {
-                    unobserved.Add(e.Exception);
-                }
-            }
-        }
-
-        TaskScheduler.UnobservedTaskException += OnUnobserved;
-        try
-        {
-            for (var round = 0; round < 5; round++)
-            {
-                await StarterLeavesThenTheDownloadFailsAsync($"{Name}-{round}");
-            }
-
-            for (var i = 0; i < 5; i++)
-            {
-                GC.Collect();
-                GC.WaitForPendingFinalizers();
-                await Task.Delay(20, TestContext.CancellationToken);
-            }
-        }
-        finally
-        {
-            TaskScheduler.UnobservedTaskException -= OnUnobserved;
-        }
+        var unobserved = await UnobservedDownloadFailures.CollectAsync(Name, 5, StarterLeavesThenTheDownloadFailsAsync, TestContext.CancellationToken);
 
         Assert.IsEmpty(unobserved, string.Join(Environment.NewLine, unobserved.Take(1)));
     }

@@ -49,37 +49,7 @@ public sealed class ImageDownloaderLastWaiterRaceTests
     [TestMethod]
     public async Task DownloadAsync_LastWaiterCancelsAsTheDownloadFails_NoUnobservedTaskException()
     {
-        var unobserved = new List<Exception>();
-        void OnUnobserved(object? sender, UnobservedTaskExceptionEventArgs e)
-        {
-            if (e.Exception.InnerExceptions.OfType<ImageDownloadException>().Any(d => d.SourceName?.Contains(Name, StringComparison.Ordinal) == true))
-            {
-                lock (unobserved)
-                {
-                    unobserved.Add(e.Exception);
-                }
-            }
-        }
-
-        TaskScheduler.UnobservedTaskException += OnUnobserved;
-        try
-        {
-            for (var round = 0; round < 3; round++)
-            {
-                await LastWaiterCancelsAsTheDownloadFailsAsync($"{Name}-{round}");
-            }
-
-            for (var i = 0; i < 5; i++)
-            {
-                GC.Collect();
-                GC.WaitForPendingFinalizers();
-                await Task.Delay(20, TestContext.CancellationToken);
-            }
-        }
-        finally
-        {
-            TaskScheduler.UnobservedTaskException -= OnUnobserved;
-        }
+        var unobserved = await UnobservedDownloadFailures.CollectAsync(Name, 3, LastWaiterCancelsAsTheDownloadFailsAsync, TestContext.CancellationToken);
 
         Assert.IsEmpty(unobserved, string.Join(Environment.NewLine, unobserved.Take(1)));
     }
