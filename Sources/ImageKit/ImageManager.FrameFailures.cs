@@ -90,6 +90,20 @@ public sealed partial class ImageManager
         return Task.WhenAll(pending.Select(r => r.SupersedeAsync(string.Equals(r.MemoryKey, memoryKey, StringComparison.Ordinal) ? tiers : tiers & ~ImageCacheType.Memory, cancellationToken)));
     }
 
+    // Whether a copy of `key` that failed to decode is being removed from the caches (see ForgetUndecodable).
+    private bool IsBeingRemovedAsUndecodable(string key)
+    {
+        if (Volatile.Read(ref _forgetting).IsCompleted)
+        {
+            return false;
+        }
+
+        lock (_forgettingLock)
+        {
+            return _removals.ContainsKey(key);
+        }
+    }
+
     private async Task RemoveUndecodableAsync(string key, ImageDecodeOptions decodeOptions, UndecodableRemoval removal)
     {
         try

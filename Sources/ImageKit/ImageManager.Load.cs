@@ -62,10 +62,11 @@ public sealed partial class ImageManager
             var decodeOptions = DecodeOptionsFor(url, options);
 
             // The caches' copy itself failed to decode (ImageManager.FrameFailures): not answered while it is being removed,
-            // and a retry (RetryFailed) goes past it to the source.
-            var retriesBrokenCopy = ThrowIfRecentlyFailed(key, url, options, onlyBrokenCopies: true);
+            // and a retry (RetryFailed) goes past it to the source, as does any load while its removal is under way (with
+            // FailedUrlRetention = 0 nothing fails fast).
+            var skipsBrokenCopy = ThrowIfRecentlyFailed(key, url, options, onlyBrokenCopies: true) || IsBeingRemovedAsUndecodable(key);
             DiskCacheEntry? revalidating = null;
-            if (!options.FromNetworkOnly && !retriesBrokenCopy)
+            if (!options.FromNetworkOnly && !skipsBrokenCopy)
             {
                 if (options.RefreshCached)
                 {

@@ -69,12 +69,27 @@ public sealed class ImageManagerUndecodableRetryTests
         Assert.IsNotNull(fresh.Image.GetFrame(0));
     }
 
+    [TestMethod]
+    public async Task FailuresNotRemembered_LoadWhileTheBrokenCopyIsBeingRemoved_LoadsAFreshCopyInsteadOfTheBrokenOneOnDisk()
+    {
+        // FailedUrlRetention = 0 remembers no failure, so nothing fails fast; a copy known to be broken is still not answered.
+        var token = TestContext.CancellationToken;
+        await using var rig = new Rig(_cacheDir, new ImageManagerOptions { FailedUrlRetention = TimeSpan.Zero });
+        await rig.BreakCachedCopyAsync(token);
+
+        rig.Loader.Serve(Corpus.Read("TestImage.gif"));
+        using var fresh = await rig.Manager.LoadImageAsync(s_url, cancellationToken: token);
+
+        Assert.AreEqual(ImageLoadSource.Network, fresh.Source, "a load was answered the copy known to be broken, still on disk");
+        Assert.IsNotNull(fresh.Image.GetFrame(0));
+    }
+
     /// <summary>A manager over a <see cref="GatedCache"/> whose other image's disk store is held until the test lets it go.</summary>
     private sealed class Rig : IAsyncDisposable
     {
         private readonly ImageDownloader _downloader = new();
 
-        public Rig(string cacheDir)
+        public Rig(string cacheDir, ImageManagerOptions? options = null)
         {
             Inner = new ImageCache(new ImageCacheOptions
             {
@@ -82,7 +97,7 @@ public sealed class ImageManagerUndecodableRetryTests
                 Disk = new DiskImageCacheOptions { Directory = cacheDir },
             });
             Cache = new GatedCache(Inner, s_other.AbsoluteUri, s_url.AbsoluteUri);
-            Manager = new ImageManager(Cache, _downloader);
+            Manager = new ImageManager(Cache, _downloader, options);
             Manager.Loaders.Insert(0, Loader);
         }
 
