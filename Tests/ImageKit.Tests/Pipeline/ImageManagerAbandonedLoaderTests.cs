@@ -95,7 +95,10 @@ public sealed class ImageManagerAbandonedLoaderTests
 
         // A pool thread entering the load's context waits, once armed, until the UI thread's Cancel has returned: the order
         // that UI-thread cancellation gives almost always (the pool thread wakes later), made certain.
-        using var cancelled = new ManualResetEventSlim();
+        // Not disposed: a continuation of the load may still enter the gate's context after this method has returned, and
+        // a wait on a disposed event there throws inside the AsyncLocal notification, which ends the process (seen once in
+        // a full run). Once set, the event only answers at once; it holds no wait handle unless one is asked for.
+        var cancelled = new ManualResetEventSlim();
         var armed = false;
         var gate = new AsyncLocal<bool>(change =>
         {
