@@ -60,7 +60,7 @@ public sealed partial class MemoryImageCache
     // An entry costing more than the cap is charged the cap.
     private static long ChargeableCost(long cost) => Math.Min(cost, MaxChargeableCost);
 
-    private void EvictToLimits(long maxCost, int maxCount, ref ReleasedLeases released)
+    private void EvictToLimits(long maxCost, int maxCount, ref ReleasedShares released)
     {
         maxCost = Math.Min(maxCost, MaxChargeableCost);
         while (_lru.Last is { } last && (_totalCost > maxCost || (maxCount > 0 && _lru.Count > maxCount)))
@@ -85,7 +85,7 @@ public sealed partial class MemoryImageCache
     // it checks.
     private void Unlink(LruNode node)
     {
-        node.IsRemoved = true;
+        node.MarkRemoved();
         _entries.Remove(node);
         _lru.Remove(node);
         _totalCost -= node.Cost;
@@ -96,7 +96,7 @@ public sealed partial class MemoryImageCache
 
     // Caller holds _lock. An evicted image someone else still owns comes back as the most recently used; one that costs
     // more than the cache may hold stays in the weak table, and the caller gets a lease of its own.
-    private ImageLease? TryReviveWeak(string key, ref ReleasedLeases released)
+    private ImageLease? TryReviveWeak(string key, ref ReleasedShares released)
     {
         if (!_weak.TryGetValue(key, out var weak) || !weak.Image.TryGetTarget(out var image))
         {

@@ -9,7 +9,7 @@ public sealed partial class MemoryImageCache
 {
     private bool TryGetLocked(string key, [NotNullWhen(true)] out ImageLease? lease)
     {
-        var released = default(ReleasedLeases);
+        var released = default(ReleasedShares);
         try
         {
             lock (_lock)

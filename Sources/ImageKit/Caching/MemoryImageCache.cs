@@ -162,7 +162,7 @@ public sealed partial class MemoryImageCache : IDisposable
         ArgumentNullException.ThrowIfNull(image);
         ObjectDisposedException.ThrowIf(!image.TryAddOwner(), image); // the cache's share, held by its node
         var node = new LruNode(key, image, ChargeableCost(cost < 0 ? image.MemoryCost : cost));
-        var released = default(ReleasedLeases);
+        var released = default(ReleasedShares);
         try
         {
             lock (_lock)
@@ -253,7 +253,7 @@ public sealed partial class MemoryImageCache : IDisposable
             released = new List<LruNode>(_lru.Count);
             for (var node = _lru.First; node is not null; node = node.Next)
             {
-                node.IsRemoved = true;
+                node.MarkRemoved();
                 released.Add(node);
             }
 
@@ -276,7 +276,7 @@ public sealed partial class MemoryImageCache : IDisposable
     public void Trim(long targetCost)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(targetCost);
-        var released = default(ReleasedLeases);
+        var released = default(ReleasedShares);
         lock (_lock)
         {
             _lockFreeHits.Drain(_lru);

@@ -43,21 +43,15 @@ internal sealed class LruNode(string key, AnimatedImage image, long cost)
     }
 
     /// <summary>
-    /// Whether the cache has let go of this entry (evicted, removed, replaced or cleared). Set once, under the cache's lock,
-    /// before the cache's share is released; never cleared (an image held again gets a new node). A lock-free hit checks
-    /// it after taking its share, and a recorded hit drained later is ignored once it is set.
+    /// Whether the cache has let go of this entry (evicted, removed, replaced or cleared): set once by
+    /// <see cref="MarkRemoved"/> or <see cref="ReleaseShare"/>, before the cache's share is released; never cleared (an
+    /// image held again gets a new node). A lock-free hit checks it after taking its share, and a recorded hit drained
+    /// later is ignored once it is set.
     /// </summary>
-    public bool IsRemoved
-    {
-        get => Volatile.Read(ref _state) != Held;
-        set
-        {
-            if (value)
-            {
-                Interlocked.CompareExchange(ref _state, Removed, Held);
-            }
-        }
-    }
+    public bool IsRemoved => Volatile.Read(ref _state) != Held;
+
+    /// <summary>Marks the node removed, under the cache's lock; its share is released after the lock (<see cref="ReleaseShare"/>).</summary>
+    public void MarkRemoved() => Interlocked.CompareExchange(ref _state, Removed, Held);
 
     /// <summary>
     /// Gives up the cache's share of ownership of the image (marking the node removed, if it was not): the last owner's

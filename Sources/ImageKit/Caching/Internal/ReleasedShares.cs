@@ -5,7 +5,7 @@ namespace ImageKit.Caching.Internal;
 /// after leaving it. The common case (a store that evicts one image) needs no list, so a steady stream of stores allocates
 /// nothing here.
 /// </summary>
-internal struct ReleasedLeases
+internal struct ReleasedShares
 {
     private LruNode? _first;
     private List<LruNode>? _more;
