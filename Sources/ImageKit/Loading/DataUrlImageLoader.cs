@@ -140,7 +140,9 @@ public sealed class DataUrlImageLoader : IImageLoader
     private static byte ByteOf(Uri url, char c, int offset) =>
         c < 0x80 ? (byte)c : throw new ImageLoadException(url, string.Create(CultureInfo.InvariantCulture, $"not a valid data: URL: the character U+{(int)c:X4} at data offset {offset} is not ASCII (percent-encode binary data)"));
 
-    // Base64 characters (escapes counted as the character they stand for) × 3/4: whitespace does not count.
+    // Base64 characters (escapes counted as the character they stand for) × 3/4, rounded down: whitespace and the '='
+    // padding carry no bits, so for valid base64 this is its exact length (the padding of exactly MaxBytes was counted as
+    // up to two bytes more, and the URL refused).
     private static long EstimateBase64Bytes(ReadOnlySpan<char> payload)
     {
         long characters = 0;
@@ -148,10 +150,14 @@ public sealed class DataUrlImageLoader : IImageLoader
         {
             if (payload[i] == '%')
             {
+                if (!payload.Slice(i + 1).StartsWith("3D", StringComparison.OrdinalIgnoreCase))
+                {
+                    characters++;
+                }
+
                 i += 2;
-                characters++;
             }
-            else if (!char.IsWhiteSpace(payload[i]))
+            else if (payload[i] != '=' && !char.IsWhiteSpace(payload[i]))
             {
                 characters++;
             }

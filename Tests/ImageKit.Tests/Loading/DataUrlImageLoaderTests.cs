@@ -118,6 +118,30 @@ public sealed class DataUrlImageLoaderTests
         Assert.AreEqual(bytes.Length + 2, escaped.Image.EncodedData.Length);
     }
 
+    /// <summary>
+    /// Base64 of exactly MaxBytes bytes ends in '=' padding when MaxBytes is not a multiple of 3: the padding carries no
+    /// byte, so the URL is within the limit and loads (it was refused as "more than MaxBytes" before decoding).
+    /// </summary>
+    [TestMethod]
+    [DataRow(1000, "")]
+    [DataRow(1001, "")]
+    [DataRow(4, "")]
+    [DataRow(1000, "%3D")]
+    public async Task LoadAsync_Base64OfExactlyMaxBytesEndingInPadding_Loads(int maxBytes, string escapedPadding)
+    {
+        var bytes = Enumerable.Range(0, maxBytes).Select(static i => (byte)i).ToArray();
+        var base64 = Convert.ToBase64String(bytes);
+        if (escapedPadding.Length > 0)
+        {
+            base64 = base64.Replace("=", escapedPadding, StringComparison.Ordinal);
+        }
+
+        var loader = new DataUrlImageLoader { MaxBytes = maxBytes };
+        var response = await loader.LoadAsync(new ImageLoaderRequest(new Uri("data:application/octet-stream;base64," + base64)), cancellationToken: TestContext.CancellationToken);
+
+        CollectionAssert.AreEqual(bytes, response.Data.ToArray());
+    }
+
     /// <summary>Plain (not percent-encoded) data over MaxBytes is refused before decoding, by its exact length.</summary>
     [TestMethod]
     public async Task LoadAsync_PlainPayloadOverMaxBytes_IsRefusedBeforeDecoding()
