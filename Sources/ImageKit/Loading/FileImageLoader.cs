@@ -36,7 +36,7 @@ public sealed class FileImageLoader : IImageLoader
             throw new ImageLoadException(request.Url, "not an absolute file: URL");
         }
 
-        var path = request.Url.LocalPath;
+        var path = LocalPathOf(request.Url);
         if (path.Contains('\0', StringComparison.Ordinal))
         {
             throw new ImageLoadException(request.Url, "not a valid file path: it contains a NUL character");
@@ -61,5 +61,25 @@ public sealed class FileImageLoader : IImageLoader
         }
 
         Exception TooLarge(long? length) => new ImageLoadException(request.Url, BoundedFileReader.TooLargeReason(length, MaxFileBytes, "allowed"));
+    }
+
+    // The file a file: URL names. "localhost" names this machine (RFC 8089): file://localhost/path is file:///path, which
+    // Uri reads as a UNC share (\\localhost\path), no file outside Windows (where it became a name relative to the
+    // working folder). Another host is a network share on Windows; elsewhere there is no such file.
+    private static string LocalPathOf(Uri url)
+    {
+        if (!url.IsUnc)
+        {
+            return url.LocalPath;
+        }
+
+        if (string.Equals(url.Host, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return new UriBuilder(url) { Host = string.Empty }.Uri.LocalPath;
+        }
+
+        return OperatingSystem.IsWindows()
+            ? url.LocalPath
+            : throw new ImageLoadException(url, $"names the host '{url.Host}': only local files (file:///path or file://localhost/path) can be loaded here");
     }
 }

@@ -47,6 +47,46 @@ public sealed class FileImageLoaderTests
         Assert.AreEqual("not a valid file path: it contains a NUL character", error.Message);
     }
 
+    /// <summary>
+    /// RFC 8089: "localhost" as the host of a file: URL names the local machine, so file://localhost/path is the file
+    /// file:///path names. .NET reads it as a UNC share (\\localhost\...), which on Linux and macOS is no file at all:
+    /// the load failed with "file not found".
+    /// </summary>
+    [TestMethod]
+    [DataRow("localhost")]
+    [DataRow("LocalHost")]
+    public async Task LoadImageAsync_FileUrlWithLocalhostAsItsHost_LoadsTheLocalFile(string host)
+    {
+        using var folder = new TempFolder();
+        var path = folder.Combine("a b%c.gif");
+        File.Copy(Corpus.PathOf("TestImage.gif"), path);
+        var url = new Uri($"file://{host}{new Uri(path).AbsolutePath}");
+        await using var manager = new ImageManager();
+
+        using var result = await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(ImageLoadSource.Network, result.Source);
+        CollectionAssert.AreEqual(await File.ReadAllBytesAsync(path, TestContext.CancellationToken), result.Image.EncodedData.ToArray());
+    }
+
+    /// <summary>
+    /// Outside Windows a file: URL of another host names no file here; it was read as a file name with backslashes
+    /// relative to the working folder, and failed as "file not found" (or read such a file).
+    /// </summary>
+    [TestMethod]
+    public async Task LoadAsync_FileUrlOfAnotherHostOutsideWindows_FailsSayingOnlyLocalFilesLoad()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Inconclusive("a file: URL with a host is a network share on Windows");
+        }
+
+        var error = await Assert.ThrowsExactlyAsync<ImageLoadException>(
+            () => new FileImageLoader().LoadAsync(new ImageLoaderRequest(new Uri("file://server/share/a.gif")), cancellationToken: TestContext.CancellationToken));
+
+        Assert.AreEqual("names the host 'server': only local files (file:///path or file://localhost/path) can be loaded here", error.Message);
+    }
+
     [TestMethod]
     public async Task LoadAsync_RelativeUrl_FailsWithImageLoadException()
     {
