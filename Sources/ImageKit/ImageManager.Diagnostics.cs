@@ -28,7 +28,8 @@ public sealed partial class ImageManager
 
     private async Task<ImageLoadResult> LoadObservedAsync(Uri url, ImageLoadOptions? options, IProgress<ImageLoadProgress>? progress, CancellationToken cancellationToken)
     {
-        using var activity = _metrics.Activities.StartActivity(ActivityNames.Load);
+        using var scope = Contained.StartActivity(_metrics.Activities, ActivityNames.Load);
+        var activity = scope.Activity;
         activity?.SetTag("url", url is null ? null : UrlText.Describe(url));
         var started = Stopwatch.GetTimestamp();
         if (url is not null)
@@ -66,8 +67,8 @@ public sealed partial class ImageManager
     {
         var seconds = ImageKitMetrics.Seconds(started);
         var tags = new TagList { { "source", source }, { "outcome", outcome } };
-        _metrics.Loads.Add(1, tags);
-        _metrics.LoadDuration.Record(seconds, tags);
+        Contained.Add(_metrics.Loads, 1, tags);
+        Contained.Record(_metrics.LoadDuration, seconds, tags);
         activity?.SetTag("source", source);
         activity?.SetTag("outcome", outcome);
         return seconds;
@@ -82,9 +83,9 @@ public sealed partial class ImageManager
 
     private async Task<ImageCacheResult?> QueryCacheWithActivityAsync(string key, ImageCacheType cacheType, ImageDecodeOptions decodeOptions, CancellationToken cancellationToken)
     {
-        using var activity = _metrics.Activities.StartActivity(ActivityNames.CacheQuery);
+        using var scope = Contained.StartActivity(_metrics.Activities, ActivityNames.CacheQuery);
         var hit = await Cache.QueryAsync(key, cacheType, decodeOptions, cancellationToken).ConfigureAwait(false);
-        activity?.SetTag("hit", hit is null ? "none" : ImageKitMetrics.TierTag(hit.Source == ImageCacheType.Memory));
+        scope.Activity?.SetTag("hit", hit is null ? "none" : ImageKitMetrics.TierTag(hit.Source == ImageCacheType.Memory));
         return hit;
     }
 
@@ -95,15 +96,15 @@ public sealed partial class ImageManager
 
     private async Task<ImageLoaderResponse> LoadWithActivityAsync(IImageLoader loader, ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress, CancellationToken cancellationToken)
     {
-        using var activity = _metrics.Activities.StartActivity(ActivityNames.Download);
+        using var scope = Contained.StartActivity(_metrics.Activities, ActivityNames.Download);
         var response = await (loader.LoadAsync(request, progress, cancellationToken) ?? Task.FromResult<ImageLoaderResponse>(null!)).ConfigureAwait(false);
-        activity?.SetTag("bytes", response?.Data.Length);
+        scope.Activity?.SetTag("bytes", response?.Data.Length);
         return response!; // a loader's null is reported by the caller, as without tracing
     }
 
     private AnimatedImage DecodeTraced(ReadOnlyMemory<byte> data, bool dataIsPinned, ImageDecodeOptions decodeOptions)
     {
-        using var activity = _metrics.Activities.StartActivity(ActivityNames.Decode);
+        using var scope = Contained.StartActivity(_metrics.Activities, ActivityNames.Decode);
         var started = Stopwatch.GetTimestamp();
         var outcome = "failure";
         try
@@ -120,7 +121,7 @@ public sealed partial class ImageManager
         }
         finally
         {
-            _metrics.DecodeDuration.Record(ImageKitMetrics.Seconds(started), new KeyValuePair<string, object?>("outcome", outcome));
+            Contained.Record(_metrics.DecodeDuration, ImageKitMetrics.Seconds(started), new TagList { { "outcome", outcome } });
         }
     }
 
@@ -133,7 +134,7 @@ public sealed partial class ImageManager
     // finishes after the load's activity has ended.
     private async Task StoreWithActivityAsync(string key, AnimatedImage image, ReadOnlyMemory<byte> data, DiskCacheMetadata metadata, ImageCacheType storeTo, ImageLoadOptions options, ImageDecodeOptions decodeOptions, CancellationToken cancellationToken)
     {
-        using var activity = _metrics.Activities.StartActivity(ActivityNames.Store);
+        using var scope = Contained.StartActivity(_metrics.Activities, ActivityNames.Store);
         await StoreAsync(key, image, data, metadata, storeTo, options, decodeOptions, cancellationToken).ConfigureAwait(false);
     }
 

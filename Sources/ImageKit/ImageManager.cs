@@ -5,7 +5,6 @@ using ImageKit.Diagnostics.Internal;
 using ImageKit.Internal;
 using ImageKit.Loading;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ImageKit;
 
@@ -76,7 +75,7 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
         {
             _options = options ?? new ImageManagerOptions();
             _decoders = _options.Decoders ?? ImageDecoderRegistry.Default;
-            _logger = (_options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger(ImageKitDiagnostics.ImageManagerCategory);
+            _logger = ContainedLogger.Create(_options.LoggerFactory, ImageKitDiagnostics.ImageManagerCategory);
             _metrics = ImageKitMetrics.For(_options.MeterFactory);
             Cache = cache;
             Downloader = downloader;

@@ -6,7 +6,6 @@ using ImageKit.Diagnostics;
 using ImageKit.Diagnostics.Internal;
 using ImageKit.Internal;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ImageKit.Caching;
 
@@ -105,11 +104,11 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
         {
             if (Memory.TryGet(memoryKey, out var lease))
             {
-                _metrics.CacheHits.Add(1, s_memoryTier);
+                Contained.Add(_metrics.CacheHits, 1, s_memoryTier);
                 return new ImageCacheResult(lease, ImageCacheType.Memory, metadata: null);
             }
 
-            _metrics.CacheMisses.Add(1, s_memoryTier);
+            Contained.Add(_metrics.CacheMisses, 1, s_memoryTier);
         }
 
         if (!cacheType.HasFlag(ImageCacheType.Disk) || await DiskAsync(cancellationToken).ConfigureAwait(false) is not { } disk)
@@ -128,7 +127,7 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
         var entry = PendingEntry(disk, key) ?? await disk.GetAsync(key, cancellationToken).ConfigureAwait(false);
         if (entry is null)
         {
-            _metrics.CacheMisses.Add(1, s_diskTier);
+            Contained.Add(_metrics.CacheMisses, 1, s_diskTier);
             return null;
         }
 
@@ -142,7 +141,7 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
             // Bytes that no longer decode (a decoder removed, a limit lowered) are useless: drop them, report a miss. A
             // transformer refusing the image is no fault of the bytes: that propagates, and the entry stays.
             Log.UndecodableCacheEntryRemoved(_logger, new UrlText.LoggedKey(key), e.Message);
-            _metrics.CacheMisses.Add(1, s_diskTier);
+            Contained.Add(_metrics.CacheMisses, 1, s_diskTier);
             await disk.RemoveAsync(key, cancellationToken).ConfigureAwait(false);
             return null;
         }
@@ -161,7 +160,7 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
             {
                 // Headers that decode over pixels that do not (a truncated entry) are as useless as the above.
                 Log.UndecodableCacheEntryRemoved(_logger, new UrlText.LoggedKey(key), e.Message);
-                _metrics.CacheMisses.Add(1, s_diskTier);
+                Contained.Add(_metrics.CacheMisses, 1, s_diskTier);
                 await disk.RemoveAsync(key, cancellationToken).ConfigureAwait(false);
                 return null;
             }
@@ -173,7 +172,7 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
             }
         }
 
-        _metrics.CacheHits.Add(1, s_diskTier);
+        Contained.Add(_metrics.CacheHits, 1, s_diskTier);
         using (image)
         {
             if (cacheType.HasFlag(ImageCacheType.Memory))
@@ -211,7 +210,7 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
             return null;
         }
 
-        _metrics.CacheHits.Add(1, s_diskTier);
+        Contained.Add(_metrics.CacheHits, 1, s_diskTier);
         using (image)
         {
             if (cacheType.HasFlag(ImageCacheType.Memory))
@@ -372,5 +371,5 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
     }
 
     private static ILogger CreateLogger(ILoggerFactory? loggerFactory) =>
-        (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(ImageKitDiagnostics.CachingCategory);
+        ContainedLogger.Create(loggerFactory, ImageKitDiagnostics.CachingCategory);
 }

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using ImageKit.Decoding;
+using ImageKit.Diagnostics;
+using ImageKit.Tests.TestUtilities;
+using Microsoft.Extensions.Logging;
+
+namespace ImageKit.Tests.Diagnostics;
+
+/// <summary>
+/// An app's logger, meter listener or activity listener that throws is the app's bug; a load must still end as it would
+/// without it (the downloader already drops what they throw). Before, the exception came out of LoadImageAsync, a
+/// successful load's result (and its lease on the image) was lost, and a failed load's own exception was replaced.
+/// </summary>
+[TestClass]
+public sealed class ThrowingDiagnosticsListenerTests
+{
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    [DataRow(1001)]
+    [DataRow(1002)]
+    public async Task LoadImageAsync_LoggerThrowsOnTheLoadsEvent_StillReturnsTheImage(int eventId)
+    {
+        using var logging = new ThrowingOnEventLoggerProvider(eventId);
+        using var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(logging));
+        await using var manager = new ImageManager(options: new ImageManagerOptions { LoggerFactory = loggerFactory });
+
+        using var result = await manager.LoadImageAsync(GifUrl(), cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(1, logging.Throws, "the logger was asked to log the event");
+        Assert.AreEqual(Corpus.Get("TestImage.gif").FrameCount, result.Image.FrameCount);
+    }
+
+    [TestMethod]
+    [DataRow(1003)]
+    [DataRow(1006)]
+    public async Task LoadImageAsync_LoggerThrowsOnTheFailure_FailsWithTheLoadsOwnException(int eventId)
+    {
+        using var logging = new ThrowingOnEventLoggerProvider(eventId);
+        using var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(logging));
+        await using var manager = new ImageManager(options: new ImageManagerOptions { LoggerFactory = loggerFactory });
+
+        await Assert.ThrowsAsync<ImageDecodingException>(() => manager.LoadImageAsync(new Uri("data:application/octet-stream;base64,AAAAAAAA"), cancellationToken: TestContext.CancellationToken));
+
+        Assert.AreEqual(1, logging.Throws, "the logger was asked to log the event");
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_MeterListenerThrowsOnEveryMeasurement_StillLoadsFromTheSourceAndFromMemory()
+    {
+        using var meters = new ScopedMeterFactory();
+        using var listener = new MeterListener();
+        var thrown = 0;
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument.Meter.Scope, meters))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, _, _) => { Interlocked.Increment(ref thrown); throw new InvalidOperationException("listener bug"); });
+        listener.SetMeasurementEventCallback<double>((_, _, _, _) => { Interlocked.Increment(ref thrown); throw new InvalidOperationException("listener bug"); });
+        listener.Start();
+        await using var manager = new ImageManager(
+            new ImageKit.Caching.ImageCacheOptions { MeterFactory = meters },
+            options: new ImageManagerOptions { MeterFactory = meters });
+        var url = GifUrl();
+
+        using (var first = await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken))
+        using (var second = await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken))
+        {
+            Assert.AreEqual(ImageLoadSource.Network, first.Source);
+            Assert.AreEqual(ImageLoadSource.Memory, second.Source);
+        }
+
+        Assert.IsGreaterThan(0, Volatile.Read(ref thrown), "the listener was called");
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_ActivityListenerThrowsOnStartAndStop_StillReturnsTheImage()
+    {
+        var marker = Guid.NewGuid().ToString("N")[..8];
+        var thrown = 0;
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = static source => source.Name == ImageKitDiagnostics.ActivitySourceName,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStarted = activity => ThrowIfOurs(activity.Parent),
+            ActivityStopped = activity => ThrowIfOurs(activity),
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var manager = new ImageManager();
+
+        using var result = await manager.LoadImageAsync(GifUrl(marker), cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(Corpus.Get("TestImage.gif").FrameCount, result.Image.FrameCount);
+        Assert.IsGreaterThan(0, Volatile.Read(ref thrown), "the listener was called");
+
+        // Only this test's load: listeners are process-wide, and other tests load at the same time.
+        void ThrowIfOurs(Activity? activity)
+        {
+            for (var a = activity; a is not null; a = a.Parent)
+            {
+                if (a.GetTagItem("url") is string url && url.Contains(marker, StringComparison.Ordinal))
+                {
+                    Interlocked.Increment(ref thrown);
+                    throw new InvalidOperationException("listener bug");
+                }
+            }
+        }
+    }
+
+    private static Uri GifUrl(string? marker = null) =>
+        new($"data:image/gif;m={marker ?? Guid.NewGuid().ToString("N")[..8]};base64,{Convert.ToBase64String(Corpus.Read("TestImage.gif"))}");
+
+    /// <summary>Meters of their own (scoped to this factory), so that a listener can pick this test's instruments alone.</summary>
+    private sealed class ScopedMeterFactory : IMeterFactory
+    {
+        private readonly List<Meter> _meters = [];
+
+        public Meter Create(MeterOptions options)
+        {
+            var meter = new Meter(options.Name, options.Version, options.Tags, scope: this);
+            lock (_meters)
+            {
+                _meters.Add(meter);
+            }
+
+            return meter;
+        }
+
+        public void Dispose()
+        {
+            lock (_meters)
+            {
+                _meters.ForEach(static m => m.Dispose());
+            }
+        }
+    }
+}
