@@ -141,23 +141,23 @@ public sealed class DataUrlImageLoader : IImageLoader
         c < 0x80 ? (byte)c : throw new ImageLoadException(url, string.Create(CultureInfo.InvariantCulture, $"not a valid data: URL: the character U+{(int)c:X4} at data offset {offset} is not ASCII (percent-encode binary data)"));
 
     // Base64 characters (escapes counted as the character they stand for) × 3/4, rounded down: whitespace and the '='
-    // padding carry no bits, so for valid base64 this is its exact length (the padding of exactly MaxBytes was counted as
-    // up to two bytes more, and the URL refused).
+    // padding carry no bits, raw or escaped, so for valid base64 this is its exact length (the padding of exactly MaxBytes,
+    // or escaped line breaks, were counted as data, and a URL within the limit refused).
     private static long EstimateBase64Bytes(ReadOnlySpan<char> payload)
     {
         long characters = 0;
         for (var i = 0; i < payload.Length; i++)
         {
-            if (payload[i] == '%')
+            var c = payload[i];
+            if (c == '%')
             {
-                if (!payload.Slice(i + 1).StartsWith("3D", StringComparison.OrdinalIgnoreCase))
-                {
-                    characters++;
-                }
-
+                c = i + 2 < payload.Length && byte.TryParse(payload.Slice(i + 1, 2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var escaped)
+                    ? (char)escaped
+                    : 'A'; // malformed: refused when decoded
                 i += 2;
             }
-            else if (payload[i] != '=' && !char.IsWhiteSpace(payload[i]))
+
+            if (c != '=' && !char.IsWhiteSpace(c))
             {
                 characters++;
             }

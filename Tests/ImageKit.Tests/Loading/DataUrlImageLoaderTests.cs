@@ -142,6 +142,23 @@ public sealed class DataUrlImageLoaderTests
         CollectionAssert.AreEqual(bytes, response.Data.ToArray());
     }
 
+    /// <summary>
+    /// Base64 wrapped into lines whose breaks are percent-encoded (%0D%0A, as a URL-encoded MIME body has them) carries
+    /// no more bytes for its breaks: the size check before decoding counted each escaped break as data and refused a URL
+    /// within the limit.
+    /// </summary>
+    [TestMethod]
+    public async Task LoadAsync_Base64WithEscapedLineBreaksWithinMaxBytes_Loads()
+    {
+        var bytes = Enumerable.Range(0, 3000).Select(static i => (byte)(i * 7)).ToArray();
+        var base64 = Convert.ToBase64String(bytes, Base64FormattingOptions.InsertLineBreaks).Replace("\r\n", "%0D%0A", StringComparison.Ordinal);
+        var loader = new DataUrlImageLoader { MaxBytes = bytes.Length };
+
+        var response = await loader.LoadAsync(new ImageLoaderRequest(new Uri("data:application/octet-stream;base64," + base64 + "%20%09")), cancellationToken: TestContext.CancellationToken);
+
+        CollectionAssert.AreEqual(bytes, response.Data.ToArray());
+    }
+
     /// <summary>Plain (not percent-encoded) data over MaxBytes is refused before decoding, by its exact length.</summary>
     [TestMethod]
     public async Task LoadAsync_PlainPayloadOverMaxBytes_IsRefusedBeforeDecoding()
