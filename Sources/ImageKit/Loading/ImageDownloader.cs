@@ -3,7 +3,6 @@ using ImageKit.Diagnostics.Internal;
 using ImageKit.Internal;
 using ImageKit.Loading.Internal;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ImageKit.Loading;
 
@@ -76,7 +75,7 @@ public sealed partial class ImageDownloader : IDisposable
             _ownsClient = ownsClient;
             _sendsThroughOwnHandler = ownsClient || followsRedirects is not null;
             _lifetimeToken = _lifetime.Token;
-            _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger(ImageKitDiagnostics.ImageDownloaderCategory);
+            _logger = ContainedLogger.Create(options.LoggerFactory, ImageKitDiagnostics.ImageDownloaderCategory);
             _metrics = ImageKitMetrics.For(options.MeterFactory);
             _queue = new DownloadQueue(options.MaxConcurrentDownloads, options.ExecutionOrder);
             _pipelines = new HostResiliencePipelines(options, _logger, _metrics);

@@ -46,6 +46,44 @@ public sealed class ThrowingDiagnosticsListenerTests
         Assert.AreEqual(1, logging.Throws, "the logger was asked to log the event");
     }
 
+    /// <summary>The downloader's retry and circuit breaker log from inside its resilience pipeline: a logger that threw there ended the download.</summary>
+    [TestMethod]
+    public async Task LoadImageAsync_LoggerThrowsOnTheRetry_StillRetriesAndReturnsTheImage()
+    {
+        await using var server = await FaultServer.StartAsync(TestContext.CancellationToken);
+        using var logging = new ThrowingOnEventLoggerProvider(2004);
+        using var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(logging));
+        await using var manager = new ImageManager(
+            new ImageKit.Caching.ImageCacheOptions(),
+            new ImageKit.Loading.ImageDownloaderOptions { LoggerFactory = loggerFactory, Retry = new() { BaseDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(5) } },
+            new ImageManagerOptions { LoggerFactory = loggerFactory });
+
+        using var result = await manager.LoadImageAsync(server.Url("/flaky"), cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(1, logging.Throws, "the logger was asked to log the retry");
+        Assert.AreEqual(Corpus.Get("TestImage.gif").FrameCount, result.Image.FrameCount);
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_LoggerThrowsWhenTheCircuitOpens_FailsWithTheDownloadsOwnException()
+    {
+        await using var server = await FaultServer.StartAsync(TestContext.CancellationToken);
+        using var logging = new ThrowingOnEventLoggerProvider(2005);
+        using var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(logging));
+        await using var manager = new ImageManager(
+            new ImageKit.Caching.ImageCacheOptions(),
+            new ImageKit.Loading.ImageDownloaderOptions
+            {
+                LoggerFactory = loggerFactory,
+                Retry = new() { MaxRetries = 1, BaseDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(5) },
+                CircuitBreaker = new() { MinimumThroughput = 2 },
+            });
+
+        await Assert.ThrowsAsync<ImageKit.Loading.ImageDownloadException>(() => manager.LoadImageAsync(server.Url("/down"), cancellationToken: TestContext.CancellationToken));
+
+        Assert.AreEqual(1, logging.Throws, "the logger was asked to log the opening");
+    }
+
     [TestMethod]
     public async Task LoadImageAsync_MeterListenerThrowsOnEveryMeasurement_StillLoadsFromTheSourceAndFromMemory()
     {

@@ -25,6 +25,8 @@ internal static class Contained
 
     public static void Add(Counter<long> counter, long value, KeyValuePair<string, object?> tag) => Add(counter, value, new TagList { tag });
 
+    public static void Add(Counter<long> counter, long value) => Add(counter, value, default(TagList));
+
     public static void Record(Histogram<double> histogram, double value, in TagList tags)
     {
         try

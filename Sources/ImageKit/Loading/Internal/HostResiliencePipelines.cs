@@ -115,7 +115,7 @@ internal sealed class HostResiliencePipelines(ImageDownloaderOptions options, IL
                 OnRetry = args =>
                 {
                     observer?.Invoke(args.AttemptNumber + 1, args.RetryDelay);
-                    metrics.DownloadRetries.Add(1);
+                    Contained.Add(metrics.DownloadRetries, 1);
                     Log.RetryScheduled(logger, host, args.RetryDelay.TotalMilliseconds, args.AttemptNumber + 1, Describe(args.Outcome));
                     return default;
                 },
@@ -137,7 +137,7 @@ internal sealed class HostResiliencePipelines(ImageDownloaderOptions options, IL
                 ShouldHandle = static args => ValueTask.FromResult(CountsAsFailure(args)),
                 OnOpened = args =>
                 {
-                    metrics.CircuitBreaks.Add(1);
+                    Contained.Add(metrics.CircuitBreaks, 1);
                     Log.CircuitOpened(logger, host, args.BreakDuration.TotalSeconds);
                     return default;
                 },
