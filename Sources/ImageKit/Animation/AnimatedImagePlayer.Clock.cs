@@ -1,3 +1,5 @@
+using ImageKit.Diagnostics.Internal;
+
 namespace ImageKit.Animation;
 
 public sealed partial class AnimatedImagePlayer
@@ -60,7 +62,7 @@ public sealed partial class AnimatedImagePlayer
                 }
                 else
                 {
-                    _metrics.FramesSkipped.Add(1);
+                    Contained.Add(_metrics.FramesSkipped, 1);
                 }
             }
 
@@ -126,7 +128,7 @@ public sealed partial class AnimatedImagePlayer
         _elapsedInStep -= TimeSpan.FromTicks(whole * loopTicks);
         _loopsCompleted += whole;
         _framesSkipped += skippedFrames;
-        _metrics.FramesSkipped.Add(skippedFrames);
+        Contained.Add(_metrics.FramesSkipped, skippedFrames);
         for (var k = Math.Max(0, whole - MaxLoopEventsPerTick); k < whole; k++)
         {
             events.AddLoopCompleted((int)Math.Min(int.MaxValue, first + k));

@@ -20,7 +20,7 @@ public sealed partial class AnimatedImagePlayer
         _playing = playing;
         if (playing)
         {
-            _metrics.PlayersPlaying.Add(1);
+            Contained.Add(_metrics.PlayersPlaying, 1);
             _playingMark = new PlayingMark(_metrics.PlayersPlaying);
         }
         else
@@ -43,7 +43,7 @@ public sealed partial class AnimatedImagePlayer
         {
             if (Interlocked.Exchange(ref _ended, 1) == 0)
             {
-                ThreadPool.UnsafeQueueUserWorkItem(static c => c.Add(-1), counter, preferLocal: false);
+                ThreadPool.UnsafeQueueUserWorkItem(static c => Contained.Add(c, -1), counter, preferLocal: false);
             }
         }
 
@@ -51,7 +51,7 @@ public sealed partial class AnimatedImagePlayer
         {
             if (Interlocked.Exchange(ref _ended, 1) == 0)
             {
-                counter.Add(-1);
+                Contained.Add(counter, -1);
 #pragma warning disable CA1816 // End is this type's Dispose: the -1 is counted, the finalizer has nothing left to do.
                 GC.SuppressFinalize(this);
 #pragma warning restore CA1816

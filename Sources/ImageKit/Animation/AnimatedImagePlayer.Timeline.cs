@@ -1,5 +1,6 @@
 using System.Runtime.ExceptionServices;
 using ImageKit.Decoding;
+using ImageKit.Diagnostics.Internal;
 using ImageKit.Display;
 
 namespace ImageKit.Animation;
@@ -363,7 +364,7 @@ public sealed partial class AnimatedImagePlayer
         _current = frame;
         _currentIndex = index;
         _framesShown++;
-        _metrics.FramesShown.Add(1);
+        Contained.Add(_metrics.FramesShown, 1);
         events.FrameChanged = (index, _loop);
     }
 }

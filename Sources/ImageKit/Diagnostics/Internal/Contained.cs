@@ -4,8 +4,9 @@ using System.Diagnostics.Metrics;
 namespace ImageKit.Diagnostics.Internal;
 
 /// <summary>
-/// Measurements and activities on the load path, with what the app's meter or activity listeners throw dropped: a
-/// listener that fails is the app's bug, and a load must end as it would without it (its result, or its own exception).
+/// Measurements and activities of loads and players, with what the app's meter or activity listeners throw dropped: a
+/// listener that fails is the app's bug, and a load must end as it would without it (its result, or its own exception), a
+/// player play on (and a finalizer never throw on the thread pool).
 /// The downloader does the same for its own (ImageDownloader.Diagnose).
 /// </summary>
 internal static class Contained
@@ -26,6 +27,19 @@ internal static class Contained
     public static void Add(Counter<long> counter, long value, KeyValuePair<string, object?> tag) => Add(counter, value, new TagList { tag });
 
     public static void Add(Counter<long> counter, long value) => Add(counter, value, default(TagList));
+
+    public static void Add(UpDownCounter<long> counter, long value)
+    {
+        try
+        {
+            counter.Add(value);
+        }
+#pragma warning disable CA1031 // See the class.
+        catch (Exception e) when (e is not OutOfMemoryException)
+#pragma warning restore CA1031
+        {
+        }
+    }
 
     public static void Record(Histogram<double> histogram, double value, in TagList tags)
     {
