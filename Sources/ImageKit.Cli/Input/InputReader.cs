@@ -72,6 +72,7 @@ internal static class InputReader
     /// <c>data:</c> URL. Only a <c>file:</c> URL is unescaped; a path is taken as it is ("a%41.gif" is that file, not
     /// "aA.gif").
     /// </summary>
+    /// <exception cref="ImageLoadException">A <c>file:</c> URL names another host than this machine (outside Windows).</exception>
     public static string? LocalPath(string input)
     {
         if (input == StandardInput)
@@ -85,7 +86,7 @@ internal static class InputReader
         }
 
         return uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps || string.Equals(uri.Scheme, "data", StringComparison.OrdinalIgnoreCase) ? null
-            : uri.IsFile ? uri.LocalPath
+            : uri.IsFile ? FileImageLoader.LocalPathOf(uri) // as the SDK reads it: file://localhost/path is /path
             : input;
     }
 

@@ -66,7 +66,7 @@ public sealed class FileImageLoader : IImageLoader
     // The file a file: URL names. "localhost" names this machine (RFC 8089): file://localhost/path is file:///path, which
     // Uri reads as a UNC share (\\localhost\path), no file outside Windows (where it became a name relative to the
     // working folder). Another host is a network share on Windows; elsewhere there is no such file.
-    private static string LocalPathOf(Uri url)
+    internal static string LocalPathOf(Uri url)
     {
         if (!url.IsUnc)
         {

@@ -49,6 +49,29 @@ public sealed class InputReaderTests
             "a file: URL is unescaped");
     }
 
+    // RFC 8089: "localhost" names this machine. Uri reads file://localhost/path as a UNC share, which outside Windows was
+    // no file at all ("file not found"), as the SDK's FileImageLoader read it too.
+    [TestMethod]
+    public async Task ReadAsync_FileUrlWithLocalhostAsItsHost_ReadsTheLocalFile()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Inconclusive("on Windows file://localhost/… is a network share");
+        }
+
+        using var folder = new TempFolder();
+        var data = await File.ReadAllBytesAsync(Corpus.PathOf("animated-red-blue.gif"), TestContext.CancellationToken);
+        var path = folder.Combine("local.gif");
+        await File.WriteAllBytesAsync(path, data, TestContext.CancellationToken);
+        var url = "file://localhost" + new Uri(path).AbsolutePath;
+
+        Assert.AreEqual(path, InputReader.LocalPath(url));
+        CollectionAssert.AreEqual(data, await InputReader.ReadAsync(url, headers: null, TestContext.CancellationToken));
+        var other = await CliRunner.RunAsync("inspect", "file://elsewhere" + new Uri(path).AbsolutePath);
+        Assert.AreEqual(2, other.ExitCode, other.Stderr);
+        StringAssert.Contains(other.Stderr, "only local files");
+    }
+
     // File.Exists says false for any failure to look at the file, so each of these was "file not found".
     [TestMethod]
     public async Task Inspect_FileNameTooLong_SaysSoRatherThanNotFound()
