@@ -64,6 +64,37 @@ internal sealed partial class ApngReader
         return reader.Finish();
     }
 
+    /// <summary>
+    /// Whether the APNG's default image (its IDAT) is not part of the animation: the animation control is usable and no
+    /// fcTL comes before the image data, so that an APNG decoder never shows that image. Reads only the chunks before the
+    /// first IDAT (all of them when <paramref name="data"/> is a prefix that reaches it); data an APNG decode would refuse
+    /// there counts as hidden (nothing of it is shown).
+    /// </summary>
+    public static bool HidesDefaultImage(ReadOnlySpan<byte> data, DecodingLimits limits)
+    {
+        var reader = new ApngReader(limits, firstFrameOnly: true);
+        try
+        {
+            var chunks = new PngChunkReader(data);
+            if (!chunks.TryReadNext(out var first) || first.Type != PngChunk.Ihdr)
+            {
+                return true;
+            }
+
+            reader.ReadHeader(first, data);
+            while (chunks.TryReadNext(out var chunk) && chunk.Type is not (PngChunk.Idat or PngChunk.Iend))
+            {
+                reader.Read(chunk, data);
+            }
+        }
+        catch (ImageDecodingException)
+        {
+            return true;
+        }
+
+        return reader._seenActl && !reader._animationIgnored && reader._pending is null;
+    }
+
     // First-frame-only: an fcTL after frame 0's data ends that data (fdAT chunks follow their own fcTL; an IDAT image's
     // chunks are one run, over by now). Checked before the chunk's CRC, which is frame 1's concern.
     private bool EndsFirstFrame(PngChunk chunk) =>

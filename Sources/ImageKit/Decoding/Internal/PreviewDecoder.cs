@@ -12,7 +12,8 @@ internal static class PreviewDecoder
 {
     /// <summary>
     /// A preview of <paramref name="partialData"/>, or <see langword="null"/> when there is nothing to show yet (the header
-    /// has not arrived, no row could be decoded) or the data is not a format previews are made for.
+    /// has not arrived, no row could be decoded) or the data is not a format previews are made for
+    /// (nor an APNG whose default image is not part of its animation: its first frame is in later chunks).
     /// </summary>
     /// <param name="partialData">The bytes received so far.</param>
     /// <param name="limits">Limits the declared canvas must respect.</param>
@@ -48,6 +49,13 @@ internal static class PreviewDecoder
         }
 
         options.Limits.Check(codec.Info.Width, codec.Info.Height, frameCount: 1);
+
+        // Skia's PNG codec shows an APNG's default image, which is the first frame only when an fcTL comes before it: a
+        // default image outside the animation is never shown by the finished image, so it is no preview of it.
+        if (format == ImageFormat.Apng && Apng.ApngReader.HidesDefaultImage(partialData, options.Limits))
+        {
+            return null;
+        }
         var origin = ExifOrientation.ToApply(codec, format, options.Orientation);
         var swap = ExifOrientation.SwapsAxes(origin);
         var size = codec.Info.Size; // as stored; the limits below are for the upright image
