@@ -197,8 +197,10 @@ internal sealed partial class SkiaCodecSource : AnimatedImageSource
 
     private (int Width, int Height)? StoredReducedSize(int width, int height)
     {
+        // JPEG and WebP only: they decode the same picture smaller. Skia's ICO codec answers a smaller size by picking
+        // another of the file's entries, which may be another picture (or shape) altogether.
         var (fullWidth, fullHeight) = ExifOrientation.SwapsAxes(_origin) ? (PixelHeight, PixelWidth) : (PixelWidth, PixelHeight);
-        if (_isAnimation || (width >= fullWidth && height >= fullHeight))
+        if (Format is not (ImageFormat.Jpeg or ImageFormat.WebP) || _isAnimation || (width >= fullWidth && height >= fullHeight))
         {
             return null;
         }
