@@ -155,8 +155,10 @@ public sealed partial class AnimatedImage
             Array.Fill(last, -1);
             for (var j = 1; j < _frameCount; j++)
             {
+                // A required frame that is not an earlier one is refused when frame j is drawn (Composite); it must not
+                // break the table for every other frame.
                 var required = _source.GetRequiredFrame(j);
-                if (required >= 0)
+                if (required >= 0 && required < j)
                 {
                     last[required] = j;
                 }

@@ -56,6 +56,22 @@ public sealed class AnimatedImageHostileArgumentTests
         Assert.AreEqual("decoders", e.ParamName);
     }
 
+    [TestMethod]
+    public void GetFrame_CustomSourceNamingAFrameBeyondTheLastAsRequired_FailsOnlyThatFrameWithImageDecodingException()
+    {
+        // Frame 2 says it is drawn onto frame 7 of 3. The table of which frames others are drawn onto is built for every
+        // frame at once, the first time a frame is drawn onto another: it threw IndexOutOfRangeException for frame 1.
+        using var image = new AnimatedImage(new CountingSource(3, requiredFrame: i => i switch { 1 => 0, 2 => 7, _ => -1 }), ReadOnlyMemory<byte>.Empty);
+
+        using (var frame = image.GetFrame(1))
+        {
+            Assert.AreEqual(2, frame.Pixels[0]);
+        }
+
+        var e = Assert.ThrowsExactly<ImageDecodingException>(() => image.GetFrame(2).Dispose());
+        Assert.AreEqual(2, e.FrameIndex);
+    }
+
     private sealed class NegativeDurations(int frameCount) : AnimatedImageSource
     {
         public override ImageFormat Format => ImageFormat.Gif;
