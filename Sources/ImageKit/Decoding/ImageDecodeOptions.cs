@@ -117,32 +117,37 @@ public sealed record ImageDecodeOptions
     /// </summary>
     internal (int Width, int Height)? ScaledSize(int width, int height)
     {
-        // Each limit gives a size, the side it binds exactly and the other rounded down (at least one pixel); the one
-        // with the smallest scale satisfies them all. Integer arithmetic, so that a 4000-wide image in a 200-wide box is
-        // 200 wide, not 199.
-        (int Width, int Height, double Scale)? best = null;
+        // Each limit gives a size, the side it binds exactly and the other rounded down (at least one pixel). Where the
+        // aspect ratio can be kept, the size with the smallest scale is within every limit and is each side's minimum over
+        // the sizes; where a side had to be made one pixel, only that minimum is. Integer arithmetic, so that a 4000-wide
+        // image in a 200-wide box is 200 wide, not 199.
+        (int Width, int Height)? best = null;
         if (ThumbnailPixelSize.Width > 0 && width > ThumbnailPixelSize.Width)
         {
             var w = ThumbnailPixelSize.Width;
-            best = Smaller(best, (w, (int)Math.Max(1, (long)height * w / width), (double)w / width));
+            best = Smaller(best, (w, (int)Math.Max(1, (long)height * w / width)));
         }
 
         if (ThumbnailPixelSize.Height > 0 && height > ThumbnailPixelSize.Height)
         {
             var h = ThumbnailPixelSize.Height;
-            best = Smaller(best, ((int)Math.Max(1, (long)width * h / height), h, (double)h / height));
+            best = Smaller(best, ((int)Math.Max(1, (long)width * h / height), h));
         }
 
         var pixels = (long)width * height;
         if (MaxPixelCount > 0 && pixels > MaxPixelCount)
         {
             var scale = Math.Sqrt((double)MaxPixelCount / pixels);
-            best = Smaller(best, (Math.Max(1, (int)Math.Floor(width * scale)), Math.Max(1, (int)Math.Floor(height * scale)), scale));
+            var (w, h) = (Math.Max(1, (int)Math.Floor(width * scale)), Math.Max(1, (int)Math.Floor(height * scale)));
+
+            // A side made one pixel leaves the other no more than the limit allows.
+            (w, h) = ((int)Math.Min(w, Math.Max(1, MaxPixelCount / h)), (int)Math.Min(h, Math.Max(1, MaxPixelCount / w)));
+            best = Smaller(best, (w, h));
         }
 
-        return best is { } size ? (size.Width, size.Height) : null;
+        return best;
 
-        static (int Width, int Height, double Scale) Smaller((int Width, int Height, double Scale)? current, (int Width, int Height, double Scale) candidate) =>
-            current is { } c && c.Scale <= candidate.Scale ? c : candidate;
+        static (int Width, int Height) Smaller((int Width, int Height)? current, (int Width, int Height) candidate) =>
+            current is { } c ? (Math.Min(c.Width, candidate.Width), Math.Min(c.Height, candidate.Height)) : candidate;
     }
 }

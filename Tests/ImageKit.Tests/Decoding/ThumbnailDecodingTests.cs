@@ -31,6 +31,22 @@ public sealed class ThumbnailDecodingTests
     }
 
     [TestMethod]
+    [DataRow(1, 100_000, 0, 0, 10L, 1, 10)] // a side that cannot shrink below one pixel: the other takes the limit
+    [DataRow(100_000, 2, 0, 0, 10L, 10, 1)]
+    [DataRow(1, 100_000, 10, 10, 5L, 1, 5)] // the box allows 1 x 10, the pixel limit 5 pixels
+    [DataRow(3, 90_000, 0, 0, 60L, 1, 60)]
+    public void ScaledSize_PixelLimitBelowOnePixelASide_StaysWithinTheLimit(int width, int height, int boxWidth, int boxHeight, long maxPixels, int expectedWidth, int expectedHeight)
+    {
+        // Keeping the aspect ratio would make one side less than a pixel; it is one pixel, and the other side may then
+        // have no more pixels than the limit (it had as many as the aspect ratio gave: 1 x 1,000 for a limit of 10).
+        var options = new ImageDecodeOptions { ThumbnailPixelSize = new Size(boxWidth, boxHeight), MaxPixelCount = maxPixels };
+
+        var size = options.ScaledSize(width, height);
+
+        Assert.AreEqual((expectedWidth, expectedHeight), size);
+    }
+
+    [TestMethod]
     [DataRow(100, 50, 200, 200)]
     [DataRow(200, 150, 200, 150)]
     [DataRow(4000, 3000, 0, 0)]
