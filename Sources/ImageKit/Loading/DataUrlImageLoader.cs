@@ -36,7 +36,7 @@ public sealed class DataUrlImageLoader : IImageLoader
 
     /// <inheritdoc/>
     /// <exception cref="ImageLoadException">Not a <c>data:</c> URL, no comma before the data, data that is not valid base64
-    /// or percent-encoding, or more than <see cref="MaxBytes"/>.</exception>
+    /// or percent-encoding, or more than <see cref="MaxBytes"/>. A fragment (<c>#…</c>) is not part of the data.</exception>
     public async Task<ImageLoaderResponse> LoadAsync(ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -46,8 +46,14 @@ public sealed class DataUrlImageLoader : IImageLoader
             throw new ImageLoadException(url, "not a data: URL");
         }
 
-        // The URL as given: Uri's canonical form would escape what the payload carries (spaces, for one).
+        // The URL as given: Uri's canonical form would escape what the payload carries (spaces, for one). A fragment is no
+        // part of the data (browsers drop it too); a '#' in the data itself is written %23.
         var text = url.OriginalString;
+        if (text.IndexOf('#', StringComparison.Ordinal) is >= 0 and var fragment)
+        {
+            text = text[..fragment];
+        }
+
         var comma = text.IndexOf(',', StringComparison.Ordinal);
         if (comma < 0)
         {

@@ -74,6 +74,23 @@ public sealed class DataUrlImageLoaderTests
         Assert.AreEqual(reason, error.Message);
     }
 
+    // A fragment is no part of a URL's resource: browsers drop it from a data: URL (the Fetch standard's data URL
+    // processor). It made base64 data invalid, and was appended to percent-encoded data as if it were image bytes.
+    [TestMethod]
+    public async Task LoadAsync_DataUrlWithAFragment_GivesTheDataWithoutTheFragment()
+    {
+        var bytes = Corpus.Read(Animation);
+        var percentEncoded = string.Concat(bytes.Select(b => $"%{b:X2}"));
+
+        var base64 = await Load("data:image/gif;base64," + Convert.ToBase64String(bytes) + "#frame=2");
+        var plain = await Load("data:image/gif," + percentEncoded + "#top");
+
+        CollectionAssert.AreEqual(bytes, base64.Data.ToArray());
+        CollectionAssert.AreEqual(bytes, plain.Data.ToArray());
+        var error = await Assert.ThrowsExactlyAsync<ImageLoadException>(() => Load("data:image/gif#x,R0lGOD"));
+        Assert.AreEqual("not a valid data: URL: there is no comma between the media type and the data", error.Message);
+    }
+
     [TestMethod]
     public async Task LoadAsync_MoreThanMaxBytes_IsRefusedBeforeDecoding()
     {
