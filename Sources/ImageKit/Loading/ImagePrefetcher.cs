@@ -19,13 +19,31 @@ public sealed class ImagePrefetcher
     }
 
     /// <summary>How many URLs one prefetch loads at once. <value>Default: 3.</value></summary>
-    public int MaxConcurrentPrefetches { get; init; } = 3;
+    /// <exception cref="ArgumentOutOfRangeException">Set below 1.</exception>
+    public int MaxConcurrentPrefetches
+    {
+        get;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            field = value;
+        }
+    } = 3;
 
     /// <summary>
     /// How prefetched images are loaded. <value>Default: low priority, so prefetches never hold up what is on screen, and
     /// waiting for the disk store, so that a finished prefetch is on disk.</value>
     /// </summary>
-    public ImageLoadOptions Options { get; init; } = new() { Priority = DownloadPriority.Low, WaitForDiskStore = true };
+    /// <exception cref="ArgumentNullException">Set to <see langword="null"/>.</exception>
+    public ImageLoadOptions Options
+    {
+        get;
+        init
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            field = value;
+        }
+    } = new() { Priority = DownloadPriority.Low, WaitForDiskStore = true };
 
     /// <summary>
     /// Loads each URL into the caches unless it is there already (skipped). Failures are counted and collected, never

@@ -56,6 +56,19 @@ public sealed class ImageManagerHostileArgumentTests
         Assert.AreEqual("urls", e.ParamName);
     }
 
+    // Both were taken as given: a null Options failed every URL with a NullReferenceException, and a concurrency below 1
+    // threw from PrefetchAsync (ParallelOptions), not where the value was set.
+    [TestMethod]
+    public void ImagePrefetcher_NullOptionsOrConcurrencyBelowOne_IsRefusedAtOnce()
+    {
+        using var manager = new ImageManager(new ImageCacheOptions());
+
+        Assert.ThrowsExactly<ArgumentNullException>(() => new ImagePrefetcher(manager) { Options = null! });
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImagePrefetcher(manager) { MaxConcurrentPrefetches = 0 });
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImagePrefetcher(manager) { MaxConcurrentPrefetches = -1 });
+        Assert.AreEqual(1, new ImagePrefetcher(manager) { MaxConcurrentPrefetches = 1 }.MaxConcurrentPrefetches);
+    }
+
     [TestMethod]
     public void ImageManagerOptions_NegativeFailedUrlRetention_IsRefusedAtOnce()
     {
