@@ -50,9 +50,9 @@ public sealed partial class AnimatedImage
             catch (ImageDecodingException e)
             {
                 buffer.Release();
-                throw new ImageDecodingException(
-                    current == index ? $"frame {index}: {e.Message}" : $"frame {index} depends on frame {current}, which failed: {e.Message}",
-                    e)
+                // A source that is itself an image (a thumbnail's, a transform's) has named the frame already.
+                var reason = e.FrameIndex == current ? e.Message : $"frame {current}: {e.Message}";
+                throw new ImageDecodingException(current == index ? reason : $"frame {index} depends on frame {current}, which failed: {e.Message}", e)
                 {
                     FrameIndex = index,
                     SourceName = SourceName,

@@ -58,4 +58,37 @@ public sealed class TruncatedDataTests
 
         Assert.AreEqual($"the {format} data ends inside its header (truncated file)", error.Message);
     }
+
+    // A thumbnail of an animation decodes each frame through the full-size image: its failure, which already names the
+    // frame, was named again ("frame 7: frame 7: the data ends …").
+    // (Only GIF: cut WebP and APNG files lose their incomplete frames instead.)
+    [TestMethod]
+    public void GetFrame_ThumbnailOfACutAnimation_FailsWithTheFullImagesMessage()
+    {
+        var whole = Corpus.Read("iss634.gif");
+        var cut = whole.AsSpan(0, whole.Length * 2 / 3).ToArray();
+        using var full = AnimatedImage.Decode(cut);
+        using var thumbnail = AnimatedImage.Decode(cut, new ImageDecodeOptions { ThumbnailPixelSize = new System.Drawing.Size(8, 8) });
+        var failed = Enumerable.Range(0, full.FrameCount).First(i => Failure(full, i) is not null);
+
+        var expected = Failure(full, failed)!;
+        var error = Failure(thumbnail, failed);
+
+        Assert.IsNotNull(error);
+        Assert.AreEqual(expected.Message, error.Message);
+        Assert.AreEqual(failed, error.FrameIndex);
+    }
+
+    private static ImageDecodingException? Failure(AnimatedImage image, int index)
+    {
+        try
+        {
+            image.GetFrame(index).Dispose();
+            return null;
+        }
+        catch (ImageDecodingException e)
+        {
+            return e;
+        }
+    }
 }
