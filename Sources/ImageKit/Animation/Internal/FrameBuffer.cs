@@ -223,6 +223,37 @@ internal sealed class FrameBuffer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Drops the frames the playhead no longer wants (not in <paramref name="upcoming"/>, and not the one on screen), giving
+    /// their charges back: <see cref="WouldAccept"/> asks the budget for room, and frames left behind would hold it.
+    /// </summary>
+    public void Retain(int[] upcoming)
+    {
+        List<ImageFrame>? removed = null;
+        lock (_lock)
+        {
+            List<int>? behind = null;
+            foreach (var index in _frames.Keys)
+            {
+                if (index != _pinnedIndex && Array.IndexOf(upcoming, index) < 0)
+                {
+                    (behind ??= []).Add(index);
+                }
+            }
+
+            // Usually none (this runs at every wake-up of the worker): then nothing is allocated.
+            if (behind is not null)
+            {
+                removed = [.. behind.Select(Remove)];
+            }
+        }
+
+        foreach (var frame in removed ?? [])
+        {
+            frame.Dispose();
+        }
+    }
+
     /// <summary>Drops every frame but the pinned one.</summary>
     public void Trim() => RemoveWhere(index => index != Volatile.Read(ref _pinnedIndex));
 

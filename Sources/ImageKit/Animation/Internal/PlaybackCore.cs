@@ -73,15 +73,16 @@ internal sealed class PlaybackCore
 
     /// <summary>
     /// The frames the buffer should hold, nearest the playhead first: the next <see cref="FrameBuffer.CapacityFrames"/>
-    /// steps (a frame that recurs in the window, as in bounce modes, is listed once, at its nearest step).
+    /// frames of the playback order (a frame that recurs, as in bounce modes, is listed once, at its nearest step, and
+    /// counts once: a buffer with room for every frame wants every frame in any order).
     /// </summary>
     public int[] UpcomingFrames()
     {
         var sequence = Sequence;
         var step = Volatile.Read(ref _playheadStep) % sequence.Length;
-        var window = Idle ? 1 : Math.Min(Buffer.CapacityFrames, sequence.Length);
-        var order = new List<int>(window);
-        for (var k = 0; k < window; k++)
+        var window = Idle ? 1 : Buffer.CapacityFrames;
+        var order = new List<int>(Math.Min(window, sequence.Length));
+        for (var k = 0; k < sequence.Length && order.Count < window; k++)
         {
             var frame = sequence[(step + k) % sequence.Length];
             if (!order.Contains(frame))
@@ -102,6 +103,10 @@ internal sealed class PlaybackCore
         }
 
         var order = UpcomingFrames();
+
+        // The frames behind the playhead go first: a full budget would otherwise refuse the next frames while they still
+        // hold their charges, and the buffer would drain to the frame on screen before decoding again.
+        Buffer.Retain(order);
         foreach (var index in order)
         {
             if (Buffer.Contains(index) || HasFailed(index))
