@@ -267,7 +267,7 @@ public sealed partial class AnimatedImagePlayer
                 Advance((gap > longest ? longest : gap) * _playbackRate, ref events);
             }
 
-            ShowCurrentIfReady(ref events);
+            ShowCurrentIfReady(ref events, playedByClock: true);
             _core.SetPlayhead(_step);
         }
 
@@ -332,7 +332,8 @@ public sealed partial class AnimatedImagePlayer
         _core.SetPlayhead(step);
     }
 
-    private void ShowCurrentIfReady(ref PendingEvents events)
+    // playedByClock: the tick's call, for the step its clock walked to (see the same-picture case).
+    private void ShowCurrentIfReady(ref PendingEvents events, bool playedByClock = false)
     {
         if (_shownCurrentStep)
         {
@@ -351,13 +352,23 @@ public sealed partial class AnimatedImagePlayer
         {
             _finishedUnshown = false;
             _framesSkipped--;
+            playedByClock = true; // played, counted skipped until now: shown instead
         }
 
         _core.Buffer.Pin(index);
         if (index == _currentIndex && _current is not null)
         {
+            // The same picture is already on screen (a seek to the shown frame; a step the clock reached after skipping
+            // the one before it, as a frame that fails to decode between two steps of one frame is). No FrameChanged; but
+            // a step played is shown or skipped, so the clock's counts as shown.
             frame.Dispose();
-            return; // the same picture is already on screen (a one-frame loop, a seek to the shown frame)
+            if (playedByClock)
+            {
+                _framesShown++;
+                _metrics.FramesShown.Add(1);
+            }
+
+            return;
         }
 
         _current?.Dispose();
