@@ -158,6 +158,7 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
         set
         {
             var sequence = PlaybackSequence.Create(value, _frameCount);
+            var events = new PendingEvents();
             lock (_lock)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
@@ -170,6 +171,11 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
                 {
                     _shownCurrentStep = false;
                     _finishedUnshown = false; // another frame now: the finishing one stays skipped
+
+                    // Another frame is due: on screen now if it is buffered (nothing else shows an already decoded frame to a
+                    // paused player); otherwise the worker shows it once decoded.
+                    _step = step;
+                    ShowCurrentIfReady(ref events);
                 }
 
                 _step = step;
@@ -177,6 +183,7 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
             }
 
             _worker.Wake();
+            Raise(events);
         }
     }
 
