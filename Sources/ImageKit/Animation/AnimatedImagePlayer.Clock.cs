@@ -155,7 +155,8 @@ public sealed partial class AnimatedImagePlayer
                 break;
             }
 
-            total += duration;
+            // A loop longer than a TimeSpan holds (durations a custom policy or source made huge) is never skipped whole.
+            total = total > TimeSpan.MaxValue - duration ? TimeSpan.MaxValue : total + duration;
         }
 
         _loopDurationOf = sequence;
