@@ -12,7 +12,6 @@ public sealed partial class AnimatedImagePlayer
     private int _step;
     private int _loop;
     private bool _playing;
-    private bool _hasPlayed;
     private bool _finished;
     private bool _shownCurrentStep;
     private TimeSpan _elapsedInStep;
@@ -63,7 +62,6 @@ public sealed partial class AnimatedImagePlayer
                 SetPlaying(true);
                 _playSession++;
                 _startsInFlight = 0; // the starts of an earlier session, still running, no longer count
-                _hasPlayed = true;
                 _core.Idle = false;
                 _lastTimestamp = null;
                 ShowCurrentIfReady(ref events);

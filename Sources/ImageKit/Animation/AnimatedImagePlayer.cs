@@ -143,7 +143,11 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
         }
     }
 
-    /// <summary>The order frames are shown in. Changing it keeps the current frame and loop. <value>Default: <see cref="PlaybackMode.Normal"/>.</value></summary>
+    /// <summary>
+    /// The order frames are shown in. Changing it keeps the current frame and loop, except at the start of the playback
+    /// (before the first frame's time has begun to run, as on a new player or after <see cref="Stop"/> rewound it): the new
+    /// order then starts at its own first frame. <value>Default: <see cref="PlaybackMode.Normal"/>.</value>
+    /// </summary>
     /// <exception cref="ObjectDisposedException">Set after the player has been disposed.</exception>
     public PlaybackMode PlaybackMode
     {
@@ -162,11 +166,13 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
             lock (_lock)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
-                // Before the first Play the new order starts at its own beginning; afterwards the frame on screen stays.
+                // At the start of the playback (a new player, or one that Stop rewound) the new order starts at its own
+                // beginning; anywhere else (played, paused or sought to) the frame due stays.
                 var frame = _core.Sequence[_step];
+                var atStart = _step == 0 && _loop == 0 && _elapsedInStep == TimeSpan.Zero;
                 _playbackMode = value;
                 _core.Sequence = sequence;
-                var step = _hasPlayed ? Math.Max(0, Array.IndexOf(sequence, frame)) : 0;
+                var step = atStart ? 0 : Math.Max(0, Array.IndexOf(sequence, frame));
                 if (sequence[step] != frame)
                 {
                     _shownCurrentStep = false;
