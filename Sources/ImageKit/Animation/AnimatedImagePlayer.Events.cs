@@ -79,12 +79,12 @@ public sealed partial class AnimatedImagePlayer
         foreach (var completed in events.LoopsCompleted)
         {
             var args = new LoopCompletedEventArgs(completed);
-            Dispatch(context, () => LoopCompleted?.Invoke(this, args), ref failure);
+            Dispatch(context, () => InvokeEach(LoopCompleted, args), ref failure);
         }
 
         if (events.Finished)
         {
-            Dispatch(context, () => Finished?.Invoke(this, EventArgs.Empty), ref failure);
+            Dispatch(context, () => InvokeEach(Finished), ref failure);
         }
     }
 
@@ -187,8 +187,44 @@ public sealed partial class AnimatedImagePlayer
         using var frame = GetCurrentFrame();
         if (frame is not null && frame.Index == index)
         {
-            handler(this, new FrameChangedEventArgs(index, loop, frame));
+            InvokeEach(handler, new FrameChangedEventArgs(index, loop, frame));
         }
+    }
+
+    // Calls every handler of a multicast event on its own: one that throws does not keep the others (a view's, the app's)
+    // from being called. The first exception is rethrown once all have run, to be counted as ever.
+    private void InvokeEach<TArgs>(EventHandler<TArgs>? handler, TArgs args)
+    {
+        if (handler is null || handler.HasSingleTarget)
+        {
+            handler?.Invoke(this, args);
+            return;
+        }
+
+        ExceptionDispatchInfo? failure = null;
+        foreach (var one in Delegate.EnumerateInvocationList(handler))
+        {
+            Run(() => one(this, args), ref failure);
+        }
+
+        failure?.Throw();
+    }
+
+    private void InvokeEach(EventHandler? handler)
+    {
+        if (handler is null || handler.HasSingleTarget)
+        {
+            handler?.Invoke(this, EventArgs.Empty);
+            return;
+        }
+
+        ExceptionDispatchInfo? failure = null;
+        foreach (var one in Delegate.EnumerateInvocationList(handler))
+        {
+            Run(() => one(this, EventArgs.Empty), ref failure);
+        }
+
+        failure?.Throw();
     }
 
     private struct PendingEvents()
