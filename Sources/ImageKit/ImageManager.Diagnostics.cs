@@ -14,8 +14,9 @@ public sealed partial class ImageManager
 {
     /// <inheritdoc cref="LoadImageCoreAsync(Uri, ImageLoadOptions?, IProgress{ImageLoadProgress}?, CancellationToken)"/>
     /// <remarks>
-    /// Each call is an <c>ImageKit.LoadImage</c> activity (tags <c>url</c>, <c>source</c>, <c>outcome</c>) with child
-    /// activities per stage, counts in <c>imagekit.loads</c> and <c>imagekit.load.duration</c>, and a Debug log.
+    /// Each call is an <c>ImageKit.LoadImage</c> activity (tags <c>url.full</c>, <c>imagekit.load.source</c>,
+    /// <c>imagekit.load.outcome</c>, and <c>error.type</c> on failure) with child activities per stage, counts in
+    /// <c>imagekit.loads</c> and <c>imagekit.load.duration</c>, and a Debug log.
     /// </remarks>
     public Task<ImageLoadResult> LoadImageAsync(Uri url, ImageLoadOptions? options = null, IProgress<ImageLoadProgress>? progress = null, CancellationToken cancellationToken = default) =>
         IsLoadObserved
@@ -30,7 +31,7 @@ public sealed partial class ImageManager
     {
         using var scope = Contained.StartActivity(_metrics.Activities, ActivityNames.Load);
         var activity = scope.Activity;
-        activity?.SetTag("url", url is null ? null : UrlText.Describe(url));
+        activity?.SetTag(TagNames.UrlFull, url is null ? null : UrlText.Describe(url));
         var started = Stopwatch.GetTimestamp();
         if (url is not null)
         {
@@ -48,7 +49,7 @@ public sealed partial class ImageManager
         catch (Exception e) when (url is not null && e is not ArgumentException and not ObjectDisposedException)
         {
             var outcome = ImageKitMetrics.OutcomeTag(e);
-            RecordLoad(activity, started, "none", outcome);
+            RecordLoad(activity, started, "none", outcome, ImageKitMetrics.ErrorTypeTag(e));
             activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             if (e is OperationCanceledException)
             {
@@ -63,14 +64,26 @@ public sealed partial class ImageManager
         }
     }
 
-    private double RecordLoad(Activity? activity, long started, string source, string outcome)
+    // errorType: the failure's error.type, null for a success or a cancellation. TagList keeps up to eight tags inline, so
+    // a load's tags allocate nothing.
+    private double RecordLoad(Activity? activity, long started, string source, string outcome, string? errorType = null)
     {
         var seconds = ImageKitMetrics.Seconds(started);
-        var tags = new TagList { { "source", source }, { "outcome", outcome } };
+        var tags = new TagList { { TagNames.LoadSource, source }, { TagNames.LoadOutcome, outcome } };
+        if (errorType is not null)
+        {
+            tags.Add(TagNames.ErrorType, errorType);
+        }
+
         Contained.Add(_metrics.Loads, 1, tags);
         Contained.Record(_metrics.LoadDuration, seconds, tags);
-        activity?.SetTag("source", source);
-        activity?.SetTag("outcome", outcome);
+        activity?.SetTag(TagNames.LoadSource, source);
+        activity?.SetTag(TagNames.LoadOutcome, outcome);
+        if (errorType is not null)
+        {
+            activity?.SetTag(TagNames.ErrorType, errorType);
+        }
+
         return seconds;
     }
 
@@ -85,7 +98,7 @@ public sealed partial class ImageManager
     {
         using var scope = Contained.StartActivity(_metrics.Activities, ActivityNames.CacheQuery);
         var hit = await Cache.QueryAsync(key, cacheType, decodeOptions, cancellationToken).ConfigureAwait(false);
-        scope.Activity?.SetTag("hit", hit is null ? "none" : ImageKitMetrics.TierTag(hit.Source == ImageCacheType.Memory));
+        scope.Activity?.SetTag(TagNames.CacheHit, hit is null ? "none" : ImageKitMetrics.TierTag(hit.Source == ImageCacheType.Memory));
         return hit;
     }
 
@@ -98,7 +111,7 @@ public sealed partial class ImageManager
     {
         using var scope = Contained.StartActivity(_metrics.Activities, ActivityNames.Download);
         var response = await (loader.LoadAsync(request, progress, cancellationToken) ?? Task.FromResult<ImageLoaderResponse>(null!)).ConfigureAwait(false);
-        scope.Activity?.SetTag("bytes", response?.Data.Length);
+        scope.Activity?.SetTag(TagNames.DownloadBytes, response?.Data.Length);
         return response!; // a loader's null is reported by the caller, as without tracing
     }
 
@@ -121,7 +134,7 @@ public sealed partial class ImageManager
         }
         finally
         {
-            Contained.Record(_metrics.DecodeDuration, ImageKitMetrics.Seconds(started), new TagList { { "outcome", outcome } });
+            Contained.Record(_metrics.DecodeDuration, ImageKitMetrics.Seconds(started), new TagList { { TagNames.DecodeOutcome, outcome } });
         }
     }
 

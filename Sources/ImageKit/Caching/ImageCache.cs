@@ -21,8 +21,8 @@ namespace ImageKit.Caching;
 /// </remarks>
 public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposable
 {
-    private static readonly KeyValuePair<string, object?> s_memoryTier = new("tier", "memory");
-    private static readonly KeyValuePair<string, object?> s_diskTier = new("tier", "disk");
+    private static readonly KeyValuePair<string, object?> s_memoryTier = new(TagNames.CacheTier, "memory");
+    private static readonly KeyValuePair<string, object?> s_diskTier = new(TagNames.CacheTier, "disk");
     private readonly ImageDecoderRegistry _decoders;
     private readonly bool _ownsTiers;
     private readonly ILogger _logger;

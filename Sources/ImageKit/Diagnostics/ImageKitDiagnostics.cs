@@ -5,6 +5,10 @@ namespace ImageKit.Diagnostics;
 /// <see cref="System.Diagnostics.ActivitySource"/>, its instruments and its logger categories. Use them to subscribe
 /// (OpenTelemetry's <c>AddMeter</c>/<c>AddSource</c>, a <c>MeterListener</c>, logging filters).
 /// </summary>
+/// <remarks>
+/// Tags follow OpenTelemetry's semantic conventions: a standard attribute where one exists (<c>url.full</c>,
+/// <c>error.type</c>), else an attribute in the <c>imagekit.</c> namespace.
+/// </remarks>
 public static class ImageKitDiagnostics
 {
     /// <summary>The name of the meter and of the activity source: <c>ImageKit</c>.</summary>
@@ -22,10 +26,10 @@ public static class ImageKitDiagnostics
     /// <summary>Logger category of the caches (<see cref="Caching.ImageCache"/> and its tiers).</summary>
     public const string CachingCategory = "ImageKit.Caching";
 
-    /// <summary>Counter of cache lookups answered, tag <c>tier</c> = <c>memory</c> | <c>disk</c>. Unit <c>{lookup}</c>.</summary>
+    /// <summary>Counter of cache lookups answered, tag <c>imagekit.cache.tier</c> = <c>memory</c> | <c>disk</c>. Unit <c>{lookup}</c>.</summary>
     public const string CacheHits = "imagekit.cache.hits";
 
-    /// <summary>Counter of cache lookups not answered, tag <c>tier</c> = <c>memory</c> | <c>disk</c>. Unit <c>{lookup}</c>.</summary>
+    /// <summary>Counter of cache lookups not answered, tag <c>imagekit.cache.tier</c> = <c>memory</c> | <c>disk</c>. Unit <c>{lookup}</c>.</summary>
     public const string CacheMisses = "imagekit.cache.misses";
 
     /// <summary>Counter of response body bytes downloaded (successful downloads). Unit <c>By</c>.</summary>
@@ -37,7 +41,7 @@ public static class ImageKitDiagnostics
     /// </summary>
     public const string DownloadResumedBytes = "imagekit.download.resumed_bytes";
 
-    /// <summary>Histogram of download durations, queue wait excluded, tag <c>outcome</c>. Unit <c>s</c>.</summary>
+    /// <summary>Histogram of download durations, queue wait excluded, tag <c>imagekit.download.outcome</c> = <c>success</c> | <c>failure</c> | <c>cancelled</c>. Unit <c>s</c>.</summary>
     public const string DownloadDuration = "imagekit.download.duration";
 
     /// <summary>Counter of download retries scheduled. Unit <c>{retry}</c>.</summary>
@@ -46,13 +50,20 @@ public static class ImageKitDiagnostics
     /// <summary>Counter of per-host circuit breaker openings. Unit <c>{break}</c>.</summary>
     public const string CircuitBreaks = "imagekit.download.circuit_breaks";
 
-    /// <summary>Histogram of decode durations (headers and first frame set-up), tag <c>outcome</c>. Unit <c>s</c>.</summary>
+    /// <summary>Histogram of decode durations (headers and first frame set-up), tag <c>imagekit.decode.outcome</c> = <c>success</c> | <c>failure</c>. Unit <c>s</c>.</summary>
     public const string DecodeDuration = "imagekit.decode.duration";
 
-    /// <summary>Counter of <see cref="ImageManager.LoadImageAsync"/> calls finished, tags <c>source</c> and <c>outcome</c>. Unit <c>{load}</c>.</summary>
+    /// <summary>
+    /// Counter of <see cref="ImageManager.LoadImageAsync"/> calls finished, tags <c>imagekit.load.source</c> =
+    /// <c>memory</c> | <c>disk</c> | <c>network</c> | <c>none</c>, <c>imagekit.load.outcome</c> = <c>success</c> |
+    /// <c>failure</c> | <c>cancelled</c>, and on failures only <c>error.type</c> = the exception's full type name. Unit <c>{load}</c>.
+    /// </summary>
     public const string Loads = "imagekit.loads";
 
-    /// <summary>Histogram of <see cref="ImageManager.LoadImageAsync"/> durations, tags <c>source</c> and <c>outcome</c>. Unit <c>s</c>.</summary>
+    /// <summary>
+    /// Histogram of <see cref="ImageManager.LoadImageAsync"/> durations, tags as <see cref="Loads"/>
+    /// (<c>imagekit.load.source</c>, <c>imagekit.load.outcome</c>, <c>error.type</c> on failures). Unit <c>s</c>.
+    /// </summary>
     public const string LoadDuration = "imagekit.load.duration";
 
     /// <summary>Counter of frames that became a player's current frame. Unit <c>{frame}</c>.</summary>
@@ -65,7 +76,7 @@ public static class ImageKitDiagnostics
     public const string PlayersPlaying = "imagekit.player.playing";
 
     /// <summary>
-    /// Observable gauge of decoded frame bytes held by players' buffers, tag <c>budget</c> = <c>shared</c>
+    /// Observable gauge of decoded frame bytes held by players' buffers, tag <c>imagekit.frame_budget</c> = <c>shared</c>
     /// (<see cref="Animation.FrameBudget.Shared"/>) | <c>other</c> (every other live <see cref="Animation.FrameBudget"/>). Unit <c>By</c>.
     /// </summary>
     public const string FrameBufferBytes = "imagekit.player.frame_buffer.bytes";

@@ -76,7 +76,7 @@ public sealed partial class ImageDownloader
         }
         catch (Exception) when (token.IsCancellationRequested)
         {
-            Diagnose(static s => s.Metrics.DownloadDuration.Record(ImageKitMetrics.Seconds(s.Started), new KeyValuePair<string, object?>("outcome", "cancelled")), (Metrics: _metrics, Started: started));
+            Diagnose(static s => s.Metrics.DownloadDuration.Record(ImageKitMetrics.Seconds(s.Started), new KeyValuePair<string, object?>(TagNames.DownloadOutcome, "cancelled")), (Metrics: _metrics, Started: started));
             download.Completion.TrySetCanceled(token);
             KeepResumable(download);
         }
@@ -170,13 +170,13 @@ public sealed partial class ImageDownloader
             _metrics.DownloadResumedBytes.Add(response.ResumedBytes);
         }
 
-        _metrics.DownloadDuration.Record(seconds, new KeyValuePair<string, object?>("outcome", "success"));
+        _metrics.DownloadDuration.Record(seconds, new KeyValuePair<string, object?>(TagNames.DownloadOutcome, "success"));
         Log.DownloadFinished(_logger, new UrlText.Logged(url), response.HttpVersion, (int)response.StatusCode, response.Data.Length, response.Attempts, seconds * 1000);
     }
 
     private void RecordFailure(Uri url, Exception ex, long started)
     {
-        _metrics.DownloadDuration.Record(ImageKitMetrics.Seconds(started), new KeyValuePair<string, object?>("outcome", "failure"));
+        _metrics.DownloadDuration.Record(ImageKitMetrics.Seconds(started), new KeyValuePair<string, object?>(TagNames.DownloadOutcome, "failure"));
         if (ex is ImageDownloadException download)
         {
             Log.DownloadFailed(_logger, new UrlText.Logged(url), download.Failure, download.Message);

@@ -55,10 +55,10 @@ public sealed class GlobalDiagnosticsOptionsTests
 
         var lines = result.StderrLines.Select(l => l.TrimEnd('\r')).ToArray();
         Assert.AreEqual("imagekit metrics:", lines[0]);
-        CollectionAssert.Contains(lines, "  imagekit.loads{outcome=success,source=network} 1 {load}");
-        CollectionAssert.Contains(lines, "  imagekit.loads{outcome=success,source=memory} 1 {load}");
+        CollectionAssert.Contains(lines, "  imagekit.loads{imagekit.load.outcome=success,imagekit.load.source=network} 1 {load}");
+        CollectionAssert.Contains(lines, "  imagekit.loads{imagekit.load.outcome=success,imagekit.load.source=memory} 1 {load}");
         CollectionAssert.Contains(lines, $"  imagekit.download.bytes {Corpus.Read("TestImage.gif").Length} By");
-        CollectionAssert.Contains(lines, "  imagekit.cache.hits{tier=memory} 1 {lookup}");
-        Assert.IsTrue(lines.Any(l => l.StartsWith("  imagekit.download.duration{outcome=success} count 1, sum ", StringComparison.Ordinal)), result.Stderr);
+        CollectionAssert.Contains(lines, "  imagekit.cache.hits{imagekit.cache.tier=memory} 1 {lookup}");
+        Assert.IsTrue(lines.Any(l => l.StartsWith("  imagekit.download.duration{imagekit.download.outcome=success} count 1, sum ", StringComparison.Ordinal)), result.Stderr);
     }
 }

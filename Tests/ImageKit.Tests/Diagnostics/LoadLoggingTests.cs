@@ -92,7 +92,7 @@ public sealed class LoadLoggingTests
         await Assert.ThrowsAsync<ImageKitException>(() => harness.Manager.LoadImageAsync(server.Url("/broken.gif"), cancellationToken: TestContext.CancellationToken));
 
         Assert.AreEqual(LogLevel.Warning, harness.Logs.GetSnapshot().Single(r => r.Id.Id == 1006).Level);
-        Assert.AreEqual("failure", decodes.GetMeasurementSnapshot().Single().Tags["outcome"]);
+        Assert.AreEqual("failure", decodes.GetMeasurementSnapshot().Single().Tags["imagekit.decode.outcome"]);
     }
 
     // The logs name a URL as the caller gave it, as the exceptions do: Uri.ToString() showed "a%20b%41.gif" as "a bA.gif".

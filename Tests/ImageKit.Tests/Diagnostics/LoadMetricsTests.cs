@@ -15,6 +15,7 @@ public sealed class LoadMetricsTests
         await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
         await using var harness = new DiagnosticsHarness();
         using var loads = harness.Collect<long>(ImageKitDiagnostics.Loads);
+        using var durations = harness.Collect<double>(ImageKitDiagnostics.LoadDuration);
         using var hits = harness.Collect<long>(ImageKitDiagnostics.CacheHits);
         using var misses = harness.Collect<long>(ImageKitDiagnostics.CacheMisses);
         using var bytes = harness.Collect<long>(ImageKitDiagnostics.DownloadBytes);
@@ -27,30 +28,54 @@ public sealed class LoadMetricsTests
         {
         }
 
-        CollectionAssert.AreEqual(new[] { "network/success", "memory/success" }, loads.GetMeasurementSnapshot().Select(m => $"{m.Tags["source"]}/{m.Tags["outcome"]}").ToArray());
-        CollectionAssert.AreEqual(new[] { "memory" }, hits.GetMeasurementSnapshot().Select(m => (string?)m.Tags["tier"]).ToArray());
-        CollectionAssert.AreEqual(new[] { "memory", "disk" }, misses.GetMeasurementSnapshot().Select(m => (string?)m.Tags["tier"]).ToArray());
+        // A success has the source and the outcome and nothing else (no error.type).
+        CollectionAssert.AreEqual(
+            new[] { "imagekit.load.outcome=success imagekit.load.source=network", "imagekit.load.outcome=success imagekit.load.source=memory" },
+            loads.GetMeasurementSnapshot().Select(Tags).ToArray());
+        CollectionAssert.AreEqual(
+            new[] { "imagekit.load.outcome=success imagekit.load.source=network", "imagekit.load.outcome=success imagekit.load.source=memory" },
+            durations.GetMeasurementSnapshot().Select(Tags).ToArray());
+        CollectionAssert.AreEqual(new[] { "imagekit.cache.tier=memory" }, hits.GetMeasurementSnapshot().Select(Tags).ToArray());
+        CollectionAssert.AreEqual(new[] { "imagekit.cache.tier=memory", "imagekit.cache.tier=disk" }, misses.GetMeasurementSnapshot().Select(Tags).ToArray());
         Assert.AreEqual(Corpus.Read("TestImage.gif").LongLength, bytes.GetMeasurementSnapshot().Sum(m => m.Value));
         var download = downloads.GetMeasurementSnapshot().Single();
-        Assert.AreEqual("success", download.Tags["outcome"]);
+        Assert.AreEqual("imagekit.download.outcome=success", Tags(download));
         Assert.IsGreaterThan(0.0, download.Value);
-        Assert.AreEqual("success", decodes.GetMeasurementSnapshot().Single().Tags["outcome"]);
+        Assert.AreEqual("imagekit.decode.outcome=success", Tags(decodes.GetMeasurementSnapshot().Single()));
     }
 
     [TestMethod]
-    public async Task LoadImageAsync_Missing_CountsAFailedLoadWithoutSource()
+    public async Task LoadImageAsync_Missing_CountsAFailedLoadWithoutSourceWithItsErrorType()
     {
         await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
         await using var harness = new DiagnosticsHarness();
         using var loads = harness.Collect<long>(ImageKitDiagnostics.Loads);
+        using var durations = harness.Collect<double>(ImageKitDiagnostics.LoadDuration);
         using var downloads = harness.Collect<double>(ImageKitDiagnostics.DownloadDuration);
 
-        await Assert.ThrowsAsync<ImageKitException>(() => harness.Manager.LoadImageAsync(server.Url("/missing"), cancellationToken: TestContext.CancellationToken));
+        await Assert.ThrowsAsync<ImageKit.Loading.ImageDownloadException>(() => harness.Manager.LoadImageAsync(server.Url("/missing"), cancellationToken: TestContext.CancellationToken));
 
-        var load = loads.GetMeasurementSnapshot().Single();
-        Assert.AreEqual("none", load.Tags["source"]);
-        Assert.AreEqual("failure", load.Tags["outcome"]);
-        Assert.AreEqual("failure", downloads.GetMeasurementSnapshot().Single().Tags["outcome"]);
+        const string Failed = "error.type=ImageKit.Loading.ImageDownloadException imagekit.load.outcome=failure imagekit.load.source=none";
+        Assert.AreEqual(Failed, Tags(loads.GetMeasurementSnapshot().Single()));
+        Assert.AreEqual(Failed, Tags(durations.GetMeasurementSnapshot().Single()));
+        Assert.AreEqual("imagekit.download.outcome=failure", Tags(downloads.GetMeasurementSnapshot().Single()));
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_Cancelled_CountsACancelledLoadWithoutErrorType()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        await using var harness = new DiagnosticsHarness();
+        using var loads = harness.Collect<long>(ImageKitDiagnostics.Loads);
+        using var durations = harness.Collect<double>(ImageKitDiagnostics.LoadDuration);
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAsync<OperationCanceledException>(() => harness.Manager.LoadImageAsync(server.Image("TestImage.gif"), cancellationToken: cancelled.Token));
+
+        // A cancellation is not an error: no error.type.
+        Assert.AreEqual("imagekit.load.outcome=cancelled imagekit.load.source=none", Tags(loads.GetMeasurementSnapshot().Single()));
+        Assert.AreEqual("imagekit.load.outcome=cancelled imagekit.load.source=none", Tags(durations.GetMeasurementSnapshot().Single()));
     }
 
     [TestMethod]
@@ -70,8 +95,13 @@ public sealed class LoadMetricsTests
         {
         }
 
-        Assert.AreEqual("disk", hits.GetMeasurementSnapshot().Single().Tags["tier"]);
-        Assert.AreEqual("disk", loads.GetMeasurementSnapshot().Single().Tags["source"]);
+        Assert.AreEqual("disk", hits.GetMeasurementSnapshot().Single().Tags["imagekit.cache.tier"]);
+        Assert.AreEqual("disk", loads.GetMeasurementSnapshot().Single().Tags["imagekit.load.source"]);
         Assert.AreEqual(1, server.ImageHits("TestImage.png"));
     }
+
+    // A measurement's tags as "name=value" in name order, so that a renamed, missing or extra tag shows.
+    private static string Tags<T>(CollectedMeasurement<T> measurement)
+        where T : struct =>
+        string.Join(' ', measurement.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}"));
 }

@@ -50,8 +50,8 @@ public sealed class PlayerMetricsTests
         Assert.IsGreaterThan(0L, budget.UsedBytes);
         bufferBytes.RecordObservableInstruments();
         var observed = bufferBytes.GetMeasurementSnapshot();
-        Assert.IsGreaterThan(0L, observed.Single(m => (string?)m.Tags["budget"] == "other").Value);
-        Assert.ContainsSingle(observed.Where(m => (string?)m.Tags["budget"] == "shared"));
+        Assert.IsGreaterThan(0L, observed.Single(m => (string?)m.Tags["imagekit.frame_budget"] == "other").Value);
+        Assert.ContainsSingle(observed.Where(m => (string?)m.Tags["imagekit.frame_budget"] == "shared"));
 
         player.Stop();
 

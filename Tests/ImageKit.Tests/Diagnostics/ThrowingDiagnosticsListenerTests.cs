@@ -140,7 +140,7 @@ public sealed class ThrowingDiagnosticsListenerTests
         {
             for (var a = activity; a is not null; a = a.Parent)
             {
-                if (a.GetTagItem("url") is string url && url.Contains(marker, StringComparison.Ordinal))
+                if (a.GetTagItem("url.full") is string url && url.Contains(marker, StringComparison.Ordinal))
                 {
                     Interlocked.Increment(ref thrown);
                     throw new InvalidOperationException("listener bug");

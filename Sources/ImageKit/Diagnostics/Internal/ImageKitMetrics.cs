@@ -112,8 +112,8 @@ internal sealed class ImageKitMetrics
 
         return
         [
-            new(shared.UsedBytes, new KeyValuePair<string, object?>("budget", "shared")),
-            new(others, new KeyValuePair<string, object?>("budget", "other")),
+            new(shared.UsedBytes, new KeyValuePair<string, object?>(TagNames.FrameBudget, "shared")),
+            new(others, new KeyValuePair<string, object?>(TagNames.FrameBudget, "other")),
         ];
     }
 
@@ -132,6 +132,13 @@ internal sealed class ImageKitMetrics
         OperationCanceledException => "cancelled",
         _ => "failure",
     };
+
+    /// <summary>
+    /// The <c>error.type</c> of a load that ended with <paramref name="error"/>: its full type name, or
+    /// <see langword="null"/> for a cancellation, which is no error.
+    /// </summary>
+    public static string? ErrorTypeTag(Exception error) =>
+        error is OperationCanceledException ? null : error.GetType().FullName ?? error.GetType().Name;
 
     public static double Seconds(long startTimestamp) => Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds;
 
