@@ -50,13 +50,14 @@ public sealed partial class ImageManager
         {
             var outcome = ImageKitMetrics.OutcomeTag(e);
             RecordLoad(activity, started, "none", outcome, ImageKitMetrics.ErrorTypeTag(e));
-            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             if (e is OperationCanceledException)
             {
+                // Cancelling is the app's choice, not an error (OpenTelemetry: Error status goes with an error.type).
                 Log.LoadCancelled(_logger, new UrlText.Logged(url));
             }
             else
             {
+                activity?.SetStatus(ActivityStatusCode.Error, e.Message);
                 Log.LoadFailed(_logger, new UrlText.Logged(url), e.Message);
             }
 
@@ -111,7 +112,7 @@ public sealed partial class ImageManager
     {
         using var scope = Contained.StartActivity(_metrics.Activities, ActivityNames.Download);
         var response = await (loader.LoadAsync(request, progress, cancellationToken) ?? Task.FromResult<ImageLoaderResponse>(null!)).ConfigureAwait(false);
-        scope.Activity?.SetTag(TagNames.DownloadBytes, response?.Data.Length);
+        scope.Activity?.SetTag(TagNames.DownloadBodySize, response?.Data.Length);
         return response!; // a loader's null is reported by the caller, as without tracing
     }
 

@@ -51,7 +51,7 @@ public sealed class LoadActivityTests
         CollectionAssert.AreEqual(new[] { "imagekit.cache.hit=none" }, query.TagObjects.Select(t => $"{t.Key}={t.Value}").ToArray());
         var download = stopped.Single(a => a.OperationName == "ImageKit.Download");
         CollectionAssert.AreEqual(
-            new[] { $"imagekit.download.bytes={Corpus.Read("TestImage.gif").Length}" },
+            new[] { $"imagekit.download.body.size={Corpus.Read("TestImage.gif").Length}" },
             download.TagObjects.Select(t => $"{t.Key}={t.Value}").ToArray());
     }
 
@@ -95,6 +95,7 @@ public sealed class LoadActivityTests
         Assert.AreEqual("cancelled", load.GetTagItem("imagekit.load.outcome"));
         Assert.AreEqual("none", load.GetTagItem("imagekit.load.source"));
         Assert.IsNull(load.GetTagItem("error.type"), "a cancellation is not an error");
+        Assert.AreEqual(ActivityStatusCode.Unset, load.Status, "nor is its status");
     }
 
     [TestMethod]

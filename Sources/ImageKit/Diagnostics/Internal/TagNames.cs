@@ -28,8 +28,11 @@ internal static class TagNames
     /// <summary><c>memory</c> | <c>disk</c>. <c>imagekit.cache.hits</c>, <c>imagekit.cache.misses</c>.</summary>
     public const string CacheTier = "imagekit.cache.tier";
 
-    /// <summary>The length of the loaded bytes. Activity <c>ImageKit.Download</c>.</summary>
-    public const string DownloadBytes = "imagekit.download.bytes";
+    /// <summary>
+    /// The length of the loaded bytes. Activity <c>ImageKit.Download</c>. Not <c>imagekit.download.bytes</c>, which is a
+    /// counter's name: OpenTelemetry keeps metric and attribute names in one hierarchy.
+    /// </summary>
+    public const string DownloadBodySize = "imagekit.download.body.size";
 
     /// <summary><c>success</c> | <c>failure</c> | <c>cancelled</c>. <c>imagekit.download.duration</c>.</summary>
     public const string DownloadOutcome = "imagekit.download.outcome";
