@@ -41,6 +41,20 @@ public sealed record DecodingLimits
         init => field = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "MaxFileBytes must be positive.");
     } = ImageKit.Internal.BoundedFileReader.DefaultMaxBytes;
 
+    /// <summary>
+    /// Checks a frame count taken from the container's headers before a decoder reads the file, which stops counting once
+    /// past <see cref="MaxFrameCount"/>: the image holds at least <paramref name="framesAtLeast"/> frames.
+    /// </summary>
+    /// <exception cref="ImageLimitExceededException">More frames than <see cref="MaxFrameCount"/>.</exception>
+    internal void CheckFrameCountAtLeast(int framesAtLeast)
+    {
+        if (framesAtLeast > MaxFrameCount)
+        {
+            throw new ImageLimitExceededException(
+                string.Create(CultureInfo.InvariantCulture, $"the image declares at least {framesAtLeast:N0} frames, more than the limit of {MaxFrameCount:N0} (DecodingLimits.MaxFrameCount)"));
+        }
+    }
+
     /// <summary>Checks the declared geometry of an image against the limits.</summary>
     /// <exception cref="ImageLimitExceededException">A limit is exceeded.</exception>
     internal void Check(int width, int height, int frameCount)

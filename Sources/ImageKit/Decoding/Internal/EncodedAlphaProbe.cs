@@ -21,53 +21,17 @@ internal static class EncodedAlphaProbe
     // Any graphic control extension with its transparency flag set.
     private static bool GifHasTransparentIndex(ReadOnlySpan<byte> data)
     {
-        if (data.Length < 13)
+        var blocks = new GifBlockReader(data);
+        while (blocks.MoveNext())
         {
-            return false;
-        }
-
-        var offset = 13 + ColorTableSize(data[10]);
-        while (offset < data.Length)
-        {
-            switch (data[offset])
+            // A graphic control extension's first sub-block: length (4), packed field (bit 0: transparency), delay, index.
+            if (!blocks.IsImage && blocks.Label == 0xF9 && blocks.Body.Length >= 2 && blocks.Body[0] >= 4 && (blocks.Body[1] & 0x01) != 0)
             {
-                case 0x21 when offset + 1 < data.Length:
-                    var label = data[offset + 1];
-                    offset += 2;
-                    if (label == 0xF9 && offset + 1 < data.Length && data[offset] >= 4 && (data[offset + 1] & 0x01) != 0)
-                    {
-                        return true;
-                    }
-
-                    offset = SkipSubBlocks(data, offset);
-                    break;
-                case 0x2C when offset + 10 <= data.Length:
-                    offset += 10 + ColorTableSize(data[offset + 9]) + 1; // descriptor, local table, LZW minimum code size
-                    offset = SkipSubBlocks(data, offset);
-                    break;
-                default:
-                    return false; // trailer, or damage
+                return true;
             }
         }
 
         return false;
-    }
-
-    private static int ColorTableSize(byte packed) => (packed & 0x80) != 0 ? 3 << ((packed & 0x07) + 1) : 0;
-
-    private static int SkipSubBlocks(ReadOnlySpan<byte> data, int offset)
-    {
-        while (offset < data.Length)
-        {
-            var size = data[offset];
-            offset += 1 + size;
-            if (size == 0)
-            {
-                break;
-            }
-        }
-
-        return offset;
     }
 
     // An ALPH chunk, or a lossless bitstream whose header says its alpha is used, in the image or in any animation frame.
@@ -78,13 +42,11 @@ internal static class EncodedAlphaProbe
     // which no catch could stop.
     private static bool ChunksHaveAlpha(ReadOnlySpan<byte> chunks, bool insideFrame)
     {
-        var offset = 0;
-        while (offset + 8 <= chunks.Length)
+        var reader = new RiffChunkReader(chunks);
+        while (reader.MoveNext())
         {
-            var type = chunks.Slice(offset, 4);
-            var size = BinaryPrimitives.ReadUInt32LittleEndian(chunks[(offset + 4)..]);
-            var available = Math.Min((long)size, chunks.Length - offset - 8);
-            var payload = chunks.Slice(offset + 8, (int)available);
+            var type = reader.Type;
+            var payload = reader.Payload;
             if (type.SequenceEqual("ALPH"u8))
             {
                 return true;
@@ -100,12 +62,6 @@ internal static class EncodedAlphaProbe
             if (!insideFrame && type.SequenceEqual("ANMF"u8) && payload.Length > 16 && ChunksHaveAlpha(payload[16..], insideFrame: true))
             {
                 return true;
-            }
-
-            offset += 8 + (int)Math.Min(size + (size & 1), int.MaxValue - 16);
-            if (available < size)
-            {
-                break;
             }
         }
 

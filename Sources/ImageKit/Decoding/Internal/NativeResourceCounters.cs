@@ -11,6 +11,9 @@ internal static class NativeResourceCounters
     private static long s_livePins;
     private static long s_extraReleases;
 
+    [ThreadStatic]
+    private static long t_codecsOpenedOnThisThread;
+
     /// <summary>Skia codecs opened by image sources and not yet disposed.</summary>
     public static long LiveCodecs => Interlocked.Read(ref s_liveCodecs);
 
@@ -20,7 +23,17 @@ internal static class NativeResourceCounters
     /// <summary>Releases attempted on something already released: must stay 0.</summary>
     public static long ExtraReleases => Interlocked.Read(ref s_extraReleases);
 
-    public static void CodecOpened() => Interlocked.Increment(ref s_liveCodecs);
+    /// <summary>
+    /// Skia codecs ever opened on the calling thread: a test decoding on its own thread sees its own opens alone, whatever
+    /// other tests do meanwhile.
+    /// </summary>
+    public static long CodecsOpenedOnThisThread => t_codecsOpenedOnThisThread;
+
+    public static void CodecOpened()
+    {
+        Interlocked.Increment(ref s_liveCodecs);
+        t_codecsOpenedOnThisThread++;
+    }
 
     public static void CodecClosed() => Interlocked.Decrement(ref s_liveCodecs);
 

@@ -77,6 +77,16 @@ internal sealed partial class SkiaCodecSource : AnimatedImageSource
             BmpBitMasks.ThrowIfNotContiguous(data.Span);
         }
 
+        // Frames are counted from the container before the codec opens: Skia's GIF codec parses the whole file and keeps a
+        // record per frame to answer FrameCount, and WebP's demuxer indexes every frame on opening, then Skia looks each one
+        // up from the start of that index (time grows with the square of the frames), so a hostile file of a million tiny
+        // frames cost seconds to minutes and up to hundreds of megabytes before the limit refused it. A first-frame-only
+        // decode counts one frame.
+        if (!options.FirstFrameOnly && EncodedFrameCounter.CountUpTo(format, data.Span, options.Limits.MaxFrameCount) is { } frames)
+        {
+            options.Limits.CheckFrameCountAtLeast(frames);
+        }
+
         // Data the registry copied into native memory is read in place (each codec's stream takes its own native reference
         // on it); anything else is wrapped without a copy, and this source keeps the wrapper to open its codec again.
         MemoryMarshal.TryGetMemoryManager(data, out SkiaEncodedData? encoded);

@@ -1,0 +1,212 @@
+using System.Buffers.Binary;
+using ImageKit.Decoding;
+using ImageKit.Decoding.Internal;
+using SkiaSharp;
+
+namespace ImageKit.Tests.Decoding;
+
+/// <summary>
+/// <see cref="DecodingLimits.MaxFrameCount"/> is checked from the container's block and chunk headers before any Skia codec
+/// opens: Skia's GIF codec parses the whole file and keeps a record per frame to answer its frame count, and WebP's demuxer
+/// indexes every frame on opening (then Skia looks each one up from the start of that index), so a small file of a million
+/// tiny frames cost seconds to minutes and up to hundreds of megabytes of native memory before it was refused. Whether a codec opened is read from
+/// <see cref="NativeResourceCounters.CodecsOpenedOnThisThread"/>: decoding runs on the test's thread.
+/// </summary>
+[TestClass]
+public sealed class FrameCountBeforeCodecTests
+{
+    private static readonly int s_defaultLimit = DecodingLimits.Default.MaxFrameCount;
+
+    [TestMethod]
+    public void Decode_GifOfOneFrameMoreThanTheDefaultLimit_IsRefusedWithoutOpeningACodec()
+    {
+        var data = DecodingLimitsTests.Gif(1, 1, frames: s_defaultLimit + 1);
+
+        var (error, codecsOpened) = RefusalOf(data, new ImageDecodeOptions());
+
+        Assert.AreEqual(0, codecsOpened, "refused from the GIF's blocks, before Skia parsed the file");
+        Assert.AreEqual("the image declares at least 10,001 frames, more than the limit of 10,000 (DecodingLimits.MaxFrameCount)", error.Message);
+    }
+
+    [TestMethod]
+    public void Decode_WebPOfOneFrameMoreThanTheDefaultLimit_IsRefusedWithoutOpeningACodec()
+    {
+        var data = AnimatedWebP(s_defaultLimit + 1);
+
+        var (error, codecsOpened) = RefusalOf(data, new ImageDecodeOptions());
+
+        Assert.AreEqual(0, codecsOpened, "refused from the WebP's chunks, before Skia's demuxer indexed them");
+        Assert.AreEqual("the image declares at least 10,001 frames, more than the limit of 10,000 (DecodingLimits.MaxFrameCount)", error.Message);
+    }
+
+    [TestMethod]
+    [DataRow("generated/many-frames-400.gif")]
+    [DataRow("generated/many-frames-400.webp")]
+    public void Decode_RealAnimationOverALowerLimit_IsRefusedWithoutOpeningACodec(string file)
+    {
+        var options = new ImageDecodeOptions { Limits = new DecodingLimits { MaxFrameCount = 399 } };
+
+        var (error, codecsOpened) = RefusalOf(Read(file), options);
+
+        Assert.AreEqual(0, codecsOpened);
+        StringAssert.Contains(error.Message, "at least 400 frames");
+    }
+
+    [TestMethod]
+    public void Decode_GifOfExactlyTheDefaultLimit_DecodesEveryFrame()
+    {
+        using var image = AnimatedImage.Decode(DecodingLimitsTests.Gif(1, 1, frames: s_defaultLimit));
+
+        Assert.AreEqual(s_defaultLimit, image.FrameCount);
+        image.GetFrame(s_defaultLimit - 1).Dispose();
+    }
+
+    [TestMethod]
+    public void Decode_WebPOfExactlyTheDefaultLimit_DecodesEveryFrame()
+    {
+        using var image = AnimatedImage.Decode(AnimatedWebP(s_defaultLimit));
+
+        Assert.AreEqual(s_defaultLimit, image.FrameCount);
+        using var last = image.GetFrame(s_defaultLimit - 1);
+        Assert.AreEqual(0xFF, last.Pixels[3], "the 1x1 frame is opaque red, BGRA");
+    }
+
+    [TestMethod]
+    [DataRow("generated/many-frames-400.gif")]
+    [DataRow("generated/many-frames-400.webp")]
+    public void Decode_RealAnimationAtALowerLimit_DecodesEveryFrame(string file)
+    {
+        using var image = AnimatedImage.Decode(Read(file), new ImageDecodeOptions { Limits = new DecodingLimits { MaxFrameCount = 400 } });
+
+        Assert.AreEqual(400, image.FrameCount);
+    }
+
+    [TestMethod]
+    public void Decode_FirstFrameOnly_OfMoreFramesThanTheLimit_StillDecodesTheFirstFrame()
+    {
+        var options = new ImageDecodeOptions { FirstFrameOnly = true };
+
+        using var gif = AnimatedImage.Decode(DecodingLimitsTests.Gif(1, 1, frames: s_defaultLimit + 1), options);
+        using var webP = AnimatedImage.Decode(AnimatedWebP(s_defaultLimit + 1), options);
+
+        Assert.AreEqual((1, 1), (gif.FrameCount, webP.FrameCount));
+    }
+
+    // A frame whose header is cut off is not counted, as Skia does not count it: a file at the limit plus a cut-off frame
+    // decodes as before.
+    [TestMethod]
+    public void Decode_GifCutInsideTheImageDescriptorAfterTheLimit_DecodesTheWholeFrames()
+    {
+        var whole = DecodingLimitsTests.Gif(1, 1, frames: 4);
+        var lastFrame = whole.Length - 1 - GifFrameBytes;
+        var cut = whole[..(lastFrame + 8 + 5)]; // the last frame's graphic control extension, then 5 of its descriptor's 10 bytes
+
+        using var image = AnimatedImage.Decode(cut, new ImageDecodeOptions { Limits = new DecodingLimits { MaxFrameCount = 3 } });
+
+        Assert.AreEqual(3, image.FrameCount);
+    }
+
+    [TestMethod]
+    public void Decode_WebPCutInsideAnAnmfChunkAfterTheLimit_DecodesTheWholeFrames()
+    {
+        var data = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", "damaged", "truncated-animation.webp"));
+
+        using var image = AnimatedImage.Decode(data, new ImageDecodeOptions { Limits = new DecodingLimits { MaxFrameCount = 3 } });
+
+        Assert.AreEqual(3, image.FrameCount);
+    }
+
+    // Cut in the middle of a block, under the limit: the walk stops counting there and the decoder reports the damage in
+    // the same words as before the walk existed.
+    [TestMethod]
+    public void Decode_GifCutInsideTheFirstFramesData_FailsAsBefore()
+    {
+        var whole = DecodingLimitsTests.Gif(1, 1, frames: 3);
+        var firstFrame = 13 + 6;
+        var cut = whole[..(firstFrame + 8 + 10 + 1 + 2)]; // GCE, descriptor, LZW code size, then 2 of the sub-block's 3 bytes
+
+        using var image = AnimatedImage.Decode(cut);
+        var error = Assert.Throws<ImageDecodingException>(() => image.GetFrame(0));
+
+        Assert.AreEqual(DamagedGifFrameMessage, error.Message);
+    }
+
+    [TestMethod]
+    public void Decode_GifCutInsideItsGlobalColourTable_FailsAsBefore()
+    {
+        var cut = DecodingLimitsTests.Gif(1, 1, frames: 3)[..16];
+
+        var error = Assert.Throws<ImageDecodingException>(() => AnimatedImage.Decode(cut));
+
+        Assert.AreEqual(DamagedGifHeaderMessage, error.Message);
+    }
+
+    [TestMethod]
+    public void Decode_WebPCutInsideTheFirstAnmfChunk_FailsAsBefore()
+    {
+        var whole = AnimatedWebP(3);
+        var cut = whole[..(12 + 18 + 14 + 8 + 20)]; // VP8X, ANIM, then 20 bytes of the first ANMF chunk
+
+        var error = Assert.Throws<ImageDecodingException>(() => AnimatedImage.Decode(cut));
+
+        Assert.AreEqual(DamagedWebPMessage, error.Message);
+    }
+
+    private const int GifFrameBytes = 8 + 10 + 5; // DecodingLimitsTests.Gif: GCE, image descriptor, LZW data
+
+    // What these cut files failed with before frames were counted from the headers.
+    private const string DamagedGifFrameMessage = "frame 0: the data ends before the frame is complete (truncated file)";
+    private const string DamagedGifHeaderMessage = "the Gif data ends inside its header (truncated file)";
+    private const string DamagedWebPMessage = "the WebP data ends inside its header (truncated file)";
+
+    private static (ImageLimitExceededException Error, long CodecsOpened) RefusalOf(byte[] data, ImageDecodeOptions options)
+    {
+        var before = NativeResourceCounters.CodecsOpenedOnThisThread;
+        var error = Assert.Throws<ImageLimitExceededException>(() => AnimatedImage.Decode(data, options));
+        return (error, NativeResourceCounters.CodecsOpenedOnThisThread - before);
+    }
+
+    private static byte[] Read(string file) => File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", file));
+
+    // An animated WebP of `frames` 1x1 frames, each the same opaque red lossless (VP8L) image encoded by Skia, 10 ms each.
+    private static byte[] AnimatedWebP(int frames)
+    {
+        var vp8l = OneRedPixelVp8LChunk();
+        var anmfPayload = 16 + vp8l.Length;
+        var anmf = new byte[8 + anmfPayload + (anmfPayload & 1)];
+        "ANMF"u8.CopyTo(anmf);
+        BinaryPrimitives.WriteUInt32LittleEndian(anmf.AsSpan(4), (uint)anmfPayload);
+        anmf[8 + 12] = 10; // offsets 0, width - 1 and height - 1 = 0, duration 10 ms, flags 0 (blend, no dispose)
+        vp8l.CopyTo(anmf, 8 + 16);
+
+        byte[] head =
+        [
+            .. "VP8X"u8, 10, 0, 0, 0, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, // animation flag, canvas 1x1
+            .. "ANIM"u8, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, // background colour, loop forever
+        ];
+        var data = new byte[12 + head.Length + ((long)anmf.Length * frames)];
+        "RIFF"u8.CopyTo(data);
+        BinaryPrimitives.WriteUInt32LittleEndian(data.AsSpan(4), (uint)(data.Length - 8));
+        "WEBP"u8.CopyTo(data.AsSpan(8));
+        head.CopyTo(data, 12);
+        for (var i = 0; i < frames; i++)
+        {
+            anmf.CopyTo(data, 12 + head.Length + (i * anmf.Length));
+        }
+
+        return data;
+    }
+
+    private static byte[] OneRedPixelVp8LChunk()
+    {
+        using var bitmap = new SKBitmap(new SKImageInfo(1, 1, SKColorType.Bgra8888, SKAlphaType.Premul));
+        bitmap.Erase(SKColors.Red);
+        using var pixmap = bitmap.PeekPixels();
+        using var encoded = pixmap.Encode(new SKWebpEncoderOptions(SKWebpEncoderCompression.Lossless, 100))
+            ?? throw new AssertFailedException("Skia could not encode a WebP");
+        var webP = encoded.ToArray();
+        Assert.IsTrue(webP.AsSpan(12, 4).SequenceEqual("VP8L"u8), "Skia wrote a simple lossless WebP");
+        var size = BinaryPrimitives.ReadInt32LittleEndian(webP.AsSpan(16));
+        return webP[12..(12 + 8 + size + (size & 1))]; // with its padding byte
+    }
+}
