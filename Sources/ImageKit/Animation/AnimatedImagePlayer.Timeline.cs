@@ -44,7 +44,7 @@ public sealed partial class AnimatedImagePlayer
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_playing && (_subscription is not null || _frameCount <= 1))
+            if (_playing && (_subscription is not null || !NeedsLink))
             {
                 return;
             }
@@ -68,7 +68,7 @@ public sealed partial class AnimatedImagePlayer
             }
 
             session = _playSession;
-            subscribe = _frameCount > 1;
+            subscribe = NeedsLink;
             if (subscribe)
             {
                 _startsInFlight++;
@@ -267,6 +267,12 @@ public sealed partial class AnimatedImagePlayer
 
             ShowCurrentIfReady(ref events, playedByClock: true);
             _core.SetPlayhead(_step);
+            if (_playing && !NeedsLink)
+            {
+                // A still made endless while its loops were timed: nothing will change on screen any more.
+                events.Unsubscribe = _subscription;
+                _subscription = null;
+            }
         }
 
         _worker.Wake();
@@ -318,6 +324,10 @@ public sealed partial class AnimatedImagePlayer
             Interlocked.Increment(ref _failedHandlers);
         }
     }
+
+    // Under _lock: whether playing needs ticks. A still's only while a finite loop count times its loops (its frame's
+    // duration each, as a one-frame animation's): played forever, nothing on screen would ever change.
+    private bool NeedsLink => _frameCount > 1 || _totalLoopCount > 0;
 
     private void MoveTo(int step, int loop)
     {

@@ -16,7 +16,9 @@ namespace ImageKit.Animation;
 /// falls behind, wall-clock time is kept and the frames that were due but not ready are skipped and counted
 /// (<see cref="AnimatedImagePlayerOptions.WaitForFrames"/> stops the clock instead). A finite loop count ends playback on
 /// the last frame of the last loop: that frame stays current, <see cref="IsPlaying"/> turns false and
-/// <see cref="Finished"/> is raised once. A one-frame image shows its frame and never ticks.
+/// <see cref="Finished"/> is raised once. A one-frame image plays as a one-frame animation: each loop lasts its frame's
+/// duration, and a finite loop count (a still's own is 1) finishes as any other; played forever it never ticks, and
+/// <see cref="IsPlaying"/> stays true.
 /// </para>
 /// <para>
 /// <b>Threading.</b> Every member is thread-safe. Events are raised on the
@@ -193,7 +195,14 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
         }
     }
 
-    /// <summary>Plays in total before finishing: 0 = forever. <value>Default: the image's <see cref="AnimatedImage.LoopCount"/>.</value></summary>
+    /// <summary>
+    /// Plays in total before finishing: 0 = forever. A one-frame image's loop lasts its frame's duration, as a one-frame
+    /// animation's does. <value>Default: the image's <see cref="AnimatedImage.LoopCount"/>.</value>
+    /// </summary>
+    /// <remarks>
+    /// Made finite while a one-frame image plays forever (which needs no ticks), the player subscribes to the display link
+    /// to time the loops, as <see cref="Play"/> does, and throws what starting the link throws.
+    /// </remarks>
     public int TotalLoopCount
     {
         get
@@ -207,9 +216,23 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
         set
         {
             ArgumentOutOfRangeException.ThrowIfNegative(value);
+            bool startLink;
             lock (_lock)
             {
                 _totalLoopCount = value;
+                startLink = _playing && _subscription is null && NeedsLink && !_disposed;
+            }
+
+            if (startLink)
+            {
+                try
+                {
+                    Play(); // a still playing forever without ticks: its loops are timed from now on
+                }
+                catch (ObjectDisposedException) when (IsDisposedNow)
+                {
+                    // Disposed meanwhile: nothing to time.
+                }
             }
         }
     }
