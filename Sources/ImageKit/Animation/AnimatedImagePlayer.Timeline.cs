@@ -154,7 +154,8 @@ public sealed partial class AnimatedImagePlayer
 
     /// <summary>
     /// Pauses, then goes back to the first frame (<see cref="AnimatedImagePlayerOptions.ResetFrameIndexWhenStopped"/>) and
-    /// drops the buffered frames (<see cref="AnimatedImagePlayerOptions.ClearBufferWhenStopped"/>).
+    /// drops the buffered frames (<see cref="AnimatedImagePlayerOptions.ClearBufferWhenStopped"/>). Without going back, a
+    /// finished player stays on its last frame and <see cref="Play"/> starts over, as after <see cref="Finished"/>.
     /// </summary>
     /// <remarks>
     /// A display link whose backend fails to stop throws that failure to the thread that leaves it (as from
@@ -190,9 +191,11 @@ public sealed partial class AnimatedImagePlayer
                 return; // Dispose released the buffer, or is about to: a frame put on screen now would never be released
             }
 
-            _finished = false;
+            // A Stop that does not rewind leaves a finished playback finished, where it ended: the next Play starts over,
+            // as after Finished (cleared here, that Play would replay the last frame and finish again).
             if (_options.ResetFrameIndexWhenStopped)
             {
+                _finished = false;
                 MoveTo(0, 0);
 
                 // The first frame goes on screen now if it is buffered; otherwise the worker shows it once decoded.
