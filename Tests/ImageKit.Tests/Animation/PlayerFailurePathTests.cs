@@ -58,6 +58,26 @@ public sealed class PlayerFailurePathTests
             $"finished {finished} times, on frame {player.CurrentFrameIndex} (a one-loop, 0.3 s animation given 1 s)");
     }
 
+    /// <summary>
+    /// An application's source that throws <see cref="ObjectDisposedException"/> (an object of its own it has lost) fails
+    /// that frame, as any other exception from it does: the image itself is not disposed (the player holds a lease on it),
+    /// so the worker goes on with the other frames and counts the failure.
+    /// </summary>
+    [TestMethod]
+    public async Task DecodeWorker_SourceThrowsObjectDisposedForOneFrame_CountsADecodeErrorAndDecodesTheOthers()
+    {
+        using var links = new StepLinkProvider(TimeSpan.FromMilliseconds(10));
+        using var image = new AnimatedImage(
+            new FailingFrameSource(frameCount: 4, failing: 1, failure: () => new ObjectDisposedException("the source's own stream")),
+            ReadOnlyMemory<byte>.Empty);
+        await using var player = new AnimatedImagePlayer(image, new AnimatedImagePlayerOptions { DisplayLinkProvider = links });
+
+        Assert.IsTrue(
+            Leaks.Eventually(() => player.BufferedFrameCount == 3 && player.Statistics.DecodeErrors == 1),
+            $"frames 0, 2 and 3 decode and frame 1 counts as failed: {player.BufferedFrameCount} buffered, {player.Statistics.DecodeErrors} decode errors");
+        Assert.IsFalse(image.IsDisposed);
+    }
+
     [TestMethod]
     public async Task LoopCompleted_OfATickInFlight_IsNotRaisedAfterDisposeReturned()
     {
@@ -155,8 +175,8 @@ public sealed class PlayerFailurePathTests
         }
     }
 
-    /// <summary>Frames of 100 ms; one of them fails to decode every time.</summary>
-    private sealed class FailingFrameSource(int frameCount, int failing) : AnimatedImageSource
+    /// <summary>Frames of 100 ms; one of them fails to decode every time (with the given failure, else as corrupt).</summary>
+    private sealed class FailingFrameSource(int frameCount, int failing, Func<Exception>? failure = null) : AnimatedImageSource
     {
         public override ImageFormat Format => ImageFormat.Gif;
 
@@ -178,7 +198,7 @@ public sealed class PlayerFailurePathTests
         {
             if (index == failing)
             {
-                throw new ImageDecodingException($"frame {index} is corrupt");
+                throw failure?.Invoke() ?? new ImageDecodingException($"frame {index} is corrupt");
             }
 
             canvas.Fill((byte)index);

@@ -79,7 +79,8 @@ internal sealed class FrameDecodeWorker
             }
             catch (ObjectDisposedException)
             {
-                // The image was disposed under a playing player: nothing more to decode.
+                // The image itself was released (a frame's failure, even an ObjectDisposedException from the source, is
+                // counted per frame by PlaybackCore): nothing more to decode.
                 return;
             }
 #pragma warning disable CA1031 // Decode failures are caught per frame (PlaybackCore); anything else ends decoding, never Dispose.

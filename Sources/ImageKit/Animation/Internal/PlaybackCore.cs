@@ -102,6 +102,12 @@ internal sealed class PlaybackCore
             return false; // the player was dropped without being disposed: nobody will show these frames
         }
 
+        // Null only once the player's Dispose has stopped the worker; until then the player's lease keeps the image alive.
+        if (Image is not { } image)
+        {
+            return false;
+        }
+
         var order = UpcomingFrames();
 
         // The frames behind the playhead go first: a full budget would otherwise refuse the next frames while they still
@@ -118,7 +124,7 @@ internal sealed class PlaybackCore
             {
                 // The buffer is full of frames nearer the playhead than this one, or the budget is: but a frame another
                 // player of the image holds costs the budget nothing and needs no decode.
-                return (Image ?? throw new ObjectDisposedException(nameof(AnimatedImagePlayer))).TryGetFrameWithoutDecoding(index) is { } held
+                return image.TryGetFrameWithoutDecoding(index) is { } held
                     && Add(index, held, order);
             }
 
@@ -126,11 +132,13 @@ internal sealed class PlaybackCore
             ImageFrame frame;
             try
             {
-                frame = (Image ?? throw new ObjectDisposedException(nameof(AnimatedImagePlayer))).GetFrame(index);
+                frame = image.GetFrame(index);
             }
-            catch (Exception e) when (e is not ObjectDisposedException)
+            catch (Exception e) when (e is not ObjectDisposedException || !image.IsDisposed)
             {
                 // Not only ImageDecodingException: an application's source, or a failed allocation, fails this frame only.
+                // So does an ObjectDisposedException from a source (an object of its own it lost): only the image's own,
+                // once released (which the player's lease prevents), means that nothing more can be decoded.
                 lock (_failed)
                 {
                     _failed.Add(index);
