@@ -36,14 +36,23 @@ public sealed class FrameBudget
     /// </summary>
     public static FrameBudget Shared { get; } = new(Math.Min(512L * 1024 * 1024, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 8));
 
-    /// <summary>The bytes of decoded frames all buffers together may hold. Lowering it takes effect as buffers refill.</summary>
+    /// <summary>
+    /// The bytes of decoded frames all buffers together may hold. Lowering it below what they hold makes them drop frames
+    /// before the setter returns, the farthest from each playhead first and in turns, until the budget fits or each keeps
+    /// only the frame on screen and the next; they then play with smaller buffers.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
     public long CapacityBytes
     {
         get => Interlocked.Read(ref _capacityBytes);
         set
         {
             ArgumentOutOfRangeException.ThrowIfNegative(value);
-            Interlocked.Exchange(ref _capacityBytes, value);
+            var previous = Interlocked.Exchange(ref _capacityBytes, value);
+            if (value < previous && UsedBytes > value)
+            {
+                ShedToCapacity();
+            }
         }
     }
 
@@ -56,16 +65,42 @@ public sealed class FrameBudget
     /// </summary>
     public void Trim()
     {
-        FrameBuffer[] buffers;
+        foreach (var buffer in LiveBuffers())
+        {
+            buffer.Trim();
+        }
+    }
+
+    // A lowered capacity: buffers that hold every frame never refill, so waiting for refills would keep the old budget's
+    // frames for good. Each buffer drops its farthest frame in turn (frames that buffers share are given back once all of
+    // them have dropped them), until the budget fits or none may drop more.
+    private void ShedToCapacity()
+    {
+        var buffers = LiveBuffers();
+        var dropping = new List<FrameBuffer>(buffers);
+        while (dropping.Count > 0)
+        {
+            for (var i = 0; i < dropping.Count; i++)
+            {
+                if (UsedBytes <= CapacityBytes)
+                {
+                    return;
+                }
+
+                if (!dropping[i].TryDropFarthest())
+                {
+                    dropping.RemoveAt(i--);
+                }
+            }
+        }
+    }
+
+    private FrameBuffer[] LiveBuffers()
+    {
         lock (_buffers)
         {
             _buffers.RemoveAll(static w => !w.TryGetTarget(out _));
-            buffers = [.. _buffers.Select(static w => w.TryGetTarget(out var b) ? b : null).OfType<FrameBuffer>()];
-        }
-
-        foreach (var buffer in buffers)
-        {
-            buffer.Trim();
+            return [.. _buffers.Select(static w => w.TryGetTarget(out var b) ? b : null).OfType<FrameBuffer>()];
         }
     }
 

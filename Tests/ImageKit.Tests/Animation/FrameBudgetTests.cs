@@ -163,6 +163,30 @@ public sealed class FrameBudgetTests
         Assert.IsLessThanOrEqualTo(FrameBytes, budget.UsedBytes, "the frame both show is charged once");
     }
 
+    /// <summary>
+    /// Lowering the capacity below what buffers already hold gives memory back: buffers holding every frame never refill,
+    /// so waiting for a refill would keep the old budget's frames until a <see cref="FrameBudget.Trim"/>.
+    /// </summary>
+    [TestMethod]
+    public async Task CapacityBytes_LoweredBelowWhatPlayersHoldingEveryFrameHold_TheyDropFramesUntilItFits()
+    {
+        using var image = NewImage();
+        var budget = new FrameBudget(64L * 1024 * 1024);
+        await using var players = new Players(image, budget, count: 2);
+        Assert.IsTrue(Leaks.Eventually(() => players.All(p => p.BufferedFrameCount == Frames)), "every player buffered the whole animation");
+
+        budget.CapacityBytes = 10 * FrameBytes;
+
+        Assert.IsTrue(
+            Leaks.Eventually(() => budget.UsedBytes <= budget.CapacityBytes),
+            $"{budget.UsedBytes / FrameBytes} frames charged to a budget of 10 ({players[0].BufferedFrameCount} and {players[1].BufferedFrameCount} buffered)");
+        Assert.IsTrue(
+            players.All(p => p.BufferedFrameCount >= 2),
+            $"each keeps the frame on screen and the next ({players[0].BufferedFrameCount}, {players[1].BufferedFrameCount})");
+        using var onScreen = players[0].GetCurrentFrame();
+        Assert.AreEqual(0, onScreen?.Index, "the frame on screen stays");
+    }
+
     [TestMethod]
     public void CapacityBytes_Negative_IsRefused()
     {

@@ -18,6 +18,9 @@ internal sealed class FrameBuffer : IDisposable
     private readonly BudgetReservation _reservation;
     private readonly long _frameBytes;
     private int _pinnedIndex = -1;
+
+    // The frames the playhead wanted at the worker's last pass, nearest first (under _lock): which frame is farthest.
+    private int[]? _upcoming;
     private long _peakBytes;
     private bool _disposed;
 
@@ -232,6 +235,7 @@ internal sealed class FrameBuffer : IDisposable
         List<ImageFrame>? removed = null;
         lock (_lock)
         {
+            _upcoming = upcoming;
             List<int>? behind = null;
             foreach (var index in _frames.Keys)
             {
@@ -252,6 +256,43 @@ internal sealed class FrameBuffer : IDisposable
         {
             frame.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Drops the buffered frame farthest from the playhead (as last seen by the worker), giving its charge back: never the
+    /// one on screen, nor below <see cref="MinimumFrames"/>. False when no frame may go.
+    /// </summary>
+    public bool TryDropFarthest()
+    {
+        ImageFrame? dropped = null;
+        lock (_lock)
+        {
+            if (_disposed || _frames.Count <= MinimumFrames)
+            {
+                return false;
+            }
+
+            var farthest = -1;
+            var farthestRank = -1;
+            foreach (var index in _frames.Keys)
+            {
+                // A frame the playhead no longer wants is the farthest of all; without an order yet, the highest index.
+                var rank = _upcoming is null ? index : Array.IndexOf(_upcoming, index) is >= 0 and var r ? r : int.MaxValue;
+                if (index != _pinnedIndex && rank > farthestRank)
+                {
+                    farthest = index;
+                    farthestRank = rank;
+                }
+            }
+
+            if (farthestRank >= 0)
+            {
+                dropped = Remove(farthest);
+            }
+        }
+
+        dropped?.Dispose();
+        return dropped is not null;
     }
 
     /// <summary>Drops every frame but the pinned one.</summary>
