@@ -169,7 +169,7 @@ public sealed class FrameCountBeforeCodecTests
     private static byte[] Read(string file) => File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", file));
 
     // An animated WebP of `frames` 1x1 frames, each the same opaque red lossless (VP8L) image encoded by Skia, 10 ms each.
-    private static byte[] AnimatedWebP(int frames)
+    internal static byte[] AnimatedWebP(int frames)
     {
         var vp8l = OneRedPixelVp8LChunk();
         var anmfPayload = 16 + vp8l.Length;

@@ -28,8 +28,10 @@ internal static class ExifOrientation
     /// <summary>
     /// The orientation to turn what <paramref name="codec"/> decodes by under <paramref name="policy"/>: its EXIF
     /// orientation for a still whose format the policy covers, else <see cref="SKEncodedOrigin.TopLeft"/> (as stored).
+    /// <paramref name="isAnimation"/> says whether the image has more than one frame (also when the codec reads only the
+    /// first frame's excerpt).
     /// </summary>
-    public static SKEncodedOrigin ToApply(SKCodec codec, ImageFormat format, ExifOrientationPolicy policy)
+    public static SKEncodedOrigin ToApply(SKCodec codec, ImageFormat format, ExifOrientationPolicy policy, bool isAnimation)
     {
         var covered = policy switch
         {
@@ -37,7 +39,7 @@ internal static class ExifOrientation
             ExifOrientationPolicy.AllFormats => format is ImageFormat.Jpeg or ImageFormat.WebP or ImageFormat.Png,
             _ => false,
         };
-        return covered && codec.FrameCount <= 1 ? codec.EncodedOrigin : SKEncodedOrigin.TopLeft; // animations: as stored
+        return covered && !isAnimation ? codec.EncodedOrigin : SKEncodedOrigin.TopLeft; // animations: as stored
     }
 
     /// <summary>

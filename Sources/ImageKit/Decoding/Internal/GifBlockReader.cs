@@ -40,6 +40,15 @@ internal ref struct GifBlockReader
     /// </summary>
     public bool ReachesImageData { get; private set; }
 
+    /// <summary>Where the current block starts in the data (its introducer).</summary>
+    public int Start { get; private set; }
+
+    /// <summary>Where the current block ends: just past its block terminator, or past the end of the data when it is cut off.</summary>
+    public int End => _offset;
+
+    /// <summary>Whether the current block's sub-blocks end with their block terminator inside the data.</summary>
+    public bool IsComplete { get; private set; }
+
     /// <summary>Moves to the next block; <see langword="false"/> when the walk has ended.</summary>
     public bool MoveNext()
     {
@@ -49,13 +58,14 @@ internal ref struct GifBlockReader
         }
 
         var start = _offset;
+        Start = start;
         switch (_data[start])
         {
             case ExtensionIntroducer when start + 1 < _data.Length:
                 IsImage = false;
                 Label = _data[start + 1];
                 ReachesImageData = false;
-                _offset = SkipSubBlocks(_data, start + 2);
+                (_offset, IsComplete) = SkipSubBlocks(_data, start + 2);
                 Body = _data[(start + 2)..Math.Min(_offset, _data.Length)];
                 return true;
             case ImageSeparator when start + 1 + ImageDescriptorBytes <= _data.Length:
@@ -63,7 +73,7 @@ internal ref struct GifBlockReader
                 Label = 0;
                 var imageData = start + 1 + ImageDescriptorBytes + ColorTableSize(_data[start + ImageDescriptorBytes]) + 1;
                 ReachesImageData = imageData <= _data.Length;
-                _offset = SkipSubBlocks(_data, imageData);
+                (_offset, IsComplete) = SkipSubBlocks(_data, imageData);
                 Body = _data[(start + 1)..Math.Min(_offset, _data.Length)];
                 return true;
             default:
@@ -74,7 +84,7 @@ internal ref struct GifBlockReader
 
     private static int ColorTableSize(byte packed) => (packed & 0x80) != 0 ? 3 << ((packed & 0x07) + 1) : 0;
 
-    private static int SkipSubBlocks(ReadOnlySpan<byte> data, int offset)
+    private static (int End, bool Terminated) SkipSubBlocks(ReadOnlySpan<byte> data, int offset)
     {
         while (offset < data.Length)
         {
@@ -82,10 +92,10 @@ internal ref struct GifBlockReader
             offset += 1 + size;
             if (size == 0)
             {
-                break;
+                return (offset, true);
             }
         }
 
-        return offset;
+        return (offset, false);
     }
 }

@@ -56,7 +56,7 @@ internal static class PreviewDecoder
         {
             return null;
         }
-        var origin = ExifOrientation.ToApply(codec, format, options.Orientation);
+        var origin = ExifOrientation.ToApply(codec, format, options.Orientation, codec.FrameCount > 1);
         var swap = ExifOrientation.SwapsAxes(origin);
         var size = codec.Info.Size; // as stored; the limits below are for the upright image
         if (options.ScaledSize(swap ? size.Height : size.Width, swap ? size.Width : size.Height) is { } target)

@@ -21,6 +21,12 @@ internal ref struct RiffChunkReader
     /// <summary>The current chunk's payload, as much of it as the data holds.</summary>
     public ReadOnlySpan<byte> Payload { get; private set; }
 
+    /// <summary>Where the current chunk starts in the run (its type).</summary>
+    public int Start { get; private set; }
+
+    /// <summary>Where the current chunk ends in the run, after its padding byte (past the end of the run when it is cut off).</summary>
+    public int End => _offset;
+
     /// <summary>Whether the current chunk's whole payload is in the data.</summary>
     public bool IsComplete { get; private set; }
 
@@ -34,6 +40,7 @@ internal ref struct RiffChunkReader
 
         var size = BinaryPrimitives.ReadUInt32LittleEndian(_chunks[(_offset + 4)..]);
         var available = Math.Min((long)size, _chunks.Length - _offset - 8);
+        Start = _offset;
         Type = _chunks.Slice(_offset, 4);
         Payload = _chunks.Slice(_offset + 8, (int)available);
         IsComplete = available == size;

@@ -28,14 +28,14 @@ internal sealed partial class SkiaCodecSource : AnimatedImageSource
     // (docs/benchmarks.md): nothing here that the fields below already say (the canvas's size is the upright one, turned
     // back by the origin).
     private readonly SKData _data; // the registry's native copy (the image owns it), or the caller's bytes wrapped
-    private readonly bool _ownsData; // _data wraps the caller's bytes without a copy: this source owns it
+    private readonly bool _ownsData; // _data wraps the caller's bytes without a copy, or is a first frame's excerpt: this source owns it
     private readonly SKCodecFrameInfo[] _frames;
     private SKCodec? _codec; // null between a still's calls
     private readonly SKEncodedOrigin _origin; // TopLeft unless the still is turned upright
     private readonly bool _isAnimation; // the codec has more than one frame, also when only the first is kept
     private int _disposed;
 
-    private SkiaCodecSource(SKCodec codec, SKData data, bool ownsData, ImageFormat format, ReadOnlySpan<byte> bytes, ImageDecodeOptions options)
+    private SkiaCodecSource(SKCodec codec, SKData data, bool ownsData, bool isExcerpt, ImageFormat format, ReadOnlySpan<byte> bytes, ImageDecodeOptions options)
     {
         _codec = codec;
         _data = data;
@@ -45,17 +45,17 @@ internal sealed partial class SkiaCodecSource : AnimatedImageSource
         // The limits first: the frame table is one managed entry per frame, and a hostile file may declare millions. A
         // first-frame-only image decodes and keeps one frame, and is checked as one.
         var frameCount = codec.FrameCount;
-        _isAnimation = frameCount > 1;
+        _isAnimation = isExcerpt || frameCount > 1; // an excerpt is made of animations only, and holds their first frame
         options.Limits.Check(info.Width, info.Height, options.FirstFrameOnly ? 1 : Math.Max(1, frameCount));
         _frames = frameCount <= 0 ? []
             : options.FirstFrameOnly ? FirstFrameInfo(codec)
             : codec.FrameInfo;
         FrameCount = Math.Max(1, _frames.Length);
-        _origin = ExifOrientation.ToApply(codec, format, options.Orientation);
+        _origin = ExifOrientation.ToApply(codec, format, options.Orientation, _isAnimation);
         (PixelWidth, PixelHeight) = ExifOrientation.SwapsAxes(_origin) ? (info.Height, info.Width) : (info.Width, info.Height);
         HasAlpha = EncodedAlphaProbe.HasAlpha(format, bytes)
             ?? (info.AlphaType != SKAlphaType.Opaque || _frames.Any(static f => f.AlphaType != SKAlphaType.Opaque));
-        LoopCount = ReadLoopCount(codec, format, options.GifLoopCount);
+        LoopCount = ReadLoopCount(codec, _isAnimation, format, options.GifLoopCount);
     }
 
     public override ImageFormat Format { get; }
@@ -87,15 +87,19 @@ internal sealed partial class SkiaCodecSource : AnimatedImageSource
             options.Limits.CheckFrameCountAtLeast(frames);
         }
 
-        // Data the registry copied into native memory is read in place (each codec's stream takes its own native reference
-        // on it); anything else is wrapped without a copy, and this source keeps the wrapper to open its codec again.
+        // A first-frame-only animation's codec reads an excerpt of the data that ends with the first frame (this source
+        // owns it). Otherwise data the registry copied into native memory is read in place (each codec's stream takes its
+        // own native reference on it); anything else is wrapped without a copy, and this source keeps the wrapper to open
+        // its codec again.
+        var (excerpt, excerptCodec) = options.FirstFrameOnly ? OpenFirstFrameExcerpt(data.Span, format) : default;
         MemoryMarshal.TryGetMemoryManager(data, out SkiaEncodedData? encoded);
-        var wrapped = encoded is null ? WrapWithoutCopy(data) : null;
+        var wrapped = excerpt ?? (encoded is null ? WrapWithoutCopy(data) : null);
         SkiaCodecSource? source = null;
         try
         {
-            var native = encoded?.Data ?? wrapped!;
-            var codec = OpenCodec(native, out var result);
+            var native = wrapped ?? encoded!.Data;
+            var result = SKCodecResult.Success;
+            var codec = excerptCodec ?? OpenCodec(native, out result);
             if (codec is null)
             {
                 if (format is ImageFormat.Png or ImageFormat.Apng)
@@ -108,7 +112,7 @@ internal sealed partial class SkiaCodecSource : AnimatedImageSource
 
             try
             {
-                source = new SkiaCodecSource(codec, native, ownsData: wrapped is not null, format, data.Span, options);
+                source = new SkiaCodecSource(codec, native, ownsData: wrapped is not null, isExcerpt: excerpt is not null, format, data.Span, options);
             }
             catch
             {
@@ -335,9 +339,9 @@ internal sealed partial class SkiaCodecSource : AnimatedImageSource
     private static SKCodecFrameInfo[] FirstFrameInfo(SKCodec codec) =>
         codec.GetFrameInfo(0, out var first) ? [first] : [];
 
-    private static int ReadLoopCount(SKCodec codec, ImageFormat format, GifLoopCountSemantics gifSemantics)
+    private static int ReadLoopCount(SKCodec codec, bool isAnimation, ImageFormat format, GifLoopCountSemantics gifSemantics)
     {
-        if (codec.FrameCount <= 1)
+        if (!isAnimation)
         {
             return 1;
         }
