@@ -91,8 +91,9 @@ public sealed partial class MemoryImageCache
         _totalCost -= node.Cost;
     }
 
-    // Whether an image of this (chargeable) cost can be held strongly at all.
-    private bool Fits(long cost) => cost <= Math.Min(Options.MaxCost, MaxChargeableCost);
+    // Whether an image of this (chargeable) cost can be held strongly at all. A MaxCost of 0 holds nothing strongly, not
+    // even an image charged 0 (which no eviction would ever take out again).
+    private bool Fits(long cost) => Options.MaxCost > 0 && cost <= Math.Min(Options.MaxCost, MaxChargeableCost);
 
     // Caller holds _lock. An evicted image someone else still owns comes back as the most recently used; one that costs
     // more than the cache may hold stays in the weak table, and the caller gets a lease of its own.
