@@ -33,10 +33,20 @@ public sealed class ImageCacheChain : IImageCache
     public ImmutableArray<IImageCache> Caches => _caches;
 
     /// <summary>How queries and <see cref="ContainsAsync"/> run. <value>Default: <see cref="ImageCacheChainPolicy.FirstHit"/>.</value></summary>
-    public ImageCacheChainPolicy QueryPolicy { get; init; } = ImageCacheChainPolicy.FirstHit;
+    /// <exception cref="ArgumentOutOfRangeException">The value is not an <see cref="ImageCacheChainPolicy"/>.</exception>
+    public ImageCacheChainPolicy QueryPolicy
+    {
+        get;
+        init => field = Defined(value, nameof(QueryPolicy));
+    } = ImageCacheChainPolicy.FirstHit;
 
     /// <summary>How stores, metadata updates, removals and clears run. <value>Default: <see cref="ImageCacheChainPolicy.All"/>.</value></summary>
-    public ImageCacheChainPolicy StorePolicy { get; init; } = ImageCacheChainPolicy.All;
+    /// <exception cref="ArgumentOutOfRangeException">The value is not an <see cref="ImageCacheChainPolicy"/>.</exception>
+    public ImageCacheChainPolicy StorePolicy
+    {
+        get;
+        init => field = Defined(value, nameof(StorePolicy));
+    } = ImageCacheChainPolicy.All;
 
     /// <inheritdoc/>
     public async Task<ImageCacheResult?> QueryAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
@@ -160,6 +170,10 @@ public sealed class ImageCacheChain : IImageCache
 
     /// <summary>The caches that stores, removals and clears go to (<see cref="StorePolicy"/>).</summary>
     internal ImmutableArray<IImageCache> StoreTargets => Select(StorePolicy);
+
+    // An undefined policy was taken for one of the defined ones (FirstHit-like queries, stores to every cache).
+    private static ImageCacheChainPolicy Defined(ImageCacheChainPolicy policy, string name) =>
+        Enum.IsDefined(policy) ? policy : throw new ArgumentOutOfRangeException(name, policy, "Not an ImageCacheChainPolicy value.");
 
     private ImmutableArray<IImageCache> Select(ImageCacheChainPolicy policy) => policy switch
     {

@@ -25,4 +25,18 @@ public sealed class CacheOptionsHostileArgumentTests
         var e = Assert.ThrowsExactly<ArgumentException>(() => new ImageCacheChain([memory, null!]));
         Assert.AreEqual("caches", e.ParamName);
     }
+    [TestMethod]
+    [DataRow(-1)]
+    [DataRow(4)]
+    [DataRow(42)]
+    public async Task ImageCacheChain_UndefinedPolicy_IsRefusedWhereItIsSet(int value)
+    {
+        // Silently accepted before: an undefined query policy queried every cache in turn and an undefined store policy
+        // stored to every cache, as if one of the defined policies had been asked for.
+        await using var memory = new ImageCache(new ImageCacheOptions());
+        var query = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageCacheChain([memory]) { QueryPolicy = (ImageCacheChainPolicy)value });
+        Assert.AreEqual("QueryPolicy", query.ParamName);
+        var store = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageCacheChain([memory]) { StorePolicy = (ImageCacheChainPolicy)value });
+        Assert.AreEqual("StorePolicy", store.ParamName);
+    }
 }
