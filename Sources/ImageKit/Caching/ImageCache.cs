@@ -239,10 +239,13 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
     }
 
     /// <inheritdoc/>
-    public async Task<DiskCacheEntry?> GetEncodedAsync(string key, CancellationToken cancellationToken = default) =>
-        await DiskAsync(cancellationToken).ConfigureAwait(false) is { } disk
+    public async Task<DiskCacheEntry?> GetEncodedAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return await DiskAsync(cancellationToken).ConfigureAwait(false) is { } disk
             ? PendingEntry(disk, key) ?? await disk.GetAsync(key, cancellationToken).ConfigureAwait(false) // a store still to land counts as on disk
             : null;
+    }
 
     /// <inheritdoc/>
     public async Task StoreAsync(string key, AnimatedImage? image, ReadOnlyMemory<byte> encodedData, DiskCacheMetadata? metadata = null, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
@@ -260,8 +263,12 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
     }
 
     /// <inheritdoc/>
-    public async Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default) =>
-        await DiskAsync(cancellationToken).ConfigureAwait(false) is { } disk && await disk.UpdateMetadataAsync(key, metadata, cancellationToken).ConfigureAwait(false);
+    public async Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(metadata);
+        return await DiskAsync(cancellationToken).ConfigureAwait(false) is { } disk && await disk.UpdateMetadataAsync(key, metadata, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <inheritdoc/>
     public async Task<bool> RemoveAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
