@@ -71,7 +71,7 @@ internal static class CacheCommand
     private static Command CreateTrim(TextWriter stdout)
     {
         var (directory, json) = (DirectoryOption(), JsonOption());
-        var maxSize = new Option<string?>("--max-size") { Description = "Remove least recently used entries until the cache is at 80 % of this many bytes, if it is over. Default: no size limit." };
+        var maxSize = new Option<string?>("--max-size") { Description = "Remove least recently used entries until the cache is at 80 % of this many bytes, if it is over (0 = no size limit; `cache clear` empties it). Default: no size limit." };
         var maxAge = new Option<string?>("--max-age") { Description = "Remove entries not used for this many days (fractions allowed; 0 = keep all). Default: 7." };
         var command = new Command("trim", "Remove expired entries, then least recently used ones over a size limit.") { directory, maxSize, maxAge, json };
         command.SetAction(async (parse, cancellationToken) =>
