@@ -33,6 +33,7 @@ public sealed partial class ImageManager
     /// </param>
     /// <returns>The result, owned by the caller: dispose it when done with the image.</returns>
     /// <exception cref="ImageKitException">The image cannot be had; the derived type and message say why.</exception>
+    /// <exception cref="ArgumentException"><paramref name="options"/> contradict each other (<see cref="ImageLoadOptions.FromCacheOnly"/> with <see cref="ImageLoadOptions.FromNetworkOnly"/>).</exception>
     private async Task<ImageLoadResult> LoadImageCoreAsync(Uri url, ImageLoadOptions? options, IProgress<ImageLoadProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(url);
@@ -45,6 +46,7 @@ public sealed partial class ImageManager
         try
         {
             options ??= ImageLoadOptions.Default;
+            CheckConsistent(options);
             if (!url.IsAbsoluteUri)
             {
                 throw new ImageLoadException(url, "the URL is not absolute");
@@ -161,6 +163,15 @@ public sealed partial class ImageManager
         finally
         {
             _loads.Exit();
+        }
+    }
+
+    // Options that contradict each other are the caller's mistake, told as one: not a cache miss of an image in the cache.
+    private static void CheckConsistent(ImageLoadOptions options)
+    {
+        if (options.FromCacheOnly && options.FromNetworkOnly)
+        {
+            throw new ArgumentException("FromCacheOnly and FromNetworkOnly contradict each other: set at most one.", nameof(options));
         }
     }
 

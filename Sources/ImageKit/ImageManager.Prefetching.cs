@@ -56,7 +56,8 @@ public sealed partial class ImageManager
             return null;
         }
 
-        return options with { FromNetworkOnly = true };
+        // Cache-only options cannot go to the network for the disk copy: the memory copy is all they can have.
+        return options.FromCacheOnly ? null : options with { FromNetworkOnly = true };
     }
 
     // Whether the bytes of key wait for their background disk store (see StoreOriginalAsync): a load has just returned,

@@ -1,0 +1,42 @@
+using ImageKit.Caching;
+using ImageKit.Loading;
+using SkiaSharp;
+
+namespace ImageKit.Tests.Pipeline;
+
+/// <summary>Load options that contradict each other or sit outside their range, and what a load makes of them.</summary>
+[TestClass]
+public sealed class ImageLoadOptionsEdgeTests
+{
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    public async Task LoadImageAsync_FromCacheOnlyAndFromNetworkOnly_ThrowsArgumentExceptionEvenWhenCached()
+    {
+        await using var manager = new ImageManager(new ImageCacheOptions());
+        manager.Loaders.Insert(0, new Loader(request => Task.FromResult(new ImageLoaderResponse(request.Url, Png()) { StoreOnDisk = false })));
+        var url = new Uri("test://host/a");
+        (await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken)).Dispose();
+
+        // Before: "not in the cache, and the load was limited to the cache" (ImageLoadException), about an image that is.
+        var e = await Assert.ThrowsExactlyAsync<ArgumentException>(() => manager.LoadImageAsync(
+            url, new ImageLoadOptions { FromCacheOnly = true, FromNetworkOnly = true }, cancellationToken: TestContext.CancellationToken));
+        Assert.AreEqual("options", e.ParamName);
+        StringAssert.Contains(e.Message, nameof(ImageLoadOptions.FromCacheOnly));
+    }
+
+    private static byte[] Png()
+    {
+        using var bitmap = new SKBitmap(4, 4);
+        bitmap.Erase(SKColors.Red);
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+
+    private sealed class Loader(Func<ImageLoaderRequest, Task<ImageLoaderResponse>> load) : IImageLoader
+    {
+        public bool CanLoad(Uri url) => url.Scheme == "test";
+
+        public Task<ImageLoaderResponse> LoadAsync(ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress = null, CancellationToken cancellationToken = default) => load(request);
+    }
+}
