@@ -42,7 +42,12 @@ public sealed record ImageLoadOptions
     /// Scale images with more pixels than this down to fit, aspect ratio kept (cached as their own variant); 0 keeps every
     /// image at its own size. <value>Default: 0.</value>
     /// </summary>
-    public long ScaleDownMaxPixels { get; init; }
+    /// <exception cref="ArgumentOutOfRangeException">Set to a negative number.</exception>
+    public long ScaleDownMaxPixels
+    {
+        get;
+        init => field = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(ScaleDownMaxPixels), value, "ScaleDownMaxPixels cannot be negative; 0 keeps every image at its own size.");
+    }
 
     /// <summary>
     /// Decode a thumbnail: an image wider or taller than this box comes back at the largest size that fits in it, aspect

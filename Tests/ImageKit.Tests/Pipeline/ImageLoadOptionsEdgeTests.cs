@@ -25,6 +25,17 @@ public sealed class ImageLoadOptionsEdgeTests
         StringAssert.Contains(e.Message, nameof(ImageLoadOptions.FromCacheOnly));
     }
 
+    [TestMethod]
+    public void ImageLoadOptions_NegativeScaleDownMaxPixels_IsRefusedAtOnce()
+    {
+        // Silently taken as 0 ("every image at its own size") before, while a negative ThumbnailPixelSize is refused.
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageLoadOptions { ScaleDownMaxPixels = -1 });
+        StringAssert.Contains(e.Message, nameof(ImageLoadOptions.ScaleDownMaxPixels));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageLoadOptions { ScaleDownMaxPixels = long.MinValue });
+        Assert.AreEqual(0, new ImageLoadOptions { ScaleDownMaxPixels = 0 }.ScaleDownMaxPixels);
+        Assert.AreEqual(long.MaxValue, new ImageLoadOptions { ScaleDownMaxPixels = long.MaxValue }.ScaleDownMaxPixels);
+    }
+
     private static byte[] Png()
     {
         using var bitmap = new SKBitmap(4, 4);
