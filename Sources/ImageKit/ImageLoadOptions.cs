@@ -100,7 +100,9 @@ public sealed record ImageLoadOptions
 
     /// <summary>
     /// Makes the cache key from the URL (for example to drop a signed query string). Everything that changes the decoded
-    /// result is added to the memory key by the cache itself. <value>Default: <see langword="null"/> (the absolute URL).</value>
+    /// result is added to the memory key by the cache itself. A function that returns <see langword="null"/> or an empty
+    /// key fails the load with <see cref="ArgumentException"/>; one that throws fails it with its own exception.
+    /// <value>Default: <see langword="null"/> (the absolute URL).</value>
     /// </summary>
     public Func<Uri, string>? CacheKey { get; init; }
 

@@ -40,7 +40,7 @@ public sealed partial class ImageManager
     private async Task<ImageLoadOptions?> PrefetchOptionsCoreAsync(Uri url, ImageLoadOptions options, CancellationToken cancellationToken)
     {
         // Under the variant these options decode (a thumbnail, say) in memory, as the load itself would look.
-        var key = options.CacheKey?.Invoke(url) ?? url.AbsoluteUri;
+        var key = CacheKeyFor(url, options);
         var found = await Cache.ContainsAsync(key, options.CacheType, DecodeOptionsFor(url, options), cancellationToken).ConfigureAwait(false);
         if (found == ImageCacheType.None)
         {

@@ -36,6 +36,28 @@ public sealed class ImageLoadOptionsEdgeTests
         Assert.AreEqual(long.MaxValue, new ImageLoadOptions { ScaleDownMaxPixels = long.MaxValue }.ScaleDownMaxPixels);
     }
 
+    [TestMethod]
+    [DataRow(null)]
+    [DataRow("")]
+    public async Task LoadImageAsync_CacheKeyFunctionReturnsNullOrEmpty_ThrowsArgumentException(string? returned)
+    {
+        await using var manager = new ImageManager(new ImageCacheOptions());
+        var loads = 0;
+        manager.Loaders.Insert(0, new Loader(request =>
+        {
+            Interlocked.Increment(ref loads);
+            return Task.FromResult(new ImageLoaderResponse(request.Url, Png()) { StoreOnDisk = false });
+        }));
+        var options = new ImageLoadOptions { CacheKey = _ => returned! };
+
+        // Before: null fell back to the URL unannounced, and "" stored every URL under one key, so that the second URL was
+        // answered with the first one's image.
+        var e = await Assert.ThrowsExactlyAsync<ArgumentException>(() => manager.LoadImageAsync(new Uri("test://host/a"), options, cancellationToken: TestContext.CancellationToken));
+        Assert.AreEqual("options", e.ParamName);
+        StringAssert.Contains(e.Message, nameof(ImageLoadOptions.CacheKey));
+        Assert.AreEqual(0, loads);
+    }
+
     private static byte[] Png()
     {
         using var bitmap = new SKBitmap(4, 4);
