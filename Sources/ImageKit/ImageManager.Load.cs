@@ -227,6 +227,10 @@ public sealed partial class ImageManager
             // it is, without the two allocations of a guarded wait on every download.
             response = await (loader is HttpImageLoader ? loading : AwaitLoaderAsync(loading, cancellationToken)).ConfigureAwait(false)
                 ?? throw new ImageLoadException(url, $"the loader {loader.GetType().Name} returned no response");
+            if (response.FinalUrl is null)
+            {
+                throw new ImageLoadException(url, $"the loader {loader.GetType().Name} returned a response without a FinalUrl");
+            }
         }
         finally
         {

@@ -58,6 +58,17 @@ public sealed class ImageLoadOptionsEdgeTests
         Assert.AreEqual(0, loads);
     }
 
+    [TestMethod]
+    public async Task LoadImageAsync_LoaderResponseWithoutFinalUrl_ThrowsImageLoadException()
+    {
+        await using var manager = new ImageManager(new ImageCacheOptions());
+        manager.Loaders.Insert(0, new Loader(_ => Task.FromResult(new ImageLoaderResponse(null!, Png()) { StoreOnDisk = false })));
+
+        // Before: the load succeeded with a result whose FinalUrl (a non-nullable Uri) was null.
+        var e = await Assert.ThrowsExactlyAsync<ImageLoadException>(() => manager.LoadImageAsync(new Uri("test://host/a"), cancellationToken: TestContext.CancellationToken));
+        StringAssert.Contains(e.Message, "FinalUrl");
+    }
+
     private static byte[] Png()
     {
         using var bitmap = new SKBitmap(4, 4);
