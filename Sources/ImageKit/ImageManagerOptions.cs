@@ -36,7 +36,12 @@ public sealed record ImageManagerOptions
     } = ImageDecodeOptions.Default;
 
     /// <summary>The clock for failed-URL retention. <value>Default: <see cref="TimeProvider.System"/>.</value></summary>
-    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+    /// <exception cref="ArgumentNullException">Set to <see langword="null"/>.</exception>
+    public TimeProvider TimeProvider
+    {
+        get;
+        init => field = value ?? throw new ArgumentNullException(nameof(value), "TimeProvider cannot be null; leave it unset for the system clock.");
+    } = TimeProvider.System;
 
     /// <summary>
     /// Where the manager logs (category <c>ImageKit.ImageManager</c>): each load at Debug, undecodable bytes at Warning.

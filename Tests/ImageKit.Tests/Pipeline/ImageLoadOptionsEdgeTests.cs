@@ -69,6 +69,15 @@ public sealed class ImageLoadOptionsEdgeTests
         StringAssert.Contains(e.Message, "FinalUrl");
     }
 
+    [TestMethod]
+    public void ImageManagerOptions_NullTimeProvider_IsRefusedAtOnce()
+    {
+        // Before: taken as given, then a NullReferenceException from the failed-URL clock, in place of the load's own
+        // error, the first time a load failed for a lasting reason.
+        var e = Assert.ThrowsExactly<ArgumentNullException>(() => new ImageManagerOptions { TimeProvider = null! });
+        StringAssert.Contains(e.Message, nameof(ImageManagerOptions.TimeProvider));
+    }
+
     private static byte[] Png()
     {
         using var bitmap = new SKBitmap(4, 4);
