@@ -20,7 +20,14 @@ public sealed record ImageLoadOptions
     public bool RetryFailed { get; init; }
 
     /// <summary>The download queue priority. <value>Default: <see cref="DownloadPriority.Normal"/>.</value></summary>
-    public DownloadPriority Priority { get; init; } = DownloadPriority.Normal;
+    /// <exception cref="ArgumentOutOfRangeException">Set to a value <see cref="DownloadPriority"/> does not define.</exception>
+    public DownloadPriority Priority
+    {
+        get;
+        init => field = value is DownloadPriority.Low or DownloadPriority.Normal or DownloadPriority.High
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(Priority), value, "Priority must be Low, Normal or High.");
+    } = DownloadPriority.Normal;
 
     /// <summary>
     /// Revalidate a disk-cached image with the server: its ETag / Last-Modified go out as <c>If-None-Match</c> /
@@ -96,7 +103,14 @@ public sealed record ImageLoadOptions
     /// The cache tiers looked in and stored to: <see cref="ImageCacheType.Memory"/> for memory-cache only,
     /// <see cref="ImageCacheType.Disk"/> for disk-cache only. <value>Default: <see cref="ImageCacheType.All"/>.</value>
     /// </summary>
-    public ImageCacheType CacheType { get; init; } = ImageCacheType.All;
+    /// <exception cref="ArgumentOutOfRangeException">Set to a value with flags <see cref="ImageCacheType"/> does not define.</exception>
+    public ImageCacheType CacheType
+    {
+        get;
+        init => field = (value & ~ImageCacheType.All) == 0
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(CacheType), value, "CacheType may combine only Memory and Disk.");
+    } = ImageCacheType.All;
 
     /// <summary>
     /// Makes the cache key from the URL (for example to drop a signed query string). Everything that changes the decoded

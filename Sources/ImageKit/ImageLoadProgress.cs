@@ -3,7 +3,8 @@ using ImageKit.Decoding;
 namespace ImageKit;
 
 /// <summary>How far a load has come: bytes received so far and, when the server said, how many to expect.</summary>
-/// <param name="BytesReceived">Bytes received so far.</param>
+/// <param name="BytesReceived">Bytes received so far. A download retried from its start (not resumed) starts again from 0,
+/// so a progress bar shows the retry rather than stalling at the failed attempt's count.</param>
 /// <param name="BytesExpected">The total, when known.</param>
 public sealed record ImageLoadProgress(long BytesReceived, long? BytesExpected)
 {

@@ -92,4 +92,17 @@ public sealed class ImageLoadOptionsEdgeTests
 
         public Task<ImageLoaderResponse> LoadAsync(ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress = null, CancellationToken cancellationToken = default) => load(request);
     }
+
+    // Both were taken as given: an undefined priority was refused deep in the downloader (ParamName "request", and not at
+    // all for a custom loader), an undefined cache tier silently meant none.
+    [TestMethod]
+    public void ImageLoadOptions_UndefinedPriorityOrCacheType_IsRefusedAtOnce()
+    {
+        var priority = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageLoadOptions { Priority = (DownloadPriority)7 });
+        var cacheType = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new ImageLoadOptions { CacheType = (ImageCacheType)4 });
+
+        Assert.AreEqual("Priority", priority.ParamName);
+        Assert.AreEqual("CacheType", cacheType.ParamName);
+        Assert.AreEqual(ImageCacheType.None, new ImageLoadOptions { CacheType = ImageCacheType.None }.CacheType);
+    }
 }
