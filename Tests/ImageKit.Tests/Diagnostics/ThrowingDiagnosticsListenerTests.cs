@@ -151,29 +151,4 @@ public sealed class ThrowingDiagnosticsListenerTests
 
     private static Uri GifUrl(string? marker = null) =>
         new($"data:image/gif;m={marker ?? Guid.NewGuid().ToString("N")[..8]};base64,{Convert.ToBase64String(Corpus.Read("TestImage.gif"))}");
-
-    /// <summary>Meters of their own (scoped to this factory), so that a listener can pick this test's instruments alone.</summary>
-    private sealed class ScopedMeterFactory : IMeterFactory
-    {
-        private readonly List<Meter> _meters = [];
-
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options.Name, options.Version, options.Tags, scope: this);
-            lock (_meters)
-            {
-                _meters.Add(meter);
-            }
-
-            return meter;
-        }
-
-        public void Dispose()
-        {
-            lock (_meters)
-            {
-                _meters.ForEach(static m => m.Dispose());
-            }
-        }
-    }
 }

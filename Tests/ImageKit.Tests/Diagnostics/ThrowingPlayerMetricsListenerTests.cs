@@ -53,29 +53,4 @@ public sealed class ThrowingPlayerMetricsListenerTests
         Assert.IsFalse(player.IsPlaying);
         Assert.IsGreaterThan(0, Volatile.Read(ref thrown), "the listener was called");
     }
-
-    /// <summary>Meters of their own (scoped to this factory), so that a listener can pick this test's instruments alone.</summary>
-    private sealed class ScopedMeterFactory : IMeterFactory
-    {
-        private readonly List<Meter> _meters = [];
-
-        public Meter Create(MeterOptions options)
-        {
-            var meter = new Meter(options.Name, options.Version, options.Tags, scope: this);
-            lock (_meters)
-            {
-                _meters.Add(meter);
-            }
-
-            return meter;
-        }
-
-        public void Dispose()
-        {
-            lock (_meters)
-            {
-                _meters.ForEach(static m => m.Dispose());
-            }
-        }
-    }
 }
