@@ -57,6 +57,45 @@ public sealed class FirstFrameExcerptTests
         Assert.IsLessThan(data.Length, first.CodecDataBytes);
     }
 
+    // The walk that plans the excerpt answers whether the file carries transparency too (it visits every block anyway),
+    // wherever the transparent index is set: before, in or after the first frame, or nowhere.
+    [TestMethod]
+    [DataRow(-1, false)]
+    [DataRow(0, true)]
+    [DataRow(1, true)]
+    [DataRow(2, true)]
+    public void FirstFrameOnly_GifTransparentIndexInAnyFrame_ReportsAlphaAsTheWholeDecode(int transparentFrame, bool expected)
+    {
+        var data = DecodingLimitsTests.Gif(1, 1, frames: 3);
+        if (transparentFrame >= 0)
+        {
+            data[19 + (23 * transparentFrame) + 3] |= 0x01; // that frame's graphic control extension: transparency flag
+        }
+
+        using var full = SkiaCodecSource.Create(data, ImageFormat.Gif, new ImageDecodeOptions());
+        using var first = SkiaCodecSource.Create(data, ImageFormat.Gif, s_firstFrameOnly);
+
+        Assert.AreEqual(expected, full.HasAlpha);
+        Assert.AreEqual(full.HasAlpha, first.HasAlpha);
+        Assert.IsLessThan(data.Length, first.CodecDataBytes, "the excerpt is read");
+    }
+
+    // Extensions that follow each other are one piece of the excerpt, and each one after the first frame is kept.
+    [TestMethod]
+    public void FirstFrameOnly_GifWithApplicationExtensionsBetweenFrames_KeepsEveryOneInOrder()
+    {
+        var plain = DecodingLimitsTests.Gif(1, 1, frames: 3);
+        byte[] netscape = [0x21, 0xFF, 11, .. "NETSCAPE2.0"u8, 3, 1, 4, 0, 0];
+        byte[] other = [0x21, 0xFF, 11, .. "IMAGEKITTST"u8, 2, 7, 7, 0];
+        var frame = 23;
+        byte[] data = [.. plain[..(19 + frame)], .. other, .. plain[(19 + frame)..(19 + (2 * frame))], .. other, .. netscape, .. plain[(19 + (2 * frame))..]];
+
+        using var first = SkiaCodecSource.Create(data, ImageFormat.Gif, s_firstFrameOnly);
+
+        Assert.AreEqual(19 + frame + other.Length + other.Length + netscape.Length + 1, first.CodecDataBytes);
+        Assert.AreEqual(5, first.LoopCount, "the loop count after two other extensions is read");
+    }
+
     [TestMethod]
     public void FirstFrameOnly_WebPStillAnimationFlagged_KeepsItsWholeData()
     {

@@ -24,8 +24,7 @@ internal static class EncodedAlphaProbe
         var blocks = new GifBlockReader(data);
         while (blocks.MoveNext())
         {
-            // A graphic control extension's first sub-block: length (4), packed field (bit 0: transparency), delay, index.
-            if (!blocks.IsImage && blocks.Label == 0xF9 && blocks.Body.Length >= 2 && blocks.Body[0] >= 4 && (blocks.Body[1] & 0x01) != 0)
+            if (IsTransparentGraphicControl(blocks.IsImage, blocks.Label, blocks.Body))
             {
                 return true;
             }
@@ -33,6 +32,13 @@ internal static class EncodedAlphaProbe
 
         return false;
     }
+
+    /// <summary>
+    /// Whether a GIF block (as <see cref="GifBlockReader"/> returns it) is a graphic control extension with its transparency
+    /// flag set. Its first sub-block: length (4), packed field (bit 0: transparency), delay, transparent index.
+    /// </summary>
+    internal static bool IsTransparentGraphicControl(bool isImage, byte label, ReadOnlySpan<byte> body) =>
+        !isImage && label == 0xF9 && body.Length >= 2 && body[0] >= 4 && (body[1] & 0x01) != 0;
 
     // An ALPH chunk, or a lossless bitstream whose header says its alpha is used, in the image or in any animation frame.
     private static bool WebPHasAlpha(ReadOnlySpan<byte> data) => data.Length >= 12 && ChunksHaveAlpha(data[12..], insideFrame: false);

@@ -12,33 +12,81 @@ namespace ImageKit.Decoding.Internal;
 /// NETSCAPE2.0 loop count may come after the first frame), then the trailer. A WebP's is its RIFF header with the size
 /// rewritten, the chunks before the first ANMF, that ANMF, and every whole chunk after it that is not a frame (EXIF, XMP).
 /// There is none (the codec reads the data whole, as before) for a file of one frame and wherever the walk cannot find
-/// the first frame's end (damage, which the codec then reports as before).
+/// the first frame's end (damage, which the codec then reports as before). The data is walked once: <see cref="Plan"/>
+/// records which pieces to keep, <see cref="Write"/> copies them; a GIF's walk, which visits every block anyway, also
+/// answers <see cref="EncodedAlphaProbe"/>'s question, so that a huge file is not walked again for it.
 /// </remarks>
-internal static class FirstFrameExcerpt
+internal sealed class FirstFrameExcerpt
 {
     private const byte GifTrailer = 0x3B;
     private const byte GraphicControlLabel = 0xF9;
     private const byte ApplicationLabel = 0xFF;
+    private const int RiffHeaderBytes = 12;
 
-    /// <summary>The excerpt's length, or -1 when the codec is to read the data whole.</summary>
-    public static int Measure(ImageFormat format, ReadOnlySpan<byte> data) => Write(format, data, []);
+    private readonly List<Range> _pieces; // ranges of the data, in order
+    private readonly bool _endsWithGifTrailer;
+    private readonly bool _isWebP; // the pieces follow a RIFF header whose size is rewritten
+
+    private FirstFrameExcerpt(List<Range> pieces, int length, bool endsWithGifTrailer, bool isWebP, bool? hasAlpha)
+    {
+        _pieces = pieces;
+        Length = length;
+        _endsWithGifTrailer = endsWithGifTrailer;
+        _isWebP = isWebP;
+        HasAlpha = hasAlpha;
+    }
+
+    /// <summary>The excerpt's length in bytes.</summary>
+    public int Length { get; }
 
     /// <summary>
-    /// Writes the excerpt into <paramref name="destination"/> (as long as <see cref="Measure"/> said, or empty to measure
-    /// only) and returns its length, or -1 when the codec is to read the data whole.
+    /// <see cref="EncodedAlphaProbe.HasAlpha"/>'s answer for the whole data when the walk found it on the way (a GIF's), or
+    /// <see langword="null"/> when the probe is still to be asked.
     /// </summary>
-    public static int Write(ImageFormat format, ReadOnlySpan<byte> data, Span<byte> destination) => format switch
+    public bool? HasAlpha { get; }
+
+    /// <summary>The excerpt of the data, or <see langword="null"/> when the codec is to read the data whole.</summary>
+    public static FirstFrameExcerpt? Plan(ImageFormat format, ReadOnlySpan<byte> data) => format switch
     {
         // Only animations: a still's excerpt would leave out nothing a codec parses, and would drop a WebP's EXIF.
-        ImageFormat.Gif when EncodedFrameCounter.CountUpTo(format, data, 1) > 1 => Gif(data, destination),
-        ImageFormat.WebP when EncodedFrameCounter.CountUpTo(format, data, 1) > 1 => WebP(data, destination),
-        _ => -1,
+        ImageFormat.Gif when EncodedFrameCounter.CountUpTo(format, data, 1) > 1 => PlanGif(data),
+        ImageFormat.WebP when EncodedFrameCounter.CountUpTo(format, data, 1) > 1 => PlanWebP(data),
+        _ => null,
     };
 
-    private static int Gif(ReadOnlySpan<byte> data, Span<byte> destination)
+    /// <summary>Writes the excerpt of <paramref name="data"/> (the data it was planned on) into <see cref="Length"/> bytes.</summary>
+    public void Write(ReadOnlySpan<byte> data, Span<byte> destination)
+    {
+        var length = _isWebP ? RiffHeaderBytes : 0;
+        if (_isWebP)
+        {
+            data[..RiffHeaderBytes].CopyTo(destination);
+            BinaryPrimitives.WriteUInt32LittleEndian(destination[4..], (uint)(Length - 8));
+        }
+
+        foreach (var piece in _pieces)
+        {
+            var bytes = data[piece];
+            bytes.CopyTo(destination[length..]);
+            length += bytes.Length;
+        }
+
+        if (_endsWithGifTrailer)
+        {
+            destination[length++] = GifTrailer;
+        }
+
+        if (length != Length)
+        {
+            throw new InvalidOperationException("The excerpt was planned on other data.");
+        }
+    }
+
+    private static FirstFrameExcerpt? PlanGif(ReadOnlySpan<byte> data)
     {
         var blocks = new GifBlockReader(data);
         var frameEnd = -1;
+        var hasAlpha = false;
         while (blocks.MoveNext())
         {
             if (blocks.IsImage)
@@ -51,34 +99,41 @@ internal static class FirstFrameExcerpt
             // would part ways there.
             if (blocks.Label == GraphicControlLabel && (blocks.Body.IsEmpty || blocks.Body[0] < 4))
             {
-                return -1;
+                return null;
             }
+
+            hasAlpha |= EncodedAlphaProbe.IsTransparentGraphicControl(blocks.IsImage, blocks.Label, blocks.Body);
         }
 
         if (frameEnd < 0)
         {
-            return -1;
+            return null;
         }
 
-        var length = Append(data[..frameEnd], destination, 0);
+        List<Range> pieces = [0..frameEnd];
+        var length = frameEnd;
         var ended = true;
         while (blocks.MoveNext())
         {
+            hasAlpha |= EncodedAlphaProbe.IsTransparentGraphicControl(blocks.IsImage, blocks.Label, blocks.Body);
             if (!blocks.IsImage && blocks.Label == ApplicationLabel)
             {
-                length = Append(data[blocks.Start..Math.Min(blocks.End, data.Length)], destination, length);
+                var end = Math.Min(blocks.End, data.Length);
+                Add(pieces, blocks.Start, end);
+                length += end - blocks.Start;
                 ended = blocks.IsComplete; // a cut-off extension is the last block, and ends the excerpt as it ends the data
             }
         }
 
-        return ended ? Append([GifTrailer], destination, length) : length;
+        return new FirstFrameExcerpt(pieces, ended ? length + 1 : length, endsWithGifTrailer: ended, isWebP: false, hasAlpha);
     }
 
-    private static int WebP(ReadOnlySpan<byte> data, Span<byte> destination)
+    private static FirstFrameExcerpt? PlanWebP(ReadOnlySpan<byte> data)
     {
-        var riffEnd = Math.Min(data.Length, 8L + BinaryPrimitives.ReadUInt32LittleEndian(data[4..]));
-        var run = data[12..(int)riffEnd]; // the frame counter found an ANMF: the header is whole
-        var length = Append(data[..12], destination, 0);
+        var riffEnd = (int)Math.Min(data.Length, 8L + BinaryPrimitives.ReadUInt32LittleEndian(data[4..]));
+        var run = data[RiffHeaderBytes..riffEnd]; // the frame counter found an ANMF: the header is whole
+        List<Range> pieces = [];
+        var length = RiffHeaderBytes;
         var chunks = new RiffChunkReader(run);
         var seenFrame = false;
         while (chunks.MoveNext())
@@ -87,7 +142,7 @@ internal static class FirstFrameExcerpt
             {
                 if (!seenFrame)
                 {
-                    return -1;
+                    return null;
                 }
 
                 break; // a cut-off chunk after the first frame: the codec would not read it either
@@ -100,29 +155,24 @@ internal static class FirstFrameExcerpt
             }
 
             seenFrame |= isFrame;
-            length = Append(run[chunks.Start..Math.Min(chunks.End, run.Length)], destination, length);
+            var start = RiffHeaderBytes + chunks.Start;
+            var end = RiffHeaderBytes + Math.Min(chunks.End, run.Length);
+            Add(pieces, start, end);
+            length += end - start;
         }
 
-        if (!seenFrame)
-        {
-            return -1;
-        }
-
-        if (!destination.IsEmpty)
-        {
-            BinaryPrimitives.WriteUInt32LittleEndian(destination[4..], (uint)(length - 8));
-        }
-
-        return length;
+        return seenFrame ? new FirstFrameExcerpt(pieces, length, endsWithGifTrailer: false, isWebP: true, hasAlpha: null) : null;
     }
 
-    private static int Append(ReadOnlySpan<byte> bytes, Span<byte> destination, int length)
+    // Pieces that follow each other are kept as one, so that a run of chunks or extensions costs one range.
+    private static void Add(List<Range> pieces, int start, int end)
     {
-        if (!destination.IsEmpty)
+        if (pieces.Count > 0 && pieces[^1].End.Value == start)
         {
-            bytes.CopyTo(destination[length..]);
+            pieces[^1] = pieces[^1].Start..end;
+            return;
         }
 
-        return length + bytes.Length;
+        pieces.Add(start..end);
     }
 }

@@ -35,7 +35,7 @@ internal sealed partial class SkiaCodecSource : AnimatedImageSource
     private readonly bool _isAnimation; // the codec has more than one frame, also when only the first is kept
     private int _disposed;
 
-    private SkiaCodecSource(SKCodec codec, SKData data, bool ownsData, bool isExcerpt, ImageFormat format, ReadOnlySpan<byte> bytes, ImageDecodeOptions options)
+    private SkiaCodecSource(SKCodec codec, SKData data, bool ownsData, bool isExcerpt, ImageFormat format, ReadOnlySpan<byte> bytes, bool? encodedAlpha, ImageDecodeOptions options)
     {
         _codec = codec;
         _data = data;
@@ -53,7 +53,7 @@ internal sealed partial class SkiaCodecSource : AnimatedImageSource
         FrameCount = Math.Max(1, _frames.Length);
         _origin = ExifOrientation.ToApply(codec, format, options.Orientation, _isAnimation);
         (PixelWidth, PixelHeight) = ExifOrientation.SwapsAxes(_origin) ? (info.Height, info.Width) : (info.Width, info.Height);
-        HasAlpha = EncodedAlphaProbe.HasAlpha(format, bytes)
+        HasAlpha = encodedAlpha ?? EncodedAlphaProbe.HasAlpha(format, bytes)
             ?? (info.AlphaType != SKAlphaType.Opaque || _frames.Any(static f => f.AlphaType != SKAlphaType.Opaque));
         LoopCount = ReadLoopCount(codec, _isAnimation, format, options.GifLoopCount);
     }
@@ -91,7 +91,7 @@ internal sealed partial class SkiaCodecSource : AnimatedImageSource
         // owns it). Otherwise data the registry copied into native memory is read in place (each codec's stream takes its
         // own native reference on it); anything else is wrapped without a copy, and this source keeps the wrapper to open
         // its codec again.
-        var (excerpt, excerptCodec) = options.FirstFrameOnly ? OpenFirstFrameExcerpt(data.Span, format) : default;
+        var (excerpt, excerptCodec, excerptAlpha) = options.FirstFrameOnly ? OpenFirstFrameExcerpt(data.Span, format) : default;
         MemoryMarshal.TryGetMemoryManager(data, out SkiaEncodedData? encoded);
         var wrapped = excerpt ?? (encoded is null ? WrapWithoutCopy(data) : null);
         SkiaCodecSource? source = null;
@@ -112,7 +112,7 @@ internal sealed partial class SkiaCodecSource : AnimatedImageSource
 
             try
             {
-                source = new SkiaCodecSource(codec, native, ownsData: wrapped is not null, isExcerpt: excerpt is not null, format, data.Span, options);
+                source = new SkiaCodecSource(codec, native, ownsData: wrapped is not null, isExcerpt: excerpt is not null, format, data.Span, excerptAlpha, options);
             }
             catch
             {
