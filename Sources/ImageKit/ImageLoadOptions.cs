@@ -42,7 +42,11 @@ public sealed record ImageLoadOptions
     /// <summary>Skip the cache lookup and load from the URL (the result is still stored). <value>Default: <see langword="false"/>.</value></summary>
     public bool FromNetworkOnly { get; init; }
 
-    /// <summary>Decode only the first frame (an animation becomes a still; cached as its own variant). <value>Default: <see langword="false"/>.</value></summary>
+    /// <summary>
+    /// Decode only the first frame (an animation becomes a still; cached as its own variant). An animation's first frame
+    /// is decoded during the load and the memory cache keeps its pixels alone, not the animation's encoded bytes.
+    /// <value>Default: <see langword="false"/>.</value>
+    /// </summary>
     public bool FirstFrameOnly { get; init; }
 
     /// <summary>

@@ -77,6 +77,13 @@ public abstract class AnimatedImageSource : IDisposable
     internal virtual int AppliedExifOrientation => 1;
 
     /// <summary>
+    /// Whether the data holds animation frames after the first that a <see cref="ImageDecodeOptions.FirstFrameOnly"/>
+    /// decode left out: the image is then a variant of the animation, kept by caches as its pixels alone
+    /// (<see cref="Internal.StillVariant"/>).
+    /// </summary>
+    internal virtual bool LeftOutFrames => false;
+
+    /// <summary>
     /// About how much memory, native and managed, the source keeps between calls besides the encoded bytes: an
     /// animation's open codec and its frame table, which grow with the frame count. For
     /// <see cref="AnimatedImage.MemoryCost"/>; 0 when it keeps nothing of size (a still).

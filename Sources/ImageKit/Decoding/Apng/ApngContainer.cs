@@ -5,7 +5,7 @@ namespace ImageKit.Decoding.Apng;
 /// structure again. Made by <see cref="ApngReader"/>; offsets point into the encoded data it was read from.
 /// </summary>
 internal sealed class ApngContainer(
-    int width, int height, byte[] header, byte[] frameChunks, ApngFrame[] frames, int loopCount, bool hasAlpha)
+    int width, int height, byte[] header, byte[] frameChunks, ApngFrame[] frames, int loopCount, bool hasAlpha, bool leftOutFrames = false)
 {
     /// <summary>The canvas width (IHDR).</summary>
     public int Width { get; } = width;
@@ -30,4 +30,7 @@ internal sealed class ApngContainer(
 
     /// <summary>Whether the colour type has alpha (4 or 6) or a tRNS chunk is present.</summary>
     public bool HasAlpha { get; } = hasAlpha;
+
+    /// <summary>Whether the file declares more animation frames than were read (a first-frame-only read).</summary>
+    public bool LeftOutFrames { get; } = leftOutFrames;
 }

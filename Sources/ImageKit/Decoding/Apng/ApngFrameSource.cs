@@ -54,6 +54,8 @@ internal sealed class ApngFrameSource : AnimatedImageSource
 
     public override int LoopCount => _container.LoopCount;
 
+    internal override bool LeftOutFrames => _container.LeftOutFrames;
+
     public override bool HasAlpha => _container.HasAlpha;
 
     public override TimeSpan GetFrameDuration(int index) => _frames[index].Control.Duration;

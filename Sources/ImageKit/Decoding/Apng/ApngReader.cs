@@ -264,6 +264,6 @@ internal sealed partial class ApngReader
 
         // More frames than declared are all played (as Pillow does): each one was counted against the limits as it was read.
         ApngFrame[] frames = _firstFrameOnly ? [_frames[0]] : [.. _frames];
-        return new ApngContainer(_width, _height, _header, _frameChunks.WrittenSpan.ToArray(), frames, _loopCount, _hasAlpha);
+        return new ApngContainer(_width, _height, _header, _frameChunks.WrittenSpan.ToArray(), frames, _loopCount, _hasAlpha, leftOutFrames: _firstFrameOnly && _declaredFrames > frames.Length);
     }
 }

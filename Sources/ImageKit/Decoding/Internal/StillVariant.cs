@@ -3,11 +3,12 @@ using ImageKit.Transforming.Internal;
 namespace ImageKit.Decoding.Internal;
 
 /// <summary>
-/// Turns a scaled-down, thumbnail or transformed still into its pixels alone before a cache keeps it. Such a variant is
-/// small, but until then it also keeps the encoded bytes it would decode from: a grid of 256-pixel thumbnails of 3 MB
-/// photos filled the memory cache with photos' bytes, about ten times the thumbnails' pixels (SDWebImage, Nuke and
-/// Kingfisher keep processed images in memory as pixels only too). Full-size stills and animations stay lazy: their
-/// encoded bytes are much smaller than their pixels and let the image drop pixels under memory pressure.
+/// Turns a scaled-down, thumbnail or transformed still, or the first frame of an animation, into its pixels alone before a
+/// cache keeps it. Such a variant is small, but until then it also keeps the encoded bytes it would decode from: a grid
+/// of 256-pixel thumbnails of 3 MB photos filled the memory cache with photos' bytes, about ten times the thumbnails'
+/// pixels, and a list of first frames kept every animation whole (SDWebImage, Nuke and Kingfisher keep processed images
+/// and first frames in memory as pixels only too). Full-size stills and animations stay lazy: their encoded bytes are
+/// much smaller than their pixels and let the image drop pixels under memory pressure.
 /// </summary>
 internal static class StillVariant
 {
@@ -22,9 +23,12 @@ internal static class StillVariant
         MaxTotalDecodedBytes = long.MaxValue,
     };
 
-    /// <summary>Whether <paramref name="image"/> is a still made smaller or transformed from its encoded original.</summary>
+    /// <summary>
+    /// Whether <paramref name="image"/> is a still made smaller or transformed from its encoded original, or an
+    /// animation's first frame decoded alone (<see cref="ImageDecodeOptions.FirstFrameOnly"/>).
+    /// </summary>
     public static bool Applies(AnimatedImage image) =>
-        !image.IsAnimated && image.Source is ScaledImageSource or TransformedImageSource;
+        !image.IsAnimated && (image.Source is ScaledImageSource or TransformedImageSource || image.Source.LeftOutFrames);
 
     /// <summary>
     /// Decodes <paramref name="image"/>'s pixels and returns an image of those pixels alone, taking over the caller's

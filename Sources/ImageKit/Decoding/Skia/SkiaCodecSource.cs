@@ -166,6 +166,8 @@ internal sealed partial class SkiaCodecSource : AnimatedImageSource
     // SkiaSharp 4.154): the open codec, ~71 KB for any GIF; for WebP ~2 KB and ~10 B a pixel of canvas width (rows the
     // decoder keeps); and per frame the codec's frame records (GIF ~82 B, WebP ~150 B) and the frame tables (Skia's
     // frame infos, the image's durations: ~68 B). A still keeps none.
+    internal override bool LeftOutFrames => _isAnimation && FrameCount == 1;
+
     internal override long DecoderStateBytes => FrameCount == 1 ? 0 : Format switch
     {
         ImageFormat.Gif => (72 * 1024) + (FrameCount * 160L),
