@@ -34,8 +34,12 @@ public sealed partial class DiskImageCache
             var now = NowTicks;
             if (IsExpired(row, hash, now))
             {
-                RemoveIfUnchanged(hash, row);
-                break;
+                if (RemoveIfExpired(hash, row, now))
+                {
+                    break;
+                }
+
+                continue; // replaced, removed, or read meanwhile (its access written since this read): read it again
             }
 
             // An inline row and its bytes come from one statement, so they always belong together: a bad checksum there
@@ -91,9 +95,15 @@ public sealed partial class DiskImageCache
             return Task.FromResult<DiskCacheMetadata?>(null);
         }
 
-        if (IsExpired(row, hash, NowTicks))
+        var now = NowTicks;
+        if (IsExpired(row, hash, now) && !RemoveIfExpired(hash, row, now))
         {
-            RemoveIfUnchanged(hash, row);
+            // Kept: replaced, or read meanwhile. What the index holds now answers.
+            row = _index.Read(c => c.Find(hash.Bytes));
+        }
+
+        if (row is null || IsExpired(row, hash, now))
+        {
             return Task.FromResult<DiskCacheMetadata?>(null);
         }
 
@@ -202,25 +212,39 @@ public sealed partial class DiskImageCache
     }
 
     /// <summary>
-    /// Removes a row and its blob (an expired entry's), unless another writer replaced them since the row was read. The
-    /// file is moved aside in the transaction and deleted once it has committed: a removal that fails leaves the row,
-    /// which <see cref="UpdateMetadataAsync"/> can make fresh again, and so must leave its file.
+    /// Removes an expired entry's row and its blob, unless another writer replaced them since the row was read, or the
+    /// entry is no longer expired in the index (an access written meanwhile: this cache's batch of access times may have
+    /// been on its way there when the row was read). The file is moved aside in the transaction and deleted once it has
+    /// committed: a removal that fails leaves the row, which <see cref="UpdateMetadataAsync"/> can make fresh again, and
+    /// so must leave its file.
     /// </summary>
-    private void RemoveIfUnchanged(KeyHash hash, IndexRow row)
+    /// <returns>Whether the row was removed.</returns>
+    private bool RemoveIfExpired(KeyHash hash, IndexRow row, long now)
     {
         var asides = new AsideBlobs(_blobs);
-        _index.Write(
+        var byLastAccess = _options.ExpiryBasis == DiskCacheExpiryBasis.LastAccess;
+        var removed = _index.Write(
             c =>
             {
-                if (c.DeleteIfUnchanged(hash.Bytes, row.Checksum, row.StoredTicks) && !row.Inline)
+                if (!c.DeleteIfUnchangedAndExpired(hash.Bytes, row.Checksum, row.StoredTicks, byLastAccess, now - _options.MaxAge.Ticks))
+                {
+                    return false;
+                }
+
+                if (!row.Inline)
                 {
                     asides.MoveAside(hash);
                 }
 
-                return 0;
+                return true;
             },
             undo: _ => asides.PutBack()); // safe unchecked: a file is put back only where its key has none
         asides.Delete();
-        _access.Forget(hash);
+        if (removed)
+        {
+            _access.Forget(hash);
+        }
+
+        return removed;
     }
 }

@@ -16,6 +16,10 @@ internal sealed class AccessRecorder : IDisposable
     private readonly Lock _flushLock = new();
     private readonly ITimer _timer;
     private ConcurrentDictionary<string, (byte[] Hash, long Ticks)> _pending = new(StringComparer.Ordinal);
+
+    // The batch a flush is writing, until its transaction has ended: its times are not in the index yet, so they must still
+    // count for expiry (a read that met an entry while its last access was on its way to the index took it for expired).
+    private ConcurrentDictionary<string, (byte[] Hash, long Ticks)>? _flushing;
     private int _backgroundFlushQueued;
     private int _timerArmed;
 
@@ -47,7 +51,17 @@ internal sealed class AccessRecorder : IDisposable
     }
 
     /// <summary>The newest access recorded here but not yet written, if any.</summary>
-    public long? PendingTicks(in KeyHash hash) => Volatile.Read(ref _pending).TryGetValue(hash.Hex, out var entry) ? entry.Ticks : null;
+    public long? PendingTicks(in KeyHash hash)
+    {
+        // _pending before _flushing: a flush publishes its batch as _flushing before it takes it out of _pending.
+        long? ticks = Volatile.Read(ref _pending).TryGetValue(hash.Hex, out var entry) ? entry.Ticks : null;
+        if (Volatile.Read(ref _flushing) is { } flushing && flushing.TryGetValue(hash.Hex, out var written) && written.Ticks > (ticks ?? long.MinValue))
+        {
+            ticks = written.Ticks;
+        }
+
+        return ticks;
+    }
 
     public void Forget(in KeyHash hash) => Volatile.Read(ref _pending).TryRemove(hash.Hex, out _);
 
@@ -58,21 +72,30 @@ internal sealed class AccessRecorder : IDisposable
     {
         lock (_flushLock)
         {
-            var batch = Interlocked.Exchange(ref _pending, new ConcurrentDictionary<string, (byte[], long)>(StringComparer.Ordinal));
+            var batch = Volatile.Read(ref _pending);
             if (batch.IsEmpty)
             {
                 return;
             }
 
-            _index.Write(connection =>
+            Volatile.Write(ref _flushing, batch);
+            try
             {
-                foreach (var (hash, ticks) in batch.Values)
+                Interlocked.Exchange(ref _pending, new ConcurrentDictionary<string, (byte[], long)>(StringComparer.Ordinal));
+                _index.Write(connection =>
                 {
-                    connection.Touch(hash, ticks);
-                }
+                    foreach (var (hash, ticks) in batch.Values)
+                    {
+                        connection.Touch(hash, ticks);
+                    }
 
-                return 0;
-            });
+                    return 0;
+                });
+            }
+            finally
+            {
+                Volatile.Write(ref _flushing, null);
+            }
         }
     }
 

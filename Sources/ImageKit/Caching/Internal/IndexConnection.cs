@@ -180,6 +180,23 @@ internal sealed partial class IndexConnection : IDisposable
         return command.ExecuteNonQuery() > 0;
     }
 
+    /// <summary>
+    /// Deletes an expired row only if nobody replaced it since it was read (same checksum and stored time) and its time
+    /// (<paramref name="byLastAccess"/>: its last access, else its stored time) is still before <paramref name="cutoffTicks"/>:
+    /// an access written since it was read (by this cache's batch of access times or another cache's) keeps it.
+    /// </summary>
+    public bool DeleteIfUnchangedAndExpired(byte[] hash, long checksum, long storedTicks, bool byLastAccess, long cutoffTicks)
+    {
+        var command = Command(byLastAccess
+            ? "DELETE FROM entries WHERE key_hash = $h AND checksum = $sum AND stored_at = $stored AND last_access < $cutoff"
+            : "DELETE FROM entries WHERE key_hash = $h AND checksum = $sum AND stored_at = $stored AND stored_at < $cutoff");
+        Bind(command, "$h", hash);
+        Bind(command, "$sum", checksum);
+        Bind(command, "$stored", storedTicks);
+        Bind(command, "$cutoff", cutoffTicks);
+        return command.ExecuteNonQuery() > 0;
+    }
+
     public void DeleteById(long id)
     {
         var command = Command("DELETE FROM entries WHERE id = $id");
