@@ -69,7 +69,13 @@ public sealed partial class DiskImageCache
 
             foreach (var file in EnumerateOrNothing(path))
             {
-                if (KeyHash.TryParseHex(Path.GetFileName(file), out var hash) && hash.Hex.StartsWith(fanOut, StringComparison.Ordinal))
+                if (System.IO.Directory.Exists(file))
+                {
+                    // Nothing of the cache's is a folder here, also under a blob's name (no row can own a folder).
+                    BlobStore.TryDeleteDirectory(file);
+                    removed++;
+                }
+                else if (KeyHash.TryParseHex(Path.GetFileName(file), out var hash) && hash.Hex.StartsWith(fanOut, StringComparison.Ordinal))
                 {
                     candidates.Add(hash);
                     if (candidates.Count == SweepBatch)
@@ -78,11 +84,6 @@ public sealed partial class DiskImageCache
                         removed += RemoveOrphans(candidates);
                         candidates.Clear();
                     }
-                }
-                else if (System.IO.Directory.Exists(file))
-                {
-                    BlobStore.TryDeleteDirectory(file);
-                    removed++;
                 }
                 else
                 {

@@ -48,7 +48,17 @@ internal sealed class BlobStore(string root)
     {
         var final = PathOf(hash);
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(final)!);
-        File.Move(tempPath, final, overwrite: true);
+        try
+        {
+            File.Move(tempPath, final, overwrite: true);
+        }
+        catch (IOException) when (System.IO.Directory.Exists(final))
+        {
+            // A folder where the key's file belongs, made by another hand: no row owns it, and it refused every store of
+            // the key for good.
+            DirectoryTree.TryDelete(final);
+            File.Move(tempPath, final, overwrite: true);
+        }
     }
 
     /// <summary>
@@ -190,6 +200,10 @@ internal sealed class BlobStore(string root)
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             return false;
+        }
+        catch (Exception e) when ((e is IOException or UnauthorizedAccessException) && System.IO.Directory.Exists(PathOf(hash)))
+        {
+            return false; // a folder where the file belongs: not the entry's bytes, whatever its permissions
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
