@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using ImageKit.Caching.Internal;
+using ImageKit.Diagnostics.Internal;
 
 namespace ImageKit.Caching;
 
@@ -61,8 +62,16 @@ public sealed partial class DiskImageCache
         if (_options.MaxSizeBytes > 0)
         {
             // The entry is committed: cancelling now would tell the caller "cancelled" about a write that happened, so
-            // the size limit is enforced regardless.
-            await EnforceSizeLimitAsync(hash, CancellationToken.None).ConfigureAwait(false);
+            // the size limit is enforced regardless; and a trim that fails (a busy or failing index) must not tell it the
+            // write failed either. The next write or trim enforces the limit again.
+            try
+            {
+                await EnforceSizeLimitAsync(hash, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (DiskCacheException e)
+            {
+                Log.DiskCacheTrimAfterWriteFailed(Logger, Directory, e.Message);
+            }
         }
     }
 

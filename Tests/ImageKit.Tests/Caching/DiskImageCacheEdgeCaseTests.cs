@@ -1,5 +1,7 @@
 using ImageKit.Caching;
 using ImageKit.Tests.TestUtilities;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 using static ImageKit.Tests.Caching.DiskCacheTestHelpers;
 
@@ -75,5 +77,45 @@ public sealed class DiskImageCacheEdgeCaseTests
         var stats = await cache.GetStatisticsAsync(TestContext.CancellationToken);
         Assert.AreEqual(1, stats.EntryCount);
         Assert.AreEqual(4500, stats.TotalBytes);
+    }
+
+    /// <summary>
+    /// The trim that keeps the size limit after a write runs once the entry is committed; when it failed (a busy or
+    /// failing index), <see cref="DiskImageCache.SetAsync"/> threw <see cref="DiskCacheException"/> for a write that had
+    /// happened: a manager waiting for its store then failed the load, and counted a failed store, for bytes on disk.
+    /// </summary>
+    [TestMethod]
+    public async Task SetAsync_WhoseSizeTrimFailsAfterTheEntryIsCommitted_SucceedsLogsAndTheNextWriteTrims()
+    {
+        using var folder = new TempFolder();
+        var state = 0; // 1: let the next commit (the write's) through, then fail the following ones (the trim's)
+        using var cache = Open(folder.Path, configure: o =>
+        {
+            o.MaxSizeBytes = 1000;
+            o.BeforeIndexCommit = _ =>
+            {
+                if (Interlocked.CompareExchange(ref state, 2, 1) == 2 || Volatile.Read(ref state) == 3)
+                {
+                    Volatile.Write(ref state, 3);
+                    throw new SqliteException("injected: disk I/O error", 10);
+                }
+            };
+        });
+        await cache.OpeningSweep;
+        var logs = new FakeLogCollector();
+        cache.Logger = new FakeLogger(logs);
+        await cache.SetAsync("a", Bytes(600, 1), null, TestContext.CancellationToken);
+
+        Volatile.Write(ref state, 1);
+        await cache.SetAsync("b", Bytes(600, 2), null, TestContext.CancellationToken);
+        Assert.AreEqual(3, Volatile.Read(ref state), "the trim after the write failed");
+        Volatile.Write(ref state, 0);
+
+        CollectionAssert.AreEqual(Bytes(600, 2), (await cache.GetAsync("b", TestContext.CancellationToken))?.Data);
+        Assert.AreEqual(1, logs.GetSnapshot().Count(r => r.Id.Id == 3007), "the failed trim is logged");
+        await cache.SetAsync("c", Bytes(100, 3), null, TestContext.CancellationToken);
+        var stats = await cache.GetStatisticsAsync(TestContext.CancellationToken);
+        Assert.IsLessThanOrEqualTo(1000L, stats.TotalBytes, "the next write keeps the limit");
+        Assert.IsNotNull(await cache.GetAsync("c", TestContext.CancellationToken));
     }
 }

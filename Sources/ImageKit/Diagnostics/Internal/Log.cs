@@ -76,6 +76,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 3006, EventName = "DiskCacheTimesFromTheFutureReset", Level = LogLevel.Warning, Message = "Disk cache {Directory}: {Count} entries had times later than now, written while the clock was ahead; they now count from now")]
     public static partial void DiskCacheTimesFromTheFutureReset(ILogger logger, string directory, int count);
 
+    [LoggerMessage(EventId = 3007, EventName = "DiskCacheTrimAfterWriteFailed", Level = LogLevel.Warning, Message = "Disk cache {Directory}: an entry was stored, but removing least recently used entries to keep the size limit failed; the next write or trim tries again: {Reason}")]
+    public static partial void DiskCacheTrimAfterWriteFailed(ILogger logger, string directory, string reason);
+
     [LoggerMessage(EventId = 3004, EventName = "StaleTransformedEntryRemoved", Level = LogLevel.Debug, Message = "Removed the stored transformed image of {Key}: the original on disk is not the one it was made from, or it is damaged")]
     public static partial void StaleVariantRemoved(ILogger logger, UrlText.LoggedKey key);
 }
