@@ -52,7 +52,7 @@ public sealed partial class DiskImageCache
             var (sized, sizedBytes) = limit > 0 ? TrimToSize(limit, cancellationToken) : (0, 0);
             if (expired + sized > 0)
             {
-                ReleaseFreePages(cancellationToken);
+                ReleaseFreePagesAfterRemovals(cancellationToken);
             }
 
             LogTrim(expired, sized, expiredBytes + sizedBytes);
@@ -264,6 +264,21 @@ public sealed partial class DiskImageCache
 
             previous = free;
             cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ReleaseFreePages"/> after removals that have committed: a failure to give the pages back (a busy or
+    /// failing index) is not theirs, and must not report them as failed; the next trim, clear or sweep gives them back.
+    /// </summary>
+    private void ReleaseFreePagesAfterRemovals(CancellationToken cancellationToken)
+    {
+        try
+        {
+            ReleaseFreePages(cancellationToken);
+        }
+        catch (DiskCacheException)
+        {
         }
     }
 

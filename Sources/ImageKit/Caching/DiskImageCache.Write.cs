@@ -325,7 +325,7 @@ public sealed partial class DiskImageCache
         }
 
         _access.ForgetAll();
-        ReleaseFreePages(CancellationToken.None);
+        ReleaseFreePagesAfterRemovals(CancellationToken.None);
         if (trash is not null)
         {
             await Task.Run(() => BlobStore.TryDeleteDirectory(trash), CancellationToken.None).ConfigureAwait(false);
