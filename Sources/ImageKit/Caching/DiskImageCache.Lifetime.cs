@@ -7,6 +7,9 @@ public sealed partial class DiskImageCache
 {
     private readonly TaskCompletionSource _idle = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    // Completed once the cache is closed: what a Dispose that finds the cache already disposing waits for.
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     // Operations in flight, plus one for the open cache that Dispose removes: whoever brings it to zero completes _idle.
     private int _operations = 1;
     private int _disposed;
@@ -27,6 +30,11 @@ public sealed partial class DiskImageCache
     {
         if (!BeginDispose())
         {
+            if (!_inOperation.Value)
+            {
+                _closed.Task.GetAwaiter().GetResult(); // disposed already, perhaps still closing on another thread
+            }
+
             return;
         }
 
@@ -39,6 +47,11 @@ public sealed partial class DiskImageCache
     {
         if (!BeginDispose())
         {
+            if (!_inOperation.Value)
+            {
+                await _closed.Task.ConfigureAwait(false);
+            }
+
             return;
         }
 
@@ -46,7 +59,10 @@ public sealed partial class DiskImageCache
         Close();
     }
 
-    /// <summary>Marks the cache disposed; false when it already was, or when the closing is left to the last operation.</summary>
+    /// <summary>
+    /// Marks the cache disposed; false when it already was (the caller then waits for the close, unless it is inside an
+    /// operation, which the close waits for), or when the closing is left to the last operation.
+    /// </summary>
     private bool BeginDispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -67,15 +83,22 @@ public sealed partial class DiskImageCache
 
     private void Close()
     {
-        _openSweep.GetAwaiter().GetResult(); // never throws: see SweepQuietly
         try
         {
-            _access.Dispose();
+            _openSweep.GetAwaiter().GetResult(); // never throws: see SweepQuietly
+            try
+            {
+                _access.Dispose();
+            }
+            finally
+            {
+                _index.Dispose();
+                _disposing.Dispose();
+            }
         }
         finally
         {
-            _index.Dispose();
-            _disposing.Dispose();
+            _closed.TrySetResult();
         }
     }
 

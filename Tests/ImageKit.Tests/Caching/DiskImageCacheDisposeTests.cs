@@ -80,6 +80,53 @@ public sealed class DiskImageCacheDisposeTests
         }
     }
 
+    /// <summary>
+    /// "Once it returns, no file or index handle of the cache is open": a second Dispose, made while the first one waited
+    /// for an operation in flight, returned at once, with the operation still running and the index open.
+    /// </summary>
+    [TestMethod]
+    public async Task Dispose_CalledAgainWhileTheFirstWaitsForAnOperation_ReturnsOnlyOnceTheCacheIsClosed()
+    {
+        using var folder = new TempFolder();
+        var clock = new GatedClock();
+        var cache = Open(folder.Path, clock);
+        await cache.OpeningSweep;
+        await cache.SetAsync("k", Bytes(10, 1), null, TestContext.CancellationToken);
+        clock.Arm();
+        var reading = Task.Run(() => cache.GetAsync("k", TestContext.CancellationToken), TestContext.CancellationToken);
+        await clock.Reached.WaitAsync(s_hangGuard, TestContext.CancellationToken); // an operation in flight, held
+
+        var first = Task.Run(cache.Dispose, TestContext.CancellationToken);
+        while (!Refuses(cache))
+        {
+            await Task.Yield(); // until the first Dispose has begun
+        }
+
+        var secondReturnedEarly = false;
+        var second = new Thread(() =>
+        {
+            cache.Dispose();
+            secondReturnedEarly = !reading.IsCompleted;
+        });
+        second.Start();
+        // It either returns, or waits for the cache to close (which waits for the read held by the clock).
+        while ((second.ThreadState & ThreadState.WaitSleepJoin) == 0 && second.IsAlive)
+        {
+            TestContext.CancellationToken.ThrowIfCancellationRequested();
+            await Task.Yield();
+        }
+
+        clock.Release();
+        second.Join();
+        await first;
+        Assert.IsFalse(secondReturnedEarly, "the second Dispose returned while an operation was still in flight");
+        Assert.IsNotNull(await reading);
+        if (OperatingSystem.IsLinux())
+        {
+            Assert.AreEqual(0, Leaks.OpenFilesUnder(folder.Path), "closed once Dispose returned");
+        }
+    }
+
     [TestMethod]
     [Timeout(60_000, CooperativeCancellation = true)]
     public async Task Dispose_RacingMixedOperations_EachEndsNormallyOrObjectDisposedAndTheCacheReopensIntact()
@@ -164,6 +211,19 @@ public sealed class DiskImageCacheDisposeTests
             {
                 Assert.IsTrue(WorkerContent.IsValid(key, entry.Data), key);
             }
+        }
+    }
+
+    private static bool Refuses(DiskImageCache cache)
+    {
+        try
+        {
+            _ = cache.GetStatisticsAsync();
+            return false;
+        }
+        catch (ObjectDisposedException)
+        {
+            return true;
         }
     }
 
