@@ -93,7 +93,9 @@ public sealed class ImageDownloaderOptions
     /// are followed below it: it runs once per message (once per attempt, twice when an attempt's request for the rest of
     /// a cut-off body got an answer that does not continue it), and the <c>Authorization</c>, <c>Proxy-Authorization</c> and
     /// <c>Cookie</c> headers it sets never reach another origin. Runs on a thread-pool thread, possibly concurrently for
-    /// different requests.
+    /// different requests. A URL it sets must be an absolute http or https URL (or a relative one under an
+    /// application-supplied client's <see cref="HttpClient.BaseAddress"/>); any other fails the download with
+    /// <see cref="ImageDownloadFailure.InvalidRequest"/>, unsent and not retried.
     /// </summary>
     /// <value>Default: <see langword="null"/> (requests go out as built).</value>
     public Func<HttpRequestMessage, CancellationToken, ValueTask>? RequestModifier { get; set; }

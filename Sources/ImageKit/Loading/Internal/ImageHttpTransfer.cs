@@ -48,6 +48,8 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
                 {
                     throw new AppCallbackException(e); // the app's, not the host's: not retried, passed on as it is
                 }
+
+                CheckModifiedTarget(request.Url, message.RequestUri);
             }
 
             HttpResponseMessage response;
@@ -230,6 +232,24 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
         {
             message.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Refuses a request the modifier pointed where the client cannot send it (no URL, another scheme, a relative URL
+    /// without a <see cref="HttpClient.BaseAddress"/>): the HTTP stack would throw its own <see cref="NotSupportedException"/>
+    /// or <see cref="InvalidOperationException"/>, which is no download failure. Not retried: the next attempt would be
+    /// sent to the same place.
+    /// </summary>
+    private void CheckModifiedTarget(Uri url, Uri? target)
+    {
+        var sendable = target is not null && (target.IsAbsoluteUri
+            ? target.Scheme == Uri.UriSchemeHttp || target.Scheme == Uri.UriSchemeHttps
+            : client.BaseAddress is not null);
+        if (!sendable)
+        {
+            var where = target is null ? "no URL" : ServerText.Clip(target.IsAbsoluteUri ? UrlText.Redact(target) : SecretQueryParameters.Hide(target.OriginalString));
+            throw new ImageDownloadException(url, ImageDownloadFailure.InvalidRequest, $"the RequestModifier set the request's URL to {where}; only absolute http and https URLs can be sent");
         }
     }
 

@@ -1,0 +1,69 @@
+using ImageKit.Loading;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace ImageKit.Tests.Loading;
+
+/// <summary>
+/// A <see cref="ImageDownloaderOptions.RequestModifier"/> that points the request somewhere the client cannot send it:
+/// the download fails as the documented <see cref="ImageDownloadException"/>, not with the HTTP stack's exception.
+/// </summary>
+[TestClass]
+public sealed class ImageDownloaderModifierTargetTests
+{
+    private static ImageServer s_server = null!;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [ClassInitialize]
+    public static async Task StartServerAsync(TestContext context) =>
+        s_server = await ImageServer.StartAsync(
+            (app, _) => app.MapGet("/image/{name}", (HttpContext http) => ImageServer.WriteAsync(http, ImageServer.Gif)),
+            context.CancellationToken);
+
+    [ClassCleanup]
+    public static async Task StopServerAsync() => await s_server.DisposeAsync();
+
+    [TestMethod]
+    [DataRow("file:///etc/hostname")]
+    [DataRow("ftp://127.0.0.1/image.gif")]
+    [DataRow("relative/image.gif")]
+    public async Task DownloadAsync_RequestModifierSetsAUrlTheClientCannotSend_FailsAsInvalidRequestAndIsNotRetried(string target)
+    {
+        var options = DownloadTestOptions.Fast(maxRetries: 3);
+        var calls = 0;
+        options.RequestModifier = (message, _) =>
+        {
+            Interlocked.Increment(ref calls);
+            message.RequestUri = new Uri(target, UriKind.RelativeOrAbsolute);
+            return default;
+        };
+        using var downloader = new ImageDownloader(options);
+
+        var ex = await Assert.ThrowsExactlyAsync<ImageDownloadException>(
+            () => downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/image/modified")), null, TestContext.CancellationToken));
+
+        Assert.AreEqual(ImageDownloadFailure.InvalidRequest, ex.Failure);
+        Assert.AreEqual(1, calls, "the same modifier would point the next attempt to the same place: not retried");
+        StringAssert.Contains(ex.Message, "RequestModifier");
+        Assert.AreEqual(0, s_server.Hits("/image/modified"));
+    }
+
+    [TestMethod]
+    public async Task DownloadAsync_RequestModifierSetsAnotherHttpUrl_DownloadsFromThere()
+    {
+        var options = DownloadTestOptions.Fast(maxRetries: 0);
+        var target = s_server.Url("/image/elsewhere");
+        options.RequestModifier = (message, _) =>
+        {
+            message.RequestUri = target;
+            return default;
+        };
+        using var downloader = new ImageDownloader(options);
+
+        var response = await downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/image/asked")), null, TestContext.CancellationToken);
+
+        CollectionAssert.AreEqual(ImageServer.Gif, response.Data.ToArray());
+        Assert.AreEqual(target, response.FinalUrl);
+    }
+}
