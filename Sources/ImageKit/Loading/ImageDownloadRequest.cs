@@ -13,7 +13,8 @@ public sealed record ImageDownloadRequest(Uri Url)
 
     /// <summary>
     /// An entity tag from an earlier response (<see cref="ImageDownloadResponse.ETag"/>), sent as <c>If-None-Match</c>;
-    /// a <c>304 Not Modified</c> answer then gives <see cref="ImageDownloadResponse.NotModified"/>.
+    /// a <c>304 Not Modified</c> answer then gives <see cref="ImageDownloadResponse.NotModified"/>. A value with anything but
+    /// printable ASCII, spaces and tabs fails the download with <see cref="ImageDownloadFailure.InvalidRequest"/>, unsent.
     /// </summary>
     /// <value>Default: <see langword="null"/> (not sent).</value>
     public string? IfNoneMatch { get; init; }

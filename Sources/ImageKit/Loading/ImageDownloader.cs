@@ -152,6 +152,13 @@ public sealed partial class ImageDownloader : IDisposable
             request = request with { Headers = RequestHeaderRules.Checked(request.Url, request.Headers) };
         }
 
+        // As a header's value: HttpClient would send a NUL, cut a line break short, and refuse a non-ASCII letter only
+        // when sending (a network error, retried and counted against the host).
+        if (request.IfNoneMatch is { } etag && RequestHeaderRules.ValueProblem("IfNoneMatch", etag) is { } problem)
+        {
+            throw new ImageDownloadException(request.Url, ImageDownloadFailure.InvalidRequest, problem);
+        }
+
         var waiter = new DownloadWaiter(progress, request.ReportPartialData, request.Priority);
         var (download, created) = _coalescer.Join(DownloadKey.From(request), request, waiter, _run, _lifetimeToken);
         if (created)

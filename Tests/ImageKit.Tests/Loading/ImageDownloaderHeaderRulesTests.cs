@@ -97,6 +97,23 @@ public sealed class ImageDownloaderHeaderRulesTests
     }
 
     [TestMethod]
+    [DataRow("\"zo\u00eb\"", "non-ascii")]
+    [DataRow("\"a\u0000\"", "nul")]
+    [DataRow("\"a\"\r\nX-B: b", "line-break")]
+    public async Task DownloadAsync_IfNoneMatchThatMayNotBeSent_FailsAsInvalidRequestUnsentAndUnretried(string etag, string name)
+    {
+        using var downloader = new ImageDownloader(DownloadTestOptions.Fast(maxRetries: 3));
+        var path = "/echo/refused-etag-" + name;
+
+        var e = await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url(path)) { IfNoneMatch = etag }, cancellationToken: TestContext.CancellationToken));
+
+        Assert.AreEqual(ImageDownloadFailure.InvalidRequest, e.Failure, e.Message);
+        StringAssert.Contains(e.Message, "IfNoneMatch");
+        Assert.AreEqual(0, s_server.Hits(path), "nothing was sent (a NUL reached the server, a line break cut the value short)");
+        Assert.AreEqual(0, e.Attempts, "not sent, so not retried as a network error (a non-ASCII letter was, four times)");
+    }
+
+    [TestMethod]
     public async Task DownloadAsync_RefusedHeaders_DoNotOpenTheHostsCircuitForOtherLoads()
     {
         var options = DownloadTestOptions.Fast(maxRetries: 3);

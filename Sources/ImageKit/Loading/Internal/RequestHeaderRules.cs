@@ -45,11 +45,19 @@ internal static class RequestHeaderRules
             return $"the header '{name}' has no value (null)";
         }
 
-        // Visible ASCII, spaces and tabs (RFC 9110 §5.5): HttpClient refuses anything else when sending.
-        return value.AsSpan().ContainsAnyExcept(s_valueChars)
-            ? $"the value of the header '{name}' has a character other than printable ASCII, space or tab (a line break, a control character, or a non-ASCII letter)"
-            : null;
+        return ValueProblem($"the header '{name}'", value);
     }
+
+    /// <summary>
+    /// What is wrong with a header value, or <see langword="null"/> if it may be sent: visible ASCII, spaces and tabs only
+    /// (RFC 9110 §5.5). HttpClient refuses other letters only when sending (a network error, retried), and sends a NUL.
+    /// </summary>
+    /// <param name="what">Names the value in the message ("the header 'X'", "IfNoneMatch").</param>
+    /// <param name="value">The value.</param>
+    public static string? ValueProblem(string what, string value) =>
+        value.AsSpan().ContainsAnyExcept(s_valueChars)
+            ? $"the value of {what} has a character other than printable ASCII, space or tab (a line break, a control character, or a non-ASCII letter)"
+            : null;
 
     /// <summary>
     /// Checks the headers and copies them into a dictionary of their own (names without case), so that a caller changing
