@@ -79,7 +79,7 @@ public sealed partial class ImageDownloader : IDisposable
             _metrics = ImageKitMetrics.For(options.MeterFactory);
             _queue = new DownloadQueue(options.MaxConcurrentDownloads, options.ExecutionOrder);
             _pipelines = new HostResiliencePipelines(options, _logger, _metrics);
-            _transfer = new ImageHttpTransfer(client, options, followsRedirects: followsRedirects ?? (ownsClient && options.MaxRedirects > 0));
+            _transfer = new ImageHttpTransfer(client, options, followsRedirects: followsRedirects ?? (ownsClient && options.MaxRedirects > 0), ownHandler: _sendsThroughOwnHandler);
             _resumable = new ResumableBodies(options.MaxResumableBytes);
             _coalescer = new RequestCoalescer(handsOver: options.MaxResumableBytes > 0);
             _run = RunAsync;

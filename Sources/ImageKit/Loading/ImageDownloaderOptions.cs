@@ -95,7 +95,8 @@ public sealed class ImageDownloaderOptions
     /// <c>Cookie</c> headers it sets never reach another origin. Runs on a thread-pool thread, possibly concurrently for
     /// different requests. A URL it sets must be an absolute http or https URL (or a relative one under an
     /// application-supplied client's <see cref="HttpClient.BaseAddress"/>); any other fails the download with
-    /// <see cref="ImageDownloadFailure.InvalidRequest"/>, unsent and not retried.
+    /// <see cref="ImageDownloadFailure.InvalidRequest"/>, unsent and not retried. So does, with the downloader's own client
+    /// (and the dependency-injection one), a header value it sets with anything but printable ASCII, spaces and tabs.
     /// </summary>
     /// <value>Default: <see langword="null"/> (requests go out as built).</value>
     public Func<HttpRequestMessage, CancellationToken, ValueTask>? RequestModifier { get; set; }

@@ -5,8 +5,10 @@ using Microsoft.AspNetCore.Http;
 namespace ImageKit.Tests.Loading;
 
 /// <summary>
-/// A <see cref="ImageDownloaderOptions.RequestModifier"/> that points the request somewhere the client cannot send it:
-/// the download fails as the documented <see cref="ImageDownloadException"/>, not with the HTTP stack's exception.
+/// A <see cref="ImageDownloaderOptions.RequestModifier"/> that points the request somewhere the client cannot send it, or
+/// gives it a header value the downloader's own client cannot send: the download fails as the documented
+/// <see cref="ImageDownloadException"/> (<see cref="ImageDownloadFailure.InvalidRequest"/>), unsent and not retried, not
+/// with the HTTP stack's exception or as a network error retried and counted against the host.
 /// </summary>
 [TestClass]
 public sealed class ImageDownloaderModifierTargetTests
@@ -65,5 +67,31 @@ public sealed class ImageDownloaderModifierTargetTests
 
         CollectionAssert.AreEqual(ImageServer.Gif, response.Data.ToArray());
         Assert.AreEqual(target, response.FinalUrl);
+    }
+
+    [TestMethod]
+    [DataRow("Jos\u00e9's phone", "non-ascii")]
+    [DataRow("a\u0000b", "nul")]
+    [DataRow("a\r\nX-Injected: 1", "line-break")]
+    public async Task DownloadAsync_RequestModifierSetsAHeaderValueThatCannotBeSent_FailsAsInvalidRequestAndIsNotRetried(string value, string name)
+    {
+        var options = DownloadTestOptions.Fast(maxRetries: 3);
+        var calls = 0;
+        options.RequestModifier = (message, _) =>
+        {
+            Interlocked.Increment(ref calls);
+            message.Headers.TryAddWithoutValidation("X-Device", value);
+            return default;
+        };
+        using var downloader = new ImageDownloader(options);
+        var path = "/image/modified-header-" + name;
+
+        var ex = await Assert.ThrowsExactlyAsync<ImageDownloadException>(
+            () => downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url(path)), null, TestContext.CancellationToken));
+
+        Assert.AreEqual(ImageDownloadFailure.InvalidRequest, ex.Failure, ex.Message);
+        Assert.AreEqual(1, calls, "every attempt would carry the same header: not retried (a non-ASCII letter was, as a network error)");
+        StringAssert.Contains(ex.Message, "'X-Device'");
+        Assert.AreEqual(0, s_server.Hits(path), "nothing was sent (a NUL reached the server, a line break cut the value short)");
     }
 }

@@ -9,7 +9,8 @@ namespace ImageKit.Loading.Internal;
 /// <param name="client">The client to send with.</param>
 /// <param name="options">The downloader's settings.</param>
 /// <param name="followsRedirects">Whether the client follows redirects (<see cref="RedirectHandler"/>): a redirect response that reaches this class was then not one to follow.</param>
-internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOptions options, bool followsRedirects)
+/// <param name="ownHandler">Whether the client sends through the handler ImageKit built, which sends printable ASCII header values only.</param>
+internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOptions options, bool followsRedirects, bool ownHandler = false)
 {
     private const string DefaultAccept = "image/webp,image/apng,image/png,image/gif,image/jpeg,image/*;q=0.8,*/*;q=0.5";
 
@@ -50,6 +51,10 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
                 }
 
                 CheckModifiedTarget(request.Url, message.RequestUri);
+                if (ownHandler)
+                {
+                    CheckModifiedHeaders(request.Url, message);
+                }
             }
 
             HttpResponseMessage response;
@@ -250,6 +255,25 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
         {
             var where = target is null ? "no URL" : ServerText.Clip(target.IsAbsoluteUri ? UrlText.Redact(target) : SecretQueryParameters.Hide(target.OriginalString));
             throw new ImageDownloadException(url, ImageDownloadFailure.InvalidRequest, $"the RequestModifier set the request's URL to {where}; only absolute http and https URLs can be sent");
+        }
+    }
+
+    /// <summary>
+    /// Refuses a header value the modifier set that ImageKit's handler cannot send as it is (RequestHeaderRules, as for a
+    /// load's own headers): a non-ASCII letter it refuses only when sending (a network error, retried and counted against
+    /// the host), a NUL it sends, a line break it cuts the value short at. Not retried: every attempt would carry it.
+    /// </summary>
+    private static void CheckModifiedHeaders(Uri url, HttpRequestMessage message)
+    {
+        foreach (var (name, values) in message.Headers.NonValidated)
+        {
+            foreach (var value in values)
+            {
+                if (RequestHeaderRules.ValueProblem($"the header '{name}' the RequestModifier set", value) is { } problem)
+                {
+                    throw new ImageDownloadException(url, ImageDownloadFailure.InvalidRequest, problem);
+                }
+            }
         }
     }
 
