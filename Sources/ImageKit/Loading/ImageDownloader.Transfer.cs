@@ -56,6 +56,12 @@ public sealed partial class ImageDownloader
                         counts.Timeouts++;
                         throw;
                     }
+                    catch (ImageDownloadException e) when (e.Failure == ImageDownloadFailure.InvalidRequest)
+                    {
+                        // Refused before it was sent (what the request modifier made of it): no HTTP attempt was made.
+                        counts.Attempts--;
+                        throw;
+                    }
                 },
                 (this, download, tally, token),
                 token).ConfigureAwait(false);

@@ -49,6 +49,7 @@ public sealed class ImageDownloaderModifierTargetTests
         Assert.AreEqual(1, calls, "the same modifier would point the next attempt to the same place: not retried");
         StringAssert.Contains(ex.Message, "RequestModifier");
         Assert.AreEqual(0, s_server.Hits("/image/modified"));
+        Assert.AreEqual(0, ex.Attempts, "no request was sent");
     }
 
     [TestMethod]
@@ -93,5 +94,6 @@ public sealed class ImageDownloaderModifierTargetTests
         Assert.AreEqual(1, calls, "every attempt would carry the same header: not retried (a non-ASCII letter was, as a network error)");
         StringAssert.Contains(ex.Message, "'X-Device'");
         Assert.AreEqual(0, s_server.Hits(path), "nothing was sent (a NUL reached the server, a line break cut the value short)");
+        Assert.AreEqual(0, ex.Attempts, "no request was sent");
     }
 }
