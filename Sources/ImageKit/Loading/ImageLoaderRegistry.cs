@@ -12,10 +12,15 @@ public sealed class ImageLoaderRegistry
     private ImmutableArray<IImageLoader> _loaders;
 
     /// <summary>Creates a registry with <paramref name="loaders"/>, in order.</summary>
+    /// <exception cref="ArgumentException"><paramref name="loaders"/> holds a null loader (every load would meet it).</exception>
     public ImageLoaderRegistry(IEnumerable<IImageLoader> loaders)
     {
         ArgumentNullException.ThrowIfNull(loaders);
         _loaders = [.. loaders];
+        if (_loaders.Contains(null!))
+        {
+            throw new ArgumentException("The list holds a null loader.", nameof(loaders));
+        }
     }
 
     /// <summary>The loaders, in the order they are asked.</summary>
