@@ -44,8 +44,12 @@ internal sealed class HostResiliencePipelines(ImageDownloaderOptions options, IL
     {
         null => outcome.Result?.IsTransientStatus == true,
         TransientDownloadException or TimeoutRejectedException => true,
-        HttpRequestException http => http.HttpRequestError is not (HttpRequestError.SecureConnectionError or HttpRequestError.ConfigurationLimitExceeded)
-            && !IsUnknownHost(http),
+        HttpRequestException http => http.HttpRequestError switch
+        {
+            HttpRequestError.SecureConnectionError => !IsRefusedByTls(http),
+            HttpRequestError.ConfigurationLimitExceeded => false,
+            _ => !IsUnknownHost(http),
+        },
         OperationCanceledException => false,
         IOException => true,
         _ => false,
@@ -59,6 +63,25 @@ internal sealed class HostResiliencePipelines(ImageDownloaderOptions options, IL
     /// </summary>
     private static bool IsUnknownHost(HttpRequestException http) =>
         ImageDownloader.FindSocketError(http) is SocketError.HostNotFound or SocketError.NoData;
+
+    /// <summary>
+    /// Whether a TLS connection failed because this client refuses what the server offers (its certificate, its protocol
+    /// versions or ciphers: an <see cref="System.Security.Authentication.AuthenticationException"/>), which the next
+    /// attempt would meet again; not a handshake the server cut off (closed or reset: an <see cref="IOException"/>), which
+    /// is a connection error like any other.
+    /// </summary>
+    private static bool IsRefusedByTls(HttpRequestException http)
+    {
+        for (Exception? e = http.InnerException; e is not null; e = e.InnerException)
+        {
+            if (e is System.Security.Authentication.AuthenticationException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>Whether the breaker counts an attempt's outcome as a failure of the host (or else as a success).</summary>
     /// <remarks>
