@@ -55,10 +55,11 @@ internal static class ResumeRules
         }
 
         // RFC 9110 §15.3.7.3: parts are combined only when they share the same strong validator, and of the same
-        // resource (entity tags tell apart versions of one resource only).
+        // resource (entity tags tell apart versions of one resource only). Another Last-Modified says it is another
+        // version whatever the If-Range was, also from a 206 that leaves out the ETag the first answer had.
         var byDate = resumed.ETag is null;
         if ((response.Headers.ETag is { } etag && (byDate || etag.IsWeak || !string.Equals(etag.Tag, resumed.Validator, StringComparison.Ordinal)))
-            || (byDate && headers.LastModified is { } modified && modified != resumed.LastModified)
+            || (headers.LastModified is { } modified && resumed.LastModified is { } keptModified && modified != keptModified)
             || (resumed.Source is { } source && response.RequestMessage?.RequestUri is { } answered && source != answered))
         {
             return false;
