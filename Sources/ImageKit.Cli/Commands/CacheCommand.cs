@@ -157,7 +157,9 @@ internal static class CacheCommand
         var index = Path.Combine(path, "index.sqlite");
         if (!File.Exists(index))
         {
-            if (Directory.EnumerateFileSystemEntries(path).Any())
+            // A cache whose index was deleted (as the damaged-index message advises) still holds only its own files
+            // (blobs/, tmp/, index.lock): the SDK opens it as a cache, and so do these commands.
+            if (Directory.EnumerateFileSystemEntries(path).Any(static entry => !DiskImageCache.IsCacheOwnEntry(entry)))
             {
                 throw new CliException("--cache-dir", $"{path} is not an ImageKit disk cache: it has no index.sqlite, and it holds other files");
             }
