@@ -4,8 +4,11 @@ using System.Text;
 using System.Text.Json;
 using ImageKit.Caching;
 using ImageKit.Caching.Internal;
+using ImageKit.Cli.Diagnostics;
 using ImageKit.Cli.Input;
 using ImageKit.Cli.Output;
+using ImageKit.Diagnostics;
+using ImageKit.Diagnostics.Internal;
 
 namespace ImageKit.Cli.Commands;
 
@@ -180,7 +183,11 @@ internal static class CacheCommand
             options.MaxAge = age;
         }
 
-        return new DiskImageCache(options);
+        // As the ImageCache of fetch does: --verbose logs the trims (and a reset of times written by a clock that ran ahead).
+        return new DiskImageCache(options)
+        {
+            Logger = ContainedLogger.Create(CliDiagnostics.Current.LoggerFactory, ImageKitDiagnostics.CachingCategory),
+        };
     }
 
     // What SQLite's quick_check finds wrong with an index whose header is fine (damaged pages, a cut-off file), read-only.

@@ -61,4 +61,22 @@ public sealed class GlobalDiagnosticsOptionsTests
         CollectionAssert.Contains(lines, "  imagekit.cache.hits{imagekit.cache.tier=memory} 1 {lookup}");
         Assert.IsTrue(lines.Any(l => l.StartsWith("  imagekit.download.duration{imagekit.download.outcome=success} count 1, sum ", StringComparison.Ordinal)), result.Stderr);
     }
+
+    // README: --verbose "logs what the pipeline does (loads, downloads, retries, circuit breaks, trims)", on any command.
+    [TestMethod]
+    public async Task CacheTrim_Verbose_LogsTheTrimToStderrAndKeepsStdoutJson()
+    {
+        using var cache = new TempFolder();
+        var anHourAgo = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-1));
+        using (var disk = new ImageKit.Caching.DiskImageCache(new ImageKit.Caching.DiskImageCacheOptions { Directory = cache.Path, TimeProvider = anHourAgo }))
+        {
+            await disk.SetAsync("k", new byte[100], null, TestContext.CancellationToken);
+        }
+
+        var result = await CliRunner.RunAsync("--verbose", "cache", "trim", "--cache-dir", cache.Path, "--max-age", "0.001", "--json");
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        Assert.AreEqual("{\"expiredRemoved\":1,\"sizeRemoved\":0,\"bytesFreed\":100,\"entries\":0,\"bytes\":0}\n", result.Stdout);
+        Assert.Contains("info: ImageKit.Caching[3001] Disk cache ", result.Stderr);
+    }
 }
