@@ -175,7 +175,7 @@ public sealed partial class DiskImageCache
             || name == IndexDatabase.FileName // absent when the check began, made since by another cache creating or recreating it
             || name.StartsWith("._", StringComparison.Ordinal) // macOS keeps extended attributes there on FAT and network volumes
             || name.StartsWith(IndexDatabase.FileName + "-", StringComparison.Ordinal) // -wal, -shm, -journal
-            || name.StartsWith(BlobStore.TrashPrefix, StringComparison.Ordinal)
+            || (BlobStore.IsTrashFolderName(name) && System.IO.Directory.Exists(path)) // a sweep deletes it: by its full name only
             || name.StartsWith(WriteCheckPrefix, StringComparison.Ordinal),
     };
 

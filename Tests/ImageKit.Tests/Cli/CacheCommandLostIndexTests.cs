@@ -32,6 +32,7 @@ public sealed class CacheCommandLostIndexTests
         }
 
         Assert.IsTrue(Directory.Exists(Path.Combine(cacheDir, "blobs")), "the cache's own files stay");
+        Directory.CreateDirectory(Path.Combine(cacheDir, $"trash-{DateTime.UtcNow.Ticks:x16}-{Guid.NewGuid():N}", "ab")); // a clear's, not yet deleted
 
         var result = await CliRunner.RunAsync("cache", command, "--cache-dir", cacheDir, "--json");
 
@@ -58,5 +59,29 @@ public sealed class CacheCommandLostIndexTests
 
         result.AssertBadInput(cacheDir, "is not an ImageKit disk cache");
         Assert.AreEqual("mine", await File.ReadAllTextAsync(mine, TestContext.CancellationToken));
+    }
+
+    // The cache's sweep deletes "trash-" folders (a clear's moved-away blob folder): a user's folder of that name must keep
+    // the folder from being taken for a cache, as any other file of theirs does.
+    [TestMethod]
+    [DataRow("fetch")]
+    [DataRow("cache clear")]
+    [DataRow("cache stats")]
+    public async Task Command_FolderWithoutIndexHoldingAUsersTrashNamedFolder_ExitsWith2AndKeepsIt(string command)
+    {
+        using var folder = new TempFolder();
+        var target = folder.Combine("mine");
+        var precious = Path.Combine(target, "trash-can", "important.txt");
+        Directory.CreateDirectory(Path.GetDirectoryName(precious)!);
+        await File.WriteAllTextAsync(precious, "keep me", TestContext.CancellationToken);
+        string[] arguments = command == "fetch"
+            ? ["fetch", new Uri(Corpus.PathOf("animated-red-blue.gif")).AbsoluteUri, "--cache-dir", target]
+            : [.. command.Split(' '), "--cache-dir", target];
+
+        var result = await CliRunner.RunAsync(arguments);
+
+        result.AssertBadInput(target, "not an ImageKit disk cache");
+        Assert.AreEqual("keep me", await File.ReadAllTextAsync(precious, TestContext.CancellationToken));
+        CollectionAssert.AreEqual(new[] { Path.Combine(target, "trash-can") }, Directory.GetFileSystemEntries(target), "nothing created beside it");
     }
 }

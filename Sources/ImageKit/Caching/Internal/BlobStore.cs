@@ -328,6 +328,17 @@ internal sealed class BlobStore(string root)
         return null;
     }
 
+    /// <summary>
+    /// Whether <paramref name="name"/> is a trash folder's as a clear makes it: <see cref="TrashPrefix"/> with its time
+    /// and GUID, or an earlier version's <see cref="TrashPrefix"/> and GUID (32 lowercase hex digits). Another name that
+    /// starts with the prefix ("trash-can") is not the cache's.
+    /// </summary>
+    public static bool IsTrashFolderName(string name) =>
+        TrashFolderMadeAt(name) is not null
+        || (name.Length == TrashPrefix.Length + 32
+            && name.StartsWith(TrashPrefix, StringComparison.Ordinal)
+            && name[TrashPrefix.Length..].All(char.IsAsciiHexDigitLower));
+
     /// <summary>Moves the files of a blob folder's fan-out folders to the same places under another; what fails stays. Never throws.</summary>
     private static void MoveFiles(string from, string to, bool overwrite)
     {
