@@ -163,12 +163,13 @@ public sealed partial class DiskImageCache
         }
     }
 
-    // The cache's own folders are checked one level down, as the sweeps act on what is inside them: blobs/ holds only
-    // two-hex-digit fan-out folders, tmp/ only "<guid>.tmp" files.
+    // The cache's own folders are checked down to what the sweeps act on: blobs/ holds only two-hex-digit fan-out folders
+    // of blob files (named by their key's hash, which starts with the fan-out's digits), tmp/ only "<guid>.tmp" files.
     internal static bool IsCacheOwnEntry(string path) => System.IO.Path.GetFileName(path) switch
     {
         "blobs" => System.IO.Directory.Exists(path) && System.IO.Directory.EnumerateFileSystemEntries(path).All(
-            fanOut => System.IO.Path.GetFileName(fanOut) is { Length: 2 } name && name.All(char.IsAsciiHexDigitLower) && System.IO.Directory.Exists(fanOut)),
+            fanOut => System.IO.Path.GetFileName(fanOut) is { Length: 2 } name && name.All(char.IsAsciiHexDigitLower) && System.IO.Directory.Exists(fanOut)
+                && System.IO.Directory.EnumerateFileSystemEntries(fanOut).All(blob => IsBlobFile(blob, name))),
         "tmp" => System.IO.Directory.Exists(path) && System.IO.Directory.EnumerateFileSystemEntries(path).All(
             temp => System.IO.Path.GetFileName(temp) is { Length: 36 } name && name.EndsWith(".tmp", StringComparison.Ordinal) && File.Exists(temp)),
         var name => name is "index.lock" or ".DS_Store" or ".localized" or "Thumbs.db" or "desktop.ini"
@@ -178,6 +179,9 @@ public sealed partial class DiskImageCache
             || (BlobStore.IsTrashFolderName(name) && System.IO.Directory.Exists(path)) // a sweep deletes it: by its full name only
             || name.StartsWith(WriteCheckPrefix, StringComparison.Ordinal),
     };
+
+    private static bool IsBlobFile(string path, string fanOut) =>
+        KeyHash.TryParseHex(System.IO.Path.GetFileName(path), out var hash) && hash.Hex.StartsWith(fanOut, StringComparison.Ordinal) && File.Exists(path);
 
     /// <summary>
     /// Why this process cannot create a file in <paramref name="directory"/> (tried with a file of its own name, deleted at

@@ -61,17 +61,19 @@ public sealed class CacheCommandLostIndexTests
         Assert.AreEqual("mine", await File.ReadAllTextAsync(mine, TestContext.CancellationToken));
     }
 
-    // The cache's sweep deletes "trash-" folders (a clear's moved-away blob folder): a user's folder of that name must keep
-    // the folder from being taken for a cache, as any other file of theirs does.
+    // The cache's sweep deletes "trash-" folders (a clear's moved-away blob folder) and what is not a blob file in blobs/'s
+    // fan-out folders: a user's files there must keep the folder from being taken for a cache, as any other file does.
     [TestMethod]
-    [DataRow("fetch")]
-    [DataRow("cache clear")]
-    [DataRow("cache stats")]
-    public async Task Command_FolderWithoutIndexHoldingAUsersTrashNamedFolder_ExitsWith2AndKeepsIt(string command)
+    [DataRow("fetch", "trash-can/important.txt")]
+    [DataRow("cache clear", "trash-can/important.txt")]
+    [DataRow("cache stats", "trash-can/important.txt")]
+    [DataRow("fetch", "blobs/ab/important.txt")]
+    [DataRow("cache clear", "blobs/ab/important.txt")]
+    public async Task Command_FolderWithoutIndexHoldingAUsersFileWhereTheSweepDeletes_ExitsWith2AndKeepsIt(string command, string file)
     {
         using var folder = new TempFolder();
         var target = folder.Combine("mine");
-        var precious = Path.Combine(target, "trash-can", "important.txt");
+        var precious = Path.Combine(target, file);
         Directory.CreateDirectory(Path.GetDirectoryName(precious)!);
         await File.WriteAllTextAsync(precious, "keep me", TestContext.CancellationToken);
         string[] arguments = command == "fetch"
@@ -82,6 +84,6 @@ public sealed class CacheCommandLostIndexTests
 
         result.AssertBadInput(target, "not an ImageKit disk cache");
         Assert.AreEqual("keep me", await File.ReadAllTextAsync(precious, TestContext.CancellationToken));
-        CollectionAssert.AreEqual(new[] { Path.Combine(target, "trash-can") }, Directory.GetFileSystemEntries(target), "nothing created beside it");
+        CollectionAssert.AreEqual(new[] { Path.Combine(target, file.Split('/')[0]) }, Directory.GetFileSystemEntries(target), "nothing created beside it");
     }
 }
