@@ -120,12 +120,15 @@ internal static class PlayCommand
         };
         player.Finished += (_, _) => finished.Cancel();
 
-        // A whole loop without a single frame shown: nothing of the animation decodes (corrupt data). Playing on would
-        // skip frames for ever; stop and report the decoder's error instead.
+        // Loops without a single frame shown while as many decodes failed as there are frames: nothing of the animation
+        // decodes (corrupt data). Playing on would skip frames for ever; stop and report the decoder's error instead.
+        // Loops alone prove nothing: one shorter than decoding a frame (a large canvas, short delays, a high rate) passes
+        // before the first frame is ready.
         var undecodable = 0;
         player.LoopCompleted += (_, _) =>
         {
-            if (player.Statistics.FramesShown == 0 && Interlocked.Exchange(ref undecodable, 1) == 0)
+            var statistics = player.Statistics;
+            if (statistics.FramesShown == 0 && statistics.DecodeErrors >= image.FrameCount && Interlocked.Exchange(ref undecodable, 1) == 0)
             {
                 finished.Cancel();
             }
@@ -183,6 +186,13 @@ internal static class PlayCommand
 
             // Frame 0 decoding after all (the failures were elsewhere) still means no frame was ever shown.
             throw new ImageDecodingException("no frame of the animation could be decoded");
+        }
+
+        if (image.IsAnimated && !cancellationToken.IsCancellationRequested && player.Statistics is { FramesShown: 0, DecodeErrors: > 0 })
+        {
+            // The loops ended (or the time ran out) before the failures added up: a first frame that does not decode is
+            // still the news.
+            ThrowIfFirstFrameFails(image);
         }
 
         var statistics = player.Statistics;
