@@ -5,7 +5,8 @@ namespace ImageKit.Cli.Input;
 
 /// <summary>
 /// <c>--header "Name: value"</c> arguments (as curl's <c>-H</c>) turned into the headers a load sends. A name given twice
-/// sends its values joined with ", ", as HTTP allows for list-valued fields. Names and values follow the SDK's rules
+/// sends its values joined with ", ", as HTTP allows for list-valued fields; <c>Cookie</c>'s with "; ", as its cookies are
+/// separated. Names and values follow the SDK's rules
 /// (<see cref="RequestHeaderRules"/>), so a header the downloader would refuse is a usage error here. Messages name the
 /// header, never quote a value (it may be a secret); the CLI prints every error through <see cref="TerminalText"/>, which
 /// keeps it on one line and escapes control characters.
@@ -45,7 +46,10 @@ internal static class RequestHeaders
                 throw new CliException(Option, problem);
             }
 
-            headers[name] = headers.TryGetValue(name, out var earlier) ? $"{earlier}, {value}" : value;
+            // Cookie is the one field whose values are not a comma list: its cookies go in one header, "; " between them
+            // (RFC 6265 5.4), as curl sends cookies given with -b.
+            var separator = string.Equals(name, "Cookie", StringComparison.OrdinalIgnoreCase) ? "; " : ", ";
+            headers[name] = headers.TryGetValue(name, out var earlier) ? earlier + separator + value : value;
         }
 
         return headers;
