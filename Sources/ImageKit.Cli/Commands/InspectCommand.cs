@@ -47,6 +47,12 @@ internal static class InspectCommand
             var name = InputReader.DisplayName(source);
             using var image = AnimatedImage.Decode(bytes, new ImageDecodeOptions { SourceName = name });
 
+            if (directory is not null && FrameFileOfInput(source, directory, image.FrameCount) is { } overInput)
+            {
+                // Put in place, that frame would replace the animation it came from, as play refuses its contact sheet there.
+                throw new CliException(overInput, "cannot write a frame over the image being inspected");
+            }
+
             // Every frame is decoded before anything is printed, so damaged data is reported as an error, not as a
             // half-printed summary; frames are written under temporary names and put in place only once the whole file
             // has passed, so bad input leaves the folder as it was.
@@ -92,6 +98,26 @@ internal static class InspectCommand
         _ => "unknown",
     };
 
+    // The frame file --frames-dir would write that is the input itself (links followed), or null.
+    private static string? FrameFileOfInput(string source, DirectoryInfo directory, int frameCount)
+    {
+        if (InputReader.LocalPath(source) is not { } path || path.Contains('\0', StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var name = Path.GetFileName(PlayCommand.Resolve(path));
+        return name.StartsWith("frame-", StringComparison.Ordinal)
+            && int.TryParse(name.AsSpan(6, Math.Max(0, name.Length - 10)), NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+            && index < frameCount
+            && name == FrameFileName(index)
+            && PlayCommand.IsSameFile(source, Path.Combine(directory.FullName, name))
+                ? Path.Combine(directory.FullName, name)
+                : null;
+    }
+
+    private static string FrameFileName(int index) => string.Create(CultureInfo.InvariantCulture, $"frame-{index:D4}.png");
+
     private static void VerifyFrames(AnimatedImage image, CancellationToken cancellationToken)
     {
         for (var i = 0; i < image.FrameCount; i++)
@@ -109,7 +135,7 @@ internal static class InspectCommand
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var frame = image.GetFrame(i);
-                using var file = frames.Create(string.Create(CultureInfo.InvariantCulture, $"frame-{i:D4}.png"));
+                using var file = frames.Create(FrameFileName(i));
                 frame.SaveAsPng(file);
             }
         }

@@ -251,11 +251,11 @@ internal static class PlayCommand
     private const double MaxSeconds = 4_294_967;
 
     // Whether the input names the file the contact sheet would replace (InputReader's reading of it), links followed.
-    private static bool IsSameFile(string source, string sheet) =>
+    internal static bool IsSameFile(string source, string sheet) =>
         InputReader.LocalPath(source) is { } path
         && string.Equals(Resolve(path), Resolve(sheet), OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase);
 
-    private static string Resolve(string file)
+    internal static string Resolve(string file)
     {
         var full = Path.GetFullPath(file);
         try
