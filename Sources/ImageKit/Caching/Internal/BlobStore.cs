@@ -6,9 +6,8 @@ namespace ImageKit.Caching.Internal;
 /// The blob files: <c>blobs/ab/abcdef…</c> named by key hash, written to <c>tmp/</c> first and renamed into place.
 /// Every method is thread-safe; the index lock (a SQLite write transaction) is what orders a rename with its row.
 /// </summary>
-internal sealed class BlobStore(string root)
+internal sealed partial class BlobStore(string root)
 {
-    public const string TrashPrefix = "trash-";
 
     public string BlobsDirectory { get; } = Path.Combine(root, "blobs");
 
@@ -307,37 +306,6 @@ internal sealed class BlobStore(string root)
         MoveFiles(trash, BlobsDirectory, overwrite: false);
         TryDeleteDirectory(trash);
     }
-
-    /// <summary>
-    /// When a trash folder was made, from its name (<see cref="TrashPrefix"/>, the UTC time in ticks as 16 hex digits, a
-    /// dash, a GUID); <see langword="null"/> for a name without a time (an earlier version's, or not one of ours).
-    /// </summary>
-    public static DateTime? TrashFolderMadeAt(string path)
-    {
-        var name = Path.GetFileName(path.AsSpan());
-        const int TimeLength = 16;
-        if (name.Length == TrashPrefix.Length + TimeLength + 1 + 32
-            && name.StartsWith(TrashPrefix, StringComparison.Ordinal)
-            && name[TrashPrefix.Length + TimeLength] == '-'
-            && long.TryParse(name.Slice(TrashPrefix.Length, TimeLength), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var ticks)
-            && ticks >= DateTime.MinValue.Ticks && ticks <= DateTime.MaxValue.Ticks)
-        {
-            return new DateTime(ticks, DateTimeKind.Utc);
-        }
-
-        return null;
-    }
-
-    /// <summary>
-    /// Whether <paramref name="name"/> is a trash folder's as a clear makes it: <see cref="TrashPrefix"/> with its time
-    /// and GUID, or an earlier version's <see cref="TrashPrefix"/> and GUID (32 lowercase hex digits). Another name that
-    /// starts with the prefix ("trash-can") is not the cache's.
-    /// </summary>
-    public static bool IsTrashFolderName(string name) =>
-        TrashFolderMadeAt(name) is not null
-        || (name.Length == TrashPrefix.Length + 32
-            && name.StartsWith(TrashPrefix, StringComparison.Ordinal)
-            && name[TrashPrefix.Length..].All(char.IsAsciiHexDigitLower));
 
     /// <summary>Moves the files of a blob folder's fan-out folders to the same places under another; what fails stays. Never throws.</summary>
     private static void MoveFiles(string from, string to, bool overwrite)
