@@ -52,6 +52,14 @@ public sealed partial class ImageManager
         var removal = new UndecodableRemoval(MemoryCacheKey.For(key, decodeOptions));
         lock (_forgettingLock)
         {
+            // Again under the lock that Dispose takes to read _forgetting, after it set _disposed: a failure that passed the
+            // check above as Dispose began is either waited for by Dispose or starts no removal (it would touch the caches
+            // after Dispose returned).
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                return;
+            }
+
             if (!_removals.TryGetValue(key, out var pending))
             {
                 _removals[key] = pending = [];
