@@ -39,6 +39,10 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
     private readonly ImageKitMetrics _metrics;
     private int _disposed;
 
+    // Completed when the disposal that set _disposed has ended: a Dispose or DisposeAsync racing it waits for it, so that
+    // every call returns only once the loads have ended.
+    private readonly TaskCompletionSource _disposal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     // Cancelled first thing by Dispose; every load that misses the caches links its token to it. Never disposed: it has
     // no timer, and loads racing Dispose may still link to it (a cancelled source stays usable for that).
     private readonly CancellationTokenSource _lifetimeSource = new();
@@ -125,7 +129,8 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// Cancels the loads in flight and waits for them to end, then for the disk stores still running (see
-    /// <see cref="WaitForDiskStoresAsync"/>), then disposes the cache and downloader this manager created. Idempotent.
+    /// <see cref="WaitForDiskStoresAsync"/>), then disposes the cache and downloader this manager created. Idempotent: a
+    /// call while another is under way returns when that one has finished.
     /// </summary>
     /// <remarks>
     /// <para>
@@ -143,7 +148,14 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
     /// </remarks>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            // Another call is disposing (or has): this one too returns only once it is done.
+            _disposal.Task.GetAwaiter().GetResult();
+            return;
+        }
+
+        try
         {
             _lifetimeSource.Cancel();
             _loads.CloseAsync().GetAwaiter().GetResult();
@@ -154,13 +166,23 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
             _ownedDownloader?.Dispose();
             _ownedCache?.Dispose();
         }
+        finally
+        {
+            _disposal.TrySetResult();
+        }
     }
 
     /// <summary>Like <see cref="Dispose"/>, waiting for the loads and closing the disk cache asynchronously.</summary>
     /// <inheritdoc cref="Dispose" path="/remarks"/>
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            await _disposal.Task.ConfigureAwait(false);
+            return;
+        }
+
+        try
         {
             await _lifetimeSource.CancelAsync().ConfigureAwait(false);
             await _loads.CloseAsync().ConfigureAwait(false);
@@ -173,6 +195,10 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
             {
                 await _ownedCache.DisposeAsync().ConfigureAwait(false);
             }
+        }
+        finally
+        {
+            _disposal.TrySetResult();
         }
     }
 

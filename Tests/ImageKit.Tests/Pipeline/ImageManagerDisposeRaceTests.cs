@@ -44,6 +44,76 @@ public sealed class ImageManagerDisposeRaceTests
         Assert.AreEqual(1, cache.Memory.Count, "the disposed manager removed an entry from the app's cache after DisposeAsync returned");
     }
 
+    // Promise (ImageManager.Dispose: "Idempotent"; "Once it returns, every load of this manager has ended"): a second
+    // call while the first was still waiting for the loads returned at once, with a load still storing into the app's
+    // cache, which the app may then dispose.
+    [TestMethod]
+    public async Task Dispose_WhileAnotherDisposalWaitsForALoad_ReturnsOnlyOnceTheLoadHasEnded()
+    {
+        var token = TestContext.CancellationToken;
+        using var inner = new ImageCache(new ImageCacheOptions());
+        var cache = new HeldStoreCache(inner);
+        using var downloader = new ImageDownloader(DownloadTestOptions.Fast());
+        var manager = new ImageManager(cache, downloader);
+        var load = manager.LoadImageAsync(new Uri(s_broken), cancellationToken: token);
+        await cache.StoreEntered.Task.WaitAsync(DownloadTestOptions.Patience, token);
+
+        var first = manager.DisposeAsync().AsTask();
+        await cache.StoreCancelled.Task.WaitAsync(DownloadTestOptions.Patience, token);
+        var second = Task.Run(() =>
+        {
+            manager.Dispose();
+            return cache.StoreEnded;
+        }, token);
+
+        // Not a timing assertion: the wait only gives a second call that does not wait the chance to return first.
+        await Task.WhenAny(second, Task.Delay(TimeSpan.FromMilliseconds(200), token));
+        cache.Release.TrySetResult();
+        await first.WaitAsync(DownloadTestOptions.Patience, token);
+        Assert.IsTrue(await second.WaitAsync(DownloadTestOptions.Patience, token), "the second Dispose returned while a load was still storing its image");
+        if (load.IsCompletedSuccessfully)
+        {
+            load.Result.Dispose();
+        }
+    }
+
+    /// <summary>A cache whose stores wait for the test, whatever their token says.</summary>
+    private sealed class HeldStoreCache(ImageCache inner) : IImageCache
+    {
+        private volatile bool _storeEnded;
+
+        public TaskCompletionSource StoreEntered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource StoreCancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool StoreEnded => _storeEnded;
+
+        public Task<ImageCacheResult?> QueryAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
+            inner.QueryAsync(key, cacheType, decodeOptions, cancellationToken);
+
+        public Task<DiskCacheEntry?> GetEncodedAsync(string key, CancellationToken cancellationToken = default) => inner.GetEncodedAsync(key, cancellationToken);
+
+        public async Task StoreAsync(string key, AnimatedImage? image, ReadOnlyMemory<byte> encodedData, DiskCacheMetadata? metadata = null, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
+        {
+            using var registration = cancellationToken.Register(() => StoreCancelled.TrySetResult());
+            StoreEntered.TrySetResult();
+            await Release.Task.ConfigureAwait(false);
+            _storeEnded = true;
+        }
+
+        public Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default) => inner.UpdateMetadataAsync(key, metadata, cancellationToken);
+
+        public Task<bool> RemoveAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
+            inner.RemoveAsync(key, cacheType, decodeOptions, cancellationToken);
+
+        public Task<ImageCacheType> ContainsAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
+            inner.ContainsAsync(key, cacheType, decodeOptions, cancellationToken);
+
+        public Task ClearAsync(ImageCacheType cacheType = ImageCacheType.All, CancellationToken cancellationToken = default) => inner.ClearAsync(cacheType, cancellationToken);
+    }
+
     /// <summary>Makes loggers that hold the thread logging one event until released.</summary>
     private sealed class GatedLoggerProvider(int eventId) : ILoggerProvider
     {
