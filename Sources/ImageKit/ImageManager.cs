@@ -157,7 +157,7 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
 
         try
         {
-            _lifetimeSource.Cancel();
+            CancelLifetime();
             _loads.CloseAsync().GetAwaiter().GetResult();
             WarmUpEnded().GetAwaiter().GetResult();
             WhenUndecodableForgottenAsync().GetAwaiter().GetResult();
@@ -184,7 +184,7 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
 
         try
         {
-            await _lifetimeSource.CancelAsync().ConfigureAwait(false);
+            await CancelLifetimeAsync().ConfigureAwait(false);
             await _loads.CloseAsync().ConfigureAwait(false);
             await WarmUpEnded().ConfigureAwait(false);
             await WhenUndecodableForgottenAsync().ConfigureAwait(false);
@@ -199,6 +199,32 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
         finally
         {
             _disposal.TrySetResult();
+        }
+    }
+
+    // Cancelling runs the loads' cancellation callbacks, some of them the app's (a custom loader's registration): one that
+    // throws must not stop the disposal before it has waited for the loads and disposed what the manager owns. Every
+    // callback has run when the exceptions come back (Cancel does not stop at the first); they are the app's bugs, not
+    // the disposal's, and the loads they belong to end all the same.
+    private void CancelLifetime()
+    {
+        try
+        {
+            _lifetimeSource.Cancel();
+        }
+        catch (AggregateException)
+        {
+        }
+    }
+
+    private async Task CancelLifetimeAsync()
+    {
+        try
+        {
+            await _lifetimeSource.CancelAsync().ConfigureAwait(false);
+        }
+        catch (AggregateException)
+        {
         }
     }
 

@@ -77,6 +77,51 @@ public sealed class ImageManagerDisposeRaceTests
         }
     }
 
+    // Promise (ImageManager.Dispose): it cancels the loads, waits for them, and disposes what the manager created. A
+    // custom loader whose cancellation callback threw made Dispose throw that out of its first step: the loads were not
+    // waited for and the manager's own cache and downloader were never disposed (a later Dispose did nothing).
+    [TestMethod]
+    public async Task Dispose_LoaderCancellationCallbackThrows_StillEndsTheLoadsAndDisposesWhatItOwns()
+    {
+        var token = TestContext.CancellationToken;
+        var manager = new ImageManager(new ImageCacheOptions());
+        var loader = new ThrowingOnCancelLoader();
+        manager.Loaders.Insert(0, loader);
+        var load = manager.LoadImageAsync(new Uri("throwing://host/a.gif"), cancellationToken: token);
+        await loader.Entered.Task.WaitAsync(DownloadTestOptions.Patience, token);
+
+        try
+        {
+            manager.Dispose();
+        }
+        finally
+        {
+            loader.Release.TrySetResult();
+        }
+
+        Assert.IsTrue(load.IsCompleted, "Dispose returned with the load still running");
+        await Assert.ThrowsAsync<OperationCanceledException>(() => load);
+        await Assert.ThrowsExactlyAsync<ObjectDisposedException>(() => manager.Downloader.DownloadAsync(new ImageDownloadRequest(new Uri("http://127.0.0.1:9/a.gif")), cancellationToken: token), "the manager's own downloader was not disposed");
+    }
+
+    /// <summary>A loader whose cancellation callback throws (an app's bug), and which waits for the test.</summary>
+    private sealed class ThrowingOnCancelLoader : IImageLoader
+    {
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool CanLoad(Uri url) => url.Scheme == "throwing";
+
+        public async Task<ImageLoaderResponse> LoadAsync(ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress = null, CancellationToken cancellationToken = default)
+        {
+            using var registration = cancellationToken.Register(static () => throw new InvalidOperationException("app bug in a cancellation callback"));
+            Entered.TrySetResult();
+            await Release.Task.ConfigureAwait(false);
+            throw new OperationCanceledException(cancellationToken);
+        }
+    }
+
     /// <summary>A cache whose stores wait for the test, whatever their token says.</summary>
     private sealed class HeldStoreCache(ImageCache inner) : IImageCache
     {
