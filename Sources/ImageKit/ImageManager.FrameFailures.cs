@@ -98,6 +98,27 @@ public sealed partial class ImageManager
         return Task.WhenAll(pending.Select(r => r.SupersedeAsync(string.Equals(r.MemoryKey, memoryKey, StringComparison.Ordinal) ? tiers : tiers & ~ImageCacheType.Memory, cancellationToken)));
     }
 
+    // A load that superseded the removal of a broken copy in `tiers` (see SupersedeUndecodableRemovalAsync) stored nothing
+    // there after all: it removes the broken copy itself. A fresh copy another load stored meanwhile may go with it; a
+    // later load fetches it again, where a broken copy left behind would be served.
+    private async Task RemoveSupersededCopyAsync(string key, ImageDecodeOptions decodeOptions, ImageCacheType tiers)
+    {
+        try
+        {
+            await Cache.RemoveAsync(key, tiers, decodeOptions, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException)
+        {
+            // The caches closed meanwhile: nothing is served from them any more.
+        }
+        catch (Exception e)
+        {
+            // As in RemoveUndecodableAsync: the URL is still remembered as failed, and the next load that decodes the copy
+            // meets the same frame and removes it then. The load's own exception is the one its caller sees.
+            Log.UndecodableImageRemovalFailed(_logger, key, e.Message);
+        }
+    }
+
     // Whether a copy of `key` that failed to decode is being removed from the caches (see ForgetUndecodable).
     private bool IsBeingRemovedAsUndecodable(string key)
     {

@@ -306,8 +306,20 @@ public sealed partial class ImageManager
                 storeTo &= ~ImageCacheType.Disk;
             }
 
-            await SupersedeUndecodableRemovalAsync(key, decodeOptions, response.NotModified ? ImageCacheType.None : storeTo, cancellationToken).ConfigureAwait(false);
-            await StoreTracedAsync(key, image, data, metadata, storeTo, options, decodeOptions, cancellationToken).ConfigureAwait(false);
+            var superseding = response.NotModified ? ImageCacheType.None : storeTo;
+            var supersedes = superseding != ImageCacheType.None && IsBeingRemovedAsUndecodable(key);
+            try
+            {
+                await SupersedeUndecodableRemovalAsync(key, decodeOptions, superseding, cancellationToken).ConfigureAwait(false);
+                await StoreTracedAsync(key, image, data, metadata, storeTo, options, decodeOptions, cancellationToken).ConfigureAwait(false);
+            }
+            catch when (supersedes)
+            {
+                // The removal of a broken copy now leaves these tiers to this load's fresh copy, which is not stored after
+                // all (cancelled, or the store failed): the broken copy is removed here instead of staying to be served.
+                await RemoveSupersededCopyAsync(key, decodeOptions, superseding).ConfigureAwait(false);
+                throw;
+            }
             if (!_failedUrls.IsEmpty)
             {
                 _failedUrls.TryRemove(SourceFailureKey(url, options), out _);

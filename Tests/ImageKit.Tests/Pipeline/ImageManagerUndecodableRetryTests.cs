@@ -84,6 +84,28 @@ public sealed class ImageManagerUndecodableRetryTests
         Assert.IsNotNull(fresh.Image.GetFrame(0));
     }
 
+    // A retry supersedes the removal of the broken copy in the tiers it is about to store to: cancelled as its disk store
+    // began, it stored nothing, yet the removal still left the disk alone, and the broken copy stayed there to be served.
+    [TestMethod]
+    public async Task RetryCancelledAsItsDiskStoreBegins_TheBrokenCopyIsStillRemovedFromDisk()
+    {
+        var token = TestContext.CancellationToken;
+        await using var rig = new Rig(_cacheDir);
+        await rig.BreakCachedCopyAsync(token);
+
+        rig.Loader.Serve(Corpus.Read("TestImage.gif"));
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(token);
+        rig.Cache.BeforeWatchedDiskStore = cancel.Cancel;
+        await Assert.ThrowsAsync<OperationCanceledException>(() => rig.Manager.LoadImageAsync(s_url, new ImageLoadOptions { RetryFailed = true, FromNetworkOnly = true, WaitForDiskStore = true }, cancellationToken: cancel.Token));
+        rig.Cache.BeforeWatchedDiskStore = null;
+
+        rig.Cache.ReleaseOtherDiskStore.TrySetResult();
+        await rig.Manager.WhenUndecodableForgottenAsync().WaitAsync(token);
+        await rig.Manager.WaitForDiskStoresAsync(token);
+
+        Assert.AreEqual(ImageCacheType.None, await rig.Inner.ContainsAsync(s_url.AbsoluteUri, cancellationToken: token), "the broken copy stayed cached after the retry that superseded its removal was cancelled");
+    }
+
     /// <summary>A manager over a <see cref="GatedCache"/> whose other image's disk store is held until the test lets it go.</summary>
     private sealed class Rig : IAsyncDisposable
     {
@@ -173,6 +195,9 @@ public sealed class ImageManagerUndecodableRetryTests
 
         public TaskCompletionSource MemoryRemoved { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        /// <summary>Called when a disk store of <c>watched</c> begins, before it is passed on.</summary>
+        public Action? BeforeWatchedDiskStore { get; set; }
+
         public Task<ImageCacheResult?> QueryAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
             inner.QueryAsync(key, cacheType, decodeOptions, cancellationToken);
 
@@ -184,6 +209,11 @@ public sealed class ImageManagerUndecodableRetryTests
             {
                 OtherDiskStoreEntered.TrySetResult();
                 await ReleaseOtherDiskStore.Task.ConfigureAwait(false);
+            }
+
+            if (key == watched && cacheType.HasFlag(ImageCacheType.Disk))
+            {
+                BeforeWatchedDiskStore?.Invoke();
             }
 
             await inner.StoreAsync(key, image, encodedData, metadata, cacheType, decodeOptions, cancellationToken).ConfigureAwait(false);
