@@ -43,6 +43,10 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
     // every call returns only once the loads have ended.
     private readonly TaskCompletionSource _disposal = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    // 1 while the disposal runs the loads' cancellation callbacks: a Dispose called from one of them (a custom loader's
+    // registration) returns at once, as waiting for the disposal would wait for itself.
+    private int _cancellingLoads;
+
     // Cancelled first thing by Dispose; every load that misses the caches links its token to it. Never disposed: it has
     // no timer, and loads racing Dispose may still link to it (a cancelled source stays usable for that).
     private readonly CancellationTokenSource _lifetimeSource = new();
@@ -130,7 +134,8 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
     /// <summary>
     /// Cancels the loads in flight and waits for them to end, then for the disk stores still running (see
     /// <see cref="WaitForDiskStoresAsync"/>), then disposes the cache and downloader this manager created. Idempotent: a
-    /// call while another is under way returns when that one has finished.
+    /// call while another is under way returns when that one has finished (at once when made by a load's cancellation
+    /// callback, which that disposal runs).
     /// </summary>
     /// <remarks>
     /// <para>
@@ -150,8 +155,13 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
-            // Another call is disposing (or has): this one too returns only once it is done.
-            _disposal.Task.GetAwaiter().GetResult();
+            // Another call is disposing (or has): this one too returns only once it is done, unless it comes from the
+            // disposal's own cancellation callbacks.
+            if (Volatile.Read(ref _cancellingLoads) == 0)
+            {
+                _disposal.Task.GetAwaiter().GetResult();
+            }
+
             return;
         }
 
@@ -178,7 +188,11 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
-            await _disposal.Task.ConfigureAwait(false);
+            if (Volatile.Read(ref _cancellingLoads) == 0)
+            {
+                await _disposal.Task.ConfigureAwait(false);
+            }
+
             return;
         }
 
@@ -208,6 +222,7 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
     // the disposal's, and the loads they belong to end all the same.
     private void CancelLifetime()
     {
+        Volatile.Write(ref _cancellingLoads, 1);
         try
         {
             _lifetimeSource.Cancel();
@@ -215,16 +230,25 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
         catch (AggregateException)
         {
         }
+        finally
+        {
+            Volatile.Write(ref _cancellingLoads, 0);
+        }
     }
 
     private async Task CancelLifetimeAsync()
     {
+        Volatile.Write(ref _cancellingLoads, 1);
         try
         {
             await _lifetimeSource.CancelAsync().ConfigureAwait(false);
         }
         catch (AggregateException)
         {
+        }
+        finally
+        {
+            Volatile.Write(ref _cancellingLoads, 0);
         }
     }
 

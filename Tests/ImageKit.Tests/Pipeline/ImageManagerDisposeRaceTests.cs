@@ -104,8 +104,40 @@ public sealed class ImageManagerDisposeRaceTests
         await Assert.ThrowsExactlyAsync<ObjectDisposedException>(() => manager.Downloader.DownloadAsync(new ImageDownloadRequest(new Uri("http://127.0.0.1:9/a.gif")), cancellationToken: token), "the manager's own downloader was not disposed");
     }
 
+    // The disposal runs the loads' cancellation callbacks itself: one that disposes the manager again must not wait for the
+    // disposal it is part of (it did, for ever, once a second call waited for the first).
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task Dispose_CalledAgainFromALoadsCancellationCallback_Returns(bool asynchronously)
+    {
+        var token = TestContext.CancellationToken;
+        var manager = new ImageManager(new ImageCacheOptions());
+        var loader = new ThrowingOnCancelLoader(() =>
+        {
+            if (asynchronously)
+            {
+                manager.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+            else
+            {
+                manager.Dispose();
+            }
+        });
+        manager.Loaders.Insert(0, loader);
+        var load = manager.LoadImageAsync(new Uri("throwing://host/a.gif"), cancellationToken: token);
+        await loader.Entered.Task.WaitAsync(DownloadTestOptions.Patience, token);
+
+        var disposal = Task.Run(async () => await (asynchronously ? manager.DisposeAsync() : new ValueTask(Task.Run(manager.Dispose, token))), token);
+        var finished = await Task.WhenAny(disposal, Task.Delay(DownloadTestOptions.Patience, token));
+        loader.Release.TrySetResult();
+
+        Assert.AreSame(disposal, finished, "the disposal waited for itself");
+        await Assert.ThrowsAsync<OperationCanceledException>(() => load);
+    }
+
     /// <summary>A loader whose cancellation callback throws (an app's bug), and which waits for the test.</summary>
-    private sealed class ThrowingOnCancelLoader : IImageLoader
+    private sealed class ThrowingOnCancelLoader(Action? onCancel = null) : IImageLoader
     {
         public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -115,7 +147,7 @@ public sealed class ImageManagerDisposeRaceTests
 
         public async Task<ImageLoaderResponse> LoadAsync(ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress = null, CancellationToken cancellationToken = default)
         {
-            using var registration = cancellationToken.Register(static () => throw new InvalidOperationException("app bug in a cancellation callback"));
+            using var registration = cancellationToken.Register(onCancel ?? (static () => throw new InvalidOperationException("app bug in a cancellation callback")));
             Entered.TrySetResult();
             await Release.Task.ConfigureAwait(false);
             throw new OperationCanceledException(cancellationToken);
