@@ -320,6 +320,7 @@ public sealed partial class ImageManager
                 await RemoveSupersededCopyAsync(key, decodeOptions, superseding).ConfigureAwait(false);
                 throw;
             }
+
             if (!_failedUrls.IsEmpty)
             {
                 _failedUrls.TryRemove(SourceFailureKey(url, options), out _);
