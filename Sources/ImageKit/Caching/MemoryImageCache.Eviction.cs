@@ -57,6 +57,9 @@ public sealed partial class MemoryImageCache
     // then cannot overflow, whatever MaxCost and the costs callers charge.
     private const long MaxChargeableCost = long.MaxValue / 2;
 
+    // The weak table is pruned once it holds more entries than this (and than twice the images held strongly).
+    private const int MinWeakPruneThreshold = 64;
+
     // An entry costing more than the cap is charged the cap.
     private static long ChargeableCost(long cost) => Math.Min(cost, MaxChargeableCost);
 
@@ -75,9 +78,17 @@ public sealed partial class MemoryImageCache
             released.Add(last);
         }
 
-        if (_weak.Count > 64 && _weak.Count > 2 * _lru.Count)
+        PruneWeakIfDue();
+    }
+
+    // Caller holds _lock; after every addition to the weak table (evictions, and images too costly to hold strongly).
+    // Amortised: after a prune, the next one waits until the table has doubled, so live entries are not scanned per store.
+    private void PruneWeakIfDue()
+    {
+        if (_weak.Count > _weakPruneThreshold && _weak.Count > 2 * _lru.Count)
         {
             PruneWeak();
+            _weakPruneThreshold = Math.Max(MinWeakPruneThreshold, 2 * _weak.Count);
         }
     }
 

@@ -44,6 +44,7 @@ public sealed partial class MemoryImageCache : IDisposable
     private long _weakHits;
     private long _misses;
     private long _evictions;
+    private int _weakPruneThreshold = MinWeakPruneThreshold; // written under _lock
     private volatile bool _disposed;
 
     /// <summary>Creates an empty cache.</summary>
@@ -189,6 +190,7 @@ public sealed partial class MemoryImageCache : IDisposable
                     if (Options.UseWeakCache)
                     {
                         _weak[key] = new WeakEntry(new WeakReference<AnimatedImage>(image), node.Cost);
+                        PruneWeakIfDue();
                     }
                     else
                     {

@@ -46,4 +46,23 @@ public sealed class MemoryImageCacheWeakTableTests
         Assert.IsLessThanOrEqualTo(65, cache.WeakEntryCount, "entries of released images are pruned");
         Assert.IsTrue(cache.Contains("k999"));
     }
+
+    [TestMethod]
+    [DataRow(0L)]
+    [DataRow(100L)]
+    public void Set_ManyReleasedImagesTooCostlyToHoldStrongly_TheWeakTableDoesNotGrowWithThem(long maxCost)
+    {
+        // An image that does not fit goes straight to the weak table (with MaxCost 0, every image does). Those entries
+        // must be pruned like the ones evictions leave, or a cache that holds nothing strongly grows with every store.
+        using var cache = NewCache(maxCost);
+        for (var i = 0; i < 1_000; i++)
+        {
+            var (image, _) = CountingSource.Create();
+            cache.Set($"k{i}", image, 101);
+            image.Dispose(); // its only owner: released, its weak entry dead
+        }
+
+        Assert.IsLessThanOrEqualTo(65, cache.WeakEntryCount, "entries of released images are pruned");
+        Assert.AreEqual(0, cache.Count);
+    }
 }
