@@ -54,10 +54,20 @@ internal sealed class CoreVideoLinkHandle : SafeHandle
         }
 
         // From here on every path releases the link through this owner.
+        // (A throw counts: a P/Invoke whose entry point is missing throws, and the caller falls back to the timer.)
         owner.SetHandle(displayLink);
-        hub.Bind(displayLink);
-        owner._context = CoreVideoCallbackHub.Register(hub);
-        status = coreVideo.SetOutputCallback(displayLink, CoreVideoCallbackHub.Callback, owner._context);
+        try
+        {
+            hub.Bind(displayLink);
+            owner._context = CoreVideoCallbackHub.Register(hub);
+            status = coreVideo.SetOutputCallback(displayLink, CoreVideoCallbackHub.Callback, owner._context);
+        }
+        catch
+        {
+            owner.Dispose();
+            throw;
+        }
+
         if (status != KCVReturnSuccess)
         {
             owner.Dispose();

@@ -69,6 +69,21 @@ public sealed partial class CVDisplayLinkProviderTests
     }
 
     [TestMethod]
+    public void Select_SetOutputCallbackThrows_ReleasesTheLinkAtOnceAndUnregistersItsContext()
+    {
+        // A CoreVideo whose CVDisplayLinkSetOutputCallback entry point is missing: the system provider falls back to the
+        // timer, and the native link already created must be released there and then, not left to a finalizer.
+        using var fake = new FakeCoreVideo { SetOutputCallbackException = new EntryPointNotFoundException("fake") };
+
+        using var provider = DisplayLinkProvider.Select(isMacOS: true, () => fake);
+
+        Assert.IsInstanceOfType<TimerDisplayLinkProvider>(provider);
+        Assert.AreEqual(1, fake.Count("Release"), "the link created before the failure is released exactly once");
+        Assert.IsNull(CoreVideoCallbackHub.Find(fake.Context), "the callback context reaches nothing");
+        Assert.IsEmpty(fake.Violations);
+    }
+
+    [TestMethod]
     public void Subscribe_FirstTarget_StartsCoreVideoAndTicksCarryHostTime()
     {
         using var fake = new FakeCoreVideo { AutoTick = false };

@@ -48,6 +48,9 @@ internal sealed unsafe partial class FakeCoreVideo : ICoreVideo, IDisposable
 
     public int SetOutputCallbackStatus { get; init; }
 
+    /// <summary>Thrown by <c>CVDisplayLinkSetOutputCallback</c> (as a P/Invoke whose entry point is missing would), if set.</summary>
+    public Exception? SetOutputCallbackException { get; init; }
+
     public int StartStatus { get; init; }
 
     /// <summary>How many of the next starts fail (with kCVReturnError), whatever <see cref="StartStatus"/> says.</summary>
@@ -166,6 +169,11 @@ internal sealed unsafe partial class FakeCoreVideo : ICoreVideo, IDisposable
         Record("SetOutputCallback", displayLink);
         _callback = callback;
         Context = userInfo;
+        if (SetOutputCallbackException is { } exception)
+        {
+            throw exception;
+        }
+
         return SetOutputCallbackStatus;
     }
 
