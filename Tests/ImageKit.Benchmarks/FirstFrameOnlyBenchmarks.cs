@@ -1,6 +1,6 @@
-using System.Buffers.Binary;
 using BenchmarkDotNet.Attributes;
 using ImageKit.Decoding;
+using ImageKit.Tests.TestUtilities;
 using SkiaSharp;
 
 namespace ImageKit.Benchmarks;
@@ -25,7 +25,7 @@ public class FirstFrameOnlyBenchmarks
     public int Frames { get; set; } = 10_000;
 
     [GlobalSetup]
-    public void Setup() => _data = Format == "gif" ? Gif(Frames) : WebP(Frames);
+    public void Setup() => _data = Format == "gif" ? TinyFrameAnimations.Gif(Frames) : TinyFrameAnimations.WebP(Frames);
 
     [Benchmark(Baseline = true)]
     public unsafe int SkiaWholeFile()
@@ -46,51 +46,4 @@ public class FirstFrameOnlyBenchmarks
         return frame.Pixels[0];
     }
 
-    // Frames of one palette pixel, each with a graphic control extension (10 ms), none transparent (so that nothing
-    // stops a walk for transparency early).
-    private static byte[] Gif(int frames)
-    {
-        var stream = new MemoryStream();
-        stream.Write("GIF89a"u8);
-        stream.Write([1, 0, 1, 0, 0x80, 0, 0, 0, 0, 0, 255, 255, 255]);
-        for (var i = 0; i < frames; i++)
-        {
-            stream.Write([0x21, 0xF9, 4, 0, 10, 0, 0, 0]);
-            stream.Write([0x2C, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x4C, 0x01, 0]);
-        }
-
-        stream.WriteByte(0x3B);
-        return stream.ToArray();
-    }
-
-    // Frames of one red lossless pixel (10 ms each, blended, not disposed) on a 1×1 canvas that loops forever.
-    private static byte[] WebP(int frames)
-    {
-        using var bitmap = new SKBitmap(new SKImageInfo(1, 1, SKColorType.Bgra8888, SKAlphaType.Premul));
-        bitmap.Erase(SKColors.Red);
-        using var pixmap = bitmap.PeekPixels();
-        using var encoded = pixmap.Encode(new SKWebpEncoderOptions(SKWebpEncoderCompression.Lossless, 100))
-            ?? throw new InvalidOperationException("Skia could not encode a WebP");
-        var still = encoded.ToArray();
-        var size = BinaryPrimitives.ReadInt32LittleEndian(still.AsSpan(16));
-        var vp8l = still[12..(12 + 8 + size + (size & 1))];
-        var payload = 16 + vp8l.Length;
-        var anmf = new byte[8 + payload + (payload & 1)];
-        "ANMF"u8.CopyTo(anmf);
-        BinaryPrimitives.WriteUInt32LittleEndian(anmf.AsSpan(4), (uint)payload);
-        anmf[8 + 12] = 10;
-        vp8l.CopyTo(anmf, 8 + 16);
-        byte[] head = [.. "VP8X"u8, 10, 0, 0, 0, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, .. "ANIM"u8, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-        var data = new byte[12 + head.Length + ((long)anmf.Length * frames)];
-        "RIFF"u8.CopyTo(data);
-        BinaryPrimitives.WriteUInt32LittleEndian(data.AsSpan(4), (uint)(data.Length - 8));
-        "WEBP"u8.CopyTo(data.AsSpan(8));
-        head.CopyTo(data, 12);
-        for (var i = 0; i < frames; i++)
-        {
-            anmf.CopyTo(data, 12 + head.Length + (i * anmf.Length));
-        }
-
-        return data;
-    }
 }

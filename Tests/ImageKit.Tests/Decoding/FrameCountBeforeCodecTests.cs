@@ -1,7 +1,6 @@
-using System.Buffers.Binary;
 using ImageKit.Decoding;
 using ImageKit.Decoding.Internal;
-using SkiaSharp;
+using ImageKit.Tests.TestUtilities;
 
 namespace ImageKit.Tests.Decoding;
 
@@ -169,44 +168,5 @@ public sealed class FrameCountBeforeCodecTests
     private static byte[] Read(string file) => File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", file));
 
     // An animated WebP of `frames` 1x1 frames, each the same opaque red lossless (VP8L) image encoded by Skia, 10 ms each.
-    internal static byte[] AnimatedWebP(int frames)
-    {
-        var vp8l = OneRedPixelVp8LChunk();
-        var anmfPayload = 16 + vp8l.Length;
-        var anmf = new byte[8 + anmfPayload + (anmfPayload & 1)];
-        "ANMF"u8.CopyTo(anmf);
-        BinaryPrimitives.WriteUInt32LittleEndian(anmf.AsSpan(4), (uint)anmfPayload);
-        anmf[8 + 12] = 10; // offsets 0, width - 1 and height - 1 = 0, duration 10 ms, flags 0 (blend, no dispose)
-        vp8l.CopyTo(anmf, 8 + 16);
-
-        byte[] head =
-        [
-            .. "VP8X"u8, 10, 0, 0, 0, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, // animation flag, canvas 1x1
-            .. "ANIM"u8, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, // background colour, loop forever
-        ];
-        var data = new byte[12 + head.Length + ((long)anmf.Length * frames)];
-        "RIFF"u8.CopyTo(data);
-        BinaryPrimitives.WriteUInt32LittleEndian(data.AsSpan(4), (uint)(data.Length - 8));
-        "WEBP"u8.CopyTo(data.AsSpan(8));
-        head.CopyTo(data, 12);
-        for (var i = 0; i < frames; i++)
-        {
-            anmf.CopyTo(data, 12 + head.Length + (i * anmf.Length));
-        }
-
-        return data;
-    }
-
-    private static byte[] OneRedPixelVp8LChunk()
-    {
-        using var bitmap = new SKBitmap(new SKImageInfo(1, 1, SKColorType.Bgra8888, SKAlphaType.Premul));
-        bitmap.Erase(SKColors.Red);
-        using var pixmap = bitmap.PeekPixels();
-        using var encoded = pixmap.Encode(new SKWebpEncoderOptions(SKWebpEncoderCompression.Lossless, 100))
-            ?? throw new AssertFailedException("Skia could not encode a WebP");
-        var webP = encoded.ToArray();
-        Assert.IsTrue(webP.AsSpan(12, 4).SequenceEqual("VP8L"u8), "Skia wrote a simple lossless WebP");
-        var size = BinaryPrimitives.ReadInt32LittleEndian(webP.AsSpan(16));
-        return webP[12..(12 + 8 + size + (size & 1))]; // with its padding byte
-    }
+    internal static byte[] AnimatedWebP(int frames) => TinyFrameAnimations.WebP(frames);
 }

@@ -2,6 +2,7 @@ using ImageKit.Caching;
 using ImageKit.Decoding;
 using ImageKit.Loading;
 using ImageKit.Tests.Loading;
+using ImageKit.Tests.TestUtilities;
 using Microsoft.Extensions.Logging;
 
 namespace ImageKit.Tests.Pipeline;
@@ -52,7 +53,7 @@ public sealed class ImageManagerDisposeRaceTests
     {
         var token = TestContext.CancellationToken;
         using var inner = new ImageCache(new ImageCacheOptions());
-        var cache = new HeldStoreCache(inner);
+        var cache = new BlockingStoreCache(inner);
         using var downloader = new ImageDownloader(DownloadTestOptions.Fast());
         var manager = new ImageManager(cache, downloader);
         var load = manager.LoadImageAsync(new Uri(s_broken), cancellationToken: token);
@@ -152,43 +153,6 @@ public sealed class ImageManagerDisposeRaceTests
             await Release.Task.ConfigureAwait(false);
             throw new OperationCanceledException(cancellationToken);
         }
-    }
-
-    /// <summary>A cache whose stores wait for the test, whatever their token says.</summary>
-    private sealed class HeldStoreCache(ImageCache inner) : IImageCache
-    {
-        private volatile bool _storeEnded;
-
-        public TaskCompletionSource StoreEntered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public TaskCompletionSource StoreCancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public bool StoreEnded => _storeEnded;
-
-        public Task<ImageCacheResult?> QueryAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
-            inner.QueryAsync(key, cacheType, decodeOptions, cancellationToken);
-
-        public Task<DiskCacheEntry?> GetEncodedAsync(string key, CancellationToken cancellationToken = default) => inner.GetEncodedAsync(key, cancellationToken);
-
-        public async Task StoreAsync(string key, AnimatedImage? image, ReadOnlyMemory<byte> encodedData, DiskCacheMetadata? metadata = null, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
-        {
-            using var registration = cancellationToken.Register(() => StoreCancelled.TrySetResult());
-            StoreEntered.TrySetResult();
-            await Release.Task.ConfigureAwait(false);
-            _storeEnded = true;
-        }
-
-        public Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default) => inner.UpdateMetadataAsync(key, metadata, cancellationToken);
-
-        public Task<bool> RemoveAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
-            inner.RemoveAsync(key, cacheType, decodeOptions, cancellationToken);
-
-        public Task<ImageCacheType> ContainsAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
-            inner.ContainsAsync(key, cacheType, decodeOptions, cancellationToken);
-
-        public Task ClearAsync(ImageCacheType cacheType = ImageCacheType.All, CancellationToken cancellationToken = default) => inner.ClearAsync(cacheType, cancellationToken);
     }
 
     /// <summary>Makes loggers that hold the thread logging one event until released.</summary>
