@@ -29,8 +29,12 @@ public sealed partial class ImageManager
 
     /// <param name="key">The failure key (<see cref="SourceFailureKey"/>, <see cref="DecodeFailureKey"/>), or the cache key for a cached copy that is broken.</param>
     /// <param name="reason">Why, for the fast failure's message.</param>
-    /// <param name="cachedCopyBroken">The caches' copy failed to decode: loads fail fast before looking in the caches.</param>
-    private void RememberFailure(string key, string reason, bool cachedCopyBroken = false)
+    /// <param name="brokenVariant">
+    /// The memory key (cache key and decode options) of a cached copy whose frame failed to decode: loads of that variant
+    /// fail fast before looking in the caches. Others of the same bytes (the first frame alone, a thumbnail already made)
+    /// may still decode, and load as usual.
+    /// </param>
+    private void RememberFailure(string key, string reason, string? brokenVariant = null)
     {
         if (_options.FailedUrlRetention <= TimeSpan.Zero)
         {
@@ -39,7 +43,7 @@ public sealed partial class ImageManager
 
         // Measured on the monotonic timestamp, not the wall clock: a clock set back (by years, on a machine that started
         // with a wrong date) would otherwise make a failure fail fast for as long, and one set forward forget it at once.
-        _failedUrls[key] = new FailedUrl(_options.TimeProvider.GetTimestamp(), reason, cachedCopyBroken);
+        _failedUrls[key] = new FailedUrl(_options.TimeProvider.GetTimestamp(), reason, brokenVariant);
         var sweepAt = Volatile.Read(ref _failedUrlsNextSweep);
         if (_failedUrls.Count < sweepAt || Interlocked.CompareExchange(ref _failedUrlsNextSweep, int.MaxValue, sweepAt) != sweepAt)
         {
@@ -59,10 +63,13 @@ public sealed partial class ImageManager
         Volatile.Write(ref _failedUrlsNextSweep, Math.Max(FailedUrlsFirstSweep, (int)Math.Min(int.MaxValue / 2, (long)_failedUrls.Count * 2)));
     }
 
-    // Returns whether a remembered failure is retried (RetryFailed) before it expired.
-    private bool ThrowIfRecentlyFailed(string key, Uri url, ImageLoadOptions options, bool onlyBrokenCopies)
+    // Returns whether a remembered failure is retried (RetryFailed) before it expired. `brokenVariantOf`: only a broken
+    // cached copy of the variant these decode options make counts (the cache key's entry, see RememberFailure).
+    private bool ThrowIfRecentlyFailed(string key, Uri url, ImageLoadOptions options, ImageDecodeOptions? brokenVariantOf = null)
     {
-        if (!_failedUrls.TryGetValue(key, out var failed) || (onlyBrokenCopies && !failed.CachedCopyBroken))
+        if (!_failedUrls.TryGetValue(key, out var failed)
+            || (brokenVariantOf is not null
+                && (failed.BrokenVariant is null || !string.Equals(failed.BrokenVariant, Caching.Internal.MemoryCacheKey.For(key, brokenVariantOf), StringComparison.Ordinal))))
         {
             return false;
         }
@@ -103,5 +110,6 @@ public sealed partial class ImageManager
     };
 
     // Since: when it failed, a TimeProvider.GetTimestamp of the manager's clock.
-    private readonly record struct FailedUrl(long Since, string Reason, bool CachedCopyBroken);
+    // BrokenVariant: the memory key of a cached copy that failed to decode (see RememberFailure).
+    private readonly record struct FailedUrl(long Since, string Reason, string? BrokenVariant);
 }

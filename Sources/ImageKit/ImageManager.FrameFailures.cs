@@ -48,8 +48,9 @@ public sealed partial class ImageManager
         }
 
         Log.UndecodableFrameForgotten(_logger, decodeOptions.SourceName, failure.Message);
-        RememberFailure(key, failure.Message, cachedCopyBroken: true);
-        var removal = new UndecodableRemoval(MemoryCacheKey.For(key, decodeOptions));
+        var memoryKey = MemoryCacheKey.For(key, decodeOptions);
+        RememberFailure(key, failure.Message, brokenVariant: memoryKey);
+        var removal = new UndecodableRemoval(memoryKey);
         lock (_forgettingLock)
         {
             // Again under the lock that Dispose takes to read _forgetting, after it set _disposed: a failure that passed the

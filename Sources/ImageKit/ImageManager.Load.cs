@@ -66,7 +66,7 @@ public sealed partial class ImageManager
             // The caches' copy itself failed to decode (ImageManager.FrameFailures): not answered while it is being removed,
             // and a retry (RetryFailed) goes past it to the source, as does any load while its removal is under way (with
             // FailedUrlRetention = 0 nothing fails fast).
-            var skipsBrokenCopy = ThrowIfRecentlyFailed(key, url, options, onlyBrokenCopies: true) || IsBeingRemovedAsUndecodable(key);
+            var skipsBrokenCopy = ThrowIfRecentlyFailed(key, url, options, brokenVariantOf: decodeOptions) || IsBeingRemovedAsUndecodable(key);
             DiskCacheEntry? revalidating = null;
             if (!options.FromNetworkOnly && !skipsBrokenCopy)
             {
@@ -125,8 +125,8 @@ public sealed partial class ImageManager
             // The keys are made only where failures are remembered: most loads meet an empty table and allocate nothing.
             if (!_failedUrls.IsEmpty)
             {
-                ThrowIfRecentlyFailed(SourceFailureKey(url, options), url, options, onlyBrokenCopies: false);
-                ThrowIfRecentlyFailed(DecodeFailureKey(key, options, decodeOptions), url, options, onlyBrokenCopies: false);
+                ThrowIfRecentlyFailed(SourceFailureKey(url, options), url, options);
+                ThrowIfRecentlyFailed(DecodeFailureKey(key, options, decodeOptions), url, options);
             }
 
             // Counted so that background disk stores yield to loads (see BackgroundStores). Cache hits are not: they take
