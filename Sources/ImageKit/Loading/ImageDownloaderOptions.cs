@@ -102,8 +102,9 @@ public sealed class ImageDownloaderOptions
     public Func<HttpRequestMessage, CancellationToken, ValueTask>? RequestModifier { get; set; }
 
     /// <summary>
-    /// Decides which final responses count as success. <c>304 Not Modified</c> is handled before this is asked when the
-    /// request sent validators. May run concurrently.
+    /// Decides which final responses count as success. <c>304 Not Modified</c> is handled before this is asked: the
+    /// answer to the request's validators, or, to a request that sent none, an <see cref="ImageDownloadFailure.HttpStatus"/>
+    /// failure. May run concurrently.
     /// </summary>
     /// <value>Default: <see langword="null"/>, meaning status codes 200 to 299.</value>
     public Func<HttpResponseMessage, bool>? AcceptStatusCode { get; set; }

@@ -113,6 +113,14 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
             });
         }
 
+        if (response.StatusCode == HttpStatusCode.NotModified && !SentValidators(response))
+        {
+            // No validators were sent (neither the request's nor the request modifier's), so there is no copy for it to
+            // confirm, whatever AcceptStatusCode accepts: taken as success it would read as NotModified (an empty body
+            // the caller keeps nothing for), or as an empty non-image.
+            throw new ImageDownloadException(request.Url, ImageDownloadFailure.HttpStatus, $"HTTP {Describe(response.StatusCode, response.ReasonPhrase)} to a request without validators: there is no copy it could confirm", response.StatusCode);
+        }
+
         // The rest of a body asked for by this downloader is its own business, not the status check's.
         var accepted = resumed is not null || (options.AcceptStatusCode is { } accept ? Accepts(accept, response) : response.IsSuccessStatusCode);
         if (!accepted)
@@ -349,6 +357,10 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
         var phrase = string.IsNullOrWhiteSpace(reasonPhrase) ? status.ToString() : ServerText.Clip(reasonPhrase);
         return $"{(int)status} {phrase}";
     }
+
+    /// <summary>Whether the request that got <paramref name="response"/> carried validators (the request modifier may add its own).</summary>
+    private static bool SentValidators(HttpResponseMessage response) =>
+        response.RequestMessage?.Headers is { } sent && (sent.IfNoneMatch.Count > 0 || sent.IfModifiedSince is not null);
 
     private static bool Accepts(Func<HttpResponseMessage, bool> accept, HttpResponseMessage response)
     {
