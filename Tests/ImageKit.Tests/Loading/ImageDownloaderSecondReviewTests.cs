@@ -7,7 +7,8 @@ namespace ImageKit.Tests.Loading;
 
 /// <summary>
 /// Faults a second review of the downloader found (2026-12-05): a <c>304</c> to a request without validators reported as
-/// <see cref="ImageDownloadResponse.NotModified"/> when the app's status predicate accepts it.
+/// <see cref="ImageDownloadResponse.NotModified"/> when the app's status predicate accepts it, and one host counted in two
+/// circuits when named in Unicode and in punycode.
 /// </summary>
 [TestClass]
 public sealed class ImageDownloaderSecondReviewTests
@@ -23,6 +24,7 @@ public sealed class ImageDownloaderSecondReviewTests
             (app, _) =>
             {
                 app.MapGet("/status/{code:int}", (HttpContext http, int code) => http.Response.StatusCode = code);
+                app.MapGet("/idn/{n}", (HttpContext http, string n) => http.Response.StatusCode = 503);
             },
             context.CancellationToken);
     }
@@ -69,6 +71,41 @@ public sealed class ImageDownloaderSecondReviewTests
         var response = await downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/status/304")), cancellationToken: TestContext.CancellationToken);
 
         Assert.IsTrue(response.NotModified);
+    }
+
+    /// <summary>
+    /// <c>http://bücher.example/</c> and <c>http://xn--bcher-kva.example/</c> are one host (the request goes to the
+    /// punycode name either way): their failures count towards one circuit, which two failures (one by each name) open.
+    /// </summary>
+    [TestMethod]
+    public async Task DownloadAsync_HostNamedInUnicodeAndInPunycode_SharesOneCircuit()
+    {
+        var options = DownloadTestOptions.Fast(maxRetries: 0);
+        options.CircuitBreaker = new ImageDownloadCircuitBreakerOptions
+        {
+            FailureRatio = 0.5,
+            MinimumThroughput = 2,
+            SamplingDuration = TimeSpan.FromSeconds(60),
+            BreakDuration = TimeSpan.FromSeconds(60),
+        };
+
+        // Every request is sent to the loopback server, whatever host it names.
+        options.RequestModifier = (message, _) =>
+        {
+            message.RequestUri = s_server.Url("/idn" + message.RequestUri!.AbsolutePath);
+            return default;
+        };
+        using var downloader = new ImageDownloader(options);
+
+        var unicode = await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => Download(downloader, "http://bücher.example/1"));
+        var punycode = await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => Download(downloader, "http://xn--bcher-kva.example/2"));
+        Assert.AreEqual(ImageDownloadFailure.HttpStatus, unicode.Failure);
+        Assert.AreEqual(ImageDownloadFailure.HttpStatus, punycode.Failure);
+
+        var third = await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => Download(downloader, "http://bücher.example/3"));
+
+        Assert.AreEqual(ImageDownloadFailure.CircuitOpen, third.Failure, third.Message);
+        Assert.AreEqual(0, s_server.Hits("/idn/3"), "no request reaches an open circuit's host");
     }
 
     private Task<ImageDownloadResponse> Download(ImageDownloader downloader, string url) =>

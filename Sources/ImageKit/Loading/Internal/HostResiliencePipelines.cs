@@ -35,7 +35,11 @@ internal sealed class HostResiliencePipelines(ImageDownloaderOptions options, IL
     private readonly Action<int, TimeSpan>? _retryScheduled = options.RetryScheduled;
 
     // Scheme, host and port, never the user information (GetLeftPart(Authority) keeps it): the key names the host in logs.
-    public static string HostKey(Uri url) => $"{url.Scheme}://{url.Authority}";
+    // A name in Unicode (bücher.example) as its punycode (xn--bcher-kva.example), which is where the request goes: one
+    // host, one circuit, however a URL spells it (Authority keeps the Unicode form).
+    public static string HostKey(Uri url) => url.HostNameType == UriHostNameType.Dns
+        ? $"{url.Scheme}://{url.IdnHost}{(url.IsDefaultPort ? string.Empty : ":" + url.Port.ToString(System.Globalization.CultureInfo.InvariantCulture))}"
+        : $"{url.Scheme}://{url.Authority}";
 
     public ResiliencePipeline<AttemptResult> For(Uri url) => _pipelines.GetOrAdd(HostKey(url), static (host, self) => self.Create(host), this);
 
