@@ -104,7 +104,8 @@ public sealed class ImageDownloaderOptions
     /// <summary>
     /// Decides which final responses count as success. <c>304 Not Modified</c> is handled before this is asked: the
     /// answer to the request's validators, or, to a request that sent none, an <see cref="ImageDownloadFailure.HttpStatus"/>
-    /// failure. May run concurrently.
+    /// failure. A <c>206 Partial Content</c> to a request that asked for no range (part of the image, to a request for
+    /// all of it) fails with <see cref="ImageDownloadFailure.HttpStatus"/> whatever this says. May run concurrently.
     /// </summary>
     /// <value>Default: <see langword="null"/>, meaning status codes 200 to 299.</value>
     public Func<HttpResponseMessage, bool>? AcceptStatusCode { get; set; }

@@ -7,8 +7,8 @@ namespace ImageKit.Tests.Loading;
 
 /// <summary>
 /// Faults a second review of the downloader found (2026-12-05): a <c>304</c> to a request without validators reported as
-/// <see cref="ImageDownloadResponse.NotModified"/> when the app's status predicate accepts it, and one host counted in two
-/// circuits when named in Unicode and in punycode.
+/// <see cref="ImageDownloadResponse.NotModified"/> when the app's status predicate accepts it, one host counted in two
+/// circuits when named in Unicode and in punycode, and a <c>206</c> to a whole-image request accepted by a custom predicate.
 /// </summary>
 [TestClass]
 public sealed class ImageDownloaderSecondReviewTests
@@ -25,6 +25,14 @@ public sealed class ImageDownloaderSecondReviewTests
             {
                 app.MapGet("/status/{code:int}", (HttpContext http, int code) => http.Response.StatusCode = code);
                 app.MapGet("/idn/{n}", (HttpContext http, string n) => http.Response.StatusCode = 503);
+                app.MapGet("/partial", async (HttpContext http) =>
+                {
+                    // Part of the image, to a request for all of it (or, when asked for a range, that range's start).
+                    http.Response.StatusCode = 206;
+                    http.Response.Headers.ContentRange = $"bytes 0-99/{ImageServer.BigGif.Length}";
+                    http.Response.ContentType = "image/gif";
+                    await http.Response.Body.WriteAsync(ImageServer.BigGif.AsMemory(0, 100));
+                });
             },
             context.CancellationToken);
     }
@@ -106,6 +114,43 @@ public sealed class ImageDownloaderSecondReviewTests
 
         Assert.AreEqual(ImageDownloadFailure.CircuitOpen, third.Failure, third.Message);
         Assert.AreEqual(0, s_server.Hits("/idn/3"), "no request reaches an open circuit's host");
+    }
+
+    /// <summary>
+    /// A <c>206</c> to a request that asked for no range is part of the image, never one to decode or keep, also when the
+    /// app's status predicate accepts more than 200–299 (here a 404 too): only the predicate of an app whose request
+    /// modifier asks for a range decides what to make of its parts.
+    /// </summary>
+    [TestMethod]
+    public async Task DownloadAsync_PartialContentToAWholeImageRequestWithACustomPredicate_IsAnHttpStatusError()
+    {
+        var options = DownloadTestOptions.Fast(maxRetries: 0);
+        options.AcceptStatusCode = r => r.IsSuccessStatusCode || r.StatusCode == HttpStatusCode.NotFound;
+        using var downloader = new ImageDownloader(options);
+
+        var ex = await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/partial")), cancellationToken: TestContext.CancellationToken));
+
+        Assert.AreEqual(ImageDownloadFailure.HttpStatus, ex.Failure);
+        Assert.AreEqual(HttpStatusCode.PartialContent, ex.StatusCode);
+    }
+
+    /// <summary>The app's own range request (its modifier sets <c>Range</c>) gets the part its predicate accepts.</summary>
+    [TestMethod]
+    public async Task DownloadAsync_PartialContentToTheModifiersRangeWithACustomPredicate_ReturnsThePart()
+    {
+        var options = DownloadTestOptions.Fast(maxRetries: 0);
+        options.AcceptStatusCode = r => r.IsSuccessStatusCode;
+        options.RequestModifier = (message, _) =>
+        {
+            message.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(0, 99);
+            return default;
+        };
+        using var downloader = new ImageDownloader(options);
+
+        var response = await downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/partial")), cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(HttpStatusCode.PartialContent, response.StatusCode);
+        Assert.AreEqual(100, response.Data.Length);
     }
 
     private Task<ImageDownloadResponse> Download(ImageDownloader downloader, string url) =>

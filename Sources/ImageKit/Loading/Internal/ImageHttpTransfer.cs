@@ -128,8 +128,10 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
             return Reject(request.Url, response);
         }
 
-        // Part of a body nobody asked a part of: never an image to decode or to keep.
-        if (resumed is null && response.StatusCode == HttpStatusCode.PartialContent && options.AcceptStatusCode is null)
+        // Part of a body nobody asked a part of: never an image to decode or to keep, whatever else the app's predicate
+        // accepts. Only a range the app's request modifier asked for is the predicate's to judge.
+        if (resumed is null && response.StatusCode == HttpStatusCode.PartialContent
+            && (options.AcceptStatusCode is null || response.RequestMessage?.Headers.Range is null))
         {
             throw new ImageDownloadException(request.Url, ImageDownloadFailure.HttpStatus, "HTTP 206 Partial Content: the server sent part of the image to a request for all of it", response.StatusCode);
         }
