@@ -11,7 +11,7 @@ namespace ImageKit.Tests.Loading;
 /// circuits when named in Unicode and in punycode, and a <c>206</c> to a whole-image request accepted by a custom predicate.
 /// </summary>
 [TestClass]
-public sealed class ImageDownloaderSecondReviewTests
+public sealed class ImageDownloaderStatusAndHostKeyTests
 {
     private static ImageServer s_server = null!;
 
