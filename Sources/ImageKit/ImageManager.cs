@@ -219,7 +219,7 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
     // Cancelling runs the loads' cancellation callbacks, some of them the app's (a custom loader's registration): one that
     // throws must not stop the disposal before it has waited for the loads and disposed what the manager owns. Every
     // callback has run when the exceptions come back (Cancel does not stop at the first); they are the app's bugs, not
-    // the disposal's, and the loads they belong to end all the same.
+    // the disposal's, and the loads they belong to end all the same. Nobody else would ever see them: each is logged.
     private void CancelLifetime()
     {
         Volatile.Write(ref _cancellingLoads, 1);
@@ -227,8 +227,9 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
         {
             _lifetimeSource.Cancel();
         }
-        catch (AggregateException)
+        catch (AggregateException e)
         {
+            LogCancellationCallbackFailures(e);
         }
         finally
         {
@@ -243,12 +244,22 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
         {
             await _lifetimeSource.CancelAsync().ConfigureAwait(false);
         }
-        catch (AggregateException)
+        catch (AggregateException e)
         {
+            LogCancellationCallbackFailures(e);
         }
         finally
         {
             Volatile.Write(ref _cancellingLoads, 0);
+        }
+    }
+
+    // One entry per callback that threw (a linked source's own callbacks come back nested: flattened).
+    private void LogCancellationCallbackFailures(AggregateException failures)
+    {
+        foreach (var failure in failures.Flatten().InnerExceptions)
+        {
+            Log.CancellationCallbackFailed(_logger, failure, failure.Message);
         }
     }
 

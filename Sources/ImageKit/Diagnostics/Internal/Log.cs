@@ -40,6 +40,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 1010, EventName = "WarmUpStepSkipped", Level = LogLevel.Debug, Message = "Warming up with {Name} failed and was skipped: {Reason}")]
     public static partial void WarmUpStepSkipped(ILogger logger, string name, string reason);
 
+    [LoggerMessage(EventId = 1011, EventName = "CancellationCallbackFailed", Level = LogLevel.Warning, Message = "A cancellation callback of a load threw while the manager was being disposed; the disposal went on: {Reason}")]
+    public static partial void CancellationCallbackFailed(ILogger logger, Exception exception, string reason);
+
     [LoggerMessage(EventId = 2001, EventName = "DownloadStarted", Level = LogLevel.Debug, Message = "Downloading {Url}")]
     public static partial void DownloadStarted(ILogger logger, UrlText.Logged url);
 
