@@ -376,7 +376,7 @@ public sealed partial class AnimatedImagePlayer
             if (playedByClock)
             {
                 _framesShown++;
-                _metrics.FramesShown.Add(1);
+                Contained.Add(_metrics.FramesShown, 1);
             }
 
             return;

@@ -42,4 +42,48 @@ public sealed class ThrowingPlayerMetricsListenerTests
         Assert.IsFalse(player.IsPlaying);
         Assert.IsGreaterThan(0, listener.Thrown, "the listener was called");
     }
+
+    // A one-frame image's loop ends on the frame already on screen (the "same picture" step, counted shown without a
+    // FrameChanged): that count went to the meter without containment, so the listener's exception left the tick
+    // half-way, after its clock had completed the loop, and that tick's LoopCompleted was never raised.
+    [TestMethod]
+    public void Play_MeterListenerThrows_AStillRaisesEveryLoopCompletedAndFinished()
+    {
+        using var meters = new ScopedMeterFactory();
+        using var listener = new ThrowingMeterListener(meters);
+        var time = new FakeTimeProvider();
+        using var links = new ManualDisplayLinkProvider(time, s_period);
+        using var image = TestAnimation.Image(1, durationMs: 100);
+        using var player = new AnimatedImagePlayer(image, new AnimatedImagePlayerOptions { DisplayLinkProvider = links, MeterFactory = meters, Budget = new FrameBudget(1024 * 1024) })
+        {
+            TotalLoopCount = 3,
+        };
+        var loops = new List<int>();
+        var finished = 0;
+        player.LoopCompleted += (_, e) =>
+        {
+            lock (loops)
+            {
+                loops.Add(e.Loop);
+            }
+        };
+        player.Finished += (_, _) => Interlocked.Increment(ref finished);
+        Assert.IsTrue(Leaks.Eventually(() => player.BufferedFrameCount == 1), "the frame decodes");
+
+        player.Play();
+        for (var elapsed = TimeSpan.Zero; elapsed < TimeSpan.FromSeconds(1); elapsed += s_period)
+        {
+            time.Advance(s_period);
+        }
+
+        lock (loops)
+        {
+            CollectionAssert.AreEqual(new[] { 0, 1, 2 }, loops.ToArray(), "loops raised: " + string.Join(",", loops));
+        }
+
+        Assert.AreEqual(1, Volatile.Read(ref finished));
+        Assert.AreEqual(3L, player.Statistics.LoopsCompleted);
+        Assert.AreEqual(0L, links.GetDisplayLink().FailedTicks, "a tick threw the listener's exception");
+        Assert.IsGreaterThan(0, listener.Thrown, "the listener was called");
+    }
 }
