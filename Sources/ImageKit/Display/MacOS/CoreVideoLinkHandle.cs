@@ -102,7 +102,7 @@ internal sealed class CoreVideoLinkHandle : SafeHandle
     {
         var displayLink = handle;
         var stopped = true;
-        if (_coreVideo.IsRunning(displayLink))
+        if (MayBeRunning(displayLink))
         {
             try
             {
@@ -130,6 +130,23 @@ internal sealed class CoreVideoLinkHandle : SafeHandle
         if (stopped)
         {
             _coreVideo.Release(displayLink);
+        }
+    }
+
+    // CVDisplayLinkIsRunning failing (a P/Invoke that throws, as a stop may) says nothing about the link: it is taken for
+    // running, and stopped, which does nothing to a stopped link. Letting it through would end the teardown before the
+    // context is withdrawn and the link released, and end the process from the finalizer or the pool.
+    private bool MayBeRunning(IntPtr displayLink)
+    {
+        try
+        {
+            return _coreVideo.IsRunning(displayLink);
+        }
+#pragma warning disable CA1031 // No caller to reach (see Teardown); the stop that follows tells whether the link can be released.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return true;
         }
     }
 }

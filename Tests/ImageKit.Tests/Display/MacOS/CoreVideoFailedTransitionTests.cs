@@ -108,6 +108,35 @@ public sealed class CoreVideoFailedTransitionTests
         Assert.IsEmpty(fake.Violations, string.Join(" | ", fake.Violations));
     }
 
+    // The handle's teardown runs from Dispose, the finalizer or the thread pool, and must never throw (on the finalizer
+    // thread or the pool that ends the process). CVDisplayLinkIsRunning, which it asks first, was not guarded: when it
+    // threw, the teardown stopped there, leaving the link unreleased and its callback context registered for good, and
+    // the exception came out of the handle's release.
+    [TestMethod]
+    public void Dispose_WhoseIsRunningThrowsInTheHandle_StillStopsUnregistersAndReleasesTheLinkOnce()
+    {
+        using var fake = new FakeCoreVideo { AutoTick = false };
+        var registered = CoreVideoCallbackHub.Registered;
+        var provider = new CVDisplayLinkProvider(fake);
+        _ = provider.GetDisplayLink().Subscribe(new CountingTarget());
+        fake.FailingIsRunning = 1;
+
+        try
+        {
+            provider.Dispose();
+        }
+        catch (InvalidOperationException e)
+        {
+            Assert.Fail($"the teardown threw: {e.Message} || {string.Join(",", fake.Calls)}");
+        }
+
+        Assert.AreEqual(1, fake.Count("Release"), "the link is released exactly once: " + string.Join(",", fake.Calls));
+        Assert.IsFalse(fake.IsStarted);
+        Assert.AreEqual(registered, CoreVideoCallbackHub.Registered, "its callback context is withdrawn");
+        Assert.AreEqual(0, fake.InvokeCallback(context: fake.Context));
+        Assert.IsEmpty(fake.Violations, string.Join(" | ", fake.Violations));
+    }
+
     private sealed class CountingTarget : IDisplayLinkTarget
     {
         private int _count;

@@ -42,6 +42,7 @@ internal sealed unsafe partial class FakeCoreVideo : ICoreVideo, IDisposable
     private volatile bool _disposed;
     private int _failingStarts;
     private int _failingStops;
+    private int _failingIsRunning;
 
     /// <summary>What <c>CVDisplayLinkCreateWithActiveCGDisplays</c> returns (-6661 = kCVReturnInvalidDisplay: no display).</summary>
     public int CreateStatus { get; init; }
@@ -65,6 +66,13 @@ internal sealed unsafe partial class FakeCoreVideo : ICoreVideo, IDisposable
     {
         get => Volatile.Read(ref _failingStops);
         set => Volatile.Write(ref _failingStops, value);
+    }
+
+    /// <summary>How many of the next <c>CVDisplayLinkIsRunning</c> calls throw (as a P/Invoke that fails to marshal would).</summary>
+    public int FailingIsRunning
+    {
+        get => Volatile.Read(ref _failingIsRunning);
+        set => Volatile.Write(ref _failingIsRunning, value);
     }
 
     /// <summary>Whether a started link ticks on its own thread; when false, tests call <see cref="InvokeCallback"/>.</summary>
@@ -235,6 +243,12 @@ internal sealed unsafe partial class FakeCoreVideo : ICoreVideo, IDisposable
     public bool IsRunning(IntPtr displayLink)
     {
         Record("IsRunning", displayLink);
+        if (Interlocked.Decrement(ref _failingIsRunning) >= 0)
+        {
+            throw new InvalidOperationException("fake CVDisplayLinkIsRunning failure");
+        }
+
+        Interlocked.Exchange(ref _failingIsRunning, 0);
         return _running;
     }
 
