@@ -43,9 +43,13 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
     // every call returns only once the loads have ended.
     private readonly TaskCompletionSource _disposal = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    // 1 while the disposal runs the loads' cancellation callbacks: a Dispose called from one of them (a custom loader's
-    // registration) returns at once, as waiting for the disposal would wait for itself.
-    private int _cancellingLoads;
+    // The thread running the loads' cancellation callbacks while the disposal runs them (0 otherwise): a Dispose called
+    // from one of them (a custom loader's registration) returns at once, as waiting for the disposal would wait for
+    // itself. A call from any other thread meanwhile waits, as at any other time.
+    private int _cancellingThread;
+
+    // Whether this call comes from the disposal's own cancellation callbacks.
+    private bool IsCancellingOnThisThread => Volatile.Read(ref _cancellingThread) == Environment.CurrentManagedThreadId;
 
     // Cancelled first thing by Dispose; every load that misses the caches links its token to it. Never disposed: it has
     // no timer, and loads racing Dispose may still link to it (a cancelled source stays usable for that).
@@ -157,7 +161,7 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
         {
             // Another call is disposing (or has): this one too returns only once it is done, unless it comes from the
             // disposal's own cancellation callbacks.
-            if (Volatile.Read(ref _cancellingLoads) == 0)
+            if (!IsCancellingOnThisThread)
             {
                 _disposal.Task.GetAwaiter().GetResult();
             }
@@ -188,7 +192,7 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
-            if (Volatile.Read(ref _cancellingLoads) == 0)
+            if (!IsCancellingOnThisThread)
             {
                 await _disposal.Task.ConfigureAwait(false);
             }
@@ -220,9 +224,10 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
     // throws must not stop the disposal before it has waited for the loads and disposed what the manager owns. Every
     // callback has run when the exceptions come back (Cancel does not stop at the first); they are the app's bugs, not
     // the disposal's, and the loads they belong to end all the same. Nobody else would ever see them: each is logged.
+    // Cancel runs the callbacks on this thread, one after another, which is what lets a Dispose from one of them know it.
     private void CancelLifetime()
     {
-        Volatile.Write(ref _cancellingLoads, 1);
+        Volatile.Write(ref _cancellingThread, Environment.CurrentManagedThreadId);
         try
         {
             _lifetimeSource.Cancel();
@@ -233,26 +238,13 @@ public sealed partial class ImageManager : IDisposable, IAsyncDisposable
         }
         finally
         {
-            Volatile.Write(ref _cancellingLoads, 0);
+            Volatile.Write(ref _cancellingThread, 0);
         }
     }
 
-    private async Task CancelLifetimeAsync()
-    {
-        Volatile.Write(ref _cancellingLoads, 1);
-        try
-        {
-            await _lifetimeSource.CancelAsync().ConfigureAwait(false);
-        }
-        catch (AggregateException e)
-        {
-            LogCancellationCallbackFailures(e);
-        }
-        finally
-        {
-            Volatile.Write(ref _cancellingLoads, 0);
-        }
-    }
+    // As CancelAsync does, the callbacks run on the thread pool, not on the caller's thread; but on a thread known to be
+    // running them (CancelAsync's is not).
+    private Task CancelLifetimeAsync() => Task.Run(CancelLifetime);
 
     // One entry per callback that threw (a linked source's own callbacks come back nested: flattened).
     private void LogCancellationCallbackFailures(AggregateException failures)

@@ -182,6 +182,55 @@ public sealed class ImageManagerDisposeRaceTests
         await Assert.ThrowsAsync<OperationCanceledException>(() => load);
     }
 
+    // Promise (ImageManager.Dispose: "a call while another is under way returns when that one has finished (at once when
+    // made by a load's cancellation callback)"). Only a call from a callback may skip the wait, but the disposal marked
+    // the whole manager while it ran the callbacks: a Dispose from any other thread in that window returned at once,
+    // with a load still storing into the app's cache (which the app may dispose right after).
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task Dispose_OnAnotherThreadWhileTheDisposalRunsACallback_ReturnsOnlyOnceTheLoadsHaveEnded(bool firstAsynchronously)
+    {
+        var token = TestContext.CancellationToken;
+        using var callbackEntered = new ManualResetEventSlim();
+        using var callbackRelease = new ManualResetEventSlim();
+        using var inner = new ImageCache(new ImageCacheOptions());
+        var cache = new BlockingStoreCache(inner);
+        using var downloader = new ImageDownloader(DownloadTestOptions.Fast());
+        var manager = new ImageManager(cache, downloader);
+        var loader = new ThrowingOnCancelLoader(() =>
+        {
+            callbackEntered.Set();
+            callbackRelease.Wait(DownloadTestOptions.Patience);
+        });
+        manager.Loaders.Insert(0, loader);
+        var storing = manager.LoadImageAsync(new Uri(s_broken), cancellationToken: token);
+        await cache.StoreEntered.Task.WaitAsync(DownloadTestOptions.Patience, token);
+        var loading = manager.LoadImageAsync(new Uri("throwing://host/a.gif"), cancellationToken: token);
+        await loader.Entered.Task.WaitAsync(DownloadTestOptions.Patience, token);
+
+        var first = firstAsynchronously ? manager.DisposeAsync().AsTask() : Task.Run(manager.Dispose, token);
+        Assert.IsTrue(callbackEntered.Wait(DownloadTestOptions.Patience, token), "the disposal runs the load's cancellation callback");
+        var second = Task.Run(() =>
+        {
+            manager.Dispose();
+            return cache.StoreEnded;
+        }, token);
+
+        // Not a timing assertion: the wait only gives a second call that does not wait the chance to return first.
+        await Task.WhenAny(second, Task.Delay(TimeSpan.FromMilliseconds(300), token));
+        callbackRelease.Set();
+        cache.Release.TrySetResult();
+        loader.Release.TrySetResult();
+        await first.WaitAsync(DownloadTestOptions.Patience, token);
+        Assert.IsTrue(await second.WaitAsync(DownloadTestOptions.Patience, token), "the second Dispose returned while a load was still storing its image");
+        await Assert.ThrowsAsync<OperationCanceledException>(() => loading);
+        if (storing.IsCompletedSuccessfully)
+        {
+            storing.Result.Dispose();
+        }
+    }
+
     /// <summary>A loader whose cancellation callback throws (an app's bug), and which waits for the test.</summary>
     private sealed class ThrowingOnCancelLoader(Action? onCancel = null) : IImageLoader
     {
