@@ -25,6 +25,40 @@ public sealed class ImageManagerFailureKeyAndProgressTests
     [TestCleanup]
     public void DeleteCacheDirectory() => Directory.Delete(_cacheDir, recursive: true);
 
+    // Promise: progress handlers cannot break a load (the downloader ignores what they throw, and previews through the
+    // manager are treated the same way). The file and data loaders report their one progress report straight to the
+    // app's handler: one that threw failed those loads with its own exception (not even an ImageKitException), although
+    // the same handler leaves an http load alone.
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task LoadImageAsync_ProgressHandlerThrowsOnAFileOrDataUrl_LoadStillSucceeds(bool dataUrl)
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "Fixtures", "corpus", "2x2.gif");
+        var url = dataUrl ? new Uri("data:image/gif;base64," + Convert.ToBase64String(File.ReadAllBytes(path))) : new Uri(path);
+        await using var manager = new ImageManager(new ImageCacheOptions());
+        var reports = 0;
+        var progress = new Tests.Loading.SynchronousProgress<ImageLoadProgress>(_ =>
+        {
+            Interlocked.Increment(ref reports);
+            throw new InvalidOperationException("handler bug");
+        });
+
+        Exception? failure = null;
+        try
+        {
+            using var result = await manager.LoadImageAsync(url, progress: progress, cancellationToken: TestContext.CancellationToken);
+            Assert.IsGreaterThan(0, result.Image.FrameCount);
+        }
+        catch (Exception e) when (e is not AssertFailedException)
+        {
+            failure = e;
+        }
+
+        Assert.AreEqual(1, Volatile.Read(ref reports), "precondition: the loader reported its progress");
+        Assert.IsNull(failure, $"the load failed with the progress handler's exception: {failure}");
+    }
+
     // README: CacheKey is for dropping a signed query; RetryFailed: "a URL that failed ... fails fast". A freshly signed URL
     // is another URL and must reach the network, even though an expired signature of the same image got a 403.
     [TestMethod]
