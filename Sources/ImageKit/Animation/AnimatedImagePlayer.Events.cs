@@ -7,8 +7,35 @@ public sealed partial class AnimatedImagePlayer
     private int _frameChangedPosted;
     private long _failedHandlers;
 
-    /// <summary>Event handlers that threw when raised off the display link (a paused player showing a decoded frame); for tests.</summary>
+    /// <summary>
+    /// Event handlers that threw when raised off the display link (a paused player showing a decoded frame, or a call such
+    /// as <see cref="SeekToFrame"/> showing a frame already buffered); for tests.
+    /// </summary>
     internal long FailedHandlers => Interlocked.Read(ref _failedHandlers);
+
+    // Raises what a call of the app (Play, Stop, SeekToFrame, PlaybackMode) put on screen, on the caller's thread. A handler
+    // that throws is counted, as one raised from a tick or the thread pool is, not thrown to that caller: the call has done
+    // its work, and its caller (a view) is often not the handler's author. With a context nothing runs here but the posts,
+    // and a post that throws (the context's failure, not a handler's) still reaches the caller.
+    private void RaiseFromCall(PendingEvents events)
+    {
+        if (_options.SynchronizationContext is not null)
+        {
+            Raise(events);
+            return;
+        }
+
+        try
+        {
+            Raise(events);
+        }
+#pragma warning disable CA1031 // An application's handler: counted, never thrown into the player's own caller.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            Interlocked.Increment(ref _failedHandlers);
+        }
+    }
 
     // Raised outside the lock, in order: frame changes, completed loops, then the end. Without a context the handlers run
     // here, one after another: one that throws does not cancel the others (an app waiting for Finished would wait

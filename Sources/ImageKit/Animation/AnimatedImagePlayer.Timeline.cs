@@ -134,7 +134,7 @@ public sealed partial class AnimatedImagePlayer
         }
 
         _worker.Wake();
-        Raise(events);
+        RaiseFromCall(events);
         stopFailure?.Throw();
     }
 
@@ -216,7 +216,7 @@ public sealed partial class AnimatedImagePlayer
         }
 
         _worker.Wake();
-        Raise(events);
+        RaiseFromCall(events);
     }
 
     /// <summary>Jumps to frame <paramref name="index"/> of loop <paramref name="loop"/>; playing or paused stays as it was.</summary>
@@ -242,7 +242,7 @@ public sealed partial class AnimatedImagePlayer
         }
 
         _worker.Wake();
-        Raise(events);
+        RaiseFromCall(events);
     }
 
     void IDisplayLinkTarget.OnDisplayLinkTick(DisplayLinkTick tick)

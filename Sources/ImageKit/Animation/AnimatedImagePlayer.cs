@@ -191,7 +191,7 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
             }
 
             _worker.Wake();
-            Raise(events);
+            RaiseFromCall(events);
         }
     }
 
