@@ -34,7 +34,21 @@ internal sealed class AccessRecorder : IDisposable
     public void Record(in KeyHash hash, long ticks)
     {
         var pending = Volatile.Read(ref _pending);
-        pending.AddOrUpdate(hash.Hex, (hash.Bytes, ticks), (_, old) => old.Ticks >= ticks ? old : (old.Hash, ticks));
+        while (true)
+        {
+            pending.AddOrUpdate(hash.Hex, (hash.Bytes, ticks), (_, old) => old.Ticks >= ticks ? old : (old.Hash, ticks));
+
+            // A flush that took this batch meanwhile may have listed its times before this one went in: then it is in a
+            // batch nobody writes, and goes into the new one too (twice in the index at worst, never lost).
+            var current = Volatile.Read(ref _pending);
+            if (ReferenceEquals(current, pending))
+            {
+                break;
+            }
+
+            pending = current;
+        }
+
         if (Interlocked.Exchange(ref _timerArmed, 1) == 0)
         {
             _timer.Change(s_flushPeriod, Timeout.InfiniteTimeSpan);
