@@ -51,6 +51,12 @@ public sealed partial class ImageManager
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
                 }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Nor does its failure (a full disk) end the load: the image was obtained and its bytes stored, as
+                    // without transformers. Later loads transform the original again.
+                    LogDiskStoreFailure(DiskVariant.KeyFor(key, decodeOptions), e);
+                }
             }
 
             await Cache.StoreAsync(key, image, default, metadata, storeTo & ~ImageCacheType.Disk, decodeOptions, CancellationToken.None).ConfigureAwait(false);
