@@ -34,15 +34,17 @@ internal static class CacheCommand
         var command = new Command("stats", "Print the number of entries and their total bytes.") { directory, json };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            await using var cache = Open(parse.GetValue(directory), TimeSpan.Zero);
-            var stats = await cache.GetStatisticsAsync(cancellationToken).ConfigureAwait(false);
+            // A folder without an index holds no entries: a look at it creates no cache there (no index, no folders).
+            await using var cache = Open(parse.GetValue(directory), TimeSpan.Zero, onlyWithIndex: true);
+            var stats = cache is null ? new DiskCacheStatistics(0, 0, 0, 0) : await cache.GetStatisticsAsync(cancellationToken).ConfigureAwait(false);
+            var path = cache?.Directory ?? Path.GetFullPath(PathOf(parse.GetValue(directory)));
             var text = parse.GetValue(json)
                 ? Json(w =>
                 {
                     w.WriteNumber("entries", stats.EntryCount);
                     w.WriteNumber("bytes", stats.TotalBytes);
                 })
-                : string.Create(CultureInfo.InvariantCulture, $"{cache.Directory}\n  entries  {stats.EntryCount:N0}\n  bytes    {stats.TotalBytes:N0} ({FormatSize(stats.TotalBytes)})\n");
+                : string.Create(CultureInfo.InvariantCulture, $"{path}\n  entries  {stats.EntryCount:N0}\n  bytes    {stats.TotalBytes:N0} ({FormatSize(stats.TotalBytes)})\n");
             await WriteAsync(stdout, text, cancellationToken).ConfigureAwait(false);
             return CliApp.Success;
         });
@@ -132,12 +134,16 @@ internal static class CacheCommand
 
     // These commands look after an existing cache: they never create one over someone else's files, nor let the cache's
     // self-healing replace a damaged index (the user should see that).
-    private static DiskImageCache Open(DirectoryInfo? directory, TimeSpan? maxAge)
+    private static DiskImageCache Open(DirectoryInfo? directory, TimeSpan? maxAge) => Open(directory, maxAge, onlyWithIndex: false)!;
+
+    // With onlyWithIndex, a folder that passes the checks but has no index yet (empty, or a cache whose index was
+    // deleted) is not opened: null.
+    private static DiskImageCache? Open(DirectoryInfo? directory, TimeSpan? maxAge, bool onlyWithIndex)
     {
-        var path = directory?.FullName ?? DiskImageCache.DefaultDirectory;
+        var path = PathOf(directory);
         try
         {
-            return OpenExisting(path, maxAge);
+            return OpenExisting(path, maxAge, onlyWithIndex);
         }
         catch (UnauthorizedAccessException e)
         {
@@ -149,7 +155,9 @@ internal static class CacheCommand
         }
     }
 
-    private static DiskImageCache OpenExisting(string path, TimeSpan? maxAge)
+    private static string PathOf(DirectoryInfo? directory) => directory?.FullName ?? DiskImageCache.DefaultDirectory;
+
+    private static DiskImageCache? OpenExisting(string path, TimeSpan? maxAge, bool onlyWithIndex)
     {
         FolderOption.EnsureFolderOrNothing("--cache-dir", path);
         if (!Directory.Exists(path))
@@ -165,6 +173,11 @@ internal static class CacheCommand
             if (Directory.EnumerateFileSystemEntries(path).Any(static entry => !DiskImageCache.IsCacheOwnEntry(entry)))
             {
                 throw new CliException("--cache-dir", $"{path} is not an ImageKit disk cache: it has no index.sqlite, and it holds other files");
+            }
+
+            if (onlyWithIndex)
+            {
+                return null;
             }
         }
         else if (!IsSqliteFile(index))

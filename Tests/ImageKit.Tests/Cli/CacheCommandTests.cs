@@ -20,6 +20,21 @@ public sealed class CacheCommandTests
     }
 
     [TestMethod]
+    public async Task Stats_EmptyFolder_PrintsNoEntriesAndCreatesNothing()
+    {
+        using var folder = new TempFolder();
+
+        var text = await CliRunner.RunAsync("cache", "stats", "--cache-dir", folder.Path);
+        var json = await CliRunner.RunAsync("cache", "stats", "--cache-dir", folder.Path, "--json");
+
+        Assert.AreEqual(0, text.ExitCode, text.Stderr);
+        Assert.AreEqual($"{folder.Path}\n  entries  0\n  bytes    0 (0 KiB)\n", text.Stdout);
+        Assert.AreEqual(0, json.ExitCode, json.Stderr);
+        Assert.AreEqual("{\"entries\":0,\"bytes\":0}\n", json.Stdout);
+        Assert.IsEmpty(Snapshot(folder.Path), "a look at the cache creates none: no index, no folders");
+    }
+
+    [TestMethod]
     public async Task StatsClear_AfterInserting_ReportAndEmpty()
     {
         using var folder = new TempFolder();
