@@ -45,7 +45,7 @@ public sealed partial class DiskImageCache
         await _trimGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            _access.Flush();
+            FlushAccessTimes();
             BringBackFutureTimes();
             var (expired, expiredBytes) = RemoveExpired(maxAge ?? _options.MaxAge, cancellationToken);
             var limit = maxSizeBytes ?? _options.MaxSizeBytes;
@@ -103,6 +103,22 @@ public sealed partial class DiskImageCache
         {
             // Not this trim's or sweep's own work: on a full disk (or a busy index) it goes on without, which a trim must
             // then do to make room; the next one brings the times back.
+        }
+    }
+
+    /// <summary>
+    /// Writes this instance's pending access times before a trim orders entries by them. On a full disk the trim goes on
+    /// without them: they are a hint, and a trim must still make room there (see <see cref="RemoveBatch"/>). A busy index
+    /// fails the trim as before (its own writes would wait out the same lock).
+    /// </summary>
+    private void FlushAccessTimes()
+    {
+        try
+        {
+            _access.Flush();
+        }
+        catch (DiskCacheException e) when (IndexDatabase.IsFull(e))
+        {
         }
     }
 

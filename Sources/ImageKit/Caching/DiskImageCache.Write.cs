@@ -367,7 +367,7 @@ public sealed partial class DiskImageCache
         await _trimGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            _access.Flush();
+            FlushAccessTimes();
             BringBackFutureTimes();
             var (evicted, bytes) = TrimToSize(limit, CancellationToken.None, written.Bytes);
             LogTrim(0, evicted, bytes);

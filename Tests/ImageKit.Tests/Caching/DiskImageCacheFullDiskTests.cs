@@ -34,6 +34,25 @@ public sealed class DiskImageCacheFullDiskTests
         Assert.IsEmpty(BlobFiles(folder.Path));
     }
 
+    // The trim first writes the access times of this instance's reads, in a transaction of its own: on a full disk that
+    // one failed, and the trim with it, before it had removed anything.
+    [TestMethod]
+    public async Task TrimAsync_AfterReadsWhenTheDiskIsFull_StillRemovesTheEntries()
+    {
+        using var folder = new TempFolder();
+        var commits = new CommitFailures();
+        using var cache = commits.OpenCache(folder.Path, Threshold);
+        await FillAsync(cache, 4);
+        Assert.IsNotNull(await cache.GetAsync("k0", TestContext.CancellationToken), "a read: its access time waits to be written");
+
+        commits.FailNext(1);
+        var result = await cache.TrimAsync(maxSizeBytes: 1, maxAge: TimeSpan.Zero, cancellationToken: TestContext.CancellationToken);
+
+        Assert.AreEqual(4, result.SizeRemoved);
+        Assert.AreEqual(0, (await cache.GetStatisticsAsync(TestContext.CancellationToken)).EntryCount);
+        Assert.IsEmpty(BlobFiles(folder.Path));
+    }
+
     [TestMethod]
     public async Task TrimAsync_OnADiskThatStaysFull_ThrowsAndTheEntriesItRemovesReadAsMisses()
     {
