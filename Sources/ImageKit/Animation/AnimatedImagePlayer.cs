@@ -23,8 +23,9 @@ namespace ImageKit.Animation;
 /// <para>
 /// <b>Threading.</b> Every member is thread-safe. Events are raised on the
 /// <see cref="AnimatedImagePlayerOptions.SynchronizationContext"/> when one is given, else on the display-link thread (or
-/// a thread-pool thread, when a paused player shows a frame just decoded); never on the decode worker. A handler may
-/// dispose the player.
+/// a thread-pool thread, when a paused player shows a frame just decoded, or the caller's thread, when <c>Play</c>,
+/// <c>Stop</c>, <c>SeekToFrame</c> or <c>PlaybackMode</c> puts a frame already decoded on screen); never on the decode
+/// worker. A handler may dispose the player; one that throws is counted, never thrown into the caller.
 /// </para>
 /// <para>
 /// <b>Lifetime.</b> <see cref="Dispose"/> unsubscribes from the link, stops the worker and releases every buffered frame

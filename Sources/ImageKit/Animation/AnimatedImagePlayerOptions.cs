@@ -18,7 +18,7 @@ public sealed record AnimatedImagePlayerOptions
     /// <summary>
     /// Where events are raised. <value>Default: <see langword="null"/>: events are raised on the display-link thread
     /// (handlers must then be quick and must not block), or on a thread-pool thread when a paused player shows a frame
-    /// that has just been decoded.</value> Give the UI thread's context to get them there; frame
+    /// that has just been decoded, or on the thread of the call that put a frame already decoded on screen.</value> Give the UI thread's context to get them there; frame
     /// changes are then coalesced so that at most one is pending.
     /// </summary>
     public SynchronizationContext? SynchronizationContext { get; init; }
