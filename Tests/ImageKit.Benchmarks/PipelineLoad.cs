@@ -51,11 +51,16 @@ internal static partial class PipelineLoad
         await NaiveAsync(urls, firstFrame: true);
         await ImageKitRoundAsync(urls, Path.Combine(root, "warm-up"), firstFrame: true);
 
+        // For finding what one scenario leaves behind for the next: PIPELINE_ROWS=core runs only the naive loop and ImageKit's
+        // cold/warm/hot round, PIPELINE_VARIANTS=ff (or open) only that variant.
+        var coreOnly = Environment.GetEnvironmentVariable("PIPELINE_ROWS") == "core";
+        var onlyVariant = Environment.GetEnvironmentVariable("PIPELINE_VARIANTS");
         var samples = new Dictionary<string, List<Measurement>>(StringComparer.Ordinal);
         for (var rep = 0; rep < repetitions; rep++)
         {
             // Alternate the variant that goes first and, below, the side that goes first, as the shared machine drifts.
-            foreach (var firstFrame in rep % 2 == 0 ? [false, true] : (bool[])[true, false])
+            var variants = rep % 2 == 0 ? [false, true] : (bool[])[true, false];
+            foreach (var firstFrame in variants.Where(ff => onlyVariant is null || (onlyVariant == "ff") == ff))
             {
                 var suffix = firstFrame ? ", first frame" : ", open";
                 Measurement naive;
@@ -73,6 +78,15 @@ internal static partial class PipelineLoad
                 }
 
                 Add(samples, "naive HttpClient + SKCodec" + suffix, naive);
+                if (coreOnly)
+                {
+                    Add(samples, "ImageKit cold" + suffix, round.Cold);
+                    Add(samples, "ImageKit cold incl. store drain" + suffix, round.ColdDrained);
+                    Add(samples, "ImageKit warm (disk)" + suffix, round.Warm);
+                    Add(samples, "ImageKit hot (memory)" + suffix, round.Hot);
+                    continue;
+                }
+
                 if (firstFrame)
                 {
                     Add(samples, "naive, keeping every decoded bitmap" + suffix, await NaiveAsync(urls, firstFrame, keepBitmaps: true));
@@ -116,7 +130,11 @@ internal static partial class PipelineLoad
         output.WriteLine("|---|---:|---:|---:|---:|");
         foreach (var variant in new[] { ", open", ", first frame" })
         {
-            var naiveRuns = samples["naive HttpClient + SKCodec" + variant];
+            if (!samples.TryGetValue("naive HttpClient + SKCodec" + variant, out var naiveRuns))
+            {
+                continue; // PIPELINE_VARIANTS left it out
+            }
+
             var naive = Median(naiveRuns.Select(m => m.ImagesPerSecond));
             foreach (var (name, list) in samples.Where(s => s.Key.EndsWith(variant, StringComparison.Ordinal)))
             {
@@ -141,7 +159,7 @@ internal static partial class PipelineLoad
         var culture = CultureInfo.InvariantCulture;
         string[] baselines = ["naive, writing each body to a file", "naive, writing and flushing each body to a file"];
         string[] rows = ["ImageKit cold", "ImageKit cold incl. store drain", "ImageKit cold, WaitForDiskStore"];
-        if (!samples.ContainsKey(baselines[0] + ", open"))
+        if (!samples.Keys.Any(k => k.StartsWith(baselines[0], StringComparison.Ordinal)))
         {
             return;
         }
@@ -153,7 +171,7 @@ internal static partial class PipelineLoad
         {
             foreach (var row in rows)
             {
-                if (!samples.TryGetValue(row + variant, out var list))
+                if (!samples.TryGetValue(row + variant, out var list) || !samples.ContainsKey(baselines[0] + variant))
                 {
                     continue;
                 }
