@@ -81,7 +81,7 @@ public sealed partial class ImageDownloader : IDisposable
             _pipelines = new HostResiliencePipelines(options, _logger, _metrics);
             _transfer = new ImageHttpTransfer(client, options, followsRedirects: followsRedirects ?? (ownsClient && options.MaxRedirects > 0), ownHandler: _sendsThroughOwnHandler);
             _resumable = new ResumableBodies(options.MaxResumableBytes);
-            _coalescer = new RequestCoalescer(handsOver: options.MaxResumableBytes > 0);
+            _coalescer = new RequestCoalescer(handsOver: options.MaxResumableBytes > 0, _logger);
             _run = RunAsync;
         }
         catch when (ownsClient)
@@ -217,10 +217,12 @@ public sealed partial class ImageDownloader : IDisposable
         {
             _lifetime.Cancel();
         }
-        catch (AggregateException)
+        catch (AggregateException e)
         {
             // A callback the app registered on a download's token (in a request modifier, in its own handler) threw. Every
-            // callback has run all the same; what is left to release must be released, and Dispose must not throw.
+            // callback has run all the same; what is left to release must be released, and Dispose must not throw: the
+            // app's failure is logged instead.
+            RequestCoalescer.LogCancellationCallbackFailures(_logger, e);
         }
 
         _queue.Complete();

@@ -64,6 +64,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 2007, EventName = "DownloadResumed", Level = LogLevel.Debug, Message = "Resuming {Url} after the {Bytes} bytes kept from a response that was cut off")]
     public static partial void DownloadResumed(ILogger logger, UrlText.Logged url, int bytes);
 
+    [LoggerMessage(EventId = 2008, EventName = "DownloadCancellationCallbackFailed", Level = LogLevel.Warning, Message = "A cancellation callback of a download threw while the download was being cancelled; the cancellation went on: {Reason}")]
+    public static partial void DownloadCancellationCallbackFailed(ILogger logger, Exception exception, string reason);
+
     [LoggerMessage(EventId = 3001, EventName = "DiskCacheTrimmed", Level = LogLevel.Information, Message = "Disk cache {Directory} trimmed: {Expired} expired and {Evicted} least recently used entries removed, {Bytes} bytes freed")]
     public static partial void DiskCacheTrimmed(ILogger logger, string directory, int expired, int evicted, long bytes);
 

@@ -1,3 +1,6 @@
+using ImageKit.Diagnostics.Internal;
+using Microsoft.Extensions.Logging;
+
 namespace ImageKit.Loading.Internal;
 
 /// <summary>
@@ -8,7 +11,8 @@ namespace ImageKit.Loading.Internal;
 /// </summary>
 /// <remarks>One lock guards the maps and every waiter list; nothing slow or user-supplied runs under it.</remarks>
 /// <param name="handsOver">Whether abandoned downloads are handed to the next one (resuming is enabled).</param>
-internal sealed class RequestCoalescer(bool handsOver = true)
+/// <param name="logger">Where the failures of the app's cancellation callbacks go; <see langword="null"/> drops them.</param>
+internal sealed class RequestCoalescer(bool handsOver = true, ILogger? logger = null)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<DownloadKey, SharedDownload> _inFlight = [];
@@ -83,10 +87,11 @@ internal sealed class RequestCoalescer(bool handsOver = true)
                 // It completed and was cleaned up in between: nothing left to cancel.
                 return;
             }
-            catch (AggregateException)
+            catch (AggregateException e)
             {
                 // A callback the app registered on the download's token threw. Every callback has run all the same; the
-                // caller leaving gets its OperationCanceledException, not the app's failure.
+                // caller leaving gets its OperationCanceledException, not the app's failure, which is logged instead.
+                LogCancellationCallbackFailures(logger, e);
             }
 
             // A download cancelled while still queued never runs, so nothing else would release it.
@@ -146,6 +151,20 @@ internal sealed class RequestCoalescer(bool handsOver = true)
         if (_inFlight.TryGetValue(download.Key, out var current) && ReferenceEquals(current, download))
         {
             _inFlight.Remove(download.Key);
+        }
+    }
+
+    /// <summary>Logs each exception a cancellation callback threw (a linked source's come back nested: flattened).</summary>
+    public static void LogCancellationCallbackFailures(ILogger? logger, AggregateException failures)
+    {
+        if (logger is null)
+        {
+            return;
+        }
+
+        foreach (var failure in failures.Flatten().InnerExceptions)
+        {
+            Log.DownloadCancellationCallbackFailed(logger, failure, failure.Message);
         }
     }
 }
