@@ -48,7 +48,11 @@ public sealed partial class ImageDownloader
 
                     try
                     {
-                        return await self._transfer.SendAsync(shared, attemptToken).ConfigureAwait(false);
+                        // The app's code sees the attempt's token through a shield: a callback of its own that throws on
+                        // cancellation must not throw into the timeout's timer (an unhandled exception there ends the
+                        // process), Dispose or a caller leaving. It is logged instead.
+                        using var shield = new ShieldedCancellation(self._logger, attemptToken);
+                        return await self._transfer.SendAsync(shared, shield.Token).ConfigureAwait(false);
                     }
                     catch (OperationCanceledException) when (attemptToken.IsCancellationRequested && !outerToken.IsCancellationRequested)
                     {

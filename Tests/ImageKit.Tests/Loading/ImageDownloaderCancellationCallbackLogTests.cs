@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ImageKit.Loading;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
@@ -65,5 +66,58 @@ public sealed class ImageDownloaderCancellationCallbackLogTests
         Assert.AreEqual(ImageKit.Diagnostics.ImageKitDiagnostics.ImageDownloaderCategory, logged[0].Category);
         Assert.Contains("app bug in a cancellation callback", logged[0].Message);
         Assert.IsInstanceOfType<InvalidOperationException>(logged[0].Exception);
+    }
+
+    // The attempt timeout cancels the attempt's token from a timer: an app callback on that token that threw sent the
+    // exception out of the timer callback, which on the system clock is an unhandled exception that ends the process.
+    // The clock below runs real timers and records what escapes them instead of letting it end the test host.
+    [TestMethod]
+    public async Task AttemptTimesOut_AnAppCallbackOnItsTokenThrows_NothingEscapesTheTimerAndTheFailureIsLogged()
+    {
+        var token = TestContext.CancellationToken;
+        var logs = new FakeLogCollector();
+        using var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(new FakeLoggerProvider(logs)));
+        var clock = new EscapeRecordingClock();
+        var options = DownloadTestOptions.Fast(maxRetries: 0);
+        options.AttemptTimeout = TimeSpan.FromMilliseconds(50);
+        options.TimeProvider = clock;
+        options.LoggerFactory = loggers;
+        options.RequestModifier = async (_, attemptToken) =>
+        {
+            attemptToken.Register(static () => throw new InvalidOperationException("app bug in a cancellation callback"));
+            await Task.Delay(Timeout.Infinite, attemptToken);
+        };
+        using var downloader = new ImageDownloader(options);
+
+        var failure = await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => downloader.DownloadAsync(new ImageDownloadRequest(new Uri("http://127.0.0.1:9/a.gif")), cancellationToken: token).WaitAsync(DownloadTestOptions.Patience, token));
+
+        Assert.AreEqual(ImageDownloadFailure.Timeout, failure.Failure);
+        Assert.IsEmpty(clock.Escaped, "an exception escaped a timer callback (on the system clock, the process would have ended): " + string.Join(" | ", clock.Escaped));
+        var logged = logs.GetSnapshot().Where(r => r.Id.Id == DownloadCancellationCallbackFailedEvent).ToList();
+        Assert.HasCount(1, logged, "the callback's exception was not logged: " + string.Join(" | ", logs.GetSnapshot().Select(r => $"{r.Id.Id} {r.Message}")));
+        Assert.IsInstanceOfType<InvalidOperationException>(logged[0].Exception);
+    }
+
+    /// <summary>The system clock, whose timer callbacks hand what they throw to <see cref="Escaped"/> instead of the thread pool.</summary>
+    private sealed class EscapeRecordingClock : TimeProvider
+    {
+        public ConcurrentQueue<Exception> Escaped { get; } = new();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            System.CreateTimer(
+                s =>
+                {
+                    try
+                    {
+                        callback(s);
+                    }
+                    catch (Exception e)
+                    {
+                        Escaped.Enqueue(e);
+                    }
+                },
+                state,
+                dueTime,
+                period);
     }
 }
