@@ -75,8 +75,11 @@ public static class ImageKitServiceCollectionExtensions
         }
 
         services.AddSingleton<ImageKitMarker>();
+
+        // The factory never disposes the handlers it holds; the container disposes this, which disposes ImageKit's.
+        services.AddSingleton<OwnedHandlers>();
         services.AddHttpClient(ImageKitDefaults.HttpClientName)
-            .ConfigurePrimaryHttpMessageHandler(static sp => ServiceFactories.CreateHandler(sp.GetRequiredService<IOptions<ImageKitOptions>>().Value.Downloader))
+            .ConfigurePrimaryHttpMessageHandler(static sp => sp.GetRequiredService<OwnedHandlers>().Add(ServiceFactories.CreateHandler(sp.GetRequiredService<IOptions<ImageKitOptions>>().Value.Downloader)))
             .ConfigureHttpClient(ServiceFactories.ConfigureClient);
         services.TryAddSingleton(ServiceFactories.CreateDownloader);
         services.TryAddSingleton(ServiceFactories.CreateCache);

@@ -1,5 +1,10 @@
 using ImageKit.Caching;
+using ImageKit.Loading;
+using ImageKit.Tests.Loading;
 using ImageKit.Tests.TestUtilities;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ImageKit.Tests.DependencyInjection;
@@ -35,5 +40,30 @@ public sealed class ImageKitOwnershipTests
         await services.DisposeAsync();
 
         await Assert.ThrowsExactlyAsync<ObjectDisposedException>(() => cache.Disk!.GetStatisticsAsync(TestContext.CancellationToken));
+    }
+
+    // The HTTP handler ImageKit builds for its named client (its connection pool, its sockets) was never disposed with
+    // the container: IHttpClientFactory does not dispose the handlers it holds when it is disposed, so a connection to an
+    // image server stayed open after the container was gone, until the pool's idle timeout (a minute) closed it.
+    [TestMethod]
+    public async Task AddImageKit_ContainerDisposed_ClosesTheConnectionsOfItsHttpHandler()
+    {
+        var token = TestContext.CancellationToken;
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await LoopbackServer.StartAsync(
+            app => app.MapGet("/a.gif", (HttpContext context) =>
+            {
+                context.Features.Get<IConnectionLifetimeFeature>()!.ConnectionClosed.Register(() => closed.TrySetResult());
+                return ImageServer.WriteAsync(context, ImageServer.Gif);
+            }),
+            token);
+        var services = new ServiceCollection().AddImageKit(o => o.DiskCache.Enabled = false).BuildServiceProvider();
+        var downloader = services.GetRequiredService<ImageDownloader>();
+        _ = await downloader.DownloadAsync(new ImageDownloadRequest(server.Url("/a.gif")), cancellationToken: token);
+        Assert.IsFalse(closed.Task.IsCompleted, "precondition: the connection is kept alive for reuse");
+
+        await services.DisposeAsync();
+
+        await closed.Task.WaitAsync(DownloadTestOptions.Patience, token);
     }
 }
