@@ -3,29 +3,24 @@ namespace ImageKit.Cli.Output;
 /// <summary>
 /// Files written into a folder under temporary names and put in place together by <see cref="Commit"/>, so that a run
 /// that fails halfway (a damaged or cut-off input, a full disk, Ctrl-C) leaves the folder as it was: disposed without a
-/// commit, it deletes what it wrote, and the folder too when it made it and nothing else is in it.
+/// commit, it deletes what it wrote, and every folder it made (the folder itself, the folders made to reach it, and
+/// subfolders of it that a name holds) that nothing else is in.
 /// </summary>
 internal sealed class StagedFrames(DirectoryInfo directory) : IDisposable
 {
     private readonly List<(string Temporary, string Final)> _files = [];
-    private bool _madeFolder;
-    private bool _folderReady;
+    private readonly List<string> _madeFolders = []; // outermost first
+    private readonly HashSet<string> _readyFolders = new(StringComparer.Ordinal);
     private bool _committed;
 
     /// <summary>The folder the files are for.</summary>
     public DirectoryInfo Directory { get; } = directory;
 
-    /// <summary>Creates the file that becomes <paramref name="name"/> in the folder once committed.</summary>
+    /// <summary>Creates the file that becomes <paramref name="name"/> (which may name a subfolder: <c>gif/frame-0000.png</c>) in the folder once committed.</summary>
     public FileStream Create(string name)
     {
-        if (!_folderReady)
-        {
-            _madeFolder = !Directory.Exists;
-            Directory.Create();
-            _folderReady = true;
-        }
-
         var final = Path.Combine(Directory.FullName, name);
+        EnsureFolder(Path.GetDirectoryName(final) ?? Directory.FullName);
         var temporary = $"{final}.{Guid.NewGuid():N}.tmp";
         var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write);
         _files.Add((temporary, final));
@@ -68,11 +63,33 @@ internal sealed class StagedFrames(DirectoryInfo directory) : IDisposable
             }
         }
 
-        if (_madeFolder)
+        // Innermost first, each deleted only when empty (Directory.Delete refuses otherwise): anything else in it is not
+        // this run's. A folder that could not be made after all is not there to delete.
+        for (var i = _madeFolders.Count - 1; i >= 0; i--)
         {
-            // Deleted only when empty (Directory.Delete refuses otherwise): anything else in it is not this run's.
-            TryDelete(() => System.IO.Directory.Delete(Directory.FullName, recursive: false));
+            var folder = _madeFolders[i];
+            TryDelete(() => System.IO.Directory.Delete(folder, recursive: false));
         }
+    }
+
+    // Makes the folder and any folder missing on the way to it, remembering each one it is about to make (before making
+    // it, so that one made by a creation that then fails further down is remembered too).
+    private void EnsureFolder(string folder)
+    {
+        if (_readyFolders.Contains(folder))
+        {
+            return;
+        }
+
+        var missing = new Stack<string>();
+        for (var level = folder; !string.IsNullOrEmpty(level) && !Path.Exists(level); level = Path.GetDirectoryName(level))
+        {
+            missing.Push(level);
+        }
+
+        _madeFolders.AddRange(missing);
+        System.IO.Directory.CreateDirectory(folder);
+        _readyFolders.Add(folder);
     }
 
     private static void TryDelete(Action delete)
