@@ -1,5 +1,6 @@
 using System.Globalization;
 using ImageKit.Cli.Demo;
+using ImageKit.Cli.Output;
 using ImageKit.Decoding;
 
 namespace ImageKit.Cli.Commands;
@@ -15,6 +16,10 @@ internal static partial class DemoCommand
         await stdout.WriteLineAsync().ConfigureAwait(false);
         await stdout.WriteLineAsync("4. Same pictures? The earth as GIF, WebP and APNG, every frame composited, against the GIF (straight-alpha RGBA)").ConfigureAwait(false);
         var decoded = new List<byte[][]>();
+
+        // Written under temporary names and put in place once every format's frames are: a run that fails or is
+        // interrupted half-way leaves the user's folder as it was, as inspect --frames-dir does.
+        using var staged = framesDir is null ? null : new StagedFrames(framesDir);
         foreach (var asset in s_formats)
         {
             using var result = await manager.LoadImageAsync(server.Url(asset), s_loadOptions, cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -25,9 +30,9 @@ internal static partial class DemoCommand
                 cancellationToken.ThrowIfCancellationRequested();
                 using var frame = image.GetFrame(i);
                 frames[i] = frame.ToRgba();
-                if (framesDir is not null)
+                if (staged is not null)
                 {
-                    WriteFrame(frame, Path.Combine(framesDir.FullName, Path.GetExtension(asset).TrimStart('.')));
+                    WriteFrame(frame, staged, Path.GetExtension(asset).TrimStart('.'));
                 }
             }
 
@@ -43,6 +48,7 @@ internal static partial class DemoCommand
 
         if (framesDir is not null)
         {
+            staged!.Commit();
             await stdout.WriteLineAsync(string.Create(c, $"   frames written under {framesDir.FullName}")).ConfigureAwait(false);
         }
     }
@@ -73,12 +79,12 @@ internal static partial class DemoCommand
         return (max, (double)sum / count);
     }
 
-    private static void WriteFrame(ImageFrame frame, string directory)
+    private static void WriteFrame(ImageFrame frame, StagedFrames staged, string subfolder)
     {
+        var directory = Path.Combine(staged.Directory.FullName, subfolder);
         try
         {
-            Directory.CreateDirectory(directory);
-            using var file = File.Create(Path.Combine(directory, string.Create(CultureInfo.InvariantCulture, $"frame-{frame.Index:D4}.png")));
+            using var file = staged.Create(Path.Combine(subfolder, string.Create(CultureInfo.InvariantCulture, $"frame-{frame.Index:D4}.png")));
             frame.SaveAsPng(file);
         }
         catch (IOException e)

@@ -19,4 +19,23 @@ public sealed class FramesFolderCleanupTests
         result.AssertBadInput("truncated-animation.apng", "the data ends before the frame is complete");
         CollectionAssert.AreEqual(Array.Empty<string>(), Directory.GetFileSystemEntries(folder.Path), "folders left behind");
     }
+
+    [TestMethod]
+    public async Task Demo_FramesDirWhereOneFormatsFolderCannotBeMade_LeavesNoFrameOfTheOthers()
+    {
+        // The user's frames folder holds a file named as the WebP frames' folder: the demo fails there, after the GIF's
+        // frames. What it wrote before is removed, as inspect does, rather than left beside the user's file.
+        using var folder = new TempFolder();
+        var frames = folder.Combine("frames");
+        Directory.CreateDirectory(frames);
+        File.WriteAllText(Path.Combine(frames, "webp"), "the user's file");
+
+        var result = await CliRunner.RunAsync(
+            "demo", "--cache-dir", folder.Combine("cache"), "--contact-sheet", folder.Combine("sheet.png"), "--frames-dir", frames);
+
+        result = result with { Stdout = string.Empty }; // the stages before the failure were printed
+        result.AssertBadInput(Path.Combine(frames, "webp"), "cannot write frames");
+        CollectionAssert.AreEqual(new[] { "webp" }, Directory.GetFileSystemEntries(frames).Select(Path.GetFileName).ToArray(), "frames left behind");
+        Assert.AreEqual("the user's file", File.ReadAllText(Path.Combine(frames, "webp")));
+    }
 }
