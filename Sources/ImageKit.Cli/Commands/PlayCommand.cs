@@ -36,7 +36,7 @@ internal static class PlayCommand
         var seconds = new Option<double?>("--seconds") { Description = string.Create(CultureInfo.InvariantCulture, $"Stop after this many seconds of real time (at most {MaxSeconds:N0}). Default: until the loops end.") };
         var contactSheet = new Option<FileInfo?>("--contact-sheet") { Description = "Write the frames actually shown as a PNG grid to this file. Default: none." };
         var noRender = new Option<bool>("--no-render") { Description = "Do not draw the animation, even on a terminal (when stdout is not one, nothing is drawn anyway)." };
-        var render = new Option<bool>("--render") { Description = "Draw the animation even when stdout is not a terminal (24-bit colour ANSI escape codes)." };
+        var render = new Option<bool>("--render") { Description = "Draw the animation even when stdout is not a terminal (24-bit colour ANSI escape codes). Not with --stats-json." };
         var statsJson = new Option<bool>("--stats-json") { Description = "Print the statistics as one JSON object instead of text." };
         var header = RequestHeaders.CreateOption("the request when the input is an http(s) URL");
 
@@ -59,6 +59,12 @@ internal static class PlayCommand
             if (parse.GetValue(render) && parse.GetValue(noRender))
             {
                 throw new CliException(null, "usage: --render and --no-render cannot be given together");
+            }
+
+            if (parse.GetValue(render) && parse.GetValue(statsJson))
+            {
+                // The drawing goes to stdout, where --stats-json promises exactly one JSON object and nothing else.
+                throw new CliException(null, "usage: --render and --stats-json cannot be given together (both write to stdout)");
             }
 
             var settings = new PlaySettings(

@@ -65,6 +65,15 @@ public sealed class UsageErrorTests
     }
 
     [TestMethod]
+    public async Task Play_RenderWithStatsJson_IsAUsageErrorRatherThanDrawingIntoTheJson()
+    {
+        // --stats-json prints exactly one JSON object on stdout; the drawing goes to stdout too, so both cannot be had.
+        var result = await CliRunner.RunAsync("play", s_gif, "--loops", "1", "--render", "--stats-json");
+
+        result.AssertBadInput("usage", "--render and --stats-json cannot be given together");
+    }
+
+    [TestMethod]
     public async Task Run_UsageErrorWithAControlCharacter_ShowsItEscapedInsteadOfSendingItToTheTerminal()
     {
         var result = await CliRunner.RunAsync("\u001b[31mred");
