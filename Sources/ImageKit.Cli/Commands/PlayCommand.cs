@@ -176,6 +176,9 @@ internal static class PlayCommand
                     renderer.Draw(frame);
                 }
             }
+
+            // Shrunk here, off the display link's thread, as they come: not all held at full size until the end.
+            sheet?.Compact();
         }
 
         if (renderer is not null && !image.IsAnimated)

@@ -11,19 +11,27 @@ internal sealed class ContactSheet : IDisposable
     public const int MaxFrames = 400;
 
     private const int MaxCellSize = 160;
-    private readonly List<ImageFrame> _frames = [];
+    private const int Gap = 2;
+
+    // Frames as shown (a lease each) until Compact shrinks them to cells: a sheet of 400 frames of a large canvas held at
+    // full size would take gigabytes, where its cells take at most 160 x 160 pixels each.
+    private readonly List<ImageFrame> _pending = [];
+    private readonly List<byte[]> _cells = [];
     private readonly Lock _lock = new();
+    private readonly Lock _compacting = new(); // one compaction at a time, so the cells stay in the order shown
+    private int _cellWidth;
+    private int _cellHeight;
 
     public int Omitted { get; private set; }
 
-    /// <summary>Keeps a lease on <paramref name="frame"/> (the pixels are shared, not copied).</summary>
+    /// <summary>Keeps a lease on <paramref name="frame"/> (the pixels are shared, not copied) until <see cref="Compact"/>.</summary>
     public void Add(ImageFrame frame)
     {
         lock (_lock)
         {
-            if (_frames.Count < MaxFrames)
+            if (_pending.Count + _cells.Count < MaxFrames)
             {
-                _frames.Add(frame.Share());
+                _pending.Add(frame.Share());
             }
             else
             {
@@ -38,45 +46,78 @@ internal sealed class ContactSheet : IDisposable
         {
             lock (_lock)
             {
-                return _frames.Count;
+                return _pending.Count + _cells.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Shrinks the frames added since the last call to the sheet's cells and gives up their leases. Slow for a large
+    /// canvas, so not done in <see cref="Add"/> (on the display link's thread) but by whoever waits for the frames.
+    /// </summary>
+    public void Compact()
+    {
+        lock (_compacting)
+        {
+            ImageFrame[] pending;
+            lock (_lock)
+            {
+                pending = [.. _pending];
+                _pending.Clear();
+            }
+
+            foreach (var frame in pending)
+            {
+                using (frame)
+                {
+                    if (_cellWidth == 0)
+                    {
+                        // Every frame is the full canvas: the first one sets the cell for all.
+                        var scale = Math.Min(1.0, (double)MaxCellSize / Math.Max(frame.Width, frame.Height));
+                        _cellWidth = Math.Max(1, (int)(frame.Width * scale));
+                        _cellHeight = Math.Max(1, (int)(frame.Height * scale));
+                    }
+
+                    // Each frame shrunk by ImageKit's resampler (a filter as wide as the reduction), not by Skia's linear
+                    // sampling, which reads four pixels per cell pixel and turns fine detail into moiré.
+                    var cell = new byte[_cellWidth * _cellHeight * 4];
+                    Resampler.Resize(frame.Pixels, frame.Width, frame.Height, frame.RowBytes, cell, _cellWidth, _cellHeight, _cellWidth * 4);
+                    lock (_lock)
+                    {
+                        _cells.Add(cell);
+                    }
+                }
             }
         }
     }
 
     public void Save(string path)
     {
-        ImageFrame[] frames;
+        Compact();
+        byte[][] cells;
         lock (_lock)
         {
-            frames = [.. _frames];
+            cells = [.. _cells];
         }
 
-        if (frames.Length == 0)
+        if (cells.Length == 0)
         {
             throw new CliException(path, "no frame was shown, so there is no contact sheet to write");
         }
 
-        var scale = Math.Min(1.0, (double)MaxCellSize / Math.Max(frames[0].Width, frames[0].Height));
-        var cellWidth = Math.Max(1, (int)(frames[0].Width * scale));
-        var cellHeight = Math.Max(1, (int)(frames[0].Height * scale));
-        var columns = (int)Math.Ceiling(Math.Sqrt(frames.Length));
-        var rows = (frames.Length + columns - 1) / columns;
-        const int gap = 2;
-
-        using var sheet = new SKBitmap(new SKImageInfo((columns * (cellWidth + gap)) + gap, (rows * (cellHeight + gap)) + gap, SKColorType.Rgba8888, SKAlphaType.Premul));
+        var columns = (int)Math.Ceiling(Math.Sqrt(cells.Length));
+        var rows = (cells.Length + columns - 1) / columns;
+        using var sheet = new SKBitmap(new SKImageInfo((columns * (_cellWidth + Gap)) + Gap, (rows * (_cellHeight + Gap)) + Gap, SKColorType.Rgba8888, SKAlphaType.Premul));
         using (var canvas = new SKCanvas(sheet))
         using (var paint = new SKPaint())
         {
             canvas.Clear(new SKColor(48, 48, 48));
-            // Each frame shrunk by ImageKit's resampler (a filter as wide as the reduction), not by Skia's linear sampling,
-            // which reads four pixels per cell pixel and turns fine detail into moiré.
-            using var cell = new SKBitmap(new SKImageInfo(cellWidth, cellHeight, SKColorType.Bgra8888, SKAlphaType.Premul));
-            for (var i = 0; i < frames.Length; i++)
+            using var cell = new SKBitmap(new SKImageInfo(_cellWidth, _cellHeight, SKColorType.Bgra8888, SKAlphaType.Premul));
+            for (var i = 0; i < cells.Length; i++)
             {
-                var frame = frames[i];
-                Resampler.Resize(frame.Pixels, frame.Width, frame.Height, frame.RowBytes, cell.GetPixelSpan(), cellWidth, cellHeight, cell.RowBytes);
-                var x = gap + ((i % columns) * (cellWidth + gap));
-                var y = gap + ((i / columns) * (cellHeight + gap));
+                cells[i].CopyTo(cell.GetPixelSpan());
+                var x = Gap + ((i % columns) * (_cellWidth + Gap));
+                var y = Gap + ((i / columns) * (_cellHeight + Gap));
                 using var image = SKImage.FromPixels(cell.PeekPixels());
                 canvas.DrawImage(image, x, y, SKSamplingOptions.Default, paint);
             }
@@ -149,12 +190,13 @@ internal sealed class ContactSheet : IDisposable
     {
         lock (_lock)
         {
-            foreach (var frame in _frames)
+            foreach (var frame in _pending)
             {
                 frame.Dispose();
             }
 
-            _frames.Clear();
+            _pending.Clear();
+            _cells.Clear();
         }
     }
 }

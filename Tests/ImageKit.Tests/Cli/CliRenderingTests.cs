@@ -56,6 +56,32 @@ public sealed partial class CliRenderingTests
         }
     }
 
+    [TestMethod]
+    public void ContactSheet_FramesAddedThenTheSheetWritten_HoldsNoFullSizeFrame()
+    {
+        // A sheet of up to 400 frames shown: held at full canvas size they would take gigabytes for a large animation,
+        // where the sheet needs 160-pixel cells. Once shrunk (at the latest when the sheet is written), no lease is kept.
+        using var folder = new TempFolder();
+        using var sheet = new ContactSheet();
+        var buffers = new List<ImageKit.Decoding.Internal.PixelBuffer>();
+        using (var image = AnimatedImage.Decode(TestPictures.Stripes(600, 30)))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                using var frame = image.GetFrame(0);
+                buffers.Add(frame.Buffer);
+                sheet.Add(frame);
+            }
+        }
+
+        sheet.Save(Path.Combine(folder.Path, "sheet.png"));
+
+        Assert.AreEqual(3, sheet.Count);
+        Assert.IsTrue(buffers.TrueForAll(static b => b.IsReleased), "the sheet still holds the frames at full size");
+        using var saved = SKBitmap.Decode(Path.Combine(folder.Path, "sheet.png"));
+        Assert.AreEqual(2 + (2 * (160 + 2)), saved.Width, "two columns of 160-pixel cells and their gaps");
+    }
+
     [GeneratedRegex(@"\e\[38;2;(?<fr>\d+);(?<fg>\d+);(?<fb>\d+);48;2;(?<br>\d+);(?<bg>\d+);(?<bb>\d+)m")]
     private static partial Regex ColourEscape();
 }
