@@ -31,6 +31,16 @@ internal sealed class StagedFrames(DirectoryInfo directory) : IDisposable
     /// <exception cref="CliException">A file cannot be put in place.</exception>
     public void Commit()
     {
+        // A folder where a file goes would stop the moves half-way, with the first files already replacing the user's:
+        // found before any is moved, so a failed commit leaves the folder as it was, too.
+        foreach (var (_, final) in _files)
+        {
+            if (System.IO.Directory.Exists(final))
+            {
+                throw new CliException(Directory.FullName, $"cannot write frames: {final} is a folder");
+            }
+        }
+
         try
         {
             for (var i = 0; i < _files.Count; i++)

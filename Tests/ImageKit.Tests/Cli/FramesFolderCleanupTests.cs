@@ -38,4 +38,21 @@ public sealed class FramesFolderCleanupTests
         CollectionAssert.AreEqual(new[] { "webp" }, Directory.GetFileSystemEntries(frames).Select(Path.GetFileName).ToArray(), "frames left behind");
         Assert.AreEqual("the user's file", File.ReadAllText(Path.Combine(frames, "webp")));
     }
+
+    [TestMethod]
+    public async Task Inspect_FramesDirWhereALaterFrameNameIsAFolder_ExitsWith2AndReplacesNoEarlierFrame()
+    {
+        // A failed run leaves the folder as it was: the frames are put in place only when all of them can be, not the
+        // first ones before the one that cannot.
+        using var folder = new TempFolder();
+        Directory.CreateDirectory(folder.Combine("frame-0003.png"));
+        File.WriteAllText(folder.Combine("frame-0000.png"), "the user's earlier frame");
+
+        var result = await CliRunner.RunAsync("inspect", Corpus.PathOf("any-disposal.gif"), "--frames-dir", folder.Path);
+
+        result.AssertBadInput(folder.Path, "cannot write frames");
+        Assert.AreEqual("the user's earlier frame", File.ReadAllText(folder.Combine("frame-0000.png")));
+        CollectionAssert.AreEquivalent(
+            new[] { "frame-0000.png", "frame-0003.png" }, Directory.GetFileSystemEntries(folder.Path).Select(Path.GetFileName).ToArray(), "frames left behind");
+    }
 }
