@@ -151,6 +151,42 @@ public sealed class FrameCountBeforeCodecTests
         Assert.AreEqual(DamagedWebPMessage, error.Message);
     }
 
+    // A graphic control extension whose first sub-block says fewer than 4 bytes: Skia reads its 4 bytes all the same and
+    // goes on from there, so the "images" a walk by the declared lengths finds behind it are, to the codec, the extension's
+    // bytes followed by the trailer. The count must be the codec's: a file it shows as a still is not refused as an
+    // animation over the limit.
+    [TestMethod]
+    public void Decode_GifWhoseGraphicControlDeclaresFewerThan4Bytes_CountsFramesAsTheCodecDoes()
+    {
+        var data = GifWithShortGraphicControl(hiddenImages: 3);
+        using (var unlimited = AnimatedImage.Decode(data, new ImageDecodeOptions { Limits = new DecodingLimits { MaxFrameCount = int.MaxValue } }))
+        {
+            Assert.AreEqual(1, unlimited.FrameCount, "Skia sees one frame, then the trailer");
+        }
+
+        using var image = AnimatedImage.Decode(data, new ImageDecodeOptions { Limits = new DecodingLimits { MaxFrameCount = 2 } });
+
+        Assert.AreEqual(1, image.FrameCount);
+        image.GetFrame(0).Dispose();
+    }
+
+    // A 1x1 GIF of one frame, then a graphic control extension declaring 0 bytes, then `hiddenImages` blocks that read as
+    // 59 x 1 image descriptors by the declared lengths. To Skia the extension's 4 bytes are the first block's separator
+    // and its position but the last byte, that byte (0) ends the extension, and the width's low byte (0x3B) is the trailer.
+    internal static byte[] GifWithShortGraphicControl(int hiddenImages)
+    {
+        List<byte> gif = [.. "GIF89a"u8, 1, 0, 1, 0, 0x80, 0, 0, 0xFF, 0, 0, 0, 0, 0xFF];
+        gif.AddRange([0x2C, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 1, 0]);
+        gif.AddRange([0x21, 0xF9, 0]);
+        for (var i = 0; i < hiddenImages; i++)
+        {
+            gif.AddRange([0x2C, 0, 0, 0, 0, 0x3B, 0, 1, 0, 0, 2, 0]);
+        }
+
+        gif.Add(0x3B);
+        return [.. gif];
+    }
+
     private const int GifFrameBytes = 8 + 10 + 5; // DecodingLimitsTests.Gif: GCE, image descriptor, LZW data
 
     // What these cut files failed with before frames were counted from the headers.

@@ -3,14 +3,17 @@ namespace ImageKit.Decoding.Internal;
 /// <summary>
 /// Walks a GIF's blocks by their headers alone: after the header, the logical screen descriptor and the global colour
 /// table, each extension (0x21) and each image (0x2C: descriptor, local colour table, LZW minimum code size) in turn, their
-/// sub-blocks skipped by their lengths. Nothing is decoded and nothing is allocated. The walk ends at the trailer, at a byte
-/// that starts no block (damage), at a block whose first bytes are cut off, and at the end of the data; a block whose
-/// sub-blocks run past the end is still returned, and is the last.
+/// sub-blocks skipped by their lengths (a graphic control extension's first one by at least 4 bytes, as Skia reads it).
+/// Nothing is decoded and nothing is allocated. The walk ends at the trailer, at a byte that starts no block (damage), at a
+/// block whose first bytes are cut off, and at the end of the data; a block whose sub-blocks run past the end is still
+/// returned, and is the last.
 /// </summary>
 internal ref struct GifBlockReader
 {
     private const byte ExtensionIntroducer = 0x21;
     private const byte ImageSeparator = 0x2C;
+    private const byte GraphicControlLabel = 0xF9;
+    private const int GraphicControlBytes = 4; // packed field, delay, transparent index
     private const int ImageDescriptorBytes = 9; // after the separator: position, size, packed field
 
     private readonly ReadOnlySpan<byte> _data;
@@ -65,7 +68,9 @@ internal ref struct GifBlockReader
                 IsImage = false;
                 Label = _data[start + 1];
                 ReachesImageData = false;
-                (_offset, IsComplete) = SkipSubBlocks(_data, start + 2);
+                (_offset, IsComplete) = Label == GraphicControlLabel
+                    ? SkipGraphicControl(_data, start + 2)
+                    : SkipSubBlocks(_data, start + 2);
                 Body = _data[(start + 2)..Math.Min(_offset, _data.Length)];
                 return true;
             case ImageSeparator when start + 1 + ImageDescriptorBytes <= _data.Length:
@@ -83,6 +88,14 @@ internal ref struct GifBlockReader
     }
 
     private static int ColorTableSize(byte packed) => (packed & 0x80) != 0 ? 3 << ((packed & 0x07) + 1) : 0;
+
+    // Skia reads a graphic control extension's 4 bytes whatever length its first sub-block declares (more are skipped), then
+    // its further sub-blocks: a walk by a shorter declared length would take those 4 bytes for blocks of their own, and
+    // count images the codec never sees.
+    private static (int End, bool Terminated) SkipGraphicControl(ReadOnlySpan<byte> data, int offset) =>
+        offset < data.Length
+            ? SkipSubBlocks(data, offset + 1 + Math.Max((int)data[offset], GraphicControlBytes))
+            : (offset, false);
 
     private static (int End, bool Terminated) SkipSubBlocks(ReadOnlySpan<byte> data, int offset)
     {
