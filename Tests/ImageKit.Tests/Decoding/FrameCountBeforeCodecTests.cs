@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using ImageKit.Decoding;
 using ImageKit.Decoding.Internal;
 using ImageKit.Tests.TestUtilities;
@@ -185,6 +186,44 @@ public sealed class FrameCountBeforeCodecTests
 
         gif.Add(0x3B);
         return [.. gif];
+    }
+
+    // libwebp's demuxer drops an ANMF chunk that holds no image (no VP8 or VP8L chunk after its frame header) and does not
+    // count it; only the frames it keeps are the animation's.
+    [TestMethod]
+    public void Decode_WebPWithAnmfChunksHoldingNoImage_CountsFramesAsTheCodecDoes()
+    {
+        var data = WebPWithEmptyFrames(emptyFrames: 3, realFrames: 2);
+        using (var unlimited = AnimatedImage.Decode(data, new ImageDecodeOptions { Limits = new DecodingLimits { MaxFrameCount = int.MaxValue } }))
+        {
+            Assert.AreEqual(2, unlimited.FrameCount, "libwebp keeps the two frames with an image");
+        }
+
+        using var image = AnimatedImage.Decode(data, new ImageDecodeOptions { Limits = new DecodingLimits { MaxFrameCount = 2 } });
+
+        Assert.AreEqual(2, image.FrameCount);
+        image.GetFrame(1).Dispose();
+        using var first = AnimatedImage.Decode(data, new ImageDecodeOptions { FirstFrameOnly = true });
+        using var frame = first.GetFrame(0);
+        Assert.AreEqual(0xFF, frame.Pixels[3], "the first frame with an image: opaque red");
+    }
+
+    // TinyFrameAnimations.WebP's animation with `emptyFrames` ANMF chunks of a frame header alone in front of its frames.
+    internal static byte[] WebPWithEmptyFrames(int emptyFrames, int realFrames)
+    {
+        var real = AnimatedWebP(realFrames);
+        var firstFrame = 12 + 18 + 14; // RIFF header, VP8X, ANIM
+        byte[] empty = [.. "ANMF"u8, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 0, 0, 0];
+        var data = new byte[real.Length + (emptyFrames * empty.Length)];
+        real.AsSpan(0, firstFrame).CopyTo(data);
+        for (var i = 0; i < emptyFrames; i++)
+        {
+            empty.CopyTo(data, firstFrame + (i * empty.Length));
+        }
+
+        real.AsSpan(firstFrame).CopyTo(data.AsSpan(firstFrame + (emptyFrames * empty.Length)));
+        BinaryPrimitives.WriteUInt32LittleEndian(data.AsSpan(4), (uint)(data.Length - 8));
+        return data;
     }
 
     private const int GifFrameBytes = 8 + 10 + 5; // DecodingLimitsTests.Gif: GCE, image descriptor, LZW data

@@ -12,6 +12,8 @@ namespace ImageKit.Decoding.Internal;
 /// </summary>
 internal static class EncodedFrameCounter
 {
+    private const int AnmfHeaderBytes = 16; // position, size, duration, flags
+
     /// <summary>
     /// The frames the data holds, counted up to one past <paramref name="limit"/> at most; <see langword="null"/> for a
     /// format this counter does not know (its codec counts cheaply, or another decoder checks it).
@@ -39,8 +41,9 @@ internal static class EncodedFrameCounter
         return count;
     }
 
-    // Whole ANMF chunks at the top level of the RIFF container (libwebp reads no further than the RIFF size says, and
-    // reports complete frames only). A still WebP has none and counts as one frame.
+    // Whole ANMF chunks at the top level of the RIFF container that hold an image (libwebp reads no further than the RIFF
+    // size says, reports complete frames only, and drops a frame without an image). A still WebP has none and counts as one
+    // frame.
     private static int CountWebPFrames(ReadOnlySpan<byte> data, int limit)
     {
         if (data.Length < 12)
@@ -53,12 +56,35 @@ internal static class EncodedFrameCounter
         var chunks = new RiffChunkReader(end > 12 ? data[12..(int)end] : []);
         while (count <= limit && chunks.MoveNext())
         {
-            if (chunks.IsComplete && chunks.Type.SequenceEqual("ANMF"u8))
+            if (chunks.IsComplete && chunks.Type.SequenceEqual("ANMF"u8) && HoldsImage(chunks.Payload))
             {
                 count++;
             }
         }
 
         return Math.Max(count, 1);
+    }
+
+    // As libwebp's demuxer reads a frame: after the 16-byte frame header, an optional ALPH chunk, then the VP8 or VP8L
+    // bitstream. A frame whose chunks start with anything else has no image: the demuxer drops it without counting it.
+    private static bool HoldsImage(ReadOnlySpan<byte> anmfPayload)
+    {
+        if (anmfPayload.Length <= AnmfHeaderBytes)
+        {
+            return false;
+        }
+
+        var chunks = new RiffChunkReader(anmfPayload[AnmfHeaderBytes..]);
+        if (!chunks.MoveNext())
+        {
+            return false;
+        }
+
+        if (chunks.Type.SequenceEqual("ALPH"u8) && !chunks.MoveNext())
+        {
+            return false;
+        }
+
+        return chunks.Type.SequenceEqual("VP8 "u8) || chunks.Type.SequenceEqual("VP8L"u8);
     }
 }
