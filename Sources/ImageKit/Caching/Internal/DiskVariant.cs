@@ -73,7 +73,12 @@ internal static class DiskVariant
         byte[] data;
         using (var frame = still.GetFrame(0))
         {
-            var info = new SKImageInfo(frame.Width, frame.Height, SKColorType.Bgra8888, still.HasAlpha ? SKAlphaType.Premul : SKAlphaType.Opaque);
+            // Encoded as opaque only when every pixel is: HasAlpha says whether the encoding carries transparency, and a
+            // GIF without a transparent colour whose image does not cover its canvas has transparent pixels all the same
+            // (and edges that scaling blended with them). Told they were opaque, the encoder took their premultiplied
+            // colours for straight ones: a disk hit showed those edges darker than the load that stored them.
+            var opaque = !still.HasAlpha && IsOpaque(frame);
+            var info = new SKImageInfo(frame.Width, frame.Height, SKColorType.Bgra8888, opaque ? SKAlphaType.Opaque : SKAlphaType.Premul);
             using var pixmap = new SKPixmap(info, frame.Buffer.Address, frame.RowBytes);
             using var encoded = pixmap.Encode(new SKWebpEncoderOptions(SKWebpEncoderCompression.Lossless, LosslessEffort))
                 ?? throw new ImageKitException("Skia could not encode the transformed image as WebP.");
@@ -94,6 +99,35 @@ internal static class DiskVariant
         BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(7), original.Size);
         BinaryPrimitives.WriteInt64LittleEndian(header.AsSpan(15), original.Checksum);
         return (data, (metadata ?? DiskCacheMetadata.Empty) with { ExtendedData = header });
+    }
+
+    // Whether every pixel of the frame (32-bit, alpha in the top byte of each little-endian word) has full alpha.
+    private static bool IsOpaque(ImageFrame frame)
+    {
+        var alpha = new System.Numerics.Vector<uint>(0xFF000000u);
+        var pixels = frame.Pixels;
+        for (var y = 0; y < frame.Height; y++)
+        {
+            var row = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(pixels.Slice(y * frame.RowBytes, frame.Width * 4));
+            var x = 0;
+            for (; x <= row.Length - System.Numerics.Vector<uint>.Count; x += System.Numerics.Vector<uint>.Count)
+            {
+                if (!System.Numerics.Vector.EqualsAll(new System.Numerics.Vector<uint>(row[x..]) & alpha, alpha))
+                {
+                    return false;
+                }
+            }
+
+            for (; x < row.Length; x++)
+            {
+                if ((row[x] & 0xFF000000u) != 0xFF000000u)
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
     }
 
     /// <summary>
