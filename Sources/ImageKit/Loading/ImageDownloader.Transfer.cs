@@ -51,8 +51,8 @@ public sealed partial class ImageDownloader
                         // The app's code sees the attempt's token through a shield: a callback of its own that throws on
                         // cancellation must not throw into the timeout's timer (an unhandled exception there ends the
                         // process), Dispose or a caller leaving. It is logged instead.
-                        using var shield = new ShieldedCancellation(self._logger, attemptToken);
-                        return await self._transfer.SendAsync(shared, shield.Token).ConfigureAwait(false);
+                        using var shield = self._shieldsAttempts ? new ShieldedCancellation(self._logger, attemptToken) : null;
+                        return await self._transfer.SendAsync(shared, shield?.Token ?? attemptToken).ConfigureAwait(false);
                     }
                     catch (OperationCanceledException) when (attemptToken.IsCancellationRequested && !outerToken.IsCancellationRequested)
                     {

@@ -20,6 +20,11 @@ public sealed partial class ImageDownloader : IDisposable
     // Whether the client sends through ImageKit's own handler (created here, or for dependency injection), and so through
     // LoopbackBypassingProxy: a network error then names the proxy it went through.
     private readonly bool _sendsThroughOwnHandler;
+
+    // Whether an attempt's token reaches code of the app's (a request modifier, handlers of a client ImageKit did not
+    // build), so that it goes through a ShieldedCancellation: ImageKit's own client and handler need no shield, and
+    // spare every download the extra token source.
+    private readonly bool _shieldsAttempts;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly CancellationToken _lifetimeToken;
     private readonly DownloadQueue _queue;
@@ -74,6 +79,7 @@ public sealed partial class ImageDownloader : IDisposable
             _client = client;
             _ownsClient = ownsClient;
             _sendsThroughOwnHandler = ownsClient || followsRedirects is not null;
+            _shieldsAttempts = !ownsClient || options.RequestModifier is not null;
             _lifetimeToken = _lifetime.Token;
             _logger = ContainedLogger.Create(options.LoggerFactory, ImageKitDiagnostics.ImageDownloaderCategory);
             _metrics = ImageKitMetrics.For(options.MeterFactory);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using ImageKit.Loading;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
@@ -71,6 +72,38 @@ public sealed class ImageDownloaderCancellationCallbackLogTests
     // The attempt timeout cancels the attempt's token from a timer: an app callback on that token that threw sent the
     // exception out of the timer callback, which on the system clock is an unhandled exception that ends the process.
     // The clock below runs real timers and records what escapes them instead of letting it end the test host.
+    [TestMethod]
+    public async Task AttemptTimesOut_AHandlerOfTheAppsOwnClientRegistersACallbackThatThrows_NothingEscapesTheTimerAndTheFailureIsLogged()
+    {
+        var token = TestContext.CancellationToken;
+        var logs = new FakeLogCollector();
+        using var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(new FakeLoggerProvider(logs)));
+        var clock = new EscapeRecordingClock();
+        var options = DownloadTestOptions.Fast(maxRetries: 0);
+        options.AttemptTimeout = TimeSpan.FromMilliseconds(50);
+        options.TimeProvider = clock;
+        options.LoggerFactory = loggers;
+        using var client = new HttpClient(new CallbackRegisteringHandler());
+        using var downloader = new ImageDownloader(client, options);
+
+        var failure = await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => downloader.DownloadAsync(new ImageDownloadRequest(new Uri("http://127.0.0.1:9/a.gif")), cancellationToken: token).WaitAsync(DownloadTestOptions.Patience, token));
+
+        Assert.AreEqual(ImageDownloadFailure.Timeout, failure.Failure);
+        Assert.IsEmpty(clock.Escaped, "an exception escaped a timer callback (on the system clock, the process would have ended): " + string.Join(" | ", clock.Escaped));
+        Assert.HasCount(1, logs.GetSnapshot().Where(r => r.Id.Id == DownloadCancellationCallbackFailedEvent));
+    }
+
+    /// <summary>An app's handler that registers a throwing callback on the request's token and never answers.</summary>
+    private sealed class CallbackRegisteringHandler : HttpMessageHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            cancellationToken.Register(static () => throw new InvalidOperationException("app bug in a cancellation callback"));
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            throw new UnreachableException();
+        }
+    }
+
     [TestMethod]
     public async Task AttemptTimesOut_AnAppCallbackOnItsTokenThrows_NothingEscapesTheTimerAndTheFailureIsLogged()
     {
