@@ -9,7 +9,11 @@ public enum ViewLoadOutcome
     /// <summary>The load failed and the failure was shown (or the placeholder kept).</summary>
     Failed,
 
-    /// <summary>A newer load began for the view before this one ended: nothing was shown, the result was discarded.</summary>
+    /// <summary>
+    /// The load got its result but was no longer the view's own when it did: a newer load had begun for the view, the load
+    /// had been cancelled (by the caller or <see cref="ViewLoadTracker.Cancel"/>) just as its result arrived, or the view
+    /// had been collected. Nothing was shown; the result was disposed.
+    /// </summary>
     Stale,
 
     /// <summary>

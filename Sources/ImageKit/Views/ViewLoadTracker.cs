@@ -61,6 +61,9 @@ public sealed class ViewLoadTracker
     /// <summary>Cancels the load in progress for <paramref name="view"/>, if any.</summary>
     /// <returns>Whether there was a load to cancel.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="view"/> is <see langword="null"/>.</exception>
+    /// <exception cref="AggregateException">
+    /// A cancellation callback of the load threw (all of them ran); the view has no load in progress all the same.
+    /// </exception>
     public bool Cancel(object view)
     {
         ArgumentNullException.ThrowIfNull(view);

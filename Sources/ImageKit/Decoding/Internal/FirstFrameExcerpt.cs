@@ -95,8 +95,9 @@ internal sealed class FirstFrameExcerpt
                 break;
             }
 
-            // Skia reads four bytes of a graphic control extension whatever length it declares: the walk and the codec
-            // would part ways there.
+            // Skia reads four bytes of a graphic control extension whatever length it declares. The walk reads it the same
+            // way now (GifBlockReader), but no excerpt of such a file has been checked against the codec's frames, so
+            // the codec is given the whole data: rare, damaged files, and never wrong that way.
             if (blocks.Label == GraphicControlLabel && (blocks.Body.IsEmpty || blocks.Body[0] < 4))
             {
                 return null;
