@@ -18,10 +18,10 @@ namespace ImageKit.Decoding;
 /// </para>
 /// <para>
 /// <b>Threading.</b> Reading a frame from several threads is safe; <see cref="Dispose"/> is idempotent and thread-safe.
-/// <see cref="CopyPixelsTo"/>, <see cref="ToRgba"/> and <see cref="SaveAsPng"/> hold the pixels for the copy, so a
-/// concurrent <see cref="Dispose"/> either comes first (they throw <see cref="ObjectDisposedException"/>) or does not
-/// disturb the copy; a <see cref="Pixels"/> span has no such protection: do not dispose a lease while another thread
-/// reads its span.
+/// <see cref="CopyPixelsTo"/>, <see cref="ToRgba"/> and <see cref="SaveAsPng"/> hold the pixels for the copy, and
+/// <see cref="Share"/> takes its reference the same way, so a concurrent <see cref="Dispose"/> either comes first (they
+/// throw <see cref="ObjectDisposedException"/>) or does not disturb the copy or the share; a <see cref="Pixels"/> span
+/// has no such protection: do not dispose a lease while another thread reads its span.
 /// </para>
 /// </remarks>
 public sealed class ImageFrame : IDisposable
@@ -85,8 +85,9 @@ public sealed class ImageFrame : IDisposable
     /// <exception cref="ObjectDisposedException">The lease has been disposed.</exception>
     public ImageFrame Share()
     {
-        var buffer = Buffer;
-        buffer.AddReference();
+        // Held as a copy holds the pixels: a Dispose of this lease racing the share either comes first (then the pixels
+        // may already be redrawn as another frame, and the share is refused) or leaves the share on this frame's pixels.
+        var buffer = HoldBuffer();
         return new ImageFrame(buffer, Index, Width, Height, Duration, EffectiveDuration);
     }
 
@@ -142,11 +143,25 @@ public sealed class ImageFrame : IDisposable
     /// <summary>Releases this lease. The pixels go back to the pool when no other lease or cache holds them.</summary>
     public void Dispose() => Interlocked.Exchange(ref _buffer, null)?.Release();
 
+    [ThreadStatic]
+    private static Action? t_afterReadingBuffer;
+
+    /// <summary>
+    /// Tests: runs on the calling thread when it has read a lease's buffer and not yet taken its own reference on it, the
+    /// window a concurrent <see cref="Dispose"/> can fall into. Per thread, so other tests running meanwhile never see it.
+    /// </summary>
+    internal static Action? AfterReadingBufferForTests
+    {
+        get => t_afterReadingBuffer;
+        set => t_afterReadingBuffer = value;
+    }
+
     // A reference of our own for the length of a copy: a concurrent Dispose of the last lease cannot free the memory
     // under it, and the buffer (whose finalizer would free it) stays reachable.
     private PixelBuffer HoldBuffer()
     {
         var buffer = Buffer;
+        t_afterReadingBuffer?.Invoke();
         try
         {
             buffer.AddReference();

@@ -73,6 +73,46 @@ public sealed class FrameSharingTests
     }
 
     [TestMethod]
+    public void Share_LeaseDisposedOnAnotherThreadBeforeTheShareTookItsReference_IsRefusedRatherThanShowingTheNextFrame()
+    {
+        // Frame i fills the canvas with i + 1 and is drawn onto frame i - 1. Share reads the lease's pixels; before it takes
+        // its reference, "another thread" disposes the lease and asks for frame 1, which (nobody else holding frame 0) is
+        // drawn into frame 0's very pixels. The share must not come back as frame 0 showing frame 1.
+        var (image, _) = CountingChain(frames: 4);
+        using (image)
+        {
+            var zero = image.GetFrame(0);
+            ImageFrame.AfterReadingBufferForTests = () =>
+            {
+                ImageFrame.AfterReadingBufferForTests = null;
+                zero.Dispose();
+                image.GetFrame(1).Dispose();
+            };
+
+            ImageFrame? share = null;
+            try
+            {
+                share = zero.Share();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+            finally
+            {
+                ImageFrame.AfterReadingBufferForTests = null;
+            }
+
+            using (share)
+            {
+                Assert.IsNull(share, $"the dispose came first, so the share is refused; it was handed out as frame {share?.Index} showing {share?.Pixels[0]}");
+            }
+
+            using var one = image.GetFrame(1);
+            Assert.AreEqual(2, one.Pixels[0]);
+        }
+    }
+
+    [TestMethod]
     public void GetFrame_ManyThreadsHoldingAndReleasingFramesOfAChain_AlwaysGetTheFrameTheyAskedFor()
     {
         // Each frame drawn onto the one before, so pixels are constantly taken over in place as leases come and go on
