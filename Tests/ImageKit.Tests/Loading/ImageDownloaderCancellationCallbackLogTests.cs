@@ -73,7 +73,21 @@ public sealed class ImageDownloaderCancellationCallbackLogTests
     // exception out of the timer callback, which on the system clock is an unhandled exception that ends the process.
     // The clock below runs real timers and records what escapes them instead of letting it end the test host.
     [TestMethod]
+    public Task AttemptTimesOut_AnAppCallbackOnItsTokenThrows_NothingEscapesTheTimerAndTheFailureIsLogged() =>
+        AssertAttemptTimeoutContainsTheCallbacksFailureAsync(client: null, options => options.RequestModifier = async (_, attemptToken) =>
+        {
+            attemptToken.Register(static () => throw new InvalidOperationException("app bug in a cancellation callback"));
+            await Task.Delay(Timeout.Infinite, attemptToken);
+        });
+
+    [TestMethod]
     public async Task AttemptTimesOut_AHandlerOfTheAppsOwnClientRegistersACallbackThatThrows_NothingEscapesTheTimerAndTheFailureIsLogged()
+    {
+        using var client = new HttpClient(new CallbackRegisteringHandler());
+        await AssertAttemptTimeoutContainsTheCallbacksFailureAsync(client, _ => { });
+    }
+
+    private async Task AssertAttemptTimeoutContainsTheCallbacksFailureAsync(HttpClient? client, Action<ImageDownloaderOptions> configure)
     {
         var token = TestContext.CancellationToken;
         var logs = new FakeLogCollector();
@@ -83,14 +97,16 @@ public sealed class ImageDownloaderCancellationCallbackLogTests
         options.AttemptTimeout = TimeSpan.FromMilliseconds(50);
         options.TimeProvider = clock;
         options.LoggerFactory = loggers;
-        using var client = new HttpClient(new CallbackRegisteringHandler());
-        using var downloader = new ImageDownloader(client, options);
+        configure(options);
+        using var downloader = client is null ? new ImageDownloader(options) : new ImageDownloader(client, options);
 
         var failure = await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => downloader.DownloadAsync(new ImageDownloadRequest(new Uri("http://127.0.0.1:9/a.gif")), cancellationToken: token).WaitAsync(DownloadTestOptions.Patience, token));
 
         Assert.AreEqual(ImageDownloadFailure.Timeout, failure.Failure);
         Assert.IsEmpty(clock.Escaped, "an exception escaped a timer callback (on the system clock, the process would have ended): " + string.Join(" | ", clock.Escaped));
-        Assert.HasCount(1, logs.GetSnapshot().Where(r => r.Id.Id == DownloadCancellationCallbackFailedEvent));
+        var logged = logs.GetSnapshot().Where(r => r.Id.Id == DownloadCancellationCallbackFailedEvent).ToList();
+        Assert.HasCount(1, logged, "the callback's exception was not logged: " + string.Join(" | ", logs.GetSnapshot().Select(r => $"{r.Id.Id} {r.Message}")));
+        Assert.IsInstanceOfType<InvalidOperationException>(logged[0].Exception);
     }
 
     /// <summary>An app's handler that registers a throwing callback on the request's token and never answers.</summary>
@@ -102,33 +118,6 @@ public sealed class ImageDownloaderCancellationCallbackLogTests
             await Task.Delay(Timeout.Infinite, cancellationToken);
             throw new UnreachableException();
         }
-    }
-
-    [TestMethod]
-    public async Task AttemptTimesOut_AnAppCallbackOnItsTokenThrows_NothingEscapesTheTimerAndTheFailureIsLogged()
-    {
-        var token = TestContext.CancellationToken;
-        var logs = new FakeLogCollector();
-        using var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(new FakeLoggerProvider(logs)));
-        var clock = new EscapeRecordingClock();
-        var options = DownloadTestOptions.Fast(maxRetries: 0);
-        options.AttemptTimeout = TimeSpan.FromMilliseconds(50);
-        options.TimeProvider = clock;
-        options.LoggerFactory = loggers;
-        options.RequestModifier = async (_, attemptToken) =>
-        {
-            attemptToken.Register(static () => throw new InvalidOperationException("app bug in a cancellation callback"));
-            await Task.Delay(Timeout.Infinite, attemptToken);
-        };
-        using var downloader = new ImageDownloader(options);
-
-        var failure = await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => downloader.DownloadAsync(new ImageDownloadRequest(new Uri("http://127.0.0.1:9/a.gif")), cancellationToken: token).WaitAsync(DownloadTestOptions.Patience, token));
-
-        Assert.AreEqual(ImageDownloadFailure.Timeout, failure.Failure);
-        Assert.IsEmpty(clock.Escaped, "an exception escaped a timer callback (on the system clock, the process would have ended): " + string.Join(" | ", clock.Escaped));
-        var logged = logs.GetSnapshot().Where(r => r.Id.Id == DownloadCancellationCallbackFailedEvent).ToList();
-        Assert.HasCount(1, logged, "the callback's exception was not logged: " + string.Join(" | ", logs.GetSnapshot().Select(r => $"{r.Id.Id} {r.Message}")));
-        Assert.IsInstanceOfType<InvalidOperationException>(logged[0].Exception);
     }
 
     /// <summary>The system clock, whose timer callbacks hand what they throw to <see cref="Escaped"/> instead of the thread pool.</summary>
