@@ -299,6 +299,14 @@ public sealed partial class ImageManager
                 await Cache.RemoveAsync(key, ImageCacheType.Disk, decodeOptions, cancellationToken).ConfigureAwait(false);
             }
 
+            if (revalidating is not null && !response.NotModified && !data.Span.SequenceEqual(revalidating.Data))
+            {
+                // A 200 replaced the cached bytes: what the memory holds decoded from them (this key's full image and its
+                // thumbnails, first frames and transformed variants, which this load does not overwrite) is of the old
+                // version, and must not answer a later load.
+                await ImageCache.RemoveReplacedFromMemoryAsync(Cache, key, decodeOptions, cancellationToken).ConfigureAwait(false);
+            }
+
             if (response.NotModified)
             {
                 // Only onto the bytes the server confirmed: another process may have stored another version meanwhile.

@@ -92,6 +92,42 @@ public sealed partial class MemoryImageCache
         }
     }
 
+    /// <summary>
+    /// Removes <paramref name="key"/> and every decoded variant of it (first frame, thumbnail, scaled-down, transformed:
+    /// see <see cref="MemoryCacheKey"/>), weak table included: the bytes they were decoded from were replaced. O(n) in the
+    /// images held; returns how many were removed.
+    /// </summary>
+    internal int RemoveVariantsOf(string key)
+    {
+        var released = new List<LruNode>();
+        lock (_lock)
+        {
+            for (var node = _lru.First; node is not null;)
+            {
+                var next = node.Next;
+                if (MemoryCacheKey.IsOf(node.Key, key))
+                {
+                    Unlink(node);
+                    released.Add(node);
+                }
+
+                node = next;
+            }
+
+            foreach (var weakKey in _weak.Keys.Where(k => MemoryCacheKey.IsOf(k, key)).ToList())
+            {
+                _weak.Remove(weakKey);
+            }
+        }
+
+        foreach (var node in released)
+        {
+            node.ReleaseShare();
+        }
+
+        return released.Count;
+    }
+
     // Caller holds _lock. Marks the node removed before its lease is released (after the lock), which a lock-free hit on
     // it checks.
     private void Unlink(LruNode node)

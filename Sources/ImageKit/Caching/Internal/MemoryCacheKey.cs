@@ -10,6 +10,13 @@ namespace ImageKit.Caching.Internal;
 /// </summary>
 internal static class MemoryCacheKey
 {
+    // Between the cache key and the decode options of a variant: a control character no URL holds.
+    private const char Separator = '\u001f';
+
+    /// <summary>Whether <paramref name="memoryKey"/> is <paramref name="key"/> itself or one of its variants.</summary>
+    public static bool IsOf(string memoryKey, string key) =>
+        memoryKey.StartsWith(key, StringComparison.Ordinal) && (memoryKey.Length == key.Length || memoryKey[key.Length] == Separator);
+
     public static string For(string key, ImageDecodeOptions? options)
     {
         if (options is null || IsDefaultVariant(options))
@@ -19,7 +26,7 @@ internal static class MemoryCacheKey
 
         var durations = options.FrameDurations;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{key}\u001f{(options.FirstFrameOnly ? "first" : "all")};px={options.MaxPixelCount};thumb={options.ThumbnailPixelSize.Width}x{options.ThumbnailPixelSize.Height};gif={options.GifLoopCount};o={options.Orientation};d={durations.Threshold.Ticks}>{durations.Replacement.Ticks};t={TransformChain.CacheKey(options.Transformers)}");
+            $"{key}{Separator}{(options.FirstFrameOnly ? "first" : "all")};px={options.MaxPixelCount};thumb={options.ThumbnailPixelSize.Width}x{options.ThumbnailPixelSize.Height};gif={options.GifLoopCount};o={options.Orientation};d={durations.Threshold.Ticks}>{durations.Replacement.Ticks};t={TransformChain.CacheKey(options.Transformers)}");
     }
 
     private static bool IsDefaultVariant(ImageDecodeOptions options) =>

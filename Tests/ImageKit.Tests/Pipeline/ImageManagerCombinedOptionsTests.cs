@@ -1,0 +1,160 @@
+using System.Drawing;
+using ImageKit.Caching;
+using ImageKit.Loading;
+using ImageKit.Tests.TestUtilities;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace ImageKit.Tests.Pipeline;
+
+/// <summary>
+/// Load options that combine stages (revalidation, cache tiers, cache keys, chains) against a real server on 127.0.0.1:
+/// what each tier holds afterwards, and that no load is answered with bytes a later response replaced.
+/// </summary>
+[TestClass]
+public sealed class ImageManagerCombinedOptionsTests
+{
+    private static readonly byte[] s_v1 = Corpus.Read("arrow.png");      // 187 x 312
+    private static readonly byte[] s_v2 = Corpus.Read("baseline.jpeg");  // 450 x 300
+
+    public TestContext TestContext { get; set; } = null!;
+
+    /// <summary>A server whose one image changes version on demand, with an ETag per version, honouring If-None-Match.</summary>
+    private sealed class VersionedImage
+    {
+        public volatile int Version = 1;
+        public int Requests;
+
+        public void Map(WebApplication app) => app.MapGet("/image", async context =>
+        {
+            Interlocked.Increment(ref Requests);
+            var version = Version;
+            var etag = $"\"v{version}\"";
+            context.Response.Headers.ETag = etag;
+            if (context.Request.Headers.IfNoneMatch.ToString() == etag)
+            {
+                context.Response.StatusCode = StatusCodes.Status304NotModified;
+                return;
+            }
+
+            context.Response.ContentType = version == 1 ? "image/png" : "image/jpeg";
+            await context.Response.Body.WriteAsync(version == 1 ? s_v1 : s_v2);
+        });
+    }
+
+    [TestMethod]
+    public async Task RefreshCached_200ReplacesTheImage_AThumbnailOfTheOldVersionIsNotServedAfterwards()
+    {
+        using var folder = new TempFolder();
+        var image = new VersionedImage();
+        await using var server = await LoopbackServer.StartAsync(image.Map, TestContext.CancellationToken);
+        await using var manager = ImageManagerTests.NewManager(folder.Path);
+        var url = server.Url("/image");
+        var thumbnail = new ImageLoadOptions { ThumbnailPixelSize = new Size(100, 100) };
+        (await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken)).Dispose();
+        using (var old = await manager.LoadImageAsync(url, thumbnail, cancellationToken: TestContext.CancellationToken))
+        {
+            Assert.AreEqual(100, old.Image.PixelHeight, "v1 is taller than wide");
+        }
+
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+        image.Version = 2;
+        using (var refreshed = await manager.LoadImageAsync(url, new ImageLoadOptions { RefreshCached = true }, cancellationToken: TestContext.CancellationToken))
+        {
+            Assert.AreEqual(ImageLoadSource.Network, refreshed.Source);
+            Assert.AreEqual(450, refreshed.Image.PixelWidth);
+        }
+
+        using var again = await manager.LoadImageAsync(url, thumbnail, cancellationToken: TestContext.CancellationToken);
+        Assert.AreEqual(100, again.Image.PixelWidth, "the thumbnail is of the version the 200 stored, not of the one it replaced");
+    }
+
+    [TestMethod]
+    public async Task RefreshCachedThumbnail_200ReplacesTheImage_TheFullSizeImageOfTheOldVersionIsNotServedAfterwards()
+    {
+        using var folder = new TempFolder();
+        var image = new VersionedImage();
+        await using var server = await LoopbackServer.StartAsync(image.Map, TestContext.CancellationToken);
+        await using var manager = ImageManagerTests.NewManager(folder.Path);
+        var url = server.Url("/image");
+        (await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken)).Dispose();
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+
+        image.Version = 2;
+        using (var refreshed = await manager.LoadImageAsync(url, new ImageLoadOptions { RefreshCached = true, ThumbnailPixelSize = new Size(100, 100) }, cancellationToken: TestContext.CancellationToken))
+        {
+            Assert.AreEqual(100, refreshed.Image.PixelWidth);
+        }
+
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+        using var full = await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken);
+        Assert.AreEqual(450, full.Image.PixelWidth, "the full-size image is the version the 200 stored, not the one it replaced");
+    }
+
+    [TestMethod]
+    public async Task RefreshCached_304_KeepsTheBytesAndTheMemoryCacheHoldsTheSameImage()
+    {
+        using var folder = new TempFolder();
+        var image = new VersionedImage();
+        await using var server = await LoopbackServer.StartAsync(image.Map, TestContext.CancellationToken);
+        await using var manager = ImageManagerTests.NewManager(folder.Path);
+        var url = server.Url("/image");
+        (await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken)).Dispose();
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+
+        using (var refreshed = await manager.LoadImageAsync(url, new ImageLoadOptions { RefreshCached = true }, cancellationToken: TestContext.CancellationToken))
+        {
+            Assert.AreEqual(ImageLoadSource.Disk, refreshed.Source);
+        }
+
+        using var memory = await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken);
+        Assert.AreEqual(ImageLoadSource.Memory, memory.Source);
+        Assert.AreEqual(187, memory.Image.PixelWidth);
+        Assert.AreEqual(2, image.Requests);
+    }
+
+    [TestMethod]
+    public async Task RefreshCachedDiskOnly_200ReplacesTheImage_ALaterLoadIsNotAnsweredWithTheOldImageInMemory()
+    {
+        using var folder = new TempFolder();
+        var image = new VersionedImage();
+        await using var server = await LoopbackServer.StartAsync(image.Map, TestContext.CancellationToken);
+        await using var manager = ImageManagerTests.NewManager(folder.Path);
+        var url = server.Url("/image");
+        (await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken)).Dispose();
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+
+        image.Version = 2;
+        using (var refreshed = await manager.LoadImageAsync(url, new ImageLoadOptions { RefreshCached = true, CacheType = ImageCacheType.Disk, WaitForDiskStore = true }, cancellationToken: TestContext.CancellationToken))
+        {
+            Assert.AreEqual(450, refreshed.Image.PixelWidth);
+        }
+
+        using var later = await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken);
+        Assert.AreEqual(450, later.Image.PixelWidth, "answered with the version the 200 stored");
+    }
+
+    [TestMethod]
+    public async Task RefreshCached_200ReplacesTheImage_AnotherKeyThatStartsWithTheSameTextStaysInMemory()
+    {
+        using var folder = new TempFolder();
+        var image = new VersionedImage();
+        await using var server = await LoopbackServer.StartAsync(app =>
+        {
+            image.Map(app);
+            app.MapGet("/image2", LoopbackServer.Bytes(s_v1, "image/png"));
+        }, TestContext.CancellationToken);
+        await using var manager = ImageManagerTests.NewManager(folder.Path);
+        var url = server.Url("/image");
+        var longer = server.Url("/image2");
+        (await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken)).Dispose();
+        (await manager.LoadImageAsync(longer, cancellationToken: TestContext.CancellationToken)).Dispose();
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+
+        image.Version = 2;
+        (await manager.LoadImageAsync(url, new ImageLoadOptions { RefreshCached = true }, cancellationToken: TestContext.CancellationToken)).Dispose();
+
+        using var other = await manager.LoadImageAsync(longer, cancellationToken: TestContext.CancellationToken);
+        Assert.AreEqual(ImageLoadSource.Memory, other.Source, "only the refreshed key's images are of a replaced version");
+    }
+}
