@@ -201,8 +201,11 @@ public sealed partial class ImageManager
 
     private async Task<ImageLoadResult> LoadFromSourceAsync(
         IImageLoader loader, Uri url, string key, ImageLoadOptions options, ImageDecodeOptions decodeOptions,
-        DiskCacheEntry? revalidating, IProgress<ImageLoadProgress>? progress, CancellationToken cancellationToken)
+        DiskCacheEntry? revalidating, IProgress<ImageLoadProgress>? progress, CancellationToken cancellationToken, DiskCacheEntry? replacing = null)
     {
+        // The disk entry an answer other than a 304 replaces: the one revalidated, also when a 304 that did not vouch for it
+        // sent this load out again without validators.
+        replacing ??= revalidating;
         var previews = options.Progressive && progress is not null ? new ProgressivePreviews(progress, decodeOptions) : null;
         var request = new ImageLoaderRequest(url)
         {
@@ -262,7 +265,7 @@ public sealed partial class ImageManager
             {
                 // A 304 naming another entity tag does not describe the cached bytes (RFC 9111 §4.3.4): keeping them with
                 // the new tag would let every later revalidation confirm the wrong image. Load it again, unconditionally.
-                return await LoadFromSourceAsync(loader, url, key, options, decodeOptions, revalidating: null, progress, cancellationToken).ConfigureAwait(false);
+                return await LoadFromSourceAsync(loader, url, key, options, decodeOptions, revalidating: null, progress, cancellationToken, replacing: revalidating).ConfigureAwait(false);
             }
 
             // The cached bytes are still good: keep them, refresh their validators and stored time.
@@ -293,13 +296,13 @@ public sealed partial class ImageManager
                 storeTo &= ~ImageCacheType.Disk;
             }
 
-            if (!response.StoreOnDisk && revalidating is not null && !response.NotModified)
+            if (!response.StoreOnDisk && replacing is not null && !response.NotModified)
             {
                 // The new answer must not be stored (Cache-Control: no-store): the copy from before must not outlive it.
                 await Cache.RemoveAsync(key, ImageCacheType.Disk, decodeOptions, cancellationToken).ConfigureAwait(false);
             }
 
-            if (revalidating is not null && !response.NotModified && !data.Span.SequenceEqual(revalidating.Data))
+            if (replacing is not null && !response.NotModified && !data.Span.SequenceEqual(replacing.Data))
             {
                 // A 200 replaced the cached bytes: what the memory holds decoded from them (this key's full image and its
                 // thumbnails, first frames and transformed variants, which this load does not overwrite) is of the old

@@ -157,4 +157,80 @@ public sealed class ImageManagerCombinedOptionsTests
         using var other = await manager.LoadImageAsync(longer, cancellationToken: TestContext.CancellationToken);
         Assert.AreEqual(ImageLoadSource.Memory, other.Source, "only the refreshed key's images are of a replaced version");
     }
+
+    /// <summary>
+    /// Serves v1 with ETag "v1" until told to change; then answers every conditional request with a 304 naming "v2" (which
+    /// does not vouch for the cached bytes) and an unconditional one with v2, optionally marked no-store.
+    /// </summary>
+    private sealed class MismatchedValidator(bool noStore)
+    {
+        public volatile bool Changed;
+
+        public void Map(WebApplication app) => app.MapGet("/image", async context =>
+        {
+            if (!Changed)
+            {
+                context.Response.Headers.ETag = "\"v1\"";
+                context.Response.ContentType = "image/png";
+                await context.Response.Body.WriteAsync(s_v1);
+                return;
+            }
+
+            context.Response.Headers.ETag = "\"v2\"";
+            if (context.Request.Headers.IfNoneMatch.Count > 0)
+            {
+                context.Response.StatusCode = StatusCodes.Status304NotModified;
+                return;
+            }
+
+            if (noStore)
+            {
+                context.Response.Headers.CacheControl = "no-store";
+            }
+
+            context.Response.ContentType = "image/jpeg";
+            await context.Response.Body.WriteAsync(s_v2);
+        });
+    }
+
+    [TestMethod]
+    public async Task RefreshCached_304NamingAnotherETagThenA200_AThumbnailOfTheOldVersionIsNotServedAfterwards()
+    {
+        using var folder = new TempFolder();
+        var image = new MismatchedValidator(noStore: false);
+        await using var server = await LoopbackServer.StartAsync(image.Map, TestContext.CancellationToken);
+        await using var manager = ImageManagerTests.NewManager(folder.Path);
+        var url = server.Url("/image");
+        var thumbnail = new ImageLoadOptions { ThumbnailPixelSize = new Size(100, 100) };
+        (await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken)).Dispose();
+        (await manager.LoadImageAsync(url, thumbnail, cancellationToken: TestContext.CancellationToken)).Dispose();
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+
+        image.Changed = true;
+        using (var refreshed = await manager.LoadImageAsync(url, new ImageLoadOptions { RefreshCached = true }, cancellationToken: TestContext.CancellationToken))
+        {
+            Assert.AreEqual(450, refreshed.Image.PixelWidth, "loaded again after the 304 for another tag");
+        }
+
+        using var again = await manager.LoadImageAsync(url, thumbnail, cancellationToken: TestContext.CancellationToken);
+        Assert.AreEqual(100, again.Image.PixelWidth, "the thumbnail is of the version loaded after the 304, not of the one it replaced");
+    }
+
+    [TestMethod]
+    public async Task RefreshCached_304NamingAnotherETagThenANoStore200_TheEarlierDiskCopyIsRemoved()
+    {
+        using var folder = new TempFolder();
+        var image = new MismatchedValidator(noStore: true);
+        await using var server = await LoopbackServer.StartAsync(image.Map, TestContext.CancellationToken);
+        await using var manager = ImageManagerTests.NewManager(folder.Path);
+        var url = server.Url("/image");
+        (await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken)).Dispose();
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+
+        image.Changed = true;
+        (await manager.LoadImageAsync(url, new ImageLoadOptions { RefreshCached = true }, cancellationToken: TestContext.CancellationToken)).Dispose();
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+
+        Assert.IsNull(await manager.Cache.GetEncodedAsync(url.AbsoluteUri, TestContext.CancellationToken), "a refresh answered no-store removes the earlier disk copy (README)");
+    }
 }
