@@ -198,8 +198,10 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
             return null;
         }
 
-        // Counts as a use of the original too: trimming the original first would make the variant useless.
-        var image = disk.Identify(key, recordAccess: true) is { } original
+        // Counts as a use of the original too: trimming the original first would make the variant useless. Bytes still to
+        // be stored for the key are the original now (a refresh that got new ones): the variant must have been made from
+        // them, not from the bytes on disk they are about to replace.
+        var image = OriginalIdentity(disk, key) is { } original
             ? await Task.Run(() => DiskVariant.Decode(entry, original, SourceNameOf(entry, key)), cancellationToken).ConfigureAwait(false)
             : null;
         if (image is null)
@@ -221,6 +223,9 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
             return new ImageCacheResult(image.AcquireLease(), ImageCacheType.Disk, entry.Metadata with { ExtendedData = null });
         }
     }
+
+    private static (long Size, long Checksum)? OriginalIdentity(DiskImageCache disk, string key) =>
+        disk.PendingStores.Pending(key) is { } pending ? DiskVariant.Identify(pending.Data.Span) : disk.Identify(key, recordAccess: true);
 
     /// <summary>
     /// Stores <paramref name="image"/>, a still transformed with <paramref name="decodeOptions"/> from the original bytes

@@ -20,7 +20,7 @@ public sealed class ImageManagerCombinedOptionsTests
     public TestContext TestContext { get; set; } = null!;
 
     /// <summary>A server whose one image changes version on demand, with an ETag per version, honouring If-None-Match.</summary>
-    private sealed class VersionedImage
+    private sealed class VersionedImage(byte[]? first = null, byte[]? second = null)
     {
         public volatile int Version = 1;
         public int Requests;
@@ -37,8 +37,8 @@ public sealed class ImageManagerCombinedOptionsTests
                 return;
             }
 
-            context.Response.ContentType = version == 1 ? "image/png" : "image/jpeg";
-            await context.Response.Body.WriteAsync(version == 1 ? s_v1 : s_v2);
+            context.Response.ContentType = "application/octet-stream";
+            await context.Response.Body.WriteAsync(version == 1 ? first ?? s_v1 : second ?? s_v2);
         });
     }
 
@@ -232,5 +232,38 @@ public sealed class ImageManagerCombinedOptionsTests
         await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
 
         Assert.IsNull(await manager.Cache.GetEncodedAsync(url.AbsoluteUri, TestContext.CancellationToken), "a refresh answered no-store removes the earlier disk copy (README)");
+    }
+
+    [TestMethod]
+    public async Task RefreshCached_200ReplacesTheImageWhileItsDiskStoreWaits_TheOldVersionsStoredThumbnailIsNotServed()
+    {
+        using var folder = new TempFolder();
+        var image = new VersionedImage(Corpus.Read("baseline.jpeg"), Corpus.Read("fixture.png")); // thumbnails 100 x 66, 100 x 56
+        await using var server = await LoopbackServer.StartAsync(image.Map, TestContext.CancellationToken);
+        await using var manager = ImageManagerTests.NewManager(folder.Path);
+        var url = server.Url("/image");
+        var thumbnail = new ImageLoadOptions { ThumbnailPixelSize = new Size(100, 100) };
+        using (var old = await manager.LoadImageAsync(url, thumbnail, cancellationToken: TestContext.CancellationToken))
+        {
+            Assert.AreEqual(66, old.Image.PixelHeight);
+        }
+
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+        var disk = ((ImageCache)manager.Cache).Disk!;
+        Assert.IsTrue(await disk.ContainsAsync(ImageKit.Caching.Internal.DiskVariant.KeyFor(url.AbsoluteUri, ImageKit.Decoding.ImageDecodeOptions.Default with { ThumbnailPixelSize = new Size(100, 100), SourceName = "x" }), TestContext.CancellationToken), "the old version's thumbnail is stored beside it");
+
+        image.Version = 2;
+        Task<ImageLoadResult> loading;
+        using (Caching.IndexWriteLock.Hold(folder.Path))
+        {
+            // The new bytes wait to be written (another process holds the index); meanwhile a query reads them. The stale
+            // thumbnail's removal waits for the lock too: the load is let go on after a moment, whatever it is doing.
+            (await manager.LoadImageAsync(url, new ImageLoadOptions { RefreshCached = true }, cancellationToken: TestContext.CancellationToken)).Dispose();
+            loading = manager.LoadImageAsync(url, thumbnail, cancellationToken: TestContext.CancellationToken);
+            await Task.WhenAny(loading, Task.Delay(TimeSpan.FromMilliseconds(500), TestContext.CancellationToken));
+        }
+
+        using var again = await loading;
+        Assert.AreEqual(56, again.Image.PixelHeight, "the thumbnail is of the bytes waiting to be stored, not of the ones they replace");
     }
 }
