@@ -302,11 +302,12 @@ public sealed partial class ImageManager
                 await Cache.RemoveAsync(key, ImageCacheType.Disk, decodeOptions, cancellationToken).ConfigureAwait(false);
             }
 
-            if (replacing is not null && !response.NotModified && !data.Span.SequenceEqual(replacing.Data))
+            if (!response.NotModified && (replacing is not null ? !data.Span.SequenceEqual(replacing.Data) : options.FromNetworkOnly || options.RefreshCached))
             {
-                // A 200 replaced the cached bytes: what the memory holds decoded from them (this key's full image and its
-                // thumbnails, first frames and transformed variants, which this load does not overwrite) is of the old
-                // version, and must not answer a later load.
+                // A 200 replaced the cached bytes, or a load past the caches got bytes it cannot compare with theirs: what
+                // the memory holds decoded from the old ones (this key's full image and its thumbnails, first frames and
+                // transformed variants, which this load does not overwrite) may be of another version, and must not answer
+                // a later load.
                 await ImageCache.RemoveReplacedFromMemoryAsync(Cache, key, decodeOptions, cancellationToken).ConfigureAwait(false);
             }
 

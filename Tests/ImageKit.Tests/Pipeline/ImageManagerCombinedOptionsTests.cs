@@ -235,6 +235,34 @@ public sealed class ImageManagerCombinedOptionsTests
     }
 
     [TestMethod]
+    [DataRow(false, DisplayName = "FromNetworkOnly")]
+    [DataRow(true, DisplayName = "RefreshCached, no disk tier")]
+    public async Task LoadPastTheCaches_GetsANewVersion_AThumbnailOfTheOldVersionIsNotServedAfterwards(bool refreshWithoutDisk)
+    {
+        using var folder = new TempFolder();
+        var image = new VersionedImage();
+        await using var server = await LoopbackServer.StartAsync(image.Map, TestContext.CancellationToken);
+        await using var manager = refreshWithoutDisk
+            ? new ImageManager(new ImageCacheOptions { Memory = new MemoryImageCacheOptions { TrimOnMemoryPressure = false } }, ImageManagerTests.s_fastDownloads)
+            : ImageManagerTests.NewManager(folder.Path);
+        var url = server.Url("/image");
+        var thumbnail = new ImageLoadOptions { ThumbnailPixelSize = new Size(100, 100) };
+        (await manager.LoadImageAsync(url, thumbnail, cancellationToken: TestContext.CancellationToken)).Dispose();
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+
+        image.Version = 2;
+        var fresh = refreshWithoutDisk ? new ImageLoadOptions { RefreshCached = true } : new ImageLoadOptions { FromNetworkOnly = true };
+        using (var loaded = await manager.LoadImageAsync(url, fresh, cancellationToken: TestContext.CancellationToken))
+        {
+            Assert.AreEqual(450, loaded.Image.PixelWidth);
+        }
+
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+        using var again = await manager.LoadImageAsync(url, thumbnail, cancellationToken: TestContext.CancellationToken);
+        Assert.AreEqual(100, again.Image.PixelWidth, "the thumbnail is of the version just loaded, not of the one before it");
+    }
+
+    [TestMethod]
     public async Task RefreshCached_200ReplacesTheImageWhileItsDiskStoreWaits_TheOldVersionsStoredThumbnailIsNotServed()
     {
         using var folder = new TempFolder();
