@@ -4,6 +4,7 @@ using ImageKit.Loading;
 using ImageKit.Tests.TestUtilities;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ImageKit.Tests.Pipeline;
 
@@ -293,5 +294,36 @@ public sealed class ImageManagerCombinedOptionsTests
 
         using var again = await loading;
         Assert.AreEqual(56, again.Image.PixelHeight, "the thumbnail is of the bytes waiting to be stored, not of the ones they replace");
+    }
+
+    [TestMethod]
+    public async Task RefreshCached_304_RestartsTheExpiryOfTheKeptBytes()
+    {
+        using var folder = new TempFolder();
+        var image = new VersionedImage();
+        await using var server = await LoopbackServer.StartAsync(image.Map, TestContext.CancellationToken);
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var manager = new ImageManager(
+            new ImageCacheOptions
+            {
+                Memory = new MemoryImageCacheOptions { TrimOnMemoryPressure = false },
+                Disk = new DiskImageCacheOptions { Directory = folder.Path, MaxAge = TimeSpan.FromHours(1), ExpiryBasis = DiskCacheExpiryBasis.Stored, TimeProvider = clock },
+            },
+            ImageManagerTests.s_fastDownloads);
+        var url = server.Url("/image");
+        (await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken)).Dispose();
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+
+        clock.Advance(TimeSpan.FromMinutes(50));
+        using (var refreshed = await manager.LoadImageAsync(url, new ImageLoadOptions { RefreshCached = true }, cancellationToken: TestContext.CancellationToken))
+        {
+            Assert.AreEqual(ImageLoadSource.Disk, refreshed.Source);
+        }
+
+        clock.Advance(TimeSpan.FromMinutes(20));
+        var entry = await manager.Cache.GetEncodedAsync(url.AbsoluteUri, TestContext.CancellationToken);
+        Assert.IsNotNull(entry, "70 minutes after the first store, 20 after the 304: the 304 restarted its age");
+        Assert.AreEqual("\"v1\"", entry.Metadata.ETag);
+        CollectionAssert.AreEqual(s_v1, entry.Data);
     }
 }
