@@ -41,7 +41,7 @@ public sealed partial class ImageManager
             // where a memory tier written first kept the image of a load that threw. Once the disk holds the entry the
             // load is done, and a cancellation no longer ends it: the transformed copy's store, only a shortcut for later
             // loads, is then skipped (they transform the original again), and the memory store cannot be cancelled.
-            await Cache.StoreAsync(key, image: null, data, metadata, ImageCacheType.Disk, decodeOptions, cancellationToken).ConfigureAwait(false);
+            await StoreOrUndoAsync(key, image: null, data, metadata, ImageCacheType.Disk, decodeOptions, cancellationToken).ConfigureAwait(false);
             if (StoresVariant(image, data.Length, options, decodeOptions))
             {
                 try
@@ -59,7 +59,7 @@ public sealed partial class ImageManager
                 }
             }
 
-            await Cache.StoreAsync(key, image, default, metadata, storeTo & ~ImageCacheType.Disk, decodeOptions, CancellationToken.None).ConfigureAwait(false);
+            await StoreOrUndoAsync(key, image, default, metadata, storeTo & ~ImageCacheType.Disk, decodeOptions, CancellationToken.None).ConfigureAwait(false);
             return;
         }
 
@@ -136,13 +136,13 @@ public sealed partial class ImageManager
         // A load that waits for its disk store does not come here (see StoreAsync: the disk first, the memory last).
         if (!storeTo.HasFlag(ImageCacheType.Disk) || data.IsEmpty)
         {
-            await Cache.StoreAsync(key, image, data, metadata, storeTo, decodeOptions, cancellationToken).ConfigureAwait(false);
+            await StoreOrUndoAsync(key, image, data, metadata, storeTo, decodeOptions, cancellationToken).ConfigureAwait(false);
             return;
         }
 
         // The disk write (a file, a flush, an index row) costs more than the download and decode of a small image on a
         // fast network; the caller does not need it to have landed. The buffer is the loader's and is never reused.
-        await Cache.StoreAsync(key, image, data, metadata, storeTo & ~ImageCacheType.Disk, decodeOptions, cancellationToken).ConfigureAwait(false);
+        await StoreOrUndoAsync(key, image, data, metadata, storeTo & ~ImageCacheType.Disk, decodeOptions, cancellationToken).ConfigureAwait(false);
         if (Cache is ImageCacheChain chain)
         {
             await DeferThroughChainAsync(chain, key, data, metadata, decodeOptions).ConfigureAwait(false);
@@ -225,6 +225,30 @@ public sealed partial class ImageManager
         catch (Exception e) when (LogDiskStoreFailure(key, e))
         {
             throw; // never reached: the filter only logs; BackgroundStores counts and keeps the failure
+        }
+    }
+
+    // A load's own store. When it fails, the load fails, and nothing of it may stay (README: nothing that failed is
+    // stored); but a chain stores to every member, so the members that did not fail would keep the image of a load that
+    // threw. What they stored is removed again (a removal failing too changes nothing: the store's exception is the one).
+    private async Task StoreOrUndoAsync(string key, AnimatedImage? image, ReadOnlyMemory<byte> data, DiskCacheMetadata metadata, ImageCacheType storeTo, ImageDecodeOptions decodeOptions, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Cache.StoreAsync(key, image, data, metadata, storeTo, decodeOptions, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (Cache is ImageCacheChain chain && storeTo != ImageCacheType.None)
+        {
+            try
+            {
+                await chain.RemoveAsync(key, storeTo, decodeOptions, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogDiskStoreFailure(key, e);
+            }
+
+            throw;
         }
     }
 
