@@ -13,7 +13,7 @@ namespace ImageKit.Tests.Pipeline;
 /// what each tier holds afterwards, and that no load is answered with bytes a later response replaced.
 /// </summary>
 [TestClass]
-public sealed class ImageManagerCombinedOptionsTests
+public sealed class ImageManagerReplacedImageTests
 {
     private static readonly byte[] s_v1 = Corpus.Read("arrow.png");      // 187 x 312
     private static readonly byte[] s_v2 = Corpus.Read("baseline.jpeg");  // 450 x 300
