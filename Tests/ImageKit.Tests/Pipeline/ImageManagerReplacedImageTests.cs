@@ -20,6 +20,13 @@ public sealed class ImageManagerReplacedImageTests
 
     public TestContext TestContext { get; set; } = null!;
 
+    // The first version, loaded and on disk: what a refresh then revalidates.
+    private async Task LoadAndStoreAsync(ImageManager manager, Uri url)
+    {
+        (await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken)).Dispose();
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+    }
+
     /// <summary>A server whose one image changes version on demand, with an ETag per version, honouring If-None-Match.</summary>
     private sealed class VersionedImage(byte[]? first = null, byte[]? second = null)
     {
@@ -78,8 +85,7 @@ public sealed class ImageManagerReplacedImageTests
         await using var server = await LoopbackServer.StartAsync(image.Map, TestContext.CancellationToken);
         await using var manager = ImageManagerTests.NewManager(folder.Path);
         var url = server.Url("/image");
-        (await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken)).Dispose();
-        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+        await LoadAndStoreAsync(manager, url);
 
         image.Version = 2;
         using (var refreshed = await manager.LoadImageAsync(url, new ImageLoadOptions { RefreshCached = true, ThumbnailPixelSize = new Size(100, 100) }, cancellationToken: TestContext.CancellationToken))
@@ -100,8 +106,7 @@ public sealed class ImageManagerReplacedImageTests
         await using var server = await LoopbackServer.StartAsync(image.Map, TestContext.CancellationToken);
         await using var manager = ImageManagerTests.NewManager(folder.Path);
         var url = server.Url("/image");
-        (await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken)).Dispose();
-        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+        await LoadAndStoreAsync(manager, url);
 
         using (var refreshed = await manager.LoadImageAsync(url, new ImageLoadOptions { RefreshCached = true }, cancellationToken: TestContext.CancellationToken))
         {
@@ -122,8 +127,7 @@ public sealed class ImageManagerReplacedImageTests
         await using var server = await LoopbackServer.StartAsync(image.Map, TestContext.CancellationToken);
         await using var manager = ImageManagerTests.NewManager(folder.Path);
         var url = server.Url("/image");
-        (await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken)).Dispose();
-        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+        await LoadAndStoreAsync(manager, url);
 
         image.Version = 2;
         using (var refreshed = await manager.LoadImageAsync(url, new ImageLoadOptions { RefreshCached = true, CacheType = ImageCacheType.Disk, WaitForDiskStore = true }, cancellationToken: TestContext.CancellationToken))
@@ -225,8 +229,7 @@ public sealed class ImageManagerReplacedImageTests
         await using var server = await LoopbackServer.StartAsync(image.Map, TestContext.CancellationToken);
         await using var manager = ImageManagerTests.NewManager(folder.Path);
         var url = server.Url("/image");
-        (await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken)).Dispose();
-        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+        await LoadAndStoreAsync(manager, url);
 
         image.Changed = true;
         (await manager.LoadImageAsync(url, new ImageLoadOptions { RefreshCached = true }, cancellationToken: TestContext.CancellationToken)).Dispose();
@@ -311,8 +314,7 @@ public sealed class ImageManagerReplacedImageTests
             },
             ImageManagerTests.s_fastDownloads);
         var url = server.Url("/image");
-        (await manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken)).Dispose();
-        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+        await LoadAndStoreAsync(manager, url);
 
         clock.Advance(TimeSpan.FromMinutes(50));
         using (var refreshed = await manager.LoadImageAsync(url, new ImageLoadOptions { RefreshCached = true }, cancellationToken: TestContext.CancellationToken))
