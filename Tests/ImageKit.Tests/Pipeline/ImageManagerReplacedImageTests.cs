@@ -20,6 +20,27 @@ public sealed class ImageManagerReplacedImageTests
 
     public TestContext TestContext { get; set; } = null!;
 
+    // A server of image, a manager on a new folder, and the first version loaded and on disk: what a refresh revalidates.
+    private async Task<FirstVersion> FirstVersionStoredAsync(VersionedImage image)
+    {
+        var folder = new TempFolder();
+        var server = await LoopbackServer.StartAsync(image.Map, TestContext.CancellationToken);
+        var manager = ImageManagerTests.NewManager(folder.Path);
+        var url = server.Url("/image");
+        await LoadAndStoreAsync(manager, url);
+        return new FirstVersion(folder, server, manager, url);
+    }
+
+    private sealed record FirstVersion(TempFolder Folder, LoopbackServer Server, ImageManager Manager, Uri Url) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Manager.DisposeAsync();
+            await Server.DisposeAsync();
+            Folder.Dispose();
+        }
+    }
+
     // The first version, loaded and on disk: what a refresh then revalidates.
     private async Task LoadAndStoreAsync(ImageManager manager, Uri url)
     {
@@ -80,12 +101,9 @@ public sealed class ImageManagerReplacedImageTests
     [TestMethod]
     public async Task RefreshCachedThumbnail_200ReplacesTheImage_TheFullSizeImageOfTheOldVersionIsNotServedAfterwards()
     {
-        using var folder = new TempFolder();
         var image = new VersionedImage();
-        await using var server = await LoopbackServer.StartAsync(image.Map, TestContext.CancellationToken);
-        await using var manager = ImageManagerTests.NewManager(folder.Path);
-        var url = server.Url("/image");
-        await LoadAndStoreAsync(manager, url);
+        await using var setup = await FirstVersionStoredAsync(image);
+        var (manager, url) = (setup.Manager, setup.Url);
 
         image.Version = 2;
         using (var refreshed = await manager.LoadImageAsync(url, new ImageLoadOptions { RefreshCached = true, ThumbnailPixelSize = new Size(100, 100) }, cancellationToken: TestContext.CancellationToken))
@@ -101,12 +119,9 @@ public sealed class ImageManagerReplacedImageTests
     [TestMethod]
     public async Task RefreshCached_304_KeepsTheBytesAndTheMemoryCacheHoldsTheSameImage()
     {
-        using var folder = new TempFolder();
         var image = new VersionedImage();
-        await using var server = await LoopbackServer.StartAsync(image.Map, TestContext.CancellationToken);
-        await using var manager = ImageManagerTests.NewManager(folder.Path);
-        var url = server.Url("/image");
-        await LoadAndStoreAsync(manager, url);
+        await using var setup = await FirstVersionStoredAsync(image);
+        var (manager, url) = (setup.Manager, setup.Url);
 
         using (var refreshed = await manager.LoadImageAsync(url, new ImageLoadOptions { RefreshCached = true }, cancellationToken: TestContext.CancellationToken))
         {
@@ -122,12 +137,9 @@ public sealed class ImageManagerReplacedImageTests
     [TestMethod]
     public async Task RefreshCachedDiskOnly_200ReplacesTheImage_ALaterLoadIsNotAnsweredWithTheOldImageInMemory()
     {
-        using var folder = new TempFolder();
         var image = new VersionedImage();
-        await using var server = await LoopbackServer.StartAsync(image.Map, TestContext.CancellationToken);
-        await using var manager = ImageManagerTests.NewManager(folder.Path);
-        var url = server.Url("/image");
-        await LoadAndStoreAsync(manager, url);
+        await using var setup = await FirstVersionStoredAsync(image);
+        var (manager, url) = (setup.Manager, setup.Url);
 
         image.Version = 2;
         using (var refreshed = await manager.LoadImageAsync(url, new ImageLoadOptions { RefreshCached = true, CacheType = ImageCacheType.Disk, WaitForDiskStore = true }, cancellationToken: TestContext.CancellationToken))
