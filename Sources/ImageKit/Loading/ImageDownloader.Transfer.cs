@@ -36,39 +36,56 @@ public sealed partial class ImageDownloader
             }
 
             var pipeline = _pipelines.For(url);
-            var result = await pipeline.ExecuteAsync(
-                static async (state, attemptToken) =>
-                {
-                    var (self, shared, counts, outerToken) = state;
-                    counts.Attempts++;
-                    if (shared.Resume is { } resumed)
-                    {
-                        Diagnose(static s => Log.DownloadResumed(s.Logger, new UrlText.Logged(s.Url), s.Count), (Logger: self._logger, Url: shared.Request.Url, resumed.Count));
-                    }
 
-                    try
+            // A pooled context, as Polly takes one anyway: the retry's wait finds the download in it to lend its slot out.
+            var context = ResilienceContextPool.Shared.Get(token);
+            if (_pipelines.Retries)
+            {
+                context.Properties.Set(RetrySlotStrategy.Download, download);
+            }
+
+            AttemptResult result;
+            try
+            {
+                result = await pipeline.ExecuteAsync(
+                    static async (attempt, state) =>
                     {
-                        // The app's code sees the attempt's token through a shield: a callback of its own that throws on
-                        // cancellation must not throw into the timeout's timer (an unhandled exception there ends the
-                        // process), Dispose or a caller leaving. It is logged instead.
-                        using var shield = self._shieldsAttempts ? new ShieldedCancellation(self._logger, attemptToken) : null;
-                        return await self._transfer.SendAsync(shared, shield?.Token ?? attemptToken).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException) when (attemptToken.IsCancellationRequested && !outerToken.IsCancellationRequested)
-                    {
-                        // Only the attempt timeout cancels the attempt without cancelling the download.
-                        counts.Timeouts++;
-                        throw;
-                    }
-                    catch (ImageDownloadException e) when (e.Failure == ImageDownloadFailure.InvalidRequest)
-                    {
-                        // Refused before it was sent (what the request modifier made of it): no HTTP attempt was made.
-                        counts.Attempts--;
-                        throw;
-                    }
-                },
-                (this, download, tally, token),
-                token).ConfigureAwait(false);
+                        var (self, shared, counts, outerToken) = state;
+                        var attemptToken = attempt.CancellationToken;
+                        counts.Attempts++;
+                        if (shared.Resume is { } resumed)
+                        {
+                            Diagnose(static s => Log.DownloadResumed(s.Logger, new UrlText.Logged(s.Url), s.Count), (Logger: self._logger, Url: shared.Request.Url, resumed.Count));
+                        }
+
+                        try
+                        {
+                            // The app's code sees the attempt's token through a shield: a callback of its own that throws on
+                            // cancellation must not throw into the timeout's timer (an unhandled exception there ends the
+                            // process), Dispose or a caller leaving. It is logged instead.
+                            using var shield = self._shieldsAttempts ? new ShieldedCancellation(self._logger, attemptToken) : null;
+                            return await self._transfer.SendAsync(shared, shield?.Token ?? attemptToken).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException) when (attemptToken.IsCancellationRequested && !outerToken.IsCancellationRequested)
+                        {
+                            // Only the attempt timeout cancels the attempt without cancelling the download.
+                            counts.Timeouts++;
+                            throw;
+                        }
+                        catch (ImageDownloadException e) when (e.Failure == ImageDownloadFailure.InvalidRequest)
+                        {
+                            // Refused before it was sent (what the request modifier made of it): no HTTP attempt was made.
+                            counts.Attempts--;
+                            throw;
+                        }
+                    },
+                    context,
+                    (this, download, tally, token)).ConfigureAwait(false);
+            }
+            finally
+            {
+                ResilienceContextPool.Shared.Return(context);
+            }
 
             if (result.Response is { } response)
             {

@@ -84,7 +84,7 @@ public sealed partial class ImageDownloader : IDisposable
             _logger = ContainedLogger.Create(options.LoggerFactory, ImageKitDiagnostics.ImageDownloaderCategory);
             _metrics = ImageKitMetrics.For(options.MeterFactory);
             _queue = new DownloadQueue(options.MaxConcurrentDownloads, options.ExecutionOrder);
-            _pipelines = new HostResiliencePipelines(options, _logger, _metrics);
+            _pipelines = new HostResiliencePipelines(options, _queue, _logger, _metrics);
             _transfer = new ImageHttpTransfer(client, options, followsRedirects: followsRedirects ?? (ownsClient && options.MaxRedirects > 0), ownHandler: _sendsThroughOwnHandler);
             _resumable = new ResumableBodies(options.MaxResumableBytes);
             _coalescer = new RequestCoalescer(handsOver: options.MaxResumableBytes > 0, _logger);
@@ -107,10 +107,16 @@ public sealed partial class ImageDownloader : IDisposable
     /// <summary>The settings the downloader was created with. Changing them afterwards has no effect.</summary>
     public ImageDownloaderOptions Options { get; }
 
-    /// <summary>How many HTTP downloads are in flight now (shared downloads count once).</summary>
+    /// <summary>
+    /// How many HTTP downloads are in flight now (shared downloads count once). One waiting for a retry (its backoff, a
+    /// server's <c>Retry-After</c>) does not hold a slot meanwhile, and counts here only once it has one again.
+    /// </summary>
     public int ActiveDownloads => _queue.Active;
 
-    /// <summary>How many downloads wait for a free slot (shared downloads count once).</summary>
+    /// <summary>
+    /// How many downloads wait for a free slot (shared downloads count once), a retry whose wait is over among them: it takes
+    /// the next slot before every request of its priority that has not started.
+    /// </summary>
     public int QueuedDownloads => _queue.Queued;
 
     /// <summary>Bytes of cut-off bodies kept for resuming; for tests.</summary>

@@ -11,6 +11,11 @@ namespace ImageKit.Loading.Internal;
 /// inline, so downloads that fail synchronously cannot recurse through a long queue.
 /// </para>
 /// <para>
+/// A running download that waits for a retry (its backoff, a server's <c>Retry-After</c>) lends its slot out meanwhile
+/// (<see cref="Lend"/>) and takes one again before its next attempt (<see cref="TakeBackAsync"/>): ahead of every request
+/// of its priority that has not started yet, behind the more urgent ones.
+/// </para>
+/// <para>
 /// An earlier version passed every event through a channel to a single pump task. It needed no lock, but each download
 /// paid two extra thread-pool hops (to the pump and from it), about a tenth of a small image's whole cold load.
 /// </para>
@@ -19,6 +24,10 @@ internal sealed class DownloadQueue
 {
     private readonly Lock _lock = new();
     private readonly LinkedList<DownloadQueueItem>[] _buckets = [new(), new(), new()];
+
+    // Per priority, the turns of running downloads to take a slot again after a retry's wait, oldest first: started before
+    // the bucket of the same priority.
+    private readonly LinkedList<DownloadQueueItem>[] _returning = [new(), new(), new()];
     private readonly int _maxConcurrent;
     private readonly bool _lifo;
     private int _slotsInUse; // under _lock
@@ -159,6 +168,94 @@ internal sealed class DownloadQueue
         }
     }
 
+    /// <summary>
+    /// Gives the slot of a running <paramref name="item"/> to the next queued one (or back) while it waits for a retry;
+    /// it takes one again with <see cref="TakeBackAsync"/> before its next attempt. No-op when it has lent its slot already.
+    /// </summary>
+    public void Lend(DownloadQueueItem item)
+    {
+        if (item.SlotLent)
+        {
+            return;
+        }
+
+        item.SlotLent = true;
+        Interlocked.Decrement(ref _active);
+        FreeSlot();
+    }
+
+    /// <summary>
+    /// Takes a slot again for a running <paramref name="item"/> that lent its own (at once when one is free): before any
+    /// request of <paramref name="priority"/> that has not started, as it has had its turn already and any later request
+    /// would otherwise delay its end again, in either execution order; behind earlier turns of that priority, and behind
+    /// more urgent requests. Completes at once when the item holds its slot.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled, or the queue completed, first.</exception>
+    public ValueTask TakeBackAsync(DownloadQueueItem item, DownloadPriority priority, CancellationToken cancellationToken) =>
+        item.SlotLent ? new ValueTask(WaitForTurnAsync(item, priority, cancellationToken)) : ValueTask.CompletedTask;
+
+    private async Task WaitForTurnAsync(DownloadQueueItem item, DownloadPriority priority, CancellationToken cancellationToken)
+    {
+        var turn = DownloadQueueItem.ForTurn(priority);
+        Interlocked.Increment(ref _queued);
+        turn.Registration = cancellationToken.UnsafeRegister(
+            static (state, _) =>
+            {
+                var (queue, queued) = ((DownloadQueue, DownloadQueueItem))state!;
+                queue.Cancel(queued);
+            },
+            (this, turn));
+
+        var startNow = false;
+        var completed = false;
+        lock (_lock)
+        {
+            if (_completed)
+            {
+                completed = true;
+            }
+            else if (!turn.IsCancelled)
+            {
+                startNow = _slotsInUse < _maxConcurrent;
+                if (startNow)
+                {
+                    _slotsInUse++;
+                }
+                else
+                {
+                    turn.Node = _returning[(int)priority].AddLast(turn);
+                }
+            }
+        }
+
+        if (completed)
+        {
+            turn.Registration.Dispose();
+            if (turn.TryCancel())
+            {
+                Interlocked.Decrement(ref _queued);
+            }
+
+            throw new OperationCanceledException(cancellationToken);
+        }
+
+        if (startNow)
+        {
+            if (turn.TryStart())
+            {
+                Start(turn, inline: true);
+            }
+            else
+            {
+                FreeSlot(); // cancelled in the meantime
+            }
+        }
+
+        // Cancelled (by the token) unless it was given a slot: then the slot is the item's again, whatever the token says.
+        await turn.Granted!.Task.ConfigureAwait(false);
+        item.SlotLent = false;
+    }
+
     /// <summary>Stops accepting work; queued items are expected to be cancelled by their tokens.</summary>
     public void Complete()
     {
@@ -198,6 +295,8 @@ internal sealed class DownloadQueue
                 item.Node = null;
             }
         }
+
+        item.Granted?.TrySetCanceled();
     }
 
     private void Start(DownloadQueueItem item, bool inline)
@@ -205,7 +304,11 @@ internal sealed class DownloadQueue
         item.Registration.Dispose();
         Interlocked.Decrement(ref _queued);
         Interlocked.Increment(ref _active);
-        if (inline)
+        if (item.Granted is { } granted)
+        {
+            granted.TrySetResult(); // a turn: its download goes on, on the pool
+        }
+        else if (inline)
         {
             _ = RunAsync(item);
         }
@@ -223,8 +326,12 @@ internal sealed class DownloadQueue
         }
         finally
         {
-            Interlocked.Decrement(ref _active);
-            FreeSlot();
+            // Not a slot it lent out for a retry's wait and did not take back (the download ended during that wait).
+            if (!item.SlotLent)
+            {
+                Interlocked.Decrement(ref _active);
+                FreeSlot();
+            }
         }
     }
 
@@ -260,10 +367,10 @@ internal sealed class DownloadQueue
         for (var p = _buckets.Length - 1; p >= 0; p--)
         {
             var bucket = _buckets[p];
-            var node = _lifo ? bucket.Last : bucket.First;
+            var node = _returning[p].First ?? (_lifo ? bucket.Last : bucket.First);
             if (node is not null)
             {
-                bucket.Remove(node);
+                node.List!.Remove(node);
                 node.Value.Node = null;
                 return node.Value;
             }

@@ -18,6 +18,15 @@ internal sealed class DownloadQueueItem
         Work = work;
     }
 
+    // A running item's turn to take a slot again after it lent its own (see DownloadQueue.Lend): starting it runs nothing,
+    // it completes Granted.
+    private DownloadQueueItem(DownloadPriority priority)
+    {
+        Priority = priority;
+        Work = static () => Task.CompletedTask;
+        Granted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
     /// <summary>The bucket the item is in, or will enter; changed only under the queue's lock.</summary>
     public DownloadPriority Priority { get; set; }
 
@@ -28,6 +37,15 @@ internal sealed class DownloadQueueItem
 
     public CancellationTokenRegistration Registration { get; set; }
 
+    /// <summary>For a turn (<see cref="ForTurn"/>): completed when it is given a slot, cancelled when it leaves the queue.</summary>
+    public TaskCompletionSource? Granted { get; }
+
+    /// <summary>
+    /// Whether a running item has lent its slot out (it waits for a retry) and not taken one back yet; set and cleared
+    /// by its own run, one step at a time.
+    /// </summary>
+    public bool SlotLent { get; set; }
+
     public bool IsQueued => Volatile.Read(ref _state) == Queued;
 
     public bool IsCancelled => Volatile.Read(ref _state) == Cancelled;
@@ -35,4 +53,7 @@ internal sealed class DownloadQueueItem
     public bool TryStart() => Interlocked.CompareExchange(ref _state, Running, Queued) == Queued;
 
     public bool TryCancel() => Interlocked.CompareExchange(ref _state, Cancelled, Queued) == Queued;
+
+    /// <summary>A turn of a running item to take a slot again, queued with <paramref name="priority"/>.</summary>
+    public static DownloadQueueItem ForTurn(DownloadPriority priority) => new(priority);
 }

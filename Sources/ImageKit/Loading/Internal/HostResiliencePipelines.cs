@@ -13,14 +13,15 @@ namespace ImageKit.Loading.Internal;
 
 /// <summary>
 /// One Polly pipeline per host (scheme, host and port): retry outside, the host's circuit breaker in the middle, the
-/// attempt timeout inside, so each attempt is timed on its own and every attempt counts towards the breaker (but one whose
+/// attempt timeout inside; a retry's wait lends the download's queue slot out, and the next attempt takes one again
+/// (<see cref="RetrySlotStrategy"/>) before it reaches the breaker; so each attempt is timed on its own and every attempt counts towards the breaker (but one whose
 /// download was cancelled: see CountsAsFailure).
 /// </summary>
 /// <remarks>
 /// Retry and timeout hold no state; only the breaker must be per host, but one pipeline per host keeps the composition in
 /// one place. The map grows with the number of distinct hosts, which for an image loader is small.
 /// </remarks>
-internal sealed class HostResiliencePipelines(ImageDownloaderOptions options, ILogger logger, ImageKitMetrics metrics)
+internal sealed class HostResiliencePipelines(ImageDownloaderOptions options, DownloadQueue queue, ILogger logger, ImageKitMetrics metrics)
 {
     private readonly ConcurrentDictionary<string, ResiliencePipeline<AttemptResult>> _pipelines = new(StringComparer.Ordinal);
 
@@ -40,6 +41,12 @@ internal sealed class HostResiliencePipelines(ImageDownloaderOptions options, IL
     public static string HostKey(Uri url) => url.HostNameType == UriHostNameType.Dns
         ? $"{url.Scheme}://{url.IdnHost}{(url.IsDefaultPort ? string.Empty : ":" + url.Port.ToString(System.Globalization.CultureInfo.InvariantCulture))}"
         : $"{url.Scheme}://{url.Authority}";
+
+    /// <summary>
+    /// Whether the pipelines retry, and so need the download in their context (<see cref="RetrySlotStrategy.Download"/>)
+    /// to lend its slot out for a retry's wait.
+    /// </summary>
+    public bool Retries => _retry.MaxRetries > 0;
 
     public ResiliencePipeline<AttemptResult> For(Uri url) => _pipelines.GetOrAdd(HostKey(url), static (host, self) => self.Create(host), this);
 
@@ -144,9 +151,13 @@ internal sealed class HostResiliencePipelines(ImageDownloaderOptions options, IL
                     observer?.Invoke(args.AttemptNumber + 1, args.RetryDelay);
                     Contained.Add(metrics.DownloadRetries, 1);
                     Log.RetryScheduled(logger, host, args.RetryDelay.TotalMilliseconds, args.AttemptNumber + 1, Describe(args.Outcome));
+
+                    // Polly waits right after this: the slot does not stay idle meanwhile.
+                    RetrySlotStrategy.LendSlot(queue, args.Context, args.RetryDelay);
                     return default;
                 },
             });
+            builder.AddStrategy(_ => new RetrySlotStrategy(queue));
         }
 
         var breaker = _breaker;
