@@ -175,12 +175,13 @@ public sealed partial class ImageManager
         }
     }
 
-    // The key a load is cached under: the app's CacheKey function's, which must make one, else the absolute URL.
+    // The key a load is cached under: the app's CacheKey function's, which must make one, else the absolute URL, a host in
+    // Unicode written as its punycode (one image, one entry, by either name; ASCII URLs keep their AbsoluteUri).
     private static string CacheKeyFor(Uri url, ImageLoadOptions options)
     {
         if (options.CacheKey is not { } cacheKey)
         {
-            return url.AbsoluteUri;
+            return PunycodeHost.In(url, url.AbsoluteUri);
         }
 
         var key = cacheKey(url);

@@ -8,7 +8,7 @@ namespace ImageKit.Loading.Internal;
 /// other's), the extra headers (names compared without case, in any order) and the validators. Priority and progressive
 /// delivery do not change the answer, so they are left out.
 /// </summary>
-/// <param name="Url">The URL without its fragment and credentials.</param>
+/// <param name="Url">The URL without its fragment and credentials, a host in Unicode written as its punycode (where the request goes).</param>
 /// <param name="Credentials">A hash of the URL's user information, or <see langword="null"/> for none: never the password itself, so that the key can be shown.</param>
 /// <param name="Headers">The extra headers (<see cref="CanonicalHeaders"/>).</param>
 /// <param name="IfNoneMatch">The ETag validator.</param>
@@ -16,7 +16,7 @@ namespace ImageKit.Loading.Internal;
 internal readonly record struct DownloadKey(string Url, string? Credentials, string? Headers, string? IfNoneMatch, DateTimeOffset? IfModifiedSince)
 {
     public static DownloadKey From(ImageDownloadRequest request) => new(
-        request.Url.GetComponents(UriComponents.HttpRequestUrl, UriFormat.UriEscaped),
+        ImageKit.Internal.PunycodeHost.In(request.Url, request.Url.GetComponents(UriComponents.HttpRequestUrl, UriFormat.UriEscaped)),
         request.Url.UserInfo is { Length: > 0 } userInfo ? Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(userInfo))) : null,
         CanonicalHeaders(request.Headers),
         request.IfNoneMatch,
