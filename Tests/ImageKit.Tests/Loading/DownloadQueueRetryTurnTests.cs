@@ -29,7 +29,7 @@ public sealed class DownloadQueueRetryTurnTests
             queue.Lend(retrying);
             lent.TrySetResult();
             await mayTakeBack.Task;
-            await queue.TakeBackAsync(retrying, DownloadPriority.Normal, TestContext.CancellationToken);
+            await queue.TakeBackAsync(retrying, () => DownloadPriority.Normal, TestContext.CancellationToken);
             started.Enqueue("retrying again");
             retryDone.TrySetResult();
         });
@@ -90,7 +90,15 @@ public sealed class DownloadQueueRetryTurnTests
                             }
 
                             await Task.Yield();
-                            await queue.TakeBackAsync(item, (DownloadPriority)random.Next(3), cancel.Token);
+                            var priority = (DownloadPriority)random.Next(3);
+                            var raised = random.Next(3) switch
+                            {
+                                0 => Task.Run(() => queue.Promote(item, DownloadPriority.High)),
+                                1 => Task.Run(() => queue.Reprioritize(item, () => DownloadPriority.Low)),
+                                _ => Task.CompletedTask,
+                            };
+                            await queue.TakeBackAsync(item, () => priority, cancel.Token);
+                            await raised;
                         }
                     }
                     catch (OperationCanceledException)

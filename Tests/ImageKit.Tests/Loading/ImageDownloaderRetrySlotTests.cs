@@ -84,6 +84,28 @@ public sealed class ImageDownloaderRetrySlotTests
     }
 
     [TestMethod]
+    public async Task DownloadAsync_UrgentCallerJoinsARetryWaitingForASlot_RaisesItsPriority()
+    {
+        var (downloader, time) = Create();
+        using var owned = downloader;
+        var gate = s_server.GateFor("joined");
+        var retried = downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/busy/joined")) { Priority = DownloadPriority.Low }, cancellationToken: TestContext.CancellationToken);
+        await time.RetryWait.Task.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+        var holding = downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/gate/joined")), cancellationToken: TestContext.CancellationToken);
+        await gate.Arrived.Task.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+        time.Advance(RetryAfter);
+        Assert.IsTrue(Leaks.Eventually(() => downloader.QueuedDownloads == 1), "the retry waits for the slot");
+        var normal = downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/image/joined")), cancellationToken: TestContext.CancellationToken);
+
+        var urgent = downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/busy/joined")) { Priority = DownloadPriority.High }, cancellationToken: TestContext.CancellationToken);
+        gate.Release.TrySetResult();
+        await Task.WhenAll(retried, urgent, holding, normal).WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+
+        var log = s_server.Log.Where(p => p.EndsWith("/joined", StringComparison.Ordinal)).ToArray();
+        Assert.AreEqual("/busy/joined /gate/joined /busy/joined /image/joined", string.Join(" ", log), "the retry went on at its urgent caller's priority");
+    }
+
+    [TestMethod]
     public async Task DownloadAsync_CancelledDuringItsRetryWait_EndsAndLeavesNothingBehind()
     {
         var (downloader, time) = Create();

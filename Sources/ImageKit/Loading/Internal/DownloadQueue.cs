@@ -20,7 +20,7 @@ namespace ImageKit.Loading.Internal;
 /// paid two extra thread-pool hops (to the pump and from it), about a tenth of a small image's whole cold load.
 /// </para>
 /// </remarks>
-internal sealed class DownloadQueue
+internal sealed partial class DownloadQueue
 {
     private readonly Lock _lock = new();
     private readonly LinkedList<DownloadQueueItem>[] _buckets = [new(), new(), new()];
@@ -131,13 +131,24 @@ internal sealed class DownloadQueue
 
     /// <summary>
     /// Raises the priority of a still queued item (a more urgent request joined it), also of one not queued yet: it then
-    /// enters the queue with the raised priority. A raised item counts as just queued in its new bucket (its urgent caller
+    /// enters the queue with the raised priority; of a running item, its turn to take a slot again after a retry's wait. A raised item counts as just queued in its new bucket (its urgent caller
     /// has just asked): behind those already there under FIFO, before them under LIFO.
     /// </summary>
     public void Promote(DownloadQueueItem item, DownloadPriority priority)
     {
         lock (_lock)
         {
+            if (item.Turn is { } turn)
+            {
+                // A running item's turn to take a slot again (see TakeBackAsync).
+                if (priority > turn.Priority)
+                {
+                    MoveTurn(turn, priority);
+                }
+
+                return;
+            }
+
             if (!item.IsQueued || priority <= item.Priority)
             {
                 return;
@@ -161,99 +172,18 @@ internal sealed class DownloadQueue
     {
         lock (_lock)
         {
-            if (item.IsQueued && priorityOf() is { } priority && priority != item.Priority)
+            if (item.Turn is { } turn)
+            {
+                if (priorityOf() is { } raisedOrLowered && raisedOrLowered != turn.Priority)
+                {
+                    MoveTurn(turn, raisedOrLowered);
+                }
+            }
+            else if (item.IsQueued && priorityOf() is { } priority && priority != item.Priority)
             {
                 Move(item, priority, asNewest: false);
             }
         }
-    }
-
-    /// <summary>
-    /// Gives the slot of a running <paramref name="item"/> to the next queued one (or back) while it waits for a retry;
-    /// it takes one again with <see cref="TakeBackAsync"/> before its next attempt. No-op when it has lent its slot already.
-    /// </summary>
-    public void Lend(DownloadQueueItem item)
-    {
-        if (item.SlotLent)
-        {
-            return;
-        }
-
-        item.SlotLent = true;
-        Interlocked.Decrement(ref _active);
-        FreeSlot();
-    }
-
-    /// <summary>
-    /// Takes a slot again for a running <paramref name="item"/> that lent its own (at once when one is free): before any
-    /// request of <paramref name="priority"/> that has not started, as it has had its turn already and any later request
-    /// would otherwise delay its end again, in either execution order; behind earlier turns of that priority, and behind
-    /// more urgent requests. Completes at once when the item holds its slot.
-    /// </summary>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled, or the queue completed, first.</exception>
-    public ValueTask TakeBackAsync(DownloadQueueItem item, DownloadPriority priority, CancellationToken cancellationToken) =>
-        item.SlotLent ? new ValueTask(WaitForTurnAsync(item, priority, cancellationToken)) : ValueTask.CompletedTask;
-
-    private async Task WaitForTurnAsync(DownloadQueueItem item, DownloadPriority priority, CancellationToken cancellationToken)
-    {
-        var turn = DownloadQueueItem.ForTurn(priority);
-        Interlocked.Increment(ref _queued);
-        turn.Registration = cancellationToken.UnsafeRegister(
-            static (state, _) =>
-            {
-                var (queue, queued) = ((DownloadQueue, DownloadQueueItem))state!;
-                queue.Cancel(queued);
-            },
-            (this, turn));
-
-        var startNow = false;
-        var completed = false;
-        lock (_lock)
-        {
-            if (_completed)
-            {
-                completed = true;
-            }
-            else if (!turn.IsCancelled)
-            {
-                startNow = _slotsInUse < _maxConcurrent;
-                if (startNow)
-                {
-                    _slotsInUse++;
-                }
-                else
-                {
-                    turn.Node = _returning[(int)priority].AddLast(turn);
-                }
-            }
-        }
-
-        if (completed)
-        {
-            turn.Registration.Dispose();
-            if (turn.TryCancel())
-            {
-                Interlocked.Decrement(ref _queued);
-            }
-
-            throw new OperationCanceledException(cancellationToken);
-        }
-
-        if (startNow)
-        {
-            if (turn.TryStart())
-            {
-                Start(turn, inline: true);
-            }
-            else
-            {
-                FreeSlot(); // cancelled in the meantime
-            }
-        }
-
-        // Cancelled (by the token) unless it was given a slot: then the slot is the item's again, whatever the token says.
-        await turn.Granted!.Task.ConfigureAwait(false);
-        item.SlotLent = false;
     }
 
     /// <summary>Stops accepting work; queued items are expected to be cancelled by their tokens.</summary>
@@ -294,6 +224,8 @@ internal sealed class DownloadQueue
                 list.Remove(item.Node);
                 item.Node = null;
             }
+
+            item.LeaveOwner();
         }
 
         item.Granted?.TrySetCanceled();
@@ -372,6 +304,7 @@ internal sealed class DownloadQueue
             {
                 node.List!.Remove(node);
                 node.Value.Node = null;
+                node.Value.LeaveOwner();
                 return node.Value;
             }
         }

@@ -46,6 +46,22 @@ internal sealed class DownloadQueueItem
     /// </summary>
     public bool SlotLent { get; set; }
 
+    /// <summary>The turn of a running item that waits in the queue to take a slot again; touched only under the queue's lock.</summary>
+    public DownloadQueueItem? Turn { get; set; }
+
+    /// <summary>For a queued turn, the running item whose it is; touched only under the queue's lock.</summary>
+    public DownloadQueueItem? Owner { get; set; }
+
+    /// <summary>A turn that leaves the queue (started or cancelled) is no longer its item's; under the queue's lock.</summary>
+    public void LeaveOwner()
+    {
+        if (Owner is { } owner)
+        {
+            owner.Turn = null;
+            Owner = null;
+        }
+    }
+
     public bool IsQueued => Volatile.Read(ref _state) == Queued;
 
     public bool IsCancelled => Volatile.Read(ref _state) == Cancelled;

@@ -37,8 +37,7 @@ internal sealed class RetrySlotStrategy(DownloadQueue queue) : ResilienceStrateg
         try
         {
             // With the priority of those waiting for it now (some may have joined, or left, during the wait).
-            var item = download.QueueItem;
-            await queue.TakeBackAsync(item, download.WaitingPriority() ?? item.Priority, context.CancellationToken).ConfigureAwait(context.ContinueOnCapturedContext);
+            await queue.TakeBackAsync(download.QueueItem, download.WaitingPriority, context.CancellationToken).ConfigureAwait(context.ContinueOnCapturedContext);
         }
         catch (OperationCanceledException e)
         {
