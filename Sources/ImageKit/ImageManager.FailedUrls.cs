@@ -13,8 +13,9 @@ public sealed partial class ImageManager
 {
     // A failure of the source (an HTTP 4xx, a body that is no image) belongs to the URL as requested, not to the cache key:
     // a custom CacheKey that leaves out a signed URL's signature must not let an expired signature (a 403) block the
-    // freshly signed URL. A failure met with some headers (a 401 without a token) says nothing of a load with others.
-    private static string SourceFailureKey(Uri url, ImageLoadOptions options) => WithHeaders("source\n" + url.AbsoluteUri, options);
+    // freshly signed URL. A failure met with some headers (a 401 without a token) says nothing of a load with others. A
+    // host in Unicode is one host with its punycode, as in the cache key.
+    private static string SourceFailureKey(Uri url, ImageLoadOptions options) => WithHeaders("source\n" + PunycodeHost.In(url, url.AbsoluteUri), options);
 
     // A failure of decoding belongs to the bytes (the cache key) and to how they are decoded: too many frames for the
     // limits as a whole animation says nothing of the first frame alone.

@@ -41,6 +41,18 @@ public sealed class ImageManagerIdnCacheKeyTests
     }
 
     [TestMethod]
+    public async Task LoadImageAsync_FailedByItsUnicodeHost_FailsFastByItsPunycodeHost()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        await using var manager = new ImageManager(new ImageCacheOptions(), ToLoopback(server));
+        await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => manager.LoadImageAsync(new Uri("http://bücher.example:81/missing"), cancellationToken: TestContext.CancellationToken));
+
+        await Assert.ThrowsAsync<ImageKitException>(() => manager.LoadImageAsync(new Uri("http://xn--bcher-kva.example:81/missing"), cancellationToken: TestContext.CancellationToken));
+
+        Assert.AreEqual(1, server.Hits("/missing"), "the 404 is remembered for the host by either name");
+    }
+
+    [TestMethod]
     public async Task LoadImageAsync_AsciiUrl_IsCachedUnderItsAbsoluteUri()
     {
         await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
