@@ -12,7 +12,11 @@ public sealed class ImageDownloaderOptions
     /// <summary>The largest <see cref="MaxResponseBytes"/> accepted: 2 GiB minus a little (one .NET array).</summary>
     public const long MaxResponseBytesLimit = 0x7FFFFFC7;
 
-    /// <summary>How many HTTP requests may be in flight at once; further downloads wait in the queue. 1 to 1024.</summary>
+    /// <summary>
+    /// How many HTTP requests may be in flight at once; further downloads wait in the queue. A download waiting to retry
+    /// (its backoff, a server's <c>Retry-After</c>) leaves its slot to the queue meanwhile, and takes the next one before
+    /// the requests of its priority that have not started. 1 to 1024.
+    /// </summary>
     /// <value>Default: 6.</value>
     public int MaxConcurrentDownloads { get; set; } = 6;
 
