@@ -302,6 +302,13 @@ public sealed partial class ImageManager
                 // The new answer must not be stored (Cache-Control: no-store): the copy from before must not outlive it.
                 await Cache.RemoveAsync(key, ImageCacheType.Disk, decodeOptions, cancellationToken).ConfigureAwait(false);
             }
+            else if (replacing is null && !response.NotModified && (options.RefreshCached || options.FromNetworkOnly) && !storeTo.HasFlag(ImageCacheType.Disk)
+                && Cache is not ImageCache { Disk: null })
+            {
+                // A load past the disk that keeps its result off it (CacheType without Disk, or no-store) has learnt the
+                // image's current version: a disk copy of another one must not answer the next load that misses memory.
+                await RemoveOutdatedDiskCopyAsync(key, data, decodeOptions, cancellationToken).ConfigureAwait(false);
+            }
 
             if (!response.NotModified && (replacing is not null ? !data.Span.SequenceEqual(replacing.Data) : options.FromNetworkOnly || options.RefreshCached))
             {
@@ -340,6 +347,16 @@ public sealed partial class ImageManager
                 _failedUrls.TryRemove(DecodeFailureKey(key, options, decodeOptions), out _);
             }
             return new ImageLoadResult(image.AcquireLease(), source, url, response.FinalUrl, key, options.ReturnEncodedData ? data.ToArray() : (ReadOnlyMemory<byte>?)null);
+        }
+    }
+
+    // The disk copy of key, unless it holds the bytes just received: the app asked not to store them there, but a copy
+    // of another version is known to be outdated. Only loads that went past the caches come here, never a cache hit.
+    private async Task RemoveOutdatedDiskCopyAsync(string key, ReadOnlyMemory<byte> current, ImageDecodeOptions decodeOptions, CancellationToken cancellationToken)
+    {
+        if (await Cache.GetEncodedAsync(key, cancellationToken).ConfigureAwait(false) is { } stored && !current.Span.SequenceEqual(stored.Data))
+        {
+            await Cache.RemoveAsync(key, ImageCacheType.Disk, decodeOptions, cancellationToken).ConfigureAwait(false);
         }
     }
 

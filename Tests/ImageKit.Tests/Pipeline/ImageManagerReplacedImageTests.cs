@@ -49,7 +49,7 @@ public sealed class ImageManagerReplacedImageTests
     }
 
     /// <summary>A server whose one image changes version on demand, with an ETag per version, honouring If-None-Match.</summary>
-    private sealed class VersionedImage(byte[]? first = null, byte[]? second = null)
+    internal sealed class VersionedImage(byte[]? first = null, byte[]? second = null)
     {
         public volatile int Version = 1;
         public int Requests;
