@@ -111,6 +111,8 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
             Contained.Add(_metrics.CacheMisses, 1, s_memoryTier);
         }
 
+        // After the memory tier, which throws itself once disposed: a memory hit pays for no other check.
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (!cacheType.HasFlag(ImageCacheType.Disk) || await DiskAsync(cancellationToken).ConfigureAwait(false) is not { } disk)
         {
             return null;
@@ -247,6 +249,7 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
     public async Task<DiskCacheEntry?> GetEncodedAsync(string key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         return await DiskAsync(cancellationToken).ConfigureAwait(false) is { } disk
             ? PendingEntry(disk, key) ?? await disk.GetAsync(key, cancellationToken).ConfigureAwait(false) // a store still to land counts as on disk
             : null;
@@ -256,6 +259,7 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
     public async Task StoreAsync(string key, AnimatedImage? image, ReadOnlyMemory<byte> encodedData, DiskCacheMetadata? metadata = null, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (image is not null && cacheType.HasFlag(ImageCacheType.Memory))
         {
             Memory.Set(MemoryCacheKey.For(key, decodeOptions), image);
@@ -272,6 +276,7 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(metadata);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         return await DiskAsync(cancellationToken).ConfigureAwait(false) is { } disk && await disk.UpdateMetadataAsync(key, metadata, cancellationToken).ConfigureAwait(false);
     }
 
@@ -279,15 +284,27 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
     public async Task<bool> RemoveAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var removed = cacheType.HasFlag(ImageCacheType.Memory) && Memory.Remove(MemoryCacheKey.For(key, decodeOptions));
-        if (cacheType.HasFlag(ImageCacheType.Disk) && await DiskAsync(cancellationToken).ConfigureAwait(false) is { } disk)
+        if (_disposed)
         {
-            // Cancels the stores still to come of bytes loaded before this removal, which would bring the entry back.
-            removed |= await disk.RemoveAsync(key, cancellationToken).ConfigureAwait(false);
-            if (DiskVariant.Applies(decodeOptions))
+            return false; // an empty cache (see Dispose)
+        }
+
+        var removed = cacheType.HasFlag(ImageCacheType.Memory) && Memory.Remove(MemoryCacheKey.For(key, decodeOptions));
+        try
+        {
+            if (cacheType.HasFlag(ImageCacheType.Disk) && await DiskAsync(cancellationToken).ConfigureAwait(false) is { } disk)
             {
-                removed |= await disk.RemoveAsync(DiskVariant.KeyFor(key, decodeOptions!), cancellationToken).ConfigureAwait(false);
+                // Cancels the stores still to come of bytes loaded before this removal, which would bring the entry back.
+                removed |= await disk.RemoveAsync(key, cancellationToken).ConfigureAwait(false);
+                if (DiskVariant.Applies(decodeOptions))
+                {
+                    removed |= await disk.RemoveAsync(DiskVariant.KeyFor(key, decodeOptions!), cancellationToken).ConfigureAwait(false);
+                }
             }
+        }
+        catch (ObjectDisposedException) when (_disposed)
+        {
+            // Disposed meanwhile: what was not removed is gone with the cache.
         }
 
         return removed;
@@ -298,15 +315,27 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
     {
         ArgumentNullException.ThrowIfNull(key);
         var found = ImageCacheType.None;
+        if (_disposed)
+        {
+            return found; // an empty cache (see Dispose)
+        }
+
         if (cacheType.HasFlag(ImageCacheType.Memory) && Memory.Contains(MemoryCacheKey.For(key, decodeOptions)))
         {
             found |= ImageCacheType.Memory;
         }
 
-        if (cacheType.HasFlag(ImageCacheType.Disk) && await DiskAsync(cancellationToken).ConfigureAwait(false) is { } disk
-            && (disk.PendingStores.Pending(key) is not null || await disk.ContainsAsync(key, cancellationToken).ConfigureAwait(false)))
+        try
         {
-            found |= ImageCacheType.Disk;
+            if (cacheType.HasFlag(ImageCacheType.Disk) && await DiskAsync(cancellationToken).ConfigureAwait(false) is { } disk
+                && (disk.PendingStores.Pending(key) is not null || await disk.ContainsAsync(key, cancellationToken).ConfigureAwait(false)))
+            {
+                found |= ImageCacheType.Disk;
+            }
+        }
+        catch (ObjectDisposedException) when (_disposed)
+        {
+            return ImageCacheType.None;
         }
 
         return found;
@@ -315,48 +344,29 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
     /// <inheritdoc/>
     public async Task ClearAsync(ImageCacheType cacheType = ImageCacheType.All, CancellationToken cancellationToken = default)
     {
+        if (_disposed)
+        {
+            return; // an empty cache (see Dispose)
+        }
+
         if (cacheType.HasFlag(ImageCacheType.Memory))
         {
             Memory.Clear();
         }
 
-        if (cacheType.HasFlag(ImageCacheType.Disk) && await DiskAsync(cancellationToken).ConfigureAwait(false) is { } disk)
+        try
         {
-            // Cancels the stores still to come of images loaded before the clear, which would refill it.
-            await disk.ClearAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// Disposes the tiers this cache created; a disk tier still opening in the background is waited for, then closed.
-    /// Idempotent.
-    /// </summary>
-    public void Dispose()
-    {
-        if (_ownsTiers)
-        {
-            Memory.Dispose();
-            ((Task)_disk).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing).GetAwaiter().GetResult();
-            OpenedDisk()?.Dispose();
-        }
-    }
-
-    /// <summary>Disposes the tiers this cache created, the disk tier asynchronously (see <see cref="Dispose"/>). Idempotent.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (_ownsTiers)
-        {
-            Memory.Dispose();
-            await ((Task)_disk).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            if (OpenedDisk() is { } disk)
+            if (cacheType.HasFlag(ImageCacheType.Disk) && await DiskAsync(cancellationToken).ConfigureAwait(false) is { } disk)
             {
-                await disk.DisposeAsync().ConfigureAwait(false);
+                // Cancels the stores still to come of images loaded before the clear, which would refill it.
+                await disk.ClearAsync(cancellationToken).ConfigureAwait(false);
             }
         }
+        catch (ObjectDisposedException) when (_disposed)
+        {
+            // Disposed meanwhile: nothing is left to clear.
+        }
     }
-
-    // The disk tier once its opening has ended: the one opened, or none (no tier, a folder that could not be used).
-    private DiskImageCache? OpenedDisk() => _disk.IsCompletedSuccessfully ? _disk.Result : null;
 
     /// <summary>The disk tier, waiting for it while it opens in the background; synchronous once it has.</summary>
     internal ValueTask<DiskImageCache?> DiskAsync(CancellationToken cancellationToken) =>
