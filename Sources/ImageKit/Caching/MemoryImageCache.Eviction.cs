@@ -72,7 +72,7 @@ public sealed partial class MemoryImageCache
             _evictions++;
             if (Options.UseWeakCache)
             {
-                _weak[last.Key] = new WeakEntry(new WeakReference<AnimatedImage>(last.Image), last.Cost);
+                _weak[last.Key] = new WeakEntry(new WeakReference<AnimatedImage>(last.Image!), last.Cost);
             }
 
             released.Add(last);

@@ -21,7 +21,7 @@ public sealed partial class MemoryImageCache
                     // Under the lock the node is held and its share live: the image has not been released.
                     _lru.MoveToFirst(node);
                     _hits++;
-                    lease = node.Image.AcquireLease();
+                    lease = node.Image!.AcquireLease();
                     return true;
                 }
 

@@ -113,7 +113,7 @@ public sealed partial class MemoryImageCache : IDisposable
     {
         ArgumentNullException.ThrowIfNull(key);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_entries.Find(key) is { } node && node.Image.TryAcquireLease() is { } shared)
+        if (_entries.Find(key) is { } node && node.Image?.TryAcquireLease() is { } shared)
         {
             // A share is never taken on a released image. The node still being held after it means no removal has
             // committed yet (a removal marks the node before it releases the cache's share): the hit comes before it.

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.InteropServices;
 
@@ -35,6 +36,19 @@ internal sealed class HitBuffer
         }
 
         _stripeMask = count - 1;
+    }
+
+    [ThreadStatic]
+    private static Action? t_beforeWritingHit;
+
+    /// <summary>
+    /// Tests, Debug builds only: runs on the calling thread when <see cref="Record"/> has claimed a slot and not yet
+    /// written it, the window a concurrent drain can go past. Per thread, so other tests running meanwhile never see it.
+    /// </summary>
+    internal static Action? BeforeWritingHitForTests
+    {
+        get => t_beforeWritingHit;
+        set => t_beforeWritingHit = value;
     }
 
     /// <summary>Hits recorded so far, exact once no <see cref="Record"/> is running.</summary>
@@ -100,6 +114,7 @@ internal sealed class HitBuffer
                 return false; // a drain went past this position before it was written: dropped
             }
 
+            BeforeWritingHit();
             Volatile.Write(ref _slots[position & SlotMask], node);
             return used == SlotsPerStripe - 1;
         }
@@ -130,6 +145,10 @@ internal sealed class HitBuffer
             Volatile.Write(ref _positions.Head, tail);
         }
     }
+
+    // Compiled out of Release builds: the hit path pays nothing for the tests' hook.
+    [Conditional("DEBUG")]
+    private static void BeforeWritingHit() => t_beforeWritingHit?.Invoke();
 
     // The two counters of a stripe on a cache line of their own, away from the other stripes' (the stripes are allocated
     // one after another). Head is written only by drains, Tail by the stripe's threads.

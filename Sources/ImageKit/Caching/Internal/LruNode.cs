@@ -20,14 +20,19 @@ internal sealed class LruNode(string key, AnimatedImage image, long cost)
 
     private int _state; // Held, then Removed (under the cache's lock), then Released (after it)
     private volatile LruNode? _nextInBucket;
+    private AnimatedImage? _image = image;
 
     public string Key { get; } = key;
 
     /// <summary>The key's hash, as <see cref="LruIndex"/> files it.</summary>
     public int Hash { get; } = LruIndex.Hash(key);
 
-    /// <summary>The image, usable until <see cref="ReleaseShare"/>.</summary>
-    public AnimatedImage Image { get; } = image;
+    /// <summary>
+    /// The image, usable until <see cref="ReleaseShare"/>, and <see langword="null"/> after it: a reference to the node
+    /// that outlives its entry (a lock-free hit's late write into a hit buffer's slot that no drain visits again, after a
+    /// disposal for ever) then keeps no image alive. Never null for a node the cache holds, under its lock.
+    /// </summary>
+    public AnimatedImage? Image => _image;
 
     public long Cost { get; } = cost;
 
@@ -61,7 +66,9 @@ internal sealed class LruNode(string key, AnimatedImage image, long cost)
     {
         if (Interlocked.Exchange(ref _state, Released) != Released)
         {
-            Image.ReleaseOwnership();
+            var image = _image!;
+            _image = null; // a lock-free hit reading it meanwhile gets the image or nothing: either way, it sees IsRemoved
+            image.ReleaseOwnership();
         }
     }
 }
