@@ -216,8 +216,10 @@ public sealed partial class ImageManager
             IfModifiedSince = revalidating?.Metadata.ETag is null ? revalidating?.Metadata.LastModified : null,
             ReportPartialData = previews is not null,
 
-            // Only a deferred disk store keeps the bytes past the load (results get a copy of them).
-            KeepsBody = options.CacheType.HasFlag(ImageCacheType.Disk) && !options.WaitForDiskStore && Cache is not ImageCache { Disk: null },
+            // Only a deferred disk store keeps the bytes past the load (results get a copy of them). Still on the caller's
+            // thread (a load past the caches has not awaited yet): a disk tier opening in the background is not waited
+            // for here, and taken to be there.
+            KeepsBody = options.CacheType.HasFlag(ImageCacheType.Disk) && !options.WaitForDiskStore && Cache is not ImageCache { HasNoDisk: true },
         };
         // Closed when the load stops waiting for its loader: one that ignores its token may report on.
         var relay = progress is null ? null : new LoadProgressRelay(previews ?? progress);

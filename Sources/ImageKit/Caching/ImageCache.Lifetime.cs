@@ -45,6 +45,12 @@ public sealed partial class ImageCache
         }
     }
 
+    /// <summary>
+    /// Whether the cache is known to have no disk tier, without waiting for one opening in the background (which may
+    /// still open: then <see langword="false"/>). For code on a caller's thread, where <see cref="Disk"/> would block.
+    /// </summary>
+    internal bool HasNoDisk => _disk.IsCompletedSuccessfully && _disk.Result is null;
+
     // The disk tier once its opening has ended: the one opened, or none (no tier, a folder that could not be used).
     private DiskImageCache? OpenedDisk() => _disk.IsCompletedSuccessfully ? _disk.Result : null;
 }
