@@ -7,7 +7,11 @@ namespace ImageKit.Caching;
 /// Several <see cref="IImageCache"/>s used as one (the counterpart of SDWebImage's <c>SDImageCachesManager</c>), in order
 /// of priority, with a policy for queries and one for everything else.
 /// </summary>
-/// <remarks>Thread-safe as its caches are. It does not own its caches.</remarks>
+/// <remarks>
+/// Thread-safe as its caches are. It does not own its caches. An operation one of its caches fails (with an exception,
+/// thrown before or after it returned a task, or with no task at all) fails with that cache's exception, once the parts
+/// of the operation that went to the other caches have ended.
+/// </remarks>
 public sealed class ImageCacheChain : IImageCache
 {
     private readonly ImmutableArray<IImageCache> _caches;
@@ -116,23 +120,23 @@ public sealed class ImageCacheChain : IImageCache
 
     /// <inheritdoc/>
     public Task StoreAsync(string key, AnimatedImage? image, ReadOnlyMemory<byte> encodedData, DiskCacheMetadata? metadata = null, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
-        Task.WhenAll(Select(StorePolicy).Select(c => c.StoreAsync(key, image, encodedData, metadata, cacheType, decodeOptions, cancellationToken)));
+        Task.WhenAll(StartEach(Select(StorePolicy), c => c.StoreAsync(key, image, encodedData, metadata, cacheType, decodeOptions, cancellationToken)));
 
     /// <inheritdoc/>
     public async Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default) =>
-        (await Task.WhenAll(Select(StorePolicy).Select(c => c.UpdateMetadataAsync(key, metadata, cancellationToken))).ConfigureAwait(false)).Any(static r => r);
+        (await Task.WhenAll(StartEach(Select(StorePolicy), c => c.UpdateMetadataAsync(key, metadata, cancellationToken))).ConfigureAwait(false)).Any(static r => r);
 
     /// <summary>
     /// <see cref="UpdateMetadataAsync"/> after a server confirmed <paramref name="revalidated"/>, in each cache only if it
     /// still holds those bytes (see <see cref="ImageCache.UpdateRevalidatedAsync(IImageCache, string, DiskCacheMetadata, ReadOnlyMemory{byte}, CancellationToken)"/>).
     /// </summary>
     internal async Task<bool> UpdateRevalidatedAsync(string key, DiskCacheMetadata metadata, ReadOnlyMemory<byte> revalidated, CancellationToken cancellationToken) =>
-        (await Task.WhenAll(Select(StorePolicy).Select(c => ImageCache.UpdateRevalidatedAsync(c, key, metadata, revalidated, cancellationToken))).ConfigureAwait(false))
+        (await Task.WhenAll(StartEach(Select(StorePolicy), c => ImageCache.UpdateRevalidatedAsync(c, key, metadata, revalidated, cancellationToken))).ConfigureAwait(false))
             .Any(static r => r);
 
     /// <inheritdoc/>
     public async Task<bool> RemoveAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
-        (await Task.WhenAll(Select(StorePolicy).Select(c => c.RemoveAsync(key, cacheType, decodeOptions, cancellationToken))).ConfigureAwait(false)).Any(static r => r);
+        (await Task.WhenAll(StartEach(Select(StorePolicy), c => c.RemoveAsync(key, cacheType, decodeOptions, cancellationToken))).ConfigureAwait(false)).Any(static r => r);
 
     /// <inheritdoc/>
     public async Task<ImageCacheType> ContainsAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
@@ -152,21 +156,62 @@ public sealed class ImageCacheChain : IImageCache
 
     /// <inheritdoc/>
     public Task ClearAsync(ImageCacheType cacheType = ImageCacheType.All, CancellationToken cancellationToken = default) =>
-        Task.WhenAll(Select(StorePolicy).Select(c => c.ClearAsync(cacheType, cancellationToken)));
+        Task.WhenAll(StartEach(Select(StorePolicy), c => c.ClearAsync(cacheType, cancellationToken)));
 
     private static Task<ImageCacheResult?> QueryOrFault(IImageCache cache, string key, ImageCacheType cacheType, ImageDecodeOptions? decodeOptions, CancellationToken cancellationToken)
     {
         try
         {
             // A null task is the cache's bug, reported as one, not as a NullReferenceException that leaks the other hits.
-            return cache.QueryAsync(key, cacheType, decodeOptions, cancellationToken)
-                ?? Task.FromException<ImageCacheResult?>(new InvalidOperationException($"the cache {cache.GetType().Name} returned no task"));
+            return cache.QueryAsync(key, cacheType, decodeOptions, cancellationToken) ?? Task.FromException<ImageCacheResult?>(NoTask(cache));
         }
         catch (Exception e)
         {
             return Task.FromException<ImageCacheResult?>(e);
         }
     }
+
+    // Starts an operation on each cache. One that fails before it returns a task (a cache written without async), or
+    // returns none, fails its own task like any other failure: Task.WhenAll then ends only once the other caches'
+    // operations have, and the failure comes after them. A load undoes a failed store by removing what the other caches
+    // stored; thrown at once, that removal ran before their stores had landed, and they kept the image of a failed load.
+    private static Task[] StartEach(ImmutableArray<IImageCache> caches, Func<IImageCache, Task> operation)
+    {
+        var tasks = new Task[caches.Length];
+        for (var i = 0; i < tasks.Length; i++)
+        {
+            try
+            {
+                tasks[i] = operation(caches[i]) ?? Task.FromException(NoTask(caches[i]));
+            }
+            catch (Exception e)
+            {
+                tasks[i] = Task.FromException(e);
+            }
+        }
+
+        return tasks;
+    }
+
+    private static Task<T>[] StartEach<T>(ImmutableArray<IImageCache> caches, Func<IImageCache, Task<T>> operation)
+    {
+        var tasks = new Task<T>[caches.Length];
+        for (var i = 0; i < tasks.Length; i++)
+        {
+            try
+            {
+                tasks[i] = operation(caches[i]) ?? Task.FromException<T>(NoTask(caches[i]));
+            }
+            catch (Exception e)
+            {
+                tasks[i] = Task.FromException<T>(e);
+            }
+        }
+
+        return tasks;
+    }
+
+    private static InvalidOperationException NoTask(IImageCache cache) => new($"the cache {cache.GetType().Name} returned no task");
 
     /// <summary>The caches that stores, removals and clears go to (<see cref="StorePolicy"/>).</summary>
     internal ImmutableArray<IImageCache> StoreTargets => Select(StorePolicy);
