@@ -94,7 +94,7 @@ public sealed class ImageCacheChain : IImageCache
 
         foreach (var cache in Select(QueryPolicy))
         {
-            var result = await cache.QueryAsync(key, cacheType, decodeOptions, cancellationToken).ConfigureAwait(false);
+            var result = await (cache.QueryAsync(key, cacheType, decodeOptions, cancellationToken) ?? Task.FromException<ImageCacheResult?>(NoTask(cache))).ConfigureAwait(false);
             if (result is not null)
             {
                 return result;
@@ -109,7 +109,7 @@ public sealed class ImageCacheChain : IImageCache
     {
         foreach (var cache in Select(QueryPolicy == ImageCacheChainPolicy.All ? ImageCacheChainPolicy.FirstHit : QueryPolicy))
         {
-            if (await cache.GetEncodedAsync(key, cancellationToken).ConfigureAwait(false) is { } entry)
+            if (await (cache.GetEncodedAsync(key, cancellationToken) ?? Task.FromException<DiskCacheEntry?>(NoTask(cache))).ConfigureAwait(false) is { } entry)
             {
                 return entry;
             }
@@ -144,7 +144,7 @@ public sealed class ImageCacheChain : IImageCache
         var found = ImageCacheType.None;
         foreach (var cache in Select(QueryPolicy))
         {
-            found |= await cache.ContainsAsync(key, cacheType, decodeOptions, cancellationToken).ConfigureAwait(false);
+            found |= await (cache.ContainsAsync(key, cacheType, decodeOptions, cancellationToken) ?? Task.FromException<ImageCacheType>(NoTask(cache))).ConfigureAwait(false);
             if (found != ImageCacheType.None && QueryPolicy == ImageCacheChainPolicy.FirstHit)
             {
                 break;

@@ -57,6 +57,33 @@ public sealed class ImageCacheChainMemberFailureTests
         Assert.IsTrue(slow.Ended, "the other member's operation ran to its end");
     }
 
+    public enum Lookup
+    {
+        Query,
+        GetEncoded,
+        Contains,
+    }
+
+    [TestMethod]
+    [DataRow(Lookup.Query)]
+    [DataRow(Lookup.GetEncoded)]
+    [DataRow(Lookup.Contains)]
+    public async Task FirstHitLookup_AMemberReturnsNoTask_FailsAsThatCachesBugAsThePolicyAllDoes(Lookup lookup)
+    {
+        var chain = new ImageCacheChain([new NoTaskLookups()]);
+
+        Func<Task> run = lookup switch
+        {
+            Lookup.Query => () => chain.QueryAsync("k", cancellationToken: TestContext.CancellationToken),
+            Lookup.GetEncoded => () => chain.GetEncodedAsync("k", TestContext.CancellationToken),
+            _ => () => chain.ContainsAsync("k", cancellationToken: TestContext.CancellationToken),
+        };
+
+        var error = await Assert.ThrowsAsync<Exception>(run);
+        Assert.IsInstanceOfType<InvalidOperationException>(error, $"the cache's missing task is reported as its bug, not as {error.GetType().Name}");
+        StringAssert.Contains(error.Message, nameof(NoTaskLookups));
+    }
+
     private Task Run(ImageCacheChain chain, Operation operation) => operation switch
     {
         Operation.Store => chain.StoreAsync("k", image: null, new byte[] { 1, 2, 3 }, cancellationToken: TestContext.CancellationToken),
@@ -102,6 +129,24 @@ public sealed class ImageCacheChainMemberFailureTests
             await Gate.Task;
             Ended = true;
         }
+    }
+
+    /// <summary>A member with a bug: its lookups return no task.</summary>
+    private sealed class NoTaskLookups : IImageCache
+    {
+        public Task<ImageCacheResult?> QueryAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => null!;
+
+        public Task<DiskCacheEntry?> GetEncodedAsync(string key, CancellationToken cancellationToken = default) => null!;
+
+        public Task StoreAsync(string key, AnimatedImage? image, ReadOnlyMemory<byte> encodedData, DiskCacheMetadata? metadata = null, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+        public Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default) => Task.FromResult(false);
+
+        public Task<bool> RemoveAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => Task.FromResult(false);
+
+        public Task<ImageCacheType> ContainsAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => null!;
+
+        public Task ClearAsync(ImageCacheType cacheType = ImageCacheType.All, CancellationToken cancellationToken = default) => Task.CompletedTask;
     }
 
     /// <summary>A member written without async: it fails before returning a task, or returns none.</summary>
