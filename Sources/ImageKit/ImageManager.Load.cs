@@ -264,10 +264,12 @@ public sealed partial class ImageManager
                 throw new ImageLoadException(url, "the server answered 304 Not Modified to a request without validators");
             }
 
-            if (response.ETag is { } etag && revalidating.Metadata.ETag is { } sent && !string.Equals(etag, sent, StringComparison.Ordinal))
+            if (response.ETag is { } etag && revalidating.Metadata.ETag is { } sent && !WeaklyEqual(etag, sent))
             {
                 // A 304 naming another entity tag does not describe the cached bytes (RFC 9111 §4.3.4): keeping them with
                 // the new tag would let every later revalidation confirm the wrong image. Load it again, unconditionally.
+                // The same tag marked weak (W/) on one side only is no other tag: that section matches by the weak
+                // comparison, and servers and CDNs that alter a response (compress it, say) weaken its tag.
                 return await LoadFromSourceAsync(loader, url, key, options, decodeOptions, revalidating: null, progress, cancellationToken, replacing: revalidating).ConfigureAwait(false);
             }
 
@@ -351,6 +353,11 @@ public sealed partial class ImageManager
             return new ImageLoadResult(image.AcquireLease(), source, url, response.FinalUrl, key, options.ReturnEncodedData ? data.ToArray() : (ReadOnlyMemory<byte>?)null);
         }
     }
+
+    // RFC 9110 §8.8.3.2's weak comparison of two entity tags: their opaque tags are equal, either of them weak or not.
+    private static bool WeaklyEqual(string tag, string other) => OpaqueTag(tag).SequenceEqual(OpaqueTag(other));
+
+    private static ReadOnlySpan<char> OpaqueTag(string tag) => tag.StartsWith("W/", StringComparison.Ordinal) ? tag.AsSpan(2) : tag.AsSpan();
 
     // The disk copy of key, unless it holds the bytes just received: the app asked not to store them there, but a copy
     // of another version is known to be outdated. Only loads that went past the caches come here, never a cache hit.
