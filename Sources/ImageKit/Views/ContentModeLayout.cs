@@ -18,7 +18,10 @@ public static class ContentModeLayout
     /// <param name="boundsHeight">The bounds height, finite and at least 0.</param>
     /// <param name="mode">How to place the image.</param>
     /// <returns>The image's rectangle in bounds coordinates; it may extend past the bounds (<see cref="ContentMode.Fill"/>, <see cref="ContentMode.Center"/>).</returns>
-    /// <exception cref="ArgumentOutOfRangeException">A size is negative or not finite, or the mode is unknown.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// A size is negative or not finite, the mode is unknown, or the laid-out image would be larger than the largest
+    /// double (<see cref="ContentMode.Fill"/> with absurd bounds, such as a 1 × 2 image in 10³⁰⁸ × 1).
+    /// </exception>
     public static LayoutRect Compute(int imageWidth, int imageHeight, double boundsWidth, double boundsHeight, ContentMode mode)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(imageWidth);
@@ -49,8 +52,8 @@ public static class ContentModeLayout
                 var scale = mode == ContentMode.Fit ? Math.Min(scaleX, scaleY) : Math.Max(scaleX, scaleY);
 
                 // The axis that decides the scale gets the bounds' size exactly, with no rounding error from the product.
-                width = scale == scaleX ? boundsWidth : imageWidth * scale;
-                height = scale == scaleY ? boundsHeight : imageHeight * scale;
+                width = scale == scaleX ? boundsWidth : Scaled(imageWidth, imageHeight, boundsHeight, nameof(boundsHeight));
+                height = scale == scaleY ? boundsHeight : Scaled(imageHeight, imageWidth, boundsWidth, nameof(boundsWidth));
                 break;
         }
 
@@ -67,7 +70,10 @@ public static class ContentModeLayout
     /// <param name="boundsWidth">The bounds width, finite and at least 0.</param>
     /// <param name="boundsHeight">The bounds height, finite and at least 0.</param>
     /// <param name="mode">How the image is placed.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A size is negative or not finite, or the mode is unknown.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// A size is negative or not finite, the mode is unknown, or the laid-out image would be larger than the largest
+    /// double (see <see cref="Compute"/>).
+    /// </exception>
     public static LayoutRect ComputeVisibleUnitRect(int imageWidth, int imageHeight, double boundsWidth, double boundsHeight, ContentMode mode)
     {
         var layout = Compute(imageWidth, imageHeight, boundsWidth, boundsHeight, mode);
@@ -96,6 +102,31 @@ public static class ContentModeLayout
         ContentMode.Center => "center",
         _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown content mode."),
     };
+
+    /// <summary>
+    /// <paramref name="size"/> × <paramref name="bound"/> / <paramref name="per"/>: the length of the axis that the scale
+    /// does not decide. Near <see cref="double.MaxValue"/> the usual product can round past it although the exact
+    /// length fits, so the product is then taken on a copy of the bound scaled down by a power of two (exact).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The length is larger than the largest double.</exception>
+    private static double Scaled(int size, int per, double bound, string boundName)
+    {
+        var length = size * (bound / per);
+        if (double.IsFinite(length))
+        {
+            return length;
+        }
+
+        const int Shift = 64;
+        length = Math.ScaleB(Math.ScaleB(bound, -Shift) * size / per, Shift);
+        if (!double.IsFinite(length))
+        {
+            throw new ArgumentOutOfRangeException(
+                boundName, bound, "The image laid out in these bounds would be larger than the largest double.");
+        }
+
+        return length;
+    }
 
     private static void ThrowIfNotSize(double value, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(value))] string? name = null)
     {

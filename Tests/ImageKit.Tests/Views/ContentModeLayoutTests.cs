@@ -101,6 +101,38 @@ public sealed class ContentModeLayoutTests
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ContentModeLayout.Compute(iw, ih, bw, bh, ContentMode.Fit));
 
     [TestMethod]
+    [DataRow(3, 3, double.MaxValue, 1.0)]
+    [DataRow(7, 7, 1.0, double.MaxValue)]
+    [DataRow(3, 6, double.MaxValue / 2, 1.0)]
+    public void Compute_FillWhoseResultIsRepresentable_GivesAFiniteRectangleThatCoversTheBounds(int iw, int ih, double bw, double bh)
+    {
+        var rect = ContentModeLayout.Compute(iw, ih, bw, bh, ContentMode.Fill);
+
+        var context = $"{iw}x{ih} in {bw}x{bh}: {rect}";
+        Assert.IsTrue(double.IsFinite(rect.X) && double.IsFinite(rect.Y), context);
+        Assert.IsTrue(double.IsFinite(rect.Width) && double.IsFinite(rect.Height), context);
+        Assert.IsTrue(rect.Width >= bw && rect.Height >= bh, context);
+        Assert.AreEqual((double)iw / ih, rect.Width / rect.Height, 1e-9, context);
+
+        var visible = ContentModeLayout.ComputeVisibleUnitRect(iw, ih, bw, bh, ContentMode.Fill);
+        Assert.IsTrue(double.IsFinite(visible.Width) && double.IsFinite(visible.Height), $"visible: {visible}");
+    }
+
+    [TestMethod]
+    [DataRow(1, 2, 1e308, 1.0)]
+    [DataRow(2, 1, 1.0, 1e308)]
+    [DataRow(1, int.MaxValue, 1e299, 1.0)]
+    public void Compute_FillLargerThanTheLargestDouble_ThrowsInsteadOfGivingInfinity(int iw, int ih, double bw, double bh)
+    {
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ContentModeLayout.Compute(iw, ih, bw, bh, ContentMode.Fill));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ContentModeLayout.ComputeVisibleUnitRect(iw, ih, bw, bh, ContentMode.Fill));
+
+        // Fit of the same sizes stays inside the bounds, so it is representable.
+        var fit = ContentModeLayout.Compute(iw, ih, bw, bh, ContentMode.Fit);
+        Assert.IsTrue(double.IsFinite(fit.Width) && double.IsFinite(fit.Height), $"fit: {fit}");
+    }
+
+    [TestMethod]
     public void Compute_UnknownMode_Throws() =>
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ContentModeLayout.Compute(1, 1, 1, 1, (ContentMode)42));
 
