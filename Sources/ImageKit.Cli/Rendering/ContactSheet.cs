@@ -124,9 +124,11 @@ internal sealed class ContactSheet : IDisposable
         }
 
         // Written beside the target and renamed over it: a failure half-way (a full disk) leaves a file the user already
-        // had at that path as it was, and no torn PNG.
+        // had at that path as it was, and no torn PNG. Through a symbolic link, the target is the file it leads to: the
+        // rename would otherwise replace the link itself.
         EnsureWritable(path);
-        var temporary = Path.Combine(Path.GetDirectoryName(path) ?? ".", $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        var target = WriteTarget(path);
+        var temporary = Path.Combine(Path.GetDirectoryName(target) ?? ".", $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
         try
         {
             using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
@@ -136,7 +138,7 @@ internal sealed class ContactSheet : IDisposable
                 file.Flush(flushToDisk: true);
             }
 
-            File.Move(temporary, path, overwrite: true);
+            File.Move(temporary, target, overwrite: true);
         }
         catch (IOException e)
         {
@@ -179,10 +181,40 @@ internal sealed class ContactSheet : IDisposable
             throw new CliException(path, "cannot write the contact sheet: it is a device, FIFO or socket, not a file (leave out --contact-sheet to write none)");
         }
 
-        var folder = Path.GetDirectoryName(path);
+        var target = WriteTarget(path);
+        var folder = Path.GetDirectoryName(target);
         if (!string.IsNullOrEmpty(folder) && !Directory.Exists(folder))
         {
-            throw new CliException(path, $"cannot write the contact sheet: the folder {folder} does not exist");
+            throw new CliException(
+                path,
+                target == Path.GetFullPath(path)
+                    ? $"cannot write the contact sheet: the folder {folder} does not exist"
+                    : $"cannot write the contact sheet: it is a symbolic link to {target}, whose folder {folder} does not exist");
+        }
+    }
+
+    /// <summary>
+    /// The file the sheet is written to for <paramref name="path"/>: the path itself, or for a symbolic link the file the
+    /// link finally leads to, as shell redirection and other image tools write through a link. A link to a file that
+    /// does not exist yet leads there too (the file is made, in the folder it names). The link itself is kept.
+    /// </summary>
+    /// <exception cref="CliException">The path is a symbolic link that cannot be followed (a loop).</exception>
+    internal static string WriteTarget(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var entry = new FileInfo(full);
+        if (entry.LinkTarget is null)
+        {
+            return full;
+        }
+
+        try
+        {
+            return entry.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException(path, $"cannot write the contact sheet: it is a symbolic link that cannot be followed ({e.Message.TrimEnd('.')})");
         }
     }
 

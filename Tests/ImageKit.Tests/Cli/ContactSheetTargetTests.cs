@@ -44,6 +44,97 @@ public sealed class ContactSheetTargetTests
         result.AssertBadInput(input, "contact sheet");
     }
 
+    // As shell redirection and other image tools do, a link names where the file goes: the sheet was renamed over the
+    // link itself, so the link became a file and the file it led to kept its old content.
+    [TestMethod]
+    public async Task Play_ContactSheetIsALinkToAFile_WritesTheFileTheLinkLeadsToAndKeepsTheLink()
+    {
+        using var folder = new TempFolder();
+        var target = folder.Combine("sheet.png");
+        await File.WriteAllTextAsync(target, "old sheet", TestContext.CancellationToken);
+        var link = folder.Combine("latest.png");
+        if (!TryLink(link, target))
+        {
+            return;
+        }
+
+        var result = await CliRunner.RunAsync("play", Corpus.PathOf("animated-red-blue.gif"), "--seconds", "0.3", "--no-render", "--contact-sheet", link);
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        Assert.IsNotNull(new FileInfo(link).LinkTarget, "the link was replaced by a file");
+        CollectionAssert.AreEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, (await File.ReadAllBytesAsync(target, TestContext.CancellationToken))[..4], "the file the link leads to holds the sheet");
+        CollectionAssert.AreEquivalent(new[] { "latest.png", "sheet.png" }, Directory.GetFileSystemEntries(folder.Path).Select(Path.GetFileName).ToArray(), "no temporary file left");
+    }
+
+    // A link to a file that does not exist yet is written through too (as `> link` in a shell): the file is made where the
+    // link leads, and the link is kept.
+    [TestMethod]
+    public async Task Play_ContactSheetIsALinkToAMissingFile_MakesThatFileAndKeepsTheLink()
+    {
+        using var folder = new TempFolder();
+        var target = folder.Combine("out", "sheet.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var link = folder.Combine("latest.png");
+        if (!TryLink(link, Path.Combine("out", "sheet.png"))) // relative: to the link's folder
+        {
+            return;
+        }
+
+        var result = await CliRunner.RunAsync("play", Corpus.PathOf("animated-red-blue.gif"), "--seconds", "0.3", "--no-render", "--contact-sheet", link);
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        Assert.IsNotNull(new FileInfo(link).LinkTarget, "the link was replaced by a file");
+        Assert.IsTrue(File.Exists(target), "the sheet was not written where the link leads");
+    }
+
+    // A link to a file in a folder that does not exist cannot be written through: said before playing, naming the target.
+    [TestMethod]
+    public async Task Play_ContactSheetIsALinkIntoAMissingFolder_IsRefusedAndTheLinkKept()
+    {
+        using var folder = new TempFolder();
+        var target = folder.Combine("gone", "sheet.png");
+        var link = folder.Combine("latest.png");
+        if (!TryLink(link, target))
+        {
+            return;
+        }
+
+        var result = await CliRunner.RunAsync("play", Corpus.PathOf("animated-red-blue.gif"), "--seconds", "0.3", "--no-render", "--contact-sheet", link);
+
+        result.AssertBadInput(link, "does not exist");
+        Assert.IsNotNull(new FileInfo(link).LinkTarget, "the link was replaced by a file");
+    }
+
+    [TestMethod]
+    public async Task Play_ContactSheetIsALinkInALoop_IsRefusedAndTheLinkKept()
+    {
+        using var folder = new TempFolder();
+        var link = folder.Combine("one.png");
+        if (!TryLink(link, folder.Combine("two.png")) || !TryLink(folder.Combine("two.png"), link))
+        {
+            return;
+        }
+
+        var result = await CliRunner.RunAsync("play", Corpus.PathOf("animated-red-blue.gif"), "--seconds", "0.3", "--no-render", "--contact-sheet", link);
+
+        result.AssertBadInput(link, "symbolic link that cannot be followed");
+        Assert.IsNotNull(new FileInfo(link).LinkTarget, "the link was replaced by a file");
+    }
+
+    private static bool TryLink(string link, string target)
+    {
+        try
+        {
+            File.CreateSymbolicLink(link, target);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Assert.Inconclusive($"cannot make symbolic links here: {e.Message}");
+            return false;
+        }
+    }
+
     // `test -p`: the path is (still) a FIFO.
     private static bool IsFifo(string path)
     {
