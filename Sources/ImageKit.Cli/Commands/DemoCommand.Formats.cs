@@ -84,7 +84,7 @@ internal static partial class DemoCommand
         var directory = Path.Combine(staged.Directory.FullName, subfolder);
         try
         {
-            using var file = staged.Create(Path.Combine(subfolder, string.Create(CultureInfo.InvariantCulture, $"frame-{frame.Index:D4}.png")));
+            using var file = staged.Create(Path.Combine(subfolder, StagedFrames.FrameFileName(frame.Index)));
             frame.SaveAsPng(file);
         }
         catch (IOException e)

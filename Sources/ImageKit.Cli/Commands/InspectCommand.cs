@@ -22,7 +22,7 @@ internal static class InspectCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
         var framesDir = new Option<DirectoryInfo?>("--frames-dir")
         {
-            Description = "Write every composited frame as frame-0000.png, frame-0001.png, … (canvas size, RGBA, straight alpha).",
+            Description = "Write every composited frame as frame-0000.png, frame-0001.png, … (canvas size, RGBA, straight alpha); frame files of an earlier, longer animation there are removed.",
         };
 
         var header = RequestHeaders.CreateOption("the request when the input is an http(s) URL");
@@ -56,7 +56,7 @@ internal static class InspectCommand
             // Every frame is decoded before anything is printed, so damaged data is reported as an error, not as a
             // half-printed summary; frames are written under temporary names and put in place only once the whole file
             // has passed, so bad input leaves the folder as it was.
-            using var written = directory is null ? null : new StagedFrames(directory);
+            using var written = directory is null ? null : new StagedFrames(directory) { Keep = file => PlayCommand.IsSameFile(source, file) };
             if (written is not null)
             {
                 WriteFrames(image, written, name, cancellationToken);
@@ -116,7 +116,7 @@ internal static class InspectCommand
                 : null;
     }
 
-    private static string FrameFileName(int index) => string.Create(CultureInfo.InvariantCulture, $"frame-{index:D4}.png");
+    private static string FrameFileName(int index) => StagedFrames.FrameFileName(index);
 
     private static void VerifyFrames(AnimatedImage image, CancellationToken cancellationToken)
     {

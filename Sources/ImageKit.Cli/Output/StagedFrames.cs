@@ -1,10 +1,13 @@
+using System.Globalization;
+
 namespace ImageKit.Cli.Output;
 
 /// <summary>
 /// Files written into a folder under temporary names and put in place together by <see cref="Commit"/>, so that a run
 /// that fails halfway (a damaged or cut-off input, a full disk, Ctrl-C) leaves the folder as it was: disposed without a
 /// commit, it deletes what it wrote, and every folder it made (the folder itself, the folders made to reach it, and
-/// subfolders of it that a name holds) that nothing else is in.
+/// subfolders of it that a name holds) that nothing else is in. Committed, each folder written into holds this run's frames
+/// only: frame files of an earlier, longer animation there are removed (files named otherwise are the user's and kept).
 /// </summary>
 internal sealed class StagedFrames(DirectoryInfo directory) : IDisposable
 {
@@ -15,6 +18,19 @@ internal sealed class StagedFrames(DirectoryInfo directory) : IDisposable
 
     /// <summary>The folder the files are for.</summary>
     public DirectoryInfo Directory { get; } = directory;
+
+    /// <summary>Whether a file is kept although it is named as an earlier run's frame (the image being read itself).</summary>
+    public Func<string, bool>? Keep { get; init; }
+
+    /// <summary>The name of frame <paramref name="index"/>'s file: <c>frame-0000.png</c>, <c>frame-0001.png</c>, …</summary>
+    public static string FrameFileName(int index) => string.Create(CultureInfo.InvariantCulture, $"frame-{index:D4}.png");
+
+    /// <summary>Whether <paramref name="name"/> is exactly a name <see cref="FrameFileName"/> gives (<c>frame-12.png</c> is not).</summary>
+    public static bool IsFrameFileName(string name) =>
+        name.StartsWith("frame-", StringComparison.Ordinal)
+        && name.EndsWith(".png", StringComparison.Ordinal)
+        && int.TryParse(name.AsSpan(6, Math.Max(0, name.Length - 10)), NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+        && name == FrameFileName(index);
 
     /// <summary>Creates the file that becomes <paramref name="name"/> (which may name a subfolder: <c>gif/frame-0000.png</c>) in the folder once committed.</summary>
     public FileStream Create(string name)
@@ -27,8 +43,11 @@ internal sealed class StagedFrames(DirectoryInfo directory) : IDisposable
         return stream;
     }
 
-    /// <summary>Puts every file in place, replacing files of the same names.</summary>
-    /// <exception cref="CliException">A file cannot be put in place.</exception>
+    /// <summary>
+    /// Puts every file in place, replacing files of the same names, then removes the frame files (named as
+    /// <see cref="FrameFileName"/> names them) that this run did not write from the folders it wrote into.
+    /// </summary>
+    /// <exception cref="CliException">A file cannot be put in place, or an earlier frame cannot be removed.</exception>
     public void Commit()
     {
         // A folder where a file goes would stop the moves half-way, with the first files already replacing the user's:
@@ -55,6 +74,35 @@ internal sealed class StagedFrames(DirectoryInfo directory) : IDisposable
         }
 
         _committed = true;
+        RemoveEarlierFrames();
+    }
+
+    // An earlier run of a longer animation left frames past this one's last: the folder would show a mix of two
+    // animations. Removed only after every new frame is in place, so a run that fails leaves the old frames as they were,
+    // and only files named exactly as frames are named: anything else (notes.txt, frame-12.png, a folder) is the user's.
+    private void RemoveEarlierFrames()
+    {
+        var written = new HashSet<string>(_files.Select(f => f.Final), StringComparer.Ordinal);
+        foreach (var folder in written.Select(Path.GetDirectoryName).OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            string? current = null;
+            try
+            {
+                foreach (var file in System.IO.Directory.EnumerateFiles(folder, "frame-*.png"))
+                {
+                    current = file;
+                    if (!written.Contains(file) && IsFrameFileName(Path.GetFileName(file)) && Keep?.Invoke(file) != true)
+                    {
+                        File.Delete(file);
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                var reason = e is UnauthorizedAccessException ? "permission denied" : e.Message;
+                throw new CliException(Directory.FullName, $"wrote the new frames but cannot remove the earlier frame {current ?? folder}: {reason}", e);
+            }
+        }
     }
 
     /// <summary>Without a commit, deletes the files written and the folder it made (if empty). Never throws.</summary>
