@@ -180,6 +180,11 @@ internal static class CacheCommand
                 return null;
             }
         }
+        else if (FileKind.IsSpecial(index) == true)
+        {
+            // Opened to read its header, a FIFO would block until some process wrote to it: the command would hang.
+            throw new CliException("--cache-dir", $"{index} is a device, FIFO or socket, not a cache index; delete it (or the folder) to start a new cache");
+        }
         else if (!IsSqliteFile(index))
         {
             throw new CliException("--cache-dir", $"{index} is not a SQLite database, so not a cache index; delete it (or the folder) to start a new cache");
