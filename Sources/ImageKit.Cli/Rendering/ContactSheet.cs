@@ -128,7 +128,7 @@ internal sealed class ContactSheet : IDisposable
         // rename would otherwise replace the link itself.
         EnsureWritable(path);
         var target = WriteTarget(path);
-        var temporary = Path.Combine(Path.GetDirectoryName(target) ?? ".", $".{Path.GetFileName(target)}.{Guid.NewGuid():N}.tmp");
+        var temporary = Path.Combine(Path.GetDirectoryName(target) ?? ".", TemporaryName(Path.GetFileName(target)));
         try
         {
             using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
@@ -150,6 +150,22 @@ internal sealed class ContactSheet : IDisposable
             DeleteQuietly(temporary);
             throw new CliException(path, "cannot write the contact sheet: permission denied", e);
         }
+    }
+
+    // ".<name>.<32 hex digits>.tmp", with the name cut short where that would pass the 255 bytes (UTF-8) a file name may
+    // have on common file systems: a sheet whose own name fits can always be written.
+    private static string TemporaryName(string name)
+    {
+        const int MaxNameBytes = 255;
+        var suffix = $".{Guid.NewGuid():N}.tmp";
+        var room = MaxNameBytes - 1 - suffix.Length;
+        var kept = name;
+        while (System.Text.Encoding.UTF8.GetByteCount(kept) > room)
+        {
+            kept = kept[..^(char.IsLowSurrogate(kept[^1]) && kept.Length > 1 ? 2 : 1)];
+        }
+
+        return $".{kept}{suffix}";
     }
 
     private static void DeleteQuietly(string path)

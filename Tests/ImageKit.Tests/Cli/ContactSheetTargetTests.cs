@@ -121,6 +121,21 @@ public sealed class ContactSheetTargetTests
         Assert.IsNotNull(new FileInfo(link).LinkTarget, "the link was replaced by a file");
     }
 
+    // The sheet was first written as ".<name>.<32 hex digits>.tmp" beside its path: for a name of more than 216 bytes that
+    // temporary name passed the system's 255-byte limit, so a path the user could write was refused after playing.
+    [TestMethod]
+    public async Task Play_ContactSheetWithANameNearTheSystemsLimit_IsWritten()
+    {
+        using var folder = new TempFolder();
+        var sheet = folder.Combine(new string('s', 240) + ".png");
+
+        var result = await CliRunner.RunAsync("play", Corpus.PathOf("animated-red-blue.gif"), "--seconds", "0.3", "--no-render", "--contact-sheet", sheet);
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        Assert.IsTrue(File.Exists(sheet), "no sheet written");
+        CollectionAssert.AreEqual(new[] { Path.GetFileName(sheet) }, Directory.GetFileSystemEntries(folder.Path).Select(Path.GetFileName).ToArray(), "a temporary file left");
+    }
+
     private static bool TryLink(string link, string target)
     {
         try
