@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ImageKit.Caching;
+using ImageKit.Caching.Internal;
 using ImageKit.Decoding;
 using ImageKit.Decoding.Internal;
 using ImageKit.Diagnostics.Internal;
@@ -93,12 +94,12 @@ public sealed partial class ImageManager
     private Task<ImageCacheResult?> QueryCacheTracedAsync(string key, ImageCacheType cacheType, ImageDecodeOptions decodeOptions, CancellationToken cancellationToken) =>
         _metrics.Activities.HasListeners()
             ? QueryCacheWithActivityAsync(key, cacheType, decodeOptions, cancellationToken)
-            : Cache.QueryAsync(key, cacheType, decodeOptions, cancellationToken);
+            : CacheTasks.Checked(Cache.QueryAsync(key, cacheType, decodeOptions, cancellationToken), Cache);
 
     private async Task<ImageCacheResult?> QueryCacheWithActivityAsync(string key, ImageCacheType cacheType, ImageDecodeOptions decodeOptions, CancellationToken cancellationToken)
     {
         using var scope = Contained.StartActivity(_metrics.Activities, ActivityNames.CacheQuery);
-        var hit = await Cache.QueryAsync(key, cacheType, decodeOptions, cancellationToken).ConfigureAwait(false);
+        var hit = await CacheTasks.Checked(Cache.QueryAsync(key, cacheType, decodeOptions, cancellationToken), Cache).ConfigureAwait(false);
         scope.Activity?.SetTag(TagNames.CacheHit, hit is null ? "none" : ImageKitMetrics.TierTag(hit.Source == ImageCacheType.Memory));
         return hit;
     }

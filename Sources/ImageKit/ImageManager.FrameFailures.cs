@@ -106,7 +106,7 @@ public sealed partial class ImageManager
     {
         try
         {
-            await Cache.RemoveAsync(key, tiers, decodeOptions, CancellationToken.None).ConfigureAwait(false);
+            await CacheTasks.Checked(Cache.RemoveAsync(key, tiers, decodeOptions, CancellationToken.None), Cache).ConfigureAwait(false);
         }
         catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException)
         {
@@ -138,12 +138,12 @@ public sealed partial class ImageManager
     {
         try
         {
-            await removal.RemoveAsync(ImageCacheType.Memory, () => Cache.RemoveAsync(key, ImageCacheType.Memory, decodeOptions, CancellationToken.None)).ConfigureAwait(false);
+            await removal.RemoveAsync(ImageCacheType.Memory, () => CacheTasks.Checked(Cache.RemoveAsync(key, ImageCacheType.Memory, decodeOptions, CancellationToken.None), Cache)).ConfigureAwait(false);
 
             // The image's own disk store may not have landed yet (stores run in the background): after it, or it would
             // bring the bytes back.
             await _diskStores.WhenIdleAsync(CancellationToken.None).ConfigureAwait(false);
-            await removal.RemoveAsync(ImageCacheType.Disk, () => Cache.RemoveAsync(key, ImageCacheType.Disk, decodeOptions, CancellationToken.None)).ConfigureAwait(false);
+            await removal.RemoveAsync(ImageCacheType.Disk, () => CacheTasks.Checked(Cache.RemoveAsync(key, ImageCacheType.Disk, decodeOptions, CancellationToken.None), Cache)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException)
         {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ImageKit.Caching;
+using ImageKit.Caching.Internal;
 using ImageKit.Diagnostics.Internal;
 using ImageKit.Decoding;
 using ImageKit.Internal;
@@ -72,7 +73,7 @@ public sealed partial class ImageManager
             {
                 if (options.RefreshCached)
                 {
-                    revalidating = options.CacheType.HasFlag(ImageCacheType.Disk) ? await Cache.GetEncodedAsync(key, cancellationToken).ConfigureAwait(false) : null;
+                    revalidating = options.CacheType.HasFlag(ImageCacheType.Disk) ? await CacheTasks.Checked(Cache.GetEncodedAsync(key, cancellationToken), Cache).ConfigureAwait(false) : null;
                 }
                 else if (await QueryCacheTracedAsync(key, options.CacheType, decodeOptions, cancellationToken).ConfigureAwait(false) is { } hit)
                 {
@@ -99,7 +100,7 @@ public sealed partial class ImageManager
                             {
                                 encoded = hit.Image.EncodedData.ToArray();
                             }
-                            else if (options.CacheType.HasFlag(ImageCacheType.Disk) && await Cache.GetEncodedAsync(key, cancellationToken).ConfigureAwait(false) is { } entry)
+                            else if (options.CacheType.HasFlag(ImageCacheType.Disk) && await CacheTasks.Checked(Cache.GetEncodedAsync(key, cancellationToken), Cache).ConfigureAwait(false) is { } entry)
                             {
                                 encoded = entry.Data;
                             }
@@ -304,7 +305,7 @@ public sealed partial class ImageManager
             if (!response.StoreOnDisk && replacing is not null && !response.NotModified)
             {
                 // The new answer must not be stored (Cache-Control: no-store): the copy from before must not outlive it.
-                await Cache.RemoveAsync(key, ImageCacheType.Disk, decodeOptions, cancellationToken).ConfigureAwait(false);
+                await CacheTasks.Checked(Cache.RemoveAsync(key, ImageCacheType.Disk, decodeOptions, cancellationToken), Cache).ConfigureAwait(false);
             }
             else if (replacing is null && !response.NotModified && (options.RefreshCached || options.FromNetworkOnly) && !storeTo.HasFlag(ImageCacheType.Disk)
                 && Cache is not ImageCache { Disk: null })
@@ -363,9 +364,9 @@ public sealed partial class ImageManager
     // of another version is known to be outdated. Only loads that went past the caches come here, never a cache hit.
     private async Task RemoveOutdatedDiskCopyAsync(string key, ReadOnlyMemory<byte> current, ImageDecodeOptions decodeOptions, CancellationToken cancellationToken)
     {
-        if (await Cache.GetEncodedAsync(key, cancellationToken).ConfigureAwait(false) is { } stored && !current.Span.SequenceEqual(stored.Data))
+        if (await CacheTasks.Checked(Cache.GetEncodedAsync(key, cancellationToken), Cache).ConfigureAwait(false) is { } stored && !current.Span.SequenceEqual(stored.Data))
         {
-            await Cache.RemoveAsync(key, ImageCacheType.Disk, decodeOptions, cancellationToken).ConfigureAwait(false);
+            await CacheTasks.Checked(Cache.RemoveAsync(key, ImageCacheType.Disk, decodeOptions, cancellationToken), Cache).ConfigureAwait(false);
         }
     }
 

@@ -1,4 +1,5 @@
 using ImageKit.Caching;
+using ImageKit.Caching.Internal;
 using ImageKit.Loading;
 
 namespace ImageKit;
@@ -41,7 +42,7 @@ public sealed partial class ImageManager
     {
         // Under the variant these options decode (a thumbnail, say) in memory, as the load itself would look.
         var key = CacheKeyFor(url, options);
-        var found = await Cache.ContainsAsync(key, options.CacheType, DecodeOptionsFor(url, options), cancellationToken).ConfigureAwait(false);
+        var found = await CacheTasks.Checked(Cache.ContainsAsync(key, options.CacheType, DecodeOptionsFor(url, options), cancellationToken), Cache).ConfigureAwait(false);
         if (found == ImageCacheType.None)
         {
             return options;
@@ -51,7 +52,7 @@ public sealed partial class ImageManager
         // longer waiting then) is found by the second.
         if (found.HasFlag(ImageCacheType.Disk) || !await StoresOnDiskAsync(url, options, cancellationToken).ConfigureAwait(false)
             || await IsStoringOnDiskAsync(key, cancellationToken).ConfigureAwait(false)
-            || await Cache.ContainsAsync(key, ImageCacheType.Disk, cancellationToken: cancellationToken).ConfigureAwait(false) != ImageCacheType.None)
+            || await CacheTasks.Checked(Cache.ContainsAsync(key, ImageCacheType.Disk, cancellationToken: cancellationToken), Cache).ConfigureAwait(false) != ImageCacheType.None)
         {
             return null;
         }

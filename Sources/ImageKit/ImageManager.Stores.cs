@@ -220,7 +220,7 @@ public sealed partial class ImageManager
     {
         try
         {
-            await cache.StoreAsync(key, image: null, data, metadata, ImageCacheType.Disk, decodeOptions, CancellationToken.None).ConfigureAwait(false);
+            await CacheTasks.Checked(cache.StoreAsync(key, image: null, data, metadata, ImageCacheType.Disk, decodeOptions, CancellationToken.None), cache).ConfigureAwait(false);
         }
         catch (Exception e) when (LogDiskStoreFailure(key, e))
         {
@@ -235,7 +235,7 @@ public sealed partial class ImageManager
     {
         try
         {
-            await Cache.StoreAsync(key, image, data, metadata, storeTo, decodeOptions, cancellationToken).ConfigureAwait(false);
+            await CacheTasks.Checked(Cache.StoreAsync(key, image, data, metadata, storeTo, decodeOptions, cancellationToken), Cache).ConfigureAwait(false);
         }
         catch (Exception) when (Cache is ImageCacheChain chain && storeTo != ImageCacheType.None)
         {

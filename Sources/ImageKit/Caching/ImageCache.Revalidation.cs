@@ -1,3 +1,4 @@
+using ImageKit.Caching.Internal;
 using ImageKit.Decoding;
 
 namespace ImageKit.Caching;
@@ -17,7 +18,7 @@ public sealed partial class ImageCache
     {
         ImageCache imageCache => imageCache.UpdateRevalidatedAsync(key, metadata, revalidated, cancellationToken),
         ImageCacheChain chain => chain.UpdateRevalidatedAsync(key, metadata, revalidated, cancellationToken),
-        _ => cache.UpdateMetadataAsync(key, metadata, cancellationToken),
+        _ => CacheTasks.Checked(cache.UpdateMetadataAsync(key, metadata, cancellationToken), cache),
     };
 
     private async Task<bool> UpdateRevalidatedAsync(string key, DiskCacheMetadata metadata, ReadOnlyMemory<byte> revalidated, CancellationToken cancellationToken) =>
@@ -46,7 +47,7 @@ public sealed partial class ImageCache
 
                 break;
             default:
-                await cache.RemoveAsync(key, ImageCacheType.Memory, decodeOptions, cancellationToken).ConfigureAwait(false);
+                await CacheTasks.Checked(cache.RemoveAsync(key, ImageCacheType.Memory, decodeOptions, cancellationToken), cache).ConfigureAwait(false);
                 break;
         }
     }

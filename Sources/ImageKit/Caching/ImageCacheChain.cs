@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using ImageKit.Caching.Internal;
 using ImageKit.Decoding;
 
 namespace ImageKit.Caching;
@@ -211,7 +212,7 @@ public sealed class ImageCacheChain : IImageCache
         return tasks;
     }
 
-    private static InvalidOperationException NoTask(IImageCache cache) => new($"the cache {cache.GetType().Name} returned no task");
+    private static InvalidOperationException NoTask(IImageCache cache) => CacheTasks.NoTask(cache);
 
     /// <summary>The caches that stores, removals and clears go to (<see cref="StorePolicy"/>).</summary>
     internal ImmutableArray<IImageCache> StoreTargets => Select(StorePolicy);
