@@ -118,8 +118,9 @@ public sealed record ImageLoadOptions
 
     /// <summary>
     /// Makes the cache key from the URL (for example to drop a signed query string). Everything that changes the decoded
-    /// result is added to the memory key by the cache itself. A function that returns <see langword="null"/> or an empty
-    /// key fails the load with <see cref="ArgumentException"/>; one that throws fails it with its own exception.
+    /// result is added to the memory key by the cache itself. A function that returns <see langword="null"/>, an empty key
+    /// or a key holding the control character U+001F (which the cache keeps to tell a key's variants apart) fails the load
+    /// with <see cref="ArgumentException"/>; one that throws fails it with its own exception.
     /// <value>Default: <see langword="null"/> (the absolute URL).</value>
     /// </summary>
     public Func<Uri, string>? CacheKey { get; init; }

@@ -34,7 +34,7 @@ public sealed partial class ImageManager
     /// </param>
     /// <returns>The result, owned by the caller: dispose it when done with the image.</returns>
     /// <exception cref="ImageKitException">The image cannot be had; the derived type and message say why.</exception>
-    /// <exception cref="ArgumentException"><paramref name="options"/> contradict each other (<see cref="ImageLoadOptions.FromCacheOnly"/> with <see cref="ImageLoadOptions.FromNetworkOnly"/>), or their <see cref="ImageLoadOptions.CacheKey"/> function made no key.</exception>
+    /// <exception cref="ArgumentException"><paramref name="options"/> contradict each other (<see cref="ImageLoadOptions.FromCacheOnly"/> with <see cref="ImageLoadOptions.FromNetworkOnly"/>), or their <see cref="ImageLoadOptions.CacheKey"/> function made no key, or one holding the control character U+001F.</exception>
     private async Task<ImageLoadResult> LoadImageCoreAsync(Uri url, ImageLoadOptions? options, IProgress<ImageLoadProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(url);
@@ -174,21 +174,6 @@ public sealed partial class ImageManager
         {
             throw new ArgumentException("FromCacheOnly and FromNetworkOnly contradict each other: set at most one.", nameof(options));
         }
-    }
-
-    // The key a load is cached under: the app's CacheKey function's, which must make one, else the absolute URL, a host in
-    // Unicode written as its punycode (one image, one entry, by either name; ASCII URLs keep their AbsoluteUri).
-    private static string CacheKeyFor(Uri url, ImageLoadOptions options)
-    {
-        if (options.CacheKey is not { } cacheKey)
-        {
-            return PunycodeHost.In(url, url.AbsoluteUri);
-        }
-
-        var key = cacheKey(url);
-        return string.IsNullOrEmpty(key)
-            ? throw new ArgumentException($"The CacheKey function returned {(key is null ? "null" : "an empty key")} for '{UrlText.Describe(url)}'.", nameof(options))
-            : key;
     }
 
     // The manager's decode options with a load's own on top: what the decoded image, and its memory key, are made of.

@@ -13,6 +13,12 @@ internal static class MemoryCacheKey
     // Between the cache key and the decode options of a variant: a control character no URL holds.
     private const char Separator = '\u001f';
 
+    /// <summary>
+    /// Whether <paramref name="key"/> is free of the separator of variants, as every key given to the caches must be for
+    /// <see cref="IsOf"/> to tell one key's variants from another key (the manager refuses an app's key that is not).
+    /// </summary>
+    public static bool IsVariantFree(string key) => !key.Contains(Separator, StringComparison.Ordinal);
+
     /// <summary>Whether <paramref name="memoryKey"/> is <paramref name="key"/> itself or one of its variants.</summary>
     public static bool IsOf(string memoryKey, string key) =>
         memoryKey.StartsWith(key, StringComparison.Ordinal) && (memoryKey.Length == key.Length || memoryKey[key.Length] == Separator);
