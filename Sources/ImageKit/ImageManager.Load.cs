@@ -282,7 +282,12 @@ public sealed partial class ImageManager
             WatchFrames(image, key, decodeOptions);
             cancellationToken.ThrowIfCancellationRequested();
             var storeTo = options.CacheType;
-            if (!response.StoreOnDisk || Cache is ImageCache { Disk: null })
+
+            // Awaited, never read with ImageCache.Disk: a disk tier opening in the background (ImageManager.Shared's) would
+            // block this pool thread until its index opens (up to its busy timeout). Once open, this completes at once. The
+            // stores below then find it opened.
+            var hasNoDisk = Cache is ImageCache imageCache && await imageCache.DiskAsync(cancellationToken).ConfigureAwait(false) is null;
+            if (!response.StoreOnDisk || hasNoDisk)
             {
                 storeTo &= ~ImageCacheType.Disk;
             }
@@ -293,7 +298,7 @@ public sealed partial class ImageManager
                 await CacheTasks.Checked(Cache.RemoveAsync(key, ImageCacheType.Disk, decodeOptions, cancellationToken), Cache).ConfigureAwait(false);
             }
             else if (replacing is null && !response.NotModified && (options.RefreshCached || options.FromNetworkOnly) && !storeTo.HasFlag(ImageCacheType.Disk)
-                && Cache is not ImageCache { Disk: null })
+                && !hasNoDisk)
             {
                 // A load past the disk that keeps its result off it (CacheType without Disk, or no-store) has learnt the
                 // image's current version: a disk copy of another one must not answer the next load that misses memory.

@@ -150,8 +150,9 @@ public sealed partial class ImageManager
         }
 
         // Registered with the disk tier so that a removal or a clear before it lands cancels it (see PendingDiskStores);
-        // meanwhile a disk query reads these bytes.
-        var disk = (Cache as ImageCache)?.Disk;
+        // meanwhile a disk query reads these bytes. Awaited, not cancelled (as for a chain below): the memory holds the image
+        // already. LoadFromSourceAsync has awaited the opening, so this completes at once.
+        var disk = Cache is ImageCache imageCache ? await imageCache.DiskAsync(CancellationToken.None).ConfigureAwait(false) : null;
         var inline = disk?.StoresInline(data.Length) == true;
         var deferred = disk?.PendingStores.Register(key, data, metadata);
         var store = _diskStores.TryStart(
@@ -178,8 +179,29 @@ public sealed partial class ImageManager
     /// </summary>
     private async Task DeferThroughChainAsync(ImageCacheChain chain, string key, ReadOnlyMemory<byte> data, DiskCacheMetadata metadata, ImageDecodeOptions decodeOptions)
     {
+        // Each member's disk tier awaited, never read with ImageCache.Disk: one opening in the background would block the
+        // load's thread until its index opens. Not cancelled: the memory tiers hold the image already, and a load is not
+        // cancelled once its stores have begun landing (the wait ends when the index opens or its opening gives up).
         var targets = ImageCache.StoreTargets(chain);
-        targets.RemoveAll(static t => t is ImageCache { Disk: null });
+        var disks = new List<DiskImageCache?>(targets.Count);
+        for (var i = 0; i < targets.Count;)
+        {
+            if (targets[i] is not ImageCache member)
+            {
+                disks.Add(null);
+                i++;
+            }
+            else if (await member.DiskAsync(CancellationToken.None).ConfigureAwait(false) is { } memberDisk)
+            {
+                disks.Add(memberDisk);
+                i++;
+            }
+            else
+            {
+                targets.RemoveAt(i);
+            }
+        }
+
         if (targets.Count == 0)
         {
             return; // only memory-only members: nothing goes to a disk
@@ -190,7 +212,7 @@ public sealed partial class ImageManager
         var fileStore = false;
         for (var i = 0; i < targets.Count; i++)
         {
-            if ((targets[i] as ImageCache)?.Disk is { } disk)
+            if (disks[i] is { } disk)
             {
                 registrations[i] = disk.PendingStores.Register(key, data, metadata);
                 inline |= disk.StoresInline(data.Length);
