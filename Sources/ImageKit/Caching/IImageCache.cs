@@ -20,7 +20,17 @@ public interface IImageCache
     /// <returns>The hit, owned by the caller (dispose it), or <see langword="null"/> on a miss.</returns>
     Task<ImageCacheResult?> QueryAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Reads the disk tier's metadata for <paramref name="key"/> without reading or decoding the bytes.</summary>
+    /// <summary>
+    /// Reads the disk tier's entry for <paramref name="key"/>: its encoded bytes and their metadata, without decoding them
+    /// (nor filling the memory tier).
+    /// </summary>
+    /// <returns>
+    /// The entry, or <see langword="null"/> when the disk tier does not hold <paramref name="key"/>. Its
+    /// <see cref="DiskCacheEntry.Data"/> must be the bytes stored, not left empty: <see cref="ImageManager"/> sends the
+    /// metadata's validators on a <see cref="ImageLoadOptions.RefreshCached"/> load and decodes these bytes when the server
+    /// answers 304 Not Modified, compares them with newly loaded bytes to tell whether the image changed, and returns them as
+    /// <see cref="ImageLoadResult.EncodedData"/> when the memory tier holds pixels only.
+    /// </returns>
     Task<DiskCacheEntry?> GetEncodedAsync(string key, CancellationToken cancellationToken = default);
 
     /// <summary>
