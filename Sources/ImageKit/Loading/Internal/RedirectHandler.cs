@@ -108,6 +108,11 @@ internal sealed class RedirectHandler(int maxRedirects, OpenConnections? connect
         return next;
     }
 
+    // Scheme, host and port. The host as the request goes to it (IdnHost): a Unicode host and its punycode spelling
+    // (bücher.example, xn--bcher-kva.example) are one; Host keeps the spelling of the URL, so they counted as two and a
+    // redirect between them dropped the credentials. Anything else that differs (a letter, a trailing dot) is another host.
     private static bool SameOrigin(Uri a, Uri b) =>
-        Uri.Compare(a, b, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
+        string.Equals(a.Scheme, b.Scheme, StringComparison.OrdinalIgnoreCase)
+        && string.Equals(a.IdnHost, b.IdnHost, StringComparison.OrdinalIgnoreCase)
+        && a.Port == b.Port;
 }
