@@ -166,6 +166,13 @@ internal static class CacheCommand
         }
 
         var index = Path.Combine(path, "index.sqlite");
+        if (Directory.Exists(index))
+        {
+            // Not a missing index: `stats` would report an empty cache, and clear/trim fail with SQLite's bare "unable to
+            // open database file".
+            throw new CliException("--cache-dir", $"{index} is a folder, not a cache index; delete it (or the cache folder) to start a new cache");
+        }
+
         if (!File.Exists(index))
         {
             // A cache whose index was deleted (as the damaged-index message advises) still holds only its own files

@@ -2,7 +2,7 @@ using ImageKit.Tests.TestUtilities;
 
 namespace ImageKit.Tests.Cli;
 
-/// <summary>An index.sqlite that is not a regular file (a FIFO) is refused by the cache commands, not waited on.</summary>
+/// <summary>An index.sqlite that is not a regular file (a FIFO, a folder) is refused by the cache commands, not waited on.</summary>
 [TestClass]
 public sealed class CacheCommandSpecialIndexTests
 {
@@ -32,6 +32,25 @@ public sealed class CacheCommandSpecialIndexTests
         var result = await run;
         result.AssertBadInput(index, "FIFO");
         Assert.IsTrue(File.Exists(index), "the FIFO is left as it was");
+        CollectionAssert.AreEqual(new[] { "index.sqlite" }, Directory.GetFileSystemEntries(folder.Path).Select(Path.GetFileName).ToArray(), "nothing created");
+    }
+
+    // A folder named index.sqlite is no index: `cache stats` took the cache for one without an index (0 entries, exit 0),
+    // and clear/trim failed with SQLite's bare "unable to open database file".
+    [TestMethod]
+    [DataRow("stats")]
+    [DataRow("clear")]
+    [DataRow("trim")]
+    public async Task Command_IndexIsAFolder_SaysSoNamingItAndExitsWith2(string command)
+    {
+        using var folder = new TempFolder();
+        var index = Path.Combine(folder.Path, "index.sqlite");
+        Directory.CreateDirectory(index);
+
+        var result = await CliRunner.RunAsync("cache", command, "--cache-dir", folder.Path);
+
+        result.AssertBadInput(index, "is a folder");
+        Assert.IsTrue(Directory.Exists(index), "the folder is left as it was");
         CollectionAssert.AreEqual(new[] { "index.sqlite" }, Directory.GetFileSystemEntries(folder.Path).Select(Path.GetFileName).ToArray(), "nothing created");
     }
 }
