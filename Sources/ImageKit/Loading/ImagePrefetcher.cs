@@ -1,4 +1,5 @@
 using ImageKit.Caching;
+using ImageKit.Loading.Internal;
 
 namespace ImageKit.Loading;
 
@@ -18,7 +19,10 @@ public sealed class ImagePrefetcher
         _manager = manager;
     }
 
-    /// <summary>How many URLs one prefetch loads at once. <value>Default: 3.</value></summary>
+    /// <summary>
+    /// How many URLs one prefetch loads at once. A URL whose download waits to retry (a <c>503</c>'s <c>Retry-After</c>, say)
+    /// does not count while it waits, so a few failing URLs do not hold up the rest of the list. <value>Default: 3.</value>
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Set below 1.</exception>
     public int MaxConcurrentPrefetches
     {
@@ -76,39 +80,74 @@ public sealed class ImagePrefetcher
 
         var counts = new Counts(list.Count, progress);
         var failures = new List<(Uri, Exception)>();
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentPrefetches, CancellationToken = cancellationToken };
-        await Parallel.ForEachAsync(list, parallel, async (url, token) =>
+
+        // Not Parallel.ForEachAsync with MaxConcurrentPrefetches: a load whose download waits out a retry (a 503's
+        // Retry-After, up to 10 s, each time) leaves its place meanwhile, else a few such URLs held every place and the
+        // rest of the list waited for them.
+        var concurrency = new PrefetchConcurrency(MaxConcurrentPrefetches);
+        var running = new List<Task>();
+        try
         {
-            try
+            foreach (var url in list)
             {
-                if (!url.IsAbsoluteUri)
-                {
-                    throw new ImageLoadException(url, "the URL is not absolute"); // as LoadImageAsync says; AbsoluteUri would throw first
-                }
-
-                // Skipped when it is where the load would put it (see ImageManager.PrefetchOptionsAsync); in memory only
-                // while the load would store it on disk too, it is loaded again (it would be gone after a restart).
-                var options = Options.RefreshCached ? Options : await _manager.PrefetchOptionsAsync(url, Options, token).ConfigureAwait(false);
-                if (options is null)
-                {
-                    counts.Skip();
-                    return;
-                }
-
-                using var result = await _manager.LoadImageAsync(url, options, cancellationToken: token).ConfigureAwait(false);
-                counts.Finish();
+                await concurrency.EnterAsync(cancellationToken).ConfigureAwait(false);
+                var slot = new PrefetchSlot(concurrency);
+                running.Add(Task.Run(() => PrefetchOneAsync(url, slot, counts, failures, cancellationToken), CancellationToken.None));
             }
-            catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
-            {
-                lock (failures)
-                {
-                    failures.Add((url, e));
-                }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The URLs not started are not; those in flight end (aborted by the token) before the prefetch throws.
+        }
 
-                counts.Fail();
-            }
-        }).ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(running).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
         return new ImagePrefetchResult(counts.Snapshot(), failures);
+    }
+
+    private async Task PrefetchOneAsync(Uri url, PrefetchSlot slot, Counts counts, List<(Uri, Exception)> failures, CancellationToken token)
+    {
+        try
+        {
+            if (!url.IsAbsoluteUri)
+            {
+                throw new ImageLoadException(url, "the URL is not absolute"); // as LoadImageAsync says; AbsoluteUri would throw first
+            }
+
+            // Skipped when it is where the load would put it (see ImageManager.PrefetchOptionsAsync); in memory only
+            // while the load would store it on disk too, it is loaded again (it would be gone after a restart).
+            var options = Options.RefreshCached ? Options : await _manager.PrefetchOptionsAsync(url, Options, token).ConfigureAwait(false);
+            if (options is null)
+            {
+                counts.Skip();
+                return;
+            }
+
+            // Seen by the downloads this load waits for, which say when they wait out a retry (see DownloadWaiter).
+            PrefetchSlot.Current = slot;
+            using var result = await _manager.LoadImageAsync(url, options, cancellationToken: token).ConfigureAwait(false);
+            counts.Finish();
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
+        {
+            lock (failures)
+            {
+                failures.Add((url, e));
+            }
+
+            counts.Fail();
+        }
+        finally
+        {
+            slot.End();
+        }
     }
 
     // Reports go out one at a time, in the order of the counts they carry, so that the last one a handler sees is the

@@ -11,6 +11,9 @@ internal sealed class DownloadWaiter(IProgress<ImageDownloadProgress>? progress,
 
     public DownloadPriority Priority { get; } = priority;
 
+    /// <summary>The place of the prefetch the caller loads for (<see cref="PrefetchSlot.Current"/> on its flow), if any.</summary>
+    public PrefetchSlot? PrefetchSlot { get; } = PrefetchSlot.Current;
+
     /// <summary>Whether the caller's wait has ended (a result, a failure, its cancellation, disposal): no report may start for it then.</summary>
     public bool HasEnded => _ended;
 

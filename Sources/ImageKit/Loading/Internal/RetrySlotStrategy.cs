@@ -16,9 +16,10 @@ internal sealed class RetrySlotStrategy(DownloadQueue queue) : ResilienceStrateg
     public static void LendSlot(DownloadQueue queue, ResilienceContext context, TimeSpan delay)
     {
         // Not for a retry that does not wait: it would queue behind the download the slot went to.
-        if (delay > TimeSpan.Zero && context.Properties.TryGetValue(Download, out var download))
+        if (delay > TimeSpan.Zero && context.Properties.TryGetValue(Download, out var download) && !download.QueueItem.SlotLent)
         {
             queue.Lend(download.QueueItem);
+            download.RetryWait(waiting: true);
         }
     }
 
@@ -34,6 +35,7 @@ internal sealed class RetrySlotStrategy(DownloadQueue queue) : ResilienceStrateg
     private async ValueTask<Outcome<TResult>> InSlotAgainAsync<TResult, TState>(
         Func<ResilienceContext, TState, ValueTask<Outcome<TResult>>> callback, ResilienceContext context, TState state, SharedDownload download)
     {
+        download.RetryWait(waiting: false);
         try
         {
             // With the priority of those waiting for it now (some may have joined, or left, during the wait).

@@ -141,6 +141,25 @@ internal sealed class SharedDownload : IDisposable
         }
     }
 
+    /// <summary>
+    /// Tells the prefetches among the callers that the download waits out a retry (<paramref name="waiting"/>), or that the
+    /// wait is over: their prefetcher starts other URLs meanwhile (see <see cref="PrefetchConcurrency"/>).
+    /// </summary>
+    public void RetryWait(bool waiting)
+    {
+        foreach (var waiter in Volatile.Read(ref _waiters))
+        {
+            if (waiting)
+            {
+                waiter.PrefetchSlot?.RetryWaiting();
+            }
+            else
+            {
+                waiter.PrefetchSlot?.RetryResumed();
+            }
+        }
+    }
+
     /// <summary>Marks the download as ended, with whatever it could resume from kept; called once it can do nothing more.</summary>
     public void MarkUnwound() => _unwound.TrySetResult();
 
