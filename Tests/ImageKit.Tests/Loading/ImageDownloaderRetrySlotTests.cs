@@ -1,8 +1,5 @@
 using ImageKit.Loading;
 using ImageKit.Tests.TestUtilities;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Time.Testing;
 
 namespace ImageKit.Tests.Loading;
 
@@ -21,24 +18,7 @@ public sealed class ImageDownloaderRetrySlotTests
     [ClassInitialize]
     public static async Task StartServerAsync(TestContext context)
     {
-        s_server = await ImageServer.StartAsync(
-            (app, server) =>
-            {
-                // 503 with Retry-After: 5 the first time, then the image.
-                app.MapGet("/busy/{id}", (HttpContext context) =>
-                {
-                    if (server.Hits(context.Request.Path.Value!) == 1)
-                    {
-                        context.Response.StatusCode = 503;
-                        context.Response.Headers.RetryAfter = "5";
-                        return Task.CompletedTask;
-                    }
-
-                    return ImageServer.WriteAsync(context, ImageServer.Gif);
-                });
-                app.MapGet("/image/{name}", context => ImageServer.WriteAsync(context, ImageServer.Gif));
-            },
-            context.CancellationToken);
+        s_server = await RetryAfterServer.StartAsync(RetryAfter, context.CancellationToken);
     }
 
     [ClassCleanup]
@@ -162,31 +142,14 @@ public sealed class ImageDownloaderRetrySlotTests
         Assert.AreEqual(0, downloader.ActiveDownloads);
     }
 
-    private static (ImageDownloader Downloader, RetryClock Time) Create()
+    private static (ImageDownloader Downloader, RetryAfterClock Time) Create()
     {
-        var time = new RetryClock();
+        var time = new RetryAfterClock(RetryAfter);
         var options = DownloadTestOptions.Fast();
         options.MaxConcurrentDownloads = 1;
         options.Retry.MaxDelay = TimeSpan.FromSeconds(10);
         options.AttemptTimeout = TimeSpan.FromMinutes(10);
         options.TimeProvider = time;
         return (new ImageDownloader(options), time);
-    }
-
-    /// <summary>A fake clock that says when the retry's wait (a timer due in <see cref="RetryAfter"/>) has been set.</summary>
-    private sealed class RetryClock() : FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero))
-    {
-        public TaskCompletionSource RetryWait { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        {
-            var timer = base.CreateTimer(callback, state, dueTime, period);
-            if (dueTime == RetryAfter)
-            {
-                RetryWait.TrySetResult();
-            }
-
-            return timer;
-        }
     }
 }

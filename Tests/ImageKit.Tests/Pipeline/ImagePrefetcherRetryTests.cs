@@ -2,9 +2,6 @@ using ImageKit.Caching;
 using ImageKit.Loading;
 using ImageKit.Tests.Loading;
 using ImageKit.Tests.TestUtilities;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Time.Testing;
 
 namespace ImageKit.Tests.Pipeline;
 
@@ -25,24 +22,7 @@ public sealed class ImagePrefetcherRetryTests
     [ClassInitialize]
     public static async Task StartServerAsync(TestContext context)
     {
-        s_server = await ImageServer.StartAsync(
-            (app, server) =>
-            {
-                // 503 with Retry-After: 10 the first time, then the image.
-                app.MapGet("/busy/{id}", (HttpContext context) =>
-                {
-                    if (server.Hits(context.Request.Path.Value!) == 1)
-                    {
-                        context.Response.StatusCode = 503;
-                        context.Response.Headers.RetryAfter = "10";
-                        return Task.CompletedTask;
-                    }
-
-                    return ImageServer.WriteAsync(context, ImageServer.Gif);
-                });
-                app.MapGet("/image/{name}", context => ImageServer.WriteAsync(context, ImageServer.Gif));
-            },
-            context.CancellationToken);
+        s_server = await RetryAfterServer.StartAsync(RetryAfter, context.CancellationToken);
     }
 
     [ClassCleanup]
@@ -51,7 +31,7 @@ public sealed class ImagePrefetcherRetryTests
     [TestMethod]
     public async Task PrefetchAsync_AsManyUrlsWaitingToRetryAsTheLimit_TheOtherUrlsGoOnMeanwhile()
     {
-        var time = new RetryClock();
+        var time = new RetryAfterClock(RetryAfter);
         var downloader = DownloadTestOptions.Fast();
         downloader.Retry.MaxDelay = RetryAfter;
         downloader.AttemptTimeout = TimeSpan.FromMinutes(10);
@@ -155,25 +135,6 @@ public sealed class ImagePrefetcherRetryTests
             {
                 Interlocked.Decrement(ref _current);
             }
-        }
-    }
-
-    /// <summary>A fake clock: its retry waits end only when the test advances it; counts the waits set.</summary>
-    private sealed class RetryClock() : FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero))
-    {
-        private int _retryWaits;
-
-        public int RetryWaits => Volatile.Read(ref _retryWaits);
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        {
-            var timer = base.CreateTimer(callback, state, dueTime, period);
-            if (dueTime == RetryAfter)
-            {
-                Interlocked.Increment(ref _retryWaits);
-            }
-
-            return timer;
         }
     }
 }
