@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using ImageKit.Decoding;
+using ImageKit.Decoding.Internal;
 using ImageKit.Tests.TestUtilities;
 
 namespace ImageKit.Tests.Decoding;
@@ -65,6 +66,27 @@ public sealed class ApngFirstFrameOnlyTests
         using var image = AnimatedImage.Decode(data, s_firstFrameOnly);
         Assert.AreEqual(1, image.FrameCount);
         image.GetFrame(0).Dispose();
+    }
+
+    [TestMethod]
+    public void Decode_FirstFrameOnly_MoreFramesThanTheAcTLDeclares_ReportsTheFramesLeftOut()
+    {
+        // num_frames says 1, but a second frame follows: a full decode plays both, so the first-frame-only image is a
+        // variant of the animation, to be kept by caches as its pixels alone.
+        var data = new ApngBuilder(4, 4) { DeclaredFrames = 1 }
+            .Add(new ApngBuilder.Frame(0, 0, 4, 4), 0xFF0000FF)
+            .Add(new ApngBuilder.Frame(0, 0, 4, 4), 0x00FF00FF)
+            .Build();
+        using (var full = AnimatedImage.Decode(data))
+        {
+            Assert.AreEqual(2, full.FrameCount, "a full decode plays every frame");
+        }
+
+        using var image = AnimatedImage.Decode(data, s_firstFrameOnly);
+
+        Assert.AreEqual(1, image.FrameCount);
+        Assert.IsTrue(image.Source.LeftOutFrames, "frame 1 was left out");
+        Assert.IsTrue(StillVariant.Applies(image), "the first frame is a still variant of the animation");
     }
 
     public enum Corruption

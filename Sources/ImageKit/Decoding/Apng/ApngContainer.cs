@@ -31,6 +31,9 @@ internal sealed class ApngContainer(
     /// <summary>Whether the colour type has alpha (4 or 6) or a tRNS chunk is present.</summary>
     public bool HasAlpha { get; } = hasAlpha;
 
-    /// <summary>Whether the file declares more animation frames than were read (a first-frame-only read).</summary>
+    /// <summary>
+    /// Whether the file holds or declares more animation frames than were read (a first-frame-only read that stopped at
+    /// the next frame's fcTL, or whose acTL declares more frames).
+    /// </summary>
     public bool LeftOutFrames { get; } = leftOutFrames;
 }

@@ -24,6 +24,7 @@ internal sealed partial class ApngReader
     private bool _idatEnded;
     private bool _seenActl;
     private bool _animationIgnored;
+    private bool _framesFollow;
     private int _declaredFrames;
     private int _loopCount;
     private string? _truncation;
@@ -55,8 +56,15 @@ internal sealed partial class ApngReader
 
         // A file that ends without IEND, or inside a chunk, is read as far as it goes (browsers do): the frames it holds
         // stay usable, and a frame whose data is cut off fails when it is decoded.
-        while (chunks.TryReadNext(out var chunk) && chunk.Type != PngChunk.Iend && !reader.EndsFirstFrame(chunk))
+        while (chunks.TryReadNext(out var chunk) && chunk.Type != PngChunk.Iend)
         {
+            if (reader.EndsFirstFrame(chunk))
+            {
+                // Another frame follows, whatever the acTL declares: a full decode plays it.
+                reader._framesFollow = true;
+                break;
+            }
+
             reader.Read(chunk, data);
         }
 
@@ -264,6 +272,6 @@ internal sealed partial class ApngReader
 
         // More frames than declared are all played (as Pillow does): each one was counted against the limits as it was read.
         ApngFrame[] frames = _firstFrameOnly ? [_frames[0]] : [.. _frames];
-        return new ApngContainer(_width, _height, _header, _frameChunks.WrittenSpan.ToArray(), frames, _loopCount, _hasAlpha, leftOutFrames: _firstFrameOnly && _declaredFrames > frames.Length);
+        return new ApngContainer(_width, _height, _header, _frameChunks.WrittenSpan.ToArray(), frames, _loopCount, _hasAlpha, leftOutFrames: _firstFrameOnly && (_framesFollow || _declaredFrames > frames.Length));
     }
 }
