@@ -228,6 +228,23 @@ public sealed class ApngDecoderTests
         }
     }
 
+    // animated-red-blue.apng (4 frames, no IEND once cut): 1824 ends frame 2's fdAT, 1271 ends frame 2's fcTL. A file that
+    // ends between two chunks is as truncated as one that ends inside a chunk, and keeps the same frames.
+    [TestMethod]
+    [DataRow(1824, 3)]
+    [DataRow(1825, 3)]
+    [DataRow(1271, 2)]
+    [DataRow(1272, 2)]
+    public void Decode_FileCutBeforeIend_KeepsTheCompleteFramesWhereverTheCutFalls(int length, int frames)
+    {
+        var data = File.ReadAllBytes(Path.Combine(s_corpus, "animated-red-blue.apng")).AsSpan(0, length);
+
+        using var image = AnimatedImage.Decode(data);
+
+        Assert.AreEqual(frames, image.FrameCount);
+        DecodeEveryFrame(image);
+    }
+
     [TestMethod]
     public void GetFrame_CorruptFrameData_ThrowsForThatFrameOnly()
     {

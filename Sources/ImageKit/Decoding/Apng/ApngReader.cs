@@ -25,6 +25,7 @@ internal sealed partial class ApngReader
     private bool _seenActl;
     private bool _animationIgnored;
     private bool _framesFollow;
+    private bool _reachedEnd;
     private int _declaredFrames;
     private int _loopCount;
     private string? _truncation;
@@ -56,12 +57,19 @@ internal sealed partial class ApngReader
 
         // A file that ends without IEND, or inside a chunk, is read as far as it goes (browsers do): the frames it holds
         // stay usable, and a frame whose data is cut off fails when it is decoded.
-        while (chunks.TryReadNext(out var chunk) && chunk.Type != PngChunk.Iend)
+        while (chunks.TryReadNext(out var chunk))
         {
+            if (chunk.Type == PngChunk.Iend)
+            {
+                reader._reachedEnd = true;
+                break;
+            }
+
             if (reader.EndsFirstFrame(chunk))
             {
                 // Another frame follows, whatever the acTL declares: a full decode plays it.
                 reader._framesFollow = true;
+                reader._reachedEnd = true;
                 break;
             }
 
@@ -252,7 +260,9 @@ internal sealed partial class ApngReader
             return null;
         }
 
-        if (_truncation is not null && _pending is not null && _pendingSegments.Count == 0)
+        // Data that stops before IEND is cut off, whether the cut falls inside a chunk or between two.
+        var cutOff = _truncation is not null || !_reachedEnd;
+        if (cutOff && _pending is not null && _pendingSegments.Count == 0)
         {
             _pending = null; // its fcTL made it but none of its data did: the frame is not announced
         }
@@ -264,7 +274,7 @@ internal sealed partial class ApngReader
         }
 
         // A first-frame-only read stops after frame 0: how many frames follow is not its concern.
-        if (_frames.Count < _declaredFrames && _truncation is null && !_firstFrameOnly)
+        if (_frames.Count < _declaredFrames && !cutOff && !_firstFrameOnly)
         {
             throw new ImageDecodingException(
                 string.Create(CultureInfo.InvariantCulture, $"the acTL declares {_declaredFrames:N0} frames but only {_frames.Count:N0} are present (truncated or corrupt animation)"));
