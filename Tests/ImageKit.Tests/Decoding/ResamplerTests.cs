@@ -159,6 +159,45 @@ public sealed class ResamplerTests
     }
 
     [TestMethod]
+    [DataRow(1001, 100)] // a block reduction by 5 whose last block is 1 pixel
+    [DataRow(1003, 100)] // ... whose last block is 3 pixels
+    [DataRow(2011, 64)] // a block reduction by 15 whose last block is 1 pixel
+    public void Resize_FrameShrunkWithANarrowLastBlock_IsCloseToTheFullFilterAtEveryEdge(int side, int target)
+    {
+        // Opaque white with a one-pixel black frame. The block reduction before the filter may move a pixel within its
+        // block, but a narrow last block must weigh its few pixels, not a whole block's worth: every pixel, the right and
+        // bottom edges included, stays near the plain Mitchell filter over the full-size source.
+        var line = new double[side];
+        var source = new byte[side * side * 4];
+        for (var y = 0; y < side; y++)
+        {
+            line[y] = y == 0 || y == side - 1 ? 0 : 1;
+            for (var x = 0; x < side; x++)
+            {
+                var edge = x == 0 || y == 0 || x == side - 1 || y == side - 1;
+                source.AsSpan(((y * side) + x) * 4, 4).Fill(edge ? (byte)0 : (byte)255);
+                source[(((y * side) + x) * 4) + 3] = 255;
+            }
+        }
+
+        var output = new byte[target * target * 4];
+        Resampler.Resize(source, side, side, side * 4, output, target, target, target * 4);
+
+        // The picture is the product of a line with itself (black where either coordinate is on the frame), and the
+        // filter is separable: the reference is the product of the line filtered alone.
+        var filtered = ReferenceMitchell(line, target);
+        for (var y = 0; y < target; y++)
+        {
+            for (var x = 0; x < target; x++)
+            {
+                var expected = 255 * filtered[x] * filtered[y];
+                var red = output[(((y * target) + x) * 4) + 2];
+                Assert.IsTrue(Math.Abs(red - expected) <= 12, $"({x}, {y}) is {red}, the full filter gives {expected:F1}");
+            }
+        }
+    }
+
+    [TestMethod]
     public void ThumbnailOfAPng_ShrinksWithoutMoire()
     {
         // End to end: a PNG (decoded at full size, then resampled) of one-pixel stripes in a 1/3-size thumbnail box.
@@ -170,6 +209,32 @@ public sealed class ResamplerTests
             var red = TestPictures.Pixel(frame, x, 5).R;
             Assert.IsTrue(Math.Abs(red - 127.5) <= 8, $"x {x}: {red}");
         }
+    }
+
+    // The textbook Mitchell–Netravali filter (B = C = 1/3) over every source sample, widened by the reduction, in doubles.
+    private static double[] ReferenceMitchell(double[] source, int target)
+    {
+        var scale = (double)source.Length / target;
+        var stretch = Math.Max(scale, 1);
+        var result = new double[target];
+        for (var i = 0; i < target; i++)
+        {
+            var centre = (i + 0.5) * scale;
+            double sum = 0, total = 0;
+            for (var j = 0; j < source.Length; j++)
+            {
+                var x = Math.Abs((j + 0.5 - centre) / stretch);
+                var w = x < 1 ? ((7 * x * x * x) - (12 * x * x) + (16.0 / 3)) / 6
+                    : x < 2 ? ((-7.0 / 3 * x * x * x) + (12 * x * x) - (20 * x) + (32.0 / 3)) / 6
+                    : 0;
+                sum += source[j] * w;
+                total += w;
+            }
+
+            result[i] = sum / total;
+        }
+
+        return result;
     }
 
     private static byte[] Stripes(int width, int height)

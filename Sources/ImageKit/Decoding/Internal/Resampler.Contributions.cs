@@ -34,6 +34,11 @@ internal static partial class Resampler
             var counts = new int[targetLength];
             var offsets = new int[targetLength];
             var weights = new float[targetLength * ((2 * (int)Math.Ceiling(support)) + 2)];
+
+            // A last pixel narrower than the others (a box reduction's cut block) sits at its own centre and weighs as much
+            // of the source as it covers: taken as a whole pixel, the one source column it may stand for would count as
+            // much as a whole block of them, and the image's right or bottom edge would come out unlike its left or top.
+            var lastWidth = Math.Clamp(extent - (sourceLength - 1), double.Epsilon, 1);
             var used = 0;
             for (var i = 0; i < targetLength; i++)
             {
@@ -43,7 +48,9 @@ internal static partial class Resampler
                 var total = 0.0;
                 for (var j = first; j < end; j++)
                 {
-                    var w = Mitchell((float)((j + 0.5 - centre) / stretch));
+                    var last = j == sourceLength - 1;
+                    var position = last ? j + (lastWidth / 2) : j + 0.5;
+                    var w = Mitchell((float)((position - centre) / stretch)) * (last ? (float)lastWidth : 1f);
                     weights[used + j - first] = w;
                     total += w;
                 }
