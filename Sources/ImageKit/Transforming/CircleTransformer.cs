@@ -1,6 +1,5 @@
 using System.Drawing;
 using ImageKit.Transforming.Internal;
-using SkiaSharp;
 
 namespace ImageKit.Transforming;
 
@@ -12,6 +11,8 @@ public sealed class CircleTransformer : ImageTransformer
 {
     /// <inheritdoc/>
     public override string Key => "circle";
+
+    internal override bool WritesEveryPixel => true;
 
     /// <inheritdoc/>
     public override Size GetOutputSize(Size inputSize)
@@ -29,13 +30,7 @@ public sealed class CircleTransformer : ImageTransformer
             throw new ArgumentException($"The output is {outputSize.Width}x{outputSize.Height}, not the {side.Width}x{side.Height} square of a {inputSize.Width}x{inputSize.Height} image.", nameof(outputSize));
         }
 
-        var from = SKRect.Create((inputSize.Width - side.Width) / 2, (inputSize.Height - side.Height) / 2, side.Width, side.Height);
-        SkiaPixels.Draw(input, inputSize, output, outputSize, from, static (canvas, image, from) =>
-        {
-            var bounds = SKRect.Create(from.Width, from.Height);
-            using var circle = new SKRoundRect(bounds, bounds.Width / 2, bounds.Height / 2);
-            canvas.ClipRoundRect(circle, SKClipOperation.Intersect, antialias: true);
-            canvas.DrawImage(image, from, bounds, SKSamplingOptions.Default);
-        });
+        SkiaPixels.CheckBuffers(input, inputSize, output, outputSize);
+        ShapeCoverage.Apply(input, inputSize.Width, (inputSize.Width - side.Width) / 2, (inputSize.Height - side.Height) / 2, output, side.Width, side.Height, side.Width / 2.0);
     }
 }

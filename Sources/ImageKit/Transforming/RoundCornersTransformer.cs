@@ -1,7 +1,6 @@
 using System.Drawing;
 using System.Globalization;
 using ImageKit.Transforming.Internal;
-using SkiaSharp;
 
 namespace ImageKit.Transforming;
 
@@ -32,13 +31,17 @@ public sealed class RoundCornersTransformer : ImageTransformer
     /// <inheritdoc/>
     public override string Key { get; }
 
+    internal override bool WritesEveryPixel => true;
+
     /// <inheritdoc/>
-    public override void Transform(ReadOnlySpan<byte> input, Size inputSize, Span<byte> output, Size outputSize) =>
-        SkiaPixels.Draw(input, inputSize, output, outputSize, Radius, static (canvas, image, radius) =>
+    public override void Transform(ReadOnlySpan<byte> input, Size inputSize, Span<byte> output, Size outputSize)
+    {
+        SkiaPixels.CheckBuffers(input, inputSize, output, outputSize);
+        if (inputSize != outputSize)
         {
-            var bounds = SKRect.Create(canvas.DeviceClipBounds.Width, canvas.DeviceClipBounds.Height);
-            using var shape = new SKRoundRect(bounds, radius, radius);
-            canvas.ClipRoundRect(shape, SKClipOperation.Intersect, antialias: true);
-            canvas.DrawImage(image, bounds, SKSamplingOptions.Default);
-        });
+            throw new ArgumentException($"The output is {outputSize.Width}x{outputSize.Height}; rounding the corners keeps the input's {inputSize.Width}x{inputSize.Height}.", nameof(outputSize));
+        }
+
+        ShapeCoverage.Apply(input, inputSize.Width, 0, 0, output, outputSize.Width, outputSize.Height, Radius);
+    }
 }
