@@ -198,6 +198,23 @@ public sealed class ResamplerTests
     }
 
     [TestMethod]
+    [DataRow(10000, 7071)] // a 100 MP frame scaled to 50 MP: the full pass held 1.1 GB of floats
+    [DataRow(20000, 10000)]
+    [DataRow(6000, 4899)]
+    [DataRow(301, 100)]
+    [DataRow(100, 1000)] // up
+    [DataRow(1, 500)]
+    public void Filter_ResizingRows_KeepsAWindowOfAFewFilteredRowsNotTheWholeSource(int sourceHeight, int targetHeight)
+    {
+        // Each output row needs the source rows under the filter's support (2 on each side, widened by the reduction):
+        // about 4 × the reduction factor of them at once, whatever the source's height.
+        var window = Resampler.WindowRows(sourceHeight, sourceHeight, targetHeight);
+        var reduction = Math.Max(1.0, (double)sourceHeight / targetHeight);
+        Assert.IsTrue(window <= (4 * reduction) + 2, $"{window} rows kept for a reduction by {reduction:F2}");
+        Assert.IsTrue(window < sourceHeight || sourceHeight <= 5, $"{window} rows kept of {sourceHeight}");
+    }
+
+    [TestMethod]
     public void ThumbnailOfAPng_ShrinksWithoutMoire()
     {
         // End to end: a PNG (decoded at full size, then resampled) of one-pixel stripes in a 1/3-size thumbnail box.

@@ -78,19 +78,19 @@ internal static partial class Resampler
         var columns = Contributions.Create(sourceWidth, extentWidth, targetWidth);
         var rows = Contributions.Create(sourceHeight, extentHeight, targetHeight);
         var rowFloats = targetWidth * 4;
-        var intermediate = ArrayPool<float>.Shared.Rent(checked(rowFloats * sourceHeight));
+
+        // The horizontal pass's rows are kept only while an output row needs them: a window of as many rows as the widest
+        // vertical span, each source row in slot (row % window). One span's rows are consecutive, so they never share a
+        // slot; spans move down monotonically, so each source row is filtered once. (All rows at once took up to 16 floats
+        // per output pixel: 1.1 GB of floats to scale 10000 x 10000 to 7071 x 7071, kept afterwards by the shared pool.)
+        var window = WindowRows(rows);
+        var intermediate = ArrayPool<float>.Shared.Rent(checked(rowFloats * window));
+        var slotRows = ArrayPool<int>.Shared.Rent(window);
         var sourceRow = ArrayPool<float>.Shared.Rent(sourceWidth * 4);
         var sum = ArrayPool<float>.Shared.Rent(rowFloats);
         try
         {
-            // Horizontal pass: every source row (each is needed by some output row) to the target width.
-            for (var y = 0; y < sourceHeight; y++)
-            {
-                ToFloats(source.Slice(y * sourceRowBytes, sourceWidth * 4), sourceRow);
-                Horizontal(sourceRow, columns, intermediate.AsSpan(y * rowFloats, rowFloats));
-            }
-
-            // Vertical pass: each output row is a weighted sum of whole intermediate rows.
+            slotRows.AsSpan(0, window).Fill(-1);
             for (var y = 0; y < targetHeight; y++)
             {
                 var accumulator = sum.AsSpan(0, rowFloats);
@@ -98,7 +98,18 @@ internal static partial class Resampler
                 var (start, count, offset) = rows.Span(y);
                 for (var k = 0; k < count; k++)
                 {
-                    AddScaled(accumulator, intermediate.AsSpan((start + k) * rowFloats, rowFloats), rows.Weights[offset + k]);
+                    var row = start + k;
+                    var slot = row % window;
+                    var filtered = intermediate.AsSpan(slot * rowFloats, rowFloats);
+                    if (slotRows[slot] != row)
+                    {
+                        // Horizontal pass of this source row to the target width, the first time an output row needs it.
+                        ToFloats(source.Slice(row * sourceRowBytes, sourceWidth * 4), sourceRow);
+                        Horizontal(sourceRow, columns, filtered);
+                        slotRows[slot] = row;
+                    }
+
+                    AddScaled(accumulator, filtered, rows.Weights[offset + k]);
                 }
 
                 ToPremultipliedBytes(accumulator, target.Slice(y * targetRowBytes, targetWidth * 4));
@@ -108,10 +119,29 @@ internal static partial class Resampler
         {
             ArrayPool<float>.Shared.Return(sum);
             ArrayPool<float>.Shared.Return(sourceRow);
+            ArrayPool<int>.Shared.Return(slotRows);
             ArrayPool<float>.Shared.Return(intermediate);
         }
     }
 
+    /// <summary>
+    /// How many rows of the horizontal pass <see cref="Filter"/> keeps at once to resize <paramref name="sourceHeight"/> rows
+    /// spanning <paramref name="extentHeight"/> to <paramref name="targetHeight"/>: the widest vertical span (a few rows,
+    /// about four times the reduction factor, which the box reduction bounds), never the source's height.
+    /// </summary>
+    internal static int WindowRows(int sourceHeight, double extentHeight, int targetHeight) =>
+        WindowRows(Contributions.Create(sourceHeight, extentHeight, targetHeight));
+
+    private static int WindowRows(Contributions rows)
+    {
+        var widest = 1;
+        for (var y = 0; y < rows.Count; y++)
+        {
+            widest = Math.Max(widest, rows.Span(y).Count);
+        }
+
+        return widest;
+    }
 
     private static void Horizontal(float[] sourceRow, Contributions columns, Span<float> output)
     {
