@@ -19,11 +19,7 @@ public sealed class ImageManagerBackgroundDiskTests
     [TestMethod]
     public async Task FromNetworkOnly_DiskTierStillOpening_ReturnsItsTaskWithoutWaitingForTheIndex()
     {
-        using var folder = new TempFolder();
-        await using (var disk = new DiskImageCache(new DiskImageCacheOptions { Directory = folder.Path }))
-        {
-            await disk.SetAsync("other", Corpus.Read("TestImage.gif"), cancellationToken: TestContext.CancellationToken);
-        }
+        using var folder = await CacheFolderAsync();
 
         await using var server = await LoopbackServer.StartAsync(app => app.MapGet("/image", LoopbackServer.Bytes(Corpus.Read("arrow.png"), "image/png")), TestContext.CancellationToken);
         var url = server.Url("/image");
@@ -34,12 +30,7 @@ public sealed class ImageManagerBackgroundDiskTests
         try
         {
             manager = new ImageManager(
-                new ImageCacheOptions
-                {
-                    Memory = new MemoryImageCacheOptions { TrimOnMemoryPressure = false },
-                    Disk = new DiskImageCacheOptions { Directory = folder.Path },
-                    OpenDiskInBackground = true,
-                },
+                OpeningInBackground(folder),
                 ImageManagerTests.s_fastDownloads);
             loading = manager.LoadImageAsync(url, new ImageLoadOptions { FromNetworkOnly = true }, cancellationToken: TestContext.CancellationToken);
             openedWhenTheCallReturned = ((ImageCache)manager.Cache).DiskAsync(CancellationToken.None).AsTask().IsCompleted;
@@ -65,11 +56,7 @@ public sealed class ImageManagerBackgroundDiskTests
         // A loader that answers at once runs the load on to its store on the calling pool thread: there the load must not
         // wait for the disk tier's opening by blocking that thread (up to the index's 10 s busy timeout, a pool thread per
         // load), but await it.
-        using var folder = new TempFolder();
-        await using (var disk = new DiskImageCache(new DiskImageCacheOptions { Directory = folder.Path }))
-        {
-            await disk.SetAsync("other", Corpus.Read("TestImage.gif"), cancellationToken: TestContext.CancellationToken);
-        }
+        using var folder = await CacheFolderAsync();
 
         var url = new Uri("asset://at-once/image");
         Task<ImageLoadResult> loading;
@@ -79,12 +66,7 @@ public sealed class ImageManagerBackgroundDiskTests
         try
         {
             manager = new ImageManager(
-                new ImageCacheOptions
-                {
-                    Memory = new MemoryImageCacheOptions { TrimOnMemoryPressure = false },
-                    Disk = new DiskImageCacheOptions { Directory = folder.Path },
-                    OpenDiskInBackground = true,
-                },
+                OpeningInBackground(folder),
                 ImageManagerTests.s_fastDownloads);
             manager.Loaders.Insert(0, new AtOnceLoader());
             var cache = (ImageCache)manager.Cache;
@@ -111,11 +93,7 @@ public sealed class ImageManagerBackgroundDiskTests
     [TestMethod]
     public async Task FromNetworkOnlyThroughAChain_MembersDiskStillOpening_LoadAwaitsItInsteadOfBlockingThePoolThread()
     {
-        using var folder = new TempFolder();
-        await using (var disk = new DiskImageCache(new DiskImageCacheOptions { Directory = folder.Path }))
-        {
-            await disk.SetAsync("other", Corpus.Read("TestImage.gif"), cancellationToken: TestContext.CancellationToken);
-        }
+        using var folder = await CacheFolderAsync();
 
         var url = new Uri("asset://at-once/chained");
         Task<ImageLoadResult> loading;
@@ -124,12 +102,7 @@ public sealed class ImageManagerBackgroundDiskTests
         var rebuild = HoldRebuildLock(folder.Path);
         try
         {
-            member = new ImageCache(new ImageCacheOptions
-            {
-                Memory = new MemoryImageCacheOptions { TrimOnMemoryPressure = false },
-                Disk = new DiskImageCacheOptions { Directory = folder.Path },
-                OpenDiskInBackground = true,
-            });
+            member = new ImageCache(OpeningInBackground(folder));
         }
         catch
         {
@@ -174,6 +147,22 @@ public sealed class ImageManagerBackgroundDiskTests
     }
 
     // What a cache recreating a damaged index holds while it works: an exclusive OS lock on index.lock.
+    // A cache folder whose index holds one entry, so that opening it has an index to open.
+    private async Task<TempFolder> CacheFolderAsync()
+    {
+        var folder = new TempFolder();
+        await using var disk = new DiskImageCache(new DiskImageCacheOptions { Directory = folder.Path });
+        await disk.SetAsync("other", Corpus.Read("TestImage.gif"), cancellationToken: TestContext.CancellationToken);
+        return folder;
+    }
+
+    private static ImageCacheOptions OpeningInBackground(TempFolder folder) => new()
+    {
+        Memory = new MemoryImageCacheOptions { TrimOnMemoryPressure = false },
+        Disk = new DiskImageCacheOptions { Directory = folder.Path },
+        OpenDiskInBackground = true,
+    };
+
     private static FileStream HoldRebuildLock(string folder) =>
         new(Path.Combine(folder, "index.lock"), FileMode.Open, FileAccess.ReadWrite, FileShare.None);
 }
