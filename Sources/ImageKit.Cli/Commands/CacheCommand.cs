@@ -173,6 +173,13 @@ internal static class CacheCommand
             throw new CliException("--cache-dir", $"{index} is a folder, not a cache index; delete it (or the cache folder) to start a new cache");
         }
 
+        if (new FileInfo(index) is { LinkTarget: { } target } link && link.ResolveLinkTarget(returnFinalTarget: true) is not { Exists: true })
+        {
+            // A symbolic link to nothing (File.Exists says true of it): not an index to open ("could not find file" of a name
+            // that is there), nor one to create through the link.
+            throw new CliException("--cache-dir", $"{index} is a symbolic link to {target}, which does not exist; delete the link (or the cache folder) to start a new cache");
+        }
+
         if (!File.Exists(index))
         {
             // A cache whose index was deleted (as the damaged-index message advises) still holds only its own files

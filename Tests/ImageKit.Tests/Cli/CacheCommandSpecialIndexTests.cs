@@ -53,4 +53,21 @@ public sealed class CacheCommandSpecialIndexTests
         Assert.IsTrue(Directory.Exists(index), "the folder is left as it was");
         CollectionAssert.AreEqual(new[] { "index.sqlite" }, Directory.GetFileSystemEntries(folder.Path).Select(Path.GetFileName).ToArray(), "nothing created");
     }
+
+    [TestMethod]
+    [DataRow("stats")]
+    [DataRow("clear")]
+    [DataRow("trim")]
+    public async Task Command_IndexIsALinkToNothing_SaysSoNamingItAndExitsWith2(string command)
+    {
+        using var folder = new TempFolder();
+        var index = Path.Combine(folder.Path, "index.sqlite");
+        File.CreateSymbolicLink(index, Path.Combine(folder.Path, "gone.sqlite"));
+
+        var result = await CliRunner.RunAsync("cache", command, "--cache-dir", folder.Path);
+
+        result.AssertBadInput(index, "is a symbolic link to");
+        Assert.IsNotNull(new FileInfo(index).LinkTarget, "the link is left as it was");
+        CollectionAssert.AreEqual(new[] { "index.sqlite" }, Directory.GetFileSystemEntries(folder.Path).Select(Path.GetFileName).ToArray(), "nothing created");
+    }
 }
