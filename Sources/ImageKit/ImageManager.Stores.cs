@@ -182,23 +182,16 @@ public sealed partial class ImageManager
         // Each member's disk tier awaited, never read with ImageCache.Disk: one opening in the background would block the
         // load's thread until its index opens. Not cancelled: the memory tiers hold the image already, and a load is not
         // cancelled once its stores have begun landing (the wait ends when the index opens or its opening gives up).
-        var targets = ImageCache.StoreTargets(chain);
-        var disks = new List<DiskImageCache?>(targets.Count);
-        for (var i = 0; i < targets.Count;)
+        var targets = new List<(IImageCache Cache, DiskImageCache? Disk)>();
+        foreach (var target in ImageCache.StoreTargets(chain))
         {
-            if (targets[i] is not ImageCache member)
+            if (target is not ImageCache member)
             {
-                disks.Add(null);
-                i++;
+                targets.Add((target, null));
             }
-            else if (await member.DiskAsync(CancellationToken.None).ConfigureAwait(false) is { } memberDisk)
+            else if (await member.DiskAsync(CancellationToken.None).ConfigureAwait(false) is { } disk)
             {
-                disks.Add(memberDisk);
-                i++;
-            }
-            else
-            {
-                targets.RemoveAt(i);
+                targets.Add((member, disk)); // a member without a disk tier stores nothing on a disk
             }
         }
 
@@ -212,7 +205,7 @@ public sealed partial class ImageManager
         var fileStore = false;
         for (var i = 0; i < targets.Count; i++)
         {
-            if (disks[i] is { } disk)
+            if (targets[i].Disk is { } disk)
             {
                 registrations[i] = disk.PendingStores.Register(key, data, metadata);
                 inline |= disk.StoresInline(data.Length);
@@ -221,7 +214,7 @@ public sealed partial class ImageManager
         }
 
         var store = _diskStores.TryStart(
-            () => Task.WhenAll(targets.Select((target, i) => ImageCache.StoreDeferredAsync(registrations[i], () => StoreOnDiskAsync(target, key, data, registrations[i]?.Metadata ?? metadata, decodeOptions)))),
+            () => Task.WhenAll(targets.Select((target, i) => ImageCache.StoreDeferredAsync(registrations[i], () => StoreOnDiskAsync(target.Cache, key, data, registrations[i]?.Metadata ?? metadata, decodeOptions)))),
             data.Length,
             inline && !fileStore, // a store that writes a file anywhere runs with the file stores, one at a time
             out var mustWait);

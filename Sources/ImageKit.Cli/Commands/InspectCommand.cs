@@ -107,16 +107,12 @@ internal static class InspectCommand
         }
 
         var name = Path.GetFileName(PlayCommand.Resolve(path));
-        return name.StartsWith("frame-", StringComparison.Ordinal)
-            && int.TryParse(name.AsSpan(6, Math.Max(0, name.Length - 10)), NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+        return StagedFrames.TryParseFrameFileName(name, out var index)
             && index < frameCount
-            && name == FrameFileName(index)
             && PlayCommand.IsSameFile(source, Path.Combine(directory.FullName, name))
                 ? Path.Combine(directory.FullName, name)
                 : null;
     }
-
-    private static string FrameFileName(int index) => StagedFrames.FrameFileName(index);
 
     private static void VerifyFrames(AnimatedImage image, CancellationToken cancellationToken)
     {
@@ -135,7 +131,7 @@ internal static class InspectCommand
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 using var frame = image.GetFrame(i);
-                using var file = frames.Create(FrameFileName(i));
+                using var file = frames.Create(StagedFrames.FrameFileName(i));
                 frame.SaveAsPng(file);
             }
         }

@@ -26,11 +26,17 @@ internal sealed class StagedFrames(DirectoryInfo directory) : IDisposable
     public static string FrameFileName(int index) => string.Create(CultureInfo.InvariantCulture, $"frame-{index:D4}.png");
 
     /// <summary>Whether <paramref name="name"/> is exactly a name <see cref="FrameFileName"/> gives (<c>frame-12.png</c> is not).</summary>
-    public static bool IsFrameFileName(string name) =>
-        name.StartsWith("frame-", StringComparison.Ordinal)
-        && name.EndsWith(".png", StringComparison.Ordinal)
-        && int.TryParse(name.AsSpan(6, Math.Max(0, name.Length - 10)), NumberStyles.None, CultureInfo.InvariantCulture, out var index)
-        && name == FrameFileName(index);
+    public static bool IsFrameFileName(string name) => TryParseFrameFileName(name, out _);
+
+    /// <summary>The frame index of <paramref name="name"/>, when it is exactly a name <see cref="FrameFileName"/> gives.</summary>
+    public static bool TryParseFrameFileName(string name, out int index)
+    {
+        index = -1;
+        return name.StartsWith("frame-", StringComparison.Ordinal)
+            && name.EndsWith(".png", StringComparison.Ordinal)
+            && int.TryParse(name.AsSpan(6, Math.Max(0, name.Length - 10)), NumberStyles.None, CultureInfo.InvariantCulture, out index)
+            && name == FrameFileName(index);
+    }
 
     /// <summary>Creates the file that becomes <paramref name="name"/> (which may name a subfolder: <c>gif/frame-0000.png</c>) in the folder once committed.</summary>
     public FileStream Create(string name)

@@ -95,7 +95,7 @@ public sealed class ImageCacheChain : IImageCache
 
         foreach (var cache in Select(QueryPolicy))
         {
-            var result = await (cache.QueryAsync(key, cacheType, decodeOptions, cancellationToken) ?? Task.FromException<ImageCacheResult?>(NoTask(cache))).ConfigureAwait(false);
+            var result = await CacheTasks.Checked(cache.QueryAsync(key, cacheType, decodeOptions, cancellationToken), cache).ConfigureAwait(false);
             if (result is not null)
             {
                 return result;
@@ -110,7 +110,7 @@ public sealed class ImageCacheChain : IImageCache
     {
         foreach (var cache in Select(QueryPolicy == ImageCacheChainPolicy.All ? ImageCacheChainPolicy.FirstHit : QueryPolicy))
         {
-            if (await (cache.GetEncodedAsync(key, cancellationToken) ?? Task.FromException<DiskCacheEntry?>(NoTask(cache))).ConfigureAwait(false) is { } entry)
+            if (await CacheTasks.Checked(cache.GetEncodedAsync(key, cancellationToken), cache).ConfigureAwait(false) is { } entry)
             {
                 return entry;
             }
@@ -145,7 +145,7 @@ public sealed class ImageCacheChain : IImageCache
         var found = ImageCacheType.None;
         foreach (var cache in Select(QueryPolicy))
         {
-            found |= await (cache.ContainsAsync(key, cacheType, decodeOptions, cancellationToken) ?? Task.FromException<ImageCacheType>(NoTask(cache))).ConfigureAwait(false);
+            found |= await CacheTasks.Checked(cache.ContainsAsync(key, cacheType, decodeOptions, cancellationToken), cache).ConfigureAwait(false);
             if (found != ImageCacheType.None && QueryPolicy == ImageCacheChainPolicy.FirstHit)
             {
                 break;
@@ -164,7 +164,7 @@ public sealed class ImageCacheChain : IImageCache
         try
         {
             // A null task is the cache's bug, reported as one, not as a NullReferenceException that leaks the other hits.
-            return cache.QueryAsync(key, cacheType, decodeOptions, cancellationToken) ?? Task.FromException<ImageCacheResult?>(NoTask(cache));
+            return CacheTasks.Checked(cache.QueryAsync(key, cacheType, decodeOptions, cancellationToken), cache);
         }
         catch (Exception e)
         {
@@ -176,43 +176,30 @@ public sealed class ImageCacheChain : IImageCache
     // returns none, fails its own task like any other failure: Task.WhenAll then ends only once the other caches'
     // operations have, and the failure comes after them. A load undoes a failed store by removing what the other caches
     // stored; thrown at once, that removal ran before their stores had landed, and they kept the image of a failed load.
-    private static Task[] StartEach(ImmutableArray<IImageCache> caches, Func<IImageCache, Task> operation)
+    private static Task[] StartEach(ImmutableArray<IImageCache> caches, Func<IImageCache, Task> operation) =>
+        StartEach(caches, operation, static e => Task.FromException(e));
+
+    private static Task<T>[] StartEach<T>(ImmutableArray<IImageCache> caches, Func<IImageCache, Task<T>> operation) =>
+        StartEach(caches, operation, static e => Task.FromException<T>(e));
+
+    private static TTask[] StartEach<TTask>(ImmutableArray<IImageCache> caches, Func<IImageCache, TTask?> operation, Func<Exception, TTask> failed)
+        where TTask : Task
     {
-        var tasks = new Task[caches.Length];
+        var tasks = new TTask[caches.Length];
         for (var i = 0; i < tasks.Length; i++)
         {
             try
             {
-                tasks[i] = operation(caches[i]) ?? Task.FromException(NoTask(caches[i]));
+                tasks[i] = operation(caches[i]) ?? failed(CacheTasks.NoTask(caches[i]));
             }
             catch (Exception e)
             {
-                tasks[i] = Task.FromException(e);
+                tasks[i] = failed(e);
             }
         }
 
         return tasks;
     }
-
-    private static Task<T>[] StartEach<T>(ImmutableArray<IImageCache> caches, Func<IImageCache, Task<T>> operation)
-    {
-        var tasks = new Task<T>[caches.Length];
-        for (var i = 0; i < tasks.Length; i++)
-        {
-            try
-            {
-                tasks[i] = operation(caches[i]) ?? Task.FromException<T>(NoTask(caches[i]));
-            }
-            catch (Exception e)
-            {
-                tasks[i] = Task.FromException<T>(e);
-            }
-        }
-
-        return tasks;
-    }
-
-    private static InvalidOperationException NoTask(IImageCache cache) => CacheTasks.NoTask(cache);
 
     /// <summary>The caches that stores, removals and clears go to (<see cref="StorePolicy"/>).</summary>
     internal ImmutableArray<IImageCache> StoreTargets => Select(StorePolicy);
