@@ -194,6 +194,14 @@ public sealed partial class ImageDownloader : IDisposable
 
         try
         {
+            // A download this call started on its own thread is awaited through its run, not its result: the call then
+            // goes on where the run ends, once its slot is free, instead of on another pool thread (one thread switch
+            // fewer per download; the result's continuations run asynchronously). Other callers get the result as before.
+            if (created && download.QueueItem.RunningInline is { } run)
+            {
+                await run.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             return await download.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

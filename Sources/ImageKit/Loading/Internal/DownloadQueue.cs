@@ -7,7 +7,8 @@ namespace ImageKit.Loading.Internal;
 /// <para>
 /// One lock guards the priority buckets and the slot count; nothing runs under it but list and counter updates. A download
 /// that finds a free slot starts at once on the caller's thread (a pool thread; any other thread hands it to the pool),
-/// so the common case costs no thread switch. When a download ends, the next queued one is started on the pool, never
+/// so the common case costs no thread switch; its run (<see cref="DownloadQueueItem.RunningInline"/>) completes once the
+/// slot is free again, and the caller can go on from there. When a download ends, the next queued one is started on the pool, never
 /// inline, so downloads that fail synchronously cannot recurse through a long queue.
 /// </para>
 /// <para>
@@ -242,7 +243,7 @@ internal sealed partial class DownloadQueue
         }
         else if (inline)
         {
-            _ = RunAsync(item);
+            item.RunningInline = RunAsync(item);
         }
         else
         {

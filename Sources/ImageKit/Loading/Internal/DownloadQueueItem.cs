@@ -37,6 +37,12 @@ internal sealed class DownloadQueueItem
 
     public CancellationTokenRegistration Registration { get; set; }
 
+    /// <summary>
+    /// The run of an item that started on the thread that queued it (a free slot, a pool thread): completes once the work
+    /// has ended and the slot is free again. <see langword="null"/> for an item started later, from the queue.
+    /// </summary>
+    public Task? RunningInline { get; set; }
+
     /// <summary>For a turn (<see cref="ForTurn"/>): completed when it is given a slot, cancelled when it leaves the queue.</summary>
     public TaskCompletionSource? Granted { get; }
 
