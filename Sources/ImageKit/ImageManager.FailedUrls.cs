@@ -25,6 +25,9 @@ public sealed partial class ImageManager
     private static string WithHeaders(string failureKey, ImageLoadOptions options) =>
         options.Headers is { Count: > 0 } headers ? failureKey + "\n" + DownloadKey.CanonicalHeaders(headers) : failureKey;
 
+    // Whether a failure may be remembered; false only as long as none ever was (see _anyFailureRemembered).
+    private bool MayHaveFailures => _anyFailureRemembered && !_failedUrls.IsEmpty;
+
     /// <summary>How many failed URLs are remembered now; for tests.</summary>
     internal int RememberedFailures => _failedUrls.Count;
 
@@ -44,6 +47,7 @@ public sealed partial class ImageManager
 
         // Measured on the monotonic timestamp, not the wall clock: a clock set back (by years, on a machine that started
         // with a wrong date) would otherwise make a failure fail fast for as long, and one set forward forget it at once.
+        _anyFailureRemembered = true;
         _failedUrls[key] = new FailedUrl(_options.TimeProvider.GetTimestamp(), reason, brokenVariant);
         var sweepAt = Volatile.Read(ref _failedUrlsNextSweep);
         if (_failedUrls.Count < sweepAt || Interlocked.CompareExchange(ref _failedUrlsNextSweep, int.MaxValue, sweepAt) != sweepAt)

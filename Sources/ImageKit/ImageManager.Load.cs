@@ -18,6 +18,10 @@ public sealed partial class ImageManager
     // failure, and the list never holds more than about twice the failures of one retention period.
     private int _failedUrlsNextSweep = FailedUrlsFirstSweep;
 
+    // Set once any failure has been remembered. Asked before ConcurrentDictionary.IsEmpty, which takes every lock of the
+    // table when it is empty: the common case, asked twice on every load past the caches.
+    private volatile bool _anyFailureRemembered;
+
     /// <summary>
     /// Loads the image at <paramref name="url"/>: from the memory cache, else the disk cache, else its loader, decoding and
     /// storing what was loaded (disk gets the encoded bytes, memory the decoded image).
@@ -124,7 +128,7 @@ public sealed partial class ImageManager
             // A recent lasting failure stops the loader, not the caches: an image they hold (loaded with other headers, or
             // before the failure) is still answered.
             // The keys are made only where failures are remembered: most loads meet an empty table and allocate nothing.
-            if (!_failedUrls.IsEmpty)
+            if (MayHaveFailures)
             {
                 ThrowIfRecentlyFailed(SourceFailureKey(url, options), url, options);
                 ThrowIfRecentlyFailed(DecodeFailureKey(key, options, decodeOptions), url, options);
@@ -336,7 +340,7 @@ public sealed partial class ImageManager
                 throw;
             }
 
-            if (!_failedUrls.IsEmpty)
+            if (MayHaveFailures)
             {
                 _failedUrls.TryRemove(SourceFailureKey(url, options), out _);
                 _failedUrls.TryRemove(DecodeFailureKey(key, options, decodeOptions), out _);

@@ -42,6 +42,7 @@ internal static partial class PipelineLoad
             await File.WriteAllTextAsync(fifo, "enable\n");
         }
 
+        Timed.Reset();
         var (u0, s0) = StoreProfile.Ticks();
         var pause0 = GC.GetTotalPauseDuration();
         var allocated0 = GC.GetTotalAllocatedBytes(precise: true);
@@ -90,6 +91,7 @@ internal static partial class PipelineLoad
         }
 
         output.WriteLine(string.Create(culture, $"{variant}: median {samples[samples.Count / 2]:N0} images/s over {rounds} rounds; CPU user {(u1 - u0) * 10_000.0 / count:N0} sys {(s1 - s0) * 10_000.0 / count:N0} µs per image; GC pauses {pause.TotalMilliseconds * 1000 / count:N1} µs per image, GCs gen0/1/2 {gcs.Item1}/{gcs.Item2}/{gcs.Item3}; managed allocations {allocated / count:N0} bytes per image; thread-pool work items {workItems / count:N2}, context switches {switches / count:N2} per image"));
+        output.WriteLine($"  {Timed.Describe()}");
 
         // With PROFILE_WINDOW_ONLY, perf records only the timed loads of measured rounds (naive and ImageKit alike).
         async Task WindowAsync(int round, string command)

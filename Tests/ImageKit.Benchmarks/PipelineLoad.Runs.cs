@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using System.Net;
 using ImageKit.Caching;
@@ -42,7 +43,7 @@ internal static partial class PipelineLoad
 
     private static Task<Measurement> TimeNaiveAsync(HttpClient client, Uri[] urls, bool firstFrame, System.Collections.Concurrent.ConcurrentBag<SKBitmap>? kept, NaiveFiles files, string? folder)
     {
-        return TimeAsync(urls, async (url, token) =>
+        return TimeAsync(kept is not null ? "naive-keep" : files == NaiveFiles.None ? "naive" : "naive-files", urls, async (url, token) =>
         {
             var bytes = await client.GetByteArrayAsync(url, token).ConfigureAwait(false);
             if (files != NaiveFiles.None)
@@ -99,7 +100,7 @@ internal static partial class PipelineLoad
         var start = Stopwatch.GetTimestamp();
         try
         {
-            cold = await TimeAsync(urls, (url, token) => LoadAsync(coldManager, url, firstFrame, ImageLoadSource.Network, token)).ConfigureAwait(false);
+            cold = await TimeAsync("cold", urls, (url, token) => LoadAsync(coldManager, url, firstFrame, ImageLoadSource.Network, token)).ConfigureAwait(false);
         }
         finally
         {
@@ -113,8 +114,8 @@ internal static partial class PipelineLoad
         var warmManager = new ImageManager(CacheOptions(directory));
         await using (warmManager.ConfigureAwait(false))
         {
-            var warm = await TimeAsync(urls, (url, token) => LoadAsync(warmManager, url, firstFrame, ImageLoadSource.Disk, token)).ConfigureAwait(false);
-            var hot = await TimeAsync(urls, (url, token) => LoadAsync(warmManager, url, firstFrame, ImageLoadSource.Memory, token)).ConfigureAwait(false);
+            var warm = await TimeAsync("warm", urls, (url, token) => LoadAsync(warmManager, url, firstFrame, ImageLoadSource.Disk, token)).ConfigureAwait(false);
+            var hot = await TimeAsync("hot", urls, (url, token) => LoadAsync(warmManager, url, firstFrame, ImageLoadSource.Memory, token)).ConfigureAwait(false);
             return (cold, coldDrained, warm, hot);
         }
     }
@@ -125,7 +126,7 @@ internal static partial class PipelineLoad
         var manager = new ImageManager(CacheOptions(directory));
         await using (manager.ConfigureAwait(false))
         {
-            return await TimeAsync(urls, (url, token) => LoadAsync(manager, url, firstFrame, ImageLoadSource.Network, token, s_waitForDisk)).ConfigureAwait(false);
+            return await TimeAsync("cold-wait", urls, (url, token) => LoadAsync(manager, url, firstFrame, ImageLoadSource.Network, token, s_waitForDisk)).ConfigureAwait(false);
         }
     }
 
@@ -140,7 +141,7 @@ internal static partial class PipelineLoad
         var manager = new ImageManager(CacheOptions(directory) with { Memory = new MemoryImageCacheOptions { MaxCost = 0, UseWeakCache = false } });
         await using (manager.ConfigureAwait(false))
         {
-            return await TimeAsync(urls, (url, token) => LoadAsync(manager, url, firstFrame, ImageLoadSource.Network, token)).ConfigureAwait(false);
+            return await TimeAsync("cold-nomemory", urls, (url, token) => LoadAsync(manager, url, firstFrame, ImageLoadSource.Network, token)).ConfigureAwait(false);
         }
     }
 
@@ -162,11 +163,19 @@ internal static partial class PipelineLoad
         return result.Image.EncodedData.Length;
     }
 
-    private static async Task<Measurement> TimeAsync(Uri[] urls, Func<Uri, CancellationToken, Task<int>> load)
+    private static Task<Measurement> TimeAsync(Uri[] urls, Func<Uri, CancellationToken, Task<int>> load) => TimeAsync("imagekit", urls, load);
+
+    // With PHASE_LOG=FILE, each timed run appends "label start end" (CLOCK_MONOTONIC nanoseconds, as `perf record -k
+    // CLOCK_MONOTONIC` stamps its samples), so that one profile of a `pipeline` run can be split by scenario.
+    private static readonly string? s_phaseLog = Environment.GetEnvironmentVariable("PHASE_LOG");
+
+    private static async Task<Measurement> TimeAsync(string label, Uri[] urls, Func<Uri, CancellationToken, Task<int>> load)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
         long bytes = 0;
+        var (user0, system0) = StoreProfile.Ticks();
+        var workItems0 = ThreadPool.CompletedWorkItemCount;
         var start = Stopwatch.GetTimestamp();
         await Parallel.ForEachAsync(urls, new ParallelOptions { MaxDegreeOfParallelism = Concurrency }, async (url, token) =>
         {
@@ -174,6 +183,36 @@ internal static partial class PipelineLoad
             Interlocked.Add(ref bytes, length);
         }).ConfigureAwait(false);
         var seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var (user1, system1) = StoreProfile.Ticks();
+        Timed.Add(urls.Length, user1 - user0, system1 - system0, ThreadPool.CompletedWorkItemCount - workItems0);
+        if (s_phaseLog is not null)
+        {
+            var nanoseconds = 1e9 / Stopwatch.Frequency;
+            await File.AppendAllTextAsync(s_phaseLog, string.Create(CultureInfo.InvariantCulture, $"{label} {(long)(start * nanoseconds)} {(long)((start + (long)(seconds * Stopwatch.Frequency)) * nanoseconds)}\n")).ConfigureAwait(false);
+        }
         return new Measurement(urls.Length / seconds, bytes / 1e6 / seconds);
+    }
+
+    /// <summary>What the timed loads alone cost, summed over every timed run of the process (not what runs between them).</summary>
+    private static class Timed
+    {
+        private static long s_images;
+        private static long s_userTicks;
+        private static long s_systemTicks;
+        private static long s_workItems;
+
+        public static void Add(long images, long userTicks, long systemTicks, long workItems)
+        {
+            s_images += images;
+            s_userTicks += userTicks;
+            s_systemTicks += systemTicks;
+            s_workItems += workItems;
+        }
+
+        public static void Reset() => (s_images, s_userTicks, s_systemTicks, s_workItems) = (0, 0, 0, 0);
+
+        public static string Describe() => s_images == 0
+            ? "no timed loads"
+            : string.Create(CultureInfo.InvariantCulture, $"in the timed loads alone: CPU user {s_userTicks * 10_000.0 / s_images:N0} sys {s_systemTicks * 10_000.0 / s_images:N0} µs, thread-pool work items {(double)s_workItems / s_images:N2} per image");
     }
 }
