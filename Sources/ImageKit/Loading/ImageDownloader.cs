@@ -197,9 +197,20 @@ public sealed partial class ImageDownloader : IDisposable
             // A download this call started on its own thread is awaited through its run, not its result: the call then
             // goes on where the run ends, once its slot is free, instead of on another pool thread (one thread switch
             // fewer per download; the result's continuations run asynchronously). Other callers get the result as before.
-            if (created && download.QueueItem.RunningInline is { } run)
+            // The run is awaited only while the download is not cancelled from outside (Dispose): a run stuck in the app's
+            // code (a handler or request modifier that does not listen to its token) must not hold its creator after the
+            // callers that joined it got their OperationCanceledException; the result says so then.
+            if (created && download.QueueItem.RunningInline is { IsCompleted: false } run)
             {
-                await run.WaitAsync(cancellationToken).ConfigureAwait(false);
+                using var either = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, download.Token) : null;
+                try
+                {
+                    await run.WaitAsync(either?.Token ?? download.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // The download was cancelled: its result, cancelled too, is what this caller gets.
+                }
             }
 
             return await download.Completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -25,6 +25,7 @@ internal sealed class SharedDownload : IDisposable
         // Made now, before any other caller can join: one that joins before it is queued still finds it to promote.
         QueueItem = new DownloadQueueItem(request.Priority, () => run(this));
         Cancellation = CancellationTokenSource.CreateLinkedTokenSource(lifetime);
+        Token = Cancellation.Token;
 
         // Waiters are released at once when the download is cancelled, even if it is still queued and never runs.
         Cancellation.Token.UnsafeRegister(static state => ((SharedDownload)state!).Completion.TrySetCanceled(), this);
@@ -37,6 +38,12 @@ internal sealed class SharedDownload : IDisposable
 
     /// <summary>Cancelled when the last waiter leaves or the downloader is disposed.</summary>
     public CancellationTokenSource Cancellation { get; }
+
+    /// <summary>
+    /// The token of <see cref="Cancellation"/>, kept: it can still be read (and registered with, to no effect) once the
+    /// download has ended and disposed its source.
+    /// </summary>
+    public CancellationToken Token { get; }
 
     public TaskCompletionSource<ImageDownloadResponse> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
