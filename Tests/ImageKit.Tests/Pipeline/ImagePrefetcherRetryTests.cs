@@ -56,6 +56,36 @@ public sealed class ImagePrefetcherRetryTests
         Assert.AreEqual(new ImagePrefetchProgress(Finished: 5, Skipped: 0, Failed: 0, Total: 5), result.Progress, string.Join("; ", result.Failures.Select(f => f.Error.Message)));
     }
 
+    // The prefetched URL's download was started by an app's load and already waits out its Retry-After when the prefetch
+    // joins it: the prefetch's load waits out that retry all the same, and does not hold its place meanwhile either.
+    [TestMethod]
+    public async Task PrefetchAsync_UrlWhoseDownloadAlreadyWaitsToRetry_TheOtherUrlsGoOnMeanwhile()
+    {
+        var time = new RetryAfterClock(RetryAfter);
+        var downloader = DownloadTestOptions.Fast();
+        downloader.Retry.MaxDelay = RetryAfter;
+        downloader.AttemptTimeout = TimeSpan.FromMinutes(10);
+        downloader.TimeProvider = time;
+        await using var manager = new ImageManager(new ImageCacheOptions(), downloader);
+        var prefetcher = new ImagePrefetcher(manager) { MaxConcurrentPrefetches = 1 };
+        var busy = s_server.Url("/busy/joined");
+
+        using var shown = manager.LoadImageAsync(busy, cancellationToken: TestContext.CancellationToken);
+        await time.RetryWait.Task.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+        var prefetch = prefetcher.PrefetchAsync([busy, s_server.Url("/image/after-joined")], cancellationToken: TestContext.CancellationToken);
+
+        // The clock stands still: the retry's wait does not end until the other URL has been loaded.
+        var otherWentOn = Leaks.Eventually(() => s_server.Hits("/image/after-joined") == 1, DownloadTestOptions.Patience);
+        var state = $"requests: {string.Join(" ", s_server.Log)}";
+        time.Advance(RetryAfter);
+        using var result = await shown.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+        var prefetched = await prefetch.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+
+        Assert.IsTrue(otherWentOn, $"the URL whose download waited to retry held the only prefetch place ({state})");
+        Assert.AreEqual(2, s_server.Hits("/busy/joined"), "one download, retried once, for the app's load and the prefetch");
+        Assert.AreEqual(new ImagePrefetchProgress(Finished: 2, Skipped: 0, Failed: 0, Total: 2), prefetched.Progress, string.Join("; ", prefetched.Failures.Select(f => f.Error.Message)));
+    }
+
     // The limit still holds for loads that do not wait: never more than MaxConcurrentPrefetches at once.
     [TestMethod]
     public async Task PrefetchAsync_LoadsThatDoNotWaitToRetry_NeverExceedTheLimit()

@@ -13,6 +13,11 @@ internal sealed class SharedDownload : IDisposable
     private readonly TaskCompletionSource _unwound = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DownloadWaiter[] _waiters = [];
 
+    // Guards the retry's wait against waiters joining: each prefetch among the callers is told of a wait exactly once,
+    // whether it was there when the wait began or joined during it.
+    private readonly Lock _retryLock = new();
+    private bool _retryWaiting; // under _retryLock
+
     /// <param name="key">What the download is shared by.</param>
     /// <param name="request">The first caller's request.</param>
     /// <param name="run">Runs the download in its queue slot.</param>
@@ -77,7 +82,18 @@ internal sealed class SharedDownload : IDisposable
             return false;
         }
 
-        Volatile.Write(ref _waiters, [.. _waiters, waiter]);
+        lock (_retryLock)
+        {
+            Volatile.Write(ref _waiters, [.. _waiters, waiter]);
+
+            // Joined while the download waits out a retry: the prefetch it loads for leaves its place as the others did.
+            // Told under the lock, so that the end of the wait cannot reach this waiter before its start has.
+            if (_retryWaiting)
+            {
+                waiter.PrefetchSlot?.RetryWaiting();
+            }
+        }
+
         return true;
     }
 
@@ -150,19 +166,25 @@ internal sealed class SharedDownload : IDisposable
 
     /// <summary>
     /// Tells the prefetches among the callers that the download waits out a retry (<paramref name="waiting"/>), or that the
-    /// wait is over: their prefetcher starts other URLs meanwhile (see <see cref="PrefetchConcurrency"/>).
+    /// wait is over: their prefetcher starts other URLs meanwhile (see <see cref="PrefetchConcurrency"/>). A caller that
+    /// joins during the wait is told on joining (<see cref="TryAdd"/>).
     /// </summary>
     public void RetryWait(bool waiting)
     {
-        foreach (var waiter in Volatile.Read(ref _waiters))
+        // Under the lock (what it calls only counts): a caller joining meanwhile is told by TryAdd, in order.
+        lock (_retryLock)
         {
-            if (waiting)
+            _retryWaiting = waiting;
+            foreach (var waiter in _waiters)
             {
-                waiter.PrefetchSlot?.RetryWaiting();
-            }
-            else
-            {
-                waiter.PrefetchSlot?.RetryResumed();
+                if (waiting)
+                {
+                    waiter.PrefetchSlot?.RetryWaiting();
+                }
+                else
+                {
+                    waiter.PrefetchSlot?.RetryResumed();
+                }
             }
         }
     }
