@@ -129,6 +129,24 @@ public sealed class BuiltInTransformerTests
     }
 
     [TestMethod]
+    [DataRow(2e38f)]
+    [DataRow(float.MaxValue)]
+    public void Blur_SigmaNearFloatMax_BlursAsALargeSigmaDoesInsteadOfErasingTheImage(float sigma)
+    {
+        // Any positive finite sigma is accepted; the largest ones once made Skia draw nothing (three sigmas overflow a
+        // float), so an opaque picture that claimed to stay opaque came out fully transparent.
+        var png = TestPictures.Stripes(40, 20);
+        using var large = Decode(png, new BlurTransformer(1000));
+        using var huge = Decode(png, new BlurTransformer(sigma));
+        using var expected = large.GetFrame(0);
+        using var actual = huge.GetFrame(0);
+
+        Assert.AreEqual(255, TestPictures.Pixel(actual, 0, 0).A, "an opaque picture stays opaque");
+        Assert.IsFalse(huge.HasAlpha);
+        Assert.IsTrue(actual.Pixels.SequenceEqual(expected.Pixels), "the same as any other blur wider than the picture");
+    }
+
+    [TestMethod]
     public void Grayscale_UsesTheLuminanceWeightsAndKeepsAlpha()
     {
         var png = TestPictures.Png(4, 1, (x, _) => x switch
