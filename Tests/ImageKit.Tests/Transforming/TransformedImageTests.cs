@@ -151,6 +151,30 @@ public sealed class TransformedImageTests
     }
 
     [TestMethod]
+    public void PreviewDecoder_ThumbnailTheCodecCannotHitWithACrop_CropsTheSamePartAtTheFinishedSize()
+    {
+        // A 200-pixel thumbnail of a 480-pixel JPEG: the finished image crops the 200 x 150 thumbnail, while libjpeg can
+        // only preview it at 3/8 (180 x 135). Cropped there, pixel coordinates meant for the thumbnail cut another part of
+        // the picture (and a rectangle near the thumbnail's edge missed the preview altogether).
+        var jpeg = ImageManagerProgressiveTests.MakeJpeg(480, 360);
+        var options = new ImageDecodeOptions { ThumbnailPixelSize = new Size(200, 200), Transformers = [new CropTransformer(new Rectangle(120, 80, 70, 60))] };
+        using var finished = AnimatedImage.Decode(jpeg, options);
+        using var expected = finished.GetFrame(0);
+
+        using var preview = PreviewDecoder.TryDecode(jpeg, options);
+
+        Assert.IsNotNull(preview);
+        Assert.AreEqual((expected.Width, expected.Height), (preview.Width, preview.Height));
+        double total = 0;
+        for (var i = 0; i < expected.Height * expected.RowBytes; i++)
+        {
+            total += Math.Abs(preview.Pixels[i] - expected.Pixels[i]);
+        }
+
+        Assert.IsLessThan(6.0, total / (expected.Height * expected.RowBytes), "the same part of the picture");
+    }
+
+    [TestMethod]
     [DataRow(ResizeMode.Fit, 200, 150, 200, 150)]
     [DataRow(ResizeMode.Fill, 100, 100, 134, 100)]
     [DataRow(ResizeMode.Stretch, 100, 300, 400, 300)]

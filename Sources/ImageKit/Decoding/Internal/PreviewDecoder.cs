@@ -59,7 +59,8 @@ internal static class PreviewDecoder
         var origin = ExifOrientation.ToApply(codec, format, options.Orientation, codec.FrameCount > 1);
         var swap = ExifOrientation.SwapsAxes(origin);
         var size = codec.Info.Size; // as stored; the limits below are for the upright image
-        if (options.ScaledSize(swap ? size.Height : size.Width, swap ? size.Width : size.Height) is { } target)
+        var scaled = options.ScaledSize(swap ? size.Height : size.Width, swap ? size.Width : size.Height);
+        if (scaled is { } target)
         {
             if (FittingSize(codec, swap ? (target.Height, target.Width) : target) is not { } fitting)
             {
@@ -103,6 +104,14 @@ internal static class PreviewDecoder
 
             if (options.Transformers.Count > 0)
             {
+                // The transformers get the size the finished image gives them (a crop's rectangle and a radius are in its
+                // pixels), not the nearest smaller one the codec could decode at.
+                if (scaled is { } finished && finished != (width, height))
+                {
+                    buffer = Resampled(buffer, width, height, finished);
+                    (width, height) = finished;
+                }
+
                 (buffer, width, height) = Transformed(buffer, width, height, options);
             }
 
@@ -131,6 +140,24 @@ internal static class PreviewDecoder
 
         stored.Release();
         return upright;
+    }
+
+    // A new buffer holding the `width` x `height` pixels of `source` resampled to `size`; `source` is released.
+    private static PixelBuffer Resampled(PixelBuffer source, int width, int height, (int Width, int Height) size)
+    {
+        var resampled = PixelBufferPool.Shared.Rent(checked(size.Width * size.Height * 4));
+        try
+        {
+            Resampler.Resize(source.Span, width, height, width * 4, resampled.Span, size.Width, size.Height, size.Width * 4);
+        }
+        catch
+        {
+            resampled.Release();
+            throw;
+        }
+
+        source.Release();
+        return resampled;
     }
 
     // A new buffer holding `source` run through the options' transformers, as the finished image will be; `source` is
