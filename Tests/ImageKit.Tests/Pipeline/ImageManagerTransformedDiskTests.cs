@@ -154,6 +154,25 @@ public sealed class ImageManagerTransformedDiskTests
     }
 
     [TestMethod]
+    public async Task LoadImageAsync_ResultWiderThanWebPAllows_StoresOnlyTheOriginalWithoutAFailedStore()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        await using var manager = NewManager();
+
+        // The first frame of a 1 MB GIF stretched to 17,000 x 2: small enough to be worth storing, but lossless WebP holds
+        // at most 16,383 pixels a side. Like a result too large to keep, it is not stored: no failure to report.
+        var options = new ImageLoadOptions { FirstFrameOnly = true, Transformers = [new ResizeTransformer(new Size(17_000, 2), ResizeMode.Stretch)] };
+        using (var result = await manager.LoadImageAsync(server.Image("1@2x.gif"), options, cancellationToken: TestContext.CancellationToken))
+        {
+            Assert.AreEqual((17_000, 2), (result.Image.PixelWidth, result.Image.PixelHeight));
+        }
+
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+        Assert.AreEqual(0, manager.FailedDiskStores, manager.LastDiskStoreFailure?.ToString());
+        Assert.AreEqual(1, (await Disk(manager).GetStatisticsAsync(TestContext.CancellationToken)).EntryCount);
+    }
+
+    [TestMethod]
     public async Task LoadImageAsync_StoreTransformedOnDiskOff_StoresOnlyTheOriginal()
     {
         await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);

@@ -31,6 +31,9 @@ internal static class DiskVariant
     // See WorthStoring.
     private const long MaxPixelsToOriginal = 2;
 
+    // The widest and tallest image WebP holds (14-bit sides): a larger result has no encoding, so it is not stored.
+    private const int MaxWebPSide = 16383;
+
     // Lossless WebP's effort (0–100): the size gained above this is a few percent, the time several times longer.
     private const int LosslessEffort = 25;
 
@@ -50,10 +53,12 @@ internal static class DiskVariant
     /// pixels take at most twice the original's encoded bytes (lossless WebP keeps photos at about half their pixels).
     /// A small result of a large original (an avatar, a thumbnail) is stored; a full-size result of a compressed photo
     /// (grayscale, blur) is not, as it would take several times the original's space and decode no faster than the
-    /// original and its transform.
+    /// original and its transform. Nor is a result with a side longer than WebP allows (16,383 pixels), which has no
+    /// encoding.
     /// </summary>
     public static bool WorthStoring(AnimatedImage still, long originalSize) =>
-        !still.IsAnimated && (long)still.PixelWidth * still.PixelHeight * 4 <= MaxPixelsToOriginal * originalSize;
+        !still.IsAnimated && still.PixelWidth <= MaxWebPSide && still.PixelHeight <= MaxWebPSide
+        && (long)still.PixelWidth * still.PixelHeight * 4 <= MaxPixelsToOriginal * originalSize;
 
     /// <summary>The length and checksum that name <paramref name="original"/>, as the disk cache records them.</summary>
     public static (long Size, long Checksum) Identify(ReadOnlySpan<byte> original) => (original.Length, BlobStore.Checksum(original));
