@@ -138,10 +138,11 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
         {
             image = _decoders.Decode(entry.Data, (decodeOptions ?? ImageDecodeOptions.Default) with { SourceName = SourceNameOf(entry, key) });
         }
-        catch (ImageKitException e) when (e is not Transforming.ImageTransformException)
+        catch (ImageKitException e) when (e is not Transforming.ImageTransformException and not ImageLimitExceededException { ByTransformers: true })
         {
             // Bytes that no longer decode (a decoder removed, a limit lowered) are useless: drop them, report a miss. A
-            // transformer refusing the image is no fault of the bytes: that propagates, and the entry stays.
+            // transformer refusing the image, or making more of it than the limits allow, is no fault of the bytes: that
+            // propagates, and the entry stays.
             Log.UndecodableCacheEntryRemoved(_logger, new UrlText.LoggedKey(key), e.Message);
             Contained.Add(_metrics.CacheMisses, 1, s_diskTier);
             await disk.RemoveAsync(key, cancellationToken).ConfigureAwait(false);

@@ -146,6 +146,13 @@ public sealed class ImageDecoderRegistry
         {
             return new AnimatedImage(TransformedImageSource.Create(image, options.Transformers), image.EncodedData, options, ownsEncodedData: false);
         }
+        catch (ImageLimitExceededException e)
+        {
+            // The untransformed image passed the limits: the transformed one broke them.
+            e.ByTransformers = true;
+            e.SourceName ??= options.SourceName;
+            throw;
+        }
         catch (ImageKitException e)
         {
             e.SourceName ??= options.SourceName;

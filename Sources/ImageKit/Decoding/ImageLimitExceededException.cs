@@ -21,4 +21,10 @@ public sealed class ImageLimitExceededException : ImageDecodingException
     public ImageLimitExceededException()
     {
     }
+
+    /// <summary>
+    /// Whether the limit was broken by what <see cref="ImageDecodeOptions.Transformers"/> make of the image, which is within
+    /// the limits itself: no fault of the bytes, which a cache keeps.
+    /// </summary>
+    internal bool ByTransformers { get; set; }
 }

@@ -173,6 +173,29 @@ public sealed class ImageManagerTransformedDiskTests
     }
 
     [TestMethod]
+    public async Task LoadImageAsync_TransformedResultBeyondTheLimits_FailsAndKeepsTheOriginalOnDisk()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        var url = server.Image(Png);
+        var options = new ImageManagerOptions { DecodeOptions = new ImageDecodeOptions { Limits = new DecodingLimits { MaxPixelsPerFrame = 1_000_000 } } };
+        await using var manager = ImageManagerTests.NewManager(_cacheDir, options);
+        using (await manager.LoadImageAsync(url, new ImageLoadOptions { CacheType = ImageCacheType.Disk }, cancellationToken: TestContext.CancellationToken))
+        {
+        }
+
+        await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+
+        // The 300 x 300 original is within the limits; stretched to 2000 x 2000 it is not. That is the transformers'
+        // doing, not the bytes': the original stays on disk, as when a transformer refuses the image.
+        var huge = new ImageLoadOptions { FromCacheOnly = true, Transformers = [new ResizeTransformer(new Size(2000, 2000), ResizeMode.Stretch)] };
+        await Assert.ThrowsAsync<ImageLimitExceededException>(() => manager.LoadImageAsync(url, huge, cancellationToken: TestContext.CancellationToken));
+
+        using var original = await manager.LoadImageAsync(url, new ImageLoadOptions { FromCacheOnly = true }, cancellationToken: TestContext.CancellationToken);
+        Assert.AreEqual(ImageLoadSource.Disk, original.Source);
+        Assert.AreEqual(1, server.ImageHits(Png));
+    }
+
+    [TestMethod]
     public async Task LoadImageAsync_StoreTransformedOnDiskOff_StoresOnlyTheOriginal()
     {
         await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
