@@ -72,9 +72,16 @@ internal sealed class TransformChain
     public static string CacheKey(IReadOnlyList<ImageTransformer> transformers)
     {
         var key = new StringBuilder();
-        foreach (var transformer in transformers)
+        for (var i = 0; i < transformers.Count; i++)
         {
-            var part = transformer.Key;
+            // Checked non-empty when the options were made, but read again here: an app's transformer that breaks the
+            // rule (its key changes) gets a clear error, not a NullReferenceException or results shared under one key.
+            var part = transformers[i].Key;
+            if (string.IsNullOrEmpty(part))
+            {
+                throw new ImageTransformException($"Transformer {i} ({transformers[i].GetType().Name}) has an empty key now, after it was checked: ImageTransformer.Key must not change over a transformer's life.");
+            }
+
             key.Append(CultureInfo.InvariantCulture, $"{part.Length}:{part}");
         }
 
