@@ -96,6 +96,25 @@ public sealed class FirstFrameExcerptTests
         Assert.AreEqual(5, first.LoopCount, "the loop count after two other extensions is read");
     }
 
+    // Skia's GIF decoder stops at a graphic control extension that is not one 4-byte sub-block: what comes after it (a
+    // transparency flag in that extension, a loop count, more frames) is not the image's, for the whole decode and for the
+    // first frame's excerpt alike.
+    [TestMethod]
+    public void FirstFrameOnly_GifWithAGraphicControlTheCodecStopsAt_ReportsAsTheWholeDecode()
+    {
+        var plain = DecodingLimitsTests.Gif(1, 1, frames: 3);
+        byte[] badControl = [0x21, 0xF9, 6, 1, 7, 0, 1, 0, 0, 0]; // transparency flag set, 6 bytes
+        byte[] netscape = [0x21, 0xFF, 11, .. "NETSCAPE2.0"u8, 3, 1, 4, 0, 0]; // 4 repetitions
+        var frame = 23;
+        byte[] data = [.. plain[..(19 + frame)], .. badControl, .. plain[(19 + frame)..(19 + (2 * frame))], .. netscape, .. plain[(19 + (2 * frame))..]];
+
+        using var full = SkiaCodecSource.Create(data, ImageFormat.Gif, new ImageDecodeOptions());
+        using var first = SkiaCodecSource.Create(data, ImageFormat.Gif, s_firstFrameOnly);
+
+        Assert.AreEqual((1, 1, false), (full.FrameCount, full.LoopCount, full.HasAlpha), "Skia sees the first frame alone");
+        Assert.AreEqual((full.LoopCount, full.HasAlpha), (first.LoopCount, first.HasAlpha));
+    }
+
     [TestMethod]
     public void FirstFrameOnly_WebPStillAnimationFlagged_KeepsItsWholeData()
     {

@@ -188,6 +188,31 @@ public sealed class FrameCountBeforeCodecTests
         return [.. gif];
     }
 
+    // Skia's GIF decoder (Wuffs) takes a graphic control extension only as one 4-byte sub-block and its terminator, and
+    // an LZW literal width of at most 8: at any other, its frame count ends there (the frame whose descriptor it read
+    // counts), and the frames after it are never shown. A walk that goes on past them refused a file the codec shows with
+    // fewer frames than the limit.
+    [TestMethod]
+    [DataRow(new byte[] { 0x21, 0xF9, 6, 1, 7, 0, 1, 0, 0, 0 }, 1, DisplayName = "graphic control of 6 bytes")]
+    [DataRow(new byte[] { 0x21, 0xF9, 5, 1, 7, 0, 1, 0, 0 }, 1, DisplayName = "graphic control of 5 bytes")]
+    [DataRow(new byte[] { 0x21, 0xF9, 3, 1, 7, 0, 1, 0 }, 1, DisplayName = "graphic control of 3 bytes")]
+    [DataRow(new byte[] { 0x21, 0xF9, 4, 1, 7, 0, 1, 1, 9, 0 }, 1, DisplayName = "graphic control of two sub-blocks")]
+    [DataRow(new byte[] { 0x2C, 0, 0, 0, 0, 1, 0, 1, 0, 0, 12, 2, 0x4C, 0x01, 0 }, 2, DisplayName = "image of LZW literal width 12")]
+    public void Decode_GifWithABlockTheCodecStopsAtAfterTheFirstFrame_CountsFramesAsTheCodecDoes(byte[] block, int codecFrames)
+    {
+        var plain = TinyFrameAnimations.Gif(4);
+        var firstFrameEnd = 19 + GifFrameBytes;
+        byte[] data = [.. plain[..firstFrameEnd], .. block, .. plain[firstFrameEnd..]];
+        using (var unlimited = AnimatedImage.Decode(data, new ImageDecodeOptions { Limits = new DecodingLimits { MaxFrameCount = int.MaxValue } }))
+        {
+            Assert.AreEqual(codecFrames, unlimited.FrameCount, "the frames Skia sees");
+        }
+
+        using var image = AnimatedImage.Decode(data, new ImageDecodeOptions { Limits = new DecodingLimits { MaxFrameCount = codecFrames } });
+
+        Assert.AreEqual(codecFrames, image.FrameCount);
+    }
+
     // libwebp's demuxer drops an ANMF chunk that holds no image (no VP8 or VP8L chunk after its frame header) and does not
     // count it; only the frames it keeps are the animation's.
     [TestMethod]

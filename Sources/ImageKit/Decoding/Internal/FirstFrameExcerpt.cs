@@ -19,7 +19,6 @@ namespace ImageKit.Decoding.Internal;
 internal sealed class FirstFrameExcerpt
 {
     private const byte GifTrailer = 0x3B;
-    private const byte GraphicControlLabel = 0xF9;
     private const byte ApplicationLabel = 0xFF;
     private const int RiffHeaderBytes = 12;
 
@@ -93,14 +92,6 @@ internal sealed class FirstFrameExcerpt
             {
                 frameEnd = blocks.IsComplete ? blocks.End : -1;
                 break;
-            }
-
-            // Skia reads four bytes of a graphic control extension whatever length it declares. The walk reads it the same
-            // way now (GifBlockReader), but no excerpt of such a file has been checked against the codec's frames, so
-            // the codec is given the whole data: rare, damaged files, and never wrong that way.
-            if (blocks.Label == GraphicControlLabel && (blocks.Body.IsEmpty || blocks.Body[0] < 4))
-            {
-                return null;
             }
 
             hasAlpha |= EncodedAlphaProbe.IsTransparentGraphicControl(blocks.IsImage, blocks.Label, blocks.Body);

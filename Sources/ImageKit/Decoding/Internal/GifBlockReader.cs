@@ -3,10 +3,11 @@ namespace ImageKit.Decoding.Internal;
 /// <summary>
 /// Walks a GIF's blocks by their headers alone: after the header, the logical screen descriptor and the global colour
 /// table, each extension (0x21) and each image (0x2C: descriptor, local colour table, LZW minimum code size) in turn, their
-/// sub-blocks skipped by their lengths (a graphic control extension's first one by at least 4 bytes, as Skia reads it).
-/// Nothing is decoded and nothing is allocated. The walk ends at the trailer, at a byte that starts no block (damage), at a
-/// block whose first bytes are cut off, and at the end of the data; a block whose sub-blocks run past the end is still
-/// returned, and is the last.
+/// sub-blocks skipped by their lengths. Nothing is decoded and nothing is allocated. The walk ends at the trailer, at a
+/// byte that starts no block (damage), at a block whose first bytes are cut off, and at the end of the data; a block whose
+/// sub-blocks run past the end is still returned, and is the last. It also ends where Skia's GIF decoder (Wuffs) stops
+/// with an error: at a graphic control extension that is not one 4-byte sub-block and its terminator (not returned), and
+/// after an image whose LZW literal width is above 8 (returned: the decoder has read its descriptor, and counts it).
 /// </summary>
 internal ref struct GifBlockReader
 {
@@ -14,10 +15,12 @@ internal ref struct GifBlockReader
     private const byte ImageSeparator = 0x2C;
     private const byte GraphicControlLabel = 0xF9;
     private const int GraphicControlBytes = 4; // packed field, delay, transparent index
+    private const int MaxLiteralWidth = 8;
     private const int ImageDescriptorBytes = 9; // after the separator: position, size, packed field
 
     private readonly ReadOnlySpan<byte> _data;
     private int _offset;
+    private bool _ended; // the decoder stops after the current block
 
     public GifBlockReader(ReadOnlySpan<byte> data)
     {
@@ -55,7 +58,7 @@ internal ref struct GifBlockReader
     /// <summary>Moves to the next block; <see langword="false"/> when the walk has ended.</summary>
     public bool MoveNext()
     {
-        if (_offset >= _data.Length)
+        if (_ended || _offset >= _data.Length)
         {
             return false;
         }
@@ -68,9 +71,13 @@ internal ref struct GifBlockReader
                 IsImage = false;
                 Label = _data[start + 1];
                 ReachesImageData = false;
-                (_offset, IsComplete) = Label == GraphicControlLabel
-                    ? SkipGraphicControl(_data, start + 2)
-                    : SkipSubBlocks(_data, start + 2);
+                if (Label == GraphicControlLabel && !IsWholeGraphicControl(_data, start + 2))
+                {
+                    _offset = _data.Length; // the decoder stops with an error
+                    return false;
+                }
+
+                (_offset, IsComplete) = SkipSubBlocks(_data, start + 2);
                 Body = _data[(start + 2)..Math.Min(_offset, _data.Length)];
                 return true;
             case ImageSeparator when start + 1 + ImageDescriptorBytes <= _data.Length:
@@ -78,6 +85,7 @@ internal ref struct GifBlockReader
                 Label = 0;
                 var imageData = start + 1 + ImageDescriptorBytes + ColorTableSize(_data[start + ImageDescriptorBytes]) + 1;
                 ReachesImageData = imageData <= _data.Length;
+                _ended = ReachesImageData && _data[imageData - 1] > MaxLiteralWidth; // the decoder stops with an error
                 (_offset, IsComplete) = SkipSubBlocks(_data, imageData);
                 Body = _data[(start + 1)..Math.Min(_offset, _data.Length)];
                 return true;
@@ -89,13 +97,11 @@ internal ref struct GifBlockReader
 
     private static int ColorTableSize(byte packed) => (packed & 0x80) != 0 ? 3 << ((packed & 0x07) + 1) : 0;
 
-    // Skia reads a graphic control extension's 4 bytes whatever length its first sub-block declares (more are skipped), then
-    // its further sub-blocks: a walk by a shorter declared length would take those 4 bytes for blocks of their own, and
-    // count images the codec never sees.
-    private static (int End, bool Terminated) SkipGraphicControl(ReadOnlySpan<byte> data, int offset) =>
-        offset < data.Length
-            ? SkipSubBlocks(data, offset + 1 + Math.Max((int)data[offset], GraphicControlBytes))
-            : (offset, false);
+    // Wuffs reads a graphic control extension as one sub-block of exactly 4 bytes and its terminator, and fails on any other
+    // (its decode_gc). Cut off inside those bytes, the extension is returned as cut off: the data ends there either way.
+    private static bool IsWholeGraphicControl(ReadOnlySpan<byte> data, int offset) =>
+        (offset >= data.Length || data[offset] == GraphicControlBytes)
+        && (offset + 1 + GraphicControlBytes >= data.Length || data[offset + 1 + GraphicControlBytes] == 0);
 
     private static (int End, bool Terminated) SkipSubBlocks(ReadOnlySpan<byte> data, int offset)
     {
