@@ -40,8 +40,18 @@ internal static class EncodedAlphaProbe
     internal static bool IsTransparentGraphicControl(bool isImage, byte label, ReadOnlySpan<byte> body) =>
         !isImage && label == 0xF9 && body.Length >= 2 && body[0] >= 4 && (body[1] & 0x01) != 0;
 
-    // An ALPH chunk, or a lossless bitstream whose header says its alpha is used, in the image or in any animation frame.
-    private static bool WebPHasAlpha(ReadOnlySpan<byte> data) => data.Length >= 12 && ChunksHaveAlpha(data[12..], insideFrame: false);
+    // An ALPH chunk, or a lossless bitstream whose header says its alpha is used, in the image or in any animation frame;
+    // within the RIFF size, as libwebp reads (bytes after it are no part of the image).
+    private static bool WebPHasAlpha(ReadOnlySpan<byte> data)
+    {
+        if (data.Length < 12)
+        {
+            return false;
+        }
+
+        var end = Math.Min(data.Length, 8L + BinaryPrimitives.ReadUInt32LittleEndian(data[4..]));
+        return end > 12 && ChunksHaveAlpha(data[12..(int)end], insideFrame: false);
+    }
 
     // Frames (ANMF) sit at the top level only; their payload holds the frame's image chunks, never another ANMF. Looking
     // one level down and no further keeps hostile nesting (24 bytes a level) from recursing until the stack overflows,
