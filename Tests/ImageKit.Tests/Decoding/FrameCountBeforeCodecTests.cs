@@ -152,10 +152,9 @@ public sealed class FrameCountBeforeCodecTests
         Assert.AreEqual(DamagedWebPMessage, error.Message);
     }
 
-    // A graphic control extension whose first sub-block says fewer than 4 bytes: Skia reads its 4 bytes all the same and
-    // goes on from there, so the "images" a walk by the declared lengths finds behind it are, to the codec, the extension's
-    // bytes followed by the trailer. The count must be the codec's: a file it shows as a still is not refused as an
-    // animation over the limit.
+    // A graphic control extension whose first sub-block says fewer than 4 bytes: Skia's GIF decoder (Wuffs) stops there
+    // with an error, so the "images" a walk by the declared lengths finds behind it are never the codec's. The count must
+    // be the codec's: a file it shows as a still is not refused as an animation over the limit.
     [TestMethod]
     public void Decode_GifWhoseGraphicControlDeclaresFewerThan4Bytes_CountsFramesAsTheCodecDoes()
     {
@@ -172,8 +171,8 @@ public sealed class FrameCountBeforeCodecTests
     }
 
     // A 1x1 GIF of one frame, then a graphic control extension declaring 0 bytes, then `hiddenImages` blocks that read as
-    // 59 x 1 image descriptors by the declared lengths. To Skia the extension's 4 bytes are the first block's separator
-    // and its position but the last byte, that byte (0) ends the extension, and the width's low byte (0x3B) is the trailer.
+    // 59 x 1 image descriptors by the declared lengths (the older Skia GIF reader read the extension's 4 bytes all the
+    // same and then took the width's low byte, 0x3B, for the trailer; Wuffs refuses the extension: one frame either way).
     internal static byte[] GifWithShortGraphicControl(int hiddenImages)
     {
         List<byte> gif = [.. "GIF89a"u8, 1, 0, 1, 0, 0x80, 0, 0, 0xFF, 0, 0, 0, 0, 0xFF];
