@@ -102,7 +102,9 @@ public static class ViewImageLoader
     private static void ShowPlaceholder<TView, T>(ViewLoadTicket ticket, ViewImageDisplay<TView, T> display)
         where TView : class
     {
-        if (display.ShowPlaceholder is { } show && ticket.View is TView view)
+        // A load already stale here (a newer load for the view began, and may have shown its image, while this one was
+        // being begun; or it was cancelled) must not cover the view with its placeholder.
+        if (display.ShowPlaceholder is { } show && ticket.IsCurrent && ticket.View is TView view)
         {
             show(view);
         }

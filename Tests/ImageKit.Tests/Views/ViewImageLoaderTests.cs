@@ -256,6 +256,44 @@ public sealed class ViewImageLoaderTests
     }
 
     [TestMethod]
+    public async Task LoadAsync_NewerLoadFinishesBeforeTheOlderShowsItsPlaceholder_TheOlderShowsNoPlaceholderOverTheNewImage()
+    {
+        // The same view begun twice at once: while the older load is being begun (here, from the cancellation callback of
+        // the load before it, which runs inside Begin), a newer load for the view begins and shows its image. The older
+        // load is stale before it reaches its placeholder, so it must not cover the newer image with it.
+        var tracker = new ViewLoadTracker();
+        var view = new FakeView();
+        Task<ViewLoadResult>? newest = null;
+
+        var first = ViewImageLoader.LoadAsync(
+            tracker,
+            view,
+            async token =>
+            {
+                _ = token.Register(() => newest = ViewImageLoader.LoadAsync(tracker, view, _ => Task.FromResult(new Result("new")), FakeView.Display()));
+                await Task.Delay(Timeout.Infinite, token);
+                return new Result("first");
+            },
+            FakeView.Display());
+        var middle = ViewImageLoader.LoadAsync(
+            tracker,
+            view,
+            async token =>
+            {
+                await Task.Delay(Timeout.Infinite, token);
+                return new Result("middle");
+            },
+            FakeView.Display());
+
+        Assert.IsNotNull(newest, "the newest load began while the middle one was being begun");
+        Assert.AreEqual(ViewLoadOutcome.Shown, (await newest).Outcome);
+        Assert.AreEqual(ViewLoadOutcome.Cancelled, (await middle).Outcome);
+        Assert.AreEqual(ViewLoadOutcome.Cancelled, (await first).Outcome);
+        Assert.AreEqual("new", view.Shown?.Name);
+        Assert.AreEqual("placeholder placeholder new", view.Log, "the stale middle load showed its placeholder over the newest image");
+    }
+
+    [TestMethod]
     public async Task LoadAsync_NullArguments_Throw()
     {
         var view = new FakeView();
