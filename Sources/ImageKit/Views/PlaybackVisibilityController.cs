@@ -37,7 +37,7 @@ public sealed class PlaybackVisibilityController
 
     /// <summary>
     /// The player to control, or <see langword="null"/>. Attaching a player sets the intent from <see cref="AutoPlay"/>
-    /// (and starts it if the view is visible); detaching leaves the old player as it is. The controller never disposes
+    /// (and starts it if the view is visible; without it, pauses a player that is already playing); detaching leaves the old player as it is. The controller never disposes
     /// a player. <value>Default: <see langword="null"/>.</value>
     /// </summary>
     public AnimatedImagePlayer? Player
@@ -93,6 +93,12 @@ public sealed class PlaybackVisibilityController
             _wantsPlayback = value is not null && AutoPlay;
             _startPending = _wantsPlayback;
             _suspended = false;
+            if (value is not null && !_wantsPlayback && value.IsPlaying)
+            {
+                // Without AutoPlay the app does not want it playing yet: paused until Play, visible or not.
+                value.Pause();
+            }
+
             Update(reportFailure: true);
         }
     }

@@ -35,6 +35,28 @@ public sealed class PlaybackVisibilityControllerTests
     }
 
     [TestMethod]
+    public void Player_AlreadyPlayingAttachedWithoutAutoPlayWhileVisible_IsPausedUntilPlay()
+    {
+        // Without AutoPlay the app does not want a newly attached player playing: it runs only after Play, whether the
+        // view was visible when the player came (here) or became visible later (where it was already paused).
+        using var links = new ManualDisplayLinkProvider(new FakeTimeProvider());
+        using var image = TestAnimation.Image(4);
+        using var player = new AnimatedImagePlayer(image, new AnimatedImagePlayerOptions { DisplayLinkProvider = links });
+        player.Play();
+        var controller = new PlaybackVisibilityController { IsInWindow = true, AutoPlay = false };
+
+        controller.Player = player;
+
+        Assert.IsFalse(controller.WantsPlayback);
+        Assert.IsFalse(player.IsPlaying, "an unwanted player kept playing in a visible view");
+        controller.IsHidden = true;
+        controller.IsHidden = false;
+        Assert.IsFalse(player.IsPlaying);
+        controller.Play();
+        Assert.IsTrue(player.IsPlaying);
+    }
+
+    [TestMethod]
     public void Target_AttachedOutOfWindow_StartsWhenTheViewEntersAWindow()
     {
         var controller = new PlaybackVisibilityController();
