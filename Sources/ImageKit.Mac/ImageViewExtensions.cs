@@ -24,7 +24,7 @@ public static class ImageViewExtensions
     /// <param name="placeholder">Shown while loading and kept on failure; <see langword="null"/> clears the view. <value>Default: <see langword="null"/>.</value></param>
     /// <param name="options">Load options; <see langword="null"/> for the manager's defaults.</param>
     /// <param name="progress">Receives download progress; <see langword="null"/> for none.</param>
-    /// <param name="cancellationToken">Cancels the load; the view then keeps the placeholder.</param>
+    /// <param name="cancellationToken">Cancels the load; the view then keeps the placeholder (none is shown when the token is cancelled already).</param>
     /// <exception cref="ArgumentNullException"><paramref name="view"/> or <paramref name="url"/> is <see langword="null"/>.</exception>
     public static Task<ViewLoadResult> SetImageAsync(
         this NSImageView view,
@@ -55,7 +55,7 @@ public static class ImageViewExtensions
     /// <param name="placeholder">Shown (as a still) while loading and kept on failure; <see langword="null"/> clears the view. <value>Default: <see langword="null"/>.</value></param>
     /// <param name="options">Load options; <see langword="null"/> for the manager's defaults.</param>
     /// <param name="progress">Receives download progress; <see langword="null"/> for none.</param>
-    /// <param name="cancellationToken">Cancels the load; the view then keeps the placeholder.</param>
+    /// <param name="cancellationToken">Cancels the load; the view then keeps the placeholder (none is shown when the token is cancelled already).</param>
     /// <exception cref="ArgumentNullException"><paramref name="view"/> or <paramref name="url"/> is <see langword="null"/>.</exception>
     public static Task<ViewLoadResult> SetImageAsync(
         this AnimatedImageView view,
