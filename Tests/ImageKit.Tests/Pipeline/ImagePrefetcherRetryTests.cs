@@ -32,11 +32,7 @@ public sealed class ImagePrefetcherRetryTests
     public async Task PrefetchAsync_AsManyUrlsWaitingToRetryAsTheLimit_TheOtherUrlsGoOnMeanwhile()
     {
         var time = new RetryAfterClock(RetryAfter);
-        var downloader = DownloadTestOptions.Fast();
-        downloader.Retry.MaxDelay = RetryAfter;
-        downloader.AttemptTimeout = TimeSpan.FromMinutes(10);
-        downloader.TimeProvider = time;
-        await using var manager = new ImageManager(new ImageCacheOptions(), downloader);
+        await using var manager = ManagerOn(time);
         var prefetcher = new ImagePrefetcher(manager);
         Assert.AreEqual(3, prefetcher.MaxConcurrentPrefetches, "the default");
         Uri[] urls = [s_server.Url("/busy/a"), s_server.Url("/busy/b"), s_server.Url("/busy/c"), s_server.Url("/image/fine1"), s_server.Url("/image/fine2")];
@@ -62,11 +58,7 @@ public sealed class ImagePrefetcherRetryTests
     public async Task PrefetchAsync_UrlWhoseDownloadAlreadyWaitsToRetry_TheOtherUrlsGoOnMeanwhile()
     {
         var time = new RetryAfterClock(RetryAfter);
-        var downloader = DownloadTestOptions.Fast();
-        downloader.Retry.MaxDelay = RetryAfter;
-        downloader.AttemptTimeout = TimeSpan.FromMinutes(10);
-        downloader.TimeProvider = time;
-        await using var manager = new ImageManager(new ImageCacheOptions(), downloader);
+        await using var manager = ManagerOn(time);
         var prefetcher = new ImagePrefetcher(manager) { MaxConcurrentPrefetches = 1 };
         var busy = s_server.Url("/busy/joined");
 
@@ -166,5 +158,15 @@ public sealed class ImagePrefetcherRetryTests
                 Interlocked.Decrement(ref _current);
             }
         }
+    }
+
+    // A manager whose retries wait out the server's Retry-After on the test's clock.
+    private static ImageManager ManagerOn(RetryAfterClock time)
+    {
+        var downloader = DownloadTestOptions.Fast();
+        downloader.Retry.MaxDelay = RetryAfter;
+        downloader.AttemptTimeout = TimeSpan.FromMinutes(10);
+        downloader.TimeProvider = time;
+        return new ImageManager(new ImageCacheOptions(), downloader);
     }
 }
