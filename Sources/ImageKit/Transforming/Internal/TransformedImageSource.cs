@@ -79,18 +79,22 @@ internal sealed class TransformedImageSource : AnimatedImageSource
             return;
         }
 
-        using (var frame = _inner.GetFrame(index))
+        try
         {
+            using var frame = _inner.GetFrame(index);
             _chain.Apply(frame.Pixels, canvas);
         }
-
-        if (!_inner.IsAnimated)
+        finally
         {
-            _inner.TrimCache();
-        }
-        else
-        {
-            _inner.ReleaseCompositedUnlessBuiltOn(index); // this image keeps the transformed frame
+            // Also when a transformer failed: the full-size frame would otherwise stay, uncounted, as long as this image.
+            if (!_inner.IsAnimated)
+            {
+                _inner.TrimCache();
+            }
+            else
+            {
+                _inner.ReleaseCompositedUnlessBuiltOn(index); // this image keeps the transformed frame
+            }
         }
     }
 
