@@ -273,6 +273,10 @@ public sealed partial class AnimatedImage : IDisposable
         lock (_composited)
         {
             _composited.Clear();
+            if (!_disposed)
+            {
+                _source.TrimWrappedCache(); // a thumbnail's or transform's full-size frames, which MemoryCost counts too
+            }
         }
     }
 

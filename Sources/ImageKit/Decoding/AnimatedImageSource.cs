@@ -127,6 +127,14 @@ public abstract class AnimatedImageSource : IDisposable
         }
     }
 
+    /// <summary>
+    /// Drops the composited frames an image this source wraps keeps (a scale-down's or transform's full-size frames), for
+    /// <see cref="AnimatedImage.TrimCache"/>. Called under the wrapping image's lock; nothing to do for a decoder.
+    /// </summary>
+    internal virtual void TrimWrappedCache()
+    {
+    }
+
     /// <summary>Releases the native objects this source owns.</summary>
     public void Dispose()
     {

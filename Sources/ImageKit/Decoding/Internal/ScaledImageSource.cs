@@ -97,6 +97,10 @@ internal sealed class ScaledImageSource : AnimatedImageSource
     private void Scale(ReadOnlySpan<byte> pixels, int width, int height, int sourceRowBytes, Span<byte> canvas, int rowBytes) =>
         Resampler.Resize(pixels, width, height, sourceRowBytes, canvas, PixelWidth, PixelHeight, rowBytes);
 
+    // The full-size frames the wrapped image keeps to draw later frames onto: counted by this image's MemoryCost, dropped
+    // with its own composited frames.
+    internal override void TrimWrappedCache() => _inner.TrimCache();
+
     protected override void Dispose(bool disposing)
     {
         if (disposing)

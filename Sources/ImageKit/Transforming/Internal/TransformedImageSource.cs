@@ -128,6 +128,10 @@ internal sealed class TransformedImageSource : AnimatedImageSource
         return true;
     }
 
+    // The full-size frames the wrapped image keeps to draw later frames onto: counted by this image's MemoryCost, dropped
+    // with its own composited frames.
+    internal override void TrimWrappedCache() => _inner.TrimCache();
+
     protected override void Dispose(bool disposing)
     {
         if (disposing)
