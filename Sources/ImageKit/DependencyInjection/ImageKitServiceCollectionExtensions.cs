@@ -80,7 +80,12 @@ public static class ImageKitServiceCollectionExtensions
         services.AddSingleton<OwnedHandlers>();
         services.AddHttpClient(ImageKitDefaults.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(static sp => sp.GetRequiredService<OwnedHandlers>().Add(ServiceFactories.CreateHandler(sp.GetRequiredService<IOptions<ImageKitOptions>>().Value.Downloader)))
-            .ConfigureHttpClient(ServiceFactories.ConfigureClient);
+            .ConfigureHttpClient(ServiceFactories.ConfigureClient)
+
+            // The downloader keeps one client for its lifetime, so the factory's rotation never reaches its handler (the
+            // handler recycles connections itself for DNS changes); and the rotation's timer would hold the factory, and
+            // through it the whole container, for the two minutes of the default lifetime after the container is disposed.
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan);
         services.TryAddSingleton(ServiceFactories.CreateDownloader);
         services.TryAddSingleton(ServiceFactories.CreateCache);
         if (services.LastOrDefault(static d => d.ServiceType == typeof(ImageCache) && !d.IsKeyedService)?.ImplementationInstance is ImageCache appCache)

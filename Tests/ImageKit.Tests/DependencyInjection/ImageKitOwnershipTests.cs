@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ImageKit.Caching;
 using ImageKit.Loading;
 using ImageKit.Tests.Loading;
@@ -65,5 +66,30 @@ public sealed class ImageKitOwnershipTests
         await services.DisposeAsync();
 
         await closed.Task.WaitAsync(DownloadTestOptions.Patience, token);
+    }
+
+    // The named client's handler had IHttpClientFactory's default lifetime of two minutes: its expiry timer held the
+    // factory, and through it the container with the cache, the downloader and the manager, for two minutes after the
+    // container was disposed (the downloader keeps one client for its lifetime, so the rotation never reached it anyway).
+    [TestMethod]
+    public void AddImageKit_ContainerDisposed_IsCollectedWithWhatItCreated()
+    {
+        var references = CreateResolveAndDispose();
+
+        Assert.IsTrue(Leaks.CollectUntil(() => references.All(r => !r.TryGetTarget(out _))), "the disposed container and its services are collected");
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static List<WeakReference<object>> CreateResolveAndDispose()
+    {
+        var services = new ServiceCollection().AddImageKit(o =>
+        {
+            o.DiskCache.Enabled = false;
+            o.WarmUp = false;
+        }).BuildServiceProvider();
+        var manager = services.GetRequiredService<ImageManager>();
+        List<WeakReference<object>> references = [new(services), new(manager), new(manager.Cache), new(manager.Downloader)];
+        services.Dispose();
+        return references;
     }
 }
