@@ -54,13 +54,17 @@ public static class ImageKitServiceCollectionExtensions
     /// through generated code: no reflection, safe for trimming and native AOT.
     /// </summary>
     /// <param name="services">The services.</param>
-    /// <param name="configuration">The section holding the settings, e.g. <c>{ "Downloader": { "MaxConcurrentDownloads": 4 } }</c>.</param>
+    /// <param name="configuration">
+    /// The section holding the settings, e.g. <c>{ "Downloader": { "MaxConcurrentDownloads": 4 } }</c>. A key that names no
+    /// setting (a misspelling) fails the host's start with an <see cref="InvalidOperationException"/> naming it.
+    /// </param>
     /// <returns><paramref name="services"/>, for chaining.</returns>
     public static IServiceCollection AddImageKit(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        var options = services.AddOptions<ImageKitOptions>().Bind(configuration);
+        // A misspelt key fails the start like a bad value, instead of leaving the setting it meant at its default.
+        var options = services.AddOptions<ImageKitOptions>().Bind(configuration, static binder => binder.ErrorOnUnknownConfiguration = true);
         AddCore(services, options);
         return services;
     }

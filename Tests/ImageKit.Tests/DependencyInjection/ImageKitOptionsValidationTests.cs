@@ -1,5 +1,6 @@
 using ImageKit.DependencyInjection;
 using ImageKit.Tests.TestUtilities;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -123,6 +124,27 @@ public sealed class ImageKitOptionsValidationTests
 
         Assert.IsTrue(Directory.Exists(folder.Combine("cache")));
         Assert.IsEmpty(Directory.GetFiles(folder.Combine("cache"), ".imagekit-probe-*"));
+    }
+
+    // A misspelt key was ignored without a word: the host started on the default it meant to change.
+    [TestMethod]
+    [DataRow("ImageKit:Downloader:MaxConcurentDownloads", "MaxConcurentDownloads")]
+    [DataRow("ImageKit:Downloader:Retry:MaxRetry", "MaxRetry")]
+    [DataRow("ImageKit:DiskCahce:Enabled", "DiskCahce")]
+    public async Task StartAsync_UnknownKeyInTheBoundSection_FailsNamingIt(string key, string name)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ImageKit:DiskCache:Enabled"] = "false",
+            [key] = "2",
+        }).Build();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddImageKit(configuration.GetSection(ImageKitDefaults.ConfigurationSectionName));
+        using var host = builder.Build();
+
+        var e = await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => host.StartAsync(TestContext.CancellationToken));
+
+        Assert.Contains($"'{name}'", e.Message);
     }
 
     private async Task<OptionsValidationException> StartExpectingFailureAsync(Action<ImageKitOptions> configure)
