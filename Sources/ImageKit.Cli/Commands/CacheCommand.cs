@@ -44,7 +44,7 @@ internal static class CacheCommand
                     w.WriteNumber("entries", stats.EntryCount);
                     w.WriteNumber("bytes", stats.TotalBytes);
                 })
-                : string.Create(CultureInfo.InvariantCulture, $"{path}\n  entries  {stats.EntryCount:N0}\n  bytes    {stats.TotalBytes:N0} ({Quantity.Size(stats.TotalBytes)})\n");
+                : string.Create(CultureInfo.InvariantCulture, $"{TerminalText.Printable(path)}\n  entries  {stats.EntryCount:N0}\n  bytes    {stats.TotalBytes:N0} ({Quantity.Size(stats.TotalBytes)})\n");
             await WriteAsync(stdout, text, cancellationToken).ConfigureAwait(false);
             return CliApp.Success;
         });
@@ -66,7 +66,7 @@ internal static class CacheCommand
                     w.WriteNumber("removedEntries", before.EntryCount);
                     w.WriteNumber("removedBytes", before.TotalBytes);
                 })
-                : string.Create(CultureInfo.InvariantCulture, $"{cache.Directory}: removed {Quantity.Of(before.EntryCount, "entry", "entries")} ({Quantity.Size(before.TotalBytes)})\n");
+                : string.Create(CultureInfo.InvariantCulture, $"{TerminalText.Printable(cache.Directory)}: removed {Quantity.Of(before.EntryCount, "entry", "entries")} ({Quantity.Size(before.TotalBytes)})\n");
             await WriteAsync(stdout, text, cancellationToken).ConfigureAwait(false);
             return CliApp.Success;
         });
@@ -96,7 +96,7 @@ internal static class CacheCommand
                     w.WriteNumber("bytes", stats.TotalBytes);
                 })
                 : string.Create(CultureInfo.InvariantCulture,
-                    $"{cache.Directory}: removed {result.ExpiredRemoved:N0} expired and {Quantity.Of(result.SizeRemoved, "least recently used entry", "least recently used entries")}, freed {Quantity.Size(result.BytesFreed)}; {Quantity.Of(stats.EntryCount, "entry", "entries")} ({Quantity.Size(stats.TotalBytes)}) {(stats.EntryCount == 1 ? "remains" : "remain")}\n");
+                    $"{TerminalText.Printable(cache.Directory)}: removed {result.ExpiredRemoved:N0} expired and {Quantity.Of(result.SizeRemoved, "least recently used entry", "least recently used entries")}, freed {Quantity.Size(result.BytesFreed)}; {Quantity.Of(stats.EntryCount, "entry", "entries")} ({Quantity.Size(stats.TotalBytes)}) {(stats.EntryCount == 1 ? "remains" : "remain")}\n");
             await WriteAsync(stdout, text, cancellationToken).ConfigureAwait(false);
             return CliApp.Success;
         });

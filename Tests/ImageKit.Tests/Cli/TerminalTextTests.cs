@@ -68,4 +68,28 @@ public sealed class TerminalTextTests
         Assert.AreEqual(1, result.ExitCode, result.Stderr);
         Assert.DoesNotContain('\u001b', result.Stderr);
     }
+
+    // CacheCommand prints the cache folder (a file name from --cache-dir) as it is: stats, clear and trim.
+    [TestMethod]
+    [DataRow("stats")]
+    [DataRow("clear")]
+    [DataRow("trim")]
+    public async Task Cache_FolderNameWithAnEscapeSequence_PrintsItEscaped(string subcommand)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Inconclusive("Windows file names cannot hold control characters");
+        }
+
+        using var folder = new TempFolder();
+        var cache = folder.Combine("x\u001b]0;owned\u0007y");
+        Directory.CreateDirectory(cache);
+        string[] args = subcommand == "trim" ? ["cache", "trim", "--cache-dir", cache, "--max-size", "1000"] : ["cache", subcommand, "--cache-dir", cache];
+
+        var result = await CliRunner.RunAsync(args);
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        StringAssert.Contains(result.Stdout, "x\\u001B]0;owned\\u0007y");
+        Assert.DoesNotContain('\u001b', result.Stdout);
+        Assert.DoesNotContain('\u0007', result.Stdout);
+    }
 }
