@@ -49,7 +49,7 @@ internal static partial class DemoCommand
         if (framesDir is not null)
         {
             staged!.Commit();
-            await stdout.WriteLineAsync(string.Create(c, $"   frames written under {framesDir.FullName}")).ConfigureAwait(false);
+            await stdout.WriteLineAsync(string.Create(c, $"   frames written under {TerminalText.Printable(framesDir.FullName)}")).ConfigureAwait(false);
         }
     }
 

@@ -90,7 +90,7 @@ internal static partial class DemoCommand
         var urls = Samples.Select(server.Url).ToList();
         await stdout.WriteLineAsync(string.Create(c, $"ImageKit demo: {Samples.Length} bundled animations from a loopback server, through download → decode → cache → play.")).ConfigureAwait(false);
         await stdout.WriteLineAsync(string.Create(c, $"  server  {server.BaseAddress}")).ConfigureAwait(false);
-        await stdout.WriteLineAsync(string.Create(c, $"  cache   {settings.CacheDirectory}")).ConfigureAwait(false);
+        await stdout.WriteLineAsync(string.Create(c, $"  cache   {TerminalText.Printable(settings.CacheDirectory)}")).ConfigureAwait(false);
 
         FetchSummary cold, hot, warm;
         await using (var manager = FetchCommand.CreateManager(settings.CacheDirectory, concurrency: 6))
@@ -126,7 +126,7 @@ internal static partial class DemoCommand
         }
 
         await stdout.WriteLineAsync().ConfigureAwait(false);
-        await stdout.WriteLineAsync(string.Create(c, $"Done: {FirstLoadOutcome(cold)}, then {hot.Count("memory")} memory hits, then {warm.Count("disk")} disk hits after a restart. Contact sheet: {settings.ContactSheet}")).ConfigureAwait(false);
+        await stdout.WriteLineAsync(string.Create(c, $"Done: {FirstLoadOutcome(cold)}, then {hot.Count("memory")} memory hits, then {warm.Count("disk")} disk hits after a restart. Contact sheet: {TerminalText.Printable(settings.ContactSheet)}")).ConfigureAwait(false);
         await stdout.FlushAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
@@ -196,7 +196,7 @@ internal static partial class DemoCommand
         // Interrupted: what was shown is reported above, but a sheet in the work folder goes with the folder, so the
         // path is not shown; the interruption is the news (exit 130).
         cancellationToken.ThrowIfCancellationRequested();
-        await stdout.WriteLineAsync("   contact sheet of the frames shown: " + settings.ContactSheet).ConfigureAwait(false);
+        await stdout.WriteLineAsync("   contact sheet of the frames shown: " + TerminalText.Printable(settings.ContactSheet)).ConfigureAwait(false);
     }
 
     private static async Task WriteStageAsync(TextWriter stdout, string title, FetchSummary summary, int requests)

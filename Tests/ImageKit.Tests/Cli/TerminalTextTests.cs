@@ -92,4 +92,28 @@ public sealed class TerminalTextTests
         Assert.DoesNotContain('\u001b', result.Stdout);
         Assert.DoesNotContain('\u0007', result.Stdout);
     }
+
+    // DemoCommand prints its cache folder, contact sheet and frames folder (file names from its options) as they are.
+    [TestMethod]
+    public async Task Demo_PathsWithAnEscapeSequence_PrintsThemEscaped()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Inconclusive("Windows file names cannot hold control characters");
+        }
+
+        using var folder = new TempFolder();
+        var result = await CliRunner.RunAsync(
+            "demo",
+            "--cache-dir", folder.Combine("cache\u001b[2J"),
+            "--contact-sheet", folder.Combine("sheet\u001b]0;owned\u0007.png"),
+            "--frames-dir", folder.Combine("frames\u001b[31m"));
+
+        Assert.AreEqual(0, result.ExitCode, result.Stderr);
+        StringAssert.Contains(result.Stdout, "cache\\u001B[2J");
+        StringAssert.Contains(result.Stdout, "sheet\\u001B]0;owned\\u0007.png");
+        StringAssert.Contains(result.Stdout, "frames\\u001B[31m");
+        Assert.DoesNotContain('\u001b', result.Stdout);
+        Assert.DoesNotContain('\u0007', result.Stdout);
+    }
 }
