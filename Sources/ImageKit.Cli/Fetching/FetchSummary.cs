@@ -11,9 +11,12 @@ internal sealed record FetchSummary(IReadOnlyList<FetchOutcome> Results, TimeSpa
     /// <summary>Whole milliseconds, as <c>--json</c>'s <c>elapsedMs</c> gives them.</summary>
     public long ElapsedMs => (long)Elapsed.TotalMilliseconds;
 
-    /// <summary>The time for text output: hundredths below 10 ms (memory hits take a fraction of one), else whole milliseconds.</summary>
+    /// <summary>
+    /// The time for text output: hundredths below 10 ms (memory hits take a fraction of one), else whole milliseconds.
+    /// Cut, not rounded, as <see cref="ElapsedMs"/> is: 9.996 ms is <c>9.99 ms</c>, never <c>10.00 ms</c>.
+    /// </summary>
     public string ElapsedText => Elapsed.TotalMilliseconds < 10
-        ? string.Create(CultureInfo.InvariantCulture, $"{Elapsed.TotalMilliseconds:0.00} ms")
+        ? string.Create(CultureInfo.InvariantCulture, $"{Math.Floor(Elapsed.TotalMilliseconds * 100) / 100:0.00} ms")
         : string.Create(CultureInfo.InvariantCulture, $"{ElapsedMs} ms");
 
     public int Count(string source) => Results.Count(r => r.Source == source);
