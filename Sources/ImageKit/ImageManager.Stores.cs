@@ -269,7 +269,7 @@ public sealed partial class ImageManager
 
     private bool LogDiskStoreFailure(string key, Exception e)
     {
-        Log.DiskStoreFailed(_logger, key, e.Message);
+        Log.DiskStoreFailed(_logger, new UrlText.LoggedKey(key), e.Message);
         return false;
     }
 }

@@ -29,13 +29,13 @@ internal static partial class Log
     public static partial void DecodeFailed(ILogger logger, string? source, string reason);
 
     [LoggerMessage(EventId = 1007, EventName = "DiskStoreFailed", Level = LogLevel.Warning, Message = "Storing {Key} on disk failed after its load succeeded; the image stays in memory only: {Reason}")]
-    public static partial void DiskStoreFailed(ILogger logger, string key, string reason);
+    public static partial void DiskStoreFailed(ILogger logger, UrlText.LoggedKey key, string reason);
 
     [LoggerMessage(EventId = 1008, EventName = "UndecodableFrameForgotten", Level = LogLevel.Warning, Message = "A frame of {Source} did not decode ({Reason}); the image was removed from the caches, and its URL fails fast like a failed load")]
     public static partial void UndecodableFrameForgotten(ILogger logger, string? source, string reason);
 
     [LoggerMessage(EventId = 1009, EventName = "UndecodableImageRemovalFailed", Level = LogLevel.Warning, Message = "Removing {Key}, whose frames do not decode, from the caches failed; the next load that meets it there removes it again: {Reason}")]
-    public static partial void UndecodableImageRemovalFailed(ILogger logger, string key, string reason);
+    public static partial void UndecodableImageRemovalFailed(ILogger logger, UrlText.LoggedKey key, string reason);
 
     [LoggerMessage(EventId = 1010, EventName = "WarmUpStepSkipped", Level = LogLevel.Debug, Message = "Warming up with {Name} failed and was skipped: {Reason}")]
     public static partial void WarmUpStepSkipped(ILogger logger, string name, string reason);
