@@ -375,7 +375,9 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
 
     // Runs on the thread pool: a folder that cannot be used leaves the cache working from memory, as the option promises.
     // What a disk entry's decode failures name: its URL as the load gave it (see UrlText), else its key.
-    private static string SourceNameOf(DiskCacheEntry entry, string key) => entry.Metadata.OriginalUrl is { } url ? UrlText.Describe(url) : key;
+    // Without an original URL (stored through StoreAsync itself), the key, which may be the URL: its secrets hidden.
+    private static string SourceNameOf(DiskCacheEntry entry, string key) =>
+        entry.Metadata.OriginalUrl is { } url ? UrlText.Describe(url) : new UrlText.LoggedKey(key).ToString();
 
     private static DiskImageCache? OpenQuietly(DiskImageCacheOptions options, ILogger logger)
     {

@@ -37,6 +37,24 @@ public sealed class SecretUrlLoggingTests
         Assert.Contains("X-Amz-Signature=***", record.Message);
     }
 
+    // An entry stored without an original URL (through the cache's own StoreAsync) is named by its key, which by default
+    // is the URL: its name must hide the secrets as the URL would.
+    [TestMethod]
+    public async Task QueryAsync_DiskEntryWithoutOriginalUrl_NamesTheImageWithoutTheKeysSecrets()
+    {
+        using var folder = new TempFolder();
+        await using var cache = new ImageCache(new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = folder.Path } });
+        var key = $"https://images.example/a.gif?X-Amz-Signature={Signature}&w=200";
+        await cache.StoreAsync(key, null, Corpus.Read("TestImage.gif"), cacheType: ImageCacheType.Disk, cancellationToken: TestContext.CancellationToken);
+
+        using var hit = await cache.QueryAsync(key, ImageCacheType.Disk, cancellationToken: TestContext.CancellationToken);
+
+        Assert.IsNotNull(hit);
+        Assert.IsNotNull(hit.Image.SourceName);
+        Assert.DoesNotContain(Signature, hit.Image.SourceName);
+        Assert.Contains("X-Amz-Signature=***", hit.Image.SourceName);
+    }
+
     private sealed class AssetLoader : IImageLoader
     {
         public bool CanLoad(Uri url) => url.Scheme == "asset";
