@@ -47,7 +47,7 @@ public sealed partial class ImageManager
             Log.LoadFinished(_logger, new UrlText.Logged(result.Url), result.Source, seconds * 1000);
             return result;
         }
-        catch (Exception e) when (url is not null && e is not ArgumentException and not ObjectDisposedException)
+        catch (Exception e) when (url is not null && !IsCallersMistake(e))
         {
             var outcome = ImageKitMetrics.OutcomeTag(e);
             RecordLoad(activity, started, "none", outcome, ImageKitMetrics.ErrorTypeTag(e));
@@ -65,6 +65,13 @@ public sealed partial class ImageManager
             throw;
         }
     }
+
+    // What the manager throws before a load begins (contradicting options, a CacheKey function that made no key, a disposed
+    // manager) is no load. An ArgumentException or ObjectDisposedException from further in (an app's loader or cache) is a
+    // failed load like any other.
+    private bool IsCallersMistake(Exception e) =>
+        e is ArgumentException { ParamName: "options" or "url" }
+        || (e is ObjectDisposedException disposed && disposed.ObjectName == GetType().FullName);
 
     // errorType: the failure's error.type, null for a success or a cancellation. TagList keeps up to eight tags inline, so
     // a load's tags allocate nothing.

@@ -61,6 +61,33 @@ public sealed class LoadMetricsTests
         Assert.AreEqual("imagekit.download.outcome=failure", Tags(downloads.GetMeasurementSnapshot().Single()));
     }
 
+    // Only the caller's own mistakes (contradicting options, a disposed manager) are no load: a loader of the app that
+    // throws an ArgumentException midway is a failed load like any other.
+    [TestMethod]
+    public async Task LoadImageAsync_LoaderThrowsArgumentException_CountsAFailedLoadWithItsErrorType()
+    {
+        await using var harness = new DiagnosticsHarness();
+        harness.Manager.Loaders.Insert(0, new ThrowingLoader());
+        using var loads = harness.Collect<long>(ImageKitDiagnostics.Loads);
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => harness.Manager.LoadImageAsync(new Uri("throwing://images/a.gif"), cancellationToken: TestContext.CancellationToken));
+
+        Assert.AreEqual(
+            "error.type=System.ArgumentOutOfRangeException imagekit.load.outcome=failure imagekit.load.source=none",
+            Tags(loads.GetMeasurementSnapshot().Single()));
+    }
+
+    [TestMethod]
+    public async Task LoadImageAsync_ContradictingOptions_CountsNoLoad()
+    {
+        await using var harness = new DiagnosticsHarness();
+        using var loads = harness.Collect<long>(ImageKitDiagnostics.Loads);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => harness.Manager.LoadImageAsync(new Uri("https://images.example/a.gif"), new ImageLoadOptions { FromCacheOnly = true, FromNetworkOnly = true }, cancellationToken: TestContext.CancellationToken));
+
+        Assert.IsEmpty(loads.GetMeasurementSnapshot());
+    }
+
     [TestMethod]
     public async Task LoadImageAsync_Cancelled_CountsACancelledLoadWithoutErrorType()
     {
@@ -104,4 +131,12 @@ public sealed class LoadMetricsTests
     private static string Tags<T>(CollectedMeasurement<T> measurement)
         where T : struct =>
         string.Join(' ', measurement.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}"));
+
+    private sealed class ThrowingLoader : ImageKit.Loading.IImageLoader
+    {
+        public bool CanLoad(Uri url) => url.Scheme == "throwing";
+
+        public Task<ImageKit.Loading.ImageLoaderResponse> LoadAsync(ImageKit.Loading.ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress = null, CancellationToken cancellationToken = default) =>
+            throw new ArgumentOutOfRangeException(nameof(request), "the app's loader failed");
+    }
 }
