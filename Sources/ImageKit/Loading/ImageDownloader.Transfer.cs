@@ -190,20 +190,21 @@ public sealed partial class ImageDownloader
 
     private void RecordSuccess(Uri url, ImageDownloadResponse response, long started)
     {
+        // Each measurement on its own: a listener that throws on one drops that one alone, not the others or the log.
         var seconds = ImageKitMetrics.Seconds(started);
-        _metrics.DownloadBytes.Add(response.Data.Length);
+        Contained.Add(_metrics.DownloadBytes, response.Data.Length);
         if (response.ResumedBytes > 0)
         {
-            _metrics.DownloadResumedBytes.Add(response.ResumedBytes);
+            Contained.Add(_metrics.DownloadResumedBytes, response.ResumedBytes);
         }
 
-        _metrics.DownloadDuration.Record(seconds, new KeyValuePair<string, object?>(TagNames.DownloadOutcome, "success"));
+        Contained.Record(_metrics.DownloadDuration, seconds, new TagList { { TagNames.DownloadOutcome, "success" } });
         Log.DownloadFinished(_logger, new UrlText.Logged(url), response.HttpVersion, (int)response.StatusCode, response.Data.Length, response.Attempts, seconds * 1000);
     }
 
     private void RecordFailure(Uri url, Exception ex, long started)
     {
-        _metrics.DownloadDuration.Record(ImageKitMetrics.Seconds(started), new KeyValuePair<string, object?>(TagNames.DownloadOutcome, "failure"));
+        Contained.Record(_metrics.DownloadDuration, ImageKitMetrics.Seconds(started), new TagList { { TagNames.DownloadOutcome, "failure" } });
         if (ex is ImageDownloadException download)
         {
             Log.DownloadFailed(_logger, new UrlText.Logged(url), download.Failure, download.Message);

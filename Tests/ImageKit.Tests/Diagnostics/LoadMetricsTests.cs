@@ -1,5 +1,6 @@
 using ImageKit.Diagnostics;
 using ImageKit.Tests.TestUtilities;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace ImageKit.Tests.Diagnostics;
@@ -86,6 +87,34 @@ public sealed class LoadMetricsTests
         await Assert.ThrowsAsync<ArgumentException>(() => harness.Manager.LoadImageAsync(new Uri("https://images.example/a.gif"), new ImageLoadOptions { FromCacheOnly = true, FromNetworkOnly = true }, cancellationToken: TestContext.CancellationToken));
 
         Assert.IsEmpty(loads.GetMeasurementSnapshot());
+    }
+
+    // One instrument's listener that throws drops that measurement alone: the download's duration is still recorded.
+    [TestMethod]
+    public async Task LoadImageAsync_ListenerThrowsOnDownloadBytes_StillRecordsTheDownloadDuration()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        await using var harness = new DiagnosticsHarness();
+        var factory = harness.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        using var throwing = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == factory && instrument.Name == ImageKitDiagnostics.DownloadBytes)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        throwing.SetMeasurementEventCallback<long>((_, _, _, _) => throw new InvalidOperationException("listener bug"));
+        throwing.Start();
+        using var downloads = harness.Collect<double>(ImageKitDiagnostics.DownloadDuration);
+
+        using (await harness.Manager.LoadImageAsync(server.Image("TestImage.gif"), cancellationToken: TestContext.CancellationToken))
+        {
+        }
+
+        Assert.AreEqual("imagekit.download.outcome=success", Tags(downloads.GetMeasurementSnapshot().Single()));
     }
 
     [TestMethod]
