@@ -107,7 +107,24 @@ public sealed partial class AnimatedImage
     // frame `index` has been made, its full-size copy is dropped unless a later frame is drawn onto it. Between calls the
     // image then keeps only frames that others are drawn onto (none for an animation of independent frames), whatever
     // order the frames are asked in.
-    internal void ReleaseCompositedUnlessBuiltOn(int index)
+    /// <summary>
+    /// Lets go of the full-size frame a wrapping source (a scale-down, a transform) drew frame <paramref name="index"/>
+    /// from, whether that drawing succeeded or failed: a still keeps none; an animation keeps only frames that later frames
+    /// are drawn onto (counted by <see cref="WrappedStateBytes"/>). The wrapping image keeps its own result.
+    /// </summary>
+    internal void LetGoAfterWrappedRender(int index)
+    {
+        if (!IsAnimated)
+        {
+            TrimCache();
+        }
+        else
+        {
+            ReleaseCompositedUnlessBuiltOn(index);
+        }
+    }
+
+    private void ReleaseCompositedUnlessBuiltOn(int index)
     {
         lock (_composited)
         {

@@ -146,15 +146,13 @@ public sealed class ImageDecoderRegistry
         {
             return new AnimatedImage(TransformedImageSource.Create(image, options.Transformers), image.EncodedData, options, ownsEncodedData: false);
         }
-        catch (ImageLimitExceededException e)
-        {
-            // The untransformed image passed the limits: the transformed one broke them.
-            e.ByTransformers = true;
-            e.SourceName ??= options.SourceName;
-            throw;
-        }
         catch (ImageKitException e)
         {
+            if (e is ImageLimitExceededException limit)
+            {
+                limit.ByTransformers = true; // the untransformed image passed the limits: the transformed one broke them
+            }
+
             e.SourceName ??= options.SourceName;
             throw;
         }

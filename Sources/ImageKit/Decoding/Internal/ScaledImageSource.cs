@@ -79,18 +79,14 @@ internal sealed class ScaledImageSource : AnimatedImageSource
             return;
         }
 
-        using (var frame = _inner.GetFrame(index))
+        try
         {
+            using var frame = _inner.GetFrame(index);
             Scale(frame.Pixels, frame.Width, frame.Height, frame.RowBytes, canvas, rowBytes);
         }
-
-        if (!_inner.IsAnimated)
+        finally
         {
-            _inner.TrimCache();
-        }
-        else
-        {
-            _inner.ReleaseCompositedUnlessBuiltOn(index); // this image keeps the scaled frame
+            _inner.LetGoAfterWrappedRender(index); // this image keeps the scaled frame
         }
     }
 

@@ -87,14 +87,7 @@ internal sealed class TransformedImageSource : AnimatedImageSource
         finally
         {
             // Also when a transformer failed: the full-size frame would otherwise stay, uncounted, as long as this image.
-            if (!_inner.IsAnimated)
-            {
-                _inner.TrimCache();
-            }
-            else
-            {
-                _inner.ReleaseCompositedUnlessBuiltOn(index); // this image keeps the transformed frame
-            }
+            _inner.LetGoAfterWrappedRender(index); // this image keeps the transformed frame
         }
     }
 
