@@ -20,7 +20,8 @@ public sealed class SecretUrlLoggingTests
     [TestMethod]
     public async Task BackgroundDiskStoreFails_DiskStoreFailedLogHidesTheUrlsSecrets()
     {
-        using var cache = new FailingDiskCache();
+        using var cache = new GatedDiskCache { Failure = new DiskCacheException("/cache", "the disk is full") };
+        cache.Gate.SetResult();
         using var loggerFactory = new LoggerFactory();
         var collector = new FakeLogCollector();
         loggerFactory.AddProvider(new FakeLoggerProvider(collector));
@@ -53,52 +54,5 @@ public sealed class SecretUrlLoggingTests
         Assert.IsNotNull(hit.Image.SourceName);
         Assert.DoesNotContain(Signature, hit.Image.SourceName);
         Assert.Contains("X-Amz-Signature=***", hit.Image.SourceName);
-    }
-
-    private sealed class AssetLoader : IImageLoader
-    {
-        public bool CanLoad(Uri url) => url.Scheme == "asset";
-
-        public Task<ImageLoaderResponse> LoadAsync(ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress = null, CancellationToken cancellationToken = default) =>
-            Task.FromResult(new ImageLoaderResponse(request.Url, Corpus.Read("TestImage.gif")));
-    }
-
-    /// <summary>A memory cache whose disk stores fail; it owns the downloader too.</summary>
-    private sealed class FailingDiskCache : IImageCache, IDisposable
-    {
-        private readonly ImageCache _memory = new();
-
-        public ImageDownloader Downloader { get; } = new();
-
-        public Task<ImageCacheResult?> QueryAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
-            _memory.QueryAsync(key, cacheType, decodeOptions, cancellationToken);
-
-        public Task<DiskCacheEntry?> GetEncodedAsync(string key, CancellationToken cancellationToken = default) => Task.FromResult<DiskCacheEntry?>(null);
-
-        public async Task StoreAsync(string key, AnimatedImage? image, ReadOnlyMemory<byte> encodedData, DiskCacheMetadata? metadata = null, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
-        {
-            await _memory.StoreAsync(key, image, encodedData, metadata, cacheType & ~ImageCacheType.Disk, decodeOptions, cancellationToken);
-            if (cacheType.HasFlag(ImageCacheType.Disk))
-            {
-                throw new DiskCacheException("/cache", "the disk is full");
-            }
-        }
-
-        public Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default) => Task.FromResult(false);
-
-        public Task<bool> RemoveAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
-            _memory.RemoveAsync(key, cacheType, decodeOptions, cancellationToken);
-
-        public Task<ImageCacheType> ContainsAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
-            _memory.ContainsAsync(key, cacheType, decodeOptions, cancellationToken);
-
-        public Task ClearAsync(ImageCacheType cacheType = ImageCacheType.All, CancellationToken cancellationToken = default) =>
-            _memory.ClearAsync(cacheType, cancellationToken);
-
-        public void Dispose()
-        {
-            Downloader.Dispose();
-            _memory.Dispose();
-        }
     }
 }

@@ -126,14 +126,6 @@ public sealed class ImageManagerCancellationTests
         Assert.AreEqual(ImageLoadSource.Memory, again.Source, "the memory tier got the image");
     }
 
-    private sealed class AssetLoader(string name = "TestImage.gif") : IImageLoader
-    {
-        public bool CanLoad(Uri url) => url.Scheme == "asset";
-
-        public Task<ImageLoaderResponse> LoadAsync(ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress = null, CancellationToken cancellationToken = default) =>
-            Task.FromResult(new ImageLoaderResponse(request.Url, Corpus.Read(name)));
-    }
-
     private sealed class GatedLoader : IImageLoader
     {
         public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
