@@ -119,7 +119,7 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
         }
 
         if (DiskVariant.Applies(decodeOptions)
-            && await QueryStoredVariantAsync(disk, key, memoryKey, cacheType, cancellationToken).ConfigureAwait(false) is { } stored)
+            && await QueryStoredVariantAsync(disk, key, memoryKey, cacheType, decodeOptions!.Limits, cancellationToken).ConfigureAwait(false) is { } stored)
         {
             return stored;
         }
@@ -189,61 +189,6 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
                 TransformedFrom = DiskVariant.Applies(decodeOptions) && DiskVariant.WorthStoring(image, entry.Data.Length) ? DiskVariant.Identify(entry.Data) : null,
             };
         }
-    }
-
-    // A transformed still stored beside its original (see DiskVariant): decoded if it was made from the original bytes on
-    // disk now, else removed. Null sends the query on to the original.
-    private async Task<ImageCacheResult?> QueryStoredVariantAsync(DiskImageCache disk, string key, string variantKey, ImageCacheType cacheType, CancellationToken cancellationToken)
-    {
-        var entry = await disk.GetAsync(variantKey, countMiss: false, cancellationToken).ConfigureAwait(false);
-        if (entry is null)
-        {
-            return null;
-        }
-
-        // Counts as a use of the original too: trimming the original first would make the variant useless. Bytes still to
-        // be stored for the key are the original now (a refresh that got new ones): the variant must have been made from
-        // them, not from the bytes on disk they are about to replace.
-        var image = OriginalIdentity(disk, key) is { } original
-            ? await Task.Run(() => DiskVariant.Decode(entry, original, SourceNameOf(entry, key)), cancellationToken).ConfigureAwait(false)
-            : null;
-        if (image is null)
-        {
-            // Made from other bytes than those stored now (the original was replaced, expired or removed), or damaged.
-            Log.StaleVariantRemoved(_logger, new UrlText.LoggedKey(key));
-            await disk.RemoveAsync(variantKey, cancellationToken).ConfigureAwait(false);
-            return null;
-        }
-
-        Contained.Add(_metrics.CacheHits, 1, s_diskTier);
-        using (image)
-        {
-            if (cacheType.HasFlag(ImageCacheType.Memory))
-            {
-                Memory.Set(variantKey, image);
-            }
-
-            return new ImageCacheResult(image.AcquireLease(), ImageCacheType.Disk, entry.Metadata with { ExtendedData = null });
-        }
-    }
-
-    private static (long Size, long Checksum)? OriginalIdentity(DiskImageCache disk, string key) =>
-        disk.PendingStores.Pending(key) is { } pending ? DiskVariant.Identify(pending.Data.Span) : disk.Identify(key, recordAccess: true);
-
-    /// <summary>
-    /// Stores <paramref name="image"/>, a still transformed with <paramref name="decodeOptions"/> from the original bytes
-    /// <paramref name="original"/> names, on disk beside them (see <see cref="DiskVariant"/>); nothing for an animation or
-    /// without a disk tier.
-    /// </summary>
-    internal async Task StoreVariantAsync(string key, AnimatedImage image, ImageDecodeOptions decodeOptions, (long Size, long Checksum) original, DiskCacheMetadata? metadata, CancellationToken cancellationToken)
-    {
-        if (!DiskVariant.Applies(decodeOptions) || await DiskAsync(cancellationToken).ConfigureAwait(false) is not { } disk
-            || DiskVariant.Encode(image, original, metadata) is not { } encoded)
-        {
-            return;
-        }
-
-        await disk.SetAsync(DiskVariant.KeyFor(key, decodeOptions), encoded.Data, encoded.Metadata, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>

@@ -138,9 +138,11 @@ internal static class DiskVariant
     /// <summary>
     /// Decodes a stored variant made from the original bytes <paramref name="original"/> names, as the pixels-only still
     /// a fresh transform would have put in the memory cache; <see langword="null"/> when <paramref name="entry"/> is not a
-    /// variant of those bytes or does not decode (the caller removes it).
+    /// variant of those bytes or does not decode (the caller removes it). The entry is input like any other (another
+    /// process, or a load under higher limits, stored it), so it is held to <paramref name="limits"/>, the query's.
     /// </summary>
-    public static AnimatedImage? Decode(DiskCacheEntry entry, (long Size, long Checksum) original, string sourceName)
+    /// <exception cref="ImageLimitExceededException">The stored result exceeds <paramref name="limits"/>.</exception>
+    public static AnimatedImage? Decode(DiskCacheEntry entry, (long Size, long Checksum) original, string sourceName, DecodingLimits limits)
     {
         var header = entry.Metadata.ExtendedData;
         if (header is not { Length: HeaderLength }
@@ -157,9 +159,9 @@ internal static class DiskVariant
         AnimatedImage decoded;
         try
         {
-            decoded = ImageDecoderRegistry.Default.Decode(entry.Data, new ImageDecodeOptions { SourceName = sourceName, Orientation = ExifOrientationPolicy.Ignore, Limits = StillVariant.AlreadyChecked });
+            decoded = ImageDecoderRegistry.Default.Decode(entry.Data, new ImageDecodeOptions { SourceName = sourceName, Orientation = ExifOrientationPolicy.Ignore, Limits = limits });
         }
-        catch (ImageKitException)
+        catch (ImageKitException e) when (e is not ImageLimitExceededException)
         {
             return null;
         }
