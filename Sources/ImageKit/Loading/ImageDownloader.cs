@@ -257,6 +257,9 @@ public sealed partial class ImageDownloader : IDisposable
         }
 
         _queue.Complete();
+
+        // The cancellation took the queued downloads out of the queue; they never run, so they are released here.
+        _coalescer.ReleaseNeverStarted();
         _resumable.Close();
         if (_ownsClient)
         {

@@ -184,6 +184,24 @@ public sealed class ImageDownloaderLifetimeTests
         Assert.IsTrue(Leaks.Eventually(() => downloader.ActiveDownloads == 0 && downloader.QueuedDownloads == 0));
     }
 
+    [TestMethod]
+    public async Task Dispose_WithADownloadStillQueued_CancelsItsCallerAndTracksNothingAfterwards()
+    {
+        var downloader = new ImageDownloader(new ImageDownloaderOptions { MaxConcurrentDownloads = 1, Retry = new() { MaxRetries = 0 } });
+        var gate = s_server.GateFor("dispose-queued");
+        var running = downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/gate/dispose-queued")), cancellationToken: TestContext.CancellationToken);
+        await gate.Arrived.Task.WaitAsync(DownloadTestOptions.Patience, TestContext.CancellationToken);
+        var queued = downloader.DownloadAsync(new ImageDownloadRequest(s_server.Url("/image")), cancellationToken: TestContext.CancellationToken);
+        Assert.AreEqual(1, downloader.QueuedDownloads, "the second download waits for the only slot");
+
+        downloader.Dispose();
+
+        await Assert.ThrowsAsync<OperationCanceledException>(() => running);
+        await Assert.ThrowsAsync<OperationCanceledException>(() => queued);
+        Assert.IsTrue(Leaks.Eventually(() => downloader.ActiveDownloads == 0 && downloader.QueuedDownloads == 0));
+        Assert.IsTrue(Leaks.Eventually(() => downloader.TrackedDownloads == 0), $"{downloader.TrackedDownloads} still tracked after Dispose");
+    }
+
     /// <summary>
     /// SocketsHttpHandler's own Dispose closes only the connections idle in its pool; one still in use (here: a response
     /// nobody disposed) stayed open, its request waiting at the server, after the downloader was disposed.

@@ -104,6 +104,26 @@ internal sealed class RequestCoalescer(bool handsOver = true, ILogger? logger = 
     }
 
     /// <summary>
+    /// Releases every download that was cancelled while still queued (the downloader's disposal cancels them all): such a
+    /// download never runs, so nothing else would forget it, and the disposed downloader kept it, its request and its
+    /// token source. Call after cancelling.
+    /// </summary>
+    public void ReleaseNeverStarted()
+    {
+        List<SharedDownload> neverStarted;
+        lock (_lock)
+        {
+            neverStarted = [.. _inFlight.Values.Concat(_unwinding.Values).Where(static d => d.QueueItem.IsCancelled)];
+        }
+
+        foreach (var download in neverStarted)
+        {
+            Complete(download);
+            download.Dispose();
+        }
+    }
+
+    /// <summary>
     /// Removes a finished download so that later requests start a new one, and lets a successor waiting for it go on;
     /// call once whatever it can resume from is kept.
     /// </summary>
