@@ -13,6 +13,17 @@ internal sealed class ImageKitOptionsValidator : IValidateOptions<ImageKitOption
 {
     private const string Prefix = "ImageKitOptions.";
 
+    private readonly Func<string> _defaultFolder;
+
+    /// <summary>Checks the settings; an unset disk folder is <see cref="DiskImageCache.DefaultDirectory"/>.</summary>
+    public ImageKitOptionsValidator()
+        : this(static () => DiskImageCache.DefaultDirectory)
+    {
+    }
+
+    /// <summary>Checks the settings; an unset disk folder is the one <paramref name="defaultFolder"/> gives (tests).</summary>
+    internal ImageKitOptionsValidator(Func<string> defaultFolder) => _defaultFolder = defaultFolder;
+
     public ValidateOptionsResult Validate(string? name, ImageKitOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -100,7 +111,7 @@ internal sealed class ImageKitOptionsValidator : IValidateOptions<ImageKitOption
         }
     }
 
-    private static void ValidateDisk(DiskCacheSettings? d, List<string> failures)
+    private void ValidateDisk(DiskCacheSettings? d, List<string> failures)
     {
         if (d is null)
         {
@@ -128,24 +139,36 @@ internal sealed class ImageKitOptionsValidator : IValidateOptions<ImageKitOption
             failures.Add(Format("DiskCache.ExpiryBasis", "is not LastAccess or Stored", d.ExpiryBasis));
         }
 
-        if (d.Enabled && d.Folder is { } folder && FolderProblem(folder) is { } problem)
+        if (!d.Enabled)
         {
-            failures.Add($"{Prefix}DiskCache.Folder {problem} (was '{folder}').");
+            return;
+        }
+
+        // The default folder is checked as a configured one is: the cache would fail on it at the first load instead.
+        // With OpenInBackground an unusable folder leaves the cache memory-only (logged), as documented, so only a
+        // malformed setting fails the start then.
+        var folder = d.Folder ?? _defaultFolder();
+        var problem = d.Folder is not null ? SettingProblem(d.Folder) : null;
+        problem ??= d.OpenInBackground ? null : WriteProblem(folder);
+        if (problem is not null)
+        {
+            var setting = d.Folder is null ? "DiskCache.Folder (unset: the default folder)" : "DiskCache.Folder";
+            failures.Add($"{Prefix}{setting} {problem} (was '{folder}').");
         }
     }
 
-    private static string? FolderProblem(string folder)
+    private static string? SettingProblem(string folder)
     {
         if (string.IsNullOrWhiteSpace(folder))
         {
             return "must not be empty (leave it unset for the default folder)";
         }
 
-        if (!Path.IsPathFullyQualified(folder))
-        {
-            return "must be an absolute path";
-        }
+        return Path.IsPathFullyQualified(folder) ? null : "must be an absolute path";
+    }
 
+    private static string? WriteProblem(string folder)
+    {
         // Creating the folder and a file in it is the only reliable test of write access (ACLs, read-only mounts).
         try
         {
