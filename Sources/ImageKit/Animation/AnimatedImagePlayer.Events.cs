@@ -167,7 +167,8 @@ public sealed partial class AnimatedImagePlayer
     }
 #pragma warning restore CA1031
 
-    private bool IsDisposedNow
+    /// <summary>Whether the player has been disposed (or is being disposed).</summary>
+    internal bool IsDisposedNow
     {
         get
         {

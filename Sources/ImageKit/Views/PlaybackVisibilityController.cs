@@ -23,6 +23,10 @@ namespace ImageKit.Views;
 /// effect: those are set from a UI toolkit's callbacks (AppKit's <c>viewDidMoveToWindow</c>, an occlusion notification),
 /// where an exception would reach the toolkit and end the app.
 /// </para>
+/// <para>
+/// A player disposed while it is attached is left alone: it is not started again, and nothing is reported or thrown (not
+/// by <see cref="Play"/> either). Attach another player, or <see langword="null"/>, to let go of it.
+/// </para>
 /// <para><b>Threading.</b> Not thread-safe: use it from the UI thread, like the view that owns it.</para>
 /// </remarks>
 public sealed class PlaybackVisibilityController
@@ -135,8 +139,10 @@ public sealed class PlaybackVisibilityController
     private void Update(bool reportFailure)
     {
         var target = _target;
-        if (target is null)
+        if (target is null || target.IsDisposed)
         {
+            // A player the app disposed while attached can never play again: not a start that failed, so it is neither
+            // tried again nor reported at every later change.
             return;
         }
 
@@ -149,6 +155,10 @@ public sealed class PlaybackVisibilityController
                 try
                 {
                     target.Play();
+                }
+                catch (ObjectDisposedException) when (target.IsDisposed)
+                {
+                    // Disposed on another thread since the check above: left alone, as above.
                 }
                 catch (Exception e)
                 {

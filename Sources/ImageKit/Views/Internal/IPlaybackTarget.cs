@@ -7,6 +7,9 @@ internal interface IPlaybackTarget
 {
     bool IsPlaying { get; }
 
+    /// <summary>Whether the player has been disposed: it can never play again, and is left alone.</summary>
+    bool IsDisposed => false;
+
     void Play();
 
     void Pause();
@@ -18,6 +21,8 @@ internal sealed class PlayerPlaybackTarget(AnimatedImagePlayer player) : IPlayba
     public AnimatedImagePlayer Player { get; } = player;
 
     public bool IsPlaying => Player.IsPlaying;
+
+    public bool IsDisposed => Player.IsDisposedNow;
 
     public void Play() => Player.Play();
 
