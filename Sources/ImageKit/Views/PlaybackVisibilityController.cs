@@ -24,6 +24,11 @@ namespace ImageKit.Views;
 /// where an exception would reach the toolkit and end the app.
 /// </para>
 /// <para>
+/// A pause that attaching a player without <see cref="AutoPlay"/> or a visibility input set off, and that throws (the
+/// player's display link failed to stop; the player is paused all the same), is reported through
+/// <see cref="PauseFailed"/> for the same reason; the app's own <see cref="Pause"/> throws it.
+/// </para>
+/// <para>
 /// A player disposed while it is attached is left alone: it is not started again, and nothing is reported or thrown (not
 /// by <see cref="Play"/> either). Attach another player, or <see langword="null"/>, to let go of it.
 /// </para>
@@ -57,6 +62,14 @@ public sealed class PlaybackVisibilityController
     /// <see cref="Play"/> is thrown instead.
     /// </summary>
     public event EventHandler<PlaybackStartFailedEventArgs>? StartFailed;
+
+    /// <summary>
+    /// A pause that a visibility input (the view left its window, was hidden or occluded) or attaching a <see cref="Player"/>
+    /// without <see cref="AutoPlay"/> set off threw (the player's display link failed to stop; the player is paused all the
+    /// same, and the input still takes effect). Raised on the thread that made the call, before it returns. A failed
+    /// <see cref="Pause"/> of the app is thrown instead.
+    /// </summary>
+    public event EventHandler<PlaybackPauseFailedEventArgs>? PauseFailed;
 
     /// <summary>Whether a newly attached player starts playing as soon as it is visible. <value>Default: <see langword="true"/>.</value></summary>
     public bool AutoPlay { get; set; } = true;
@@ -100,7 +113,7 @@ public sealed class PlaybackVisibilityController
             if (value is not null && !_wantsPlayback && value.IsPlaying)
             {
                 // Without AutoPlay the app does not want it playing yet: paused until Play, visible or not.
-                value.Pause();
+                PauseReportingFailure(value);
             }
 
             Update(reportFailure: true);
@@ -178,7 +191,23 @@ public sealed class PlaybackVisibilityController
         {
             // Remember that we, not the app or the end of the animation, stopped it: only that pause is undone later.
             _suspended = true;
+            PauseReportingFailure(target);
+        }
+    }
+
+    // A pause set off by attaching or a visibility input, from a toolkit's callback: a failure (the player's display link
+    // failed to stop, after the player paused) goes to PauseFailed instead of the toolkit.
+    private void PauseReportingFailure(IPlaybackTarget target)
+    {
+        try
+        {
             target.Pause();
+        }
+#pragma warning disable CA1031 // Reported to the app through PauseFailed: thrown here it would reach the UI toolkit.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            PauseFailed?.Invoke(this, new PlaybackPauseFailedEventArgs(e));
         }
     }
 }
