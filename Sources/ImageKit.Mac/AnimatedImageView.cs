@@ -86,6 +86,13 @@ public partial class AnimatedImageView : NSView
     /// </summary>
     public event EventHandler<PlaybackStartFailedEventArgs>? StartFailed;
 
+    /// <summary>
+    /// The player did not pause cleanly when the view left its window, was hidden or occluded (its display link failed to
+    /// stop; the player is paused all the same, and plays again when the view is visible). Raised on the main thread
+    /// instead of throwing into AppKit's callbacks. <see cref="StopAnimating"/> throws such a failure to its caller instead.
+    /// </summary>
+    public event EventHandler<PlaybackPauseFailedEventArgs>? PauseFailed;
+
     /// <summary>The view's layer is its own drawing: AppKit must not ask <c>DrawRect</c> for it.</summary>
     public override bool WantsUpdateLayer => true;
 
@@ -131,6 +138,7 @@ public partial class AnimatedImageView : NSView
     private void Initialize()
     {
         _visibility.StartFailed += (_, e) => StartFailed?.Invoke(this, e);
+        _visibility.PauseFailed += (_, e) => PauseFailed?.Invoke(this, e);
         WantsLayer = true;
         LayerContentsRedrawPolicy = NSViewLayerContentsRedrawPolicy.Never;
         Layer!.ContentsGravity = ContentModeLayout.ToContentsGravity(_contentMode);
