@@ -32,13 +32,13 @@ public sealed class PlaybackVisibilityControllerPauseFailureTests
             failures.Add(e.Exception);
         };
 
-        Set(controller, input, visible: false); // must not throw into the toolkit's callback
+        controller.SetVisible(input, visible: false); // must not throw into the toolkit's callback
 
         Assert.HasCount(1, failures);
         Assert.IsInstanceOfType<InvalidOperationException>(failures[0]);
         Assert.IsFalse(controller.IsVisible, "the input was recorded although the pause it caused failed");
         Assert.IsFalse(player.IsPlaying);
-        Set(controller, input, visible: true);
+        controller.SetVisible(input, visible: true);
         Assert.IsTrue(player.IsPlaying, "the controller's own pause is undone when the view is visible again");
     }
 
@@ -94,22 +94,6 @@ public sealed class PlaybackVisibilityControllerPauseFailureTests
 
         Assert.AreEqual(0, reported);
         Assert.IsFalse(controller.WantsPlayback);
-    }
-
-    private static void Set(PlaybackVisibilityController controller, string input, bool visible)
-    {
-        switch (input)
-        {
-            case "window":
-                controller.IsInWindow = visible;
-                break;
-            case "hidden":
-                controller.IsHidden = !visible;
-                break;
-            default:
-                controller.IsOccluded = !visible;
-                break;
-        }
     }
 
     private sealed class SingleLinkProvider(DisplayLink link) : DisplayLinkProvider

@@ -78,12 +78,12 @@ public sealed class PlaybackVisibilityControllerTests
         var (controller, player) = Visible();
         controller.Target = player;
 
-        Set(controller, input, visible: false);
+        controller.SetVisible(input, visible: false);
         Assert.IsFalse(player.IsPlaying, $"{input}: paused while invisible");
         Assert.IsFalse(controller.IsVisible);
         Assert.IsTrue(controller.WantsPlayback, "the app's intent is unchanged");
 
-        Set(controller, input, visible: true);
+        controller.SetVisible(input, visible: true);
         Assert.IsTrue(player.IsPlaying, $"{input}: resumed");
         Assert.AreEqual("play pause play", player.Log);
     }
@@ -305,22 +305,6 @@ public sealed class PlaybackVisibilityControllerTests
 
     private static (PlaybackVisibilityController Controller, FakePlayer Player) Visible() =>
         (new PlaybackVisibilityController { IsInWindow = true }, new FakePlayer());
-
-    private static void Set(PlaybackVisibilityController controller, string input, bool visible)
-    {
-        switch (input)
-        {
-            case "window":
-                controller.IsInWindow = visible;
-                break;
-            case "hidden":
-                controller.IsHidden = !visible;
-                break;
-            default:
-                controller.IsOccluded = !visible;
-                break;
-        }
-    }
 
     private sealed class FakePlayer : IPlaybackTarget
     {
