@@ -93,7 +93,7 @@ public sealed class ImageCacheChainMemberFailureTests
     };
 
     /// <summary>A member whose stores, removals, clears and updates wait for the test.</summary>
-    private sealed class GatedMember : IImageCache
+    private sealed class GatedMember() : ForwardingImageCache(inner: null)
     {
         public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -101,27 +101,21 @@ public sealed class ImageCacheChainMemberFailureTests
 
         public volatile bool Ended;
 
-        public Task<ImageCacheResult?> QueryAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => Task.FromResult<ImageCacheResult?>(null);
+        public override Task StoreAsync(string key, AnimatedImage? image, ReadOnlyMemory<byte> encodedData, DiskCacheMetadata? metadata = null, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => WaitAsync();
 
-        public Task<DiskCacheEntry?> GetEncodedAsync(string key, CancellationToken cancellationToken = default) => Task.FromResult<DiskCacheEntry?>(null);
-
-        public Task StoreAsync(string key, AnimatedImage? image, ReadOnlyMemory<byte> encodedData, DiskCacheMetadata? metadata = null, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => WaitAsync();
-
-        public async Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default)
+        public override async Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default)
         {
             await WaitAsync();
             return true;
         }
 
-        public async Task<bool> RemoveAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
+        public override async Task<bool> RemoveAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
         {
             await WaitAsync();
             return true;
         }
 
-        public Task<ImageCacheType> ContainsAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => Task.FromResult(ImageCacheType.None);
-
-        public Task ClearAsync(ImageCacheType cacheType = ImageCacheType.All, CancellationToken cancellationToken = default) => WaitAsync();
+        public override Task ClearAsync(ImageCacheType cacheType = ImageCacheType.All, CancellationToken cancellationToken = default) => WaitAsync();
 
         private async Task WaitAsync()
         {
@@ -132,39 +126,25 @@ public sealed class ImageCacheChainMemberFailureTests
     }
 
     /// <summary>A member with a bug: its lookups return no task.</summary>
-    private sealed class NoTaskLookups : IImageCache
+    private sealed class NoTaskLookups() : ForwardingImageCache(inner: null)
     {
-        public Task<ImageCacheResult?> QueryAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => null!;
+        public override Task<ImageCacheResult?> QueryAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => null!;
 
-        public Task<DiskCacheEntry?> GetEncodedAsync(string key, CancellationToken cancellationToken = default) => null!;
+        public override Task<DiskCacheEntry?> GetEncodedAsync(string key, CancellationToken cancellationToken = default) => null!;
 
-        public Task StoreAsync(string key, AnimatedImage? image, ReadOnlyMemory<byte> encodedData, DiskCacheMetadata? metadata = null, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => Task.CompletedTask;
-
-        public Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default) => Task.FromResult(false);
-
-        public Task<bool> RemoveAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => Task.FromResult(false);
-
-        public Task<ImageCacheType> ContainsAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => null!;
-
-        public Task ClearAsync(ImageCacheType cacheType = ImageCacheType.All, CancellationToken cancellationToken = default) => Task.CompletedTask;
+        public override Task<ImageCacheType> ContainsAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => null!;
     }
 
     /// <summary>A member written without async: it fails before returning a task, or returns none.</summary>
-    private sealed class BrokenMember(Fault fault) : IImageCache
+    private sealed class BrokenMember(Fault fault) : ForwardingImageCache(inner: null)
     {
-        public Task<ImageCacheResult?> QueryAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => Task.FromResult<ImageCacheResult?>(null);
+        public override Task StoreAsync(string key, AnimatedImage? image, ReadOnlyMemory<byte> encodedData, DiskCacheMetadata? metadata = null, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => Fail<bool>();
 
-        public Task<DiskCacheEntry?> GetEncodedAsync(string key, CancellationToken cancellationToken = default) => Task.FromResult<DiskCacheEntry?>(null);
+        public override Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default) => Fail<bool>();
 
-        public Task StoreAsync(string key, AnimatedImage? image, ReadOnlyMemory<byte> encodedData, DiskCacheMetadata? metadata = null, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => Fail<bool>();
+        public override Task<bool> RemoveAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => Fail<bool>();
 
-        public Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default) => Fail<bool>();
-
-        public Task<bool> RemoveAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => Fail<bool>();
-
-        public Task<ImageCacheType> ContainsAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => Task.FromResult(ImageCacheType.None);
-
-        public Task ClearAsync(ImageCacheType cacheType = ImageCacheType.All, CancellationToken cancellationToken = default) => Fail<bool>();
+        public override Task ClearAsync(ImageCacheType cacheType = ImageCacheType.All, CancellationToken cancellationToken = default) => Fail<bool>();
 
         private Task<T> Fail<T>() => fault == Fault.ThrowsSynchronously ? throw new IOException("the member failed") : null!;
     }

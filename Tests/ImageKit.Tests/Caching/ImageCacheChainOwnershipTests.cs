@@ -49,26 +49,26 @@ public sealed class ImageCacheChainOwnershipTests
         Assert.IsTrue(image.IsDisposed, $"the good tier's hit was released when the other tier {fault}");
     }
 
-    private sealed class BrokenTier(TierFault fault) : IImageCache
+    private sealed class BrokenTier(TierFault fault) : ForwardingImageCache(inner: null)
     {
-        public Task<ImageCacheResult?> QueryAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => fault switch
+        public override Task<ImageCacheResult?> QueryAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => fault switch
         {
             TierFault.FailsLater => FailLaterAsync(),
             TierFault.ThrowsSynchronously => throw new IOException("tier failed"),
             _ => null!,
         };
 
-        public Task<DiskCacheEntry?> GetEncodedAsync(string key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public override Task<DiskCacheEntry?> GetEncodedAsync(string key, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
-        public Task StoreAsync(string key, AnimatedImage? image, ReadOnlyMemory<byte> encodedData, DiskCacheMetadata? metadata = null, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public override Task StoreAsync(string key, AnimatedImage? image, ReadOnlyMemory<byte> encodedData, DiskCacheMetadata? metadata = null, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
-        public Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public override Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
-        public Task<bool> RemoveAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public override Task<bool> RemoveAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
-        public Task<ImageCacheType> ContainsAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public override Task<ImageCacheType> ContainsAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
-        public Task ClearAsync(ImageCacheType cacheType = ImageCacheType.All, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+        public override Task ClearAsync(ImageCacheType cacheType = ImageCacheType.All, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         private static async Task<ImageCacheResult?> FailLaterAsync()
         {

@@ -134,28 +134,23 @@ public sealed class ImageManagerNoTaskCacheTests
     }
 
     /// <summary>Returns null instead of a task from one member; passes everything else to <c>inner</c>.</summary>
-    private sealed class NoTaskCache(ImageCache inner, NoTaskFrom member) : IImageCache
+    private sealed class NoTaskCache(ImageCache inner, NoTaskFrom member) : ForwardingImageCache(inner)
     {
-        public Task<ImageCacheResult?> QueryAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
-            member == NoTaskFrom.Query ? null! : inner.QueryAsync(key, cacheType, decodeOptions, cancellationToken);
+        public override Task<ImageCacheResult?> QueryAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
+            member == NoTaskFrom.Query ? null! : base.QueryAsync(key, cacheType, decodeOptions, cancellationToken);
 
-        public Task<DiskCacheEntry?> GetEncodedAsync(string key, CancellationToken cancellationToken = default) =>
-            member == NoTaskFrom.GetEncoded ? null! : inner.GetEncodedAsync(key, cancellationToken);
+        public override Task<DiskCacheEntry?> GetEncodedAsync(string key, CancellationToken cancellationToken = default) =>
+            member == NoTaskFrom.GetEncoded ? null! : base.GetEncodedAsync(key, cancellationToken);
 
-        public Task StoreAsync(string key, AnimatedImage? image, ReadOnlyMemory<byte> encodedData, DiskCacheMetadata? metadata = null, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
+        public override Task StoreAsync(string key, AnimatedImage? image, ReadOnlyMemory<byte> encodedData, DiskCacheMetadata? metadata = null, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
             member == NoTaskFrom.Store || (member == NoTaskFrom.DiskStore && cacheType == ImageCacheType.Disk)
                 ? null!
-                : inner.StoreAsync(key, image, encodedData, metadata, cacheType, decodeOptions, cancellationToken);
+                : base.StoreAsync(key, image, encodedData, metadata, cacheType, decodeOptions, cancellationToken);
 
-        public Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default) =>
-            member == NoTaskFrom.UpdateMetadata ? null! : inner.UpdateMetadataAsync(key, metadata, cancellationToken);
+        public override Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default) =>
+            member == NoTaskFrom.UpdateMetadata ? null! : base.UpdateMetadataAsync(key, metadata, cancellationToken);
 
-        public Task<bool> RemoveAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
-            member == NoTaskFrom.Remove ? null! : inner.RemoveAsync(key, cacheType, decodeOptions, cancellationToken);
-
-        public Task<ImageCacheType> ContainsAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
-            inner.ContainsAsync(key, cacheType, decodeOptions, cancellationToken);
-
-        public Task ClearAsync(ImageCacheType cacheType = ImageCacheType.All, CancellationToken cancellationToken = default) => inner.ClearAsync(cacheType, cancellationToken);
+        public override Task<bool> RemoveAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
+            member == NoTaskFrom.Remove ? null! : base.RemoveAsync(key, cacheType, decodeOptions, cancellationToken);
     }
 }

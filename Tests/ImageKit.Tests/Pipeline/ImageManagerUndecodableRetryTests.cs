@@ -187,7 +187,7 @@ public sealed class ImageManagerUndecodableRetryTests
     /// The app's own cache over an <see cref="ImageCache"/>: the disk store of <c>held</c> waits for the test, and the
     /// memory removal of <c>watched</c> is reported.
     /// </summary>
-    internal sealed class GatedCache(ImageCache inner, string held, string watched) : IImageCache
+    internal sealed class GatedCache(ImageCache inner, string held, string watched) : ForwardingImageCache(inner)
     {
         public TaskCompletionSource OtherDiskStoreEntered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -198,12 +198,7 @@ public sealed class ImageManagerUndecodableRetryTests
         /// <summary>Called when a disk store of <c>watched</c> begins, before it is passed on.</summary>
         public Action? BeforeWatchedDiskStore { get; set; }
 
-        public Task<ImageCacheResult?> QueryAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
-            inner.QueryAsync(key, cacheType, decodeOptions, cancellationToken);
-
-        public Task<DiskCacheEntry?> GetEncodedAsync(string key, CancellationToken cancellationToken = default) => inner.GetEncodedAsync(key, cancellationToken);
-
-        public async Task StoreAsync(string key, AnimatedImage? image, ReadOnlyMemory<byte> encodedData, DiskCacheMetadata? metadata = null, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
+        public override async Task StoreAsync(string key, AnimatedImage? image, ReadOnlyMemory<byte> encodedData, DiskCacheMetadata? metadata = null, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
         {
             if (key == held && cacheType.HasFlag(ImageCacheType.Disk))
             {
@@ -216,14 +211,12 @@ public sealed class ImageManagerUndecodableRetryTests
                 BeforeWatchedDiskStore?.Invoke();
             }
 
-            await inner.StoreAsync(key, image, encodedData, metadata, cacheType, decodeOptions, cancellationToken).ConfigureAwait(false);
+            await base.StoreAsync(key, image, encodedData, metadata, cacheType, decodeOptions, cancellationToken).ConfigureAwait(false);
         }
 
-        public Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default) => inner.UpdateMetadataAsync(key, metadata, cancellationToken);
-
-        public async Task<bool> RemoveAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
+        public override async Task<bool> RemoveAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
         {
-            var removed = await inner.RemoveAsync(key, cacheType, decodeOptions, cancellationToken).ConfigureAwait(false);
+            var removed = await base.RemoveAsync(key, cacheType, decodeOptions, cancellationToken).ConfigureAwait(false);
             if (key == watched && cacheType == ImageCacheType.Memory)
             {
                 MemoryRemoved.TrySetResult();
@@ -231,10 +224,5 @@ public sealed class ImageManagerUndecodableRetryTests
 
             return removed;
         }
-
-        public Task<ImageCacheType> ContainsAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
-            inner.ContainsAsync(key, cacheType, decodeOptions, cancellationToken);
-
-        public Task ClearAsync(ImageCacheType cacheType = ImageCacheType.All, CancellationToken cancellationToken = default) => inner.ClearAsync(cacheType, cancellationToken);
     }
 }

@@ -4,7 +4,7 @@ using ImageKit.Decoding;
 namespace ImageKit.Tests.TestUtilities;
 
 /// <summary>A cache whose stores wait for the test, whatever their token says; everything else goes to <c>inner</c>.</summary>
-internal sealed class BlockingStoreCache(ImageCache inner) : IImageCache
+internal sealed class BlockingStoreCache(ImageCache inner) : ForwardingImageCache(inner)
 {
     public TaskCompletionSource StoreEntered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -16,12 +16,7 @@ internal sealed class BlockingStoreCache(ImageCache inner) : IImageCache
 
     private int _containsCalls;
 
-    public Task<ImageCacheResult?> QueryAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
-        inner.QueryAsync(key, cacheType, decodeOptions, cancellationToken);
-
-    public Task<DiskCacheEntry?> GetEncodedAsync(string key, CancellationToken cancellationToken = default) => inner.GetEncodedAsync(key, cancellationToken);
-
-    public async Task StoreAsync(string key, AnimatedImage? image, ReadOnlyMemory<byte> encodedData, DiskCacheMetadata? metadata = null, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
+    public override async Task StoreAsync(string key, AnimatedImage? image, ReadOnlyMemory<byte> encodedData, DiskCacheMetadata? metadata = null, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
     {
         using var registration = cancellationToken.Register(() => StoreCancelled.TrySetResult());
         StoreEntered.TrySetResult();
@@ -29,18 +24,11 @@ internal sealed class BlockingStoreCache(ImageCache inner) : IImageCache
         StoreEnded = true;
     }
 
-    public Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default) => inner.UpdateMetadataAsync(key, metadata, cancellationToken);
-
-    public Task<bool> RemoveAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
-        inner.RemoveAsync(key, cacheType, decodeOptions, cancellationToken);
-
     public int ContainsCalls => Volatile.Read(ref _containsCalls);
 
-    public Task<ImageCacheType> ContainsAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
+    public override Task<ImageCacheType> ContainsAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _containsCalls);
-        return inner.ContainsAsync(key, cacheType, decodeOptions, cancellationToken);
+        return base.ContainsAsync(key, cacheType, decodeOptions, cancellationToken);
     }
-
-    public Task ClearAsync(ImageCacheType cacheType = ImageCacheType.All, CancellationToken cancellationToken = default) => inner.ClearAsync(cacheType, cancellationToken);
 }

@@ -5,10 +5,18 @@ using ImageKit.Loading;
 namespace ImageKit.Tests.TestUtilities;
 
 /// <summary>A memory cache whose disk stores wait at a gate, then count themselves or throw; it owns the downloader too.</summary>
-internal sealed class GatedDiskCache : IImageCache, IDisposable
+internal sealed class GatedDiskCache : ForwardingImageCache, IDisposable
 {
-    private readonly ImageCache _memory = new();
+    private readonly ImageCache _memory;
     private int _diskStores;
+
+    public GatedDiskCache()
+        : this(new ImageCache())
+    {
+    }
+
+    private GatedDiskCache(ImageCache memory)
+        : base(memory) => _memory = memory;
 
     public ImageDownloader Downloader { get; } = new();
 
@@ -20,14 +28,11 @@ internal sealed class GatedDiskCache : IImageCache, IDisposable
 
     public int DiskStores => Volatile.Read(ref _diskStores);
 
-    public Task<ImageCacheResult?> QueryAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
-        _memory.QueryAsync(key, cacheType, decodeOptions, cancellationToken);
+    public override Task<DiskCacheEntry?> GetEncodedAsync(string key, CancellationToken cancellationToken = default) => Task.FromResult<DiskCacheEntry?>(null);
 
-    public Task<DiskCacheEntry?> GetEncodedAsync(string key, CancellationToken cancellationToken = default) => Task.FromResult<DiskCacheEntry?>(null);
-
-    public async Task StoreAsync(string key, AnimatedImage? image, ReadOnlyMemory<byte> encodedData, DiskCacheMetadata? metadata = null, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
+    public override async Task StoreAsync(string key, AnimatedImage? image, ReadOnlyMemory<byte> encodedData, DiskCacheMetadata? metadata = null, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
     {
-        await _memory.StoreAsync(key, image, encodedData, metadata, cacheType & ~ImageCacheType.Disk, decodeOptions, cancellationToken);
+        await base.StoreAsync(key, image, encodedData, metadata, cacheType & ~ImageCacheType.Disk, decodeOptions, cancellationToken);
         if (cacheType.HasFlag(ImageCacheType.Disk))
         {
             DiskStoreStarted.TrySetResult();
@@ -41,16 +46,7 @@ internal sealed class GatedDiskCache : IImageCache, IDisposable
         }
     }
 
-    public Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default) => Task.FromResult(false);
-
-    public Task<bool> RemoveAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
-        _memory.RemoveAsync(key, cacheType, decodeOptions, cancellationToken);
-
-    public Task<ImageCacheType> ContainsAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default) =>
-        _memory.ContainsAsync(key, cacheType, decodeOptions, cancellationToken);
-
-    public Task ClearAsync(ImageCacheType cacheType = ImageCacheType.All, CancellationToken cancellationToken = default) =>
-        _memory.ClearAsync(cacheType, cancellationToken);
+    public override Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default) => Task.FromResult(false);
 
     public void Dispose()
     {
