@@ -6,7 +6,7 @@ namespace ImageKit.Cli;
 /// <summary>
 /// Makes text from outside (a line of a URL list, a file name, a server's message) safe to print on one terminal line:
 /// control characters, escape sequences among them, and invisible format characters (a byte order mark, bidirectional
-/// overrides that reorder what follows) are shown as <c>\u001B</c> instead of acting on the terminal; a tab is a space;
+/// overrides that reorder what follows) and the line and paragraph separators U+2028/U+2029 are shown as <c>\u001B</c> instead of acting on the terminal; a tab is a space;
 /// text longer than <see cref="MaxChars"/> is cut. Text that needs none of this is returned as it is.
 /// </summary>
 internal static class TerminalText
@@ -66,6 +66,10 @@ internal static class TerminalText
         return false;
     }
 
+    // Controls (C0, DEL, C1 with NEL among them), format characters (bidirectional overrides and isolates, a byte order
+    // mark) and the line and paragraph separators U+2028/U+2029, which readers of Unicode text (Python's splitlines,
+    // JavaScript, editors) take as line breaks: printed, they would split the one line an error is promised to take.
     private static bool IsHidden(char c) =>
-        char.IsControl(c) || (c > '\u007F' && CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format);
+        char.IsControl(c)
+        || (c > '\u007F' && CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator);
 }

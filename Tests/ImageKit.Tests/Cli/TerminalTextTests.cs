@@ -22,6 +22,19 @@ public sealed class TerminalTextTests
     }
 
     [TestMethod]
+    [DataRow("a\u2028b.gif", "a\\u2028b.gif")] // line separator: a line break to Unicode-aware readers (Python's splitlines, JavaScript)
+    [DataRow("a\u2029b.gif", "a\\u2029b.gif")] // paragraph separator: likewise
+    [DataRow("a\u0085b.gif", "a\\u0085b.gif")] // next line (NEL), a C1 control
+    [DataRow("a\u2067b\u2069.gif", "a\\u2067b\\u2069.gif")] // right-to-left isolate and its end
+    public void Printable_LineAndParagraphSeparatorsAndBidiControls_AreEscapedSoTheTextStaysOneLine(string text, string expected)
+    {
+        var printable = TerminalText.Printable(text);
+
+        Assert.AreEqual(expected, printable);
+        Assert.HasCount(1, printable.Split(['\n', '\r', '\u0085', '\u2028', '\u2029']));
+    }
+
+    [TestMethod]
     public void Printable_CleanText_IsReturnedAsItIs()
     {
         var text = "https://example.com/a.gif";
@@ -54,6 +67,20 @@ public sealed class TerminalTextTests
         var result = await CliRunner.RunAsync("inspect", path);
         Assert.AreEqual(0, result.ExitCode, result.Stderr);
         Assert.DoesNotContain('\u001b', result.Stdout);
+    }
+
+    // The one-line error contract: a missing file's name with a line separator in it stays on the one stderr line.
+    [TestMethod]
+    public async Task Inspect_MissingFileWhoseNameHoldsALineSeparator_ErrorStaysOneLine()
+    {
+        using var folder = new TempFolder();
+        var path = folder.Combine("first\u2028second.gif");
+
+        var result = await CliRunner.RunAsync("inspect", path);
+
+        Assert.AreEqual(2, result.ExitCode, result.Stderr);
+        Assert.DoesNotContain('\u2028', result.Stderr);
+        StringAssert.Contains(result.Stderr, "first\\u2028second.gif");
     }
 
     // StderrLoggerFactory writes log messages (which hold the URLs) without TerminalText.Printable.
