@@ -58,8 +58,10 @@ public sealed partial class ImageManager
             }
             else
             {
-                activity?.SetStatus(ActivityStatusCode.Error, e.Message);
-                Log.LoadFailed(_logger, new UrlText.Logged(url), e.Message);
+                // The message may come from an app's loader or cache, which can name the URL it was given: not its secrets.
+                var reason = UrlText.HideIn(e.Message, url);
+                activity?.SetStatus(ActivityStatusCode.Error, reason);
+                Log.LoadFailed(_logger, new UrlText.Logged(url), reason);
             }
 
             throw;

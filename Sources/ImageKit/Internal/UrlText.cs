@@ -56,6 +56,28 @@ internal static class UrlText
     }
 
     /// <summary>
+    /// <paramref name="text"/> (a message from outside ImageKit, such as an app loader's exception) with every spelling of
+    /// <paramref name="url"/> in it (as given, <see cref="Uri.AbsoluteUri"/>, <see cref="Uri.ToString"/>) shown without its
+    /// secrets (see <see cref="Redact"/>); the same string when the URL has none or the text does not name it.
+    /// </summary>
+    public static string HideIn(string text, Uri url)
+    {
+        var redacted = Redact(url);
+        if (redacted == url.OriginalString)
+        {
+            return text;
+        }
+
+        var hidden = text.Replace(url.OriginalString, redacted, StringComparison.Ordinal);
+        if (url.IsAbsoluteUri)
+        {
+            hidden = hidden.Replace(url.AbsoluteUri, redacted, StringComparison.Ordinal);
+        }
+
+        return hidden.Replace(url.ToString(), redacted, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// <paramref name="url"/>, or the same URL with its secrets shown as <c>***</c> (see <see cref="Redact"/>) when it has
     /// any: what the disk cache keeps as an entry's original URL.
     /// </summary>

@@ -1,5 +1,8 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using ImageKit.Caching;
 using ImageKit.Decoding;
+using ImageKit.Diagnostics;
 using ImageKit.Loading;
 using ImageKit.Tests.TestUtilities;
 using Microsoft.Extensions.Logging;
@@ -54,5 +57,54 @@ public sealed class SecretUrlLoggingTests
         Assert.IsNotNull(hit.Image.SourceName);
         Assert.DoesNotContain(Signature, hit.Image.SourceName);
         Assert.Contains("X-Amz-Signature=***", hit.Image.SourceName);
+    }
+    // An app's loader that names the URL it was given in its exception ("GET <url> failed"): the load's LoadFailed log and
+    // its activity's status description repeat that message, and must not repeat the URL's secrets with it.
+    [TestMethod]
+    public async Task LoadFails_LoaderMessageNamesTheUrl_LogAndActivityStatusHideItsSecrets()
+    {
+        var url = new Uri($"secret://user:{Signature}pw@images.example/a.gif?X-Amz-Signature={Signature}&w=200");
+        using var root = new Activity("test-root").Start();
+        var traceId = root.TraceId;
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == ImageKitDiagnostics.ActivitySourceName,
+            Sample = (ref _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                if (activity.TraceId == traceId)
+                {
+                    stopped.Enqueue(activity);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var loggerFactory = new LoggerFactory();
+        var collector = new FakeLogCollector();
+        loggerFactory.AddProvider(new FakeLoggerProvider(collector));
+        using var folder = new TempFolder();
+        await using (var manager = new ImageManager(new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = folder.Path } }, options: new ImageManagerOptions { LoggerFactory = loggerFactory }))
+        {
+            manager.Loaders.Insert(0, new NamingFailingLoader());
+            await Assert.ThrowsAsync<IOException>(() => manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken));
+        }
+
+        var load = stopped.Single(a => a.OperationName == "ImageKit.LoadImage");
+        Assert.AreEqual(ActivityStatusCode.Error, load.Status);
+        Assert.IsNotNull(load.StatusDescription);
+        Assert.DoesNotContain(Signature, load.StatusDescription);
+        Assert.Contains("X-Amz-Signature=***", load.StatusDescription);
+        var record = collector.GetSnapshot().Single(r => r.Id.Id == 1003);
+        Assert.DoesNotContain(Signature, record.Message);
+        Assert.Contains("user:***@images.example", record.Message);
+    }
+
+    private sealed class NamingFailingLoader : IImageLoader
+    {
+        public bool CanLoad(Uri url) => url.Scheme == "secret";
+
+        public Task<ImageLoaderResponse> LoadAsync(ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress = null, CancellationToken cancellationToken = default) =>
+            throw new IOException($"GET {request.Url} failed: connection reset");
     }
 }
