@@ -225,7 +225,8 @@ internal static class PlayCommand
 
         return new PlayStats(
             statistics.FramesShown, statistics.FramesSkipped, statistics.LoopsCompleted, (long)watch.Elapsed.TotalMilliseconds,
-            statistics.DecodeMillisecondsP50, statistics.DecodeMillisecondsP99, statistics.BufferPeakBytes, p50, p99);
+            statistics.DecodeMillisecondsP50, statistics.DecodeMillisecondsP99, statistics.BufferPeakBytes, p50, p99,
+            sheet?.Count, sheet?.Omitted);
     }
 
     private static async Task<ImageFrame> FirstFrameAsync(AnimatedImagePlayer player, CancellationToken cancellationToken)
@@ -306,7 +307,7 @@ internal static class PlayCommand
 
     internal sealed record PlayStats(
         long FramesShown, long FramesSkipped, long LoopsCompleted, long ElapsedMs, double DecodeMsP50, double DecodeMsP99,
-        long BufferPeakBytes, double TickJitterMsP50, double TickJitterMsP99)
+        long BufferPeakBytes, double TickJitterMsP50, double TickJitterMsP99, int? SheetFrames = null, int? SheetOmitted = null)
     {
         public string ToJson()
         {
@@ -323,6 +324,13 @@ internal static class PlayCommand
                 writer.WriteNumber("bufferPeakBytes", BufferPeakBytes);
                 writer.WriteNumber("tickJitterMsP50", Math.Round(TickJitterMsP50, 3));
                 writer.WriteNumber("tickJitterMsP99", Math.Round(TickJitterMsP99, 3));
+                if (SheetFrames is { } sheetFrames)
+                {
+                    // Only with --contact-sheet: the frames on the sheet, and those shown beyond what a sheet keeps.
+                    writer.WriteNumber("contactSheetFrames", sheetFrames);
+                    writer.WriteNumber("contactSheetOmitted", SheetOmitted ?? 0);
+                }
+
                 writer.WriteEndObject();
             }
 
@@ -340,6 +348,12 @@ internal static class PlayCommand
             text.AppendLine(c, $"decode           p50 {DecodeMsP50:0.000} ms, p99 {DecodeMsP99:0.000} ms");
             text.AppendLine(c, $"buffer peak      {BufferPeakBytes:N0} bytes");
             text.AppendLine(c, $"tick jitter      p50 {TickJitterMsP50:0.000} ms, p99 {TickJitterMsP99:0.000} ms");
+            if (SheetOmitted is > 0)
+            {
+                // The sheet keeps at most ContactSheet.MaxFrames frames: it must not pass for all the frames shown.
+                text.AppendLine(c, $"contact sheet    the first {SheetFrames:N0} frames shown; {SheetOmitted:N0} more left out (a sheet keeps at most {Rendering.ContactSheet.MaxFrames:N0})");
+            }
+
             return text.ToString();
         }
     }
