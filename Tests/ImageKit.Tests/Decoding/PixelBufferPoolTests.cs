@@ -212,6 +212,40 @@ public sealed class PixelBufferPoolTests
         Assert.AreEqual(before, PixelMemory.AllocatedBytes, "every block allocated was freed once: no leak, no double free");
     }
 
+    // A burst of small blocks released, then playback that keeps one frame on screen and one in the pool (rent the pooled
+    // one, release the one shown): the small blocks sit idle from the start, the frame block is reused every frame. Decay
+    // must free the idle blocks, not whichever class it meets first: freeing the frame block each period (a fresh
+    // allocation for the next frame) while the idle blocks stayed kept the pool above its bound for as long as playback ran.
+    [TestMethod]
+    [DataRow(3_000)]
+    [DataRow(Block / 4)] // met before the frame's class when the pool walks its classes
+    [DataRow(Block / 2)]
+    [DataRow(2 * Block)]
+    public void Decay_WhileAnotherClassIsReusedEveryFrame_FreesTheBlocksThatSatIdleAndKeepsTheOneInUse(int idleLength)
+    {
+        var time = new FakeTimeProvider();
+        var pool = new PixelBufferPool(0, maxSurplusBytes: 64 * Block, TimeSpan.FromSeconds(1), time);
+        ReleaseAll([.. Enumerable.Range(0, 3).Select(_ => pool.Rent(idleLength))]);
+        var shown = pool.Rent(Block);
+        pool.Rent(Block).Release(); // the second frame buffer, pooled between frames
+
+        for (var period = 0; period < 4; period++)
+        {
+            for (var frame = 0; frame < 3; frame++)
+            {
+                var next = pool.Rent(Block);
+                shown.Release();
+                shown = next;
+            }
+
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        Assert.AreEqual(Block, pool.PooledBytes, "only the frame buffer reused every frame is left in the pool");
+        shown.Release();
+        pool.Trim();
+    }
+
     private static PixelBuffer[] RentMany(PixelBufferPool pool, int count) =>
         [.. Enumerable.Range(0, count).Select(_ => pool.Rent(Block))];
 

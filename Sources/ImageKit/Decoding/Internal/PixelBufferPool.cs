@@ -37,7 +37,7 @@ namespace ImageKit.Decoding.Internal;
 /// </remarks>
 internal sealed class PixelBufferPool
 {
-    private readonly ConcurrentDictionary<int, ConcurrentBag<IntPtr>> _blocks = new();
+    private readonly ConcurrentDictionary<int, SizeClassBlocks> _blocks = new();
     private readonly TimeProvider _time;
     private readonly Func<bool> _isMemoryLow;
     private readonly Lock _timerLock = new();
@@ -109,12 +109,14 @@ internal sealed class PixelBufferPool
     public PixelBuffer Rent(int length)
     {
         var capacity = SizeClass(length);
-        if (_blocks.TryGetValue(capacity, out var bag) && bag.TryTake(out var block))
+        if (_blocks.TryGetValue(capacity, out var blocks) && blocks.Bag.TryTake(out var block))
         {
             var pooled = Interlocked.Add(ref _pooledBytes, -capacity);
+            var left = Interlocked.Decrement(ref blocks.Count);
             if (MaxSurplusBytes > 0)
             {
                 LowerIdleSurplus(Math.Max(0, pooled - MaxPooledBytes));
+                LowerTo(ref blocks.IdleLow, left);
             }
 
             return new PixelBuffer(block, capacity, length, this);
@@ -148,7 +150,9 @@ internal sealed class PixelBufferPool
             return;
         }
 
-        _blocks.GetOrAdd(capacity, static _ => []).Add(block);
+        var blocks = _blocks.GetOrAdd(capacity, static _ => new SizeClassBlocks());
+        blocks.Bag.Add(block);
+        Interlocked.Increment(ref blocks.Count); // not IdleLow: a block returned during a period was not idle all of it
         if (pooled > MaxPooledBytes)
         {
             StartDecay();
@@ -191,7 +195,17 @@ internal sealed class PixelBufferPool
                 idle = 0; // no level was recorded for this period: nothing is known to have stayed idle
             }
 
-            FreeIdle(Math.Min(idle, Math.Max(0, PooledBytes - MaxPooledBytes)), MaxPooledBytes);
+            var bytes = Math.Min(idle, Math.Max(0, PooledBytes - MaxPooledBytes));
+            if (idle == long.MaxValue)
+            {
+                FreeIdle(bytes, MaxPooledBytes);
+            }
+            else
+            {
+                FreeStayedIdle(bytes);
+            }
+
+            MarkIdleLevels();
             var surplus = PooledBytes - MaxPooledBytes;
             if (surplus <= 0)
             {
@@ -216,14 +230,60 @@ internal sealed class PixelBufferPool
     private void FreeIdle(long bytes, long keepBytes)
     {
         var freed = 0L;
-        foreach (var (capacity, bag) in _blocks)
+        foreach (var (capacity, blocks) in _blocks)
         {
-            while (freed < bytes && PooledBytes > keepBytes && bag.TryTake(out var block))
+            while (freed < bytes && PooledBytes > keepBytes && blocks.Bag.TryTake(out var block))
             {
-                Interlocked.Add(ref _pooledBytes, -capacity);
-                PixelMemory.Free(block, capacity);
+                FreeTaken(capacity, blocks, block);
                 freed += capacity;
             }
+        }
+    }
+
+    // Frees up to about <paramref name="bytes"/> of the blocks that stayed idle for the whole period, class by class: as
+    // many of a class as it never went below. Not simply the first classes met: those may hold the blocks an animation
+    // reuses every frame, which would then be allocated afresh each period while blocks nobody rents stayed for good.
+    private void FreeStayedIdle(long bytes)
+    {
+        var freed = 0L;
+        foreach (var (capacity, blocks) in _blocks)
+        {
+            for (var idle = Volatile.Read(ref blocks.IdleLow); idle > 0 && freed < bytes && blocks.Bag.TryTake(out var block); idle--)
+            {
+                FreeTaken(capacity, blocks, block);
+                freed += capacity;
+            }
+        }
+    }
+
+    private void FreeTaken(int capacity, SizeClassBlocks blocks, IntPtr block)
+    {
+        Interlocked.Add(ref _pooledBytes, -capacity);
+        Interlocked.Decrement(ref blocks.Count);
+        PixelMemory.Free(block, capacity);
+    }
+
+    // A new period begins: every block idle now counts as idle until a rent takes it.
+    private void MarkIdleLevels()
+    {
+        foreach (var blocks in _blocks.Values)
+        {
+            Volatile.Write(ref blocks.IdleLow, Math.Max(0, Volatile.Read(ref blocks.Count)));
+        }
+    }
+
+    private static void LowerTo(ref int low, int value)
+    {
+        var current = Volatile.Read(ref low);
+        while (value < current)
+        {
+            var seen = Interlocked.CompareExchange(ref low, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
         }
     }
 
@@ -253,8 +313,10 @@ internal sealed class PixelBufferPool
                 return;
             }
 
-            // The surplus that exists now is the starting level; rents during the period lower it.
+            // The surplus that exists now is the starting level, and the blocks of each class now its idle ones; rents during
+            // the period lower both.
             Volatile.Write(ref _idleSurplusBytes, Math.Max(0, PooledBytes - MaxPooledBytes));
+            MarkIdleLevels();
             // The timer belongs to the pool, not to whichever load released a frame: it does not take that load's context.
             var generation = ++_decayGeneration;
             _timer = ImageKit.Internal.ContextFreeTimer.Create(
@@ -275,5 +337,16 @@ internal sealed class PixelBufferPool
         _timer?.Dispose();
         _timer = null;
         Volatile.Write(ref _idleSurplusBytes, long.MaxValue);
+    }
+
+    // The idle blocks of one size class, how many there are, and the fewest there were since the period began: that many
+    // stayed idle all along.
+    private sealed class SizeClassBlocks
+    {
+#pragma warning disable SA1401 // fields: updated with Interlocked
+        public readonly ConcurrentBag<IntPtr> Bag = [];
+        public int Count;
+        public int IdleLow;
+#pragma warning restore SA1401
     }
 }
