@@ -41,6 +41,12 @@ internal static partial class CliApp
         root.Options.Add(verbose);
         root.Options.Add(metrics);
 
+        if (EmptyOptionValue(args) is { } empty)
+        {
+            await stderr.WriteLineAsync(FormatError(empty, "no value after '=' (an empty shell variable?)")).ConfigureAwait(false);
+            return BadInput;
+        }
+
         var parseResult = root.Parse(args, Input.ResponseFiles.Configuration);
         if (UsageError(parseResult) is { } usage)
         {
@@ -181,5 +187,26 @@ internal static partial class CliApp
         // Both may come from outside (a list file's line, a server's message): control characters are shown, not obeyed.
         var oneLine = TerminalText.Printable(reason.ReplaceLineEndings(" "));
         return string.IsNullOrEmpty(source) ? $"imagekit: {oneLine}" : $"imagekit: {TerminalText.Printable(source)}: {oneLine}";
+    }
+
+    // "--cache-dir=" with nothing after the '=' (--cache-dir="$DIR" with DIR empty): the parser reads it as the option
+    // alone and takes the next argument (a URL, a folder) as its value. The option's name, or null when there is none;
+    // arguments after "--" are operands.
+    private static string? EmptyOptionValue(string[] args)
+    {
+        foreach (var arg in args)
+        {
+            if (arg == "--")
+            {
+                return null;
+            }
+
+            if (arg.Length > 2 && arg[0] == '-' && arg[^1] == '=' && arg.IndexOf('=', StringComparison.Ordinal) == arg.Length - 1)
+            {
+                return arg[..^1];
+            }
+        }
+
+        return null;
     }
 }
