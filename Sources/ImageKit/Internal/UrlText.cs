@@ -90,7 +90,31 @@ internal static class UrlText
     public readonly record struct LoggedKey(string Key)
     {
         public override string ToString() =>
-            SecretQueryParameters.Hide(Key.Contains('@', StringComparison.Ordinal) && Uri.TryCreate(Key, UriKind.Absolute, out var url) ? WithoutPassword(url) : Key);
+            SecretQueryParameters.Hide(Key.Contains('@', StringComparison.Ordinal) ? WithoutPasswords(Key) : Key);
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> with the password of every URL in it (<c>scheme://user:password@host</c>) replaced by
+    /// <c>***</c>: a key that holds a URL inside a longer string (an app's <c>CacheKey</c>, "v2|" + URL) as well as one that
+    /// is a URL.
+    /// </summary>
+    public static string WithoutPasswords(string text)
+    {
+        for (var i = text.IndexOf("://", StringComparison.Ordinal); i >= 0; i = text.IndexOf("://", i, StringComparison.Ordinal))
+        {
+            var start = i + 3;
+            var end = text.AsSpan(start).IndexOfAny("/?#") is var found and >= 0 ? start + found : text.Length;
+            var at = text.AsSpan(start, end - start).LastIndexOf('@');
+            var colon = at < 0 ? -1 : text.AsSpan(start, at).IndexOf(':');
+            if (colon >= 0)
+            {
+                text = string.Concat(text.AsSpan(0, start + colon + 1), "***", text.AsSpan(start + at));
+            }
+
+            i = start;
+        }
+
+        return text;
     }
 
     private static bool IsDataUrl(Uri url) => url.IsAbsoluteUri && string.Equals(url.Scheme, "data", StringComparison.OrdinalIgnoreCase);

@@ -41,6 +41,31 @@ public sealed class SecretUrlLoggingTests
         Assert.Contains("X-Amz-Signature=***", record.Message);
     }
 
+    // A CacheKey that keeps the URL inside a longer key ("v2|" + URL): the key's secret query values were hidden in the
+    // log, and the password of the URL in it must be too.
+    [TestMethod]
+    public async Task BackgroundDiskStoreFails_KeyEmbeddingAUrlWithAPassword_LogHidesThePassword()
+    {
+        using var cache = new GatedDiskCache { Failure = new DiskCacheException("/cache", "the disk is full") };
+        cache.Gate.SetResult();
+        using var loggerFactory = new LoggerFactory();
+        var collector = new FakeLogCollector();
+        loggerFactory.AddProvider(new FakeLoggerProvider(collector));
+        var url = new Uri($"asset://user:{Signature}@images/a.gif?w=200");
+        await using (var manager = new ImageManager(cache, cache.Downloader, new ImageManagerOptions { LoggerFactory = loggerFactory }))
+        {
+            manager.Loaders.Insert(0, new AssetLoader());
+            var options = new ImageLoadOptions { CacheKey = u => "v2|" + u.OriginalString };
+            (await manager.LoadImageAsync(url, options, cancellationToken: TestContext.CancellationToken)).Dispose();
+            await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+            Assert.AreEqual(1, manager.FailedDiskStores);
+        }
+
+        var record = collector.GetSnapshot().Single(r => r.Id.Id == 1007);
+        Assert.DoesNotContain(Signature, record.Message);
+        Assert.Contains("v2|asset://user:***@images/a.gif?w=200", record.Message);
+    }
+
     // An entry stored without an original URL (through the cache's own StoreAsync) is named by its key, which by default
     // is the URL: its name must hide the secrets as the URL would.
     [TestMethod]
