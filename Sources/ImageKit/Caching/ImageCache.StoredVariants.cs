@@ -8,9 +8,9 @@ namespace ImageKit.Caching;
 public sealed partial class ImageCache
 {
     // A transformed still stored beside its original (see DiskVariant): decoded if it was made from the original bytes on
-    // disk now and fits the query's limits, else removed (or, over the limits only, left). Null sends the query on to
-    // the original.
-    private async Task<ImageCacheResult?> QueryStoredVariantAsync(DiskImageCache disk, string key, string variantKey, ImageCacheType cacheType, DecodingLimits limits, CancellationToken cancellationToken)
+    // disk now and fits the query's limits, else removed (or, over the limits only, left), and put in memory with
+    // fillStamp (none: not at all). Null sends the query on to the original.
+    private async Task<ImageCacheResult?> QueryStoredVariantAsync(DiskImageCache disk, string key, string variantKey, long? fillStamp, DecodingLimits limits, CancellationToken cancellationToken)
     {
         var entry = await disk.GetAsync(variantKey, countMiss: false, cancellationToken).ConfigureAwait(false);
         if (entry is null)
@@ -46,9 +46,9 @@ public sealed partial class ImageCache
         Contained.Add(_metrics.CacheHits, 1, s_diskTier);
         using (image)
         {
-            if (cacheType.HasFlag(ImageCacheType.Memory))
+            if (fillStamp is { } stamp)
             {
-                Memory.Set(variantKey, image);
+                Memory.Fill(variantKey, image, stamp); // unless a store, removal or clear came after the read
             }
 
             return new ImageCacheResult(image.AcquireLease(), ImageCacheType.Disk, entry.Metadata with { ExtendedData = null });

@@ -118,8 +118,11 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
             return null;
         }
 
+        // Taken before the disk is read: a store, removal or clear of the key after it is newer than the bytes read, and
+        // the hit then leaves the memory tier as that made it.
+        var fillStamp = cacheType.HasFlag(ImageCacheType.Memory) ? Memory.FillStamp(memoryKey) : (long?)null;
         if (DiskVariant.Applies(decodeOptions)
-            && await QueryStoredVariantAsync(disk, key, memoryKey, cacheType, decodeOptions!.Limits, cancellationToken).ConfigureAwait(false) is { } stored)
+            && await QueryStoredVariantAsync(disk, key, memoryKey, fillStamp, decodeOptions!.Limits, cancellationToken).ConfigureAwait(false) is { } stored)
         {
             return stored;
         }
@@ -178,9 +181,9 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
         Contained.Add(_metrics.CacheHits, 1, s_diskTier);
         using (image)
         {
-            if (cacheType.HasFlag(ImageCacheType.Memory))
+            if (fillStamp is { } stamp)
             {
-                Memory.Set(memoryKey, image);
+                Memory.Fill(memoryKey, image, stamp);
             }
 
             return new ImageCacheResult(image.AcquireLease(), ImageCacheType.Disk, entry.Metadata)

@@ -157,7 +157,10 @@ public sealed partial class MemoryImageCache : IDisposable
     /// before itself): it replaces the key's entry and is found through the weak table while something else owns it.
     /// </param>
     /// <exception cref="ObjectDisposedException">The image has been released, or the cache disposed.</exception>
-    public void Set(string key, AnimatedImage image, long cost = -1)
+    public void Set(string key, AnimatedImage image, long cost = -1) => Store(key, image, cost, expectedStamp: null);
+
+    // Set, or with expectedStamp a fill (see Fill): then nothing is stored once the key's stamp has moved on.
+    private void Store(string key, AnimatedImage image, long cost, long? expectedStamp)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(image);
@@ -174,6 +177,13 @@ public sealed partial class MemoryImageCache : IDisposable
                     ObjectDisposedException.ThrowIf(true, this);
                 }
 
+                if (expectedStamp is { } expected && StampOf(node.Hash) != expected)
+                {
+                    released.Add(node); // a store, removal or clear of the key came after what the fill decoded
+                    return;
+                }
+
+                AdvanceStamp(node.Hash);
                 _lockFreeHits.Drain(_lru); // the hits made so far come before this store
 
                 if (!Fits(node.Cost))
@@ -233,6 +243,7 @@ public sealed partial class MemoryImageCache : IDisposable
         {
             // A weak entry counts only while its image is still usable, as Contains sees it.
             removed = _weak.Remove(key, out var weak) && weak.IsAlive;
+            AdvanceStamp(LruIndex.Hash(key));
             if (_entries.Find(key) is { } node)
             {
                 Unlink(node);
@@ -263,6 +274,7 @@ public sealed partial class MemoryImageCache : IDisposable
             _lru.Clear();
             _weak.Clear();
             _totalCost = 0;
+            _clears++;
         }
 
         foreach (var node in released)

@@ -1,0 +1,43 @@
+using ImageKit.Caching.Internal;
+using ImageKit.Decoding;
+
+namespace ImageKit.Caching;
+
+// Fills: an ImageCache storing what a disk hit decoded. The bytes were read before the decode, so a store, removal or
+// clear of the key that lands meanwhile is newer than them, and the fill must not undo it (put the old image back over a
+// newer one, or into a tier just emptied). Stamps tell: each key's stripe counts the stores and removals of its keys, and
+// clears (and removals of a key's variants) count for every key.
+public sealed partial class MemoryImageCache
+{
+    private const int StampStripes = 64; // a power of two; keys sharing a stripe only make a fill give way needlessly
+
+    private readonly long[] _stamps = new long[StampStripes]; // written under _lock
+    private long _clears; // written under _lock
+
+    /// <summary>
+    /// The stamp of <paramref name="key"/> now, to pass to <see cref="Fill"/> once the image read after this call is
+    /// decoded: it moves on with every store or removal of the key (or of a key sharing its stripe) and every clear.
+    /// </summary>
+    internal long FillStamp(string key)
+    {
+        var hash = LruIndex.Hash(key);
+        lock (_lock)
+        {
+            return StampOf(hash);
+        }
+    }
+
+    /// <summary>
+    /// Stores <paramref name="image"/> as <see cref="Set"/> does, unless the stamp of <paramref name="key"/> has moved on
+    /// from <paramref name="stamp"/> (<see cref="FillStamp"/>): then something newer was stored, removed or cleared since
+    /// the image's bytes were read, and nothing is stored.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The image has been released, or the cache disposed.</exception>
+    internal void Fill(string key, AnimatedImage image, long stamp) => Store(key, image, cost: -1, stamp);
+
+    // Caller holds _lock. Both counters only grow, so their sum changes whenever either does.
+    private long StampOf(int hash) => _clears + _stamps[hash & (StampStripes - 1)];
+
+    // Caller holds _lock.
+    private void AdvanceStamp(int hash) => _stamps[hash & (StampStripes - 1)]++;
+}

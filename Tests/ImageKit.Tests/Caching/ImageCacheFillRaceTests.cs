@@ -1,0 +1,129 @@
+using ImageKit.Caching;
+using ImageKit.Decoding;
+using ImageKit.Tests.TestUtilities;
+
+namespace ImageKit.Tests.Caching;
+
+/// <summary>
+/// A disk hit fills the memory tier once it has decoded the bytes it read. A store, removal or clear of the key that
+/// lands while it decodes is newer than those bytes: the fill must not undo it (put the old image back over the new one,
+/// or back into a tier just emptied).
+/// </summary>
+[TestClass]
+public sealed class ImageCacheFillRaceTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private string _dir = null!;
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestInitialize]
+    public void CreateDirectory() => _dir = Directory.CreateTempSubdirectory("imagekit-fillrace-").FullName;
+
+    [TestCleanup]
+    public void DeleteDirectory() => Directory.Delete(_dir, recursive: true);
+
+    [TestMethod]
+    public async Task QueryAsync_DiskHitDecodingWhileANewerImageIsStored_DoesNotReplaceTheNewerImageInMemory()
+    {
+        var decoder = new GatedDecoder();
+        await using var cache = NewCache(decoder);
+        await cache.StoreAsync("k", image: null, new byte[] { 1, 2, 3 }, cacheType: ImageCacheType.Disk, cancellationToken: TestContext.CancellationToken);
+        decoder.Block = true;
+        var query = Task.Run(() => cache.QueryAsync("k", cancellationToken: TestContext.CancellationToken), TestContext.CancellationToken);
+        Assert.IsTrue(decoder.Entered.Wait(Timeout), "the disk hit is decoding");
+
+        var (fresh, _) = CountingSource.Create(frameCount: 1);
+        await cache.StoreAsync("k", fresh, new byte[] { 4, 5, 6 }, cancellationToken: TestContext.CancellationToken);
+        fresh.Dispose();
+        decoder.Gate.Set();
+        using (var old = await query.WaitAsync(Timeout, TestContext.CancellationToken))
+        {
+            Assert.IsNotNull(old, "the query read the old bytes: it answers with their image");
+            Assert.AreNotSame(fresh, old.Image);
+        }
+
+        using var hit = await cache.QueryAsync("k", ImageCacheType.Memory, cancellationToken: TestContext.CancellationToken);
+        Assert.IsNotNull(hit);
+        Assert.AreSame(fresh, hit.Image, "the image stored last is the one in memory, not the one decoded from older bytes");
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task QueryAsync_DiskHitDecodingWhileTheKeyIsRemovedOrCleared_DoesNotPutItBackInMemory(bool clear)
+    {
+        var decoder = new GatedDecoder();
+        await using var cache = NewCache(decoder);
+        await cache.StoreAsync("k", image: null, new byte[] { 1, 2, 3 }, cacheType: ImageCacheType.Disk, cancellationToken: TestContext.CancellationToken);
+        decoder.Block = true;
+        var query = Task.Run(() => cache.QueryAsync("k", cancellationToken: TestContext.CancellationToken), TestContext.CancellationToken);
+        Assert.IsTrue(decoder.Entered.Wait(Timeout), "the disk hit is decoding");
+
+        if (clear)
+        {
+            await cache.ClearAsync(cancellationToken: TestContext.CancellationToken);
+        }
+        else
+        {
+            Assert.IsTrue(await cache.RemoveAsync("k", cancellationToken: TestContext.CancellationToken));
+        }
+
+        decoder.Gate.Set();
+        using (var old = await query.WaitAsync(Timeout, TestContext.CancellationToken))
+        {
+            Assert.IsNotNull(old, "the query read the bytes before they were removed");
+            Assert.IsFalse(old.Image.IsDisposed, "and its image is usable");
+        }
+
+        Assert.AreEqual(ImageCacheType.None, await cache.ContainsAsync("k", cancellationToken: TestContext.CancellationToken), "the removal is not undone");
+        Assert.AreEqual(0, cache.Memory.Statistics.TotalCost);
+    }
+
+    [TestMethod]
+    public async Task QueryAsync_DiskHitWithNothingRacingIt_StillFillsMemory()
+    {
+        var decoder = new GatedDecoder();
+        await using var cache = NewCache(decoder);
+        await cache.StoreAsync("k", image: null, new byte[] { 1, 2, 3 }, cacheType: ImageCacheType.Disk, cancellationToken: TestContext.CancellationToken);
+        await cache.StoreAsync("other", image: null, new byte[] { 7 }, cacheType: ImageCacheType.Disk, cancellationToken: TestContext.CancellationToken);
+
+        using (var first = await cache.QueryAsync("k", cancellationToken: TestContext.CancellationToken))
+        {
+            Assert.AreEqual(ImageCacheType.Disk, first!.Source);
+        }
+
+        using var hit = await cache.QueryAsync("k", cancellationToken: TestContext.CancellationToken);
+        Assert.AreEqual(ImageCacheType.Memory, hit!.Source);
+    }
+
+    private ImageCache NewCache(GatedDecoder decoder) => new(new ImageCacheOptions
+    {
+        Memory = new MemoryImageCacheOptions { TrimOnMemoryPressure = false },
+        Disk = new DiskImageCacheOptions { Directory = _dir },
+        Decoders = new ImageDecoderRegistry([decoder]),
+    });
+
+    // Decodes any bytes into a one-frame still; once Block is set, the next decode waits for Gate.
+    private sealed class GatedDecoder : IImageDecoder
+    {
+        public volatile bool Block;
+
+        public ManualResetEventSlim Entered { get; } = new();
+
+        public ManualResetEventSlim Gate { get; } = new();
+
+        public bool CanDecode(ImageFormat format, ReadOnlySpan<byte> data) => true;
+
+        public AnimatedImageSource CreateSource(ReadOnlyMemory<byte> data, ImageDecodeOptions options)
+        {
+            if (Block)
+            {
+                Entered.Set();
+                Gate.Wait(Timeout);
+            }
+
+            return new CountingSource(frameCount: 1);
+        }
+    }
+}
