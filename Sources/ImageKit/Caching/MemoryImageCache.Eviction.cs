@@ -30,8 +30,9 @@ public sealed partial class MemoryImageCache
 
         if (isMemoryLoadHigh())
         {
-            // Releasing images disposes native codecs: do it on the thread pool, not on the finalizer thread.
-            var target = (long)(TotalCost * Options.MemoryPressureKeepFraction);
+            // Releasing images disposes native codecs: do it on the thread pool, not on the finalizer thread. A keep fraction
+            // of 0 empties the cache (EmptyTarget), images charged nothing included, which no total could trim.
+            var target = Options.MemoryPressureKeepFraction == 0 ? EmptyTarget : (long)(TotalCost * Options.MemoryPressureKeepFraction);
             ThreadPool.UnsafeQueueUserWorkItem(static state => state.Cache.TrimIfOpen(state.Target), (Cache: this, Target: target), preferLocal: false);
         }
 
@@ -42,13 +43,17 @@ public sealed partial class MemoryImageCache
     {
         try
         {
-            Trim(targetCost);
-            Log.MemoryCacheTrimmed(Logger, targetCost);
+            TrimTo(targetCost);
+            var logged = targetCost < 0 ? 0 : targetCost;
+            Log.MemoryCacheTrimmed(Logger, logged);
         }
         catch (ObjectDisposedException)
         {
         }
     }
+
+    // A trim target below every total, 0 included: every image is evicted, whatever it was charged.
+    private const long EmptyTarget = -1;
 
     // Caller holds _lock.
     // Leases are released by the caller after it leaves the lock: the last release of an image disposes its codecs, which

@@ -290,6 +290,12 @@ public sealed partial class MemoryImageCache : IDisposable
     public void Trim(long targetCost)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(targetCost);
+        TrimTo(targetCost);
+    }
+
+    // Trim, and with EmptyTarget, empties the cache (memory pressure with a keep fraction of 0).
+    private void TrimTo(long targetCost)
+    {
         var released = default(ReleasedShares);
         lock (_lock)
         {
