@@ -86,9 +86,11 @@ public sealed partial class AnimatedImagePlayer
             _clockSteps++;
             _step = nextStep;
             _shownCurrentStep = false;
-            if (duration <= TimeSpan.Zero)
+            if (duration <= TimeSpan.Zero && LoopDuration(sequence) <= TimeSpan.Zero)
             {
-                _elapsedInStep = TimeSpan.Zero; // a zero-length frame (AsEncoded durations) must not spin forever
+                // A loop of zero-length frames only (AsEncoded durations) must not spin forever: one step per tick. A
+                // zero-length frame among others is passed at once, and the time left goes to the frames after it.
+                _elapsedInStep = TimeSpan.Zero;
                 return;
             }
 
@@ -137,7 +139,8 @@ public sealed partial class AnimatedImagePlayer
         _loop = (int)Math.Min(int.MaxValue, first + whole);
     }
 
-    // Under _lock: one loop of `sequence`, or zero when a frame has no length (the walk stops on it: nothing to skip).
+    // Under _lock: one loop of `sequence` (zero-length frames add nothing), zero when no frame has a length (the walk then
+    // takes one step per tick: nothing to skip).
     private TimeSpan LoopDuration(int[] sequence)
     {
         if (ReferenceEquals(sequence, _loopDurationOf))
@@ -151,8 +154,7 @@ public sealed partial class AnimatedImagePlayer
             var duration = _durations[index];
             if (duration <= TimeSpan.Zero)
             {
-                total = TimeSpan.Zero;
-                break;
+                continue;
             }
 
             // A loop longer than a TimeSpan holds (durations a custom policy or source made huge) is never skipped whole.

@@ -1,0 +1,88 @@
+using ImageKit.Animation;
+using ImageKit.Decoding;
+using ImageKit.Display;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ImageKit.Tests.Animation;
+
+/// <summary>
+/// Where the clock is after ticks at exact timestamps: a manual display link whose own period (an hour) never fires, ticked
+/// by hand after moving a fake clock, so that every tick's timestamp is the test's.
+/// </summary>
+[TestClass]
+public sealed class PlayerTimingTests
+{
+    private static readonly TimeSpan s_neverFires = TimeSpan.FromMinutes(10);
+
+    [TestMethod]
+    public async Task Tick_PastAZeroLengthFrame_KeepsTheTimeLeftForTheFramesAfterIt()
+    {
+        // AsEncoded: 100, 0, 100, 100 ms. Frame 0 runs over [0, 100), frame 1 has no time, frame 2 [100, 200), frame 3 [200, 300).
+        using var image = Durations([100, 0, 100, 100], FrameDurationPolicy.AsEncoded);
+        using var clock = new Clock();
+        await using var player = new AnimatedImagePlayer(image, clock.Options);
+
+        player.Play();
+        clock.TickAt(0);
+        clock.TickAt(150);
+        Assert.AreEqual(2, player.CurrentFrameIndex, "150 ms: 50 ms into frame 2");
+        clock.TickAt(240);
+        Assert.AreEqual(3, player.CurrentFrameIndex, "240 ms: frame 3, which the summed durations start at 200 ms");
+        clock.TickAt(1210);
+        Assert.AreEqual(0, player.CurrentFrameIndex, "1,210 ms: 10 ms into the fifth loop of 300 ms");
+        Assert.AreEqual(4, player.CurrentLoop);
+    }
+
+    internal static AnimatedImage Durations(int[] milliseconds, FrameDurationPolicy policy, int loopCount = 0) =>
+        new(new DurationsAnimation(milliseconds, loopCount), ReadOnlyMemory<byte>.Empty, new ImageDecodeOptions { FrameDurations = policy });
+
+    /// <summary>A fake clock and a manual link on it; <see cref="TickAt"/> moves the clock to a time and ticks there.</summary>
+    internal sealed class Clock : IDisposable
+    {
+        private readonly FakeTimeProvider _time = new();
+        private readonly ManualDisplayLinkProvider _links;
+        private readonly TimeSpan _origin;
+
+        public Clock()
+        {
+            _links = new ManualDisplayLinkProvider(_time, s_neverFires);
+            _origin = TimeSpan.Zero;
+        }
+
+        public AnimatedImagePlayerOptions Options => new() { DisplayLinkProvider = _links };
+
+        private TimeSpan _now;
+
+        public void TickAt(double milliseconds)
+        {
+            var at = _origin + TimeSpan.FromMilliseconds(milliseconds);
+            Assert.IsGreaterThanOrEqualTo(_now, at, "ticks go forward");
+            _time.Advance(at - _now);
+            _now = at;
+            _links.Tick();
+        }
+
+        public void Dispose() => _links.Dispose();
+    }
+
+    private sealed class DurationsAnimation(int[] milliseconds, int loopCount) : AnimatedImageSource
+    {
+        public override ImageFormat Format => ImageFormat.Gif;
+
+        public override int PixelWidth => 4;
+
+        public override int PixelHeight => 4;
+
+        public override int FrameCount => milliseconds.Length;
+
+        public override int LoopCount => loopCount;
+
+        public override bool HasAlpha => false;
+
+        public override TimeSpan GetFrameDuration(int index) => TimeSpan.FromMilliseconds(milliseconds[index]);
+
+        public override int GetRequiredFrame(int index) => -1;
+
+        public override void RenderFrame(int index, int requiredFrame, Span<byte> canvas, int rowBytes) => canvas.Fill((byte)index);
+    }
+}
