@@ -173,9 +173,9 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
                 // beginning; anywhere else (played, paused or sought to) the frame due stays.
                 var frame = _core.Sequence[_step];
                 var atStart = _step == 0 && _loop == 0 && _elapsedInStep == TimeSpan.Zero;
+                var step = atStart ? 0 : PlaybackSequence.StepKeepingDirection(_core.Sequence, _step, sequence);
                 _playbackMode = value;
                 _core.Sequence = sequence;
-                var step = atStart ? 0 : Math.Max(0, Array.IndexOf(sequence, frame));
                 if (sequence[step] != frame)
                 {
                     _shownCurrentStep = false;

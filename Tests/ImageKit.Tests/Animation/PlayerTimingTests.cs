@@ -33,6 +33,30 @@ public sealed class PlayerTimingTests
         Assert.AreEqual(4, player.CurrentLoop);
     }
 
+    [TestMethod]
+    public async Task PlaybackMode_SetToTheSameBounceOnTheWayBack_KeepsGoingBack()
+    {
+        // Bounce over 4 frames of 100 ms: 0, 1, 2, 3, 2, 1. At 450 ms the player is on the way back, on frame 2 (step 4).
+        using var image = Durations([100, 100, 100, 100], FrameDurationPolicy.Browser);
+        using var clock = new Clock();
+        await using var player = new AnimatedImagePlayer(image, clock.Options) { PlaybackMode = PlaybackMode.Bounce };
+        var loops = new List<int>();
+        player.LoopCompleted += (_, e) => loops.Add(e.Loop);
+
+        player.Play();
+        clock.TickAt(0);
+        clock.TickAt(450);
+        Assert.AreEqual(2, player.CurrentFrameIndex);
+
+        player.PlaybackMode = PlaybackMode.Bounce; // nothing changes
+
+        clock.TickAt(550);
+        Assert.AreEqual(1, player.CurrentFrameIndex, "550 ms: the last step of the loop, frame 1");
+        clock.TickAt(650);
+        Assert.AreEqual(0, player.CurrentFrameIndex, "650 ms: the second loop's first frame");
+        CollectionAssert.AreEqual(new[] { 0 }, loops.ToArray());
+    }
+
     internal static AnimatedImage Durations(int[] milliseconds, FrameDurationPolicy policy, int loopCount = 0) =>
         new(new DurationsAnimation(milliseconds, loopCount), ReadOnlyMemory<byte>.Empty, new ImageDecodeOptions { FrameDurations = policy });
 

@@ -18,4 +18,29 @@ internal static class PlaybackSequence
             _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown playback mode"),
         };
     }
+
+    // The step of `sequence` that shows old[step]: of the two a bounce order has for an inner frame, the one followed by the
+    // frame that came next (the same mode set again, on the way back, stays on the way back), else the first.
+    public static int StepKeepingDirection(int[] old, int step, int[] sequence)
+    {
+        var frame = old[step];
+        var next = old[(step + 1) % old.Length];
+        var first = -1;
+        for (var k = 0; k < sequence.Length; k++)
+        {
+            if (sequence[k] != frame)
+            {
+                continue;
+            }
+
+            if (sequence[(k + 1) % sequence.Length] == next)
+            {
+                return k;
+            }
+
+            first = first < 0 ? k : first;
+        }
+
+        return Math.Max(0, first);
+    }
 }
