@@ -272,9 +272,11 @@ public sealed partial class AnimatedImagePlayer
             _core.SetPlayhead(_step);
             if (_playing && !NeedsLink)
             {
-                // A still made endless while its loops were timed: nothing will change on screen any more.
+                // A still made endless while its loops were timed: nothing will change on screen any more. Made finite
+                // again, it is timed from the first tick of the link started then, not from this one.
                 events.Unsubscribe = _subscription;
                 _subscription = null;
+                _lastTimestamp = null;
             }
         }
 

@@ -57,6 +57,36 @@ public sealed class PlayerTimingTests
         CollectionAssert.AreEqual(new[] { 0 }, loops.ToArray());
     }
 
+    [TestMethod]
+    public async Task TotalLoopCount_MadeFiniteAgainOnAStillLongAfterItsTicksStopped_TimesItsLoopsFromThen()
+    {
+        // A still of 100 ms played three times; made endless at 50 ms, it leaves the link at its next tick (60 ms).
+        using var image = Durations([100], FrameDurationPolicy.Browser);
+        using var clock = new Clock();
+        await using var player = new AnimatedImagePlayer(image, clock.Options) { TotalLoopCount = 3 };
+        var finished = 0;
+        player.Finished += (_, _) => finished++;
+
+        player.Play();
+        clock.TickAt(0);
+        clock.TickAt(50);
+        player.TotalLoopCount = 0;
+        clock.TickAt(60);
+
+        // Five seconds later its loops are timed again: from then on, not for the seconds it had no ticks.
+        clock.TickAt(5000);
+        player.TotalLoopCount = 3;
+        clock.TickAt(5010);
+        Assert.IsTrue(player.IsPlaying, "5,010 ms: the first tick of the link started again");
+        Assert.AreEqual(0, player.CurrentLoop);
+        Assert.AreEqual(0, finished);
+        clock.TickAt(5249);
+        Assert.AreEqual(0, finished, "60 ms played before, 240 ms since 5,010 ms: the third loop ends at 5,250 ms");
+        clock.TickAt(5250);
+        Assert.AreEqual(1, finished);
+        Assert.AreEqual(2, player.CurrentLoop);
+    }
+
     internal static AnimatedImage Durations(int[] milliseconds, FrameDurationPolicy policy, int loopCount = 0) =>
         new(new DurationsAnimation(milliseconds, loopCount), ReadOnlyMemory<byte>.Empty, new ImageDecodeOptions { FrameDurations = policy });
 
