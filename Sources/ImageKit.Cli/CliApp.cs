@@ -69,7 +69,8 @@ internal static partial class CliApp
         }
         catch (CliException e)
         {
-            await stderr.WriteLineAsync(FormatError(e.SourceName, e.Message)).ConfigureAwait(false);
+            var message = e.IsUsage ? $"{e.Message} (see '{HelpCommandFor(parseResult)}')" : e.Message;
+            await stderr.WriteLineAsync(FormatError(e.SourceName, message)).ConfigureAwait(false);
             return BadInput;
         }
         catch (ImageKitException e)

@@ -141,7 +141,7 @@ internal static class FetchCommand
 
         if (texts.Count == 0)
         {
-            throw list is null ? new CliException(null, "usage: give at least one URL, or --list FILE")
+            throw list is null ? CliException.Usage("give at least one URL, or --list FILE")
                 : list.ToString() == InputReader.StandardInput ? new CliException("standard input", "the list has no URLs")
                 : new CliException(list.FullName, "the list file has no URLs");
         }

@@ -58,13 +58,13 @@ internal static class PlayCommand
 
             if (parse.GetValue(render) && parse.GetValue(noRender))
             {
-                throw new CliException(null, "usage: --render and --no-render cannot be given together");
+                throw CliException.Usage("--render and --no-render cannot be given together");
             }
 
             if (parse.GetValue(render) && parse.GetValue(statsJson))
             {
                 // The drawing goes to stdout, where --stats-json promises exactly one JSON object and nothing else.
-                throw new CliException(null, "usage: --render and --stats-json cannot be given together (both write to stdout)");
+                throw CliException.Usage("--render and --stats-json cannot be given together (both write to stdout)");
             }
 
             var settings = new PlaySettings(

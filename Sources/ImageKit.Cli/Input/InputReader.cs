@@ -21,7 +21,7 @@ internal static class InputReader
     {
         if (input.Length == 0)
         {
-            throw new CliException(null, "usage: the file or URL is empty");
+            throw CliException.Usage("the file or URL is empty");
         }
 
         if (input == StandardInput)

@@ -95,11 +95,17 @@ public sealed class UsageErrorTests
     [DataRow("fetch|--concurrency", "imagekit fetch --help")]
     [DataRow("--bogus", "imagekit --help")]
     [DataRow("nosuchcommand", "imagekit --help")]
+    [DataRow("play|{gif}|--render|--no-render", "imagekit play --help")] // the usage errors a command finds itself said "usage:" without the pointer
+    [DataRow("play|{gif}|--render|--stats-json", "imagekit play --help")]
+    [DataRow("fetch", "imagekit fetch --help")]
+    [DataRow("inspect|", "imagekit inspect --help")]
     public async Task Run_UsageError_PointsToTheHelpOfTheCommandItWasIn(string commandLine, string help)
     {
-        var result = await CliRunner.RunAsync(commandLine.Split('|'));
+        var result = await CliRunner.RunAsync(commandLine.Replace("{gif}", s_gif, StringComparison.Ordinal).Split('|'));
 
         Assert.AreEqual(2, result.ExitCode, result.Stderr);
+        Assert.HasCount(1, result.StderrLines, result.Stderr);
+        StringAssert.StartsWith(result.Stderr, "imagekit: usage: ");
         StringAssert.EndsWith(result.Stderr.TrimEnd(), $"(see '{help}')");
     }
 
