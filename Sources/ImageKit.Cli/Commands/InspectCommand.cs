@@ -18,7 +18,7 @@ internal static class InspectCommand
 
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var input = new Argument<string>("file-or-url") { Description = "An image file, an http(s) or data: URL, or - for standard input." };
+        var input = new Argument<string>("file-or-url") { Description = "An image file, an http(s), file: or data: URL, or - for standard input." };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
         var framesDir = new Option<DirectoryInfo?>("--frames-dir")
         {

@@ -28,7 +28,7 @@ internal static class PlayCommand
 
     public static Command Create(TextWriter stdout, Func<bool> stdoutIsTerminal)
     {
-        var input = new Argument<string>("file-or-url") { Description = "An image file, an http(s) or data: URL, or - for standard input." };
+        var input = new Argument<string>("file-or-url") { Description = "An image file, an http(s), file: or data: URL, or - for standard input." };
         var loops = new Option<string?>("--loops") { Description = "How many times to play the animation (0 = forever). Default: the image's own loop count." };
         var rate = new Option<double>("--rate") { Description = $"Speed: 1 normal, 0.5 half, 2 double; above 0, at most {AnimatedImagePlayer.MaxPlaybackRate.ToString(CultureInfo.InvariantCulture)}.", DefaultValueFactory = _ => 1.0 };
         var mode = new Option<string>("--mode") { Description = "How the frames advance: normal (forward), reverse (backward), bounce (forward then back) or reversed-bounce (backward then forward).", DefaultValueFactory = _ => "normal" };

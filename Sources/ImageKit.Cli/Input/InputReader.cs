@@ -170,7 +170,7 @@ internal static class InputReader
     {
         if (uri is { IsFile: false })
         {
-            return $"the '{uri.Scheme}' scheme is not supported (http, https, data: URLs and file paths are)";
+            return $"the '{uri.Scheme}' scheme is not supported (http, https, file and data URLs and file paths are)";
         }
 
         return input.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || input.StartsWith("https://", StringComparison.OrdinalIgnoreCase)

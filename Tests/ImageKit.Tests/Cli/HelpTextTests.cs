@@ -32,6 +32,21 @@ public sealed class HelpTextTests
         StringAssert.Contains(OptionLine(result.Stdout, "--seconds"), "Default: until the loops end");
     }
 
+    // inspect and play read file: URLs (file:///path, file://localhost/path) as fetch does; their help and their refusal
+    // of another scheme named only http(s) and data: URLs and file paths.
+    [TestMethod]
+    [DataRow("inspect")]
+    [DataRow("play")]
+    public async Task InputHelpAndUnsupportedScheme_NameFileUrlsWhichAreRead(string command)
+    {
+        var help = await CliRunner.RunAsync(command, "--help");
+        var ftp = await CliRunner.RunAsync(command, "ftp://example.com/a.gif");
+
+        Assert.AreEqual(0, help.ExitCode, help.Stderr);
+        StringAssert.Contains(help.Stdout, "An image file, an http(s), file: or data: URL, or - for standard input.");
+        ftp.AssertBadInput("ftp://example.com/a.gif", "the 'ftp' scheme is not supported (http, https, file and data URLs and file paths are)");
+    }
+
     [TestMethod]
     public async Task RootHelp_ListsTheCommandsInTheReadmesOrder()
     {
