@@ -18,6 +18,9 @@ namespace ImageKit.Caching;
 /// tier. A query with transformers first looks for the transformed still stored beside the original
 /// (<see cref="ImageLoadOptions.StoreTransformedOnDisk"/>), and uses it only if it was made from the original bytes on
 /// disk now. The cache owns the tiers it creates from options and disposes them; tiers passed in are the caller's.
+/// A key holding the control character U+001F, which separates a key from its variants' decode options, is refused with an
+/// <see cref="ArgumentException"/> by every method that takes a key (it could be another key's variant), as
+/// <see cref="ImageLoadOptions.CacheKey"/> refuses it.
 /// </remarks>
 public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposable
 {
@@ -95,10 +98,21 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
     /// </summary>
     public DiskImageCache? Disk => _disk.GetAwaiter().GetResult();
 
+    // Null, or holding the separator of variants (MemoryCacheKey): such a key could be another key's variant, answer its
+    // queries and be dropped by its refresh (RemoveVariantsOf).
+    private static void ThrowIfNotAKey(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (!MemoryCacheKey.IsVariantFree(key))
+        {
+            throw new ArgumentException("The key holds the control character U+001F; ImageKit keeps it for the variants of a key.", nameof(key));
+        }
+    }
+
     /// <inheritdoc/>
     public async Task<ImageCacheResult?> QueryAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(key);
+        ThrowIfNotAKey(key);
         var memoryKey = MemoryCacheKey.For(key, decodeOptions);
         if (cacheType.HasFlag(ImageCacheType.Memory))
         {
@@ -197,7 +211,7 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
     /// <inheritdoc/>
     public async Task<DiskCacheEntry?> GetEncodedAsync(string key, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(key);
+        ThrowIfNotAKey(key);
         ObjectDisposedException.ThrowIf(_disposed, this);
         return await DiskAsync(cancellationToken).ConfigureAwait(false) is { } disk
             ? PendingEntry(disk, key) ?? await disk.GetAsync(key, cancellationToken).ConfigureAwait(false) // a store still to land counts as on disk
@@ -207,7 +221,7 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
     /// <inheritdoc/>
     public async Task StoreAsync(string key, AnimatedImage? image, ReadOnlyMemory<byte> encodedData, DiskCacheMetadata? metadata = null, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(key);
+        ThrowIfNotAKey(key);
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (image is not null && cacheType.HasFlag(ImageCacheType.Memory))
         {
@@ -223,7 +237,7 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
     /// <inheritdoc/>
     public async Task<bool> UpdateMetadataAsync(string key, DiskCacheMetadata metadata, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(key);
+        ThrowIfNotAKey(key);
         ArgumentNullException.ThrowIfNull(metadata);
         ObjectDisposedException.ThrowIf(_disposed, this);
         return await DiskAsync(cancellationToken).ConfigureAwait(false) is { } disk && await disk.UpdateMetadataAsync(key, metadata, cancellationToken).ConfigureAwait(false);
@@ -232,7 +246,7 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
     /// <inheritdoc/>
     public async Task<bool> RemoveAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(key);
+        ThrowIfNotAKey(key);
         if (_disposed)
         {
             return false; // an empty cache (see Dispose)
@@ -262,7 +276,7 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
     /// <inheritdoc/>
     public async Task<ImageCacheType> ContainsAsync(string key, ImageCacheType cacheType = ImageCacheType.All, ImageDecodeOptions? decodeOptions = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(key);
+        ThrowIfNotAKey(key);
         var found = ImageCacheType.None;
         if (_disposed)
         {
