@@ -5,6 +5,10 @@ namespace ImageKit.Animation;
 public sealed partial class AnimatedImagePlayer
 {
     private int _frameChangedPosted;
+
+    // The loop the frame on screen was shown in (under _lock): a posted frame change reports it, not the loop the clock
+    // has reached when the post runs (the next one, when the clock passed a loop boundary without showing a new frame).
+    private int _currentLoop;
     private long _failedHandlers;
 
     /// <summary>
@@ -193,7 +197,7 @@ public sealed partial class AnimatedImagePlayer
             lock (_lock)
             {
                 index = _currentIndex;
-                loop = _loop;
+                loop = _currentLoop;
             }
 
             RaiseFrameChanged(index, loop);

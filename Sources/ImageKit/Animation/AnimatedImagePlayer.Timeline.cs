@@ -387,6 +387,7 @@ public sealed partial class AnimatedImagePlayer
         _current?.Dispose();
         _current = frame;
         _currentIndex = index;
+        _currentLoop = _loop;
         _framesShown++;
         Contained.Add(_metrics.FramesShown, 1);
         events.FrameChanged = (index, _loop);

@@ -12,7 +12,7 @@ public sealed class FrameChangedEventArgs(int index, int loop, ImageFrame frame)
     /// <summary>The index of the new current frame.</summary>
     public int Index { get; } = index;
 
-    /// <summary>The loop being played (0-based).</summary>
+    /// <summary>The loop (0-based) the frame was shown in: with a synchronization context, the frame's loop, whatever the player plays when the event runs.</summary>
     public int Loop { get; } = loop;
 
     /// <summary>The new current frame, valid during the handler only.</summary>
