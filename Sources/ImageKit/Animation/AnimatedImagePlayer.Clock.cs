@@ -10,6 +10,10 @@ public sealed partial class AnimatedImagePlayer
     // Steps the clock walked one by one (under _lock); for tests, which check that a tick's work does not grow with time.
     private long _clockSteps;
 
+    // Whether the position is one SeekToFrame chose (under _lock): frame 0 of loop 0 sought to is not the start of the
+    // playback, where a new PlaybackMode starts at its own first frame; the frame sought to stays due.
+    private bool _sought;
+
     // The length of one loop of _loopDurationOf (a playback order), computed when the order changes (under _lock).
     private int[]? _loopDurationOf;
     private TimeSpan _loopDuration;

@@ -237,7 +237,7 @@ public sealed partial class AnimatedImagePlayer
             }
 
             _finished = false;
-            MoveTo(Math.Max(0, Array.IndexOf(_core.Sequence, index)), loop);
+            MoveTo(Math.Max(0, Array.IndexOf(_core.Sequence, index)), loop, sought: true);
             ShowCurrentIfReady(ref events);
         }
 
@@ -334,8 +334,9 @@ public sealed partial class AnimatedImagePlayer
     // duration each, as a one-frame animation's): played forever, nothing on screen would ever change.
     private bool NeedsLink => _frameCount > 1 || _totalLoopCount > 0;
 
-    private void MoveTo(int step, int loop)
+    private void MoveTo(int step, int loop, bool sought = false)
     {
+        _sought = sought;
         _step = step;
         _loop = loop;
         _elapsedInStep = TimeSpan.Zero;

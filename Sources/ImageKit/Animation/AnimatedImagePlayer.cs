@@ -147,9 +147,9 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
     }
 
     /// <summary>
-    /// The order frames are shown in. Changing it keeps the current frame and loop, except at the start of the playback
-    /// (before the first frame's time has begun to run, as on a new player or after <see cref="Stop"/> rewound it): the new
-    /// order then starts at its own first frame. <value>Default: <see cref="PlaybackMode.Normal"/>.</value>
+    /// The order frames are shown in. Changing it keeps the current frame and loop (one <see cref="SeekToFrame"/> chose too),
+    /// except at the start of the playback (before the first frame's time has begun to run, on a new player or after
+    /// <see cref="Stop"/> rewound it): the new order then starts at its own first frame. <value>Default: <see cref="PlaybackMode.Normal"/>.</value>
     /// </summary>
     /// <exception cref="ObjectDisposedException">Set after the player has been disposed.</exception>
     public PlaybackMode PlaybackMode
@@ -172,7 +172,7 @@ public sealed partial class AnimatedImagePlayer : IDisposable, IAsyncDisposable,
                 // At the start of the playback (a new player, or one that Stop rewound) the new order starts at its own
                 // beginning; anywhere else (played, paused or sought to) the frame due stays.
                 var frame = _core.Sequence[_step];
-                var atStart = _step == 0 && _loop == 0 && _elapsedInStep == TimeSpan.Zero;
+                var atStart = !_sought && _step == 0 && _loop == 0 && _elapsedInStep == TimeSpan.Zero;
                 var step = atStart ? 0 : PlaybackSequence.StepKeepingDirection(_core.Sequence, _step, sequence);
                 _playbackMode = value;
                 _core.Sequence = sequence;
