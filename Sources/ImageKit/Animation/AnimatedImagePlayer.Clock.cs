@@ -84,6 +84,8 @@ public sealed partial class AnimatedImagePlayer
                 {
                     _loop++; // an endless animation sought to loop int.MaxValue stays there rather than going negative
                 }
+
+                _core.ForgetTransientFailures(); // tried again once a loop: a frame that failed for want of memory may pass now
             }
 
             _elapsedInStep -= duration;

@@ -63,6 +63,7 @@ public sealed partial class AnimatedImagePlayer
                 _playSession++;
                 _startsInFlight = 0; // the starts of an earlier session, still running, no longer count
                 _core.Idle = false;
+                _core.ForgetTransientFailures(); // a frame that failed for want of memory, say, is tried again
                 _lastTimestamp = null;
                 ShowCurrentIfReady(ref events);
             }

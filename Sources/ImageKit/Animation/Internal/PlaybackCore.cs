@@ -16,6 +16,10 @@ internal sealed class PlaybackCore
     private readonly Lock _samplesLock = new();
     private readonly List<double> _decodeMilliseconds = [];
     private readonly HashSet<int> _failed = [];
+
+    // Frames that failed for a reason other than their bytes (a failed allocation, a source's I/O), guarded by _failed:
+    // skipped like failed ones until the player forgets them (a new loop, a Play), then decoded again.
+    private readonly HashSet<int> _failedTransiently = [];
     private AnimatedImage? _image;
     private int[] _sequence;
     private int _playheadStep;
@@ -67,7 +71,19 @@ internal sealed class PlaybackCore
     {
         lock (_failed)
         {
-            return _failed.Contains(index);
+            return _failed.Contains(index) || _failedTransiently.Contains(index);
+        }
+    }
+
+    /// <summary>
+    /// Lets the frames that failed for a reason other than their bytes be decoded again: called by the player when a new
+    /// loop begins and when playback starts, so that such a frame is tried once a loop at most.
+    /// </summary>
+    public void ForgetTransientFailures()
+    {
+        lock (_failed)
+        {
+            _failedTransiently.Clear();
         }
     }
 
@@ -138,10 +154,12 @@ internal sealed class PlaybackCore
             {
                 // Not only ImageDecodingException: an application's source, or a failed allocation, fails this frame only.
                 // So does an ObjectDisposedException from a source (an object of its own it lost): only the image's own,
-                // once released (which the player's lease prevents), means that nothing more can be decoded.
+                // once released (which the player's lease prevents), means that nothing more can be decoded. Broken bytes
+                // or a transformer's refusal (ImageKitException) fail again every time: never retried. Anything else (out
+                // of memory, a source's I/O) may pass later: retried in the next loop or at the next Play.
                 lock (_failed)
                 {
-                    _failed.Add(index);
+                    (e is ImageKitException ? _failed : _failedTransiently).Add(index);
                 }
 
                 Interlocked.Increment(ref _decodeErrors);
