@@ -249,6 +249,13 @@ internal static class CacheCommand
         {
             return e.Message; // SQLITE_CORRUPT, SQLITE_NOTADB
         }
+        catch (Microsoft.Data.Sqlite.SqliteException e) when ((e.SqliteErrorCode & 0xFF) is 14 or 8 && DiskImageCache.WhyNoFilesIn(Path.GetDirectoryName(index)!) is { } reason)
+        {
+            // SQLITE_CANTOPEN or SQLITE_READONLY in a folder that takes no new file (another user's cache, a read-only
+            // volume): said as fetch says it, not as SQLite's bare "attempt to write a readonly database".
+            var folder = Path.GetDirectoryName(index)!;
+            throw new CliException("--cache-dir", $"cannot read the cache index {index}: {DiskImageCache.NoFilesReason(folder, reason)}: {IndexDatabase.Describe(e)}", e);
+        }
         catch (Microsoft.Data.Sqlite.SqliteException e)
         {
             throw new CliException("--cache-dir", $"cannot read the cache index {index}: {IndexDatabase.Describe(e)}", e);

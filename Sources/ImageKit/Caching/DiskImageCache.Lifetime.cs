@@ -184,11 +184,21 @@ public sealed partial class DiskImageCache
         KeyHash.TryParseHex(System.IO.Path.GetFileName(path), out var hash) && hash.Hex.StartsWith(fanOut, StringComparison.Ordinal) && File.Exists(path);
 
     /// <summary>
+    /// What an index that cannot be opened (SQLITE_CANTOPEN or SQLITE_READONLY) in a folder that takes no new file is
+    /// told by: the index, in WAL mode, needs its -wal and -shm files beside it even to be read. Shared with the CLI's
+    /// cache commands, which read the index themselves.
+    /// </summary>
+    /// <param name="directory">The cache folder.</param>
+    /// <param name="reason">What <see cref="WhyNoFilesIn"/> said.</param>
+    internal static string NoFilesReason(string directory, string reason) =>
+        $"this process cannot create files in {directory} ({reason.TrimEnd('.')}), and the index needs its -wal and -shm files beside it";
+
+    /// <summary>
     /// Why this process cannot create a file in <paramref name="directory"/> (tried with a file of its own name, deleted at
     /// once), in the operating system's words ("Permission denied", "Read-only file system", "Too many open files"); null
     /// when it can.
     /// </summary>
-    private static string? WhyNoFilesIn(string directory)
+    internal static string? WhyNoFilesIn(string directory)
     {
         try
         {

@@ -81,7 +81,7 @@ public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable
             // a process out of file descriptors.
             throw new DiskCacheException(
                 Directory,
-                $"cannot open the disk cache: this process cannot create files in {Directory} ({reason.TrimEnd('.')}), and the index needs its -wal and -shm files beside it: {IndexDatabase.Describe(e)}",
+                $"cannot open the disk cache: {NoFilesReason(Directory, reason)}: {IndexDatabase.Describe(e)}",
                 e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or SqliteException)
