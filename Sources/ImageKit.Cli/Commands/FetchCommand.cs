@@ -151,7 +151,8 @@ internal static class FetchCommand
         {
             if (!Uri.TryCreate(text, UriKind.Absolute, out var url))
             {
-                throw new CliException(text, "not an absolute URL (http, https, file or data)");
+                // A list that is no list (an image given by mistake) has a first "line" thousands of characters long.
+                throw new CliException(UrlText.DescribeNonUrl(text), "not an absolute URL (http, https, file or data)");
             }
 
             // The tool registers no other loader: another scheme is bad input, as in inspect, not a failed load.

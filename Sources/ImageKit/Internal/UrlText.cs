@@ -117,12 +117,21 @@ internal static class UrlText
         return text;
     }
 
+    /// <summary>
+    /// Text that should have been a URL but is not one (a line of a list that is an image given by mistake), as a long
+    /// <c>data:</c> URL is named: its start and its length when it is long, else as it is.
+    /// </summary>
+    public static string DescribeNonUrl(string text) => text.Length > DataUrlShown + 16 ? Shorten(text) : text;
+
     private static bool IsDataUrl(Uri url) => url.IsAbsoluteUri && string.Equals(url.Scheme, "data", StringComparison.OrdinalIgnoreCase);
 
     private static bool IsLongDataUrl(Uri url) => url.OriginalString.Length > DataUrlShown + 16 && IsDataUrl(url);
 
+    // A surrogate pair is kept whole.
     private static string Shorten(string text) =>
-        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{text.AsSpan(0, DataUrlShown)}… ({text.Length:N0} characters)");
+        string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"{text.AsSpan(0, char.IsHighSurrogate(text[DataUrlShown - 1]) ? DataUrlShown - 1 : DataUrlShown)}… ({text.Length:N0} characters)");
 
     /// <summary>A URL for a log message: described (see <see cref="Describe"/>) only if the message is written.</summary>
     public readonly record struct Logged(Uri Url)
