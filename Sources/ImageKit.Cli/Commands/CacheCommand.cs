@@ -9,6 +9,7 @@ using ImageKit.Cli.Input;
 using ImageKit.Cli.Output;
 using ImageKit.Diagnostics;
 using ImageKit.Diagnostics.Internal;
+using ImageKit.Internal;
 
 namespace ImageKit.Cli.Commands;
 
@@ -162,7 +163,7 @@ internal static class CacheCommand
         FolderOption.EnsureFolderOrNothing("--cache-dir", path);
         if (!Directory.Exists(path))
         {
-            throw new CliException("--cache-dir", $"no disk cache at {path}: the folder does not exist");
+            throw new CliException("--cache-dir", $"no disk cache at {path}: {FolderCreation.FileInTheWay(path) ?? "the folder does not exist"}");
         }
 
         var index = Path.Combine(path, "index.sqlite");

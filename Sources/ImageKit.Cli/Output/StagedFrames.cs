@@ -152,7 +152,7 @@ internal sealed class StagedFrames(DirectoryInfo directory) : IDisposable
         }
 
         _madeFolders.AddRange(missing);
-        System.IO.Directory.CreateDirectory(folder);
+        ImageKit.Internal.FolderCreation.Create(folder);
         _readyFolders.Add(folder);
     }
 

@@ -203,7 +203,9 @@ internal sealed class ContactSheet : IDisposable
         {
             throw new CliException(
                 path,
-                target == Path.GetFullPath(path)
+                ImageKit.Internal.FolderCreation.FileInTheWay(folder) is { } file
+                    ? $"cannot write the contact sheet: {file}"
+                    : target == Path.GetFullPath(path)
                     ? $"cannot write the contact sheet: the folder {folder} does not exist"
                     : $"cannot write the contact sheet: it is a symbolic link to {target}, whose folder {folder} does not exist");
         }

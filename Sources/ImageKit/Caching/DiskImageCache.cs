@@ -1,4 +1,5 @@
 using ImageKit.Caching.Internal;
+using ImageKit.Internal;
 using Microsoft.Data.Sqlite;
 
 namespace ImageKit.Caching;
@@ -63,7 +64,7 @@ public sealed partial class DiskImageCache : IDisposable, IAsyncDisposable
         {
             // The index first: a folder that turns out to hold another program's database or files is left as it was found.
             EnsureNotSomeoneElsesFolder(Directory);
-            System.IO.Directory.CreateDirectory(Directory);
+            FolderCreation.Create(Directory);
             _index = new IndexDatabase(Directory) { BeforeCommit = _options.BeforeIndexCommit };
         }
         catch (SqliteException e) when ((e.SqliteErrorCode & 0xFF) is 14 && IndexDatabase.PathBytesOverLimit(Directory) is { } bytes)
