@@ -1,9 +1,11 @@
+using System.Runtime.InteropServices;
+
 namespace ImageKit.Internal;
 
 /// <summary>
 /// Creates a folder (and the folders on the way to it) and, when that fails, says why in the SDK's words rather than
-/// .NET's, which say "Could not find a part of the path" of a path whose start exists: a file in the way where a folder
-/// should be.
+/// .NET's, which name a folder as a "file" ("Could not find file '/proc/x'") or a "part of the path" that exists: a file
+/// in the way where a folder should be, or a folder that refuses new folders (as those of /proc do, with ENOENT).
 /// </summary>
 internal static class FolderCreation
 {
@@ -44,5 +46,20 @@ internal static class FolderCreation
     public static string? FileInTheWay(string path) =>
         NearestExisting(path) is { } existing && File.Exists(existing) ? $"{existing} is a file, not a folder" : null;
 
-    private static string WhyNot(string path, IOException e) => FileInTheWay(path) ?? e.Message.TrimEnd('.');
+    private static string WhyNot(string path, IOException e)
+    {
+        if (FileInTheWay(path) is { } file)
+        {
+            return file;
+        }
+
+        // On Unix an IOException for an errno .NET has no type for carries the errno as its HResult; the not-found types
+        // carry .NET's own HResult, and in a folder that exists mean ENOENT from mkdir: the folder refuses new ones.
+        var system = e is FileNotFoundException or DirectoryNotFoundException ? Marshal.GetPInvokeErrorMessage(2)
+            : !OperatingSystem.IsWindows() && e.HResult is > 0 and < 4096 ? Marshal.GetPInvokeErrorMessage(e.HResult)
+            : e.Message.TrimEnd('.');
+        return NearestExisting(path) is { } existing && Directory.Exists(existing) && existing != Path.GetFullPath(path)
+            ? $"{existing} refuses new folders ({system})"
+            : system;
+    }
 }
