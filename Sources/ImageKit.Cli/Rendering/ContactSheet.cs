@@ -140,6 +140,13 @@ internal sealed class ContactSheet : IDisposable
 
             File.Move(temporary, target, overwrite: true);
         }
+        catch (IOException e) when (e is FileNotFoundException or DirectoryNotFoundException && Path.GetDirectoryName(temporary) is { } folder && Directory.Exists(folder))
+        {
+            // ENOENT creating a file in a folder that exists (as under /proc): .NET's "Could not find file" would name the
+            // temporary file, which the user never gave, as if it were missing.
+            DeleteQuietly(temporary);
+            throw new CliException(path, $"cannot write the contact sheet: {folder} refuses new files ({System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(2)})", e);
+        }
         catch (IOException e)
         {
             DeleteQuietly(temporary);

@@ -39,4 +39,22 @@ public sealed class FolderCannotBeCreatedTests
         result.AssertBadInput(path, $"cannot create the folder {path}: ");
         Assert.DoesNotContain("Could not find file", result.StderrLines[0]);
     }
+
+    // The sheet is written to a temporary file beside it first: the line was .NET's "Could not find file
+    // '/proc/.sheet.png.<guid>.tmp'.", naming a file the user never gave, as if missing.
+    [TestMethod]
+    public async Task Play_ContactSheetInAFolderThatRefusesNewFiles_SaysSoWithoutTheTemporaryName()
+    {
+        var sheet = "/proc/imagekit-sheet-" + Guid.NewGuid().ToString("N") + ".png";
+        if (!OperatingSystem.IsLinux() || !Directory.Exists("/proc"))
+        {
+            Assert.Inconclusive("needs Linux's /proc");
+            return;
+        }
+
+        var result = await CliRunner.RunAsync("play", Corpus.PathOf("animated-red-blue.gif"), "--seconds", "0.3", "--no-render", "--contact-sheet", sheet);
+
+        result.AssertBadInput(sheet, "cannot write the contact sheet: /proc refuses new files (No such file or directory)");
+        Assert.DoesNotContain(".tmp", result.StderrLines[0]);
+    }
 }
