@@ -11,7 +11,7 @@ internal static class FolderCreation
 {
     /// <summary>Creates <paramref name="path"/> and every folder missing on the way to it.</summary>
     /// <exception cref="IOException">It cannot be created: "cannot create the folder …: why".</exception>
-    /// <exception cref="UnauthorizedAccessException">Permissions refuse it (as <see cref="Directory.CreateDirectory(string)"/> throws).</exception>
+    /// <exception cref="UnauthorizedAccessException">Permissions refuse it: "cannot create the folder …: permission denied (why)".</exception>
     public static void Create(string path)
     {
         try
@@ -21,6 +21,13 @@ internal static class FolderCreation
         catch (IOException e)
         {
             throw new IOException($"cannot create the folder {path}: {WhyNot(path, e)}", e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            // .NET's "Access to the path '…' is denied." does not say that the folder was to be made; on Unix the inner
+            // exception carries the system's reason (EACCES, EPERM).
+            var system = e.InnerException is IOException inner ? $" ({inner.Message.TrimEnd('.')})" : string.Empty;
+            throw new UnauthorizedAccessException($"cannot create the folder {path}: permission denied{system}", e);
         }
     }
 

@@ -57,4 +57,33 @@ public sealed class FolderCannotBeCreatedTests
         result.AssertBadInput(sheet, "cannot write the contact sheet: /proc refuses new files (No such file or directory)");
         Assert.DoesNotContain(".tmp", result.StderrLines[0]);
     }
+
+    // The line was .NET's "Access to the path '…/cache' is denied.", which does not say that the folder was to be made.
+    [TestMethod]
+    public async Task Fetch_CacheFolderInAFolderThatTakesNoNewFolders_SaysTheFolderCannotBeCreated()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Inconclusive("Unix permissions and attributes");
+            return;
+        }
+
+        using var folder = new TempFolder();
+        var parent = Directory.CreateDirectory(folder.Combine("parent")).FullName;
+        var cache = Path.Combine(parent, "cache");
+        CliResult result;
+        using (var protection = WriteProtection.TryApply(parent))
+        {
+            if (protection is null)
+            {
+                Assert.Inconclusive("this machine cannot make a folder refuse writes to this user");
+                return;
+            }
+
+            result = await CliRunner.RunAsync("fetch", new Uri(Corpus.PathOf("animated-red-blue.gif")).AbsoluteUri, "--cache-dir", cache);
+        }
+
+        result.AssertBadInput(cache, $"cannot create the folder {cache}: permission denied (");
+        Assert.DoesNotContain("Access to the path", result.StderrLines[0]);
+    }
 }
