@@ -44,7 +44,18 @@ internal sealed class StagedFrames(DirectoryInfo directory) : IDisposable
         var final = Path.Combine(Directory.FullName, name);
         EnsureFolder(Path.GetDirectoryName(final) ?? Directory.FullName);
         var temporary = $"{final}.{Guid.NewGuid():N}.tmp";
-        var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write);
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write);
+        }
+        catch (IOException e) when (e is FileNotFoundException or DirectoryNotFoundException && Path.GetDirectoryName(temporary) is { } folder && System.IO.Directory.Exists(folder))
+        {
+            // ENOENT creating a file in a folder that exists (as /proc): .NET's "Could not find file" would name the
+            // temporary file, which the user never gave, as if it were missing.
+            throw new IOException($"{folder} refuses new files ({System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(2)})", e);
+        }
+
         _files.Add((temporary, final));
         return stream;
     }

@@ -86,4 +86,21 @@ public sealed class FolderCannotBeCreatedTests
         result.AssertBadInput(cache, $"cannot create the folder {cache}: permission denied (");
         Assert.DoesNotContain("Access to the path", result.StderrLines[0]);
     }
+
+    // Frames are written under temporary names first: the line was .NET's "Could not find file
+    // '/proc/frame-0000.png.<guid>.tmp'.", naming a file the user never gave, as if missing.
+    [TestMethod]
+    public async Task Inspect_FramesFolderThatRefusesNewFiles_SaysSoWithoutTheTemporaryName()
+    {
+        if (!OperatingSystem.IsLinux() || !Directory.Exists("/proc"))
+        {
+            Assert.Inconclusive("needs Linux's /proc");
+            return;
+        }
+
+        var result = await CliRunner.RunAsync("inspect", Corpus.PathOf("animated-red-blue.gif"), "--frames-dir", "/proc");
+
+        result.AssertBadInput("/proc", "cannot write frames: /proc refuses new files (No such file or directory)");
+        Assert.DoesNotContain(".tmp", result.StderrLines[0]);
+    }
 }
