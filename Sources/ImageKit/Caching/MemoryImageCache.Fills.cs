@@ -5,11 +5,13 @@ namespace ImageKit.Caching;
 
 // Fills: an ImageCache storing what a disk hit decoded. The bytes were read before the decode, so a store, removal or
 // clear of the key that lands meanwhile is newer than them, and the fill must not undo it (put the old image back over a
-// newer one, or into a tier just emptied). Stamps tell: each key's stripe counts the stores and removals of its keys, and
-// clears (and removals of a key's variants) count for every key.
+// newer one, or into a tier just emptied). Stamps tell: each key's stripe counts the stores (not fills) and removals of
+// its keys, and clears (and removals of a key's variants) count for every key.
 public sealed partial class MemoryImageCache
 {
-    private const int StampStripes = 64; // a power of two; keys sharing a stripe only make a fill give way needlessly
+    // A power of two; keys sharing a stripe only make a fill give way needlessly (one more disk decode later): 8 KB of
+    // stamps keeps that rare while a few stores land during a disk hit's decode.
+    private const int StampStripes = 1024;
 
     private readonly long[] _stamps = new long[StampStripes]; // written under _lock
     private long _clears; // written under _lock

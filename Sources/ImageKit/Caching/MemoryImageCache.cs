@@ -183,7 +183,13 @@ public sealed partial class MemoryImageCache : IDisposable
                     return;
                 }
 
-                AdvanceStamp(node.Hash);
+                if (expectedStamp is null)
+                {
+                    // Not a fill: fills put back what the disk already holds, so one fill never outdates another (with
+                    // striped stamps, fills of other keys would otherwise make concurrent disk hits skip their fills).
+                    AdvanceStamp(node.Hash);
+                }
+
                 _lockFreeHits.Drain(_lru); // the hits made so far come before this store
 
                 if (!Fits(node.Cost))
