@@ -107,7 +107,7 @@ public sealed partial class MemoryImageCache
         var released = new List<LruNode>();
         lock (_lock)
         {
-            _clears++; // the variants' keys are many: every fill in flight gives way
+            Interlocked.Increment(ref _clears); // the variants' keys are many: every fill in flight gives way
             for (var node = _lru.First; node is not null;)
             {
                 var next = node.Next;

@@ -13,20 +13,22 @@ public sealed partial class MemoryImageCache
     // stamps keeps that rare while a few stores land during a disk hit's decode.
     private const int StampStripes = 1024;
 
-    private readonly long[] _stamps = new long[StampStripes]; // written under _lock
-    private long _clears; // written under _lock
+    private readonly long[] _stamps = new long[StampStripes]; // written under _lock, read by FillStamp without it
+    private long _clears; // written under _lock, read by FillStamp without it
 
     /// <summary>
     /// The stamp of <paramref name="key"/> now, to pass to <see cref="Fill"/> once the image read after this call is
     /// decoded: it moves on with every store or removal of the key (or of a key sharing its stripe) and every clear.
     /// </summary>
+    /// <remarks>
+    /// Read without the lock, which every cold load would otherwise take once more: both counters only grow, so a store,
+    /// removal or clear racing this read can only make the stamp read older than the one <see cref="Fill"/> then sees, and
+    /// that fill gives way, as it would for a store landing just after.
+    /// </remarks>
     internal long FillStamp(string key)
     {
-        var hash = LruIndex.Hash(key);
-        lock (_lock)
-        {
-            return StampOf(hash);
-        }
+        var stripe = LruIndex.Hash(key) & (StampStripes - 1);
+        return Volatile.Read(ref _clears) + Volatile.Read(ref _stamps[stripe]);
     }
 
     /// <summary>
@@ -41,5 +43,5 @@ public sealed partial class MemoryImageCache
     private long StampOf(int hash) => _clears + _stamps[hash & (StampStripes - 1)];
 
     // Caller holds _lock.
-    private void AdvanceStamp(int hash) => _stamps[hash & (StampStripes - 1)]++;
+    private void AdvanceStamp(int hash) => Interlocked.Increment(ref _stamps[hash & (StampStripes - 1)]); // atomic for FillStamp
 }

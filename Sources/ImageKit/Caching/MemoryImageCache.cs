@@ -280,7 +280,7 @@ public sealed partial class MemoryImageCache : IDisposable
             _lru.Clear();
             _weak.Clear();
             _totalCost = 0;
-            _clears++;
+            Interlocked.Increment(ref _clears); // atomic for FillStamp, which reads it without the lock
         }
 
         foreach (var node in released)
