@@ -28,7 +28,7 @@ public sealed class PlayerSkippedFrameStatisticsTests
     {
         var time = new FakeTimeProvider();
         using var links = new ManualDisplayLinkProvider(time, s_period);
-        using var image = new AnimatedImage(new CorruptFrameSource(frames, failing), ReadOnlyMemory<byte>.Empty);
+        using var image = new AnimatedImage(new FlakyFrameSource(frames, failing, failures: -1, () => new ImageDecodingException($"frame {failing} is corrupt")), ReadOnlyMemory<byte>.Empty);
         await using var player = new AnimatedImagePlayer(image, new AnimatedImagePlayerOptions
         {
             DisplayLinkProvider = links,
@@ -59,35 +59,5 @@ public sealed class PlayerSkippedFrameStatisticsTests
     {
         frame.Dispose();
         return true;
-    }
-
-    /// <summary>Frames of 100 ms; frame <paramref name="failing"/> fails to decode every time.</summary>
-    private sealed class CorruptFrameSource(int frameCount, int failing) : AnimatedImageSource
-    {
-        public override ImageFormat Format => ImageFormat.Gif;
-
-        public override int PixelWidth => 4;
-
-        public override int PixelHeight => 4;
-
-        public override int FrameCount => frameCount;
-
-        public override int LoopCount => 0;
-
-        public override bool HasAlpha => false;
-
-        public override TimeSpan GetFrameDuration(int index) => TimeSpan.FromMilliseconds(100);
-
-        public override int GetRequiredFrame(int index) => -1;
-
-        public override void RenderFrame(int index, int requiredFrame, Span<byte> canvas, int rowBytes)
-        {
-            if (index == failing)
-            {
-                throw new ImageDecodingException($"frame {index} is corrupt");
-            }
-
-            canvas.Fill((byte)index);
-        }
     }
 }

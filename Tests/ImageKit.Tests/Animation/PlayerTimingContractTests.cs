@@ -187,7 +187,7 @@ public sealed class PlayerTimingContractTests
     [DataRow(true)]
     public async Task Play_FrameThatFailsToDecode_IsSkippedWhenDueAndTheClockKeepsTime(bool wait)
     {
-        using var image = new AnimatedImage(new Failing(4, [1]), ReadOnlyMemory<byte>.Empty);
+        using var image = new AnimatedImage(new FlakyFrameSource(4, failing: 1, failures: -1, () => new ImageDecodingException("bad frame")), ReadOnlyMemory<byte>.Empty);
         using var clock = new PlayerTimingTests.Clock();
         var o = clock.Options;
         await using var player = new AnimatedImagePlayer(image, new AnimatedImagePlayerOptions { DisplayLinkProvider = o.DisplayLinkProvider, WaitForFrames = wait });
@@ -226,34 +226,5 @@ public sealed class PlayerTimingContractTests
         }
 
         CollectionAssert.AreEqual(new[] { 2, 3, 0, 2, 3, 0 }, events.ToArray(), all);
-    }
-
-    private sealed class Failing(int frameCount, int[] failing) : AnimatedImageSource
-    {
-        public override ImageFormat Format => ImageFormat.Gif;
-
-        public override int PixelWidth => 4;
-
-        public override int PixelHeight => 4;
-
-        public override int FrameCount => frameCount;
-
-        public override int LoopCount => 0;
-
-        public override bool HasAlpha => false;
-
-        public override TimeSpan GetFrameDuration(int index) => TimeSpan.FromMilliseconds(100);
-
-        public override int GetRequiredFrame(int index) => -1;
-
-        public override void RenderFrame(int index, int requiredFrame, Span<byte> canvas, int rowBytes)
-        {
-            if (failing.Contains(index))
-            {
-                throw new ImageDecodingException("bad frame");
-            }
-
-            canvas.Fill((byte)index);
-        }
     }
 }
