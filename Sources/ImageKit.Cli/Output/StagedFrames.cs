@@ -49,11 +49,9 @@ internal sealed class StagedFrames(DirectoryInfo directory) : IDisposable
         {
             stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write);
         }
-        catch (IOException e) when (e is FileNotFoundException or DirectoryNotFoundException && Path.GetDirectoryName(temporary) is { } folder && System.IO.Directory.Exists(folder))
+        catch (IOException e) when (ImageKit.Internal.FolderCreation.NewFileRefused(temporary, e) is { } refused)
         {
-            // ENOENT creating a file in a folder that exists (as /proc): .NET's "Could not find file" would name the
-            // temporary file, which the user never gave, as if it were missing.
-            throw new IOException($"{folder} refuses new files ({System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(2)})", e);
+            throw new IOException(refused, e); // not .NET's "Could not find file" of a temporary name the user never gave
         }
 
         _files.Add((temporary, final));

@@ -140,12 +140,11 @@ internal sealed class ContactSheet : IDisposable
 
             File.Move(temporary, target, overwrite: true);
         }
-        catch (IOException e) when (e is FileNotFoundException or DirectoryNotFoundException && Path.GetDirectoryName(temporary) is { } folder && Directory.Exists(folder))
+        catch (IOException e) when (ImageKit.Internal.FolderCreation.NewFileRefused(temporary, e) is { } refused)
         {
-            // ENOENT creating a file in a folder that exists (as under /proc): .NET's "Could not find file" would name the
-            // temporary file, which the user never gave, as if it were missing.
+            // Not .NET's "Could not find file" of the temporary file, which the user never gave.
             DeleteQuietly(temporary);
-            throw new CliException(path, $"cannot write the contact sheet: {folder} refuses new files ({System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(2)})", e);
+            throw new CliException(path, $"cannot write the contact sheet: {refused}", e);
         }
         catch (IOException e)
         {

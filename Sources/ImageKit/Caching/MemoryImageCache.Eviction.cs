@@ -44,8 +44,8 @@ public sealed partial class MemoryImageCache
         try
         {
             TrimTo(targetCost);
-            var logged = targetCost < 0 ? 0 : targetCost;
-            Log.MemoryCacheTrimmed(Logger, logged);
+            var trimmedTo = Math.Max(0, targetCost); // EmptyTarget: trimmed to nothing
+            Log.MemoryCacheTrimmed(Logger, trimmedTo);
         }
         catch (ObjectDisposedException)
         {

@@ -177,17 +177,16 @@ public sealed partial class MemoryImageCache : IDisposable
                     ObjectDisposedException.ThrowIf(true, this);
                 }
 
-                if (expectedStamp is { } expected && StampOf(node.Hash) != expected)
+                if (expectedStamp is not { } expected)
+                {
+                    // A store; not a fill: fills put back what the disk already holds, so one fill never outdates another
+                    // (with striped stamps, fills of other keys would otherwise make concurrent disk hits skip theirs).
+                    AdvanceStamp(node.Hash);
+                }
+                else if (StampOf(node.Hash) != expected)
                 {
                     released.Add(node); // a store, removal or clear of the key came after what the fill decoded
                     return;
-                }
-
-                if (expectedStamp is null)
-                {
-                    // Not a fill: fills put back what the disk already holds, so one fill never outdates another (with
-                    // striped stamps, fills of other keys would otherwise make concurrent disk hits skip their fills).
-                    AdvanceStamp(node.Hash);
                 }
 
                 _lockFreeHits.Drain(_lru); // the hits made so far come before this store
@@ -249,8 +248,9 @@ public sealed partial class MemoryImageCache : IDisposable
         {
             // A weak entry counts only while its image is still usable, as Contains sees it.
             removed = _weak.Remove(key, out var weak) && weak.IsAlive;
-            AdvanceStamp(LruIndex.Hash(key));
-            if (_entries.Find(key) is { } node)
+            var hash = LruIndex.Hash(key);
+            AdvanceStamp(hash);
+            if (_entries.Find(key, hash) is { } node)
             {
                 Unlink(node);
                 released = node;

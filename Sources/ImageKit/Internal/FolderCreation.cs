@@ -9,6 +9,8 @@ namespace ImageKit.Internal;
 /// </summary>
 internal static class FolderCreation
 {
+    private const int NoSuchFileOrDirectory = 2; // ENOENT
+
     /// <summary>Creates <paramref name="path"/> and every folder missing on the way to it.</summary>
     /// <exception cref="IOException">It cannot be created: "cannot create the folder …: why".</exception>
     /// <exception cref="UnauthorizedAccessException">Permissions refuse it: "cannot create the folder …: permission denied (why)".</exception>
@@ -53,6 +55,16 @@ internal static class FolderCreation
     public static string? FileInTheWay(string path) =>
         NearestExisting(path) is { } existing && File.Exists(existing) ? $"{existing} is a file, not a folder" : null;
 
+    /// <summary>
+    /// What to say when creating the file <paramref name="file"/> failed with ENOENT in a folder that exists (as under
+    /// /proc), instead of .NET's "Could not find file", which names the file being created as if it were missing:
+    /// "… refuses new files (…)"; <see langword="null"/> for any other failure.
+    /// </summary>
+    public static string? NewFileRefused(string file, IOException e) =>
+        e is FileNotFoundException or DirectoryNotFoundException && Path.GetDirectoryName(file) is { } folder && Directory.Exists(folder)
+            ? $"{folder} refuses new files ({Marshal.GetPInvokeErrorMessage(NoSuchFileOrDirectory)})"
+            : null;
+
     private static string WhyNot(string path, IOException e)
     {
         if (FileInTheWay(path) is { } file)
@@ -62,7 +74,7 @@ internal static class FolderCreation
 
         // On Unix an IOException for an errno .NET has no type for carries the errno as its HResult; the not-found types
         // carry .NET's own HResult, and in a folder that exists mean ENOENT from mkdir: the folder refuses new ones.
-        var system = e is FileNotFoundException or DirectoryNotFoundException ? Marshal.GetPInvokeErrorMessage(2)
+        var system = e is FileNotFoundException or DirectoryNotFoundException ? Marshal.GetPInvokeErrorMessage(NoSuchFileOrDirectory)
             : !OperatingSystem.IsWindows() && e.HResult is > 0 and < 4096 ? Marshal.GetPInvokeErrorMessage(e.HResult)
             : e.Message.TrimEnd('.');
         return NearestExisting(path) is { } existing && Directory.Exists(existing) && existing != Path.GetFullPath(path)

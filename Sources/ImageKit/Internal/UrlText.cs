@@ -40,15 +40,14 @@ internal static class UrlText
             return text;
         }
 
-        // The authority of the text as given: after "scheme://", up to the path, query or fragment. Its user information
-        // ends at its last '@'.
-        var start = text.IndexOf("://", StringComparison.Ordinal);
-        if (start < 0)
-        {
-            return text;
-        }
+        var scheme = text.IndexOf("://", StringComparison.Ordinal);
+        return scheme < 0 ? text : HidePasswordAt(text, scheme + 3);
+    }
 
-        start += 3;
+    // The text with the password of the authority starting at `start` (just after "scheme://", up to the path, query or
+    // fragment; its user information ends at its last '@') shown as ***, or the text as it is when it has none.
+    private static string HidePasswordAt(string text, int start)
+    {
         var end = text.AsSpan(start).IndexOfAny("/?#") is var found and >= 0 ? start + found : text.Length;
         var at = text.AsSpan(start, end - start).LastIndexOf('@');
         var colon = at < 0 ? -1 : text.AsSpan(start, at).IndexOf(':');
@@ -100,18 +99,9 @@ internal static class UrlText
     /// </summary>
     public static string WithoutPasswords(string text)
     {
-        for (var i = text.IndexOf("://", StringComparison.Ordinal); i >= 0; i = text.IndexOf("://", i, StringComparison.Ordinal))
+        for (var i = text.IndexOf("://", StringComparison.Ordinal); i >= 0; i = text.IndexOf("://", i + 3, StringComparison.Ordinal))
         {
-            var start = i + 3;
-            var end = text.AsSpan(start).IndexOfAny("/?#") is var found and >= 0 ? start + found : text.Length;
-            var at = text.AsSpan(start, end - start).LastIndexOf('@');
-            var colon = at < 0 ? -1 : text.AsSpan(start, at).IndexOf(':');
-            if (colon >= 0)
-            {
-                text = string.Concat(text.AsSpan(0, start + colon + 1), "***", text.AsSpan(start + at));
-            }
-
-            i = start;
+            text = HidePasswordAt(text, i + 3); // changes the text only after i + 3
         }
 
         return text;

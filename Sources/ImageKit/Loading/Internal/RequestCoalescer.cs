@@ -94,12 +94,7 @@ internal sealed class RequestCoalescer(bool handsOver = true, ILogger? logger = 
                 LogCancellationCallbackFailures(logger, e);
             }
 
-            // A download cancelled while still queued never runs, so nothing else would release it.
-            if (download.QueueItem.IsCancelled)
-            {
-                Complete(download);
-                download.Dispose();
-            }
+            ReleaseIfNeverStarted(download);
         }
     }
 
@@ -117,6 +112,15 @@ internal sealed class RequestCoalescer(bool handsOver = true, ILogger? logger = 
         }
 
         foreach (var download in neverStarted)
+        {
+            ReleaseIfNeverStarted(download);
+        }
+    }
+
+    // A download cancelled while still queued never runs, so nothing else would release it.
+    private void ReleaseIfNeverStarted(SharedDownload download)
+    {
+        if (download.QueueItem.IsCancelled)
         {
             Complete(download);
             download.Dispose();
