@@ -14,6 +14,18 @@ public abstract partial class DisplayLink
     private TimeSpan _startRetryDelay;
     private ITimer? _startRetry;
 
+    /// <summary>Whether a failed start is to be tried again (tests).</summary>
+    internal bool StartRetryPending
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _startRetry is not null;
+            }
+        }
+    }
+
     // A start deferred to the thread pool (a Subscribe from a tick while the link was stopping) has no caller to throw
     // to, and a Subscribe from a tick that found the link starting does not wait for that start; both subscribers were
     // told they are subscribed. Rather than leave them on a stopped link for good, a failed start is tried again, with a
@@ -62,7 +74,19 @@ public abstract partial class DisplayLink
         }
         else
         {
-            RemoveWhere(static s => !s.IsAlive); // collected targets that nothing ticks to notice
+            // Collected targets that nothing ticks to notice. Removing the last one stops the link, here on the timer's
+            // thread (a start since succeeded: the link runs): a stop that fails is counted, and the next tick with nobody
+            // subscribed tries it again, as after a failed deferred stop; thrown here, it would end the process.
+            try
+            {
+                RemoveWhere(static s => !s.IsAlive);
+            }
+#pragma warning disable CA1031 // On a timer thread: an exception would end the process.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                Interlocked.Increment(ref _failedTransitions);
+            }
         }
     }
 
