@@ -279,6 +279,7 @@ public sealed partial class MemoryImageCache : IDisposable
             _entries.Clear();
             _lru.Clear();
             _weak.Clear();
+            _weakPruneThreshold = MinWeakPruneThreshold; // the table is empty: its next prune is due as in a new cache
             _totalCost = 0;
             Interlocked.Increment(ref _clears); // atomic for FillStamp, which reads it without the lock
         }

@@ -48,6 +48,37 @@ public sealed class MemoryImageCacheWeakTableTests
     }
 
     [TestMethod]
+    public void Clear_AfterTheWeakTableHeldManyLiveImages_EntriesOfReleasedImagesAreStillPruned()
+    {
+        // Many evicted images owned elsewhere: the table holds them all, and its next prune waits until it has doubled.
+        using var cache = NewCache(maxCost: 100);
+        var owned = new List<AnimatedImage>();
+        for (var i = 0; i < 1_000; i++)
+        {
+            var (image, _) = CountingSource.Create();
+            owned.Add(image);
+            cache.Set($"owned{i}", image, 100);
+        }
+
+        Assert.IsGreaterThan(900, cache.WeakEntryCount, "the evicted images are still owned: their entries stay");
+        cache.Clear();
+        foreach (var image in owned)
+        {
+            image.Dispose();
+        }
+
+        // After the clear, the table is empty: entries of released images are pruned as in a new cache.
+        for (var i = 0; i < 1_000; i++)
+        {
+            var (image, _) = CountingSource.Create();
+            cache.Set($"k{i}", image, 100);
+            image.Dispose(); // its only owner is the cache: released when evicted, its weak entry dead
+        }
+
+        Assert.IsLessThanOrEqualTo(65, cache.WeakEntryCount, "entries of released images are pruned after a clear too");
+    }
+
+    [TestMethod]
     [DataRow(0L)]
     [DataRow(100L)]
     public void Set_ManyReleasedImagesTooCostlyToHoldStrongly_TheWeakTableDoesNotGrowWithThem(long maxCost)
