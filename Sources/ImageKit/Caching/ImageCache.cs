@@ -230,7 +230,17 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
 
         if (!encodedData.IsEmpty && cacheType.HasFlag(ImageCacheType.Disk) && await DiskAsync(cancellationToken).ConfigureAwait(false) is { } disk)
         {
-            await disk.SetAsync(key, encodedData, metadata, cancellationToken).ConfigureAwait(false);
+            // The new bytes outdate what disk hits in flight read: the images they decode from the old ones (any variant)
+            // must not fill the memory tier, where they would hide the new bytes (a disk-only store leaves it alone).
+            Memory.BeginBytesStore(key);
+            try
+            {
+                await disk.SetAsync(key, encodedData, metadata, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                Memory.EndBytesStore(key);
+            }
         }
     }
 

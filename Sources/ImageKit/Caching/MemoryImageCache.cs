@@ -183,9 +183,9 @@ public sealed partial class MemoryImageCache : IDisposable
                     // (with striped stamps, fills of other keys would otherwise make concurrent disk hits skip theirs).
                     AdvanceStamp(node.Hash);
                 }
-                else if (StampOf(node.Hash) != expected)
+                else if (!MayFill(key, node.Hash, expected))
                 {
-                    released.Add(node); // a store, removal or clear of the key came after what the fill decoded
+                    released.Add(node); // a store, removal or clear of the key came after what the fill decoded, or may
                     return;
                 }
 

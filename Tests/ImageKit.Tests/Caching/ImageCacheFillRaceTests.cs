@@ -51,6 +51,34 @@ public sealed class ImageCacheFillRaceTests
     [TestMethod]
     [DataRow(false)]
     [DataRow(true)]
+    public async Task QueryAsync_DiskHitDecodingWhileNewerBytesAreStoredOnDiskOnly_DoesNotPutTheOldImageInMemory(bool variant)
+    {
+        // A disk-only store (or one without an image) leaves the memory tier alone, but its bytes are newer than the ones
+        // the disk hit read: the image decoded from those must not land in memory, where it would hide the new bytes.
+        var decoder = new GatedDecoder();
+        await using var cache = NewCache(decoder);
+        var decodeOptions = variant ? ImageDecodeOptions.Default with { GifLoopCount = GifLoopCountSemantics.ImageIO } : null;
+        await cache.StoreAsync("k", image: null, new byte[] { 1, 2, 3 }, cacheType: ImageCacheType.Disk, cancellationToken: TestContext.CancellationToken);
+        decoder.Block = true;
+        var query = Task.Run(() => cache.QueryAsync("k", decodeOptions: decodeOptions, cancellationToken: TestContext.CancellationToken), TestContext.CancellationToken);
+        Assert.IsTrue(decoder.Entered.Wait(Timeout), "the disk hit is decoding");
+
+        await cache.StoreAsync("k", image: null, new byte[] { 4, 5, 6 }, cacheType: ImageCacheType.Disk, cancellationToken: TestContext.CancellationToken);
+        decoder.Gate.Set();
+        using (var old = await query.WaitAsync(Timeout, TestContext.CancellationToken))
+        {
+            Assert.IsNotNull(old, "the query read the old bytes: it answers with their image");
+        }
+
+        using var hit = await cache.QueryAsync("k", ImageCacheType.Memory, decodeOptions, TestContext.CancellationToken);
+        Assert.IsNull(hit, "the image decoded from bytes a newer store replaced is not in memory");
+        var entry = await cache.GetEncodedAsync("k", TestContext.CancellationToken);
+        CollectionAssert.AreEqual(new byte[] { 4, 5, 6 }, entry!.Data.ToArray(), "the disk holds the new bytes");
+    }
+
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
     public async Task QueryAsync_DiskHitDecodingWhileTheKeyIsRemovedOrCleared_DoesNotPutItBackInMemory(bool clear)
     {
         var decoder = new GatedDecoder();

@@ -30,16 +30,19 @@ internal sealed class LruIndex
     /// half of <see cref="string.GetHashCode()"/> (Marvin) on URL-length keys and is what a hit spends most of its time on
     /// after the lease.
     /// </summary>
-    public static int Hash(string key)
+    public static int Hash(string key) => Hash(key.AsSpan());
+
+    /// <summary>The hash of a key given as characters (the key part of a variant's key, say), as <see cref="Hash(string)"/>.</summary>
+    public static int Hash(ReadOnlySpan<char> key)
     {
-        var hash = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(key.AsSpan()), s_seed);
+        var hash = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(key), s_seed);
         return (int)hash ^ (int)(hash >> 32);
     }
 
     /// <summary>The node of <paramref name="key"/>, or <see langword="null"/>. Thread-safe; see the remarks.</summary>
     public LruNode? Find(string key) => Find(key, Hash(key));
 
-    /// <summary>The node of <paramref name="key"/>, whose <see cref="Hash"/> is <paramref name="hash"/>, or <see langword="null"/>.</summary>
+    /// <summary>The node of <paramref name="key"/>, whose <see cref="Hash(string)"/> is <paramref name="hash"/>, or <see langword="null"/>.</summary>
     public LruNode? Find(string key, int hash)
     {
         var buckets = Volatile.Read(ref _buckets);

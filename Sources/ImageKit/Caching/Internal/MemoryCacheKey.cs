@@ -23,6 +23,13 @@ internal static class MemoryCacheKey
     public static bool IsOf(string memoryKey, string key) =>
         memoryKey.StartsWith(key, StringComparison.Ordinal) && (memoryKey.Length == key.Length || memoryKey[key.Length] == Separator);
 
+    /// <summary>The length of the cache key that <paramref name="memoryKey"/> is of (all of it, unless it is a variant).</summary>
+    public static int KeyLength(string memoryKey)
+    {
+        var separator = memoryKey.IndexOf(Separator, StringComparison.Ordinal);
+        return separator < 0 ? memoryKey.Length : separator;
+    }
+
     public static string For(string key, ImageDecodeOptions? options)
     {
         if (options is null || IsDefaultVariant(options))
