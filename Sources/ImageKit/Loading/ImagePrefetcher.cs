@@ -116,38 +116,51 @@ public sealed class ImagePrefetcher
     {
         try
         {
-            if (!url.IsAbsoluteUri)
+            // Counted once, outside the catch of the URL's failures: what a progress handler lets through (see
+            // Counts.Report) is no failure of the URL, which would then count twice.
+            Action count;
+            try
             {
-                throw new ImageLoadException(url, "the URL is not absolute"); // as LoadImageAsync says; AbsoluteUri would throw first
+                count = await LoadOneAsync(url, slot, counts, token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
+            {
+                lock (failures)
+                {
+                    failures.Add((url, e));
+                }
+
+                count = counts.Fail;
             }
 
-            // Skipped when it is where the load would put it (see ImageManager.PrefetchOptionsAsync); in memory only
-            // while the load would store it on disk too, it is loaded again (it would be gone after a restart).
-            var options = Options.RefreshCached ? Options : await _manager.PrefetchOptionsAsync(url, Options, token).ConfigureAwait(false);
-            if (options is null)
-            {
-                counts.Skip();
-                return;
-            }
-
-            // Seen by the downloads this load waits for, which say when they wait out a retry (see DownloadWaiter).
-            PrefetchSlot.Current = slot;
-            using var result = await _manager.LoadImageAsync(url, options, cancellationToken: token).ConfigureAwait(false);
-            counts.Finish();
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
-        {
-            lock (failures)
-            {
-                failures.Add((url, e));
-            }
-
-            counts.Fail();
+            count();
         }
         finally
         {
             slot.End();
         }
+    }
+
+    // Loads url unless it is where the load would put it; returns how to count it.
+    private async Task<Action> LoadOneAsync(Uri url, PrefetchSlot slot, Counts counts, CancellationToken token)
+    {
+        if (!url.IsAbsoluteUri)
+        {
+            throw new ImageLoadException(url, "the URL is not absolute"); // as LoadImageAsync says; AbsoluteUri would throw first
+        }
+
+        // Skipped when it is where the load would put it (see ImageManager.PrefetchOptionsAsync); in memory only
+        // while the load would store it on disk too, it is loaded again (it would be gone after a restart).
+        var options = Options.RefreshCached ? Options : await _manager.PrefetchOptionsAsync(url, Options, token).ConfigureAwait(false);
+        if (options is null)
+        {
+            return counts.Skip;
+        }
+
+        // Seen by the downloads this load waits for, which say when they wait out a retry (see DownloadWaiter).
+        PrefetchSlot.Current = slot;
+        using var result = await _manager.LoadImageAsync(url, options, cancellationToken: token).ConfigureAwait(false);
+        return counts.Finish;
     }
 
     // Reports go out one at a time, in the order of the counts they carry, so that the last one a handler sees is the

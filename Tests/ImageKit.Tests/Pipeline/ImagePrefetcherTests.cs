@@ -137,6 +137,29 @@ public sealed class ImagePrefetcherTests
         Assert.AreEqual(new ImagePrefetchProgress(Finished: 2, Skipped: 0, Failed: 0, Total: 2), result.Progress, "the handler's exceptions neither escape nor turn finished URLs into failures");
     }
 
+    // Promise (ImagePrefetchProgress): each URL is counted once, as finished, skipped or failed. The one exception a
+    // progress handler's call lets through (OutOfMemoryException) was caught as the URL's own failure: the URL counted as
+    // finished and failed both, and a load that worked was listed among the failures. It now leaves the prefetch.
+    [TestMethod]
+    public async Task PrefetchAsync_ProgressHandlerThrowsOutOfMemory_DoesNotCountTheUrlAgainAsFailed()
+    {
+        await using var server = await CorpusServer.StartAsync(TestContext.CancellationToken);
+        await using var manager = new ImageManager(new ImageCacheOptions());
+        var prefetcher = new ImagePrefetcher(manager) { Options = new ImageLoadOptions { CacheType = ImageCacheType.Memory } };
+        var reports = new ConcurrentQueue<ImagePrefetchProgress>();
+        var progress = new SynchronousProgress<ImagePrefetchProgress>(p =>
+        {
+            reports.Enqueue(p);
+            throw new InsufficientMemoryException("the handler's own"); // an OutOfMemoryException (MemoryFailPoint throws it)
+        });
+
+        var prefetch = prefetcher.PrefetchAsync([server.Image("TestImage.gif")], progress, TestContext.CancellationToken);
+
+        var thrown = await Assert.ThrowsAsync<InsufficientMemoryException>(() => prefetch, "not collected as a failure of the URL");
+        Assert.AreEqual("the handler's own", thrown.Message);
+        Assert.AreEqual(new ImagePrefetchProgress(Finished: 1, Skipped: 0, Failed: 0, Total: 1), reports.Single(), "the URL counted once");
+    }
+
     // Promise (ImagePrefetcher.Options): a load that waits for its disk store, "so that a finished prefetch is on disk";
     // a URL is skipped when it "is there already". An image held in the memory cache only (loaded memory-only, or its
     // disk copy evicted or cleared) counted as there: the prefetch skipped it, and after a restart it was gone. It is
