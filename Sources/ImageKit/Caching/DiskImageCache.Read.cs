@@ -170,6 +170,45 @@ public sealed partial class DiskImageCache
     private bool? HasIntactLength(IndexRow row, in KeyHash hash) => row.Inline ? row.InlineLength == row.Size : _blobs.HasLength(hash, row.Size);
 
     /// <summary>
+    /// Removes the entry of <paramref name="key"/> only if it holds <paramref name="bytes"/> (same length and checksum):
+    /// bytes a reader found useless (they no longer decode) go, and a version stored since they were read stays. Stores
+    /// still waiting for the key are left alone (see <see cref="ImageCache"/>, which tells them apart).
+    /// </summary>
+    /// <returns>Whether the entry was removed.</returns>
+    internal bool RemoveIfHolds(string key, ReadOnlySpan<byte> bytes, CancellationToken cancellationToken)
+    {
+        using var operation = EnterOperation();
+        cancellationToken.ThrowIfCancellationRequested();
+        var hash = KeyHash.Of(key);
+        var (size, checksum) = ((long)bytes.Length, BlobStore.Checksum(bytes));
+        var asides = new AsideBlobs(_blobs);
+        var removed = _index.Write(
+            c =>
+            {
+                if (c.Find(hash.Bytes) is not { } row || row.Size != size || row.Checksum != checksum
+                    || !c.DeleteIfUnchanged(hash.Bytes, row.Checksum, row.StoredTicks))
+                {
+                    return false;
+                }
+
+                if (!row.Inline)
+                {
+                    asides.MoveAside(hash); // as Remove does: deleted once the row's deletion has committed
+                }
+
+                return true;
+            },
+            undo: _ => asides.PutBack());
+        asides.Delete();
+        if (removed)
+        {
+            _access.Forget(hash);
+        }
+
+        return removed;
+    }
+
+    /// <summary>
     /// Removes a row whose bytes read as missing or damaged, and its blob, unless another writer replaced them since the row
     /// was read, or the row's file reads intact now (or cannot be read at all now, which is not damage): a write that replaces the entry moves its file aside inside its
     /// transaction and, if that fails, puts it back before it lets go of the write lock, which this waits for; if it

@@ -22,6 +22,23 @@ public sealed partial class ImageCache
     }
 
     /// <summary>
+    /// Removes <paramref name="read"/>, bytes of <paramref name="key"/> that no longer decode, from <paramref name="disk"/>:
+    /// the entry if it still holds them, and a store of them still to land. Other bytes stored or waiting to be stored since
+    /// they were read are newer, and stay.
+    /// </summary>
+    private static async Task RemoveUndecodableAsync(DiskImageCache disk, string key, byte[] read, CancellationToken cancellationToken)
+    {
+        if (disk.PendingStores.Pending(key) is not { } pending)
+        {
+            disk.RemoveIfHolds(key, read, cancellationToken);
+        }
+        else if (pending.Data.Span.SequenceEqual(read))
+        {
+            await disk.RemoveAsync(key, cancellationToken).ConfigureAwait(false); // the bytes waiting are these: they go too
+        }
+    }
+
+    /// <summary>
     /// The caches that a store through <paramref name="cache"/> reaches, each once: the members an
     /// <see cref="ImageCacheChain"/>'s <see cref="ImageCacheChain.StorePolicy"/> selects (chains within it flattened the same
     /// way), or the cache itself. A deferred disk store is registered with each of them that is an <see cref="ImageCache"/>

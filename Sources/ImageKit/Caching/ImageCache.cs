@@ -162,7 +162,7 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
             // propagates, and the entry stays.
             Log.UndecodableCacheEntryRemoved(_logger, new UrlText.LoggedKey(key), e.Message);
             Contained.Add(_metrics.CacheMisses, 1, s_diskTier);
-            await disk.RemoveAsync(key, cancellationToken).ConfigureAwait(false);
+            await RemoveUndecodableAsync(disk, key, entry.Data, cancellationToken).ConfigureAwait(false);
             return null;
         }
 
@@ -181,7 +181,7 @@ public sealed partial class ImageCache : IImageCache, IDisposable, IAsyncDisposa
                 // Headers that decode over pixels that do not (a truncated entry) are as useless as the above.
                 Log.UndecodableCacheEntryRemoved(_logger, new UrlText.LoggedKey(key), e.Message);
                 Contained.Add(_metrics.CacheMisses, 1, s_diskTier);
-                await disk.RemoveAsync(key, cancellationToken).ConfigureAwait(false);
+                await RemoveUndecodableAsync(disk, key, entry.Data, cancellationToken).ConfigureAwait(false);
                 return null;
             }
             catch (OperationCanceledException)

@@ -109,6 +109,43 @@ public sealed class ImageCacheFillRaceTests
     }
 
     [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public async Task QueryAsync_DiskHitUndecodableWhileNewerBytesAreStored_KeepsTheNewerBytes(bool withImage)
+    {
+        // Bytes that no longer decode are dropped from the disk; but bytes stored while they were decoding are others,
+        // which the query never read: they stay.
+        var decoder = new GatedDecoder();
+        await using var cache = NewCache(decoder);
+        await cache.StoreAsync("k", image: null, new byte[] { 1, 2, 3 }, cacheType: ImageCacheType.Disk, cancellationToken: TestContext.CancellationToken);
+        decoder.Block = true;
+        decoder.Fail = true;
+        var query = Task.Run(() => cache.QueryAsync("k", cancellationToken: TestContext.CancellationToken), TestContext.CancellationToken);
+        Assert.IsTrue(decoder.Entered.Wait(Timeout), "the disk hit is decoding");
+
+        var (fresh, _) = CountingSource.Create(frameCount: 1);
+        await cache.StoreAsync("k", withImage ? fresh : null, new byte[] { 4, 5, 6 }, cancellationToken: TestContext.CancellationToken);
+        fresh.Dispose();
+        decoder.Gate.Set();
+        Assert.IsNull(await query.WaitAsync(Timeout, TestContext.CancellationToken), "the bytes the query read do not decode: a miss");
+
+        var entry = await cache.GetEncodedAsync("k", TestContext.CancellationToken);
+        Assert.IsNotNull(entry, "the bytes stored while the old ones were decoding are kept");
+        CollectionAssert.AreEqual(new byte[] { 4, 5, 6 }, entry.Data);
+    }
+
+    [TestMethod]
+    public async Task QueryAsync_DiskHitUndecodable_RemovesTheBytes()
+    {
+        var decoder = new GatedDecoder { Fail = true };
+        await using var cache = NewCache(decoder);
+        await cache.StoreAsync("k", image: null, new byte[] { 1, 2, 3 }, cacheType: ImageCacheType.Disk, cancellationToken: TestContext.CancellationToken);
+
+        Assert.IsNull(await cache.QueryAsync("k", cancellationToken: TestContext.CancellationToken));
+        Assert.AreEqual(ImageCacheType.None, await cache.ContainsAsync("k", cancellationToken: TestContext.CancellationToken));
+    }
+
+    [TestMethod]
     public async Task QueryAsync_DiskHitWithNothingRacingIt_StillFillsMemory()
     {
         var decoder = new GatedDecoder();
@@ -170,10 +207,12 @@ public sealed class ImageCacheFillRaceTests
         Decoders = new ImageDecoderRegistry([decoder]),
     });
 
-    // Decodes any bytes into a one-frame still; once Block is set, the next decode waits for Gate.
+    // Decodes any bytes into a one-frame still (or with Fail, none); once Block is set, the next decode waits for Gate.
     private sealed class GatedDecoder : IImageDecoder
     {
         public volatile bool Block;
+
+        public volatile bool Fail;
 
         public ManualResetEventSlim Entered { get; } = new();
 
@@ -189,7 +228,7 @@ public sealed class ImageCacheFillRaceTests
                 Gate.Wait(Timeout);
             }
 
-            return new CountingSource(frameCount: 1);
+            return Fail ? throw new ImageDecodingException("undecodable") : new CountingSource(frameCount: 1);
         }
     }
 }
