@@ -68,6 +68,10 @@ public sealed class ImagePrefetcher
     /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="urls"/> holds a null URL.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="OutOfMemoryException">
+    /// <paramref name="progress"/>'s handler threw it; thrown once the prefetch has ended (the other URLs are still loaded
+    /// and counted). Any other exception the handler throws is ignored, and the URL it reported stays counted as it was.
+    /// </exception>
     public async Task<ImagePrefetchResult> PrefetchAsync(IEnumerable<Uri> urls, IProgress<ImagePrefetchProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(urls);
