@@ -9,6 +9,9 @@ internal static class UrlText
 {
     private const int DataUrlShown = 48;
 
+    // What ends a URL inside free text (see HideUrlSecretsIn): white space, and the quotes and brackets set around one.
+    private static readonly System.Buffers.SearchValues<char> UrlEnds = System.Buffers.SearchValues.Create(" \t\r\n\f\v\"<>\u00A0\u2028\u2029");
+
     /// <summary>
     /// The URL as it was given (<see cref="Uri.OriginalString"/>), a long <c>data:</c> URL shortened. Not
     /// <see cref="Uri.ToString"/>, which unescapes what it can ("a%20b.gif" as "a b.gif", "x%41" as "xA", "%E2%9C%93" as
@@ -75,6 +78,60 @@ internal static class UrlText
 
         return hidden.Replace(url.ToString(), redacted, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// <paramref name="text"/> (free text: a message from outside ImageKit, a line that failed to parse as a URL) with every
+    /// URL in it shown without its secrets: from its scheme's <c>://</c> (or a <c>//</c> that starts the text, a
+    /// scheme-relative URL) to the next white space, <c>"</c>, <c>&lt;</c> or <c>&gt;</c>, its password and the values of
+    /// its secret query parameters as <c>***</c>. The same string when it names none.
+    /// </summary>
+    public static string HideUrlSecretsIn(string text)
+    {
+        System.Text.StringBuilder? shown = null;
+        var copied = 0;
+        for (var from = 0; from < text.Length;)
+        {
+            int start, authority;
+            if (from == 0 && text.StartsWith("//", StringComparison.Ordinal))
+            {
+                (start, authority) = (0, 2);
+            }
+            else if (text.IndexOf("://", from, StringComparison.Ordinal) is var separator and >= 0)
+            {
+                for (start = separator; start > from && IsSchemeChar(text[start - 1]); start--)
+                {
+                }
+
+                authority = separator + 3;
+            }
+            else
+            {
+                break;
+            }
+
+            var end = text.AsSpan(authority).IndexOfAny(UrlEnds) is var found and >= 0 ? authority + found : text.Length;
+            var url = text[start..end];
+            var hidden = SecretQueryParameters.Hide(HidePasswordAt(url, authority - start));
+            if (!string.Equals(hidden, url, StringComparison.Ordinal))
+            {
+                shown ??= new System.Text.StringBuilder(text.Length);
+                shown.Append(text, copied, start - copied).Append(hidden);
+                copied = end;
+            }
+
+            from = Math.Max(end, authority);
+        }
+
+        return shown is null ? text : shown.Append(text, copied, text.Length - copied).ToString();
+    }
+
+    /// <summary>
+    /// Text meant as one URL that may not be one (a <c>Location</c> header .NET could not read, a relative target): its
+    /// password and the values of its secret query parameters as <c>***</c> (see <see cref="HideUrlSecretsIn"/>).
+    /// </summary>
+    public static string RedactText(string text) => SecretQueryParameters.Hide(HideUrlSecretsIn(text));
+
+    private static bool IsSchemeChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '+' or '-' or '.';
 
     /// <summary>
     /// <paramref name="url"/>, or the same URL with its secrets shown as <c>***</c> (see <see cref="Redact"/>) when it has

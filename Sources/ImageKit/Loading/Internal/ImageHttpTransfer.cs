@@ -263,7 +263,7 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
             : client.BaseAddress is not null);
         if (!sendable)
         {
-            var where = target is null ? "no URL" : ServerText.Clip(target.IsAbsoluteUri ? UrlText.Redact(target) : SecretQueryParameters.Hide(target.OriginalString));
+            var where = target is null ? "no URL" : ServerText.Clip(target.IsAbsoluteUri ? UrlText.Redact(target) : UrlText.RedactText(target.OriginalString));
             throw new ImageDownloadException(url, ImageDownloadFailure.InvalidRequest, $"the RequestModifier set the request's URL to {where}; only absolute http and https URLs can be sent");
         }
     }
@@ -334,7 +334,7 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
         }
 
         return response.Headers.NonValidated.TryGetValues("Location", out var values) && values.Count > 0
-            ? $": a redirect whose Location is not a URL ('{ServerText.Clip(SecretQueryParameters.Hide(values.ToString()))}')"
+            ? $": a redirect whose Location is not a URL ('{ServerText.Clip(UrlText.RedactText(values.ToString()))}')"
             : ": a redirect without a Location";
     }
 

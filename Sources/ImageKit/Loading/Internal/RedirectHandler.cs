@@ -92,7 +92,7 @@ internal sealed class RedirectHandler(int maxRedirects, OpenConnections? connect
         var code = (int)response.StatusCode;
         if (!Uri.TryCreate(url, location, out var next))
         {
-            throw new ImageDownloadException(original, ImageDownloadFailure.TooManyRedirects, $"HTTP {code} redirect to '{ServerText.Clip(SecretQueryParameters.Hide(location.ToString()))}' was refused: not a valid URL", response.StatusCode);
+            throw new ImageDownloadException(original, ImageDownloadFailure.TooManyRedirects, $"HTTP {code} redirect to '{ServerText.Clip(UrlText.RedactText(location.ToString()))}' was refused: not a valid URL", response.StatusCode);
         }
 
         if (next.Scheme != Uri.UriSchemeHttp && next.Scheme != Uri.UriSchemeHttps)
