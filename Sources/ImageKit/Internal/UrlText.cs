@@ -62,12 +62,16 @@ internal static class UrlText
     /// <paramref name="url"/> in it (as given, <see cref="Uri.AbsoluteUri"/>, <see cref="Uri.ToString"/>) shown without its
     /// secrets (see <see cref="Redact"/>); the same string when the URL has none or the text does not name it.
     /// </summary>
+    /// <remarks>
+    /// Any other URL the text names (a redirect's target, the final URL) is shown without its password and secret query
+    /// values too (see <see cref="HideUrlSecretsIn"/>).
+    /// </remarks>
     public static string HideIn(string text, Uri url)
     {
         var redacted = Redact(url);
         if (redacted == url.OriginalString)
         {
-            return text;
+            return HideUrlSecretsIn(text);
         }
 
         var hidden = text.Replace(url.OriginalString, redacted, StringComparison.Ordinal);
@@ -76,7 +80,7 @@ internal static class UrlText
             hidden = hidden.Replace(url.AbsoluteUri, redacted, StringComparison.Ordinal);
         }
 
-        return hidden.Replace(url.ToString(), redacted, StringComparison.Ordinal);
+        return HideUrlSecretsIn(hidden.Replace(url.ToString(), redacted, StringComparison.Ordinal));
     }
 
     /// <summary>

@@ -125,6 +125,58 @@ public sealed class SecretUrlLoggingTests
         Assert.Contains("user:***@images.example", record.Message);
     }
 
+    // An app's loader that names another URL than the one it was given (where a redirect sent it): that URL's password and
+    // secret query values must not reach the LoadFailed log or the activity's status either; only the load's own URL was
+    // hidden.
+    [TestMethod]
+    public async Task LoadFails_LoaderMessageNamesItsRedirectTarget_LogAndActivityStatusHideTheTargetsSecrets()
+    {
+        var url = new Uri("redirecting://images.example/a.gif?w=200");
+        using var root = new Activity("test-root").Start();
+        var traceId = root.TraceId;
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == ImageKitDiagnostics.ActivitySourceName,
+            Sample = (ref _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                if (activity.TraceId == traceId)
+                {
+                    stopped.Enqueue(activity);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var loggerFactory = new LoggerFactory();
+        var collector = new FakeLogCollector();
+        loggerFactory.AddProvider(new FakeLoggerProvider(collector));
+        using var folder = new TempFolder();
+        await using (var manager = new ImageManager(new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = folder.Path } }, options: new ImageManagerOptions { LoggerFactory = loggerFactory }))
+        {
+            manager.Loaders.Insert(0, new RedirectNamingFailingLoader());
+            await Assert.ThrowsAsync<IOException>(() => manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken));
+        }
+
+        var load = stopped.Single(a => a.OperationName == "ImageKit.LoadImage");
+        Assert.IsNotNull(load.StatusDescription);
+        var record = collector.GetSnapshot().Single(r => r.Id.Id == 1003);
+        foreach (var shown in new[] { load.StatusDescription, record.Message })
+        {
+            Assert.DoesNotContain(Signature, shown);
+            Assert.Contains($"https://user:***@cdn.example/final.gif?X-Amz-Signature=***&w=200 failed", shown);
+            Assert.Contains("redirecting://images.example/a.gif?w=200", shown);
+        }
+    }
+
+    private sealed class RedirectNamingFailingLoader : IImageLoader
+    {
+        public bool CanLoad(Uri url) => url.Scheme == "redirecting";
+
+        public Task<ImageLoaderResponse> LoadAsync(ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress = null, CancellationToken cancellationToken = default) =>
+            throw new IOException($"GET {request.Url} was redirected; GET https://user:{Signature}@cdn.example/final.gif?X-Amz-Signature={Signature}&w=200 failed: connection reset");
+    }
+
     private sealed class NamingFailingLoader : IImageLoader
     {
         public bool CanLoad(Uri url) => url.Scheme == "secret";
