@@ -149,16 +149,17 @@ internal static class FetchCommand
         var urls = new List<Uri>(texts.Count);
         foreach (var text in texts)
         {
+            // Named by its start and length when long (a list that is no list, an image given by mistake, has a first "line"
+            // thousands of characters long), and without its secrets (a password, secret query values).
             if (!Uri.TryCreate(text, UriKind.Absolute, out var url))
             {
-                // A list that is no list (an image given by mistake) has a first "line" thousands of characters long.
                 throw new CliException(UrlText.DescribeNonUrl(text), "not an absolute URL (http, https, file or data)");
             }
 
             // The tool registers no other loader: another scheme is bad input, as in inspect, not a failed load.
             if (!s_schemes.Contains(url.Scheme))
             {
-                throw new CliException(text, $"the '{url.Scheme}' scheme is not supported (http, https, file and data URLs are)");
+                throw new CliException(UrlText.DescribeNonUrl(text), $"the '{url.Scheme}' scheme is not supported (http, https, file and data URLs are)");
             }
 
             urls.Add(url);

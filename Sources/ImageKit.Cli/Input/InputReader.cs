@@ -65,7 +65,7 @@ internal static class InputReader
     public static string DisplayName(string input) =>
         input == StandardInput ? "standard input"
         : IsUrl(input, out var uri) ? UrlText.Describe(uri)
-        : input;
+        : UrlText.HideUrlSecretsIn(input); // also a URL .NET could not read ("http://user:password@host:99999/")
 
     /// <summary>
     /// The local file an input names, as <see cref="ReadAsync"/> reads it, or <see langword="null"/> for an http(s) or

@@ -172,7 +172,8 @@ internal static class UrlText
     /// Text that should have been a URL but is not one (a line of a list that is an image given by mistake), as a long
     /// <c>data:</c> URL is named: its start and its length when it is long, else as it is.
     /// </summary>
-    public static string DescribeNonUrl(string text) => text.Length > DataUrlShown + 16 ? Shorten(text) : text;
+    /// <remarks>Its secrets are hidden as a URL's are (see <see cref="RedactText"/>): it may be a URL .NET could not read.</remarks>
+    public static string DescribeNonUrl(string text) => RedactText(text) is var shown && shown.Length > DataUrlShown + 16 ? Shorten(shown) : shown;
 
     private static bool IsDataUrl(Uri url) => url.IsAbsoluteUri && string.Equals(url.Scheme, "data", StringComparison.OrdinalIgnoreCase);
 
