@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text;
 using ImageKit.Caching;
 using ImageKit.Cli.Diagnostics;
@@ -98,7 +99,8 @@ internal static class FetchCommand
 
     private static async Task<List<Uri>> CollectUrlsAsync(string[] arguments, FileInfo? list, CancellationToken cancellationToken)
     {
-        var texts = new List<string>(arguments);
+        // Each with its line in the list (0 for an argument), for the error that names a bad one.
+        var texts = arguments.Select(static text => (Text: text, Line: 0)).ToList();
         if (list?.ToString() == InputReader.StandardInput)
         {
             byte[] piped;
@@ -147,19 +149,20 @@ internal static class FetchCommand
         }
 
         var urls = new List<Uri>(texts.Count);
-        foreach (var text in texts)
+        foreach (var (text, line) in texts)
         {
             // Named by its start and length when long (a list that is no list, an image given by mistake, has a first "line"
-            // thousands of characters long), and without its secrets (a password, secret query values).
+            // thousands of characters long), its secrets hidden, and by its line in the list: the start may not find it.
+            var where = line > 0 ? string.Create(CultureInfo.InvariantCulture, $"line {line:N0} of the list: ") : string.Empty;
             if (!Uri.TryCreate(text, UriKind.Absolute, out var url))
             {
-                throw new CliException(UrlText.DescribeNonUrl(text), "not an absolute URL (http, https, file or data)");
+                throw new CliException(UrlText.DescribeNonUrl(text), where + "not an absolute URL (http, https, file or data)");
             }
 
             // The tool registers no other loader: another scheme is bad input, as in inspect, not a failed load.
             if (!s_schemes.Contains(url.Scheme))
             {
-                throw new CliException(UrlText.DescribeNonUrl(text), $"the '{url.Scheme}' scheme is not supported (http, https, file and data URLs are)");
+                throw new CliException(UrlText.DescribeNonUrl(text), where + $"the '{url.Scheme}' scheme is not supported (http, https, file and data URLs are)");
             }
 
             urls.Add(url);
@@ -170,15 +173,15 @@ internal static class FetchCommand
 
     // As File.ReadAllLines: a byte order mark says the encoding (UTF-8 otherwise), lines end at \n, \r\n or \r; blank
     // lines and # comments are skipped.
-    private static async Task AddLinesAsync(List<string> texts, byte[] bytes, CancellationToken cancellationToken)
+    private static async Task AddLinesAsync(List<(string Text, int Line)> texts, byte[] bytes, CancellationToken cancellationToken)
     {
         using var reader = new StreamReader(new MemoryStream(bytes), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        for (var number = 1; await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line; number++)
         {
             var text = line.Trim();
             if (text.Length > 0 && !text.StartsWith('#'))
             {
-                texts.Add(text);
+                texts.Add((text, number));
             }
         }
     }
