@@ -33,7 +33,7 @@ internal static class CacheCommand
     {
         var (directory, json) = (DirectoryOption(), JsonOption());
         var command = new Command("stats", "Print the number of entries and their total bytes.") { directory, json };
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction((parse, cancellationToken) => OnFolderAsync(parse.GetValue(directory), async () =>
         {
             // A folder without an index holds no entries: a look at it creates no cache there (no index, no folders).
             await using var cache = Open(parse.GetValue(directory), TimeSpan.Zero, onlyWithIndex: true);
@@ -48,7 +48,7 @@ internal static class CacheCommand
                 : string.Create(CultureInfo.InvariantCulture, $"{TerminalText.Printable(path)}\n  entries  {stats.EntryCount:N0}\n  bytes    {stats.TotalBytes:N0} ({Quantity.Size(stats.TotalBytes)})\n");
             await WriteAsync(stdout, text, cancellationToken).ConfigureAwait(false);
             return CliApp.Success;
-        });
+        }));
         return command;
     }
 
@@ -56,7 +56,7 @@ internal static class CacheCommand
     {
         var (directory, json) = (DirectoryOption(), JsonOption());
         var command = new Command("clear", "Remove every entry.") { directory, json };
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction((parse, cancellationToken) => OnFolderAsync(parse.GetValue(directory), async () =>
         {
             await using var cache = Open(parse.GetValue(directory), TimeSpan.Zero);
             var before = await cache.GetStatisticsAsync(cancellationToken).ConfigureAwait(false);
@@ -70,7 +70,7 @@ internal static class CacheCommand
                 : string.Create(CultureInfo.InvariantCulture, $"{TerminalText.Printable(cache.Directory)}: removed {Quantity.Of(before.EntryCount, "entry", "entries")} ({Quantity.Size(before.TotalBytes)})\n");
             await WriteAsync(stdout, text, cancellationToken).ConfigureAwait(false);
             return CliApp.Success;
-        });
+        }));
         return command;
     }
 
@@ -80,7 +80,7 @@ internal static class CacheCommand
         var maxSize = new Option<string?>("--max-size") { Description = "Remove least recently used entries until the cache is at 80 % of this many bytes, if it is over (0 = no size limit; `cache clear` empties it). Default: no size limit." };
         var maxAge = new Option<string?>("--max-age") { Description = "Remove entries not used for this many days (fractions allowed; 0 = keep all). Default: 7." };
         var command = new Command("trim", "Remove expired entries, then least recently used ones over a size limit.") { directory, maxSize, maxAge, json };
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction((parse, cancellationToken) => OnFolderAsync(parse.GetValue(directory), async () =>
         {
             var size = ParseSize(parse.GetValue(maxSize));
             var age = ParseDays(parse.GetValue(maxAge));
@@ -100,8 +100,36 @@ internal static class CacheCommand
                     $"{TerminalText.Printable(cache.Directory)}: removed {result.ExpiredRemoved:N0} expired and {Quantity.Of(result.SizeRemoved, "least recently used entry", "least recently used entries")}, freed {Quantity.Size(result.BytesFreed)}; {Quantity.Of(stats.EntryCount, "entry", "entries")} ({Quantity.Size(stats.TotalBytes)}) {(stats.EntryCount == 1 ? "remains" : "remain")}\n");
             await WriteAsync(stdout, text, cancellationToken).ConfigureAwait(false);
             return CliApp.Success;
-        });
+        }));
         return command;
+    }
+
+    // Runs a command on the cache folder: whatever it meets there is one line that names the option, as the commands' own
+    // checks (see OpenExisting) and the CLI's other option errors do: "--cache-dir: <the folder or file>: <reason>". The
+    // disk cache names the folder (or its index) as the error's source, which was the line's prefix in place of the option.
+    private static async Task<int> OnFolderAsync(DirectoryInfo? directory, Func<Task<int>> run)
+    {
+        var path = PathOf(directory);
+        try
+        {
+            return await run().ConfigureAwait(false);
+        }
+        catch (ImageKitException e)
+        {
+            throw new CliException("--cache-dir", $"{(string.IsNullOrEmpty(e.SourceName) ? path : e.SourceName)}: {e.Message}", e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new CliException("--cache-dir", $"cannot use the cache folder {path}: permission denied", e);
+        }
+        catch (IOException e)
+        {
+            throw new CliException("--cache-dir", $"cannot use the cache folder {path}: {e.Message}", e);
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            throw new CliException("--cache-dir", $"cannot use the cache folder {path}: {IndexDatabase.Describe(e)}", e);
+        }
     }
 
     internal static long? ParseSize(string? text)
