@@ -260,10 +260,12 @@ public sealed partial class ImageDownloader
         };
         var innermost = ex.GetBaseException().Message;
         // The outer message often quotes the innermost one ("Connection refused (host:port)" over "Connection refused").
-        // Either may quote the server ("Received an invalid status line: '…'"): clipped.
+        // Either may quote the server ("Received an invalid status line: '…'"): clipped. .NET names a proxy that refused
+        // its tunnel with the password of its URL ("… to proxy 'http://user:password@proxy:3128/' failed"): hidden.
+        var message = UrlText.HideUrlSecretsIn(ex.Message);
         return ex.Message.Contains(innermost, StringComparison.Ordinal)
-            ? $"{what} ({ServerText.Clip(ex.Message)})"
-            : $"{what} ({ServerText.Clip(ex.Message)} {ServerText.Clip(innermost)})";
+            ? $"{what} ({ServerText.Clip(message)})"
+            : $"{what} ({ServerText.Clip(message)} {ServerText.Clip(UrlText.HideUrlSecretsIn(innermost))})";
     }
 
     // A network error of a request sent through a proxy is the proxy's connection's: said, so that a proxy that is down

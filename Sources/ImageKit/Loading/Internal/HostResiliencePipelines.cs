@@ -3,6 +3,7 @@ using System.Net.Http;
 using System.Net.Sockets;
 using System.Runtime.ExceptionServices;
 using ImageKit.Diagnostics.Internal;
+using ImageKit.Internal;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.CircuitBreaker;
@@ -125,7 +126,7 @@ internal sealed class HostResiliencePipelines(ImageDownloaderOptions options, Do
     }
 
     private static string Describe(Outcome<AttemptResult> outcome) => outcome.Exception is { } e
-        ? e.GetType().Name + ": " + e.Message
+        ? e.GetType().Name + ": " + UrlText.HideUrlSecretsIn(e.Message) // .NET's may name a proxy with its password
         : $"HTTP {(int?)outcome.Result?.StatusCode}";
 
     private ResiliencePipeline<AttemptResult> Create(string host)
