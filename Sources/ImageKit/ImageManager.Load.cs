@@ -146,7 +146,9 @@ public sealed partial class ImageManager
             }
             catch (ImageKitException e) when (IsLasting(e) && !lifetime.IsCancellationRequested)
             {
-                RememberFailure(e is ImageDecodingException ? DecodeFailureKey(key, options, decodeOptions) : SourceFailureKey(url, options), e.Message);
+                // The reason is quoted in the fast failure, ImageKit's own exception: an app loader's message may name the URL
+                // (or where it was redirected) with its secrets.
+                RememberFailure(e is ImageDecodingException ? DecodeFailureKey(key, options, decodeOptions) : SourceFailureKey(url, options), UrlText.HideIn(e.Message, url));
                 throw;
             }
             catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested && e.CancellationToken != cancellationToken)

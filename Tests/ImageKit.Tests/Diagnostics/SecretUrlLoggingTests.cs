@@ -169,6 +169,38 @@ public sealed class SecretUrlLoggingTests
         }
     }
 
+    // The fast failure of a URL that failed recently is ImageKit's own exception, and quotes the first failure's message:
+    // an app's loader that named its URL (or where it was redirected) there put the password and signature into it.
+    [TestMethod]
+    public async Task LoadFailsFast_FirstFailureNamedTheUrl_FastFailureMessageHidesItsSecrets()
+    {
+        var url = new Uri($"notfound://user:{Signature}@images.example/a.gif?X-Amz-Signature={Signature}&w=200");
+        using var folder = new TempFolder();
+        await using var manager = new ImageManager(new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = folder.Path } });
+        manager.Loaders.Insert(0, new NotFoundNamingLoader());
+
+        var first = await Assert.ThrowsAsync<ImageDownloadException>(() => manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken));
+        var fast = await Assert.ThrowsAsync<ImageLoadException>(() => manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken));
+
+        StringAssert.Contains(first.Message, Signature, "the app's own exception is left as it threw it");
+        StringAssert.Contains(fast.Message, "failed recently");
+        Assert.DoesNotContain(Signature, fast.Message);
+        StringAssert.Contains(fast.Message, "notfound://user:***@images.example/a.gif?X-Amz-Signature=***&w=200");
+        StringAssert.Contains(fast.Message, "https://user:***@cdn.example/final.gif?X-Amz-Signature=***");
+    }
+
+    private sealed class NotFoundNamingLoader : IImageLoader
+    {
+        public bool CanLoad(Uri url) => url.Scheme == "notfound";
+
+        public Task<ImageLoaderResponse> LoadAsync(ImageLoaderRequest request, IProgress<ImageLoadProgress>? progress = null, CancellationToken cancellationToken = default) =>
+            throw new ImageDownloadException(
+                request.Url,
+                ImageDownloadFailure.HttpStatus,
+                $"GET {request.Url} was redirected to https://user:{Signature}@cdn.example/final.gif?X-Amz-Signature={Signature}, which answered 404",
+                System.Net.HttpStatusCode.NotFound);
+    }
+
     private sealed class RedirectNamingFailingLoader : IImageLoader
     {
         public bool CanLoad(Uri url) => url.Scheme == "redirecting";
