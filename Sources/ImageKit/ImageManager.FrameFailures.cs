@@ -116,7 +116,7 @@ public sealed partial class ImageManager
         {
             // As in RemoveUndecodableAsync: the URL is still remembered as failed, and the next load that decodes the copy
             // meets the same frame and removes it then. The load's own exception is the one its caller sees.
-            Log.UndecodableImageRemovalFailed(_logger, new UrlText.LoggedKey(key), e.Message);
+            Log.UndecodableImageRemovalFailed(_logger, new UrlText.LoggedKey(key), UrlText.HideKeyIn(e.Message, key));
         }
     }
 
@@ -154,7 +154,7 @@ public sealed partial class ImageManager
             // The disk refused, or an app's own cache threw (anything: this runs in the background, and a fault kept here
             // would fail the manager's DisposeAsync before it closed its stores): the URL is still remembered as failed,
             // and a later load that decodes the copy again meets the same frame and removes it then.
-            Log.UndecodableImageRemovalFailed(_logger, new UrlText.LoggedKey(key), e.Message);
+            Log.UndecodableImageRemovalFailed(_logger, new UrlText.LoggedKey(key), UrlText.HideKeyIn(e.Message, key));
         }
         finally
         {

@@ -269,7 +269,8 @@ public sealed partial class ImageManager
 
     private bool LogDiskStoreFailure(string key, Exception e)
     {
-        Log.DiskStoreFailed(_logger, new UrlText.LoggedKey(key), e.Message);
+        // The message may come from an app's cache, which can name the key it was given (by default the URL): not its secrets.
+        Log.DiskStoreFailed(_logger, new UrlText.LoggedKey(key), UrlText.HideKeyIn(e.Message, key));
         return false;
     }
 }

@@ -154,6 +154,17 @@ internal static class UrlText
     }
 
     /// <summary>
+    /// <paramref name="text"/> (a message from outside ImageKit, such as an app cache's exception) with <paramref name="key"/>
+    /// in it shown as <see cref="LoggedKey"/> shows it, and every other URL in it without its secrets (see
+    /// <see cref="HideUrlSecretsIn"/>).
+    /// </summary>
+    public static string HideKeyIn(string text, string key)
+    {
+        var shown = new LoggedKey(key).ToString();
+        return HideUrlSecretsIn(string.Equals(shown, key, StringComparison.Ordinal) || key.Length == 0 ? text : text.Replace(key, shown, StringComparison.Ordinal));
+    }
+
+    /// <summary>
     /// <paramref name="text"/> with the password of every URL in it (<c>scheme://user:password@host</c>) replaced by
     /// <c>***</c>: a key that holds a URL inside a longer string (an app's <c>CacheKey</c>, "v2|" + URL) as well as one that
     /// is a URL.

@@ -41,6 +41,29 @@ public sealed class SecretUrlLoggingTests
         Assert.Contains("X-Amz-Signature=***", record.Message);
     }
 
+    // An app's cache that names the key it was given (by default the URL) in its exception: the key in the log was shown
+    // without its secrets, and the reason beside it must not show them either.
+    [TestMethod]
+    public async Task BackgroundDiskStoreFails_CacheMessageNamesTheKey_DiskStoreFailedLogHidesItsSecrets()
+    {
+        using var cache = new GatedDiskCache { Failure = new DiskCacheException("/cache", $"cannot store {s_url.OriginalString}: the disk is full") };
+        cache.Gate.SetResult();
+        using var loggerFactory = new LoggerFactory();
+        var collector = new FakeLogCollector();
+        loggerFactory.AddProvider(new FakeLoggerProvider(collector));
+        await using (var manager = new ImageManager(cache, cache.Downloader, new ImageManagerOptions { LoggerFactory = loggerFactory }))
+        {
+            manager.Loaders.Insert(0, new AssetLoader());
+            (await manager.LoadImageAsync(s_url, cancellationToken: TestContext.CancellationToken)).Dispose();
+            await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+            Assert.AreEqual(1, manager.FailedDiskStores);
+        }
+
+        var record = collector.GetSnapshot().Single(r => r.Id.Id == 1007);
+        Assert.DoesNotContain(Signature, record.Message);
+        Assert.Contains("cannot store asset://images/a.gif?X-Amz-Signature=***&w=200: the disk is full", record.Message);
+    }
+
     // A CacheKey that keeps the URL inside a longer key ("v2|" + URL): the key's secret query values were hidden in the
     // log, and the password of the URL in it must be too.
     [TestMethod]
