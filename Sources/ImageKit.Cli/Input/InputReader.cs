@@ -40,16 +40,19 @@ internal static class InputReader
             return await ReadDataUrlAsync(uri, cancellationToken).ConfigureAwait(false);
         }
 
+        // A URL of another scheme is tried as a path too (a file may be named "img:1.gif"): named as a URL, without its
+        // secrets, also when reading it fails for another reason than a missing file (a name too long for a path).
         var path = LocalPath(input)!;
+        var name = isUrl ? DisplayName(input) : input;
         if (!path.Contains('\0', StringComparison.Ordinal) && Directory.Exists(path)) // ReadFileAsync says what is wrong with a NUL
         {
-            throw new CliException(input, "is a directory, not an image file");
+            throw new CliException(name, "is a directory, not an image file");
         }
 
         // Opened without asking first whether it exists (File.Exists says false for any failure): see ReadFileAsync.
         try
         {
-            return await ReadFileAsync(path, input, MaxInputBytes, cancellationToken).ConfigureAwait(false);
+            return await ReadFileAsync(path, name, MaxInputBytes, cancellationToken).ConfigureAwait(false);
         }
         catch (CliException e) when (FileReadFailure.IsNotFound(e.InnerException))
         {

@@ -41,6 +41,21 @@ public sealed class FetchBadUrlLineTests
         Assert.DoesNotContain(Secret, result.Stderr);
     }
 
+    // A URL of a scheme the tool does not read is first tried as a file path (a file may be named "img:1.gif"); one too long
+    // for a path failed as "the file name is too long" and was named as typed, password and all.
+    [TestMethod]
+    [DataRow("inspect")]
+    [DataRow("play")]
+    public async Task InspectOrPlay_UrlOfAnotherSchemeTooLongForAPath_NamesItWithoutThePassword(string command)
+    {
+        var url = $"ftp://user:{Secret}@files.example/" + string.Concat(Enumerable.Repeat("a/", 3000)) + "a.gif";
+
+        var result = await CliRunner.RunAsync(command, url);
+
+        result.AssertBadInput("imagekit: ftp://user:***@files.example/a/a/", "");
+        Assert.DoesNotContain(Secret, result.Stderr);
+    }
+
     // Named in full (up to the 2,000 characters of any CLI line), where a line that is not a URL is named by its start and
     // its length.
     [TestMethod]
