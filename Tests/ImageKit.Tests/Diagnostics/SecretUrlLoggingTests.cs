@@ -1,8 +1,6 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using ImageKit.Caching;
 using ImageKit.Decoding;
-using ImageKit.Diagnostics;
 using ImageKit.Loading;
 using ImageKit.Tests.TestUtilities;
 using Microsoft.Extensions.Logging;
@@ -112,22 +110,7 @@ public sealed class SecretUrlLoggingTests
     public async Task LoadFails_LoaderMessageNamesTheUrl_LogAndActivityStatusHideItsSecrets()
     {
         var url = new Uri($"secret://user:{Signature}pw@images.example/a.gif?X-Amz-Signature={Signature}&w=200");
-        using var root = new Activity("test-root").Start();
-        var traceId = root.TraceId;
-        var stopped = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == ImageKitDiagnostics.ActivitySourceName,
-            Sample = (ref _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activity =>
-            {
-                if (activity.TraceId == traceId)
-                {
-                    stopped.Enqueue(activity);
-                }
-            },
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var trace = new TestTrace();
         using var loggerFactory = new LoggerFactory();
         var collector = new FakeLogCollector();
         loggerFactory.AddProvider(new FakeLoggerProvider(collector));
@@ -138,7 +121,7 @@ public sealed class SecretUrlLoggingTests
             await Assert.ThrowsAsync<IOException>(() => manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken));
         }
 
-        var load = stopped.Single(a => a.OperationName == "ImageKit.LoadImage");
+        var load = trace.Single("ImageKit.LoadImage");
         Assert.AreEqual(ActivityStatusCode.Error, load.Status);
         Assert.IsNotNull(load.StatusDescription);
         Assert.DoesNotContain(Signature, load.StatusDescription);
@@ -155,22 +138,7 @@ public sealed class SecretUrlLoggingTests
     public async Task LoadFails_LoaderMessageNamesItsRedirectTarget_LogAndActivityStatusHideTheTargetsSecrets()
     {
         var url = new Uri("redirecting://images.example/a.gif?w=200");
-        using var root = new Activity("test-root").Start();
-        var traceId = root.TraceId;
-        var stopped = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == ImageKitDiagnostics.ActivitySourceName,
-            Sample = (ref _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activity =>
-            {
-                if (activity.TraceId == traceId)
-                {
-                    stopped.Enqueue(activity);
-                }
-            },
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var trace = new TestTrace();
         using var loggerFactory = new LoggerFactory();
         var collector = new FakeLogCollector();
         loggerFactory.AddProvider(new FakeLoggerProvider(collector));
@@ -181,7 +149,7 @@ public sealed class SecretUrlLoggingTests
             await Assert.ThrowsAsync<IOException>(() => manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken));
         }
 
-        var load = stopped.Single(a => a.OperationName == "ImageKit.LoadImage");
+        var load = trace.Single("ImageKit.LoadImage");
         Assert.IsNotNull(load.StatusDescription);
         var record = collector.GetSnapshot().Single(r => r.Id.Id == 1003);
         foreach (var shown in new[] { load.StatusDescription, record.Message })

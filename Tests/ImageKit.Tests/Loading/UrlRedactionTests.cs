@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Text.Json;
 using ImageKit.Caching;
-using ImageKit.Diagnostics;
 using ImageKit.Internal;
 using ImageKit.Loading;
 using ImageKit.Tests.Packaging;
@@ -83,22 +81,7 @@ public sealed class UrlRedactionTests
         using var folder = new TempFolder();
         var logs = new FakeLogCollector();
         using var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(new FakeLoggerProvider(logs)));
-        using var root = new Activity("test-root").Start();
-        var traceId = root.TraceId;
-        var tags = new ConcurrentQueue<string>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == ImageKitDiagnostics.ActivitySourceName,
-            Sample = (ref _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activity =>
-            {
-                if (activity.TraceId == traceId)
-                {
-                    tags.Enqueue(string.Join(' ', activity.TagObjects.Select(t => $"{t.Key}={t.Value}")));
-                }
-            },
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var trace = new TestTrace();
         await using var manager = new ImageManager(
             new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = folder.Path } },
             DownloadTestOptions.Fast(maxRetries: 0),
@@ -113,6 +96,7 @@ public sealed class UrlRedactionTests
         Assert.AreEqual(server.Url("/a.gif?X-Amz-Signature=***&w=2").OriginalString, stored!.Metadata.OriginalUrl!.OriginalString);
         Assert.AreEqual(server.Url("/missing.gif?token=***").OriginalString, missing.SourceName);
         StringAssert.Contains(moved.Message, "redirect to ftp://files.example/a.gif?X-Amz-Signature=*** was refused");
+        var tags = trace.Stopped.Select(a => string.Join(' ', a.TagObjects.Select(t => $"{t.Key}={t.Value}"))).ToList();
         var shown = string.Join("\n", logs.GetSnapshot().Select(r => r.Message).Concat(tags).Append(missing.Message).Append(moved.Message));
         Assert.Contains("X-Amz-Signature=***", shown);
         Assert.DoesNotContain(Secret, shown);

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using ImageKit.Caching;
-using ImageKit.Diagnostics;
 using ImageKit.Loading;
 using ImageKit.Tests.Loading;
 using ImageKit.Tests.TestUtilities;
@@ -64,24 +62,16 @@ public sealed class ImageManagerCancellationTests
         var url = new Uri("asset://images/store-cancelled.gif");
 
         // The listener is process-wide: only this test's own trace cancels, as its store stage begins.
-        using var root = new Activity("test-root").Start();
-        var traceId = root.TraceId;
-        using var listener = new ActivityListener
+        using var trace = new TestTrace(started: activity =>
         {
-            ShouldListenTo = source => source.Name == ImageKitDiagnostics.ActivitySourceName,
-            Sample = (ref _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStarted = activity =>
+            if (activity.OperationName == "ImageKit.Store")
             {
-                if (activity.TraceId == traceId && activity.OperationName == "ImageKit.Store")
-                {
-                    cts.Cancel();
-                }
-            },
-        };
-        ActivitySource.AddActivityListener(listener);
+                cts.Cancel();
+            }
+        });
 
         await Assert.ThrowsAsync<OperationCanceledException>(() => manager.LoadImageAsync(url, new ImageLoadOptions { WaitForDiskStore = true }, cancellationToken: cts.Token));
-        root.Stop();
+        trace.Root.Stop();
 
         await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
         Assert.AreEqual(ImageCacheType.None, await manager.Cache.ContainsAsync(url.AbsoluteUri, cancellationToken: TestContext.CancellationToken), "the cancelled load left nothing in either tier");
