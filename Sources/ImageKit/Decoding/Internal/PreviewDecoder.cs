@@ -21,7 +21,7 @@ internal static class PreviewDecoder
     /// When positive, the preview is decoded scaled down to at most this many pixels where the codec can (JPEG and WebP
     /// decode straight to a smaller size); where it cannot, there is no preview.
     /// </param>
-    /// <exception cref="ImageLimitExceededException">The header declares a canvas beyond <paramref name="limits"/>.</exception>
+    /// <exception cref="ImageLimitExceededException">The header declares a canvas beyond <paramref name="limits"/>, or the GIF or WebP frames that have arrived are more than its <see cref="DecodingLimits.MaxFrameCount"/>.</exception>
     public static ImageFrame? TryDecode(ReadOnlySpan<byte> partialData, DecodingLimits limits, long maxPixelCount = 0) =>
         TryDecode(partialData, new ImageDecodeOptions { Limits = limits, MaxPixelCount = maxPixelCount });
 
@@ -32,13 +32,21 @@ internal static class PreviewDecoder
     /// cannot, there is no preview. A still is turned upright as <see cref="ImageDecodeOptions.Orientation"/> says and run
     /// through <see cref="ImageDecodeOptions.Transformers"/>, as the finished image will be.
     /// </summary>
-    /// <exception cref="ImageLimitExceededException">The header declares a canvas beyond the limits.</exception>
+    /// <exception cref="ImageLimitExceededException">The header declares a canvas beyond the limits, or the GIF or WebP frames that have arrived are more than <see cref="DecodingLimits.MaxFrameCount"/>.</exception>
     public static ImageFrame? TryDecode(ReadOnlySpan<byte> partialData, ImageDecodeOptions options)
     {
         var format = ImageFormatDetector.Detect(partialData);
         if (format is not (ImageFormat.Jpeg or ImageFormat.Png or ImageFormat.Apng or ImageFormat.WebP or ImageFormat.Gif))
         {
             return null;
+        }
+
+        // Frames are counted from the container's headers before Skia parses them, as for the finished image
+        // (SkiaCodecSource.Create): Skia answers a GIF's or WebP's frame count below by parsing every frame (a WebP's
+        // looked up from the start of its index each time), seconds of CPU for a hostile file of tiny frames.
+        if (EncodedFrameCounter.CountUpTo(format, partialData, options.Limits.MaxFrameCount) is { } frames)
+        {
+            options.Limits.CheckFrameCountAtLeast(frames);
         }
 
         using var data = SKData.CreateCopy(partialData);
