@@ -67,7 +67,7 @@ internal static class EncodedFrameCounter
 
     // As libwebp's demuxer reads a frame: after the 16-byte frame header, an optional ALPH chunk, then the VP8 or VP8L
     // bitstream. A frame whose chunks start with anything else has no image: the demuxer drops it without counting it.
-    private static bool HoldsImage(ReadOnlySpan<byte> anmfPayload)
+    internal static bool HoldsImage(ReadOnlySpan<byte> anmfPayload)
     {
         if (anmfPayload.Length <= AnmfHeaderBytes)
         {

@@ -146,7 +146,9 @@ internal sealed class FirstFrameExcerpt
                 continue;
             }
 
-            seenFrame |= isFrame;
+            // An ANMF that holds no image is no frame (libwebp's demuxer drops it, EncodedFrameCounter does not count it):
+            // kept, as the demuxer skips it, but the excerpt goes on to the first frame that holds one.
+            seenFrame |= isFrame && EncodedFrameCounter.HoldsImage(chunks.Payload);
             var start = RiffHeaderBytes + chunks.Start;
             var end = RiffHeaderBytes + Math.Min(chunks.End, run.Length);
             Add(pieces, start, end);
