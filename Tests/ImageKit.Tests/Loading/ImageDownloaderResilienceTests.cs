@@ -90,6 +90,26 @@ public sealed class ImageDownloaderResilienceTests
     }
 
     [TestMethod]
+    [DataRow("2147483648")]
+    [DataRow("99999999999")]
+    public async Task DownloadAsync_RetryAfterSecondsTooLargeForAnInt_WaitsMaxDelay(string seconds)
+    {
+        // .NET's header parser takes delta-seconds as an int and leaves a larger value unparsed: the server still asked
+        // for a wait longer than any MaxDelay, not for the short computed backoff.
+        var options = DownloadTestOptions.Fast();
+        options.Retry.BaseDelay = TimeSpan.FromMilliseconds(1);
+        options.Retry.MaxDelay = TimeSpan.FromMilliseconds(40);
+        var delays = new ConcurrentQueue<TimeSpan>();
+        options.RetryScheduled = (_, delay) => delays.Enqueue(delay);
+        using var downloader = new ImageDownloader(options);
+
+        var response = await Download(downloader, $"/throttled/huge-{seconds}?delta={seconds}");
+
+        Assert.AreEqual(2, response.Attempts);
+        CollectionAssert.AreEqual(new[] { TimeSpan.FromMilliseconds(40) }, delays.ToArray(), "capped, as any Retry-After");
+    }
+
+    [TestMethod]
     public async Task DownloadAsync_ServerErrors_BackoffGrowsAndStaysUnderMaxDelay()
     {
         var options = DownloadTestOptions.Fast(maxRetries: 6);

@@ -314,7 +314,7 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
 
         if (AttemptResult.IsTransient(status))
         {
-            return AttemptResult.TransientStatus(status, response.ReasonPhrase, RetryAfter(response.Headers.RetryAfter));
+            return AttemptResult.TransientStatus(status, response.ReasonPhrase, RetryAfter(response.Headers));
         }
 
         throw new ImageDownloadException(url, ImageDownloadFailure.HttpStatus, $"HTTP {Describe(status, response.ReasonPhrase)}{WhyNotFollowed(response)}", status);
@@ -338,8 +338,9 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
             : ": a redirect without a Location";
     }
 
-    private TimeSpan? RetryAfter(RetryConditionHeaderValue? header)
+    private TimeSpan? RetryAfter(HttpResponseHeaders headers)
     {
+        var header = headers.RetryAfter;
         if (header?.Delta is { } delta)
         {
             return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
@@ -349,6 +350,14 @@ internal sealed class ImageHttpTransfer(HttpClient client, ImageDownloaderOption
         {
             var wait = date - options.TimeProvider.GetUtcNow();
             return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
+        }
+
+        // .NET parses delta-seconds as an int and leaves a larger number unparsed: still a wait longer than any MaxDelay
+        // (which caps it), not a header to ignore in favour of the short computed backoff.
+        if (header is null && headers.NonValidated.TryGetValues("Retry-After", out var raw) && raw.Count == 1
+            && raw.ToString().Trim() is { Length: > 0 } seconds && seconds.All(char.IsAsciiDigit))
+        {
+            return TimeSpan.MaxValue;
         }
 
         return null;
