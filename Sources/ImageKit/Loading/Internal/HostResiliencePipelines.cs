@@ -107,6 +107,8 @@ internal sealed class HostResiliencePipelines(ImageDownloaderOptions options, Do
     /// opens again instead of letting every queued request through to a host that may still be down.
     /// </remarks>
     /// <exception cref="OperationCanceledException">The attempt's download was cancelled, and it was not the trial.</exception>
+    /// <exception cref="AppCallbackException">The app's code failed the attempt, and it was not the trial.</exception>
+    /// <exception cref="ImageDownloadException">The request modifier made a request that cannot be sent, and it was not the trial.</exception>
     private static bool CountsAsFailure(CircuitBreakerPredicateArguments<AttemptResult> args)
     {
         if (args.Outcome.Exception is OperationCanceledException cancelled)
@@ -120,6 +122,19 @@ internal sealed class HostResiliencePipelines(ImageDownloaderOptions options, Do
             {
                 ExceptionDispatchInfo.Throw(cancelled);
             }
+        }
+
+        // The app's code failed the attempt (its request modifier or status check threw, or the modifier made a request
+        // that cannot be sent): that tells nothing of the host either, and is not counted as its success. A trial ended so
+        // has not shown the host is back: the circuit opens again, as for a cancelled trial.
+        if (args.Outcome.Exception is AppCallbackException or ImageDownloadException { Failure: ImageDownloadFailure.InvalidRequest })
+        {
+            if (args.Context.Properties.GetValue(TrialMarkStrategy.IsTrial, false))
+            {
+                return true;
+            }
+
+            ExceptionDispatchInfo.Throw(args.Outcome.Exception);
         }
 
         return IsTransient(args.Outcome);
