@@ -33,29 +33,32 @@ public sealed class ImageDownloaderBreakerAppCallbackTests
     [ClassCleanup]
     public static async Task StopServerAsync() => await s_server.DisposeAsync();
 
+    // Without retries: 3 modifier failures and 4 host failures (4 of 7 stayed under the ratio of 0.6). With 2 retries:
+    // 5 modifier failures (never retried) and 2 downloads of 3 failed attempts each (6 of 11 stayed under it).
     [TestMethod]
-    public async Task CircuitClosed_RequestModifierFailuresThenHostFailures_OpensIt()
+    [DataRow(0, 3, 4)]
+    [DataRow(2, 5, 2)]
+    public async Task CircuitClosed_RequestModifierFailuresThenHostFailures_OpensIt(int maxRetries, int modifierFailures, int hostFailures)
     {
-        var options = DownloadTestOptions.Fast(maxRetries: 0);
+        var options = DownloadTestOptions.Fast(maxRetries);
         options.CircuitBreaker = new ImageDownloadCircuitBreakerOptions { FailureRatio = 0.6, MinimumThroughput = 4, SamplingDuration = TimeSpan.FromMinutes(5) };
         options.RequestModifier = FailingFor("token-");
         using var downloader = new ImageDownloader(options);
-        for (var i = 0; i < 3; i++)
+        for (var i = 0; i < modifierFailures; i++)
         {
-            await Assert.ThrowsExactlyAsync<TokenFetchException>(() => Download(downloader, $"/image/token-{i}"));
+            // The app's exception as it was thrown, also through the breaker and the retry.
+            await Assert.ThrowsExactlyAsync<TokenFetchException>(() => Download(downloader, $"/image/token-{maxRetries}-{i}"));
         }
 
-        // Every attempt the host answered failed: 4 of them, as many as let the ratio count (with the 3 above as
-        // successes, 4 of 7 stayed under 0.6).
-        for (var i = 0; i < 4; i++)
+        for (var i = 0; i < hostFailures; i++)
         {
             await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => Download(downloader, "/status/503"));
         }
 
-        var ex = await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => Download(downloader, "/image/after"));
+        var ex = await Assert.ThrowsExactlyAsync<ImageDownloadException>(() => Download(downloader, $"/image/after-{maxRetries}"));
 
         Assert.AreEqual(ImageDownloadFailure.CircuitOpen, ex.Failure, ex.Message);
-        Assert.AreEqual(0, s_server.Hits("/image/after"));
+        Assert.AreEqual(0, s_server.Hits($"/image/after-{maxRetries}"));
     }
 
     [TestMethod]
