@@ -4,6 +4,10 @@ namespace ImageKit.Caching;
 
 public sealed partial class DiskImageCache
 {
+    // How many times a read looks for an entry that writes keep replacing between its row and its bytes before it gives up
+    // as a miss: a bound, so that a key rewritten without pause cannot hold a reader for ever.
+    private const int MaxReadAttempts = 64;
+
     /// <summary>
     /// Reads an entry: its bytes (length and checksum verified) and metadata, and records the access. An absent, expired,
     /// missing, unreadable or damaged entry is a miss (<see langword="null"/>); expired and damaged entries are removed.
@@ -22,7 +26,12 @@ public sealed partial class DiskImageCache
         ArgumentNullException.ThrowIfNull(key);
         using var operation = EnterOperation();
         var hash = KeyHash.Of(key);
-        for (var attempt = 0; attempt < 2; attempt++)
+
+        // A read that meets a write of the key in between its row and its file reads again, as often as writes keep
+        // replacing the entry (up to MaxReadAttempts): readers see the old entry or the new one, never a miss in between.
+        // Bytes that still read wrong without any write in between are read once more only (see RemoveIfStillBroken).
+        var unsure = 0;
+        for (var attempt = 0; attempt < MaxReadAttempts; attempt++)
         {
             var found = _index.Read(c => c.FindWithData(hash.Bytes));
             if (found is null)
@@ -62,9 +71,10 @@ public sealed partial class DiskImageCache
                 continue;
             }
 
-            if (!RemoveIfStillBroken(hash, row))
+            var broken = RemoveIfStillBroken(hash, row);
+            if (broken == BrokenRow.Replaced || (broken == BrokenRow.ReadAgain && ++unsure < 2))
             {
-                continue; // intact again (a failed write put the file back), or replaced by a write that committed
+                continue; // replaced by a write that committed, or intact again (a failed write put the file back)
             }
 
             break;
@@ -215,19 +225,23 @@ public sealed partial class DiskImageCache
     /// commits, the key has its new row by then.
     /// </summary>
     /// <returns>
-    /// <see langword="false"/> when the entry is there to read again: its file reads intact now or cannot be read now, or a
-    /// writer replaced it since the row was read (readers see the old entry or the new one, not a miss in between).
+    /// <see cref="BrokenRow.Removed"/> when the entry is gone; <see cref="BrokenRow.Replaced"/> when a writer replaced it
+    /// since the row was read (readers see the old entry or the new one, not a miss in between);
+    /// <see cref="BrokenRow.ReadAgain"/> when its file reads intact now or cannot be read now.
     /// </returns>
-    private bool RemoveIfStillBroken(KeyHash hash, IndexRow row)
+    private BrokenRow RemoveIfStillBroken(KeyHash hash, IndexRow row)
     {
-        var readAgain = _index.Write(c =>
+        var outcome = _index.Write(c =>
         {
             // Under the write lock no writer is between a rename and its row: the file is what the committed rows say. A
             // file that cannot be read now (no file descriptor left, an I/O error) is not known to be damaged: kept, and
             // read once more before the read gives up as a miss.
             if (!row.Inline && _blobs.IsIntact(hash, row.Size, row.Checksum) is not false)
             {
-                return true;
+                // The file under the row read now may be a newer write's (committed since the row was read).
+                return c.Find(hash.Bytes) is { } now && (now.Checksum != row.Checksum || now.StoredTicks != row.StoredTicks)
+                    ? BrokenRow.Replaced
+                    : BrokenRow.ReadAgain;
             }
 
             if (c.DeleteIfUnchanged(hash.Bytes, row.Checksum, row.StoredTicks))
@@ -237,17 +251,30 @@ public sealed partial class DiskImageCache
                     _blobs.Delete(hash);
                 }
 
-                return false;
+                return BrokenRow.Removed;
             }
 
-            return c.Find(hash.Bytes) is not null; // replaced since (else removed: a miss)
+            return c.Find(hash.Bytes) is not null ? BrokenRow.Replaced : BrokenRow.Removed; // replaced since, or removed: a miss
         });
-        if (!readAgain)
+        if (outcome == BrokenRow.Removed)
         {
             _access.Forget(hash);
         }
 
-        return !readAgain;
+        return outcome;
+    }
+
+    /// <summary>What <see cref="RemoveIfStillBroken"/> found.</summary>
+    private enum BrokenRow
+    {
+        /// <summary>The entry is gone (removed now as damaged, or by another hand): a miss.</summary>
+        Removed,
+
+        /// <summary>A write replaced the entry since its row was read: read the new one.</summary>
+        Replaced,
+
+        /// <summary>The row's file reads intact now, or cannot be read now: read once more.</summary>
+        ReadAgain,
     }
 
     /// <summary>

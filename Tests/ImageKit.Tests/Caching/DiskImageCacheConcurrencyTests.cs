@@ -69,4 +69,52 @@ public sealed class DiskImageCacheConcurrencyTests
         Assert.HasCount((int)files, BlobFiles(folder.Path), "one file per large entry, none for inline ones");
         Assert.AreEqual(new DiskCacheSweepResult(0, 0), await cache.SweepAsync(TestContext.CancellationToken), "nothing left to repair");
     }
+
+    /// <summary>
+    /// An entry that always exists, replaced over and over while it is read: every read returns the old bytes or the new
+    /// ones, never a miss. A read that met a replacement between its row and its file read again only once, so two
+    /// replacements during one read (a few reads in a thousand here) made it a miss, counted in the statistics.
+    /// </summary>
+    [TestMethod]
+    [Timeout(60_000, CooperativeCancellation = true)]
+    public async Task GetAsync_WhileTheKeyIsReplacedOverAndOver_NeverMisses()
+    {
+        using var folder = new TempFolder();
+        using var cache = Open(folder.Path, TimeProvider.System, o => (o.MaxInlineBytes, o.FlushWrites) = (0, false));
+        var (first, second) = (Bytes(40_000, 1), Bytes(100_000, 2));
+        await cache.SetAsync("k", first, null, TestContext.CancellationToken);
+        var writing = 1;
+        var writer = Task.Run(
+            async () =>
+            {
+                for (var i = 0; i < 4000; i++)
+                {
+                    await cache.SetAsync("k", i % 2 == 0 ? second : first, null, TestContext.CancellationToken);
+                }
+
+                Volatile.Write(ref writing, 0);
+            },
+            TestContext.CancellationToken);
+        var (hits, misses, wrong) = (0, 0, 0);
+        while (Volatile.Read(ref writing) == 1 && !writer.IsFaulted)
+        {
+            switch (await cache.GetAsync("k", TestContext.CancellationToken))
+            {
+                case null:
+                    misses++;
+                    break;
+                case { } entry when entry.Data.AsSpan().SequenceEqual(first) || entry.Data.AsSpan().SequenceEqual(second):
+                    hits++;
+                    break;
+                default:
+                    wrong++;
+                    break;
+            }
+        }
+
+        await writer;
+        Assert.AreEqual(0, wrong, "wrong bytes");
+        Assert.AreEqual(0, misses, $"reads that missed an entry that was always there ({hits} hits)");
+        Assert.AreEqual(misses, (await cache.GetStatisticsAsync(TestContext.CancellationToken)).Misses);
+    }
 }
