@@ -132,7 +132,27 @@ public sealed partial class DiskImageCache
         cancellationToken.ThrowIfCancellationRequested();
         var hash = KeyHash.Of(key);
         var row = _index.Read(c => c.Find(hash.Bytes));
-        return Task.FromResult(row is not null && !IsExpired(row, hash, NowTicks) && HasIntactLength(row, hash) == true);
+        if (row is null || IsExpired(row, hash, NowTicks))
+        {
+            return Task.FromResult(false);
+        }
+
+        if (HasIntactLength(row, hash) == true)
+        {
+            return Task.FromResult(true);
+        }
+
+        // A write of the key may be between moving the old file aside and committing its row, or may have renamed its file
+        // into place after the row was read: looked at again under the write lock, where no writer is between a rename and
+        // its row, so the file is what the committed row says. An index that takes no write lock now answers as it did.
+        try
+        {
+            return Task.FromResult(_index.Write(c => c.Find(hash.Bytes) is { } committed && !IsExpired(committed, hash, NowTicks) && HasIntactLength(committed, hash) == true));
+        }
+        catch (DiskCacheException)
+        {
+            return Task.FromResult(false);
+        }
     }
 
     /// <summary>

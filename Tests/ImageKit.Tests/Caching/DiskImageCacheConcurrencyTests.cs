@@ -117,4 +117,46 @@ public sealed class DiskImageCacheConcurrencyTests
         Assert.AreEqual(0, misses, $"reads that missed an entry that was always there ({hits} hits)");
         Assert.AreEqual(misses, (await cache.GetStatisticsAsync(TestContext.CancellationToken)).Misses);
     }
+
+    /// <summary>
+    /// The same for <see cref="DiskImageCache.ContainsAsync"/>: an entry that always exists, replaced by bytes of another
+    /// length over and over, is always found. It compared the file's length with the row it had read, and a file renamed
+    /// into place by a replacement since then made it answer false.
+    /// </summary>
+    [TestMethod]
+    [Timeout(60_000, CooperativeCancellation = true)]
+    public async Task ContainsAsync_WhileTheKeyIsReplacedOverAndOver_AlwaysFindsIt()
+    {
+        using var folder = new TempFolder();
+        using var cache = Open(folder.Path, TimeProvider.System, o => (o.MaxInlineBytes, o.FlushWrites) = (0, false));
+        var (first, second) = (Bytes(40_000, 1), Bytes(100_000, 2));
+        await cache.SetAsync("k", first, null, TestContext.CancellationToken);
+        var writing = 1;
+        var writer = Task.Run(
+            async () =>
+            {
+                for (var i = 0; i < 4000; i++)
+                {
+                    await cache.SetAsync("k", i % 2 == 0 ? second : first, null, TestContext.CancellationToken);
+                }
+
+                Volatile.Write(ref writing, 0);
+            },
+            TestContext.CancellationToken);
+        var (found, notFound) = (0, 0);
+        while (Volatile.Read(ref writing) == 1 && !writer.IsFaulted)
+        {
+            if (await cache.ContainsAsync("k", TestContext.CancellationToken))
+            {
+                found++;
+            }
+            else
+            {
+                notFound++;
+            }
+        }
+
+        await writer;
+        Assert.AreEqual(0, notFound, $"answers that an entry that was always there is not ({found} found)");
+    }
 }
