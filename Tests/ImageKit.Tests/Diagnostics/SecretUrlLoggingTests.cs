@@ -21,20 +21,8 @@ public sealed class SecretUrlLoggingTests
     [TestMethod]
     public async Task BackgroundDiskStoreFails_DiskStoreFailedLogHidesTheUrlsSecrets()
     {
-        using var cache = new GatedDiskCache { Failure = new DiskCacheException("/cache", "the disk is full") };
-        cache.Gate.SetResult();
-        using var loggerFactory = new LoggerFactory();
-        var collector = new FakeLogCollector();
-        loggerFactory.AddProvider(new FakeLoggerProvider(collector));
-        await using (var manager = new ImageManager(cache, cache.Downloader, new ImageManagerOptions { LoggerFactory = loggerFactory }))
-        {
-            manager.Loaders.Insert(0, new AssetLoader());
-            (await manager.LoadImageAsync(s_url, cancellationToken: TestContext.CancellationToken)).Dispose();
-            await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
-            Assert.AreEqual(1, manager.FailedDiskStores);
-        }
+        var record = await DiskStoreFailedLogAsync(s_url, null, "the disk is full");
 
-        var record = collector.GetSnapshot().Single(r => r.Id.Id == 1007);
         Assert.DoesNotContain(Signature, record.Message);
         Assert.Contains("X-Amz-Signature=***", record.Message);
     }
@@ -44,20 +32,8 @@ public sealed class SecretUrlLoggingTests
     [TestMethod]
     public async Task BackgroundDiskStoreFails_CacheMessageNamesTheKey_DiskStoreFailedLogHidesItsSecrets()
     {
-        using var cache = new GatedDiskCache { Failure = new DiskCacheException("/cache", $"cannot store {s_url.OriginalString}: the disk is full") };
-        cache.Gate.SetResult();
-        using var loggerFactory = new LoggerFactory();
-        var collector = new FakeLogCollector();
-        loggerFactory.AddProvider(new FakeLoggerProvider(collector));
-        await using (var manager = new ImageManager(cache, cache.Downloader, new ImageManagerOptions { LoggerFactory = loggerFactory }))
-        {
-            manager.Loaders.Insert(0, new AssetLoader());
-            (await manager.LoadImageAsync(s_url, cancellationToken: TestContext.CancellationToken)).Dispose();
-            await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
-            Assert.AreEqual(1, manager.FailedDiskStores);
-        }
+        var record = await DiskStoreFailedLogAsync(s_url, null, $"cannot store {s_url.OriginalString}: the disk is full");
 
-        var record = collector.GetSnapshot().Single(r => r.Id.Id == 1007);
         Assert.DoesNotContain(Signature, record.Message);
         Assert.Contains("cannot store asset://images/a.gif?X-Amz-Signature=***&w=200: the disk is full", record.Message);
     }
@@ -67,22 +43,9 @@ public sealed class SecretUrlLoggingTests
     [TestMethod]
     public async Task BackgroundDiskStoreFails_KeyEmbeddingAUrlWithAPassword_LogHidesThePassword()
     {
-        using var cache = new GatedDiskCache { Failure = new DiskCacheException("/cache", "the disk is full") };
-        cache.Gate.SetResult();
-        using var loggerFactory = new LoggerFactory();
-        var collector = new FakeLogCollector();
-        loggerFactory.AddProvider(new FakeLoggerProvider(collector));
         var url = new Uri($"asset://user:{Signature}@images/a.gif?w=200");
-        await using (var manager = new ImageManager(cache, cache.Downloader, new ImageManagerOptions { LoggerFactory = loggerFactory }))
-        {
-            manager.Loaders.Insert(0, new AssetLoader());
-            var options = new ImageLoadOptions { CacheKey = u => "v2|" + u.OriginalString };
-            (await manager.LoadImageAsync(url, options, cancellationToken: TestContext.CancellationToken)).Dispose();
-            await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
-            Assert.AreEqual(1, manager.FailedDiskStores);
-        }
+        var record = await DiskStoreFailedLogAsync(url, new ImageLoadOptions { CacheKey = u => "v2|" + u.OriginalString }, "the disk is full");
 
-        var record = collector.GetSnapshot().Single(r => r.Id.Id == 1007);
         Assert.DoesNotContain(Signature, record.Message);
         Assert.Contains("v2|asset://user:***@images/a.gif?w=200", record.Message);
     }
@@ -178,6 +141,27 @@ public sealed class SecretUrlLoggingTests
         Assert.DoesNotContain(Signature, fast.Message);
         StringAssert.Contains(fast.Message, "notfound://user:***@images.example/a.gif?X-Amz-Signature=***&w=200");
         StringAssert.Contains(fast.Message, "https://user:***@cdn.example/final.gif?X-Amz-Signature=***");
+    }
+
+
+    // Loads url (an asset: URL) with options through a manager whose disk cache fails its background store with a
+    // DiskCacheException saying reason, and returns the DiskStoreFailed log (1007) of that store.
+    private async Task<FakeLogRecord> DiskStoreFailedLogAsync(Uri url, ImageLoadOptions? options, string reason)
+    {
+        using var cache = new GatedDiskCache { Failure = new DiskCacheException("/cache", reason) };
+        cache.Gate.SetResult();
+        using var loggerFactory = new LoggerFactory();
+        var collector = new FakeLogCollector();
+        loggerFactory.AddProvider(new FakeLoggerProvider(collector));
+        await using (var manager = new ImageManager(cache, cache.Downloader, new ImageManagerOptions { LoggerFactory = loggerFactory }))
+        {
+            manager.Loaders.Insert(0, new AssetLoader());
+            (await manager.LoadImageAsync(url, options, cancellationToken: TestContext.CancellationToken)).Dispose();
+            await manager.WaitForDiskStoresAsync(TestContext.CancellationToken);
+            Assert.AreEqual(1, manager.FailedDiskStores);
+        }
+
+        return collector.GetSnapshot().Single(r => r.Id.Id == 1007);
     }
 
     private sealed class NotFoundNamingLoader : IImageLoader
