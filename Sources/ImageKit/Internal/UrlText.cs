@@ -149,8 +149,7 @@ internal static class UrlText
     /// </summary>
     public readonly record struct LoggedKey(string Key)
     {
-        public override string ToString() =>
-            SecretQueryParameters.Hide(Key.Contains('@', StringComparison.Ordinal) ? WithoutPasswords(Key) : Key);
+        public override string ToString() => RedactText(Key); // also a URL inside a longer key ("v2|" + URL)
     }
 
     /// <summary>
@@ -162,21 +161,6 @@ internal static class UrlText
     {
         var shown = new LoggedKey(key).ToString();
         return HideUrlSecretsIn(string.Equals(shown, key, StringComparison.Ordinal) || key.Length == 0 ? text : text.Replace(key, shown, StringComparison.Ordinal));
-    }
-
-    /// <summary>
-    /// <paramref name="text"/> with the password of every URL in it (<c>scheme://user:password@host</c>) replaced by
-    /// <c>***</c>: a key that holds a URL inside a longer string (an app's <c>CacheKey</c>, "v2|" + URL) as well as one that
-    /// is a URL.
-    /// </summary>
-    public static string WithoutPasswords(string text)
-    {
-        for (var i = text.IndexOf("://", StringComparison.Ordinal); i >= 0; i = text.IndexOf("://", i + 3, StringComparison.Ordinal))
-        {
-            text = HidePasswordAt(text, i + 3); // changes the text only after i + 3
-        }
-
-        return text;
     }
 
     /// <summary>
