@@ -40,10 +40,12 @@ internal static class InputReader
             return await ReadDataUrlAsync(uri, cancellationToken).ConfigureAwait(false);
         }
 
-        // A URL of another scheme is tried as a path too (a file may be named "img:1.gif"): named as a URL, without its
-        // secrets, also when reading it fails for another reason than a missing file (a name too long for a path).
+        // A URL of another scheme is tried as a path too (a file may be named "img:1.gif"), as is an http(s) URL that does
+        // not parse: if it cannot be read, it is named as fetch names a URL it refuses, without its secrets and, when long,
+        // by its start and length, also when reading it fails for another reason than a missing file (a name too long).
         var path = LocalPath(input)!;
-        var name = isUrl ? DisplayName(input) : input;
+        var refused = isUrl ? !uri!.IsFile : LooksLikeHttpUrl(input);
+        var name = refused ? UrlText.DescribeNonUrl(input) : isUrl ? DisplayName(input) : input;
         if (!path.Contains('\0', StringComparison.Ordinal) && Directory.Exists(path)) // ReadFileAsync says what is wrong with a NUL
         {
             throw new CliException(name, "is a directory, not an image file");
@@ -56,7 +58,7 @@ internal static class InputReader
         }
         catch (CliException e) when (FileReadFailure.IsNotFound(e.InnerException))
         {
-            throw new CliException(DisplayName(input), NotFoundReason(input, isUrl ? uri : null), e.InnerException);
+            throw new CliException(refused ? name : DisplayName(input), NotFoundReason(input, isUrl ? uri : null), e.InnerException);
         }
     }
 
@@ -176,10 +178,11 @@ internal static class InputReader
             return $"the '{uri.Scheme}' scheme is not supported (http, https, file and data URLs and file paths are)";
         }
 
-        return input.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || input.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
-            ? "not a valid URL"
-            : "file not found";
+        return LooksLikeHttpUrl(input) ? "not a valid URL" : "file not found";
     }
+
+    private static bool LooksLikeHttpUrl(string input) =>
+        input.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || input.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
 
     // Through the SDK's downloader: retries of transient failures, a per-attempt timeout, and the size limit enforced
     // from Content-Length and while streaming. The bytes are not required to look like an image here: the decoder then
