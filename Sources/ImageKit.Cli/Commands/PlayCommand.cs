@@ -151,8 +151,16 @@ internal static class PlayCommand
         player.Play();
         if (!image.IsAnimated)
         {
-            // A still shows its one frame (decoded by the worker) and is done.
-            (await FirstFrameAsync(player, cancellationToken).ConfigureAwait(false)).Dispose();
+            // A still shows its one frame (decoded by the worker) and is done; interrupted before that, it reports what
+            // it showed (nothing), as an animation does.
+            try
+            {
+                (await FirstFrameAsync(player, cancellationToken).ConfigureAwait(false)).Dispose();
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+            }
+
             await finished.CancelAsync().ConfigureAwait(false);
         }
 
@@ -181,7 +189,7 @@ internal static class PlayCommand
             sheet?.Compact();
         }
 
-        if (renderer is not null && !image.IsAnimated)
+        if (renderer is not null && !image.IsAnimated && !cancellationToken.IsCancellationRequested)
         {
             using var frame = await FirstFrameAsync(player, cancellationToken).ConfigureAwait(false);
             renderer.Draw(frame);
@@ -209,7 +217,7 @@ internal static class PlayCommand
         if (sheet is not null)
         {
             // Interrupted before any frame was shown: the news is the interruption (exit 130), not the empty sheet.
-            if (sheet.Count == 0 && image.IsAnimated)
+            if (sheet.Count == 0)
             {
                 cancellationToken.ThrowIfCancellationRequested();
             }
