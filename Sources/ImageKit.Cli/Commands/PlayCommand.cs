@@ -30,10 +30,10 @@ internal static class PlayCommand
     {
         var input = new Argument<string>("file-or-url") { Description = "An image file, an http(s), file: or data: URL, or - for standard input." };
         var loops = new Option<string?>("--loops") { Description = "How many times to play the animation (0 = forever). Default: the image's own loop count." };
-        var rate = new Option<double>("--rate") { Description = $"Speed: 1 normal, 0.5 half, 2 double; above 0, at most {AnimatedImagePlayer.MaxPlaybackRate.ToString(CultureInfo.InvariantCulture)}.", DefaultValueFactory = _ => 1.0 };
+        var rate = new Option<double>("--rate") { Description = $"Speed: 1 normal, 0.5 half, 2 double; above 0, at most {AnimatedImagePlayer.MaxPlaybackRate.ToString(CultureInfo.InvariantCulture)}.", DefaultValueFactory = _ => 1.0, CustomParser = result => ParseDecimal(result) ?? 0 };
         var mode = new Option<string>("--mode") { Description = "How the frames advance: normal (forward), reverse (backward), bounce (forward then back) or reversed-bounce (backward then forward).", DefaultValueFactory = _ => "normal" };
         mode.AcceptOnlyFromAmong([.. s_modes.Keys]);
-        var seconds = new Option<double?>("--seconds") { Description = string.Create(CultureInfo.InvariantCulture, $"Stop after this many seconds of real time (at most {MaxSeconds:N0}). Default: until the loops end.") };
+        var seconds = new Option<double?>("--seconds") { Description = string.Create(CultureInfo.InvariantCulture, $"Stop after this many seconds of real time (at most {MaxSeconds:N0}). Default: until the loops end."), CustomParser = ParseDecimal };
         var contactSheet = new Option<FileInfo?>("--contact-sheet") { Description = "Write the frames actually shown as a PNG grid to this file. Default: none." };
         var noRender = new Option<bool>("--no-render") { Description = "Do not draw the animation, even on a terminal (when stdout is not one, nothing is drawn anyway)." };
         var render = new Option<bool>("--render") { Description = "Draw the animation even when stdout is not a terminal (24-bit colour ANSI escape codes). Not with --stats-json." };
@@ -256,6 +256,25 @@ internal static class PlayCommand
         }
 
         throw new CliException(null, "the first frame did not decode within 5 s");
+    }
+
+    // A number with a decimal point only: the parser's own reading also takes a comma as a thousands separator, so a
+    // decimal comma ("2,5", as typed in many countries) was read as 25.
+    private static double? ParseDecimal(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        if (result.Tokens.Count == 0)
+        {
+            return null;
+        }
+
+        var text = result.Tokens[0].Value;
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+        {
+            return value;
+        }
+
+        result.AddError($"Cannot parse argument '{text}' for option '{((System.CommandLine.Parsing.OptionResult)result.Parent!).Option.Name}' as a number.");
+        return null;
     }
 
     // Decodes frame 0 only to surface the decoder's own error (ImageDecodingException) when it fails.
