@@ -67,29 +67,19 @@ public sealed class SecretUrlLoggingTests
         Assert.DoesNotContain(Signature, hit.Image.SourceName);
         Assert.Contains("X-Amz-Signature=***", hit.Image.SourceName);
     }
+
     // An app's loader that names the URL it was given in its exception ("GET <url> failed"): the load's LoadFailed log and
     // its activity's status description repeat that message, and must not repeat the URL's secrets with it.
     [TestMethod]
     public async Task LoadFails_LoaderMessageNamesTheUrl_LogAndActivityStatusHideItsSecrets()
     {
         var url = new Uri($"secret://user:{Signature}pw@images.example/a.gif?X-Amz-Signature={Signature}&w=200");
-        using var trace = new TestTrace();
-        using var loggerFactory = new LoggerFactory();
-        var collector = new FakeLogCollector();
-        loggerFactory.AddProvider(new FakeLoggerProvider(collector));
-        using var folder = new TempFolder();
-        await using (var manager = new ImageManager(new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = folder.Path } }, options: new ImageManagerOptions { LoggerFactory = loggerFactory }))
-        {
-            manager.Loaders.Insert(0, new NamingFailingLoader());
-            await Assert.ThrowsAsync<IOException>(() => manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken));
-        }
+        var (load, record) = await FailedLoadAsync(url, new NamingFailingLoader());
 
-        var load = trace.Single("ImageKit.LoadImage");
         Assert.AreEqual(ActivityStatusCode.Error, load.Status);
         Assert.IsNotNull(load.StatusDescription);
         Assert.DoesNotContain(Signature, load.StatusDescription);
         Assert.Contains("X-Amz-Signature=***", load.StatusDescription);
-        var record = collector.GetSnapshot().Single(r => r.Id.Id == 1003);
         Assert.DoesNotContain(Signature, record.Message);
         Assert.Contains("user:***@images.example", record.Message);
     }
@@ -101,20 +91,9 @@ public sealed class SecretUrlLoggingTests
     public async Task LoadFails_LoaderMessageNamesItsRedirectTarget_LogAndActivityStatusHideTheTargetsSecrets()
     {
         var url = new Uri("redirecting://images.example/a.gif?w=200");
-        using var trace = new TestTrace();
-        using var loggerFactory = new LoggerFactory();
-        var collector = new FakeLogCollector();
-        loggerFactory.AddProvider(new FakeLoggerProvider(collector));
-        using var folder = new TempFolder();
-        await using (var manager = new ImageManager(new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = folder.Path } }, options: new ImageManagerOptions { LoggerFactory = loggerFactory }))
-        {
-            manager.Loaders.Insert(0, new RedirectNamingFailingLoader());
-            await Assert.ThrowsAsync<IOException>(() => manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken));
-        }
+        var (load, record) = await FailedLoadAsync(url, new RedirectNamingFailingLoader());
 
-        var load = trace.Single("ImageKit.LoadImage");
         Assert.IsNotNull(load.StatusDescription);
-        var record = collector.GetSnapshot().Single(r => r.Id.Id == 1003);
         foreach (var shown in new[] { load.StatusDescription, record.Message })
         {
             Assert.DoesNotContain(Signature, shown);
@@ -143,6 +122,23 @@ public sealed class SecretUrlLoggingTests
         StringAssert.Contains(fast.Message, "https://user:***@cdn.example/final.gif?X-Amz-Signature=***");
     }
 
+    // Loads url through a manager (with a disk cache) whose first loader is loader, which fails with an IOException, and
+    // returns the load's activity and its LoadFailed log (1003).
+    private async Task<(Activity Load, FakeLogRecord Record)> FailedLoadAsync(Uri url, IImageLoader loader)
+    {
+        using var trace = new TestTrace();
+        using var loggerFactory = new LoggerFactory();
+        var collector = new FakeLogCollector();
+        loggerFactory.AddProvider(new FakeLoggerProvider(collector));
+        using var folder = new TempFolder();
+        await using (var manager = new ImageManager(new ImageCacheOptions { Disk = new DiskImageCacheOptions { Directory = folder.Path } }, options: new ImageManagerOptions { LoggerFactory = loggerFactory }))
+        {
+            manager.Loaders.Insert(0, loader);
+            await Assert.ThrowsAsync<IOException>(() => manager.LoadImageAsync(url, cancellationToken: TestContext.CancellationToken));
+        }
+
+        return (trace.Single("ImageKit.LoadImage"), collector.GetSnapshot().Single(r => r.Id.Id == 1003));
+    }
 
     // Loads url (an asset: URL) with options through a manager whose disk cache fails its background store with a
     // DiskCacheException saying reason, and returns the DiskStoreFailed log (1007) of that store.
