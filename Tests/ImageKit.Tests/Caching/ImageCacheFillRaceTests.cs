@@ -28,10 +28,7 @@ public sealed class ImageCacheFillRaceTests
     {
         var decoder = new GatedDecoder();
         await using var cache = NewCache(decoder);
-        await cache.StoreAsync("k", image: null, new byte[] { 1, 2, 3 }, cacheType: ImageCacheType.Disk, cancellationToken: TestContext.CancellationToken);
-        decoder.Block = true;
-        var query = Task.Run(() => cache.QueryAsync("k", cancellationToken: TestContext.CancellationToken), TestContext.CancellationToken);
-        Assert.IsTrue(decoder.Entered.Wait(Timeout), "the disk hit is decoding");
+        var query = await StartBlockedDiskHitAsync(cache, decoder, null);
 
         var (fresh, _) = CountingSource.Create(frameCount: 1);
         await cache.StoreAsync("k", fresh, new byte[] { 4, 5, 6 }, cancellationToken: TestContext.CancellationToken);
@@ -58,10 +55,7 @@ public sealed class ImageCacheFillRaceTests
         var decoder = new GatedDecoder();
         await using var cache = NewCache(decoder);
         var decodeOptions = variant ? ImageDecodeOptions.Default with { GifLoopCount = GifLoopCountSemantics.ImageIO } : null;
-        await cache.StoreAsync("k", image: null, new byte[] { 1, 2, 3 }, cacheType: ImageCacheType.Disk, cancellationToken: TestContext.CancellationToken);
-        decoder.Block = true;
-        var query = Task.Run(() => cache.QueryAsync("k", decodeOptions: decodeOptions, cancellationToken: TestContext.CancellationToken), TestContext.CancellationToken);
-        Assert.IsTrue(decoder.Entered.Wait(Timeout), "the disk hit is decoding");
+        var query = await StartBlockedDiskHitAsync(cache, decoder, decodeOptions);
 
         await cache.StoreAsync("k", image: null, new byte[] { 4, 5, 6 }, cacheType: ImageCacheType.Disk, cancellationToken: TestContext.CancellationToken);
         decoder.Gate.Set();
@@ -83,10 +77,7 @@ public sealed class ImageCacheFillRaceTests
     {
         var decoder = new GatedDecoder();
         await using var cache = NewCache(decoder);
-        await cache.StoreAsync("k", image: null, new byte[] { 1, 2, 3 }, cacheType: ImageCacheType.Disk, cancellationToken: TestContext.CancellationToken);
-        decoder.Block = true;
-        var query = Task.Run(() => cache.QueryAsync("k", cancellationToken: TestContext.CancellationToken), TestContext.CancellationToken);
-        Assert.IsTrue(decoder.Entered.Wait(Timeout), "the disk hit is decoding");
+        var query = await StartBlockedDiskHitAsync(cache, decoder, null);
 
         if (clear)
         {
@@ -117,11 +108,7 @@ public sealed class ImageCacheFillRaceTests
         // which the query never read: they stay.
         var decoder = new GatedDecoder();
         await using var cache = NewCache(decoder);
-        await cache.StoreAsync("k", image: null, new byte[] { 1, 2, 3 }, cacheType: ImageCacheType.Disk, cancellationToken: TestContext.CancellationToken);
-        decoder.Block = true;
-        decoder.Fail = true;
-        var query = Task.Run(() => cache.QueryAsync("k", cancellationToken: TestContext.CancellationToken), TestContext.CancellationToken);
-        Assert.IsTrue(decoder.Entered.Wait(Timeout), "the disk hit is decoding");
+        var query = await StartBlockedDiskHitAsync(cache, decoder, null, failDecode: true);
 
         var (fresh, _) = CountingSource.Create(frameCount: 1);
         await cache.StoreAsync("k", withImage ? fresh : null, new byte[] { 4, 5, 6 }, cancellationToken: TestContext.CancellationToken);
@@ -198,6 +185,18 @@ public sealed class ImageCacheFillRaceTests
         }
 
         Assert.IsEmpty(notFilled, $"disk hits that left nothing in memory: {string.Join(", ", notFilled)}");
+    }
+
+    // Stores bytes { 1, 2, 3 } as "k" on disk, then starts a query of "k" (with decodeOptions) whose disk hit is held
+    // inside decoder until its gate is set (and then fails, with failDecode); returns the query once it is decoding.
+    private async Task<Task<ImageCacheResult?>> StartBlockedDiskHitAsync(ImageCache cache, GatedDecoder decoder, ImageDecodeOptions? decodeOptions, bool failDecode = false)
+    {
+        await cache.StoreAsync("k", image: null, new byte[] { 1, 2, 3 }, cacheType: ImageCacheType.Disk, cancellationToken: TestContext.CancellationToken);
+        decoder.Block = true;
+        decoder.Fail = failDecode;
+        var query = Task.Run(() => cache.QueryAsync("k", decodeOptions: decodeOptions, cancellationToken: TestContext.CancellationToken), TestContext.CancellationToken);
+        Assert.IsTrue(decoder.Entered.Wait(Timeout), "the disk hit is decoding");
+        return query;
     }
 
     private ImageCache NewCache(GatedDecoder decoder) => new(new ImageCacheOptions
