@@ -109,28 +109,29 @@ internal static class CacheCommand
     // disk cache names the folder (or its index) as the error's source, which was the line's prefix in place of the option.
     private static async Task<int> OnFolderAsync(DirectoryInfo? directory, Func<Task<int>> run)
     {
-        var path = PathOf(directory);
         try
         {
             return await run().ConfigureAwait(false);
         }
-        catch (ImageKitException e)
+        catch (Exception e) when (CacheDirError(e, PathOf(directory)) is { } error)
         {
-            throw new CliException("--cache-dir", $"{(string.IsNullOrEmpty(e.SourceName) ? path : e.SourceName)}: {e.Message}", e);
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            throw new CliException("--cache-dir", $"cannot use the cache folder {path}: permission denied", e);
-        }
-        catch (IOException e)
-        {
-            throw new CliException("--cache-dir", $"cannot use the cache folder {path}: {e.Message}", e);
-        }
-        catch (Microsoft.Data.Sqlite.SqliteException e)
-        {
-            throw new CliException("--cache-dir", $"cannot use the cache folder {path}: {IndexDatabase.Describe(e)}", e);
+            throw error;
         }
     }
+
+    /// <summary>
+    /// The line for <paramref name="e"/>, met using the cache folder <paramref name="folder"/> that <c>--cache-dir</c> named
+    /// (or left at its default): <c>--cache-dir: &lt;the folder, or the file the cache named&gt;: &lt;reason&gt;</c>;
+    /// <see langword="null"/> for an exception that is no failure of the folder.
+    /// </summary>
+    internal static CliException? CacheDirError(Exception e, string folder) => e switch
+    {
+        ImageKitException k => new CliException("--cache-dir", $"{(string.IsNullOrEmpty(k.SourceName) ? folder : k.SourceName)}: {k.Message}", e),
+        UnauthorizedAccessException => new CliException("--cache-dir", $"cannot use the cache folder {folder}: permission denied", e),
+        IOException => new CliException("--cache-dir", $"cannot use the cache folder {folder}: {e.Message}", e),
+        Microsoft.Data.Sqlite.SqliteException sqlite => new CliException("--cache-dir", $"cannot use the cache folder {folder}: {IndexDatabase.Describe(sqlite)}", e),
+        _ => null,
+    };
 
     internal static long? ParseSize(string? text)
     {

@@ -41,7 +41,7 @@ internal static class FetchCommand
             var options = headers is null ? FetchRunner.LoadOptions : FetchRunner.LoadOptions with { Headers = headers };
             var targets = await CollectUrlsAsync(parse.GetValue(urls) ?? [], parse.GetValue(list), cancellationToken).ConfigureAwait(false);
 
-            await using var manager = CreateManager(directory, parallel, "--cache-dir");
+            await using var manager = CreateManager(directory, parallel, namedByOption: true);
             var asJson = parse.GetValue(json);
             var summary = !asJson && stdoutIsTerminal()
                 ? await RunWithProgressBarAsync(manager, targets, parallel, options, stdout, cancellationToken).ConfigureAwait(false)
@@ -57,12 +57,12 @@ internal static class FetchCommand
     /// <summary>The manager fetch and the demo load with: the disk cache in <paramref name="cacheDirectory"/>, the CLI's diagnostics.</summary>
     /// <param name="cacheDirectory">The disk cache's folder.</param>
     /// <param name="concurrency">How many downloads run at once.</param>
-    /// <param name="option">
-    /// The option that named the folder: a folder that cannot be used is then said as every error of that option is
-    /// (<c>imagekit: --cache-dir: …</c>, as <c>imagekit cache</c> says it); without one, by the folder (the demo's own work
-    /// folder, which the demo removes and then says so).
+    /// <param name="namedByOption">
+    /// Whether <c>--cache-dir</c> named the folder (or left it at its default): a folder that cannot be used is then said
+    /// as <c>imagekit cache</c> says it (<c>imagekit: --cache-dir: …</c>, see <see cref="CacheCommand.CacheDirError"/>);
+    /// otherwise by the folder (the demo's own work folder, which the demo removes and then says so).
     /// </param>
-    internal static ImageManager CreateManager(string cacheDirectory, int concurrency, string? option = null)
+    internal static ImageManager CreateManager(string cacheDirectory, int concurrency, bool namedByOption = false)
     {
         try
         {
@@ -82,23 +82,21 @@ internal static class FetchCommand
                 },
                 new ImageManagerOptions { LoggerFactory = diagnostics.LoggerFactory, MeterFactory = diagnostics.MeterFactory });
         }
+        catch (Exception e) when (namedByOption && e is DiskCacheException or UnauthorizedAccessException or IOException)
+        {
+            throw CacheCommand.CacheDirError(e, cacheDirectory)!;
+        }
         catch (DiskCacheException e)
         {
-            throw option is null
-                ? new CliException(cacheDirectory, e.Message, e)
-                : new CliException(option, $"{(string.IsNullOrEmpty(e.SourceName) ? cacheDirectory : e.SourceName)}: {e.Message}", e);
+            throw new CliException(cacheDirectory, e.Message, e);
         }
         catch (UnauthorizedAccessException e)
         {
-            throw option is null
-                ? new CliException(cacheDirectory, "cannot use the cache folder: permission denied", e)
-                : new CliException(option, $"cannot use the cache folder {cacheDirectory}: permission denied", e);
+            throw new CliException(cacheDirectory, "cannot use the cache folder: permission denied", e);
         }
         catch (IOException e)
         {
-            throw option is null
-                ? new CliException(cacheDirectory, $"cannot use the cache folder: {e.Message}", e)
-                : new CliException(option, $"cannot use the cache folder {cacheDirectory}: {e.Message}", e);
+            throw new CliException(cacheDirectory, $"cannot use the cache folder: {e.Message}", e);
         }
     }
 
